@@ -1,0 +1,170 @@
+# hypscope: one Makefile for the EL2 hypervisor, the host tools and the tests.
+#
+#   make            build everything (hypervisor, hypscope, test guests)
+#   make run        install what is missing, build, boot the demo guests
+#   make check      the whole test suite (unit tests under ASan/UBSan, end-to-end under QEMU)
+#   make bench      benchmarks (figures are printed, never asserted)
+#   make V=1        show full commands
+#
+# Each directory describes its sources in a build.mk fragment included below.
+
+.DEFAULT_GOAL := all
+.SUFFIXES:
+MAKEFLAGS += --no-builtin-rules
+
+V ?= 0
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+endif
+
+O := build
+
+# ---------------------------------------------------------------- toolchains
+CROSS_COMPILE ?= aarch64-linux-gnu-
+EL2_CC      := $(CROSS_COMPILE)gcc
+EL2_OBJCOPY := $(CROSS_COMPILE)objcopy
+HOST_CC     ?= gcc
+
+SYSROOT64 := $(O)/sysroot-arm64
+LIBFDT64  := $(SYSROOT64)/usr/lib/aarch64-linux-gnu/libfdt.a
+
+WARN := -Wall -Wextra -Werror
+DEPFLAGS = -MMD -MP
+
+# Host tools: optimised, no instrumentation. Unit tests: ASan + UBSan.
+HOST_CFLAGS := -std=gnu11 $(WARN) -O2 -g -I. -D_GNU_SOURCE -DHYP_HOST \
+	$(shell pkg-config --cflags ncursesw 2>/dev/null)
+SAN_FLAGS   := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+SAN_CFLAGS  := -std=gnu11 $(WARN) -O1 -g -I. -D_GNU_SOURCE -DHYP_HOST -DHYP_UNIT_TEST $(SAN_FLAGS) \
+	$(shell pkg-config --cflags ncursesw 2>/dev/null)
+HOST_LIBS   := -lelf -lcapstone -lfdt -lpthread -lm \
+	$(shell pkg-config --libs ncursesw 2>/dev/null || echo -lncursesw -ltinfo)
+
+# EL2: freestanding, our own minimal libc headers, no host instrumentation.
+EL2_GCC_INC := $(shell $(EL2_CC) -print-file-name=include 2>/dev/null)
+EL2_CFLAGS := -std=gnu11 $(WARN) -O2 -g -I. -DHYP_EL2 \
+	-ffreestanding -nostdinc -isystem $(EL2_GCC_INC) \
+	-isystem hyp/lib/include -isystem $(SYSROOT64)/usr/include \
+	-mgeneral-regs-only -mstrict-align -mbranch-protection=none -mno-outline-atomics \
+	-fno-stack-protector -fno-pic -fno-pie -fno-common -fno-omit-frame-pointer \
+	-fno-asynchronous-unwind-tables -fno-delete-null-pointer-checks
+EL2_ASFLAGS := -I. -DHYP_EL2 -D__ASSEMBLY__ -isystem hyp/lib/include
+EL2_LDFLAGS := -nostdlib -static -no-pie -Wl,--build-id=none -Wl,-z,noexecstack \
+	-Wl,--no-warn-rwx-segments
+
+# Guests: freestanding EL1 programs.
+GUEST_CFLAGS := -std=gnu11 $(WARN) -O2 -g -I. -Itests/guests/lib \
+	-ffreestanding -nostdinc -isystem $(EL2_GCC_INC) \
+	-mgeneral-regs-only -mstrict-align -mbranch-protection=none -mno-outline-atomics \
+	-fno-stack-protector -fno-pic -fno-pie -fno-common
+GUEST_LDFLAGS := -nostdlib -static -no-pie -Wl,--build-id=none -Wl,-z,noexecstack \
+	-Wl,--no-warn-rwx-segments
+
+# ---------------------------------------------------------------- fragments
+# Each fragment appends to these lists.
+EL2_SRCS :=          # C and .S files linked into hyp.elf
+HYP_HOST_SRCS :=     # hypervisor logic compiled for the host, plus the fake arch (unit tests)
+TOOL_SRCS :=         # hypscope sources, main excluded (formats/, tracer/, tui/)
+TOOL_MAIN :=         # hypscope main
+GUESTS :=            # names of test guests, built to $(O)/guests/NAME.elf
+
+include hyp/build.mk
+include formats/build.mk
+-include gdbstub/build.mk
+include tracer/build.mk
+-include tui/build.mk
+include tests/unit/build.mk
+include tests/guests/build.mk
+-include tests/bench/build.mk
+
+# ---------------------------------------------------------------- deps
+.PHONY: deps
+deps:
+	$(Q)scripts/deps.sh
+
+$(LIBFDT64):
+	$(Q)scripts/deps.sh
+
+# ---------------------------------------------------------------- EL2 rules
+EL2_OBJS := $(patsubst %,$(O)/el2/%.o,$(basename $(EL2_SRCS)))
+
+$(O)/el2/%.o: %.c $(O)/el2/asm-offsets.h | $(LIBFDT64)
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  CC [EL2]  $<")
+	$(Q)$(EL2_CC) $(EL2_CFLAGS) -I$(O)/el2 $(DEPFLAGS) -c $< -o $@
+
+$(O)/el2/%.o: %.S $(O)/el2/asm-offsets.h
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  AS [EL2]  $<")
+	$(Q)$(EL2_CC) $(EL2_CFLAGS) $(EL2_ASFLAGS) -I$(O)/el2 $(DEPFLAGS) -c $< -o $@
+
+# Offsets for assembly are generated from the C structs.
+$(O)/el2/asm-offsets.h: hyp/arch/aarch64/asm-offsets.c $(wildcard hyp/include/*.h hyp/arch/aarch64/include/*.h) | $(LIBFDT64)
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  GEN       $@")
+	$(Q)$(EL2_CC) $(EL2_CFLAGS) -S $< -o $(O)/el2/asm-offsets.s
+	$(Q)scripts/gen-asm-offsets.sh < $(O)/el2/asm-offsets.s > $@.tmp && mv $@.tmp $@
+
+$(O)/hyp.elf: $(EL2_OBJS) hyp/arch/aarch64/hyp.ld $(LIBFDT64)
+	@$(if $(Q),echo "  LD        $@")
+	$(Q)$(EL2_CC) $(EL2_LDFLAGS) -T hyp/arch/aarch64/hyp.ld -o $@ $(EL2_OBJS) $(LIBFDT64) -lgcc
+
+# ---------------------------------------------------------------- host rules
+$(O)/host/%.o: %.c
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  CC        $<")
+	$(Q)$(HOST_CC) $(HOST_CFLAGS) $(DEPFLAGS) -c $< -o $@
+
+$(O)/san/%.o: %.c
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  CC [SAN]  $<")
+	$(Q)$(HOST_CC) $(SAN_CFLAGS) $(DEPFLAGS) -c $< -o $@
+
+TOOL_OBJS := $(patsubst %.c,$(O)/host/%.o,$(TOOL_SRCS))
+$(O)/libhypscope.a: $(TOOL_OBJS)
+	@$(if $(Q),echo "  AR        $@")
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(O)/hypscope: $(O)/host/$(TOOL_MAIN:.c=.o) $(O)/libhypscope.a
+	@$(if $(Q),echo "  LD        $@")
+	$(Q)$(HOST_CC) $(HOST_CFLAGS) -o $@ $^ $(HOST_LIBS)
+
+# Everything that compiles for the host, sanitized, for the unit tests.
+SAN_OBJS := $(patsubst %.c,$(O)/san/%.o,$(TOOL_SRCS) $(HYP_HOST_SRCS))
+$(O)/libhypscope-san.a: $(SAN_OBJS)
+	@$(if $(Q),echo "  AR        $@")
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+# ---------------------------------------------------------------- guests
+GUEST_ELFS := $(patsubst %,$(O)/guests/%.elf,$(GUESTS))
+
+# ---------------------------------------------------------------- top targets
+.PHONY: all hyp tools guests run check check-unit check-e2e bench clean
+all: hyp tools guests
+hyp: $(O)/hyp.elf
+tools: $(O)/hypscope
+guests: $(GUEST_ELFS)
+
+# The main job: install what is missing, build, boot the demo guests with the
+# live view (a text report and exit when there is no terminal).
+run: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)$(O)/hypscope run $(RUN_ARGS)
+
+# The whole suite. Every stage runs even when an earlier one fails.
+check: deps
+	$(Q)$(MAKE) --no-print-directory all unit-tests
+	$(Q)scripts/check.sh
+
+check-unit: unit-tests
+	$(Q)scripts/check.sh unit
+
+check-e2e: all
+	$(Q)scripts/check.sh e2e
+
+clean:
+	$(Q)rm -rf $(O)/el2 $(O)/host $(O)/san $(O)/guests $(O)/tests $(O)/*.elf $(O)/*.a $(O)/hypscope
+
+-include $(shell find $(O) -name '*.d' 2>/dev/null)

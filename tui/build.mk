@@ -1,0 +1,2 @@
+# tui/: the live ncurses view (hypscope top).
+TOOL_SRCS += $(wildcard tui/*.c)
