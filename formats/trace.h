@@ -1,0 +1,357 @@
+/*
+ * Trace records: what the hypervisor tells the host tool about itself.
+ *
+ * Every record is a flat, fixed-width struct that starts with struct
+ * trace_hdr. The EL2 producer writes them into the per-CPU rings
+ * (formats/ring.h); the host tool copies them out and stores them unchanged
+ * in trace files (formats/tracefile.h). No pointers, explicit padding, every
+ * size a multiple of 8 and asserted below.
+ *
+ * Versioning (docs/trace-format.md says it at length): a record type never
+ * changes the meaning or offset of a field it has once shipped. New fields are
+ * appended, so a record may grow; hdr.size always says how large it is and a
+ * reader takes the prefix it knows. New types get new numbers. Anything that
+ * breaks those rules bumps TRACE_RECORD_VERSION, and readers refuse versions
+ * they do not know.
+ *
+ * Freestanding: compiled into the EL2 image and into the host tool.
+ */
+#ifndef FORMATS_TRACE_H
+#define FORMATS_TRACE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define TRACE_RECORD_VERSION 1u
+
+/* No record is larger than this; the ring refuses larger reservations. */
+#define TRACE_MAX_RECORD 512u
+
+/* Values of the header's identity fields when they do not apply. */
+#define TRACE_NO_VM   0xffffu
+#define TRACE_NO_VCPU 0xffffu
+#define TRACE_NO_VMID 0xffffu /* VMIDs are at most 16 bits wide */
+
+enum trace_type {
+	/* Ring filler up to the end of a block: never delivered, never in files. */
+	TRACE_PAD = 0x0000,
+
+	/* Guest exits and entries. */
+	TRACE_EXIT  = 0x0001, /* struct trace_exit */
+	TRACE_ENTRY = 0x0002, /* struct trace_entry */
+
+	/* Scheduling; all four use struct trace_sched. */
+	TRACE_SCHED_IN  = 0x0010,
+	TRACE_SCHED_OUT = 0x0011,
+	TRACE_WFI_BLOCK = 0x0012,
+	TRACE_WFI_WAKE  = 0x0013,
+
+	/* VM lifecycle and VMIDs. */
+	TRACE_VM_CREATE     = 0x0020, /* struct trace_vm */
+	TRACE_VM_DESTROY    = 0x0021, /* struct trace_vm */
+	TRACE_VMID_ALLOC    = 0x0022, /* struct trace_vmid_alloc */
+	TRACE_VMID_ROLLOVER = 0x0023, /* struct trace_vmid_rollover */
+
+	/* Emulation. */
+	TRACE_MMIO  = 0x0030, /* struct trace_mmio */
+	TRACE_SMCCC = 0x0031, /* struct trace_smccc: PSCI and every other SMCCC call */
+
+	/* Virtual interrupts. */
+	TRACE_IRQ_INJECT = 0x0040, /* struct trace_irq_inject */
+	TRACE_VGIC_LRS   = 0x0041, /* struct trace_vgic_lrs */
+	TRACE_VGIC_MAINT = 0x0042, /* struct trace_vgic_maint */
+
+	/* Text. */
+	TRACE_LOG = 0x0050, /* struct trace_log */
+
+	/*
+	 * Reserved ranges. Their layouts are defined by the SDEI and gdb stub
+	 * code when it lands; until then readers treat them as opaque records
+	 * (header plus payload) and must not reuse the numbers.
+	 */
+	TRACE_SDEI_FIRST = 0x0100, /* SDEI events: register, signal, dispatch, complete */
+	TRACE_SDEI_LAST  = 0x01ff,
+	TRACE_GDB_FIRST  = 0x0200, /* gdb stub: stop, resume, breakpoint, memory access */
+	TRACE_GDB_LAST   = 0x02ff,
+};
+
+/*
+ * The common header, 40 bytes, on every record.
+ *
+ * The ring fills size, seq and cpu when it hands out space; the caller fills
+ * the rest. Pads carry only type and size (their first 8 bytes).
+ */
+struct trace_hdr {
+	uint16_t type;     /* enum trace_type */
+	uint16_t size;     /* bytes of the whole record, header included, multiple of 8 */
+	uint16_t cpu;      /* physical CPU that wrote it */
+	uint16_t vmid;     /* VTTBR_EL2.VMID in force, TRACE_NO_VMID when none */
+	uint64_t seq;      /* per-CPU sequence number: 0, 1, 2...; a gap is a loss */
+	uint64_t ts;       /* CNTPCT_EL0 when the event happened */
+	uint64_t vmid_gen; /* generation of vmid */
+	uint16_t vm;       /* VM slot, TRACE_NO_VM when none */
+	uint16_t vcpu;     /* vCPU id within the VM, TRACE_NO_VCPU when none */
+	uint32_t reserved; /* zero */
+};
+
+/* ------------------------------------------------------------ exit, entry */
+
+enum trace_exit_outcome {
+	TRACE_EXIT_HANDLED  = 0, /* emulated, the guest continues */
+	TRACE_EXIT_INJECTED = 1, /* an exception was injected into the guest */
+	TRACE_EXIT_TO_HOST  = 2, /* handed to the host tool (debugger stop, fatal) */
+};
+
+/* trace_exit.flags */
+#define TRACE_EXIT_INSN_VALID 0x01u /* insn holds the trapping instruction */
+#define TRACE_EXIT_FAR_VALID  0x02u /* far and hpfar are meaningful */
+
+struct trace_exit {
+	struct trace_hdr hdr;
+	uint64_t esr;        /* ESR_EL2 */
+	uint64_t elr;        /* ELR_EL2: the guest PC */
+	uint64_t far;        /* FAR_EL2 */
+	uint64_t hpfar;      /* HPFAR_EL2 */
+	uint64_t cost;       /* PMCCNTR_EL0 cycles spent handling the exit */
+	uint32_t insn;       /* trapping instruction word (aborts, sysreg traps) */
+	uint16_t exit_class; /* formats/exits.h: ESR_EL2.EC, or HYP_EXIT_IRQ and above */
+	uint8_t  outcome;    /* enum trace_exit_outcome */
+	uint8_t  flags;      /* TRACE_EXIT_* */
+};
+
+struct trace_entry {
+	struct trace_hdr hdr;
+	uint64_t pc;           /* ELR_EL2 the guest resumes at */
+	uint32_t pending_irqs; /* virtual interrupts pending for this vCPU */
+	uint32_t lrs_used;     /* list registers loaded for this entry */
+};
+
+/* ------------------------------------------------------------- scheduling */
+
+enum trace_sched_reason {
+	TRACE_SCHED_SLICE    = 0, /* time slice over */
+	TRACE_SCHED_WFI      = 1, /* the vCPU blocked in WFI */
+	TRACE_SCHED_YIELD    = 2, /* WFE or an explicit yield */
+	TRACE_SCHED_CPU_OFF  = 3, /* PSCI CPU_OFF */
+	TRACE_SCHED_VM_END   = 4, /* the VM ended */
+	TRACE_SCHED_START    = 5, /* first run, or PSCI CPU_ON */
+	TRACE_SCHED_IRQ      = 6, /* wake: a virtual interrupt became pending */
+	TRACE_SCHED_TIMER    = 7, /* wake: the virtual timer fired */
+	TRACE_SCHED_DEBUG    = 8, /* stopped or resumed by the debugger */
+};
+
+/* TRACE_SCHED_IN, TRACE_SCHED_OUT, TRACE_WFI_BLOCK, TRACE_WFI_WAKE */
+struct trace_sched {
+	struct trace_hdr hdr;
+	uint64_t pc;       /* guest PC */
+	uint64_t ticks;    /* SCHED_OUT: counter ticks run; WFI_WAKE: ticks blocked; else 0 */
+	uint32_t reason;   /* enum trace_sched_reason */
+	uint32_t runnable; /* vCPUs runnable on this physical CPU after the event */
+};
+
+/* ------------------------------------------------------ VMs and VMIDs */
+
+/* TRACE_VM_CREATE, TRACE_VM_DESTROY */
+struct trace_vm {
+	struct trace_hdr hdr;
+	uint64_t serial;      /* unique per VM instance (hypstat_vm.serial) */
+	uint64_t mem_size;    /* guest RAM bytes */
+	uint32_t nr_vcpus;
+	uint32_t state;       /* DESTROY: enum hypstat_vm_state; CREATE: 0 */
+	uint32_t exit_status; /* DESTROY after HYPSCOPE_HVC_EXIT */
+	uint32_t reserved;
+	char     name[32];    /* NUL padded */
+};
+
+/* hdr.vmid and hdr.vmid_gen are the VMID just handed out. */
+struct trace_vmid_alloc {
+	struct trace_hdr hdr;
+	uint64_t serial;    /* the VM that received it */
+	uint32_t in_use;    /* VMIDs in use after the allocation */
+	uint32_t vmid_bits; /* VMID width in force */
+};
+
+struct trace_vmid_rollover {
+	struct trace_hdr hdr;
+	uint64_t old_gen;
+	uint64_t new_gen;
+	uint64_t flush_cost; /* PMCCNTR_EL0 cycles for the TLB invalidation and its DSB */
+	uint32_t in_use;     /* VMIDs in use when the space ran out */
+	uint32_t vmid_bits;
+};
+
+/* ---------------------------------------------------------- emulation */
+
+enum trace_device {
+	TRACE_DEV_NONE = 0, /* no device claims the address */
+	TRACE_DEV_GICD = 1,
+	TRACE_DEV_GICR = 2,
+	TRACE_DEV_UART = 3,
+	/* 4..0xffff: other emulated devices, numbered by hyp/dev */
+};
+
+enum trace_mmio_result {
+	TRACE_MMIO_OK       = 0,
+	TRACE_MMIO_ABORT    = 1, /* no device or bad access: an abort was injected */
+	TRACE_MMIO_IGNORED  = 2, /* write ignored, read as zero */
+};
+
+struct trace_mmio {
+	struct trace_hdr hdr;
+	uint64_t ipa;      /* guest-physical address of the access */
+	uint64_t value;    /* written value, or value returned to the guest */
+	uint32_t device;   /* enum trace_device */
+	uint8_t  width;    /* bytes: 1, 2, 4 or 8 */
+	uint8_t  is_write; /* 1: guest store, 0: guest load */
+	uint8_t  result;   /* enum trace_mmio_result */
+	uint8_t  reserved;
+};
+
+/* trace_smccc.conduit */
+#define TRACE_SMCCC_HVC 0u
+#define TRACE_SMCCC_SMC 1u
+
+struct trace_smccc {
+	struct trace_hdr hdr;
+	uint64_t args[6];   /* x1..x6 as the guest passed them */
+	uint64_t result[4]; /* x0..x3 as returned to the guest */
+	uint32_t fid;       /* function id, w0 */
+	uint8_t  conduit;   /* TRACE_SMCCC_HVC or TRACE_SMCCC_SMC */
+	uint8_t  reserved[3];
+};
+
+/* ----------------------------------------------------------- interrupts */
+
+enum trace_irq_source {
+	TRACE_IRQ_SRC_SGI    = 0, /* guest SGI; source_vcpu says from whom */
+	TRACE_IRQ_SRC_TIMER  = 1, /* virtual or physical timer PPI */
+	TRACE_IRQ_SRC_DEVICE = 2, /* an emulated device's SPI */
+	TRACE_IRQ_SRC_HOST   = 3, /* injected on the host tool's request */
+	TRACE_IRQ_SRC_OTHER  = 4,
+};
+
+struct trace_irq_inject {
+	struct trace_hdr hdr;
+	uint32_t vintid;      /* virtual INTID */
+	uint32_t source;      /* enum trace_irq_source */
+	uint16_t target_vcpu;
+	uint16_t source_vcpu; /* SGIs: sender, else TRACE_NO_VCPU */
+	uint8_t  priority;
+	uint8_t  reserved[3];
+};
+
+/* trace_vgic_lrs.point */
+#define TRACE_LRS_FLUSH 0u /* written to the list registers before guest entry */
+#define TRACE_LRS_FOLD  1u /* read back from the list registers after an exit */
+
+#define TRACE_MAX_LRS 16u /* ICH_VTR_EL2.ListRegs allows up to 16 */
+
+struct trace_vgic_lrs {
+	struct trace_hdr hdr;
+	uint64_t lr[TRACE_MAX_LRS]; /* ICH_LR<n>_EL2; entries past nr_lrs are zero */
+	uint32_t hcr;               /* ICH_HCR_EL2 */
+	uint32_t misr;              /* ICH_MISR_EL2 */
+	uint32_t eisr;              /* ICH_EISR_EL2 */
+	uint32_t elrsr;             /* ICH_ELRSR_EL2 */
+	uint8_t  nr_lrs;            /* implemented list registers */
+	uint8_t  point;             /* TRACE_LRS_FLUSH or TRACE_LRS_FOLD */
+	uint16_t used;              /* bitmap: list registers the vGIC had loaded */
+	uint32_t reserved;
+};
+
+/* A maintenance interrupt (PPI 25) and what caused it. */
+struct trace_vgic_maint {
+	struct trace_hdr hdr;
+	uint32_t misr; /* ICH_MISR_EL2: EOI, U, LRENP, NP, VGrp0E... cause bits */
+	uint32_t eisr; /* ICH_EISR_EL2: list registers with an EOI */
+	uint32_t hcr;  /* ICH_HCR_EL2 when it fired */
+	uint32_t reserved;
+};
+
+/* ---------------------------------------------------------------- log */
+
+#define TRACE_LOG_LEN 96u
+
+enum trace_log_level {
+	TRACE_LOG_ERROR = 0,
+	TRACE_LOG_WARN  = 1,
+	TRACE_LOG_INFO  = 2,
+	TRACE_LOG_DEBUG = 3,
+};
+
+struct trace_log {
+	struct trace_hdr hdr;
+	uint8_t  level;    /* enum trace_log_level */
+	uint8_t  reserved[3];
+	uint32_t len;      /* bytes of text before the NUL padding, < TRACE_LOG_LEN */
+	char     text[TRACE_LOG_LEN]; /* NUL padded, always NUL terminated */
+};
+
+/* ------------------------------------------------------------- layout */
+
+#define TRACE_CHECK_SIZE(type, bytes)                                           \
+	_Static_assert(sizeof(struct type) == (bytes), #type " layout");          \
+	_Static_assert(sizeof(struct type) % 8 == 0, #type " size multiple of 8"); \
+	_Static_assert(sizeof(struct type) <= TRACE_MAX_RECORD, #type " too large")
+
+TRACE_CHECK_SIZE(trace_hdr, 40);
+TRACE_CHECK_SIZE(trace_exit, 88);
+TRACE_CHECK_SIZE(trace_entry, 56);
+TRACE_CHECK_SIZE(trace_sched, 64);
+TRACE_CHECK_SIZE(trace_vm, 104);
+TRACE_CHECK_SIZE(trace_vmid_alloc, 56);
+TRACE_CHECK_SIZE(trace_vmid_rollover, 72);
+TRACE_CHECK_SIZE(trace_mmio, 64);
+TRACE_CHECK_SIZE(trace_smccc, 128);
+TRACE_CHECK_SIZE(trace_irq_inject, 56);
+TRACE_CHECK_SIZE(trace_vgic_lrs, 192);
+TRACE_CHECK_SIZE(trace_vgic_maint, 56);
+TRACE_CHECK_SIZE(trace_log, 144);
+
+_Static_assert(offsetof(struct trace_hdr, type) == 0, "type first");
+_Static_assert(offsetof(struct trace_hdr, size) == 2, "size at 2");
+_Static_assert(offsetof(struct trace_hdr, seq) == 8, "seq at 8");
+_Static_assert(offsetof(struct trace_hdr, ts) == 16, "ts at 16");
+
+/*
+ * The smallest size a record of a known type may have (its struct in this
+ * version), 0 for types this version does not define. Readers use it to
+ * refuse a record too short for its type; longer is fine (appended fields).
+ */
+static inline uint32_t trace_min_size(uint32_t type)
+{
+	switch (type) {
+	case TRACE_EXIT:
+		return sizeof(struct trace_exit);
+	case TRACE_ENTRY:
+		return sizeof(struct trace_entry);
+	case TRACE_SCHED_IN:
+	case TRACE_SCHED_OUT:
+	case TRACE_WFI_BLOCK:
+	case TRACE_WFI_WAKE:
+		return sizeof(struct trace_sched);
+	case TRACE_VM_CREATE:
+	case TRACE_VM_DESTROY:
+		return sizeof(struct trace_vm);
+	case TRACE_VMID_ALLOC:
+		return sizeof(struct trace_vmid_alloc);
+	case TRACE_VMID_ROLLOVER:
+		return sizeof(struct trace_vmid_rollover);
+	case TRACE_MMIO:
+		return sizeof(struct trace_mmio);
+	case TRACE_SMCCC:
+		return sizeof(struct trace_smccc);
+	case TRACE_IRQ_INJECT:
+		return sizeof(struct trace_irq_inject);
+	case TRACE_VGIC_LRS:
+		return sizeof(struct trace_vgic_lrs);
+	case TRACE_VGIC_MAINT:
+		return sizeof(struct trace_vgic_maint);
+	case TRACE_LOG:
+		return sizeof(struct trace_log);
+	default:
+		return 0;
+	}
+}
+
+#endif
