@@ -17,3 +17,7 @@ $(O)/guests/obj/%.o: %.S
 $(O)/guests/%.elf: $(O)/guests/obj/tests/guests/%.o $(GUEST_LIB_OBJS) tests/guests/lib/guest.ld
 	@$(if $(Q),echo "  LD [EL1]  $@")
 	$(Q)$(EL2_CC) $(GUEST_LDFLAGS) -T tests/guests/lib/guest.ld -o $@ $(filter %.o,$^) -lgcc
+
+# Keep the objects: they are only reached through pattern rules, so make
+# would otherwise delete them as intermediates and rebuild them every time.
+.SECONDARY: $(GUEST_LIB_OBJS) $(patsubst tests/guests/%.c,$(O)/guests/obj/tests/guests/%.o,$(wildcard tests/guests/*.c))
