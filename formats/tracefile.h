@@ -1,0 +1,204 @@
+/*
+ * Trace files: what `hypscope record` writes and every other command reads.
+ *
+ *   offset 0   struct tf_file_header   magic, versions, CPU count, counter
+ *                                      frequency, creation time, description
+ *              chunk                   struct tf_chunk_header + payload: the
+ *              chunk                   records of one CPU, in sequence order,
+ *              ...                     exactly as the ring delivered them
+ *              struct tf_trailer       end marker and totals
+ *
+ * Little-endian, every structure 8-byte aligned and a multiple of 8 bytes, so
+ * a chunk always starts at an offset that is a multiple of 8. Each header
+ * carries a CRC32 of itself and each chunk a CRC32 of its payload: a reader
+ * that meets damage names the offset, skips that chunk and looks for the next
+ * chunk magic, so a truncated or partly corrupted file still yields every
+ * intact chunk. docs/trace-format.md describes the format and its versioning.
+ *
+ * Host only. Functions return 0 (or a count) on success and -errno on
+ * failure, with a one-line message saying what and where; nothing aborts.
+ */
+#ifndef FORMATS_TRACEFILE_H
+#define FORMATS_TRACEFILE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "formats/trace.h"
+
+#define TF_MAGIC       0x3143525453505948ull /* "HYPSTRC1": file header */
+#define TF_CHUNK_MAGIC 0x314b484353505948ull /* "HYPSCHK1": chunk header */
+#define TF_END_MAGIC   0x31444e4553505948ull /* "HYPSEND1": trailer */
+#define TF_VERSION     1u
+
+#define TF_MAX_CPUS       256u
+#define TF_DESC_LEN       256u
+#define TF_CHUNK_TARGET   (64u * 1024)        /* the writer closes a chunk at this payload size */
+#define TF_CHUNK_MAX      (16u * 1024 * 1024) /* a reader refuses larger payloads */
+#define TF_MSG_LEN        256u
+
+struct tf_file_header {
+	uint64_t magic;          /* TF_MAGIC */
+	uint32_t version;        /* TF_VERSION */
+	uint32_t header_size;    /* sizeof(struct tf_file_header) */
+	uint32_t record_version; /* TRACE_RECORD_VERSION of the records inside */
+	uint32_t nr_cpus;        /* physical CPUs: chunk cpu fields are below this */
+	uint64_t cntfrq;         /* CNTFRQ_EL0: counter ticks per second */
+	uint64_t created_ns;     /* CLOCK_REALTIME at creation, ns since the epoch */
+	uint64_t created_cntpct; /* counter value at creation, 0 when unknown */
+	uint32_t flags;          /* zero */
+	uint32_t header_crc;     /* CRC32 of this header with header_crc zero */
+	char     description[TF_DESC_LEN]; /* free text (QEMU, CPU model...), NUL padded */
+	uint64_t reserved;
+};
+
+struct tf_chunk_header {
+	uint64_t magic;       /* TF_CHUNK_MAGIC */
+	uint32_t header_size; /* sizeof(struct tf_chunk_header) */
+	uint32_t cpu;
+	uint32_t nr_records;
+	uint32_t payload_len; /* bytes of records after this header, a multiple of 8 */
+	uint64_t first_seq;   /* trace_hdr.seq of the first record (0 when none) */
+	uint64_t last_seq;    /* and of the last */
+	uint64_t first_ts;    /* trace_hdr.ts of the first record */
+	uint64_t last_ts;     /* and of the last */
+	uint64_t lost;        /* records the recorder knew were lost while this chunk filled */
+	uint32_t payload_crc; /* CRC32 of the payload */
+	uint32_t header_crc;  /* CRC32 of this header with header_crc zero */
+};
+
+struct tf_cpu_totals {
+	uint64_t records;
+	uint64_t lost;
+};
+
+struct tf_trailer {
+	uint64_t magic;      /* TF_END_MAGIC */
+	uint32_t size;       /* bytes, cpus[] included */
+	uint32_t nr_cpus;
+	uint64_t nr_chunks;
+	uint64_t nr_records;
+	uint64_t lost;
+	uint32_t reserved;
+	uint32_t crc;        /* CRC32 of the trailer, cpus[] included, with crc zero */
+	struct tf_cpu_totals cpus[]; /* nr_cpus entries */
+};
+
+_Static_assert(sizeof(struct tf_file_header) == 320, "tf_file_header layout");
+_Static_assert(sizeof(struct tf_chunk_header) == 72, "tf_chunk_header layout");
+_Static_assert(sizeof(struct tf_trailer) == 48, "tf_trailer layout");
+_Static_assert(sizeof(struct tf_cpu_totals) == 16, "tf_cpu_totals layout");
+
+/* CRC-32 (IEEE 802.3, reflected, as zlib): start with crc = 0. */
+uint32_t tf_crc32(uint32_t crc, const void *buf, size_t len);
+
+/* ------------------------------------------------------------------ writer */
+
+struct tf_info {
+	uint32_t    nr_cpus;        /* 1..TF_MAX_CPUS */
+	uint64_t    cntfrq;
+	uint64_t    created_ns;     /* 0: now */
+	uint64_t    created_cntpct;
+	const char *description;    /* NULL: empty; longer than TF_DESC_LEN - 1: cut */
+};
+
+struct tf_totals {
+	uint64_t chunks;
+	uint64_t records;
+	uint64_t lost;
+	uint64_t bytes; /* file size */
+};
+
+struct tf_writer;
+
+/* Create (truncate) path and write the file header. */
+int tf_writer_open(struct tf_writer **wp, const char *path, const struct tf_info *info,
+		   char *err, size_t errlen);
+
+/*
+ * Append one record of CPU cpu (a whole struct trace_hdr-led record, size
+ * equal to its hdr.size). Records of a CPU must come in sequence order; a
+ * chunk is written out whenever a CPU's pending payload reaches
+ * TF_CHUNK_TARGET.
+ */
+int tf_writer_append(struct tf_writer *w, unsigned cpu, const void *rec, size_t size);
+
+/* Records of CPU cpu the recorder knows were lost; charged to the open chunk. */
+int tf_writer_add_lost(struct tf_writer *w, unsigned cpu, uint64_t lost);
+
+/* Write every CPU's pending chunk and flush the stream. */
+int tf_writer_flush(struct tf_writer *w);
+
+/*
+ * Flush, write the trailer, close and free (w may be NULL). totals may be
+ * NULL. Returns the first error the writer met, if any.
+ */
+int tf_writer_close(struct tf_writer *w, struct tf_totals *totals);
+
+/* The message of the last error, "" when none. */
+const char *tf_writer_error(const struct tf_writer *w);
+
+/* ------------------------------------------------------------------ reader */
+
+struct tf_chunk_info {
+	uint64_t offset;             /* of the chunk header in the file */
+	struct tf_chunk_header hdr;
+};
+
+struct tf_record {
+	const struct trace_hdr *hdr; /* valid until the next tf_reader_next() */
+	uint32_t size;
+	uint32_t cpu;
+	uint64_t chunk_offset;       /* file offset of the chunk holding it */
+};
+
+struct tf_reader_stats {
+	uint64_t chunks;          /* intact chunks */
+	uint64_t bad_chunks;      /* chunks skipped: CRC mismatch, truncated, malformed */
+	uint64_t records;         /* records in intact chunks */
+	uint64_t records_skipped; /* records in bad chunks, as their headers claimed */
+	uint64_t bytes_skipped;   /* file bytes that belonged to no intact chunk */
+	uint64_t lost;            /* sum of the intact chunks' lost fields */
+	int      trailer_ok;      /* the end marker was found and checked */
+};
+
+struct tf_reader;
+
+/*
+ * Open and validate path, then index its chunks. A bad file header is an
+ * error (-EINVAL, -EPROTO for unknown versions) with the reason in err.
+ * Damage after the header is not: it is listed as problems, each naming its
+ * byte offset, and every intact chunk stays readable.
+ */
+int tf_reader_open(struct tf_reader **rp, const char *path, char *err, size_t errlen);
+void tf_reader_close(struct tf_reader *r); /* NULL ok */
+
+const struct tf_file_header *tf_reader_header(const struct tf_reader *r);
+void tf_reader_stats(const struct tf_reader *r, struct tf_reader_stats *st);
+
+/* Problems met so far, oldest first: "chunk at offset 0x1f400: CRC mismatch, ..." */
+size_t tf_reader_nr_problems(const struct tf_reader *r);
+const char *tf_reader_problem(const struct tf_reader *r, size_t i);
+
+/* Intact chunks in file order. */
+size_t tf_reader_nr_chunks(const struct tf_reader *r);
+const struct tf_chunk_info *tf_reader_chunk(const struct tf_reader *r, size_t i);
+
+/*
+ * Load chunk i's payload (CRC checked again) into *payload, owned by the
+ * reader and valid until the next call. Returns its length or -errno.
+ */
+int tf_reader_load_chunk(struct tf_reader *r, size_t i, const void **payload);
+
+/*
+ * The next record of all CPUs merged in timestamp order (ties: lower CPU
+ * first; within a CPU, file order). 1 with *rec filled, 0 at the end, -errno
+ * on a read error. A chunk that fails its CRC now is skipped and listed as a
+ * problem.
+ */
+int tf_reader_next(struct tf_reader *r, struct tf_record *rec);
+
+/* Start tf_reader_next() over from the first record. */
+void tf_reader_rewind(struct tf_reader *r);
+
+#endif

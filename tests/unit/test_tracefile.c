@@ -1,0 +1,657 @@
+/*
+ * Unit tests for formats/tracefile.c: round trip over several CPUs, damage
+ * (truncation, flipped bytes, garbage) that still yields every intact chunk,
+ * and clear errors for files that are not trace files.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "formats/tracefile.h"
+
+#define NCPUS    4u
+#define NRECORDS 20000u
+
+/* ---------------------------------------------------------------- fixture */
+
+struct sample {
+	uint8_t *recs[NCPUS]; /* records of each CPU, back to back */
+	size_t   len[NCPUS];
+	uint64_t nr[NCPUS];
+	uint64_t lost[NCPUS];
+	uint64_t total;
+	char     dir[64];
+	char     path[128];
+	char     damaged[128];
+};
+
+static uint64_t mix64(uint64_t x)
+{
+	x += 0x9e3779b97f4a7c15ull;
+	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+	x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+	return x ^ (x >> 31);
+}
+
+/* A record of a real type, header filled, payload derived from (cpu, seq). */
+static size_t make_record(uint8_t *out, unsigned cpu, uint64_t seq, uint64_t ts)
+{
+	static const uint16_t types[] = { TRACE_EXIT, TRACE_LOG, TRACE_VGIC_LRS, TRACE_MMIO,
+					  TRACE_SMCCC };
+	uint16_t type = types[mix64(cpu * 1000003u + seq) % 5];
+	struct trace_hdr *h = (struct trace_hdr *)out;
+	size_t size = trace_min_size(type), i;
+
+	for (i = sizeof(*h); i < size; i++)
+		out[i] = (uint8_t)mix64((cpu << 24) ^ (seq << 8) ^ i);
+	h->type = type;
+	h->size = (uint16_t)size;
+	h->cpu = (uint16_t)cpu;
+	h->vmid = 1;
+	h->seq = seq;
+	h->ts = ts;
+	h->vmid_gen = 1;
+	h->vm = 0;
+	h->vcpu = (uint16_t)cpu;
+	h->reserved = 0;
+	return size;
+}
+
+static void write_sample(struct sample *s)
+{
+	struct tf_info info = {
+		.nr_cpus = NCPUS,
+		.cntfrq = 62500000,
+		.created_cntpct = 1000,
+		.description = "qemu-system-aarch64 -M virt,virtualization=on,gic-version=3 -cpu max",
+	};
+	struct tf_writer *w;
+	struct tf_totals totals;
+	uint64_t ts[NCPUS] = { 0 };
+	char err[TF_MSG_LEN];
+	unsigned cpu;
+	uint64_t n;
+
+	for (cpu = 0; cpu < NCPUS; cpu++) {
+		s->recs[cpu] = malloc(NRECORDS * TRACE_MAX_RECORD);
+		assert_non_null(s->recs[cpu]);
+	}
+	assert_int_equal(tf_writer_open(&w, s->path, &info, err, sizeof(err)), 0);
+	for (n = 0; n < NRECORDS; n++) {
+		uint8_t *rec;
+		size_t size;
+
+		cpu = mix64(n) % NCPUS;
+		ts[cpu] += 1 + mix64(n ^ 0x55) % 200;
+		rec = s->recs[cpu] + s->len[cpu];
+		size = make_record(rec, cpu, s->nr[cpu], 1000 + ts[cpu]);
+		assert_int_equal(tf_writer_append(w, cpu, rec, size), 0);
+		s->len[cpu] += size;
+		s->nr[cpu]++;
+		if (n % 997 == 0) {
+			assert_int_equal(tf_writer_add_lost(w, cpu, 3), 0);
+			s->lost[cpu] += 3;
+		}
+		if (n % 5000 == 4999)
+			assert_int_equal(tf_writer_flush(w), 0);
+	}
+	s->total = NRECORDS;
+	assert_int_equal(tf_writer_close(w, &totals), 0);
+	assert_int_equal(totals.records, NRECORDS);
+	assert_int_equal(totals.lost, s->lost[0] + s->lost[1] + s->lost[2] + s->lost[3]);
+	assert_true(totals.chunks > 2 * NCPUS);
+}
+
+static int setup(void **state)
+{
+	struct sample *s = calloc(1, sizeof(*s));
+
+	if (!s)
+		return -1;
+	strcpy(s->dir, "/tmp/hypscope-tf-XXXXXX");
+	if (!mkdtemp(s->dir))
+		return -1;
+	snprintf(s->path, sizeof(s->path), "%s/trace.hst", s->dir);
+	snprintf(s->damaged, sizeof(s->damaged), "%s/damaged.hst", s->dir);
+	*state = s;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct sample *s = *state;
+	unsigned cpu;
+
+	unlink(s->path);
+	unlink(s->damaged);
+	rmdir(s->dir);
+	for (cpu = 0; cpu < NCPUS; cpu++)
+		free(s->recs[cpu]);
+	free(s);
+	return 0;
+}
+
+static uint8_t *slurp(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	uint8_t *buf;
+	long size;
+
+	assert_non_null(f);
+	assert_int_equal(fseek(f, 0, SEEK_END), 0);
+	size = ftell(f);
+	rewind(f);
+	buf = malloc(size ? size : 1);
+	assert_non_null(buf);
+	assert_int_equal(fread(buf, 1, size, f), (size_t)size);
+	fclose(f);
+	*len = (size_t)size;
+	return buf;
+}
+
+static void spill(const char *path, const void *buf, size_t len)
+{
+	FILE *f = fopen(path, "wb");
+
+	assert_non_null(f);
+	assert_int_equal(fwrite(buf, 1, len, f), len);
+	assert_int_equal(fclose(f), 0);
+}
+
+/* Chunk offsets, sizes and record counts of the intact sample file. */
+struct layout {
+	size_t   nr;
+	uint64_t offset[4096];
+	uint64_t end[4096];
+	uint32_t records[4096];
+	uint64_t trailer;
+};
+
+static void sample_layout(const char *path, struct layout *l)
+{
+	struct tf_reader *r;
+	char err[TF_MSG_LEN];
+	size_t i;
+
+	assert_int_equal(tf_reader_open(&r, path, err, sizeof(err)), 0);
+	l->nr = tf_reader_nr_chunks(r);
+	assert_true(l->nr <= 4096);
+	for (i = 0; i < l->nr; i++) {
+		const struct tf_chunk_info *ci = tf_reader_chunk(r, i);
+
+		l->offset[i] = ci->offset;
+		l->end[i] = ci->offset + sizeof(ci->hdr) + ci->hdr.payload_len;
+		l->records[i] = ci->hdr.nr_records;
+	}
+	l->trailer = l->end[l->nr - 1];
+	tf_reader_close(r);
+}
+
+/*
+ * Read every record merged: each must be byte-identical to what was written,
+ * timestamps must not go backwards, and each CPU's sequence must only go up.
+ * Returns the number of records read.
+ */
+static uint64_t read_all(struct sample *s, struct tf_reader *r)
+{
+	uint64_t count = 0, last_ts = 0;
+	int64_t last_seq[NCPUS];
+	size_t at[NCPUS] = { 0 };
+	struct tf_record rec;
+	unsigned cpu;
+	int ret;
+
+	for (cpu = 0; cpu < NCPUS; cpu++)
+		last_seq[cpu] = -1;
+	while ((ret = tf_reader_next(r, &rec)) == 1) {
+		const uint8_t *want;
+
+		cpu = rec.cpu;
+		assert_true(cpu < NCPUS);
+		assert_true(rec.hdr->ts >= last_ts);
+		last_ts = rec.hdr->ts;
+		assert_true((int64_t)rec.hdr->seq > last_seq[cpu]);
+		last_seq[cpu] = (int64_t)rec.hdr->seq;
+		/* Find the written record with that sequence number (skipping lost ones). */
+		while (((const struct trace_hdr *)(s->recs[cpu] + at[cpu]))->seq < rec.hdr->seq)
+			at[cpu] += ((const struct trace_hdr *)(s->recs[cpu] + at[cpu]))->size;
+		want = s->recs[cpu] + at[cpu];
+		assert_int_equal(rec.size, ((const struct trace_hdr *)want)->size);
+		assert_memory_equal(rec.hdr, want, rec.size);
+		at[cpu] += rec.size;
+		count++;
+	}
+	assert_int_equal(ret, 0);
+	return count;
+}
+
+static bool has_problem(struct tf_reader *r, const char *text)
+{
+	size_t i;
+
+	for (i = 0; i < tf_reader_nr_problems(r); i++)
+		if (strstr(tf_reader_problem(r, i), text))
+			return true;
+	return false;
+}
+
+static void print_problems(struct tf_reader *r)
+{
+	size_t i;
+
+	for (i = 0; i < tf_reader_nr_problems(r); i++)
+		print_message("    problem: %s\n", tf_reader_problem(r, i));
+}
+
+/* ------------------------------------------------------------------ tests */
+
+static void test_crc32_matches_the_standard_check_value(void **state)
+{
+	(void)state;
+	assert_int_equal(tf_crc32(0, "123456789", 9), 0xcbf43926u);
+	assert_int_equal(tf_crc32(tf_crc32(0, "1234", 4), "56789", 5), 0xcbf43926u);
+	assert_int_equal(tf_crc32(0, "", 0), 0);
+}
+
+static void test_round_trip_merges_cpus_in_timestamp_order(void **state)
+{
+	struct sample *s = *state;
+	struct tf_reader_stats st;
+	struct tf_reader *r;
+	char err[TF_MSG_LEN];
+	const struct tf_file_header *fh;
+
+	write_sample(s);
+	assert_int_equal(tf_reader_open(&r, s->path, err, sizeof(err)), 0);
+	print_problems(r);
+	assert_int_equal(tf_reader_nr_problems(r), 0);
+	fh = tf_reader_header(r);
+	assert_int_equal(fh->nr_cpus, NCPUS);
+	assert_int_equal(fh->cntfrq, 62500000);
+	assert_int_equal(fh->record_version, TRACE_RECORD_VERSION);
+	assert_true(fh->created_ns > 0);
+	assert_string_equal(fh->description,
+			    "qemu-system-aarch64 -M virt,virtualization=on,gic-version=3 -cpu max");
+
+	tf_reader_stats(r, &st);
+	assert_int_equal(st.records, NRECORDS);
+	assert_int_equal(st.lost, s->lost[0] + s->lost[1] + s->lost[2] + s->lost[3]);
+	assert_int_equal(st.bad_chunks, 0);
+	assert_int_equal(st.bytes_skipped, 0);
+	assert_true(st.trailer_ok);
+
+	assert_int_equal(read_all(s, r), NRECORDS);
+	/* Again from the start. */
+	tf_reader_rewind(r);
+	assert_int_equal(read_all(s, r), NRECORDS);
+	tf_reader_close(r);
+}
+
+static void test_chunks_can_be_read_one_by_one(void **state)
+{
+	struct sample *s = *state;
+	struct tf_reader *r;
+	char err[TF_MSG_LEN];
+	uint64_t records = 0, per_cpu[NCPUS] = { 0 };
+	size_t i;
+
+	write_sample(s);
+	assert_int_equal(tf_reader_open(&r, s->path, err, sizeof(err)), 0);
+	for (i = 0; i < tf_reader_nr_chunks(r); i++) {
+		const struct tf_chunk_info *ci = tf_reader_chunk(r, i);
+		const void *payload;
+		const struct trace_hdr *h;
+		uint32_t at = 0;
+		int len = tf_reader_load_chunk(r, i, &payload);
+
+		assert_int_equal(len, ci->hdr.payload_len);
+		while (at < (uint32_t)len) {
+			h = (const struct trace_hdr *)((const uint8_t *)payload + at);
+			assert_int_equal(h->cpu, ci->hdr.cpu);
+			assert_int_equal(h->seq, per_cpu[ci->hdr.cpu]++);
+			at += h->size;
+			records++;
+		}
+	}
+	assert_int_equal(records, NRECORDS);
+	assert_null(tf_reader_chunk(r, tf_reader_nr_chunks(r)));
+	assert_int_equal(tf_reader_load_chunk(r, tf_reader_nr_chunks(r), NULL), -EINVAL);
+	tf_reader_close(r);
+}
+
+static void test_truncated_file_still_yields_every_intact_chunk(void **state)
+{
+	struct sample *s = *state;
+	struct layout *l = malloc(sizeof(*l));
+	size_t len, k;
+	uint8_t *file;
+
+	assert_non_null(l);
+	write_sample(s);
+	file = slurp(s->path, &len);
+	sample_layout(s->path, l);
+
+	/* Inside a chunk header, inside a payload, on a boundary, inside the trailer. */
+	for (k = 0; k < 5; k++) {
+		size_t chunk = l->nr / 2 + k, i;
+		uint64_t cut, want = 0;
+		struct tf_reader_stats st;
+		struct tf_reader *r;
+		char err[TF_MSG_LEN], text[128];
+
+		switch (k) {
+		case 0: cut = l->offset[chunk] + 20; break;
+		case 1: cut = l->offset[chunk] + 72 + 1000; break;
+		case 2: cut = l->offset[chunk]; break;
+		case 3: cut = l->trailer + 20; break;
+		default: cut = l->offset[chunk] + 72 + 4; break;
+		}
+		spill(s->damaged, file, cut);
+		for (i = 0; i < l->nr && l->end[i] <= cut; i++)
+			want += l->records[i];
+
+		assert_int_equal(tf_reader_open(&r, s->damaged, err, sizeof(err)), 0);
+		print_problems(r);
+		tf_reader_stats(r, &st);
+		assert_false(st.trailer_ok);
+		assert_int_equal(st.records, want);
+		snprintf(text, sizeof(text), "offset 0x%" PRIx64 ": no end marker", (uint64_t)cut);
+		assert_true(has_problem(r, text));
+		if (k == 1 || k == 4) {
+			snprintf(text, sizeof(text), "chunk at offset 0x%" PRIx64 ": truncated at 0x%" PRIx64,
+				 l->offset[chunk], (uint64_t)cut);
+			assert_true(has_problem(r, text));
+			assert_int_equal(st.records_skipped, l->records[chunk]);
+		}
+		if (k == 0) {
+			snprintf(text, sizeof(text), "chunk at offset 0x%" PRIx64 ": header cut short",
+				 l->offset[chunk]);
+			assert_true(has_problem(r, text));
+		}
+		assert_int_equal(read_all(s, r), want);
+		tf_reader_close(r);
+	}
+	free(file);
+	free(l);
+}
+
+static void test_flipped_payload_byte_is_a_crc_error_and_other_chunks_survive(void **state)
+{
+	struct sample *s = *state;
+	struct layout *l = malloc(sizeof(*l));
+	struct tf_reader_stats st;
+	struct tf_reader *r;
+	char err[TF_MSG_LEN], text[128];
+	size_t len, chunk;
+	uint8_t *file;
+
+	assert_non_null(l);
+	write_sample(s);
+	file = slurp(s->path, &len);
+	sample_layout(s->path, l);
+	chunk = l->nr / 3;
+	file[l->offset[chunk] + 72 + 333] ^= 0x10;
+	spill(s->damaged, file, len);
+
+	assert_int_equal(tf_reader_open(&r, s->damaged, err, sizeof(err)), 0);
+	print_problems(r);
+	snprintf(text, sizeof(text), "chunk at offset 0x%" PRIx64 ": CRC mismatch, %u records skipped",
+		 l->offset[chunk], l->records[chunk]);
+	assert_int_equal(tf_reader_nr_problems(r), 1);
+	assert_string_equal(tf_reader_problem(r, 0), text);
+	tf_reader_stats(r, &st);
+	assert_int_equal(st.bad_chunks, 1);
+	assert_int_equal(st.records_skipped, l->records[chunk]);
+	assert_int_equal(st.records, NRECORDS - l->records[chunk]);
+	assert_true(st.trailer_ok);
+	assert_int_equal(read_all(s, r), NRECORDS - l->records[chunk]);
+	tf_reader_close(r);
+	free(file);
+	free(l);
+}
+
+static void test_flipped_chunk_header_byte_resyncs_on_the_next_chunk(void **state)
+{
+	struct sample *s = *state;
+	struct layout *l = malloc(sizeof(*l));
+	struct tf_reader_stats st;
+	struct tf_reader *r;
+	char err[TF_MSG_LEN], text[128];
+	size_t len, chunk;
+	uint8_t *file;
+
+	assert_non_null(l);
+	write_sample(s);
+	file = slurp(s->path, &len);
+	sample_layout(s->path, l);
+	chunk = l->nr / 2;
+	file[l->offset[chunk] + 16] ^= 0x01; /* nr_records */
+	spill(s->damaged, file, len);
+
+	assert_int_equal(tf_reader_open(&r, s->damaged, err, sizeof(err)), 0);
+	print_problems(r);
+	snprintf(text, sizeof(text), "chunk at offset 0x%" PRIx64 ": header CRC mismatch",
+		 l->offset[chunk]);
+	assert_true(has_problem(r, text));
+	snprintf(text, sizeof(text), "offset 0x%" PRIx64 ": %" PRIu64 " bytes that belong to no intact chunk skipped",
+		 l->offset[chunk], l->end[chunk] - l->offset[chunk]);
+	assert_true(has_problem(r, text));
+	tf_reader_stats(r, &st);
+	assert_int_equal(st.records, NRECORDS - l->records[chunk]);
+	assert_true(st.trailer_ok);
+	assert_int_equal(read_all(s, r), NRECORDS - l->records[chunk]);
+	tf_reader_close(r);
+	free(file);
+	free(l);
+}
+
+static void test_garbage_between_chunks_is_skipped_and_located(void **state)
+{
+	struct sample *s = *state;
+	struct layout *l = malloc(sizeof(*l));
+	struct tf_reader *r;
+	char err[TF_MSG_LEN], text[128];
+	size_t len, chunk, at;
+	uint8_t *file, *spliced;
+
+	assert_non_null(l);
+	write_sample(s);
+	file = slurp(s->path, &len);
+	sample_layout(s->path, l);
+	chunk = 3;
+	at = l->offset[chunk];
+	spliced = malloc(len + 24);
+	assert_non_null(spliced);
+	memcpy(spliced, file, at);
+	memset(spliced + at, 0x5a, 24);
+	memcpy(spliced + at + 24, file + at, len - at);
+	spill(s->damaged, spliced, len + 24);
+
+	assert_int_equal(tf_reader_open(&r, s->damaged, err, sizeof(err)), 0);
+	print_problems(r);
+	snprintf(text, sizeof(text), "offset 0x%zx: 24 bytes that belong to no intact chunk skipped", at);
+	assert_int_equal(tf_reader_nr_problems(r), 1);
+	assert_string_equal(tf_reader_problem(r, 0), text);
+	assert_int_equal(read_all(s, r), NRECORDS);
+	tf_reader_close(r);
+	free(spliced);
+	free(file);
+	free(l);
+}
+
+static void test_bad_file_header_is_a_clear_error(void **state)
+{
+	struct sample *s = *state;
+	struct tf_file_header fh;
+	struct tf_reader *r = (void *)1;
+	char err[TF_MSG_LEN];
+	size_t len;
+	uint8_t *file;
+
+	write_sample(s);
+	file = slurp(s->path, &len);
+
+	/* Not a trace file at all. */
+	spill(s->damaged, "#!/bin/sh\necho hello, this is not a trace\n", 42);
+	assert_int_equal(tf_reader_open(&r, s->damaged, err, sizeof(err)), -EINVAL);
+	assert_null(r);
+	assert_non_null(strstr(err, "not a hypscope trace file (bad magic at offset 0x0)"));
+
+	/* Cut inside the file header. */
+	spill(s->damaged, file, 100);
+	assert_int_equal(tf_reader_open(&r, s->damaged, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "too short for the 320-byte file header"));
+
+	/* Empty. */
+	spill(s->damaged, file, 0);
+	assert_int_equal(tf_reader_open(&r, s->damaged, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "too short"));
+
+	/* A flipped byte in the description. */
+	file[100] ^= 0x20;
+	spill(s->damaged, file, len);
+	assert_int_equal(tf_reader_open(&r, s->damaged, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "file header at offset 0x0 is corrupt (CRC mismatch)"));
+	file[100] ^= 0x20;
+
+	/* A newer format, consistently written. */
+	memcpy(&fh, file, sizeof(fh));
+	fh.version = TF_VERSION + 1;
+	fh.header_crc = 0;
+	fh.header_crc = tf_crc32(0, &fh, sizeof(fh));
+	memcpy(file, &fh, sizeof(fh));
+	spill(s->damaged, file, len);
+	assert_int_equal(tf_reader_open(&r, s->damaged, err, sizeof(err)), -EPROTO);
+	assert_non_null(strstr(err, "format version 2; this hypscope reads version 1"));
+
+	/* Records of another version. */
+	fh.version = TF_VERSION;
+	fh.record_version = TRACE_RECORD_VERSION + 1;
+	fh.header_crc = 0;
+	fh.header_crc = tf_crc32(0, &fh, sizeof(fh));
+	memcpy(file, &fh, sizeof(fh));
+	spill(s->damaged, file, len);
+	assert_int_equal(tf_reader_open(&r, s->damaged, err, sizeof(err)), -EPROTO);
+	assert_non_null(strstr(err, "trace records of version 2"));
+
+	/* No CPUs. */
+	fh.record_version = TRACE_RECORD_VERSION;
+	fh.nr_cpus = 0;
+	fh.header_crc = 0;
+	fh.header_crc = tf_crc32(0, &fh, sizeof(fh));
+	memcpy(file, &fh, sizeof(fh));
+	spill(s->damaged, file, len);
+	assert_int_equal(tf_reader_open(&r, s->damaged, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "inconsistent"));
+
+	unlink(s->damaged);
+	assert_int_equal(tf_reader_open(&r, s->damaged, err, sizeof(err)), -ENOENT);
+	assert_non_null(strstr(err, "cannot open"));
+	free(file);
+}
+
+static void test_writer_refuses_malformed_records(void **state)
+{
+	struct sample *s = *state;
+	struct tf_info info = { .nr_cpus = 2, .cntfrq = 1000 };
+	struct tf_writer *w;
+	uint8_t rec[TRACE_MAX_RECORD];
+	char err[TF_MSG_LEN];
+	size_t size;
+
+	info.nr_cpus = 0;
+	assert_int_equal(tf_writer_open(&w, s->path, &info, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "0 CPUs"));
+	info.nr_cpus = 2;
+	assert_int_equal(tf_writer_open(&w, "/nonexistent-dir/x.hst", &info, err, sizeof(err)),
+			 -ENOENT);
+	assert_non_null(strstr(err, "cannot create"));
+
+	assert_int_equal(tf_writer_open(&w, s->path, &info, err, sizeof(err)), 0);
+	size = make_record(rec, 0, 0, 1);
+	assert_int_equal(tf_writer_append(w, 0, rec, size), 0);
+	assert_int_equal(tf_writer_append(w, 0, rec, size - 8), -EINVAL);
+	assert_non_null(strstr(tf_writer_error(w), "disagrees"));
+	/* The first error sticks. */
+	assert_int_equal(tf_writer_append(w, 0, rec, size), -EINVAL);
+	assert_int_equal(tf_writer_close(w, NULL), -EINVAL);
+
+	assert_int_equal(tf_writer_open(&w, s->path, &info, err, sizeof(err)), 0);
+	assert_int_equal(tf_writer_append(w, 2, rec, size), -EINVAL);
+	assert_non_null(strstr(tf_writer_error(w), "CPU 2"));
+	assert_int_equal(tf_writer_close(w, NULL), -EINVAL);
+
+	assert_int_equal(tf_writer_open(&w, s->path, &info, err, sizeof(err)), 0);
+	((struct trace_hdr *)rec)->type = TRACE_PAD;
+	assert_int_equal(tf_writer_append(w, 0, rec, size), -EINVAL);
+	assert_non_null(strstr(tf_writer_error(w), "pad record"));
+	assert_int_equal(tf_writer_close(w, NULL), -EINVAL);
+	assert_int_equal(tf_writer_close(NULL, NULL), 0);
+}
+
+static void test_losses_without_records_are_kept(void **state)
+{
+	struct sample *s = *state;
+	struct tf_info info = { .nr_cpus = 2, .cntfrq = 1000 };
+	struct tf_reader_stats st;
+	struct tf_totals totals;
+	struct tf_writer *w;
+	struct tf_reader *r;
+	struct tf_record rec;
+	char err[TF_MSG_LEN];
+
+	assert_int_equal(tf_writer_open(&w, s->path, &info, err, sizeof(err)), 0);
+	assert_int_equal(tf_writer_add_lost(w, 1, 42), 0);
+	assert_int_equal(tf_writer_close(w, &totals), 0);
+	assert_int_equal(totals.records, 0);
+	assert_int_equal(totals.lost, 42);
+	assert_int_equal(totals.chunks, 1);
+
+	assert_int_equal(tf_reader_open(&r, s->path, err, sizeof(err)), 0);
+	assert_int_equal(tf_reader_nr_problems(r), 0);
+	tf_reader_stats(r, &st);
+	assert_int_equal(st.lost, 42);
+	assert_int_equal(st.records, 0);
+	assert_int_equal(tf_reader_nr_chunks(r), 1);
+	assert_int_equal(tf_reader_chunk(r, 0)->hdr.cpu, 1);
+	assert_int_equal(tf_reader_next(r, &rec), 0);
+	tf_reader_close(r);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_crc32_matches_the_standard_check_value),
+		cmocka_unit_test_setup_teardown(test_round_trip_merges_cpus_in_timestamp_order,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_chunks_can_be_read_one_by_one, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_truncated_file_still_yields_every_intact_chunk,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_flipped_payload_byte_is_a_crc_error_and_other_chunks_survive, setup,
+			teardown),
+		cmocka_unit_test_setup_teardown(
+			test_flipped_chunk_header_byte_resyncs_on_the_next_chunk, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_garbage_between_chunks_is_skipped_and_located,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bad_file_header_is_a_clear_error, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_writer_refuses_malformed_records, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_losses_without_records_are_kept, setup,
+						teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
