@@ -19,22 +19,6 @@
 	.section .text.boot, "ax"
 	.global _start
 _start:
-	/*
-	 * An arm64 Linux "Image" header (Documentation/arch/arm64/booting.rst
-	 * in Linux): the flat binary of a guest can then also be booted as a
-	 * kernel Image, which is how a loader knows to pass a DTB in x0.
-	 * text_offset 0: the image runs where it is linked, at the RAM base.
-	 */
-	b	boot_entry		/* code0 */
-	.long	0			/* code1 */
-	.quad	0			/* text_offset */
-	.quad	__image_size		/* image_size, .bss included */
-	.quad	0			/* flags: little-endian, page size unspecified */
-	.quad	0, 0, 0			/* res2..res4 */
-	.ascii	"ARM\x64"		/* magic */
-	.long	0			/* res5 */
-
-boot_entry:
 	mov	x19, x0			/* DTB address: survives the calls below */
 	bl	cpu_setup
 
