@@ -1,0 +1,638 @@
+/*
+ * hypscope run: boot guests under the hypervisor in QEMU and report how they
+ * ended.
+ *
+ * The host writes the control block and QEMU loads it, the images and the
+ * hypervisor; the console passes straight through; afterwards the status
+ * block is read out of the file that backed the machine's RAM.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "tracer/hypscope.h"
+#include "tracer/hypstat.h"
+#include "tracer/image.h"
+#include "tracer/machine.h"
+#include "tracer/qemu.h"
+#include "tracer/vmspec.h"
+
+#define DEMO_GUEST     "guests/demo.elf"
+#define DEMO_VMS       2
+#define DEMO_VCPUS     2
+#define DEFAULT_CPUS   2
+#define SHM_DIR        "/dev/shm"
+#define MAX_TEMP_FILES (HYPCFG_MAX_VMS + 1)
+
+static struct env {
+	struct vmspec vms[HYPCFG_MAX_VMS];
+	unsigned int nr_vms;
+	unsigned int cpus;
+	const char *cpu_model;
+	unsigned int timeout_s;
+	unsigned int vmid_bits;
+	unsigned int slice_us;
+	const char *qemu;
+	const char *hyp;
+	bool keep;
+	bool dry_run;
+} env;
+
+/* Everything a run creates, released by run_destroy(). */
+struct run {
+	char self_dir[PATH_MAX];
+	char hyp[PATH_MAX];
+	char qemu[PATH_MAX];
+	char tmpdir[PATH_MAX];
+	char cfg_file[PATH_MAX];
+	char shm_path[PATH_MAX];
+	char *temp_files[MAX_TEMP_FILES];
+	size_t nr_temp_files;
+	char image_paths[HYPCFG_MAX_VMS][PATH_MAX];
+	const char *image_names[HYPCFG_MAX_VMS];
+	struct image images[HYPCFG_MAX_VMS];
+	struct machine machine;
+	struct hypcfg cfg;
+	char **argv;
+	bool shm_used;
+	bool keep;
+};
+
+static const char usage[] =
+	"Usage: hypscope run [OPTIONS] [--vm IMAGE[:KEY=VALUE,...]]...\n"
+	"\n"
+	"Boot guests under the hypscope hypervisor in QEMU, pass the console through\n"
+	"and report how every guest ended.\n"
+	"\n"
+	"  --vm IMAGE[:KEY=VALUE,...]  a guest (up to 8): an aarch64 ELF executable,\n"
+	"                       an uncompressed arm64 Linux Image, or a flat binary\n"
+	"                       loaded at 0x40000000. KEYs:\n"
+	"                         vcpus=N      vCPUs, 1-4 (default 1)\n"
+	"                         mem=SIZE     guest RAM, K/M/G suffix, a multiple of 2M\n"
+	"                                      (default 64M)\n"
+	"                         initrd=FILE  an initial ramdisk\n"
+	"                         instances=N  run N VMs from it, one after the other\n"
+	"                         name=NAME    (default: image basename and its index)\n"
+	"                         cmdline=STR  goes last: takes the rest, commas included\n"
+	"                       Without --vm: two VMs of guests/demo.elf (next to the\n"
+	"                       hypscope binary) with 2 vCPUs each.\n"
+	"      --cpus N         physical CPUs of the machine, 1-4 (default 2)\n"
+	"      --cpu MODEL      QEMU CPU model (default max)\n"
+	"  -t, --timeout S      stop QEMU after S seconds (exit status 3)\n"
+	"      --vmid-bits N    narrow VMIDs to N bits, 2-16, to force rollovers\n"
+	"                       (default: what the CPU offers)\n"
+	"      --slice-us N     scheduler time slice in microseconds (default: the\n"
+	"                       hypervisor's)\n"
+	"      --hyp PATH       the hypervisor (default: hyp.elf next to hypscope)\n"
+	"      --qemu PATH      QEMU binary (default: $HYPSCOPE_QEMU, else\n"
+	"                       qemu-system-aarch64 from PATH)\n"
+	"  -k, --keep           keep the RAM file /dev/shm/hypscope-PID.ram and the\n"
+	"                       temporary directory\n"
+	"  -n, --dry-run        print the control block and the QEMU command line,\n"
+	"                       run nothing\n"
+	"  -h, --help           show this help\n"
+	"\n"
+	"Exit status: 0 every guest ended cleanly; 1 a guest failed, reset, exited\n"
+	"non-zero or did not end; 2 bad usage; 3 timeout; 4 QEMU or environment error;\n"
+	"5 hypervisor panic or refused configuration.\n"
+	"\n"
+	"EXAMPLES:\n"
+	"  hypscope run                       # the demo: 2 VMs x 2 vCPUs\n"
+	"  hypscope run --vm build/guests/demo.elf:vcpus=2,instances=3\n"
+	"  hypscope run --cpus 4 --vm a.elf:name=a --vm b.elf:vcpus=4,mem=128M\n"
+	"  hypscope run --timeout 60 \\\n"
+	"      --vm Image:mem=256M,initrd=rootfs.cpio,cmdline=console=ttyAMA0\n"
+	"  hypscope run --vmid-bits 2 --vm build/guests/demo.elf:instances=8\n"
+	"  hypscope run --dry-run --keep      # show what would run, keep the files\n";
+
+enum {
+	OPT_VM = 0x100,
+	OPT_CPUS,
+	OPT_CPU,
+	OPT_VMID_BITS,
+	OPT_SLICE_US,
+	OPT_HYP,
+	OPT_QEMU,
+};
+
+static const struct option long_opts[] = {
+	{ "vm", required_argument, NULL, OPT_VM },
+	{ "cpus", required_argument, NULL, OPT_CPUS },
+	{ "cpu", required_argument, NULL, OPT_CPU },
+	{ "timeout", required_argument, NULL, 't' },
+	{ "vmid-bits", required_argument, NULL, OPT_VMID_BITS },
+	{ "slice-us", required_argument, NULL, OPT_SLICE_US },
+	{ "hyp", required_argument, NULL, OPT_HYP },
+	{ "qemu", required_argument, NULL, OPT_QEMU },
+	{ "keep", no_argument, NULL, 'k' },
+	{ "dry-run", no_argument, NULL, 'n' },
+	{ "help", no_argument, NULL, 'h' },
+	{},
+};
+
+static int fail(int code, const struct hs_err *e)
+{
+	fprintf(stderr, "hypscope: %s\n", e->msg);
+	return code;
+}
+
+/* Returns -1 to go on, else the exit code (help printed, or a usage error). */
+static int parse_args(int argc, char **argv)
+{
+	struct hs_err e;
+	unsigned long n;
+	int opt;
+
+	memset(&env, 0, sizeof(env));
+	env.cpus = DEFAULT_CPUS;
+	env.cpu_model = "max";
+
+	optind = 1;
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, ":t:knh", long_opts, NULL)) != -1) {
+		switch (opt) {
+		case OPT_VM:
+			if (env.nr_vms == HYPCFG_MAX_VMS) {
+				hs_errf(&e, 0, "too many --vm: at most %u", HYPCFG_MAX_VMS);
+				return fail(HS_EXIT_USAGE, &e);
+			}
+			if (vmspec_parse(optarg, env.nr_vms, &env.vms[env.nr_vms], &e))
+				return fail(HS_EXIT_USAGE, &e);
+			env.nr_vms++;
+			break;
+		case OPT_CPUS:
+			if (parse_uint("--cpus", optarg, 1, MACHINE_MAX_CPUS, &n, &e))
+				return fail(HS_EXIT_USAGE, &e);
+			env.cpus = (unsigned int)n;
+			break;
+		case OPT_CPU:
+			if (!*optarg) {
+				hs_errf(&e, 0, "--cpu needs a QEMU CPU model, e.g. max");
+				return fail(HS_EXIT_USAGE, &e);
+			}
+			env.cpu_model = optarg;
+			break;
+		case 't':
+			if (parse_uint("--timeout", optarg, 1, 7 * 24 * 3600, &n, &e))
+				return fail(HS_EXIT_USAGE, &e);
+			env.timeout_s = (unsigned int)n;
+			break;
+		case OPT_VMID_BITS:
+			if (parse_uint("--vmid-bits", optarg, 2, 16, &n, &e))
+				return fail(HS_EXIT_USAGE, &e);
+			env.vmid_bits = (unsigned int)n;
+			break;
+		case OPT_SLICE_US:
+			if (parse_uint("--slice-us", optarg, 1, 10000000, &n, &e))
+				return fail(HS_EXIT_USAGE, &e);
+			env.slice_us = (unsigned int)n;
+			break;
+		case OPT_HYP:
+			env.hyp = optarg;
+			break;
+		case OPT_QEMU:
+			env.qemu = optarg;
+			break;
+		case 'k':
+			env.keep = true;
+			break;
+		case 'n':
+			env.dry_run = true;
+			break;
+		case 'h':
+			fputs(usage, stdout);
+			return HS_EXIT_OK;
+		case ':':
+			hs_errf(&e, 0, "option '%s' needs a value: see 'hypscope run --help'",
+				argv[optind - 1]);
+			return fail(HS_EXIT_USAGE, &e);
+		default:
+			hs_errf(&e, 0, "unknown option '%s': see 'hypscope run --help'",
+				argv[optind - 1]);
+			return fail(HS_EXIT_USAGE, &e);
+		}
+	}
+	if (optind < argc) {
+		hs_errf(&e, 0, "unexpected argument '%s': guests are given with --vm IMAGE",
+			argv[optind]);
+		return fail(HS_EXIT_USAGE, &e);
+	}
+	if (env.nr_vms && vmspec_check_all(env.vms, env.nr_vms, &e))
+		return fail(HS_EXIT_USAGE, &e);
+	return -1;
+}
+
+/* The demo: DEMO_VMS VMs of guests/demo.elf next to the binary. */
+static int add_demo_vms(const struct run *r)
+{
+	char path[PATH_MAX + 32];
+	struct hs_err e;
+	unsigned int i;
+
+	snprintf(path, sizeof(path), "%s/%s", r->self_dir, DEMO_GUEST);
+	if (access(path, R_OK)) {
+		hs_errf(&e, 0, "the demo guest %s is missing: run 'make' first, or give --vm IMAGE",
+			path);
+		return fail(HS_EXIT_ENV, &e);
+	}
+	for (i = 0; i < DEMO_VMS; i++) {
+		if (vmspec_parse(path, i, &env.vms[i], &e))
+			return fail(HS_EXIT_ENV, &e);
+		env.vms[i].nr_vcpus = DEMO_VCPUS;
+	}
+	env.nr_vms = DEMO_VMS;
+	return 0;
+}
+
+static void run_destroy(struct run *r)
+{
+	size_t i;
+
+	if (!r)
+		return;
+	argv_free(r->argv);
+	machine_destroy(&r->machine);
+	for (i = 0; i < HYPCFG_MAX_VMS; i++)
+		image_release(&r->images[i]);
+	if (!r->keep) {
+		for (i = 0; i < r->nr_temp_files; i++)
+			unlink(r->temp_files[i]);
+		if (r->tmpdir[0])
+			rmdir(r->tmpdir);
+		if (r->shm_used)
+			unlink(r->shm_path);
+	}
+	for (i = 0; i < r->nr_temp_files; i++)
+		free(r->temp_files[i]);
+	free(r);
+}
+
+/* Writes @len bytes to a new file @name in the run's temporary directory. */
+static int write_temp(struct run *r, const char *name, const void *buf, size_t len, char *path,
+		      size_t plen, struct hs_err *e)
+{
+	const char *p = buf;
+	ssize_t n;
+	int fd, ret = 0;
+
+	if (r->nr_temp_files == MAX_TEMP_FILES)
+		return hs_errf(e, -E2BIG, "too many temporary files");
+	if ((size_t)snprintf(path, plen, "%s/%s", r->tmpdir, name) >= plen)
+		return hs_errf(e, -ENAMETOOLONG, "temporary path too long: set TMPDIR shorter");
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return hs_errf(e, -errno, "cannot create %s: %s", path, strerror(errno));
+	r->temp_files[r->nr_temp_files] = strdup(path);
+	if (r->temp_files[r->nr_temp_files])
+		r->nr_temp_files++;
+	while (len) {
+		n = write(fd, p, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			ret = hs_errf(e, -errno, "cannot write %s: %s", path, strerror(errno));
+			break;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	if (close(fd) && !ret)
+		ret = hs_errf(e, -errno, "cannot write %s: %s", path, strerror(errno));
+	return ret;
+}
+
+static int make_tmpdir(struct run *r, struct hs_err *e)
+{
+	const char *base = getenv("TMPDIR");
+
+	if (!base || !*base)
+		base = "/tmp";
+	if ((size_t)snprintf(r->tmpdir, sizeof(r->tmpdir), "%s/hypscope-XXXXXX", base) >=
+	    sizeof(r->tmpdir) - 64)
+		return hs_errf(e, -ENAMETOOLONG, "TMPDIR is too long");
+	if (!mkdtemp(r->tmpdir)) {
+		r->tmpdir[0] = '\0';
+		return hs_errf(e, -errno,
+			       "cannot create a temporary directory in %s: %s (set TMPDIR)", base,
+			       strerror(errno));
+	}
+	return 0;
+}
+
+/*
+ * Loads VM @i's image and initrd, stages them and adds the VM to the control
+ * block. Returns an exit code, HS_EXIT_OK on success.
+ */
+static int prepare_vm(struct run *r, unsigned int i)
+{
+	const struct vmspec *vm = &env.vms[i];
+	struct image *img = &r->images[i];
+	char staged[PATH_MAX + 64], rp[PATH_MAX];
+	uint64_t image_pa, initrd_pa = 0, initrd_size = 0;
+	struct hs_err e;
+	struct stat st;
+	unsigned int j;
+
+	if (!realpath(vm->image, r->image_paths[i])) {
+		hs_errf(&e, 0, "cannot open %s: %s", vm->image, strerror(errno));
+		return fail(HS_EXIT_USAGE, &e);
+	}
+	r->image_names[i] = r->image_paths[i];
+	if (image_load(r->image_paths[i], vm->mem_size, img, &e))
+		return fail(HS_EXIT_USAGE, &e);
+
+	/* the file QEMU loads: the image itself, or its flattened copy */
+	snprintf(staged, sizeof(staged), "%s", r->image_paths[i]);
+	if (img->flattened) {
+		snprintf(staged, sizeof(staged), "%s/%s.flat", r->tmpdir, vm->name);
+		for (j = 0; j < i; j++) {
+			/* the same ELF again: share the first copy */
+			if (!strcmp(r->image_paths[j], r->image_paths[i])) {
+				snprintf(staged, sizeof(staged), "%s/%s.flat", r->tmpdir,
+					 env.vms[j].name);
+				break;
+			}
+		}
+		if (j == i && write_temp(r, strrchr(staged, '/') + 1, img->flat, img->size,
+					 staged, sizeof(staged), &e))
+			return fail(HS_EXIT_ENV, &e);
+	}
+	if (machine_stage(&r->machine, staged, img->size, &image_pa, &e))
+		return fail(HS_EXIT_USAGE, &e);
+
+	if (vm->initrd[0]) {
+		if (!realpath(vm->initrd, rp) || stat(rp, &st)) {
+			hs_errf(&e, 0, "cannot open initrd %s: %s", vm->initrd, strerror(errno));
+			return fail(HS_EXIT_USAGE, &e);
+		}
+		if (!S_ISREG(st.st_mode) || st.st_size == 0) {
+			hs_errf(&e, 0, "initrd %s is %s", vm->initrd,
+				S_ISREG(st.st_mode) ? "empty" : "not a regular file");
+			return fail(HS_EXIT_USAGE, &e);
+		}
+		initrd_size = (uint64_t)st.st_size;
+		if (image_check_initrd(img, initrd_size, vm->mem_size, &e))
+			return fail(HS_EXIT_USAGE, &e);
+		if (machine_stage(&r->machine, rp, initrd_size, &initrd_pa, &e))
+			return fail(HS_EXIT_USAGE, &e);
+	}
+	if (hypcfg_add_vm(&r->cfg, vm, img, image_pa, initrd_pa, initrd_size, &e))
+		return fail(HS_EXIT_USAGE, &e);
+	/* the flattened copy is on disk now */
+	image_release(img);
+	return HS_EXIT_OK;
+}
+
+/* The hypervisor, QEMU and the RAM file's directory. Returns an exit code. */
+static int find_tools(struct run *r)
+{
+	const char *qemu_env = getenv("HYPSCOPE_QEMU");
+	struct hs_err e;
+	struct stat st;
+	int n;
+
+	if (env.hyp)
+		n = snprintf(r->hyp, sizeof(r->hyp), "%s", env.hyp);
+	else
+		n = snprintf(r->hyp, sizeof(r->hyp), "%s/hyp.elf", r->self_dir);
+	if (n < 0 || (size_t)n >= sizeof(r->hyp)) {
+		hs_errf(&e, 0, "the hypervisor's path is too long");
+		return fail(HS_EXIT_USAGE, &e);
+	}
+	if (access(r->hyp, R_OK)) {
+		if (env.hyp)
+			hs_errf(&e, 0, "--hyp %s: %s", r->hyp, strerror(errno));
+		else
+			hs_errf(&e, 0,
+				"the hypervisor %s is missing: run 'make' first, or pass "
+				"--hyp PATH",
+				r->hyp);
+		if (!env.dry_run)
+			return fail(env.hyp ? HS_EXIT_USAGE : HS_EXIT_ENV, &e);
+		fprintf(stderr, "hypscope: note: %s\n", e.msg);
+	}
+
+	if (find_qemu(env.qemu, qemu_env, getenv("PATH"), r->qemu, sizeof(r->qemu), &e)) {
+		if (!env.dry_run)
+			return fail(HS_EXIT_ENV, &e);
+		fprintf(stderr, "hypscope: note: %s\n", e.msg);
+		snprintf(r->qemu, sizeof(r->qemu), "%s",
+			 env.qemu ? env.qemu : qemu_env && *qemu_env ? qemu_env : QEMU_DEFAULT);
+	}
+
+	/* the hypervisor's status is read out of the file behind the machine's RAM */
+	if (!env.dry_run && (stat(SHM_DIR, &st) || !S_ISDIR(st.st_mode))) {
+		hs_errf(&e, 0, "%s is missing: hypscope needs a tmpfs there for the machine's RAM",
+			SHM_DIR);
+		return fail(HS_EXIT_ENV, &e);
+	}
+	snprintf(r->shm_path, sizeof(r->shm_path), "%s/hypscope-%d.ram", SHM_DIR, (int)getpid());
+	return HS_EXIT_OK;
+}
+
+/*
+ * Stages the images, finds the tools, writes the control block and builds
+ * the QEMU command line. Returns an exit code.
+ */
+static int prepare(struct run *r)
+{
+	uint64_t guest_mem = 0;
+	struct hs_err e;
+	unsigned int i;
+	int ret;
+
+	if (self_dir(r->self_dir, sizeof(r->self_dir), &e))
+		return fail(HS_EXIT_ENV, &e);
+	if (!env.nr_vms) {
+		ret = add_demo_vms(r);
+		if (ret)
+			return ret;
+	}
+	if (make_tmpdir(r, &e))
+		return fail(HS_EXIT_ENV, &e);
+
+	machine_init(&r->machine);
+	hypcfg_init(&r->cfg, env.vmid_bits, env.slice_us);
+	for (i = 0; i < env.nr_vms; i++) {
+		ret = prepare_vm(r, i);
+		if (ret)
+			return ret;
+		guest_mem += env.vms[i].mem_size;
+	}
+	ret = find_tools(r);
+	if (ret)
+		return ret;
+	if (write_temp(r, "hypcfg.bin", &r->cfg, sizeof(r->cfg), r->cfg_file, sizeof(r->cfg_file),
+		       &e))
+		return fail(HS_EXIT_ENV, &e);
+
+	r->machine.qemu = r->qemu;
+	r->machine.hyp = r->hyp;
+	r->machine.cpu_model = env.cpu_model;
+	r->machine.cpus = env.cpus;
+	r->machine.cfg_file = r->cfg_file;
+	r->machine.shm_path = r->shm_path;
+	r->machine.ram_size = machine_ram_size(r->machine.staging_end, guest_mem);
+	r->argv = machine_argv(&r->machine);
+	if (!r->argv) {
+		hs_errf(&e, 0, "out of memory building the QEMU command line");
+		return fail(HS_EXIT_ENV, &e);
+	}
+	return HS_EXIT_OK;
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static const char *signame(int sig)
+{
+	static char buf[32];
+	const char *abbrev = sigabbrev_np(sig);
+
+	if (abbrev)
+		snprintf(buf, sizeof(buf), "SIG%s", abbrev);
+	else
+		snprintf(buf, sizeof(buf), "signal %d", sig);
+	return buf;
+}
+
+/* Runs QEMU and judges the outcome. Returns the exit code. */
+static int run_machine(struct run *r, const sigset_t *child_mask)
+{
+	bool keep_stdin = isatty(STDOUT_FILENO);
+	bool have_tty = keep_stdin && isatty(STDIN_FILENO);
+	struct qemu_result res;
+	struct termios tio;
+	struct hypstat st;
+	struct hs_err e, se;
+	double t0, elapsed;
+	int sig, code, st_ret;
+	pid_t pid;
+
+	if (have_tty && tcgetattr(STDIN_FILENO, &tio))
+		have_tty = false;
+	sig = qemu_interrupted();
+	if (sig) {
+		hs_errf(&e, 0, "interrupted by %s before QEMU started", signame(sig));
+		return fail(128 + sig, &e);
+	}
+
+	/* a stale file of an earlier run with this pid would hand QEMU old RAM */
+	unlink(r->shm_path);
+	r->shm_used = true;
+	fflush(stdout);
+	t0 = now_s();
+	if (qemu_spawn(r->argv, keep_stdin, child_mask, &pid, &e))
+		return fail(HS_EXIT_ENV, &e);
+	if (qemu_wait(pid, env.timeout_s, &res, &e))
+		return fail(HS_EXIT_ENV, &e);
+	elapsed = now_s() - t0;
+	/* QEMU restores the terminal when it exits, but not when it is killed */
+	if (have_tty && WIFSIGNALED(res.status))
+		tcsetattr(STDIN_FILENO, TCSANOW, &tio);
+
+	if (res.signo) {
+		hs_errf(&e, 0, "interrupted by %s: QEMU stopped", signame(res.signo));
+		return fail(128 + res.signo, &e);
+	}
+
+	st_ret = hypstat_read_file(r->shm_path, &st, &se);
+	if (res.timed_out) {
+		fprintf(stderr, "hypscope: timeout after %u s\n", env.timeout_s);
+		if (st_ret) {
+			fprintf(stderr, "  no VM state: %s\n", se.msg);
+			return HS_EXIT_TIMEOUT;
+		}
+		hypstat_print_states(stderr, &st, &r->cfg);
+		code = hypstat_verdict(&st, &r->cfg, &e);
+		return code == HS_EXIT_HYP ? fail(code, &e) : HS_EXIT_TIMEOUT;
+	}
+
+	if (!st_ret && (st.state == HYPSTAT_PANIC || st.state == HYPSTAT_BADCFG)) {
+		hypstat_print(stdout, &st, &r->cfg);
+		fflush(stdout);
+		return fail(hypstat_verdict(&st, &r->cfg, &e), &e);
+	}
+	if (WIFSIGNALED(res.status)) {
+		hs_errf(&e, 0, "QEMU was killed by %s", signame(WTERMSIG(res.status)));
+		return fail(HS_EXIT_ENV, &e);
+	}
+	if (WEXITSTATUS(res.status)) {
+		hs_errf(&e, 0, "QEMU exited with status %d: see its messages above",
+			WEXITSTATUS(res.status));
+		return fail(HS_EXIT_ENV, &e);
+	}
+	if (st_ret)
+		return fail(HS_EXIT_ENV, &se);
+
+	hypstat_print(stdout, &st, &r->cfg);
+	code = hypstat_verdict(&st, &r->cfg, &e);
+	if (code) {
+		fflush(stdout);
+		return fail(code, &e);
+	}
+	if (r->cfg.nr_vms == 1)
+		printf("hypscope: the VM ended cleanly in %.2f s\n", elapsed);
+	else
+		printf("hypscope: all %u VMs ended cleanly in %.2f s\n", r->cfg.nr_vms, elapsed);
+	return HS_EXIT_OK;
+}
+
+int cmd_run(int argc, char **argv)
+{
+	struct run *r = NULL;
+	sigset_t old_mask;
+	struct hs_err e;
+	int ret;
+
+	ret = parse_args(argc, argv);
+	if (ret >= 0)
+		return ret;
+
+	if (qemu_block_signals(&old_mask)) {
+		hs_errf(&e, 0, "cannot block signals: %s", strerror(errno));
+		return fail(HS_EXIT_ENV, &e);
+	}
+	r = calloc(1, sizeof(*r));
+	if (!r) {
+		hs_errf(&e, 0, "out of memory");
+		ret = fail(HS_EXIT_ENV, &e);
+		goto cleanup;
+	}
+	r->keep = env.keep;
+
+	ret = prepare(r);
+	if (ret)
+		goto cleanup;
+
+	if (env.dry_run) {
+		hypcfg_print(stdout, &r->cfg, r->image_names);
+		print_cmdline(stdout, r->argv);
+		if (env.keep)
+			fprintf(stderr, "hypscope: kept %s for the command above\n", r->tmpdir);
+		ret = HS_EXIT_OK;
+		goto cleanup;
+	}
+	ret = run_machine(r, &old_mask);
+	if (env.keep)
+		fprintf(stderr, "hypscope: kept %s and %s\n", r->shm_path, r->tmpdir);
+cleanup:
+	run_destroy(r);
+	sigprocmask(SIG_SETMASK, &old_mask, NULL);
+	return ret;
+}

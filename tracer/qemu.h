@@ -1,0 +1,42 @@
+/*
+ * Running QEMU: spawn, wait with a timeout, stop it on SIGINT/SIGTERM/SIGHUP.
+ *
+ * The caller blocks the stop signals (qemu_block_signals()) before it creates
+ * anything that needs cleaning up, so an early Ctrl-C is never lost: it stays
+ * pending and qemu_wait() or qemu_interrupted() sees it.
+ */
+#ifndef TRACER_QEMU_H
+#define TRACER_QEMU_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "tracer/hypscope.h"
+
+struct qemu_result {
+	int status;     /* waitpid() status of QEMU */
+	bool timed_out; /* the timeout expired and QEMU was stopped */
+	int signo;      /* the signal that made hypscope stop QEMU, 0 if none */
+};
+
+/* Blocks SIGINT, SIGTERM, SIGHUP and SIGCHLD; the previous mask goes to @old. */
+int qemu_block_signals(sigset_t *old);
+
+/* A stop signal already pending (0 if none); consumes it. */
+int qemu_interrupted(void);
+
+/*
+ * Starts @argv[0] (a path) with @argv. The child gets @child_mask as its
+ * signal mask and, unless @keep_stdin, /dev/null as stdin.
+ */
+int qemu_spawn(char *const argv[], bool keep_stdin, const sigset_t *child_mask, pid_t *pid,
+	       struct hs_err *err);
+
+/*
+ * Waits for QEMU to exit. After @timeout_s seconds (0: never), or when a stop
+ * signal arrives, QEMU gets SIGTERM, then SIGKILL if it lingers.
+ */
+int qemu_wait(pid_t pid, unsigned int timeout_s, struct qemu_result *res, struct hs_err *err);
+
+#endif

@@ -1,0 +1,42 @@
+/* Small helpers shared by the hypscope subcommands. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "tracer/hypscope.h"
+
+int hs_errf(struct hs_err *err, int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err) {
+		va_start(ap, fmt);
+		vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+		va_end(ap);
+	}
+	return code;
+}
+
+int self_dir(char *buf, size_t len, struct hs_err *err)
+{
+	ssize_t n;
+	char *slash;
+
+	n = readlink("/proc/self/exe", buf, len - 1);
+	if (n < 0)
+		return hs_errf(err, -errno, "cannot read /proc/self/exe: %s (is /proc mounted?)",
+			       strerror(errno));
+	if ((size_t)n >= len - 1)
+		return hs_errf(err, -ENAMETOOLONG, "the path of the hypscope binary is too long");
+	buf[n] = '\0';
+	slash = strrchr(buf, '/');
+	if (!slash)
+		return hs_errf(err, -EINVAL, "/proc/self/exe is not an absolute path: '%s'", buf);
+	if (slash == buf)
+		slash[1] = '\0';
+	else
+		*slash = '\0';
+	return 0;
+}
