@@ -45,8 +45,8 @@ HOST_LIBS   := -lelf -lcapstone -lfdt -lpthread -lm \
 # EL2: freestanding, our own minimal libc headers, no host instrumentation.
 EL2_GCC_INC := $(shell $(EL2_CC) -print-file-name=include 2>/dev/null)
 EL2_CFLAGS := -std=gnu11 $(WARN) -O2 -g -I. -DHYP_EL2 \
-	-ffreestanding -nostdinc -isystem $(EL2_GCC_INC) \
-	-isystem hyp/lib/include -isystem $(SYSROOT64)/usr/include \
+	-ffreestanding -nostdinc -isystem hyp/lib/include -isystem $(EL2_GCC_INC) \
+	-isystem $(SYSROOT64)/usr/include \
 	-mgeneral-regs-only -mstrict-align -mbranch-protection=none -mno-outline-atomics \
 	-fno-stack-protector -fno-pic -fno-pie -fno-common -fno-omit-frame-pointer \
 	-fno-asynchronous-unwind-tables -fno-delete-null-pointer-checks

@@ -1,0 +1,170 @@
+/*
+ * The world switch: __guest_enter() saves the hypervisor's callee-saved
+ * registers, loads the guest's general registers and ERETs; every exception
+ * from the guest comes back through the vectors, which save the guest's
+ * general registers and return from __guest_enter() with the exit type.
+ * EL1 system registers, FP/SIMD, timers and the rest are switched in C
+ * (sysreg_sr.c, fpsimd.S), lazily, when the vCPU changes.
+ */
+#include "asm-offsets.h"
+
+#define EXIT_SYNC    0
+#define EXIT_IRQ     1
+#define EXIT_FIQ     2
+#define EXIT_SERROR  3
+
+	.text
+
+/* uint64_t __guest_enter(struct gp_regs *guest) */
+	.global __guest_enter
+__guest_enter:
+	mrs	x1, tpidr_el2
+	str	x0, [x1, #PERCPU_GUEST_REGS]
+	add	x2, x1, #PERCPU_HOST_REGS
+	stp	x19, x20, [x2, #0]
+	stp	x21, x22, [x2, #16]
+	stp	x23, x24, [x2, #32]
+	stp	x25, x26, [x2, #48]
+	stp	x27, x28, [x2, #64]
+	stp	x29, x30, [x2, #80]
+	mov	x3, sp
+	str	x3, [x2, #96]
+
+	ldp	x2, x3, [x0, #GP_REGS_PC]
+	msr	elr_el2, x2
+	msr	spsr_el2, x3
+
+	ldp	x2, x3, [x0, #(GP_REGS_X0 + 16)]
+	ldp	x4, x5, [x0, #(GP_REGS_X0 + 32)]
+	ldp	x6, x7, [x0, #(GP_REGS_X0 + 48)]
+	ldp	x8, x9, [x0, #(GP_REGS_X0 + 64)]
+	ldp	x10, x11, [x0, #(GP_REGS_X0 + 80)]
+	ldp	x12, x13, [x0, #(GP_REGS_X0 + 96)]
+	ldp	x14, x15, [x0, #(GP_REGS_X0 + 112)]
+	ldp	x16, x17, [x0, #(GP_REGS_X0 + 128)]
+	ldp	x18, x19, [x0, #(GP_REGS_X0 + 144)]
+	ldp	x20, x21, [x0, #(GP_REGS_X0 + 160)]
+	ldp	x22, x23, [x0, #(GP_REGS_X0 + 176)]
+	ldp	x24, x25, [x0, #(GP_REGS_X0 + 192)]
+	ldp	x26, x27, [x0, #(GP_REGS_X0 + 208)]
+	ldp	x28, x29, [x0, #(GP_REGS_X0 + 224)]
+	ldr	x30, [x0, #GP_REGS_X30]
+	ldp	x0, x1, [x0, #GP_REGS_X0]
+	eret
+	/* No speculation past the ERET (the guest's registers are live). */
+	dsb	nsh
+	isb
+
+/*
+ * Exit from the guest: x0 and x1 were pushed by the vector, x0 now holds the
+ * exit type. Saves the guest's registers and returns from __guest_enter().
+ */
+guest_exit:
+	mrs	x1, tpidr_el2
+	ldr	x1, [x1, #PERCPU_GUEST_REGS]
+	stp	x2, x3, [x1, #(GP_REGS_X0 + 16)]
+	stp	x4, x5, [x1, #(GP_REGS_X0 + 32)]
+	stp	x6, x7, [x1, #(GP_REGS_X0 + 48)]
+	stp	x8, x9, [x1, #(GP_REGS_X0 + 64)]
+	stp	x10, x11, [x1, #(GP_REGS_X0 + 80)]
+	stp	x12, x13, [x1, #(GP_REGS_X0 + 96)]
+	stp	x14, x15, [x1, #(GP_REGS_X0 + 112)]
+	stp	x16, x17, [x1, #(GP_REGS_X0 + 128)]
+	stp	x18, x19, [x1, #(GP_REGS_X0 + 144)]
+	stp	x20, x21, [x1, #(GP_REGS_X0 + 160)]
+	stp	x22, x23, [x1, #(GP_REGS_X0 + 176)]
+	stp	x24, x25, [x1, #(GP_REGS_X0 + 192)]
+	stp	x26, x27, [x1, #(GP_REGS_X0 + 208)]
+	stp	x28, x29, [x1, #(GP_REGS_X0 + 224)]
+	str	x30, [x1, #GP_REGS_X30]
+	ldp	x2, x3, [sp], #16		// the guest's x0 and x1
+	stp	x2, x3, [x1, #GP_REGS_X0]
+	mrs	x2, elr_el2
+	mrs	x3, spsr_el2
+	stp	x2, x3, [x1, #GP_REGS_PC]
+
+	mrs	x1, tpidr_el2
+	add	x2, x1, #PERCPU_HOST_REGS
+	ldp	x19, x20, [x2, #0]
+	ldp	x21, x22, [x2, #16]
+	ldp	x23, x24, [x2, #32]
+	ldp	x25, x26, [x2, #48]
+	ldp	x27, x28, [x2, #64]
+	ldp	x29, x30, [x2, #80]
+	ldr	x3, [x2, #96]
+	mov	sp, x3
+	ret
+
+/*
+ * Exceptions taken at EL2 itself are the hypervisor's own bugs (it runs
+ * with interrupts masked): save everything and panic with the registers.
+ * Frame: x0..x30, sp, elr, spsr, esr, far (36 slots); x0/x1 were stored by
+ * the vector, x0 now holds the vector's index.
+ */
+hyp_fault:
+	stp	x2, x3, [sp, #16]
+	stp	x4, x5, [sp, #32]
+	stp	x6, x7, [sp, #48]
+	stp	x8, x9, [sp, #64]
+	stp	x10, x11, [sp, #80]
+	stp	x12, x13, [sp, #96]
+	stp	x14, x15, [sp, #112]
+	stp	x16, x17, [sp, #128]
+	stp	x18, x19, [sp, #144]
+	stp	x20, x21, [sp, #160]
+	stp	x22, x23, [sp, #176]
+	stp	x24, x25, [sp, #192]
+	stp	x26, x27, [sp, #208]
+	stp	x28, x29, [sp, #224]
+	add	x1, sp, #(36 * 8)
+	stp	x30, x1, [sp, #240]
+	mrs	x1, elr_el2
+	mrs	x2, spsr_el2
+	stp	x1, x2, [sp, #256]
+	mrs	x1, esr_el2
+	mrs	x2, far_el2
+	stp	x1, x2, [sp, #272]
+	mov	x1, sp
+	bl	hyp_fault_handler		// (vector index, frame): does not return
+1:	wfe
+	b	1b
+
+.macro vector_hyp kind
+	.balign 128
+	sub	sp, sp, #(36 * 8)
+	stp	x0, x1, [sp]
+	mov	x0, #\kind
+	b	hyp_fault
+.endm
+
+.macro vector_guest type
+	.balign 128
+	stp	x0, x1, [sp, #-16]!
+	mov	x0, #\type
+	b	guest_exit
+.endm
+
+	.section .text.vectors, "ax"
+	.balign 2048
+	.global hyp_vectors
+hyp_vectors:
+	/* Current EL with SP_EL0: never used */
+	vector_hyp 0
+	vector_hyp 1
+	vector_hyp 2
+	vector_hyp 3
+	/* Current EL with SP_ELx: the hypervisor's own faults */
+	vector_hyp 4
+	vector_hyp 5
+	vector_hyp 6
+	vector_hyp 7
+	/* Lower EL, AArch64: the guest */
+	vector_guest EXIT_SYNC
+	vector_guest EXIT_IRQ
+	vector_guest EXIT_FIQ
+	vector_guest EXIT_SERROR
+	/* Lower EL, AArch32: guests are AArch64 only (HCR_EL2.RW = 1) */
+	vector_hyp 12
+	vector_hyp 13
+	vector_hyp 14
+	vector_hyp 15

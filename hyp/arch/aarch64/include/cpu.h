@@ -1,0 +1,35 @@
+/* What the boot CPU learned about the hardware, and the EL2 configuration. */
+#ifndef HYP_ARCH_CPU_H
+#define HYP_ARCH_CPU_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct cpu_features {
+	unsigned pa_bits;     /* from ID_AA64MMFR0_EL1.PARange, capped at 48 */
+	unsigned ipa_bits;    /* stage-2 input size: pa_bits */
+	unsigned vmid_bits;   /* 8 or 16 (ID_AA64MMFR1_EL1.VMIDBits) */
+	bool pauth;           /* FEAT_PAuth: keys are switched */
+	bool hcx;             /* FEAT_HCX: HCRX_EL2 exists */
+	unsigned brps, wrps;  /* breakpoints and watchpoints (ID_AA64DFR0_EL1) */
+	unsigned nr_lrs;      /* ICH_VTR_EL2.ListRegs + 1 */
+	uint64_t midr;
+	uint64_t vtcr;        /* VTCR_EL2 for every VM */
+	uint64_t cptr_guest;  /* CPTR_EL2 while a guest runs, TFP set */
+	uint64_t hcr_guest;   /* HCR_EL2 while a guest runs */
+};
+
+extern struct cpu_features cpu;
+
+void cpu_detect_features(void);
+void cpu_init_el2(void);          /* per CPU: EL2 controls, traps */
+void mmu_init_tables(uint64_t ram_base, uint64_t ram_size);
+void mmu_enable(void);            /* per CPU */
+
+void fpsimd_save_regs(void *state);
+void fpsimd_load_regs(const void *state);
+uint64_t __guest_enter(void *gp_regs);
+int arch_cpu_on(uint64_t mpidr, uint64_t entry, uint64_t context);
+void arch_vtimer_release(void);
+
+#endif

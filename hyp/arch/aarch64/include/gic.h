@@ -1,0 +1,21 @@
+#ifndef HYP_ARCH_GIC_H
+#define HYP_ARCH_GIC_H
+
+#include <stdint.h>
+
+struct percpu;
+
+#define GIC_SGI_RESCHED     0
+#define GIC_PPI_MAINT       25
+#define GIC_PPI_HYP_TIMER   26
+#define GIC_PPI_VTIMER      27
+#define GIC_INTID_SPURIOUS  1020
+
+void gic_dist_init(void);
+int gic_cpu_init(struct percpu *pc);
+void gic_send_sgi(uint64_t mpidr, unsigned intid);
+uint32_t gic_ack(void);
+void gic_eoi(uint32_t intid);
+void gic_deactivate(uint32_t intid);
+
+#endif

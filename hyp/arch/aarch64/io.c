@@ -1,0 +1,208 @@
+/*
+ * The rest of the hardware the logic asks for (hyp/include/arch.h): the
+ * counter and the EL2 timer, the console UART, TLB and cache maintenance,
+ * inter-processor kicks, firmware calls.
+ */
+#include <stddef.h>
+#include <stdint.h>
+
+#include "hyp/arch/aarch64/include/cpu.h"
+#include "hyp/arch/aarch64/include/gic.h"
+#include "hyp/arch/aarch64/include/sysreg.h"
+#include "hyp/include/arch.h"
+#include "hyp/include/percpu.h"
+#include "hyp/include/platform.h"
+#include "hyp/include/run.h"
+#include "hyp/include/sched.h"
+
+struct percpu percpu[HYP_MAX_CPUS];
+unsigned nr_cpus;
+
+struct percpu *this_cpu(void)
+{
+	return (struct percpu *)read_sysreg(tpidr_el2);
+}
+
+unsigned this_cpu_id(void)
+{
+	return this_cpu()->id;
+}
+
+uint64_t arch_counter(void)
+{
+	return read_sysreg(cntpct_el0);
+}
+
+uint64_t arch_counter_freq(void)
+{
+	return read_sysreg(cntfrq_el0);
+}
+
+uint64_t arch_vcpu_hcr(void)
+{
+	return cpu.hcr_guest;
+}
+
+/* ------------------------------------------------------------ EL2 timer */
+
+void arch_timer_set(uint64_t deadline)
+{
+	if (deadline == SCHED_NO_EVENT) {
+		write_sysreg(0, cnthp_ctl_el2);
+		return;
+	}
+	write_sysreg(deadline, cnthp_cval_el2);
+	write_sysreg(1, cnthp_ctl_el2); /* ENABLE, not masked */
+}
+
+unsigned arch_handle_irqs(void)
+{
+	struct percpu *pc = this_cpu();
+	unsigned ev = 0;
+
+	for (;;) {
+		uint32_t intid = gic_ack();
+
+		if (intid >= GIC_INTID_SPURIOUS)
+			break;
+		gic_eoi(intid); /* priority drop; deactivation below (EOImode = 1) */
+		switch (intid) {
+		case GIC_SGI_RESCHED:
+			ev |= IRQ_EV_RESCHED;
+			gic_deactivate(intid);
+			break;
+		case GIC_PPI_HYP_TIMER:
+			/* Level-sensitive: silence it before deactivating. */
+			write_sysreg(0, cnthp_ctl_el2);
+			pc->ticks++;
+			ev |= IRQ_EV_TICK;
+			gic_deactivate(intid);
+			break;
+		case GIC_PPI_VTIMER:
+			/* The running guest's virtual timer. It stays active (so
+			 * it does not fire again) until the vCPU leaves the CPU
+			 * and its timer is switched off. */
+			pc->vtimer_active = true;
+			ev |= IRQ_EV_VTIMER;
+			break;
+		default:
+			gic_deactivate(intid);
+			break;
+		}
+	}
+	return ev;
+}
+
+void arch_vtimer_release(void)
+{
+	struct percpu *pc = this_cpu();
+
+	if (pc->vtimer_active) {
+		gic_deactivate(GIC_PPI_VTIMER);
+		pc->vtimer_active = false;
+	}
+}
+
+void arch_idle(void)
+{
+	/* WFI wakes on a pending interrupt even with PSTATE.I set. */
+	__asm__ volatile("dsb sy\n"
+			 "wfi" ::: "memory");
+}
+
+void arch_kick_cpu(unsigned cpu_id)
+{
+	if (cpu_id < nr_cpus)
+		gic_send_sgi(percpu[cpu_id].mpidr, GIC_SGI_RESCHED);
+}
+
+/* ------------------------------------------------------------ console */
+
+#define UART_DR 0x00
+#define UART_FR 0x18
+#define UART_FR_TXFF (1u << 5)
+
+void arch_console_write(const char *s, size_t n)
+{
+	volatile uint32_t *base = (volatile uint32_t *)(uintptr_t)platform.uart;
+
+	if (!base)
+		base = (volatile uint32_t *)0x09000000ul;
+	for (size_t i = 0; i < n; i++) {
+		while (base[UART_FR / 4] & UART_FR_TXFF)
+			;
+		base[UART_DR / 4] = (uint8_t)s[i];
+	}
+}
+
+/* ------------------------------------------------------------ memory */
+
+void arch_tlb_flush_guests(void)
+{
+	/* Page-table and VMID updates before the invalidation; the invalidation
+	 * complete on every CPU before anything uses the freed VMIDs. */
+	__asm__ volatile("dsb ishst\n"
+			 "tlbi alle1is\n"
+			 "dsb ish\n"
+			 "isb" ::: "memory");
+}
+
+void arch_tlb_flush_vmid(uint64_t vttbr)
+{
+	uint64_t saved = read_sysreg(vttbr_el2);
+
+	/* TLBI VMALLS12E1IS acts on the VMID in VTTBR_EL2. */
+	write_sysreg(vttbr, vttbr_el2);
+	__asm__ volatile("isb\n"
+			 "dsb ishst\n"
+			 "tlbi vmalls12e1is\n"
+			 "dsb ish" ::: "memory");
+	write_sysreg(saved, vttbr_el2);
+	__asm__ volatile("isb" ::: "memory");
+}
+
+void arch_dcache_clean(uint64_t pa, uint64_t size)
+{
+	uint64_t line = 4ull << FIELD(read_sysreg(ctr_el0), 19, 16);
+
+	for (uint64_t a = pa & ~(line - 1); a < pa + size; a += line)
+		__asm__ volatile("dc cvac, %0" ::"r"(a) : "memory");
+	/* Cleaned to the point of coherency, then no stale instructions. */
+	__asm__ volatile("dsb ish\n"
+			 "ic ialluis\n"
+			 "dsb ish\n"
+			 "isb" ::: "memory");
+}
+
+/* ------------------------------------------------------------ firmware */
+
+#define PSCI_CPU_ON_64  0xc4000003ull
+#define PSCI_SYSTEM_OFF 0x84000008ull
+
+static int64_t firmware_call(uint64_t fid, uint64_t a1, uint64_t a2, uint64_t a3)
+{
+	register uint64_t x0 __asm__("x0") = fid;
+	register uint64_t x1 __asm__("x1") = a1;
+	register uint64_t x2 __asm__("x2") = a2;
+	register uint64_t x3 __asm__("x3") = a3;
+
+	/* At EL2 the only conduit to the firmware is SMC (QEMU's own PSCI). */
+	__asm__ volatile("smc #0"
+			 : "+r"(x0), "+r"(x1), "+r"(x2), "+r"(x3)
+			 :
+			 : "x4", "x5", "x6", "x7", "x8", "x9", "x10", "x11", "x12", "x13", "x14",
+			   "x15", "x16", "x17", "memory");
+	return (int64_t)x0;
+}
+
+int arch_cpu_on(uint64_t mpidr, uint64_t entry, uint64_t context)
+{
+	return (int)firmware_call(PSCI_CPU_ON_64, mpidr, entry, context);
+}
+
+__noreturn void arch_system_off(void)
+{
+	firmware_call(PSCI_SYSTEM_OFF, 0, 0, 0);
+	for (;;)
+		__asm__ volatile("wfe");
+}

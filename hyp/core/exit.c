@@ -1,0 +1,231 @@
+/*
+ * Exit handling: one table indexed by ESR_EL2.EC. A handler returns true to
+ * go straight back into the guest, false when the vCPU gives up its CPU.
+ * Whatever a guest does, the answer is an emulation, an injected exception
+ * or an SMCCC error code; never a hypervisor panic.
+ */
+#include <stddef.h>
+
+#include "formats/esr.h"
+#include "formats/exits.h"
+#include "hyp/include/arch.h"
+#include "hyp/include/inject.h"
+#include "hyp/include/mmio.h"
+#include "hyp/include/percpu.h"
+#include "hyp/include/psci.h"
+#include "hyp/include/run.h"
+#include "hyp/include/sched.h"
+#include "hyp/include/sysreg_emul.h"
+#include "hyp/include/vm.h"
+
+typedef bool (*exit_handler_fn)(struct vcpu *v);
+
+unsigned exit_class_of(unsigned type, uint64_t esr)
+{
+	switch (type) {
+	case EXIT_TYPE_SYNC: return esr_ec(esr);
+	case EXIT_TYPE_IRQ: return HYP_EXIT_IRQ;
+	case EXIT_TYPE_FIQ: return HYP_EXIT_FIQ;
+	case EXIT_TYPE_SERROR: return HYP_EXIT_SERROR;
+	default: return HYP_EXIT_ILLEGAL;
+	}
+}
+
+/* ---------------------------------------------------------------- WFx */
+
+#define CNT_CTL_ENABLE 1ull
+#define CNT_CTL_IMASK  2ull
+
+/* When the virtual timer's condition is met, as a physical counter value (0 = never). */
+static uint64_t vtimer_deadline(const struct vcpu *v)
+{
+	uint64_t ctl = vcpu_el1_read(v, CNTV_CTL_EL0);
+
+	if ((ctl & (CNT_CTL_ENABLE | CNT_CTL_IMASK)) != CNT_CTL_ENABLE)
+		return 0;
+	/* CNTVCT = CNTPCT - CNTVOFF, so CNTVCT >= CVAL when CNTPCT >= CVAL + CNTVOFF. */
+	return vcpu_el1_read(v, CNTV_CVAL_EL0) + v->vm->cntvoff;
+}
+
+static uint64_t earliest(uint64_t a, uint64_t b)
+{
+	if (!a)
+		return b;
+	if (!b)
+		return a;
+	return a < b ? a : b;
+}
+
+bool vcpu_wait_for_interrupt(struct vcpu *v, uint64_t deadline)
+{
+	uint64_t now = arch_counter();
+
+	deadline = earliest(deadline, vtimer_deadline(v));
+	deadline = earliest(deadline, vptimer_deadline(v));
+	if (deadline && deadline <= now)
+		return true; /* a wake-up event is already there */
+	sched_block(&percpu[v->pcpu].rq, v, deadline);
+	return false;
+}
+
+static bool handle_wfx(struct vcpu *v)
+{
+	struct esr_wfx w;
+	uint64_t deadline = 0;
+
+	esr_wfx_decode(v->fault.esr, &w);
+	/* A trapped WFx returns to the instruction itself (Arm ARM D1.10.1). */
+	vcpu_skip_insn(v);
+	switch (w.kind) {
+	case ESR_WFX_WFE:
+	case ESR_WFX_WFET:
+		/* WFE: give the CPU to someone else if anyone waits for it
+		 * (a spinning vCPU is likely waiting for another vCPU). */
+		return !sched_others_runnable(&percpu[v->pcpu].rq, v, arch_counter());
+	case ESR_WFX_WFIT:
+		/* WFIT's timeout compares with the virtual counter. */
+		if (w.rv)
+			deadline = vcpu_get_reg(v, w.rn) + v->vm->cntvoff;
+		return vcpu_wait_for_interrupt(v, deadline ? deadline : 1);
+	case ESR_WFX_WFI:
+	default:
+		return vcpu_wait_for_interrupt(v, 0);
+	}
+}
+
+/* ---------------------------------------------------------------- aborts */
+
+static uint64_t fault_ipa(const struct vcpu *v)
+{
+	/* HPFAR_EL2.FIPA holds IPA[47:12] in bits [43:4]; the page offset comes from FAR_EL2. */
+	return ((v->fault.hpfar & 0x00000ffffffffff0ull) << 8) | (v->fault.far & 0xfff);
+}
+
+static bool handle_dabt(struct vcpu *v)
+{
+	struct esr_dabt d;
+	const struct mmio_region *r;
+	uint64_t ipa = fault_ipa(v);
+	uint64_t val = 0;
+
+	esr_dabt_decode(v->fault.esr, &d);
+	/* Without a valid syndrome (ISV = 0: pairs, writeback, SIMD...) the
+	 * access cannot be emulated, and a stage-1 walk outside RAM cannot be
+	 * served either: the guest gets the abort a real bus would give. */
+	r = (d.isv && !d.s1ptw) ? mmio_bus_find(&v->vm->bus, ipa, d.access_size) : NULL;
+	if (!r) {
+		inject_dabt(v, v->fault.far, d.wnr);
+		return true;
+	}
+	if (d.wnr) {
+		val = vcpu_get_reg(v, d.srt);
+		if (d.access_size < 8)
+			val &= (1ull << (8 * d.access_size)) - 1;
+	}
+	if (!r->handler(r->opaque, v, ipa - r->base, d.access_size, d.wnr, &val)) {
+		inject_dabt(v, v->fault.far, d.wnr);
+		return true;
+	}
+	if (!d.wnr) {
+		if (d.access_size < 8)
+			val &= (1ull << (8 * d.access_size)) - 1;
+		if (d.sse && d.access_size < 8) {
+			unsigned shift = 64 - 8 * d.access_size;
+
+			val = (uint64_t)((int64_t)(val << shift) >> shift);
+		}
+		if (!d.sf)
+			val &= 0xffffffffull;
+		vcpu_set_reg(v, d.srt, val);
+	}
+	vcpu_skip_insn(v);
+	return true;
+}
+
+static bool handle_iabt(struct vcpu *v)
+{
+	/* Only RAM is mapped executable: a fetch from anywhere else is a bus error. */
+	inject_iabt(v, v->fault.far);
+	return true;
+}
+
+/* ---------------------------------------------------------------- others */
+
+static bool handle_hvc(struct vcpu *v)
+{
+	/* SMCCC uses HVC #0 only; other immediates are not calls we know. */
+	if (esr_imm16(v->fault.esr) != 0) {
+		v->regs.x[0] = (uint64_t)(int64_t)SMCCC_RET_NOT_SUPPORTED;
+		return true;
+	}
+	return smccc_call(v);
+}
+
+static bool handle_smc(struct vcpu *v)
+{
+	/* A trapped SMC returns to the SMC itself (Arm ARM D1.10.1). */
+	vcpu_skip_insn(v);
+	return smccc_call(v);
+}
+
+static bool handle_fpsimd(struct vcpu *v)
+{
+	arch_fpsimd_switch(v);
+	return true;
+}
+
+static bool handle_undef(struct vcpu *v)
+{
+	inject_undef(v);
+	return true;
+}
+
+static const exit_handler_fn sync_handlers[ESR_EC_COUNT] = {
+	[ESR_EC_WFX] = handle_wfx,
+	[ESR_EC_FP_ASIMD] = handle_fpsimd,
+	[ESR_EC_HVC64] = handle_hvc,
+	[ESR_EC_SMC64] = handle_smc,
+	[ESR_EC_SYS64] = handle_sysreg_trap,
+	[ESR_EC_IABT_LOW] = handle_iabt,
+	[ESR_EC_DABT_LOW] = handle_dabt,
+	/* Everything else a guest can cause here (SVE, SME, LS64, ERET with
+	 * NV, ...) is a feature it was told it does not have: UNDEF. */
+};
+
+static bool handle_irq(struct vcpu *v)
+{
+	unsigned ev = arch_handle_irqs();
+	struct runqueue *rq = &percpu[v->pcpu].rq;
+
+	if (ev & IRQ_EV_TICK)
+		sched_tick(rq, arch_counter());
+	return !READ_ONCE(rq->need_resched);
+}
+
+static bool handle_serror(struct vcpu *v)
+{
+	/* An asynchronous abort caused by the guest's own access: hand it back
+	 * as a virtual SError, which it takes when it unmasks PSTATE.A. */
+	inject_serror(v);
+	return true;
+}
+
+bool handle_exit(struct vcpu *v, unsigned type)
+{
+	unsigned cls = exit_class_of(type, v->fault.esr);
+	exit_handler_fn fn;
+
+	v->stat->exits[cls]++;
+	switch (type) {
+	case EXIT_TYPE_SYNC:
+		fn = sync_handlers[cls];
+		return (fn ? fn : handle_undef)(v);
+	case EXIT_TYPE_IRQ:
+	case EXIT_TYPE_FIQ:
+		return handle_irq(v);
+	case EXIT_TYPE_SERROR:
+		return handle_serror(v);
+	default:
+		return handle_undef(v);
+	}
+}

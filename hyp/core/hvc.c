@@ -1,0 +1,112 @@
+/*
+ * SMCCC dispatch for HVC and trapped SMC (Arm DEN0028): the architecture
+ * calls, PSCI in the standard service range, hypscope's vendor calls.
+ * Anything else answers NOT_SUPPORTED, never an exception.
+ */
+#include "formats/hypercall.h"
+#include "formats/hypcfg.h"
+#include "hyp/include/psci.h"
+#include "hyp/include/run.h"
+#include "hyp/include/vm.h"
+
+#define SMCCC_FAST_CALL   (1u << 31)
+#define SMCCC_OWNER(fid)  (((fid) >> 24) & 0x3f)
+#define SMCCC_OWNER_ARCH  0
+#define SMCCC_OWNER_STD   4
+#define SMCCC_OWNER_VENDOR_HYP 6
+#define PSCI_FN_MAX       0x1f
+
+#define SMCCC_VERSION_FID        0x80000000u
+#define SMCCC_ARCH_FEATURES_FID  0x80000001u
+
+static void set_ret(struct vcpu *v, int64_t r)
+{
+	v->regs.x[0] = (uint64_t)r;
+}
+
+static bool arch_call(struct vcpu *v, uint32_t fid)
+{
+	switch (fid) {
+	case SMCCC_VERSION_FID:
+		set_ret(v, SMCCC_VERSION_1_1);
+		break;
+	case SMCCC_ARCH_FEATURES_FID:
+		/* Of the architecture calls only these two exist here; the
+		 * ARCH_WORKAROUND_* calls are not implemented. */
+		switch ((uint32_t)v->regs.x[1]) {
+		case SMCCC_VERSION_FID:
+		case SMCCC_ARCH_FEATURES_FID:
+			set_ret(v, SMCCC_RET_SUCCESS);
+			break;
+		default:
+			set_ret(v, SMCCC_RET_NOT_SUPPORTED);
+			break;
+		}
+		break;
+	default:
+		set_ret(v, SMCCC_RET_NOT_SUPPORTED);
+		break;
+	}
+	return true;
+}
+
+static bool vendor_call(struct vcpu *v, uint32_t fid)
+{
+	switch (fid) {
+	case HYPSCOPE_HVC_CALL_COUNT:
+		set_ret(v, 4);
+		return true;
+	case HYPSCOPE_HVC_CALL_UID:
+		v->regs.x[0] = HYPSCOPE_UID_0;
+		v->regs.x[1] = HYPSCOPE_UID_1;
+		v->regs.x[2] = HYPSCOPE_UID_2;
+		v->regs.x[3] = HYPSCOPE_UID_3;
+		return true;
+	case HYPSCOPE_HVC_REVISION:
+		v->regs.x[0] = 1;
+		v->regs.x[1] = 0;
+		return true;
+	case HYPSCOPE_HVC_NOP:
+		set_ret(v, SMCCC_RET_SUCCESS);
+		return true;
+	case HYPSCOPE_HVC_EXIT:
+		vm_end(v->vm, HYPSTAT_VM_EXITED, (uint32_t)v->regs.x[1]);
+		return false;
+	case HYPSCOPE_HVC_VM_INFO:
+		v->regs.x[0] = SMCCC_RET_SUCCESS;
+		v->regs.x[1] = v->vm->serial;
+		v->regs.x[2] = v->vm->slot;
+		v->regs.x[3] = v->id;
+		return true;
+	case HYPSCOPE_HVC_PCPU:
+		v->regs.x[0] = SMCCC_RET_SUCCESS;
+		v->regs.x[1] = v->pcpu;
+		return true;
+	default:
+		set_ret(v, SMCCC_RET_NOT_SUPPORTED);
+		return true;
+	}
+}
+
+bool smccc_call(struct vcpu *v)
+{
+	uint32_t fid = (uint32_t)v->regs.x[0];
+
+	/* Yielding calls and bits 23:16 set are not SMCCC fast calls we serve. */
+	if (!(fid & SMCCC_FAST_CALL) || (fid & 0x00ff0000u)) {
+		set_ret(v, SMCCC_RET_NOT_SUPPORTED);
+		return true;
+	}
+	switch (SMCCC_OWNER(fid)) {
+	case SMCCC_OWNER_ARCH:
+		return arch_call(v, fid);
+	case SMCCC_OWNER_STD:
+		if ((fid & 0xffff) <= PSCI_FN_MAX)
+			return psci_call(v, fid);
+		break;
+	case SMCCC_OWNER_VENDOR_HYP:
+		return vendor_call(v, fid);
+	}
+	set_ret(v, SMCCC_RET_NOT_SUPPORTED);
+	return true;
+}

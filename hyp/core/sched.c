@@ -1,0 +1,182 @@
+#include <errno.h>
+#include <stddef.h>
+#include <string.h>
+
+#include "hyp/include/sched.h"
+#include "hyp/include/vm.h"
+
+void rq_init(struct runqueue *rq, uint64_t slice)
+{
+	memset(rq, 0, sizeof(*rq));
+	rq->slice = slice;
+	rq->cursor = RQ_MAX_VCPUS - 1;
+}
+
+int rq_attach(struct runqueue *rq, struct vcpu *v)
+{
+	spin_lock(&rq->lock);
+	for (unsigned i = 0; i < RQ_MAX_VCPUS; i++) {
+		if (!rq->vcpus[i]) {
+			rq->vcpus[i] = v;
+			rq->nr++;
+			spin_unlock(&rq->lock);
+			return 0;
+		}
+	}
+	spin_unlock(&rq->lock);
+	return -ENOSPC;
+}
+
+void rq_detach(struct runqueue *rq, struct vcpu *v)
+{
+	spin_lock(&rq->lock);
+	for (unsigned i = 0; i < RQ_MAX_VCPUS; i++) {
+		if (rq->vcpus[i] == v) {
+			rq->vcpus[i] = NULL;
+			rq->nr--;
+		}
+	}
+	if (rq->current == v)
+		rq->current = NULL;
+	spin_unlock(&rq->lock);
+}
+
+unsigned sched_load(const struct runqueue *rq)
+{
+	return READ_ONCE(rq->nr);
+}
+
+static bool vcpu_deadline_passed(const struct vcpu *v, uint64_t now)
+{
+	return v->run == VCPU_BLOCKED && v->wake_at && now >= v->wake_at;
+}
+
+struct vcpu *sched_pick(struct runqueue *rq, uint64_t now)
+{
+	struct vcpu *next = NULL;
+
+	spin_lock(&rq->lock);
+	for (unsigned n = 1; n <= RQ_MAX_VCPUS; n++) {
+		unsigned i = (rq->cursor + n) % RQ_MAX_VCPUS;
+		struct vcpu *v = rq->vcpus[i];
+
+		if (!v)
+			continue;
+		if (vcpu_deadline_passed(v, now)) {
+			v->run = VCPU_RUNNABLE;
+			v->wake_at = 0;
+		}
+		if (v->run == VCPU_RUNNABLE) {
+			next = v;
+			rq->cursor = i;
+			break;
+		}
+	}
+	if (next != rq->current)
+		rq->switches++;
+	rq->current = next;
+	rq->need_resched = false;
+	rq->slice_end = now + rq->slice;
+	spin_unlock(&rq->lock);
+	return next;
+}
+
+bool sched_make_runnable(struct runqueue *rq, struct vcpu *v)
+{
+	bool changed;
+
+	spin_lock(&rq->lock);
+	changed = v->run != VCPU_RUNNABLE;
+	v->run = VCPU_RUNNABLE;
+	v->wake_at = 0;
+	/* A vCPU that became runnable while its CPU idles or runs another
+	 * vCPU is picked at the next reschedule; the caller kicks the CPU. */
+	if (changed && rq->current != v)
+		rq->need_resched = rq->current == NULL;
+	spin_unlock(&rq->lock);
+	return changed;
+}
+
+void sched_block(struct runqueue *rq, struct vcpu *v, uint64_t deadline)
+{
+	spin_lock(&rq->lock);
+	if (v->run == VCPU_RUNNABLE) {
+		v->run = VCPU_BLOCKED;
+		v->wake_at = deadline;
+	}
+	spin_unlock(&rq->lock);
+}
+
+void sched_stop(struct runqueue *rq, struct vcpu *v)
+{
+	spin_lock(&rq->lock);
+	v->run = VCPU_STOPPED;
+	v->wake_at = 0;
+	spin_unlock(&rq->lock);
+}
+
+bool sched_others_runnable(struct runqueue *rq, const struct vcpu *self, uint64_t now)
+{
+	bool found = false;
+
+	spin_lock(&rq->lock);
+	for (unsigned i = 0; i < RQ_MAX_VCPUS && !found; i++) {
+		struct vcpu *v = rq->vcpus[i];
+
+		if (!v || v == self)
+			continue;
+		found = v->run == VCPU_RUNNABLE || vcpu_deadline_passed(v, now);
+	}
+	spin_unlock(&rq->lock);
+	return found;
+}
+
+bool sched_tick(struct runqueue *rq, uint64_t now)
+{
+	bool others = false;
+
+	spin_lock(&rq->lock);
+	for (unsigned i = 0; i < RQ_MAX_VCPUS; i++) {
+		struct vcpu *v = rq->vcpus[i];
+
+		if (!v || v == rq->current)
+			continue;
+		if (vcpu_deadline_passed(v, now)) {
+			v->run = VCPU_RUNNABLE;
+			v->wake_at = 0;
+		}
+		if (v->run == VCPU_RUNNABLE)
+			others = true;
+	}
+	if (others && (now >= rq->slice_end || !rq->current))
+		rq->need_resched = true;
+	spin_unlock(&rq->lock);
+	return rq->need_resched;
+}
+
+uint64_t sched_next_event(struct runqueue *rq, uint64_t now)
+{
+	uint64_t next = SCHED_NO_EVENT;
+	bool others = false;
+
+	spin_lock(&rq->lock);
+	for (unsigned i = 0; i < RQ_MAX_VCPUS; i++) {
+		struct vcpu *v = rq->vcpus[i];
+
+		if (!v || v == rq->current)
+			continue;
+		if (v->run == VCPU_BLOCKED && v->wake_at && v->wake_at < next)
+			next = v->wake_at;
+		if (v->run == VCPU_RUNNABLE)
+			others = true;
+	}
+	/* Time slicing only matters when someone else waits for the CPU. */
+	if (others && rq->current) {
+		uint64_t end = rq->slice_end > now ? rq->slice_end : now;
+
+		if (end < next)
+			next = end;
+	}
+	spin_unlock(&rq->lock);
+	return next;
+}

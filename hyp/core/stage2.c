@@ -1,0 +1,114 @@
+#include <errno.h>
+
+#include "hyp/include/stage2.h"
+
+#define LEVEL_SHIFT(l) (12u + 9u * (3u - (l)))
+#define TABLE_INDEX(ipa, l) (((ipa) >> LEVEL_SHIFT(l)) & 0x1ffu)
+
+unsigned s2_start_level(unsigned ipa_bits)
+{
+	return ipa_bits > 39 ? 0 : 1;
+}
+
+int s2_init(struct s2_pgtable *s2, struct page_allocator *pages, unsigned ipa_bits)
+{
+	uint64_t *root = page_alloc(pages);
+
+	if (!root)
+		return -ENOMEM;
+	s2->root_pa = virt_to_phys(root);
+	s2->start_level = s2_start_level(ipa_bits);
+	return 0;
+}
+
+/* The table below entry, created if needed. */
+static uint64_t *next_table(uint64_t *entry, struct page_allocator *pages)
+{
+	uint64_t *t;
+
+	if ((*entry & 3) == PTE_TABLE)
+		return phys_to_virt(*entry & PTE_ADDR_MASK);
+	if (*entry & PTE_VALID)
+		return NULL; /* a block is already there */
+	t = page_alloc(pages);
+	if (!t)
+		return NULL;
+	/* The zeroed table must be visible to the walker before the entry
+	 * that points to it (pairs with the walker's read of the entry). */
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+	*entry = virt_to_phys(t) | PTE_TABLE;
+	return t;
+}
+
+static int map_one(struct s2_pgtable *s2, struct page_allocator *pages, uint64_t ipa, uint64_t pa,
+		   unsigned level, uint64_t attrs)
+{
+	uint64_t *table = phys_to_virt(s2->root_pa);
+
+	for (unsigned l = s2->start_level; l < level; l++) {
+		table = next_table(&table[TABLE_INDEX(ipa, l)], pages);
+		if (!table)
+			return -ENOMEM;
+	}
+	if (table[TABLE_INDEX(ipa, level)] & PTE_VALID)
+		return -EEXIST;
+	table[TABLE_INDEX(ipa, level)] = (pa & PTE_ADDR_MASK) | attrs |
+					 (level == 3 ? PTE_TABLE : PTE_BLOCK);
+	return 0;
+}
+
+int s2_map(struct s2_pgtable *s2, struct page_allocator *pages, uint64_t ipa, uint64_t pa,
+	   uint64_t size, uint64_t attrs)
+{
+	if ((ipa | pa | size) & (PAGE_SIZE - 1))
+		return -EINVAL;
+	while (size) {
+		bool block = !((ipa | pa) & (CHUNK_SIZE - 1)) && size >= CHUNK_SIZE;
+		uint64_t step = block ? CHUNK_SIZE : PAGE_SIZE;
+		int ret = map_one(s2, pages, ipa, pa, block ? 2 : 3, attrs);
+
+		if (ret)
+			return ret;
+		ipa += step;
+		pa += step;
+		size -= step;
+	}
+	return 0;
+}
+
+int s2_translate(const struct s2_pgtable *s2, uint64_t ipa, uint64_t *pa)
+{
+	const uint64_t *table = phys_to_virt(s2->root_pa);
+
+	for (unsigned l = s2->start_level; l <= 3; l++) {
+		uint64_t e = table[TABLE_INDEX(ipa, l)];
+		uint64_t mask = (1ull << LEVEL_SHIFT(l)) - 1;
+
+		if (!(e & PTE_VALID))
+			return -ENOENT;
+		if (l == 3 || (e & 3) == PTE_BLOCK) {
+			*pa = ((e & PTE_ADDR_MASK) & ~mask) | (ipa & mask);
+			return 0;
+		}
+		table = phys_to_virt(e & PTE_ADDR_MASK);
+	}
+	return -ENOENT;
+}
+
+static void free_table(uint64_t *table, unsigned level, struct page_allocator *pages)
+{
+	if (level < 3) {
+		for (unsigned i = 0; i < 512; i++)
+			if ((table[i] & 3) == PTE_TABLE)
+				free_table(phys_to_virt(table[i] & PTE_ADDR_MASK), level + 1, pages);
+	}
+	page_free(pages, table);
+}
+
+void s2_destroy(struct s2_pgtable *s2, struct page_allocator *pages)
+{
+	if (!s2->root_pa)
+		return;
+	free_table(phys_to_virt(s2->root_pa), s2->start_level, pages);
+	s2->root_pa = 0;
+}

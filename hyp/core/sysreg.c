@@ -1,0 +1,336 @@
+#include <stddef.h>
+
+#include "formats/esr.h"
+#include "hyp/include/arch.h"
+#include "hyp/include/compiler.h"
+#include "hyp/include/inject.h"
+#include "hyp/include/sysreg_emul.h"
+#include "hyp/include/vm.h"
+
+uint64_t guest_id_regs[NR_ID_REGS];
+sgi_write_fn sysreg_sgi_hook;
+
+/* ------------------------------------------------------------ ID registers */
+
+#define F GENMASK
+
+/*
+ * The fields each ID register keeps from the hardware (Arm ARM D23.2, the
+ * ID_AA64*_EL1 descriptions); every other field reads as 0 (not implemented).
+ */
+static const uint64_t id_keep[NR_ID_REGS] = {
+	/* FP, AdvSIMD, GIC, DIT, CSV2, CSV3; EL0..EL3, RAS, SVE, SEL2, MPAM, AMU, RME hidden */
+	[ID_PFR0] = F(19, 16) | F(23, 20) | F(27, 24) | F(51, 48) | F(59, 56) | F(63, 60),
+	/* BT, SSBS, CSV2_frac; MTE, SME, NMI, GCS, THE and the rest hidden */
+	[ID_PFR1] = F(3, 0) | F(7, 4) | F(35, 32),
+	/* DebugVer (capped below), BRPs, WRPs, CTX_CMPs, DoubleLock; PMU, SPE, trace, BRBE hidden */
+	[ID_DFR0] = F(3, 0) | F(15, 12) | F(23, 20) | F(31, 28) | F(39, 36),
+	/* instructions only; TME hidden */
+	[ID_ISAR0] = ~F(27, 24),
+	/* DPB, APA, API, JSCVT, FCMA, LRCPC, GPA, GPI, FRINTTS, SB, SPECRES, BF16, DGH, I8MM, XS;
+	 * LS64 hidden (needs HCRX_EL2) */
+	[ID_ISAR1] = F(59, 0),
+	/* WFxT, RPRES, GPA3, APA3, BC, PAC_frac, CLRBHB, PRFMSLC, RPRFM, CSSC; MOPS and the
+	 * 128-bit system registers hidden */
+	[ID_ISAR2] = F(15, 0) | F(31, 20) | F(43, 40) | F(55, 48),
+	/* PARange, ASIDBits, BigEnd, SNSMem, BigEndEL0, TGran16/64/4, ExS; stage-2 granules,
+	 * FGT and ECV are EL2 matters */
+	[ID_MMFR0] = F(31, 0) | F(47, 44),
+	/* HAFDBS, HPDS, PAN, XNX, ETS, AFP, nTLBPA, ECBHB; VMIDBits, VH, LO, HCX... hidden */
+	[ID_MMFR1] = F(3, 0) | F(15, 12) | F(23, 20) | F(31, 28) | F(39, 36) | F(51, 44) |
+		     F(63, 60),
+	/* all but NV, FWB and EVT */
+	[ID_MMFR2] = ~(F(27, 24) | F(43, 40) | F(59, 56)),
+};
+
+#define ID_PFR0_EL0_AARCH64 (1ull << 0) /* EL0 and EL1: AArch64 only */
+#define ID_PFR0_EL1_AARCH64 (1ull << 4)
+#define ID_DFR0_DEBUGVER_V8 6ull
+
+void id_regs_sanitise(const uint64_t raw[NR_ID_REGS], uint64_t out[NR_ID_REGS])
+{
+	for (unsigned i = 0; i < NR_ID_REGS; i++)
+		out[i] = raw[i] & id_keep[i];
+	out[ID_PFR0] |= ID_PFR0_EL0_AARCH64 | ID_PFR0_EL1_AARCH64;
+	/* Debug architecture v8.0: the later versions add registers that are not emulated. */
+	if (FIELD(out[ID_DFR0], 3, 0) > ID_DFR0_DEBUGVER_V8)
+		out[ID_DFR0] = (out[ID_DFR0] & ~F(3, 0)) | ID_DFR0_DEBUGVER_V8;
+}
+
+/* ------------------------------------------------------------ handlers */
+
+struct sysreg_desc;
+typedef bool (*sysreg_read_fn)(struct vcpu *v, const struct sysreg_desc *d, uint64_t *val);
+typedef bool (*sysreg_write_fn)(struct vcpu *v, const struct sysreg_desc *d, uint64_t val);
+
+struct sysreg_desc {
+	uint32_t key;
+	sysreg_read_fn read;   /* NULL: reads are UNDEFINED */
+	sysreg_write_fn write; /* NULL: writes are UNDEFINED */
+	unsigned arg;
+};
+
+static bool read_id(struct vcpu *v, const struct sysreg_desc *d, uint64_t *val)
+{
+	(void)v;
+	*val = guest_id_regs[d->arg];
+	return true;
+}
+
+static bool read_zero(struct vcpu *v, const struct sysreg_desc *d, uint64_t *val)
+{
+	(void)v;
+	(void)d;
+	*val = 0;
+	return true;
+}
+
+static bool write_ignore(struct vcpu *v, const struct sysreg_desc *d, uint64_t val)
+{
+	(void)v;
+	(void)d;
+	(void)val;
+	return true;
+}
+
+/* Debug registers kept in struct vdebug, addressed by their offset in it. */
+static uint64_t *vdebug_field(struct vcpu *v, unsigned offset)
+{
+	return (uint64_t *)((char *)&v->dbg + offset);
+}
+
+static bool read_vdebug(struct vcpu *v, const struct sysreg_desc *d, uint64_t *val)
+{
+	*val = *vdebug_field(v, d->arg);
+	return true;
+}
+
+static bool write_vdebug(struct vcpu *v, const struct sysreg_desc *d, uint64_t val)
+{
+	*vdebug_field(v, d->arg) = val;
+	return true;
+}
+
+static bool write_oslar(struct vcpu *v, const struct sysreg_desc *d, uint64_t val)
+{
+	(void)d;
+	v->dbg.oslk = val & 1;
+	return true;
+}
+
+static bool read_oslsr(struct vcpu *v, const struct sysreg_desc *d, uint64_t *val)
+{
+	(void)d;
+	/* OSLM = 0b10: the OS Lock is implemented (OSLSR_EL1 bit 3); OSLK bit 1. */
+	*val = (1ull << 3) | (v->dbg.oslk << 1);
+	return true;
+}
+
+static bool write_claimset(struct vcpu *v, const struct sysreg_desc *d, uint64_t val)
+{
+	(void)d;
+	v->dbg.claim |= val & 0xff;
+	return true;
+}
+
+static bool write_claimclr(struct vcpu *v, const struct sysreg_desc *d, uint64_t val)
+{
+	(void)d;
+	v->dbg.claim &= ~(val & 0xff);
+	return true;
+}
+
+static bool read_claim(struct vcpu *v, const struct sysreg_desc *d, uint64_t *val)
+{
+	(void)d;
+	*val = v->dbg.claim;
+	return true;
+}
+
+/* ---- the EL1 physical timer, emulated on the counter (Arm ARM D11.2.4) */
+
+#define CNT_CTL_ENABLE  (1ull << 0)
+#define CNT_CTL_IMASK   (1ull << 1)
+#define CNT_CTL_ISTATUS (1ull << 2)
+
+static bool read_cntp_ctl(struct vcpu *v, const struct sysreg_desc *d, uint64_t *val)
+{
+	(void)d;
+	*val = v->ptimer.ctl;
+	if ((v->ptimer.ctl & CNT_CTL_ENABLE) && arch_counter() >= v->ptimer.cval)
+		*val |= CNT_CTL_ISTATUS;
+	return true;
+}
+
+static bool write_cntp_ctl(struct vcpu *v, const struct sysreg_desc *d, uint64_t val)
+{
+	(void)d;
+	v->ptimer.ctl = val & (CNT_CTL_ENABLE | CNT_CTL_IMASK);
+	return true;
+}
+
+static bool read_cntp_cval(struct vcpu *v, const struct sysreg_desc *d, uint64_t *val)
+{
+	(void)d;
+	*val = v->ptimer.cval;
+	return true;
+}
+
+static bool write_cntp_cval(struct vcpu *v, const struct sysreg_desc *d, uint64_t val)
+{
+	(void)d;
+	v->ptimer.cval = val;
+	return true;
+}
+
+/* TVAL is the signed 32-bit distance between CVAL and the counter. */
+static bool read_cntp_tval(struct vcpu *v, const struct sysreg_desc *d, uint64_t *val)
+{
+	(void)d;
+	*val = (uint32_t)(v->ptimer.cval - arch_counter());
+	return true;
+}
+
+static bool write_cntp_tval(struct vcpu *v, const struct sysreg_desc *d, uint64_t val)
+{
+	(void)d;
+	v->ptimer.cval = arch_counter() + (uint64_t)(int64_t)(int32_t)val;
+	return true;
+}
+
+uint64_t vptimer_deadline(const struct vcpu *v)
+{
+	if ((v->ptimer.ctl & (CNT_CTL_ENABLE | CNT_CTL_IMASK)) != CNT_CTL_ENABLE)
+		return 0;
+	return v->ptimer.cval ? v->ptimer.cval : 1;
+}
+
+static bool write_sgi(struct vcpu *v, const struct sysreg_desc *d, uint64_t val)
+{
+	if (sysreg_sgi_hook)
+		sysreg_sgi_hook(v, d->key, val);
+	return true;
+}
+
+#define ID(crm, op2, idx) { SYSREG_KEY(3, 0, 0, crm, op2), read_id, NULL, idx }
+#define RAZ_WI(key) { key, read_zero, write_ignore, 0 }
+#define VDEBUG(key, field) { key, read_vdebug, write_vdebug, offsetof(struct vdebug, field) }
+
+static const struct sysreg_desc sysreg_table[] = {
+	ID(4, 0, ID_PFR0), ID(4, 1, ID_PFR1), ID(4, 2, ID_PFR2), ID(4, 4, ID_ZFR0),
+	ID(4, 5, ID_SMFR0), ID(5, 0, ID_DFR0), ID(5, 1, ID_DFR1), ID(5, 4, ID_AFR0),
+	ID(5, 5, ID_AFR1), ID(6, 0, ID_ISAR0), ID(6, 1, ID_ISAR1), ID(6, 2, ID_ISAR2),
+	ID(7, 0, ID_MMFR0), ID(7, 1, ID_MMFR1), ID(7, 2, ID_MMFR2), ID(7, 3, ID_MMFR3),
+	ID(7, 4, ID_MMFR4),
+
+	RAZ_WI(SYSREG_KEY(3, 0, 1, 0, 1)), /* ACTLR_EL1 (HCR_EL2.TACR) */
+
+	/* Debug (MDCR_EL2.TDA, TDOSA, TDRA) */
+	VDEBUG(SYSREG_KEY(2, 0, 0, 2, 2), mdscr),    /* MDSCR_EL1 */
+	VDEBUG(SYSREG_KEY(2, 0, 0, 2, 0), mdccint),  /* MDCCINT_EL1 */
+	RAZ_WI(SYSREG_KEY(2, 3, 0, 1, 0)),           /* MDCCSR_EL0 */
+	RAZ_WI(SYSREG_KEY(2, 3, 0, 4, 0)),           /* DBGDTR_EL0 */
+	RAZ_WI(SYSREG_KEY(2, 3, 0, 5, 0)),           /* DBGDTRRX/TX_EL0 */
+	RAZ_WI(SYSREG_KEY(2, 0, 1, 0, 0)),           /* MDRAR_EL1 */
+	{ SYSREG_KEY(2, 0, 1, 0, 4), NULL, write_oslar, 0 },     /* OSLAR_EL1 */
+	{ SYSREG_KEY(2, 0, 1, 1, 4), read_oslsr, NULL, 0 },      /* OSLSR_EL1 */
+	VDEBUG(SYSREG_KEY(2, 0, 1, 3, 4), osdlr),    /* OSDLR_EL1 */
+	VDEBUG(SYSREG_KEY(2, 0, 1, 4, 4), dbgprcr),  /* DBGPRCR_EL1 */
+	{ SYSREG_KEY(2, 0, 7, 8, 6), read_claim, write_claimset, 0 },  /* DBGCLAIMSET_EL1 */
+	{ SYSREG_KEY(2, 0, 7, 9, 6), read_claim, write_claimclr, 0 },  /* DBGCLAIMCLR_EL1 */
+	{ SYSREG_KEY(2, 0, 7, 14, 6), read_zero, NULL, 0 },            /* DBGAUTHSTATUS_EL1 */
+
+	/* EL1 physical timer (CNTHCTL_EL2.EL1PCEN = 0) */
+	{ SYSREG_KEY(3, 3, 14, 2, 1), read_cntp_ctl, write_cntp_ctl, 0 },   /* CNTP_CTL_EL0 */
+	{ SYSREG_KEY(3, 3, 14, 2, 2), read_cntp_cval, write_cntp_cval, 0 }, /* CNTP_CVAL_EL0 */
+	{ SYSREG_KEY(3, 3, 14, 2, 0), read_cntp_tval, write_cntp_tval, 0 }, /* CNTP_TVAL_EL0 */
+
+	/*
+	 * Data cache maintenance by set/way (HCR_EL2.TSW): guest RAM is normal
+	 * write-back memory at stage 2 and the hypervisor never maps it
+	 * otherwise, so these have nothing to do beyond what a guest's own
+	 * by-VA maintenance does.
+	 */
+	{ SYSREG_KEY(1, 0, 7, 6, 2), NULL, write_ignore, 0 },   /* DC ISW */
+	{ SYSREG_KEY(1, 0, 7, 10, 2), NULL, write_ignore, 0 },  /* DC CSW */
+	{ SYSREG_KEY(1, 0, 7, 14, 2), NULL, write_ignore, 0 },  /* DC CISW */
+
+	/* RAS error records (HCR_EL2.TERR), hidden in ID_AA64PFR0_EL1 */
+	RAZ_WI(SYSREG_KEY(3, 0, 5, 3, 0)),  /* ERRIDR_EL1 */
+	RAZ_WI(SYSREG_KEY(3, 0, 5, 3, 1)),  /* ERRSELR_EL1 */
+	RAZ_WI(SYSREG_KEY(3, 0, 5, 4, 0)),  /* ERXFR_EL1 */
+	RAZ_WI(SYSREG_KEY(3, 0, 5, 4, 1)),  /* ERXCTLR_EL1 */
+	RAZ_WI(SYSREG_KEY(3, 0, 5, 4, 2)),  /* ERXSTATUS_EL1 */
+	RAZ_WI(SYSREG_KEY(3, 0, 5, 4, 3)),  /* ERXADDR_EL1 */
+	RAZ_WI(SYSREG_KEY(3, 0, 5, 5, 0)),  /* ERXMISC0_EL1 */
+	RAZ_WI(SYSREG_KEY(3, 0, 5, 5, 1)),  /* ERXMISC1_EL1 */
+	RAZ_WI(SYSREG_KEY(3, 0, 12, 1, 1)), /* DISR_EL1 */
+
+	/* LORegions (HCR_EL2.TLOR), hidden in ID_AA64MMFR1_EL1 */
+	RAZ_WI(SYSREG_KEY(3, 0, 10, 4, 0)), /* LORSA_EL1 */
+	RAZ_WI(SYSREG_KEY(3, 0, 10, 4, 1)), /* LOREA_EL1 */
+	RAZ_WI(SYSREG_KEY(3, 0, 10, 4, 2)), /* LORN_EL1 */
+	RAZ_WI(SYSREG_KEY(3, 0, 10, 4, 3)), /* LORC_EL1 */
+	RAZ_WI(SYSREG_KEY(3, 0, 10, 4, 7)), /* LORID_EL1 */
+
+	/* SGIs: with HCR_EL2.IMO set, these writes trap (GICv3 12.1.x) */
+	{ SYSREG_KEY(3, 0, 12, 11, 5), NULL, write_sgi, 0 }, /* ICC_SGI1R_EL1 */
+	{ SYSREG_KEY(3, 0, 12, 11, 6), NULL, write_sgi, 0 }, /* ICC_ASGI1R_EL1 */
+	{ SYSREG_KEY(3, 0, 12, 11, 7), NULL, write_sgi, 0 }, /* ICC_SGI0R_EL1 */
+};
+
+/* Breakpoint and watchpoint registers: op0 2, op1 0, CRn 0, CRm n, op2 4..7. */
+static bool access_bp_wp(struct vcpu *v, const struct esr_sysreg *s, uint64_t *val)
+{
+	uint64_t *regs[4] = { v->dbg.bvr, v->dbg.bcr, v->dbg.wvr, v->dbg.wcr };
+
+	if (s->op0 != 2 || s->op1 != 0 || s->crn != 0 || s->op2 < 4)
+		return false;
+	if (s->is_read)
+		*val = regs[s->op2 - 4][s->crm];
+	else
+		regs[s->op2 - 4][s->crm] = *val;
+	return true;
+}
+
+/* The rest of the ID space (op0 3, op1 0, CRn 0, CRm 1..7) is RAZ:
+ * AArch32 ID registers (AArch32 is hidden) and unallocated encodings. */
+static bool is_id_space(const struct esr_sysreg *s)
+{
+	return s->op0 == 3 && s->op1 == 0 && s->crn == 0 && s->crm >= 1 && s->crm <= 7;
+}
+
+bool handle_sysreg_trap(struct vcpu *v)
+{
+	struct esr_sysreg s;
+	const struct sysreg_desc *d = NULL;
+	uint64_t val = 0;
+	bool ok;
+
+	esr_sysreg_decode(v->fault.esr, &s);
+	for (size_t i = 0; i < ARRAY_SIZE(sysreg_table); i++) {
+		if (sysreg_table[i].key == s.key) {
+			d = &sysreg_table[i];
+			break;
+		}
+	}
+	if (!s.is_read)
+		val = vcpu_get_reg(v, s.rt);
+
+	if (d) {
+		ok = s.is_read ? d->read && d->read(v, d, &val) : d->write && d->write(v, d, val);
+	} else if (is_id_space(&s)) {
+		ok = s.is_read;
+		val = 0;
+	} else {
+		ok = access_bp_wp(v, &s, &val);
+	}
+	if (!ok) {
+		inject_undef(v);
+		return true;
+	}
+	if (s.is_read)
+		vcpu_set_reg(v, s.rt, val);
+	vcpu_skip_insn(v);
+	return true;
+}

@@ -1,0 +1,411 @@
+/*
+ * VM lifecycle: creation from a configuration slot, power state of the
+ * vCPUs (PSCI), ending, teardown, and the next instance of the same slot.
+ *
+ * A VM ends in two steps. vm_end() marks it STOPPING and takes its vCPUs
+ * off the run queues, kicking the CPUs that run them; the last vCPU to
+ * leave its CPU (vcpu_unclaim) - or vm_end() itself if none is on a CPU -
+ * tears it down. vcpus_on_cpu, under vm->lock, is what makes "last" exact.
+ */
+#include <errno.h>
+#include <libfdt.h>
+#include <string.h>
+
+#include "formats/hypcfg.h"
+#include "hyp/include/arch.h"
+#include "hyp/include/guest_dtb.h"
+#include "hyp/include/log.h"
+#include "hyp/include/mm.h"
+#include "hyp/include/panic.h"
+#include "hyp/include/percpu.h"
+#include "hyp/include/psci.h"
+#include "hyp/include/run.h"
+#include "hyp/include/sched.h"
+#include "hyp/include/stage2.h"
+#include "hyp/include/vm.h"
+
+struct vm vms[HYPCFG_MAX_VMS];
+
+static spinlock_t lifecycle_lock;
+static uint64_t next_serial = 1;
+static bool shutting_down;
+
+#define PSR_EL1H_DAIF 0x3c5ull
+#define SCTLR_EL1_RESET 0x30d00800ull
+#define VMPIDR_RES1 (1ull << 31)
+#define UART_CLOCK_HZ 24000000u
+
+static const char *const end_state_text[] = {
+	[HYPSTAT_VM_EMPTY] = "not created",
+	[HYPSTAT_VM_RUNNING] = "running",
+	[HYPSTAT_VM_OFF] = "powered off",
+	[HYPSTAT_VM_RESET] = "reset (not restarted)",
+	[HYPSTAT_VM_EXITED] = "exited",
+	[HYPSTAT_VM_FAILED] = "failed",
+};
+
+static void uart_line(void *opaque, const char *line, unsigned len)
+{
+	struct vm *vm = opaque;
+
+	console_write_line(vm->cfg->name, line, len);
+}
+
+static unsigned least_loaded_cpu(void)
+{
+	unsigned best = 0;
+
+	for (unsigned i = 1; i < nr_cpus; i++)
+		if (sched_load(&percpu[i].rq) < sched_load(&percpu[best].rq))
+			best = i;
+	return best;
+}
+
+static void vcpu_reset(struct vcpu *v, uint64_t entry, uint64_t x0)
+{
+	/* Linux arm64 boot protocol: EL1h, DAIF masked, MMU and caches off,
+	 * x0 = DTB (or the CPU_ON context id), x1..x3 = 0. */
+	memset(&v->regs, 0, sizeof(v->regs));
+	memset(v->el1, 0, sizeof(v->el1));
+	memset(&v->fp, 0, sizeof(v->fp));
+	memset(v->pauth, 0, sizeof(v->pauth));
+	memset(&v->dbg, 0, sizeof(v->dbg));
+	memset(&v->ptimer, 0, sizeof(v->ptimer));
+	v->regs.pc = entry;
+	v->regs.x[0] = x0;
+	v->regs.pstate = PSR_EL1H_DAIF;
+	v->el1[SCTLR_EL1] = SCTLR_EL1_RESET;
+	v->hcr = arch_vcpu_hcr();
+	/* Its FP registers are the zeroes above, not whatever the CPU holds. */
+	arch_fpsimd_forget(v);
+}
+
+bool vm_ipa_is_ram(const struct vm *vm, uint64_t ipa, uint64_t size)
+{
+	return ipa >= GUEST_RAM_IPA && size <= vm->ram_size &&
+	       ipa - GUEST_RAM_IPA <= vm->ram_size - size;
+}
+
+struct vcpu *vm_vcpu_by_mpidr(struct vm *vm, uint64_t mpidr)
+{
+	/* vCPU n has MPIDR Aff0 = n and the other affinity levels 0. */
+	if ((mpidr & ~0xffull) || mpidr >= vm->nr_vcpus)
+		return NULL;
+	return &vm->vcpus[mpidr];
+}
+
+static const char *check_config(const struct hypcfg_vm *c)
+{
+	uint64_t ram_end = GUEST_RAM_IPA + c->mem_size;
+	uint64_t span = c->image_span > c->image_size ? c->image_span : c->image_size;
+
+	if (!c->nr_vcpus || c->nr_vcpus > HYPCFG_MAX_VCPUS)
+		return "vCPU count must be 1 to 4";
+	if (c->mem_size < CHUNK_SIZE || c->mem_size % CHUNK_SIZE)
+		return "memory size must be a multiple of 2 MiB";
+	if (c->load_ipa < GUEST_RAM_IPA || span > c->mem_size ||
+	    c->load_ipa - GUEST_RAM_IPA > c->mem_size - span)
+		return "image does not fit in guest RAM";
+	if (c->entry_ipa < GUEST_RAM_IPA || c->entry_ipa >= ram_end)
+		return "entry point outside guest RAM";
+	if (c->initrd_size > c->mem_size)
+		return "initrd larger than guest RAM";
+	return NULL;
+}
+
+/* Lays out image, initrd and DTB in guest RAM (already zeroed). */
+static const char *load_guest(struct vm *vm)
+{
+	const struct hypcfg_vm *c = vm->cfg;
+	uint64_t span = c->image_span > c->image_size ? c->image_span : c->image_size;
+	uint64_t end = c->load_ipa + span;
+	uint64_t initrd_ipa = 0, dtb_ipa;
+	struct guest_dtb_params p;
+	uint8_t *ram = phys_to_virt(vm->ram_pa);
+
+	memcpy(ram + (c->load_ipa - GUEST_RAM_IPA), phys_to_virt(c->image_pa), c->image_size);
+	if (c->initrd_size) {
+		initrd_ipa = ALIGN_UP(end, PAGE_SIZE);
+		end = initrd_ipa + c->initrd_size;
+	}
+	/* The DTB goes at the top of RAM, above image and initrd, 8-byte
+	 * aligned and inside one 2 MiB region (Linux booting.rst). */
+	dtb_ipa = GUEST_RAM_IPA + vm->ram_size - GUEST_DTB_MAX_SIZE;
+	if (end > dtb_ipa)
+		return "image and initrd leave no room for the device tree";
+	if (c->initrd_size)
+		memcpy(ram + (initrd_ipa - GUEST_RAM_IPA), phys_to_virt(c->initrd_pa),
+		       c->initrd_size);
+
+	p = (struct guest_dtb_params){
+		.name = c->name,
+		.serial = vm->serial,
+		.ram_ipa = GUEST_RAM_IPA,
+		.ram_size = vm->ram_size,
+		.nr_vcpus = vm->nr_vcpus,
+		.cmdline = c->cmdline,
+		.initrd_start = initrd_ipa,
+		.initrd_end = initrd_ipa ? initrd_ipa + c->initrd_size : 0,
+		.gicd = GUEST_GICD_IPA,
+		.gicr = GUEST_GICR_IPA,
+		.gicr_stride = GUEST_GICR_STRIDE,
+		.uart = GUEST_UART_IPA,
+		.uart_spi = GUEST_UART_SPI,
+		.uart_clock_hz = UART_CLOCK_HZ,
+	};
+	/* libfdt uses the FP/SIMD registers: no guest's may be live in them. */
+	arch_fpsimd_release();
+	if (guest_dtb_build(ram + (dtb_ipa - GUEST_RAM_IPA), GUEST_DTB_MAX_SIZE, &p) < 0)
+		return "could not build the device tree";
+	vm->dtb_ipa = dtb_ipa;
+	/* The guest starts with its MMU and caches off. */
+	arch_dcache_clean(vm->ram_pa, vm->ram_size);
+	return NULL;
+}
+
+static void record_failure(unsigned slot, const char *why)
+{
+	struct hypstat_vm *st = &hypstat->vms[slot];
+
+	st->state = HYPSTAT_VM_FAILED;
+	st->instances_failed++;
+	hyp_log("%s: cannot create: %s", hypcfg->vms[slot].name, why);
+}
+
+int vm_create(unsigned slot)
+{
+	const struct hypcfg_vm *c = &hypcfg->vms[slot];
+	struct vm *vm = &vms[slot];
+	struct hypstat_vm *st = &hypstat->vms[slot];
+	const char *why;
+	int ret;
+
+	st->instances_started++;
+	why = check_config(c);
+	if (why) {
+		record_failure(slot, why);
+		return -EINVAL;
+	}
+	memset(vm, 0, sizeof(*vm));
+	vm->slot = slot;
+	vm->cfg = c;
+	vm->stat = st;
+	vm->nr_vcpus = c->nr_vcpus;
+	vm->ram_size = c->mem_size;
+	spin_lock(&lifecycle_lock);
+	vm->serial = next_serial++;
+	spin_unlock(&lifecycle_lock);
+
+	if (chunk_pool_alloc(&guest_pool, vm->ram_size, &vm->ram_pa)) {
+		record_failure(slot, "out of memory for guest RAM");
+		return -ENOMEM;
+	}
+	/* Fresh memory: nothing of an earlier VM may be visible. */
+	memset(phys_to_virt(vm->ram_pa), 0, vm->ram_size);
+	why = load_guest(vm);
+	if (!why && s2_init(&vm->s2, &hyp_pages, stage2_ipa_bits))
+		why = "out of memory for stage-2 tables";
+	if (!why && s2_map(&vm->s2, &hyp_pages, GUEST_RAM_IPA, vm->ram_pa, vm->ram_size,
+			   S2_NORMAL_RWX))
+		why = "out of memory for stage-2 tables";
+	if (why) {
+		s2_destroy(&vm->s2, &hyp_pages);
+		chunk_pool_free(&guest_pool, vm->ram_pa, vm->ram_size);
+		record_failure(slot, why);
+		return -ENOMEM;
+	}
+	vm->cntvoff = arch_counter();
+
+	mmio_bus_init(&vm->bus);
+	pl011_init(&vm->uart, uart_line, NULL, vm);
+	ret = mmio_bus_add(&vm->bus, GUEST_UART_IPA, GUEST_UART_SIZE, "pl011", MMIO_DEV_UART,
+			   pl011_mmio, &vm->uart);
+	BUG_ON(ret);
+
+	for (unsigned i = 0; i < vm->nr_vcpus; i++) {
+		struct vcpu *v = &vm->vcpus[i];
+
+		v->vm = vm;
+		v->id = i;
+		v->vmpidr = VMPIDR_RES1 | i;
+		v->stat = &st->vcpus[i];
+		v->pcpu = least_loaded_cpu();
+		v->stat->pcpu = v->pcpu;
+		v->stat->state = HYPSTAT_VCPU_OFF;
+		vcpu_reset(v, 0, 0);
+		BUG_ON(rq_attach(&percpu[v->pcpu].rq, v));
+	}
+
+	st->state = HYPSTAT_VM_RUNNING;
+	st->serial = vm->serial;
+	st->nr_vcpus = vm->nr_vcpus;
+	st->exit_status = 0;
+	hypstat->vms_created++;
+	vm->state = VM_RUNNING;
+	hyp_log("%s: created (serial %llu, %u vCPU, %llu MiB at PA 0x%llx)", c->name,
+		(unsigned long long)vm->serial, vm->nr_vcpus,
+		(unsigned long long)(vm->ram_size >> 20), (unsigned long long)vm->ram_pa);
+
+	vcpu_power_on(&vm->vcpus[0], c->entry_ipa, vm->dtb_ipa);
+	return 0;
+}
+
+void vm_check_all_done(void)
+{
+	bool done = true;
+
+	spin_lock(&lifecycle_lock);
+	for (unsigned i = 0; i < hypcfg->nr_vms; i++)
+		if (vms[i].state != VM_FREE)
+			done = false;
+	if (done && shutting_down)
+		done = false; /* someone else is at it */
+	if (done)
+		shutting_down = true;
+	spin_unlock(&lifecycle_lock);
+	if (done)
+		hyp_shutdown();
+}
+
+static void vm_teardown(struct vm *vm)
+{
+	struct hypstat_vm *st = vm->stat;
+	unsigned slot = vm->slot;
+	bool clean;
+
+	for (unsigned i = 0; i < vm->nr_vcpus; i++) {
+		struct vcpu *v = &vm->vcpus[i];
+
+		rq_detach(&percpu[v->pcpu].rq, v);
+		arch_fpsimd_forget(v);
+		v->stat->state = HYPSTAT_VCPU_OFF;
+	}
+	pl011_flush(&vm->uart);
+	vmid_release(&vmids, &vm->vmid);
+	s2_destroy(&vm->s2, &hyp_pages);
+	chunk_pool_free(&guest_pool, vm->ram_pa, vm->ram_size);
+
+	clean = vm->end_state == HYPSTAT_VM_OFF ||
+		(vm->end_state == HYPSTAT_VM_EXITED && vm->exit_status == 0);
+	st->state = vm->end_state;
+	st->exit_status = vm->exit_status;
+	if (!clean)
+		st->instances_failed++;
+	hypstat->vms_destroyed++;
+	if (vm->end_state == HYPSTAT_VM_EXITED)
+		hyp_log("%s: exited with status %u", vm->cfg->name, vm->exit_status);
+	else
+		hyp_log("%s: %s", vm->cfg->name, end_state_text[vm->end_state]);
+
+	spin_lock(&vm->lock);
+	vm->state = VM_FREE;
+	spin_unlock(&vm->lock);
+
+	while (st->instances_started < hypcfg->vms[slot].instances) {
+		if (!vm_create(slot))
+			return;
+	}
+	vm_check_all_done();
+}
+
+void vm_end(struct vm *vm, uint32_t end_state, uint32_t exit_status)
+{
+	bool idle;
+
+	spin_lock(&vm->lock);
+	if (vm->state != VM_RUNNING) {
+		spin_unlock(&vm->lock);
+		return;
+	}
+	vm->state = VM_STOPPING;
+	vm->end_state = end_state;
+	vm->exit_status = exit_status;
+	for (unsigned i = 0; i < vm->nr_vcpus; i++) {
+		vm->vcpus[i].power = VCPU_POWER_OFF;
+		sched_stop(&percpu[vm->vcpus[i].pcpu].rq, &vm->vcpus[i]);
+	}
+	idle = vm->vcpus_on_cpu == 0;
+	spin_unlock(&vm->lock);
+
+	for (unsigned i = 0; i < vm->nr_vcpus; i++)
+		if (vm->vcpus[i].in_guest)
+			vcpu_kick(&vm->vcpus[i]);
+	if (idle)
+		vm_teardown(vm);
+}
+
+void vcpu_power_off(struct vcpu *v)
+{
+	struct vm *vm = v->vm;
+	bool any_on = false;
+
+	spin_lock(&vm->lock);
+	v->power = VCPU_POWER_OFF;
+	v->reset_pending = false;
+	sched_stop(&percpu[v->pcpu].rq, v);
+	for (unsigned i = 0; i < vm->nr_vcpus; i++)
+		any_on |= vm->vcpus[i].power == VCPU_POWER_ON;
+	spin_unlock(&vm->lock);
+	if (!any_on)
+		vm_end(vm, HYPSTAT_VM_OFF, 0);
+}
+
+int vcpu_power_on(struct vcpu *v, uint64_t entry, uint64_t context)
+{
+	struct vm *vm = v->vm;
+	int ret = PSCI_SUCCESS;
+
+	spin_lock(&vm->lock);
+	if (vm->state != VM_RUNNING) {
+		ret = PSCI_DENIED;
+	} else if (v->power == VCPU_POWER_ON) {
+		ret = v->reset_pending ? PSCI_ON_PENDING : PSCI_ALREADY_ON;
+	} else {
+		v->power = VCPU_POWER_ON;
+		v->reset_pending = true;
+		v->reset_entry = entry;
+		v->reset_context = context;
+	}
+	spin_unlock(&vm->lock);
+	if (ret == PSCI_SUCCESS && sched_make_runnable(&percpu[v->pcpu].rq, v))
+		vcpu_kick(v);
+	return ret;
+}
+
+bool vcpu_claim(struct vcpu *v, unsigned cpu)
+{
+	struct vm *vm = v->vm;
+	bool ok;
+
+	spin_lock(&vm->lock);
+	ok = vm->state == VM_RUNNING && v->run == VCPU_RUNNABLE && v->pcpu == cpu && !v->in_guest;
+	if (ok) {
+		vm->vcpus_on_cpu++;
+		v->in_guest = true;
+		if (v->reset_pending) {
+			vcpu_reset(v, v->reset_entry, v->reset_context);
+			v->reset_pending = false;
+		}
+		v->stat->state = HYPSTAT_VCPU_RUNNING;
+	}
+	spin_unlock(&vm->lock);
+	return ok;
+}
+
+void vcpu_unclaim(struct vcpu *v)
+{
+	struct vm *vm = v->vm;
+	bool teardown;
+
+	spin_lock(&vm->lock);
+	v->in_guest = false;
+	vm->vcpus_on_cpu--;
+	teardown = vm->state == VM_STOPPING && vm->vcpus_on_cpu == 0;
+	if (v->run == VCPU_BLOCKED)
+		v->stat->state = HYPSTAT_VCPU_WFI;
+	else if (v->run == VCPU_STOPPED)
+		v->stat->state = HYPSTAT_VCPU_OFF;
+	spin_unlock(&vm->lock);
+	if (teardown)
+		vm_teardown(vm);
+}

@@ -1,0 +1,45 @@
+/*
+ * What the hypervisor's logic needs from the hardware. hyp/arch/aarch64
+ * implements it for EL2; hyp/arch/fake implements it on the host for the
+ * unit tests, recording what was asked so tests can assert on it.
+ */
+#ifndef HYP_ARCH_H
+#define HYP_ARCH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "hyp/include/compiler.h"
+#include "hyp/include/vm.h"
+
+uint64_t arch_counter(void);      /* CNTPCT_EL0 */
+uint64_t arch_counter_freq(void); /* CNTFRQ_EL0 */
+
+/* TLB maintenance for guests (Arm ARM D8.14). */
+void arch_tlb_flush_guests(void);           /* every VMID, every CPU: TLBI ALLE1IS */
+void arch_tlb_flush_vmid(uint64_t vttbr);   /* one VMID, every CPU: TLBI VMALLS12E1IS */
+
+/* Make the data at [pa, pa + size) visible to a guest running with caches off. */
+void arch_dcache_clean(uint64_t pa, uint64_t size);
+
+/* Interrupt another physical CPU so that it reschedules (an SGI). */
+void arch_kick_cpu(unsigned cpu);
+
+/* A guest EL1 register, wherever it lives right now (hardware when loaded). */
+uint64_t vcpu_el1_read(const struct vcpu *v, enum el1_reg r);
+void vcpu_el1_write(struct vcpu *v, enum el1_reg r, uint64_t val);
+
+/* Save a guest's live FP/SIMD registers before EL2 code that uses them (libfdt). */
+void arch_fpsimd_release(void);
+
+/* The physical console (a PL011 the hypervisor owns). */
+void arch_console_write(const char *s, size_t n);
+
+/* HCR_EL2 for a freshly created vCPU. */
+uint64_t arch_vcpu_hcr(void);
+
+/* Stop the machine: PSCI SYSTEM_OFF to the firmware. */
+__noreturn void arch_system_off(void);
+
+#endif

@@ -1,0 +1,57 @@
+/*
+ * The run loop and exit handling: what the physical CPUs do, and the glue
+ * between the logic in core/ and the hardware in arch/.
+ */
+#ifndef HYP_RUN_H
+#define HYP_RUN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "formats/hypcfg.h"
+#include "hyp/include/compiler.h"
+#include "hyp/include/vm.h"
+#include "hyp/include/vmid.h"
+
+/* How __guest_enter() returned: which vector the guest's exception took. */
+#define EXIT_TYPE_SYNC   0
+#define EXIT_TYPE_IRQ    1
+#define EXIT_TYPE_FIQ    2
+#define EXIT_TYPE_SERROR 3
+
+extern struct vmid_allocator vmids;
+extern struct hypcfg *hypcfg;
+extern struct hypstat *hypstat;
+
+/* exit.c */
+unsigned exit_class_of(unsigned type, uint64_t esr);
+/* true: re-enter the guest; false: the vCPU gives up its CPU (blocked, off, yield). */
+bool handle_exit(struct vcpu *v, unsigned type);
+/* WFI semantics: block until an interrupt or a timer is due (or deadline, a
+ * counter value, 0 = none). The PC must already point past the instruction. */
+bool vcpu_wait_for_interrupt(struct vcpu *v, uint64_t deadline);
+
+/* arch: the vCPU in and out of the hardware */
+void arch_vcpu_load(struct vcpu *v);
+void arch_vcpu_put(struct vcpu *v);
+unsigned arch_vcpu_enter(struct vcpu *v);
+void arch_fpsimd_switch(struct vcpu *v);
+void arch_fpsimd_forget(struct vcpu *v);
+
+/* arch: physical interrupts and the EL2 timer */
+#define IRQ_EV_RESCHED BIT(0) /* an SGI from another CPU */
+#define IRQ_EV_TICK    BIT(1) /* the EL2 timer */
+#define IRQ_EV_VTIMER  BIT(2) /* the running guest's virtual timer */
+unsigned arch_handle_irqs(void);
+void arch_timer_set(uint64_t deadline); /* SCHED_NO_EVENT: off */
+void arch_idle(void);
+
+/* run.c */
+extern unsigned stage2_ipa_bits;
+/* Every VM has ended: print the summary, mark the status block, power off. */
+__noreturn void hyp_shutdown(void);
+__noreturn void cpu_run_loop(void);
+void vcpu_kick(struct vcpu *v);
+unsigned this_cpu_id(void);
+
+#endif

@@ -1,0 +1,53 @@
+/*
+ * Per physical CPU run queues. Every vCPU is pinned to one physical CPU when
+ * its VM is created (the least loaded one), so a run queue is the fixed set
+ * of vCPUs pinned there; picking is round robin over the runnable ones. A
+ * vCPU blocked in WFI carries a wake-up deadline (its timer); the queue's
+ * next event is what the EL2 timer is programmed with.
+ */
+#ifndef HYP_SCHED_H
+#define HYP_SCHED_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "formats/hypcfg.h"
+#include "hyp/include/spinlock.h"
+
+struct vcpu;
+
+#define RQ_MAX_VCPUS (HYPCFG_MAX_VMS * HYPCFG_MAX_VCPUS)
+#define SCHED_NO_EVENT UINT64_MAX
+
+struct runqueue {
+	spinlock_t lock;
+	struct vcpu *vcpus[RQ_MAX_VCPUS];
+	unsigned nr;
+	unsigned cursor;       /* index of the vCPU picked last */
+	struct vcpu *current;  /* between load and put on this CPU */
+	bool need_resched;
+	uint64_t slice;        /* counter ticks a vCPU may run while others wait */
+	uint64_t slice_end;
+	uint64_t switches;
+};
+
+void rq_init(struct runqueue *rq, uint64_t slice);
+int rq_attach(struct runqueue *rq, struct vcpu *v);
+void rq_detach(struct runqueue *rq, struct vcpu *v);
+
+/* The next vCPU to run (round robin), waking blocked ones whose deadline passed. */
+struct vcpu *sched_pick(struct runqueue *rq, uint64_t now);
+/* Power on (RUNNABLE) or wake (BLOCKED -> RUNNABLE); true when the state changed. */
+bool sched_make_runnable(struct runqueue *rq, struct vcpu *v);
+/* WFI: block the vCPU until deadline (0 = none) or a wake-up. */
+void sched_block(struct runqueue *rq, struct vcpu *v, uint64_t deadline);
+void sched_stop(struct runqueue *rq, struct vcpu *v);
+/* Another vCPU is runnable here: WFE and yield give the CPU away. */
+bool sched_others_runnable(struct runqueue *rq, const struct vcpu *self, uint64_t now);
+/* On a tick: whether the running vCPU must give the CPU up. */
+bool sched_tick(struct runqueue *rq, uint64_t now);
+/* When the EL2 timer must fire next: a blocked vCPU's deadline or the slice end. */
+uint64_t sched_next_event(struct runqueue *rq, uint64_t now);
+unsigned sched_load(const struct runqueue *rq);
+
+#endif

@@ -1,0 +1,226 @@
+/*
+ * VMs and vCPUs: the state the world switch saves and restores, and what the
+ * exit handlers work on.
+ *
+ * The layout of struct gp_regs is used by the vectors; its offsets reach the
+ * assembly through the generated asm-offsets.h, never by hand.
+ */
+#ifndef HYP_VM_H
+#define HYP_VM_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "formats/hypcfg.h"
+#include "hyp/include/compiler.h"
+#include "hyp/include/mmio.h"
+#include "hyp/include/spinlock.h"
+#include "hyp/dev/pl011.h"
+
+/* General registers, saved on every exit by the vectors. */
+struct gp_regs {
+	uint64_t x[31];
+	uint64_t pc;     /* ELR_EL2 */
+	uint64_t pstate; /* SPSR_EL2 */
+};
+
+/*
+ * EL1 state a guest can change and that the hardware holds while the vCPU is
+ * loaded: saved on vcpu_put(), restored on vcpu_load(), straight-line, in
+ * hyp/arch/aarch64/sysreg_sr.c.
+ */
+enum el1_reg {
+	SCTLR_EL1,
+	CPACR_EL1,
+	TTBR0_EL1,
+	TTBR1_EL1,
+	TCR_EL1,
+	MAIR_EL1,
+	AMAIR_EL1,
+	VBAR_EL1,
+	ESR_EL1,
+	FAR_EL1,
+	AFSR0_EL1,
+	AFSR1_EL1,
+	PAR_EL1,
+	CONTEXTIDR_EL1,
+	TPIDR_EL0,
+	TPIDRRO_EL0,
+	TPIDR_EL1,
+	CNTKCTL_EL1,
+	CSSELR_EL1,
+	SP_EL0,
+	SP_EL1,
+	ELR_EL1,
+	SPSR_EL1,
+	CNTV_CTL_EL0,
+	CNTV_CVAL_EL0,
+	NR_EL1_REGS
+};
+
+struct fpsimd_state {
+	__uint128_t v[32];
+	uint64_t fpsr;
+	uint64_t fpcr;
+} __aligned(16);
+
+/* Pointer-authentication keys, switched when the CPU has FEAT_PAuth. */
+enum pauth_key { APIAKEYLO, APIAKEYHI, APIBKEYLO, APIBKEYHI, APDAKEYLO, APDAKEYHI,
+		 APDBKEYLO, APDBKEYHI, APGAKEYLO, APGAKEYHI, NR_PAUTH_KEYS };
+
+#define VDEBUG_MAX_BP 16
+
+/*
+ * Debug registers are trapped (MDCR_EL2.TDA/TDOSA) and kept here: a guest
+ * reads back what it wrote, but hardware breakpoints are not offered to it.
+ */
+struct vdebug {
+	uint64_t mdscr;
+	uint64_t oslk;     /* OS lock, OSLAR_EL1.OSLK */
+	uint64_t osdlr;
+	uint64_t dbgprcr;
+	uint64_t mdccint;
+	uint64_t claim;
+	uint64_t bvr[VDEBUG_MAX_BP], bcr[VDEBUG_MAX_BP];
+	uint64_t wvr[VDEBUG_MAX_BP], wcr[VDEBUG_MAX_BP];
+};
+
+/* The EL1 physical timer is trapped (CNTHCTL_EL2.EL1PCEN = 0) and emulated. */
+struct vptimer {
+	uint64_t ctl;  /* ENABLE and IMASK; ISTATUS is computed */
+	uint64_t cval;
+};
+
+/* PSCI view of a vCPU (AFFINITY_INFO). */
+enum vcpu_power {
+	VCPU_POWER_OFF = 0,
+	VCPU_POWER_ON = 1,
+};
+
+/* Scheduler view of a vCPU, protected by its run queue's lock. */
+enum vcpu_run_state {
+	VCPU_STOPPED = 0,  /* powered off, or its VM is going away */
+	VCPU_RUNNABLE = 1, /* waiting for or holding its physical CPU */
+	VCPU_BLOCKED = 2,  /* WFI: until wake_at or a wake-up */
+};
+
+/* What the last exit left for the handlers. */
+struct vcpu_fault {
+	uint64_t esr;   /* ESR_EL2 */
+	uint64_t far;   /* FAR_EL2 */
+	uint64_t hpfar; /* HPFAR_EL2 */
+};
+
+struct vm;
+
+struct vcpu {
+	struct gp_regs regs;
+	uint64_t el1[NR_EL1_REGS];
+	struct fpsimd_state fp;
+	uint64_t pauth[NR_PAUTH_KEYS];
+	struct vdebug dbg;
+	struct vptimer ptimer;
+	struct vcpu_fault fault;
+	uint64_t vmpidr;  /* VMPIDR_EL2: what the guest reads as MPIDR_EL1 */
+	uint64_t hcr;     /* HCR_EL2 while this vCPU runs (VSE for an injected SError) */
+	bool el1_loaded;  /* el1[] lives in the hardware registers right now */
+
+	struct vm *vm;
+	unsigned id;      /* vCPU index in its VM; MPIDR Aff0 */
+	unsigned pcpu;    /* physical CPU it is pinned to */
+
+	enum vcpu_power power;
+	bool reset_pending; /* CPU_ON: applied when it is next taken onto a CPU */
+	uint64_t reset_entry, reset_context;
+	enum vcpu_run_state run;
+	uint64_t wake_at; /* BLOCKED: counter value to wake at, 0 = no deadline */
+	bool in_guest;    /* on a physical CPU between load and put */
+
+	struct hypstat_vcpu *stat;
+};
+
+enum vm_state {
+	VM_FREE = 0,
+	VM_RUNNING = 1,
+	VM_STOPPING = 2, /* ending: vCPUs leave their CPUs, then it is torn down */
+};
+
+struct s2_pgtable {
+	uint64_t root_pa;   /* VTTBR_EL2.BADDR */
+	unsigned start_level;
+};
+
+struct vm {
+	unsigned slot;          /* index in the configuration */
+	uint64_t serial;        /* unique over the run */
+	const struct hypcfg_vm *cfg;
+	enum vm_state state;
+	unsigned nr_vcpus;
+	struct vcpu vcpus[HYPCFG_MAX_VCPUS];
+
+	uint64_t ram_pa;        /* backing of [GUEST_RAM_IPA, + ram_size) */
+	uint64_t ram_size;
+	uint64_t dtb_ipa;
+	struct s2_pgtable s2;
+	uint64_t vmid;          /* VMID and generation, formats/vmid.h packing; 0 = none */
+	uint64_t cntvoff;
+
+	struct mmio_bus bus;
+	struct pl011 uart;
+
+	/* Ending: the state recorded in the status block when the VM is gone. */
+	uint32_t end_state;     /* enum hypstat_vm_state */
+	uint32_t exit_status;
+	unsigned vcpus_on_cpu;  /* vCPUs currently between load and put */
+
+	spinlock_t lock;        /* power state of the vCPUs, ending */
+	struct hypstat_vm *stat;
+};
+
+static inline bool vcpu_is_boot(const struct vcpu *v)
+{
+	return v->id == 0;
+}
+
+/* Guest general register n, where 31 reads as zero (XZR) and writes are dropped. */
+static inline uint64_t vcpu_get_reg(const struct vcpu *v, unsigned n)
+{
+	return n < 31 ? v->regs.x[n] : 0;
+}
+
+static inline void vcpu_set_reg(struct vcpu *v, unsigned n, uint64_t val)
+{
+	if (n < 31)
+		v->regs.x[n] = val;
+}
+
+static inline void vcpu_skip_insn(struct vcpu *v)
+{
+	v->regs.pc += 4;
+}
+
+#endif
+
+/* ---------------------------------------------------------------- lifecycle */
+
+extern struct vm vms[HYPCFG_MAX_VMS];
+
+/* Creates the next instance of the VM in a configuration slot. 0 or -errno. */
+int vm_create(unsigned slot);
+/* The VM ends (SYSTEM_OFF, SYSTEM_RESET, the exit hypercall): its vCPUs
+ * leave their CPUs and the last one out tears it down. */
+void vm_end(struct vm *vm, uint32_t end_state, uint32_t exit_status);
+/* PSCI CPU_OFF of the calling vCPU; the VM ends when none is left on. */
+void vcpu_power_off(struct vcpu *v);
+/* PSCI CPU_ON: PSCI_SUCCESS, PSCI_ALREADY_ON or PSCI_ON_PENDING. */
+int vcpu_power_on(struct vcpu *v, uint64_t entry, uint64_t context);
+struct vcpu *vm_vcpu_by_mpidr(struct vm *vm, uint64_t mpidr);
+/* Whether [ipa, ipa + size) is guest RAM. */
+bool vm_ipa_is_ram(const struct vm *vm, uint64_t ipa, uint64_t size);
+
+/* When no VM is left and none is to come, the machine stops. */
+void vm_check_all_done(void);
+
+/* The run loop takes a picked vCPU onto its CPU and gives it back. */
+bool vcpu_claim(struct vcpu *v, unsigned cpu);
+void vcpu_unclaim(struct vcpu *v);

@@ -1,0 +1,48 @@
+/*
+ * VMID allocation with generations, as KVM/arm64 does it.
+ *
+ * A VM's VMID is one uint64_t: the generation in the high bits, the VMID
+ * number in the low `bits` (formats/vmid.h). A VM keeps its VMID while its
+ * generation is current. When the numbers run out, a new generation starts:
+ * the bitmap is cleared except for the VMIDs running on a CPU right now
+ * (reserved, so that no other VM can get them while their TLB entries are
+ * live), the TLBs of all guests are invalidated once, and every other VM
+ * takes a new VMID lazily at its next entry.
+ *
+ * The entry fast path takes no lock: the VM's generation is current and this
+ * CPU's active entry was not reset by a rollover in between (the cmpxchg).
+ */
+#ifndef HYP_VMID_H
+#define HYP_VMID_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "formats/hypcfg.h"
+#include "hyp/include/spinlock.h"
+
+#define VMID_MAX_BITS 16
+
+struct vmid_allocator {
+	spinlock_t lock;
+	unsigned bits;
+	uint64_t generation;              /* high part: a multiple of 1 << bits */
+	uint64_t map[(1u << VMID_MAX_BITS) / 64];
+	uint64_t active[HYP_MAX_CPUS];    /* VMID loaded on each CPU; 0 once a rollover reset it */
+	uint64_t reserved[HYP_MAX_CPUS];  /* VMID each CPU held at the last rollover */
+	unsigned next;                    /* where the search for a free number resumes */
+	unsigned in_use;
+	uint64_t rollovers;
+	uint64_t flushes;                 /* full guest TLB invalidations */
+	uint64_t last_flush_cost;         /* counter ticks of the last rollover's TLB flush */
+};
+
+/* bits: 3..16. Number 0 is never handed out. */
+void vmid_allocator_init(struct vmid_allocator *a, unsigned bits);
+/* On every guest entry on `cpu`: the VM's VMID, allocated or renewed if needed. */
+uint64_t vmid_acquire(struct vmid_allocator *a, uint64_t *vm_vmid, unsigned cpu);
+/* When the VM is destroyed: its number goes back (after its TLB entries are flushed). */
+void vmid_release(struct vmid_allocator *a, uint64_t *vm_vmid);
+uint64_t vmid_generation_number(const struct vmid_allocator *a);
+
+#endif

@@ -1,0 +1,16 @@
+/* The errno values the hypervisor returns (as -E...), with Linux's numbers. */
+#ifndef HYP_LIB_ERRNO_H
+#define HYP_LIB_ERRNO_H
+
+#define ENOENT  2
+#define E2BIG   7
+#define ENOMEM  12
+#define EFAULT  14
+#define EBUSY   16
+#define EEXIST  17
+#define EINVAL  22
+#define ENOSPC  28
+#define ERANGE  34
+#define ENOTSUP 95
+
+#endif

@@ -1,0 +1,839 @@
+/*
+ * Virtual GICv3 core: interrupt state, the per-vCPU ap_list, flush to and fold
+ * from the list registers, maintenance interrupts, SGIs, and a model of the
+ * virtual CPU interface for tests and debug views.
+ *
+ * State model. Between fold and the next flush (the vCPU is not in the guest)
+ * struct vgic_irq is the whole truth. Between flush and fold the LR is the
+ * truth for the pending and active state of the interrupts it holds: the
+ * guest acknowledges and deactivates them without exiting. Changes other
+ * CPUs make meanwhile are recorded (pending_latch, lr_req) and merged at
+ * fold; the vCPU holding the LR is kicked so that happens soon.
+ */
+#include <string.h>
+
+#include "hyp/vgic/vgic.h"
+
+#define BIT32(n) (1u << (n))
+
+/* ---------------------------------------------------------------- lookup */
+
+struct vgic_irq *vgic_get_irq(struct vgic_vm *vm, unsigned vcpu_id, unsigned intid)
+{
+	if (intid < VGIC_NR_PRIVATE) {
+		if (vcpu_id >= vm->nr_vcpus || !vm->cpus[vcpu_id])
+			return NULL;
+		return &vm->cpus[vcpu_id]->private_irqs[intid];
+	}
+	if (intid < VGIC_NR_IRQS)
+		return &vm->spis[intid - VGIC_NR_PRIVATE];
+	return NULL;
+}
+
+uint8_t vgic_route(const struct vgic_vm *vm, uint64_t irouter)
+{
+	/* GICD_IROUTER: Aff3 [39:32], Aff2 [23:16], Aff1 [15:8], Aff0 [7:0]. */
+	uint32_t aff = (uint32_t)((irouter >> 8) & 0xff000000u) | (uint32_t)(irouter & 0xffffffu);
+
+	for (unsigned i = 0; i < vm->nr_vcpus; i++)
+		if (vm->cpus[i] && vgic_affinity(i) == aff)
+			return (uint8_t)i;
+	return VGIC_NO_VCPU;
+}
+
+/* ---------------------------------------------------------------- interrupt state */
+
+static bool irq_pending(const struct vgic_irq *irq)
+{
+	return irq->pending_latch || (!irq->edge && irq->line_level);
+}
+
+bool vgic_irq_pending_view(const struct vgic_irq *irq)
+{
+	if (irq_pending(irq))
+		return true;
+	/* An LR holds the pending edge (or ISPENDR state) it was handed. */
+	return irq->lr_vcpu != VGIC_NO_VCPU && irq->latch_in_lr &&
+	       !(irq->lr_req & VGIC_LR_REQ_CLR_PEND);
+}
+
+bool vgic_irq_active_view(const struct vgic_irq *irq)
+{
+	if (irq->lr_req & VGIC_LR_REQ_SET_ACT)
+		return true;
+	if (irq->lr_req & VGIC_LR_REQ_CLR_ACT)
+		return false;
+	return irq->active;
+}
+
+static bool group_enabled(const struct vgic_vm *vm, const struct vgic_irq *irq)
+{
+	return vm->ctlr & (irq->group1 ? GICD_CTLR_ENABLE_G1 : GICD_CTLR_ENABLE_G0);
+}
+
+/* The distributor forwards it: pending, enabled, its group enabled. */
+static bool irq_deliverable(const struct vgic_vm *vm, const struct vgic_irq *irq)
+{
+	return irq_pending(irq) && irq->enabled && group_enabled(vm, irq);
+}
+
+/* Belongs on an ap_list: deliverable, or active (its deactivation needs an LR). */
+static bool irq_in_flight(const struct vgic_vm *vm, const struct vgic_irq *irq)
+{
+	return irq->active || irq_deliverable(vm, irq);
+}
+
+/* ---------------------------------------------------------------- ap_list */
+
+static struct vgic_irq *ap_irq(struct vgic_cpu *vc, unsigned i)
+{
+	return vgic_get_irq(vc->vm, vc->id, vc->ap_list[i]);
+}
+
+/* Flush order: active first (they must get an LR to be deactivated), then priority, then INTID. */
+static bool ap_before(const struct vgic_irq *a, const struct vgic_irq *b)
+{
+	if (a->active != b->active)
+		return a->active;
+	if (a->priority != b->priority)
+		return a->priority < b->priority;
+	return a->intid < b->intid;
+}
+
+static void ap_insert(struct vgic_cpu *vc, struct vgic_irq *irq)
+{
+	unsigned pos = vc->ap_count;
+
+	/* Each interrupt is on at most one list, so a list never exceeds VGIC_NR_IRQS. */
+	if (vc->ap_count >= VGIC_NR_IRQS)
+		return;
+	while (pos > 0 && ap_before(irq, ap_irq(vc, pos - 1))) {
+		vc->ap_list[pos] = vc->ap_list[pos - 1];
+		pos--;
+	}
+	vc->ap_list[pos] = irq->intid;
+	vc->ap_count++;
+	irq->ap_vcpu = (uint8_t)vc->id;
+}
+
+static void ap_remove(struct vgic_cpu *vc, struct vgic_irq *irq)
+{
+	for (unsigned i = 0; i < vc->ap_count; i++) {
+		if (vc->ap_list[i] != irq->intid)
+			continue;
+		memmove(&vc->ap_list[i], &vc->ap_list[i + 1],
+			(vc->ap_count - i - 1) * sizeof(vc->ap_list[0]));
+		vc->ap_count--;
+		break;
+	}
+	irq->ap_vcpu = VGIC_NO_VCPU;
+}
+
+/*
+ * Insertion sort, linear on a sorted list. Needed before each flush: while a
+ * running vCPU's LR holds an interrupt, its priority can change under it
+ * (GICD_IPRIORITYR from another vCPU) and later insertions compare against
+ * the new key; fold puts it back in place, but its neighbours may be left
+ * out of order.
+ */
+static void ap_sort(struct vgic_cpu *vc)
+{
+	for (unsigned i = 1; i < vc->ap_count; i++) {
+		uint16_t intid = vc->ap_list[i];
+		struct vgic_irq *irq = ap_irq(vc, i);
+		unsigned j = i;
+
+		while (j > 0 && ap_before(irq, ap_irq(vc, j - 1))) {
+			vc->ap_list[j] = vc->ap_list[j - 1];
+			j--;
+		}
+		vc->ap_list[j] = intid;
+	}
+}
+
+void vgic_irq_update(struct vgic_vm *vm, struct vgic_irq *irq, uint32_t *kicks)
+{
+	unsigned dest;
+
+	if (irq->lr_vcpu != VGIC_NO_VCPU) {
+		/*
+		 * A running vCPU's LR holds it: its LR is the truth until fold,
+		 * which comes back here. Make that vCPU exit so the change
+		 * reaches the guest.
+		 */
+		*kicks |= BIT32(irq->lr_vcpu);
+		return;
+	}
+
+	dest = irq->target;
+	if (irq->ap_vcpu != VGIC_NO_VCPU) {
+		struct vgic_cpu *cur = vm->cpus[irq->ap_vcpu];
+
+		/* Removed and inserted again: the sort key may have changed. */
+		ap_remove(cur, irq);
+		/* An active interrupt stays where it is active until deactivated. */
+		if (irq->active)
+			dest = cur->id;
+	}
+	if (!irq_in_flight(vm, irq))
+		return;
+	if (dest >= vm->nr_vcpus || !vm->cpus[dest])
+		return; /* routed nowhere: stays pending until IROUTER names a vCPU */
+	ap_insert(vm->cpus[dest], irq);
+	if (irq_deliverable(vm, irq))
+		*kicks |= BIT32(dest);
+}
+
+void vgic_update_all(struct vgic_vm *vm, uint32_t *kicks)
+{
+	for (unsigned i = 0; i < VGIC_NR_SPIS; i++)
+		vgic_irq_update(vm, &vm->spis[i], kicks);
+	for (unsigned c = 0; c < vm->nr_vcpus; c++) {
+		if (!vm->cpus[c])
+			continue;
+		for (unsigned i = 0; i < VGIC_NR_PRIVATE; i++)
+			vgic_irq_update(vm, &vm->cpus[c]->private_irqs[i], kicks);
+	}
+}
+
+void vgic_kick(struct vgic_vm *vm, uint32_t kicks)
+{
+	if (!vm->kick)
+		return;
+	for (unsigned i = 0; i < vm->nr_vcpus; i++)
+		if (kicks & BIT32(i))
+			vm->kick(vm->opaque, i);
+}
+
+/* ---------------------------------------------------------------- setup */
+
+static void irq_reset(struct vgic_irq *irq, unsigned intid, uint8_t target)
+{
+	memset(irq, 0, sizeof(*irq));
+	irq->intid = (uint16_t)intid;
+	irq->target = target;
+	irq->ap_vcpu = VGIC_NO_VCPU;
+	irq->lr_vcpu = VGIC_NO_VCPU;
+	irq->group1 = true;
+	irq->edge = intid < VGIC_NR_SGIS; /* SGIs are always edge-triggered */
+}
+
+void vgic_vm_init(struct vgic_vm *vm, unsigned nr_vcpus, vgic_kick_fn kick, void *opaque)
+{
+	memset(vm, 0, sizeof(*vm));
+	if (nr_vcpus > VGIC_MAX_VCPUS)
+		nr_vcpus = VGIC_MAX_VCPUS;
+	vm->nr_vcpus = nr_vcpus;
+	vm->kick = kick;
+	vm->opaque = opaque;
+	for (unsigned i = 0; i < VGIC_NR_SPIS; i++)
+		irq_reset(&vm->spis[i], VGIC_NR_PRIVATE + i, 0); /* IROUTER 0: vCPU 0 */
+}
+
+bool vgic_cpu_init(struct vgic_vm *vm, struct vgic_cpu *vc, unsigned vcpu_id)
+{
+	if (vcpu_id >= vm->nr_vcpus)
+		return false;
+	memset(vc, 0, sizeof(*vc));
+	vc->vm = vm;
+	vc->id = vcpu_id;
+	vc->waker = GICR_WAKER_PROCESSOR_SLEEP;
+	for (unsigned i = 0; i < VGIC_NR_PRIVATE; i++)
+		irq_reset(&vc->private_irqs[i], i, (uint8_t)vcpu_id);
+	spin_lock(&vm->lock);
+	vm->cpus[vcpu_id] = vc;
+	spin_unlock(&vm->lock);
+	return true;
+}
+
+/* ---------------------------------------------------------------- injection */
+
+bool vgic_inject(struct vgic_vm *vm, unsigned vcpu_id, unsigned intid, bool level)
+{
+	struct vgic_irq *irq;
+	uint32_t kicks = 0;
+
+	spin_lock(&vm->lock);
+	irq = vgic_get_irq(vm, vcpu_id, intid);
+	if (!irq) {
+		spin_unlock(&vm->lock);
+		return false;
+	}
+	if (irq->edge && level) {
+		irq->pending_latch = true;
+		irq->lr_req &= (uint8_t)~VGIC_LR_REQ_CLR_PEND;
+	}
+	irq->line_level = level;
+	vgic_irq_update(vm, irq, &kicks);
+	spin_unlock(&vm->lock);
+	vgic_kick(vm, kicks);
+	return true;
+}
+
+static bool set_hw(struct vgic_vm *vm, unsigned vcpu_id, unsigned intid, bool hw, unsigned pintid)
+{
+	struct vgic_irq *irq;
+	uint32_t kicks = 0;
+
+	if (pintid > ICH_LR_PINTID_MAX)
+		return false;
+	spin_lock(&vm->lock);
+	irq = vgic_get_irq(vm, vcpu_id, intid);
+	if (irq) {
+		irq->hw = hw;
+		irq->pintid = hw ? (uint16_t)pintid : 0;
+		vgic_irq_update(vm, irq, &kicks);
+	}
+	spin_unlock(&vm->lock);
+	vgic_kick(vm, kicks);
+	return irq != NULL;
+}
+
+bool vgic_set_hw_forward(struct vgic_vm *vm, unsigned vcpu_id, unsigned intid, unsigned pintid)
+{
+	return set_hw(vm, vcpu_id, intid, true, pintid);
+}
+
+bool vgic_clear_hw_forward(struct vgic_vm *vm, unsigned vcpu_id, unsigned intid)
+{
+	return set_hw(vm, vcpu_id, intid, false, 0);
+}
+
+/* ---------------------------------------------------------------- fold */
+
+static void fold_locked(struct vgic_cpu *vc, uint32_t elrsr, uint32_t eisr, uint32_t *kicks)
+{
+	struct vgic_vm *vm = vc->vm;
+	unsigned eoicount = (vc->hw.hcr & ICH_HCR_EOICOUNT_MASK) >> ICH_HCR_EOICOUNT_SHIFT;
+	uint16_t done[32];
+	unsigned nr_done = 0;
+
+	/*
+	 * EOIcount: the guest deactivated interrupts that no LR held. Only the
+	 * active ones flush left out can be such; with EOImode 0 the guest
+	 * deactivates its highest-priority active interrupt first, so take them
+	 * in ap_list order (active first, highest priority first).
+	 */
+	for (unsigned i = 0; i < vc->ap_count && nr_done < eoicount; i++) {
+		struct vgic_irq *irq = ap_irq(vc, i);
+
+		if (!irq || !irq->active)
+			break; /* actives come first */
+		if (irq->lr_vcpu == VGIC_NO_VCPU)
+			done[nr_done++] = irq->intid;
+	}
+	for (unsigned i = 0; i < nr_done; i++) {
+		struct vgic_irq *irq = vgic_get_irq(vm, vc->id, done[i]);
+
+		irq->active = false;
+		vc->stats.eoicount++;
+		vgic_irq_update(vm, irq, kicks);
+	}
+
+	for (unsigned i = 0; i < vc->hw.used_lrs; i++) {
+		struct vgic_irq *irq = vgic_get_irq(vm, vc->id, vc->lr_intid[i]);
+		uint64_t val = vc->hw.lr[i];
+		enum ich_lr_state st;
+
+		if ((elrsr | eisr) & BIT32(i)) {
+			/* Empty, or deactivated with an EOI maintenance request: inactive. */
+			val &= ~ICH_LR_STATE_MASK;
+		} else if (ich_lr_get_vintid(val) != vc->lr_intid[i]) {
+			vc->stats.lr_mismatches++;
+		}
+		vc->lr_folded[i] = val;
+		st = ich_lr_get_state(val);
+
+		if (!irq || irq->lr_vcpu != vc->id)
+			continue;
+		irq->lr_vcpu = VGIC_NO_VCPU;
+		irq->active = (st & ICH_LR_STATE_ACTIVE) != 0;
+		/* Not yet acknowledged: the pending state flush handed over is still there. */
+		if ((st & ICH_LR_STATE_PENDING) && irq->latch_in_lr &&
+		    !(irq->lr_req & VGIC_LR_REQ_CLR_PEND))
+			irq->pending_latch = true;
+		irq->latch_in_lr = false;
+		/*
+		 * A forwarded level interrupt the guest deactivated: the
+		 * physical one is inactive now and fires again at EL2 if its
+		 * source still asserts it; until then the line is low.
+		 */
+		if (irq->hw && !irq->edge && st == ICH_LR_STATE_INVALID)
+			irq->line_level = false;
+		if (irq->lr_req & VGIC_LR_REQ_SET_ACT)
+			irq->active = true;
+		if (irq->lr_req & VGIC_LR_REQ_CLR_ACT)
+			irq->active = false;
+		irq->lr_req = 0;
+		/* Level lines are resampled here: pending again if still asserted. */
+		vgic_irq_update(vm, irq, kicks);
+	}
+	for (unsigned i = vc->hw.used_lrs; i < VGIC_MAX_LRS; i++)
+		vc->lr_folded[i] = 0;
+
+	vc->elrsr_folded = elrsr;
+	vc->eisr_folded = eisr;
+	vc->hw.used_lrs = 0;
+	vc->hw.hcr &= ~ICH_HCR_EOICOUNT_MASK;
+	vc->stats.folds++;
+	/* This vCPU is in EL2 and flushes before it enters again. */
+	*kicks &= ~BIT32(vc->id);
+}
+
+void vgic_fold(struct vgic_cpu *vc, uint32_t elrsr, uint32_t eisr)
+{
+	uint32_t kicks = 0;
+
+	spin_lock(&vc->vm->lock);
+	fold_locked(vc, elrsr, eisr, &kicks);
+	spin_unlock(&vc->vm->lock);
+	vgic_kick(vc->vm, kicks);
+}
+
+/* ---------------------------------------------------------------- flush */
+
+static uint64_t load_lr(struct vgic_cpu *vc, struct vgic_irq *irq, unsigned n)
+{
+	bool deliver = irq_deliverable(vc->vm, irq);
+	struct ich_lr lr = {
+		.hw = irq->hw,
+		.pintid = irq->pintid,
+		/* A level line must be resampled once the guest deactivates it. */
+		.eoi = !irq->hw && !irq->edge,
+		.group1 = irq->group1,
+		.priority = irq->priority,
+		.vintid = irq->intid,
+	};
+
+	/*
+	 * A forwarded interrupt is never loaded pending and active: its pending
+	 * state lives at the physical distributor while it is active.
+	 */
+	if (irq->hw && irq->active)
+		deliver = false;
+	lr.state = (enum ich_lr_state)((irq->active ? ICH_LR_STATE_ACTIVE : 0) |
+				       (deliver ? ICH_LR_STATE_PENDING : 0));
+	if (deliver) {
+		/* The LR owns the latched pending state until fold. */
+		irq->latch_in_lr = irq->pending_latch;
+		irq->pending_latch = false;
+	} else {
+		irq->latch_in_lr = false;
+	}
+	irq->lr_vcpu = (uint8_t)vc->id;
+	vc->lr_intid[n] = irq->intid;
+	return ich_lr_encode(&lr);
+}
+
+unsigned vgic_flush(struct vgic_cpu *vc, unsigned nr_lrs)
+{
+	struct vgic_vm *vm = vc->vm;
+	unsigned n_act = 0, n_pend, a_slots, p_slots, used = 0;
+	bool overflow, loaded_pending = false;
+	uint32_t hcr = ICH_HCR_EN, kicks = 0;
+
+	if (nr_lrs > VGIC_MAX_LRS)
+		nr_lrs = VGIC_MAX_LRS;
+
+	spin_lock(&vm->lock);
+	if (vc->hw.used_lrs)
+		fold_locked(vc, 0, 0, &kicks); /* no exit since the last flush */
+	ap_sort(vc);
+
+	while (n_act < vc->ap_count && ap_irq(vc, n_act)->active)
+		n_act++;
+	n_pend = vc->ap_count - n_act;
+
+	/*
+	 * Everything fits, or choose: active interrupts first, by priority,
+	 * but keep one LR for the highest-priority pending interrupt so a
+	 * deep nest of actives cannot hide it; then pending by priority.
+	 * Pending interrupts left out are all of lower (or equal) priority
+	 * than every pending one loaded, so the guest cannot take them out
+	 * of order.
+	 */
+	overflow = vc->ap_count > nr_lrs;
+	a_slots = n_act;
+	p_slots = n_pend;
+	if (overflow) {
+		a_slots = n_act < nr_lrs ? n_act : nr_lrs;
+		if (n_pend && a_slots == nr_lrs && nr_lrs > 0)
+			a_slots = nr_lrs - 1;
+		p_slots = nr_lrs - a_slots < n_pend ? nr_lrs - a_slots : n_pend;
+	}
+
+	for (unsigned i = 0; i < a_slots; i++) {
+		vc->hw.lr[used] = load_lr(vc, ap_irq(vc, i), used);
+		used++;
+	}
+	for (unsigned i = n_act; i < n_act + p_slots; i++) {
+		vc->hw.lr[used] = load_lr(vc, ap_irq(vc, i), used);
+		if (ich_lr_get_state(vc->hw.lr[used]) == ICH_LR_STATE_PENDING)
+			loaded_pending = true;
+		used++;
+	}
+	for (unsigned i = used; i < nr_lrs; i++)
+		vc->hw.lr[i] = 0;
+
+	if (overflow) {
+		/* Underflow: the LRs drained to at most one valid; room for the rest. */
+		if (used >= 2)
+			hcr |= ICH_HCR_UIE;
+		/*
+		 * No pending: the guest took every pending LR; load the next.
+		 * Only with a pending LR loaded, or it would fire at once.
+		 */
+		if (p_slots < n_pend && loaded_pending)
+			hcr |= ICH_HCR_NPIE;
+		/* An active interrupt without an LR: its EOI lands in EOIcount. */
+		if (a_slots < n_act)
+			hcr |= ICH_HCR_LRENPIE;
+		vc->stats.overflows++;
+	}
+	vc->hw.hcr = hcr;
+	vc->hw.used_lrs = used;
+	vc->hw.nr_lrs = nr_lrs;
+
+	memcpy(vc->lr_flushed, vc->hw.lr, sizeof(vc->lr_flushed[0]) * nr_lrs);
+	for (unsigned i = nr_lrs; i < VGIC_MAX_LRS; i++)
+		vc->lr_flushed[i] = 0;
+	vc->nr_flushed = used;
+	vc->hcr_flushed = hcr;
+	vc->waiting = vc->ap_count - used;
+	vc->stats.flushes++;
+	spin_unlock(&vm->lock);
+
+	vgic_kick(vm, kicks & ~BIT32(vc->id));
+	return used;
+}
+
+/* ---------------------------------------------------------------- maintenance */
+
+void vgic_maint(struct vgic_cpu *vc, uint32_t misr)
+{
+	static const uint32_t enable_for_cause[ICH_MISR_NR_CAUSES] = {
+		[ICH_MISR_CAUSE_EOI] = 0, /* per LR, cleared by rewriting the LR */
+		[ICH_MISR_CAUSE_U] = ICH_HCR_UIE,
+		[ICH_MISR_CAUSE_LRENP] = ICH_HCR_LRENPIE,
+		[ICH_MISR_CAUSE_NP] = ICH_HCR_NPIE,
+		[ICH_MISR_CAUSE_VGRP0E] = ICH_HCR_VGRP0EIE,
+		[ICH_MISR_CAUSE_VGRP0D] = ICH_HCR_VGRP0DIE,
+		[ICH_MISR_CAUSE_VGRP1E] = ICH_HCR_VGRP1EIE,
+		[ICH_MISR_CAUSE_VGRP1D] = ICH_HCR_VGRP1DIE,
+	};
+
+	spin_lock(&vc->vm->lock);
+	vc->misr_last = misr;
+	vc->stats.maint_irqs++;
+	for (unsigned c = 0; c < ICH_MISR_NR_CAUSES; c++) {
+		if (!(misr & BIT32(c)))
+			continue;
+		vc->stats.maint[c]++;
+		vc->hw.hcr &= ~enable_for_cause[c];
+	}
+	spin_unlock(&vc->vm->lock);
+}
+
+bool vgic_cpu_has_pending(struct vgic_cpu *vc)
+{
+	bool ret = false;
+
+	spin_lock(&vc->vm->lock);
+	for (unsigned i = 0; i < vc->ap_count && !ret; i++) {
+		struct vgic_irq *irq = ap_irq(vc, i);
+
+		ret = irq_deliverable(vc->vm, irq) && !(irq->hw && irq->active);
+	}
+	spin_unlock(&vc->vm->lock);
+	return ret;
+}
+
+/* ---------------------------------------------------------------- SGIs */
+
+static uint32_t sgi_targets(const struct vgic_vm *vm, unsigned src, uint64_t v)
+{
+	uint32_t targets = 0;
+
+	if (v & ICC_SGIR_IRM) {
+		/* IRM = 1: every PE but the sender. */
+		for (unsigned i = 0; i < vm->nr_vcpus; i++)
+			if (i != src && vm->cpus[i])
+				targets |= BIT32(i);
+		return targets;
+	}
+
+	/*
+	 * IRM = 0: the PEs Aff3.Aff2.Aff1.<a> with a = RS * 16 + n for each
+	 * TargetList bit n. RS != 0 (GICD_TYPER.RSS == 0 here) can only name
+	 * Aff0 values >= 16, which no vCPU has: the write is then ignored.
+	 */
+	uint32_t cluster = ICC_SGIR_AFF3(v) << 16 | ICC_SGIR_AFF2(v) << 8 | ICC_SGIR_AFF1(v);
+	unsigned base = ICC_SGIR_RS(v) * 16;
+
+	for (unsigned i = 0; i < vm->nr_vcpus; i++) {
+		uint32_t aff = vgic_affinity(i);
+		unsigned aff0 = aff & 0xff;
+
+		if (!vm->cpus[i] || aff >> 8 != cluster || aff0 < base || aff0 >= base + 16)
+			continue;
+		if (ICC_SGIR_TARGETLIST(v) & BIT32(aff0 - base))
+			targets |= BIT32(i);
+	}
+	return targets;
+}
+
+static uint32_t sgi_write(struct vgic_vm *vm, unsigned src, uint64_t v, bool allow_group1)
+{
+	unsigned intid = ICC_SGIR_INTID(v);
+	uint32_t targets, kicks = 0;
+
+	spin_lock(&vm->lock);
+	targets = sgi_targets(vm, src, v);
+	for (unsigned i = 0; i < vm->nr_vcpus; i++) {
+		struct vgic_irq *irq;
+
+		if (!(targets & BIT32(i)))
+			continue;
+		irq = &vm->cpus[i]->private_irqs[intid];
+		if (irq->group1 && !allow_group1) {
+			targets &= ~BIT32(i);
+			continue;
+		}
+		irq->pending_latch = true;
+		irq->lr_req &= (uint8_t)~VGIC_LR_REQ_CLR_PEND;
+		vgic_irq_update(vm, irq, &kicks);
+	}
+	spin_unlock(&vm->lock);
+	vgic_kick(vm, kicks);
+	return targets;
+}
+
+uint32_t vgic_sgi1r_write(struct vgic_vm *vm, unsigned src_vcpu, uint64_t value)
+{
+	return sgi_write(vm, src_vcpu, value, true);
+}
+
+uint32_t vgic_asgi1r_write(struct vgic_vm *vm, unsigned src_vcpu, uint64_t value)
+{
+	/* No other Security state to send Group 1 SGIs to: acts as SGI0R. */
+	return sgi_write(vm, src_vcpu, value, false);
+}
+
+uint32_t vgic_sgi0r_write(struct vgic_vm *vm, unsigned src_vcpu, uint64_t value)
+{
+	return sgi_write(vm, src_vcpu, value, false);
+}
+
+/* ---------------------------------------------------------------- inspection */
+
+void vgic_snapshot(struct vgic_cpu *vc, struct vgic_snapshot *out)
+{
+	memset(out, 0, sizeof(*out));
+	spin_lock(&vc->vm->lock);
+	memcpy(out->lr_flushed, vc->lr_flushed, sizeof(out->lr_flushed));
+	memcpy(out->lr_folded, vc->lr_folded, sizeof(out->lr_folded));
+	memcpy(out->maint, vc->stats.maint, sizeof(out->maint));
+	out->flushes = vc->stats.flushes;
+	out->folds = vc->stats.folds;
+	out->overflows = vc->stats.overflows;
+	out->maint_irqs = vc->stats.maint_irqs;
+	out->eoicount = vc->stats.eoicount;
+	out->lr_mismatches = vc->stats.lr_mismatches;
+	out->nr_flushed = vc->nr_flushed;
+	out->hcr_flushed = vc->hcr_flushed;
+	out->elrsr_folded = vc->elrsr_folded;
+	out->eisr_folded = vc->eisr_folded;
+	out->misr_last = vc->misr_last;
+	out->ap_count = vc->ap_count;
+	out->waiting = vc->waiting;
+	spin_unlock(&vc->vm->lock);
+}
+
+bool vgic_irq_peek(struct vgic_vm *vm, unsigned vcpu_id, unsigned intid, struct vgic_irq *out)
+{
+	struct vgic_irq *irq;
+
+	spin_lock(&vm->lock);
+	irq = vgic_get_irq(vm, vcpu_id, intid);
+	if (irq)
+		*out = *irq;
+	spin_unlock(&vm->lock);
+	return irq != NULL;
+}
+
+/* ---------------------------------------------------------------- virtual CPU interface model */
+
+/* Active priority register bit n stands for group priority n << VIF_APR_SHIFT. */
+#define VIF_APR_SHIFT (8 - VGIC_PRI_BITS)
+
+/*
+ * Bits of a priority that take part in preemption (the group priority),
+ * IHI 0069 "Priority grouping": Group 0 uses bits [7:VBPR0+1]; Group 1 uses
+ * bits [7:VBPR1], or VBPR0 as Group 0 does when VCBPR is set. Never finer
+ * than the implemented preemption bits.
+ */
+static uint8_t vif_group_mask(uint32_t vmcr, bool group1)
+{
+	unsigned shift;
+
+	if (!group1 || (vmcr & ICH_VMCR_VCBPR))
+		shift = ((vmcr & ICH_VMCR_VBPR0_MASK) >> ICH_VMCR_VBPR0_SHIFT) + 1;
+	else
+		shift = (vmcr & ICH_VMCR_VBPR1_MASK) >> ICH_VMCR_VBPR1_SHIFT;
+	if (shift < VIF_APR_SHIFT)
+		shift = VIF_APR_SHIFT;
+	return (uint8_t)(0xffu << shift);
+}
+
+uint8_t vgic_vif_rpr(const struct vgic_hw *hw)
+{
+	for (unsigned r = 0; r < 4; r++) {
+		uint32_t bits = hw->ap0r[r] | hw->ap1r[r];
+
+		if (bits)
+			return (uint8_t)((r * 32 + (unsigned)__builtin_ctz(bits)) << VIF_APR_SHIFT);
+	}
+	return 0xff;
+}
+
+int vgic_vif_hppi(const struct vgic_hw *hw)
+{
+	uint8_t vpmr = (uint8_t)((hw->vmcr & ICH_VMCR_VPMR_MASK) >> ICH_VMCR_VPMR_SHIFT);
+	uint8_t rpr = vgic_vif_rpr(hw);
+	unsigned best_prio = 0x100;
+	int best = -1;
+
+	for (unsigned i = 0; i < hw->nr_lrs && i < VGIC_MAX_LRS; i++) {
+		uint64_t v = hw->lr[i];
+		bool g1 = (v & ICH_LR_GROUP) != 0;
+		uint8_t prio = ich_lr_get_priority(v);
+		uint8_t gmask = vif_group_mask(hw->vmcr, g1);
+
+		if (ich_lr_get_state(v) != ICH_LR_STATE_PENDING)
+			continue;
+		if (!(hw->vmcr & (g1 ? ICH_VMCR_VENG1 : ICH_VMCR_VENG0)))
+			continue;
+		if (prio >= vpmr)
+			continue; /* masked by ICV_PMR_EL1 */
+		if (rpr != 0xff && (prio & gmask) >= (rpr & gmask))
+			continue; /* cannot preempt the running priority */
+		if (prio < best_prio) {
+			best_prio = prio;
+			best = (int)i;
+		}
+	}
+	return best;
+}
+
+uint32_t vgic_vif_ack(struct vgic_hw *hw)
+{
+	int i = vgic_vif_hppi(hw);
+	uint64_t v;
+	bool g1;
+	unsigned bit;
+
+	if (i < 0)
+		return 1023; /* spurious */
+	v = hw->lr[i];
+	g1 = (v & ICH_LR_GROUP) != 0;
+	bit = (ich_lr_get_priority(v) & vif_group_mask(hw->vmcr, g1)) >> VIF_APR_SHIFT;
+	hw->lr[i] = (v & ~ICH_LR_STATE_MASK) | ICH_LR_ACTIVE_BIT;
+	if (g1)
+		hw->ap1r[bit / 32] |= BIT32(bit % 32);
+	else
+		hw->ap0r[bit / 32] |= BIT32(bit % 32);
+	return ich_lr_get_vintid(v);
+}
+
+bool vgic_vif_eoi(struct vgic_hw *hw, uint32_t vintid)
+{
+	unsigned cnt;
+
+	/* Priority drop: the highest active priority leaves the APRs. */
+	for (unsigned r = 0; r < 4; r++) {
+		uint32_t bits = hw->ap0r[r] | hw->ap1r[r];
+
+		if (bits) {
+			uint32_t low = bits & -bits;
+
+			hw->ap0r[r] &= ~low;
+			hw->ap1r[r] &= ~low;
+			break;
+		}
+	}
+	/* Deactivation: A becomes invalid, PA becomes P. */
+	for (unsigned i = 0; i < hw->nr_lrs && i < VGIC_MAX_LRS; i++) {
+		uint64_t v = hw->lr[i];
+
+		if (ich_lr_get_vintid(v) == vintid && (v & ICH_LR_ACTIVE_BIT)) {
+			hw->lr[i] = v & ~ICH_LR_ACTIVE_BIT;
+			return true;
+		}
+	}
+	cnt = ((hw->hcr & ICH_HCR_EOICOUNT_MASK) >> ICH_HCR_EOICOUNT_SHIFT) + 1;
+	hw->hcr = (hw->hcr & ~ICH_HCR_EOICOUNT_MASK) |
+		  ((cnt << ICH_HCR_EOICOUNT_SHIFT) & ICH_HCR_EOICOUNT_MASK);
+	return false;
+}
+
+uint32_t vgic_vif_elrsr(const struct vgic_hw *hw)
+{
+	uint32_t r = 0;
+
+	/* Empty: invalid, and no EOI maintenance request left in it. */
+	for (unsigned i = 0; i < hw->nr_lrs && i < VGIC_MAX_LRS; i++) {
+		uint64_t v = hw->lr[i];
+
+		if (ich_lr_get_state(v) == ICH_LR_STATE_INVALID &&
+		    ((v & ICH_LR_HW) || !(v & ICH_LR_EOI)))
+			r |= BIT32(i);
+	}
+	return r;
+}
+
+uint32_t vgic_vif_eisr(const struct vgic_hw *hw)
+{
+	uint32_t r = 0;
+
+	for (unsigned i = 0; i < hw->nr_lrs && i < VGIC_MAX_LRS; i++) {
+		uint64_t v = hw->lr[i];
+
+		if (ich_lr_get_state(v) == ICH_LR_STATE_INVALID && !(v & ICH_LR_HW) &&
+		    (v & ICH_LR_EOI))
+			r |= BIT32(i);
+	}
+	return r;
+}
+
+uint32_t vgic_vif_misr(const struct vgic_hw *hw)
+{
+	unsigned valid = 0;
+	bool pending = false;
+	uint32_t misr = 0;
+
+	for (unsigned i = 0; i < hw->nr_lrs && i < VGIC_MAX_LRS; i++) {
+		enum ich_lr_state st = ich_lr_get_state(hw->lr[i]);
+
+		if (st != ICH_LR_STATE_INVALID)
+			valid++;
+		if (st == ICH_LR_STATE_PENDING)
+			pending = true;
+	}
+	if (vgic_vif_eisr(hw))
+		misr |= ICH_MISR_EOI;
+	if ((hw->hcr & ICH_HCR_UIE) && valid <= 1)
+		misr |= ICH_MISR_U;
+	if ((hw->hcr & ICH_HCR_LRENPIE) && (hw->hcr & ICH_HCR_EOICOUNT_MASK))
+		misr |= ICH_MISR_LRENP;
+	if ((hw->hcr & ICH_HCR_NPIE) && !pending)
+		misr |= ICH_MISR_NP;
+	if ((hw->hcr & ICH_HCR_VGRP0EIE) && (hw->vmcr & ICH_VMCR_VENG0))
+		misr |= ICH_MISR_VGRP0E;
+	if ((hw->hcr & ICH_HCR_VGRP0DIE) && !(hw->vmcr & ICH_VMCR_VENG0))
+		misr |= ICH_MISR_VGRP0D;
+	if ((hw->hcr & ICH_HCR_VGRP1EIE) && (hw->vmcr & ICH_VMCR_VENG1))
+		misr |= ICH_MISR_VGRP1E;
+	if ((hw->hcr & ICH_HCR_VGRP1DIE) && !(hw->vmcr & ICH_VMCR_VENG1))
+		misr |= ICH_MISR_VGRP1D;
+	return misr;
+}
