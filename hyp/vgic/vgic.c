@@ -395,22 +395,32 @@ void vgic_fold(struct vgic_cpu *vc, uint32_t elrsr, uint32_t eisr)
 static uint64_t load_lr(struct vgic_cpu *vc, struct vgic_irq *irq, unsigned n)
 {
 	bool deliver = irq_deliverable(vc->vm, irq);
+	bool held = false;
 	struct ich_lr lr = {
 		.hw = irq->hw,
 		.pintid = irq->pintid,
-		/* A level line must be resampled once the guest deactivates it. */
-		.eoi = !irq->hw && !irq->edge,
 		.group1 = irq->group1,
 		.priority = irq->priority,
 		.vintid = irq->intid,
 	};
 
 	/*
-	 * A forwarded interrupt is never loaded pending and active: its pending
-	 * state lives at the physical distributor while it is active.
+	 * Pending again while active: loaded pending and active, except for a
+	 * forwarded interrupt (its pending state lives at the physical
+	 * distributor while it is active, HW = 1 never goes with PA) and for
+	 * an SPI routed elsewhere since (the pending part belongs to the new
+	 * target once this one is deactivated).
 	 */
-	if (irq->hw && irq->active)
+	if (irq->active && deliver && (irq->hw || irq->target != vc->id)) {
 		deliver = false;
+		held = true;
+	}
+	/*
+	 * EOI maintenance: a level line must be resampled once the guest
+	 * deactivates it, and a held-back pending state must move on then.
+	 * Forwarded interrupts cannot ask (bit 41 is part of pINTID).
+	 */
+	lr.eoi = !irq->hw && (!irq->edge || held);
 	lr.state = (enum ich_lr_state)((irq->active ? ICH_LR_STATE_ACTIVE : 0) |
 				       (deliver ? ICH_LR_STATE_PENDING : 0));
 	if (deliver) {

@@ -81,7 +81,8 @@ static struct vgic_irq *ctx_irq(struct vgic_mmio_ctx *ctx, uint32_t intid)
 }
 
 typedef bool (*irq_get_fn)(const struct vgic_irq *irq);
-typedef void (*irq_set_fn)(struct vgic_irq *irq, bool bit);
+/* Returns whether the interrupt's state changed. */
+typedef bool (*irq_set_fn)(struct vgic_irq *irq, bool bit);
 
 static uint64_t read_bits(struct vgic_mmio_ctx *ctx, uint32_t intid, unsigned size, irq_get_fn get)
 {
@@ -106,8 +107,8 @@ static void write_bits(struct vgic_mmio_ctx *ctx, uint32_t intid, unsigned size,
 
 		if (!irq || (ones_only && !bit))
 			continue;
-		set(irq, bit);
-		vgic_irq_update(ctx->vm, irq, &ctx->kicks);
+		if (set(irq, bit))
+			vgic_irq_update(ctx->vm, irq, &ctx->kicks);
 	}
 }
 
@@ -116,9 +117,12 @@ static bool get_group(const struct vgic_irq *irq)
 	return irq->group1;
 }
 
-static void set_group(struct vgic_irq *irq, bool bit)
+static bool set_group(struct vgic_irq *irq, bool bit)
 {
+	bool changed = irq->group1 != bit;
+
 	irq->group1 = bit;
+	return changed;
 }
 
 static bool get_enable(const struct vgic_irq *irq)
@@ -126,51 +130,68 @@ static bool get_enable(const struct vgic_irq *irq)
 	return irq->enabled;
 }
 
-static void set_enable(struct vgic_irq *irq, bool bit)
+static bool set_enable(struct vgic_irq *irq, bool bit)
 {
+	bool changed = !irq->enabled;
+
 	(void)bit;
 	irq->enabled = true;
+	return changed;
 }
 
-static void clear_enable(struct vgic_irq *irq, bool bit)
+static bool clear_enable(struct vgic_irq *irq, bool bit)
 {
+	bool changed = irq->enabled;
+
 	(void)bit;
 	irq->enabled = false;
+	return changed;
 }
 
-static void set_pending(struct vgic_irq *irq, bool bit)
+/* Always a change: a new edge on an already pending interrupt is news too. */
+static bool set_pending(struct vgic_irq *irq, bool bit)
 {
 	(void)bit;
 	irq->pending_latch = true;
 	irq->lr_req &= (uint8_t)~VGIC_LR_REQ_CLR_PEND;
+	return true;
 }
 
 /* A level line still asserted keeps a level-sensitive interrupt pending. */
-static void clear_pending(struct vgic_irq *irq, bool bit)
+static bool clear_pending(struct vgic_irq *irq, bool bit)
 {
+	bool changed = vgic_irq_pending_view(irq);
+
 	(void)bit;
 	irq->pending_latch = false;
 	if (irq->lr_vcpu != VGIC_NO_VCPU)
 		irq->lr_req |= VGIC_LR_REQ_CLR_PEND;
+	return changed;
 }
 
 /* While an LR holds it, the LR is the truth: the change is applied at fold. */
-static void set_active(struct vgic_irq *irq, bool bit)
+static bool set_active(struct vgic_irq *irq, bool bit)
 {
+	bool changed = !vgic_irq_active_view(irq);
+
 	(void)bit;
 	if (irq->lr_vcpu != VGIC_NO_VCPU)
 		irq->lr_req = (uint8_t)((irq->lr_req & ~VGIC_LR_REQ_CLR_ACT) | VGIC_LR_REQ_SET_ACT);
 	else
 		irq->active = true;
+	return changed;
 }
 
-static void clear_active(struct vgic_irq *irq, bool bit)
+static bool clear_active(struct vgic_irq *irq, bool bit)
 {
+	bool changed = vgic_irq_active_view(irq);
+
 	(void)bit;
 	if (irq->lr_vcpu != VGIC_NO_VCPU)
 		irq->lr_req = (uint8_t)((irq->lr_req & ~VGIC_LR_REQ_SET_ACT) | VGIC_LR_REQ_CLR_ACT);
 	else
 		irq->active = false;
+	return changed;
 }
 
 uint64_t vgic_read_group(struct vgic_mmio_ctx *ctx, uint32_t intid, unsigned size)
@@ -246,10 +267,11 @@ void vgic_write_priority(struct vgic_mmio_ctx *ctx, uint32_t intid, unsigned siz
 {
 	for (unsigned i = 0; i < size; i++) {
 		struct vgic_irq *irq = ctx_irq(ctx, intid + i);
+		uint8_t prio = (uint8_t)(val >> (8 * i)) & VGIC_PRI_MASK;
 
-		if (!irq)
+		if (!irq || irq->priority == prio)
 			continue;
-		irq->priority = (uint8_t)(val >> (8 * i)) & VGIC_PRI_MASK;
+		irq->priority = prio;
 		vgic_irq_update(ctx->vm, irq, &ctx->kicks);
 	}
 }
@@ -272,10 +294,11 @@ void vgic_write_config(struct vgic_mmio_ctx *ctx, uint32_t intid, unsigned size,
 {
 	for (unsigned i = 0; i < size * 4; i++) {
 		struct vgic_irq *irq = ctx_irq(ctx, intid + i);
+		bool edge = (val >> (2 * i + 1)) & 1;
 
-		if (!irq || irq->intid < VGIC_NR_SGIS)
+		if (!irq || irq->intid < VGIC_NR_SGIS || irq->edge == edge)
 			continue;
-		irq->edge = (val >> (2 * i + 1)) & 1;
+		irq->edge = edge;
 		vgic_irq_update(ctx->vm, irq, &ctx->kicks);
 	}
 }
