@@ -33,30 +33,74 @@ static const struct id_field pfr1_hidden[] = {
 	{ "MTE", 8 }, { "RAS_frac", 12 }, { "MPAM_frac", 16 }, { "SME", 24 },
 };
 
+/* One accessor per ID register: mrs needs the name in the instruction. */
+#define ID_READER(name)                                                                            \
+	static uint64_t rd_##name(void)                                                            \
+	{                                                                                          \
+		return read_sysreg(name);                                                          \
+	}
+ID_READER(id_aa64pfr0_el1)
+ID_READER(SYS_ID_AA64PFR1_EL1)
+ID_READER(id_aa64dfr0_el1)
+ID_READER(id_aa64dfr1_el1)
+ID_READER(id_aa64isar0_el1)
+ID_READER(id_aa64isar1_el1)
+ID_READER(SYS_ID_AA64ISAR2_EL1)
+ID_READER(id_aa64mmfr0_el1)
+ID_READER(id_aa64mmfr1_el1)
+ID_READER(id_aa64mmfr2_el1)
+ID_READER(id_aa64afr0_el1)
+ID_READER(SYS_ID_AA64ZFR0_EL1)
+ID_READER(SYS_ID_AA64SMFR0_EL1)
+ID_READER(SYS_ID_UNALLOCATED)
+
+enum { PFR0, PFR1, DFR0, DFR1, ISAR0, ISAR1, ISAR2, MMFR0, MMFR1, MMFR2, AFR0, ZFR0, SMFR0, UNALLOC };
+
+static const struct {
+	const char *name;
+	uint64_t (*rd)(void);
+} id_regs[] = {
+	[PFR0] = { "ID_AA64PFR0_EL1", rd_id_aa64pfr0_el1 },
+	[PFR1] = { "ID_AA64PFR1_EL1", rd_SYS_ID_AA64PFR1_EL1 },
+	[DFR0] = { "ID_AA64DFR0_EL1", rd_id_aa64dfr0_el1 },
+	[DFR1] = { "ID_AA64DFR1_EL1", rd_id_aa64dfr1_el1 },
+	[ISAR0] = { "ID_AA64ISAR0_EL1", rd_id_aa64isar0_el1 },
+	[ISAR1] = { "ID_AA64ISAR1_EL1", rd_id_aa64isar1_el1 },
+	[ISAR2] = { "ID_AA64ISAR2_EL1", rd_SYS_ID_AA64ISAR2_EL1 },
+	[MMFR0] = { "ID_AA64MMFR0_EL1", rd_id_aa64mmfr0_el1 },
+	[MMFR1] = { "ID_AA64MMFR1_EL1", rd_id_aa64mmfr1_el1 },
+	[MMFR2] = { "ID_AA64MMFR2_EL1", rd_id_aa64mmfr2_el1 },
+	[AFR0] = { "ID_AA64AFR0_EL1", rd_id_aa64afr0_el1 },
+	[ZFR0] = { "ID_AA64ZFR0_EL1", rd_SYS_ID_AA64ZFR0_EL1 },
+	[SMFR0] = { "ID_AA64SMFR0_EL1", rd_SYS_ID_AA64SMFR0_EL1 },
+	[UNALLOC] = { "S3_0_C0_C7_7 (unallocated)", rd_SYS_ID_UNALLOCATED },
+};
+
 static void check_id_registers(void)
 {
-	uint64_t pfr0, pfr1, dfr0, zfr0, smfr0, unalloc;
-	struct exception_info ex;
-	bool trapped;
+	uint64_t v[ARRAY_SIZE(id_regs)], pfr0, pfr1, dfr0, zfr0, smfr0, unalloc;
+	unsigned int trapped = 0;
 
 	/* Every read must be answered: a trapped ID register is never UNDEF. */
-	expect_exception();
-	pfr0 = read_sysreg(id_aa64pfr0_el1);
-	pfr1 = read_sysreg_s(SYS_ID_AA64PFR1_EL1);
-	dfr0 = read_sysreg(id_aa64dfr0_el1);
-	zfr0 = read_sysreg_s(SYS_ID_AA64ZFR0_EL1);
-	smfr0 = read_sysreg_s(SYS_ID_AA64SMFR0_EL1);
-	unalloc = read_sysreg_s(SYS_ID_UNALLOCATED);
-	(void)read_sysreg(id_aa64isar0_el1);
-	(void)read_sysreg(id_aa64isar1_el1);
-	(void)read_sysreg_s(SYS_ID_AA64ISAR2_EL1);
-	(void)read_sysreg(id_aa64mmfr0_el1);
-	(void)read_sysreg(id_aa64mmfr1_el1);
-	(void)read_sysreg(id_aa64mmfr2_el1);
-	(void)read_sysreg(id_aa64afr0_el1);
-	(void)read_sysreg(id_aa64dfr1_el1);
-	trapped = exception_taken(&ex);
-	report(!trapped, "ID registers read without an exception%s", trapped ? " (one trapped)" : "");
+	for (unsigned int i = 0; i < ARRAY_SIZE(id_regs); i++) {
+		struct exception_info ex;
+
+		expect_exception();
+		v[i] = id_regs[i].rd();
+		if (exception_taken(&ex)) {
+			report(false, "%s read raised an exception (ESR_EL1 %#lx)", id_regs[i].name,
+			       ex.esr);
+			v[i] = 0;
+			trapped++;
+		}
+	}
+	report(!trapped, "%u ID registers read without an exception", (unsigned int)ARRAY_SIZE(v));
+	pfr0 = v[PFR0];
+	pfr1 = v[PFR1];
+	dfr0 = v[DFR0];
+	zfr0 = v[ZFR0];
+	smfr0 = v[SMFR0];
+	unalloc = v[UNALLOC];
 
 	report_info("ID_AA64PFR0_EL1 %#lx, PFR1 %#lx, DFR0 %#lx", pfr0, pfr1, dfr0);
 	for (unsigned int i = 0; i < ARRAY_SIZE(pfr0_hidden); i++)
