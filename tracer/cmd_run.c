@@ -171,7 +171,7 @@ static int parse_args(int argc, char **argv)
 			env.nr_vms++;
 			break;
 		case OPT_CPUS:
-			if (parse_uint("--cpus", optarg, 1, MACHINE_MAX_CPUS, &n, &e))
+			if (hs_parse_uint("--cpus", optarg, 1, MACHINE_MAX_CPUS, &n, &e))
 				return fail(HS_EXIT_USAGE, &e);
 			env.cpus = (unsigned int)n;
 			break;
@@ -183,17 +183,17 @@ static int parse_args(int argc, char **argv)
 			env.cpu_model = optarg;
 			break;
 		case 't':
-			if (parse_uint("--timeout", optarg, 1, 7 * 24 * 3600, &n, &e))
+			if (hs_parse_uint("--timeout", optarg, 1, 7 * 24 * 3600, &n, &e))
 				return fail(HS_EXIT_USAGE, &e);
 			env.timeout_s = (unsigned int)n;
 			break;
 		case OPT_VMID_BITS:
-			if (parse_uint("--vmid-bits", optarg, 2, 16, &n, &e))
+			if (hs_parse_uint("--vmid-bits", optarg, 2, 16, &n, &e))
 				return fail(HS_EXIT_USAGE, &e);
 			env.vmid_bits = (unsigned int)n;
 			break;
 		case OPT_SLICE_US:
-			if (parse_uint("--slice-us", optarg, 1, 10000000, &n, &e))
+			if (hs_parse_uint("--slice-us", optarg, 1, 10000000, &n, &e))
 				return fail(HS_EXIT_USAGE, &e);
 			env.slice_us = (unsigned int)n;
 			break;
@@ -260,7 +260,7 @@ static void run_destroy(struct run *r)
 
 	if (!r)
 		return;
-	argv_free(r->argv);
+	machine_argv_free(r->argv);
 	machine_destroy(&r->machine);
 	for (i = 0; i < HYPCFG_MAX_VMS; i++)
 		image_release(&r->images[i]);
@@ -381,11 +381,11 @@ static int prepare_vm(struct run *r, unsigned int i)
 			return fail(HS_EXIT_USAGE, &e);
 		}
 		initrd_size = (uint64_t)st.st_size;
-		if (image_check_initrd(img, initrd_size, vm->mem_size, &e))
-			return fail(HS_EXIT_USAGE, &e);
 		if (machine_stage(&r->machine, rp, initrd_size, &initrd_pa, &e))
 			return fail(HS_EXIT_USAGE, &e);
 	}
+	if (image_check_fit(img, initrd_size, vm->mem_size, &e))
+		return fail(HS_EXIT_USAGE, &e);
 	if (hypcfg_add_vm(&r->cfg, vm, img, image_pa, initrd_pa, initrd_size, &e))
 		return fail(HS_EXIT_USAGE, &e);
 	/* the flattened copy is on disk now */
@@ -422,7 +422,7 @@ static int find_tools(struct run *r)
 		fprintf(stderr, "hypscope: note: %s\n", e.msg);
 	}
 
-	if (find_qemu(env.qemu, qemu_env, getenv("PATH"), r->qemu, sizeof(r->qemu), &e)) {
+	if (machine_find_qemu(env.qemu, qemu_env, getenv("PATH"), r->qemu, sizeof(r->qemu), &e)) {
 		if (!env.dry_run)
 			return fail(HS_EXIT_ENV, &e);
 		fprintf(stderr, "hypscope: note: %s\n", e.msg);
@@ -451,7 +451,7 @@ static int prepare(struct run *r)
 	unsigned int i;
 	int ret;
 
-	if (self_dir(r->self_dir, sizeof(r->self_dir), &e))
+	if (hs_self_dir(r->self_dir, sizeof(r->self_dir), &e))
 		return fail(HS_EXIT_ENV, &e);
 	if (!env.nr_vms) {
 		ret = add_demo_vms(r);
@@ -622,7 +622,7 @@ int cmd_run(int argc, char **argv)
 
 	if (env.dry_run) {
 		hypcfg_print(stdout, &r->cfg, r->image_names);
-		print_cmdline(stdout, r->argv);
+		machine_print_cmdline(stdout, r->argv);
 		if (env.keep)
 			fprintf(stderr, "hypscope: kept %s for the command above\n", r->tmpdir);
 		ret = HS_EXIT_OK;

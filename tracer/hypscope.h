@@ -35,7 +35,7 @@ int hs_errf(struct hs_err *err, int code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
 /* The directory holding the running hypscope binary (where the build put it). */
-int self_dir(char *buf, size_t len, struct hs_err *err);
+int hs_self_dir(char *buf, size_t len, struct hs_err *err);
 
 /* Subcommands: int cmd_NAME(int argc, char **argv), argv[0] being NAME. */
 int cmd_run(int argc, char **argv);

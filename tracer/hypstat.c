@@ -92,7 +92,7 @@ static void print_class(FILE *f, unsigned int cls)
 		fprintf(f, "EC 0x%02x %s", cls, name);
 }
 
-const char *hypstat_vm_state(const struct hypstat_vm *vm, char *buf, size_t len)
+const char *hypstat_vm_state_str(const struct hypstat_vm *vm, char *buf, size_t len)
 {
 	switch (vm->state) {
 	case HYPSTAT_VM_EMPTY:
@@ -147,10 +147,11 @@ static const char *vm_problem(const struct hypstat_vm *vm, const struct hypcfg_v
 	case HYPSTAT_VM_EMPTY:
 	case HYPSTAT_VM_RUNNING:
 		snprintf(buf, len, "%s did not end (%s)", cv->name,
-			 hypstat_vm_state(vm, state, sizeof(state)));
+			 hypstat_vm_state_str(vm, state, sizeof(state)));
 		return buf;
 	default:
-		snprintf(buf, len, "%s %s", cv->name, hypstat_vm_state(vm, state, sizeof(state)));
+		snprintf(buf, len, "%s %s", cv->name,
+			 hypstat_vm_state_str(vm, state, sizeof(state)));
 		return buf;
 	}
 	if (vm->instances_failed) {
@@ -240,8 +241,8 @@ static void print_vm_line(FILE *f, const struct hypstat_vm *vm, const struct hyp
 	char state[48];
 
 	fprintf(f, "  %s (VM %u): %s, %u of %u instance%s ran, vmid %u", cv->name, i,
-		hypstat_vm_state(vm, state, sizeof(state)), vm->instances_started, cv->instances,
-		cv->instances == 1 ? "" : "s", vm->vmid);
+		hypstat_vm_state_str(vm, state, sizeof(state)), vm->instances_started,
+		cv->instances, cv->instances == 1 ? "" : "s", vm->vmid);
 	if (vm->instances_failed)
 		fprintf(f, " (%u failed)", vm->instances_failed);
 	fputc('\n', f);

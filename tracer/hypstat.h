@@ -32,7 +32,7 @@ int hypstat_read_file(const char *path, struct hypstat *st, struct hs_err *err);
 int hypstat_verdict(const struct hypstat *st, const struct hypcfg *cfg, struct hs_err *why);
 
 /* "off", "exited 3", "running", ... for a VM slot. */
-const char *hypstat_vm_state(const struct hypstat_vm *vm, char *buf, size_t len);
+const char *hypstat_vm_state_str(const struct hypstat_vm *vm, char *buf, size_t len);
 
 /* The exit summary: VMIDs, per VM state and instances, per vCPU exit counts. */
 void hypstat_print(FILE *f, const struct hypstat *st, const struct hypcfg *cfg);

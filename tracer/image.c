@@ -278,7 +278,7 @@ int image_parse(const char *name, const uint8_t *buf, size_t len, uint64_t mem_s
 	return check_range(name, "the flat binary", GUEST_RAM_IPA, len, mem_size, err);
 }
 
-int read_file(const char *path, uint8_t **bufp, size_t *lenp, struct hs_err *err)
+int image_read_file(const char *path, uint8_t **bufp, size_t *lenp, struct hs_err *err)
 {
 	uint8_t *buf = NULL;
 	struct stat st;
@@ -332,7 +332,7 @@ int image_load(const char *path, uint64_t mem_size, struct image *img, struct hs
 	int ret;
 
 	memset(img, 0, sizeof(*img));
-	ret = read_file(path, &buf, &len, err);
+	ret = image_read_file(path, &buf, &len, err);
 	if (ret)
 		return ret;
 	ret = image_parse(path, buf, len, mem_size, img, err);
@@ -340,20 +340,26 @@ int image_load(const char *path, uint64_t mem_size, struct image *img, struct hs
 	return ret;
 }
 
-int image_check_initrd(const struct image *img, uint64_t initrd_size, uint64_t mem_size,
-		       struct hs_err *err)
+int image_check_fit(const struct image *img, uint64_t initrd_size, uint64_t mem_size,
+		    struct hs_err *err)
 {
-	uint64_t end = align_up(img->load_ipa + img->span, SZ_2M);
-	uint64_t ram_end = GUEST_RAM_IPA + mem_size;
+	uint64_t end = img->load_ipa + img->span;
+	uint64_t dtb = GUEST_RAM_IPA + mem_size - GUEST_DTB_RESERVE;
 
-	if (initrd_size == 0)
+	if (initrd_size)
+		end = align_up(end, GUEST_INITRD_ALIGN) + initrd_size;
+	if (end <= dtb)
 		return 0;
-	if (end > ram_end || initrd_size > ram_end - end)
+	if (initrd_size)
 		return hs_errf(err, -ERANGE,
-			       "the image and a %lluK initrd do not fit in mem=%lluM: raise mem=",
+			       "the image, a %lluK initrd and the device tree do not fit in "
+			       "mem=%lluM: raise mem=",
 			       (unsigned long long)(initrd_size >> 10),
 			       (unsigned long long)(mem_size >> 20));
-	return 0;
+	return hs_errf(err, -ERANGE,
+		       "the image leaves no room for the device tree in the top 64K of "
+		       "mem=%lluM: raise mem=",
+		       (unsigned long long)(mem_size >> 20));
 }
 
 void image_release(struct image *img)

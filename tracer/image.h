@@ -48,14 +48,21 @@ int image_parse(const char *name, const uint8_t *buf, size_t len, uint64_t mem_s
 /* Reads @path and image_parse()s it. */
 int image_load(const char *path, uint64_t mem_size, struct image *img, struct hs_err *err);
 
-/* Checks that an initrd of @initrd_size bytes fits after the image. */
-int image_check_initrd(const struct image *img, uint64_t initrd_size, uint64_t mem_size,
-		       struct hs_err *err);
+/*
+ * How the hypervisor lays out guest RAM: the initrd on the first page after
+ * the image's span, the device tree in the top 64 KiB.
+ */
+#define GUEST_INITRD_ALIGN 0x1000ull
+#define GUEST_DTB_RESERVE  0x10000ull
+
+/* Checks that the image, an initrd of @initrd_size bytes (0: none) and the device tree fit. */
+int image_check_fit(const struct image *img, uint64_t initrd_size, uint64_t mem_size,
+		    struct hs_err *err);
 
 /* Frees what image_parse() allocated; accepts NULL and a zeroed image. */
 void image_release(struct image *img);
 
 /* Reads a whole regular file into a malloc()ed buffer. */
-int read_file(const char *path, uint8_t **buf, size_t *len, struct hs_err *err);
+int image_read_file(const char *path, uint8_t **buf, size_t *len, struct hs_err *err);
 
 #endif

@@ -206,13 +206,13 @@ char **machine_argv(const struct machine *m)
 	push(&a, "memory-backend=ram0");
 
 	if (a.failed) {
-		argv_free(a.v);
+		machine_argv_free(a.v);
 		return NULL;
 	}
 	return a.v;
 }
 
-void argv_free(char **argv)
+void machine_argv_free(char **argv)
 {
 	char **p;
 
@@ -236,7 +236,7 @@ static bool shell_safe(const char *s)
 	return true;
 }
 
-void print_cmdline(FILE *f, char *const argv[])
+void machine_print_cmdline(FILE *f, char *const argv[])
 {
 	const char *s;
 	size_t i;
@@ -288,7 +288,7 @@ static bool search_path(const char *name, const char *path, char *out, size_t le
 	return false;
 }
 
-int find_qemu(const char *opt, const char *env, const char *path, char *out, size_t len,
+int machine_find_qemu(const char *opt, const char *env, const char *path, char *out, size_t len,
 	      struct hs_err *err)
 {
 	const char *name = QEMU_DEFAULT, *from = NULL;

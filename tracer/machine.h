@@ -65,10 +65,10 @@ uint64_t machine_ram_size(uint64_t staging_end, uint64_t guest_mem);
 
 /* The QEMU argv, NULL-terminated; NULL when out of memory. */
 char **machine_argv(const struct machine *m);
-void argv_free(char **argv);
+void machine_argv_free(char **argv);
 
 /* Prints argv as one shell-quoted line. */
-void print_cmdline(FILE *f, char *const argv[]);
+void machine_print_cmdline(FILE *f, char *const argv[]);
 
 /* QEMU's option parser splits at ',': a ',' in a value is written ",,". */
 char *qemu_opt_escape(const char *s);
@@ -78,7 +78,7 @@ char *qemu_opt_escape(const char *s);
  * if set, else qemu-system-aarch64 searched in @path ($PATH). A name without
  * '/' is searched in @path too.
  */
-int find_qemu(const char *opt, const char *env, const char *path, char *out, size_t len,
+int machine_find_qemu(const char *opt, const char *env, const char *path, char *out, size_t len,
 	      struct hs_err *err);
 
 /* The control block. */

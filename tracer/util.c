@@ -19,7 +19,7 @@ int hs_errf(struct hs_err *err, int code, const char *fmt, ...)
 	return code;
 }
 
-int self_dir(char *buf, size_t len, struct hs_err *err)
+int hs_self_dir(char *buf, size_t len, struct hs_err *err)
 {
 	ssize_t n;
 	char *slash;

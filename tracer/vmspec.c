@@ -7,7 +7,7 @@
 
 #include "tracer/vmspec.h"
 
-int parse_uint(const char *what, const char *s, unsigned long min, unsigned long max,
+int hs_parse_uint(const char *what, const char *s, unsigned long min, unsigned long max,
 	       unsigned long *out, struct hs_err *err)
 {
 	unsigned long v = 0;
@@ -32,7 +32,7 @@ int parse_uint(const char *what, const char *s, unsigned long min, unsigned long
 	return 0;
 }
 
-int parse_size(const char *what, const char *s, uint64_t *out, struct hs_err *err)
+int hs_parse_size(const char *what, const char *s, uint64_t *out, struct hs_err *err)
 {
 	uint64_t v = 0;
 	unsigned int shift = 0;
@@ -160,19 +160,19 @@ static int apply_option(struct vmspec *vm, const char *key, const char *val, siz
 	buf[vlen] = '\0';
 
 	if (!strcmp(key, "vcpus")) {
-		ret = parse_uint("vcpus=", buf, 1, HYPCFG_MAX_VCPUS, &n, err);
+		ret = hs_parse_uint("vcpus=", buf, 1, HYPCFG_MAX_VCPUS, &n, err);
 		if (!ret)
 			vm->nr_vcpus = (uint32_t)n;
 		return ret;
 	}
 	if (!strcmp(key, "instances")) {
-		ret = parse_uint("instances=", buf, 1, VMSPEC_INSTANCES_MAX, &n, err);
+		ret = hs_parse_uint("instances=", buf, 1, VMSPEC_INSTANCES_MAX, &n, err);
 		if (!ret)
 			vm->instances = (uint32_t)n;
 		return ret;
 	}
 	if (!strcmp(key, "mem")) {
-		ret = parse_size("mem=", buf, &vm->mem_size, err);
+		ret = hs_parse_size("mem=", buf, &vm->mem_size, err);
 		if (ret)
 			return ret;
 		if (vm->mem_size < VMSPEC_MEM_ALIGN && !strpbrk(buf, "kKmMgG"))

@@ -33,10 +33,10 @@ struct vmspec {
  * "64M", "1G", "2048K", "4194304": a byte count with an optional K, M or G
  * suffix (binary units, either case). @what names the value in the message.
  */
-int parse_size(const char *what, const char *s, uint64_t *out, struct hs_err *err);
+int hs_parse_size(const char *what, const char *s, uint64_t *out, struct hs_err *err);
 
 /* A decimal number in [min, max]. */
-int parse_uint(const char *what, const char *s, unsigned long min, unsigned long max,
+int hs_parse_uint(const char *what, const char *s, unsigned long min, unsigned long max,
 	       unsigned long *out, struct hs_err *err);
 
 /*

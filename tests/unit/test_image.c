@@ -385,17 +385,27 @@ static void test_image_load_reads_the_file(void **state)
 	assert_msg_has(&e, "/tmp is not a regular file");
 }
 
-static void test_initrd_must_fit_after_the_image(void **state)
+static void test_image_initrd_and_device_tree_must_fit(void **state)
 {
-	struct image img = { .load_ipa = GUEST_RAM_IPA + 0x80000, .span = 0x300000 };
+	struct image img = { .load_ipa = GUEST_RAM_IPA + 0x80000, .span = 0x300001 };
+	uint64_t mem = 8ull << 20, room;
 	struct hs_err e;
 
 	(void)state;
-	/* the image ends at 0x40380000, the initrd starts at the next 2M: 0x40400000 */
-	assert_int_equal(image_check_initrd(&img, 0, 4ull << 20, &e), 0);
-	assert_int_equal(image_check_initrd(&img, 4ull << 20, 8ull << 20, &e), 0);
-	assert_int_equal(image_check_initrd(&img, (4ull << 20) + 1, 8ull << 20, &e), -ERANGE);
-	assert_msg_has(&e, "do not fit in mem=8M");
+	/* the initrd starts on the page after the span: 0x40381000 */
+	room = GUEST_RAM_IPA + mem - GUEST_DTB_RESERVE - 0x40381000;
+	assert_int_equal(image_check_fit(&img, 0, mem, &e), 0);
+	assert_int_equal(image_check_fit(&img, room, mem, &e), 0);
+	assert_int_equal(image_check_fit(&img, room + 1, mem, &e), -ERANGE);
+	assert_msg_has(&e, "initrd and the device tree do not fit in mem=8M");
+
+	/* without initrd the image may reach up to the device tree, not into it */
+	img.load_ipa = GUEST_RAM_IPA;
+	img.span = mem - GUEST_DTB_RESERVE;
+	assert_int_equal(image_check_fit(&img, 0, mem, &e), 0);
+	img.span++;
+	assert_int_equal(image_check_fit(&img, 0, mem, &e), -ERANGE);
+	assert_msg_has(&e, "no room for the device tree");
 }
 
 int main(void)
@@ -411,7 +421,7 @@ int main(void)
 		cmocka_unit_test(test_compressed_kernels_must_be_uncompressed),
 		cmocka_unit_test(test_anything_else_is_flat_at_guest_ram_base),
 		cmocka_unit_test(test_image_load_reads_the_file),
-		cmocka_unit_test(test_initrd_must_fit_after_the_image),
+		cmocka_unit_test(test_image_initrd_and_device_tree_must_fit),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -96,7 +96,7 @@ static void test_argv_is_the_documented_command_line(void **state)
 	for (i = 0; i < sizeof(expect) / sizeof(expect[0]); i++)
 		assert_string_equal(argv[i], expect[i]);
 	assert_null(argv[i]);
-	argv_free(argv);
+	machine_argv_free(argv);
 	machine_destroy(&m);
 }
 
@@ -126,7 +126,7 @@ static void test_argv_has_exactly_one_config_loader_at_0x41000000(void **state)
 	assert_int_equal(count_device(argv, "loader,file=/tmp/vm3.bin,addr=0x44600000,"
 					    "force-raw=on"),
 			 1);
-	argv_free(argv);
+	machine_argv_free(argv);
 	machine_destroy(&m);
 }
 
@@ -152,7 +152,7 @@ static void test_commas_in_paths_are_doubled_for_qemu(void **state)
 	assert_int_equal(count_prefix(argv, "memory-backend-file,id=ram0,size=1024M,"
 					     "mem-path=/dev/shm/x,,y.ram,share=on"),
 			 1);
-	argv_free(argv);
+	machine_argv_free(argv);
 	machine_destroy(&m);
 
 	{
@@ -223,7 +223,7 @@ static void test_same_file_is_staged_once(void **state)
 	assert_int_equal(m.nr_blobs, 2);
 	argv = machine_argv(&m);
 	assert_int_equal(count_prefix(argv, "loader,file=/g.bin,"), 1);
-	argv_free(argv);
+	machine_argv_free(argv);
 	machine_destroy(&m);
 	machine_destroy(NULL);
 }
@@ -309,26 +309,28 @@ static void test_qemu_is_found_by_option_env_then_path(void **state)
 	make_exec(other);
 	snprintf(path, sizeof(path), "/nonexistent:%s:/usr/bin", sub);
 
-	assert_int_equal(find_qemu(NULL, NULL, path, out, sizeof(out), &e), 0);
+	assert_int_equal(machine_find_qemu(NULL, NULL, path, out, sizeof(out), &e), 0);
 	assert_string_equal(out, bin);
-	assert_int_equal(find_qemu(NULL, other, path, out, sizeof(out), &e), 0);
+	assert_int_equal(machine_find_qemu(NULL, other, path, out, sizeof(out), &e), 0);
 	assert_string_equal(out, other);
-	assert_int_equal(find_qemu(other, "/nonexistent/q", path, out, sizeof(out), &e), 0);
+	assert_int_equal(machine_find_qemu(other, "/nonexistent/q", path, out, sizeof(out), &e), 0);
 	assert_string_equal(out, other);
-	assert_int_equal(find_qemu(NULL, "", path, out, sizeof(out), &e), 0);
+	assert_int_equal(machine_find_qemu(NULL, "", path, out, sizeof(out), &e), 0);
 	assert_string_equal(out, bin);
 
-	assert_int_equal(find_qemu(NULL, NULL, "/nonexistent", out, sizeof(out), &e), -ENOENT);
+	assert_int_equal(machine_find_qemu(NULL, NULL, "/nonexistent", out, sizeof(out), &e),
+			 -ENOENT);
 	assert_msg_has(&e, "qemu-system-aarch64 not found in PATH: install the Debian package "
 			   "qemu-system-arm");
-	assert_int_equal(find_qemu("/nonexistent/q", NULL, path, out, sizeof(out), &e), -ENOENT);
+	assert_int_equal(machine_find_qemu("/nonexistent/q", NULL, path, out, sizeof(out), &e),
+			 -ENOENT);
 	assert_msg_has(&e, "--qemu /nonexistent/q is not an executable file");
-	assert_int_equal(find_qemu(NULL, "nope-qemu", path, out, sizeof(out), &e), -ENOENT);
+	assert_int_equal(machine_find_qemu(NULL, "nope-qemu", path, out, sizeof(out), &e), -ENOENT);
 	assert_msg_has(&e, "HYPSCOPE_QEMU=nope-qemu: not found in PATH");
 
 	/* not executable: skipped */
 	assert_int_equal(chmod(bin, 0644), 0);
-	assert_int_equal(find_qemu(NULL, NULL, sub, out, sizeof(out), &e), -ENOENT);
+	assert_int_equal(machine_find_qemu(NULL, NULL, sub, out, sizeof(out), &e), -ENOENT);
 
 	unlink(bin);
 	unlink(other);
@@ -400,7 +402,7 @@ static void test_printed_command_line_is_shell_quoted(void **state)
 	(void)state;
 	f = open_memstream(&buf, &len);
 	assert_non_null(f);
-	print_cmdline(f, argv);
+	machine_print_cmdline(f, argv);
 	fclose(f);
 	assert_string_equal(buf, "/usr/bin/qemu -kernel '/a b/hyp.elf' 'it'\\''s' '' x=1,y\n");
 	free(buf);

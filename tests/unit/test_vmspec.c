@@ -22,15 +22,15 @@ static void test_size_suffixes_are_binary_units(void **state)
 	uint64_t v;
 
 	(void)state;
-	assert_int_equal(parse_size("mem=", "64M", &v, &e), 0);
+	assert_int_equal(hs_parse_size("mem=", "64M", &v, &e), 0);
 	assert_int_equal(v, 64ull << 20);
-	assert_int_equal(parse_size("mem=", "2048k", &v, &e), 0);
+	assert_int_equal(hs_parse_size("mem=", "2048k", &v, &e), 0);
 	assert_int_equal(v, 2048ull << 10);
-	assert_int_equal(parse_size("mem=", "1G", &v, &e), 0);
+	assert_int_equal(hs_parse_size("mem=", "1G", &v, &e), 0);
 	assert_int_equal(v, 1ull << 30);
-	assert_int_equal(parse_size("mem=", "3g", &v, &e), 0);
+	assert_int_equal(hs_parse_size("mem=", "3g", &v, &e), 0);
 	assert_int_equal(v, 3ull << 30);
-	assert_int_equal(parse_size("mem=", "4194304", &v, &e), 0);
+	assert_int_equal(hs_parse_size("mem=", "4194304", &v, &e), 0);
 	assert_int_equal(v, 4194304);
 }
 
@@ -44,7 +44,7 @@ static void test_bad_size_string_is_rejected_with_a_hint(void **state)
 	(void)state;
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		e.msg[0] = '\0';
-		assert_int_equal(parse_size("mem=", bad[i], &v, &e), -EINVAL);
+		assert_int_equal(hs_parse_size("mem=", bad[i], &v, &e), -EINVAL);
 		assert_msg_has(&e, "not a size");
 		assert_msg_has(&e, "K, M or G");
 		assert_int_equal(v, 12345);
@@ -57,9 +57,9 @@ static void test_size_overflow_is_rejected(void **state)
 	uint64_t v;
 
 	(void)state;
-	assert_int_equal(parse_size("mem=", "17179869184G", &v, &e), -ERANGE);
+	assert_int_equal(hs_parse_size("mem=", "17179869184G", &v, &e), -ERANGE);
 	assert_msg_has(&e, "too large");
-	assert_int_equal(parse_size("mem=", "99999999999999999999", &v, &e), -ERANGE);
+	assert_int_equal(hs_parse_size("mem=", "99999999999999999999", &v, &e), -ERANGE);
 }
 
 static void test_uint_range_is_enforced(void **state)
@@ -68,15 +68,15 @@ static void test_uint_range_is_enforced(void **state)
 	struct hs_err e;
 
 	(void)state;
-	assert_int_equal(parse_uint("--cpus", "4", 1, 4, &v, &e), 0);
+	assert_int_equal(hs_parse_uint("--cpus", "4", 1, 4, &v, &e), 0);
 	assert_int_equal(v, 4);
-	assert_int_equal(parse_uint("--cpus", "5", 1, 4, &v, &e), -ERANGE);
+	assert_int_equal(hs_parse_uint("--cpus", "5", 1, 4, &v, &e), -ERANGE);
 	assert_msg_has(&e, "--cpus 5 is out of range: use 1 to 4");
-	assert_int_equal(parse_uint("--cpus", "0", 1, 4, &v, &e), -ERANGE);
-	assert_int_equal(parse_uint("--cpus", "2x", 1, 4, &v, &e), -EINVAL);
+	assert_int_equal(hs_parse_uint("--cpus", "0", 1, 4, &v, &e), -ERANGE);
+	assert_int_equal(hs_parse_uint("--cpus", "2x", 1, 4, &v, &e), -EINVAL);
 	assert_msg_has(&e, "not a number");
-	assert_int_equal(parse_uint("--cpus", "", 1, 4, &v, &e), -EINVAL);
-	assert_int_equal(parse_uint("--t", "99999999999999999999999", 1, 10, &v, &e), -ERANGE);
+	assert_int_equal(hs_parse_uint("--cpus", "", 1, 4, &v, &e), -EINVAL);
+	assert_int_equal(hs_parse_uint("--t", "99999999999999999999999", 1, 10, &v, &e), -ERANGE);
 }
 
 static void test_plain_image_gets_defaults_and_indexed_name(void **state)
