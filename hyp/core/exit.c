@@ -16,6 +16,7 @@
 #include "hyp/include/run.h"
 #include "hyp/include/sched.h"
 #include "hyp/include/sysreg_emul.h"
+#include "hyp/include/trace.h"
 #include "hyp/include/vm.h"
 
 typedef bool (*exit_handler_fn)(struct vcpu *v);
@@ -65,6 +66,8 @@ bool vcpu_wait_for_interrupt(struct vcpu *v, uint64_t deadline)
 	if (deadline && deadline <= now)
 		return true; /* a wake-up event is already there */
 	sched_block(&percpu[v->pcpu].rq, v, deadline);
+	v->blocked_at = now;
+	trace_sched(TRACE_WFI_BLOCK, v, 0, TRACE_SCHED_WFI, 0);
 	return false;
 }
 
@@ -114,6 +117,8 @@ static bool handle_dabt(struct vcpu *v)
 	 * served either: the guest gets the abort a real bus would give. */
 	r = (d.isv && !d.s1ptw) ? mmio_bus_find(&v->vm->bus, ipa, d.access_size) : NULL;
 	if (!r) {
+		trace_mmio(v, ipa, d.wnr ? vcpu_get_reg(v, d.srt) : 0, TRACE_DEV_NONE,
+			   d.access_size, d.wnr, TRACE_MMIO_ABORT);
 		inject_dabt(v, v->fault.far, d.wnr);
 		return true;
 	}
@@ -123,6 +128,7 @@ static bool handle_dabt(struct vcpu *v)
 			val &= (1ull << (8 * d.access_size)) - 1;
 	}
 	if (!r->handler(r->opaque, v, ipa - r->base, d.access_size, d.wnr, &val)) {
+		trace_mmio(v, ipa, val, r->dev_id, d.access_size, d.wnr, TRACE_MMIO_ABORT);
 		inject_dabt(v, v->fault.far, d.wnr);
 		return true;
 	}
@@ -138,6 +144,7 @@ static bool handle_dabt(struct vcpu *v)
 			val &= 0xffffffffull;
 		vcpu_set_reg(v, d.srt, val);
 	}
+	trace_mmio(v, ipa, val, r->dev_id, d.access_size, d.wnr, TRACE_MMIO_OK);
 	vcpu_skip_insn(v);
 	return true;
 }
@@ -158,14 +165,14 @@ static bool handle_hvc(struct vcpu *v)
 		v->regs.x[0] = (uint64_t)(int64_t)SMCCC_RET_NOT_SUPPORTED;
 		return true;
 	}
-	return smccc_call(v);
+	return smccc_call(v, false);
 }
 
 static bool handle_smc(struct vcpu *v)
 {
 	/* A trapped SMC returns to the SMC itself (Arm ARM D1.10.1). */
 	vcpu_skip_insn(v);
-	return smccc_call(v);
+	return smccc_call(v, true);
 }
 
 static bool handle_fpsimd(struct vcpu *v)

@@ -3,10 +3,13 @@
  * calls, PSCI in the standard service range, hypscope's vendor calls.
  * Anything else answers NOT_SUPPORTED, never an exception.
  */
+#include <string.h>
+
 #include "formats/hypercall.h"
 #include "formats/hypcfg.h"
 #include "hyp/include/psci.h"
 #include "hyp/include/run.h"
+#include "hyp/include/trace.h"
 #include "hyp/include/vm.h"
 
 #define SMCCC_FAST_CALL   (1u << 31)
@@ -88,9 +91,24 @@ static bool vendor_call(struct vcpu *v, uint32_t fid)
 	}
 }
 
-bool smccc_call(struct vcpu *v)
+static bool smccc_dispatch(struct vcpu *v, uint32_t fid);
+
+bool smccc_call(struct vcpu *v, bool smc)
 {
 	uint32_t fid = (uint32_t)v->regs.x[0];
+	uint64_t args[6];
+	bool cont;
+
+	if (!trace_on)
+		return smccc_dispatch(v, fid);
+	memcpy(args, &v->regs.x[1], sizeof(args));
+	cont = smccc_dispatch(v, fid);
+	trace_smccc(v, fid, args, smc);
+	return cont;
+}
+
+static bool smccc_dispatch(struct vcpu *v, uint32_t fid)
+{
 
 	/* Yielding calls and bits 23:16 set are not SMCCC fast calls we serve. */
 	if (!(fid & SMCCC_FAST_CALL) || (fid & 0x00ff0000u)) {

@@ -27,6 +27,7 @@ static bool from_el0(const struct vcpu *v)
 
 static void enter_el1_sync(struct vcpu *v, uint64_t esr)
 {
+	v->injected = true;
 	uint64_t old = v->regs.pstate;
 	uint64_t sctlr = vcpu_el1_read(v, SCTLR_EL1);
 	uint64_t offset, pstate;
@@ -77,5 +78,6 @@ void inject_iabt(struct vcpu *v, uint64_t addr)
 
 void inject_serror(struct vcpu *v)
 {
+	v->injected = true;
 	v->hcr |= HCR_VSE;
 }

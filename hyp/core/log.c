@@ -11,6 +11,7 @@
 #include "hyp/include/arch.h"
 #include "hyp/include/log.h"
 #include "hyp/include/spinlock.h"
+#include "hyp/include/trace.h"
 
 struct outbuf {
 	char *buf;
@@ -177,8 +178,10 @@ void hyp_vlog(const char *fmt, va_list ap)
 {
 	char line[256];
 	int n = fmt_vsnprintf(line, sizeof(line), fmt, ap);
+	size_t len = n < (int)sizeof(line) ? (size_t)n : sizeof(line) - 1;
 
-	console_write_line("hyp", line, n < (int)sizeof(line) ? (size_t)n : sizeof(line) - 1);
+	console_write_line("hyp", line, len);
+	trace_log_line(TRACE_LOG_INFO, line, (unsigned)len);
 }
 
 void hyp_log(const char *fmt, ...)

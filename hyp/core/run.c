@@ -11,6 +11,7 @@
 #include "hyp/include/percpu.h"
 #include "hyp/include/run.h"
 #include "hyp/include/sched.h"
+#include "hyp/include/trace.h"
 #include "hyp/include/vm.h"
 
 struct vmid_allocator vmids;
@@ -31,24 +32,65 @@ static bool keep_running(struct percpu *pc, const struct vcpu *v)
 	       !READ_ONCE(v->reset_pending);
 }
 
+/* Why a vCPU left its CPU, for the trace. */
+static unsigned sched_out_reason(const struct vcpu *v)
+{
+	if (v->vm->state != VM_RUNNING)
+		return TRACE_SCHED_VM_END;
+	switch (v->run) {
+	case VCPU_BLOCKED: return TRACE_SCHED_WFI;
+	case VCPU_STOPPED: return TRACE_SCHED_CPU_OFF;
+	default: return TRACE_SCHED_SLICE;
+	}
+}
+
+/* Runs one exit's handler with its trace record: PC and trapping
+ * instruction as they were at the exit, the handling cost in cycles. */
+static bool traced_exit(struct vcpu *v, unsigned type)
+{
+	unsigned cls = exit_class_of(type, v->fault.esr);
+	uint64_t pc = v->regs.pc, c0, cost;
+	uint32_t insn = 0;
+	bool insn_valid = false, cont;
+
+	if (cls == ESR_EC_DABT_LOW || cls == ESR_EC_SYS64)
+		insn_valid = arch_guest_insn(v, &insn);
+	v->injected = false;
+	c0 = arch_cycles();
+	cont = handle_exit(v, type);
+	cost = arch_cycles() - c0;
+	trace_exit(v, pc, cls, insn, insn_valid, cost,
+		   v->injected ? TRACE_EXIT_INJECTED : TRACE_EXIT_HANDLED);
+	return cont;
+}
+
 static void vcpu_run(struct percpu *pc, struct vcpu *v)
 {
+	uint64_t t_in = arch_counter();
 	bool cont;
 
+	if (v->blocked_at) {
+		trace_sched(TRACE_WFI_WAKE, v, t_in - v->blocked_at, TRACE_SCHED_TIMER, 0);
+		v->blocked_at = 0;
+	}
+	trace_sched(TRACE_SCHED_IN, v, 0, TRACE_SCHED_START, 0);
 	arch_vcpu_load(v);
 	do {
 		uint64_t t_enter, t_exit;
 		unsigned type;
 
 		arch_timer_set(sched_next_event(&pc->rq, arch_counter()));
+		if (trace_on)
+			trace_entry(v);
 		t_enter = arch_counter();
 		type = arch_vcpu_enter(v);
 		t_exit = arch_counter();
 		v->stat->guest_ticks += t_exit - t_enter;
-		cont = handle_exit(v, type);
+		cont = trace_on ? traced_exit(v, type) : handle_exit(v, type);
 		v->stat->hyp_ticks += arch_counter() - t_exit;
 	} while (cont && keep_running(pc, v));
 	arch_vcpu_put(v);
+	trace_sched(TRACE_SCHED_OUT, v, arch_counter() - t_in, sched_out_reason(v), 0);
 }
 
 __noreturn void cpu_run_loop(void)

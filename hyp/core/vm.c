@@ -22,6 +22,7 @@
 #include "hyp/include/run.h"
 #include "hyp/include/sched.h"
 #include "hyp/include/stage2.h"
+#include "hyp/include/trace.h"
 #include "hyp/include/vm.h"
 
 struct vm vms[HYPCFG_MAX_VMS];
@@ -246,6 +247,7 @@ int vm_create(unsigned slot)
 		(unsigned long long)vm->serial, vm->nr_vcpus,
 		(unsigned long long)(vm->ram_size >> 20), (unsigned long long)vm->ram_pa);
 
+	trace_vm(TRACE_VM_CREATE, vm);
 	vcpu_power_on(&vm->vcpus[0], c->entry_ipa, vm->dtb_ipa);
 	return 0;
 }
@@ -281,6 +283,7 @@ static void vm_teardown(struct vm *vm)
 		v->stat->state = HYPSTAT_VCPU_OFF;
 	}
 	pl011_flush(&vm->uart);
+	trace_vm(TRACE_VM_DESTROY, vm);
 	vmid_release(&vmids, &vm->vmid);
 	s2_destroy(&vm->s2, &hyp_pages);
 	chunk_pool_free(&guest_pool, vm->ram_pa, vm->ram_size);

@@ -4,6 +4,7 @@
 #include "formats/vmid.h"
 #include "hyp/include/arch.h"
 #include "hyp/include/panic.h"
+#include "hyp/include/trace.h"
 #include "hyp/include/vmid.h"
 
 static inline unsigned vmid_nr(const struct vmid_allocator *a, uint64_t vmid)
@@ -21,16 +22,6 @@ static bool map_test_and_set(struct vmid_allocator *a, unsigned n)
 		a->in_use++;
 	}
 	return was;
-}
-
-static void map_clear(struct vmid_allocator *a, unsigned n)
-{
-	uint64_t bit = 1ull << (n % 64);
-
-	if (a->map[n / 64] & bit) {
-		a->map[n / 64] &= ~bit;
-		a->in_use--;
-	}
 }
 
 static void map_reset(struct vmid_allocator *a)
@@ -57,6 +48,8 @@ uint64_t vmid_generation_number(const struct vmid_allocator *a)
 
 static void rollover(struct vmid_allocator *a)
 {
+	uint64_t old_gen = vmid_gen_number(a->generation, a->bits);
+	unsigned in_use = a->in_use;
 	uint64_t t0;
 
 	__atomic_store_n(&a->generation, vmid_gen_next(a->generation, a->bits), __ATOMIC_RELAXED);
@@ -76,11 +69,13 @@ static void rollover(struct vmid_allocator *a)
 	}
 	/* Numbers are about to be handed to new VMs: no TLB entry of their
 	 * previous owners may survive (Arm ARM D8.14.1, VMID reuse). */
-	t0 = arch_counter();
+	t0 = arch_cycles();
 	arch_tlb_flush_guests();
-	a->last_flush_cost = arch_counter() - t0;
+	a->last_flush_cost = arch_cycles() - t0;
 	a->flushes++;
 	a->rollovers++;
+	trace_vmid_rollover(old_gen, vmid_gen_number(a->generation, a->bits), a->last_flush_cost,
+			    in_use, a->bits);
 }
 
 /* A VM running on some CPU at the last rollover keeps its number. */
@@ -165,11 +160,7 @@ void vmid_release(struct vmid_allocator *a, uint64_t *vm_vmid)
 
 	spin_lock(&a->lock);
 	vmid = *vm_vmid;
-	if (!vmid) {
-		spin_unlock(&a->lock);
-		return;
-	}
-	for (unsigned cpu = 0; cpu < HYP_MAX_CPUS; cpu++) {
+	for (unsigned cpu = 0; cpu < HYP_MAX_CPUS && vmid; cpu++) {
 		uint64_t cur = vmid;
 
 		/* Nothing runs this VM any more: forget it as a CPU's last VMID
@@ -179,12 +170,11 @@ void vmid_release(struct vmid_allocator *a, uint64_t *vm_vmid)
 		if (a->reserved[cpu] == vmid)
 			a->reserved[cpu] = 0;
 	}
-	if (vmid_gen_current(vmid, a->generation, a->bits)) {
-		/* The number is reused within this generation: flush its
-		 * translations first. */
-		arch_tlb_flush_vmid((uint64_t)vmid_nr(a, vmid) << 48);
-		map_clear(a, vmid_nr(a, vmid));
-	}
+	/*
+	 * The number stays taken until the next rollover: its TLB entries may
+	 * still be live, and only the rollover's single flush makes numbers
+	 * safe to hand out again (no TLB maintenance per destroyed VM).
+	 */
 	*vm_vmid = 0;
 	spin_unlock(&a->lock);
 }

@@ -33,6 +33,12 @@ void vcpu_el1_write(struct vcpu *v, enum el1_reg r, uint64_t val);
 /* Save a guest's live FP/SIMD registers before EL2 code that uses them (libfdt). */
 void arch_fpsimd_release(void);
 
+/* PMCCNTR_EL0: CPU cycles, for what exit handling costs. */
+uint64_t arch_cycles(void);
+
+/* The instruction at the guest's PC (stage 1 and 2 walked by the MMU), for the trace. */
+bool arch_guest_insn(const struct vcpu *v, uint32_t *insn);
+
 /* The physical console (a PL011 the hypervisor owns). */
 void arch_console_write(const char *s, size_t n);
 

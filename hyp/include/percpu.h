@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "formats/hypcfg.h"
+#include "formats/ring.h"
 #include "hyp/include/sched.h"
 
 struct gp_regs;
@@ -25,6 +26,7 @@ struct percpu {
 	uint64_t gicr_rd;           /* this CPU's redistributor (RD frame) */
 	uint64_t ticks;             /* scheduler ticks taken */
 	bool vtimer_active;         /* the guest's PPI 27 is active at the GIC */
+	struct ring trace;          /* this CPU's trace producer */
 };
 
 extern struct percpu percpu[HYP_MAX_CPUS];

@@ -37,7 +37,7 @@ struct vcpu;
 #define PSCI_TOS_NOT_PRESENT 2
 
 /* Handles the call in x0..x3 and writes the results; false if the vCPU stops running. */
-bool smccc_call(struct vcpu *v);
+bool smccc_call(struct vcpu *v, bool smc);
 bool psci_call(struct vcpu *v, uint32_t fid);
 
 /* Brings a vCPU up at entry with context id in x0 (PSCI CPU_ON semantics). */

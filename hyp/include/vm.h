@@ -124,6 +124,7 @@ struct vcpu {
 	uint64_t vmpidr;  /* VMPIDR_EL2: what the guest reads as MPIDR_EL1 */
 	uint64_t hcr;     /* HCR_EL2 while this vCPU runs (VSE for an injected SError) */
 	bool el1_loaded;  /* el1[] lives in the hardware registers right now */
+	bool injected;    /* the exit being handled injected an exception */
 
 	struct vm *vm;
 	unsigned id;      /* vCPU index in its VM; MPIDR Aff0 */
@@ -134,6 +135,7 @@ struct vcpu {
 	uint64_t reset_entry, reset_context;
 	enum vcpu_run_state run;
 	uint64_t wake_at; /* BLOCKED: counter value to wake at, 0 = no deadline */
+	uint64_t blocked_at; /* counter when it blocked in WFI, 0 = not blocked */
 	bool in_guest;    /* on a physical CPU between load and put */
 
 	struct hypstat_vcpu *stat;
@@ -163,6 +165,7 @@ struct vm {
 	uint64_t dtb_ipa;
 	struct s2_pgtable s2;
 	uint64_t vmid;          /* VMID and generation, formats/vmid.h packing; 0 = none */
+	uint64_t stat_vmid;     /* the VMID last written to the status block */
 	uint64_t cntvoff;
 
 	struct mmio_bus bus;

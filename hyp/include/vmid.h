@@ -34,14 +34,14 @@ struct vmid_allocator {
 	unsigned in_use;
 	uint64_t rollovers;
 	uint64_t flushes;                 /* full guest TLB invalidations */
-	uint64_t last_flush_cost;         /* counter ticks of the last rollover's TLB flush */
+	uint64_t last_flush_cost;         /* CPU cycles of the last rollover's TLB flush */
 };
 
 /* bits: 3..16. Number 0 is never handed out. */
 void vmid_allocator_init(struct vmid_allocator *a, unsigned bits);
 /* On every guest entry on `cpu`: the VM's VMID, allocated or renewed if needed. */
 uint64_t vmid_acquire(struct vmid_allocator *a, uint64_t *vm_vmid, unsigned cpu);
-/* When the VM is destroyed: its number goes back (after its TLB entries are flushed). */
+/* When the VM is destroyed. Its number is free again only after the next rollover. */
 void vmid_release(struct vmid_allocator *a, uint64_t *vm_vmid);
 uint64_t vmid_generation_number(const struct vmid_allocator *a);
 

@@ -18,6 +18,7 @@
 #include "hyp/include/platform.h"
 #include "hyp/include/run.h"
 #include "hyp/include/sysreg_emul.h"
+#include "hyp/include/trace.h"
 #include "hyp/include/vm.h"
 
 extern char __hyp_start[], __hyp_end[], secondary_entry[];
@@ -58,6 +59,13 @@ static const char *check_hypcfg(const struct hypcfg *c)
 		return "VMID width must be 3 to 16 bits";
 	if (c->status_pa != HYPSTAT_PA)
 		return "status block address is not HYPSTAT_PA";
+	if (c->trace_mode > HYPCFG_TRACE_DROP)
+		return "unknown trace mode";
+	if (c->trace_mode != HYPCFG_TRACE_OFF &&
+	    (c->trace_pa < HYP_STAGING_PA || (c->trace_pa & 0xfff) || c->trace_size < 0x10000 ||
+	     c->trace_size > (256ull << 20) ||
+	     c->trace_pa + c->trace_size * nr_cpus > platform.ram_base + platform.ram_size))
+		return "trace rings outside RAM, misaligned, or not 64 KiB to 256 MiB per CPU";
 	return NULL;
 }
 
@@ -88,7 +96,7 @@ static void reserve_guest_pool(void)
 		chunk_pool_reserve(&guest_pool, v->initrd_pa, v->initrd_size);
 	}
 	if (hypcfg->trace_pa)
-		chunk_pool_reserve(&guest_pool, hypcfg->trace_pa, hypcfg->trace_size * HYP_MAX_CPUS);
+		chunk_pool_reserve(&guest_pool, hypcfg->trace_pa, hypcfg->trace_size * nr_cpus);
 	(void)ram_end;
 }
 
@@ -178,6 +186,16 @@ void hyp_boot_main(uint64_t dtb)
 	for (unsigned i = 0; i < nr_cpus; i++)
 		rq_init(&percpu[i].rq, arch_counter_freq() * slice_us / 1000000);
 
+	if (hypcfg->trace_mode != HYPCFG_TRACE_OFF && hypcfg->trace_pa) {
+		int ret = trace_setup(phys_to_virt(hypcfg->trace_pa), hypcfg->trace_size, nr_cpus,
+				      hypcfg->trace_mode);
+
+		if (ret)
+			hyp_log("tracing off: the rings at 0x%llx do not fit (%d)",
+				(unsigned long long)hypcfg->trace_pa, ret);
+		trace_cpu_init(0);
+	}
+
 	gic_dist_init();
 	if (gic_cpu_init(&percpu[0]))
 		panic("no GIC redistributor for CPU 0");
@@ -208,6 +226,7 @@ void hyp_secondary_main(unsigned idx)
 	write_sysreg((uint64_t)(uintptr_t)&percpu[idx], tpidr_el2);
 	mmu_enable();
 	cpu_init_el2();
+	trace_cpu_init(idx);
 	if (gic_cpu_init(&percpu[idx]))
 		panic("no GIC redistributor for CPU %u", idx);
 	__atomic_store_n(&percpu[idx].online, true, __ATOMIC_RELEASE);

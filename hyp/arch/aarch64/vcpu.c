@@ -12,6 +12,7 @@
 #include "hyp/include/percpu.h"
 #include "hyp/include/run.h"
 #include "hyp/include/vm.h"
+#include "hyp/include/trace.h"
 #include "hyp/include/vmid.h"
 
 static void el1_save(uint64_t *r)
@@ -227,12 +228,26 @@ void arch_fpsimd_forget(struct vcpu *v)
 			percpu[i].fp_owner = NULL;
 }
 
+/* A VM got a new VMID: tell the status block (rare: allocation, rollover). */
+static void vmid_publish(struct vm *vm, uint64_t vmid)
+{
+	vm->stat_vmid = vmid;
+	vm->stat->vmid = (uint32_t)vmid_of(vmid, vmids.bits);
+	vm->stat->vmid_generation = vmid_gen_number(vmid, vmids.bits);
+	hypstat->vmid_generation = vmid_generation_number(&vmids);
+	hypstat->vmid_rollovers = vmids.rollovers;
+	hypstat->vmids_in_use = vmids.in_use;
+	trace_vmid_alloc(vm, vmid, vmids.in_use, vmids.bits);
+}
+
 unsigned arch_vcpu_enter(struct vcpu *v)
 {
 	struct percpu *pc = this_cpu();
 	uint64_t vmid = vmid_acquire(&vmids, &v->vm->vmid, pc->id);
 	unsigned type;
 
+	if (unlikely(vmid != v->vm->stat_vmid))
+		vmid_publish(v->vm, vmid);
 	write_sysreg(v->vm->s2.root_pa | (vmid_of(vmid, vmids.bits) << 48), vttbr_el2);
 	write_sysreg(v->hcr, hcr_el2);
 	write_sysreg(pc->fp_owner == v ? cpu.cptr_guest & ~CPTR_EL2_TFP : cpu.cptr_guest, cptr_el2);
@@ -246,6 +261,33 @@ unsigned arch_vcpu_enter(struct vcpu *v)
 		v->fault.esr = read_sysreg(esr_el2);
 		v->fault.far = read_sysreg(far_el2);
 		v->fault.hpfar = read_sysreg(hpfar_el2);
+	} else {
+		v->fault.esr = 0;
+		v->fault.far = 0;
+		v->fault.hpfar = 0;
 	}
 	return type;
+}
+
+uint64_t arch_cycles(void)
+{
+	return read_sysreg(pmccntr_el0);
+}
+
+bool arch_guest_insn(const struct vcpu *v, uint32_t *insn)
+{
+	uint64_t saved_par = read_sysreg(par_el1);
+	uint64_t par;
+
+	/* The vCPU's EL1&0 regime and VTTBR_EL2 are loaded: walk both stages.
+	 * PAR_EL1 is the guest's: put it back. */
+	__asm__ volatile("at s12e1r, %0\n"
+			 "isb" ::"r"(v->regs.pc) : "memory");
+	par = read_sysreg(par_el1);
+	write_sysreg(saved_par, par_el1);
+	if (par & 1)
+		return false; /* PAR_EL1.F: the walk faulted */
+	*insn = *(const volatile uint32_t *)(uintptr_t)((par & 0x0000fffffffff000ull) |
+							 (v->regs.pc & 0xfff));
+	return true;
 }

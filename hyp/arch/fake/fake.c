@@ -1,0 +1,178 @@
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hyp/arch/fake/fake.h"
+#include "hyp/include/arch.h"
+#include "hyp/include/panic.h"
+#include "hyp/include/percpu.h"
+#include "hyp/include/run.h"
+
+struct fake_arch fake;
+struct percpu percpu[HYP_MAX_CPUS];
+unsigned nr_cpus = 1;
+
+void fake_reset(void)
+{
+	memset(&fake, 0, sizeof(fake));
+	fake.freq = 62500000;
+	fake.counter = 1000;
+	memset(percpu, 0, sizeof(percpu));
+	for (unsigned i = 0; i < HYP_MAX_CPUS; i++)
+		percpu[i].id = i;
+	nr_cpus = 1;
+}
+
+uint64_t arch_counter(void)
+{
+	uint64_t v = fake.counter;
+
+	fake.counter += fake.counter_step;
+	return v;
+}
+
+uint64_t arch_counter_freq(void)
+{
+	return fake.freq;
+}
+
+void arch_tlb_flush_guests(void)
+{
+	fake.tlb_flush_all++;
+}
+
+void arch_tlb_flush_vmid(uint64_t vttbr)
+{
+	fake.tlb_flush_vmid++;
+	fake.last_flush_vttbr = vttbr;
+}
+
+void arch_dcache_clean(uint64_t pa, uint64_t size)
+{
+	(void)pa;
+	(void)size;
+	fake.dcache_cleans++;
+}
+
+void arch_kick_cpu(unsigned cpu)
+{
+	if (cpu < 8)
+		fake.kicks[cpu]++;
+}
+
+uint64_t vcpu_el1_read(const struct vcpu *v, enum el1_reg r)
+{
+	return v->el1[r];
+}
+
+void vcpu_el1_write(struct vcpu *v, enum el1_reg r, uint64_t val)
+{
+	v->el1[r] = val;
+}
+
+void arch_fpsimd_release(void)
+{
+	fake.fpsimd_releases++;
+}
+
+void arch_fpsimd_switch(struct vcpu *v)
+{
+	(void)v;
+	fake.fpsimd_switches++;
+}
+
+void arch_fpsimd_forget(struct vcpu *v)
+{
+	(void)v;
+}
+
+void arch_console_write(const char *s, size_t n)
+{
+	size_t room = sizeof(fake.console) - 1 - fake.console_len;
+
+	if (n > room)
+		n = room;
+	memcpy(fake.console + fake.console_len, s, n);
+	fake.console_len += (unsigned)n;
+	fake.console[fake.console_len] = '\0';
+}
+
+uint64_t arch_vcpu_hcr(void)
+{
+	return 0x80000000ull; /* HCR_EL2.RW, enough for the logic */
+}
+
+__noreturn void arch_system_off(void)
+{
+	fake.system_off = true;
+	fprintf(stderr, "fake arch: system off\n");
+	exit(0);
+}
+
+struct percpu *this_cpu(void)
+{
+	return &percpu[fake.cpu];
+}
+
+unsigned this_cpu_id(void)
+{
+	return fake.cpu;
+}
+
+unsigned arch_handle_irqs(void)
+{
+	unsigned ev = fake.irq_events;
+
+	fake.irq_events = 0;
+	return ev;
+}
+
+void arch_timer_set(uint64_t deadline)
+{
+	fake.timer_deadline = deadline;
+}
+
+void arch_idle(void)
+{
+}
+
+void arch_vcpu_load(struct vcpu *v)
+{
+	v->el1_loaded = false; /* the fake keeps EL1 state in memory */
+}
+
+void arch_vcpu_put(struct vcpu *v)
+{
+	(void)v;
+}
+
+uint64_t arch_cycles(void)
+{
+	return arch_counter();
+}
+
+bool arch_guest_insn(const struct vcpu *v, uint32_t *insn)
+{
+	(void)v;
+	*insn = 0;
+	return false;
+}
+
+unsigned arch_vcpu_enter(struct vcpu *v)
+{
+	(void)v;
+	return EXIT_TYPE_SYNC;
+}
+
+__noreturn void panic(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	fprintf(stderr, "hypervisor panic: ");
+	vfprintf(stderr, fmt, ap);
+	fprintf(stderr, "\n");
+	va_end(ap);
+	abort();
+}

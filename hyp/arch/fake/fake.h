@@ -1,0 +1,35 @@
+/*
+ * The host stand-in for hyp/arch: what the logic asked of the "hardware"
+ * is recorded here so unit tests can assert on it, and tests set what the
+ * hardware would answer (the counter, for one).
+ */
+#ifndef HYP_ARCH_FAKE_H
+#define HYP_ARCH_FAKE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct fake_arch {
+	uint64_t counter;          /* what arch_counter() returns */
+	uint64_t counter_step;     /* added after each read */
+	uint64_t freq;
+	unsigned cpu;              /* what this_cpu_id() returns */
+	unsigned tlb_flush_all;    /* arch_tlb_flush_guests() calls */
+	unsigned tlb_flush_vmid;
+	uint64_t last_flush_vttbr;
+	unsigned kicks[8];         /* arch_kick_cpu() per CPU */
+	unsigned dcache_cleans;
+	unsigned fpsimd_switches;
+	unsigned fpsimd_releases;
+	bool system_off;
+	char console[8192];        /* what was written to the console */
+	unsigned console_len;
+	uint64_t timer_deadline;
+	unsigned irq_events;       /* what arch_handle_irqs() reports next */
+};
+
+extern struct fake_arch fake;
+
+void fake_reset(void);
+
+#endif

@@ -1,0 +1,207 @@
+#include <string.h>
+
+#include "formats/vmid.h"
+#include "hyp/include/arch.h"
+#include "hyp/include/percpu.h"
+#include "hyp/include/run.h"
+#include "hyp/include/trace.h"
+#include "hyp/include/vm.h"
+
+bool trace_on;
+static void *trace_base;
+static uint64_t trace_size_per_cpu;
+static unsigned trace_mode;
+
+int trace_setup(void *base, uint64_t size_per_cpu, unsigned ncpus, unsigned mode)
+{
+	int ret = ring_area_init(base, size_per_cpu, ncpus, mode);
+
+	if (ret)
+		return ret;
+	trace_base = base;
+	trace_size_per_cpu = size_per_cpu;
+	trace_mode = mode;
+	trace_on = true;
+	return 0;
+}
+
+void trace_cpu_init(unsigned cpu)
+{
+	if (trace_on && ring_area_producer(&percpu[cpu].trace, trace_base, trace_size_per_cpu, cpu,
+					   trace_mode))
+		trace_on = false;
+}
+
+void *trace_begin(unsigned type, uint32_t size, const struct vcpu *v)
+{
+	struct trace_hdr *h;
+
+	if (!trace_on)
+		return NULL;
+	h = ring_reserve(&this_cpu()->trace, size);
+	if (!h)
+		return NULL;
+	h->type = (uint16_t)type;
+	h->ts = arch_counter();
+	h->reserved = 0;
+	if (v) {
+		uint64_t vmid = v->vm->vmid;
+
+		h->vmid = vmid ? (uint16_t)vmid_of(vmid, vmids.bits) : TRACE_NO_VMID;
+		h->vmid_gen = vmid ? vmid_gen_number(vmid, vmids.bits) : 0;
+		h->vm = (uint16_t)v->vm->slot;
+		h->vcpu = (uint16_t)v->id;
+	} else {
+		h->vmid = TRACE_NO_VMID;
+		h->vmid_gen = 0;
+		h->vm = TRACE_NO_VM;
+		h->vcpu = TRACE_NO_VCPU;
+	}
+	return h;
+}
+
+void trace_commit(void)
+{
+	ring_commit(&this_cpu()->trace);
+}
+
+void trace_exit(const struct vcpu *v, uint64_t pc, unsigned cls, uint32_t insn, bool insn_valid,
+		uint64_t cost, unsigned outcome)
+{
+	struct trace_exit *e = trace_begin(TRACE_EXIT, sizeof(*e), v);
+
+	if (!e)
+		return;
+	e->esr = v->fault.esr;
+	e->elr = pc;
+	e->far = v->fault.far;
+	e->hpfar = v->fault.hpfar;
+	e->cost = cost;
+	e->insn = insn;
+	e->exit_class = (uint16_t)cls;
+	e->outcome = (uint8_t)outcome;
+	e->flags = (insn_valid ? TRACE_EXIT_INSN_VALID : 0) |
+		   (cls == 0x24 || cls == 0x20 ? TRACE_EXIT_FAR_VALID : 0);
+	trace_commit();
+}
+
+void trace_entry(const struct vcpu *v)
+{
+	struct trace_entry *e = trace_begin(TRACE_ENTRY, sizeof(*e), v);
+
+	if (!e)
+		return;
+	e->pc = v->regs.pc;
+	e->pending_irqs = 0;
+	e->lrs_used = 0;
+	trace_commit();
+}
+
+void trace_sched(unsigned type, const struct vcpu *v, uint64_t ticks, unsigned reason,
+		 unsigned runnable)
+{
+	struct trace_sched *e = trace_begin(type, sizeof(*e), v);
+
+	if (!e)
+		return;
+	e->pc = v->regs.pc;
+	e->ticks = ticks;
+	e->reason = reason;
+	e->runnable = runnable;
+	trace_commit();
+}
+
+void trace_vm(unsigned type, const struct vm *vm)
+{
+	struct trace_vm *e = trace_begin(type, sizeof(*e), &vm->vcpus[0]);
+
+	if (!e)
+		return;
+	e->serial = vm->serial;
+	e->mem_size = vm->ram_size;
+	e->nr_vcpus = vm->nr_vcpus;
+	e->state = type == TRACE_VM_DESTROY ? vm->end_state : 0;
+	e->exit_status = type == TRACE_VM_DESTROY ? vm->exit_status : 0;
+	e->reserved = 0;
+	memset(e->name, 0, sizeof(e->name));
+	strncpy(e->name, vm->cfg->name, sizeof(e->name) - 1);
+	e->hdr.vcpu = TRACE_NO_VCPU;
+	trace_commit();
+}
+
+void trace_vmid_alloc(const struct vm *vm, uint64_t vmid, unsigned in_use, unsigned bits)
+{
+	struct trace_vmid_alloc *e = trace_begin(TRACE_VMID_ALLOC, sizeof(*e), &vm->vcpus[0]);
+
+	if (!e)
+		return;
+	e->hdr.vmid = (uint16_t)vmid_of(vmid, bits);
+	e->hdr.vmid_gen = vmid_gen_number(vmid, bits);
+	e->hdr.vcpu = TRACE_NO_VCPU;
+	e->serial = vm->serial;
+	e->in_use = in_use;
+	e->vmid_bits = bits;
+	trace_commit();
+}
+
+void trace_vmid_rollover(uint64_t old_gen, uint64_t new_gen, uint64_t cost, unsigned in_use,
+			 unsigned bits)
+{
+	struct trace_vmid_rollover *e = trace_begin(TRACE_VMID_ROLLOVER, sizeof(*e), NULL);
+
+	if (!e)
+		return;
+	e->old_gen = old_gen;
+	e->new_gen = new_gen;
+	e->flush_cost = cost;
+	e->in_use = in_use;
+	e->vmid_bits = bits;
+	trace_commit();
+}
+
+void trace_mmio(const struct vcpu *v, uint64_t ipa, uint64_t value, unsigned device,
+		unsigned width, bool write, unsigned result)
+{
+	struct trace_mmio *e = trace_begin(TRACE_MMIO, sizeof(*e), v);
+
+	if (!e)
+		return;
+	e->ipa = ipa;
+	e->value = value;
+	e->device = device;
+	e->width = (uint8_t)width;
+	e->is_write = write;
+	e->result = (uint8_t)result;
+	e->reserved = 0;
+	trace_commit();
+}
+
+void trace_smccc(const struct vcpu *v, uint32_t fid, const uint64_t args[6], bool smc)
+{
+	struct trace_smccc *e = trace_begin(TRACE_SMCCC, sizeof(*e), v);
+
+	if (!e)
+		return;
+	memcpy(e->args, args, sizeof(e->args));
+	memcpy(e->result, v->regs.x, sizeof(e->result));
+	e->fid = fid;
+	e->conduit = smc ? TRACE_SMCCC_SMC : TRACE_SMCCC_HVC;
+	memset(e->reserved, 0, sizeof(e->reserved));
+	trace_commit();
+}
+
+void trace_log_line(unsigned level, const char *text, unsigned len)
+{
+	struct trace_log *e = trace_begin(TRACE_LOG, sizeof(*e), NULL);
+
+	if (!e)
+		return;
+	if (len >= TRACE_LOG_LEN)
+		len = TRACE_LOG_LEN - 1;
+	e->level = (uint8_t)level;
+	memset(e->reserved, 0, sizeof(e->reserved));
+	e->len = len;
+	memset(e->text, 0, sizeof(e->text));
+	memcpy(e->text, text, len);
+	trace_commit();
+}
