@@ -2,8 +2,8 @@
  * Accesses to guest-physical addresses with nothing behind them: neither
  * RAM nor an emulated device. The hypervisor injects a synchronous external
  * abort: ESR_EL1.EC = 0x25 (data abort, same EL), DFSC = 0b010000, FAR_EL1 =
- * the address (Arm ARM D23.2, ESR_EL1 ISS encoding for a Data Abort). The
- * guest skips the access and carries on.
+ * the address (Arm ARM, ESR_EL1, "ISS encoding for an exception from a Data
+ * Abort"). The guest skips the access and carries on.
  */
 #include "libguest.h"
 

@@ -203,7 +203,10 @@ static void detect_pauth(void)
 	uint64_t isar1 = read_sysreg(id_aa64isar1_el1);
 	uint64_t isar2 = read_sysreg_s(SYS_ID_AA64ISAR2_EL1);
 
-	/* ID_AA64ISAR1_EL1 APA [7:4], API [11:8], GPA [27:24], GPI [31:28]; ISAR2 GPA3 [11:8], APA3 [15:12] */
+	/*
+	 * ID_AA64ISAR1_EL1: APA [7:4], API [11:8], GPA [27:24], GPI [31:28];
+	 * ID_AA64ISAR2_EL1: GPA3 [11:8], APA3 [15:12].
+	 */
 	has_pauth = ID_FIELD(isar1, 4) || ID_FIELD(isar1, 8) || ID_FIELD(isar2, 12) ||
 		    ID_FIELD(isar1, 24) || ID_FIELD(isar1, 28) || ID_FIELD(isar2, 8);
 	has_generic_auth = ID_FIELD(isar1, 24) || ID_FIELD(isar1, 28) || ID_FIELD(isar2, 8);

@@ -2,7 +2,7 @@
  * System registers a hypervisor traps or emulates for its guests: the ID
  * registers (sanitised), MIDR/MPIDR, ACTLR_EL1, the OS lock and MDSCR_EL1,
  * the PMU (absent: UNDEF) and the EL1 physical timer (emulated per vCPU).
- * Field positions are from the Arm ARM, chapter D23.
+ * Field positions are from the Arm ARM's AArch64 system register descriptions.
  */
 #include "libguest.h"
 
@@ -54,7 +54,9 @@ ID_READER(SYS_ID_AA64ZFR0_EL1)
 ID_READER(SYS_ID_AA64SMFR0_EL1)
 ID_READER(SYS_ID_UNALLOCATED)
 
-enum { PFR0, PFR1, DFR0, DFR1, ISAR0, ISAR1, ISAR2, MMFR0, MMFR1, MMFR2, AFR0, ZFR0, SMFR0, UNALLOC };
+enum {
+	PFR0, PFR1, DFR0, DFR1, ISAR0, ISAR1, ISAR2, MMFR0, MMFR1, MMFR2, AFR0, ZFR0, SMFR0, UNALLOC
+};
 
 static const struct {
 	const char *name;
@@ -248,7 +250,7 @@ static void check_cntp(void)
 	       "CNTP_CTL_EL0 reads back ENABLE|IMASK (%#lx)", ctl);
 	report(!(ctl & CNT_CTL_ISTATUS), "CNTP_CTL_EL0.ISTATUS clear before CVAL (%#lx)", ctl);
 
-	/* CNTP_TVAL_EL0 is CVAL - CNTPCT, signed 32 bits (Arm ARM D12.8.x). */
+	/* CNTP_TVAL_EL0 reads as CVAL - CNTPCT, signed 32 bits (Arm ARM, CNTP_TVAL_EL0). */
 	tval = (int32_t)read_sysreg(cntp_tval_el0);
 	report(tval > 0 && (uint64_t)tval <= 100 * freq, "CNTP_TVAL_EL0 counts down to CVAL (%ld)",
 	       tval);

@@ -2,7 +2,8 @@
  * WFE and WFI as a hypervisor handles them: WFE must come back (hypscope
  * traps it and yields), WFI must block until the EL1 virtual timer fires and
  * then return, with PSTATE.I kept set so the interrupt is never taken
- * (Arm ARM D1.6.2: a pending interrupt wakes WFI whatever PSTATE.I says).
+ * (Arm ARM, "Wait for Interrupt": a pending interrupt ends WFI whatever
+ * PSTATE.I says).
  * Every vCPU runs the timer part at once, each with its own deadlines.
  */
 #include "libguest.h"

@@ -48,7 +48,7 @@ secondary_entry:
 
 /*
  * Per-vCPU system state; uses only x0/x1 and no stack. The ISB makes the
- * new SCTLR/CPACR/VBAR values apply to what follows (Arm ARM D19.2,
+ * new SCTLR/CPACR/VBAR values apply to what follows (Arm ARM,
  * "Synchronization requirements for AArch64 System registers").
  */
 cpu_setup:

@@ -13,7 +13,7 @@ struct ex_regs {
 };
 _Static_assert(sizeof(struct ex_regs) == 34 * 8, "entry.S FRAME_SIZE");
 
-/* VBAR_EL1 offsets / 0x80 (Arm ARM D1.3.1, "Exception vectors"). */
+/* VBAR_EL1 offsets / 0x80 (Arm ARM, "Exception vectors"). */
 enum vector {
 	VEC_CUR_SP0_SYNC = 0,
 	VEC_CUR_SPX_SYNC = 4,
@@ -70,7 +70,7 @@ void handle_exception(struct ex_regs *regs, unsigned int vec)
 		e->armed = 0;
 		/*
 		 * Skip the faulting instruction. ESR_EL1.IL = 1 for every
-		 * A64 instruction, EC 0 included (Arm ARM D23.2 ESR_EL1), so
+		 * A64 instruction, EC 0 included (Arm ARM, ESR_EL1), so
 		 * it is always 4 bytes.
 		 */
 		regs->elr += 4;

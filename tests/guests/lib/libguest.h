@@ -250,7 +250,10 @@ static inline uint64_t timer_freq(void)
 
 static inline uint64_t timer_now(void)
 {
-	/* Without the ISB the counter read may be taken early (Arm ARM D12.1.2). */
+	/*
+	 * Counter reads are not ordered with the instructions around them
+	 * (Arm ARM, "Generic Timer"): without the ISB it may be taken early.
+	 */
 	isb();
 	return read_sysreg(cntvct_el0);
 }

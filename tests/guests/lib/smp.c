@@ -14,7 +14,7 @@ void spin_lock(struct spinlock *lock)
 	 * SEVL primes the event register so the first WFE falls through. A
 	 * waiter sleeps in WFE with the lock word in its exclusive monitor; the
 	 * owner's releasing store clears the monitor, which is a wake-up event
-	 * (Arm ARM B2.9, "Wait for Event"). The LDAXR pairs with the STLR in
+	 * (Arm ARM, "Wait for Event"). The LDAXR pairs with the STLR in
 	 * spin_unlock().
 	 */
 	asm volatile("	sevl\n"
@@ -125,6 +125,12 @@ void secondary_start(uint64_t context)
 	struct smp_slot *slot = &slots[smp_processor_id()];
 
 	slot->context = context;
+	if (!slot->fn) {
+		/* Started by a CPU_ON that smp_start() did not make: nothing to run. */
+		printf("FAIL: vCPU %u started with no work (context id %#lx)\n",
+		       smp_processor_id(), context);
+		guest_exit(GUEST_EXIT_RUNTIME_ERROR);
+	}
 	slot->fn(slot->arg);
 
 	/* Pairs with the load_acquire32() in smp_wait(). */

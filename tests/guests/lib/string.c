@@ -3,8 +3,8 @@
  * for struct copies and initialisers even with -ffreestanding.
  *
  * Byte loops only: with the MMU off all data accesses are Device memory,
- * where an unaligned access faults (Arm ARM B2.7.2), so nothing here tries
- * to be clever with wide accesses.
+ * where an unaligned access faults (Arm ARM, "Device memory"), so nothing
+ * here tries to be clever with wide accesses.
  */
 #include "libguest.h"
 

@@ -3,7 +3,7 @@
  *
  * The only place in the guests that spells mrs/msr for ordinary registers.
  * Registers that older assemblers may not know by name are given by their
- * S<op0>_<op1>_C<n>_C<m>_<op2> encoding (Arm ARM, D23 "AArch64 System
+ * S<op0>_<op1>_C<n>_C<m>_<op2> encoding (Arm ARM, "AArch64 System
  * Register Descriptions"), through read_sysreg_s()/write_sysreg_s().
  */
 #ifndef GUEST_SYSREG_H
@@ -62,7 +62,7 @@
 /* Extract an ID register field: bits [shift + 3 : shift]. */
 #define ID_FIELD(reg, shift) (((reg) >> (shift)) & 0xfu)
 
-/* ESR_ELx (Arm ARM D23.2 ESR_EL1). */
+/* ESR_ELx (Arm ARM, ESR_EL1). */
 #define ESR_EC(esr)	     ((unsigned int)((esr) >> 26) & 0x3fu)
 #define ESR_IL		     (1ull << 25)
 #define ESR_ISS(esr)	     ((esr) & 0x1ffffffu)
@@ -73,7 +73,7 @@
 #define ESR_DABT_FNV	     (1ull << 10)
 #define DFSC_SYNC_EXT_ABORT  0x10u
 
-/* CNTx_CTL_EL0 (Arm ARM D23.8). */
+/* CNTx_CTL_EL0 (Arm ARM, CNTV_CTL_EL0 and CNTP_CTL_EL0). */
 #define CNT_CTL_ENABLE	(1u << 0)
 #define CNT_CTL_IMASK	(1u << 1)
 #define CNT_CTL_ISTATUS (1u << 2)

@@ -2,7 +2,7 @@
  * Delays and waiting in WFI on the EL1 virtual timer (CNTV).
  *
  * The guests keep PSTATE.I set all the time: a pending interrupt still ends
- * a WFI without being taken (Arm ARM D1.6.2, "Wait for Interrupt"), so no
+ * a WFI without being taken (Arm ARM, "Wait for Interrupt"), so no
  * interrupt handler is needed. Under hypscope the hypervisor itself wakes a
  * vCPU blocked in WFI when its CNTV condition is met. On a plain virt board
  * the timer's PPI has to reach the CPU through the GICv3 instead, so there
@@ -12,7 +12,7 @@
 
 #define VTIMER_INTID 27u /* EL1 virtual timer PPI on the virt board */
 
-/* GICv3 registers (Arm IHI 0069, GICv3/v4 architecture specification, 12.8-12.11). */
+/* GICv3 registers (Arm IHI 0069, GICv3 and GICv4 architecture specification). */
 #define GICD_CTLR	     0x0000u
 #define GICD_CTLR_RWP	     (1u << 31)
 #define GICD_CTLR_ARE	     (1u << 4)

@@ -1,5 +1,5 @@
 /*
- * Polled PL011 output (PL011 TRM, 3.3 "Register descriptions").
+ * Polled PL011 output (PL011 TRM, "Register descriptions").
  *
  * No initialisation: both QEMU's model and hypscope's emulation come up
  * enabled, and a guest that reprograms the UART (the uart test) restores it.
