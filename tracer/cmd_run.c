@@ -112,7 +112,7 @@ static const char usage[] =
 	"  hypscope run --cpus 4 --vm a.elf:name=a --vm b.elf:vcpus=4,mem=128M\n"
 	"  hypscope run --timeout 60 \\\n"
 	"      --vm Image:mem=256M,initrd=rootfs.cpio,cmdline=console=ttyAMA0\n"
-	"  hypscope run --vmid-bits 2 --vm build/guests/demo.elf:instances=8\n"
+	"  hypscope run --vmid-bits 3 --vm build/guests/demo.elf:instances=8\n"
 	"  hypscope run --dry-run --keep      # show what would run, keep the files\n";
 
 enum {
@@ -564,7 +564,9 @@ static int run_machine(struct run *r, const sigset_t *child_mask)
 	}
 
 	if (!st_ret && (st.state == HYPSTAT_PANIC || st.state == HYPSTAT_BADCFG)) {
-		hypstat_print(stdout, &st, &r->cfg);
+		/* a refused config ran nothing: only a panic has a run to show */
+		if (st.state == HYPSTAT_PANIC)
+			hypstat_print(stdout, &st, &r->cfg);
 		fflush(stdout);
 		return fail(hypstat_verdict(&st, &r->cfg, &e), &e);
 	}

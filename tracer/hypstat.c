@@ -238,14 +238,13 @@ static void print_vcpu(FILE *f, const struct hypstat *st, unsigned int id,
 static void print_vm_line(FILE *f, const struct hypstat_vm *vm, const struct hypcfg_vm *cv,
 			  unsigned int i)
 {
-	char state[48];
+	char state[48], failed[32] = "";
 
-	fprintf(f, "  %s (VM %u): %s, %u of %u instance%s ran, vmid %u", cv->name, i,
-		hypstat_vm_state_str(vm, state, sizeof(state)), vm->instances_started,
-		cv->instances, cv->instances == 1 ? "" : "s", vm->vmid);
 	if (vm->instances_failed)
-		fprintf(f, " (%u failed)", vm->instances_failed);
-	fputc('\n', f);
+		snprintf(failed, sizeof(failed), " (%u failed)", vm->instances_failed);
+	fprintf(f, "  %s (VM %u): %s, %u of %u instance%s ran%s, vmid %u\n", cv->name, i,
+		hypstat_vm_state_str(vm, state, sizeof(state)), vm->instances_started,
+		cv->instances, cv->instances == 1 ? "" : "s", failed, vm->vmid);
 }
 
 void hypstat_print_states(FILE *f, const struct hypstat *st, const struct hypcfg *cfg)

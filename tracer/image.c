@@ -90,15 +90,14 @@ static int check_range(const char *name, const char *what, uint64_t start, uint6
 {
 	uint64_t ram_end = GUEST_RAM_IPA + mem_size;
 
-	if (start < GUEST_RAM_IPA || start > ram_end || size > ram_end - start)
-		return hs_errf(err, -ERANGE,
-			       "%s: %s 0x%llx-0x%llx lies outside guest RAM 0x%llx-0x%llx "
-			       "(mem=%lluM): link it inside guest RAM or raise mem=",
-			       name, what, (unsigned long long)start,
-			       (unsigned long long)(start + size),
-			       (unsigned long long)GUEST_RAM_IPA, (unsigned long long)ram_end,
-			       (unsigned long long)(mem_size >> 20));
-	return 0;
+	if (start >= GUEST_RAM_IPA && start <= ram_end && size <= ram_end - start)
+		return 0;
+	return hs_errf(err, -ERANGE,
+		       "%s: %s 0x%llx-0x%llx lies outside guest RAM 0x%llx-0x%llx (mem=%lluM): %s",
+		       name, what, (unsigned long long)start, (unsigned long long)(start + size),
+		       (unsigned long long)GUEST_RAM_IPA, (unsigned long long)ram_end,
+		       (unsigned long long)(mem_size >> 20),
+		       start < GUEST_RAM_IPA ? "link it at 0x40000000 or above" : "raise mem=");
 }
 
 static int parse_elf(const char *name, const uint8_t *buf, size_t len, uint64_t mem_size,

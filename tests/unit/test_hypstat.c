@@ -166,6 +166,21 @@ static int verdict(const struct hypstat *st, const struct hypcfg *cfg, char *why
 	return code;
 }
 
+static char *summary(const struct hypstat *st, const struct hypcfg *cfg, bool states_only)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	assert_non_null(f);
+	if (states_only)
+		hypstat_print_states(f, st, cfg);
+	else
+		hypstat_print(f, st, cfg);
+	fclose(f);
+	return buf;
+}
+
 static void test_clean_run_is_exit_0(void **state)
 {
 	char why[HS_ERR_LEN];
@@ -209,6 +224,13 @@ static void test_failing_guests_are_exit_1_and_named(void **state)
 	st.vms[1].instances_failed = 1;
 	assert_int_equal(verdict(&st, &cfg, why), HS_EXIT_GUEST);
 	assert_msg_has(why, "demo1: 1 of 2 instances failed");
+	{
+		char *s = summary(&st, &cfg, false);
+
+		assert_msg_has(s, "demo1 (VM 1): exited with status 0, 2 of 2 instances ran "
+				  "(1 failed), vmid 0\n");
+		free(s);
+	}
 
 	/* every VM fine, but the hypervisor never said it was done */
 	good_run(&st, &cfg);
@@ -236,21 +258,6 @@ static void test_panic_and_refused_config_are_exit_5_with_message(void **state)
 	assert_int_equal(verdict(&st, &cfg, why), HS_EXIT_HYP);
 	assert_string_equal(why, "the hypervisor refused the configuration: vm 1: mem_size "
 				 "0x100 is not 2 MiB aligned");
-}
-
-static char *summary(const struct hypstat *st, const struct hypcfg *cfg, bool states_only)
-{
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
-
-	assert_non_null(f);
-	if (states_only)
-		hypstat_print_states(f, st, cfg);
-	else
-		hypstat_print(f, st, cfg);
-	fclose(f);
-	return buf;
 }
 
 static void test_summary_lists_nonzero_exit_classes_per_vcpu(void **state)

@@ -155,13 +155,14 @@ static void test_elf_segment_outside_guest_ram_is_rejected(void **state)
 	assert_int_equal(image_parse("g.elf", elf, len, MEM_64M, &img, &e), -ERANGE);
 	assert_msg_has(&e, "segment 0 0x3ffff000-0x40001000 lies outside guest RAM "
 			   "0x40000000-0x44000000");
+	assert_msg_has(&e, "link it at 0x40000000 or above");
 	assert_null(img.flat);
 	free(elf);
 
 	elf = build_elf(&aarch64_exec, 0x40000000, beyond, 2, &len);
 	assert_int_equal(image_parse("g.elf", elf, len, 2ull << 20, &img, &e), -ERANGE);
 	assert_msg_has(&e, "segment 1");
-	assert_msg_has(&e, "(mem=2M)");
+	assert_msg_has(&e, "(mem=2M): raise mem=");
 	/* the same file fits once guest RAM is larger */
 	assert_int_equal(image_parse("g.elf", elf, len, 4ull << 20, &img, &e), 0);
 	assert_int_equal(img.span, 0x201000);
