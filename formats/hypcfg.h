@@ -81,7 +81,7 @@ struct hypcfg {
 	uint32_t version;     /* HYPCFG_VERSION */
 	uint32_t size;        /* sizeof(struct hypcfg) */
 	uint32_t nr_vms;
-	uint32_t vmid_bits;   /* 0: as the CPU offers (8 or 16); else narrowed to this (2..16) */
+	uint32_t vmid_bits;   /* 0: as the CPU offers (8 or 16); else narrowed to this (3..16) */
 	uint32_t slice_us;    /* scheduler time slice, 0: default */
 	uint32_t trace_mode;  /* enum hypcfg_trace_mode */
 	uint64_t trace_pa;    /* base of the per-CPU trace rings, 0 when tracing is off */

@@ -33,6 +33,7 @@
 #define DEFAULT_CPUS   2
 #define SHM_DIR        "/dev/shm"
 #define MAX_TEMP_FILES (HYPCFG_MAX_VMS + 1)
+#define DEFAULT_TRACE_SIZE (4ull << 20)
 
 static struct env {
 	struct vmspec vms[HYPCFG_MAX_VMS];
@@ -46,6 +47,10 @@ static struct env {
 	const char *hyp;
 	bool keep;
 	bool dry_run;
+	unsigned int trace_mode;   /* enum hypcfg_trace_mode; default below */
+	bool trace_mode_set;
+	uint64_t trace_size;       /* ring bytes per CPU */
+	const char *record;        /* --record FILE */
 } env;
 
 /* Everything a run creates, released by run_destroy(). */
@@ -89,10 +94,17 @@ static const char usage[] =
 	"      --cpus N         physical CPUs of the machine, 1-4 (default 2)\n"
 	"      --cpu MODEL      QEMU CPU model (default max)\n"
 	"  -t, --timeout S      stop QEMU after S seconds (exit status 3)\n"
-	"      --vmid-bits N    narrow VMIDs to N bits, 2-16, to force rollovers\n"
+	"      --vmid-bits N    narrow VMIDs to N bits, 3-16, to force rollovers\n"
 	"                       (default: what the CPU offers)\n"
 	"      --slice-us N     scheduler time slice in microseconds (default: the\n"
 	"                       hypervisor's)\n"
+	"      --record FILE    drain the trace rings live into FILE (see\n"
+	"                       hypscope-report(1)); implies --trace drop\n"
+	"      --trace MODE     the hypervisor's trace rings: overwrite (a flight\n"
+	"                       recorder others can attach to, the default), drop\n"
+	"                       (no-overwrite: what does not fit is dropped and\n"
+	"                       counted) or off\n"
+	"      --trace-size SIZE  ring bytes per physical CPU, K/M suffix (default 4M)\n"
 	"      --hyp PATH       the hypervisor (default: hyp.elf next to hypscope)\n"
 	"      --qemu PATH      QEMU binary (default: $HYPSCOPE_QEMU, else\n"
 	"                       qemu-system-aarch64 from PATH)\n"
@@ -113,7 +125,8 @@ static const char usage[] =
 	"  hypscope run --timeout 60 \\\n"
 	"      --vm Image:mem=256M,initrd=rootfs.cpio,cmdline=console=ttyAMA0\n"
 	"  hypscope run --vmid-bits 3 --vm build/guests/demo.elf:instances=8\n"
-	"  hypscope run --dry-run --keep      # show what would run, keep the files\n";
+	"  hypscope run --dry-run --keep      # show what would run, keep the files\n"
+	"  hypscope run --record demo.trace   # then: hypscope report demo.trace\n";
 
 enum {
 	OPT_VM = 0x100,
@@ -123,6 +136,9 @@ enum {
 	OPT_SLICE_US,
 	OPT_HYP,
 	OPT_QEMU,
+	OPT_RECORD,
+	OPT_TRACE,
+	OPT_TRACE_SIZE,
 };
 
 static const struct option long_opts[] = {
@@ -134,6 +150,9 @@ static const struct option long_opts[] = {
 	{ "slice-us", required_argument, NULL, OPT_SLICE_US },
 	{ "hyp", required_argument, NULL, OPT_HYP },
 	{ "qemu", required_argument, NULL, OPT_QEMU },
+	{ "record", required_argument, NULL, OPT_RECORD },
+	{ "trace", required_argument, NULL, OPT_TRACE },
+	{ "trace-size", required_argument, NULL, OPT_TRACE_SIZE },
 	{ "keep", no_argument, NULL, 'k' },
 	{ "dry-run", no_argument, NULL, 'n' },
 	{ "help", no_argument, NULL, 'h' },
@@ -156,6 +175,8 @@ static int parse_args(int argc, char **argv)
 	memset(&env, 0, sizeof(env));
 	env.cpus = DEFAULT_CPUS;
 	env.cpu_model = "max";
+	env.trace_mode = HYPCFG_TRACE_OVERWRITE;
+	env.trace_size = DEFAULT_TRACE_SIZE;
 
 	optind = 1;
 	opterr = 0;
@@ -188,7 +209,7 @@ static int parse_args(int argc, char **argv)
 			env.timeout_s = (unsigned int)n;
 			break;
 		case OPT_VMID_BITS:
-			if (hs_parse_uint("--vmid-bits", optarg, 2, 16, &n, &e))
+			if (hs_parse_uint("--vmid-bits", optarg, 3, 16, &n, &e))
 				return fail(HS_EXIT_USAGE, &e);
 			env.vmid_bits = (unsigned int)n;
 			break;
@@ -202,6 +223,31 @@ static int parse_args(int argc, char **argv)
 			break;
 		case OPT_QEMU:
 			env.qemu = optarg;
+			break;
+		case OPT_RECORD:
+			env.record = optarg;
+			break;
+		case OPT_TRACE:
+			if (!strcmp(optarg, "overwrite")) {
+				env.trace_mode = HYPCFG_TRACE_OVERWRITE;
+			} else if (!strcmp(optarg, "drop")) {
+				env.trace_mode = HYPCFG_TRACE_DROP;
+			} else if (!strcmp(optarg, "off")) {
+				env.trace_mode = HYPCFG_TRACE_OFF;
+			} else {
+				hs_errf(&e, 0, "--trace takes overwrite, drop or off, not '%s'", optarg);
+				return fail(HS_EXIT_USAGE, &e);
+			}
+			env.trace_mode_set = true;
+			break;
+		case OPT_TRACE_SIZE:
+			if (hs_parse_size("--trace-size", optarg, &env.trace_size, &e))
+				return fail(HS_EXIT_USAGE, &e);
+			if (env.trace_size < (64u << 10) || env.trace_size > (256ull << 20) ||
+			    env.trace_size % 4096) {
+				hs_errf(&e, 0, "--trace-size must be a multiple of 4K from 64K to 256M");
+				return fail(HS_EXIT_USAGE, &e);
+			}
 			break;
 		case 'k':
 			env.keep = true;
@@ -229,6 +275,15 @@ static int parse_args(int argc, char **argv)
 	}
 	if (env.nr_vms && vmspec_check_all(env.vms, env.nr_vms, &e))
 		return fail(HS_EXIT_USAGE, &e);
+	if (env.record) {
+		if (env.trace_mode_set && env.trace_mode == HYPCFG_TRACE_OFF) {
+			hs_errf(&e, 0, "--record needs the trace rings: drop --trace off");
+			return fail(HS_EXIT_USAGE, &e);
+		}
+		/* A recording should be complete: what does not fit is counted, never overwritten. */
+		if (!env.trace_mode_set)
+			env.trace_mode = HYPCFG_TRACE_DROP;
+	}
 	return -1;
 }
 
@@ -469,6 +524,11 @@ static int prepare(struct run *r)
 			return ret;
 		guest_mem += env.vms[i].mem_size;
 	}
+	if (env.trace_mode != HYPCFG_TRACE_OFF) {
+		r->cfg.trace_mode = env.trace_mode;
+		r->cfg.trace_size = env.trace_size;
+		r->cfg.trace_pa = machine_reserve(&r->machine, env.trace_size * env.cpus);
+	}
 	ret = find_tools(r);
 	if (ret)
 		return ret;
@@ -539,7 +599,7 @@ static int run_machine(struct run *r, const sigset_t *child_mask)
 	t0 = now_s();
 	if (qemu_spawn(r->argv, keep_stdin, child_mask, &pid, &e))
 		return fail(HS_EXIT_ENV, &e);
-	if (qemu_wait(pid, env.timeout_s, &res, &e))
+	if (qemu_wait(pid, env.timeout_s, NULL, NULL, &res, &e))
 		return fail(HS_EXIT_ENV, &e);
 	elapsed = now_s() - t0;
 	/* QEMU restores the terminal when it exits, but not when it is killed */

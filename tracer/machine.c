@@ -33,6 +33,14 @@ void machine_destroy(struct machine *m)
 	m->nr_blobs = 0;
 }
 
+uint64_t machine_reserve(struct machine *m, uint64_t size)
+{
+	uint64_t at = align_up(m->staging_end, STAGING_ALIGN);
+
+	m->staging_end = at + size;
+	return at;
+}
+
 int machine_stage(struct machine *m, const char *file, uint64_t size, uint64_t *pa,
 		  struct hs_err *err)
 {

@@ -42,6 +42,13 @@ struct machine {
 	size_t nr_blobs;
 };
 
+/*
+ * Reserves @size bytes of machine RAM above everything staged (2 MiB
+ * aligned) for the hypervisor's own use, e.g. the trace rings. Returns the
+ * physical address.
+ */
+uint64_t machine_reserve(struct machine *m, uint64_t size);
+
 /* Zeroes @m and starts staging at HYP_STAGING_PA. */
 void machine_init(struct machine *m);
 

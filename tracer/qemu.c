@@ -154,7 +154,10 @@ static void stop(pid_t pid, int sfd, int *status)
 		;
 }
 
-int qemu_wait(pid_t pid, unsigned int timeout_s, struct qemu_result *res, struct hs_err *err)
+#define POLL_INTERVAL_MS 2
+
+int qemu_wait(pid_t pid, unsigned int timeout_s, qemu_poll_fn poll_fn, void *poll_arg,
+	      struct qemu_result *res, struct hs_err *err)
 {
 	long long deadline = timeout_s ? now_ms() + (long long)timeout_s * 1000 : 0, left;
 	sigset_t set;
@@ -173,7 +176,20 @@ int qemu_wait(pid_t pid, unsigned int timeout_s, struct qemu_result *res, struct
 		if (reaped(pid, &res->status))
 			break;
 		left = deadline ? deadline - now_ms() : -1;
-		sig = next_signal(sfd, left < 0 && deadline ? 0 : left);
+		if (left < 0 && deadline)
+			left = 0;
+		if (poll_fn && (left < 0 || left > POLL_INTERVAL_MS))
+			left = POLL_INTERVAL_MS;
+		sig = next_signal(sfd, left);
+		if (poll_fn) {
+			int pr = poll_fn(poll_arg);
+
+			if (pr) {
+				res->poll_error = pr;
+				stop(pid, sfd, &res->status);
+				break;
+			}
+		}
 		if (sig == 0 && deadline && now_ms() >= deadline) {
 			res->timed_out = true;
 			stop(pid, sfd, &res->status);

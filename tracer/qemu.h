@@ -18,6 +18,7 @@ struct qemu_result {
 	int status;     /* waitpid() status of QEMU */
 	bool timed_out; /* the timeout expired and QEMU was stopped */
 	int signo;      /* the signal that made hypscope stop QEMU, 0 if none */
+	int poll_error; /* what the poll callback returned when it stopped QEMU */
 };
 
 /* Blocks SIGINT, SIGTERM, SIGHUP and SIGCHLD; the previous mask goes to @old. */
@@ -37,6 +38,13 @@ int qemu_spawn(char *const argv[], bool keep_stdin, const sigset_t *child_mask, 
  * Waits for QEMU to exit. After @timeout_s seconds (0: never), or when a stop
  * signal arrives, QEMU gets SIGTERM, then SIGKILL if it lingers.
  */
-int qemu_wait(pid_t pid, unsigned int timeout_s, struct qemu_result *res, struct hs_err *err);
+/*
+ * Called every few milliseconds while QEMU runs (e.g. to drain the trace
+ * rings); a non-zero return stops QEMU and becomes qemu_result.poll_error.
+ */
+typedef int (*qemu_poll_fn)(void *arg);
+
+int qemu_wait(pid_t pid, unsigned int timeout_s, qemu_poll_fn poll, void *poll_arg,
+	      struct qemu_result *res, struct hs_err *err);
 
 #endif

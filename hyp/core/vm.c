@@ -27,8 +27,15 @@
 
 struct vm vms[HYPCFG_MAX_VMS];
 
+/*
+ * A slot is finished when its last instance has ended and no other is to
+ * come. The machine stops when every slot is finished; deciding that from
+ * vm->state would be racy, since a slot is briefly FREE between one
+ * instance's teardown and the next one's creation.
+ */
 static spinlock_t lifecycle_lock;
 static uint64_t next_serial = 1;
+static bool slot_finished[HYPCFG_MAX_VMS];
 static bool shutting_down;
 
 #define PSR_EL1H_DAIF 0x3c5ull
@@ -187,7 +194,9 @@ int vm_create(unsigned slot)
 		record_failure(slot, why);
 		return -EINVAL;
 	}
-	memset(vm, 0, sizeof(*vm));
+	/* Everything but the lock, which a CPU holding a stale vCPU pointer
+	 * may be taking in vcpu_claim() (it then sees state != RUNNING). */
+	memset((char *)vm + sizeof(vm->lock), 0, sizeof(*vm) - sizeof(vm->lock));
 	vm->slot = slot;
 	vm->cfg = c;
 	vm->stat = st;
@@ -219,7 +228,7 @@ int vm_create(unsigned slot)
 
 	mmio_bus_init(&vm->bus);
 	pl011_init(&vm->uart, uart_line, NULL, vm);
-	ret = mmio_bus_add(&vm->bus, GUEST_UART_IPA, GUEST_UART_SIZE, "pl011", MMIO_DEV_UART,
+	ret = mmio_bus_add(&vm->bus, GUEST_UART_IPA, GUEST_UART_SIZE, "pl011", TRACE_DEV_UART,
 			   pl011_mmio, &vm->uart);
 	BUG_ON(ret);
 
@@ -241,8 +250,10 @@ int vm_create(unsigned slot)
 	st->serial = vm->serial;
 	st->nr_vcpus = vm->nr_vcpus;
 	st->exit_status = 0;
-	hypstat->vms_created++;
+	__atomic_fetch_add(&hypstat->vms_created, 1, __ATOMIC_RELAXED);
+	spin_lock(&vm->lock);
 	vm->state = VM_RUNNING;
+	spin_unlock(&vm->lock);
 	hyp_log("%s: created (serial %llu, %u vCPU, %llu MiB at PA 0x%llx)", c->name,
 		(unsigned long long)vm->serial, vm->nr_vcpus,
 		(unsigned long long)(vm->ram_size >> 20), (unsigned long long)vm->ram_pa);
@@ -252,21 +263,33 @@ int vm_create(unsigned slot)
 	return 0;
 }
 
-void vm_check_all_done(void)
+/* The slot has nothing more to run; the last slot to finish stops the machine. */
+static void vm_slot_finished(unsigned slot)
 {
-	bool done = true;
+	bool all = true;
 
 	spin_lock(&lifecycle_lock);
+	slot_finished[slot] = true;
 	for (unsigned i = 0; i < hypcfg->nr_vms; i++)
-		if (vms[i].state != VM_FREE)
-			done = false;
-	if (done && shutting_down)
-		done = false; /* someone else is at it */
-	if (done)
+		all &= slot_finished[i];
+	if (all && shutting_down)
+		all = false; /* someone else is at it */
+	if (all)
 		shutting_down = true;
 	spin_unlock(&lifecycle_lock);
-	if (done)
+	if (all)
 		hyp_shutdown();
+}
+
+/* Creates instances of a slot until one starts; finishes the slot when none is left. */
+void vm_start_slot(unsigned slot)
+{
+	unsigned n = hypcfg->vms[slot].instances;
+
+	while (hypstat->vms[slot].instances_started < n)
+		if (!vm_create(slot))
+			return;
+	vm_slot_finished(slot);
 }
 
 static void vm_teardown(struct vm *vm)
@@ -294,7 +317,7 @@ static void vm_teardown(struct vm *vm)
 	st->exit_status = vm->exit_status;
 	if (!clean)
 		st->instances_failed++;
-	hypstat->vms_destroyed++;
+	__atomic_fetch_add(&hypstat->vms_destroyed, 1, __ATOMIC_RELAXED);
 	if (vm->end_state == HYPSTAT_VM_EXITED)
 		hyp_log("%s: exited with status %u", vm->cfg->name, vm->exit_status);
 	else
@@ -304,11 +327,7 @@ static void vm_teardown(struct vm *vm)
 	vm->state = VM_FREE;
 	spin_unlock(&vm->lock);
 
-	while (st->instances_started < hypcfg->vms[slot].instances) {
-		if (!vm_create(slot))
-			return;
-	}
-	vm_check_all_done();
+	vm_start_slot(slot);
 }
 
 void vm_end(struct vm *vm, uint32_t end_state, uint32_t exit_status)

@@ -18,18 +18,11 @@ struct vcpu;
 typedef bool (*mmio_handler_t)(void *opaque, struct vcpu *vcpu, uint64_t offset, unsigned size,
 			       bool write, uint64_t *val);
 
-enum mmio_dev_id {
-	MMIO_DEV_NONE = 0,
-	MMIO_DEV_UART = 1,
-	MMIO_DEV_GICD = 2,
-	MMIO_DEV_GICR = 3,
-};
-
 struct mmio_region {
 	uint64_t base;
 	uint64_t size;
 	const char *name;
-	uint32_t dev_id;     /* enum mmio_dev_id, for counting and tracing */
+	uint32_t dev_id;     /* enum trace_device (formats/trace.h): one numbering for all */
 	mmio_handler_t handler;
 	void *opaque;
 };

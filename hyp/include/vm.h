@@ -153,6 +153,7 @@ struct s2_pgtable {
 };
 
 struct vm {
+	spinlock_t lock;        /* power state of the vCPUs, ending; first: survives re-creation */
 	unsigned slot;          /* index in the configuration */
 	uint64_t serial;        /* unique over the run */
 	const struct hypcfg_vm *cfg;
@@ -176,7 +177,6 @@ struct vm {
 	uint32_t exit_status;
 	unsigned vcpus_on_cpu;  /* vCPUs currently between load and put */
 
-	spinlock_t lock;        /* power state of the vCPUs, ending */
 	struct hypstat_vm *stat;
 };
 
@@ -221,8 +221,9 @@ struct vcpu *vm_vcpu_by_mpidr(struct vm *vm, uint64_t mpidr);
 /* Whether [ipa, ipa + size) is guest RAM. */
 bool vm_ipa_is_ram(const struct vm *vm, uint64_t ipa, uint64_t size);
 
-/* When no VM is left and none is to come, the machine stops. */
-void vm_check_all_done(void);
+/* Starts the slot's next instance (creation failures are recorded and skipped);
+ * a slot with nothing left to run is finished, and the last one stops the machine. */
+void vm_start_slot(unsigned slot);
 
 /* The run loop takes a picked vCPU onto its CPU and gives it back. */
 bool vcpu_claim(struct vcpu *v, unsigned cpu);

@@ -213,10 +213,9 @@ void hyp_boot_main(uint64_t dtb)
 		hypcfg->vms[i].name[HYPCFG_NAME_LEN - 1] = '\0';
 		hypcfg->vms[i].cmdline[HYPCFG_CMDLINE_LEN - 1] = '\0';
 		hypcfg->vms[i].instances = n;
-		while (hypstat->vms[i].instances_started < n && vm_create(i))
-			;
 	}
-	vm_check_all_done();
+	for (unsigned i = 0; i < hypcfg->nr_vms; i++)
+		vm_start_slot(i);
 	cpu_run_loop();
 }
 
