@@ -1,0 +1,722 @@
+/*
+ * Unit tests for tracer/stats.c: histogram percentiles within their bound
+ * against exact sorting, Mann-Whitney on buckets against the pairwise
+ * definition, and the model fed record by record: exits and their
+ * in-hypervisor time, breakdowns (MMIO, sysregs, hypercalls, VMIDs, vGIC),
+ * losses, table overflow and reset.
+ */
+#include <errno.h>
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "formats/esr.h"
+#include "formats/hypcfg.h"
+#include "formats/ich_lr.h"
+#include "formats/smccc.h"
+#include "formats/sysreg_names.h"
+#include "tracer/stats.h"
+
+/* ---------------------------------------------------------------- helpers */
+
+static uint64_t rng_state;
+
+static uint64_t rnd(void)
+{
+	uint64_t x = (rng_state += 0x9e3779b97f4a7c15ull);
+
+	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+	x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+	return x ^ (x >> 31);
+}
+
+static double rnd01(void)
+{
+	return (double)(rnd() >> 11) / 9007199254740992.0;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* The ceil(q * n)-th smallest, the definition hs_hist_quantile() estimates. */
+static uint64_t exact_quantile(const uint64_t *sorted, size_t n, double q)
+{
+	size_t rank = (size_t)ceil(q * (double)n - 1e-9);
+
+	if (rank < 1)
+		rank = 1;
+	if (rank > n)
+		rank = n;
+	return sorted[rank - 1];
+}
+
+static void check_quantiles(uint64_t *v, size_t n)
+{
+	static const double qs[] = { 0.001, 0.01, 0.1, 0.25, 0.5, 0.75, 0.9, 0.99, 0.999 };
+	struct hs_hist h = { 0 };
+	uint64_t sum = 0, est, exact;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		assert_int_equal(hs_hist_add(&h, v[i]), 0);
+		sum += v[i];
+	}
+	qsort(v, n, sizeof(*v), cmp_u64);
+	assert_int_equal(h.count, n);
+	assert_int_equal(h.min, v[0]);
+	assert_int_equal(h.max, v[n - 1]);
+	assert_int_equal(h.sum, sum);
+	assert_int_equal(hs_hist_quantile(&h, 0), v[0]);
+	assert_int_equal(hs_hist_quantile(&h, 1), v[n - 1]);
+	for (i = 0; i < sizeof(qs) / sizeof(qs[0]); i++) {
+		est = hs_hist_quantile(&h, qs[i]);
+		exact = exact_quantile(v, n, qs[i]);
+		if (fabs((double)est - (double)exact) > (double)exact * HS_HIST_REL_ERROR) {
+			fail_msg("q=%g: histogram says %llu, exact %llu (bound %.4f)", qs[i],
+				 (unsigned long long)est, (unsigned long long)exact,
+				 HS_HIST_REL_ERROR);
+		}
+	}
+	hs_hist_release(&h);
+}
+
+/* ------------------------------------------------------------- histogram */
+
+static void test_quantiles_within_bound_of_exact_sorting(void **state)
+{
+	size_t n = 200000, i, d;
+	uint64_t *v = malloc(n * sizeof(*v));
+
+	(void)state;
+	assert_non_null(v);
+	rng_state = 42;
+	for (d = 0; d < 5; d++) {
+		for (i = 0; i < n; i++) {
+			switch (d) {
+			case 0: /* uniform over a wide range */
+				v[i] = rnd() % 10000000;
+				break;
+			case 1: /* log-normal-ish: exit costs */
+				v[i] = (uint64_t)exp(7.0 + 1.5 * (rnd01() + rnd01() + rnd01() - 1.5));
+				break;
+			case 2: /* exponential with a heavy tail */
+				v[i] = (uint64_t)(-2000.0 * log(1.0 - rnd01())) + 100;
+				break;
+			case 3: /* small values, recorded exactly */
+				v[i] = rnd() % 40;
+				break;
+			default: /* two modes far apart, and huge values */
+				v[i] = (rnd() & 1) ? 300 + rnd() % 10 : (1ull << 50) + rnd() % 1000000;
+				break;
+			}
+		}
+		check_quantiles(v, n);
+	}
+	free(v);
+}
+
+static void test_single_value_and_empty_histogram(void **state)
+{
+	struct hs_hist h = { 0 };
+
+	(void)state;
+	assert_int_equal(hs_hist_quantile(&h, 0.5), 0);
+	assert_true(hs_hist_mean(&h) == 0.0);
+	hs_hist_add(&h, 123456789);
+	assert_int_equal(hs_hist_quantile(&h, 0.5), 123456789);
+	assert_int_equal(hs_hist_quantile(&h, 0.99), 123456789);
+	hs_hist_add(&h, UINT64_MAX);
+	assert_int_equal(hs_hist_quantile(&h, 1), UINT64_MAX);
+	hs_hist_release(&h);
+}
+
+static void test_memory_is_bounded_by_the_bucket_count(void **state)
+{
+	struct hs_hist h = { 0 };
+	unsigned g, used = 0;
+	uint64_t i;
+
+	(void)state;
+	rng_state = 7;
+	for (i = 0; i < 1000000; i++)
+		hs_hist_add(&h, rnd() >> (rnd() % 64));
+	for (g = 0; g < HS_HIST_GROUPS; g++)
+		used += h.groups[g] != NULL;
+	assert_true(used <= HS_HIST_GROUPS);
+	assert_int_equal(h.missed, 0);
+	hs_hist_release(&h);
+}
+
+static void test_merge_equals_adding_everything(void **state)
+{
+	struct hs_hist a = { 0 }, b = { 0 }, all = { 0 };
+	uint64_t v;
+	int i;
+
+	(void)state;
+	rng_state = 3;
+	for (i = 0; i < 50000; i++) {
+		v = rnd() % 100000;
+		hs_hist_add(i & 1 ? &a : &b, v);
+		hs_hist_add(&all, v);
+	}
+	assert_int_equal(hs_hist_merge(&a, &b), 0);
+	assert_int_equal(a.count, all.count);
+	assert_int_equal(a.sum, all.sum);
+	assert_int_equal(a.min, all.min);
+	assert_int_equal(a.max, all.max);
+	assert_int_equal(hs_hist_quantile(&a, 0.5), hs_hist_quantile(&all, 0.5));
+	assert_int_equal(hs_hist_quantile(&a, 0.99), hs_hist_quantile(&all, 0.99));
+	hs_hist_release(&a);
+	hs_hist_release(&b);
+	hs_hist_release(&all);
+}
+
+static void test_reset_forgets_samples_and_keeps_blocks(void **state)
+{
+	struct hs_hist h = { 0 };
+	uint64_t *block;
+
+	(void)state;
+	hs_hist_add(&h, 1000);
+	hs_hist_add(&h, 2000);
+	block = h.groups[6];
+	assert_non_null(block);
+	hs_hist_reset(&h);
+	assert_int_equal(h.count, 0);
+	assert_ptr_equal(h.groups[6], block);
+	hs_hist_add(&h, 5);
+	assert_int_equal(h.min, 5);
+	assert_int_equal(hs_hist_quantile(&h, 0.5), 5);
+	hs_hist_release(&h);
+}
+
+/* U of b by the definition: pairs with b > a, ties counting half. */
+static double brute_u(const uint64_t *a, size_t na, const uint64_t *b, size_t nb)
+{
+	double u = 0;
+	size_t i, j;
+
+	for (i = 0; i < na; i++)
+		for (j = 0; j < nb; j++)
+			u += b[j] > a[i] ? 1.0 : b[j] == a[i] ? 0.5 : 0.0;
+	return u;
+}
+
+static void test_mann_whitney_matches_the_pairwise_definition(void **state)
+{
+	uint64_t a[300], b[200];
+	struct hs_hist ha = { 0 }, hb = { 0 };
+	struct hs_mwu m;
+	size_t i;
+
+	(void)state;
+	rng_state = 11;
+	/* values below HS_HIST_SUB sit in buckets of their own: U is exact */
+	for (i = 0; i < 300; i++)
+		hs_hist_add(&ha, a[i] = rnd() % 20);
+	for (i = 0; i < 200; i++)
+		hs_hist_add(&hb, b[i] = rnd() % 24);
+	hs_hist_mann_whitney(&ha, &hb, &m);
+	assert_true(fabs(m.u - brute_u(a, 300, b, 200)) < 1e-6);
+	assert_true(m.prob_greater > 0.5);
+	hs_hist_release(&ha);
+	hs_hist_release(&hb);
+}
+
+static void test_mann_whitney_tells_a_shift_from_noise(void **state)
+{
+	struct hs_hist base = { 0 }, same = { 0 }, slow = { 0 };
+	struct hs_mwu m;
+	double v;
+	int i;
+
+	(void)state;
+	rng_state = 5;
+	for (i = 0; i < 20000; i++) {
+		v = exp(8.0 + 0.4 * (rnd01() + rnd01() + rnd01() - 1.5));
+		hs_hist_add(&base, (uint64_t)v);
+		v = exp(8.0 + 0.4 * (rnd01() + rnd01() + rnd01() - 1.5));
+		hs_hist_add(&same, (uint64_t)v);
+		hs_hist_add(&slow, (uint64_t)(v * 1.3));
+	}
+	hs_hist_mann_whitney(&base, &same, &m);
+	assert_true(m.p > 0.001);
+	assert_true(fabs(m.prob_greater - 0.5) < 0.02);
+	hs_hist_mann_whitney(&base, &slow, &m);
+	assert_true(m.p < 1e-9);
+	assert_true(m.prob_greater > 0.6);
+	assert_true(m.z > 0);
+	hs_hist_release(&base);
+	hs_hist_release(&same);
+	hs_hist_release(&slow);
+}
+
+/* ------------------------------------------------------------- the model */
+
+struct feeder {
+	struct hs_stats *s;
+	uint64_t seq[4];
+};
+
+static void hdr(struct trace_hdr *h, unsigned type, size_t size, unsigned cpu, uint64_t ts,
+		unsigned vm, unsigned vcpu, struct feeder *f)
+{
+	memset(h, 0, size);
+	h->type = (uint16_t)type;
+	h->size = (uint16_t)size;
+	h->cpu = (uint16_t)cpu;
+	h->seq = f->seq[cpu]++;
+	h->ts = ts;
+	h->vm = (uint16_t)vm;
+	h->vcpu = (uint16_t)vcpu;
+	h->vmid = 1;
+}
+
+static void feed(struct feeder *f, const void *rec)
+{
+	const struct trace_hdr *h = rec;
+
+	assert_int_equal(hs_stats_feed(f->s, h, h->size), 0);
+}
+
+static void exit_at(struct feeder *f, unsigned cpu, uint64_t ts, unsigned vm, unsigned vcpu,
+		    unsigned cls, uint64_t esr, uint64_t pc, uint64_t cost, bool injected)
+{
+	struct trace_exit e;
+
+	hdr(&e.hdr, TRACE_EXIT, sizeof(e), cpu, ts, vm, vcpu, f);
+	e.esr = esr ? esr : (uint64_t)cls << ESR_EC_SHIFT;
+	e.elr = pc;
+	e.cost = cost;
+	e.exit_class = (uint16_t)cls;
+	e.outcome = injected ? TRACE_EXIT_INJECTED : TRACE_EXIT_HANDLED;
+	feed(f, &e);
+}
+
+static void entry_at(struct feeder *f, unsigned cpu, uint64_t ts, unsigned vm, unsigned vcpu)
+{
+	struct trace_entry e;
+
+	hdr(&e.hdr, TRACE_ENTRY, sizeof(e), cpu, ts, vm, vcpu, f);
+	feed(f, &e);
+}
+
+static struct hs_stats *new_stats(unsigned groups, uint32_t max_pcs)
+{
+	struct hs_stats_opts o = { .groups = groups, .max_pcs = max_pcs, .cntfrq = 62500000 };
+	struct hs_stats *s = hs_stats_new(&o);
+
+	assert_non_null(s);
+	return s;
+}
+
+static void test_exits_are_counted_by_class_with_time_to_next_entry(void **state)
+{
+	struct feeder f = { .s = new_stats(HS_GROUP_ALL, 0) };
+	struct hs_stats *s = f.s;
+	uint64_t ts = 1000;
+	int i;
+
+	(void)state;
+	for (i = 0; i < 100; i++) {
+		entry_at(&f, 0, ts, 0, 0);
+		/* HVC: 10 ticks in the hypervisor, 500 cycles */
+		exit_at(&f, 0, ts + 100, 0, 0, ESR_EC_HVC64, 0, 0x40001000, 500, false);
+		entry_at(&f, 0, ts + 110, 0, 0);
+		/* data abort on vCPU 1 of VM 1, CPU 1: 20 ticks, 900 cycles */
+		exit_at(&f, 1, ts + 120, 1, 1, ESR_EC_DABT_LOW, 0, 0x40002000, 900, i < 10);
+		entry_at(&f, 1, ts + 140, 1, 1);
+		ts += 1000;
+	}
+	assert_int_equal(s->total.count, 200);
+	assert_int_equal(s->classes[ESR_EC_HVC64].count, 100);
+	assert_int_equal(s->classes[ESR_EC_DABT_LOW].count, 100);
+	assert_int_equal(s->classes[ESR_EC_DABT_LOW].failed, 10);
+	/* 62.5 MHz: one tick is 16 ns */
+	assert_int_equal(s->classes[ESR_EC_HVC64].time.count, 100);
+	assert_int_equal(hs_hist_quantile(&s->classes[ESR_EC_HVC64].time, 0.5), 160);
+	assert_int_equal(s->classes[ESR_EC_DABT_LOW].time.min, 320);
+	assert_int_equal(s->classes[ESR_EC_DABT_LOW].cost.max, 900);
+	assert_true(hs_hist_mean(&s->classes[ESR_EC_HVC64].cost) == 500.0);
+	/* vCPU 0's entry at the start of each round has no exit before it */
+	assert_int_equal(s->unpaired, 100);
+	assert_int_equal(s->by_type[TRACE_EXIT], 200);
+	assert_int_equal(s->by_type[TRACE_ENTRY], 300);
+	assert_int_equal(s->records, 500);
+	assert_int_equal(s->nr_cpus, 2);
+	assert_int_equal(s->first_ts, 1000);
+	assert_int_equal(s->last_ts, 1000 + 99 * 1000 + 140);
+	hs_stats_destroy(s);
+}
+
+static void test_rows_by_vm_vcpu_and_pc_are_sorted(void **state)
+{
+	struct feeder f = { .s = new_stats(HS_GROUP_ALL, 0) };
+	struct hs_ref *refs;
+	int n, i;
+
+	(void)state;
+	for (i = 0; i < 30; i++)
+		exit_at(&f, 0, 100 + i, 0, i % 2, ESR_EC_WFX, 0, 0x1000 + (i % 3) * 4, 10, false);
+	for (i = 0; i < 50; i++)
+		exit_at(&f, 1, 200 + i, 2, 0, ESR_EC_SYS64, 0, 0x2000, 20, false);
+
+	n = hs_stats_rows(f.s, HS_BY_VM, HS_SORT_COUNT, &refs);
+	assert_int_equal(n, 2);
+	assert_int_equal(refs[0].vm, 2);
+	assert_int_equal(refs[0].row->count, 50);
+	assert_int_equal(refs[1].vm, 0);
+	free(refs);
+
+	n = hs_stats_rows(f.s, HS_BY_VCPU, HS_SORT_NAME, &refs);
+	assert_int_equal(n, 3);
+	assert_int_equal(refs[0].vm, 0);
+	assert_int_equal(refs[0].vcpu, 0);
+	assert_int_equal(refs[1].vcpu, 1);
+	assert_int_equal(refs[1].row->count, 15);
+	assert_int_equal(refs[2].vm, 2);
+	free(refs);
+
+	n = hs_stats_rows(f.s, HS_BY_PC, HS_SORT_COUNT, &refs);
+	assert_int_equal(n, 4);
+	assert_int_equal(refs[0].pc, 0x2000);
+	for (i = 1; i < 4; i++)
+		assert_int_equal(refs[i].row->count, 10);
+	free(refs);
+
+	n = hs_stats_rows(f.s, HS_BY_CLASS, HS_SORT_NAME, &refs);
+	assert_int_equal(n, 2);
+	assert_int_equal(refs[0].cls, ESR_EC_WFX);
+	assert_int_equal(refs[1].cls, ESR_EC_SYS64);
+	free(refs);
+	hs_stats_destroy(f.s);
+}
+
+static void test_unkept_table_is_refused(void **state)
+{
+	struct hs_stats *s = new_stats(0, 0);
+	struct hs_ref *refs;
+
+	(void)state;
+	assert_int_equal(hs_stats_rows(s, HS_BY_PC, HS_SORT_COUNT, &refs), -EINVAL);
+	assert_int_equal(hs_stats_rows(s, HS_BY_VM, HS_SORT_COUNT, &refs), -EINVAL);
+	hs_stats_destroy(s);
+}
+
+static void test_full_pc_table_piles_into_other(void **state)
+{
+	struct feeder f = { .s = new_stats(HS_GROUP_PC, 8) };
+	struct hs_ref *refs;
+	int n, i;
+
+	(void)state;
+	for (i = 0; i < 100; i++)
+		exit_at(&f, 0, 10 + i, 0, 0, ESR_EC_HVC64, 0, 0x1000 + 4 * (uint64_t)i, 1, false);
+	assert_int_equal(f.s->pcs.nr, 8);
+	assert_int_equal(f.s->pcs.other.count, 92);
+	n = hs_stats_rows(f.s, HS_BY_PC, HS_SORT_COUNT, &refs);
+	assert_int_equal(n, 9);
+	assert_true(refs[0].other);
+	free(refs);
+	hs_stats_destroy(f.s);
+}
+
+static void test_mmio_breakdown_by_device_register_and_direction(void **state)
+{
+	struct feeder f = { .s = new_stats(0, 0) };
+	const struct hs_keyed_row **rows;
+	struct trace_mmio m;
+	int i, n;
+
+	(void)state;
+	for (i = 0; i < 30; i++) {
+		hdr(&m.hdr, TRACE_MMIO, sizeof(m), 0, 100 + 10 * i, 0, 0, &f);
+		m.device = TRACE_DEV_UART;
+		m.ipa = GUEST_UART_IPA + (i < 20 ? 0x0 : 0x18); /* DR writes, FR reads */
+		m.is_write = i < 20;
+		m.width = 4;
+		m.result = TRACE_MMIO_OK;
+		feed(&f, &m);
+		exit_at(&f, 0, 101 + 10 * i, 0, 0, ESR_EC_DABT_LOW, 0, 0x4000, 700 + i, false);
+	}
+	/* the second vCPU's redistributor folds onto the first one's registers */
+	hdr(&m.hdr, TRACE_MMIO, sizeof(m), 1, 1000, 0, 1, &f);
+	m.device = TRACE_DEV_GICR;
+	m.ipa = GUEST_GICR_IPA + GUEST_GICR_STRIDE + 0x14;
+	m.is_write = 0;
+	m.result = TRACE_MMIO_ABORT;
+	feed(&f, &m);
+
+	n = hs_table_sorted(&f.s->mmio, &rows);
+	assert_int_equal(n, 3);
+	assert_int_equal(rows[0]->key.b, TRACE_DEV_UART);
+	assert_int_equal(rows[0]->key.a, 0x0);
+	assert_int_equal(rows[0]->key.c, 1);
+	assert_int_equal(rows[0]->row.count, 20);
+	assert_int_equal(rows[0]->row.cost.count, 20);
+	assert_int_equal(rows[0]->row.cost.min, 700);
+	assert_int_equal(rows[1]->key.a, 0x18);
+	assert_int_equal(rows[1]->key.c, 0);
+	assert_int_equal(rows[1]->row.cost.max, 729);
+	assert_int_equal(rows[2]->key.b, TRACE_DEV_GICR);
+	assert_int_equal(rows[2]->key.a, 0x14);
+	assert_int_equal(rows[2]->row.failed, 1);
+	assert_int_equal(rows[2]->row.cost.count, 0); /* no exit followed yet */
+	free(rows);
+	assert_string_equal(hs_device_name(TRACE_DEV_GICD), "GICD");
+	hs_stats_destroy(f.s);
+}
+
+static void test_sysreg_traps_by_register_and_direction(void **state)
+{
+	struct feeder f = { .s = new_stats(0, 0) };
+	const struct hs_keyed_row **rows;
+	uint64_t esr_read = (uint64_t)ESR_EC_SYS64 << ESR_EC_SHIFT | SYSREG_CNTP_CTL_EL0 | 1;
+	uint64_t esr_write = (uint64_t)ESR_EC_SYS64 << ESR_EC_SHIFT | SYSREG_CNTP_CTL_EL0 |
+			     (3u << 5);
+	int i, n;
+
+	(void)state;
+	for (i = 0; i < 7; i++)
+		exit_at(&f, 0, 10 + i, 0, 0, ESR_EC_SYS64, esr_read, 0x100, 50, false);
+	for (i = 0; i < 3; i++)
+		exit_at(&f, 0, 20 + i, 0, 0, ESR_EC_SYS64, esr_write, 0x104, 60, i == 0);
+	n = hs_table_sorted(&f.s->sysregs, &rows);
+	assert_int_equal(n, 2);
+	assert_int_equal(rows[0]->key.a, SYSREG_CNTP_CTL_EL0);
+	assert_int_equal(rows[0]->key.c, 1);
+	assert_int_equal(rows[0]->row.count, 7);
+	assert_int_equal(rows[1]->key.c, 0);
+	assert_int_equal(rows[1]->row.failed, 1);
+	assert_string_equal(sysreg_name((uint32_t)rows[0]->key.a), "CNTP_CTL_EL0");
+	free(rows);
+	hs_stats_destroy(f.s);
+}
+
+static void test_hypercalls_by_function_with_cost_and_errors(void **state)
+{
+	struct feeder f = { .s = new_stats(0, 0) };
+	const struct hs_keyed_row **rows;
+	struct trace_smccc c;
+	int i, n;
+
+	(void)state;
+	for (i = 0; i < 12; i++) {
+		hdr(&c.hdr, TRACE_SMCCC, sizeof(c), 0, 100 + 10 * i, 0, 0, &f);
+		c.fid = i < 8 ? PSCI_VERSION : PSCI_CPU_ON_SMC64;
+		c.result[0] = i < 8 ? PSCI_VERSION_OF(1, 1) : (uint64_t)(int64_t)PSCI_RET_ALREADY_ON;
+		feed(&f, &c);
+		exit_at(&f, 0, 101 + 10 * i, 0, 0, ESR_EC_HVC64, 0, 0x100, 1000 + i, false);
+	}
+	n = hs_table_sorted(&f.s->hypercalls, &rows);
+	assert_int_equal(n, 2);
+	assert_int_equal(rows[0]->key.a, PSCI_VERSION);
+	assert_int_equal(rows[0]->row.count, 8);
+	assert_int_equal(rows[0]->row.failed, 0);
+	assert_int_equal(rows[0]->row.cost.count, 8);
+	assert_int_equal(rows[1]->key.a, PSCI_CPU_ON_SMC64);
+	assert_int_equal(rows[1]->row.failed, 4);
+	assert_int_equal(rows[1]->row.cost.min, 1008);
+	free(rows);
+	hs_stats_destroy(f.s);
+}
+
+static void test_vmids_vgic_and_losses(void **state)
+{
+	struct feeder f = { .s = new_stats(0, 0) };
+	struct hs_stats *s = f.s;
+	struct trace_vmid_rollover r;
+	struct trace_vmid_alloc a;
+	struct trace_vgic_lrs l;
+	struct trace_vgic_maint m;
+	int i;
+
+	(void)state;
+	for (i = 0; i < 3; i++) {
+		hdr(&a.hdr, TRACE_VMID_ALLOC, sizeof(a), 0, 10 + i, 0, TRACE_NO_VCPU, &f);
+		a.in_use = (uint32_t)i + 1;
+		a.vmid_bits = 3;
+		feed(&f, &a);
+	}
+	hdr(&r.hdr, TRACE_VMID_ROLLOVER, sizeof(r), 0, 20, TRACE_NO_VM, TRACE_NO_VCPU, &f);
+	r.flush_cost = 4321;
+	r.vmid_bits = 3;
+	r.in_use = 7;
+	feed(&f, &r);
+	assert_int_equal(s->vmid_allocs, 3);
+	assert_int_equal(s->vmid_rollovers, 1);
+	assert_int_equal(s->flush_cost.max, 4321);
+	assert_int_equal(s->vmids_in_use_max, 7);
+
+	/* snapshots with 0..4 LRs in use, the ones with 4 asking for underflow */
+	for (i = 0; i < 10; i++) {
+		unsigned used = (unsigned)i % 5, j;
+
+		hdr(&l.hdr, TRACE_VGIC_LRS, sizeof(l), 0, 30 + i, 0, 0, &f);
+		l.nr_lrs = 4;
+		l.point = TRACE_LRS_FLUSH;
+		for (j = 0; j < used; j++)
+			l.lr[j] = ICH_LR_PENDING_BIT | (32 + j);
+		l.hcr = ICH_HCR_EN | (used == 4 ? ICH_HCR_UIE : 0);
+		feed(&f, &l);
+	}
+	assert_int_equal(s->vgic[TRACE_LRS_FLUSH].snapshots, 10);
+	assert_int_equal(s->vgic[TRACE_LRS_FLUSH].lrs[0], 2);
+	assert_int_equal(s->vgic[TRACE_LRS_FLUSH].lrs[4], 2);
+	assert_int_equal(s->vgic[TRACE_LRS_FLUSH].overflow, 2);
+	assert_int_equal(s->vgic[TRACE_LRS_FLUSH].nr_lrs, 4);
+
+	hdr(&m.hdr, TRACE_VGIC_MAINT, sizeof(m), 0, 50, 0, 0, &f);
+	m.misr = ICH_MISR_EOI | ICH_MISR_NP;
+	feed(&f, &m);
+	hdr(&m.hdr, TRACE_VGIC_MAINT, sizeof(m), 0, 51, 0, 0, &f);
+	m.misr = ICH_MISR_U;
+	feed(&f, &m);
+	assert_int_equal(s->maint, 2);
+	assert_int_equal(s->maint_causes[ICH_MISR_CAUSE_EOI], 1);
+	assert_int_equal(s->maint_causes[ICH_MISR_CAUSE_NP], 1);
+	assert_int_equal(s->maint_causes[ICH_MISR_CAUSE_U], 1);
+
+	hs_stats_add_lost(s, 3, 17);
+	assert_int_equal(s->lost, 17);
+	assert_int_equal(s->cpu_lost[3], 17);
+	assert_int_equal(s->nr_cpus, 4);
+	hs_stats_destroy(s);
+}
+
+static void test_sequence_gap_breaks_the_pairing(void **state)
+{
+	struct feeder f = { .s = new_stats(0, 0) };
+
+	(void)state;
+	exit_at(&f, 0, 100, 0, 0, ESR_EC_HVC64, 0, 0, 5, false);
+	f.seq[0] += 3; /* three records lost, among them the entry */
+	entry_at(&f, 0, 900, 0, 0);
+	assert_int_equal(f.s->gaps, 1);
+	assert_int_equal(f.s->classes[ESR_EC_HVC64].time.count, 0);
+	assert_int_equal(f.s->unpaired, 1);
+	hs_stats_destroy(f.s);
+}
+
+static void test_vm_destroy_drops_its_pending_exit_and_names_stay(void **state)
+{
+	struct feeder f = { .s = new_stats(HS_GROUP_VM, 0) };
+	struct trace_vm v;
+	char buf[64];
+
+	(void)state;
+	hdr(&v.hdr, TRACE_VM_CREATE, sizeof(v), 0, 1, 1, TRACE_NO_VCPU, &f);
+	strcpy(v.name, "demo1");
+	feed(&f, &v);
+	exit_at(&f, 0, 10, 1, 0, ESR_EC_HVC64, 0, 0, 5, false);
+	hdr(&v.hdr, TRACE_VM_DESTROY, sizeof(v), 0, 20, 1, TRACE_NO_VCPU, &f);
+	strcpy(v.name, "demo1");
+	feed(&f, &v);
+	entry_at(&f, 0, 30, 1, 0);
+	assert_int_equal(f.s->classes[ESR_EC_HVC64].time.count, 0);
+	assert_string_equal(hs_vm_label(f.s, 1, buf, sizeof(buf)), "vm1 (demo1)");
+	assert_string_equal(hs_vm_label(f.s, 2, buf, sizeof(buf)), "vm2");
+	hs_stats_reset(f.s);
+	assert_string_equal(hs_vm_label(f.s, 1, buf, sizeof(buf)), "vm1 (demo1)");
+	hs_stats_destroy(f.s);
+}
+
+static void test_reset_keeps_an_exit_waiting_for_its_entry(void **state)
+{
+	struct feeder f = { .s = new_stats(HS_GROUP_ALL, 0) };
+	struct hs_stats *s = f.s;
+	struct hs_ref *refs;
+
+	(void)state;
+	exit_at(&f, 0, 100, 0, 0, ESR_EC_HVC64, 0, 0x10, 5, false);
+	entry_at(&f, 0, 110, 0, 0);
+	exit_at(&f, 0, 200, 0, 0, ESR_EC_WFX, 0, 0x20, 7, false);
+	hs_stats_reset(s);
+	assert_int_equal(s->records, 0);
+	assert_int_equal(s->total.count, 0);
+	assert_int_equal(s->classes[ESR_EC_HVC64].count, 0);
+	assert_int_equal(s->classes[ESR_EC_HVC64].time.count, 0);
+	assert_int_equal(hs_stats_rows(s, HS_BY_VM, HS_SORT_COUNT, &refs), 0);
+	free(refs);
+	entry_at(&f, 0, 250, 0, 0);
+	/* the WFX exit from before the reset: its time lands in the new window */
+	assert_int_equal(s->classes[ESR_EC_WFX].time.count, 1);
+	assert_int_equal(s->classes[ESR_EC_WFX].time.min, 50 * 16);
+	assert_int_equal(s->records, 1);
+	hs_stats_destroy(s);
+}
+
+static void test_short_and_unknown_records_are_skipped(void **state)
+{
+	struct feeder f = { .s = new_stats(0, 0) };
+	uint8_t buf[64] = { 0 };
+	struct trace_hdr *h = (struct trace_hdr *)buf;
+
+	(void)state;
+	h->type = TRACE_EXIT;
+	h->size = 48;
+	assert_int_equal(hs_stats_feed(f.s, h, 48), 0);
+	assert_int_equal(f.s->short_records, 1);
+	assert_int_equal(f.s->total.count, 0);
+	h->type = 0x0150; /* an SDEI record: not decoded yet */
+	h->size = 48;
+	assert_int_equal(hs_stats_feed(f.s, h, 48), 0);
+	assert_int_equal(f.s->other_types, 1);
+	assert_int_equal(f.s->records, 1);
+	hs_stats_destroy(f.s);
+}
+
+static void test_ticks_convert_to_ns_at_any_frequency(void **state)
+{
+	struct hs_stats *s = new_stats(0, 0);
+
+	(void)state;
+	assert_int_equal(hs_stats_ticks_to_ns(s, 3), 48);
+	hs_stats_set_cntfrq(s, 24000000);
+	assert_int_equal(hs_stats_ticks_to_ns(s, 24000000), 1000000000);
+	assert_int_equal(hs_stats_ticks_to_ns(s, 3), 125);
+	hs_stats_set_cntfrq(s, 1000000000);
+	assert_int_equal(hs_stats_ticks_to_ns(s, 12345), 12345);
+	hs_stats_destroy(s);
+	hs_stats_destroy(NULL);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_quantiles_within_bound_of_exact_sorting),
+		cmocka_unit_test(test_single_value_and_empty_histogram),
+		cmocka_unit_test(test_memory_is_bounded_by_the_bucket_count),
+		cmocka_unit_test(test_merge_equals_adding_everything),
+		cmocka_unit_test(test_reset_forgets_samples_and_keeps_blocks),
+		cmocka_unit_test(test_mann_whitney_matches_the_pairwise_definition),
+		cmocka_unit_test(test_mann_whitney_tells_a_shift_from_noise),
+		cmocka_unit_test(test_exits_are_counted_by_class_with_time_to_next_entry),
+		cmocka_unit_test(test_rows_by_vm_vcpu_and_pc_are_sorted),
+		cmocka_unit_test(test_unkept_table_is_refused),
+		cmocka_unit_test(test_full_pc_table_piles_into_other),
+		cmocka_unit_test(test_mmio_breakdown_by_device_register_and_direction),
+		cmocka_unit_test(test_sysreg_traps_by_register_and_direction),
+		cmocka_unit_test(test_hypercalls_by_function_with_cost_and_errors),
+		cmocka_unit_test(test_vmids_vgic_and_losses),
+		cmocka_unit_test(test_sequence_gap_breaks_the_pairing),
+		cmocka_unit_test(test_vm_destroy_drops_its_pending_exit_and_names_stay),
+		cmocka_unit_test(test_reset_keeps_an_exit_waiting_for_its_entry),
+		cmocka_unit_test(test_short_and_unknown_records_are_skipped),
+		cmocka_unit_test(test_ticks_convert_to_ns_at_any_frequency),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
