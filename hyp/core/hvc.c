@@ -7,6 +7,7 @@
 
 #include "formats/hypercall.h"
 #include "formats/hypcfg.h"
+#include "hyp/include/arch.h"
 #include "hyp/include/psci.h"
 #include "hyp/include/run.h"
 #include "hyp/include/trace.h"
@@ -57,7 +58,7 @@ static bool vendor_call(struct vcpu *v, uint32_t fid)
 {
 	switch (fid) {
 	case HYPSCOPE_HVC_CALL_COUNT:
-		set_ret(v, 4);
+		set_ret(v, 5);
 		return true;
 	case HYPSCOPE_HVC_CALL_UID:
 		v->regs.x[0] = HYPSCOPE_UID_0;
@@ -85,6 +86,10 @@ static bool vendor_call(struct vcpu *v, uint32_t fid)
 		v->regs.x[0] = SMCCC_RET_SUCCESS;
 		v->regs.x[1] = v->pcpu;
 		return true;
+	case HYPSCOPE_HVC_EL2_INSNS:
+		v->regs.x[0] = SMCCC_RET_SUCCESS;
+		v->regs.x[1] = arch_el2_insns();
+		return true;
 	default:
 		set_ret(v, SMCCC_RET_NOT_SUPPORTED);
 		return true;
@@ -101,7 +106,8 @@ bool smccc_call(struct vcpu *v, bool smc)
 
 	if (!trace_on)
 		return smccc_dispatch(v, fid);
-	memcpy(args, &v->regs.x[1], sizeof(args));
+	for (unsigned i = 0; i < 6; i++)
+		args[i] = v->regs.x[1 + i];
 	cont = smccc_dispatch(v, fid);
 	trace_smccc(v, fid, args, smc);
 	return cont;

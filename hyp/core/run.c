@@ -67,7 +67,7 @@ static bool traced_exit(struct vcpu *v, unsigned type)
 static void vcpu_run(struct percpu *pc, struct vcpu *v)
 {
 	uint64_t t_in = arch_counter();
-	bool cont;
+	bool cont, changed;
 
 	if (v->blocked_at) {
 		trace_sched(TRACE_WFI_WAKE, v, t_in - v->blocked_at, TRACE_SCHED_TIMER, 0);
@@ -79,7 +79,10 @@ static void vcpu_run(struct percpu *pc, struct vcpu *v)
 		uint64_t t_enter, t_exit;
 		unsigned type;
 
-		arch_timer_set(sched_next_event(&pc->rq, arch_counter()));
+		uint64_t next = sched_next_event_cached(&pc->rq, arch_counter(), &changed);
+
+		if (changed)
+			arch_timer_set(next);
 		if (trace_on)
 			trace_entry(v);
 		t_enter = arch_counter();

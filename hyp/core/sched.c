@@ -10,11 +10,13 @@ void rq_init(struct runqueue *rq, uint64_t slice)
 	memset(rq, 0, sizeof(*rq));
 	rq->slice = slice;
 	rq->cursor = RQ_MAX_VCPUS - 1;
+	rq->event_stale = true;
 }
 
 int rq_attach(struct runqueue *rq, struct vcpu *v)
 {
 	spin_lock(&rq->lock);
+	rq->event_stale = true;
 	for (unsigned i = 0; i < RQ_MAX_VCPUS; i++) {
 		if (!rq->vcpus[i]) {
 			rq->vcpus[i] = v;
@@ -30,6 +32,7 @@ int rq_attach(struct runqueue *rq, struct vcpu *v)
 void rq_detach(struct runqueue *rq, struct vcpu *v)
 {
 	spin_lock(&rq->lock);
+	rq->event_stale = true;
 	for (unsigned i = 0; i < RQ_MAX_VCPUS; i++) {
 		if (rq->vcpus[i] == v) {
 			rq->vcpus[i] = NULL;
@@ -56,6 +59,7 @@ struct vcpu *sched_pick(struct runqueue *rq, uint64_t now)
 	struct vcpu *next = NULL;
 
 	spin_lock(&rq->lock);
+	rq->event_stale = true;
 	for (unsigned n = 1; n <= RQ_MAX_VCPUS; n++) {
 		unsigned i = (rq->cursor + n) % RQ_MAX_VCPUS;
 		struct vcpu *v = rq->vcpus[i];
@@ -86,6 +90,7 @@ bool sched_make_runnable(struct runqueue *rq, struct vcpu *v)
 	bool changed;
 
 	spin_lock(&rq->lock);
+	rq->event_stale = true;
 	changed = v->run != VCPU_RUNNABLE;
 	v->run = VCPU_RUNNABLE;
 	v->wake_at = 0;
@@ -100,6 +105,7 @@ bool sched_make_runnable(struct runqueue *rq, struct vcpu *v)
 void sched_block(struct runqueue *rq, struct vcpu *v, uint64_t deadline)
 {
 	spin_lock(&rq->lock);
+	rq->event_stale = true;
 	if (v->run == VCPU_RUNNABLE) {
 		v->run = VCPU_BLOCKED;
 		v->wake_at = deadline;
@@ -110,6 +116,7 @@ void sched_block(struct runqueue *rq, struct vcpu *v, uint64_t deadline)
 void sched_stop(struct runqueue *rq, struct vcpu *v)
 {
 	spin_lock(&rq->lock);
+	rq->event_stale = true;
 	v->run = VCPU_STOPPED;
 	v->wake_at = 0;
 	spin_unlock(&rq->lock);
@@ -136,6 +143,7 @@ bool sched_tick(struct runqueue *rq, uint64_t now)
 	bool others = false;
 
 	spin_lock(&rq->lock);
+	rq->event_stale = true;
 	for (unsigned i = 0; i < RQ_MAX_VCPUS; i++) {
 		struct vcpu *v = rq->vcpus[i];
 
@@ -154,12 +162,11 @@ bool sched_tick(struct runqueue *rq, uint64_t now)
 	return rq->need_resched;
 }
 
-uint64_t sched_next_event(struct runqueue *rq, uint64_t now)
+static uint64_t next_event_locked(struct runqueue *rq, uint64_t now)
 {
 	uint64_t next = SCHED_NO_EVENT;
 	bool others = false;
 
-	spin_lock(&rq->lock);
 	for (unsigned i = 0; i < RQ_MAX_VCPUS; i++) {
 		struct vcpu *v = rq->vcpus[i];
 
@@ -177,6 +184,32 @@ uint64_t sched_next_event(struct runqueue *rq, uint64_t now)
 		if (end < next)
 			next = end;
 	}
+	rq->next_event = next;
+	rq->event_stale = false;
+	return next;
+}
+
+uint64_t sched_next_event(struct runqueue *rq, uint64_t now)
+{
+	uint64_t next;
+
+	spin_lock(&rq->lock);
+	next = next_event_locked(rq, now);
+	spin_unlock(&rq->lock);
+	return next;
+}
+
+uint64_t sched_next_event_cached(struct runqueue *rq, uint64_t now, bool *changed)
+{
+	uint64_t next;
+
+	/* Relaxed peek: a change made on another CPU comes with a kick, and
+	 * the exit it causes brings us back here. */
+	*changed = __atomic_load_n(&rq->event_stale, __ATOMIC_RELAXED);
+	if (!*changed)
+		return rq->next_event;
+	spin_lock(&rq->lock);
+	next = next_event_locked(rq, now);
 	spin_unlock(&rq->lock);
 	return next;
 }

@@ -36,6 +36,8 @@ void *trace_begin(unsigned type, uint32_t size, const struct vcpu *v)
 {
 	struct trace_hdr *h;
 
+	/* Always this CPU's ring: VM-wide events (creation, teardown) are
+	 * emitted by whichever CPU does them, not by the vCPU's own. */
 	if (!trace_on)
 		return NULL;
 	h = ring_reserve(&this_cpu()->trace, size);
@@ -43,19 +45,18 @@ void *trace_begin(unsigned type, uint32_t size, const struct vcpu *v)
 		return NULL;
 	h->type = (uint16_t)type;
 	h->ts = arch_counter();
-	h->reserved = 0;
 	if (v) {
-		uint64_t vmid = v->vm->vmid;
-
-		h->vmid = vmid ? (uint16_t)vmid_of(vmid, vmids.bits) : TRACE_NO_VMID;
-		h->vmid_gen = vmid ? vmid_gen_number(vmid, vmids.bits) : 0;
-		h->vm = (uint16_t)v->vm->slot;
-		h->vcpu = (uint16_t)v->id;
+		h->vmid = v->vm->trace_vmid;
+		h->vmid_gen = v->vm->trace_vmid_gen;
+		h->vm = v->trace_vm;
+		h->vcpu = v->trace_vcpu;
+		h->reserved = 0;
 	} else {
 		h->vmid = TRACE_NO_VMID;
 		h->vmid_gen = 0;
 		h->vm = TRACE_NO_VM;
 		h->vcpu = TRACE_NO_VCPU;
+		h->reserved = 0;
 	}
 	return h;
 }
@@ -63,38 +64,6 @@ void *trace_begin(unsigned type, uint32_t size, const struct vcpu *v)
 void trace_commit(void)
 {
 	ring_commit(&this_cpu()->trace);
-}
-
-void trace_exit(const struct vcpu *v, uint64_t pc, unsigned cls, uint32_t insn, bool insn_valid,
-		uint64_t cost, unsigned outcome)
-{
-	struct trace_exit *e = trace_begin(TRACE_EXIT, sizeof(*e), v);
-
-	if (!e)
-		return;
-	e->esr = v->fault.esr;
-	e->elr = pc;
-	e->far = v->fault.far;
-	e->hpfar = v->fault.hpfar;
-	e->cost = cost;
-	e->insn = insn;
-	e->exit_class = (uint16_t)cls;
-	e->outcome = (uint8_t)outcome;
-	e->flags = (insn_valid ? TRACE_EXIT_INSN_VALID : 0) |
-		   (cls == 0x24 || cls == 0x20 ? TRACE_EXIT_FAR_VALID : 0);
-	trace_commit();
-}
-
-void trace_entry(const struct vcpu *v)
-{
-	struct trace_entry *e = trace_begin(TRACE_ENTRY, sizeof(*e), v);
-
-	if (!e)
-		return;
-	e->pc = v->regs.pc;
-	e->pending_irqs = 0;
-	e->lrs_used = 0;
-	trace_commit();
 }
 
 void trace_sched(unsigned type, const struct vcpu *v, uint64_t ticks, unsigned reason,
@@ -173,20 +142,6 @@ void trace_mmio(const struct vcpu *v, uint64_t ipa, uint64_t value, unsigned dev
 	e->is_write = write;
 	e->result = (uint8_t)result;
 	e->reserved = 0;
-	trace_commit();
-}
-
-void trace_smccc(const struct vcpu *v, uint32_t fid, const uint64_t args[6], bool smc)
-{
-	struct trace_smccc *e = trace_begin(TRACE_SMCCC, sizeof(*e), v);
-
-	if (!e)
-		return;
-	memcpy(e->args, args, sizeof(e->args));
-	memcpy(e->result, v->regs.x, sizeof(e->result));
-	e->fid = fid;
-	e->conduit = smc ? TRACE_SMCCC_SMC : TRACE_SMCCC_HVC;
-	memset(e->reserved, 0, sizeof(e->reserved));
 	trace_commit();
 }
 

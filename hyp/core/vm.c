@@ -225,6 +225,7 @@ int vm_create(unsigned slot)
 		return -ENOMEM;
 	}
 	vm->cntvoff = arch_counter();
+	vm->trace_vmid = TRACE_NO_VMID;
 
 	mmio_bus_init(&vm->bus);
 	pl011_init(&vm->uart, uart_line, NULL, vm);
@@ -240,6 +241,9 @@ int vm_create(unsigned slot)
 		v->vmpidr = VMPIDR_RES1 | i;
 		v->stat = &st->vcpus[i];
 		v->pcpu = least_loaded_cpu();
+		v->trace_ring = &percpu[v->pcpu].trace;
+		v->trace_vm = (uint16_t)slot;
+		v->trace_vcpu = (uint16_t)i;
 		v->stat->pcpu = v->pcpu;
 		v->stat->state = HYPSTAT_VCPU_OFF;
 		vcpu_reset(v, 0, 0);

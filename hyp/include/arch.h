@@ -13,7 +13,13 @@
 #include "hyp/include/compiler.h"
 #include "hyp/include/vm.h"
 
-uint64_t arch_counter(void);      /* CNTPCT_EL0 */
+#ifdef HYP_EL2
+/* On the exit path: single system register reads, inline. */
+#include "hyp/arch/aarch64/include/arch_inline.h"
+#else
+uint64_t arch_counter(void); /* CNTPCT_EL0 */
+uint64_t arch_cycles(void);  /* PMCCNTR_EL0: CPU cycles, for what exit handling costs */
+#endif
 uint64_t arch_counter_freq(void); /* CNTFRQ_EL0 */
 
 /* TLB maintenance for guests (Arm ARM D8.14). */
@@ -33,8 +39,8 @@ void vcpu_el1_write(struct vcpu *v, enum el1_reg r, uint64_t val);
 /* Save a guest's live FP/SIMD registers before EL2 code that uses them (libfdt). */
 void arch_fpsimd_release(void);
 
-/* PMCCNTR_EL0: CPU cycles, for what exit handling costs. */
-uint64_t arch_cycles(void);
+/* Instructions retired at EL2 on this CPU (PMU event counter 0), for benchmarks. */
+uint64_t arch_el2_insns(void);
 
 /* The instruction at the guest's PC (stage 1 and 2 walked by the MMU), for the trace. */
 bool arch_guest_insn(const struct vcpu *v, uint32_t *insn);

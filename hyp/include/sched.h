@@ -29,6 +29,8 @@ struct runqueue {
 	uint64_t slice;        /* counter ticks a vCPU may run while others wait */
 	uint64_t slice_end;
 	uint64_t switches;
+	bool event_stale;      /* a change since next_event was computed */
+	uint64_t next_event;
 };
 
 void rq_init(struct runqueue *rq, uint64_t slice);
@@ -48,6 +50,12 @@ bool sched_others_runnable(struct runqueue *rq, const struct vcpu *self, uint64_
 bool sched_tick(struct runqueue *rq, uint64_t now);
 /* When the EL2 timer must fire next: a blocked vCPU's deadline or the slice end. */
 uint64_t sched_next_event(struct runqueue *rq, uint64_t now);
+/*
+ * The same, recomputed only when the queue changed since the last call
+ * (anything that changes it marks it stale under the lock, and a change from
+ * another CPU is followed by a kick). *changed says whether it was recomputed.
+ */
+uint64_t sched_next_event_cached(struct runqueue *rq, uint64_t now, bool *changed);
 unsigned sched_load(const struct runqueue *rq);
 
 #endif

@@ -112,6 +112,7 @@ struct vcpu_fault {
 };
 
 struct vm;
+struct ring;
 
 struct vcpu {
 	struct gp_regs regs;
@@ -139,6 +140,8 @@ struct vcpu {
 	bool in_guest;    /* on a physical CPU between load and put */
 
 	struct hypstat_vcpu *stat;
+	struct ring *trace_ring;  /* its CPU's ring: vCPUs never migrate */
+	uint16_t trace_vm, trace_vcpu; /* trace_hdr identity */
 };
 
 enum vm_state {
@@ -167,6 +170,8 @@ struct vm {
 	struct s2_pgtable s2;
 	uint64_t vmid;          /* VMID and generation, formats/vmid.h packing; 0 = none */
 	uint64_t stat_vmid;     /* the VMID last written to the status block */
+	uint64_t trace_vmid_gen; /* the same, as trace headers carry it */
+	uint16_t trace_vmid;
 	uint64_t cntvoff;
 
 	struct mmio_bus bus;

@@ -6,6 +6,11 @@
 #include <stdint.h>
 #include <string.h>
 
+/* The definitions themselves, not the builtin macros of <string.h>. */
+#undef memcpy
+#undef memset
+#undef memcmp
+
 void *memcpy(void *dst, const void *src, size_t n)
 {
 	unsigned char *d = dst;

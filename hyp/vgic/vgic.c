@@ -259,10 +259,8 @@ bool vgic_inject(struct vgic_vm *vm, unsigned vcpu_id, unsigned intid, bool leve
 		spin_unlock(&vm->lock);
 		return false;
 	}
-	if (irq->edge && level) {
+	if (irq->edge && level)
 		irq->pending_latch = true;
-		irq->lr_req &= (uint8_t)~VGIC_LR_REQ_CLR_PEND;
-	}
 	irq->line_level = level;
 	vgic_irq_update(vm, irq, &kicks);
 	spin_unlock(&vm->lock);
@@ -610,7 +608,6 @@ static uint32_t sgi_write(struct vgic_vm *vm, unsigned src, uint64_t v, bool all
 			continue;
 		}
 		irq->pending_latch = true;
-		irq->lr_req &= (uint8_t)~VGIC_LR_REQ_CLR_PEND;
 		vgic_irq_update(vm, irq, &kicks);
 	}
 	spin_unlock(&vm->lock);

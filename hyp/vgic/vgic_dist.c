@@ -148,12 +148,15 @@ static bool clear_enable(struct vgic_irq *irq, bool bit)
 	return changed;
 }
 
-/* Always a change: a new edge on an already pending interrupt is news too. */
+/*
+ * Always a change: a new edge on an already pending interrupt is news too.
+ * An earlier ICPENDR still recorded for an LR only drops the LR's copy; this
+ * new latch survives fold either way.
+ */
 static bool set_pending(struct vgic_irq *irq, bool bit)
 {
 	(void)bit;
 	irq->pending_latch = true;
-	irq->lr_req &= (uint8_t)~VGIC_LR_REQ_CLR_PEND;
 	return true;
 }
 

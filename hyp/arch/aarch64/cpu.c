@@ -76,7 +76,11 @@ void cpu_init_el2(void)
 	 * hypervisor's, for measuring exit handling (PMCCFILTR_EL0.NSH). */
 	write_sysreg(MDCR_TDA | MDCR_TDOSA | MDCR_TDRA | MDCR_TPM | MDCR_TPMCR | pmcr_n, mdcr_el2);
 	write_sysreg((1ull << 27), pmccfiltr_el0);
-	write_sysreg((1ull << 31), pmcntenset_el0);
+	/* Event counter 0: instructions retired (event 0x08) at EL2 only:
+	 * P and U exclude EL1 and EL0, NSH includes EL2 (PMEVTYPER<n>_EL0). */
+	write_sysreg(0, pmselr_el0);
+	write_sysreg((1ull << 31) | (1ull << 30) | (1ull << 27) | 0x08, pmxevtyper_el0);
+	write_sysreg((1ull << 31) | 1, pmcntenset_el0);
 	write_sysreg((1ull << 0) | (1ull << 6), pmcr_el0);
 	/* EL1 may read the physical counter; the physical timer is emulated. */
 	write_sysreg(CNTHCTL_EL1PCTEN, cnthctl_el2);

@@ -28,11 +28,6 @@ unsigned this_cpu_id(void)
 	return this_cpu()->id;
 }
 
-uint64_t arch_counter(void)
-{
-	return read_sysreg(cntpct_el0);
-}
-
 uint64_t arch_counter_freq(void)
 {
 	return read_sysreg(cntfrq_el0);

@@ -232,6 +232,8 @@ void arch_fpsimd_forget(struct vcpu *v)
 static void vmid_publish(struct vm *vm, uint64_t vmid)
 {
 	vm->stat_vmid = vmid;
+	vm->trace_vmid = (uint16_t)vmid_of(vmid, vmids.bits);
+	vm->trace_vmid_gen = vmid_gen_number(vmid, vmids.bits);
 	vm->stat->vmid = (uint32_t)vmid_of(vmid, vmids.bits);
 	vm->stat->vmid_generation = vmid_gen_number(vmid, vmids.bits);
 	hypstat->vmid_generation = vmid_generation_number(&vmids);
@@ -269,9 +271,9 @@ unsigned arch_vcpu_enter(struct vcpu *v)
 	return type;
 }
 
-uint64_t arch_cycles(void)
+uint64_t arch_el2_insns(void)
 {
-	return read_sysreg(pmccntr_el0);
+	return read_sysreg(pmevcntr0_el0);
 }
 
 bool arch_guest_insn(const struct vcpu *v, uint32_t *insn)

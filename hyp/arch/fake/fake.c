@@ -147,6 +147,11 @@ void arch_vcpu_put(struct vcpu *v)
 	(void)v;
 }
 
+uint64_t arch_el2_insns(void)
+{
+	return 0;
+}
+
 uint64_t arch_cycles(void)
 {
 	return arch_counter();

@@ -17,4 +17,13 @@ char *strchr(const char *s, int c);
 char *strrchr(const char *s, int c);
 char *strncpy(char *dst, const char *src, size_t n);
 
+/*
+ * -ffreestanding implies -fno-builtin: without these, every small fixed-size
+ * copy would be a call. The builtins inline small constant sizes and call
+ * the functions above otherwise.
+ */
+#define memcpy(d, s, n) __builtin_memcpy(d, s, n)
+#define memset(d, c, n) __builtin_memset(d, c, n)
+#define memcmp(a, b, n) __builtin_memcmp(a, b, n)
+
 #endif

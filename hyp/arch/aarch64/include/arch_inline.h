@@ -1,0 +1,19 @@
+/* The arch functions the exit path calls on every exit, inline at EL2. */
+#ifndef HYP_ARCH_INLINE_H
+#define HYP_ARCH_INLINE_H
+
+#include <stdint.h>
+
+#include "hyp/arch/aarch64/include/sysreg.h"
+
+static inline uint64_t arch_counter(void)
+{
+	return read_sysreg(cntpct_el0);
+}
+
+static inline uint64_t arch_cycles(void)
+{
+	return read_sysreg(pmccntr_el0);
+}
+
+#endif
