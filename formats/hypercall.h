@@ -25,5 +25,8 @@
 #define HYPSCOPE_HVC_VM_INFO  0xc6000002u /* x1 = VM serial (unique per instance), x2 = VM slot,
                                              x3 = vCPU id; x0 = 0 */
 #define HYPSCOPE_HVC_PCPU     0xc6000003u /* x1 = physical CPU the vCPU runs on */
+#define HYPSCOPE_HVC_EL2_INSNS 0xc6000004u /* x1 = instructions retired at EL2 on this physical
+                                              CPU (PMU INST_RETIRED filtered to EL2; exact under
+                                              QEMU -icount), x0 = 0, or NOT_SUPPORTED */
 
 #endif

@@ -51,6 +51,8 @@ static struct env {
 	bool trace_mode_set;
 	uint64_t trace_size;       /* ring bytes per CPU */
 	const char *record;        /* --record FILE */
+	char *qemu_args[32];       /* --qemu-arg */
+	unsigned int nr_qemu_args;
 } env;
 
 /* Everything a run creates, released by run_destroy(). */
@@ -108,6 +110,8 @@ static const char usage[] =
 	"      --hyp PATH       the hypervisor (default: hyp.elf next to hypscope)\n"
 	"      --qemu PATH      QEMU binary (default: $HYPSCOPE_QEMU, else\n"
 	"                       qemu-system-aarch64 from PATH)\n"
+	"      --qemu-arg ARG   one more QEMU argument, appended as given (repeatable),\n"
+	"                       e.g. --qemu-arg -icount --qemu-arg shift=0\n"
 	"  -k, --keep           keep the RAM file /dev/shm/hypscope-PID.ram and the\n"
 	"                       temporary directory\n"
 	"  -n, --dry-run        print the control block and the QEMU command line,\n"
@@ -139,6 +143,7 @@ enum {
 	OPT_RECORD,
 	OPT_TRACE,
 	OPT_TRACE_SIZE,
+	OPT_QEMU_ARG,
 };
 
 static const struct option long_opts[] = {
@@ -153,6 +158,7 @@ static const struct option long_opts[] = {
 	{ "record", required_argument, NULL, OPT_RECORD },
 	{ "trace", required_argument, NULL, OPT_TRACE },
 	{ "trace-size", required_argument, NULL, OPT_TRACE_SIZE },
+	{ "qemu-arg", required_argument, NULL, OPT_QEMU_ARG },
 	{ "keep", no_argument, NULL, 'k' },
 	{ "dry-run", no_argument, NULL, 'n' },
 	{ "help", no_argument, NULL, 'h' },
@@ -226,6 +232,13 @@ static int parse_args(int argc, char **argv)
 			break;
 		case OPT_RECORD:
 			env.record = optarg;
+			break;
+		case OPT_QEMU_ARG:
+			if (env.nr_qemu_args == sizeof(env.qemu_args) / sizeof(env.qemu_args[0])) {
+				hs_errf(&e, 0, "too many --qemu-arg: at most 32");
+				return fail(HS_EXIT_USAGE, &e);
+			}
+			env.qemu_args[env.nr_qemu_args++] = optarg;
 			break;
 		case OPT_TRACE:
 			if (!strcmp(optarg, "overwrite")) {
@@ -540,6 +553,8 @@ static int prepare(struct run *r)
 	r->machine.hyp = r->hyp;
 	r->machine.cpu_model = env.cpu_model;
 	r->machine.cpus = env.cpus;
+	r->machine.extra_args = env.qemu_args;
+	r->machine.nr_extra_args = env.nr_qemu_args;
 	r->machine.cfg_file = r->cfg_file;
 	r->machine.shm_path = r->shm_path;
 	r->machine.ram_size = machine_ram_size(r->machine.staging_end, guest_mem);

@@ -212,6 +212,8 @@ char **machine_argv(const struct machine *m)
 	free(shm);
 	push(&a, "-machine");
 	push(&a, "memory-backend=ram0");
+	for (i = 0; i < m->nr_extra_args; i++)
+		push(&a, m->extra_args[i]);
 
 	if (a.failed) {
 		machine_argv_free(a.v);

@@ -40,6 +40,8 @@ struct machine {
 	uint64_t staging_end;  /* first byte above the staged blobs */
 	struct blob blobs[MACHINE_MAX_BLOBS];
 	size_t nr_blobs;
+	char *const *extra_args; /* --qemu-arg, appended as given */
+	size_t nr_extra_args;
 };
 
 /*
