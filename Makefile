@@ -164,6 +164,11 @@ check-unit: unit-tests
 check-e2e: all
 	$(Q)scripts/check.sh e2e
 
+# Benchmarks: every tests/bench/*.sh prints its figures; nothing is asserted.
+bench: deps
+	$(Q)$(MAKE) --no-print-directory all $(BENCH_BINS)
+	$(Q)for b in tests/bench/*.sh; do "$$b" || echo "bench: $$b failed"; done
+
 clean:
 	$(Q)rm -rf $(O)/el2 $(O)/host $(O)/san $(O)/guests $(O)/tests $(O)/*.elf $(O)/*.a $(O)/hypscope
 
