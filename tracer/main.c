@@ -17,6 +17,7 @@ struct subcmd {
 
 static const struct subcmd subcmds[] = {
 	{ "run", cmd_run, "boot guests under the hypervisor in QEMU and report how they ended" },
+	{ "record", cmd_record, "drain a running machine's trace rings into a trace file" },
 };
 
 #define NR_SUBCMDS (sizeof(subcmds) / sizeof(subcmds[0]))
