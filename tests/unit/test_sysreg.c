@@ -1,0 +1,572 @@
+/*
+ * hyp/core/sysreg.c: sanitised ID registers, and trapped MRS/MSR (EC 0x18):
+ * ID reads, RAZ/WI registers, the OS lock, debug registers kept per vCPU,
+ * the emulated EL1 physical timer, set/way maintenance, and UNDEF for
+ * everything else.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "hyp/arch/fake/fake.h"
+#include "hyp/include/sysreg_emul.h"
+#include "hyp/include/vm.h"
+
+#define PC0     0x40080000ull
+#define VBAR    0x40100000ull
+#define PSR_EL1H_DAIF 0x3c5ull
+#define PSR_EL0T 0x0ull
+#define SCTLR_SPAN (1ull << 23)
+
+static struct vcpu vc[2];
+
+/* Arm ARM, ISS encoding for an exception from MSR, MRS or a system instruction. */
+static uint64_t esr_sys(unsigned op0, unsigned op1, unsigned crn, unsigned crm, unsigned op2,
+			unsigned rt, bool read)
+{
+	return 0x18ull << 26 | 1ull << 25 | (uint64_t)op0 << 20 | (uint64_t)op2 << 17 |
+	       (uint64_t)op1 << 14 | (uint64_t)crn << 10 | (uint64_t)rt << 5 |
+	       (uint64_t)crm << 1 | (read ? 1 : 0);
+}
+
+struct enc {
+	unsigned op0, op1, crn, crm, op2;
+};
+
+#define MDSCR_EL1       ((struct enc){ 2, 0, 0, 2, 2 })
+#define OSLAR_EL1       ((struct enc){ 2, 0, 1, 0, 4 })
+#define OSLSR_EL1       ((struct enc){ 2, 0, 1, 1, 4 })
+#define DBGCLAIMSET_EL1 ((struct enc){ 2, 0, 7, 8, 6 })
+#define DBGCLAIMCLR_EL1 ((struct enc){ 2, 0, 7, 9, 6 })
+#define ACTLR_EL1       ((struct enc){ 3, 0, 1, 0, 1 })
+#define CNTP_CTL_EL0    ((struct enc){ 3, 3, 14, 2, 1 })
+#define CNTP_CVAL_EL0   ((struct enc){ 3, 3, 14, 2, 2 })
+#define CNTP_TVAL_EL0   ((struct enc){ 3, 3, 14, 2, 0 })
+#define DC_ISW          ((struct enc){ 1, 0, 7, 6, 2 })
+#define DC_CSW          ((struct enc){ 1, 0, 7, 10, 2 })
+#define DC_CISW         ((struct enc){ 1, 0, 7, 14, 2 })
+#define PMCCNTR_EL0     ((struct enc){ 3, 3, 9, 13, 0 })
+#define ERRIDR_EL1      ((struct enc){ 3, 0, 5, 3, 0 })
+#define LORID_EL1       ((struct enc){ 3, 0, 10, 4, 7 })
+#define ICC_SGI1R_EL1   ((struct enc){ 3, 0, 12, 11, 5 })
+#define ID_AA64PFR0_EL1 ((struct enc){ 3, 0, 0, 4, 0 })
+#define ID_PFR0_EL1     ((struct enc){ 3, 0, 0, 1, 0 }) /* AArch32 */
+#define DBGBVR(n)       ((struct enc){ 2, 0, 0, (n), 4 })
+#define DBGBCR(n)       ((struct enc){ 2, 0, 0, (n), 5 })
+#define DBGWVR(n)       ((struct enc){ 2, 0, 0, (n), 6 })
+#define DBGWCR(n)       ((struct enc){ 2, 0, 0, (n), 7 })
+
+static void reset_vcpu(struct vcpu *v, unsigned id)
+{
+	memset(v, 0, sizeof(*v));
+	v->id = id;
+	v->regs.pc = PC0;
+	v->regs.pstate = PSR_EL1H_DAIF;
+	v->el1[VBAR_EL1] = VBAR;
+	v->el1[SCTLR_EL1] = 0x30d00800ull; /* reset value, SPAN set */
+	for (unsigned i = 0; i < 31; i++)
+		v->regs.x[i] = 0xa0a0a0a000000000ull | i;
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	fake_reset();
+	reset_vcpu(&vc[0], 0);
+	reset_vcpu(&vc[1], 1);
+	sysreg_sgi_hook = NULL;
+	return 0;
+}
+
+/* MRS x<rt>, reg on v: true when emulated (PC moved on), the value in *out. */
+static bool mrs(struct vcpu *v, struct enc e, unsigned rt, uint64_t *out)
+{
+	uint64_t pc = v->regs.pc;
+
+	v->fault.esr = esr_sys(e.op0, e.op1, e.crn, e.crm, e.op2, rt, true);
+	assert_true(handle_sysreg_trap(v));
+	if (v->regs.pc != pc + 4)
+		return false;
+	if (out)
+		*out = rt < 31 ? v->regs.x[rt] : 0;
+	return true;
+}
+
+static bool msr(struct vcpu *v, struct enc e, unsigned rt, uint64_t val)
+{
+	uint64_t pc = v->regs.pc;
+
+	if (rt < 31)
+		v->regs.x[rt] = val;
+	v->fault.esr = esr_sys(e.op0, e.op1, e.crn, e.crm, e.op2, rt, false);
+	assert_true(handle_sysreg_trap(v));
+	return v->regs.pc == pc + 4;
+}
+
+static uint64_t read_reg(struct enc e)
+{
+	uint64_t val = 0;
+
+	assert_true(mrs(&vc[0], e, 7, &val));
+	return val;
+}
+
+static void write_reg(struct enc e, uint64_t val)
+{
+	assert_true(msr(&vc[0], e, 9, val));
+}
+
+/* The guest took an UNDEF at `pc` from EL1h. */
+static void assert_undef_at(const struct vcpu *v, uint64_t pc)
+{
+	assert_int_equal(v->el1[ESR_EL1], 1ull << 25); /* EC 0, IL */
+	assert_int_equal(v->el1[ELR_EL1], pc);
+	assert_int_equal(v->el1[SPSR_EL1], PSR_EL1H_DAIF);
+	assert_int_equal(v->regs.pstate, PSR_EL1H_DAIF);
+	assert_int_equal(v->regs.pc, VBAR + 0x200);
+}
+
+/* ------------------------------------------------------------ ID registers */
+
+#define FLD(v, hi, lo) (((v) >> (lo)) & ((1ull << ((hi) - (lo) + 1)) - 1))
+
+static void sanitise_all_ones(uint64_t out[NR_ID_REGS])
+{
+	uint64_t raw[NR_ID_REGS];
+
+	memset(raw, 0xff, sizeof(raw));
+	id_regs_sanitise(raw, out);
+}
+
+static void test_pfr0_hides_sve_amu_mpam_ras_el2_el3(void **state)
+{
+	uint64_t out[NR_ID_REGS];
+
+	(void)state;
+	sanitise_all_ones(out);
+	assert_int_equal(FLD(out[ID_PFR0], 3, 0), 1);   /* EL0: AArch64 only */
+	assert_int_equal(FLD(out[ID_PFR0], 7, 4), 1);   /* EL1: AArch64 only */
+	assert_int_equal(FLD(out[ID_PFR0], 11, 8), 0);  /* EL2 */
+	assert_int_equal(FLD(out[ID_PFR0], 15, 12), 0); /* EL3 */
+	assert_int_equal(FLD(out[ID_PFR0], 31, 28), 0); /* RAS */
+	assert_int_equal(FLD(out[ID_PFR0], 35, 32), 0); /* SVE */
+	assert_int_equal(FLD(out[ID_PFR0], 39, 36), 0); /* SEL2 */
+	assert_int_equal(FLD(out[ID_PFR0], 43, 40), 0); /* MPAM */
+	assert_int_equal(FLD(out[ID_PFR0], 47, 44), 0); /* AMU */
+	assert_int_equal(FLD(out[ID_PFR0], 55, 52), 0); /* RME */
+	/* What a guest may use stays. */
+	assert_int_equal(FLD(out[ID_PFR0], 19, 16), 0xf); /* FP */
+	assert_int_equal(FLD(out[ID_PFR0], 23, 20), 0xf); /* AdvSIMD */
+	assert_int_equal(FLD(out[ID_PFR0], 27, 24), 0xf); /* GIC */
+	assert_int_equal(FLD(out[ID_PFR0], 63, 56), 0xff); /* CSV3, CSV2 */
+}
+
+static void test_pfr0_forces_el0_and_el1_aarch64_only(void **state)
+{
+	uint64_t raw[NR_ID_REGS] = { 0 }, out[NR_ID_REGS];
+
+	(void)state;
+	raw[ID_PFR0] = 0x2222; /* AArch32 at every EL */
+	id_regs_sanitise(raw, out);
+	assert_int_equal(out[ID_PFR0], 0x11);
+	raw[ID_PFR0] = 0;
+	id_regs_sanitise(raw, out);
+	assert_int_equal(out[ID_PFR0], 0x11);
+}
+
+static void test_pfr1_hides_sme_and_mte(void **state)
+{
+	uint64_t out[NR_ID_REGS];
+
+	(void)state;
+	sanitise_all_ones(out);
+	assert_int_equal(FLD(out[ID_PFR1], 11, 8), 0);  /* MTE */
+	assert_int_equal(FLD(out[ID_PFR1], 27, 24), 0); /* SME */
+	assert_int_equal(FLD(out[ID_PFR1], 3, 0), 0xf); /* BT */
+	assert_int_equal(FLD(out[ID_PFR1], 7, 4), 0xf); /* SSBS */
+}
+
+static void test_dfr0_hides_pmu_and_spe_and_caps_debug_version(void **state)
+{
+	uint64_t raw[NR_ID_REGS] = { 0 }, out[NR_ID_REGS];
+
+	(void)state;
+	sanitise_all_ones(out);
+	assert_int_equal(FLD(out[ID_DFR0], 11, 8), 0);   /* PMUVer */
+	assert_int_equal(FLD(out[ID_DFR0], 35, 32), 0);  /* PMSVer (SPE) */
+	assert_int_equal(FLD(out[ID_DFR0], 7, 4), 0);    /* TraceVer */
+	assert_int_equal(FLD(out[ID_DFR0], 3, 0), 6);    /* DebugVer capped at v8.0 */
+	assert_int_equal(FLD(out[ID_DFR0], 15, 12), 0xf); /* BRPs */
+	assert_int_equal(FLD(out[ID_DFR0], 23, 20), 0xf); /* WRPs */
+
+	raw[ID_DFR0] = 0x9 | 0x1ull << 8 | 0x5ull << 12;  /* Armv8.4 debug, PMUv3, 6 BRPs */
+	id_regs_sanitise(raw, out);
+	assert_int_equal(out[ID_DFR0], 0x6 | 0x5ull << 12);
+	raw[ID_DFR0] = 0x6;
+	id_regs_sanitise(raw, out);
+	assert_int_equal(out[ID_DFR0], 0x6);
+}
+
+static void test_isar_hides_ls64_mops_and_tme(void **state)
+{
+	uint64_t out[NR_ID_REGS];
+
+	(void)state;
+	sanitise_all_ones(out);
+	assert_int_equal(FLD(out[ID_ISAR1], 63, 60), 0); /* LS64 */
+	assert_int_equal(FLD(out[ID_ISAR1], 59, 0), (1ull << 60) - 1);
+	assert_int_equal(FLD(out[ID_ISAR2], 19, 16), 0); /* MOPS */
+	assert_int_equal(FLD(out[ID_ISAR2], 3, 0), 0xf); /* WFxT */
+	assert_int_equal(FLD(out[ID_ISAR0], 27, 24), 0); /* TME */
+	assert_int_equal(FLD(out[ID_ISAR0], 7, 4), 0xf); /* AES */
+}
+
+static void test_mmfr2_hides_nv_fwb_and_evt(void **state)
+{
+	uint64_t out[NR_ID_REGS];
+
+	(void)state;
+	sanitise_all_ones(out);
+	assert_int_equal(FLD(out[ID_MMFR2], 27, 24), 0); /* NV */
+	assert_int_equal(FLD(out[ID_MMFR2], 43, 40), 0); /* FWB */
+	assert_int_equal(FLD(out[ID_MMFR2], 59, 56), 0); /* EVT */
+	assert_int_equal(FLD(out[ID_MMFR2], 3, 0), 0xf); /* CnP */
+	assert_int_equal(FLD(out[ID_MMFR2], 63, 60), 0xf); /* E0PD */
+}
+
+static void test_registers_of_hidden_features_read_zero(void **state)
+{
+	uint64_t out[NR_ID_REGS];
+
+	(void)state;
+	sanitise_all_ones(out);
+	assert_int_equal(out[ID_MMFR3], 0);
+	assert_int_equal(out[ID_MMFR4], 0);
+	assert_int_equal(out[ID_ZFR0], 0);
+	assert_int_equal(out[ID_SMFR0], 0);
+	assert_int_equal(out[ID_PFR2], 0);
+	assert_int_equal(out[ID_DFR1], 0);
+	assert_int_equal(out[ID_AFR0], 0);
+	assert_int_equal(out[ID_AFR1], 0);
+	/* EL2 matters in MMFR0/MMFR1: FGT, ECV; VMIDBits, VH, LO. */
+	assert_int_equal(FLD(out[ID_MMFR0], 63, 56), 0);
+	assert_int_equal(FLD(out[ID_MMFR0], 3, 0), 0xf); /* PARange */
+	assert_int_equal(FLD(out[ID_MMFR1], 11, 4), 0);
+	assert_int_equal(FLD(out[ID_MMFR1], 19, 16), 0);
+}
+
+static void test_sanitise_never_adds_a_feature(void **state)
+{
+	uint64_t raw[NR_ID_REGS] = { 0 }, out[NR_ID_REGS];
+
+	(void)state;
+	id_regs_sanitise(raw, out);
+	for (unsigned i = 0; i < NR_ID_REGS; i++)
+		assert_int_equal(out[i], i == ID_PFR0 ? 0x11 : 0);
+}
+
+/* ------------------------------------------------------------ ID traps */
+
+static void test_id_register_reads_return_the_sanitised_values(void **state)
+{
+	static const struct {
+		unsigned crm, op2, idx;
+	} ids[] = {
+		{ 4, 0, ID_PFR0 },  { 4, 1, ID_PFR1 },  { 4, 2, ID_PFR2 },  { 4, 4, ID_ZFR0 },
+		{ 4, 5, ID_SMFR0 }, { 5, 0, ID_DFR0 },  { 5, 1, ID_DFR1 },  { 5, 4, ID_AFR0 },
+		{ 5, 5, ID_AFR1 },  { 6, 0, ID_ISAR0 }, { 6, 1, ID_ISAR1 }, { 6, 2, ID_ISAR2 },
+		{ 7, 0, ID_MMFR0 }, { 7, 1, ID_MMFR1 }, { 7, 2, ID_MMFR2 }, { 7, 3, ID_MMFR3 },
+		{ 7, 4, ID_MMFR4 },
+	};
+
+	(void)state;
+	for (unsigned i = 0; i < NR_ID_REGS; i++)
+		guest_id_regs[i] = 0x1000000000000000ull * (i + 1) + i;
+	for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]); i++) {
+		uint64_t val = 0;
+
+		assert_true(mrs(&vc[0], (struct enc){ 3, 0, 0, ids[i].crm, ids[i].op2 }, 2, &val));
+		assert_int_equal(val, guest_id_regs[ids[i].idx]);
+	}
+	assert_int_equal(vc[0].regs.pc, PC0 + 4 * NR_ID_REGS);
+}
+
+static void test_id_register_write_is_undefined(void **state)
+{
+	(void)state;
+	guest_id_regs[ID_PFR0] = 0x11;
+	assert_false(msr(&vc[0], ID_AA64PFR0_EL1, 3, 0xffff));
+	assert_undef_at(&vc[0], PC0);
+	assert_int_equal(guest_id_regs[ID_PFR0], 0x11);
+}
+
+static void test_rest_of_the_id_space_reads_as_zero(void **state)
+{
+	(void)state;
+	assert_int_equal(read_reg(ID_PFR0_EL1), 0);
+	assert_int_equal(read_reg(((struct enc){ 3, 0, 0, 3, 7 })), 0); /* unallocated */
+	assert_int_equal(read_reg(((struct enc){ 3, 0, 0, 7, 7 })), 0);
+	assert_false(msr(&vc[0], ID_PFR0_EL1, 1, 5));
+	assert_undef_at(&vc[0], PC0 + 12);
+}
+
+/* ------------------------------------------------------------ others */
+
+static void test_actlr_reads_as_zero_and_ignores_writes(void **state)
+{
+	(void)state;
+	write_reg(ACTLR_EL1, 0xffffffffffffffffull);
+	assert_int_equal(read_reg(ACTLR_EL1), 0);
+	assert_int_equal(read_reg(ERRIDR_EL1), 0);
+	assert_int_equal(read_reg(LORID_EL1), 0);
+}
+
+static void test_os_lock_is_set_and_cleared_through_oslar(void **state)
+{
+	(void)state;
+	assert_int_equal(read_reg(OSLSR_EL1), 0x8); /* OSLM = 0b10, unlocked */
+	write_reg(OSLAR_EL1, 1);
+	assert_int_equal(read_reg(OSLSR_EL1), 0xa); /* OSLK */
+	assert_int_equal(vc[1].dbg.oslk, 0);
+	write_reg(OSLAR_EL1, 0xfffffffe); /* only bit 0 counts */
+	assert_int_equal(read_reg(OSLSR_EL1), 0x8);
+	/* OSLAR is write-only, OSLSR read-only. */
+	assert_false(mrs(&vc[1], OSLAR_EL1, 1, NULL));
+	assert_undef_at(&vc[1], PC0);
+	reset_vcpu(&vc[1], 1);
+	assert_false(msr(&vc[1], OSLSR_EL1, 1, 1));
+	assert_undef_at(&vc[1], PC0);
+}
+
+static void test_mdscr_keeps_its_value_per_vcpu(void **state)
+{
+	uint64_t val = 1;
+
+	(void)state;
+	assert_true(msr(&vc[0], MDSCR_EL1, 4, 0x8000));
+	assert_true(mrs(&vc[1], MDSCR_EL1, 4, &val));
+	assert_int_equal(val, 0);
+	assert_true(mrs(&vc[0], MDSCR_EL1, 5, &val));
+	assert_int_equal(val, 0x8000);
+	assert_int_equal(vc[0].dbg.mdscr, 0x8000);
+}
+
+static void test_breakpoint_and_watchpoint_registers_keep_their_values(void **state)
+{
+	static const unsigned ns[] = { 0, 5, 15 };
+
+	(void)state;
+	for (size_t i = 0; i < 3; i++) {
+		unsigned n = ns[i];
+
+		write_reg(DBGBVR(n), 0xffff000000001000ull + n);
+		write_reg(DBGBCR(n), 0x1e7 + n);
+		write_reg(DBGWVR(n), 0xffff000000002000ull + n);
+		write_reg(DBGWCR(n), 0x1ff7 + n);
+	}
+	for (size_t i = 0; i < 3; i++) {
+		unsigned n = ns[i];
+
+		assert_int_equal(read_reg(DBGBVR(n)), 0xffff000000001000ull + n);
+		assert_int_equal(read_reg(DBGBCR(n)), 0x1e7 + n);
+		assert_int_equal(read_reg(DBGWVR(n)), 0xffff000000002000ull + n);
+		assert_int_equal(read_reg(DBGWCR(n)), 0x1ff7 + n);
+		assert_int_equal(vc[0].dbg.bvr[n], 0xffff000000001000ull + n);
+		assert_int_equal(vc[0].dbg.wcr[n], 0x1ff7 + n);
+	}
+	/* Untouched numbers and the other vCPU read zero. */
+	assert_int_equal(read_reg(DBGBVR(1)), 0);
+	for (size_t i = 0; i < 3; i++) {
+		uint64_t val = 1;
+
+		assert_true(mrs(&vc[1], DBGBCR(ns[i]), 0, &val));
+		assert_int_equal(val, 0);
+	}
+}
+
+static void test_claim_tags_set_and_clear(void **state)
+{
+	(void)state;
+	write_reg(DBGCLAIMSET_EL1, 0x105);
+	assert_int_equal(read_reg(DBGCLAIMSET_EL1), 0x05);
+	assert_int_equal(read_reg(DBGCLAIMCLR_EL1), 0x05);
+	write_reg(DBGCLAIMCLR_EL1, 0x1);
+	assert_int_equal(read_reg(DBGCLAIMCLR_EL1), 0x04);
+}
+
+static void test_cntp_ctl_istatus_follows_the_counter(void **state)
+{
+	(void)state;
+	write_reg(CNTP_CVAL_EL0, 5000);
+	write_reg(CNTP_CTL_EL0, 1); /* ENABLE */
+	fake.counter = 4999;
+	assert_int_equal(read_reg(CNTP_CTL_EL0), 1);
+	fake.counter = 5000;
+	assert_int_equal(read_reg(CNTP_CTL_EL0), 5);
+	/* IMASK masks the interrupt, not the status. */
+	write_reg(CNTP_CTL_EL0, 3);
+	assert_int_equal(read_reg(CNTP_CTL_EL0), 7);
+	/* Disabled: no status. */
+	write_reg(CNTP_CTL_EL0, 0);
+	assert_int_equal(read_reg(CNTP_CTL_EL0), 0);
+	/* ISTATUS is read-only. */
+	write_reg(CNTP_CTL_EL0, 4);
+	assert_int_equal(read_reg(CNTP_CTL_EL0), 0);
+	assert_int_equal(read_reg(CNTP_CVAL_EL0), 5000);
+}
+
+static void test_cntp_tval_is_a_signed_32_bit_distance(void **state)
+{
+	(void)state;
+	write_reg(CNTP_CVAL_EL0, 5000);
+	fake.counter = 4000;
+	assert_int_equal(read_reg(CNTP_TVAL_EL0), 1000);
+	fake.counter = 6000;
+	assert_int_equal(read_reg(CNTP_TVAL_EL0), 0xfffffc18); /* -1000, bits [63:32] zero */
+
+	fake.counter = 1000;
+	write_reg(CNTP_TVAL_EL0, 500);
+	assert_int_equal(vc[0].ptimer.cval, 1500);
+	write_reg(CNTP_TVAL_EL0, 0xffffff9c); /* -100 */
+	assert_int_equal(vc[0].ptimer.cval, 900);
+	write_reg(CNTP_TVAL_EL0, 0x100000010ull); /* only bits [31:0] count */
+	assert_int_equal(vc[0].ptimer.cval, 1016);
+	assert_int_equal(read_reg(CNTP_CVAL_EL0), 1016);
+}
+
+static void test_vptimer_deadline_needs_enable_without_imask(void **state)
+{
+	(void)state;
+	vc[0].ptimer.cval = 7777;
+	vc[0].ptimer.ctl = 1;
+	assert_int_equal(vptimer_deadline(&vc[0]), 7777);
+	vc[0].ptimer.ctl = 3;
+	assert_int_equal(vptimer_deadline(&vc[0]), 0);
+	vc[0].ptimer.ctl = 0;
+	assert_int_equal(vptimer_deadline(&vc[0]), 0);
+	/* CVAL 0 is already due, not "no deadline". */
+	vc[0].ptimer.ctl = 1;
+	vc[0].ptimer.cval = 0;
+	assert_int_equal(vptimer_deadline(&vc[0]), 1);
+}
+
+static void test_set_way_maintenance_is_accepted(void **state)
+{
+	(void)state;
+	write_reg(DC_ISW, 0x80000001);
+	write_reg(DC_CSW, 0);
+	write_reg(DC_CISW, 0x42);
+	assert_int_equal(vc[0].regs.pc, PC0 + 12);
+	assert_int_equal(vc[0].el1[ESR_EL1], 0);
+}
+
+static void test_unknown_register_is_undefined(void **state)
+{
+	uint64_t x7 = vc[0].regs.x[7];
+
+	(void)state;
+	assert_false(mrs(&vc[0], PMCCNTR_EL0, 7, NULL));
+	assert_undef_at(&vc[0], PC0);
+	assert_int_equal(vc[0].regs.x[7], x7); /* the destination is untouched */
+	reset_vcpu(&vc[0], 0);
+	assert_false(msr(&vc[0], PMCCNTR_EL0, 7, 1));
+	assert_undef_at(&vc[0], PC0);
+}
+
+static void test_undef_from_el0_goes_to_the_lower_el_vector(void **state)
+{
+	(void)state;
+	vc[0].regs.pstate = PSR_EL0T;
+	assert_false(mrs(&vc[0], PMCCNTR_EL0, 1, NULL));
+	assert_int_equal(vc[0].regs.pc, VBAR + 0x400);
+	assert_int_equal(vc[0].el1[SPSR_EL1], PSR_EL0T);
+	assert_int_equal(vc[0].el1[ELR_EL1], PC0);
+	assert_int_equal(vc[0].regs.pstate, PSR_EL1H_DAIF);
+}
+
+static void test_read_into_xzr_changes_no_register(void **state)
+{
+	struct gp_regs before;
+
+	(void)state;
+	vc[0].dbg.mdscr = 0x1234;
+	memcpy(&before, &vc[0].regs, sizeof(before));
+	assert_true(mrs(&vc[0], MDSCR_EL1, 31, NULL));
+	assert_memory_equal(vc[0].regs.x, before.x, sizeof(before.x));
+	assert_int_equal(vc[0].regs.pc, PC0 + 4);
+}
+
+static void test_write_from_xzr_writes_zero(void **state)
+{
+	(void)state;
+	vc[0].dbg.mdscr = 0x1234;
+	assert_true(msr(&vc[0], MDSCR_EL1, 31, 0));
+	assert_int_equal(vc[0].dbg.mdscr, 0);
+}
+
+static uint32_t sgi_key;
+static uint64_t sgi_val;
+static unsigned sgi_calls;
+
+static void record_sgi(struct vcpu *v, uint32_t key, uint64_t val)
+{
+	assert_ptr_equal(v, &vc[0]);
+	sgi_key = key;
+	sgi_val = val;
+	sgi_calls++;
+}
+
+static void test_sgi_writes_reach_the_hook(void **state)
+{
+	(void)state;
+	sgi_calls = 0;
+	write_reg(ICC_SGI1R_EL1, 0x10000ff); /* without a hook: accepted, dropped */
+	assert_int_equal(sgi_calls, 0);
+	sysreg_sgi_hook = record_sgi;
+	write_reg(ICC_SGI1R_EL1, 0x5000003);
+	assert_int_equal(sgi_calls, 1);
+	assert_int_equal(sgi_key, esr_sys(3, 0, 12, 11, 5, 0, false) & 0x3ffc1e);
+	assert_int_equal(sgi_val, 0x5000003);
+	/* Reading it is not a thing. */
+	assert_false(mrs(&vc[0], ICC_SGI1R_EL1, 0, NULL));
+	assert_int_equal(sgi_calls, 1);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup(test_pfr0_hides_sve_amu_mpam_ras_el2_el3, setup),
+		cmocka_unit_test_setup(test_pfr0_forces_el0_and_el1_aarch64_only, setup),
+		cmocka_unit_test_setup(test_pfr1_hides_sme_and_mte, setup),
+		cmocka_unit_test_setup(test_dfr0_hides_pmu_and_spe_and_caps_debug_version, setup),
+		cmocka_unit_test_setup(test_isar_hides_ls64_mops_and_tme, setup),
+		cmocka_unit_test_setup(test_mmfr2_hides_nv_fwb_and_evt, setup),
+		cmocka_unit_test_setup(test_registers_of_hidden_features_read_zero, setup),
+		cmocka_unit_test_setup(test_sanitise_never_adds_a_feature, setup),
+		cmocka_unit_test_setup(test_id_register_reads_return_the_sanitised_values, setup),
+		cmocka_unit_test_setup(test_id_register_write_is_undefined, setup),
+		cmocka_unit_test_setup(test_rest_of_the_id_space_reads_as_zero, setup),
+		cmocka_unit_test_setup(test_actlr_reads_as_zero_and_ignores_writes, setup),
+		cmocka_unit_test_setup(test_os_lock_is_set_and_cleared_through_oslar, setup),
+		cmocka_unit_test_setup(test_mdscr_keeps_its_value_per_vcpu, setup),
+		cmocka_unit_test_setup(test_breakpoint_and_watchpoint_registers_keep_their_values,
+				       setup),
+		cmocka_unit_test_setup(test_claim_tags_set_and_clear, setup),
+		cmocka_unit_test_setup(test_cntp_ctl_istatus_follows_the_counter, setup),
+		cmocka_unit_test_setup(test_cntp_tval_is_a_signed_32_bit_distance, setup),
+		cmocka_unit_test_setup(test_vptimer_deadline_needs_enable_without_imask, setup),
+		cmocka_unit_test_setup(test_set_way_maintenance_is_accepted, setup),
+		cmocka_unit_test_setup(test_unknown_register_is_undefined, setup),
+		cmocka_unit_test_setup(test_undef_from_el0_goes_to_the_lower_el_vector, setup),
+		cmocka_unit_test_setup(test_read_into_xzr_changes_no_register, setup),
+		cmocka_unit_test_setup(test_write_from_xzr_writes_zero, setup),
+		cmocka_unit_test_setup(test_sgi_writes_reach_the_hook, setup),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
