@@ -1,0 +1,864 @@
+/*
+ * Unit tests for the exporters (formats/export*.c) and `hypscope export`
+ * (tracer/cmd_export.c): a trace with every record type on several CPUs, a
+ * record of an unknown type, appended fields, awkward text and losses goes
+ * to CSV and comes back byte for byte, to Chrome JSON that parses with the
+ * expected slices, and to CTF that babeltrace2 reads event for event.
+ * Damaged files export what is intact; bad command lines get exit code 2.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "formats/esr.h"
+#include "formats/export.h"
+#include "formats/exits.h"
+#include "formats/tracefile.h"
+#include "tracer/hypscope.h"
+
+#define NCPUS       4u   /* CPUs with records */
+#define FILE_CPUS   5u   /* the file declares one idle CPU more */
+#define PER_CPU     1500u
+#define NKINDS      19u
+#define UNKNOWN_TYPE 0x0105u
+#define CNTFRQ      24000000u /* 41.67 ns per tick: ns values are not whole ticks */
+
+/* ---------------------------------------------------------------- fixture */
+
+struct sample {
+	uint8_t *recs[FILE_CPUS]; /* each CPU's records, back to back */
+	size_t  *at[FILE_CPUS];   /* offset of record seq in recs[cpu] */
+	uint64_t nr[FILE_CPUS];
+	uint64_t total;
+	uint64_t exits, rollovers, irqs, vm_creates, lrs;
+	uint64_t lost;
+	uint64_t vm1;             /* records of VM slot 1 */
+	char     dir[64];
+	char     trace[128];
+	char     out[160];
+};
+
+static uint64_t mix64(uint64_t x)
+{
+	x += 0x9e3779b97f4a7c15ull;
+	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+	x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+	return x ^ (x >> 31);
+}
+
+static void fill_hdr(struct trace_hdr *h, uint16_t type, size_t size, unsigned cpu, uint64_t seq,
+		     uint64_t ts, uint64_t r)
+{
+	memset(h, 0, size);
+	h->type = type;
+	h->size = (uint16_t)size;
+	h->cpu = (uint16_t)cpu;
+	h->seq = seq;
+	h->ts = ts;
+	h->vm = (uint16_t)(r % 3);
+	h->vcpu = (uint16_t)(r >> 8 & 1);
+	h->vmid = (uint16_t)(h->vm + 1);
+	h->vmid_gen = 1 + (r >> 16 & 3);
+	if (r % 11 == 0) {
+		h->vm = TRACE_NO_VM;
+		h->vcpu = TRACE_NO_VCPU;
+		h->vmid = TRACE_NO_VMID;
+	}
+}
+
+/* Record number kind (0..NKINDS-1) of CPU cpu; returns its size. */
+static size_t make_record(uint8_t *out, unsigned kind, unsigned cpu, uint64_t seq, uint64_t ts)
+{
+	static const uint16_t sched_types[] = { TRACE_SCHED_IN, TRACE_SCHED_OUT, TRACE_WFI_BLOCK,
+						TRACE_WFI_WAKE };
+	uint64_t r = mix64(cpu * 1000003u + seq);
+	struct trace_hdr *h = (struct trace_hdr *)out;
+	size_t i;
+
+	switch (kind) {
+	case 0:
+	case 1: { /* kind 1: with 16 bytes of fields from a newer producer */
+		struct trace_exit *e = (struct trace_exit *)out;
+		size_t size = sizeof(*e) + (kind == 1 ? 16 : 0);
+
+		fill_hdr(h, TRACE_EXIT, size, cpu, seq, ts, r);
+		e->esr = (uint64_t)ESR_EC_DABT_LOW << ESR_EC_SHIFT | (r & 0xffffff);
+		e->elr = 0xffff800010000000ull | (r & 0xfffc);
+		e->far = mix64(r);
+		e->hpfar = mix64(r + 1) >> 8;
+		e->cost = r % 100000;
+		e->insn = (uint32_t)(r >> 32);
+		e->exit_class = (uint16_t)(r % HYP_EXIT_CLASSES);
+		e->outcome = (uint8_t)(r % 3);
+		e->flags = (uint8_t)(r & 3);
+		for (i = sizeof(*e); i < size; i++)
+			out[i] = (uint8_t)mix64(r + i);
+		return size;
+	}
+	case 2: {
+		struct trace_entry *en = (struct trace_entry *)out;
+
+		fill_hdr(h, TRACE_ENTRY, sizeof(*en), cpu, seq, ts, r);
+		en->pc = r;
+		en->pending_irqs = (uint32_t)(r >> 40);
+		en->lrs_used = (uint32_t)(r % 17);
+		return sizeof(*en);
+	}
+	case 3: case 4: case 5: case 6: {
+		struct trace_sched *s = (struct trace_sched *)out;
+
+		fill_hdr(h, sched_types[kind - 3], sizeof(*s), cpu, seq, ts, r);
+		s->pc = mix64(r);
+		s->ticks = r % 5000;
+		s->reason = (uint32_t)(r % 12); /* past the enum's end too */
+		s->runnable = (uint32_t)(r >> 50);
+		return sizeof(*s);
+	}
+	case 7: case 8: {
+		struct trace_vm *v = (struct trace_vm *)out;
+
+		fill_hdr(h, kind == 7 ? TRACE_VM_CREATE : TRACE_VM_DESTROY, sizeof(*v), cpu, seq, ts,
+			 r);
+		v->serial = r >> 3;
+		v->mem_size = 64ull << 20;
+		v->nr_vcpus = 2;
+		v->state = kind == 8 ? 3 : 0;
+		v->exit_status = kind == 8 ? (uint32_t)r : 0;
+		/* a comma and a quote: CSV must quote it */
+		snprintf(v->name, sizeof(v->name), "vm %u, \"guest\" %u", h->vm, (unsigned)(r % 100));
+		return sizeof(*v);
+	}
+	case 9: {
+		struct trace_vmid_alloc *a = (struct trace_vmid_alloc *)out;
+
+		fill_hdr(h, TRACE_VMID_ALLOC, sizeof(*a), cpu, seq, ts, r);
+		a->serial = r;
+		a->in_use = (uint32_t)(r % 8);
+		a->vmid_bits = 8;
+		return sizeof(*a);
+	}
+	case 10: {
+		struct trace_vmid_rollover *v = (struct trace_vmid_rollover *)out;
+
+		fill_hdr(h, TRACE_VMID_ROLLOVER, sizeof(*v), cpu, seq, ts, r);
+		v->old_gen = r;
+		v->new_gen = r + 1;
+		v->flush_cost = r >> 20;
+		v->in_use = 7;
+		v->vmid_bits = 3;
+		return sizeof(*v);
+	}
+	case 11: {
+		struct trace_mmio *m = (struct trace_mmio *)out;
+
+		fill_hdr(h, TRACE_MMIO, sizeof(*m), cpu, seq, ts, r);
+		m->ipa = r;
+		m->value = ~r;
+		m->device = (uint32_t)(r % 6);
+		m->width = (uint8_t)(1u << (r % 4));
+		m->is_write = (uint8_t)(r >> 7 & 1);
+		m->result = (uint8_t)(r % 3);
+		return sizeof(*m);
+	}
+	case 12: {
+		struct trace_smccc *s = (struct trace_smccc *)out;
+
+		fill_hdr(h, TRACE_SMCCC, sizeof(*s), cpu, seq, ts, r);
+		for (i = 0; i < 6; i++)
+			s->args[i] = mix64(r + i);
+		for (i = 0; i < 4; i++)
+			s->result[i] = mix64(r + 10 + i);
+		s->fid = r % 2 ? 0xc4000003u : (uint32_t)r;
+		s->conduit = (uint8_t)(r % 2);
+		return sizeof(*s);
+	}
+	case 13: {
+		struct trace_irq_inject *q = (struct trace_irq_inject *)out;
+
+		fill_hdr(h, TRACE_IRQ_INJECT, sizeof(*q), cpu, seq, ts, r);
+		q->vintid = (uint32_t)(r % 1020);
+		q->source = (uint32_t)(r % 5);
+		q->target_vcpu = (uint16_t)(r >> 9 & 1);
+		q->source_vcpu = q->source ? TRACE_NO_VCPU : 0;
+		q->priority = (uint8_t)r;
+		return sizeof(*q);
+	}
+	case 14: {
+		struct trace_vgic_lrs *l = (struct trace_vgic_lrs *)out;
+
+		fill_hdr(h, TRACE_VGIC_LRS, sizeof(*l), cpu, seq, ts, r);
+		l->nr_lrs = (uint8_t)(1 + r % 16);
+		for (i = 0; i < l->nr_lrs; i++)
+			l->lr[i] = mix64(r + i);
+		l->hcr = (uint32_t)r;
+		l->misr = (uint32_t)(r >> 8);
+		l->eisr = (uint32_t)(r >> 16);
+		l->elrsr = (uint32_t)(r >> 24);
+		l->point = (uint8_t)(r & 1);
+		l->used = (uint16_t)(r >> 32);
+		return sizeof(*l);
+	}
+	case 15: {
+		struct trace_vgic_maint *m = (struct trace_vgic_maint *)out;
+
+		fill_hdr(h, TRACE_VGIC_MAINT, sizeof(*m), cpu, seq, ts, r);
+		m->misr = (uint32_t)r;
+		m->eisr = (uint32_t)(r >> 32);
+		m->hcr = (uint32_t)(r >> 16);
+		return sizeof(*m);
+	}
+	case 16: case 17: {
+		struct trace_log *l = (struct trace_log *)out;
+
+		fill_hdr(h, TRACE_LOG, sizeof(*l), cpu, seq, ts, r);
+		l->level = (uint8_t)(r % 5);
+		if (kind == 16)
+			l->len = (uint32_t)snprintf(l->text, sizeof(l->text),
+						    "cpu %u: \"quoted\", comma\r\nnew line\ttab \xc3\xa9\x01 %" PRIu64,
+						    cpu, seq);
+		else
+			l->len = (uint32_t)snprintf(l->text, sizeof(l->text), "plain line %" PRIu64,
+						    seq);
+		return sizeof(*l);
+	}
+	default: { /* a type this version does not decode */
+		fill_hdr(h, UNKNOWN_TYPE, sizeof(*h) + 24, cpu, seq, ts, r);
+		for (i = sizeof(*h); i < sizeof(*h) + 24; i++)
+			out[i] = (uint8_t)mix64(r ^ i);
+		return sizeof(*h) + 24;
+	}
+	}
+}
+
+static void write_sample(struct sample *s)
+{
+	struct tf_info info = {
+		.nr_cpus = FILE_CPUS,
+		.cntfrq = CNTFRQ,
+		.created_cntpct = 5000,
+		.description = "unit test, \"quoted\" description",
+	};
+	uint64_t ts[NCPUS], n;
+	struct tf_writer *w;
+	char err[TF_MSG_LEN];
+	unsigned cpu, kind;
+
+	for (cpu = 0; cpu < NCPUS; cpu++) {
+		s->recs[cpu] = malloc(PER_CPU * TRACE_MAX_RECORD);
+		s->at[cpu] = malloc(PER_CPU * sizeof(size_t));
+		assert_non_null(s->recs[cpu]);
+		assert_non_null(s->at[cpu]);
+		ts[cpu] = 10000 + cpu;
+	}
+	assert_int_equal(tf_writer_open(&w, s->trace, &info, err, sizeof(err)), 0);
+	for (n = 0; n < NCPUS * PER_CPU; n++) {
+		struct trace_hdr *h;
+		size_t size, off;
+		uint64_t seq;
+
+		cpu = (unsigned)(mix64(n) % NCPUS);
+		if (s->nr[cpu] == PER_CPU)
+			cpu = (cpu + 1) % NCPUS;
+		while (s->nr[cpu] == PER_CPU)
+			cpu = (cpu + 1) % NCPUS;
+		seq = s->nr[cpu];
+		kind = (unsigned)((seq + cpu) % NKINDS);
+		ts[cpu] += 1 + mix64(n ^ 0x77) % 500;
+		off = seq ? s->at[cpu][seq - 1] + ((struct trace_hdr *)(s->recs[cpu] + s->at[cpu][seq - 1]))->size : 0;
+		size = make_record(s->recs[cpu] + off, kind, cpu, seq, ts[cpu]);
+		h = (struct trace_hdr *)(s->recs[cpu] + off);
+		s->at[cpu][seq] = off;
+		s->nr[cpu]++;
+		s->total++;
+		s->exits += h->type == TRACE_EXIT;
+		s->rollovers += h->type == TRACE_VMID_ROLLOVER;
+		s->irqs += h->type == TRACE_IRQ_INJECT;
+		s->vm_creates += h->type == TRACE_VM_CREATE;
+		s->lrs += h->type == TRACE_VGIC_LRS;
+		s->vm1 += h->vm == 1;
+		assert_int_equal(tf_writer_append(w, cpu, h, size), 0);
+		if (n == 2000) {
+			assert_int_equal(tf_writer_add_lost(w, 1, 7), 0);
+			s->lost += 7;
+		}
+	}
+	assert_int_equal(tf_writer_close(w, NULL), 0);
+}
+
+static int setup(void **state)
+{
+	struct sample *s = calloc(1, sizeof(*s));
+
+	if (!s)
+		return -1;
+	snprintf(s->dir, sizeof(s->dir), "/tmp/hypscope-export-XXXXXX");
+	if (!mkdtemp(s->dir)) {
+		free(s);
+		return -1;
+	}
+	snprintf(s->trace, sizeof(s->trace), "%s/t.trace", s->dir);
+	write_sample(s);
+	*state = s;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct sample *s = *state;
+	char cmd[256];
+	unsigned cpu;
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", s->dir);
+	if (system(cmd))
+		fprintf(stderr, "could not remove %s\n", s->dir);
+	for (cpu = 0; cpu < FILE_CPUS; cpu++) {
+		free(s->recs[cpu]);
+		free(s->at[cpu]);
+	}
+	free(s);
+	return 0;
+}
+
+static const char *out_path(struct sample *s, const char *name)
+{
+	snprintf(s->out, sizeof(s->out), "%s/%s", s->dir, name);
+	return s->out;
+}
+
+static struct tf_reader *open_trace(const char *path)
+{
+	struct tf_reader *r;
+	char err[TF_MSG_LEN];
+
+	assert_int_equal(tf_reader_open(&r, path, err, sizeof(err)), 0);
+	return r;
+}
+
+static bool have_tool(const char *name)
+{
+	char cmd[128];
+
+	snprintf(cmd, sizeof(cmd), "command -v %s >/dev/null 2>&1", name);
+	return system(cmd) == 0;
+}
+
+/* Run a shell command and read one unsigned number from its output. */
+static uint64_t run_for_number(const char *cmd)
+{
+	unsigned long long v = UINT64_MAX;
+	FILE *p = popen(cmd, "r");
+
+	assert_non_null(p);
+	if (fscanf(p, "%llu", &v) != 1)
+		v = UINT64_MAX;
+	pclose(p);
+	return v;
+}
+
+/* ---------------------------------------------------------------- CSV */
+
+static void test_csv_round_trip_gives_back_every_record(void **state)
+{
+	struct sample *s = *state;
+	struct export_csv_reader *c;
+	struct export_stats st;
+	struct export_opts o;
+	struct tf_reader *r = open_trace(s->trace);
+	uint8_t rec[TRACE_MAX_RECORD];
+	uint64_t rows = 0, last_ts = 0;
+	char err[EXPORT_MSG_LEN];
+	int n;
+
+	export_opts_init(&o);
+	assert_int_equal(export_csv(r, out_path(s, "all.csv"), &o, &st, err, sizeof(err)), 0);
+	assert_int_equal(st.records, s->total);
+	assert_int_equal(st.exported, s->total);
+	assert_int_equal(st.lost, s->lost);
+	assert_true(st.unknown > 0);
+	tf_reader_close(r);
+
+	assert_int_equal(export_csv_reader_open(&c, s->out, err, sizeof(err)), 0);
+	while ((n = export_csv_reader_next(c, rec, sizeof(rec))) > 0) {
+		const struct trace_hdr *h = (const struct trace_hdr *)rec;
+		const uint8_t *orig;
+
+		assert_true(h->cpu < NCPUS);
+		assert_true(h->seq < s->nr[h->cpu]);
+		orig = s->recs[h->cpu] + s->at[h->cpu][h->seq];
+		assert_int_equal(h->size, ((const struct trace_hdr *)orig)->size);
+		if (memcmp(rec, orig, h->size)) {
+			size_t i;
+
+			for (i = 0; i < h->size && rec[i] == orig[i]; i++)
+				;
+			fail_msg("CPU %u seq %" PRIu64 " type 0x%x differs at byte %zu", h->cpu, h->seq,
+				 h->type, i);
+		}
+		assert_true(h->ts >= last_ts); /* rows come in time order */
+		last_ts = h->ts;
+		rows++;
+	}
+	if (n < 0)
+		fail_msg("%s", export_csv_reader_error(c));
+	export_csv_reader_close(c);
+	assert_int_equal(rows, s->total);
+}
+
+static void test_csv_quotes_fields_per_rfc4180(void **state)
+{
+	struct sample *s = *state;
+	struct export_opts o;
+	struct tf_reader *r = open_trace(s->trace);
+	char err[EXPORT_MSG_LEN], cmd[512];
+
+	export_opts_init(&o);
+	assert_int_equal(export_csv(r, out_path(s, "q.csv"), &o, NULL, err, sizeof(err)), 0);
+	tf_reader_close(r);
+	/* Python's csv module is a strict RFC 4180 reader: same row count, same width. */
+	if (!have_tool("python3"))
+		skip();
+	snprintf(cmd, sizeof(cmd),
+		 "python3 -c 'import csv,sys; rows=list(csv.reader(open(sys.argv[1], newline=\"\")));"
+		 " w=set(len(x) for x in rows); print(len(rows)-1 if len(w)==1 else 0)' '%s'",
+		 s->out);
+	assert_int_equal(run_for_number(cmd), s->total);
+}
+
+static void test_csv_keeps_only_the_selected_vm_and_window(void **state)
+{
+	struct sample *s = *state;
+	struct export_csv_reader *c;
+	struct export_stats st;
+	struct export_opts o;
+	struct tf_reader *r = open_trace(s->trace);
+	uint8_t rec[TRACE_MAX_RECORD];
+	char err[EXPORT_MSG_LEN];
+	uint64_t rows = 0;
+
+	export_opts_init(&o);
+	o.vm = 1;
+	assert_int_equal(export_csv(r, out_path(s, "vm1.csv"), &o, &st, err, sizeof(err)), 0);
+	assert_int_equal(st.exported, s->vm1);
+
+	export_opts_init(&o);
+	o.since = 100000;
+	o.until = 200000;
+	assert_int_equal(export_csv(r, out_path(s, "window.csv"), &o, &st, err, sizeof(err)), 0);
+	tf_reader_close(r);
+	assert_true(st.exported > 0 && st.exported < s->total);
+	assert_int_equal(export_csv_reader_open(&c, s->out, err, sizeof(err)), 0);
+	while (export_csv_reader_next(c, rec, sizeof(rec)) > 0) {
+		const struct trace_hdr *h = (const struct trace_hdr *)rec;
+
+		assert_true(h->ts >= 100000 && h->ts <= 200000);
+		rows++;
+	}
+	export_csv_reader_close(c);
+	assert_int_equal(rows, st.exported);
+}
+
+static void test_csv_reader_names_the_line_of_a_broken_row(void **state)
+{
+	struct sample *s = *state;
+	struct export_csv_reader *c;
+	uint8_t rec[TRACE_MAX_RECORD];
+	char err[EXPORT_MSG_LEN];
+	FILE *f = fopen(out_path(s, "broken.csv"), "w");
+
+	assert_non_null(f);
+	fputs("ts_ns,ts,cpu,type,esr\r\n1,1,0,exit,0x1\r\n2,2,0,exit,zz\r\n", f);
+	fclose(f);
+	assert_int_equal(export_csv_reader_open(&c, s->out, err, sizeof(err)), 0);
+	assert_int_equal(export_csv_reader_next(c, rec, sizeof(rec)), 1);
+	assert_int_equal(export_csv_reader_next(c, rec, sizeof(rec)), -EBADMSG);
+	assert_non_null(strstr(export_csv_reader_error(c), "line 3"));
+	assert_non_null(strstr(export_csv_reader_error(c), "esr"));
+	export_csv_reader_close(c);
+}
+
+/* ---------------------------------------------------------------- Chrome */
+
+static void test_chrome_json_parses_with_a_slice_per_exit(void **state)
+{
+	struct sample *s = *state;
+	struct export_stats st;
+	struct export_opts o;
+	struct tf_reader *r = open_trace(s->trace);
+	char err[EXPORT_MSG_LEN], cmd[2048];
+	const char *path = out_path(s, "t.json");
+
+	export_opts_init(&o);
+	o.source = "t.trace";
+	assert_int_equal(export_chrome(r, path, &o, &st, err, sizeof(err)), 0);
+	tf_reader_close(r);
+	assert_int_equal(st.exported, s->total);
+	if (!have_tool("python3"))
+		skip();
+	snprintf(cmd, sizeof(cmd), "python3 -c 'import json,sys; json.load(open(sys.argv[1]))' '%s'",
+		 path);
+	assert_int_equal(system(cmd), 0);
+
+	/*
+	 * Structure: every event has name/ph/pid/tid (and ts unless metadata),
+	 * no pid 0, exits are X slices with dur >= 0, one per EXIT record.
+	 */
+	snprintf(cmd, sizeof(cmd),
+		 "python3 -c '\n"
+		 "import json, sys\n"
+		 "d = json.load(open(sys.argv[1]))\n"
+		 "assert d[\"displayTimeUnit\"] == \"ns\" and \"otherData\" in d\n"
+		 "ev = d[\"traceEvents\"]\n"
+		 "for e in ev:\n"
+		 "    assert all(k in e for k in (\"name\", \"ph\", \"pid\", \"tid\")), e\n"
+		 "    assert e[\"pid\"] != 0, e\n"
+		 "    assert e[\"ph\"] == \"M\" or isinstance(e[\"ts\"], float), e\n"
+		 "    assert e[\"ph\"] != \"X\" or e[\"dur\"] >= 0, e\n"
+		 "    assert e[\"ph\"] != \"i\" or e[\"s\"] in \"gpt\", e\n"
+		 "ex = [e for e in ev if e.get(\"cat\") == \"exit\" and e[\"ph\"] == \"X\"]\n"
+		 "ro = [e for e in ev if e[\"name\"] == \"VMID rollover\" and e[\"s\"] == \"g\"]\n"
+		 "irq = [e for e in ev if e.get(\"cat\") == \"irq\" and e[\"name\"].startswith(\"vIRQ\")]\n"
+		 "pn = [e for e in ev if e[\"ph\"] == \"M\" and e[\"name\"] == \"process_name\"]\n"
+		 "run = [e for e in ev if e.get(\"cat\") == \"sched\" and e[\"ph\"] == \"X\"]\n"
+		 "assert len(pn) >= 4 and len(run) > 0\n"
+		 "print(len(ex), len(ro), len(irq))\n"
+		 "' '%s'",
+		 path);
+	{
+		unsigned long long ex = 0, ro = 0, irq = 0;
+		FILE *p = popen(cmd, "r");
+
+		assert_non_null(p);
+		assert_int_equal(fscanf(p, "%llu %llu %llu", &ex, &ro, &irq), 3);
+		assert_int_equal(pclose(p), 0);
+		assert_int_equal(ex, s->exits);
+		assert_int_equal(ro, s->rollovers);
+		assert_int_equal(irq, s->irqs);
+	}
+}
+
+/* An exit followed by its entry: the slice spans exactly the two timestamps. */
+static void test_chrome_exit_slice_ends_at_the_next_entry(void **state)
+{
+	struct sample *s = *state;
+	struct tf_info info = { .nr_cpus = 1, .cntfrq = 1000000000u };
+	struct trace_exit e;
+	struct trace_entry en;
+	struct tf_writer *w;
+	struct tf_reader *r;
+	struct export_opts o;
+	char err[EXPORT_MSG_LEN], *buf;
+	const char *trace = out_path(s, "one.trace");
+	char json[200];
+	long size;
+	FILE *f;
+
+	memset(&e, 0, sizeof(e));
+	e.hdr.type = TRACE_EXIT;
+	e.hdr.size = sizeof(e);
+	e.hdr.ts = 1000;
+	e.hdr.vcpu = 1;
+	e.exit_class = ESR_EC_HVC64;
+	e.cost = 2500; /* 2.5 us at 1 GHz */
+	memset(&en, 0, sizeof(en));
+	en.hdr.type = TRACE_ENTRY;
+	en.hdr.size = sizeof(en);
+	en.hdr.seq = 2;
+	en.hdr.ts = 3750;
+	en.hdr.vcpu = 1;
+	assert_int_equal(tf_writer_open(&w, trace, &info, err, sizeof(err)), 0);
+	assert_int_equal(tf_writer_append(w, 0, &e, sizeof(e)), 0);
+	e.hdr.seq = 1;
+	e.hdr.ts = 2000;
+	e.hdr.vcpu = 0; /* vCPU 0 never re-enters: its slice is its cost */
+	assert_int_equal(tf_writer_append(w, 0, &e, sizeof(e)), 0);
+	assert_int_equal(tf_writer_append(w, 0, &en, sizeof(en)), 0);
+	assert_int_equal(tf_writer_close(w, NULL), 0);
+
+	snprintf(json, sizeof(json), "%s/one.json", s->dir);
+	r = open_trace(trace);
+	export_opts_init(&o);
+	assert_int_equal(export_chrome(r, json, &o, NULL, err, sizeof(err)), 0);
+	tf_reader_close(r);
+
+	f = fopen(json, "r");
+	assert_non_null(f);
+	fseek(f, 0, SEEK_END);
+	size = ftell(f);
+	fseek(f, 0, SEEK_SET);
+	buf = calloc(1, (size_t)size + 1);
+	assert_non_null(buf);
+	assert_int_equal(fread(buf, 1, (size_t)size, f), (size_t)size);
+	fclose(f);
+	/* vCPU 1 (tid 65538): 1000 -> 3750 ticks at 1 GHz, time 0 at the first record */
+	assert_non_null(strstr(buf, "\"name\":\"HVC64\",\"cat\":\"exit\",\"ph\":\"X\",\"ts\":0.000,\"pid\":1,\"tid\":65538,\"dur\":2.750"));
+	/* vCPU 0 (tid 65537): no entry, so 2500 cycles at 1 GHz */
+	assert_non_null(strstr(buf, "\"ts\":1.000,\"pid\":1,\"tid\":65537,\"dur\":2.500"));
+	assert_non_null(strstr(buf, "\"end\":\"cost\""));
+	free(buf);
+}
+
+/* ---------------------------------------------------------------- CTF */
+
+static void test_ctf_babeltrace2_reads_every_event(void **state)
+{
+	struct sample *s = *state;
+	struct export_stats st;
+	struct export_opts o;
+	struct tf_reader *r = open_trace(s->trace);
+	char err[EXPORT_MSG_LEN], cmd[512], dir[160];
+	struct stat sb;
+	unsigned cpu;
+
+	snprintf(dir, sizeof(dir), "%s/ctf", s->dir);
+	export_opts_init(&o);
+	o.source = s->trace;
+	assert_int_equal(export_ctf(r, dir, &o, &st, err, sizeof(err)), 0);
+	tf_reader_close(r);
+	assert_int_equal(st.exported, s->total);
+	assert_int_equal(st.clamped, 0);
+	for (cpu = 0; cpu < FILE_CPUS; cpu++) {
+		snprintf(cmd, sizeof(cmd), "%s/stream_%u", dir, cpu);
+		assert_int_equal(stat(cmd, &sb), 0); /* the idle CPU has its stream too */
+	}
+	snprintf(cmd, sizeof(cmd), "%s/metadata", dir);
+	assert_int_equal(stat(cmd, &sb), 0);
+
+	if (!have_tool("babeltrace2"))
+		skip();
+	snprintf(cmd, sizeof(cmd), "babeltrace2 --output-format=dummy '%s' 2>/dev/null", dir);
+	assert_int_equal(system(cmd), 0);
+	snprintf(cmd, sizeof(cmd), "babeltrace2 '%s' 2>/dev/null | wc -l", dir);
+	assert_int_equal(run_for_number(cmd), s->total);
+	/* every class is there, the unknown type and the 16 LRs included */
+	snprintf(cmd, sizeof(cmd),
+		 "babeltrace2 '%s' 2>/dev/null | sed -n 's/^[^)]*) \\([a-z_]*\\):.*/\\1/p' | sort -u | wc -l",
+		 dir);
+	assert_int_equal(run_for_number(cmd), 17);
+	snprintf(cmd, sizeof(cmd), "babeltrace2 '%s' 2>/dev/null | grep -c 'lr = \\[ \\[0\\] = .*\\[15\\] = '",
+		 dir);
+	assert_int_equal(run_for_number(cmd), s->lrs);
+	/* the losses the chunks declared come out as discarded events */
+	snprintf(cmd, sizeof(cmd), "babeltrace2 '%s' 2>&1 >/dev/null | grep -c 'Tracer discarded 7 events'",
+		 dir);
+	assert_int_equal(run_for_number(cmd), 1);
+}
+
+static void test_ctf_refuses_a_directory_that_is_not_empty(void **state)
+{
+	struct sample *s = *state;
+	struct export_opts o;
+	struct tf_reader *r = open_trace(s->trace);
+	char err[EXPORT_MSG_LEN], dir[160], path[200];
+	FILE *f;
+
+	snprintf(dir, sizeof(dir), "%s/full", s->dir);
+	assert_int_equal(mkdir(dir, 0755), 0);
+	snprintf(path, sizeof(path), "%s/keep-me", dir);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fclose(f);
+	export_opts_init(&o);
+	assert_int_equal(export_ctf(r, dir, &o, NULL, err, sizeof(err)), -ENOTEMPTY);
+	assert_non_null(strstr(err, "not empty"));
+	/* an empty one is fine */
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(export_ctf(r, dir, &o, NULL, err, sizeof(err)), 0);
+	tf_reader_close(r);
+}
+
+/* Timestamps that go back within a CPU are raised: babeltrace2 still reads it. */
+static void test_ctf_keeps_streams_monotonic(void **state)
+{
+	struct sample *s = *state;
+	struct tf_info info = { .nr_cpus = 1, .cntfrq = 62500000 };
+	struct trace_entry en;
+	struct export_stats st;
+	struct export_opts o;
+	struct tf_writer *w;
+	struct tf_reader *r;
+	char err[EXPORT_MSG_LEN], dir[160], cmd[300];
+	const char *trace = out_path(s, "back.trace");
+	static const uint64_t ts[] = { 100, 200, 150, 300, 50 };
+	unsigned i;
+
+	assert_int_equal(tf_writer_open(&w, trace, &info, err, sizeof(err)), 0);
+	for (i = 0; i < 5; i++) {
+		memset(&en, 0, sizeof(en));
+		en.hdr.type = TRACE_ENTRY;
+		en.hdr.size = sizeof(en);
+		en.hdr.seq = i;
+		en.hdr.ts = ts[i];
+		assert_int_equal(tf_writer_append(w, 0, &en, sizeof(en)), 0);
+	}
+	assert_int_equal(tf_writer_close(w, NULL), 0);
+	snprintf(dir, sizeof(dir), "%s/back-ctf", s->dir);
+	r = open_trace(trace);
+	export_opts_init(&o);
+	assert_int_equal(export_ctf(r, dir, &o, &st, err, sizeof(err)), 0);
+	tf_reader_close(r);
+	assert_int_equal(st.clamped, 2);
+	if (!have_tool("babeltrace2"))
+		skip();
+	snprintf(cmd, sizeof(cmd), "babeltrace2 '%s' 2>/dev/null | wc -l", dir);
+	assert_int_equal(run_for_number(cmd), 5);
+}
+
+/* ---------------------------------------------------------------- damage */
+
+static void copy_file(const char *from, const char *to)
+{
+	char cmd[512];
+
+	snprintf(cmd, sizeof(cmd), "cp '%s' '%s'", from, to);
+	assert_int_equal(system(cmd), 0);
+}
+
+static void test_damaged_file_exports_every_intact_chunk(void **state)
+{
+	struct sample *s = *state;
+	struct tf_reader_stats rs;
+	struct export_stats st;
+	struct export_opts o;
+	struct tf_reader *r;
+	const struct tf_chunk_info *ci;
+	char err[EXPORT_MSG_LEN], damaged[160];
+	uint8_t byte;
+	FILE *f;
+
+	snprintf(damaged, sizeof(damaged), "%s/damaged.trace", s->dir);
+	copy_file(s->trace, damaged);
+	r = open_trace(damaged);
+	assert_true(tf_reader_nr_chunks(r) >= 2);
+	ci = tf_reader_chunk(r, 1);
+	f = fopen(damaged, "r+b");
+	assert_non_null(f);
+	fseek(f, (long)(ci->offset + sizeof(ci->hdr) + 100), SEEK_SET);
+	assert_int_equal(fread(&byte, 1, 1, f), 1);
+	byte ^= 0x5a;
+	fseek(f, (long)(ci->offset + sizeof(ci->hdr) + 100), SEEK_SET);
+	assert_int_equal(fwrite(&byte, 1, 1, f), 1);
+	fclose(f);
+	tf_reader_close(r);
+
+	r = open_trace(damaged);
+	tf_reader_stats(r, &rs);
+	assert_int_equal(rs.bad_chunks, 1);
+	assert_true(tf_reader_nr_problems(r) >= 1);
+	export_opts_init(&o);
+	assert_int_equal(export_csv(r, out_path(s, "damaged.csv"), &o, &st, err, sizeof(err)), 0);
+	assert_int_equal(st.exported, rs.records);
+	assert_int_equal(st.exported + rs.records_skipped, s->total);
+	assert_int_equal(export_ctf(r, out_path(s, "damaged-ctf"), &o, &st, err, sizeof(err)), 0);
+	assert_int_equal(st.exported, rs.records);
+	tf_reader_close(r);
+}
+
+/* ---------------------------------------------------------------- command */
+
+static int run_cmd(const char *a0, ...)
+{
+	char *argv[16];
+	va_list ap;
+	int argc = 0, ret;
+	FILE *saved;
+
+	va_start(ap, a0);
+	for (const char *a = a0; a && argc < 15; a = va_arg(ap, const char *))
+		argv[argc++] = (char *)a;
+	va_end(ap);
+	argv[argc] = NULL;
+	/* keep the help and summaries out of the test log */
+	fflush(stdout);
+	saved = stdout;
+	stdout = fopen("/dev/null", "w");
+	ret = cmd_export(argc, argv);
+	fclose(stdout);
+	stdout = saved;
+	return ret;
+}
+
+static void test_cmd_export_exit_codes(void **state)
+{
+	struct sample *s = *state;
+	char out[160], ctf[160], junk[160];
+	FILE *f;
+
+	snprintf(out, sizeof(out), "%s/cmd.csv", s->dir);
+	snprintf(ctf, sizeof(ctf), "%s/cmd-ctf", s->dir);
+	snprintf(junk, sizeof(junk), "%s/junk.trace", s->dir);
+
+	assert_int_equal(run_cmd("export", "--help", NULL), HS_EXIT_OK);
+	assert_int_equal(run_cmd("export", s->trace, "-q", "--format", "csv", "-o", out, NULL),
+			 HS_EXIT_OK);
+	assert_int_equal(run_cmd("export", s->trace, "-q", "-f", "ctf", "-o", ctf, "--vm", "1",
+				 "--since", "1ms", "--until", "2.5ms", NULL),
+			 HS_EXIT_OK);
+	/* usage errors */
+	assert_int_equal(run_cmd("export", s->trace, "--format", "xml", "-o", out, NULL),
+			 HS_EXIT_USAGE);
+	assert_int_equal(run_cmd("export", s->trace, "-o", out, NULL), HS_EXIT_USAGE);
+	assert_int_equal(run_cmd("export", s->trace, "-f", "csv", NULL), HS_EXIT_USAGE);
+	assert_int_equal(run_cmd("export", s->trace, "-f", "csv", "-o", out, "--since", "2 fortnights", NULL),
+			 HS_EXIT_USAGE);
+	assert_int_equal(run_cmd("export", s->trace, "-f", "csv", "-o", out, "--since", "2s",
+				 "--until", "1s", NULL),
+			 HS_EXIT_USAGE);
+	assert_int_equal(run_cmd("export", s->trace, "-f", "ctf", "-o", "-", NULL), HS_EXIT_USAGE);
+	/* the CTF directory is not empty any more */
+	assert_int_equal(run_cmd("export", s->trace, "-f", "ctf", "-o", ctf, NULL), HS_EXIT_USAGE);
+	/* unreadable input */
+	assert_int_equal(run_cmd("export", "/nonexistent/t.trace", "-f", "csv", "-o", out, NULL),
+			 HS_EXIT_USAGE);
+	f = fopen(junk, "w");
+	assert_non_null(f);
+	fputs("this is not a trace file, not even close to one; it has no header at all....", f);
+	fclose(f);
+	assert_int_equal(run_cmd("export", junk, "-f", "csv", "-o", out, NULL), HS_EXIT_USAGE);
+}
+
+/* A header and nothing intact after it: nothing to export is an error. */
+static void test_cmd_export_fails_when_nothing_is_intact(void **state)
+{
+	struct sample *s = *state;
+	char cut[160], out[160], cmd[400];
+
+	snprintf(cut, sizeof(cut), "%s/cut.trace", s->dir);
+	snprintf(out, sizeof(out), "%s/cut.csv", s->dir);
+	/* the file header plus half of the first chunk header */
+	snprintf(cmd, sizeof(cmd), "head -c %zu '%s' > '%s'",
+		 sizeof(struct tf_file_header) + sizeof(struct tf_chunk_header) / 2, s->trace, cut);
+	assert_int_equal(system(cmd), 0);
+	assert_int_equal(run_cmd("export", cut, "-q", "-f", "csv", "-o", out, NULL), HS_EXIT_USAGE);
+	assert_int_equal(access(out, F_OK), -1);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_csv_round_trip_gives_back_every_record),
+		cmocka_unit_test(test_csv_quotes_fields_per_rfc4180),
+		cmocka_unit_test(test_csv_keeps_only_the_selected_vm_and_window),
+		cmocka_unit_test(test_csv_reader_names_the_line_of_a_broken_row),
+		cmocka_unit_test(test_chrome_json_parses_with_a_slice_per_exit),
+		cmocka_unit_test(test_chrome_exit_slice_ends_at_the_next_entry),
+		cmocka_unit_test(test_ctf_babeltrace2_reads_every_event),
+		cmocka_unit_test(test_ctf_refuses_a_directory_that_is_not_empty),
+		cmocka_unit_test(test_ctf_keeps_streams_monotonic),
+		cmocka_unit_test(test_damaged_file_exports_every_intact_chunk),
+		cmocka_unit_test(test_cmd_export_exit_codes),
+		cmocka_unit_test(test_cmd_export_fails_when_nothing_is_intact),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
