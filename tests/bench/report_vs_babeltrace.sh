@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# Benchmark: how fast `hypscope report` reads a large trace, next to
+# babeltrace2 reading the same events exported to CTF.
+#
+#   tests/bench/report_vs_babeltrace.sh [-n EVENTS] [-c CPUS] [-k]
+#
+#   -n EVENTS  events in the synthetic trace (default 10000000)
+#   -c CPUS    physical CPUs in it (default 4)
+#   -k         keep build/bench/ (trace and CTF) afterwards
+#
+# Steps: tests/bench/gen_trace writes the trace, `hypscope export --format
+# ctf` converts it (timed too), then each reader runs once with the files in
+# the page cache: `hypscope report FILE` and `babeltrace2
+# --output-format=dummy CTF`. Prints events per second of each and the
+# speedup. Figures are printed, never asserted: the exit status is 0 unless a
+# step failed.
+#
+# Environment: HYPSCOPE (default build/hypscope), GEN_TRACE (default
+# build/tests/bench/gen_trace), BENCH_DIR (default build/bench).
+set -u
+
+top=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$top" || exit 2
+
+hypscope=${HYPSCOPE:-build/hypscope}
+gen=${GEN_TRACE:-build/tests/bench/gen_trace}
+dir=${BENCH_DIR:-build/bench}
+events=10000000
+cpus=4
+keep=0
+
+while getopts "n:c:kh" opt; do
+	case "$opt" in
+	n) events=$OPTARG ;;
+	c) cpus=$OPTARG ;;
+	k) keep=1 ;;
+	*) sed -n '2,20s/^# \{0,1\}//p' "$0"; exit 2 ;;
+	esac
+done
+
+for tool in "$hypscope" "$gen"; do
+	[ -x "$tool" ] || { echo "bench: $tool is missing: run make build/hypscope $gen" >&2; exit 2; }
+done
+if ! command -v babeltrace2 >/dev/null 2>&1; then
+	echo "bench: babeltrace2 is not installed: nothing to compare with" >&2
+	exit 2
+fi
+
+trace=$dir/bench.trace
+ctf=$dir/bench-ctf
+rm -rf "$ctf"
+mkdir -p "$dir" || exit 2
+[ "$keep" -eq 1 ] || trap 'rm -rf "$trace" "$ctf"' EXIT
+
+# Seconds (with fractions) that a command takes; its output is thrown away.
+seconds() {
+	local t0 t1
+	t0=$(date +%s.%N)
+	"$@" >/dev/null 2>"$dir/last.err" || {
+		echo "bench: '$*' failed: $(tail -n1 "$dir/last.err")" >&2
+		return 1
+	}
+	t1=$(date +%s.%N)
+	echo "$t1 - $t0" | bc -l
+}
+
+rate() { # events seconds
+	echo "$1 / $2" | bc -l | xargs printf '%.0f'
+}
+
+echo "bench: generating $events events on $cpus CPUs into $trace"
+t_gen=$(seconds "$gen" -n "$events" -c "$cpus" "$trace") || exit 1
+size=$(stat -c %s "$trace")
+printf 'bench: trace %.1f MB, written in %.2f s\n' "$(echo "$size / 1048576" | bc -l)" "$t_gen"
+
+t_export=$(seconds "$hypscope" export -q "$trace" --format ctf -o "$ctf") || exit 1
+ctf_size=$(du -sb "$ctf" | cut -f1)
+printf 'bench: export --format ctf: %.2f s, %s events/s, %.1f MB of CTF\n' "$t_export" \
+	"$(rate "$events" "$t_export")" "$(echo "$ctf_size / 1048576" | bc -l)"
+
+# Warm the page cache so both readers start alike.
+cat "$trace" "$ctf"/* >/dev/null
+
+t_report=$(seconds "$hypscope" report "$trace") || exit 1
+t_bt=$(seconds babeltrace2 --output-format=dummy "$ctf") || exit 1
+
+r_report=$(rate "$events" "$t_report")
+r_bt=$(rate "$events" "$t_bt")
+printf '\n%-44s %10s %14s\n' "reader" "seconds" "events/s"
+printf '%-44s %10.2f %14s\n' "hypscope report (trace file)" "$t_report" "$r_report"
+printf '%-44s %10.2f %14s\n' "babeltrace2 --output-format=dummy (CTF)" "$t_bt" "$r_bt"
+printf '\nbench: hypscope report is %.1fx the speed of babeltrace2 on %s events\n' \
+	"$(echo "$t_bt / $t_report" | bc -l)" "$events"
