@@ -61,6 +61,8 @@ bool vcpu_wait_for_interrupt(struct vcpu *v, uint64_t deadline)
 {
 	uint64_t now = arch_counter();
 
+	if (vgic_cpu_has_pending(&v->vgic))
+		return true; /* an interrupt is there: WFI completes at once */
 	deadline = earliest(deadline, vtimer_deadline(v));
 	deadline = earliest(deadline, vptimer_deadline(v));
 	if (deadline && deadline <= now)
@@ -204,6 +206,10 @@ static bool handle_irq(struct vcpu *v)
 	unsigned ev = arch_handle_irqs();
 	struct runqueue *rq = &percpu[v->pcpu].rq;
 
+	if (ev & IRQ_EV_VTIMER) {
+		vgic_vtimer_fired(&v->vm->vgic, v->id);
+		trace_irq_inject(v, VGIC_INTID_VTIMER, TRACE_IRQ_SRC_TIMER, TRACE_NO_VCPU);
+	}
 	if (ev & IRQ_EV_TICK)
 		sched_tick(rq, arch_counter());
 	return !READ_ONCE(rq->need_resched);

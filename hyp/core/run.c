@@ -11,6 +11,7 @@
 #include "hyp/include/percpu.h"
 #include "hyp/include/run.h"
 #include "hyp/include/sched.h"
+#include "hyp/include/sysreg_emul.h"
 #include "hyp/include/trace.h"
 #include "hyp/include/vm.h"
 
@@ -79,15 +80,28 @@ static void vcpu_run(struct percpu *pc, struct vcpu *v)
 		uint64_t t_enter, t_exit;
 		unsigned type;
 
-		uint64_t next = sched_next_event_cached(&pc->rq, arch_counter(), &changed);
+		uint64_t now = arch_counter();
+		uint64_t next = sched_next_event_cached(&pc->rq, now, &changed);
 
+		/* The emulated physical timer of the running vCPU: its line, and
+		 * an EL2 timer event when it is due later. */
+		if (unlikely(v->ptimer.ctl & 1)) {
+			uint64_t due = vptimer_sync(v, now);
+
+			if (due && due < next) {
+				next = due;
+				changed = true;
+			}
+		}
 		if (changed)
 			arch_timer_set(next);
+		arch_vgic_flush(v);
 		if (trace_on)
 			trace_entry(v);
 		t_enter = arch_counter();
 		type = arch_vcpu_enter(v);
 		t_exit = arch_counter();
+		arch_vgic_fold(v);
 		v->stat->guest_ticks += t_exit - t_enter;
 		cont = trace_on ? traced_exit(v, type) : handle_exit(v, type);
 		v->stat->hyp_ticks += arch_counter() - t_exit;

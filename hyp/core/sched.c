@@ -102,6 +102,23 @@ bool sched_make_runnable(struct runqueue *rq, struct vcpu *v)
 	return changed;
 }
 
+bool sched_wake(struct runqueue *rq, struct vcpu *v)
+{
+	bool woken;
+
+	spin_lock(&rq->lock);
+	rq->event_stale = true;
+	woken = v->run == VCPU_BLOCKED;
+	if (woken) {
+		v->run = VCPU_RUNNABLE;
+		v->wake_at = 0;
+		if (rq->current != v)
+			rq->need_resched = rq->current == NULL;
+	}
+	spin_unlock(&rq->lock);
+	return woken;
+}
+
 void sched_block(struct runqueue *rq, struct vcpu *v, uint64_t deadline)
 {
 	spin_lock(&rq->lock);

@@ -5,10 +5,10 @@
 #include "hyp/include/compiler.h"
 #include "hyp/include/inject.h"
 #include "hyp/include/sysreg_emul.h"
+#include "hyp/include/trace.h"
 #include "hyp/include/vm.h"
 
 uint64_t guest_id_regs[NR_ID_REGS];
-sgi_write_fn sysreg_sgi_hook;
 
 /* ------------------------------------------------------------ ID registers */
 
@@ -205,10 +205,34 @@ uint64_t vptimer_deadline(const struct vcpu *v)
 	return v->ptimer.cval ? v->ptimer.cval : 1;
 }
 
+uint64_t vptimer_sync(struct vcpu *v, uint64_t now)
+{
+	uint64_t due = vptimer_deadline(v);
+	bool level = due && now >= due;
+
+	if (level != v->ptimer.level) {
+		v->ptimer.level = level;
+		vgic_ptimer_set_level(&v->vm->vgic, v->id, level);
+		if (level)
+			trace_irq_inject(v, VGIC_INTID_PTIMER, TRACE_IRQ_SRC_TIMER, TRACE_NO_VCPU);
+	}
+	return level ? 0 : due;
+}
+
+/* SGIs: with HCR_EL2.IMO set, these writes trap (GICv3 12.x, ICC_SGI1R_EL1). */
 static bool write_sgi(struct vcpu *v, const struct sysreg_desc *d, uint64_t val)
 {
-	if (sysreg_sgi_hook)
-		sysreg_sgi_hook(v, d->key, val);
+	uint32_t targets;
+
+	switch (d->arg) {
+	case 1: targets = vgic_sgi1r_write(&v->vm->vgic, v->id, val); break;
+	case 2: targets = vgic_asgi1r_write(&v->vm->vgic, v->id, val); break;
+	default: targets = vgic_sgi0r_write(&v->vm->vgic, v->id, val); break;
+	}
+	for (unsigned t = 0; t < v->vm->nr_vcpus; t++)
+		if (targets & (1u << t))
+			trace_irq_inject(&v->vm->vcpus[t], ICC_SGIR_INTID(val), TRACE_IRQ_SRC_SGI,
+					 v->id);
 	return true;
 }
 
@@ -274,8 +298,8 @@ static const struct sysreg_desc sysreg_table[] = {
 	RAZ_WI(SYSREG_KEY(3, 0, 10, 4, 7)), /* LORID_EL1 */
 
 	/* SGIs: with HCR_EL2.IMO set, these writes trap (GICv3 12.1.x) */
-	{ SYSREG_KEY(3, 0, 12, 11, 5), NULL, write_sgi, 0 }, /* ICC_SGI1R_EL1 */
-	{ SYSREG_KEY(3, 0, 12, 11, 6), NULL, write_sgi, 0 }, /* ICC_ASGI1R_EL1 */
+	{ SYSREG_KEY(3, 0, 12, 11, 5), NULL, write_sgi, 1 }, /* ICC_SGI1R_EL1 */
+	{ SYSREG_KEY(3, 0, 12, 11, 6), NULL, write_sgi, 2 }, /* ICC_ASGI1R_EL1 */
 	{ SYSREG_KEY(3, 0, 12, 11, 7), NULL, write_sgi, 0 }, /* ICC_SGI0R_EL1 */
 };
 

@@ -160,3 +160,20 @@ void trace_log_line(unsigned level, const char *text, unsigned len)
 	memcpy(e->text, text, len);
 	trace_commit();
 }
+
+void trace_irq_inject(const struct vcpu *target, unsigned vintid, unsigned source,
+		      unsigned source_vcpu)
+{
+	struct trace_irq_inject *e = trace_begin(TRACE_IRQ_INJECT, sizeof(*e), target);
+	struct vgic_irq irq;
+
+	if (!e)
+		return;
+	e->vintid = vintid;
+	e->source = source;
+	e->target_vcpu = (uint16_t)target->id;
+	e->source_vcpu = (uint16_t)source_vcpu;
+	e->priority = vgic_irq_peek(&target->vm->vgic, target->id, vintid, &irq) ? irq.priority : 0;
+	memset(e->reserved, 0, sizeof(e->reserved));
+	trace_commit();
+}

@@ -59,6 +59,50 @@ static void uart_line(void *opaque, const char *line, unsigned len)
 	console_write_line(vm->cfg->name, line, len);
 }
 
+/*
+ * The vGIC made an interrupt pending for a vCPU: wake it if it waits in
+ * WFI, or make it exit if it runs on another CPU so that its next entry
+ * puts the interrupt in a list register.
+ */
+static void vgic_kick_vcpu(void *opaque, unsigned id)
+{
+	struct vm *vm = opaque;
+	struct vcpu *v;
+
+	if (id >= vm->nr_vcpus)
+		return;
+	v = &vm->vcpus[id];
+	if (READ_ONCE(v->run) == VCPU_BLOCKED) {
+		if (sched_wake(&percpu[v->pcpu].rq, v))
+			vcpu_kick(v);
+	} else if (READ_ONCE(v->in_guest)) {
+		vcpu_kick(v);
+	}
+}
+
+static void uart_irq(void *opaque, bool level)
+{
+	struct vm *vm = opaque;
+
+	vgic_uart_set_level(&vm->vgic, level);
+	if (level)
+		trace_irq_inject(&vm->vcpus[0], VGIC_INTID_UART, TRACE_IRQ_SRC_DEVICE,
+				 TRACE_NO_VCPU);
+}
+
+static bool gicd_mmio(void *opaque, struct vcpu *v, uint64_t offset, unsigned size, bool write,
+		      uint64_t *val)
+{
+	return vgic_dist_mmio(opaque, v->id, offset, size, write, val);
+}
+
+static bool gicr_mmio(void *opaque, struct vcpu *v, uint64_t offset, unsigned size, bool write,
+		      uint64_t *val)
+{
+	(void)v;
+	return vgic_redist_mmio(opaque, offset, size, write, val);
+}
+
 static unsigned least_loaded_cpu(void)
 {
 	unsigned best = 0;
@@ -227,10 +271,15 @@ int vm_create(unsigned slot)
 	vm->cntvoff = arch_counter();
 	vm->trace_vmid = TRACE_NO_VMID;
 
+	vgic_vm_init(&vm->vgic, vm->nr_vcpus, vgic_kick_vcpu, vm);
 	mmio_bus_init(&vm->bus);
-	pl011_init(&vm->uart, uart_line, NULL, vm);
+	pl011_init(&vm->uart, uart_line, uart_irq, vm);
 	ret = mmio_bus_add(&vm->bus, GUEST_UART_IPA, GUEST_UART_SIZE, "pl011", TRACE_DEV_UART,
 			   pl011_mmio, &vm->uart);
+	ret |= mmio_bus_add(&vm->bus, GUEST_GICD_IPA, GUEST_GICD_SIZE, "gicd", TRACE_DEV_GICD,
+			    gicd_mmio, &vm->vgic);
+	ret |= mmio_bus_add(&vm->bus, GUEST_GICR_IPA, GUEST_GICR_STRIDE * vm->nr_vcpus, "gicr",
+			    TRACE_DEV_GICR, gicr_mmio, &vm->vgic);
 	BUG_ON(ret);
 
 	for (unsigned i = 0; i < vm->nr_vcpus; i++) {
@@ -247,6 +296,9 @@ int vm_create(unsigned slot)
 		v->stat->pcpu = v->pcpu;
 		v->stat->state = HYPSTAT_VCPU_OFF;
 		vcpu_reset(v, 0, 0);
+		BUG_ON(!vgic_cpu_init(&vm->vgic, &v->vgic, i));
+		/* The virtual timer's PPI is the hardware's own, forwarded. */
+		BUG_ON(!vgic_set_hw_forward(&vm->vgic, i, VGIC_INTID_VTIMER, VGIC_INTID_VTIMER));
 		BUG_ON(rq_attach(&percpu[v->pcpu].rq, v));
 	}
 

@@ -38,10 +38,17 @@ unsigned arch_vcpu_enter(struct vcpu *v);
 void arch_fpsimd_switch(struct vcpu *v);
 void arch_fpsimd_forget(struct vcpu *v);
 
+/* arch: the vGIC's hardware side (list registers, virtual CPU interface) */
+void arch_vgic_load(struct vcpu *v);
+void arch_vgic_put(struct vcpu *v);
+void arch_vgic_flush(struct vcpu *v);
+void arch_vgic_fold(struct vcpu *v);
+
 /* arch: physical interrupts and the EL2 timer */
 #define IRQ_EV_RESCHED BIT(0) /* an SGI from another CPU */
 #define IRQ_EV_TICK    BIT(1) /* the EL2 timer */
 #define IRQ_EV_VTIMER  BIT(2) /* the running guest's virtual timer */
+#define IRQ_EV_MAINT   BIT(3) /* the vGIC maintenance interrupt */
 unsigned arch_handle_irqs(void);
 void arch_timer_set(uint64_t deadline); /* SCHED_NO_EVENT: off */
 void arch_idle(void);

@@ -41,6 +41,8 @@ void rq_detach(struct runqueue *rq, struct vcpu *v);
 struct vcpu *sched_pick(struct runqueue *rq, uint64_t now);
 /* Power on (RUNNABLE) or wake (BLOCKED -> RUNNABLE); true when the state changed. */
 bool sched_make_runnable(struct runqueue *rq, struct vcpu *v);
+/* A blocked vCPU becomes runnable (an interrupt for it); true when it was blocked. */
+bool sched_wake(struct runqueue *rq, struct vcpu *v);
 /* WFI: block the vCPU until deadline (0 = none) or a wake-up. */
 void sched_block(struct runqueue *rq, struct vcpu *v, uint64_t deadline);
 void sched_stop(struct runqueue *rq, struct vcpu *v);

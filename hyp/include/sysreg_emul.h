@@ -33,9 +33,8 @@ bool handle_sysreg_trap(struct vcpu *v);
 
 /* The emulated EL1 physical timer's deadline as a counter value (0 = none). */
 uint64_t vptimer_deadline(const struct vcpu *v);
-
-/* Optional hook for ICC_SGI1R_EL1/ASGI1R/SGI0R writes (the vGIC). */
-typedef void (*sgi_write_fn)(struct vcpu *v, uint32_t key, uint64_t val);
-extern sgi_write_fn sysreg_sgi_hook;
+/* Drives its interrupt line (PPI 30) from the counter; returns when it is next
+ * due (0 = not armed or already firing). */
+uint64_t vptimer_sync(struct vcpu *v, uint64_t now);
 
 #endif

@@ -118,5 +118,7 @@ static inline void trace_smccc(const struct vcpu *v, uint32_t fid, const uint64_
 	trace_vcpu_commit(v);
 }
 void trace_log_line(unsigned level, const char *text, unsigned len);
+void trace_irq_inject(const struct vcpu *target, unsigned vintid, unsigned source,
+		      unsigned source_vcpu);
 
 #endif

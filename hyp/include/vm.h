@@ -16,6 +16,7 @@
 #include "hyp/include/mmio.h"
 #include "hyp/include/spinlock.h"
 #include "hyp/dev/pl011.h"
+#include "hyp/vgic/vgic.h"
 
 /* General registers, saved on every exit by the vectors. */
 struct gp_regs {
@@ -89,6 +90,7 @@ struct vdebug {
 struct vptimer {
 	uint64_t ctl;  /* ENABLE and IMASK; ISTATUS is computed */
 	uint64_t cval;
+	bool level;    /* the interrupt line (PPI 30) as last given to the vGIC */
 };
 
 /* PSCI view of a vCPU (AFFINITY_INFO). */
@@ -139,6 +141,7 @@ struct vcpu {
 	uint64_t blocked_at; /* counter when it blocked in WFI, 0 = not blocked */
 	bool in_guest;    /* on a physical CPU between load and put */
 
+	struct vgic_cpu vgic;
 	struct hypstat_vcpu *stat;
 	struct ring *trace_ring;  /* its CPU's ring: vCPUs never migrate */
 	uint16_t trace_vm, trace_vcpu; /* trace_hdr identity */
@@ -176,6 +179,7 @@ struct vm {
 
 	struct mmio_bus bus;
 	struct pl011 uart;
+	struct vgic_vm vgic;
 
 	/* Ending: the state recorded in the status block when the VM is gone. */
 	uint32_t end_state;     /* enum hypstat_vm_state */

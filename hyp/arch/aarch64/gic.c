@@ -9,6 +9,7 @@
 
 #include "hyp/arch/aarch64/include/gic.h"
 #include "hyp/arch/aarch64/include/sysreg.h"
+#include "formats/ich_lr.h"
 #include "hyp/include/compiler.h"
 #include "hyp/include/percpu.h"
 #include "hyp/include/platform.h"
@@ -110,7 +111,8 @@ int gic_cpu_init(struct percpu *pc)
 		mmio_write32(sgi + GICR_IPRIORITYR0 + i, 0x80808080u);
 	mmio_write32(sgi + GICR_ICFGR1, 0); /* PPIs level-sensitive */
 	mmio_write32(sgi + GICR_ISENABLER0,
-		     BIT(GIC_SGI_RESCHED) | BIT(GIC_PPI_HYP_TIMER) | BIT(GIC_PPI_VTIMER));
+		     BIT(GIC_SGI_RESCHED) | BIT(GIC_PPI_MAINT) | BIT(GIC_PPI_HYP_TIMER) |
+			     BIT(GIC_PPI_VTIMER));
 
 	write_sysreg(ICC_SRE_ALL, SYS_ICC_SRE_EL2);
 	__asm__ volatile("isb" ::: "memory"); /* system register interface on before using it */
@@ -123,6 +125,15 @@ int gic_cpu_init(struct percpu *pc)
 	write_sysreg(0, SYS_ICH_VMCR_EL2);
 	__asm__ volatile("isb" ::: "memory");
 	return 0;
+}
+
+#define GICR_ISACTIVER0 0x0300
+
+void gic_set_ppi_active(struct percpu *pc, unsigned intid, bool active)
+{
+	uint64_t sgi = pc->gicr_rd + GICR_SGI_FRAME;
+
+	mmio_write32(sgi + (active ? GICR_ISACTIVER0 : GICR_ICACTIVER0), 1u << intid);
 }
 
 void gic_send_sgi(uint64_t mpidr, unsigned intid)

@@ -74,11 +74,16 @@ unsigned arch_handle_irqs(void)
 			gic_deactivate(intid);
 			break;
 		case GIC_PPI_VTIMER:
-			/* The running guest's virtual timer. It stays active (so
-			 * it does not fire again) until the vCPU leaves the CPU
-			 * and its timer is switched off. */
-			pc->vtimer_active = true;
+			/* The running guest's virtual timer, forwarded: it stays
+			 * active until the guest deactivates the virtual one
+			 * through the list register's HW link. */
 			ev |= IRQ_EV_VTIMER;
+			break;
+		case GIC_PPI_MAINT:
+			/* Its causes are read from ICH_MISR_EL2 at the fold;
+			 * the condition is gone once the LRs are reloaded. */
+			ev |= IRQ_EV_MAINT;
+			gic_deactivate(intid);
 			break;
 		default:
 			gic_deactivate(intid);
@@ -86,16 +91,6 @@ unsigned arch_handle_irqs(void)
 		}
 	}
 	return ev;
-}
-
-void arch_vtimer_release(void)
-{
-	struct percpu *pc = this_cpu();
-
-	if (pc->vtimer_active) {
-		gic_deactivate(GIC_PPI_VTIMER);
-		pc->vtimer_active = false;
-	}
 }
 
 void arch_idle(void)

@@ -174,6 +174,8 @@ void vcpu_el1_write(struct vcpu *v, enum el1_reg r, uint64_t val)
 
 void arch_vcpu_load(struct vcpu *v)
 {
+	/* The timer PPI's active state first, then the timer that drives it. */
+	arch_vgic_load(v);
 	el1_restore(v->el1);
 	v->el1_loaded = true;
 	write_sysreg(v->vm->cntvoff, cntvoff_el2);
@@ -191,7 +193,7 @@ void arch_vcpu_put(struct vcpu *v)
 	/* The next vCPU brings its own timer; an idle CPU must not take this
 	 * one's interrupt. A blocked vCPU's deadline lives in wake_at. */
 	write_sysreg(0, cntv_ctl_el0);
-	arch_vtimer_release();
+	arch_vgic_put(v);
 }
 
 /* Lazy FP/SIMD: a guest's first FP instruction after a switch traps here. */

@@ -1,6 +1,7 @@
 #ifndef HYP_ARCH_GIC_H
 #define HYP_ARCH_GIC_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 struct percpu;
@@ -14,6 +15,7 @@ struct percpu;
 void gic_dist_init(void);
 int gic_cpu_init(struct percpu *pc);
 void gic_send_sgi(uint64_t mpidr, unsigned intid);
+void gic_set_ppi_active(struct percpu *pc, unsigned intid, bool active);
 uint32_t gic_ack(void);
 void gic_eoi(uint32_t intid);
 void gic_deactivate(uint32_t intid);

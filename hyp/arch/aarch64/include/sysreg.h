@@ -140,6 +140,5 @@
 /* SPSR for a guest entering at EL1h with DAIF masked. */
 #define SPSR_EL1H_DAIF 0x3c5ull
 
-#define ICH_HCR_EN (1ull << 0)
 
 #endif

@@ -1,0 +1,169 @@
+/*
+ * The hardware side of the vGIC: list registers in and out around each
+ * entry, the virtual CPU interface's state (ICH_VMCR_EL2, ICH_AP0R/AP1R)
+ * with the vCPU, and the physical active state of the virtual timer's PPI.
+ * The logic (what goes in which LR, what comes back) is hyp/vgic/vgic.c.
+ */
+#include <stdint.h>
+
+#include "formats/ich_lr.h"
+#include "hyp/arch/aarch64/include/cpu.h"
+#include "hyp/arch/aarch64/include/gic.h"
+#include "hyp/arch/aarch64/include/sysreg.h"
+#include "hyp/include/percpu.h"
+#include "hyp/include/trace.h"
+#include "hyp/include/vm.h"
+#include "hyp/vgic/vgic.h"
+
+/* ICH_LR<n>_EL2 are separate registers: one case per index. */
+static uint64_t read_lr(unsigned n)
+{
+	switch (n) {
+	case 0: return read_sysreg(SYS_ICH_LR0_EL2);
+	case 1: return read_sysreg(SYS_ICH_LR1_EL2);
+	case 2: return read_sysreg(SYS_ICH_LR2_EL2);
+	case 3: return read_sysreg(SYS_ICH_LR3_EL2);
+	case 4: return read_sysreg(SYS_ICH_LR4_EL2);
+	case 5: return read_sysreg(SYS_ICH_LR5_EL2);
+	case 6: return read_sysreg(SYS_ICH_LR6_EL2);
+	case 7: return read_sysreg(SYS_ICH_LR7_EL2);
+	case 8: return read_sysreg(SYS_ICH_LR8_EL2);
+	case 9: return read_sysreg(SYS_ICH_LR9_EL2);
+	case 10: return read_sysreg(SYS_ICH_LR10_EL2);
+	case 11: return read_sysreg(SYS_ICH_LR11_EL2);
+	case 12: return read_sysreg(SYS_ICH_LR12_EL2);
+	case 13: return read_sysreg(SYS_ICH_LR13_EL2);
+	case 14: return read_sysreg(SYS_ICH_LR14_EL2);
+	default: return read_sysreg(SYS_ICH_LR15_EL2);
+	}
+}
+
+static void write_lr(unsigned n, uint64_t v)
+{
+	switch (n) {
+	case 0: write_sysreg(v, SYS_ICH_LR0_EL2); break;
+	case 1: write_sysreg(v, SYS_ICH_LR1_EL2); break;
+	case 2: write_sysreg(v, SYS_ICH_LR2_EL2); break;
+	case 3: write_sysreg(v, SYS_ICH_LR3_EL2); break;
+	case 4: write_sysreg(v, SYS_ICH_LR4_EL2); break;
+	case 5: write_sysreg(v, SYS_ICH_LR5_EL2); break;
+	case 6: write_sysreg(v, SYS_ICH_LR6_EL2); break;
+	case 7: write_sysreg(v, SYS_ICH_LR7_EL2); break;
+	case 8: write_sysreg(v, SYS_ICH_LR8_EL2); break;
+	case 9: write_sysreg(v, SYS_ICH_LR9_EL2); break;
+	case 10: write_sysreg(v, SYS_ICH_LR10_EL2); break;
+	case 11: write_sysreg(v, SYS_ICH_LR11_EL2); break;
+	case 12: write_sysreg(v, SYS_ICH_LR12_EL2); break;
+	case 13: write_sysreg(v, SYS_ICH_LR13_EL2); break;
+	case 14: write_sysreg(v, SYS_ICH_LR14_EL2); break;
+	default: write_sysreg(v, SYS_ICH_LR15_EL2); break;
+	}
+}
+
+void arch_vgic_load(struct vcpu *v)
+{
+	struct vgic_irq timer;
+	bool busy = false;
+
+	write_sysreg(v->vgic.hw.vmcr, SYS_ICH_VMCR_EL2);
+	write_sysreg(v->vgic.hw.ap0r[0], SYS_ICH_AP0R0_EL2);
+	write_sysreg(v->vgic.hw.ap1r[0], SYS_ICH_AP1R0_EL2);
+	/*
+	 * The virtual timer is forwarded (HW = 1): while its virtual interrupt
+	 * is pending or active, the physical PPI is kept active so that it does
+	 * not fire again; the guest's deactivation of the virtual one
+	 * deactivates it (GICv3 4.4.x, "Interrupt deactivation ... HW bit").
+	 */
+	if (vgic_irq_peek(&v->vm->vgic, v->id, VGIC_INTID_VTIMER, &timer))
+		busy = timer.active || timer.pending_latch || timer.line_level;
+	gic_set_ppi_active(this_cpu(), GIC_PPI_VTIMER, busy);
+}
+
+void arch_vgic_put(struct vcpu *v)
+{
+	v->vgic.hw.vmcr = (uint32_t)read_sysreg(SYS_ICH_VMCR_EL2);
+	v->vgic.hw.ap0r[0] = (uint32_t)read_sysreg(SYS_ICH_AP0R0_EL2);
+	v->vgic.hw.ap1r[0] = (uint32_t)read_sysreg(SYS_ICH_AP1R0_EL2);
+}
+
+static void trace_lrs(const struct vcpu *v, unsigned point, uint32_t elrsr, uint32_t eisr,
+		      uint32_t misr)
+{
+	struct trace_vgic_lrs *e = trace_vcpu_begin(v, TRACE_VGIC_LRS, sizeof(*e));
+	const struct vgic_cpu *vc = &v->vgic;
+
+	if (!e)
+		return;
+	for (unsigned i = 0; i < TRACE_MAX_LRS; i++)
+		e->lr[i] = i < cpu.nr_lrs ? (point == TRACE_LRS_FLUSH ? vc->lr_flushed[i] :
+									   vc->hw.lr[i]) :
+					   0;
+	e->hcr = vc->hw.hcr;
+	e->misr = misr;
+	e->eisr = eisr;
+	e->elrsr = elrsr;
+	e->nr_lrs = (uint8_t)cpu.nr_lrs;
+	e->point = (uint8_t)point;
+	e->used = (uint16_t)((1u << vc->hw.used_lrs) - 1);
+	e->reserved = 0;
+	trace_vcpu_commit(v);
+}
+
+void arch_vgic_flush(struct vcpu *v)
+{
+	struct percpu *pc = this_cpu();
+	struct vgic_cpu *vc = &v->vgic;
+	unsigned used;
+
+	/* Nothing in flight (a racy peek: an injection from another CPU comes
+	 * with a kick, and the exit brings us back here): just make sure no
+	 * earlier vCPU's interrupts are left in the LRs. */
+	if (!READ_ONCE(vc->ap_count) && !vc->hw.used_lrs) {
+		if (pc->lrs_live) {
+			for (unsigned i = 0; i < cpu.nr_lrs; i++)
+				write_lr(i, 0);
+			write_sysreg(ICH_HCR_EN, SYS_ICH_HCR_EL2);
+			pc->lrs_live = false;
+		}
+		return;
+	}
+	used = vgic_flush(vc, cpu.nr_lrs);
+	for (unsigned i = 0; i < cpu.nr_lrs; i++)
+		write_lr(i, i < used ? vc->hw.lr[i] : 0);
+	write_sysreg(vc->hw.hcr, SYS_ICH_HCR_EL2);
+	pc->lrs_live = used != 0;
+	if (trace_on)
+		trace_lrs(v, TRACE_LRS_FLUSH, 0, 0, 0);
+}
+
+void arch_vgic_fold(struct vcpu *v)
+{
+	struct vgic_cpu *vc = &v->vgic;
+	uint32_t elrsr, eisr, misr;
+
+	if (!vc->hw.used_lrs)
+		return;
+	for (unsigned i = 0; i < vc->hw.used_lrs; i++)
+		vc->hw.lr[i] = read_lr(i);
+	elrsr = (uint32_t)read_sysreg(SYS_ICH_ELRSR_EL2);
+	eisr = (uint32_t)read_sysreg(SYS_ICH_EISR_EL2);
+	misr = (uint32_t)read_sysreg(SYS_ICH_MISR_EL2);
+	if (trace_on)
+		trace_lrs(v, TRACE_LRS_FOLD, elrsr, eisr, misr);
+	if (misr) {
+		vgic_maint(vc, misr);
+		if (trace_on) {
+			struct trace_vgic_maint *e =
+				trace_vcpu_begin(v, TRACE_VGIC_MAINT, sizeof(*e));
+
+			if (e) {
+				e->misr = misr;
+				e->eisr = eisr;
+				e->hcr = vc->hw.hcr;
+				e->reserved = 0;
+				trace_vcpu_commit(v);
+			}
+		}
+	}
+	vgic_fold(vc, elrsr, eisr);
+}
