@@ -46,6 +46,7 @@
 #define VM_PID(vm)       ((uint64_t)(vm) + 1)
 #define VM_TID(vm)       (((uint64_t)(vm) + 1) * 65536u)
 #define VCPU_EMPTY       UINT64_MAX
+#define NO_TS            UINT64_MAX
 #define MAX_VM_NAMES     4u /* instances named in a VM slot's process name */
 
 /* An exit waiting for the entry that ends it. */
@@ -71,6 +72,7 @@ struct vm_slot {
 struct cpu_run {
 	bool     running;
 	uint64_t since;
+	uint64_t last_end; /* end of the last slice: the next may not start before */
 	uint16_t vm, vcpu;
 	bool     seen;
 };
@@ -122,7 +124,10 @@ static void put_time(struct chrome *x, uint64_t ticks)
 	export_out_us(&x->out, export_ticks_to_ns(ticks > x->start ? ticks - x->start : 0, x->freq));
 }
 
-/* {"name":NAME,"cat":CAT,"ph":PH,"ts":TS,"pid":PID,"tid":TID  -- args and "}" follow */
+/*
+ * {"name":NAME,"cat":CAT,"ph":PH,"ts":TS,"pid":PID,"tid":TID  -- args and "}"
+ * follow. Metadata events go without "ts" (NO_TS), as Perfetto prefers.
+ */
 static void ev_begin(struct chrome *x, const char *name, size_t name_max, const char *cat,
 		     const char *ph, uint64_t ts, uint64_t pid, uint64_t tid)
 {
@@ -135,9 +140,13 @@ static void ev_begin(struct chrome *x, const char *name, size_t name_max, const 
 	export_out_str(out, cat);
 	export_out_str(out, "\",\"ph\":\"");
 	export_out_str(out, ph);
-	export_out_str(out, "\",\"ts\":");
-	put_time(x, ts);
-	export_out_str(out, ",\"pid\":");
+	if (ts != NO_TS) {
+		export_out_str(out, "\",\"ts\":");
+		put_time(x, ts);
+		export_out_str(out, ",\"pid\":");
+	} else {
+		export_out_str(out, "\",\"pid\":");
+	}
 	export_out_u64(out, pid);
 	export_out_str(out, ",\"tid\":");
 	export_out_u64(out, tid);
@@ -218,18 +227,29 @@ static struct vcpu_slot *vcpu_find(struct chrome *x, uint16_t vm, uint16_t vcpu)
 
 /* ------------------------------------------------------------ the events */
 
-static void emit_exit(struct chrome *x, const struct pending_exit *p, uint64_t end_ts)
+/*
+ * The exit's slice, up to its entry at end_ts; NO_TS: no entry, the slice
+ * lasts the exit's cost, but never past limit (the vCPU's next exit), so the
+ * slices of a vCPU never overlap.
+ */
+static void emit_exit(struct chrome *x, const struct pending_exit *p, uint64_t end_ts,
+		      uint64_t limit)
 {
 	const struct trace_exit *e = &p->e;
 	struct export_out *out = &x->out;
 	const char *name = exit_class_name(e->exit_class);
-	uint64_t dur_ns;
+	uint64_t dur_ns, max_ns;
 
-	if (end_ts != UINT64_MAX) {
+	if (end_ts != NO_TS) {
 		dur_ns = export_ticks_to_ns(end_ts - e->hdr.ts, x->freq);
 	} else {
 		dur_ns = (uint64_t)((unsigned __int128)e->cost * 1000000000u /
 				    (x->o->cycle_hz ? x->o->cycle_hz : EXPORT_CYCLE_HZ));
+		if (limit != NO_TS) {
+			max_ns = export_ticks_to_ns(limit > e->hdr.ts ? limit - e->hdr.ts : 0, x->freq);
+			if (dur_ns > max_ns)
+				dur_ns = max_ns;
+		}
 	}
 	ev_begin(x, name ? name : "exit", 32, "exit", "X", e->hdr.ts, VM_PID(e->hdr.vm),
 		 VCPU_TID(e->hdr.vm, e->hdr.vcpu));
@@ -249,7 +269,7 @@ static void emit_exit(struct chrome *x, const struct pending_exit *p, uint64_t e
 		e->outcome == TRACE_EXIT_INJECTED ? "injected" :
 		e->outcome == TRACE_EXIT_TO_HOST  ? "to_host" : "unknown",
 		16, false);
-	arg_str(out, "end", end_ts != UINT64_MAX ? "entry" : "cost", 8, false);
+	arg_str(out, "end", end_ts != NO_TS ? "entry" : "cost", 8, false);
 	arg_u64(out, "cpu", p->cpu, false);
 	arg_u64(out, "vmid", e->hdr.vmid, false);
 	arg_u64(out, "seq", e->hdr.seq, false);
@@ -262,6 +282,11 @@ static void emit_running(struct chrome *x, uint32_t cpu, uint64_t from, uint64_t
 	struct export_out *out = &x->out;
 	char name[48];
 
+	if (from < x->cpus[cpu].last_end)
+		from = x->cpus[cpu].last_end;
+	if (to < from)
+		to = from;
+	x->cpus[cpu].last_end = to;
 	snprintf(name, sizeof(name), "running vm%u/vcpu%u", vm, vcpu);
 	ev_begin(x, name, sizeof(name), "sched", "X", from, CHROME_CPU_PID, cpu + 1);
 	export_out_str(out, ",\"dur\":");
@@ -362,7 +387,7 @@ static void on_record(struct chrome *x, const struct trace_hdr *h, uint32_t cpu)
 		if (!vs)
 			break;
 		if (vs->exit.valid)
-			emit_exit(x, &vs->exit, UINT64_MAX); /* its entry was never seen */
+			emit_exit(x, &vs->exit, NO_TS, h->ts); /* its entry was never seen */
 		vs->exit.valid = true;
 		vs->exit.cpu = cpu;
 		vs->exit.e = *(const struct trace_exit *)h;
@@ -370,7 +395,7 @@ static void on_record(struct chrome *x, const struct trace_hdr *h, uint32_t cpu)
 	case TRACE_ENTRY:
 		vs = vcpu_find(x, h->vm, h->vcpu);
 		if (vs && vs->exit.valid) {
-			emit_exit(x, &vs->exit, h->ts);
+			emit_exit(x, &vs->exit, h->ts, NO_TS);
 			vs->exit.valid = false;
 		}
 		break;
@@ -505,7 +530,7 @@ static void finish(struct chrome *x)
 
 	for (i = 0; i < x->cap_vcpus; i++) {
 		if (x->vcpus[i].key != VCPU_EMPTY && x->vcpus[i].exit.valid)
-			emit_exit(x, &x->vcpus[i].exit, UINT64_MAX);
+			emit_exit(x, &x->vcpus[i].exit, NO_TS, NO_TS);
 	}
 	for (cpu = 0; cpu < x->nr_cpus; cpu++) {
 		struct cpu_run *c = &x->cpus[cpu];
@@ -525,10 +550,10 @@ static void finish(struct chrome *x)
 						j ? ", " : " ", vs->names[j]);
 		if (vs->more)
 			snprintf(name + len, sizeof(name) - len, " (+%u more)", vs->more);
-		ev_begin(x, "process_name", 16, "__metadata", "M", x->start, VM_PID(vm), VM_TID(vm));
+		ev_begin(x, "process_name", 16, "__metadata", "M", NO_TS, VM_PID(vm), VM_TID(vm));
 		arg_str(out, "name", name, sizeof(name), true);
 		ev_end(out, true);
-		ev_begin(x, "process_sort_index", 24, "__metadata", "M", x->start, VM_PID(vm),
+		ev_begin(x, "process_sort_index", 24, "__metadata", "M", NO_TS, VM_PID(vm),
 			 VM_TID(vm));
 		arg_u64(out, "sort_index", vm, true);
 		ev_end(out, true);
@@ -539,29 +564,29 @@ static void finish(struct chrome *x)
 		if (key == VCPU_EMPTY)
 			continue;
 		snprintf(name, sizeof(name), "vCPU %u", (unsigned)(key & 0xffff));
-		ev_begin(x, "thread_name", 16, "__metadata", "M", x->start, VM_PID(key >> 16),
+		ev_begin(x, "thread_name", 16, "__metadata", "M", NO_TS, VM_PID(key >> 16),
 			 VCPU_TID(key >> 16, key & 0xffff));
 		arg_str(out, "name", name, sizeof(name), true);
 		ev_end(out, true);
-		ev_begin(x, "thread_sort_index", 24, "__metadata", "M", x->start, VM_PID(key >> 16),
+		ev_begin(x, "thread_sort_index", 24, "__metadata", "M", NO_TS, VM_PID(key >> 16),
 			 VCPU_TID(key >> 16, key & 0xffff));
 		arg_u64(out, "sort_index", key & 0xffff, true);
 		ev_end(out, true);
 	}
-	ev_begin(x, "process_name", 16, "__metadata", "M", x->start, CHROME_CPU_PID, 0);
+	ev_begin(x, "process_name", 16, "__metadata", "M", NO_TS, CHROME_CPU_PID, 0);
 	arg_str(out, "name", "physical CPUs", 16, true);
 	ev_end(out, true);
-	ev_begin(x, "process_sort_index", 24, "__metadata", "M", x->start, CHROME_CPU_PID, 0);
+	ev_begin(x, "process_sort_index", 24, "__metadata", "M", NO_TS, CHROME_CPU_PID, 0);
 	arg_u64(out, "sort_index", 1000000, true);
 	ev_end(out, true);
 	for (cpu = 0; cpu < x->nr_cpus; cpu++) {
 		if (!x->cpus[cpu].seen)
 			continue;
 		snprintf(name, sizeof(name), "CPU %u", cpu);
-		ev_begin(x, "thread_name", 16, "__metadata", "M", x->start, CHROME_CPU_PID, cpu + 1);
+		ev_begin(x, "thread_name", 16, "__metadata", "M", NO_TS, CHROME_CPU_PID, cpu + 1);
 		arg_str(out, "name", name, sizeof(name), true);
 		ev_end(out, true);
-		ev_begin(x, "thread_sort_index", 24, "__metadata", "M", x->start, CHROME_CPU_PID,
+		ev_begin(x, "thread_sort_index", 24, "__metadata", "M", NO_TS, CHROME_CPU_PID,
 			 cpu + 1);
 		arg_u64(out, "sort_index", cpu, true);
 		ev_end(out, true);

@@ -511,7 +511,8 @@ static void test_chrome_json_parses_with_a_slice_per_exit(void **state)
 
 	/*
 	 * Structure: every event has name/ph/pid/tid (and ts unless metadata),
-	 * no pid 0, exits are X slices with dur >= 0, one per EXIT record.
+	 * no pid 0, exits are X slices with dur >= 0, one per EXIT record, and
+	 * the slices of one track never overlap (Perfetto needs them nested).
 	 */
 	snprintf(cmd, sizeof(cmd),
 		 "python3 -c '\n"
@@ -531,6 +532,14 @@ static void test_chrome_json_parses_with_a_slice_per_exit(void **state)
 		 "pn = [e for e in ev if e[\"ph\"] == \"M\" and e[\"name\"] == \"process_name\"]\n"
 		 "run = [e for e in ev if e.get(\"cat\") == \"sched\" and e[\"ph\"] == \"X\"]\n"
 		 "assert len(pn) >= 4 and len(run) > 0\n"
+		 "tracks = {}\n"
+		 "for e in ev:\n"
+		 "    if e[\"ph\"] == \"X\":\n"
+		 "        tracks.setdefault((e[\"pid\"], e[\"tid\"]), []).append((round(e[\"ts\"] * 1000), round(e[\"dur\"] * 1000)))\n"
+		 "for sl in tracks.values():\n"
+		 "    sl.sort()\n"
+		 "    for a, b in zip(sl, sl[1:]):\n"
+		 "        assert a[0] + a[1] <= b[0], (a, b)  # slices of a track never overlap\n"
 		 "print(len(ex), len(ro), len(irq))\n"
 		 "' '%s'",
 		 path);
