@@ -25,6 +25,7 @@
 #include "tracer/image.h"
 #include "tracer/machine.h"
 #include "tracer/qemu.h"
+#include "tracer/record.h"
 #include "tracer/vmspec.h"
 
 #define DEMO_GUEST     "guests/demo.elf"
@@ -73,6 +74,8 @@ struct run {
 	char **argv;
 	bool shm_used;
 	bool keep;
+	struct recorder *rec;   /* --record: opened once QEMU has created the RAM file */
+	char rec_err[256];
 };
 
 static const char usage[] =
@@ -328,6 +331,7 @@ static void run_destroy(struct run *r)
 
 	if (!r)
 		return;
+	recorder_destroy(r->rec);
 	machine_argv_free(r->argv);
 	machine_destroy(&r->machine);
 	for (i = 0; i < HYPCFG_MAX_VMS; i++)
@@ -586,6 +590,55 @@ static const char *signame(int sig)
 	return buf;
 }
 
+/*
+ * --record: called every few milliseconds while QEMU runs. The RAM file
+ * appears (and gets its size) only once QEMU has started, so opening is
+ * retried until then; after that, every poll drains the rings.
+ */
+static int record_poll(void *arg)
+{
+	struct run *r = arg;
+	struct stat sb;
+	int ret;
+
+	if (!r->rec) {
+		if (stat(r->shm_path, &sb) || (uint64_t)sb.st_size < r->machine.ram_size)
+			return 0;
+		ret = recorder_open(&r->rec, r->shm_path, env.record, r->rec_err,
+				    sizeof(r->rec_err));
+		if (ret)
+			return ret;
+	}
+	ret = recorder_poll(r->rec);
+	if (ret < 0) {
+		snprintf(r->rec_err, sizeof(r->rec_err), "%s", recorder_error(r->rec));
+		return ret;
+	}
+	return 0;
+}
+
+/* After QEMU: the final drain, and one line saying what the file holds. */
+static int record_finish(struct run *r)
+{
+	struct recorder_totals t;
+	int ret;
+
+	if (!r->rec) {
+		/* QEMU ended before its RAM file was complete: one last try. */
+		if (recorder_open(&r->rec, r->shm_path, env.record, r->rec_err,
+				  sizeof(r->rec_err)))
+			return -1;
+	}
+	ret = recorder_close(r->rec, &t);
+	if (ret) {
+		snprintf(r->rec_err, sizeof(r->rec_err), "%s", recorder_error(r->rec));
+		return -1;
+	}
+	printf("hypscope: recorded %llu records (%llu lost) from %u CPUs to %s\n",
+	       (unsigned long long)t.records, (unsigned long long)t.lost, t.nr_cpus, env.record);
+	return 0;
+}
+
 /* Runs QEMU and judges the outcome. Returns the exit code. */
 static int run_machine(struct run *r, const sigset_t *child_mask)
 {
@@ -614,8 +667,16 @@ static int run_machine(struct run *r, const sigset_t *child_mask)
 	t0 = now_s();
 	if (qemu_spawn(r->argv, keep_stdin, child_mask, &pid, &e))
 		return fail(HS_EXIT_ENV, &e);
-	if (qemu_wait(pid, env.timeout_s, NULL, NULL, &res, &e))
+	if (qemu_wait(pid, env.timeout_s, env.record ? record_poll : NULL, r, &res, &e))
 		return fail(HS_EXIT_ENV, &e);
+	if (res.poll_error) {
+		hs_errf(&e, 0, "recording stopped: %s", r->rec_err);
+		return fail(HS_EXIT_ENV, &e);
+	}
+	if (env.record && record_finish(r)) {
+		hs_errf(&e, 0, "recording failed: %s", r->rec_err);
+		return fail(HS_EXIT_ENV, &e);
+	}
 	elapsed = now_s() - t0;
 	/* QEMU restores the terminal when it exits, but not when it is killed */
 	if (have_tty && WIFSIGNALED(res.status))
