@@ -319,7 +319,8 @@ struct vgic_snapshot {
 	uint32_t waiting;
 	uint32_t pad;
 };
-_Static_assert(sizeof(struct vgic_snapshot) == (2 * VGIC_MAX_LRS + ICH_MISR_NR_CAUSES + 6) * 8 + 8 * 4,
+_Static_assert(sizeof(struct vgic_snapshot) ==
+		       (2 * VGIC_MAX_LRS + ICH_MISR_NR_CAUSES + 6) * 8 + 8 * 4,
 	       "no hidden padding in the snapshot");
 
 void vgic_snapshot(struct vgic_cpu *vc, struct vgic_snapshot *out);

@@ -59,27 +59,27 @@ static void write_waker(struct vgic_mmio_ctx *ctx, uint32_t off, unsigned size, 
 
 /* Offsets within one vCPU's 128 KiB: RD_base frame, then SGI_base frame. */
 static const struct vgic_reg gicr_regs[] = {
-	/* offset      len   bits  sizes   read                 write */
-	{0x0000,       4,    0, R32,    NULL,                NULL},                /* CTLR */
-	{0x0004,       4,    0, R32,    read_iidr,           NULL},                /* IIDR */
-	{0x0008,       8,    0, R32_64, read_typer,          NULL},                /* TYPER */
-	{0x0010,       4,    0, R32,    NULL,                NULL},                /* STATUSR */
-	{0x0014,       4,    0, R32,    read_waker,          write_waker},         /* WAKER */
-	{0x0070,       8,    0, R32_64, NULL,                NULL},                /* PROPBASER */
-	{0x0078,       8,    0, R32_64, NULL,                NULL},                /* PENDBASER */
-	{0x00c0,       4,    0, R32,    NULL,                NULL},                /* SYNCR */
-	{VGIC_ID_REGS_OFFSET, VGIC_ID_REGS_LEN, 0, R32, vgic_read_id, NULL},       /* PIDR/CIDR */
-	{SGI + 0x0080, 4,    1, R32,    vgic_read_group,     vgic_write_group},    /* IGROUPR0 */
-	{SGI + 0x0100, 4,    1, R32,    vgic_read_enable,    vgic_write_senable},  /* ISENABLER0 */
-	{SGI + 0x0180, 4,    1, R32,    vgic_read_enable,    vgic_write_cenable},  /* ICENABLER0 */
-	{SGI + 0x0200, 4,    1, R32,    vgic_read_pending,   vgic_write_spending}, /* ISPENDR0 */
-	{SGI + 0x0280, 4,    1, R32,    vgic_read_pending,   vgic_write_cpending}, /* ICPENDR0 */
-	{SGI + 0x0300, 4,    1, R32,    vgic_read_active,    vgic_write_sactive},  /* ISACTIVER0 */
-	{SGI + 0x0380, 4,    1, R32,    vgic_read_active,    vgic_write_cactive},  /* ICACTIVER0 */
-	{SGI + 0x0400, 0x20, 8, R8_32,  vgic_read_priority,  vgic_write_priority}, /* IPRIORITYR0..7 */
-	{SGI + 0x0c00, 8,    2, R32,    vgic_read_config,    vgic_write_config},   /* ICFGR0..1 */
-	{SGI + 0x0d00, 4,    1, R32,    NULL,                NULL},                /* IGRPMODR0 */
-	{SGI + 0x0e00, 4,    2, R32,    NULL,                NULL},                /* NSACR */
+	/* offset      len   bits sizes   read                write */
+	{0x0000,       4,    0, R32,    NULL,               NULL},               /* CTLR */
+	{0x0004,       4,    0, R32,    read_iidr,          NULL},               /* IIDR */
+	{0x0008,       8,    0, R32_64, read_typer,         NULL},               /* TYPER */
+	{0x0010,       4,    0, R32,    NULL,               NULL},               /* STATUSR */
+	{0x0014,       4,    0, R32,    read_waker,         write_waker},        /* WAKER */
+	{0x0070,       8,    0, R32_64, NULL,               NULL},               /* PROPBASER */
+	{0x0078,       8,    0, R32_64, NULL,               NULL},               /* PENDBASER */
+	{0x00c0,       4,    0, R32,    NULL,               NULL},               /* SYNCR */
+	{VGIC_ID_REGS_OFFSET, VGIC_ID_REGS_LEN, 0, R32, vgic_read_id, NULL},     /* PIDR/CIDR */
+	{SGI + 0x0080, 4,    1, R32,    vgic_read_group,    vgic_write_group},   /* IGROUPR0 */
+	{SGI + 0x0100, 4,    1, R32,    vgic_read_enable,   vgic_write_senable}, /* ISENABLER0 */
+	{SGI + 0x0180, 4,    1, R32,    vgic_read_enable,   vgic_write_cenable}, /* ICENABLER0 */
+	{SGI + 0x0200, 4,    1, R32,    vgic_read_pending,  vgic_write_spending},/* ISPENDR0 */
+	{SGI + 0x0280, 4,    1, R32,    vgic_read_pending,  vgic_write_cpending},/* ICPENDR0 */
+	{SGI + 0x0300, 4,    1, R32,    vgic_read_active,   vgic_write_sactive}, /* ISACTIVER0 */
+	{SGI + 0x0380, 4,    1, R32,    vgic_read_active,   vgic_write_cactive}, /* ICACTIVER0 */
+	{SGI + 0x0400, 0x20, 8, R8_32,  vgic_read_priority, vgic_write_priority},/* IPRIORITYR */
+	{SGI + 0x0c00, 8,    2, R32,    vgic_read_config,   vgic_write_config},  /* ICFGR0-1 */
+	{SGI + 0x0d00, 4,    1, R32,    NULL,               NULL},               /* IGRPMODR0 */
+	{SGI + 0x0e00, 4,    2, R32,    NULL,               NULL},               /* NSACR */
 };
 
 bool vgic_redist_mmio(struct vgic_vm *vm, uint64_t offset_in_region, unsigned size, bool write,

@@ -59,7 +59,7 @@ static int setup(void **state)
 	for (unsigned i = 0; i < 2; i++) {
 		assert_true(vgic_cpu_init(&f->vm, &f->cpu[i], i));
 		/* The guest's CPU interface: both groups on, nothing masked. */
-		f->cpu[i].hw.vmcr = ICH_VMCR_VENG0 | ICH_VMCR_VENG1 | (0xffu << ICH_VMCR_VPMR_SHIFT);
+		f->cpu[i].hw.vmcr = ICH_VMCR_VENG0 | ICH_VMCR_VENG1 | ICH_VMCR_VPMR_MASK;
 	}
 	dist_wr(f, 0x0000, 4, GICD_CTLR_ENABLE_G0 | GICD_CTLR_ENABLE_G1);
 	*state = f;
@@ -107,7 +107,9 @@ static struct vgic_irq peek(struct fx *f, unsigned vcpu, unsigned intid)
 
 static uint64_t lr_val(enum ich_lr_state st, bool g1, uint8_t prio, uint32_t vintid, bool eoi)
 {
-	struct ich_lr lr = {.state = st, .group1 = g1, .priority = prio, .vintid = vintid, .eoi = eoi};
+	struct ich_lr lr = {
+		.state = st, .group1 = g1, .priority = prio, .vintid = vintid, .eoi = eoi,
+	};
 
 	return ich_lr_encode(&lr);
 }
@@ -486,6 +488,17 @@ static void test_vif_model_binary_point_limits_preemption(void **state)
 	/* VBPR1 = 3: group priority [7:3], 0x38 preempts 0x40. */
 	hw->vmcr = ICH_VMCR_VENG1 | ICH_VMCR_VPMR_MASK | (3u << ICH_VMCR_VBPR1_SHIFT);
 	assert_int_equal(vgic_vif_hppi(hw), 1);
+	/* Running 0x48: a pending 0x40 differs only in bit 3, part of Group 1's [7:3]... */
+	hw->lr[0] = lr_val(ICH_LR_STATE_ACTIVE, true, 0x48, 40, false);
+	hw->lr[1] = lr_val(ICH_LR_STATE_PENDING, true, 0x40, 41, false);
+	hw->ap1r[0] = 1u << (0x48 >> 3);
+	assert_int_equal(vgic_vif_hppi(hw), 1);
+	/* ...but not of Group 0's [7:VBPR0+1] = [7:4] that VCBPR imposes with VBPR0 = 3. */
+	hw->vmcr |= ICH_VMCR_VCBPR | (3u << ICH_VMCR_VBPR0_SHIFT);
+	assert_int_equal(vgic_vif_hppi(hw), -1);
+	hw->lr[0] = lr_val(ICH_LR_STATE_ACTIVE, true, 0x40, 40, false);
+	hw->lr[1] = lr_val(ICH_LR_STATE_PENDING, true, 0x38, 41, false);
+	hw->ap1r[0] = 1u << (0x40 >> 3);
 	/* VBPR1 = 7: group priority [7], both are group priority 0: no preemption. */
 	hw->vmcr = ICH_VMCR_VENG1 | ICH_VMCR_VPMR_MASK | (7u << ICH_VMCR_VBPR1_SHIFT);
 	assert_int_equal(vgic_vif_hppi(hw), -1);
@@ -815,6 +828,151 @@ static void test_inject_rejects_unknown_intid_and_vcpu(void **state)
 	assert_false(vgic_set_hw_forward(&f->vm, 0, 27, 5000));
 }
 
+/* ---------------------------------------------------------------- changes while an LR holds it */
+
+static void test_clear_pending_from_another_vcpu_while_in_lr(void **state)
+{
+	struct fx *f = *state;
+	struct vgic_cpu *vc = &f->cpu[0];
+
+	spi_setup(f, 40, 0xa0, true);
+	vgic_inject(&f->vm, 0, 40, true);
+	vgic_flush(vc, NR_LRS);
+	f->kicks[0] = 0;
+	dist_wr(f, 0x0280 + 4, 4, 1u << 8); /* ICPENDR1 by vCPU 1 */
+	assert_int_equal(dist_rd(f, 0x0200 + 4, 4), 0);
+	assert_int_equal(f->kicks[0], 1);
+	guest_exit(vc); /* the LR still says pending */
+
+	assert_false(peek(f, 0, 40).pending_latch);
+	assert_int_equal(vc->ap_count, 0);
+	assert_int_equal(vgic_flush(vc, NR_LRS), 0);
+}
+
+static void test_set_active_from_another_vcpu_while_in_lr(void **state)
+{
+	struct fx *f = *state;
+	struct vgic_cpu *vc = &f->cpu[0];
+
+	spi_setup(f, 40, 0xa0, true);
+	vgic_inject(&f->vm, 0, 40, true);
+	vgic_flush(vc, NR_LRS);
+	dist_wr(f, 0x0300 + 4, 4, 1u << 8); /* ISACTIVER1 */
+	assert_int_equal(dist_rd(f, 0x0300 + 4, 4), 1u << 8);
+	guest_exit(vc); /* LR: pending, not active */
+
+	assert_true(peek(f, 0, 40).active);
+	assert_true(peek(f, 0, 40).pending_latch);
+	vgic_flush(vc, NR_LRS);
+	assert_int_equal(ich_lr_get_state(vc->hw.lr[0]), ICH_LR_STATE_PENDING_ACTIVE);
+
+	/* And cleared again while loaded: the LR's active state is dropped. */
+	dist_wr(f, 0x0380 + 4, 4, 1u << 8); /* ICACTIVER1 */
+	assert_int_equal(dist_rd(f, 0x0300 + 4, 4), 0);
+	guest_exit(vc);
+	assert_false(peek(f, 0, 40).active);
+}
+
+static void test_fold_trusts_elrsr_over_stale_lr_values(void **state)
+{
+	struct fx *f = *state;
+	struct vgic_cpu *vc = &f->cpu[0];
+	struct vgic_hw seen;
+	uint32_t elrsr, eisr;
+
+	spi_setup(f, 40, 0xa0, true);
+	spi_setup(f, 41, 0xb0, true);
+	vgic_inject(&f->vm, 0, 40, true);
+	vgic_inject(&f->vm, 0, 41, true);
+	vgic_flush(vc, NR_LRS);
+	/* The guest runs on the hardware's copy... */
+	seen = vc->hw;
+	assert_int_equal(vgic_vif_ack(&seen), 40);
+	vgic_vif_eoi(&seen, 40);
+	elrsr = vgic_vif_elrsr(&seen);
+	eisr = vgic_vif_eisr(&seen);
+	assert_int_equal(elrsr & 1, 1);
+	/* ...and the integrator reads back only the LRs ELRSR calls in use. */
+	for (unsigned i = 0; i < vc->hw.used_lrs; i++)
+		if (!(elrsr & (1u << i)))
+			vc->hw.lr[i] = seen.lr[i];
+	vgic_fold(vc, elrsr, eisr);
+
+	assert_false(peek(f, 0, 40).pending_latch);
+	assert_false(peek(f, 0, 40).active);
+	assert_true(peek(f, 0, 41).pending_latch);
+	assert_int_equal(vc->ap_count, 1);
+	assert_int_equal(vc->lr_folded[0], vc->lr_flushed[0] & ~ICH_LR_STATE_MASK);
+	assert_int_equal(vc->stats.lr_mismatches, 0);
+}
+
+static void test_priority_change_while_in_lr_keeps_flush_order(void **state)
+{
+	struct fx *f = *state;
+	struct vgic_cpu *vc = &f->cpu[0];
+
+	spi_setup(f, 40, 0x10, true); /* A */
+	spi_setup(f, 41, 0x20, true); /* X */
+	spi_setup(f, 42, 0x60, true); /* B */
+	spi_setup(f, 43, 0x70, true); /* D */
+	spi_setup(f, 44, 0x18, true); /* E */
+	spi_setup(f, 45, 0x08, true); /* C */
+	for (unsigned i = 40; i < 44; i++)
+		vgic_inject(&f->vm, 0, i, true);
+	assert_int_equal(vgic_flush(vc, 2), 2); /* A and X in the LRs */
+
+	/* While the guest runs: E arrives, X's priority changes, C arrives. */
+	vgic_inject(&f->vm, 0, 44, true);
+	dist_wr(f, 0x0400 + 41, 1, 0x00);
+	vgic_inject(&f->vm, 0, 45, true);
+	guest_exit(vc);
+
+	/* Highest two now: X (0x00) and C (0x08). */
+	assert_int_equal(vgic_flush(vc, 2), 2);
+	assert_int_equal(ich_lr_get_vintid(vc->hw.lr[0]), 41);
+	assert_int_equal(ich_lr_get_vintid(vc->hw.lr[1]), 45);
+	assert_int_equal(ich_lr_get_priority(vc->hw.lr[0]), 0x00);
+}
+
+static void test_group0_interrupt_loads_without_group_bit_and_activates_in_ap0r(void **state)
+{
+	struct fx *f = *state;
+	struct vgic_cpu *vc = &f->cpu[0];
+
+	spi_setup(f, 40, 0x30, true);
+	dist_wr(f, 0x0080 + 4, 4, ~(1u << 8)); /* IGROUPR1: INTID 40 in Group 0 */
+	vgic_inject(&f->vm, 0, 40, true);
+	vgic_flush(vc, NR_LRS);
+	assert_int_equal(vc->hw.lr[0], lr_val(ICH_LR_STATE_PENDING, false, 0x30, 40, false));
+	assert_int_equal(vgic_vif_ack(&vc->hw), 40);
+	assert_int_equal(vc->hw.ap0r[0], 1u << (0x30 >> 3));
+	assert_int_equal(vc->hw.ap1r[0], 0);
+	assert_int_equal(vgic_vif_rpr(&vc->hw), 0x30);
+
+	/* Group 0 disabled at the distributor: withdrawn, but the active one stays. */
+	dist_wr(f, 0x0000, 4, GICD_CTLR_ENABLE_G1);
+	vgic_inject(&f->vm, 0, 40, true);
+	guest_exit(vc);
+	vgic_flush(vc, NR_LRS);
+	assert_int_equal(ich_lr_get_state(vc->hw.lr[0]), ICH_LR_STATE_ACTIVE);
+}
+
+static void test_fold_counts_an_lr_read_back_with_another_vintid(void **state)
+{
+	struct fx *f = *state;
+	struct vgic_cpu *vc = &f->cpu[0];
+
+	spi_setup(f, 40, 0x30, true);
+	vgic_inject(&f->vm, 0, 40, true);
+	vgic_flush(vc, NR_LRS);
+	vc->hw.lr[0] = lr_val(ICH_LR_STATE_PENDING, true, 0x30, 41, false); /* integrator bug */
+	vgic_fold(vc, 0, 0);
+	assert_int_equal(vc->stats.lr_mismatches, 1);
+	/* The state still goes to the interrupt flush loaded there. */
+	assert_true(peek(f, 0, 40).pending_latch);
+	assert_false(peek(f, 0, 41).pending_latch);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -851,6 +1009,12 @@ int main(void)
 		T(test_spi_routed_to_other_vcpu_is_loaded_there_only),
 		T(test_retarget_while_active_moves_after_deactivation),
 		T(test_inject_rejects_unknown_intid_and_vcpu),
+		T(test_clear_pending_from_another_vcpu_while_in_lr),
+		T(test_set_active_from_another_vcpu_while_in_lr),
+		T(test_fold_trusts_elrsr_over_stale_lr_values),
+		T(test_priority_change_while_in_lr_keeps_flush_order),
+		T(test_group0_interrupt_loads_without_group_bit_and_activates_in_ap0r),
+		T(test_fold_counts_an_lr_read_back_with_another_vintid),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
