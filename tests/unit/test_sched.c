@@ -1,7 +1,8 @@
 /*
  * hyp/core/sched.c: per-CPU run queues. Round-robin picking over runnable
- * vCPUs, WFI wake-ups when the counter reaches a deadline, the time slice
- * (only enforced when someone else waits), and the EL2 timer's next event.
+ * vCPUs, WFI wake-ups when the counter reaches a deadline or an interrupt
+ * arrives, the time slice (only enforced when someone else waits), and the
+ * EL2 timer's next event, computed again only when the queue changed.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -167,21 +168,106 @@ static void test_wakeup_while_another_vcpu_runs_does_not_preempt_it(void **state
 }
 
 /*
- * BUG (hyp/core/sched.c, sched_make_runnable): it assigns
+ * BUG (hyp/core/sched.c, sched_make_runnable and sched_wake): both assign
  * need_resched = (current == NULL), so waking a vCPU while another one runs
  * clears a reschedule that sched_tick() already requested because the
- * running vCPU's slice was over. The running vCPU keeps the CPU until the
- * next timer interrupt re-requests it.
+ * running vCPU's slice was over. The running vCPU keeps the CPU past its
+ * slice until the next timer interrupt requests the reschedule again.
  */
 static void test_wakeup_keeps_a_pending_reschedule(void **state)
 {
 	(void)state;
 	skip(); /* see the BUG comment above */
 	sched_block(&rq, &vc[2], 0);
+	sched_block(&rq, &vc[3], 0);
 	assert_ptr_equal(pick(), &vc[0]); /* slice ends at 1000 + SLICE */
 	assert_true(sched_tick(&rq, 1000 + SLICE));
 	assert_true(sched_make_runnable(&rq, &vc[2]));
 	assert_true(rq.need_resched);
+	/* The same through an interrupt's wake-up. */
+	assert_true(sched_tick(&rq, 1000 + SLICE));
+	assert_true(sched_wake(&rq, &vc[3]));
+	assert_true(rq.need_resched);
+}
+
+static void test_wake_makes_only_a_blocked_vcpu_runnable(void **state)
+{
+	(void)state;
+	sched_block(&rq, &vc[1], 5000);
+	assert_true(sched_wake(&rq, &vc[1]));
+	assert_int_equal(vc[1].run, VCPU_RUNNABLE);
+	assert_int_equal(vc[1].wake_at, 0);
+	assert_false(sched_wake(&rq, &vc[1]));
+	/* An interrupt for a vCPU that is off does not power it on. */
+	sched_stop(&rq, &vc[2]);
+	assert_false(sched_wake(&rq, &vc[2]));
+	assert_int_equal(vc[2].run, VCPU_STOPPED);
+}
+
+static void test_wake_on_an_idle_cpu_requests_a_reschedule(void **state)
+{
+	(void)state;
+	for (unsigned i = 0; i < NR; i++)
+		sched_block(&rq, &vc[i], 0);
+	assert_null(pick());
+	assert_true(sched_wake(&rq, &vc[1]));
+	assert_true(rq.need_resched);
+}
+
+static void test_cached_next_event_is_kept_until_the_queue_changes(void **state)
+{
+	bool changed = false;
+
+	(void)state;
+	sched_block(&rq, &vc[1], 0);
+	sched_block(&rq, &vc[2], 0);
+	sched_block(&rq, &vc[3], 3000);
+	assert_ptr_equal(pick(), &vc[0]);
+	assert_int_equal(sched_next_event_cached(&rq, 1000, &changed), 3000);
+	assert_true(changed);
+	assert_int_equal(sched_next_event_cached(&rq, 1200, &changed), 3000);
+	assert_false(changed);
+	/* A change: recomputed, and the new answer. */
+	sched_make_runnable(&rq, &vc[1]);
+	assert_int_equal(sched_next_event_cached(&rq, 1200, &changed), 1000 + SLICE);
+	assert_true(changed);
+	assert_int_equal(sched_next_event_cached(&rq, 1300, &changed), 1000 + SLICE);
+	assert_false(changed);
+	/* The uncached query agrees and leaves nothing stale behind. */
+	assert_int_equal(sched_next_event(&rq, 1300), 1000 + SLICE);
+	sched_next_event_cached(&rq, 1300, &changed);
+	assert_false(changed);
+}
+
+/* Every operation that can change the answer must invalidate the cache. */
+static void test_every_queue_change_invalidates_the_cached_event(void **state)
+{
+	bool changed;
+	unsigned step;
+
+	(void)state;
+	for (step = 0; step < 9; step++) {
+		setup(NULL);
+		sched_block(&rq, &vc[3], 4000);
+		assert_ptr_equal(pick(), &vc[0]);
+		sched_next_event_cached(&rq, 1000, &changed);
+		sched_next_event_cached(&rq, 1000, &changed);
+		assert_false(changed);
+		switch (step) {
+		case 0: sched_block(&rq, &vc[1], 2500); break;
+		case 1: sched_stop(&rq, &vc[1]); break;
+		case 2: sched_wake(&rq, &vc[3]); break;
+		case 3: sched_make_runnable(&rq, &vc[3]); break;
+		case 4: sched_tick(&rq, 4000); break;
+		case 5: pick(); break;
+		case 6: rq_detach(&rq, &vc[3]); break;
+		case 7: assert_int_equal(rq_attach(&rq, &vc[NR]), 0); break;
+		default: sched_block(&rq, &vc[0], 1500); break;
+		}
+		sched_next_event_cached(&rq, 1000, &changed);
+		if (!changed)
+			fail_msg("change %u left the cached event in place", step);
+	}
 }
 
 static void test_pick_starts_a_new_slice(void **state)
@@ -393,6 +479,11 @@ int main(void)
 		cmocka_unit_test_setup(test_wakeup_while_another_vcpu_runs_does_not_preempt_it,
 				       setup),
 		cmocka_unit_test_setup(test_wakeup_keeps_a_pending_reschedule, setup),
+		cmocka_unit_test_setup(test_wake_makes_only_a_blocked_vcpu_runnable, setup),
+		cmocka_unit_test_setup(test_wake_on_an_idle_cpu_requests_a_reschedule, setup),
+		cmocka_unit_test_setup(test_cached_next_event_is_kept_until_the_queue_changes,
+				       setup),
+		cmocka_unit_test_setup(test_every_queue_change_invalidates_the_cached_event, setup),
 		cmocka_unit_test_setup(test_pick_starts_a_new_slice, setup),
 		cmocka_unit_test_setup(test_pick_counts_switches, setup),
 		cmocka_unit_test_setup(test_tick_requests_reschedule_only_after_the_slice, setup),
