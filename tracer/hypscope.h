@@ -40,5 +40,8 @@ int hs_self_dir(char *buf, size_t len, struct hs_err *err);
 /* Subcommands: int cmd_NAME(int argc, char **argv), argv[0] being NAME. */
 int cmd_run(int argc, char **argv);
 int cmd_record(int argc, char **argv);
+int cmd_report(int argc, char **argv);
+int cmd_print(int argc, char **argv);
+int cmd_diff(int argc, char **argv);
 
 #endif

@@ -18,6 +18,9 @@ struct subcmd {
 static const struct subcmd subcmds[] = {
 	{ "run", cmd_run, "boot guests under the hypervisor in QEMU and report how they ended" },
 	{ "record", cmd_record, "drain a running machine's trace rings into a trace file" },
+	{ "report", cmd_report, "exit counts, rates and latencies of a trace, and its breakdowns" },
+	{ "print", cmd_print, "one decoded line per trace record, in time order" },
+	{ "diff", cmd_diff, "compare two traces for exit latency and rate regressions" },
 };
 
 #define NR_SUBCMDS (sizeof(subcmds) / sizeof(subcmds[0]))
