@@ -16,6 +16,7 @@
 #include "hyp/arch/fake/fake.h"
 #include "hyp/include/sysreg_emul.h"
 #include "hyp/include/vm.h"
+#include "hyp/vgic/vgic.h"
 
 #define PC0     0x40080000ull
 #define VBAR    0x40100000ull
@@ -23,7 +24,9 @@
 #define PSR_EL0T 0x0ull
 #define SCTLR_SPAN (1ull << 23)
 
-static struct vcpu vc[2];
+/* Two vCPUs of one VM (the VM matters for its vGIC: trapped SGIs). */
+static struct vm svm;
+static struct vcpu *const vc = svm.vcpus;
 
 /* Arm ARM, ISS encoding for an exception from MSR, MRS or a system instruction. */
 static uint64_t esr_sys(unsigned op0, unsigned op1, unsigned crn, unsigned crm, unsigned op2,
@@ -65,6 +68,8 @@ static void reset_vcpu(struct vcpu *v, unsigned id)
 {
 	memset(v, 0, sizeof(*v));
 	v->id = id;
+	v->vm = &svm;
+	assert_true(vgic_cpu_init(&svm.vgic, &v->vgic, id));
 	v->regs.pc = PC0;
 	v->regs.pstate = PSR_EL1H_DAIF;
 	v->el1[VBAR_EL1] = VBAR;
@@ -77,9 +82,11 @@ static int setup(void **state)
 {
 	(void)state;
 	fake_reset();
+	memset(&svm, 0, sizeof(svm));
+	svm.nr_vcpus = 2;
+	vgic_vm_init(&svm.vgic, 2, NULL, NULL);
 	reset_vcpu(&vc[0], 0);
 	reset_vcpu(&vc[1], 1);
-	sysreg_sgi_hook = NULL;
 	return 0;
 }
 
@@ -455,6 +462,38 @@ static void test_vptimer_deadline_needs_enable_without_imask(void **state)
 	assert_int_equal(vptimer_deadline(&vc[0]), 1);
 }
 
+static bool ptimer_line(unsigned vcpu)
+{
+	struct vgic_irq irq;
+
+	assert_true(vgic_irq_peek(&svm.vgic, vcpu, VGIC_INTID_PTIMER, &irq));
+	return irq.line_level;
+}
+
+static void test_vptimer_sync_drives_the_ppi_30_line(void **state)
+{
+	(void)state;
+	write_reg(CNTP_CVAL_EL0, 5000);
+	write_reg(CNTP_CTL_EL0, 1);
+	/* Not yet: the line is low and the deadline is what to wait for. */
+	assert_int_equal(vptimer_sync(&vc[0], 4999), 5000);
+	assert_false(ptimer_line(0));
+	/* Due: the line goes high, nothing left to wait for. */
+	assert_int_equal(vptimer_sync(&vc[0], 5000), 0);
+	assert_true(ptimer_line(0));
+	assert_true(vc[0].ptimer.level);
+	assert_false(ptimer_line(1));
+	/* Masked: low again, and not armed. */
+	write_reg(CNTP_CTL_EL0, 3);
+	assert_int_equal(vptimer_sync(&vc[0], 6000), 0);
+	assert_false(ptimer_line(0));
+	/* A new compare value in the future re-arms it. */
+	write_reg(CNTP_CTL_EL0, 1);
+	write_reg(CNTP_CVAL_EL0, 9000);
+	assert_int_equal(vptimer_sync(&vc[0], 6000), 9000);
+	assert_false(ptimer_line(0));
+}
+
 static void test_set_way_maintenance_is_accepted(void **state)
 {
 	(void)state;
@@ -509,32 +548,26 @@ static void test_write_from_xzr_writes_zero(void **state)
 	assert_int_equal(vc[0].dbg.mdscr, 0);
 }
 
-static uint32_t sgi_key;
-static uint64_t sgi_val;
-static unsigned sgi_calls;
-
-static void record_sgi(struct vcpu *v, uint32_t key, uint64_t val)
+/* ICC_SGI1R_EL1: INTID [27:24], TargetList [15:0] (Aff3..1 = 0, RS = 0). */
+static void test_sgi_write_makes_the_sgi_pending_on_its_targets(void **state)
 {
-	assert_ptr_equal(v, &vc[0]);
-	sgi_key = key;
-	sgi_val = val;
-	sgi_calls++;
-}
+	struct vgic_irq irq;
 
-static void test_sgi_writes_reach_the_hook(void **state)
-{
 	(void)state;
-	sgi_calls = 0;
-	write_reg(ICC_SGI1R_EL1, 0x10000ff); /* without a hook: accepted, dropped */
-	assert_int_equal(sgi_calls, 0);
-	sysreg_sgi_hook = record_sgi;
-	write_reg(ICC_SGI1R_EL1, 0x5000003);
-	assert_int_equal(sgi_calls, 1);
-	assert_int_equal(sgi_key, esr_sys(3, 0, 12, 11, 5, 0, false) & 0x3ffc1e);
-	assert_int_equal(sgi_val, 0x5000003);
-	/* Reading it is not a thing. */
+	write_reg(ICC_SGI1R_EL1, 3ull << 24 | 0x2);
+	assert_true(vgic_irq_peek(&svm.vgic, 1, 3, &irq));
+	assert_true(irq.pending_latch);
+	assert_true(vgic_irq_peek(&svm.vgic, 0, 3, &irq));
+	assert_false(irq.pending_latch);
+	/* IRM: everyone but the sender. */
+	write_reg(ICC_SGI1R_EL1, 1ull << 40 | 5ull << 24);
+	assert_true(vgic_irq_peek(&svm.vgic, 1, 5, &irq));
+	assert_true(irq.pending_latch);
+	assert_true(vgic_irq_peek(&svm.vgic, 0, 5, &irq));
+	assert_false(irq.pending_latch);
+	/* It is write-only. */
 	assert_false(mrs(&vc[0], ICC_SGI1R_EL1, 0, NULL));
-	assert_int_equal(sgi_calls, 1);
+	assert_undef_at(&vc[0], PC0 + 8);
 }
 
 int main(void)
@@ -560,12 +593,13 @@ int main(void)
 		cmocka_unit_test_setup(test_cntp_ctl_istatus_follows_the_counter, setup),
 		cmocka_unit_test_setup(test_cntp_tval_is_a_signed_32_bit_distance, setup),
 		cmocka_unit_test_setup(test_vptimer_deadline_needs_enable_without_imask, setup),
+		cmocka_unit_test_setup(test_vptimer_sync_drives_the_ppi_30_line, setup),
 		cmocka_unit_test_setup(test_set_way_maintenance_is_accepted, setup),
 		cmocka_unit_test_setup(test_unknown_register_is_undefined, setup),
 		cmocka_unit_test_setup(test_undef_from_el0_goes_to_the_lower_el_vector, setup),
 		cmocka_unit_test_setup(test_read_into_xzr_changes_no_register, setup),
 		cmocka_unit_test_setup(test_write_from_xzr_writes_zero, setup),
-		cmocka_unit_test_setup(test_sgi_writes_reach_the_hook, setup),
+		cmocka_unit_test_setup(test_sgi_write_makes_the_sgi_pending_on_its_targets, setup),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
