@@ -141,27 +141,31 @@ $(O)/libhypscope-san.a: $(SAN_OBJS)
 GUEST_ELFS := $(patsubst %,$(O)/guests/%.elf,$(GUESTS))
 
 # ---------------------------------------------------------------- top targets
-.PHONY: all hyp tools guests run check check-unit check-e2e bench clean
+.PHONY: all hyp tools guests linux-guest run check check-unit check-e2e bench clean
 all: hyp tools guests
 hyp: $(O)/hyp.elf
 tools: $(O)/hypscope
 guests: $(GUEST_ELFS)
 
+# Debian's arm64 kernel and a busybox initramfs (downloaded once, cached).
+linux-guest:
+	$(Q)scripts/linux-guest.sh
+
 # The main job: install what is missing, build, boot the demo guests with the
 # live view (a text report and exit when there is no terminal).
 run: deps
-	$(Q)$(MAKE) --no-print-directory all
+	$(Q)$(MAKE) --no-print-directory all linux-guest
 	$(Q)$(O)/hypscope run $(RUN_ARGS)
 
 # The whole suite. Every stage runs even when an earlier one fails.
 check: deps
-	$(Q)$(MAKE) --no-print-directory all unit-tests
+	$(Q)$(MAKE) --no-print-directory all unit-tests linux-guest
 	$(Q)scripts/check.sh
 
 check-unit: unit-tests
 	$(Q)scripts/check.sh unit
 
-check-e2e: all
+check-e2e: all linux-guest
 	$(Q)scripts/check.sh e2e
 
 # Benchmarks: every tests/bench/*.sh prints its figures; nothing is asserted.

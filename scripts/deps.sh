@@ -25,6 +25,7 @@ PKGS=(
 	babeltrace2
 	tmux
 	python3
+	cpio
 )
 
 missing=()

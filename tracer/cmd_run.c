@@ -31,6 +31,8 @@
 #define DEMO_GUEST     "guests/demo.elf"
 #define DEMO_VMS       2
 #define DEMO_VCPUS     2
+#define DEMO_LINUX     "linux/initramfs.cpio"
+#define DEMO_LINUX_WORK_S 4
 #define DEFAULT_CPUS   2
 #define SHM_DIR        "/dev/shm"
 #define MAX_TEMP_FILES (HYPCFG_MAX_VMS + 1)
@@ -95,7 +97,8 @@ static const char usage[] =
 	"                         name=NAME    (default: image basename and its index)\n"
 	"                         cmdline=STR  goes last: takes the rest, commas included\n"
 	"                       Without --vm: two VMs of guests/demo.elf (next to the\n"
-	"                       hypscope binary) with 2 vCPUs each.\n"
+	"                       hypscope binary) with 2 vCPUs each, and Debian's Linux\n"
+	"                       with 2 vCPUs when 'make linux-guest' has built it.\n"
 	"      --cpus N         physical CPUs of the machine, 1-4 (default 2)\n"
 	"      --cpu MODEL      QEMU CPU model (default max)\n"
 	"  -t, --timeout S      stop QEMU after S seconds (exit status 3)\n"
@@ -126,7 +129,7 @@ static const char usage[] =
 	"5 hypervisor panic or refused configuration.\n"
 	"\n"
 	"EXAMPLES:\n"
-	"  hypscope run                       # the demo: 2 VMs x 2 vCPUs\n"
+	"  hypscope run                       # the demo: 2 bare-metal VMs and Linux\n"
 	"  hypscope run --vm build/guests/demo.elf:vcpus=2,instances=3\n"
 	"  hypscope run --cpus 4 --vm a.elf:name=a --vm b.elf:vcpus=4,mem=128M\n"
 	"  hypscope run --timeout 60 \\\n"
@@ -322,6 +325,20 @@ static int add_demo_vms(const struct run *r)
 		env.vms[i].nr_vcpus = DEMO_VCPUS;
 	}
 	env.nr_vms = DEMO_VMS;
+
+	/* With the Linux guest built (make linux-guest), it joins the demo. */
+	snprintf(path, sizeof(path), "%s/%s", r->self_dir, DEMO_LINUX);
+	if (!access(path, R_OK)) {
+		char spec[2 * PATH_MAX + 160];
+
+		snprintf(spec, sizeof(spec),
+			 "%s/linux/Image:name=linux,vcpus=2,mem=256M,initrd=%s/linux/initramfs.cpio,"
+			 "cmdline=console=ttyAMA0 quiet hypscope.work=%u",
+			 r->self_dir, r->self_dir, DEMO_LINUX_WORK_S);
+		if (vmspec_parse(spec, env.nr_vms, &env.vms[env.nr_vms], &e))
+			return fail(HS_EXIT_ENV, &e);
+		env.nr_vms++;
+	}
 	return 0;
 }
 

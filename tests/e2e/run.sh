@@ -56,6 +56,7 @@ esac
 t_names=()
 t_args=()
 t_models=()
+t_scripts=() # a test script run instead of `hypscope run`
 t_checks=() # newline-separated "COUNT<TAB>REGEX"
 
 trim() {
@@ -77,6 +78,7 @@ while IFS= read -r line || [ -n "$line" ]; do
 		t_names+=("${line:1:${#line}-2}")
 		t_args+=("")
 		t_models+=("")
+		t_scripts+=("")
 		t_checks+=("")
 		continue
 		;;
@@ -90,6 +92,7 @@ while IFS= read -r line || [ -n "$line" ]; do
 	case "$key" in
 	args) t_args[cur]=$val ;;
 	models) t_models[cur]=$val ;;
+	script) t_scripts[cur]=$val ;;
 	pattern) t_checks[cur]+=$'1\t'"$val"$'\n' ;;
 	count)
 		n=${val%%[[:space:]]*}
@@ -122,7 +125,11 @@ done
 if [ "$list" -eq 1 ]; then
 	for r in "${runs[@]}"; do
 		i=${r%%$'\t'*}
-		echo "${t_names[i]} (${r#*$'\t'}): $hypscope run ${t_args[i]} --cpu ${r#*$'\t'}"
+		if [ -n "${t_scripts[i]}" ]; then
+			echo "${t_names[i]} (${r#*$'\t'}): ${t_scripts[i]} ${r#*$'\t'}"
+		else
+			echo "${t_names[i]} (${r#*$'\t'}): $hypscope run ${t_args[i]} --cpu ${r#*$'\t'}"
+		fi
 	done
 	exit 0
 fi
@@ -154,13 +161,23 @@ outer_timeout() {
 run_one() {
 	local i=$1 model=$2 log verdict="" rc n re found args
 	log=$(log_file "${t_names[i]}" "$model")
-	read -ra args <<<"${t_args[i]}"
+	# The manifest is ours: shell quoting in args (a kernel command line) is honoured.
+	eval "args=(${t_args[i]})"
 
 	{
-		echo "# $hypscope run ${t_args[i]} --cpu $model"
+		if [ -n "${t_scripts[i]}" ]; then
+			echo "# ${t_scripts[i]} $model"
+		else
+			echo "# $hypscope run ${t_args[i]} --cpu $model"
+		fi
 		if [ ! -x "$hypscope" ]; then
 			echo "# $hypscope is missing: build it with make"
 			rc=127
+		elif [ -n "${t_scripts[i]}" ]; then
+			# The script runs hypscope itself and prints PASS:/FAIL: lines.
+			timeout --kill-after=10 600 env HYPSCOPE="$hypscope" \
+				"${t_scripts[i]}" "$model" </dev/null 2>&1
+			rc=$?
 		else
 			timeout --kill-after=10 "$(outer_timeout "${args[@]}")" \
 				"$hypscope" run "${args[@]}" --cpu "$model" </dev/null 2>&1
