@@ -302,16 +302,21 @@ int cmd_export(int argc, char **argv)
 		ret = export_csv(r, env.out, &o, &st, err, sizeof(err));
 		break;
 	}
-	print_problems(r);
 	if (ret) {
-		fprintf(stderr, "hypscope: %s\n", err);
-		/* A directory or file we may not use is the user's to fix; a failed write is not. */
+		/*
+		 * A directory or file we may not use is the user's to fix (and
+		 * nothing was read yet); a failed write is not.
+		 */
 		code = (ret == -ENOTEMPTY || ret == -ENOTDIR || ret == -EEXIST || ret == -ENOENT ||
-			ret == -EACCES || ret == -EISDIR) ?
+			ret == -EACCES || ret == -EPERM || ret == -EISDIR || ret == -EROFS) ?
 			       HS_EXIT_USAGE :
 			       HS_EXIT_ENV;
+		if (code != HS_EXIT_USAGE)
+			print_problems(r);
+		fprintf(stderr, "hypscope: %s\n", err);
 		goto cleanup;
 	}
+	print_problems(r);
 	if (st.clamped)
 		fprintf(stderr, "hypscope: warning: %" PRIu64 " timestamps went back within a CPU and were raised to keep the CTF streams monotonic\n",
 			st.clamped);
