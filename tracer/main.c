@@ -21,6 +21,7 @@ static const struct subcmd subcmds[] = {
 	{ "report", cmd_report, "exit counts, rates and latencies of a trace, and its breakdowns" },
 	{ "print", cmd_print, "one decoded line per trace record, in time order" },
 	{ "diff", cmd_diff, "compare two traces for exit latency and rate regressions" },
+	{ "export", cmd_export, "convert a trace file to CTF, Chrome JSON (Perfetto) or CSV" },
 };
 
 #define NR_SUBCMDS (sizeof(subcmds) / sizeof(subcmds[0]))
