@@ -28,5 +28,11 @@
 #define HYPSCOPE_HVC_EL2_INSNS 0xc6000004u /* x1 = instructions retired at EL2 on this physical
                                               CPU (PMU INST_RETIRED filtered to EL2; exact under
                                               QEMU -icount), x0 = 0, or NOT_SUPPORTED */
+#define HYPSCOPE_HVC_TRACE_EMIT 0xc6000005u /* x1 = record type (TRACE_ENTRY, TRACE_EXIT or
+                                               TRACE_SMCCC), x2 = count (at most 65536): emits
+                                               that many records through the same code as real
+                                               events; x0 = 0, or INVALID_PARAMETER. For
+                                               benchmarks and exact-count tests */
+#define HYPSCOPE_TRACE_EMIT_MAX 65536u
 
 #endif

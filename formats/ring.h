@@ -157,6 +157,16 @@ static inline void *ring_area_cpu(void *base, uint64_t size_per_cpu, unsigned cp
 	return (uint8_t *)base + (uint64_t)cpu * size_per_cpu;
 }
 
+/*
+ * The pair for records of a size known at compile time, where the caller
+ * writes the whole header itself (size, cpu and seq included: r->seq is the
+ * sequence number to write). Same ordering and loss accounting as
+ * ring_reserve()/ring_commit(), less bookkeeping: no size checks at run time,
+ * no open-reservation size to keep. Do not mix the two pairs on one record.
+ */
+static inline void *ring_reserve_fixed(struct ring *r, uint32_t size);
+static inline void ring_commit_fixed(struct ring *r, uint32_t size);
+
 /* Slow path of ring_reserve(): new block, full ring, bad size. */
 void *ring_reserve_slow(struct ring *r, uint32_t size);
 
@@ -209,6 +219,30 @@ static inline void ring_commit(struct ring *r)
 	 * position that holds its record. Pairs with the load-acquire of
 	 * next_seq in ring_consume().
 	 */
+	__atomic_store_n(&h->next_seq, seq, __ATOMIC_RELEASE);
+}
+
+static inline void *ring_reserve_fixed(struct ring *r, uint32_t size)
+{
+	_Static_assert(sizeof(struct trace_hdr) % 8 == 0, "header words");
+	if (__builtin_expect(r->pos + size > r->limit, 0))
+		return ring_reserve_slow(r, size);
+	return r->cur;
+}
+
+static inline void ring_commit_fixed(struct ring *r, uint32_t size)
+{
+	struct ring_header *h = r->hdr;
+	uint64_t pos = r->pos + size;
+	uint64_t seq = r->seq + 1;
+
+	r->pend = 0; /* the slow path may have opened the reservation */
+	r->pos = pos;
+	r->cur += size;
+	r->seq = seq;
+	/* Release: pairs with the load-acquire of prod_pos in ring_consume(). */
+	__atomic_store_n(&h->prod_pos, pos, __ATOMIC_RELEASE);
+	/* Release, after prod_pos: pairs with the load-acquire of next_seq in ring_consume(). */
 	__atomic_store_n(&h->next_seq, seq, __ATOMIC_RELEASE);
 }
 

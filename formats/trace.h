@@ -82,17 +82,33 @@ enum trace_type {
  * the rest. Pads carry only type and size (their first 8 bytes).
  */
 struct trace_hdr {
-	uint16_t type;     /* enum trace_type */
-	uint16_t size;     /* bytes of the whole record, header included, multiple of 8 */
-	uint16_t cpu;      /* physical CPU that wrote it */
-	uint16_t vmid;     /* VTTBR_EL2.VMID in force, TRACE_NO_VMID when none */
+	union {
+		struct {
+			uint16_t type; /* enum trace_type */
+			uint16_t size; /* bytes of the whole record, header included, multiple of 8 */
+			uint16_t cpu;  /* physical CPU that wrote it */
+			uint16_t vmid; /* VTTBR_EL2.VMID in force, TRACE_NO_VMID when none */
+		};
+		/* The four as one little-endian word: type | size << 16 | cpu << 32 | vmid << 48.
+		 * The producer writes the header in whole words. */
+		uint64_t word0;
+	};
 	uint64_t seq;      /* per-CPU sequence number: 0, 1, 2...; a gap is a loss */
 	uint64_t ts;       /* CNTPCT_EL0 when the event happened */
 	uint64_t vmid_gen; /* generation of vmid */
-	uint16_t vm;       /* VM slot, TRACE_NO_VM when none */
-	uint16_t vcpu;     /* vCPU id within the VM, TRACE_NO_VCPU when none */
-	uint32_t reserved; /* zero */
+	union {
+		struct {
+			uint16_t vm;       /* VM slot, TRACE_NO_VM when none */
+			uint16_t vcpu;     /* vCPU id within the VM, TRACE_NO_VCPU when none */
+			uint32_t reserved; /* zero */
+		};
+		uint64_t ident;    /* vm | vcpu << 16 (reserved zero), as one word */
+	};
 };
+
+#define TRACE_WORD0(type, size, cpu, vmid)                                                         \
+	((uint64_t)(type) | (uint64_t)(size) << 16 | (uint64_t)(cpu) << 32 | (uint64_t)(vmid) << 48)
+#define TRACE_IDENT(vm, vcpu) ((uint64_t)(vm) | (uint64_t)(vcpu) << 16)
 
 /* ------------------------------------------------------------ exit, entry */
 

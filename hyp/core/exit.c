@@ -21,17 +21,6 @@
 
 typedef bool (*exit_handler_fn)(struct vcpu *v);
 
-unsigned exit_class_of(unsigned type, uint64_t esr)
-{
-	switch (type) {
-	case EXIT_TYPE_SYNC: return esr_ec(esr);
-	case EXIT_TYPE_IRQ: return HYP_EXIT_IRQ;
-	case EXIT_TYPE_FIQ: return HYP_EXIT_FIQ;
-	case EXIT_TYPE_SERROR: return HYP_EXIT_SERROR;
-	default: return HYP_EXIT_ILLEGAL;
-	}
-}
-
 /* ---------------------------------------------------------------- WFx */
 
 #define CNT_CTL_ENABLE 1ull

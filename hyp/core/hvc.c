@@ -54,11 +54,37 @@ static bool arch_call(struct vcpu *v, uint32_t fid)
 	return true;
 }
 
+/*
+ * HYPSCOPE_HVC_TRACE_EMIT: records of one hot-path type through the very
+ * functions real events use, with this call's registers as their content.
+ */
+static bool trace_emit_test(struct vcpu *v)
+{
+	uint64_t type = v->regs.x[1], n = v->regs.x[2];
+	uint64_t args[6] = { v->regs.x[1], v->regs.x[2], v->regs.x[3], 0, 0, 0 };
+
+	if (n > HYPSCOPE_TRACE_EMIT_MAX ||
+	    (type != TRACE_ENTRY && type != TRACE_EXIT && type != TRACE_SMCCC)) {
+		set_ret(v, SMCCC_RET_INVALID_PARAM);
+		return true;
+	}
+	set_ret(v, SMCCC_RET_SUCCESS);
+	for (uint64_t i = 0; i < n; i++) {
+		if (type == TRACE_ENTRY)
+			trace_entry(v);
+		else if (type == TRACE_EXIT)
+			trace_exit(v, v->regs.pc, 0x16, 0, false, 0, TRACE_EXIT_HANDLED);
+		else
+			trace_smccc(v, HYPSCOPE_HVC_TRACE_EMIT, args, false);
+	}
+	return true;
+}
+
 static bool vendor_call(struct vcpu *v, uint32_t fid)
 {
 	switch (fid) {
 	case HYPSCOPE_HVC_CALL_COUNT:
-		set_ret(v, 5);
+		set_ret(v, 6);
 		return true;
 	case HYPSCOPE_HVC_CALL_UID:
 		v->regs.x[0] = HYPSCOPE_UID_0;
@@ -86,6 +112,8 @@ static bool vendor_call(struct vcpu *v, uint32_t fid)
 		v->regs.x[0] = SMCCC_RET_SUCCESS;
 		v->regs.x[1] = v->pcpu;
 		return true;
+	case HYPSCOPE_HVC_TRACE_EMIT:
+		return trace_emit_test(v);
 	case HYPSCOPE_HVC_EL2_INSNS:
 		v->regs.x[0] = SMCCC_RET_SUCCESS;
 		v->regs.x[1] = arch_el2_insns();
@@ -106,8 +134,12 @@ bool smccc_call(struct vcpu *v, bool smc)
 
 	if (!trace_on)
 		return smccc_dispatch(v, fid);
-	for (unsigned i = 0; i < 6; i++)
-		args[i] = v->regs.x[1 + i];
+	args[0] = v->regs.x[1];
+	args[1] = v->regs.x[2];
+	args[2] = v->regs.x[3];
+	args[3] = v->regs.x[4];
+	args[4] = v->regs.x[5];
+	args[5] = v->regs.x[6];
 	cont = smccc_dispatch(v, fid);
 	trace_smccc(v, fid, args, smc);
 	return cont;

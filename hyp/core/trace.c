@@ -46,11 +46,9 @@ void *trace_begin(unsigned type, uint32_t size, const struct vcpu *v)
 	h->type = (uint16_t)type;
 	h->ts = arch_counter();
 	if (v) {
-		h->vmid = v->vm->trace_vmid;
-		h->vmid_gen = v->vm->trace_vmid_gen;
-		h->vm = v->trace_vm;
-		h->vcpu = v->trace_vcpu;
-		h->reserved = 0;
+		h->vmid = (uint16_t)(v->trace_word0 >> 48);
+		h->vmid_gen = v->trace_vmid_gen;
+		h->ident = v->trace_ident;
 	} else {
 		h->vmid = TRACE_NO_VMID;
 		h->vmid_gen = 0;

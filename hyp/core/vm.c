@@ -269,7 +269,6 @@ int vm_create(unsigned slot)
 		return -ENOMEM;
 	}
 	vm->cntvoff = arch_counter();
-	vm->trace_vmid = TRACE_NO_VMID;
 
 	vgic_vm_init(&vm->vgic, vm->nr_vcpus, vgic_kick_vcpu, vm);
 	mmio_bus_init(&vm->bus);
@@ -290,9 +289,9 @@ int vm_create(unsigned slot)
 		v->vmpidr = VMPIDR_RES1 | i;
 		v->stat = &st->vcpus[i];
 		v->pcpu = least_loaded_cpu();
-		v->trace_ring = &percpu[v->pcpu].trace;
-		v->trace_vm = (uint16_t)slot;
-		v->trace_vcpu = (uint16_t)i;
+		v->trace_ring = trace_on ? &percpu[v->pcpu].trace : NULL;
+		v->trace_word0 = TRACE_WORD0(0, 0, v->pcpu, TRACE_NO_VMID);
+		v->trace_ident = TRACE_IDENT(slot, i);
 		v->stat->pcpu = v->pcpu;
 		v->stat->state = HYPSTAT_VCPU_OFF;
 		vcpu_reset(v, 0, 0);

@@ -23,8 +23,16 @@ extern struct vmid_allocator vmids;
 extern struct hypcfg *hypcfg;
 extern struct hypstat *hypstat;
 
+/* The exit class (formats/exits.h): ESR_EL2.EC for synchronous exits. */
+static inline unsigned exit_class_of(unsigned type, uint64_t esr)
+{
+	/* EXIT_TYPE_IRQ..SERROR map onto HYP_EXIT_IRQ..SERROR in order. */
+	return type == EXIT_TYPE_SYNC ? (unsigned)(esr >> 26) & 0x3f
+				      : type <= EXIT_TYPE_SERROR ? HYP_EXIT_IRQ + type - 1
+								 : HYP_EXIT_ILLEGAL;
+}
+
 /* exit.c */
-unsigned exit_class_of(unsigned type, uint64_t esr);
 /* true: re-enter the guest; false: the vCPU gives up its CPU (blocked, off, yield). */
 bool handle_exit(struct vcpu *v, unsigned type);
 /* WFI semantics: block until an interrupt or a timer is due (or deadline, a

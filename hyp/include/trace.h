@@ -40,26 +40,26 @@ void trace_commit(void);
  */
 static inline void *trace_vcpu_begin(const struct vcpu *v, unsigned type, uint32_t size)
 {
+	struct ring *r = v->trace_ring;
 	struct trace_hdr *h;
 
-	if (!trace_on)
+	if (!r)
 		return NULL;
-	h = ring_reserve(v->trace_ring, size);
+	h = ring_reserve_fixed(r, size);
 	if (unlikely(!h))
 		return NULL;
-	h->type = (uint16_t)type;
-	h->vmid = v->vm->trace_vmid;
+	/* Whole words: type, size, cpu and VMID; the rest precomputed. */
+	h->word0 = v->trace_word0 | TRACE_WORD0(type, size, 0, 0);
+	h->seq = r->seq;
 	h->ts = arch_counter();
-	h->vmid_gen = v->vm->trace_vmid_gen;
-	h->vm = v->trace_vm;
-	h->vcpu = v->trace_vcpu;
-	h->reserved = 0;
+	h->vmid_gen = v->trace_vmid_gen;
+	h->ident = v->trace_ident;
 	return h;
 }
 
-static inline void trace_vcpu_commit(const struct vcpu *v)
+static inline void trace_vcpu_commit(const struct vcpu *v, uint32_t size)
 {
-	ring_commit(v->trace_ring);
+	ring_commit_fixed(v->trace_ring, size);
 }
 
 static inline void trace_exit(const struct vcpu *v, uint64_t pc, unsigned cls, uint32_t insn,
@@ -78,7 +78,7 @@ static inline void trace_exit(const struct vcpu *v, uint64_t pc, unsigned cls, u
 	e->exit_class = (uint16_t)cls;
 	e->outcome = (uint8_t)outcome;
 	e->flags = insn_valid ? TRACE_EXIT_INSN_VALID | TRACE_EXIT_FAR_VALID : TRACE_EXIT_FAR_VALID;
-	trace_vcpu_commit(v);
+	trace_vcpu_commit(v, sizeof(*e));
 }
 
 static inline void trace_entry(const struct vcpu *v)
@@ -90,7 +90,7 @@ static inline void trace_entry(const struct vcpu *v)
 	e->pc = v->regs.pc;
 	e->pending_irqs = 0;
 	e->lrs_used = 0;
-	trace_vcpu_commit(v);
+	trace_vcpu_commit(v, sizeof(*e));
 }
 void trace_sched(unsigned type, const struct vcpu *v, uint64_t ticks, unsigned reason,
 		 unsigned runnable);
@@ -107,15 +107,22 @@ static inline void trace_smccc(const struct vcpu *v, uint32_t fid, const uint64_
 
 	if (!e)
 		return;
-	/* Word copies: with -mstrict-align a memcpy here would be a call. */
-	for (unsigned i = 0; i < 6; i++)
-		e->args[i] = args[i];
-	for (unsigned i = 0; i < 4; i++)
-		e->result[i] = v->regs.x[i];
+	/* Written out: -O2 keeps loops, and with -mstrict-align a memcpy here
+	 * would be a call; these become load/store pairs. */
+	e->args[0] = args[0];
+	e->args[1] = args[1];
+	e->args[2] = args[2];
+	e->args[3] = args[3];
+	e->args[4] = args[4];
+	e->args[5] = args[5];
+	e->result[0] = v->regs.x[0];
+	e->result[1] = v->regs.x[1];
+	e->result[2] = v->regs.x[2];
+	e->result[3] = v->regs.x[3];
 	e->fid = fid;
 	e->conduit = smc ? TRACE_SMCCC_SMC : TRACE_SMCCC_HVC;
 	e->reserved[0] = e->reserved[1] = e->reserved[2] = 0;
-	trace_vcpu_commit(v);
+	trace_vcpu_commit(v, sizeof(*e));
 }
 void trace_log_line(unsigned level, const char *text, unsigned len);
 void trace_irq_inject(const struct vcpu *target, unsigned vintid, unsigned source,

@@ -143,8 +143,14 @@ struct vcpu {
 
 	struct vgic_cpu vgic;
 	struct hypstat_vcpu *stat;
-	struct ring *trace_ring;  /* its CPU's ring: vCPUs never migrate */
-	uint16_t trace_vm, trace_vcpu; /* trace_hdr identity */
+	/* Tracing: its CPU's ring (vCPUs never migrate; NULL when tracing is
+	 * off) and the parts of every record header that only change with the
+	 * VMID, precomputed on this vCPU's own CPU. */
+	struct ring *trace_ring;
+	uint64_t trace_word0;     /* cpu << 32 | vmid << 48 (formats/trace.h TRACE_WORD0) */
+	uint64_t trace_vmid_gen;
+	uint64_t trace_ident;     /* TRACE_IDENT(vm, vcpu) */
+	uint64_t trace_vmid;      /* the packed VMID the two above describe */
 };
 
 enum vm_state {
@@ -173,8 +179,6 @@ struct vm {
 	struct s2_pgtable s2;
 	uint64_t vmid;          /* VMID and generation, formats/vmid.h packing; 0 = none */
 	uint64_t stat_vmid;     /* the VMID last written to the status block */
-	uint64_t trace_vmid_gen; /* the same, as trace headers carry it */
-	uint16_t trace_vmid;
 	uint64_t cntvoff;
 
 	struct mmio_bus bus;

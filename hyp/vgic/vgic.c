@@ -232,6 +232,8 @@ void vgic_vm_init(struct vgic_vm *vm, unsigned nr_vcpus, vgic_kick_fn kick, void
 
 bool vgic_cpu_init(struct vgic_vm *vm, struct vgic_cpu *vc, unsigned vcpu_id)
 {
+	uint32_t kicks = 0;
+
 	if (vcpu_id >= vm->nr_vcpus)
 		return false;
 	memset(vc, 0, sizeof(*vc));
@@ -242,7 +244,17 @@ bool vgic_cpu_init(struct vgic_vm *vm, struct vgic_cpu *vc, unsigned vcpu_id)
 		irq_reset(&vc->private_irqs[i], i, (uint8_t)vcpu_id);
 	spin_lock(&vm->lock);
 	vm->cpus[vcpu_id] = vc;
+	/* SPIs routed to this vCPU before it existed reach it now. */
+	for (unsigned i = 0; i < VGIC_NR_SPIS; i++) {
+		struct vgic_irq *irq = &vm->spis[i];
+
+		if (irq->target == VGIC_NO_VCPU)
+			irq->target = vgic_route(vm, irq->irouter);
+		if (irq->target == vcpu_id)
+			vgic_irq_update(vm, irq, &kicks);
+	}
 	spin_unlock(&vm->lock);
+	vgic_kick(vm, kicks);
 	return true;
 }
 
@@ -328,6 +340,8 @@ static void fold_locked(struct vgic_cpu *vc, uint32_t elrsr, uint32_t eisr, uint
 		vgic_irq_update(vm, irq, kicks);
 	}
 
+	if (vc->hw.used_lrs > VGIC_MAX_LRS)
+		vc->hw.used_lrs = VGIC_MAX_LRS;
 	for (unsigned i = 0; i < vc->hw.used_lrs; i++) {
 		struct vgic_irq *irq = vgic_get_irq(vm, vc->id, vc->lr_intid[i]);
 		uint64_t val = vc->hw.lr[i];

@@ -230,12 +230,18 @@ void arch_fpsimd_forget(struct vcpu *v)
 			percpu[i].fp_owner = NULL;
 }
 
-/* A VM got a new VMID: tell the status block (rare: allocation, rollover). */
-static void vmid_publish(struct vm *vm, uint64_t vmid)
+/* The vCPU's VM got a new VMID (rare: allocation, rollover): the trace
+ * headers of this vCPU, and once per VMID the status block and the trace. */
+static void vmid_publish(struct vcpu *v, uint64_t vmid)
 {
+	struct vm *vm = v->vm;
+
+	v->trace_vmid = vmid;
+	v->trace_word0 = TRACE_WORD0(0, 0, v->pcpu, vmid_of(vmid, vmids.bits));
+	v->trace_vmid_gen = vmid_gen_number(vmid, vmids.bits);
+	if (vm->stat_vmid == vmid)
+		return;
 	vm->stat_vmid = vmid;
-	vm->trace_vmid = (uint16_t)vmid_of(vmid, vmids.bits);
-	vm->trace_vmid_gen = vmid_gen_number(vmid, vmids.bits);
 	vm->stat->vmid = (uint32_t)vmid_of(vmid, vmids.bits);
 	vm->stat->vmid_generation = vmid_gen_number(vmid, vmids.bits);
 	hypstat->vmid_generation = vmid_generation_number(&vmids);
@@ -250,8 +256,8 @@ unsigned arch_vcpu_enter(struct vcpu *v)
 	uint64_t vmid = vmid_acquire(&vmids, &v->vm->vmid, pc->id);
 	unsigned type;
 
-	if (unlikely(vmid != v->vm->stat_vmid))
-		vmid_publish(v->vm, vmid);
+	if (unlikely(vmid != v->trace_vmid))
+		vmid_publish(v, vmid);
 	write_sysreg(v->vm->s2.root_pa | (vmid_of(vmid, vmids.bits) << 48), vttbr_el2);
 	write_sysreg(v->hcr, hcr_el2);
 	write_sysreg(pc->fp_owner == v ? cpu.cptr_guest & ~CPTR_EL2_TFP : cpu.cptr_guest, cptr_el2);
