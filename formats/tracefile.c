@@ -19,20 +19,28 @@
 
 /* ------------------------------------------------------------------- CRC32 */
 
-static uint32_t crc_table[256];
+/*
+ * CRC-32 (IEEE 802.3, reflected polynomial 0xedb88320), slicing by 8: eight
+ * tables let each step fold in 8 bytes with 8 lookups instead of 8 dependent
+ * steps. crc_table[0] is the classic byte table; crc_table[k][b] is the CRC
+ * of byte b followed by k zero bytes.
+ */
+static uint32_t crc_table[8][256];
 static pthread_once_t crc_once = PTHREAD_ONCE_INIT;
 
-/* Reflected polynomial 0x04c11db7: one table entry per byte value. */
 static void crc_table_init(void)
 {
-	uint32_t i, bit, c;
+	for (uint32_t i = 0; i < 256; i++) {
+		uint32_t c = i;
 
-	for (i = 0; i < 256; i++) {
-		c = i;
-		for (bit = 0; bit < 8; bit++)
-			c = (c & 1) ? 0xedb88320u ^ (c >> 1) : c >> 1;
-		crc_table[i] = c;
+		for (int k = 0; k < 8; k++)
+			c = c & 1 ? 0xedb88320u ^ (c >> 1) : c >> 1;
+		crc_table[0][i] = c;
 	}
+	for (uint32_t i = 0; i < 256; i++)
+		for (int k = 1; k < 8; k++)
+			crc_table[k][i] = crc_table[0][crc_table[k - 1][i] & 0xff] ^
+					  (crc_table[k - 1][i] >> 8);
 }
 
 uint32_t tf_crc32(uint32_t crc, const void *buf, size_t len)
@@ -41,8 +49,26 @@ uint32_t tf_crc32(uint32_t crc, const void *buf, size_t len)
 
 	pthread_once(&crc_once, crc_table_init);
 	crc = ~crc;
+	while (len && ((uintptr_t)p & 7)) {
+		crc = crc_table[0][(crc ^ *p++) & 0xff] ^ (crc >> 8);
+		len--;
+	}
+	while (len >= 8) {
+		uint32_t lo, hi;
+
+		/* Little-endian words, as the file is (the tool runs on little-endian hosts). */
+		memcpy(&lo, p, 4);
+		memcpy(&hi, p + 4, 4);
+		lo ^= crc;
+		crc = crc_table[7][lo & 0xff] ^ crc_table[6][(lo >> 8) & 0xff] ^
+		      crc_table[5][(lo >> 16) & 0xff] ^ crc_table[4][lo >> 24] ^
+		      crc_table[3][hi & 0xff] ^ crc_table[2][(hi >> 8) & 0xff] ^
+		      crc_table[1][(hi >> 16) & 0xff] ^ crc_table[0][hi >> 24];
+		p += 8;
+		len -= 8;
+	}
 	while (len--)
-		crc = crc_table[(crc ^ *p++) & 0xff] ^ (crc >> 8);
+		crc = crc_table[0][(crc ^ *p++) & 0xff] ^ (crc >> 8);
 	return ~crc;
 }
 
