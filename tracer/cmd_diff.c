@@ -1,18 +1,22 @@
 /*
  * hypscope diff: did NEW get slower than BASE, or exit more often?
  *
- * Per exit class (or VM): the rate (exits per second of trace) and the
- * latency distribution (p50, p99, mean) of BASE and NEW. A change counts
- * when it passes the threshold AND is significant:
+ * Per exit class (or VM): the rate and the latency distribution (p50, p99,
+ * mean) of BASE and NEW. The rate is exits per second the vCPUs ran in the
+ * guest by default: it does not move when only the hypervisor gets faster or
+ * slower, where exits per second of trace would (a fixed amount of guest work
+ * done sooner is more exits per second). A change counts when it passes the
+ * threshold AND is significant:
  *
  *  latency  Mann-Whitney U on every exit's latency, computed on the
  *           log-bucketed histograms (tracer/stats.h): values within one
  *           bucket (1/32 of its value) count as ties, the variance has the
  *           tie correction, two-sided normal approximation. Slower means p50
  *           or mean up by more than the threshold, with P(new > base) > 1/2.
- *  rate     the two counts as Poisson processes over the two spans: given
- *           their sum, NEW's count is binomial with p = span_new / (span_base
- *           + span_new); two-sided normal approximation.
+ *  rate     the two counts as Poisson processes over the two exposures
+ *           (guest time, trace span, or one run each): given their sum, NEW's
+ *           count is binomial with p = t_new / (t_base + t_new); two-sided
+ *           normal approximation.
  *
  * Regression: slower or more frequent; improvement: faster or less frequent
  * with no regression; else unchanged. Exit status 1 when any row regressed.
@@ -35,6 +39,9 @@
 
 enum diff_format { FMT_TEXT, FMT_JSON };
 enum diff_metric { METRIC_COST, METRIC_TIME };
+enum diff_rate { RATE_GUEST, RATE_WALL, RATE_COUNT };
+
+static const char *const rate_names[] = { "guest", "wall", "count" };
 
 static struct env {
 	const char *base, *new;
@@ -44,25 +51,30 @@ static struct env {
 	enum diff_format format;
 	enum hs_by by;
 	enum diff_metric metric;
+	enum diff_rate rate;
 } env;
 
 static const char usage[] =
 	"Usage: hypscope diff BASE NEW [OPTIONS]\n"
 	"\n"
 	"Compare two trace files for performance regressions. Per exit class (or\n"
-	"VM): exits per second, and the latency distribution (p50, p99, mean). A row\n"
+	"VM): the exit rate, and the latency distribution (p50, p99, mean). A row\n"
 	"REGRESSED when NEW is slower (p50 or mean up) or exits more often, by more\n"
 	"than the threshold AND significantly; IMPROVED likewise the other way;\n"
 	"otherwise it is unchanged.\n"
 	"\n"
 	"Significance: a Mann-Whitney U test on every exit's latency (computed on\n"
 	"the histograms: values within 3% count as ties) and, for the rate, a test of\n"
-	"two Poisson counts over the two spans; both two-sided, at level --alpha.\n"
+	"two Poisson counts over the two exposures; both two-sided, at level --alpha.\n"
 	"\n"
 	"  -t, --threshold PCT  smallest change that counts, in percent (default 10)\n"
 	"  -a, --alpha P        significance level (default 0.01)\n"
 	"  -m, --metric M       cost: the handler's cycles (default); time: exit to\n"
 	"                       the next entry of the vCPU\n"
+	"  -r, --rate R         guest: exits per second the vCPUs ran in the guest\n"
+	"                       (default; unmoved by a faster or slower hypervisor);\n"
+	"                       wall: per second of trace; count: exits per run (for\n"
+	"                       benchmarks that do a fixed amount of work)\n"
 	"      --min-count N    judge latency with at least N exits on each side, a\n"
 	"                       row at all with N on both together (default 20)\n"
 	"  -b, --by KEY         class (default) or vm\n"
@@ -75,6 +87,7 @@ static const char usage[] =
 	"EXAMPLES:\n"
 	"  hypscope diff before.trace after.trace\n"
 	"  hypscope diff before.trace after.trace --threshold 5 --metric time\n"
+	"  hypscope diff fixed-work-a.trace fixed-work-b.trace --rate count\n"
 	"  hypscope diff before.trace after.trace --by vm --format json\n"
 	"  hypscope diff a.trace b.trace || echo \"exits got slower or more frequent\"\n";
 
@@ -84,6 +97,7 @@ static const struct option long_opts[] = {
 	{ "threshold", required_argument, NULL, 't' },
 	{ "alpha", required_argument, NULL, 'a' },
 	{ "metric", required_argument, NULL, 'm' },
+	{ "rate", required_argument, NULL, 'r' },
 	{ "min-count", required_argument, NULL, OPT_MIN_COUNT },
 	{ "by", required_argument, NULL, 'b' },
 	{ "format", required_argument, NULL, 'f' },
@@ -125,7 +139,7 @@ static int parse_args(int argc, char **argv)
 	env.min_count = 20;
 	optind = 1;
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, ":t:a:m:b:f:h", long_opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, ":t:a:m:r:b:f:h", long_opts, NULL)) != -1) {
 		switch (opt) {
 		case 't':
 			if (!parse_double(optarg, 0, 1e6, &env.threshold))
@@ -144,6 +158,16 @@ static int parse_args(int argc, char **argv)
 				env.metric = METRIC_TIME;
 			else
 				return usage_error("--metric is cost or time, not '%s'", optarg);
+			break;
+		case 'r':
+			if (!strcmp(optarg, "guest"))
+				env.rate = RATE_GUEST;
+			else if (!strcmp(optarg, "wall"))
+				env.rate = RATE_WALL;
+			else if (!strcmp(optarg, "count"))
+				env.rate = RATE_COUNT;
+			else
+				return usage_error("--rate is guest, wall or count, not '%s'", optarg);
 			break;
 		case OPT_MIN_COUNT:
 			if (!parse_double(optarg, 2, 1e15, &v) || v != floor(v))
@@ -307,10 +331,26 @@ static const struct hs_row *vm_row(const struct hs_stats *s, uint32_t vm)
 	return NULL;
 }
 
+/*
+ * What a row's count is divided by: seconds in the guest (of the VM, for a
+ * VM row present on that side), seconds of trace, or one run.
+ */
+static double exposure(const struct hs_stats *s, const struct hs_row *vm)
+{
+	switch (env.rate) {
+	case RATE_GUEST:
+		return vm && vm->guest_ns ? (double)vm->guest_ns / 1e9 : hs_stats_guest_s(s);
+	case RATE_WALL:
+		return hs_stats_span_s(s);
+	default:
+		return 1.0;
+	}
+}
+
 /* The rows of both traces, matched by key. Returns how many, or -ENOMEM. */
 static int compare(const struct hs_stats *b, const struct hs_stats *n, struct cmp **out)
 {
-	double sb = hs_stats_span_s(b), sn = hs_stats_span_s(n);
+	double sb = exposure(b, NULL), sn = exposure(n, NULL);
 	const struct hs_row *rb, *rn;
 	struct cmp *v;
 	uint32_t keys[2 * HS_MAX_VM_NAMES + HS_CLASS_ROWS], nk = 0, i, j;
@@ -344,6 +384,8 @@ static int compare(const struct hs_stats *b, const struct hs_stats *n, struct cm
 		} else {
 			rb = vm_row(b, keys[i]);
 			rn = vm_row(n, keys[i]);
+			sb = exposure(b, rb);
+			sn = exposure(n, rn);
 			hs_vm_label(keys[i] < HS_MAX_VM_NAMES && n->vm_names[keys[i]][0] ? n : b,
 				    keys[i], label, sizeof(label));
 			snprintf(v[i].name, sizeof(v[i].name), "%s", label);
@@ -405,6 +447,9 @@ static void print_text(const struct cmp *v, int nr, const struct hs_stats *b,
 	printf("hypscope diff: %s -> %s\n", env.base, env.new);
 	printf("  base: %" PRIu64 " exits over %.6f s; new: %" PRIu64 " exits over %.6f s\n",
 	       b->total.count, hs_stats_span_s(b), n->total.count, hs_stats_span_s(n));
+	if (env.rate == RATE_GUEST)
+		printf("  in the guest: base %.6f s, new %.6f s (vCPU-seconds)\n", hs_stats_guest_s(b),
+		       hs_stats_guest_s(n));
 	printf("  latency: %s (%s); threshold %g%%, alpha %g, Mann-Whitney U on every exit\n\n",
 	       env.metric == METRIC_COST ? "handling cost" : "exit to next entry", unit,
 	       env.threshold, env.alpha);
@@ -412,7 +457,8 @@ static void print_text(const struct cmp *v, int nr, const struct hs_stats *b,
 		if ((int)strlen(v[i].name) > w)
 			w = (int)strlen(v[i].name);
 	printf("%-*s ", w, "");
-	title(31, "exits per second");
+	title(31, env.rate == RATE_GUEST ? "exits per guest second" :
+		  env.rate == RATE_WALL ? "exits per second" : "exits");
 	fputs(" | ", stdout);
 	title(27, "p50");
 	fputs(" | ", stdout);
@@ -469,8 +515,9 @@ static void print_trace_json(const char *name, const char *path, const struct hs
 {
 	printf("  \"%s\": {\"file\": \"", name);
 	hs_json_str(stdout, path);
-	printf("\", \"exits\": %" PRIu64 ", \"span_s\": %.9f, \"lost\": %" PRIu64 "}%s\n",
-	       s->total.count, hs_stats_span_s(s), s->lost, comma ? "," : "");
+	printf("\", \"exits\": %" PRIu64 ", \"span_s\": %.9f, \"guest_s\": %.9f, \"lost\": %" PRIu64
+	       "}%s\n",
+	       s->total.count, hs_stats_span_s(s), hs_stats_guest_s(s), s->lost, comma ? "," : "");
 }
 
 static void print_json(const struct cmp *v, int nr, const struct hs_stats *b,
@@ -482,10 +529,11 @@ static void print_json(const struct cmp *v, int nr, const struct hs_stats *b,
 	fputs("{\n", stdout);
 	print_trace_json("base", env.base, b, true);
 	print_trace_json("new", env.new, n, true);
-	printf("  \"by\": \"%s\",\n  \"metric\": \"%s\",\n  \"unit\": \"%s\",\n"
+	printf("  \"by\": \"%s\",\n  \"rate\": \"%s\",\n  \"metric\": \"%s\",\n  \"unit\": \"%s\",\n"
 	       "  \"threshold_pct\": %g,\n  \"alpha\": %g,\n  \"min_count\": %" PRIu64 ",\n"
 	       "  \"test\": \"mann-whitney-u\",\n  \"rows\": [",
-	       env.by == HS_BY_CLASS ? "class" : "vm", env.metric == METRIC_COST ? "cost" : "time",
+	       env.by == HS_BY_CLASS ? "class" : "vm", rate_names[env.rate],
+	       env.metric == METRIC_COST ? "cost" : "time",
 	       env.metric == METRIC_COST ? "cycles" : "ns", env.threshold, env.alpha,
 	       env.min_count);
 	for (i = 0; i < nr; i++) {
@@ -559,6 +607,12 @@ int cmd_diff(int argc, char **argv)
 		ret = load(env.new, &n);
 	if (ret)
 		goto cleanup;
+	if (env.rate == RATE_GUEST && (!b->total.guest_ns || !n->total.guest_ns)) {
+		fprintf(stderr, "hypscope diff: %s has no guest time (no entry records): rates are "
+				"per second of trace\n",
+			b->total.guest_ns ? env.new : env.base);
+		env.rate = RATE_WALL;
+	}
 	nr = compare(b, n, &v);
 	if (nr < 0) {
 		fprintf(stderr, "hypscope diff: out of memory\n");

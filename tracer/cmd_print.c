@@ -292,6 +292,23 @@ static void print_insn(struct printer *p, uint32_t word, uint64_t pc)
 	}
 }
 
+/* Classes whose exception sets FAR_EL2 (Arm ARM, FAR_EL2); for the others it is stale. */
+static bool far_meaningful(unsigned cls)
+{
+	switch (cls) {
+	case ESR_EC_IABT_LOW:
+	case ESR_EC_IABT_CUR:
+	case ESR_EC_PC_ALIGN:
+	case ESR_EC_DABT_LOW:
+	case ESR_EC_DABT_CUR:
+	case ESR_EC_WATCHPT_LOW:
+	case ESR_EC_WATCHPT_CUR:
+		return true;
+	default:
+		return false;
+	}
+}
+
 static void decode_exit(struct printer *p, const struct trace_exit *e)
 {
 	static const char *const outcomes[] = { "handled", "injected", "to_host" };
@@ -306,9 +323,12 @@ static void decode_exit(struct printer *p, const struct trace_exit *e)
 	print_pc(p, &e->hdr, e->elr, true);
 	if (e->flags & TRACE_EXIT_INSN_VALID)
 		print_insn(p, e->insn, e->elr);
-	if (e->flags & TRACE_EXIT_FAR_VALID)
-		fprintf(p->f, " far=0x%" PRIx64 " ipa=0x%" PRIx64, e->far,
-			(e->hpfar >> 4) << 12 | (e->far & 0xfff));
+	if (e->flags & TRACE_EXIT_FAR_VALID && far_meaningful(e->exit_class)) {
+		fprintf(p->f, " far=0x%" PRIx64, e->far);
+		/* HPFAR_EL2.FIPA holds IPA[51:12] of a stage 2 fault */
+		if (e->exit_class == ESR_EC_DABT_LOW || e->exit_class == ESR_EC_IABT_LOW)
+			fprintf(p->f, " ipa=0x%" PRIx64, (e->hpfar >> 4) << 12 | (e->far & 0xfff));
+	}
 	fprintf(p->f, " cost=%" PRIu64 " %s", e->cost,
 		e->outcome < 3 ? outcomes[e->outcome] : "outcome?");
 }

@@ -288,6 +288,9 @@ static void text_header(FILE *f, const struct hs_trace_info *info, const struct 
 	fprintf(f, "  %u CPUs, %.2f MHz counter, %" PRIu64 " records over %.6f s, %" PRIu64
 		   " lost\n",
 		info->hdr.nr_cpus, (double)info->hdr.cntfrq / 1e6, s->records, span, s->lost);
+	if (s->total.guest_ns || s->total.time.count)
+		fprintf(f, "  vCPUs ran %.6f s in the guest and %.6f s from exits to entries\n",
+			hs_stats_guest_s(s), (double)s->total.time.sum / 1e9);
 }
 
 static void text_main(FILE *f, const struct hs_stats *s, const struct hs_ref *refs, int n)
@@ -369,16 +372,19 @@ static void text_sysregs(FILE *f, const struct hs_stats *s)
 {
 	const struct hs_keyed_row **rows;
 	char name[64];
-	int n, i;
+	int n, i, w = 12;
 
 	n = hs_table_sorted(&s->sysregs, &rows);
+	for (i = 0; i < n; i++)
+		if ((int)strlen(sysreg_label((uint32_t)rows[i]->key.a, name, sizeof(name))) > w)
+			w = (int)strlen(name);
 	if (n > 0) {
 		fprintf(f, "\nSystem register traps: %" PRIu64 " traps\n\n",
 			s->classes[ESR_EC_SYS64].count);
-		fprintf(f, "%-24s %-5s %10s %7s %8s | %9s %9s %9s %9s %9s\n", "REGISTER", "DIR",
+		fprintf(f, "%-*s %-5s %10s %7s %8s | %9s %9s %9s %9s %9s\n", w, "REGISTER", "DIR",
 			"COUNT", "SHARE%", "INJECTED", "min", "avg", "p50", "p99", "max");
 		for (i = 0; i < n; i++) {
-			fprintf(f, "%-24s %-5s %10" PRIu64 " %7.2f %8" PRIu64 " |",
+			fprintf(f, "%-*s %-5s %10" PRIu64 " %7.2f %8" PRIu64 " |", w,
 				sysreg_label((uint32_t)rows[i]->key.a, name, sizeof(name)),
 				rows[i]->key.c ? "read" : "write", rows[i]->row.count,
 				pct(rows[i]->row.count, s->classes[ESR_EC_SYS64].count),
@@ -394,15 +400,18 @@ static void text_hypercalls(FILE *f, const struct hs_stats *s)
 {
 	const struct hs_keyed_row **rows;
 	char name[96];
-	int n, i;
+	int n, i, w = 12;
 
 	n = hs_table_sorted(&s->hypercalls, &rows);
+	for (i = 0; i < n; i++)
+		if ((int)strlen(fid_name((uint32_t)rows[i]->key.a, name, sizeof(name))) > w)
+			w = (int)strlen(name);
 	if (n > 0) {
 		fprintf(f, "\nHypercalls (SMCCC): %" PRIu64 " calls\n\n", s->by_type[TRACE_SMCCC]);
-		fprintf(f, "%-32s %10s %10s %7s %8s | %9s %9s %9s %9s %9s\n", "FUNCTION", "FID",
+		fprintf(f, "%-*s %10s %10s %7s %8s | %9s %9s %9s %9s %9s\n", w, "FUNCTION", "FID",
 			"COUNT", "SHARE%", "ERRORS", "min", "avg", "p50", "p99", "max");
 		for (i = 0; i < n; i++) {
-			fprintf(f, "%-32s 0x%08" PRIx64 " %10" PRIu64 " %7.2f %8" PRIu64 " |",
+			fprintf(f, "%-*s 0x%08" PRIx64 " %10" PRIu64 " %7.2f %8" PRIu64 " |", w,
 				fid_name((uint32_t)rows[i]->key.a, name, sizeof(name)), rows[i]->key.a,
 				rows[i]->row.count, pct(rows[i]->row.count, s->by_type[TRACE_SMCCC]),
 				rows[i]->row.failed);
@@ -591,10 +600,12 @@ static void json_main_rows(FILE *f, const struct hs_stats *s, const struct hs_re
 				fprintf(f, "\"class\": %u, ", r->cls);
 				break;
 			case HS_BY_VM:
-				fprintf(f, "\"vm\": %u, ", r->vm);
+				fprintf(f, "\"vm\": %u, \"guest_s\": %.9f, ", r->vm,
+					(double)r->row->guest_ns / 1e9);
 				break;
 			case HS_BY_VCPU:
-				fprintf(f, "\"vm\": %u, \"vcpu\": %u, ", r->vm, r->vcpu);
+				fprintf(f, "\"vm\": %u, \"vcpu\": %u, \"guest_s\": %.9f, ", r->vm,
+					r->vcpu, (double)r->row->guest_ns / 1e9);
 				break;
 			case HS_BY_PC:
 				hs_symbolize(&env.elfs, r->vm, vm_name(s, r->vm), r->pc, sym,
@@ -718,8 +729,10 @@ static void report_json(FILE *f, const struct hs_stats *s, const struct hs_trace
 	fputs("\",\n  \"description\": \"", f);
 	hs_json_str(f, info->hdr.description);
 	fprintf(f, "\",\n  \"cpus\": %u,\n  \"cntfrq\": %" PRIu64 ",\n  \"records\": %" PRIu64
-		   ",\n  \"first_ts\": %" PRIu64 ",\n  \"last_ts\": %" PRIu64 ",\n  \"span_s\": %.9f,\n",
-		info->hdr.nr_cpus, info->hdr.cntfrq, s->records, s->first_ts, s->last_ts, span);
+		   ",\n  \"first_ts\": %" PRIu64 ",\n  \"last_ts\": %" PRIu64 ",\n  \"span_s\": %.9f,\n"
+		   "  \"guest_s\": %.9f,\n",
+		info->hdr.nr_cpus, info->hdr.cntfrq, s->records, s->first_ts, s->last_ts, span,
+		hs_stats_guest_s(s));
 	fprintf(f, "  \"by\": \"%s\",\n  \"sort\": \"%s\",\n", by_names[env.by],
 		sort_names[env.sort]);
 	fputs("  \"records_by_type\": {", f);

@@ -202,6 +202,7 @@ static void row_reset(struct hs_row *r)
 {
 	r->count = 0;
 	r->failed = 0;
+	r->guest_ns = 0;
 	hs_hist_reset(&r->cost);
 	hs_hist_reset(&r->time);
 }
@@ -463,6 +464,11 @@ void hs_stats_add_lost(struct hs_stats *s, unsigned cpu, uint64_t n)
 	}
 }
 
+double hs_stats_guest_s(const struct hs_stats *s)
+{
+	return (double)s->total.guest_ns / 1e9;
+}
+
 double hs_stats_span_s(const struct hs_stats *s)
 {
 	if (s->records < 2 || s->last_ts <= s->first_ts)
@@ -499,6 +505,8 @@ static void drop_pending(struct hs_stats *s, int cpu, int vm)
 			continue;
 		if (vm >= 0 || vs->exit_cpu == cpu)
 			vs->exit_pending = false;
+		if (vm >= 0 || vs->entry_cpu == cpu)
+			vs->entry_pending = false;
 		if (vm >= 0 || vs->mmio_cpu == cpu)
 			vs->mmio_row = 0;
 		if (vm >= 0 || vs->smccc_cpu == cpu)
@@ -557,6 +565,17 @@ static int feed_exit(struct hs_stats *s, const struct trace_exit *e)
 
 	if (vi) {
 		vs = &s->vstate[vi - 1];
+		/* the time in the guest since the entry this exit ends */
+		if (vs->entry_pending && vs->entry_cpu == h->cpu && h->ts >= vs->entry_ts) {
+			uint64_t ns = hs_stats_ticks_to_ns(s, h->ts - vs->entry_ts);
+
+			s->total.guest_ns += ns;
+			vrow->guest_ns += ns;
+			row = table_row(&s->vms, vs->entry_vm_row);
+			if (row)
+				row->guest_ns += ns;
+		}
+		vs->entry_pending = false;
 		/* the emulation record this exit's handler wrote just before */
 		if (vs->mmio_row && vs->mmio_cpu == h->cpu) {
 			row = table_row(&s->mmio, vs->mmio_row);
@@ -593,10 +612,20 @@ static int feed_entry(struct hs_stats *s, const struct trace_hdr *h)
 		return 0;
 	}
 	vs = &s->vstate[vi - 1];
+	vs->entry_pending = true;
+	vs->entry_ts = h->ts;
+	vs->entry_cpu = h->cpu;
+	vs->entry_vm_row = 0;
+	if (s->opts.groups & HS_GROUP_VM) {
+		struct hs_key k = { 0, h->vm, 0 };
+
+		if (!table_get(&s->vms, &k, &vs->entry_vm_row))
+			ret = -ENOMEM;
+	}
 	if (!vs->exit_pending || h->ts < vs->exit_ts) {
 		s->unpaired++;
 		vs->exit_pending = false;
-		return 0;
+		return count_err(s, ret);
 	}
 	vs->exit_pending = false;
 	ns = hs_stats_ticks_to_ns(s, h->ts - vs->exit_ts);

@@ -150,6 +150,11 @@ struct hs_row {
 	uint64_t failed;
 	struct hs_hist cost; /* handling cost, PMCCNTR cycles */
 	struct hs_hist time; /* exit rows: exit to the next entry, ns; else empty */
+	/*
+	 * The total, VM and vCPU rows: time their vCPUs ran in the guest, from
+	 * each entry to the exit that ended it, ns. 0 in the other rows.
+	 */
+	uint64_t guest_ns;
 };
 
 /* What a keyed row is about; which fields mean something depends on the table. */
@@ -213,10 +218,14 @@ struct hs_vcpu_state {
 	uint32_t pc_row;    /* by-PC row of the pending exit */
 	uint32_t mmio_row;  /* MMIO row waiting for its exit's cost */
 	uint32_t smccc_row; /* hypercall row waiting for its exit's cost */
+	uint64_t entry_ts;  /* the last entry, while the vCPU is in the guest */
+	uint32_t entry_vm_row; /* by-VM row of that entry */
 	uint16_t exit_cpu;
 	uint16_t mmio_cpu;
 	uint16_t smccc_cpu;
+	uint16_t entry_cpu;
 	bool     exit_pending;
+	bool     entry_pending;
 };
 
 #define HS_ROW_OTHER UINT32_MAX
@@ -315,6 +324,9 @@ void hs_stats_add_lost(struct hs_stats *s, unsigned cpu, uint64_t n);
 
 /* Seconds between the first and the last record; 0 with fewer than two. */
 double hs_stats_span_s(const struct hs_stats *s);
+
+/* Seconds all vCPUs together ran in the guest (vCPU-seconds): s->total.guest_ns. */
+double hs_stats_guest_s(const struct hs_stats *s);
 
 /* ------------------------------------------------------------ listing rows */
 

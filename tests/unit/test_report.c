@@ -165,8 +165,11 @@ static void write_reference(const char *path, uint64_t pc_hvc)
 	gen_close(&g);
 }
 
-/* Every class with costs around its own median, scaled by `slow`. */
-static void write_workload(const char *path, uint64_t seed, double slow)
+/*
+ * Every class with costs around its own median, scaled by `slow`; the guest
+ * runs `guest` ticks between an entry and the next exit.
+ */
+static void write_workload_timed(const char *path, uint64_t seed, double slow, uint64_t guest)
 {
 	static const unsigned classes[] = { ESR_EC_HVC64, ESR_EC_SYS64, ESR_EC_DABT_LOW };
 	static const double medians[] = { 600, 350, 1000 };
@@ -178,10 +181,16 @@ static void write_workload(const char *path, uint64_t seed, double slow)
 	gen_open(&g, path);
 	for (i = 0; i < 6000; i++) {
 		k = (unsigned)(rnd() % 3);
+		g.ts[i & 1] += guest - 100;
 		exit_cycle(&g, (unsigned)i & 1, classes[k], 0, 0x40080000,
 			   cost_around(medians[k] * slow), 2, NULL, 0, 0);
 	}
 	gen_close(&g);
+}
+
+static void write_workload(const char *path, uint64_t seed, double slow)
+{
+	write_workload_timed(path, seed, slow, 100);
 }
 
 static int setup(void **state)
@@ -561,6 +570,38 @@ static void test_diff_passes_two_samples_of_one_distribution(void **state)
 	}
 }
 
+static void test_diff_rate_per_guest_second_wall_second_or_run(void **state)
+{
+	char a[128], b[128], out[128], *text;
+
+	(void)state;
+	path_of(a, sizeof(a), "a.trace");
+	path_of(b, sizeof(b), "b.trace");
+	path_of(out, sizeof(out), "diff.txt");
+	/* the same work with the guest running twice as fast: twice the exits per second */
+	write_workload_timed(a, 7, 1.0, 400);
+	write_workload_timed(b, 8, 1.0, 200);
+	assert_int_equal(run(cmd_diff, out, "diff", a, b, NULL), 1);
+	text = slurp(out);
+	assert_int_equal(count_lines(text, "REGRESSION (more frequent)"), 3);
+	free(text);
+	assert_int_equal(run(cmd_diff, out, "diff", a, b, "--rate", "wall", NULL), 1);
+	assert_int_equal(run(cmd_diff, out, "diff", a, b, "--rate", "count", NULL), 0);
+	text = slurp(out);
+	expect(text, "0 regressions, 0 improvements, 3 unchanged");
+	free(text);
+
+	/* a slower hypervisor on the same guest: exits per guest second do not move */
+	write_workload_timed(a, 9, 1.0, 400);
+	write_workload_timed(b, 10, 1.3, 400);
+	assert_int_equal(run(cmd_diff, out, "diff", a, b, NULL), 1);
+	text = slurp(out);
+	assert_int_equal(count_lines(text, "REGRESSION (slower)"), 3);
+	assert_int_equal(count_lines(text, "more frequent"), 0);
+	free(text);
+	assert_int_equal(run(cmd_diff, out, "diff", a, b, "--rate", "nope", NULL), HS_EXIT_USAGE);
+}
+
 static void test_diff_usage_and_file_errors(void **state)
 {
 	char a[128], out[128];
@@ -588,6 +629,7 @@ int main(void)
 		cmocka_unit_test(test_print_raw_shows_every_record),
 		cmocka_unit_test(test_diff_flags_a_30_percent_slowdown),
 		cmocka_unit_test(test_diff_passes_two_samples_of_one_distribution),
+		cmocka_unit_test(test_diff_rate_per_guest_second_wall_second_or_run),
 		cmocka_unit_test(test_diff_usage_and_file_errors),
 	};
 

@@ -361,6 +361,39 @@ static void test_exits_are_counted_by_class_with_time_to_next_entry(void **state
 	hs_stats_destroy(s);
 }
 
+static void test_guest_time_runs_from_entry_to_exit(void **state)
+{
+	struct feeder f = { .s = new_stats(HS_GROUP_VM, 0) };
+	struct hs_stats *s = f.s;
+	struct hs_ref *refs;
+	int i, n;
+
+	(void)state;
+	for (i = 0; i < 10; i++) {
+		/* VM 0 runs 50 ticks per entry, VM 1 200 */
+		entry_at(&f, 0, 1000 + 1000 * (uint64_t)i, 0, 0);
+		exit_at(&f, 0, 1050 + 1000 * (uint64_t)i, 0, 0, ESR_EC_HVC64, 0, 0, 1, false);
+		entry_at(&f, 1, 1000 + 1000 * (uint64_t)i, 1, 0);
+		exit_at(&f, 1, 1200 + 1000 * (uint64_t)i, 1, 0, ESR_EC_HVC64, 0, 0, 1, false);
+	}
+	/* an exit with no entry before it (a loss) adds nothing */
+	f.seq[0] += 2;
+	exit_at(&f, 0, 20000, 0, 0, ESR_EC_HVC64, 0, 0, 1, false);
+	assert_int_equal(s->total.guest_ns, 10 * (50 + 200) * 16);
+	assert_true(fabs(hs_stats_guest_s(s) - 40e-6) < 1e-12);
+	n = hs_stats_rows(s, HS_BY_VM, HS_SORT_NAME, &refs);
+	assert_int_equal(n, 2);
+	assert_int_equal(refs[0].row->guest_ns, 10 * 50 * 16);
+	assert_int_equal(refs[1].row->guest_ns, 10 * 200 * 16);
+	free(refs);
+	n = hs_stats_rows(s, HS_BY_VCPU, HS_SORT_NAME, &refs);
+	assert_int_equal(refs[1].row->guest_ns, 10 * 200 * 16);
+	free(refs);
+	hs_stats_reset(s);
+	assert_int_equal(s->total.guest_ns, 0);
+	hs_stats_destroy(s);
+}
+
 static void test_rows_by_vm_vcpu_and_pc_are_sorted(void **state)
 {
 	struct feeder f = { .s = new_stats(HS_GROUP_ALL, 0) };
@@ -704,6 +737,7 @@ int main(void)
 		cmocka_unit_test(test_mann_whitney_matches_the_pairwise_definition),
 		cmocka_unit_test(test_mann_whitney_tells_a_shift_from_noise),
 		cmocka_unit_test(test_exits_are_counted_by_class_with_time_to_next_entry),
+		cmocka_unit_test(test_guest_time_runs_from_entry_to_exit),
 		cmocka_unit_test(test_rows_by_vm_vcpu_and_pc_are_sorted),
 		cmocka_unit_test(test_unkept_table_is_refused),
 		cmocka_unit_test(test_full_pc_table_piles_into_other),
