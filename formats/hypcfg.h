@@ -38,7 +38,7 @@
 
 #define HYPCFG_MAGIC       0x3147464353505948ull /* "HYPSCFG1" */
 #define HYPSTAT_MAGIC      0x3154415453505948ull /* "HYPSSTA1" */
-#define HYPCFG_VERSION     1u
+#define HYPCFG_VERSION     2u
 
 #define HYPCFG_MAX_VMS     8u
 #define HYPCFG_MAX_VCPUS   4u   /* per VM */
@@ -123,6 +123,13 @@ struct hypstat_vcpu {
 	uint64_t guest_ticks; /* counter ticks spent in the guest */
 	uint64_t hyp_ticks;   /* counter ticks spent handling its exits */
 	uint64_t exits[HYP_EXIT_CLASSES]; /* by class, see formats/exits.h */
+	/* The vGIC, as of the vCPU's last time off its CPU. */
+	uint64_t vgic_flushes;     /* entries that loaded list registers */
+	uint64_t vgic_overflows;   /* of which more interrupts were in flight than LRs */
+	uint64_t vgic_maint[8];    /* maintenance interrupts by ICH_MISR_EL2 cause bit */
+	uint64_t vgic_lr[16];      /* ICH_LR<n>_EL2 as last read back (formats/ich_lr.h) */
+	uint32_t vgic_nr_lrs;
+	uint32_t vgic_pending;     /* interrupts in flight for it */
 };
 
 struct hypstat_vm {

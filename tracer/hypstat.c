@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "formats/esr.h"
+#include "formats/ich_lr.h"
 #include "tracer/hypstat.h"
 
 int hypstat_snapshot(const void *ram, size_t len, struct hypstat *st, struct hs_err *err)
@@ -233,6 +234,19 @@ static void print_vcpu(FILE *f, const struct hypstat *st, unsigned int id,
 		fprintf(f, " %llu", (unsigned long long)vc->exits[c]);
 	}
 	fputc('\n', f);
+	if (vc->vgic_flushes) {
+		fprintf(f, "      vGIC: %llu LR loads, %llu with more interrupts than LRs",
+			(unsigned long long)vc->vgic_flushes, (unsigned long long)vc->vgic_overflows);
+		first = true;
+		for (c = 0; c < ICH_MISR_NR_CAUSES; c++) {
+			if (!vc->vgic_maint[c])
+				continue;
+			fprintf(f, "%s%s %llu", first ? "; maintenance " : ", ",
+				ich_misr_cause_name(c), (unsigned long long)vc->vgic_maint[c]);
+			first = false;
+		}
+		fputc('\n', f);
+	}
 }
 
 static void print_vm_line(FILE *f, const struct hypstat_vm *vm, const struct hypcfg_vm *cv,

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "formats/esr.h"
+#include "formats/ich_lr.h"
 #include "hyp/include/arch.h"
 #include "hyp/include/log.h"
 #include "hyp/include/percpu.h"
@@ -132,6 +133,38 @@ __noreturn void cpu_run_loop(void)
 	}
 }
 
+/* The vGIC debug dump of one vCPU: counters, and its LRs as last read back. */
+static void print_vgic(const char *name, unsigned vcpu, const struct hypstat_vcpu *sv)
+{
+	char line[240];
+	int n = fmt_snprintf(line, sizeof(line), "%s vcpu%u vgic: %llu flushes, %llu overflows,",
+			     name, vcpu, (unsigned long long)sv->vgic_flushes,
+			     (unsigned long long)sv->vgic_overflows);
+
+	n += fmt_snprintf(line + n, sizeof(line) - n, " maintenance");
+	for (unsigned c = 0; c < ICH_MISR_NR_CAUSES && n < (int)sizeof(line); c++)
+		n += fmt_snprintf(line + n, sizeof(line) - n, " %s=%llu", ich_misr_cause_name(c),
+				  (unsigned long long)sv->vgic_maint[c]);
+	hyp_log("%s", line);
+	n = fmt_snprintf(line, sizeof(line), "%s vcpu%u LRs:", name, vcpu);
+	for (unsigned i = 0; i < sv->vgic_nr_lrs && i < 16 && n < (int)sizeof(line); i++) {
+		struct ich_lr lr;
+
+		ich_lr_decode(sv->vgic_lr[i], &lr);
+		if (lr.state == ICH_LR_STATE_INVALID)
+			n += fmt_snprintf(line + n, sizeof(line) - n, " [%u: -]", i);
+		else if (lr.hw)
+			n += fmt_snprintf(line + n, sizeof(line) - n, " [%u: %s v%u p%u pri 0x%x]", i,
+					  ich_lr_state_str(lr.state), lr.vintid, lr.pintid,
+					  lr.priority);
+		else
+			n += fmt_snprintf(line + n, sizeof(line) - n, " [%u: %s v%u pri 0x%x%s]", i,
+					  ich_lr_state_str(lr.state), lr.vintid, lr.priority,
+					  lr.eoi ? " eoi" : "");
+	}
+	hyp_log("%s", line);
+}
+
 static void print_summary(void)
 {
 	hyp_log("all VMs ended: %llu created, VMID generation %llu, %llu rollovers",
@@ -153,6 +186,8 @@ static void print_summary(void)
 							  exit_class_name(cls),
 							  (unsigned long long)sv->exits[cls]);
 			hyp_log("%s", line);
+			if (sv->vgic_flushes)
+				print_vgic(hypcfg->vms[i].name, c, sv);
 		}
 	}
 }

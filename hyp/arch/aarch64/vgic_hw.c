@@ -81,9 +81,22 @@ void arch_vgic_load(struct vcpu *v)
 
 void arch_vgic_put(struct vcpu *v)
 {
-	v->vgic.hw.vmcr = (uint32_t)read_sysreg(SYS_ICH_VMCR_EL2);
-	v->vgic.hw.ap0r[0] = (uint32_t)read_sysreg(SYS_ICH_AP0R0_EL2);
-	v->vgic.hw.ap1r[0] = (uint32_t)read_sysreg(SYS_ICH_AP1R0_EL2);
+	struct vgic_cpu *vc = &v->vgic;
+	struct hypstat_vcpu *st = v->stat;
+
+	vc->hw.vmcr = (uint32_t)read_sysreg(SYS_ICH_VMCR_EL2);
+	vc->hw.ap0r[0] = (uint32_t)read_sysreg(SYS_ICH_AP0R0_EL2);
+	vc->hw.ap1r[0] = (uint32_t)read_sysreg(SYS_ICH_AP1R0_EL2);
+
+	/* For the status block: what the live view and the summary show. */
+	st->vgic_flushes = vc->stats.flushes;
+	st->vgic_overflows = vc->stats.overflows;
+	for (unsigned c = 0; c < ICH_MISR_NR_CAUSES; c++)
+		st->vgic_maint[c] = vc->stats.maint[c];
+	for (unsigned i = 0; i < VGIC_MAX_LRS; i++)
+		st->vgic_lr[i] = i < cpu.nr_lrs ? vc->lr_folded[i] : 0;
+	st->vgic_nr_lrs = cpu.nr_lrs;
+	st->vgic_pending = vc->ap_count;
 }
 
 static void trace_lrs(const struct vcpu *v, unsigned point, uint32_t elrsr, uint32_t eisr,
