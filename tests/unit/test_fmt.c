@@ -178,7 +178,8 @@ static void test_integers_match_the_c_library(void **state)
 					n = snprintf(want, sizeof(want), f, x);
 					m = fmt_snprintf(buf, sizeof(buf), f, x);
 					if (strcmp(buf, want) || n != m)
-						fail_msg("\"%s\" of %lld: got \"%s\" (%d), want \"%s\" (%d)",
+						fail_msg("\"%s\" of %lld: got \"%s\" (%d), "
+							 "want \"%s\" (%d)",
 							 f, x, buf, m, want, n);
 					checked++;
 				}

@@ -146,7 +146,8 @@ static void test_unaligned_heap_is_trimmed_to_whole_pages(void **state)
 	while ((p = page_alloc(&pa))) {
 		assert_true(IS_PAGE_ALIGNED(p));
 		assert_true((uint8_t *)p >= heap + PAGE_SIZE);
-		assert_true((uint8_t *)p + PAGE_SIZE <= heap + NR_PAGES * PAGE_SIZE - PAGE_SIZE / 2);
+		assert_true((uint8_t *)p + PAGE_SIZE <=
+			    heap + NR_PAGES * PAGE_SIZE - PAGE_SIZE / 2);
 		n++;
 	}
 	assert_int_equal(n, NR_PAGES - 2);
@@ -362,35 +363,31 @@ static void test_free_outside_the_pool_is_ignored(void **state)
 	assert_int_equal(pool.free_chunks, 1);
 }
 
+#define POOL(fn) cmocka_unit_test_setup(fn, setup_pool)
+#define PAGES(fn) cmocka_unit_test_setup_teardown(fn, setup_pages, teardown_pages)
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_allocated_page_is_zeroed_and_inside_the_heap,
-						setup_pages, teardown_pages),
-		cmocka_unit_test_setup_teardown(test_freed_page_comes_back_zeroed, setup_pages,
-						teardown_pages),
-		cmocka_unit_test_setup_teardown(test_free_list_is_reused_last_in_first_out,
-						setup_pages, teardown_pages),
-		cmocka_unit_test_setup_teardown(test_exhausted_allocator_returns_null, setup_pages,
-						teardown_pages),
-		cmocka_unit_test_setup_teardown(test_unaligned_heap_is_trimmed_to_whole_pages,
-						setup_pages, teardown_pages),
-		cmocka_unit_test_setup_teardown(test_freeing_null_is_a_no_op, setup_pages,
-						teardown_pages),
-		cmocka_unit_test_setup(test_pool_hands_out_2mib_chunks_in_order, setup_pool),
-		cmocka_unit_test_setup(test_pool_trims_an_unaligned_range_to_whole_chunks, setup_pool),
-		cmocka_unit_test_setup(test_allocation_after_a_free_does_not_reuse_the_freed_chunk,
-				       setup_pool),
-		cmocka_unit_test_setup(test_next_fit_wraps_around_to_freed_chunks, setup_pool),
-		cmocka_unit_test_setup(test_multi_chunk_allocation_is_contiguous, setup_pool),
-		cmocka_unit_test_setup(test_run_does_not_wrap_past_the_end_of_the_pool, setup_pool),
-		cmocka_unit_test_setup(test_fragmented_pool_returns_enomem, setup_pool),
-		cmocka_unit_test_setup(test_impossible_sizes_return_enomem, setup_pool),
-		cmocka_unit_test_setup(test_huge_size_is_not_truncated_into_a_small_one, setup_pool),
-		cmocka_unit_test_setup(test_reserved_range_is_never_allocated, setup_pool),
-		cmocka_unit_test_setup(test_reserve_outside_the_pool_changes_nothing, setup_pool),
-		cmocka_unit_test_setup(test_reserving_twice_counts_once, setup_pool),
-		cmocka_unit_test_setup(test_free_outside_the_pool_is_ignored, setup_pool),
+		PAGES(test_allocated_page_is_zeroed_and_inside_the_heap),
+		PAGES(test_freed_page_comes_back_zeroed),
+		PAGES(test_free_list_is_reused_last_in_first_out),
+		PAGES(test_exhausted_allocator_returns_null),
+		PAGES(test_unaligned_heap_is_trimmed_to_whole_pages),
+		PAGES(test_freeing_null_is_a_no_op),
+		POOL(test_pool_hands_out_2mib_chunks_in_order),
+		POOL(test_pool_trims_an_unaligned_range_to_whole_chunks),
+		POOL(test_allocation_after_a_free_does_not_reuse_the_freed_chunk),
+		POOL(test_next_fit_wraps_around_to_freed_chunks),
+		POOL(test_multi_chunk_allocation_is_contiguous),
+		POOL(test_run_does_not_wrap_past_the_end_of_the_pool),
+		POOL(test_fragmented_pool_returns_enomem),
+		POOL(test_impossible_sizes_return_enomem),
+		POOL(test_huge_size_is_not_truncated_into_a_small_one),
+		POOL(test_reserved_range_is_never_allocated),
+		POOL(test_reserve_outside_the_pool_changes_nothing),
+		POOL(test_reserving_twice_counts_once),
+		POOL(test_free_outside_the_pool_is_ignored),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

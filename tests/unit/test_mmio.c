@@ -212,23 +212,24 @@ static void test_region_without_handler_is_rejected(void **state)
 	assert_int_equal(bus.nr, 0);
 }
 
+#define T(fn) cmocka_unit_test_setup(fn, setup)
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup(test_empty_bus_finds_nothing, setup),
-		cmocka_unit_test_setup(test_added_region_is_found_with_its_fields, setup),
-		cmocka_unit_test_setup(test_access_at_both_ends_of_a_region_is_found, setup),
-		cmocka_unit_test_setup(test_access_straddling_the_end_is_not_matched, setup),
-		cmocka_unit_test_setup(test_access_starting_before_the_region_is_not_matched, setup),
-		cmocka_unit_test_setup(test_access_larger_than_the_region_is_not_matched, setup),
-		cmocka_unit_test_setup(test_find_near_the_top_of_the_address_space_does_not_wrap,
-				       setup),
-		cmocka_unit_test_setup(test_each_access_goes_to_its_own_region, setup),
-		cmocka_unit_test_setup(test_overlapping_region_is_rejected, setup),
-		cmocka_unit_test_setup(test_full_bus_refuses_another_region, setup),
-		cmocka_unit_test_setup(test_zero_size_region_is_rejected, setup),
-		cmocka_unit_test_setup(test_wrapping_region_is_rejected, setup),
-		cmocka_unit_test_setup(test_region_without_handler_is_rejected, setup),
+		T(test_empty_bus_finds_nothing),
+		T(test_added_region_is_found_with_its_fields),
+		T(test_access_at_both_ends_of_a_region_is_found),
+		T(test_access_straddling_the_end_is_not_matched),
+		T(test_access_starting_before_the_region_is_not_matched),
+		T(test_access_larger_than_the_region_is_not_matched),
+		T(test_find_near_the_top_of_the_address_space_does_not_wrap),
+		T(test_each_access_goes_to_its_own_region),
+		T(test_overlapping_region_is_rejected),
+		T(test_full_bus_refuses_another_region),
+		T(test_zero_size_region_is_rejected),
+		T(test_wrapping_region_is_rejected),
+		T(test_region_without_handler_is_rejected),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -355,37 +355,27 @@ static void test_map_reports_enomem_and_destroy_still_frees_everything(void **st
 	assert_int_equal(pa.used_pages, 0);
 }
 
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_start_level_follows_ipa_size),
-		cmocka_unit_test_setup_teardown(test_init_allocates_one_empty_root, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_aligned_ram_is_mapped_with_2mib_blocks, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_unaligned_ram_is_mapped_with_4k_pages, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_block_needs_both_ipa_and_pa_aligned, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_range_mixes_pages_and_blocks_at_its_edges, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_translate_finds_mapped_ipas, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_translate_refuses_unmapped_ipas, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_top_of_a_48_bit_ipa_space_is_reachable, setup,
-						teardown),
+		T(test_init_allocates_one_empty_root),
+		T(test_aligned_ram_is_mapped_with_2mib_blocks),
+		T(test_unaligned_ram_is_mapped_with_4k_pages),
+		T(test_block_needs_both_ipa_and_pa_aligned),
+		T(test_range_mixes_pages_and_blocks_at_its_edges),
+		T(test_translate_finds_mapped_ipas),
+		T(test_translate_refuses_unmapped_ipas),
+		T(test_top_of_a_48_bit_ipa_space_is_reachable),
 		cmocka_unit_test_teardown(test_32_bit_ipa_space_starts_at_level_1, teardown),
-		cmocka_unit_test_setup_teardown(test_mapping_a_mapped_range_again_is_eexist, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_mapping_a_mapped_page_again_is_eexist, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_mapping_a_page_inside_a_block_is_eexist, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_unaligned_arguments_are_rejected, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_destroy_returns_every_table_page, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(
-			test_map_reports_enomem_and_destroy_still_frees_everything, setup, teardown),
+		T(test_mapping_a_mapped_range_again_is_eexist),
+		T(test_mapping_a_mapped_page_again_is_eexist),
+		T(test_mapping_a_page_inside_a_block_is_eexist),
+		T(test_unaligned_arguments_are_rejected),
+		T(test_destroy_returns_every_table_page),
+		T(test_map_reports_enomem_and_destroy_still_frees_everything),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

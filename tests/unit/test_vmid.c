@@ -391,8 +391,8 @@ static void churn_check(const struct churn *s, unsigned step)
 		for (unsigned d = c + 1; d < HYP_MAX_CPUS; d++) {
 			if (s->on_cpu[d] >= 0 && s->on_cpu[d] != x &&
 			    cnum(s, s->entered[c]) == cnum(s, s->entered[d]))
-				fail_msg("step %u: CPUs %u and %u run VMs %d and %d as VMID %u", step,
-					 c, d, x, s->on_cpu[d], cnum(s, s->entered[c]));
+				fail_msg("step %u: CPUs %u and %u run VMs %d and %d as VMID %u",
+					 step, c, d, x, s->on_cpu[d], cnum(s, s->entered[c]));
 		}
 		/* ... and a number in use on a CPU is not another VM's meanwhile. */
 		for (unsigned j = 0; j < CHURN_VMS; j++) {
