@@ -488,6 +488,38 @@ static void test_sgi_config_is_read_only_edge_ppi_config_writable(void **state)
 	assert_false(peek(f, 0, 22).edge);
 }
 
+static void test_spi_routed_to_a_vcpu_before_it_exists_reaches_it_once_attached(void **state)
+{
+	struct fx *f = *state;
+	struct vgic_vm vm;
+	struct vgic_cpu c0, c1;
+	uint64_t v;
+
+	(void)f;
+	vgic_vm_init(&vm, 2, NULL, NULL);
+	v = GICD_CTLR_ENABLE_G1;
+	assert_true(vgic_dist_mmio(&vm, 0, CTLR, 4, true, &v));
+	v = 1u << 9;
+	assert_true(vgic_dist_mmio(&vm, 0, ISENABLER + 4, 4, true, &v));
+	vgic_inject(&vm, 0, 41, true); /* reset routing: vCPU 0, not attached yet */
+	assert_true(vgic_cpu_init(&vm, &c0, 0));
+	assert_int_equal(c0.ap_count, 1);
+	assert_int_equal(c0.ap_list[0], 41);
+	v = GICD_CTLR_ENABLE_G1;
+	assert_true(vgic_dist_mmio(&vm, 0, CTLR, 4, true, &v));
+	v = 1u << 8;
+	assert_true(vgic_dist_mmio(&vm, 0, ISENABLER + 4, 4, true, &v));
+	v = 1;
+	assert_true(vgic_dist_mmio(&vm, 0, IROUTER(40), 8, true, &v));
+	vgic_inject(&vm, 0, 40, true);
+	assert_int_equal(c0.ap_count, 1);
+
+	assert_true(vgic_cpu_init(&vm, &c1, 1));
+	assert_int_equal(c1.ap_count, 1);
+	assert_int_equal(c1.ap_list[0], 40);
+	assert_false(vgic_cpu_init(&vm, &c1, 2));
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -516,6 +548,7 @@ int main(void)
 		T(test_no_lpis_ctlr_and_propbaser_raz_wi),
 		T(test_sgi_frame_registers_bank_per_vcpu),
 		T(test_sgi_config_is_read_only_edge_ppi_config_writable),
+		T(test_spi_routed_to_a_vcpu_before_it_exists_reaches_it_once_attached),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
