@@ -480,8 +480,13 @@ double hs_stats_span_s(const struct hs_stats *s)
 static uint32_t vcpu_index(struct hs_stats *s, const struct trace_hdr *h, struct hs_row **row)
 {
 	struct hs_key k = { 0, h->vm, h->vcpu };
+	bool small = h->vm < HS_MAP_VMS && h->vcpu < HS_MAP_VCPUS;
 	uint32_t idx;
 
+	if (small && (idx = s->vcpu_map[h->vm][h->vcpu])) {
+		*row = &s->vcpus.rows[idx - 1].row;
+		return idx;
+	}
 	*row = NULL;
 	if (h->vm == TRACE_NO_VM || h->vcpu == TRACE_NO_VCPU)
 		return 0;
@@ -490,7 +495,25 @@ static uint32_t vcpu_index(struct hs_stats *s, const struct trace_hdr *h, struct
 		s->nomem++;
 		return 0;
 	}
-	return idx == HS_ROW_OTHER ? 0 : idx;
+	if (idx == HS_ROW_OTHER)
+		return 0;
+	if (small)
+		s->vcpu_map[h->vm][h->vcpu] = idx;
+	return idx;
+}
+
+/* The VM's row of s->vms (index + 1 in *idx), like table_get(). */
+static struct hs_row *vm_get(struct hs_stats *s, uint32_t vm, uint32_t *idx)
+{
+	struct hs_key k = { 0, vm, 0 };
+	struct hs_row *row;
+
+	if (vm < HS_MAP_VMS && (*idx = s->vm_map[vm]))
+		return &s->vms.rows[*idx - 1].row;
+	row = table_get(&s->vms, &k, idx);
+	if (row && vm < HS_MAP_VMS && *idx != HS_ROW_OTHER)
+		s->vm_map[vm] = *idx;
+	return row;
 }
 
 /* Forget exits and emulation records waiting on CPU cpu (after a gap), or on VM vm. */
@@ -539,8 +562,7 @@ static int feed_exit(struct hs_stats *s, const struct trace_exit *e)
 	if (vrow)
 		ret |= row_add(vrow, e->cost, injected);
 	if (s->opts.groups & HS_GROUP_VM && h->vm != TRACE_NO_VM) {
-		k = (struct hs_key){ 0, h->vm, 0 };
-		row = table_get(&s->vms, &k, &vm_row);
+		row = vm_get(s, h->vm, &vm_row);
 		if (row)
 			ret |= row_add(row, e->cost, injected);
 		else
@@ -616,12 +638,8 @@ static int feed_entry(struct hs_stats *s, const struct trace_hdr *h)
 	vs->entry_ts = h->ts;
 	vs->entry_cpu = h->cpu;
 	vs->entry_vm_row = 0;
-	if (s->opts.groups & HS_GROUP_VM) {
-		struct hs_key k = { 0, h->vm, 0 };
-
-		if (!table_get(&s->vms, &k, &vs->entry_vm_row))
-			ret = -ENOMEM;
-	}
+	if (s->opts.groups & HS_GROUP_VM && !vm_get(s, h->vm, &vs->entry_vm_row))
+		ret = -ENOMEM;
 	if (!vs->exit_pending || h->ts < vs->exit_ts) {
 		s->unpaired++;
 		vs->exit_pending = false;

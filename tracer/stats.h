@@ -229,6 +229,8 @@ struct hs_vcpu_state {
 };
 
 #define HS_ROW_OTHER UINT32_MAX
+#define HS_MAP_VMS   64u
+#define HS_MAP_VCPUS 16u
 #define HS_MAX_VCPU_ROWS 1024u
 
 struct hs_vgic_point {
@@ -294,6 +296,10 @@ struct hs_stats {
 
 	/* ticks to ns: ns = ticks * ns_mul / ns_div */
 	uint64_t ns_mul, ns_div;
+
+	/* Row indexes (+ 1, 0 not yet known) of small VM and vCPU numbers: no hashing per record. */
+	uint32_t vcpu_map[HS_MAP_VMS][HS_MAP_VCPUS];
+	uint32_t vm_map[HS_MAP_VMS];
 };
 
 /* Allocate an empty model. NULL when out of memory. */

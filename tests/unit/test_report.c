@@ -353,7 +353,7 @@ static void test_report_text_sorts_and_breaks_down(void **state)
 	assert_int_equal(run(cmd_report, out, "report", trace, "--by", "vcpu", "-f", "json", NULL),
 			 0);
 	text = slurp(out);
-	expect(text, "\"vm\": 0, \"vcpu\": 0, \"count\": 400,");
+	expect(text, "\"vm\": 0, \"vcpu\": 0, \"guest_s\": 0.000638400, \"count\": 400,");
 	expect(text, "\"records\": 1702,");
 	expect(text, "\"hypercalls\": [\n    {\"function\": \"PSCI_VERSION\"");
 	free(text);
