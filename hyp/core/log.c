@@ -97,9 +97,13 @@ int fmt_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 			neg = s < 0;
 			u = neg ? -(uint64_t)s : (uint64_t)s;
 			n = utoa(u, 10, false, tmp + 1);
-			if (neg) {
+			if (neg && pad == '0' && !left) {
+				/* C puts zero padding after the sign: "-0042". */
+				out_char(&o, '-');
+				out_padded(&o, tmp + 1, n, width - 1, left, pad);
+			} else if (neg) {
 				tmp[0] = '-';
-				out_padded(&o, tmp, n + 1, width, left, pad == '0' ? ' ' : pad);
+				out_padded(&o, tmp, n + 1, width, left, ' ');
 			} else {
 				out_padded(&o, tmp + 1, n, width, left, pad);
 			}

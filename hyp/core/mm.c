@@ -97,11 +97,13 @@ void chunk_pool_reserve(struct chunk_pool *p, uint64_t pa, uint64_t size)
 
 int chunk_pool_alloc(struct chunk_pool *p, uint64_t size, uint64_t *pa)
 {
-	unsigned need = (unsigned)(ALIGN_UP(size, CHUNK_SIZE) / CHUNK_SIZE);
+	unsigned need;
 	int ret = -ENOMEM;
 
-	if (!need || need > p->nr_chunks)
+	/* Checked before narrowing: a huge size must not wrap into a small one. */
+	if (!size || size > (uint64_t)p->nr_chunks * CHUNK_SIZE)
 		return -ENOMEM;
+	need = (unsigned)(ALIGN_UP(size, CHUNK_SIZE) / CHUNK_SIZE);
 	spin_lock(&p->lock);
 	/* Next fit: start after the last allocation, so that a VM created
 	 * right after another was destroyed gets different memory. */
@@ -128,10 +130,11 @@ int chunk_pool_alloc(struct chunk_pool *p, uint64_t size, uint64_t *pa)
 
 void chunk_pool_free(struct chunk_pool *p, uint64_t pa, uint64_t size)
 {
-	unsigned first, need = (unsigned)(ALIGN_UP(size, CHUNK_SIZE) / CHUNK_SIZE);
+	unsigned first, need;
 
-	if (pa < p->base)
+	if (pa < p->base || size > (uint64_t)p->nr_chunks * CHUNK_SIZE)
 		return;
+	need = (unsigned)(ALIGN_UP(size, CHUNK_SIZE) / CHUNK_SIZE);
 	first = (unsigned)((pa - p->base) / CHUNK_SIZE);
 	spin_lock(&p->lock);
 	for (unsigned i = 0; i < need && first + i < p->nr_chunks; i++)

@@ -96,8 +96,8 @@ bool sched_make_runnable(struct runqueue *rq, struct vcpu *v)
 	v->wake_at = 0;
 	/* A vCPU that became runnable while its CPU idles or runs another
 	 * vCPU is picked at the next reschedule; the caller kicks the CPU. */
-	if (changed && rq->current != v)
-		rq->need_resched = rq->current == NULL;
+	if (changed && !rq->current)
+		rq->need_resched = true; /* never clears one a tick set */
 	spin_unlock(&rq->lock);
 	return changed;
 }
@@ -112,8 +112,8 @@ bool sched_wake(struct runqueue *rq, struct vcpu *v)
 	if (woken) {
 		v->run = VCPU_RUNNABLE;
 		v->wake_at = 0;
-		if (rq->current != v)
-			rq->need_resched = rq->current == NULL;
+		if (!rq->current)
+			rq->need_resched = true;
 	}
 	spin_unlock(&rq->lock);
 	return woken;

@@ -21,23 +21,26 @@ int s2_init(struct s2_pgtable *s2, struct page_allocator *pages, unsigned ipa_bi
 	return 0;
 }
 
-/* The table below entry, created if needed. */
-static uint64_t *next_table(uint64_t *entry, struct page_allocator *pages)
+/* The table below entry, created if needed: 0, -EEXIST (a block is there) or -ENOMEM. */
+static int next_table(uint64_t *entry, struct page_allocator *pages, uint64_t **table)
 {
 	uint64_t *t;
 
-	if ((*entry & 3) == PTE_TABLE)
-		return phys_to_virt(*entry & PTE_ADDR_MASK);
+	if ((*entry & 3) == PTE_TABLE) {
+		*table = phys_to_virt(*entry & PTE_ADDR_MASK);
+		return 0;
+	}
 	if (*entry & PTE_VALID)
-		return NULL; /* a block is already there */
+		return -EEXIST;
 	t = page_alloc(pages);
 	if (!t)
-		return NULL;
+		return -ENOMEM;
 	/* The zeroed table must be visible to the walker before the entry
 	 * that points to it (pairs with the walker's read of the entry). */
 	__atomic_thread_fence(__ATOMIC_RELEASE);
 	*entry = virt_to_phys(t) | PTE_TABLE;
-	return t;
+	*table = t;
+	return 0;
 }
 
 static int map_one(struct s2_pgtable *s2, struct page_allocator *pages, uint64_t ipa, uint64_t pa,
@@ -46,9 +49,10 @@ static int map_one(struct s2_pgtable *s2, struct page_allocator *pages, uint64_t
 	uint64_t *table = phys_to_virt(s2->root_pa);
 
 	for (unsigned l = s2->start_level; l < level; l++) {
-		table = next_table(&table[TABLE_INDEX(ipa, l)], pages);
-		if (!table)
-			return -ENOMEM;
+		int ret = next_table(&table[TABLE_INDEX(ipa, l)], pages, &table);
+
+		if (ret)
+			return ret;
 	}
 	if (table[TABLE_INDEX(ipa, level)] & PTE_VALID)
 		return -EEXIST;

@@ -308,7 +308,13 @@ static bool access_bp_wp(struct vcpu *v, const struct esr_sysreg *s, uint64_t *v
 {
 	uint64_t *regs[4] = { v->dbg.bvr, v->dbg.bcr, v->dbg.wvr, v->dbg.wcr };
 
+	/* ID_AA64DFR0_EL1.BRPs/WRPs as the guest sees them: the rest is UNDEFINED. */
+	unsigned brps = FIELD(guest_id_regs[ID_DFR0], 15, 12) + 1;
+	unsigned wrps = FIELD(guest_id_regs[ID_DFR0], 23, 20) + 1;
+
 	if (s->op0 != 2 || s->op1 != 0 || s->crn != 0 || s->op2 < 4)
+		return false;
+	if (s->crm >= (s->op2 < 6 ? brps : wrps))
 		return false;
 	if (s->is_read)
 		*val = regs[s->op2 - 4][s->crm];

@@ -153,8 +153,8 @@ static const char *check_config(const struct hypcfg_vm *c)
 
 	if (!c->nr_vcpus || c->nr_vcpus > HYPCFG_MAX_VCPUS)
 		return "vCPU count must be 1 to 4";
-	if (c->mem_size < CHUNK_SIZE || c->mem_size % CHUNK_SIZE)
-		return "memory size must be a multiple of 2 MiB";
+	if (c->mem_size < CHUNK_SIZE || c->mem_size % CHUNK_SIZE || c->mem_size > GUEST_MEM_MAX)
+		return "memory size must be a multiple of 2 MiB, at most 4 GiB";
 	if (c->load_ipa < GUEST_RAM_IPA || span > c->mem_size ||
 	    c->load_ipa - GUEST_RAM_IPA > c->mem_size - span)
 		return "image does not fit in guest RAM";

@@ -113,6 +113,8 @@ struct vcpu_fault {
 	uint64_t hpfar; /* HPFAR_EL2 */
 };
 
+#define GUEST_MEM_MAX (4ull << 30)
+
 struct vm;
 struct ring;
 

@@ -25,20 +25,6 @@
 #include "hyp/include/vm.h"
 #include "hyp/vgic/vgic.h"
 
-/*
- * run.c calls these around every guest entry and the fake arch does not
- * define them yet. Weak: the fake's definitions take over once they exist.
- */
-__attribute__((weak)) void arch_vgic_flush(struct vcpu *v)
-{
-	(void)v;
-}
-
-__attribute__((weak)) void arch_vgic_fold(struct vcpu *v)
-{
-	(void)v;
-}
-
 #define PC0       0x40080000ull
 #define VBAR      0x40100000ull
 #define DEV_IPA   0x09000000ull

@@ -122,15 +122,10 @@ static void test_zero_padding(void **state)
 }
 
 /*
- * BUG (hyp/core/log.c, fmt_vsnprintf): a negative number with zero padding
- * is padded with spaces ("%05d" of -42 gives "  -42", on purpose in the
- * code) where C's printf gives "-0042": the sign is not moved in front of
- * the zeroes. Columns of signed values in logs come out inconsistent.
- */
+ * A negative number with zero padding: C puts the zeroes after the sign. */
 static void test_zero_padding_goes_after_the_minus_sign(void **state)
 {
 	(void)state;
-	skip(); /* see the BUG comment above */
 	assert_fmt("-0042", "%05d", -42);
 }
 

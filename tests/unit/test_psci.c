@@ -32,20 +32,6 @@
 #include "hyp/include/sched.h"
 #include "hyp/include/vm.h"
 
-/*
- * run.c calls these around every guest entry and the fake arch does not
- * define them yet. Weak: the fake's definitions take over once they exist.
- */
-__attribute__((weak)) void arch_vgic_flush(struct vcpu *v)
-{
-	(void)v;
-}
-
-__attribute__((weak)) void arch_vgic_fold(struct vcpu *v)
-{
-	(void)v;
-}
-
 #define POOL_CHUNKS 4u
 #define HEAP_PAGES 64u
 #define RAM_SIZE CHUNK_SIZE

@@ -168,16 +168,11 @@ static void test_wakeup_while_another_vcpu_runs_does_not_preempt_it(void **state
 }
 
 /*
- * BUG (hyp/core/sched.c, sched_make_runnable and sched_wake): both assign
- * need_resched = (current == NULL), so waking a vCPU while another one runs
- * clears a reschedule that sched_tick() already requested because the
- * running vCPU's slice was over. The running vCPU keeps the CPU past its
- * slice until the next timer interrupt requests the reschedule again.
- */
+ * Waking a vCPU while another runs must not clear a reschedule that
+ * sched_tick() requested because the running vCPU's slice was over. */
 static void test_wakeup_keeps_a_pending_reschedule(void **state)
 {
 	(void)state;
-	skip(); /* see the BUG comment above */
 	sched_block(&rq, &vc[2], 0);
 	sched_block(&rq, &vc[3], 0);
 	assert_ptr_equal(pick(), &vc[0]); /* slice ends at 1000 + SLICE */

@@ -294,15 +294,10 @@ static void test_mapping_a_mapped_page_again_is_eexist(void **state)
 }
 
 /*
- * BUG (hyp/core/stage2.c, next_table via map_one): mapping a 4 KiB page
- * inside an existing 2 MiB block returns -ENOMEM instead of -EEXIST:
- * next_table() returns NULL both for "a block is already there" and for an
- * allocation failure, and map_one() reports every NULL as -ENOMEM.
- */
+ * A page inside an existing 2 MiB block is -EEXIST, not an allocation failure. */
 static void test_mapping_a_page_inside_a_block_is_eexist(void **state)
 {
 	(void)state;
-	skip(); /* see the BUG comment above */
 	assert_int_equal(s2_map(&s2, &pa, RAM_IPA, RAM_PA, CHUNK_SIZE, S2_NORMAL_RWX), 0);
 	assert_int_equal(s2_map(&s2, &pa, RAM_IPA + PAGE_SIZE, RAM_PA, PAGE_SIZE, S2_NORMAL_RWX),
 			 -EEXIST);

@@ -363,11 +363,36 @@ static void test_mdscr_keeps_its_value_per_vcpu(void **state)
 	assert_int_equal(vc[0].dbg.mdscr, 0x8000);
 }
 
+/* ID_AA64DFR0_EL1 as the guest sees it, with BRPs and WRPs as counts. */
+static void advertise_debug(unsigned brps, unsigned wrps)
+{
+	guest_id_regs[ID_DFR0] = 6 | (uint64_t)(brps - 1) << 12 | (uint64_t)(wrps - 1) << 20;
+}
+
+/* Breakpoint n exists only for n < BRPs in ID_AA64DFR0_EL1 (watchpoints: WRPs). */
+static void test_debug_registers_past_the_advertised_count_are_undefined(void **state)
+{
+	uint64_t pc = vc[0].regs.pc;
+
+	(void)state;
+	advertise_debug(6, 4);
+	assert_true(msr(&vc[0], DBGBVR(5), 1, 0x1000));
+	assert_true(msr(&vc[0], DBGWCR(3), 1, 0x1ff7));
+	pc = vc[0].regs.pc;
+	assert_false(msr(&vc[0], DBGBVR(6), 1, 0x1000));
+	assert_undef_at(&vc[0], pc);
+	vc[0].regs.pc = pc;
+	vc[0].regs.pstate = PSR_EL1H_DAIF;
+	assert_false(mrs(&vc[0], DBGWVR(4), 2, NULL));
+	assert_undef_at(&vc[0], pc);
+}
+
 static void test_breakpoint_and_watchpoint_registers_keep_their_values(void **state)
 {
 	static const unsigned ns[] = { 0, 5, 15 };
 
 	(void)state;
+	advertise_debug(16, 16);
 	for (size_t i = 0; i < 3; i++) {
 		unsigned n = ns[i];
 
@@ -588,6 +613,8 @@ int main(void)
 		cmocka_unit_test_setup(test_os_lock_is_set_and_cleared_through_oslar, setup),
 		cmocka_unit_test_setup(test_mdscr_keeps_its_value_per_vcpu, setup),
 		cmocka_unit_test_setup(test_breakpoint_and_watchpoint_registers_keep_their_values,
+				       setup),
+		cmocka_unit_test_setup(test_debug_registers_past_the_advertised_count_are_undefined,
 				       setup),
 		cmocka_unit_test_setup(test_claim_tags_set_and_clear, setup),
 		cmocka_unit_test_setup(test_cntp_ctl_istatus_follows_the_counter, setup),

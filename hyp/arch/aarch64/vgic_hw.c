@@ -158,6 +158,8 @@ void arch_vgic_fold(struct vcpu *v)
 		return;
 	for (unsigned i = 0; i < vc->hw.used_lrs; i++)
 		vc->hw.lr[i] = read_lr(i);
+	/* ICH_HCR_EL2.EOIcount: deactivations of interrupts no LR held. */
+	vc->hw.hcr = (uint32_t)read_sysreg(SYS_ICH_HCR_EL2);
 	elrsr = (uint32_t)read_sysreg(SYS_ICH_ELRSR_EL2);
 	eisr = (uint32_t)read_sysreg(SYS_ICH_EISR_EL2);
 	misr = (uint32_t)read_sysreg(SYS_ICH_MISR_EL2);
