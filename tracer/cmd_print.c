@@ -434,7 +434,8 @@ static void decode(struct printer *p, const struct trace_hdr *h, uint32_t size)
 		if (h->type == TRACE_SCHED_OUT)
 			fprintf(p->f, " ran=%.3fus", (double)s->ticks * 1e6 / (double)p->cntfrq);
 		else if (h->type == TRACE_WFI_WAKE)
-			fprintf(p->f, " blocked=%.3fus", (double)s->ticks * 1e6 / (double)p->cntfrq);
+			fprintf(p->f, " blocked=%.3fus",
+				(double)s->ticks * 1e6 / (double)p->cntfrq);
 		fprintf(p->f, " runnable=%u", s->runnable);
 		break;
 	}

@@ -187,7 +187,8 @@ static const char *row_label(const struct hs_stats *s, const struct hs_ref *r, c
 	}
 	switch (env.by) {
 	case HS_BY_CLASS:
-		snprintf(buf, len, "%s", r->cls == HS_CLASS_BAD ? "INVALID" : exit_class_name(r->cls));
+		snprintf(buf, len, "%s",
+			 r->cls == HS_CLASS_BAD ? "INVALID" : exit_class_name(r->cls));
 		break;
 	case HS_BY_VM:
 		hs_vm_label(s, r->vm, buf, len);

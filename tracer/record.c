@@ -112,8 +112,8 @@ static int check_hypcfg(struct recorder *r)
 		return rec_fail(r, -EPROTO, "unknown trace mode %u in the control block",
 				r->cfg.trace_mode);
 	off = r->cfg.trace_pa - HYP_RAM_BASE;
-	if (r->cfg.trace_pa < HYP_RAM_BASE || __builtin_add_overflow(off, r->cfg.trace_size, &end) ||
-	    end > r->ram_len)
+	if (r->cfg.trace_pa < HYP_RAM_BASE ||
+	    __builtin_add_overflow(off, r->cfg.trace_size, &end) || end > r->ram_len)
 		return rec_fail(r, -EINVAL,
 				"the trace rings at 0x%" PRIx64 " (0x%" PRIx64
 				" bytes per CPU) lie outside the RAM file's %zu bytes",
@@ -177,7 +177,7 @@ static int try_attach(struct recorder *r)
 		if (ret)
 			return ret;
 	}
-	/* Acquire: pairs with the store-release of the magic at the end of the hypervisor's boot. */
+	/* Acquire: pairs with the store-release of the magic that ends the boot. */
 	if (__atomic_load_n(&st->magic, __ATOMIC_ACQUIRE) == 0)
 		return 1;
 	if (hypstat_snapshot(r->ram, r->ram_len, &snap, &e))

@@ -297,7 +297,7 @@ struct hs_stats {
 	/* ticks to ns: ns = ticks * ns_mul / ns_div */
 	uint64_t ns_mul, ns_div;
 
-	/* Row indexes (+ 1, 0 not yet known) of small VM and vCPU numbers: no hashing per record. */
+	/* Row indexes (+ 1, 0 not yet known) of small VM and vCPU numbers: no hashing. */
 	uint32_t vcpu_map[HS_MAP_VMS][HS_MAP_VCPUS];
 	uint32_t vm_map[HS_MAP_VMS];
 };
