@@ -17,6 +17,7 @@ _Static_assert(sizeof(struct ex_regs) == 34 * 8, "entry.S FRAME_SIZE");
 enum vector {
 	VEC_CUR_SP0_SYNC = 0,
 	VEC_CUR_SPX_SYNC = 4,
+	VEC_CUR_SPX_IRQ = 5,
 };
 
 static const char *const vector_names[16] = {
@@ -33,6 +34,14 @@ struct expectation {
 };
 
 static struct expectation expect[GUEST_MAX_VCPUS];
+static irq_handler_t irq_handlers[GUEST_MAX_VCPUS];
+
+void irq_set_handler(irq_handler_t fn)
+{
+	irq_handlers[smp_processor_id()] = fn;
+	/* Installed before the caller unmasks the IRQs it is meant for. */
+	barrier();
+}
 
 void expect_exception(void)
 {
@@ -60,8 +69,21 @@ void handle_exception(struct ex_regs *regs, unsigned int vec)
 {
 	unsigned int cpu = smp_processor_id();
 	struct expectation *e = &expect[cpu < GUEST_MAX_VCPUS ? cpu : 0];
-	uint64_t esr = read_sysreg(esr_el1), far = read_sysreg(far_el1);
+	uint64_t esr, far;
 
+	if (vec == VEC_CUR_SPX_IRQ && cpu < GUEST_MAX_VCPUS && irq_handlers[cpu]) {
+		irq_handlers[cpu]();
+		/*
+		 * entry.S restores ELR_EL1 and SPSR_EL1 from the frame next; an
+		 * IRQ taken between that and the ERET would overwrite them, so
+		 * return with IRQs masked even if the handler unmasked them.
+		 */
+		irq_disable();
+		return;
+	}
+
+	esr = read_sysreg(esr_el1);
+	far = read_sysreg(far_el1);
 	if (vec == VEC_CUR_SPX_SYNC && e->armed) {
 		e->info.esr = esr;
 		e->info.far = far;

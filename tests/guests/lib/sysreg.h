@@ -47,6 +47,21 @@
 #define SYS_ICC_PMR_EL1	     S3_0_C4_C6_0
 #define SYS_ICC_SRE_EL1	     S3_0_C12_C12_5
 #define SYS_ICC_IGRPEN1_EL1  S3_0_C12_C12_7
+/* GICv3 CPU interface (IHI 0069, "AArch64 System register descriptions"). */
+#define SYS_ICC_IAR0_EL1     S3_0_C12_C8_0
+#define SYS_ICC_BPR0_EL1     S3_0_C12_C8_3
+#define SYS_ICC_AP1R0_EL1    S3_0_C12_C9_0
+#define SYS_ICC_DIR_EL1	     S3_0_C12_C11_1
+#define SYS_ICC_RPR_EL1	     S3_0_C12_C11_3
+#define SYS_ICC_SGI1R_EL1    S3_0_C12_C11_5
+#define SYS_ICC_ASGI1R_EL1   S3_0_C12_C11_6
+#define SYS_ICC_SGI0R_EL1    S3_0_C12_C11_7
+#define SYS_ICC_IAR1_EL1     S3_0_C12_C12_0
+#define SYS_ICC_EOIR1_EL1    S3_0_C12_C12_1
+#define SYS_ICC_HPPIR1_EL1   S3_0_C12_C12_2
+#define SYS_ICC_BPR1_EL1     S3_0_C12_C12_3
+#define SYS_ICC_CTLR_EL1     S3_0_C12_C12_4
+#define SYS_ICC_IGRPEN0_EL1  S3_0_C12_C12_6
 
 /* Barriers: every caller says why it needs one. */
 #define isb()	   asm volatile("isb" ::: "memory")

@@ -10,22 +10,9 @@
  */
 #include "libguest.h"
 
-#define VTIMER_INTID 27u /* EL1 virtual timer PPI on the virt board */
+#define VTIMER_INTID GIC_INTID_VTIMER
 
-/* GICv3 registers (Arm IHI 0069, GICv3 and GICv4 architecture specification). */
-#define GICD_CTLR	     0x0000u
-#define GICD_CTLR_RWP	     (1u << 31)
-#define GICD_CTLR_ARE	     (1u << 4)
-#define GICD_CTLR_ENGRP1     (1u << 1)
-#define GICR_TYPER	     0x0008u
-#define GICR_TYPER_LAST	     (1u << 4)
-#define GICR_WAKER	     0x0014u
-#define GICR_WAKER_PSLEEP    (1u << 1)
-#define GICR_WAKER_CASLEEP   (1u << 2)
-#define GICR_SGI_BASE	     0x10000u
-#define GICR_IGROUPR0	     0x0080u
-#define GICR_ISENABLER0	     0x0100u
-#define GICR_IPRIORITYR	     0x0400u
+/* GICv3 register offsets are in libguest.h (IHI 0069). */
 
 static inline volatile uint32_t *mmio32(uint64_t addr)
 {
@@ -72,12 +59,12 @@ static void plain_board_route_vtimer(void)
 		*mmio32(rd + GICR_WAKER) &= ~GICR_WAKER_PSLEEP;
 		while (*mmio32(rd + GICR_WAKER) & GICR_WAKER_CASLEEP)
 			cpu_relax();
-		*mmio32(rd + GICR_SGI_BASE + GICR_IGROUPR0) |= 1u << VTIMER_INTID;
+		*mmio32(rd + GICR_IGROUPR0) |= 1u << VTIMER_INTID;
 		/* Four 8-bit priorities per word: INTID 27 is the top byte of word 6. */
-		*mmio32(rd + GICR_SGI_BASE + GICR_IPRIORITYR + 4 * (VTIMER_INTID / 4)) =
-			(*mmio32(rd + GICR_SGI_BASE + GICR_IPRIORITYR + 4 * (VTIMER_INTID / 4)) &
+		*mmio32(rd + GICR_IPRIORITYR + 4 * (VTIMER_INTID / 4)) =
+			(*mmio32(rd + GICR_IPRIORITYR + 4 * (VTIMER_INTID / 4)) &
 			 0x00ffffffu) | 0xa0000000u;
-		*mmio32(rd + GICR_SGI_BASE + GICR_ISENABLER0) = 1u << VTIMER_INTID;
+		*mmio32(rd + GICR_ISENABLER0) = 1u << VTIMER_INTID;
 	}
 
 	write_sysreg_s(read_sysreg_s(SYS_ICC_SRE_EL1) | 1, SYS_ICC_SRE_EL1);
