@@ -44,5 +44,6 @@ int cmd_report(int argc, char **argv);
 int cmd_print(int argc, char **argv);
 int cmd_diff(int argc, char **argv);
 int cmd_export(int argc, char **argv);
+int cmd_top(int argc, char **argv);
 
 #endif

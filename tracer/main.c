@@ -22,6 +22,7 @@ static const struct subcmd subcmds[] = {
 	{ "print", cmd_print, "one decoded line per trace record, in time order" },
 	{ "diff", cmd_diff, "compare two traces for exit latency and rate regressions" },
 	{ "export", cmd_export, "convert a trace file to CTF, Chrome JSON (Perfetto) or CSV" },
+	{ "top", cmd_top, "live view: exits, VMs and vCPUs, vGIC list registers, latency, events" },
 };
 
 #define NR_SUBCMDS (sizeof(subcmds) / sizeof(subcmds[0]))

@@ -1,0 +1,276 @@
+/*
+ * hypscope top: the live view of a running machine (--attach) or of a trace
+ * file (--replay). The view itself lives in tui/ (tui/top.h); this file
+ * only reads the command line.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tracer/hypscope.h"
+#include "tui/top.h"
+
+static const char usage[] =
+	"Usage: hypscope top --attach PATH|PID [OPTIONS]\n"
+	"       hypscope top --replay FILE [--speed X] [OPTIONS]\n"
+	"\n"
+	"The live view of a hypscope machine: exits by class with rates, latency\n"
+	"percentiles and a sparkline of the last minute, their ISS breakdowns, VM and\n"
+	"vCPU state and time in guest and hypervisor, vGIC list registers,\n"
+	"maintenance interrupts, a latency histogram and the newest events. Press h\n"
+	"in the view for its keys.\n"
+	"\n"
+	"  -a, --attach PATH|PID  a running machine: its RAM file\n"
+	"                         (/dev/shm/hypscope-PID.ram), or the PID of the\n"
+	"                         'hypscope run' that started it\n"
+	"  -r, --replay FILE      a trace file ('hypscope run --record', 'hypscope record')\n"
+	"  -x, --speed X          replay speed: 1 real time (default), 0.5, 10 ...,\n"
+	"                         or max: as fast as possible\n"
+	"      --paused           start the replay paused (n steps, p plays)\n"
+	"  -d, --interval S       refresh every S seconds (default 1, at least 0.1)\n"
+	"  -b, --batch            print the tables as text every interval, no curses\n"
+	"                         (the default when standard output is not a terminal)\n"
+	"  -n, --iterations N     stop after N intervals\n"
+	"  -f, --filter REGEX     only exit classes whose name matches (POSIX extended,\n"
+	"                         case-insensitive)\n"
+	"  -s, --sort COLUMN      name, count (default), rate, share, avg, p50, p99, time\n"
+	"      --reverse          the other way round\n"
+	"      --vm N[/M]         only VM N, or only its vCPU M\n"
+	"  -m, --mode MODE        attach: peek (default) never writes to the machine;\n"
+	"                         consume frees ring space as it is read (a drop-mode\n"
+	"                         machine nothing else records)\n"
+	"      --wait S           attach: wait up to S seconds for QEMU to create the\n"
+	"                         RAM file (default 0)\n"
+	"  -w, --width N          batch: columns (default: the terminal's, or 132)\n"
+	"      --no-color         no colours (also when NO_COLOR is set)\n"
+	"  -h, --help             show this help\n"
+	"\n"
+	"Exit status: 0 quit, or the end of the trace or of the machine in batch mode;\n"
+	"2 bad usage, not a hypscope machine, tracing off, or a bad trace file; 4 no\n"
+	"usable terminal, or the rings failed; 5 the hypervisor panicked or refused its\n"
+	"configuration; 128+N ended by signal N (SIGINT, SIGTERM, SIGHUP).\n"
+	"\n"
+	"EXAMPLES:\n"
+	"  hypscope run --keep &                    # the demo, rings in overwrite mode\n"
+	"  hypscope top --attach $!\n"
+	"  hypscope top --replay demo.trace --speed 4\n"
+	"  hypscope top -r demo.trace --batch --speed max --iterations 1\n"
+	"  hypscope top -a /dev/shm/hypscope-4242.ram -f 'DABT|SYS' -s p99 --vm 1\n";
+
+enum {
+	OPT_PAUSED = 0x100,
+	OPT_REVERSE,
+	OPT_VM,
+	OPT_WAIT,
+	OPT_NO_COLOR,
+};
+
+static const struct option long_opts[] = {
+	{ "attach", required_argument, NULL, 'a' },
+	{ "replay", required_argument, NULL, 'r' },
+	{ "speed", required_argument, NULL, 'x' },
+	{ "paused", no_argument, NULL, OPT_PAUSED },
+	{ "interval", required_argument, NULL, 'd' },
+	{ "batch", no_argument, NULL, 'b' },
+	{ "iterations", required_argument, NULL, 'n' },
+	{ "filter", required_argument, NULL, 'f' },
+	{ "sort", required_argument, NULL, 's' },
+	{ "reverse", no_argument, NULL, OPT_REVERSE },
+	{ "vm", required_argument, NULL, OPT_VM },
+	{ "mode", required_argument, NULL, 'm' },
+	{ "wait", required_argument, NULL, OPT_WAIT },
+	{ "width", required_argument, NULL, 'w' },
+	{ "no-color", no_argument, NULL, OPT_NO_COLOR },
+	{ "help", no_argument, NULL, 'h' },
+	{},
+};
+
+static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static int usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("hypscope top: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return HS_EXIT_USAGE;
+}
+
+static bool parse_double(const char *s, double min, double max, double *out)
+{
+	char *end;
+
+	errno = 0;
+	*out = strtod(s, &end);
+	return !errno && end != s && !*end && *out >= min && *out <= max;
+}
+
+static bool parse_uint(const char *s, unsigned long max, unsigned long *out)
+{
+	char *end;
+
+	if (*s < '0' || *s > '9')
+		return false;
+	errno = 0;
+	*out = strtoul(s, &end, 10);
+	return !errno && end != s && !*end && *out <= max;
+}
+
+static bool parse_sort(const char *s, enum top_col *col)
+{
+	static const char *const names[TOP_NR_COLS] = {
+		[TOP_COL_NAME] = "name", [TOP_COL_COUNT] = "count", [TOP_COL_RATE] = "rate",
+		[TOP_COL_SHARE] = "share", [TOP_COL_AVG] = "avg", [TOP_COL_P50] = "p50",
+		[TOP_COL_P99] = "p99", [TOP_COL_TIME] = "time",
+	};
+	int i;
+
+	for (i = 0; i < TOP_NR_COLS; i++) {
+		if (!strcmp(s, names[i])) {
+			*col = (enum top_col)i;
+			return true;
+		}
+	}
+	return false;
+}
+
+/* "1" or "1/0" */
+static bool parse_vm(const char *s, int *vm, int *vcpu)
+{
+	unsigned long a, b;
+	char buf[32], *slash;
+
+	if (strlen(s) >= sizeof(buf))
+		return false;
+	strcpy(buf, s);
+	slash = strchr(buf, '/');
+	if (slash)
+		*slash = '\0';
+	if (!parse_uint(buf, TOP_MAX_VMS - 1, &a))
+		return false;
+	*vm = (int)a;
+	*vcpu = TOP_NO_SEL;
+	if (!slash)
+		return true;
+	if (!parse_uint(slash + 1, TOP_MAX_VCPUS - 1, &b))
+		return false;
+	*vcpu = (int)b;
+	return true;
+}
+
+int cmd_top(int argc, char **argv)
+{
+	const char *attach = NULL, *replay = NULL, *p;
+	char path[PATH_MAX];
+	struct top_opts o;
+	unsigned long n;
+	int opt;
+
+	top_opts_init(&o);
+	optind = 1;
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, ":a:r:x:d:bn:f:s:m:w:h", long_opts, NULL)) != -1) {
+		switch (opt) {
+		case 'a':
+			attach = optarg;
+			break;
+		case 'r':
+			replay = optarg;
+			break;
+		case 'x':
+			if (!strcmp(optarg, "max"))
+				o.speed = 0;
+			else if (!parse_double(optarg, 1.0 / 64, 1024, &o.speed))
+				return usage_error("--speed is a factor from 1/64 to 1024, or max; not '%s'",
+						   optarg);
+			break;
+		case OPT_PAUSED:
+			o.start_paused = true;
+			break;
+		case 'd':
+			if (!parse_double(optarg, 0.1, 3600, &o.interval_s))
+				return usage_error("--interval needs seconds from 0.1 to 3600, not '%s'",
+						   optarg);
+			break;
+		case 'b':
+			o.mode = TOP_MODE_BATCH;
+			break;
+		case 'n':
+			if (!parse_uint(optarg, 1000000000ul, &n) || !n)
+				return usage_error("--iterations needs a positive count, not '%s'", optarg);
+			o.iterations = (unsigned)n;
+			break;
+		case 'f':
+			o.filter = optarg;
+			break;
+		case 's':
+			if (!parse_sort(optarg, &o.sort))
+				return usage_error("--sort takes name, count, rate, share, avg, p50, p99 "
+						   "or time, not '%s'",
+						   optarg);
+			break;
+		case OPT_REVERSE:
+			o.sort_reverse = true;
+			break;
+		case OPT_VM:
+			if (!parse_vm(optarg, &o.vm, &o.vcpu))
+				return usage_error("--vm takes a VM slot 0-%u, optionally /vCPU 0-%u, "
+						   "not '%s'",
+						   TOP_MAX_VMS - 1, TOP_MAX_VCPUS - 1, optarg);
+			break;
+		case 'm':
+			if (!strcmp(optarg, "peek"))
+				o.consume = false;
+			else if (!strcmp(optarg, "consume"))
+				o.consume = true;
+			else
+				return usage_error("--mode is peek or consume, not '%s'", optarg);
+			break;
+		case OPT_WAIT:
+			if (!parse_double(optarg, 0, 3600, &o.wait_s))
+				return usage_error("--wait needs seconds from 0 to 3600, not '%s'", optarg);
+			break;
+		case 'w':
+			if (!parse_uint(optarg, 1000, &n) || n < 40)
+				return usage_error("--width needs 40 to 1000 columns, not '%s'", optarg);
+			o.width = (unsigned)n;
+			break;
+		case OPT_NO_COLOR:
+			o.color = false;
+			break;
+		case 'h':
+			fputs(usage, stdout);
+			return HS_EXIT_OK;
+		case ':':
+			return usage_error("option '%s' needs a value: see 'hypscope top --help'",
+					   argv[optind - 1]);
+		default:
+			return usage_error("unknown option '%s': see 'hypscope top --help'",
+					   argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		return usage_error("unexpected argument '%s': see 'hypscope top --help'",
+				   argv[optind]);
+	if (!attach == !replay)
+		return usage_error("give one of --attach PATH|PID (a running machine) or "
+				   "--replay FILE (a trace file)");
+	if (replay)
+		return top_run_replay(replay, &o);
+
+	/* a PID names the RAM file of that 'hypscope run' */
+	for (p = attach; *p >= '0' && *p <= '9'; p++)
+		;
+	if (!*p)
+		snprintf(path, sizeof(path), "/dev/shm/hypscope-%s.ram", attach);
+	else
+		snprintf(path, sizeof(path), "%s", attach);
+	return top_run_live(path, &o);
+}

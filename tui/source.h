@@ -1,0 +1,71 @@
+/*
+ * Where the live view's records come from.
+ *
+ *   live    a running machine's RAM file: the trace rings are drained with
+ *           the recorder (tracer/record.h) into the model, and the status
+ *           block (struct hypstat) is read once per interval for the VM and
+ *           vCPU state, exit counts and times, and VMID generations
+ *   replay  a trace file, played back at a speed (records are fed as the
+ *           playback clock passes their timestamps), paused, stepped
+ *
+ * The source's clock is what rates are measured in: wall-clock seconds for
+ * a live machine, trace seconds for a replay. Host only.
+ */
+#ifndef TUI_SOURCE_H
+#define TUI_SOURCE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "tui/model.h"
+
+struct top_source;
+
+/*
+ * A live machine. consume: publish the read position (frees space for a
+ * drop-mode producer: only when nothing else records the machine); else
+ * peek. A RAM file QEMU has not sized yet is waited for, up to wait_s
+ * seconds (also when it does not exist yet). 0 or -errno with err.
+ */
+int top_source_live(struct top_source **sp, const char *ram_path, bool consume, double wait_s,
+		    struct top_model *m, char *err, size_t errlen);
+
+/* A trace file played at speed (0: as fast as possible). 0 or -errno with err. */
+int top_source_replay(struct top_source **sp, const char *path, double speed,
+		      struct top_model *m, char *err, size_t errlen);
+
+void top_source_destroy(struct top_source *s); /* NULL ok */
+
+/*
+ * Feed the model what is due at wall-clock time now, for at most budget_ms
+ * of work. Returns records fed, or -errno when the source failed
+ * (top_source_error() says why; it feeds nothing more).
+ */
+int top_source_pump(struct top_source *s, double now, unsigned budget_ms);
+
+/* Once per interval: status block, losses. */
+void top_source_tick(struct top_source *s);
+
+/* The source clock at wall-clock time now, in seconds. */
+double top_source_clock(const struct top_source *s, double now);
+
+/* Replay only; no-ops for a live machine. */
+void top_source_pause(struct top_source *s, bool pause, double now);
+void top_source_step(struct top_source *s, double seconds);
+void top_source_set_speed(struct top_source *s, double speed, double now);
+double top_source_speed(const struct top_source *s);
+bool top_source_is_replay(const struct top_source *s);
+
+/* The machine ended, or the whole file was fed. */
+bool top_source_ended(const struct top_source *s);
+/* Everything due has been fed (a pump would feed nothing now). */
+bool top_source_caught_up(const struct top_source *s);
+
+/* "live /dev/shm/hypscope-42.ram", "replay demo.trace x2 3.0/12.5s" */
+void top_source_describe(const struct top_source *s, double now, char *buf, size_t len);
+/* "", "waiting for the machine", "machine done", "end of trace", an error */
+void top_source_status(const struct top_source *s, char *buf, size_t len);
+const char *top_source_error(const struct top_source *s);
+int top_source_errno(const struct top_source *s);
+
+#endif
