@@ -448,7 +448,7 @@ static inline bool irqs_disabled(void)
 /* ICC_CTLR_EL1 fields */
 #define ICC_CTLR_CBPR	     (1u << 0)
 #define ICC_CTLR_EOIMODE     (1u << 1)
-#define ICC_CTLR_PRIBITS(c)  ((((c) >> 8) & 7u) + 1u)
+#define ICC_CTLR_PRIBITS(c)  ((unsigned int)(((c) >> 8) & 7u) + 1u)
 
 /*
  * Bring up the GIC for the calling vCPU: the distributor once per VM (all
