@@ -1,5 +1,6 @@
 /* One line of text per trace record. See tui/evtext.h. */
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -102,6 +103,22 @@ static void put_ticks(struct text *t, const char *what, uint64_t ticks, uint64_t
 		put(t, " %s=%.2fs", what, s);
 }
 
+static bool far_written(unsigned cls)
+{
+	switch (cls) {
+	case ESR_EC_IABT_LOW:
+	case ESR_EC_IABT_CUR:
+	case ESR_EC_PC_ALIGN:
+	case ESR_EC_DABT_LOW:
+	case ESR_EC_DABT_CUR:
+	case ESR_EC_WATCHPT_LOW:
+	case ESR_EC_WATCHPT_CUR:
+		return true;
+	default:
+		return false;
+	}
+}
+
 static void text_exit(struct text *t, const struct trace_exit *e)
 {
 	char esr[160];
@@ -114,7 +131,8 @@ static void text_exit(struct text *t, const struct trace_exit *e)
 		put(t, "%s", esr);
 	}
 	put(t, " pc=0x%" PRIx64 " cost=%" PRIu64, e->elr, e->cost);
-	if (e->flags & TRACE_EXIT_FAR_VALID)
+	/* FAR_EL2 is only written by aborts, alignment faults and watchpoints */
+	if (e->flags & TRACE_EXIT_FAR_VALID && far_written(e->exit_class))
 		put(t, " far=0x%" PRIx64, e->far);
 	if (e->outcome == TRACE_EXIT_INJECTED)
 		put(t, " injected");

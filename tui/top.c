@@ -460,10 +460,12 @@ static void draw(struct app *a, double now)
 	}
 	fill_panels(a, cols);
 	layout(a, rows, cols);
-	if (panel_rows(&a->p[P_HIST]) != HIST_WANT) {
+	if (panel_rows(&a->p[P_HIST]) < a->v.nr_hb) {
+		/* fewer, wider buckets; the rows they leave go to the event log */
 		top_view_build_hist(&a->v, panel_rows(&a->p[P_HIST]) ? panel_rows(&a->p[P_HIST])
 								     : 1);
 		a->p[P_HIST].nr_lines = a->v.nr_hb;
+		layout(a, rows, cols);
 	}
 
 	for (k = 0; k < TOP_HEADER_LINES; k++) {
@@ -723,6 +725,9 @@ static int run_screen(struct app *a)
 				a->next_tick = now + a->interval;
 			if (a->o.iterations && a->iterations >= a->o.iterations)
 				a->quit = true;
+			if (a->o.quit_at_end && top_source_ended(a->src) &&
+			    top_source_caught_up(a->src))
+				a->quit = true;
 		}
 		if (dirty) {
 			draw(a, now);
@@ -788,6 +793,7 @@ static const int stop_signals[] = { SIGINT, SIGTERM, SIGHUP };
 static int run(struct app *a)
 {
 	struct sigaction sa, old[NR_STOP_SIGNALS];
+	sigset_t stops, old_mask;
 	char err[256];
 	unsigned i;
 	int ret;
@@ -795,10 +801,15 @@ static int run(struct app *a)
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_stop;
 	sigemptyset(&sa.sa_mask);
+	sigemptyset(&stops);
 	stop_signal = 0;
 	/* before the terminal is set up, so that curses leaves them to us */
-	for (i = 0; i < NR_STOP_SIGNALS; i++)
+	for (i = 0; i < NR_STOP_SIGNALS; i++) {
 		sigaction(stop_signals[i], &sa, &old[i]);
+		sigaddset(&stops, stop_signals[i]);
+	}
+	/* a caller that waits for them with sigtimedwait() blocks them: not while we run */
+	sigprocmask(SIG_UNBLOCK, &stops, &old_mask);
 
 	a->interval = a->o.interval_s > 0 ? a->o.interval_s : 1.0;
 	a->v.utf8 = !strcmp(nl_langinfo(CODESET), "UTF-8");
@@ -826,6 +837,7 @@ static int run(struct app *a)
 	ret = a->batch ? run_batch(a) : run_screen(a);
 cleanup:
 	screen_done();
+	sigprocmask(SIG_SETMASK, &old_mask, NULL);
 	for (i = 0; i < NR_STOP_SIGNALS; i++)
 		sigaction(stop_signals[i], &old[i], NULL);
 	if (!a->batch && top_source_errno(a->src))

@@ -8,6 +8,7 @@
  *
  *	top_opts_init(&o);
  *	o.wait_s = 30;          // `run --top`: QEMU is still starting
+ *	o.quit_at_end = true;   // and the view ends with the machine
  *	return top_run_live("/dev/shm/hypscope-4242.ram", &o);
  */
 #ifndef TUI_TOP_H
@@ -37,9 +38,17 @@ struct top_opts {
 	double wait_s;        /* live: how long to wait for QEMU to create the RAM file */
 	bool color;           /* use colours when the terminal has them */
 	unsigned width;       /* batch: columns; 0: the terminal's, or 132 */
+	bool quit_at_end;     /* interactive: leave once the machine is done (or the
+	                         trace played), after one last frame */
 };
 
 void top_opts_init(struct top_opts *o);
+
+/*
+ * While a view runs, SIGINT, SIGTERM and SIGHUP are unblocked and end it
+ * (the return value is then 128 + the signal); the caller's signal mask and
+ * handlers are restored before it returns, and so is the terminal.
+ */
 
 /* The view of the machine whose RAM file is ram_path. */
 int top_run_live(const char *ram_path, const struct top_opts *o);

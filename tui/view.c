@@ -686,12 +686,26 @@ static bool vcpu_in_view(const struct top_model *m, int i, int j)
 	return m->sel_vcpu < 0 || j == m->sel_vcpu;
 }
 
-/* Lines of one vCPU's snapshot at this width. */
+/* Lines of one vCPU's snapshot at this width; 0 without one. */
 static size_t vgic_vcpu_lines(const struct top_vcpu *c, unsigned width)
 {
 	unsigned per = lr_per_line(width), n = c->have_lrs ? c->lrs.nr_lrs : 0;
 
+	if (!c->have_lrs)
+		return 0;
 	return n ? (n + per - 1) / per : 1;
+}
+
+/* vCPUs shown that have no snapshot yet: they share one line. */
+static bool vgic_any_without(const struct top_model *m)
+{
+	int i, j;
+
+	for (i = 0; i < (int)TOP_MAX_VMS; i++)
+		for (j = 0; j < (int)TOP_MAX_VCPUS; j++)
+			if (vcpu_in_view(m, i, j) && !m->vms[i].vcpus[j].have_lrs)
+				return true;
+	return false;
 }
 
 #define VGIC_SUMMARY_LINES 2u
@@ -708,7 +722,7 @@ size_t top_view_vgic_nr_lines(const struct top_view *v, unsigned width)
 		for (j = 0; j < (int)TOP_MAX_VCPUS; j++)
 			if (vcpu_in_view(m, i, j))
 				n += vgic_vcpu_lines(&m->vms[i].vcpus[j], width);
-	return n + VGIC_SUMMARY_LINES;
+	return n + vgic_any_without(m) + VGIC_SUMMARY_LINES;
 }
 
 void top_view_vgic_heading(const struct top_view *v, struct top_line *l)
@@ -814,10 +828,6 @@ void top_view_vgic_line(const struct top_view *v, size_t idx, struct top_line *l
 			}
 			snprintf(who, sizeof(who), "vm%d/%d", i, j);
 			top_line_add(l, TA_BOLD, "%-6s ", idx ? "" : who);
-			if (!c->have_lrs) {
-				top_line_add(l, TA_DIM, "no snapshot yet");
-				return;
-			}
 			top_line_add(l, TA_DIM, "%-3s ",
 				     idx ? "" : c->lrs.point == TRACE_LRS_FOLD ? "out" : "in");
 			n = c->lrs.nr_lrs;
@@ -827,6 +837,11 @@ void top_view_vgic_line(const struct top_view *v, size_t idx, struct top_line *l
 			return;
 		}
 	}
+	top_line_add(l, TA_DIM, "no snapshot yet:");
+	for (i = 0; i < (int)TOP_MAX_VMS; i++)
+		for (j = 0; j < (int)TOP_MAX_VCPUS; j++)
+			if (vcpu_in_view(m, i, j) && !m->vms[i].vcpus[j].have_lrs)
+				top_line_add(l, TA_DIM, " vm%d/%d", i, j);
 }
 
 /* -------------------------------------------------------------- histogram */

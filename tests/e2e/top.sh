@@ -76,7 +76,15 @@ wait_screen() { # REGEX [SECS]
 	return 1
 }
 
-keys() { t send-keys -t top "$@"; sleep 0.4; }
+keys() { t send-keys -t top "$@"; sleep 0.15; }
+
+# Wait for REGEX on screen (a busy machine may take a while to redraw), keep it as NAME.
+expect() { # NAME REGEX [SECS]
+	wait_screen "$2" "${3:-10}"
+	local rc=$?
+	screen "$1" >/dev/null
+	return $rc
+}
 
 # Line numbers of the first screen line starting with each class name, in order.
 row_order() { # SCREEN CLASS...
@@ -172,6 +180,7 @@ fi
 # f: a filter narrows the rows
 keys f
 keys C-u '^(hvc|smc)' Enter
+expect filter 'filter /\^\(hvc\|smc\)/'
 s=$(screen filter)
 if printf '%s\n' "$s" | grep -Eq '^\+ HVC64 ' && ! printf '%s\n' "$s" | grep -Eq '^\+ (DABT_LOW|SYS64|WFX|IRQ) ' &&
 	printf '%s\n' "$s" | grep -q 'filter /^(hvc|smc)/'; then
@@ -181,13 +190,14 @@ else
 fi
 keys f
 keys C-u '(' Enter
-if screen bad-regex | grep -q 'bad regex'; then
+if expect bad-regex 'bad regex'; then
 	pass "a bad regex is refused with a message"
 else
 	fail "a bad regex gave no message"
 fi
 keys f
 keys C-u Enter
+expect unfiltered '^\+ IRQ '
 s=$(screen unfiltered)
 if printf '%s\n' "$s" | grep -Eq '^\+ IRQ '; then
 	pass "an empty filter brings every row back"
@@ -197,6 +207,7 @@ fi
 
 # <: sort by name; >>>>>> (p99); i: reversed
 keys '<'
+expect sort-name 'sort name'
 s=$(screen sort-name)
 order=$(row_order "$s" DABT_LOW HVC64 IRQ SYS64 WFX)
 # shellcheck disable=SC2086
@@ -206,6 +217,7 @@ else
 	fail "sorting by name did not reorder the rows (lines: $order)"
 fi
 keys '>' '>' '>' '>' '>' '>'
+expect sort-p99 'sort p99'
 s=$(screen sort-p99)
 order=$(row_order "$s" WFX IRQ SYS64 DABT_LOW HVC64)
 # shellcheck disable=SC2086
@@ -215,6 +227,7 @@ else
 	fail "sorting by p99 did not reorder the rows (lines: $order)"
 fi
 keys i
+expect sort-p99-reversed 'sort p99 \(reversed\)'
 s=$(screen sort-p99-reversed)
 order=$(row_order "$s" HVC64 DABT_LOW SYS64 IRQ WFX)
 # shellcheck disable=SC2086
@@ -224,6 +237,7 @@ else
 	fail "i did not reverse the rows (lines: $order)"
 fi
 keys i s s s
+expect sort-count 'sort count  '
 
 # Enter on the DABT_LOW row: its MMIO breakdown
 keys Home
@@ -232,7 +246,7 @@ n=$(row_order "$s" HVC64 DABT_LOW | awk '{ print $2 - $1 }')
 if [ -n "$n" ] && [ "$n" -gt 0 ]; then
 	for ((i = 0; i < n; i++)); do keys Down; done
 	keys Enter
-	if screen expanded | grep -Eq '^ +UART FR \+0x18 read +2\.00k +100\.0%'; then
+	if expect expanded '^ +UART FR \+0x18 read +2\.00k +100\.0%'; then
 		pass "Enter expands DABT_LOW into its MMIO breakdown: UART FR read, 2.00k, 100%"
 	else
 		fail "Enter on DABT_LOW did not show the UART FR breakdown"
@@ -244,6 +258,7 @@ fi
 
 # Tab to the vGIC panel: every list register of the trace
 keys Tab Tab
+expect vgic 'maintenance IRQs 10'
 s=$(screen vgic)
 ok=1
 for want in 'vm0/0 +out P +27 h27 +a0 A +33 +80 PA +1 +10 -' \
@@ -256,7 +271,8 @@ done
 
 # resizes: 80x24 keeps every pane reachable, smaller still draws, back again
 t resize-window -t top -x 80 -y 24
-sleep 0.6
+expect 80x24 '^replay known\.trace .* rec [0-9]'
+expect 80x24 '^h help q quit' 5 # once the last message has gone from the key line
 s=$(screen 80x24)
 lines=$(printf '%s\n' "$s" | wc -l)
 longest=$(printf '%s\n' "$s" | awk '{ if (length($0) > m) m = length($0) } END { print m + 0 }')
@@ -273,14 +289,13 @@ else
 	fail "at 80x24 the focused pane lost its contents"
 fi
 t resize-window -t top -x 24 -y 6
-sleep 0.6
-if screen tiny | grep -q 'too small'; then
+if expect tiny 'too small'; then
 	pass "a 24x6 terminal is told it is too small"
 else
 	fail "a 24x6 terminal shows neither the view nor a message"
 fi
 t resize-window -t top -x 100 -y 40
-sleep 0.6
+expect back 'RATE, LAST MINUTE'
 s=$(screen back)
 if printf '%s\n' "$s" | head -n1 | grep -q 'records [0-9.]*[kM]*/s' && printf '%s\n' "$s" | grep -Eq '^\+ HVC64 ' &&
 	printf '%s\n' "$s" | grep -q 'RATE, LAST MINUTE' && printf '%s\n' "$s" | grep -q 'GUEST s'; then
@@ -291,7 +306,7 @@ fi
 
 # h: help, any key closes it
 keys h
-if screen help | grep -q 'refresh every 0.5 s'; then
+if expect help 'refresh every 0.5 s'; then
 	pass "h shows the keys"
 else
 	fail "h showed no help"
@@ -300,7 +315,7 @@ keys x
 
 # q: the terminal comes back
 keys q
-sleep 0.4
+expect after-q 'top exit'
 s=$(screen after-q)
 alt=$(t display -p -t top '#{alternate_on}')
 cur=$(t display -p -t top '#{cursor_flag}')
@@ -310,6 +325,7 @@ else
 	fail "after q: '$(printf '%s\n' "$s" | grep 'top exit' | tail -n1)', alternate screen $alt, cursor $cur"
 fi
 keys "stty -a | grep -o -- '-\?echo ' | head -n1; echo prompt-ok-\$((6 * 7))" Enter
+expect shell '^prompt-ok-42'
 s=$(screen shell)
 if printf '%s\n' "$s" | grep -q 'prompt-ok-42' && printf '%s\n' "$s" | grep -Eq '^echo ?$' &&
 	printf '%s\n' "$s" | grep -q 'echo prompt-ok-'; then
@@ -323,7 +339,7 @@ keys "clear; $hypscope top --replay '$trace' --speed 0.5 --paused; echo \"top ex
 if wait_screen 'PAUSED' 10; then
 	pid=$(pgrep -f -- "top --replay $trace --speed 0.5 --paused" | head -n1)
 	[ -n "$pid" ] && kill -TERM "$pid"
-	sleep 0.8
+	expect sigterm 'top exit'
 	s=$(screen sigterm)
 	alt=$(t display -p -t top '#{alternate_on}')
 	if printf '%s\n' "$s" | grep -q 'top exit 143' && [ "$alt" = 0 ]; then
@@ -353,7 +369,7 @@ if wait_screen '^\+ HVC64 ' 30 && wait_screen 'vm0 demo0 +running' 10; then
 		fail "the live header does not show the machine (see $work/live.screen)"
 	fi
 	keys g
-	if screen live-vm0 | grep -q 'Exits of vm0 (demo0)'; then
+	if expect live-vm0 'Exits of vm0 \(demo0\)'; then
 		pass "g shows vm0 (demo0) only"
 	else
 		fail "g did not pick vm0"

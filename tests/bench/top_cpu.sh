@@ -1,0 +1,129 @@
+#!/usr/bin/env bash
+# What `hypscope top` costs: the share of one CPU its process uses (user +
+# system time from /proc/PID/stat over wall time) while it watches the
+# busiest demo, `hypscope run` (three VMs: two demo guests and Linux when it
+# is built), and how fast it replays a recorded trace when nothing holds it
+# back.
+#
+#  - interactive: attached by PID in a 120x40 terminal (tmux), redrawing
+#    every second and every half second, the rings drained every few ms
+#  - batch: the same attached view printing its tables to /dev/null
+#  - replay --speed max of a `hypscope run --record` trace of the demo,
+#    batch: records per second of the whole pipeline (read, model, print)
+#
+# Figures are printed, never asserted.
+set -u
+top=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$top" || exit 2
+hs=build/hypscope
+work=$(mktemp -d "${TMPDIR:-/tmp}/hypscope-top-bench.XXXXXX")
+sock=hypscope-top-bench-$$
+run_pid=""
+hz=$(getconf CLK_TCK)
+
+cleanup() {
+	command -v tmux >/dev/null 2>&1 && tmux -L "$sock" kill-server 2>/dev/null
+	[ -n "$run_pid" ] && kill -TERM "$run_pid" 2>/dev/null && wait "$run_pid" 2>/dev/null
+	rm -rf "$work"
+}
+trap cleanup EXIT
+
+# utime + stime of a process, in clock ticks (fields 14 and 15 of /proc/PID/stat)
+cpu_ticks() {
+	[ -r "/proc/$1/stat" ] || return 1
+	sed 's/^.*) //' "/proc/$1/stat" | awk '{ print $12 + $13 }'
+}
+
+now() { date +%s.%N; }
+
+# The CPU share of process $1 over $2 seconds, as a percentage.
+share() { # PID SECONDS
+	local t0 t1 c0 c1
+	c0=$(cpu_ticks "$1") || return 1
+	t0=$(now)
+	sleep "$2"
+	c1=$(cpu_ticks "$1") || return 1
+	t1=$(now)
+	awk -v c0="$c0" -v c1="$c1" -v t0="$t0" -v t1="$t1" -v hz="$hz" \
+		'BEGIN { printf "%.1f", 100 * (c1 - c0) / hz / (t1 - t0) }'
+}
+
+# Start the demo in the background and wait for its RAM file.
+start_demo() {
+	"$hs" run --timeout 120 "$@" >"$work/run.log" 2>&1 </dev/null &
+	run_pid=$!
+	for ((i = 0; i < 100; i++)); do
+		[ -e "/dev/shm/hypscope-$run_pid.ram" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+stop_demo() {
+	wait "$run_pid" 2>/dev/null
+	run_pid=""
+}
+
+# The pid of the hypscope top process started with argument pattern $1.
+top_pid() {
+	local i p
+	for ((i = 0; i < 50; i++)); do
+		p=$(pgrep -f -- "$1" | head -n1)
+		[ -n "$p" ] && { echo "$p"; return 0; }
+		sleep 0.1
+	done
+	return 1
+}
+
+echo "== hypscope top: CPU share while attached to the live demo (user+sys / wall)"
+
+if command -v tmux >/dev/null 2>&1; then
+	for interval in 1 0.5; do
+		start_demo || { echo "  the demo did not start"; continue; }
+		tmux -L "$sock" -f /dev/null new-session -d -s b -x 120 -y 40 \
+			"$hs top --attach $run_pid --wait 10 --interval $interval; sleep 30"
+		if pid=$(top_pid "^$hs top --attach $run_pid --wait 10 --interval $interval"); then
+			sleep 1.5 # boot, attach, the backlog
+			pct=$(share "$pid" 5) || pct="?"
+			rate=$(tmux -L "$sock" capture-pane -p -t b | head -n1 |
+				sed -n 's/.* records \([0-9.]*[kM]*\)\/s.*/\1/p')
+			printf "  interactive 120x40, refresh %-4ss %6s%% of a CPU   (%s records/s drained)\n" \
+				"$interval" "$pct" "${rate:-?}"
+		else
+			echo "  interactive: top did not start"
+		fi
+		tmux -L "$sock" kill-server 2>/dev/null
+		stop_demo
+	done
+else
+	echo "  interactive: tmux is not installed, skipped"
+fi
+
+start_demo && {
+	"$hs" top --attach "$run_pid" --wait 10 --batch --interval 1 >/dev/null 2>&1 &
+	bpid=$!
+	sleep 1.5
+	pct=$(share "$bpid" 5) || pct="?"
+	printf "  batch, every 1 s                  %6s%% of a CPU\n" "$pct"
+	wait "$bpid" 2>/dev/null
+	stop_demo
+}
+
+echo "== hypscope top: replay as fast as possible (batch, one report at the end)"
+if "$hs" run --record "$work/demo.trace" --timeout 120 >"$work/record.log" 2>&1 </dev/null; then
+	t0=$(now)
+	"$hs" top --replay "$work/demo.trace" --batch --speed max >"$work/replay.txt" 2>&1
+	t1=$(now)
+	n=$("$hs" report "$work/demo.trace" --format json 2>/dev/null |
+		python3 -c 'import json,sys; print(json.load(sys.stdin)["records"])' 2>/dev/null)
+	size=$(stat -c %s "$work/demo.trace")
+	awk -v t0="$t0" -v t1="$t1" -v n="${n:-0}" -v size="$size" 'BEGIN {
+		d = t1 - t0
+		if (n > 0)
+			printf "  %d records (%.1f MB) in %.2f s: %.2f M records/s\n", n, size / 1e6, d, n / d / 1e6
+		else
+			printf "  %.1f MB in %.2f s: %.1f MB/s\n", size / 1e6, d, size / d / 1e6
+	}'
+else
+	echo "  recording the demo failed: see hypscope run --record"
+fi
