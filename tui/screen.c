@@ -94,6 +94,7 @@ int screen_init(bool want_color, char *err, size_t errlen)
 {
 	struct sigaction sa;
 	const char *term = getenv("TERM");
+	const char *cup;
 	unsigned i;
 
 	if (active)
@@ -109,6 +110,15 @@ int screen_init(bool want_color, char *err, size_t errlen)
 		return -ENOTTY;
 	}
 	set_term(scr);
+	cup = tigetstr("cup");
+	if (!cup || cup == (char *)-1) {
+		endwin();
+		delscreen(scr);
+		scr = NULL;
+		snprintf(err, errlen, "the terminal (TERM=%s) cannot move its cursor: use --batch",
+			 term ? term : "unset");
+		return -ENOTTY;
+	}
 	active = true;
 	if (!atexit_done) {
 		atexit(screen_done);

@@ -12,10 +12,11 @@
 #     holds, the layout survives resizes down to 80x24 and below, and q
 #     gives the terminal back (alternate screen left, cursor shown, echo on,
 #     the shell prompt answers). SIGTERM does the same, with status 143.
-#  2. A live run of the demo (`hypscope run`, QEMU, MODEL): `top --attach
-#     PID` shows its VMs and exits while it runs, g picks a VM, and the view
-#     notices when the machine is done; --batch --iterations 2 prints two
-#     reports of a running machine.
+#  2. A live run of the demo (`hypscope run --record`, QEMU, MODEL): `top
+#     --attach PID` peeks at the rings the recorder drains, shows the VMs and
+#     exits while it runs, g picks a VM, and the view notices when the
+#     machine is done; --batch --iterations 2 prints two reports of a running
+#     machine; the recording replays to its end.
 #
 # One "PASS: what" or "FAIL: what" line per check; exit status 0 only when
 # nothing failed. Screens and files stay in build/e2e-logs/top.MODEL.d/.
@@ -354,7 +355,7 @@ fi
 
 # ------------------------------------------------------ 2. a live machine
 
-"$hypscope" run --cpu "$model" --timeout 120 >"$work/run.log" 2>&1 </dev/null &
+"$hypscope" run --cpu "$model" --timeout 120 --record "$work/live.trace" >"$work/run.log" 2>&1 </dev/null &
 run_pid=$!
 for ((i = 0; i < 100; i++)); do
 	[ -e "/dev/shm/hypscope-$run_pid.ram" ] && break
@@ -363,7 +364,8 @@ done
 keys "clear; $hypscope top --attach $run_pid --wait 10 --interval 0.5; echo \"top exit \$?\"" Enter
 if wait_screen '^\+ HVC64 ' 30 && wait_screen 'vm0 demo0 +running' 10; then
 	s=$(screen live)
-	if printf '%s\n' "$s" | head -n1 | grep -Eq "live /dev/shm/hypscope-$run_pid.ram .*exits [0-9.]+[kM]?/s"; then
+	if printf '%s\n' "$s" | head -n1 | grep -Eq "live /dev/shm/hypscope-$run_pid.ram .*exits [0-9.]+[kM]?/s" &&
+		printf '%s\n' "$s" | grep -q 'trace drop'; then
 		pass "attached to the running demo: exits per class, VMs running"
 	else
 		fail "the live header does not show the machine (see $work/live.screen)"
@@ -397,5 +399,15 @@ wait "$run_pid"
 rc=$?
 run_pid=""
 [ $rc -eq 0 ] || fail "the demo run under top exited with status $rc (see $work/run.log)"
+
+# the recording of that run, replayed
+out=$("$hypscope" top --replay "$work/live.trace" --batch --speed max --width 120 2>&1)
+printf '%s\n' "$out" >"$work/live-replay.txt"
+if printf '%s\n' "$out" | grep -q 'end of trace' && printf '%s\n' "$out" | grep -Eq '^\+ HVC64 ' &&
+	printf '%s\n' "$out" | grep -Eq '^  vm0 demo0 +off'; then
+	pass "the run's own recording (--record, read beside top) replays to the end: demo0 off"
+else
+	fail "the replay of the recorded demo run is incomplete (see $work/live-replay.txt)"
+fi
 
 exit $failed
