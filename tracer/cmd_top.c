@@ -188,7 +188,8 @@ int cmd_top(int argc, char **argv)
 			if (!strcmp(optarg, "max"))
 				o.speed = 0;
 			else if (!parse_double(optarg, 1.0 / 64, 1024, &o.speed))
-				return usage_error("--speed is a factor from 1/64 to 1024, or max; not '%s'",
+				return usage_error("--speed is a factor from 1/64 to 1024, or max; "
+						   "not '%s'",
 						   optarg);
 			break;
 		case OPT_PAUSED:
@@ -196,7 +197,8 @@ int cmd_top(int argc, char **argv)
 			break;
 		case 'd':
 			if (!parse_double(optarg, 0.1, 3600, &o.interval_s))
-				return usage_error("--interval needs seconds from 0.1 to 3600, not '%s'",
+				return usage_error("--interval needs seconds from 0.1 to 3600, "
+						   "not '%s'",
 						   optarg);
 			break;
 		case 'b':
@@ -204,7 +206,8 @@ int cmd_top(int argc, char **argv)
 			break;
 		case 'n':
 			if (!parse_uint(optarg, 1000000000ul, &n) || !n)
-				return usage_error("--iterations needs a positive count, not '%s'", optarg);
+				return usage_error("--iterations needs a positive count, not '%s'",
+						   optarg);
 			o.iterations = (unsigned)n;
 			break;
 		case 'f':
@@ -212,8 +215,8 @@ int cmd_top(int argc, char **argv)
 			break;
 		case 's':
 			if (!parse_sort(optarg, &o.sort))
-				return usage_error("--sort takes name, count, rate, share, avg, p50, p99 "
-						   "or time, not '%s'",
+				return usage_error("--sort takes name, count, rate, share, avg, "
+						   "p50, p99 or time, not '%s'",
 						   optarg);
 			break;
 		case OPT_REVERSE:
@@ -221,8 +224,8 @@ int cmd_top(int argc, char **argv)
 			break;
 		case OPT_VM:
 			if (!parse_vm(optarg, &o.vm, &o.vcpu))
-				return usage_error("--vm takes a VM slot 0-%u, optionally /vCPU 0-%u, "
-						   "not '%s'",
+				return usage_error("--vm takes a VM slot 0-%u, optionally "
+						   "/vCPU 0-%u, not '%s'",
 						   TOP_MAX_VMS - 1, TOP_MAX_VCPUS - 1, optarg);
 			break;
 		case 'm':
@@ -235,11 +238,13 @@ int cmd_top(int argc, char **argv)
 			break;
 		case OPT_WAIT:
 			if (!parse_double(optarg, 0, 3600, &o.wait_s))
-				return usage_error("--wait needs seconds from 0 to 3600, not '%s'", optarg);
+				return usage_error("--wait needs seconds from 0 to 3600, not '%s'",
+						   optarg);
 			break;
 		case 'w':
 			if (!parse_uint(optarg, 1000, &n) || n < 40)
-				return usage_error("--width needs 40 to 1000 columns, not '%s'", optarg);
+				return usage_error("--width needs 40 to 1000 columns, not '%s'",
+						   optarg);
 			o.width = (unsigned)n;
 			break;
 		case OPT_NO_COLOR:

@@ -167,10 +167,11 @@ static void text_smccc(struct text *t, const struct trace_smccc *c)
 	char name[96];
 
 	smccc_format(name, sizeof(name), c->fid);
-	put(t, "%s %s x1=0x%" PRIx64 " -> 0x%" PRIx64, c->conduit == TRACE_SMCCC_SMC ? "smc" : "hvc",
-	    name, c->args[0], c->result[0]);
+	put(t, "%s %s x1=0x%" PRIx64 " -> 0x%" PRIx64,
+	    c->conduit == TRACE_SMCCC_SMC ? "smc" : "hvc", name, c->args[0], c->result[0]);
 	if (w0 < 0 && w0 >= -64) {
-		err = smccc_owner(c->fid) == SMCCC_OWNER_STD ? psci_ret_name(w0) : smccc_ret_name(w0);
+		err = smccc_owner(c->fid) == SMCCC_OWNER_STD ? psci_ret_name(w0)
+							     : smccc_ret_name(w0);
 		if (err)
 			put(t, " (%s)", err);
 	}

@@ -100,7 +100,8 @@ int screen_init(bool want_color, char *err, size_t errlen)
 	if (active)
 		return 0;
 	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
-		snprintf(err, errlen, "the live view needs a terminal: use --batch for text output");
+		snprintf(err, errlen,
+			 "the live view needs a terminal: use --batch for text output");
 		return -ENOTTY;
 	}
 	scr = newterm(NULL, stdout, stdin);

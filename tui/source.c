@@ -182,7 +182,8 @@ static void live_status(struct top_source *s)
 		cfg = (const struct hypcfg *)(s->ram + HYPCFG_FILE_OFFSET);
 		if (__atomic_load_n(&cfg->magic, __ATOMIC_ACQUIRE) == HYPCFG_MAGIC) {
 			memcpy(&s->cfg, cfg, sizeof(s->cfg));
-			s->have_cfg = s->cfg.version == HYPCFG_VERSION && s->cfg.size == sizeof(s->cfg);
+			s->have_cfg = s->cfg.version == HYPCFG_VERSION &&
+				      s->cfg.size == sizeof(s->cfg);
 			if (s->have_cfg)
 				snprintf(s->m->mach.trace_mode, sizeof(s->m->mach.trace_mode), "%s",
 					 s->cfg.trace_mode == HYPCFG_TRACE_DROP ? "drop"
@@ -485,7 +486,8 @@ void top_source_describe(const struct top_source *s, double now, char *buf, size
 		snprintf(buf, len, "replay %s x%g %.1f/%.1fs", base, s->speed,
 			 top_source_clock(s, now), span);
 	else
-		snprintf(buf, len, "replay %s max %.1f/%.1fs", base, top_source_clock(s, now), span);
+		snprintf(buf, len, "replay %s max %.1f/%.1fs", base, top_source_clock(s, now),
+			 span);
 }
 
 void top_source_status(const struct top_source *s, char *buf, size_t len)
@@ -496,7 +498,8 @@ void top_source_status(const struct top_source *s, char *buf, size_t len)
 		snprintf(buf, len, "error: %s", s->msg);
 	} else if (s->replay) {
 		if (top_source_ended(s))
-			snprintf(buf, len, "end of trace%s", s->problems ? " (damaged chunks skipped)" : "");
+			snprintf(buf, len, "end of trace%s",
+				 s->problems ? " (damaged chunks skipped)" : "");
 		else
 			snprintf(buf, len, "%s", s->problems ? "damaged chunks skipped" : "");
 	} else if (!s->rec) {

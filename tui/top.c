@@ -103,7 +103,8 @@ void top_opts_init(struct top_opts *o)
 	o->color = true;
 }
 
-static void say(struct app *a, bool bad, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void say(struct app *a, bool bad, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
 static void say(struct app *a, bool bad, const char *fmt, ...)
 {
@@ -263,7 +264,9 @@ static void layout(struct app *a, unsigned rows, unsigned cols)
 	int i, f = a->focus;
 
 	for (i = 0; i < NR_PANES; i++)
-		want[i] = want_rows(&a->p[i], i == P_LOG ? LOG_WANT : i == P_HIST ? HIST_WANT : 4096);
+		want[i] = want_rows(&a->p[i], i == P_LOG    ? LOG_WANT
+					      : i == P_HIST ? HIST_WANT
+							    : 4096);
 	if (avail < NR_PANES) {
 		h[f] = avail;
 	} else {
@@ -359,7 +362,8 @@ static void draw_footer(struct app *a, unsigned y, unsigned cols)
 
 	top_line_init(&l, cols);
 	if (a->prompt) {
-		top_line_add(&l, TA_KEY, "Filter classes (regex; Enter applies, ^U erases, Esc cancels):");
+		top_line_add(&l, TA_KEY,
+			     "Filter classes (regex; Enter applies, ^U erases, Esc cancels):");
 		top_line_add(&l, TA_NORMAL, " %.*s_", (int)a->plen, a->pbuf);
 	} else if (a->msg[0] && mono_s() < a->msg_until) {
 		top_line_add(&l, a->msg_bad ? TA_BAD : TA_WARN, "%s", a->msg);
@@ -532,8 +536,10 @@ static void prompt_key(struct app *a, int key)
 		a->pbuf[a->plen] = '\0';
 		if (top_model_set_filter(a->m, a->pbuf, err, sizeof(err)))
 			say(a, true, "bad regex /%s/: %s", a->pbuf, err);
+		else if (a->plen)
+			say(a, false, "filter /%s/", a->pbuf);
 		else
-			say(a, false, a->plen ? "filter /%s/" : "no filter%s", a->plen ? a->pbuf : "");
+			say(a, false, "no filter");
 		a->p[P_EXITS].cursor = 0;
 		break;
 	case SCR_KEY_BACKSPACE:

@@ -69,7 +69,7 @@ void top_line_glyph(struct top_line *l, int attr, const char *glyph)
 
 void top_line_pad(struct top_line *l, unsigned col)
 {
-	static const char spaces[] = "                                                                ";
+	static const char spaces[] = "                                ";
 
 	while (l->cols < col && l->cols < l->width) {
 		size_t n = col - l->cols;
@@ -215,7 +215,9 @@ static void add_vcpu_breakdown(struct top_view *v, uint32_t cls)
 			it = item_add(v);
 			if (!it)
 				return;
-			*it = (struct top_item){ .kind = TOP_ITEM_VCPU, .cls = cls, .vm = (uint16_t)i,
+			*it = (struct top_item){ .kind = TOP_ITEM_VCPU,
+						 .cls = cls,
+						 .vm = (uint16_t)i,
 						 .vcpu = (uint16_t)j,
 						 .count = sc->st->classes[cls].count };
 			n++;
@@ -331,8 +333,9 @@ void top_view_header(const struct top_view *v, unsigned i, struct top_line *l)
 
 	top_model_counts(m, &vms, &vcpus);
 	if (i == 0) {
-		n = snprintf(rest, sizeof(rest), "%s  up %.1fs  exits %s/s  %s %s/s  lost ", v->source,
-			     top_model_uptime(m), top_fmt_count(a, sizeof(a), m->all.exit_rate),
+		n = snprintf(rest, sizeof(rest), "%s  up %.1fs  exits %s/s  %s %s/s  lost ",
+			     v->source, top_model_uptime(m),
+			     top_fmt_count(a, sizeof(a), m->all.exit_rate),
 			     l->width >= 100 ? "records" : "rec",
 			     top_fmt_count(b, sizeof(b), m->all.record_rate));
 		/* the name goes first when there is room for it */
@@ -348,7 +351,8 @@ void top_view_header(const struct top_view *v, unsigned i, struct top_line *l)
 	if (v->paused)
 		top_line_add(l, TA_WARN, "PAUSED  ");
 	if (v->status[0])
-		top_line_add(l, mc->message[0] || !strncmp(v->status, "error", 5) ? TA_BAD : TA_WARN,
+		top_line_add(l,
+			     mc->message[0] || !strncmp(v->status, "error", 5) ? TA_BAD : TA_WARN,
 			     "%s  ", v->status);
 	top_line_add(l, TA_NORMAL, "CPUs %u  VMs %u  vCPUs %u  VMID gen %" PRIu64
 				   "  rollovers %" PRIu64,
@@ -492,10 +496,12 @@ static void class_line(const struct top_view *v, const struct top_row *r, struct
 			     r->row->time.count ? top_fmt_ns(a, sizeof(a), r->avg_ns) : "-");
 	if (c.p50)
 		top_line_add(l, TA_NORMAL, "%*s", W_LAT,
-			     r->row->time.count ? top_fmt_ns(a, sizeof(a), (double)r->p50_ns) : "-");
+			     r->row->time.count ? top_fmt_ns(a, sizeof(a), (double)r->p50_ns)
+						: "-");
 	if (c.p99)
 		top_line_add(l, TA_NORMAL, "%*s", W_LAT,
-			     r->row->time.count ? top_fmt_ns(a, sizeof(a), (double)r->p99_ns) : "-");
+			     r->row->time.count ? top_fmt_ns(a, sizeof(a), (double)r->p99_ns)
+						: "-");
 	if (c.spark)
 		add_spark(v, l, r->cls, c.spark);
 }
@@ -516,7 +522,8 @@ static void breakdown_label(const struct top_item *it, char *buf, size_t len)
 				 k->c ? "write" : "read");
 		else if (reg && !strncmp(reg, dev, strlen(dev)))
 			/* GIC register names carry their block: GICD_CTLR */
-			snprintf(buf, len, "%s +0x%" PRIx64 " %s", reg, k->a, k->c ? "write" : "read");
+			snprintf(buf, len, "%s +0x%" PRIx64 " %s", reg, k->a,
+				 k->c ? "write" : "read");
 		else
 			snprintf(buf, len, "%s %s +0x%" PRIx64 " %s", dev, reg ? reg : "?", k->a,
 				 k->c ? "write" : "read");
@@ -574,7 +581,8 @@ void top_view_exits_line(const struct top_view *v, size_t i, struct top_line *l)
 	if (row->cost.count)
 		top_line_add(l, TA_DIM, "  cost avg %s p99 %s cyc",
 			     top_fmt_count(a, sizeof(a), hs_hist_mean(&row->cost)),
-			     top_fmt_count(b, sizeof(b), (double)hs_hist_quantile(&row->cost, 0.99)));
+			     top_fmt_count(b, sizeof(b),
+					   (double)hs_hist_quantile(&row->cost, 0.99)));
 	if (row->failed)
 		top_line_add(l, TA_WARN, "  %s %" PRIu64,
 			     it->kind == TOP_ITEM_MMIO ? "aborted" : it->kind == TOP_ITEM_SMCCC
@@ -609,8 +617,8 @@ size_t top_view_vm_lines(const struct top_view *v, struct top_vmline *out, size_
 void top_view_vms_heading(const struct top_view *v, struct top_line *l)
 {
 	(void)v;
-	top_line_add(l, TA_HEAD, "  %-16s %-8s %3s %5s %5s %8s %7s %7s", "VM / vCPU", "STATE", "CPU",
-		     "VMID", "GEN", "EXITS/s", "GUEST%", "HYP%");
+	top_line_add(l, TA_HEAD, "  %-16s %-8s %3s %5s %5s %8s %7s %7s", "VM / vCPU", "STATE",
+		     "CPU", "VMID", "GEN", "EXITS/s", "GUEST%", "HYP%");
 	if (l->width >= VM_TOTALS_WIDTH)
 		top_line_add(l, TA_HEAD, " %8s %8s", "GUEST s", "HYP s");
 }
@@ -868,7 +876,8 @@ void top_view_hist_summary(const struct top_view *v, char *buf, size_t len)
 		buf[0] = '\0';
 		return;
 	}
-	snprintf(buf, len, "p50 %s  p99 %s", top_fmt_ns(a, sizeof(a), (double)hs_hist_quantile(h, 0.5)),
+	snprintf(buf, len, "p50 %s  p99 %s",
+		 top_fmt_ns(a, sizeof(a), (double)hs_hist_quantile(h, 0.5)),
 		 top_fmt_ns(b, sizeof(b), (double)hs_hist_quantile(h, 0.99)));
 }
 

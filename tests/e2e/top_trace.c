@@ -154,11 +154,12 @@ int main(int argc, char **argv)
 		{ HYP_EXIT_IRQ, 100, US(50) },
 	};
 	const uint64_t lrs[3][4] = {
-		{ lr(ICH_LR_STATE_PENDING, 27, true, 0xa0), lr(ICH_LR_STATE_ACTIVE, 33, false, 0x80),
+		{ lr(ICH_LR_STATE_PENDING, 27, true, 0xa0),
+		  lr(ICH_LR_STATE_ACTIVE, 33, false, 0x80),
 		  lr(ICH_LR_STATE_PENDING_ACTIVE, 1, false, 0x10), 0 },
 		{ lr(ICH_LR_STATE_PENDING_ACTIVE, 30, true, 0x90), 0, 0, 0 },
-		{ lr(ICH_LR_STATE_ACTIVE, 27, true, 0xa0), lr(ICH_LR_STATE_PENDING, 44, false, 0xc0), 0,
-		  0 },
+		{ lr(ICH_LR_STATE_ACTIVE, 27, true, 0xa0),
+		  lr(ICH_LR_STATE_PENDING, 44, false, 0xc0), 0, 0 },
 	};
 	struct tf_info info = { .nr_cpus = NR_CPUS, .cntfrq = CNTFRQ,
 				.description = "top_trace: synthetic trace for the top e2e test" };
