@@ -99,6 +99,8 @@ static const struct smccc_fid_name fids[] = {
 	FID(HYPSCOPE_HVC_EXIT),
 	FID(HYPSCOPE_HVC_VM_INFO),
 	FID(HYPSCOPE_HVC_PCPU),
+	FID(HYPSCOPE_HVC_EL2_INSNS),
+	FID(HYPSCOPE_HVC_TRACE_EMIT),
 };
 
 const struct smccc_fid_name *smccc_name_table(size_t *count)

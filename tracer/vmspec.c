@@ -10,6 +10,8 @@
 int hs_parse_uint(const char *what, const char *s, unsigned long min, unsigned long max,
 	       unsigned long *out, struct hs_err *err)
 {
+	/* "vcpus=9" reads better than "vcpus= 9"; "--cpus 7" keeps its space. */
+	const char *sep = what[0] && what[strlen(what) - 1] == '=' ? "" : " ";
 	unsigned long v = 0;
 	const char *p;
 
@@ -18,16 +20,16 @@ int hs_parse_uint(const char *what, const char *s, unsigned long min, unsigned l
 			       min, max);
 	for (p = s; *p; p++) {
 		if (!isdigit((unsigned char)*p))
-			return hs_errf(err, -EINVAL, "%s '%s' is not a number: use %lu to %lu",
-				       what, s, min, max);
+			return hs_errf(err, -EINVAL, "%s%s'%s' is not a number: use %lu to %lu",
+				       what, sep, s, min, max);
 		if (v > (max - (unsigned long)(*p - '0')) / 10)
-			return hs_errf(err, -ERANGE, "%s %s is out of range: use %lu to %lu", what,
-				       s, min, max);
+			return hs_errf(err, -ERANGE, "%s%s%s is out of range: use %lu to %lu", what,
+				       sep, s, min, max);
 		v = v * 10 + (unsigned long)(*p - '0');
 	}
 	if (v < min || v > max)
-		return hs_errf(err, -ERANGE, "%s %s is out of range: use %lu to %lu", what, s, min,
-			       max);
+		return hs_errf(err, -ERANGE, "%s%s%s is out of range: use %lu to %lu", what, sep, s,
+			       min, max);
 	*out = v;
 	return 0;
 }

@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "formats/esr.h"
 #include "formats/ring.h"
 #include "formats/trace.h"
 #include "hyp/include/arch.h"
@@ -77,7 +78,9 @@ static inline void trace_exit(const struct vcpu *v, uint64_t pc, unsigned cls, u
 	e->insn = insn;
 	e->exit_class = (uint16_t)cls;
 	e->outcome = (uint8_t)outcome;
-	e->flags = insn_valid ? TRACE_EXIT_INSN_VALID | TRACE_EXIT_FAR_VALID : TRACE_EXIT_FAR_VALID;
+	/* FAR_EL2 and HPFAR_EL2 mean something for stage-2 aborts only. */
+	e->flags = (insn_valid ? TRACE_EXIT_INSN_VALID : 0) |
+		   (cls == ESR_EC_DABT_LOW || cls == ESR_EC_IABT_LOW ? TRACE_EXIT_FAR_VALID : 0);
 	trace_vcpu_commit(v, sizeof(*e));
 }
 

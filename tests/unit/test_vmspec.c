@@ -169,7 +169,7 @@ static void test_vcpus_outside_1_to_4_are_rejected(void **state)
 
 	(void)state;
 	assert_int_equal(vmspec_parse("g.elf:vcpus=0", 0, &vm, &e), -ERANGE);
-	assert_msg_has(&e, "vcpus= 0 is out of range: use 1 to 4");
+	assert_msg_has(&e, "vcpus=0 is out of range: use 1 to 4");
 	assert_int_equal(vmspec_parse("g.elf:vcpus=5", 0, &vm, &e), -ERANGE);
 	assert_int_equal(vmspec_parse("g.elf:instances=0", 0, &vm, &e), -ERANGE);
 }
