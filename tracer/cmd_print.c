@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "formats/mmio_regs.h"
 #include "formats/esr.h"
 #include "formats/esr_fmt.h"
 #include "formats/hypcfg.h"
@@ -337,11 +338,17 @@ static void decode_mmio(struct printer *p, const struct trace_mmio *m)
 {
 	static const char *const results[] = { "ok", "abort", "ignored" };
 	const char *dev = hs_device_name(m->device);
+	char reg[40];
 
-	if (dev)
-		fprintf(p->f, "%s+0x%" PRIx64, dev, hs_mmio_offset(m->device, m->ipa));
-	else
+	if (dev) {
+		uint64_t off = hs_mmio_offset(m->device, m->ipa);
+
+		fprintf(p->f, "%s+0x%" PRIx64, dev, off);
+		if (*mmio_reg_name(m->device, off, reg, sizeof(reg)))
+			fprintf(p->f, " %s", reg);
+	} else {
 		fprintf(p->f, "dev%u", m->device);
+	}
 	fprintf(p->f, " %s %uB value=0x%" PRIx64 " ipa=0x%" PRIx64 " %s",
 		m->is_write ? "write" : "read", m->width, m->value, m->ipa,
 		m->result < 3 ? results[m->result] : "result?");

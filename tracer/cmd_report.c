@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "formats/mmio_regs.h"
 #include "formats/esr.h"
 #include "formats/esr_fmt.h"
 #include "formats/ich_lr.h"
@@ -343,7 +344,7 @@ static void text_main(FILE *f, const struct hs_stats *s, const struct hs_ref *re
 static void text_mmio(FILE *f, const struct hs_stats *s)
 {
 	const struct hs_keyed_row **rows;
-	char dev[32], off[24];
+	char dev[32], off[24], reg[40];
 	int n, i;
 
 	n = hs_table_sorted(&s->mmio, &rows);
@@ -351,12 +352,14 @@ static void text_mmio(FILE *f, const struct hs_stats *s)
 		fprintf(f, "\nMMIO accesses by device and register (offset within the device; "
 			   "GICR frames folded over vCPUs): %" PRIu64 " accesses\n\n",
 			s->by_type[TRACE_MMIO]);
-		fprintf(f, "%-8s %10s %-5s %10s %7s %8s | %9s %9s %9s %9s %9s\n", "DEVICE", "OFFSET",
-			"DIR", "COUNT", "SHARE%", "FAILED", "min", "avg", "p50", "p99", "max");
+		fprintf(f, "%-8s %10s %-20s %-5s %10s %7s %8s | %9s %9s %9s %9s %9s\n", "DEVICE",
+			"OFFSET", "REGISTER", "DIR", "COUNT", "SHARE%", "FAILED", "min", "avg", "p50",
+			"p99", "max");
 		for (i = 0; i < n; i++) {
 			snprintf(off, sizeof(off), "0x%" PRIx64, rows[i]->key.a);
-			fprintf(f, "%-8s %10s %-5s %10" PRIu64 " %7.2f %8" PRIu64 " |",
-				device_label(rows[i]->key.b, dev, sizeof(dev)), off,
+			mmio_reg_name(rows[i]->key.b, rows[i]->key.a, reg, sizeof(reg));
+			fprintf(f, "%-8s %10s %-20s %-5s %10" PRIu64 " %7.2f %8" PRIu64 " |",
+				device_label(rows[i]->key.b, dev, sizeof(dev)), off, reg[0] ? reg : "-",
 				rows[i]->key.c ? "write" : "read", rows[i]->row.count,
 				pct(rows[i]->row.count, s->by_type[TRACE_MMIO]), rows[i]->row.failed);
 			text_cost(f, &rows[i]->row.cost);
@@ -638,9 +641,12 @@ static void json_table(FILE *f, const struct hs_stats *s, const char *name,
 
 		fprintf(f, "%s\n    {", i ? "," : "");
 		if (t == &s->mmio) {
+			char reg[40];
+
 			fprintf(f, "\"device\": \"%s\", \"device_id\": %u, \"offset\": %" PRIu64
-				   ", \"dir\": \"%s\", ",
+				   ", \"register\": \"%s\", \"dir\": \"%s\", ",
 				device_label(kr->key.b, buf, sizeof(buf)), kr->key.b, kr->key.a,
+				mmio_reg_name(kr->key.b, kr->key.a, reg, sizeof(reg)),
 				kr->key.c ? "write" : "read");
 			json_row_body(f, &kr->row, hs_stats_span_s(s), of, "failed", false);
 		} else if (t == &s->sysregs) {
@@ -815,7 +821,7 @@ static void csv_table(FILE *f, const struct hs_stats *s, const char *section,
 		      const struct hs_table *t, uint64_t of)
 {
 	const struct hs_keyed_row **rows;
-	char key[64], name[128], buf[96];
+	char key[64], name[200], buf[96];
 	int n, i;
 
 	n = hs_table_sorted(t, &rows);
@@ -826,8 +832,11 @@ static void csv_table(FILE *f, const struct hs_stats *s, const char *section,
 			device_label(kr->key.b, buf, sizeof(buf));
 			snprintf(key, sizeof(key), "%u:0x%" PRIx64 ":%s", kr->key.b, kr->key.a,
 				 kr->key.c ? "write" : "read");
-			snprintf(name, sizeof(name), "%s 0x%" PRIx64 " %s", buf, kr->key.a,
-				 kr->key.c ? "write" : "read");
+			char reg[40];
+
+			mmio_reg_name(kr->key.b, kr->key.a, reg, sizeof(reg));
+			snprintf(name, sizeof(name), "%s 0x%" PRIx64 "%s%s %s", buf, kr->key.a,
+				 reg[0] ? " " : "", reg, kr->key.c ? "write" : "read");
 		} else if (t == &s->sysregs) {
 			snprintf(key, sizeof(key), "0x%" PRIx64 ":%s", kr->key.a,
 				 kr->key.c ? "read" : "write");
