@@ -302,7 +302,7 @@ static void test_report_csv_has_exact_rows(void **state)
 	expect(text, "\nclass,36,DABT_LOW,100,");
 	expect(text, "\nclass,64,IRQ,50,");
 	expect(text, "\ntotal,all,TOTAL,650,");
-	expect(text, "\nmmio,3:0x0:write,UART 0x0 write,100,");
+	expect(text, "\nmmio,3:0x0:write,UART 0x0 UARTDR write,100,");
 	expect(text, "\nsysreg,0x");
 	expect(text, ",CNTP_CTL_EL0 read,200,");
 	expect(text, "\nhypercall,0x84000000,PSCI_VERSION,300,");
@@ -442,7 +442,7 @@ static void test_print_decodes_and_symbolizes(void **state)
 	expect(text, " <main+0x8> ");
 	expect(text, "\"str w1, [x0]\"");
 	expect(text, "SYS64 CNTP_CTL_EL0 read");
-	expect(text, "UART+0x0 write 4B value=0x41");
+	expect(text, "UART+0x0 UARTDR write 4B value=0x41");
 	expect(text, "PSCI_VERSION hvc");
 	expect(text, " -> x0=0x10001");
 	/* the first record is at time zero */
