@@ -10,10 +10,10 @@
 #include "formats/exits.h"
 #include "formats/export.h"
 #include "formats/ich_lr.h"
+#include "formats/mmio_regs.h"
 #include "formats/smccc.h"
 #include "tracer/stats.h"
 #include "tui/evtext.h"
-#include "tui/regnames.h"
 
 /* A bounded text being built; pos counts what the whole text needs. */
 struct text {
@@ -147,9 +147,11 @@ static void text_mmio(struct text *t, const struct trace_mmio *m)
 	const char *reg;
 	char rb[48];
 
-	reg = top_mmio_reg_name(m->device, off, rb, sizeof(rb));
-	if (dev && m->device != TRACE_DEV_NONE)
-		put(t, "%s %s (+0x%03" PRIx64 ")", dev, reg ? reg : "?", off);
+	reg = mmio_reg_name(m->device, off, rb, sizeof(rb));
+	if (dev && m->device != TRACE_DEV_NONE && reg[0] && !strncmp(reg, dev, strlen(dev)))
+		put(t, "%s (+0x%03" PRIx64 ")", reg, off); /* "GICD_CTLR", "UARTFR" */
+	else if (dev && m->device != TRACE_DEV_NONE)
+		put(t, "%s %s (+0x%03" PRIx64 ")", dev, reg[0] ? reg : "?", off);
 	else
 		put(t, "ipa=0x%" PRIx64 " (no device)", m->ipa);
 	put(t, " %s %uB %s 0x%" PRIx64, m->is_write ? "write" : "read", m->width,

@@ -2,14 +2,14 @@
  * One line of text per trace record, for the live view's event log:
  *
  *	   1.204518000 cpu1  vm0/1    exit          DABT_LOW isv=1 ... pc=0x40080a1c cost=812
- *	   1.204519000 cpu1  vm0/1    mmio          UART FR (+0x018) read 4B = 0x90
+ *	   1.204519000 cpu1  vm0/1    mmio          UARTFR (+0x018) read 4B = 0x90
  *	   1.204530000 cpu0  vm1/0    vgic_lrs      fold 4 LRs hcr=0x1 misr=0x0: LR0 P 27 pri=a0
  *
  * Time in seconds since `base` (counter ticks at cntfrq Hz), the physical
  * CPU, the vCPU (or VM) the record is about, the record type as trace files
  * name it (formats/export.h), then the payload decoded with
- * formats/esr_fmt.h, formats/smccc.h, formats/ich_lr.h and the register
- * names of tui/regnames.h. The columns are those of `hypscope print`, whose
+ * formats/esr_fmt.h, formats/smccc.h, formats/ich_lr.h and
+ * formats/mmio_regs.h. The columns are those of `hypscope print`, whose
  * formatting is private to it for now. Host only.
  */
 #ifndef TUI_EVTEXT_H

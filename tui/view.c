@@ -9,10 +9,10 @@
 #include "formats/esr.h"
 #include "formats/esr_fmt.h"
 #include "formats/ich_lr.h"
+#include "formats/mmio_regs.h"
 #include "formats/smccc.h"
 #include "formats/sysreg_names.h"
 #include "tui/evtext.h"
-#include "tui/regnames.h"
 #include "tui/view.h"
 
 /* ------------------------------------------------------------------ lines */
@@ -516,12 +516,14 @@ static void breakdown_label(const struct top_item *it, char *buf, size_t len)
 	switch (it->kind) {
 	case TOP_ITEM_MMIO:
 		dev = hs_device_name(k->b);
-		reg = top_mmio_reg_name(k->b, k->a, rb, sizeof(rb));
+		reg = mmio_reg_name(k->b, k->a, rb, sizeof(rb));
+		if (!reg[0])
+			reg = NULL;
 		if (k->b == TRACE_DEV_NONE || !dev)
 			snprintf(buf, len, "%s 0x%" PRIx64 " %s", dev ? dev : "dev?", k->a,
 				 k->c ? "write" : "read");
 		else if (reg && !strncmp(reg, dev, strlen(dev)))
-			/* GIC register names carry their block: GICD_CTLR */
+			/* register names carry their block: GICD_CTLR, UARTFR */
 			snprintf(buf, len, "%s +0x%" PRIx64 " %s", reg, k->a,
 				 k->c ? "write" : "read");
 		else

@@ -247,10 +247,10 @@ n=$(row_order "$s" HVC64 DABT_LOW | awk '{ print $2 - $1 }')
 if [ -n "$n" ] && [ "$n" -gt 0 ]; then
 	for ((i = 0; i < n; i++)); do keys Down; done
 	keys Enter
-	if expect expanded '^ +UART FR \+0x18 read +2\.00k +100\.0%'; then
-		pass "Enter expands DABT_LOW into its MMIO breakdown: UART FR read, 2.00k, 100%"
+	if expect expanded '^ +UARTFR \+0x18 read +2\.00k +100\.0%'; then
+		pass "Enter expands DABT_LOW into its MMIO breakdown: UARTFR read, 2.00k, 100%"
 	else
-		fail "Enter on DABT_LOW did not show the UART FR breakdown"
+		fail "Enter on DABT_LOW did not show the UARTFR breakdown"
 	fi
 	keys Enter
 else
