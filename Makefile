@@ -152,10 +152,10 @@ linux-guest:
 	$(Q)scripts/linux-guest.sh
 
 # The main job: install what is missing, build, boot the demo guests with the
-# live view (a text report and exit when there is no terminal).
+# live view; without a terminal, their consoles and the summary, then exit.
 run: deps
 	$(Q)$(MAKE) --no-print-directory all linux-guest
-	$(Q)$(O)/hypscope run $(RUN_ARGS)
+	$(Q)$(O)/hypscope run --top $(RUN_ARGS)
 
 # The whole suite. Every stage runs even when an earlier one fails.
 check: deps

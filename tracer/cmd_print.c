@@ -7,7 +7,6 @@
  * Exits are decoded by formats/esr_fmt.h, the trapping instruction by
  * capstone, guest PCs by the ELF symbols given with --elf.
  */
-#include <capstone/capstone.h>
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
@@ -25,14 +24,9 @@
 #include "formats/smccc.h"
 #include "formats/tracefile.h"
 #include "tracer/analysis.h"
+#include "tracer/evfmt.h"
 #include "tracer/hypscope.h"
 #include "tracer/stats.h"
-
-#if CS_API_MAJOR >= 6
-#define HS_CS_ARCH CS_ARCH_AARCH64
-#else
-#define HS_CS_ARCH CS_ARCH_ARM64
-#endif
 
 #define ANY UINT32_MAX
 
@@ -44,16 +38,6 @@ static struct env {
 	bool raw;
 	struct hs_elfmap elfs;
 } env;
-
-/* What decoding needs besides the record. */
-struct printer {
-	FILE *f;
-	uint64_t t0;
-	uint64_t cntfrq;
-	char vm_names[HS_MAX_VM_NAMES][32];
-	csh cs;
-	bool cs_open, cs_failed;
-};
 
 static const char usage[] =
 	"Usage: hypscope print FILE [OPTIONS]\n"
@@ -201,345 +185,7 @@ static int parse_args(int argc, char **argv)
 	return -1;
 }
 
-/* ------------------------------------------------------------ decoding */
-
-static const char *event_name(unsigned type)
-{
-	switch (type) {
-	case TRACE_EXIT: return "exit";
-	case TRACE_ENTRY: return "entry";
-	case TRACE_SCHED_IN: return "sched_in";
-	case TRACE_SCHED_OUT: return "sched_out";
-	case TRACE_WFI_BLOCK: return "wfi_block";
-	case TRACE_WFI_WAKE: return "wfi_wake";
-	case TRACE_VM_CREATE: return "vm_create";
-	case TRACE_VM_DESTROY: return "vm_destroy";
-	case TRACE_VMID_ALLOC: return "vmid_alloc";
-	case TRACE_VMID_ROLLOVER: return "vmid_rollover";
-	case TRACE_MMIO: return "mmio";
-	case TRACE_SMCCC: return "smccc";
-	case TRACE_IRQ_INJECT: return "irq_inject";
-	case TRACE_VGIC_LRS: return "vgic_lrs";
-	case TRACE_VGIC_MAINT: return "vgic_maint";
-	case TRACE_LOG: return "log";
-	default:
-		if (type >= TRACE_SDEI_FIRST && type <= TRACE_SDEI_LAST)
-			return "sdei";
-		if (type >= TRACE_GDB_FIRST && type <= TRACE_GDB_LAST)
-			return "gdb";
-		return "unknown";
-	}
-}
-
-static const char *sched_reason(uint32_t r)
-{
-	static const char *const names[] = { "slice", "wfi", "yield", "cpu_off", "vm_end",
-					     "start", "irq", "timer", "debug" };
-
-	return r < sizeof(names) / sizeof(names[0]) ? names[r] : "?";
-}
-
-static const char *vm_state_name(uint32_t s)
-{
-	static const char *const names[] = { "empty", "running", "off", "reset", "exited",
-					     "failed" };
-
-	return s < sizeof(names) / sizeof(names[0]) ? names[s] : "?";
-}
-
-static const char *vm_name(const struct printer *p, unsigned vm)
-{
-	return vm < HS_MAX_VM_NAMES ? p->vm_names[vm] : "";
-}
-
-static void print_pc(struct printer *p, const struct trace_hdr *h, uint64_t pc, bool lead)
-{
-	char sym[160];
-
-	fprintf(p->f, "%spc=0x%" PRIx64, lead ? " " : "", pc);
-	if (!env.elfs.nr || h->vm == TRACE_NO_VM)
-		return;
-	hs_symbolize(&env.elfs, h->vm, vm_name(p, h->vm), pc, sym, sizeof(sym));
-	if (sym[0])
-		fprintf(p->f, " <%s>", sym);
-}
-
-static void print_insn(struct printer *p, uint32_t word, uint64_t pc)
-{
-	uint8_t bytes[4] = { (uint8_t)word, (uint8_t)(word >> 8), (uint8_t)(word >> 16),
-			     (uint8_t)(word >> 24) };
-	cs_insn *insn;
-	size_t n;
-
-	fprintf(p->f, " insn=0x%08x", word);
-	if (!p->cs_open && !p->cs_failed) {
-		if (cs_open(HS_CS_ARCH, CS_MODE_LITTLE_ENDIAN, &p->cs) == CS_ERR_OK) {
-			p->cs_open = true;
-		} else {
-			p->cs_failed = true;
-			fprintf(stderr, "hypscope print: capstone cannot disassemble AArch64: "
-					"instructions are shown as numbers\n");
-		}
-	}
-	if (!p->cs_open)
-		return;
-	n = cs_disasm(p->cs, bytes, sizeof(bytes), pc, 1, &insn);
-	if (n) {
-		fprintf(p->f, " \"%s%s%s\"", insn[0].mnemonic, insn[0].op_str[0] ? " " : "",
-			insn[0].op_str);
-		cs_free(insn, n);
-	} else {
-		fputs(" \"(undefined)\"", p->f);
-	}
-}
-
-/* Classes whose exception sets FAR_EL2 (Arm ARM, FAR_EL2); for the others it is stale. */
-static bool far_meaningful(unsigned cls)
-{
-	switch (cls) {
-	case ESR_EC_IABT_LOW:
-	case ESR_EC_IABT_CUR:
-	case ESR_EC_PC_ALIGN:
-	case ESR_EC_DABT_LOW:
-	case ESR_EC_DABT_CUR:
-	case ESR_EC_WATCHPT_LOW:
-	case ESR_EC_WATCHPT_CUR:
-		return true;
-	default:
-		return false;
-	}
-}
-
-static void decode_exit(struct printer *p, const struct trace_exit *e)
-{
-	static const char *const outcomes[] = { "handled", "injected", "to_host" };
-	char buf[256];
-
-	if (e->exit_class <= HYP_EXIT_SYNC_LAST) {
-		esr_format(buf, sizeof(buf), e->esr);
-		fputs(buf, p->f);
-	} else {
-		fputs(exit_class_name(e->exit_class), p->f);
-	}
-	print_pc(p, &e->hdr, e->elr, true);
-	if (e->flags & TRACE_EXIT_INSN_VALID)
-		print_insn(p, e->insn, e->elr);
-	if (e->flags & TRACE_EXIT_FAR_VALID && far_meaningful(e->exit_class)) {
-		fprintf(p->f, " far=0x%" PRIx64, e->far);
-		/* HPFAR_EL2.FIPA holds IPA[51:12] of a stage 2 fault */
-		if (e->exit_class == ESR_EC_DABT_LOW || e->exit_class == ESR_EC_IABT_LOW)
-			fprintf(p->f, " ipa=0x%" PRIx64, (e->hpfar >> 4) << 12 | (e->far & 0xfff));
-	}
-	fprintf(p->f, " cost=%" PRIu64 " %s", e->cost,
-		e->outcome < 3 ? outcomes[e->outcome] : "outcome?");
-}
-
-static void decode_mmio(struct printer *p, const struct trace_mmio *m)
-{
-	static const char *const results[] = { "ok", "abort", "ignored" };
-	const char *dev = hs_device_name(m->device);
-	char reg[40];
-
-	if (dev) {
-		uint64_t off = hs_mmio_offset(m->device, m->ipa);
-
-		fprintf(p->f, "%s+0x%" PRIx64, dev, off);
-		if (*mmio_reg_name(m->device, off, reg, sizeof(reg)))
-			fprintf(p->f, " %s", reg);
-	} else {
-		fprintf(p->f, "dev%u", m->device);
-	}
-	fprintf(p->f, " %s %uB value=0x%" PRIx64 " ipa=0x%" PRIx64 " %s",
-		m->is_write ? "write" : "read", m->width, m->value, m->ipa,
-		m->result < 3 ? results[m->result] : "result?");
-}
-
-static void decode_smccc(struct printer *p, const struct trace_smccc *c)
-{
-	int32_t w0 = (int32_t)c->result[0];
-	const char *ret = NULL;
-	char buf[96];
-	unsigned i;
-
-	smccc_format(buf, sizeof(buf), c->fid);
-	fprintf(p->f, "%s %s", buf, c->conduit == TRACE_SMCCC_SMC ? "smc" : "hvc");
-	for (i = 0; i < 6; i++)
-		if (c->args[i] || i < 3)
-			fprintf(p->f, " x%u=0x%" PRIx64, i + 1, c->args[i]);
-	fprintf(p->f, " -> x0=0x%" PRIx64, c->result[0]);
-	if (w0 < 0)
-		ret = smccc_owner(c->fid) == SMCCC_OWNER_STD ? psci_ret_name(w0) :
-							       smccc_ret_name(w0);
-	if (ret)
-		fprintf(p->f, " (%s)", ret);
-	for (i = 1; i < 4; i++)
-		if (c->result[i])
-			fprintf(p->f, " x%u=0x%" PRIx64, i, c->result[i]);
-}
-
-static void decode_lrs(struct printer *p, const struct trace_vgic_lrs *l)
-{
-	unsigned i, n = l->nr_lrs < TRACE_MAX_LRS ? l->nr_lrs : TRACE_MAX_LRS;
-	struct ich_lr lr;
-
-	fprintf(p->f, "%s lrs=%u used=0x%x hcr=0x%x misr=0x%x eisr=0x%x elrsr=0x%x",
-		l->point == TRACE_LRS_FOLD ? "fold" : "flush", l->nr_lrs, l->used, l->hcr, l->misr,
-		l->eisr, l->elrsr);
-	for (i = 0; i < n; i++) {
-		if (ich_lr_get_state(l->lr[i]) == ICH_LR_STATE_INVALID)
-			continue;
-		ich_lr_decode(l->lr[i], &lr);
-		fprintf(p->f, " [LR%u %s vintid=%u prio=0x%x%s", i, ich_lr_state_str(lr.state),
-			lr.vintid, lr.priority, lr.group1 ? " g1" : " g0");
-		if (lr.hw)
-			fprintf(p->f, " hw pintid=%u", lr.pintid);
-		else if (lr.eoi)
-			fputs(" eoi", p->f);
-		fputc(']', p->f);
-	}
-}
-
-static void decode_maint(struct printer *p, const struct trace_vgic_maint *m)
-{
-	unsigned i;
-	bool first = true;
-
-	fprintf(p->f, "misr=0x%x (", m->misr);
-	for (i = 0; i < ICH_MISR_NR_CAUSES; i++) {
-		if (m->misr & (1u << i)) {
-			fprintf(p->f, "%s%s", first ? "" : " ", ich_misr_cause_name(i));
-			first = false;
-		}
-	}
-	fprintf(p->f, ") eisr=0x%x hcr=0x%x", m->eisr, m->hcr);
-}
-
-static void decode(struct printer *p, const struct trace_hdr *h, uint32_t size)
-{
-	static const char *const sources[] = { "sgi", "timer", "device", "host", "other" };
-	static const char *const levels[] = { "error", "warn", "info", "debug" };
-
-	switch (h->type) {
-	case TRACE_EXIT:
-		decode_exit(p, (const struct trace_exit *)h);
-		break;
-	case TRACE_ENTRY: {
-		const struct trace_entry *e = (const void *)h;
-
-		print_pc(p, h, e->pc, false);
-		fprintf(p->f, " pending=%u lrs=%u", e->pending_irqs, e->lrs_used);
-		break;
-	}
-	case TRACE_SCHED_IN:
-	case TRACE_SCHED_OUT:
-	case TRACE_WFI_BLOCK:
-	case TRACE_WFI_WAKE: {
-		const struct trace_sched *s = (const void *)h;
-
-		fprintf(p->f, "reason=%s", sched_reason(s->reason));
-		print_pc(p, h, s->pc, true);
-		if (h->type == TRACE_SCHED_OUT)
-			fprintf(p->f, " ran=%.3fus", (double)s->ticks * 1e6 / (double)p->cntfrq);
-		else if (h->type == TRACE_WFI_WAKE)
-			fprintf(p->f, " blocked=%.3fus",
-				(double)s->ticks * 1e6 / (double)p->cntfrq);
-		fprintf(p->f, " runnable=%u", s->runnable);
-		break;
-	}
-	case TRACE_VM_CREATE:
-	case TRACE_VM_DESTROY: {
-		const struct trace_vm *v = (const void *)h;
-
-		fprintf(p->f, "name=%.32s serial=%" PRIu64 " vcpus=%u mem=%" PRIu64 "M", v->name,
-			v->serial, v->nr_vcpus, v->mem_size >> 20);
-		if (h->type == TRACE_VM_DESTROY)
-			fprintf(p->f, " state=%s exit_status=%u", vm_state_name(v->state),
-				v->exit_status);
-		break;
-	}
-	case TRACE_VMID_ALLOC: {
-		const struct trace_vmid_alloc *a = (const void *)h;
-
-		fprintf(p->f, "vmid=%u gen=%" PRIu64 " serial=%" PRIu64 " in_use=%u bits=%u",
-			h->vmid, h->vmid_gen, a->serial, a->in_use, a->vmid_bits);
-		break;
-	}
-	case TRACE_VMID_ROLLOVER: {
-		const struct trace_vmid_rollover *r = (const void *)h;
-
-		fprintf(p->f, "gen %" PRIu64 " -> %" PRIu64 " flush=%" PRIu64 " cycles in_use=%u "
-			      "bits=%u",
-			r->old_gen, r->new_gen, r->flush_cost, r->in_use, r->vmid_bits);
-		break;
-	}
-	case TRACE_MMIO:
-		decode_mmio(p, (const struct trace_mmio *)h);
-		break;
-	case TRACE_SMCCC:
-		decode_smccc(p, (const struct trace_smccc *)h);
-		break;
-	case TRACE_IRQ_INJECT: {
-		const struct trace_irq_inject *i = (const void *)h;
-
-		fprintf(p->f, "vintid=%u source=%s target=vcpu%u", i->vintid,
-			i->source < 5 ? sources[i->source] : "?", i->target_vcpu);
-		if (i->source_vcpu != TRACE_NO_VCPU)
-			fprintf(p->f, " from=vcpu%u", i->source_vcpu);
-		fprintf(p->f, " prio=0x%x", i->priority);
-		break;
-	}
-	case TRACE_VGIC_LRS:
-		decode_lrs(p, (const struct trace_vgic_lrs *)h);
-		break;
-	case TRACE_VGIC_MAINT:
-		decode_maint(p, (const struct trace_vgic_maint *)h);
-		break;
-	case TRACE_LOG: {
-		const struct trace_log *l = (const void *)h;
-
-		fprintf(p->f, "%s: %.*s", l->level < 4 ? levels[l->level] : "?",
-			(int)(l->len < TRACE_LOG_LEN ? l->len : TRACE_LOG_LEN - 1), l->text);
-		break;
-	}
-	default:
-		fprintf(p->f, "type=0x%04x size=%u", h->type, size);
-		break;
-	}
-}
-
-/* --raw: the header, then every 64-bit word of the payload. */
-static void print_raw(struct printer *p, const struct trace_hdr *h, uint32_t size)
-{
-	const uint64_t *w = (const uint64_t *)h;
-	uint32_t i;
-
-	fprintf(p->f, "type=0x%04x size=%u seq=%" PRIu64 " ts=%" PRIu64 " vmid=%u vmid_gen=%" PRIu64,
-		h->type, h->size, h->seq, h->ts, h->vmid, h->vmid_gen);
-	for (i = sizeof(*h) / 8; i < size / 8; i++)
-		fprintf(p->f, " %016" PRIx64, w[i]);
-}
-
-static void print_record(struct printer *p, const struct tf_record *rec)
-{
-	const struct trace_hdr *h = rec->hdr;
-	double t = (double)(h->ts - p->t0) / (double)p->cntfrq;
-	char who[24];
-
-	if (h->vm == TRACE_NO_VM)
-		snprintf(who, sizeof(who), "-");
-	else if (h->vcpu == TRACE_NO_VCPU)
-		snprintf(who, sizeof(who), "vm%u", h->vm);
-	else
-		snprintf(who, sizeof(who), "vm%u/%u", h->vm, h->vcpu);
-	fprintf(p->f, "%14.9f cpu%-2u %-8s %-13s ", t, rec->cpu, who, event_name(h->type));
-	if (env.raw)
-		print_raw(p, h, rec->size);
-	else
-		decode(p, h, rec->size);
-	fputc('\n', p->f);
-}
-
-static bool wanted(const struct printer *p, const struct trace_hdr *h, uint32_t size)
+static bool wanted(const struct ev_fmt *p, const struct trace_hdr *h, uint32_t size)
 {
 	double t;
 
@@ -565,7 +211,7 @@ static bool wanted(const struct printer *p, const struct trace_hdr *h, uint32_t 
 
 int cmd_print(int argc, char **argv)
 {
-	struct printer *p = NULL;
+	struct ev_fmt *p = NULL;
 	struct tf_reader *rd = NULL;
 	struct tf_record rec;
 	char msg[TF_MSG_LEN];
@@ -581,7 +227,9 @@ int cmd_print(int argc, char **argv)
 		ret = HS_EXIT_ENV;
 		goto cleanup;
 	}
-	p->f = stdout;
+	ev_fmt_init(p, 0, 0);
+	p->elfs = &env.elfs;
+	p->raw = env.raw;
 	ret = tf_reader_open(&rd, env.file, msg, sizeof(msg));
 	if (ret) {
 		fprintf(stderr, "hypscope print: %s\n", msg);
@@ -600,17 +248,14 @@ int cmd_print(int argc, char **argv)
 		}
 		if (min && rec.size < min)
 			continue; /* the reader refuses those; never decode past the record */
-		if ((h->type == TRACE_VM_CREATE || h->type == TRACE_VM_DESTROY) &&
-		    h->vm < HS_MAX_VM_NAMES) {
-			memcpy(p->vm_names[h->vm], ((const struct trace_vm *)h)->name, 32);
-			p->vm_names[h->vm][31] = '\0';
-		}
+		ev_fmt_note_vm(p, h, rec.size);
 		/* records come in time order: nothing later can be wanted */
 		if (env.has_until && (double)(h->ts - p->t0) / (double)p->cntfrq > env.until + 1e-9)
 			break;
 		if (!wanted(p, h, rec.size))
 			continue;
-		print_record(p, &rec);
+		ev_format(p, stdout, h, rec.size, rec.cpu);
+		putchar('\n');
 	}
 	ret = HS_EXIT_OK;
 	if (n < 0) {
@@ -625,8 +270,7 @@ int cmd_print(int argc, char **argv)
 		ret = HS_EXIT_ENV;
 	}
 cleanup:
-	if (p && p->cs_open)
-		cs_close(&p->cs);
+	ev_fmt_release(p);
 	free(p);
 	tf_reader_close(rd);
 	hs_elfmap_release(&env.elfs);

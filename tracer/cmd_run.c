@@ -27,6 +27,7 @@
 #include "tracer/qemu.h"
 #include "tracer/record.h"
 #include "tracer/vmspec.h"
+#include "tui/top.h"
 
 #define DEMO_GUEST     "guests/demo.elf"
 #define DEMO_VMS       2
@@ -54,6 +55,7 @@ static struct env {
 	bool trace_mode_set;
 	uint64_t trace_size;       /* ring bytes per CPU */
 	const char *record;        /* --record FILE */
+	bool top;                  /* --top: the live view while it runs */
 	char *qemu_args[32];       /* --qemu-arg */
 	unsigned int nr_qemu_args;
 } env;
@@ -65,6 +67,7 @@ struct run {
 	char qemu[PATH_MAX];
 	char tmpdir[PATH_MAX];
 	char cfg_file[PATH_MAX];
+	char console_file[PATH_MAX + 16];
 	char shm_path[PATH_MAX];
 	char *temp_files[MAX_TEMP_FILES];
 	size_t nr_temp_files;
@@ -106,6 +109,9 @@ static const char usage[] =
 	"                       (default: what the CPU offers)\n"
 	"      --slice-us N     scheduler time slice in microseconds (default: the\n"
 	"                       hypervisor's)\n"
+	"      --top            the live view (hypscope-top(1)) while the guests run,\n"
+	"                       their consoles saved and shown after it; without a\n"
+	"                       terminal, the consoles and summary as usual\n"
 	"      --record FILE    drain the trace rings live into FILE (see\n"
 	"                       hypscope-report(1)); implies --trace drop\n"
 	"      --trace MODE     the hypervisor's trace rings: overwrite (a flight\n"
@@ -136,7 +142,8 @@ static const char usage[] =
 	"      --vm Image:mem=256M,initrd=rootfs.cpio,cmdline=console=ttyAMA0\n"
 	"  hypscope run --vmid-bits 3 --vm build/guests/demo.elf:instances=8\n"
 	"  hypscope run --dry-run --keep      # show what would run, keep the files\n"
-	"  hypscope run --record demo.trace   # then: hypscope report demo.trace\n";
+	"  hypscope run --record demo.trace   # then: hypscope report demo.trace\n"
+	"  hypscope run --top                 # the demo in the live view\n";
 
 enum {
 	OPT_VM = 0x100,
@@ -150,6 +157,7 @@ enum {
 	OPT_TRACE,
 	OPT_TRACE_SIZE,
 	OPT_QEMU_ARG,
+	OPT_TOP,
 };
 
 static const struct option long_opts[] = {
@@ -165,6 +173,7 @@ static const struct option long_opts[] = {
 	{ "trace", required_argument, NULL, OPT_TRACE },
 	{ "trace-size", required_argument, NULL, OPT_TRACE_SIZE },
 	{ "qemu-arg", required_argument, NULL, OPT_QEMU_ARG },
+	{ "top", no_argument, NULL, OPT_TOP },
 	{ "keep", no_argument, NULL, 'k' },
 	{ "dry-run", no_argument, NULL, 'n' },
 	{ "help", no_argument, NULL, 'h' },
@@ -239,6 +248,9 @@ static int parse_args(int argc, char **argv)
 		case OPT_RECORD:
 			env.record = optarg;
 			break;
+		case OPT_TOP:
+			env.top = true;
+			break;
 		case OPT_QEMU_ARG:
 			if (env.nr_qemu_args == sizeof(env.qemu_args) / sizeof(env.qemu_args[0])) {
 				hs_errf(&e, 0, "too many --qemu-arg: at most 32");
@@ -294,6 +306,16 @@ static int parse_args(int argc, char **argv)
 	}
 	if (env.nr_vms && vmspec_check_all(env.vms, env.nr_vms, &e))
 		return fail(HS_EXIT_USAGE, &e);
+	if (env.top && env.record) {
+		hs_errf(&e, 0, "--top and --record both drain the rings: record with 'hypscope "
+			"record --attach PID' from another terminal, or replay the file with "
+			"'hypscope top --replay FILE'");
+		return fail(HS_EXIT_USAGE, &e);
+	}
+	if (env.top && env.trace_mode_set && env.trace_mode == HYPCFG_TRACE_OFF) {
+		hs_errf(&e, 0, "--top shows the trace rings: drop --trace off");
+		return fail(HS_EXIT_USAGE, &e);
+	}
 	if (env.record) {
 		if (env.trace_mode_set && env.trace_mode == HYPCFG_TRACE_OFF) {
 			hs_errf(&e, 0, "--record needs the trace rings: drop --trace off");
@@ -656,6 +678,51 @@ static int record_finish(struct run *r)
 	return 0;
 }
 
+static bool have_tty_out(void)
+{
+	return isatty(STDOUT_FILENO) && isatty(STDIN_FILENO);
+}
+
+/* --top: the live view of this machine until it is done or the user quits. */
+static int run_view(struct run *r)
+{
+	struct top_opts o;
+
+	top_opts_init(&o);
+	o.mode = TOP_MODE_SCREEN;
+	o.wait_s = 30;          /* QEMU is still creating the RAM file */
+	o.quit_at_end = true;   /* the view ends with the machine */
+	/* The only reader of a drop-mode machine frees ring space as it reads. */
+	o.consume = env.trace_mode == HYPCFG_TRACE_DROP;
+	return top_run_live(r->shm_path, &o);
+}
+
+/* After the view: the last lines the guests printed, and where the rest is. */
+static void show_console_tail(const struct run *r)
+{
+	enum { TAIL = 20 };
+	char *lines[TAIL] = { 0 }, buf[512];
+	unsigned n = 0;
+	FILE *f = fopen(r->console_file, "r");
+
+	if (!f)
+		return;
+	while (fgets(buf, sizeof(buf), f)) {
+		free(lines[n % TAIL]);
+		lines[n % TAIL] = strdup(buf);
+		n++;
+	}
+	fclose(f);
+	printf("hypscope: the consoles' last %u lines (all of them in %s%s):\n", n < TAIL ? n : TAIL,
+	       r->console_file, env.keep ? "" : ", removed at exit: --keep keeps it");
+	for (unsigned i = n > TAIL ? n - TAIL : 0; i < n; i++) {
+		if (lines[i % TAIL])
+			fputs(lines[i % TAIL], stdout);
+	}
+	for (unsigned i = 0; i < TAIL; i++)
+		free(lines[i]);
+}
+
 /* Runs QEMU and judges the outcome. Returns the exit code. */
 static int run_machine(struct run *r, const sigset_t *child_mask)
 {
@@ -666,7 +733,8 @@ static int run_machine(struct run *r, const sigset_t *child_mask)
 	struct hypstat st;
 	struct hs_err e, se;
 	double t0, elapsed;
-	int sig, code, st_ret;
+	int sig, code, st_ret, console_fd = -1, view_rc;
+	bool view = env.top && have_tty_out();
 	pid_t pid;
 
 	if (have_tty && tcgetattr(STDIN_FILENO, &tio))
@@ -682,10 +750,47 @@ static int run_machine(struct run *r, const sigset_t *child_mask)
 	r->shm_used = true;
 	fflush(stdout);
 	t0 = now_s();
-	if (qemu_spawn(r->argv, keep_stdin, child_mask, &pid, &e))
+	if (view) {
+		/* The guests' consoles must not write over the view: to a file. */
+		snprintf(r->console_file, sizeof(r->console_file), "%s/console.log", r->tmpdir);
+		console_fd = open(r->console_file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+		if (console_fd < 0) {
+			hs_errf(&e, -errno, "cannot create %s: %s", r->console_file, strerror(errno));
+			return fail(HS_EXIT_ENV, &e);
+		}
+		keep_stdin = false;
+	}
+	if (qemu_spawn(r->argv, keep_stdin, console_fd, child_mask, &pid, &e)) {
+		if (console_fd >= 0)
+			close(console_fd);
 		return fail(HS_EXIT_ENV, &e);
-	if (qemu_wait(pid, env.timeout_s, env.record ? record_poll : NULL, r, &res, &e))
+	}
+	if (view) {
+		struct hypstat now;
+
+		close(console_fd);
+		view_rc = run_view(r);
+		if (view_rc >= 128) {
+			qemu_stop(pid, &res.status);
+			show_console_tail(r);
+			hs_errf(&e, 0, "interrupted by %s: QEMU stopped", signame(view_rc - 128));
+			return fail(view_rc, &e);
+		}
+		/* The view ends with the machine, or when the user quits it. */
+		if (!hypstat_read_file(r->shm_path, &now, &se) && now.state == HYPSTAT_RUNNING &&
+		    qemu_running(pid, &res.status)) {
+			qemu_stop(pid, &res.status);
+			show_console_tail(r);
+			printf("hypscope: stopped from the live view after %.1f s\n", now_s() - t0);
+			hypstat_print_states(stdout, &now, &r->cfg);
+			return HS_EXIT_OK;
+		}
+	}
+	/* After a view that ended with the machine, QEMU is on its way out. */
+	if (qemu_wait(pid, view ? 30 : env.timeout_s, env.record ? record_poll : NULL, r, &res, &e))
 		return fail(HS_EXIT_ENV, &e);
+	if (view)
+		show_console_tail(r);
 	if (res.poll_error) {
 		hs_errf(&e, 0, "recording stopped: %s", r->rec_err);
 		return fail(HS_EXIT_ENV, &e);

@@ -43,8 +43,8 @@ int qemu_interrupted(void)
 	return sig > 0 ? sig : 0;
 }
 
-int qemu_spawn(char *const argv[], bool keep_stdin, const sigset_t *child_mask, pid_t *pid,
-	       struct hs_err *err)
+int qemu_spawn(char *const argv[], bool keep_stdin, int out_fd, const sigset_t *child_mask,
+	       pid_t *pid, struct hs_err *err)
 {
 	int pfd[2], child_errno = 0, fd;
 	ssize_t n;
@@ -69,6 +69,9 @@ int qemu_spawn(char *const argv[], bool keep_stdin, const sigset_t *child_mask, 
 			if (fd != STDIN_FILENO)
 				close(fd);
 		}
+		if (out_fd >= 0 &&
+		    (dup2(out_fd, STDOUT_FILENO) < 0 || dup2(out_fd, STDERR_FILENO) < 0))
+			goto fail;
 		execv(argv[0], argv);
 fail:
 		child_errno = errno;
@@ -152,6 +155,28 @@ static void stop(pid_t pid, int sfd, int *status)
 	kill(pid, SIGKILL);
 	while (waitpid(pid, status, 0) < 0 && errno == EINTR)
 		;
+}
+
+bool qemu_running(pid_t pid, int *status)
+{
+	return !reaped(pid, status);
+}
+
+void qemu_stop(pid_t pid, int *status)
+{
+	long long deadline = now_ms() + STOP_GRACE_MS;
+	struct timespec ts = { 0, 10 * 1000 * 1000 };
+
+	kill(pid, SIGTERM);
+	while (!reaped(pid, status)) {
+		if (now_ms() >= deadline) {
+			kill(pid, SIGKILL);
+			while (waitpid(pid, status, 0) < 0 && errno == EINTR)
+				;
+			return;
+		}
+		nanosleep(&ts, NULL);
+	}
 }
 
 #define POLL_INTERVAL_MS 2

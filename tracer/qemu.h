@@ -29,10 +29,17 @@ int qemu_interrupted(void);
 
 /*
  * Starts @argv[0] (a path) with @argv. The child gets @child_mask as its
- * signal mask and, unless @keep_stdin, /dev/null as stdin.
+ * signal mask and, unless @keep_stdin, /dev/null as stdin; with @out_fd >= 0
+ * its stdout and stderr go there (the console while the live view is up).
  */
-int qemu_spawn(char *const argv[], bool keep_stdin, const sigset_t *child_mask, pid_t *pid,
-	       struct hs_err *err);
+int qemu_spawn(char *const argv[], bool keep_stdin, int out_fd, const sigset_t *child_mask,
+	       pid_t *pid, struct hs_err *err);
+
+/* Whether QEMU is still running (false once reaped: *status filled). */
+bool qemu_running(pid_t pid, int *status);
+
+/* SIGTERM, a grace period, then SIGKILL; reaps it into *status. */
+void qemu_stop(pid_t pid, int *status);
 
 /*
  * Waits for QEMU to exit. After @timeout_s seconds (0: never), or when a stop

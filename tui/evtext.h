@@ -5,16 +5,14 @@
  *	   1.204519000 cpu1  vm0/1    mmio          UARTFR (+0x018) read 4B = 0x90
  *	   1.204530000 cpu0  vm1/0    vgic_lrs      fold 4 LRs hcr=0x1 misr=0x0: LR0 P 27 pri=a0
  *
- * Time in seconds since `base` (counter ticks at cntfrq Hz), the physical
- * CPU, the vCPU (or VM) the record is about, the record type as trace files
- * name it (formats/export.h), then the payload decoded with
- * formats/esr_fmt.h, formats/smccc.h, formats/ich_lr.h and
- * formats/mmio_regs.h. The columns are those of `hypscope print`, whose
- * formatting is private to it for now. Host only.
+ * The very lines of `hypscope print` (tracer/evfmt.h): time in seconds since
+ * `base` (counter ticks at cntfrq Hz), the physical CPU, the vCPU (or VM) the
+ * record is about, the record type, the decoded payload. Host only.
  */
 #ifndef TUI_EVTEXT_H
 #define TUI_EVTEXT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 

@@ -678,13 +678,13 @@ static void test_event_text_decodes_records_in_print_columns(void **state)
 	mm.value = 0x90;
 	top_event_text(buf, sizeof(buf), &mm.hdr, sizeof(mm), HZ, HZ);
 	assert_non_null(strstr(buf, "   0.500000000 cpu1  vm0/1    mmio "));
-	assert_non_null(strstr(buf, "UARTFR (+0x018) read 4B = 0x90"));
+	assert_non_null(strstr(buf, "UART+0x18 UARTFR read 4B value=0x90"));
 
 	hdr(&c.hdr, TRACE_SMCCC, sizeof(c), 0, 0, 0, HZ);
 	c.fid = PSCI_CPU_ON_SMC64;
 	c.result[0] = (uint64_t)(int64_t)PSCI_RET_ALREADY_ON;
 	top_event_text(buf, sizeof(buf), &c.hdr, sizeof(c), HZ, HZ);
-	assert_non_null(strstr(buf, "hvc PSCI_CPU_ON_SMC64"));
+	assert_non_null(strstr(buf, "PSCI_CPU_ON_SMC64 hvc"));
 	assert_non_null(strstr(buf, "(ALREADY_ON)"));
 
 	hdr(&l.hdr, TRACE_VGIC_LRS, sizeof(l), 0, 0, 0, HZ);
@@ -692,7 +692,7 @@ static void test_event_text_decodes_records_in_print_columns(void **state)
 	l.lr[2] = lr(ICH_LR_STATE_ACTIVE, 33, true, 33, 0xa0);
 	top_event_text(buf, sizeof(buf), &l.hdr, sizeof(l), HZ, HZ);
 	assert_non_null(strstr(buf, "vgic_lrs"));
-	assert_non_null(strstr(buf, "LR2 A    33 hw=33 pri=a0"));
+	assert_non_null(strstr(buf, "[LR2 A vintid=33 prio=0xa0 g1 hw pintid=33]"));
 
 	/* a record cut short is named, not decoded */
 	top_event_text(buf, sizeof(buf), &l.hdr, 64, HZ, HZ);
