@@ -57,6 +57,18 @@ bool vcpu_wait_for_interrupt(struct vcpu *v, uint64_t deadline)
 	if (deadline && deadline <= now)
 		return true; /* a wake-up event is already there */
 	sched_block(&percpu[v->pcpu].rq, v, deadline);
+	/*
+	 * An interrupt made pending on another CPU between the check above and
+	 * the block saw this vCPU running and only kicked: look again. Full
+	 * barrier: the BLOCKED store is visible before the pending state is
+	 * read. Pairs with the one in vgic_kick_vcpu() (store pending, then
+	 * read the run state): one side or the other sees the other's store.
+	 */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	if (vgic_cpu_has_pending(&v->vgic)) {
+		sched_wake(&percpu[v->pcpu].rq, v);
+		return true;
+	}
 	v->blocked_at = now;
 	trace_sched(TRACE_WFI_BLOCK, v, 0, TRACE_SCHED_WFI, 0);
 	return false;

@@ -72,6 +72,9 @@ static void vgic_kick_vcpu(void *opaque, unsigned id)
 	if (id >= vm->nr_vcpus)
 		return;
 	v = &vm->vcpus[id];
+	/* The vGIC's state is stored; now read the run state. Pairs with the
+	 * fence in vcpu_wait_for_interrupt() (store BLOCKED, then read pending). */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	if (READ_ONCE(v->run) == VCPU_BLOCKED) {
 		if (sched_wake(&percpu[v->pcpu].rq, v))
 			vcpu_kick(v);

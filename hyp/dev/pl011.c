@@ -3,8 +3,9 @@
  * r1p5, chapter 3: register map and reset values).
  *
  * Transmission is instantaneous: the FIFO is always empty, so FR reads TXFE
- * and never TXFF, and the TX interrupt is asserted whenever it is unmasked,
- * as for a real PL011 whose FIFO drained below the trigger level.
+ * and never TXFF. The TX interrupt is raised as the real one is when its FIFO
+ * drains to the trigger level: at reset and after every character written
+ * (it leaves at once); UARTICR clears it until the next write.
  */
 #include <stddef.h>
 #include <string.h>
@@ -86,6 +87,7 @@ void pl011_flush(struct pl011 *u)
 static void pl011_tx(struct pl011 *u, uint8_t c)
 {
 	u->tx_count++;
+	u->ris |= INT_TX; /* the FIFO drained at once */
 	if (c == '\n') {
 		if (u->line_out)
 			u->line_out(u->opaque, u->line, u->line_len);
@@ -200,9 +202,7 @@ bool pl011_mmio(void *opaque, struct vcpu *vcpu, uint64_t offset, unsigned size,
 	case UARTIMSC:  u->imsc = v & INT_ALL; break;
 	case UARTICR:
 		u->ris &= ~v;
-		/* TX stays asserted: the FIFO is empty again at once. */
-		u->ris |= INT_TX;
-		pl011_update_rx(u);
+		pl011_update_rx(u); /* RX stays raised while data waits */
 		break;
 	case UARTDMACR: u->dmacr = v & 7; break;
 	default:

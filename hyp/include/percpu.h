@@ -25,7 +25,7 @@ struct percpu {
 	struct vcpu *fp_owner;      /* whose FP/SIMD registers are live in this CPU */
 	uint64_t gicr_rd;           /* this CPU's redistributor (RD frame) */
 	uint64_t ticks;             /* scheduler ticks taken */
-	bool lrs_live;              /* a vCPU's interrupts may still be in the LRs */
+	bool vif_enabled;           /* ICH_HCR_EL2.En: off (and LRs empty) after a fold */
 	struct ring trace;          /* this CPU's trace producer */
 };
 

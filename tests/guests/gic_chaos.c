@@ -39,6 +39,7 @@
 static uint64_t rng[GUEST_MAX_VCPUS];
 static uint64_t accesses[GUEST_MAX_VCPUS];
 static uint32_t storm_done[GUEST_MAX_VCPUS], clean_done[GUEST_MAX_VCPUS];
+static uint32_t sanity_done[GUEST_MAX_VCPUS];
 static volatile uint64_t sgi_taken[GUEST_MAX_VCPUS][GIC_NR_SGIS], other_irqs[GUEST_MAX_VCPUS];
 static unsigned int nr_cpus;
 
@@ -303,6 +304,9 @@ static void sanity(void)
 	peer_ok = spin_until(sgi_taken[peer][SGI_CHECK + 1] >= 1, 1000000);
 	delay_us(10000);
 	irq_disable();
+	/* Nobody starts the acknowledge storm (which sends SGIs too) while
+	 * another vCPU still counts what it takes here. */
+	wait_all(sanity_done);
 	report(self_ok && sgi_taken[cpu][SGI_CHECK] == 1,
 	       "vCPU %u: after the storm and a clean-up, an SGI to itself is taken once (%lu)", cpu,
 	       sgi_taken[cpu][SGI_CHECK]);

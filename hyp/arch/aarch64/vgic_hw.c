@@ -129,14 +129,12 @@ void arch_vgic_flush(struct vcpu *v)
 	unsigned used;
 
 	/* Nothing in flight (a racy peek: an injection from another CPU comes
-	 * with a kick, and the exit brings us back here): just make sure no
-	 * earlier vCPU's interrupts are left in the LRs. */
+	 * with a kick, and the exit brings us back here): the LRs are empty
+	 * since the last fold; the virtual CPU interface just needs enabling. */
 	if (!READ_ONCE(vc->ap_count) && !vc->hw.used_lrs) {
-		if (pc->lrs_live) {
-			for (unsigned i = 0; i < cpu.nr_lrs; i++)
-				write_lr(i, 0);
+		if (!pc->vif_enabled) {
 			write_sysreg(ICH_HCR_EN, SYS_ICH_HCR_EL2);
-			pc->lrs_live = false;
+			pc->vif_enabled = true;
 		}
 		return;
 	}
@@ -144,7 +142,7 @@ void arch_vgic_flush(struct vcpu *v)
 	for (unsigned i = 0; i < cpu.nr_lrs; i++)
 		write_lr(i, i < used ? vc->hw.lr[i] : 0);
 	write_sysreg(vc->hw.hcr, SYS_ICH_HCR_EL2);
-	pc->lrs_live = used != 0;
+	pc->vif_enabled = true;
 	if (trace_on)
 		trace_lrs(v, TRACE_LRS_FLUSH, 0, 0, 0);
 }
@@ -163,6 +161,17 @@ void arch_vgic_fold(struct vcpu *v)
 	elrsr = (uint32_t)read_sysreg(SYS_ICH_ELRSR_EL2);
 	eisr = (uint32_t)read_sysreg(SYS_ICH_EISR_EL2);
 	misr = (uint32_t)read_sysreg(SYS_ICH_MISR_EL2);
+	/*
+	 * Off with the virtual CPU interface and its list registers until the
+	 * next flush: the maintenance interrupt is level-sensitive and would
+	 * stay asserted at EL2 for as long as its condition (an EOI'd LR,
+	 * underflow, no pending) holds in the hardware (GICv3 4.8, "Maintenance
+	 * interrupts"). The next entry writes them all again.
+	 */
+	write_sysreg(0, SYS_ICH_HCR_EL2);
+	for (unsigned i = 0; i < vc->hw.used_lrs; i++)
+		write_lr(i, 0);
+	this_cpu()->vif_enabled = false;
 	if (trace_on)
 		trace_lrs(v, TRACE_LRS_FOLD, elrsr, eisr, misr);
 	if (misr) {
