@@ -155,17 +155,37 @@ static void check_taken(void)
 	report(!spi_pending() && !gic_irq_active(GIC_INTID_UART),
 	       "after the last EOI, with TXIM masked, it is neither pending nor active");
 
-	/* UARTICR: report what clearing the transmit interrupt does to the line. */
+	/*
+	 * UARTICR.TXIC clears the transmit interrupt until the FIFO drains to
+	 * the trigger level again (PL011 TRM 3.3.13): with nothing written, the
+	 * line stays low; the next character written raises it.
+	 */
 	taken = 0;
 	mask_after = 1;
 	uart_write_reg(UART_IMSC, uart_read(UART_IMSC) | UART_INT_TX);
+	/* Measured in silence: printing writes DR, which raises TX again. */
 	uart_write_reg(UART_ICR, UART_INT_TX);
-	report_info("after UARTICR.TXIC with TXIM unmasked: UARTMIS %#x, INTID 33 %s",
-		    uart_read(UART_MIS), spi_pending() ? "pending" : "not pending");
-	irq_enable();
-	spin_until(taken >= 1, 100000);
-	irq_disable();
-	uart_write_reg(UART_IMSC, uart_read(UART_IMSC) & ~UART_INT_TX);
+	{
+		uint32_t mis = uart_read(UART_MIS);
+		bool pending = spi_pending();
+		unsigned long quiet;
+
+		irq_enable();
+		spin_until(taken >= 1, 20000);
+		quiet = taken;
+		uart_write_reg(UART_DR, '.');
+		spin_until(taken >= 1, 100000);
+		irq_disable();
+		uart_write_reg(UART_IMSC, uart_read(UART_IMSC) & ~UART_INT_TX);
+		printf("\n");
+		report(!(mis & UART_INT_TX) && !pending,
+		       "UARTICR.TXIC with TXIM unmasked lowers the line (UARTMIS %#x, INTID 33 %s)",
+		       mis, pending ? "pending" : "not pending");
+		report(quiet == 0, "and it stays low while nothing is written (taken %lu times)",
+		       quiet);
+		report(taken == 1, "the next character written raises it again (taken %lu times)",
+		       taken);
+	}
 }
 
 int main(void)
