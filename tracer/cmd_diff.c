@@ -105,28 +105,8 @@ static const struct option long_opts[] = {
 	{},
 };
 
-static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+#define usage_error(...) hs_usage_error("diff", __VA_ARGS__)
 
-static int usage_error(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("hypscope diff: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	return HS_EXIT_USAGE;
-}
-
-static bool parse_double(const char *s, double min, double max, double *out)
-{
-	char *end;
-
-	errno = 0;
-	*out = strtod(s, &end);
-	return !errno && end != s && !*end && *out >= min && *out <= max;
-}
 
 static int parse_args(int argc, char **argv)
 {
@@ -142,12 +122,12 @@ static int parse_args(int argc, char **argv)
 	while ((opt = getopt_long(argc, argv, ":t:a:m:r:b:f:h", long_opts, NULL)) != -1) {
 		switch (opt) {
 		case 't':
-			if (!parse_double(optarg, 0, 1e6, &env.threshold))
+			if (!hs_parse_double(optarg, 0, 1e6, &env.threshold))
 				return usage_error("--threshold needs a percentage, e.g. 10, not '%s'",
 						   optarg);
 			break;
 		case 'a':
-			if (!parse_double(optarg, 1e-300, 0.5, &env.alpha))
+			if (!hs_parse_double(optarg, 1e-300, 0.5, &env.alpha))
 				return usage_error("--alpha needs a probability in (0, 0.5], not '%s'",
 						   optarg);
 			break;
@@ -170,7 +150,7 @@ static int parse_args(int argc, char **argv)
 				return usage_error("--rate is guest, wall or count, not '%s'", optarg);
 			break;
 		case OPT_MIN_COUNT:
-			if (!parse_double(optarg, 2, 1e15, &v) || v != floor(v))
+			if (!hs_parse_double(optarg, 2, 1e15, &v) || v != floor(v))
 				return usage_error("--min-count needs a whole number of at least 2, "
 						   "not '%s'",
 						   optarg);

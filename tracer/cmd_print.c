@@ -82,19 +82,7 @@ static const struct option long_opts[] = {
 	{},
 };
 
-static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static int usage_error(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("hypscope print: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	return HS_EXIT_USAGE;
-}
+#define usage_error(...) hs_usage_error("print", __VA_ARGS__)
 
 static bool parse_u16(const char *s, uint32_t *out)
 {

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "formats/export.h"
 #include "formats/mmio_regs.h"
 #include "formats/esr.h"
 #include "formats/esr_fmt.h"
@@ -84,19 +85,7 @@ static const char *const by_names[] = { "class", "vm", "vcpu", "pc" };
 static const char *const sort_names[] = { "count", "time", "p99", "cost", "name" };
 static const char *const format_names[] = { "text", "json", "csv" };
 
-static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static int usage_error(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("hypscope report: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	return HS_EXIT_USAGE;
-}
+#define usage_error(...) hs_usage_error("report", __VA_ARGS__)
 
 static int pick(const char *what, const char *arg, const char *const *names, int n)
 {
@@ -701,29 +690,6 @@ static void json_vgic(FILE *f, const struct hs_stats *s)
 	fputs("}}},\n", f);
 }
 
-static const char *type_name(unsigned t)
-{
-	switch (t) {
-	case TRACE_EXIT: return "exit";
-	case TRACE_ENTRY: return "entry";
-	case TRACE_SCHED_IN: return "sched_in";
-	case TRACE_SCHED_OUT: return "sched_out";
-	case TRACE_WFI_BLOCK: return "wfi_block";
-	case TRACE_WFI_WAKE: return "wfi_wake";
-	case TRACE_VM_CREATE: return "vm_create";
-	case TRACE_VM_DESTROY: return "vm_destroy";
-	case TRACE_VMID_ALLOC: return "vmid_alloc";
-	case TRACE_VMID_ROLLOVER: return "vmid_rollover";
-	case TRACE_MMIO: return "mmio";
-	case TRACE_SMCCC: return "smccc";
-	case TRACE_IRQ_INJECT: return "irq_inject";
-	case TRACE_VGIC_LRS: return "vgic_lrs";
-	case TRACE_VGIC_MAINT: return "vgic_maint";
-	case TRACE_LOG: return "log";
-	default: return NULL;
-	}
-}
-
 static void report_json(FILE *f, const struct hs_stats *s, const struct hs_trace_info *info,
 			const struct hs_ref *refs, int n)
 {
@@ -744,9 +710,9 @@ static void report_json(FILE *f, const struct hs_stats *s, const struct hs_trace
 		sort_names[env.sort]);
 	fputs("  \"records_by_type\": {", f);
 	for (i = 0, first = true; i < sizeof(s->by_type) / sizeof(s->by_type[0]); i++) {
-		if (!type_name(i))
+		if (!export_type_name(i))
 			continue;
-		fprintf(f, "%s\"%s\": %" PRIu64, first ? "" : ", ", type_name(i), s->by_type[i]);
+		fprintf(f, "%s\"%s\": %" PRIu64, first ? "" : ", ", export_type_name(i), s->by_type[i]);
 		first = false;
 	}
 	fprintf(f, ", \"other\": %" PRIu64 "},\n", s->other_types);

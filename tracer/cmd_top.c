@@ -89,28 +89,8 @@ static const struct option long_opts[] = {
 	{},
 };
 
-static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+#define usage_error(...) hs_usage_error("top", __VA_ARGS__)
 
-static int usage_error(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("hypscope top: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	return HS_EXIT_USAGE;
-}
-
-static bool parse_double(const char *s, double min, double max, double *out)
-{
-	char *end;
-
-	errno = 0;
-	*out = strtod(s, &end);
-	return !errno && end != s && !*end && *out >= min && *out <= max;
-}
 
 static bool parse_uint(const char *s, unsigned long max, unsigned long *out)
 {
@@ -187,7 +167,7 @@ int cmd_top(int argc, char **argv)
 		case 'x':
 			if (!strcmp(optarg, "max"))
 				o.speed = 0;
-			else if (!parse_double(optarg, 1.0 / 64, 1024, &o.speed))
+			else if (!hs_parse_double(optarg, 1.0 / 64, 1024, &o.speed))
 				return usage_error("--speed is a factor from 1/64 to 1024, or max; "
 						   "not '%s'",
 						   optarg);
@@ -196,7 +176,7 @@ int cmd_top(int argc, char **argv)
 			o.start_paused = true;
 			break;
 		case 'd':
-			if (!parse_double(optarg, 0.1, 3600, &o.interval_s))
+			if (!hs_parse_double(optarg, 0.1, 3600, &o.interval_s))
 				return usage_error("--interval needs seconds from 0.1 to 3600, "
 						   "not '%s'",
 						   optarg);
@@ -237,7 +217,7 @@ int cmd_top(int argc, char **argv)
 				return usage_error("--mode is peek or consume, not '%s'", optarg);
 			break;
 		case OPT_WAIT:
-			if (!parse_double(optarg, 0, 3600, &o.wait_s))
+			if (!hs_parse_double(optarg, 0, 3600, &o.wait_s))
 				return usage_error("--wait needs seconds from 0 to 3600, not '%s'",
 						   optarg);
 			break;

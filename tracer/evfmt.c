@@ -7,6 +7,7 @@
 
 #include "formats/esr.h"
 #include "formats/esr_fmt.h"
+#include "formats/export.h"
 #include "formats/hypcfg.h"
 #include "formats/ich_lr.h"
 #include "formats/mmio_regs.h"
@@ -24,30 +25,15 @@
 
 const char *ev_type_name(unsigned type)
 {
-	switch (type) {
-	case TRACE_EXIT: return "exit";
-	case TRACE_ENTRY: return "entry";
-	case TRACE_SCHED_IN: return "sched_in";
-	case TRACE_SCHED_OUT: return "sched_out";
-	case TRACE_WFI_BLOCK: return "wfi_block";
-	case TRACE_WFI_WAKE: return "wfi_wake";
-	case TRACE_VM_CREATE: return "vm_create";
-	case TRACE_VM_DESTROY: return "vm_destroy";
-	case TRACE_VMID_ALLOC: return "vmid_alloc";
-	case TRACE_VMID_ROLLOVER: return "vmid_rollover";
-	case TRACE_MMIO: return "mmio";
-	case TRACE_SMCCC: return "smccc";
-	case TRACE_IRQ_INJECT: return "irq_inject";
-	case TRACE_VGIC_LRS: return "vgic_lrs";
-	case TRACE_VGIC_MAINT: return "vgic_maint";
-	case TRACE_LOG: return "log";
-	default:
-		if (type >= TRACE_SDEI_FIRST && type <= TRACE_SDEI_LAST)
-			return "sdei";
-		if (type >= TRACE_GDB_FIRST && type <= TRACE_GDB_LAST)
-			return "gdb";
-		return "unknown";
-	}
+	const char *name = export_type_name(type);
+
+	if (name)
+		return name;
+	if (type >= TRACE_SDEI_FIRST && type <= TRACE_SDEI_LAST)
+		return "sdei";
+	if (type >= TRACE_GDB_FIRST && type <= TRACE_GDB_LAST)
+		return "gdb";
+	return "unknown";
 }
 
 static const char *sched_reason(uint32_t r)

@@ -5,6 +5,7 @@
 #ifndef TRACER_HYPSCOPE_H
 #define TRACER_HYPSCOPE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -33,6 +34,12 @@ struct hs_err {
 /* Formats the message into @err (when not NULL) and returns @code. */
 int hs_errf(struct hs_err *err, int code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+
+/* One line on stderr, "hypscope CMD: ...", and HS_EXIT_USAGE to return. */
+int hs_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* The whole of s as a number within [min, max]. */
+bool hs_parse_double(const char *s, double min, double max, double *out);
 
 /* The directory holding the running hypscope binary (where the build put it). */
 int hs_self_dir(char *buf, size_t len, struct hs_err *err);

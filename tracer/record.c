@@ -594,19 +594,7 @@ static const struct option long_opts[] = {
 	{},
 };
 
-static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static int usage_error(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("hypscope record: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	return HS_EXIT_USAGE;
-}
+#define usage_error(...) hs_usage_error("record", __VA_ARGS__)
 
 static int parse_args(int argc, char **argv)
 {
