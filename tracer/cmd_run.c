@@ -694,6 +694,9 @@ static int run_view(struct run *r)
 	o.quit_at_end = true;   /* the view ends with the machine */
 	/* The only reader of a drop-mode machine frees ring space as it reads. */
 	o.consume = env.trace_mode == HYPCFG_TRACE_DROP;
+	/* --timeout: the view stops after that many intervals. */
+	if (env.timeout_s)
+		o.iterations = (unsigned)(env.timeout_s / o.interval_s + 0.5);
 	return top_run_live(r->shm_path, &o);
 }
 
@@ -776,11 +779,18 @@ static int run_machine(struct run *r, const sigset_t *child_mask)
 			hs_errf(&e, 0, "interrupted by %s: QEMU stopped", signame(view_rc - 128));
 			return fail(view_rc, &e);
 		}
-		/* The view ends with the machine, or when the user quits it. */
+		/* The view ends with the machine, when the user quits it, or at --timeout. */
 		if (!hypstat_read_file(r->shm_path, &now, &se) && now.state == HYPSTAT_RUNNING &&
 		    qemu_running(pid, &res.status)) {
+			bool timed_out = env.timeout_s && now_s() - t0 >= env.timeout_s - 0.5;
+
 			qemu_stop(pid, &res.status);
 			show_console_tail(r);
+			if (timed_out) {
+				fprintf(stderr, "hypscope: timeout after %u s\n", env.timeout_s);
+				hypstat_print_states(stderr, &now, &r->cfg);
+				return HS_EXIT_TIMEOUT;
+			}
 			printf("hypscope: stopped from the live view after %.1f s\n", now_s() - t0);
 			hypstat_print_states(stdout, &now, &r->cfg);
 			return HS_EXIT_OK;
