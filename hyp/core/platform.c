@@ -90,6 +90,14 @@ static int parse_uart(const void *fdt, struct platform *p)
 		node = fdt_node_offset_by_compatible(fdt, -1, "arm,pl011");
 	if (node < 0)
 		return -EINVAL;
+	/* interrupts = <type number flags>: type 0 is an SPI, INTID 32 + number. */
+	{
+		int len;
+		const fdt32_t *irq = fdt_getprop(fdt, node, "interrupts", &len);
+
+		if (irq && len >= 12 && fdt32_to_cpu(irq[0]) == 0 && fdt32_to_cpu(irq[1]) < 988)
+			p->uart_intid = 32 + fdt32_to_cpu(irq[1]);
+	}
 	return read_reg(fdt, node, 0, &p->uart, &size);
 }
 

@@ -101,8 +101,29 @@ static void pl011_tx(struct pl011 *u, uint8_t c)
 	u->line[u->line_len++] = (char)c;
 }
 
-bool pl011_rx_push(struct pl011 *u, uint8_t c)
+static void pl011_fifo_put(struct pl011 *u, uint8_t c)
 {
+	u->rx[(u->rx_head + u->rx_count) % PL011_RX_FIFO] = c;
+	u->rx_count++;
+}
+
+/* Input waiting in the backlog moves into the FIFO as the guest reads. */
+static void pl011_refill(struct pl011 *u)
+{
+	while (u->bl_count && u->rx_count < PL011_RX_FIFO) {
+		pl011_fifo_put(u, u->backlog[u->bl_head]);
+		u->bl_head = (u->bl_head + 1) % PL011_RX_BACKLOG;
+		u->bl_count--;
+	}
+}
+
+static bool pl011_rx_push_locked(struct pl011 *u, uint8_t c)
+{
+	if (u->rx_count == PL011_RX_FIFO && u->bl_count < PL011_RX_BACKLOG) {
+		u->backlog[(u->bl_head + u->bl_count) % PL011_RX_BACKLOG] = c;
+		u->bl_count++;
+		return true;
+	}
 	if (u->rx_count == PL011_RX_FIFO) {
 		u->rx_overruns++;
 		u->ris |= INT_OE;
@@ -110,11 +131,20 @@ bool pl011_rx_push(struct pl011 *u, uint8_t c)
 		pl011_update_irq(u);
 		return false;
 	}
-	u->rx[(u->rx_head + u->rx_count) % PL011_RX_FIFO] = c;
-	u->rx_count++;
+	pl011_fifo_put(u, c);
 	pl011_update_rx(u);
 	pl011_update_irq(u);
 	return true;
+}
+
+bool pl011_rx_push(struct pl011 *u, uint8_t c)
+{
+	bool ok;
+
+	spin_lock(&u->lock);
+	ok = pl011_rx_push_locked(u, c);
+	spin_unlock(&u->lock);
+	return ok;
 }
 
 static uint32_t pl011_read_dr(struct pl011 *u)
@@ -126,6 +156,7 @@ static uint32_t pl011_read_dr(struct pl011 *u)
 	c = u->rx[u->rx_head];
 	u->rx_head = (u->rx_head + 1) % PL011_RX_FIFO;
 	u->rx_count--;
+	pl011_refill(u);
 	pl011_update_rx(u);
 	return c;
 }
@@ -141,13 +172,11 @@ static uint32_t pl011_fr(const struct pl011 *u)
 	return fr;
 }
 
-bool pl011_mmio(void *opaque, struct vcpu *vcpu, uint64_t offset, unsigned size, bool write,
-		uint64_t *val)
+static bool pl011_mmio_locked(struct pl011 *u, uint64_t offset, unsigned size, bool write,
+			      uint64_t *val)
 {
-	struct pl011 *u = opaque;
 	uint32_t v = (uint32_t)*val;
 
-	(void)vcpu;
 	/* The PL011 has 32-bit registers; drivers also use byte and halfword
 	 * accesses on DR (earlycon), so any width up to 4 bytes at the register's
 	 * base works. Anything else is a bus error. */
@@ -211,4 +240,17 @@ bool pl011_mmio(void *opaque, struct vcpu *vcpu, uint64_t offset, unsigned size,
 	}
 	pl011_update_irq(u);
 	return true;
+}
+
+bool pl011_mmio(void *opaque, struct vcpu *vcpu, uint64_t offset, unsigned size, bool write,
+		uint64_t *val)
+{
+	struct pl011 *u = opaque;
+	bool ok;
+
+	(void)vcpu;
+	spin_lock(&u->lock);
+	ok = pl011_mmio_locked(u, offset, size, write, val);
+	spin_unlock(&u->lock);
+	return ok;
 }

@@ -10,9 +10,12 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "hyp/include/spinlock.h"
+
 struct vcpu;
 
 #define PL011_RX_FIFO 32
+#define PL011_RX_BACKLOG 1024 /* typed input waiting behind the FIFO */
 #define PL011_LINE_MAX 160
 
 struct pl011;
@@ -22,9 +25,12 @@ typedef void (*pl011_line_fn)(void *opaque, const char *line, unsigned len);
 typedef void (*pl011_irq_fn)(void *opaque, bool level);
 
 struct pl011 {
+	spinlock_t lock;  /* MMIO on the vCPU's CPU, console input on another */
 	uint32_t cr, lcr_h, ibrd, fbrd, ifls, imsc, ris, dmacr, rsr;
 	uint8_t rx[PL011_RX_FIFO];
 	unsigned rx_head, rx_count;
+	uint8_t backlog[PL011_RX_BACKLOG];
+	unsigned bl_head, bl_count;
 	char line[PL011_LINE_MAX];
 	unsigned line_len;
 	bool irq_level;
@@ -38,7 +44,8 @@ void pl011_init(struct pl011 *u, pl011_line_fn line_out, pl011_irq_fn set_irq, v
 /* The MMIO handler (mmio_handler_t with the pl011 as opaque). */
 bool pl011_mmio(void *opaque, struct vcpu *vcpu, uint64_t offset, unsigned size, bool write,
 		uint64_t *val);
-/* Console input for the guest; false when the FIFO is full (character dropped, counted). */
+/* Console input for the guest: into the FIFO, or the backlog behind it while the FIFO is
+ * full (as a terminal with flow control would wait); false when both are full (dropped). */
 bool pl011_rx_push(struct pl011 *u, uint8_t c);
 /* Emits a partial line, e.g. when the VM ends. */
 void pl011_flush(struct pl011 *u);

@@ -13,6 +13,7 @@ struct platform {
 	uint64_t mpidr[HYP_MAX_CPUS];
 	uint64_t gicd, gicr, gicr_size;
 	uint64_t uart;
+	unsigned uart_intid; /* its interrupt (an SPI), 0 when the DTB does not say */
 	bool psci_smc;       /* PSCI conduit: SMC (else HVC) */
 	bool have_psci;
 };

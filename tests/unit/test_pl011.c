@@ -242,19 +242,38 @@ static void test_rx_fifo_returns_characters_in_order(void **state)
 	assert_int_equal(f.u.rx_overruns, 0);
 }
 
+/* Fills the FIFO and the backlog behind it: FIFO + backlog characters. */
+static void fill_rx(void)
+{
+	for (unsigned i = 0; i < PL011_RX_FIFO + PL011_RX_BACKLOG; i++)
+		assert_true(pl011_rx_push(&f.u, (uint8_t)('A' + i % 26)));
+}
+
+static void test_typed_input_waits_behind_a_full_fifo_in_order(void **state)
+{
+	(void)state;
+	for (unsigned i = 0; i < 3 * PL011_RX_FIFO; i++)
+		assert_true(pl011_rx_push(&f.u, (uint8_t)i));
+	/* The FIFO shows 32; the rest comes in as the guest reads, in order. */
+	assert_int_equal(f.u.rx_count, PL011_RX_FIFO);
+	for (unsigned i = 0; i < 3 * PL011_RX_FIFO; i++)
+		assert_int_equal(rd(DR), (uint8_t)i);
+	assert_int_equal(rd(FR) & FR_RXFE, FR_RXFE);
+	assert_int_equal(f.u.rx_overruns, 0);
+}
+
 static void test_rx_overrun_drops_the_character_and_counts_it(void **state)
 {
 	(void)state;
-	for (unsigned i = 0; i < PL011_RX_FIFO; i++)
-		assert_true(pl011_rx_push(&f.u, (uint8_t)('A' + i)));
+	fill_rx();
 	assert_false(pl011_rx_push(&f.u, '!'));
 	assert_false(pl011_rx_push(&f.u, '?'));
 	assert_int_equal(f.u.rx_overruns, 2);
 	assert_true(rd(RIS) & INT_OE);
 	assert_int_equal(rd(RSR) & 0x8, 0x8); /* OE in the error register */
-	/* What was in the FIFO is intact; the extra characters are gone. */
-	for (unsigned i = 0; i < PL011_RX_FIFO; i++)
-		assert_int_equal(rd(DR), 'A' + i);
+	/* What was queued is intact; the extra characters are gone. */
+	for (unsigned i = 0; i < PL011_RX_FIFO + PL011_RX_BACKLOG; i++)
+		assert_int_equal(rd(DR), 'A' + i % 26);
 	assert_int_equal(rd(FR) & FR_RXFE, FR_RXFE);
 	/* Any write to RSR/ECR clears the error; ICR clears the interrupt. */
 	wr(RSR, 0);
@@ -337,8 +356,7 @@ static void test_overrun_interrupt_raises_the_line_until_cleared(void **state)
 {
 	(void)state;
 	wr(IMSC, INT_OE);
-	for (unsigned i = 0; i < PL011_RX_FIFO; i++)
-		pl011_rx_push(&f.u, 'z');
+	fill_rx();
 	assert_int_equal(f.nr_levels, 0);
 	pl011_rx_push(&f.u, 'z');
 	assert_int_equal(f.nr_levels, 1);
@@ -412,6 +430,7 @@ int main(void)
 		cmocka_unit_test_setup(test_flush_emits_a_partial_line_once, setup),
 		cmocka_unit_test_setup(test_byte_write_to_dr_transmits, setup),
 		cmocka_unit_test_setup(test_rx_fifo_returns_characters_in_order, setup),
+		cmocka_unit_test_setup(test_typed_input_waits_behind_a_full_fifo_in_order, setup),
 		cmocka_unit_test_setup(test_rx_overrun_drops_the_character_and_counts_it, setup),
 		cmocka_unit_test_setup(test_tx_raised_at_reset_cleared_by_icr_raised_by_the_next_write, setup),
 		cmocka_unit_test_setup(test_mis_is_ris_under_the_mask, setup),

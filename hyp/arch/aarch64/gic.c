@@ -129,6 +129,28 @@ int gic_cpu_init(struct percpu *pc)
 
 #define GICR_ISACTIVER0 0x0300
 
+#define GICD_IGROUPR     0x0080
+#define GICD_ISENABLER   0x0100
+#define GICD_IPRIORITYR  0x0400
+#define GICD_ICFGR       0x0c00
+#define GICD_IROUTER     0x6000
+
+/* An SPI for the hypervisor itself: group 1, level, routed to one CPU, enabled. */
+void gic_spi_enable(unsigned intid, uint64_t mpidr)
+{
+	uint64_t d = platform.gicd;
+	uint64_t aff = (mpidr & 0xffffffull) | (((mpidr >> 32) & 0xff) << 32);
+
+	mmio_write32(d + GICD_IGROUPR + intid / 32 * 4,
+		     mmio_read32(d + GICD_IGROUPR + intid / 32 * 4) | BIT(intid % 32));
+	*(volatile uint8_t *)(uintptr_t)(d + GICD_IPRIORITYR + intid) = 0x80;
+	mmio_write32(d + GICD_ICFGR + intid / 16 * 4,
+		     mmio_read32(d + GICD_ICFGR + intid / 16 * 4) & ~(2u << (intid % 16 * 2)));
+	*(volatile uint64_t *)(uintptr_t)(d + GICD_IROUTER + intid * 8) = aff;
+	gicd_wait_rwp();
+	mmio_write32(d + GICD_ISENABLER + intid / 32 * 4, BIT(intid % 32));
+}
+
 void gic_set_ppi_active(struct percpu *pc, unsigned intid, bool active)
 {
 	uint64_t sgi = pc->gicr_rd + GICR_SGI_FRAME;

@@ -10,6 +10,7 @@
 #include "hyp/arch/aarch64/include/gic.h"
 #include "hyp/arch/aarch64/include/sysreg.h"
 #include "hyp/include/arch.h"
+#include "hyp/include/console.h"
 #include "hyp/include/percpu.h"
 #include "hyp/include/platform.h"
 #include "hyp/include/run.h"
@@ -50,6 +51,8 @@ void arch_timer_set(uint64_t deadline)
 	write_sysreg(1, cnthp_ctl_el2); /* ENABLE, not masked */
 }
 
+static void console_rx(void);
+
 unsigned arch_handle_irqs(void)
 {
 	struct percpu *pc = this_cpu();
@@ -86,6 +89,8 @@ unsigned arch_handle_irqs(void)
 			gic_deactivate(intid);
 			break;
 		default:
+			if (intid == platform.uart_intid && intid)
+				console_rx();
 			gic_deactivate(intid);
 			break;
 		}
@@ -108,9 +113,36 @@ void arch_kick_cpu(unsigned cpu_id)
 
 /* ------------------------------------------------------------ console */
 
-#define UART_DR 0x00
-#define UART_FR 0x18
+#define UART_DR   0x00
+#define UART_FR   0x18
+#define UART_IMSC 0x38
+#define UART_ICR  0x44
+#define UART_FR_RXFE (1u << 4)
 #define UART_FR_TXFF (1u << 5)
+#define UART_INT_RX  (1u << 4)
+#define UART_INT_RT  (1u << 6)
+
+/* Typed characters: the receive interrupts, on the boot CPU. */
+void arch_console_input_enable(void)
+{
+	volatile uint32_t *base = (volatile uint32_t *)(uintptr_t)platform.uart;
+
+	if (!base || !platform.uart_intid)
+		return;
+	base[UART_IMSC / 4] = UART_INT_RX | UART_INT_RT;
+	gic_spi_enable(platform.uart_intid, percpu[0].mpidr);
+}
+
+/* Drains the receive FIFO into the focused VM (the interrupt is level: empty
+ * FIFO, line low). */
+static void console_rx(void)
+{
+	volatile uint32_t *base = (volatile uint32_t *)(uintptr_t)platform.uart;
+
+	while (!(base[UART_FR / 4] & UART_FR_RXFE))
+		console_input((uint8_t)base[UART_DR / 4]);
+	base[UART_ICR / 4] = UART_INT_RX | UART_INT_RT;
+}
 
 void arch_console_write(const char *s, size_t n)
 {

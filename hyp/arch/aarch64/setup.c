@@ -11,6 +11,7 @@
 #include "hyp/arch/aarch64/include/gic.h"
 #include "hyp/arch/aarch64/include/sysreg.h"
 #include "hyp/include/arch.h"
+#include "hyp/include/console.h"
 #include "hyp/include/log.h"
 #include "hyp/include/mm.h"
 #include "hyp/include/panic.h"
@@ -214,6 +215,8 @@ void hyp_boot_main(uint64_t dtb)
 		hypcfg->vms[i].cmdline[HYPCFG_CMDLINE_LEN - 1] = '\0';
 		hypcfg->vms[i].instances = n;
 	}
+	console_input_init();
+	arch_console_input_enable();
 	for (unsigned i = 0; i < hypcfg->nr_vms; i++)
 		vm_start_slot(i);
 	cpu_run_loop();

@@ -30,5 +30,6 @@ void fpsimd_save_regs(void *state);
 void fpsimd_load_regs(const void *state);
 uint64_t __guest_enter(void *gp_regs);
 int arch_cpu_on(uint64_t mpidr, uint64_t entry, uint64_t context);
+void arch_console_input_enable(void);
 
 #endif

@@ -16,6 +16,7 @@ void gic_dist_init(void);
 int gic_cpu_init(struct percpu *pc);
 void gic_send_sgi(uint64_t mpidr, unsigned intid);
 void gic_set_ppi_active(struct percpu *pc, unsigned intid, bool active);
+void gic_spi_enable(unsigned intid, uint64_t mpidr);
 uint32_t gic_ack(void);
 void gic_eoi(uint32_t intid);
 void gic_deactivate(uint32_t intid);
