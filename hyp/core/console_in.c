@@ -16,6 +16,34 @@ static void list_slots(void)
 			i == focus ? " (input goes here)" : "");
 }
 
+static void uart_chars(void *opaque, const char *s, unsigned len)
+{
+	struct vm *vm = opaque;
+
+	console_write_chars(vm->cfg->name, s, len);
+}
+
+/* The focused VM's UART writes characters as they come: prompts show. */
+void console_attach(struct vm *vm)
+{
+	pl011_set_interactive(&vm->uart, uart_chars, vm->slot == focus);
+}
+
+static void set_focus(unsigned slot)
+{
+	struct vm *old = &vms[focus], *new = &vms[slot];
+
+	spin_lock(&old->lock);
+	if (old->state == VM_RUNNING)
+		pl011_set_interactive(&old->uart, uart_chars, false);
+	spin_unlock(&old->lock);
+	focus = slot;
+	spin_lock(&new->lock);
+	if (new->state == VM_RUNNING)
+		pl011_set_interactive(&new->uart, uart_chars, true);
+	spin_unlock(&new->lock);
+}
+
 void console_input_init(void)
 {
 	focus = 0;
@@ -57,7 +85,7 @@ void console_input(uint8_t c)
 		unsigned slot = (unsigned)(c - '0');
 
 		if (slot < hypcfg->nr_vms) {
-			focus = slot;
+			set_focus(slot);
 			hyp_log("console: input goes to %s", hypcfg->vms[slot].name);
 		} else {
 			hyp_log("console: no VM %u (0-%u)", slot, hypcfg->nr_vms - 1);

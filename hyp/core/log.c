@@ -164,10 +164,43 @@ int fmt_snprintf(char *buf, size_t size, const char *fmt, ...)
 }
 
 static spinlock_t console_lock;
+static const char *partial_owner; /* prefix of an unfinished line on the console */
+
+static void close_partial_line(void)
+{
+	if (partial_owner) {
+		arch_console_write("\r\n", 2);
+		partial_owner = NULL;
+	}
+}
+
+void console_write_chars(const char *prefix, const char *s, size_t len)
+{
+	spin_lock(&console_lock);
+	for (size_t i = 0; i < len; i++) {
+		if (s[i] == '\r')
+			continue;
+		if (partial_owner != prefix) {
+			close_partial_line();
+			arch_console_write("[", 1);
+			arch_console_write(prefix, strlen(prefix));
+			arch_console_write("] ", 2);
+			partial_owner = prefix;
+		}
+		if (s[i] == '\n') {
+			arch_console_write("\r\n", 2);
+			partial_owner = NULL;
+		} else {
+			arch_console_write(&s[i], 1);
+		}
+	}
+	spin_unlock(&console_lock);
+}
 
 void console_write_line(const char *prefix, const char *s, size_t len)
 {
 	spin_lock(&console_lock);
+	close_partial_line();
 	if (prefix) {
 		arch_console_write("[", 1);
 		arch_console_write(prefix, strlen(prefix));

@@ -13,6 +13,7 @@
 
 #include "formats/hypcfg.h"
 #include "hyp/include/arch.h"
+#include "hyp/include/console.h"
 #include "hyp/include/guest_dtb.h"
 #include "hyp/include/log.h"
 #include "hyp/include/mm.h"
@@ -276,6 +277,7 @@ int vm_create(unsigned slot)
 	vgic_vm_init(&vm->vgic, vm->nr_vcpus, vgic_kick_vcpu, vm);
 	mmio_bus_init(&vm->bus);
 	pl011_init(&vm->uart, uart_line, uart_irq, vm);
+	console_attach(vm);
 	ret = mmio_bus_add(&vm->bus, GUEST_UART_IPA, GUEST_UART_SIZE, "pl011", TRACE_DEV_UART,
 			   pl011_mmio, &vm->uart);
 	ret |= mmio_bus_add(&vm->bus, GUEST_GICD_IPA, GUEST_GICD_SIZE, "gicd", TRACE_DEV_GICD,

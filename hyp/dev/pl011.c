@@ -88,6 +88,12 @@ static void pl011_tx(struct pl011 *u, uint8_t c)
 {
 	u->tx_count++;
 	u->ris |= INT_TX; /* the FIFO drained at once */
+	if (u->interactive && u->chars_out) {
+		char ch = (char)c;
+
+		u->chars_out(u->opaque, &ch, 1);
+		return;
+	}
 	if (c == '\n') {
 		if (u->line_out)
 			u->line_out(u->opaque, u->line, u->line_len);
@@ -135,6 +141,18 @@ static bool pl011_rx_push_locked(struct pl011 *u, uint8_t c)
 	pl011_update_rx(u);
 	pl011_update_irq(u);
 	return true;
+}
+
+void pl011_set_interactive(struct pl011 *u, pl011_chars_fn chars_out, bool on)
+{
+	spin_lock(&u->lock);
+	u->chars_out = chars_out;
+	u->interactive = on && chars_out;
+	if (u->interactive && u->line_len) {
+		u->chars_out(u->opaque, u->line, u->line_len);
+		u->line_len = 0;
+	}
+	spin_unlock(&u->lock);
 }
 
 bool pl011_rx_push(struct pl011 *u, uint8_t c)

@@ -21,6 +21,8 @@ struct vcpu;
 struct pl011;
 /* Called with a finished line (without the newline), for the console. */
 typedef void (*pl011_line_fn)(void *opaque, const char *line, unsigned len);
+/* Interactive: called with characters as they are written, newlines included. */
+typedef void (*pl011_chars_fn)(void *opaque, const char *s, unsigned len);
 /* Called when the interrupt line level changes (for the vGIC, SPI 1). */
 typedef void (*pl011_irq_fn)(void *opaque, bool level);
 
@@ -35,6 +37,8 @@ struct pl011 {
 	unsigned line_len;
 	bool irq_level;
 	pl011_line_fn line_out;
+	pl011_chars_fn chars_out;
+	bool interactive; /* characters out at once (prompts show), not whole lines */
 	pl011_irq_fn set_irq;
 	void *opaque;
 	uint64_t tx_count, rx_overruns, bad_accesses;
@@ -47,6 +51,12 @@ bool pl011_mmio(void *opaque, struct vcpu *vcpu, uint64_t offset, unsigned size,
 /* Console input for the guest: into the FIFO, or the backlog behind it while the FIFO is
  * full (as a terminal with flow control would wait); false when both are full (dropped). */
 bool pl011_rx_push(struct pl011 *u, uint8_t c);
+/*
+ * The VM the console's input goes to is interactive: its output goes out a
+ * character at a time through chars_out (a shell's prompt has no newline);
+ * the others are line-buffered. Turning it on sends what was buffered.
+ */
+void pl011_set_interactive(struct pl011 *u, pl011_chars_fn chars_out, bool on);
 /* Emits a partial line, e.g. when the VM ends. */
 void pl011_flush(struct pl011 *u);
 

@@ -13,6 +13,9 @@
 
 /* At boot, once the VMs are described: focus the first Linux guest, else slot 0. */
 void console_input_init(void);
+/* A VM just created: its UART writes characters at once if it has the focus. */
+struct vm;
+void console_attach(struct vm *vm);
 /* One character typed at the console. */
 void console_input(uint8_t c);
 /* The focused slot, and characters dropped because its UART's FIFO was full. */

@@ -17,7 +17,13 @@ __printf(3, 4) int fmt_snprintf(char *buf, size_t size, const char *fmt, ...);
 __printf(1, 2) void hyp_log(const char *fmt, ...);
 void hyp_vlog(const char *fmt, va_list ap);
 
-/* Writes raw characters to the physical console (whole lines, under the console lock). */
+/*
+ * The physical console, shared by every CPU and VM. console_write_line()
+ * writes "[prefix] line"; console_write_chars() writes characters as they
+ * come (an interactive guest), starting "[prefix] " at each new line. A
+ * partial line is closed before anyone else's line, so lines never mix.
+ */
 void console_write_line(const char *prefix, const char *s, size_t len);
+void console_write_chars(const char *prefix, const char *s, size_t len);
 
 #endif

@@ -259,6 +259,28 @@ static void test_console_line_without_prefix(void **state)
 	assert_string_equal(fake.console, "raw text\r\n[vm1] hi\r\n");
 }
 
+static void test_interactive_characters_never_mix_with_other_lines(void **state)
+{
+	static const char l0[] = "l0", l1[] = "l1";
+
+	(void)state;
+	console_write_chars(l0, "/ # ", 4);
+	assert_string_equal(fake.console, "[l0] / # ");
+	console_write_chars(l0, "ls", 2);
+	assert_string_equal(fake.console, "[l0] / # ls");
+	/* Someone else's line closes the partial one first. */
+	hyp_log("tick");
+	assert_string_equal(fake.console, "[l0] / # ls\r\n[hyp] tick\r\n");
+	/* The rest of l0's line starts a new prefixed line; \r is dropped. */
+	console_write_chars(l0, "\r\nbin\r\n", 7);
+	assert_string_equal(fake.console, "[l0] / # ls\r\n[hyp] tick\r\n[l0] \r\n[l0] bin\r\n");
+	fake_reset();
+	console_write_chars(l0, "a", 1);
+	console_write_chars(l1, "b\n", 2);
+	console_write_chars(l0, "c\n", 2);
+	assert_string_equal(fake.console, "[l0] a\r\n[l1] b\r\n[l0] c\r\n");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -279,6 +301,8 @@ int main(void)
 		cmocka_unit_test_setup(test_hyp_log_writes_one_prefixed_line, setup),
 		cmocka_unit_test_setup(test_hyp_log_truncates_a_long_line_but_ends_it, setup),
 		cmocka_unit_test_setup(test_console_line_without_prefix, setup),
+		cmocka_unit_test_setup(test_interactive_characters_never_mix_with_other_lines,
+				       setup),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -226,6 +226,50 @@ static void test_byte_write_to_dr_transmits(void **state)
 	assert_string_equal(f.lines[0], "k");
 }
 
+static char chars[256];
+static unsigned nr_chars;
+
+static void on_chars(void *opaque, const char *s, unsigned len)
+{
+	assert_ptr_equal(opaque, &f);
+	assert_true(nr_chars + len < sizeof(chars));
+	memcpy(chars + nr_chars, s, len);
+	nr_chars += len;
+	chars[nr_chars] = '\0';
+}
+
+static void test_interactive_output_goes_out_a_character_at_a_time(void **state)
+{
+	(void)state;
+	nr_chars = 0;
+	put("buffered ");
+	assert_int_equal(f.nr_lines, 0);
+	/* Turning it on sends what was buffered, then each character as written. */
+	pl011_set_interactive(&f.u, on_chars, true);
+	assert_string_equal(chars, "buffered ");
+	put("/ # ");
+	assert_string_equal(chars, "buffered / # ");
+	put("x\r\n");
+	assert_string_equal(chars, "buffered / # x\r\n");
+	assert_int_equal(f.nr_lines, 0);
+	assert_int_equal(f.u.tx_count, 16);
+	/* Off again: back to whole lines. */
+	pl011_set_interactive(&f.u, on_chars, false);
+	put("line\n");
+	assert_int_equal(f.nr_lines, 1);
+	assert_string_equal(f.lines[0], "line");
+	assert_string_equal(chars, "buffered / # x\r\n");
+}
+
+static void test_interactive_needs_a_callback(void **state)
+{
+	(void)state;
+	pl011_set_interactive(&f.u, NULL, true);
+	put("still lines\n");
+	assert_int_equal(f.nr_lines, 1);
+	assert_string_equal(f.lines[0], "still lines");
+}
+
 static void test_rx_fifo_returns_characters_in_order(void **state)
 {
 	(void)state;
@@ -429,6 +473,9 @@ int main(void)
 		cmocka_unit_test_setup(test_line_of_exactly_the_limit_is_one_line, setup),
 		cmocka_unit_test_setup(test_flush_emits_a_partial_line_once, setup),
 		cmocka_unit_test_setup(test_byte_write_to_dr_transmits, setup),
+		cmocka_unit_test_setup(test_interactive_output_goes_out_a_character_at_a_time,
+				       setup),
+		cmocka_unit_test_setup(test_interactive_needs_a_callback, setup),
 		cmocka_unit_test_setup(test_rx_fifo_returns_characters_in_order, setup),
 		cmocka_unit_test_setup(test_typed_input_waits_behind_a_full_fifo_in_order, setup),
 		cmocka_unit_test_setup(test_rx_overrun_drops_the_character_and_counts_it, setup),

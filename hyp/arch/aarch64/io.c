@@ -133,15 +133,19 @@ void arch_console_input_enable(void)
 	gic_spi_enable(platform.uart_intid, percpu[0].mpidr);
 }
 
-/* Drains the receive FIFO into the focused VM (the interrupt is level: empty
- * FIFO, line low). */
+/*
+ * Drains the receive FIFO into the focused VM. The interrupt is cleared
+ * first: a character that arrives after the last look at the FIFO raises
+ * it again. (Clearing after the drain would lose that interrupt, and the
+ * character would sit in the FIFO with no interrupt to fetch it.)
+ */
 static void console_rx(void)
 {
 	volatile uint32_t *base = (volatile uint32_t *)(uintptr_t)platform.uart;
 
+	base[UART_ICR / 4] = UART_INT_RX | UART_INT_RT;
 	while (!(base[UART_FR / 4] & UART_FR_RXFE))
 		console_input((uint8_t)base[UART_DR / 4]);
-	base[UART_ICR / 4] = UART_INT_RX | UART_INT_RT;
 }
 
 void arch_console_write(const char *s, size_t n)
