@@ -51,6 +51,11 @@ enum hypcfg_image_kind {
 	HYPCFG_IMAGE_LINUX = 1, /* arm64 Linux Image: text_offset and image_size honoured */
 };
 
+/* struct hypcfg.flags */
+#define HYPCFG_F_INTERACTIVE (1ull << 0) /* someone types at the console (a terminal): the
+                                            focused VM's output goes out a character at a
+                                            time; without it every VM's is line-buffered */
+
 enum hypcfg_trace_mode {
 	HYPCFG_TRACE_OFF       = 0,
 	HYPCFG_TRACE_OVERWRITE = 1, /* flight recorder: oldest records are overwritten */

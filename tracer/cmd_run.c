@@ -585,6 +585,10 @@ static int prepare(struct run *r)
 		r->cfg.trace_size = env.trace_size;
 		r->cfg.trace_pa = machine_reserve(&r->machine, env.trace_size * env.cpus);
 	}
+	/* Typing at a shell in a guest wants its prompt and echo at once; a log
+	 * file or a pipe wants whole lines. The live view keeps consoles in a file. */
+	if (isatty(STDIN_FILENO) && isatty(STDOUT_FILENO) && !env.top)
+		r->cfg.flags |= HYPCFG_F_INTERACTIVE;
 	ret = find_tools(r);
 	if (ret)
 		return ret;

@@ -23,10 +23,16 @@ static void uart_chars(void *opaque, const char *s, unsigned len)
 	console_write_chars(vm->cfg->name, s, len);
 }
 
-/* The focused VM's UART writes characters as they come: prompts show. */
+static bool interactive(unsigned slot)
+{
+	return slot == focus && (hypcfg->flags & HYPCFG_F_INTERACTIVE);
+}
+
+/* The focused VM's UART writes characters as they come (prompts show) when
+ * someone types at the console. */
 void console_attach(struct vm *vm)
 {
-	pl011_set_interactive(&vm->uart, uart_chars, vm->slot == focus);
+	pl011_set_interactive(&vm->uart, uart_chars, interactive(vm->slot));
 }
 
 static void set_focus(unsigned slot)
@@ -40,7 +46,7 @@ static void set_focus(unsigned slot)
 	focus = slot;
 	spin_lock(&new->lock);
 	if (new->state == VM_RUNNING)
-		pl011_set_interactive(&new->uart, uart_chars, true);
+		pl011_set_interactive(&new->uart, uart_chars, interactive(slot));
 	spin_unlock(&new->lock);
 }
 
