@@ -231,9 +231,14 @@ struct trace_smccc {
 	struct trace_hdr hdr;
 	uint64_t args[6];   /* x1..x6 as the guest passed them */
 	uint64_t result[4]; /* x0..x3 as returned to the guest */
-	uint32_t fid;       /* function id, w0 */
-	uint8_t  conduit;   /* TRACE_SMCCC_HVC or TRACE_SMCCC_SMC */
-	uint8_t  reserved[3];
+	union {
+		struct {
+			uint32_t fid;     /* function id, w0 */
+			uint8_t  conduit; /* TRACE_SMCCC_HVC or TRACE_SMCCC_SMC */
+			uint8_t  reserved[3];
+		};
+		uint64_t call;    /* fid | conduit << 32 (reserved zero), as one word */
+	};
 };
 
 /* ----------------------------------------------------------- interrupts */
@@ -328,6 +333,9 @@ _Static_assert(offsetof(struct trace_hdr, type) == 0, "type first");
 _Static_assert(offsetof(struct trace_hdr, size) == 2, "size at 2");
 _Static_assert(offsetof(struct trace_hdr, seq) == 8, "seq at 8");
 _Static_assert(offsetof(struct trace_hdr, ts) == 16, "ts at 16");
+_Static_assert(offsetof(struct trace_smccc, call) == offsetof(struct trace_smccc, fid) &&
+		       offsetof(struct trace_smccc, conduit) == offsetof(struct trace_smccc, fid) + 4,
+	       "smccc call word: fid low, conduit at bit 32");
 
 /*
  * The smallest size a record of a known type may have (its struct in this

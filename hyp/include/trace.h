@@ -122,9 +122,7 @@ static inline void trace_smccc(const struct vcpu *v, uint32_t fid, const uint64_
 	e->result[1] = v->regs.x[1];
 	e->result[2] = v->regs.x[2];
 	e->result[3] = v->regs.x[3];
-	e->fid = fid;
-	e->conduit = smc ? TRACE_SMCCC_SMC : TRACE_SMCCC_HVC;
-	e->reserved[0] = e->reserved[1] = e->reserved[2] = 0;
+	e->call = fid | (uint64_t)(smc ? TRACE_SMCCC_SMC : TRACE_SMCCC_HVC) << 32;
 	trace_vcpu_commit(v, sizeof(*e));
 }
 void trace_log_line(unsigned level, const char *text, unsigned len);
