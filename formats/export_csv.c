@@ -13,14 +13,14 @@
  * export_csv_reader_next() can rebuild every record byte for byte.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "formats/esr.h"
 #include "formats/export.h"
-#include "formats/smccc.h"
+#include "formats/trace_fields.h"
 
 #if __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
 #error "the CSV exporter reads little-endian records in place"
@@ -66,147 +66,73 @@ enum csv_col { CSV_COLUMNS(COL_ENUM) NR_COLS };
 static const char *const col_names[NR_COLS] = { CSV_COLUMNS(COL_NAME) };
 #undef COL_NAME
 
-/* ------------------------------------------------------- fields per type */
+/* ------------------------------------------------------- cells per type */
 
-enum csv_fmt {
-	CF_DEC,
-	CF_HEX,
-	CF_STR, /* NUL-padded char array of len bytes */
+/*
+ * A record type's cells: each element of each field (formats/trace_fields.c)
+ * and the column it goes to, the one of the same name ("args" element 2:
+ * "args2"). Built once from the shared field table.
+ */
+struct csv_cell {
+	const struct trace_field *f;
+	uint8_t col;
+	uint8_t elem;
 };
 
-struct csv_field {
-	uint8_t  col;
-	uint8_t  fmt;
-	uint8_t  len; /* bytes: 1, 2, 4, 8, or the char array's size */
-	uint16_t off;
-};
+#define CSV_MAX_CELLS 32u
 
-#define MSIZE(st, m) sizeof(((struct st *)0)->m)
-#define D(st, m, c) { COL_##c, CF_DEC, MSIZE(st, m), offsetof(struct st, m) }
-#define H(st, m, c) { COL_##c, CF_HEX, MSIZE(st, m), offsetof(struct st, m) }
-#define S(st, m, c) { COL_##c, CF_STR, MSIZE(st, m), offsetof(struct st, m) }
-#define HA(st, m, i, c) { COL_##c, CF_HEX, MSIZE(st, m[0]), offsetof(struct st, m) + (i) * MSIZE(st, m[0]) }
+static struct csv_cell csv_cells[TRACE_FIELDS_SLOTS][CSV_MAX_CELLS];
+static uint8_t csv_nr_cells[TRACE_FIELDS_SLOTS];
 
-static const struct csv_field exit_fields[] = {
-	H(trace_exit, esr, ESR),       H(trace_exit, elr, ELR),
-	H(trace_exit, far, FAR),       H(trace_exit, hpfar, HPFAR),
-	D(trace_exit, cost, COST),     H(trace_exit, insn, INSN),
-	D(trace_exit, exit_class, EXIT_CLASS),
-	D(trace_exit, outcome, OUTCOME), H(trace_exit, flags, FLAGS),
-};
-
-static const struct csv_field entry_fields[] = {
-	H(trace_entry, pc, PC),
-	D(trace_entry, pending_irqs, PENDING_IRQS),
-	D(trace_entry, lrs_used, LRS_USED),
-};
-
-static const struct csv_field sched_fields[] = {
-	H(trace_sched, pc, PC),         D(trace_sched, ticks, TICKS),
-	D(trace_sched, reason, REASON), D(trace_sched, runnable, RUNNABLE),
-};
-
-static const struct csv_field vm_fields[] = {
-	D(trace_vm, serial, SERIAL),     D(trace_vm, mem_size, MEM_SIZE),
-	D(trace_vm, nr_vcpus, NR_VCPUS), D(trace_vm, state, STATE),
-	D(trace_vm, exit_status, EXIT_STATUS), S(trace_vm, name, NAME),
-};
-
-static const struct csv_field vmid_alloc_fields[] = {
-	D(trace_vmid_alloc, serial, SERIAL),
-	D(trace_vmid_alloc, in_use, IN_USE),
-	D(trace_vmid_alloc, vmid_bits, VMID_BITS),
-};
-
-static const struct csv_field vmid_rollover_fields[] = {
-	D(trace_vmid_rollover, old_gen, OLD_GEN),
-	D(trace_vmid_rollover, new_gen, NEW_GEN),
-	D(trace_vmid_rollover, flush_cost, FLUSH_COST),
-	D(trace_vmid_rollover, in_use, IN_USE),
-	D(trace_vmid_rollover, vmid_bits, VMID_BITS),
-};
-
-static const struct csv_field mmio_fields[] = {
-	H(trace_mmio, ipa, IPA),       H(trace_mmio, value, VALUE),
-	D(trace_mmio, device, DEVICE), D(trace_mmio, width, WIDTH),
-	D(trace_mmio, is_write, IS_WRITE), D(trace_mmio, result, RESULT),
-};
-
-static const struct csv_field smccc_fields[] = {
-	H(trace_smccc, fid, FID), D(trace_smccc, conduit, CONDUIT),
-	HA(trace_smccc, args, 0, ARGS0), HA(trace_smccc, args, 1, ARGS1),
-	HA(trace_smccc, args, 2, ARGS2), HA(trace_smccc, args, 3, ARGS3),
-	HA(trace_smccc, args, 4, ARGS4), HA(trace_smccc, args, 5, ARGS5),
-	HA(trace_smccc, result, 0, RESULT0), HA(trace_smccc, result, 1, RESULT1),
-	HA(trace_smccc, result, 2, RESULT2), HA(trace_smccc, result, 3, RESULT3),
-};
-
-static const struct csv_field irq_inject_fields[] = {
-	D(trace_irq_inject, vintid, VINTID),
-	D(trace_irq_inject, source, SOURCE),
-	D(trace_irq_inject, target_vcpu, TARGET_VCPU),
-	D(trace_irq_inject, source_vcpu, SOURCE_VCPU),
-	D(trace_irq_inject, priority, PRIORITY),
-};
-
-static const struct csv_field vgic_lrs_fields[] = {
-	D(trace_vgic_lrs, nr_lrs, NR_LRS), D(trace_vgic_lrs, point, POINT),
-	H(trace_vgic_lrs, used, USED),     H(trace_vgic_lrs, hcr, HCR),
-	H(trace_vgic_lrs, misr, MISR),     H(trace_vgic_lrs, eisr, EISR),
-	H(trace_vgic_lrs, elrsr, ELRSR),
-	HA(trace_vgic_lrs, lr, 0, LR0),   HA(trace_vgic_lrs, lr, 1, LR1),
-	HA(trace_vgic_lrs, lr, 2, LR2),   HA(trace_vgic_lrs, lr, 3, LR3),
-	HA(trace_vgic_lrs, lr, 4, LR4),   HA(trace_vgic_lrs, lr, 5, LR5),
-	HA(trace_vgic_lrs, lr, 6, LR6),   HA(trace_vgic_lrs, lr, 7, LR7),
-	HA(trace_vgic_lrs, lr, 8, LR8),   HA(trace_vgic_lrs, lr, 9, LR9),
-	HA(trace_vgic_lrs, lr, 10, LR10), HA(trace_vgic_lrs, lr, 11, LR11),
-	HA(trace_vgic_lrs, lr, 12, LR12), HA(trace_vgic_lrs, lr, 13, LR13),
-	HA(trace_vgic_lrs, lr, 14, LR14), HA(trace_vgic_lrs, lr, 15, LR15),
-};
-
-static const struct csv_field vgic_maint_fields[] = {
-	H(trace_vgic_maint, misr, MISR),
-	H(trace_vgic_maint, eisr, EISR),
-	H(trace_vgic_maint, hcr, HCR),
-};
-
-static const struct csv_field log_fields[] = {
-	D(trace_log, level, LEVEL),
-	D(trace_log, len, LEN),
-	S(trace_log, text, TEXT),
-};
-
-struct csv_type {
-	const struct csv_field *fields;
-	uint8_t nr;
-};
-
-#define T(f) { f, sizeof(f) / sizeof(f[0]) }
-
-static const struct csv_type csv_types[TRACE_LOG + 1] = {
-	[TRACE_EXIT] = T(exit_fields),
-	[TRACE_ENTRY] = T(entry_fields),
-	[TRACE_SCHED_IN] = T(sched_fields),
-	[TRACE_SCHED_OUT] = T(sched_fields),
-	[TRACE_WFI_BLOCK] = T(sched_fields),
-	[TRACE_WFI_WAKE] = T(sched_fields),
-	[TRACE_VM_CREATE] = T(vm_fields),
-	[TRACE_VM_DESTROY] = T(vm_fields),
-	[TRACE_VMID_ALLOC] = T(vmid_alloc_fields),
-	[TRACE_VMID_ROLLOVER] = T(vmid_rollover_fields),
-	[TRACE_MMIO] = T(mmio_fields),
-	[TRACE_SMCCC] = T(smccc_fields),
-	[TRACE_IRQ_INJECT] = T(irq_inject_fields),
-	[TRACE_VGIC_LRS] = T(vgic_lrs_fields),
-	[TRACE_VGIC_MAINT] = T(vgic_maint_fields),
-	[TRACE_LOG] = T(log_fields),
-};
-
-static const struct csv_type *csv_type(uint32_t type)
+static unsigned col_by_name(const char *name)
 {
-	if (type >= sizeof(csv_types) / sizeof(csv_types[0]) || !csv_types[type].fields)
-		return NULL;
-	return &csv_types[type];
+	unsigned col;
+
+	for (col = 0; col < NR_COLS; col++)
+		if (!strcmp(col_names[col], name))
+			return col;
+	/* The column list and the field table disagree: a build of this file
+	 * that cannot export every field must not run. */
+	fprintf(stderr, "csv: no column for field %s\n", name);
+	abort();
+}
+
+static void csv_init(void)
+{
+	static bool done;
+	const struct trace_field *f;
+	char name[40];
+	unsigned type, i, e, n;
+
+	if (done)
+		return;
+	for (type = 0; type < TRACE_FIELDS_SLOTS; type++) {
+		n = 0;
+		for (i = 0; i < trace_fields_all[type].nr; i++) {
+			f = &trace_fields_all[type].field[i];
+			for (e = 0; e < f->count; e++) {
+				if (f->count > 1)
+					snprintf(name, sizeof(name), "%s%u", f->name, e);
+				else
+					snprintf(name, sizeof(name), "%s", f->name);
+				if (n == CSV_MAX_CELLS) {
+					fprintf(stderr, "csv: more than %u cells in type %u\n",
+						CSV_MAX_CELLS, type);
+					abort();
+				}
+				csv_cells[type][n++] = (struct csv_cell){ f, (uint8_t)col_by_name(name),
+									   (uint8_t)e };
+			}
+		}
+		csv_nr_cells[type] = (uint8_t)n;
+	}
+	done = true;
+}
+
+/* Where a cell's value is in the record. */
+static const uint8_t *cell_at(const struct csv_cell *cc, const uint8_t *rec)
+{
+	return rec + cc->f->off + (size_t)cc->elem * cc->f->size;
 }
 
 static uint64_t load_uint(const uint8_t *p, unsigned len)
@@ -278,9 +204,8 @@ static void put_bytes_hex(struct export_out *out, const uint8_t *p, size_t len)
 
 static void fill_row(struct csv_row *row, const struct trace_hdr *h, uint32_t cpu, uint64_t freq)
 {
-	const struct csv_type *t = csv_type(h->type);
 	const uint8_t *rec = (const uint8_t *)h;
-	const struct csv_field *f;
+	const struct csv_cell *cc;
 	const char *name;
 	size_t known, i;
 
@@ -305,26 +230,26 @@ static void fill_row(struct csv_row *row, const struct trace_hdr *h, uint32_t cp
 		row->v[COL_TYPE] = h->type;
 	}
 
-	known = sizeof(*h);
-	if (t) {
-		for (i = 0; i < t->nr; i++) {
-			f = &t->fields[i];
-			if (f->fmt == CF_STR)
-				cell_str(row, f->col, (const char *)rec + f->off,
-					 strnlen((const char *)rec + f->off, f->len));
-			else
-				cell_num(row, f->col, f->fmt == CF_HEX ? CELL_HEX : CELL_DEC,
-					 load_uint(rec + f->off, f->len));
-		}
-		known = trace_min_size(h->type);
-		if (h->type == TRACE_EXIT) {
-			name = exit_class_name(((const struct trace_exit *)h)->exit_class);
+	known = trace_fields_of(h->type) ? trace_min_size(h->type) : sizeof(*h);
+	for (i = 0; h->type < TRACE_FIELDS_SLOTS && i < csv_nr_cells[h->type]; i++) {
+		cc = &csv_cells[h->type][i];
+		switch (cc->f->kind) {
+		case TFK_STR:
+			cell_str(row, cc->col, (const char *)cell_at(cc, rec),
+				 strnlen((const char *)cell_at(cc, rec), cc->f->size));
+			break;
+		case TFK_HEX:
+			cell_num(row, cc->col, CELL_HEX, load_uint(cell_at(cc, rec), cc->f->size));
+			break;
+		case TFK_DEC:
+		case TFK_ENUM:
+			cell_num(row, cc->col, CELL_DEC, load_uint(cell_at(cc, rec), cc->f->size));
+			break;
+		default:
+			name = trace_field_text(cc->f, rec);
 			if (name)
-				cell_str(row, COL_EXIT_CLASS_NAME, name, strlen(name));
-		} else if (h->type == TRACE_SMCCC) {
-			name = smccc_name(((const struct trace_smccc *)h)->fid);
-			if (name)
-				cell_str(row, COL_FID_NAME, name, strlen(name));
+				cell_str(row, cc->col, name, strlen(name));
+			break;
 		}
 	}
 	if (h->size > known) {
@@ -378,6 +303,7 @@ int export_csv(struct tf_reader *r, const char *path, const struct export_opts *
 	unsigned col;
 	int ret, n;
 
+	csv_init();
 	if (!st)
 		st = &local;
 	memset(st, 0, sizeof(*st));
@@ -406,7 +332,7 @@ int export_csv(struct tf_reader *r, const char *path, const struct export_opts *
 		fill_row(row, rec.hdr, rec.cpu, freq);
 		put_row(&out, row);
 		st->exported++;
-		if (!csv_type(rec.hdr->type))
+		if (!trace_fields_of(rec.hdr->type))
 			st->unknown++;
 		if (out.error)
 			break;
@@ -512,6 +438,7 @@ int export_csv_reader_open(struct export_csv_reader **cp, const char *path, char
 	long size;
 	int n;
 
+	csv_init();
 	*cp = NULL;
 	f = fopen(path, "rb");
 	if (!f) {
@@ -638,8 +565,6 @@ static int hexval(char ch)
 int export_csv_reader_next(struct export_csv_reader *c, void *out, size_t cap)
 {
 	unsigned long line = c->line;
-	const struct csv_type *t;
-	const struct csv_field *f;
 	struct trace_hdr *h = out;
 	uint8_t *rec = out;
 	char name[32];
@@ -665,8 +590,7 @@ int export_csv_reader_next(struct export_csv_reader *c, void *out, size_t cap)
 	type = export_type_from_name(name);
 	if (type < 0)
 		return bad(c, line, "unknown type ", name);
-	t = csv_type((uint32_t)type);
-	known = t ? trace_min_size((uint32_t)type) : sizeof(*h);
+	known = trace_fields_of((uint32_t)type) ? trace_min_size((uint32_t)type) : sizeof(*h);
 
 	s = cell(c, COL_EXTRA, &len);
 	if (len % 2)
@@ -702,21 +626,26 @@ int export_csv_reader_next(struct export_csv_reader *c, void *out, size_t cap)
 		return ret;
 	h->vcpu = (uint16_t)v;
 
-	for (i = 0; t && i < t->nr; i++) {
-		f = &t->fields[i];
-		if (f->fmt == CF_STR) {
-			s = cell(c, f->col, &len);
-			if (len >= f->len)
-				return bad(c, line, "text too long in column ", col_names[f->col]);
+	for (i = 0; type < (int)TRACE_FIELDS_SLOTS && i < csv_nr_cells[type]; i++) {
+		const struct csv_cell *cc = &csv_cells[type][i];
+		uint8_t *at = rec + cc->f->off + (size_t)cc->elem * cc->f->size;
+		unsigned size = cc->f->size;
+
+		if (trace_field_computed(cc->f))
+			continue; /* a name shown for people, derived from another field */
+		if (cc->f->kind == TFK_STR) {
+			s = cell(c, cc->col, &len);
+			if (len >= size)
+				return bad(c, line, "text too long in column ", col_names[cc->col]);
 			if (len)
-				memcpy(rec + f->off, s, len);
+				memcpy(at, s, len);
 			continue;
 		}
-		ret = cell_uint(c, line, f->col, 0,
-				f->len == 8 ? UINT64_MAX : (1ull << (8 * f->len)) - 1, &v);
+		ret = cell_uint(c, line, cc->col, 0, size == 8 ? UINT64_MAX : (1ull << (8 * size)) - 1,
+				&v);
 		if (ret)
 			return ret;
-		store_uint(rec + f->off, f->len, v);
+		store_uint(at, size, v);
 	}
 	return 1;
 }

@@ -15,14 +15,14 @@
  *
  *   event header   uint16 id (the record type), uint64 timestamp (CNTPCT)
  *   event context  seq, vm, vcpu, vmid, vmid_gen      (struct trace_hdr)
- *   payload        the fields of ctf_events[] below
+ *   payload        the record's fields (formats/trace_fields.c), in order
  *
  * A packet starts with struct ctf_packet_head: the packet header, then the
  * packet context (timestamp_begin/end, content_size and packet_size in bits,
  * packet_seq_num, events_discarded as a running count per stream, cpu_id).
  *
- * The field tables below drive both the metadata and the encoder, so the two
- * cannot disagree.
+ * One field table (formats/trace_fields.c) drives both the metadata and the
+ * encoder, so the two cannot disagree.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -34,9 +34,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "formats/esr.h"
 #include "formats/export.h"
-#include "formats/smccc.h"
+#include "formats/trace_fields.h"
 
 #if __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
 #error "the CTF encoder copies little-endian records as they are"
@@ -77,173 +76,6 @@ struct ctf_event_head {
 } __attribute__((packed));
 
 _Static_assert(sizeof(struct ctf_event_head) == 32, "event header and context layout");
-
-/* ------------------------------------------------------------ event classes */
-
-enum ctf_kind {
-	CK_INT,        /* size bytes per element, copied from the record */
-	CK_STR,        /* a NUL-padded char array of the record, as a string */
-	CK_CLASS_NAME, /* string: exit_class_name() of trace_exit.exit_class */
-	CK_SMCCC_NAME, /* string: smccc_name() of trace_smccc.fid, "" when unknown */
-};
-
-struct ctf_field {
-	const char *name;
-	const char *tsdl;  /* its type in the metadata */
-	uint8_t     kind;
-	uint8_t     size;  /* CK_INT: bytes of one element; CK_STR: bytes of the array */
-	uint8_t     count; /* elements: 1 for a scalar */
-	uint16_t    off;   /* in the record */
-};
-
-#define MEMBER_SIZE(st, m) sizeof(((struct st *)0)->m)
-#define FI(st, m, t) { #m, t, CK_INT, MEMBER_SIZE(st, m), 1, offsetof(struct st, m) }
-#define FA(st, m, t, n)                                                                     \
-	{ #m, t, CK_INT, MEMBER_SIZE(st, m[0]), n, offsetof(struct st, m) }
-#define FS(st, m) { #m, "string", CK_STR, MEMBER_SIZE(st, m), 1, offsetof(struct st, m) }
-
-static const struct ctf_field exit_fields[] = {
-	FI(trace_exit, esr, "x64_t"),
-	FI(trace_exit, elr, "x64_t"),
-	FI(trace_exit, far, "x64_t"),
-	FI(trace_exit, hpfar, "x64_t"),
-	FI(trace_exit, cost, "uint64_t"),
-	FI(trace_exit, insn, "x32_t"),
-	FI(trace_exit, exit_class, "uint16_t"),
-	{ "exit_class_name", "string", CK_CLASS_NAME, 0, 1, 0 },
-	FI(trace_exit, outcome, "enum exit_outcome"),
-	FI(trace_exit, flags, "x8_t"),
-};
-
-static const struct ctf_field entry_fields[] = {
-	FI(trace_entry, pc, "x64_t"),
-	FI(trace_entry, pending_irqs, "uint32_t"),
-	FI(trace_entry, lrs_used, "uint32_t"),
-};
-
-static const struct ctf_field sched_fields[] = {
-	FI(trace_sched, pc, "x64_t"),
-	FI(trace_sched, ticks, "uint64_t"),
-	FI(trace_sched, reason, "enum sched_reason"),
-	FI(trace_sched, runnable, "uint32_t"),
-};
-
-static const struct ctf_field vm_fields[] = {
-	FI(trace_vm, serial, "uint64_t"),
-	FI(trace_vm, mem_size, "uint64_t"),
-	FI(trace_vm, nr_vcpus, "uint32_t"),
-	FI(trace_vm, state, "uint32_t"),
-	FI(trace_vm, exit_status, "uint32_t"),
-	FS(trace_vm, name),
-};
-
-static const struct ctf_field vmid_alloc_fields[] = {
-	FI(trace_vmid_alloc, serial, "uint64_t"),
-	FI(trace_vmid_alloc, in_use, "uint32_t"),
-	FI(trace_vmid_alloc, vmid_bits, "uint32_t"),
-};
-
-static const struct ctf_field vmid_rollover_fields[] = {
-	FI(trace_vmid_rollover, old_gen, "uint64_t"),
-	FI(trace_vmid_rollover, new_gen, "uint64_t"),
-	FI(trace_vmid_rollover, flush_cost, "uint64_t"),
-	FI(trace_vmid_rollover, in_use, "uint32_t"),
-	FI(trace_vmid_rollover, vmid_bits, "uint32_t"),
-};
-
-static const struct ctf_field mmio_fields[] = {
-	FI(trace_mmio, ipa, "x64_t"),
-	FI(trace_mmio, value, "x64_t"),
-	FI(trace_mmio, device, "enum mmio_device"),
-	FI(trace_mmio, width, "uint8_t"),
-	FI(trace_mmio, is_write, "uint8_t"),
-	FI(trace_mmio, result, "enum mmio_result"),
-};
-
-static const struct ctf_field smccc_fields[] = {
-	FA(trace_smccc, args, "x64_t", 6),
-	FA(trace_smccc, result, "x64_t", 4),
-	FI(trace_smccc, fid, "x32_t"),
-	{ "fid_name", "string", CK_SMCCC_NAME, 0, 1, 0 },
-	FI(trace_smccc, conduit, "enum smccc_conduit"),
-};
-
-static const struct ctf_field irq_inject_fields[] = {
-	FI(trace_irq_inject, vintid, "uint32_t"),
-	FI(trace_irq_inject, source, "enum irq_source"),
-	FI(trace_irq_inject, target_vcpu, "uint16_t"),
-	FI(trace_irq_inject, source_vcpu, "uint16_t"),
-	FI(trace_irq_inject, priority, "uint8_t"),
-};
-
-static const struct ctf_field vgic_lrs_fields[] = {
-	FA(trace_vgic_lrs, lr, "x64_t", TRACE_MAX_LRS),
-	FI(trace_vgic_lrs, hcr, "x32_t"),
-	FI(trace_vgic_lrs, misr, "x32_t"),
-	FI(trace_vgic_lrs, eisr, "x32_t"),
-	FI(trace_vgic_lrs, elrsr, "x32_t"),
-	FI(trace_vgic_lrs, nr_lrs, "uint8_t"),
-	FI(trace_vgic_lrs, point, "enum lrs_point"),
-	FI(trace_vgic_lrs, used, "x16_t"),
-};
-
-static const struct ctf_field vgic_maint_fields[] = {
-	FI(trace_vgic_maint, misr, "x32_t"),
-	FI(trace_vgic_maint, eisr, "x32_t"),
-	FI(trace_vgic_maint, hcr, "x32_t"),
-};
-
-static const struct ctf_field log_fields[] = {
-	FI(trace_log, level, "enum log_level"),
-	FI(trace_log, len, "uint32_t"),
-	FS(trace_log, text),
-};
-
-struct ctf_event_class {
-	uint16_t type;
-	const struct ctf_field *fields;
-	size_t nr_fields;
-};
-
-#define EV(t, f) { t, f, sizeof(f) / sizeof(f[0]) }
-
-static const struct ctf_event_class ctf_events[] = {
-	EV(TRACE_EXIT, exit_fields),
-	EV(TRACE_ENTRY, entry_fields),
-	EV(TRACE_SCHED_IN, sched_fields),
-	EV(TRACE_SCHED_OUT, sched_fields),
-	EV(TRACE_WFI_BLOCK, sched_fields),
-	EV(TRACE_WFI_WAKE, sched_fields),
-	EV(TRACE_VM_CREATE, vm_fields),
-	EV(TRACE_VM_DESTROY, vm_fields),
-	EV(TRACE_VMID_ALLOC, vmid_alloc_fields),
-	EV(TRACE_VMID_ROLLOVER, vmid_rollover_fields),
-	EV(TRACE_MMIO, mmio_fields),
-	EV(TRACE_SMCCC, smccc_fields),
-	EV(TRACE_IRQ_INJECT, irq_inject_fields),
-	EV(TRACE_VGIC_LRS, vgic_lrs_fields),
-	EV(TRACE_VGIC_MAINT, vgic_maint_fields),
-	EV(TRACE_LOG, log_fields),
-};
-
-#define NR_CTF_EVENTS (sizeof(ctf_events) / sizeof(ctf_events[0]))
-#define CTF_TYPE_SLOTS (TRACE_LOG + 1)
-
-/* Record type -> event class, NULL for types exported as "unknown". */
-static const struct ctf_event_class *ctf_class_of[CTF_TYPE_SLOTS];
-
-static void ctf_classes_init(void)
-{
-	size_t i;
-
-	for (i = 0; i < NR_CTF_EVENTS; i++)
-		ctf_class_of[ctf_events[i].type] = &ctf_events[i];
-}
-
-static const struct ctf_event_class *ctf_class(uint16_t type)
-{
-	return type < CTF_TYPE_SLOTS ? ctf_class_of[type] : NULL;
-}
 
 /* ------------------------------------------------------------------ metadata */
 
@@ -314,13 +146,32 @@ static bool clock_origin(const struct tf_file_header *fh, int64_t *offset_s, uin
 	return true;
 }
 
+/* A field's type in the metadata: the typealiases and enumerations declared above. */
+static void ctf_put_type(FILE *m, const struct trace_field *f)
+{
+	switch (f->kind) {
+	case TFK_DEC:
+		fprintf(m, "uint%u_t", 8u * f->size);
+		break;
+	case TFK_HEX:
+		fprintf(m, "x%u_t", 8u * f->size);
+		break;
+	case TFK_ENUM:
+		fprintf(m, "enum %s", f->enum_name);
+		break;
+	default: /* TFK_STR and the computed names */
+		fputs("string", m);
+		break;
+	}
+}
+
 static int write_metadata(const char *dir, const struct tf_file_header *fh, const uint8_t uuid[16],
 			  const struct export_opts *o, char *err, size_t errlen)
 {
 	static const unsigned sizes[] = { 8, 16, 32, 64 };
 	char path[4096], us[40], desc[TF_DESC_LEN], source[256];
-	const struct ctf_event_class *ec;
-	const struct ctf_field *f;
+	const struct trace_fields *tf;
+	const struct trace_field *f;
 	uint64_t offset = 0;
 	int64_t offset_s = 0;
 	bool absolute;
@@ -415,16 +266,20 @@ static int write_metadata(const char *dir, const struct tf_file_header *fh, cons
 	      "\t};\n"
 	      "};\n\n",
 	      m);
-	for (i = 0; i < NR_CTF_EVENTS; i++) {
-		ec = &ctf_events[i];
+	for (i = 0; i < TRACE_FIELDS_SLOTS; i++) {
+		tf = &trace_fields_all[i];
+		if (!tf->nr)
+			continue;
 		fprintf(m, "event {\n\tname = \"%s\";\n\tid = %u;\n\tstream_id = 0;\n\tfields := struct {\n",
-			export_type_name(ec->type), ec->type);
-		for (j = 0; j < ec->nr_fields; j++) {
-			f = &ec->fields[j];
+			export_type_name(tf->type), tf->type);
+		for (j = 0; j < tf->nr; j++) {
+			f = &tf->field[j];
+			fputs("\t\t", m);
+			ctf_put_type(m, f);
 			if (f->count > 1)
-				fprintf(m, "\t\t%s %s[%u];\n", f->tsdl, f->name, f->count);
+				fprintf(m, " %s[%u];\n", f->name, f->count);
 			else
-				fprintf(m, "\t\t%s %s;\n", f->tsdl, f->name);
+				fprintf(m, " %s;\n", f->name);
 		}
 		fputs("\t};\n};\n\n", m);
 	}
@@ -539,10 +394,10 @@ static size_t put_string(uint8_t *dst, const char *src, size_t max)
 /* Encode one record as an event at dst; returns its length. */
 static size_t ctf_encode(uint8_t *dst, const struct trace_hdr *h, uint64_t ts)
 {
-	const struct ctf_event_class *ec = ctf_class(h->type);
+	const struct trace_fields *tf = trace_fields_of(h->type);
 	const uint8_t *rec = (const uint8_t *)h;
 	struct ctf_event_head eh = {
-		.id = ec ? h->type : CTF_ID_UNKNOWN,
+		.id = tf ? h->type : CTF_ID_UNKNOWN,
 		.timestamp = ts,
 		.seq = h->seq,
 		.vm = h->vm,
@@ -550,37 +405,35 @@ static size_t ctf_encode(uint8_t *dst, const struct trace_hdr *h, uint64_t ts)
 		.vmid = h->vmid,
 		.vmid_gen = h->vmid_gen,
 	};
-	const struct ctf_field *f;
+	const struct trace_field *f;
 	uint8_t *p = dst + sizeof(eh);
 	const char *s;
 	uint32_t len;
 	size_t i, n;
 
 	memcpy(dst, &eh, sizeof(eh));
-	if (!ec) {
+	if (!tf) {
 		len = h->size - (uint32_t)sizeof(*h);
 		memcpy(p, &h->type, 2);
 		memcpy(p + 2, &len, 4);
 		memcpy(p + 6, rec + sizeof(*h), len);
 		return sizeof(eh) + 6 + len;
 	}
-	for (i = 0; i < ec->nr_fields; i++) {
-		f = &ec->fields[i];
+	for (i = 0; i < tf->nr; i++) {
+		f = &tf->field[i];
 		switch (f->kind) {
-		case CK_INT:
+		case TFK_DEC:
+		case TFK_HEX:
+		case TFK_ENUM:
 			n = (size_t)f->size * f->count;
 			memcpy(p, rec + f->off, n);
 			p += n;
 			break;
-		case CK_STR:
+		case TFK_STR:
 			p += put_string(p, (const char *)rec + f->off, f->size);
 			break;
-		case CK_CLASS_NAME:
-			s = exit_class_name(((const struct trace_exit *)h)->exit_class);
-			p += put_string(p, s ? s : "", CTF_STR_MAX);
-			break;
-		case CK_SMCCC_NAME:
-			s = smccc_name(((const struct trace_smccc *)h)->fid);
+		default:
+			s = trace_field_text(f, rec);
 			p += put_string(p, s ? s : "", CTF_STR_MAX);
 			break;
 		}
@@ -770,7 +623,6 @@ int export_ctf(struct tf_reader *r, const char *dir, const struct export_opts *o
 	x.err = err;
 	x.errlen = errlen;
 	x.nr_cpus = fh->nr_cpus;
-	ctf_classes_init();
 	make_uuid(x.uuid, fh);
 
 	ret = ctf_prepare_dir(dir, err, errlen);
@@ -825,7 +677,7 @@ int export_ctf(struct tf_reader *r, const char *dir, const struct export_opts *o
 			if (ret)
 				goto cleanup;
 			st->exported++;
-			if (!ctf_class(h->type))
+			if (!trace_fields_of(h->type))
 				st->unknown++;
 		}
 	}
