@@ -104,6 +104,14 @@ static uint64_t buf_seq(const void *buf)
 
 /* ----------------------------------------------------------- layout, init */
 
+/* A ring of size bytes at mem for CPU 0 in mode, and a consumer on it. */
+static void ring_pair(struct ring *r, struct ring_consumer *c, void *mem, uint64_t size,
+		      unsigned mode)
+{
+	assert_int_equal(ring_init(r, mem, size, 0, mode), 0);
+	assert_int_equal(ring_consumer_init(c, mem, size, 0), 0);
+}
+
 static void test_init_rejects_bad_arguments(void **state)
 {
 	struct ring r;
@@ -156,8 +164,7 @@ static void test_corrupt_header_is_rejected(void **state)
 	/* Never laid out: RAM garbage. */
 	assert_int_equal(ring_consumer_init(&c, mem, size, 0), -EBADMSG);
 
-	assert_int_equal(ring_init(&r, mem, size, 0, RING_MODE_DROP), 0);
-	assert_int_equal(ring_consumer_init(&c, mem, size, 0), 0);
+	ring_pair(&r, &c, mem, size, RING_MODE_DROP);
 	/* The mapping is smaller than the ring says it is. */
 	assert_int_equal(ring_consumer_init(&c, mem, 4096, 0), -EBADMSG);
 	assert_int_equal(ring_consumer_init(&c, mem, 8, 0), -EINVAL);
@@ -205,8 +212,7 @@ static void test_corrupt_header_while_consuming_is_an_error(void **state)
 	uint64_t horizon;
 
 	(void)state;
-	assert_int_equal(ring_init(&r, mem, size, 0, RING_MODE_OVERWRITE), 0);
-	assert_int_equal(ring_consumer_init(&c, mem, size, 0), 0);
+	ring_pair(&r, &c, mem, size, RING_MODE_OVERWRITE);
 	assert_true(produce(&r, 64));
 	horizon = h->horizon;
 	h->horizon = 12345;
@@ -270,8 +276,7 @@ static void test_wraparound_keeps_order_and_content(void **state)
 		uint64_t n, next = 0;
 		int ret;
 
-		assert_int_equal(ring_init(&r, mem, size, 0, mode), 0);
-		assert_int_equal(ring_consumer_init(&c, mem, size, 0), 0);
+		ring_pair(&r, &c, mem, size, mode);
 		/* Many laps of a 7 KiB ring; the consumer keeps up every few records. */
 		for (n = 0; n < 20000; n++) {
 			assert_true(produce(&r, record_size(n)));
@@ -304,8 +309,7 @@ static void test_records_never_straddle_a_block_or_the_end(void **state)
 	uint64_t n, pads = 0;
 
 	(void)state;
-	assert_int_equal(ring_init(&r, mem, size, 0, RING_MODE_OVERWRITE), 0);
-	assert_int_equal(ring_consumer_init(&c, mem, size, 0), 0);
+	ring_pair(&r, &c, mem, size, RING_MODE_OVERWRITE);
 	for (n = 0; n < 5000; n++) {
 		uint32_t sz = record_size(n);
 		uint64_t before = r.pos;
@@ -379,8 +383,7 @@ static void test_lapped_consumer_resyncs_and_counts_the_gap(void **state)
 	int ret;
 
 	(void)state;
-	assert_int_equal(ring_init(&r, mem, size, 0, RING_MODE_OVERWRITE), 0);
-	assert_int_equal(ring_consumer_init(&c, mem, size, 0), 0);
+	ring_pair(&r, &c, mem, size, RING_MODE_OVERWRITE);
 	for (n = 0; n < 10; n++)
 		assert_true(produce(&r, 72));
 	for (n = 0; n < 5; n++) {
@@ -424,8 +427,7 @@ static void test_drop_counts_exactly_what_was_dropped(void **state)
 	int ret;
 
 	(void)state;
-	assert_int_equal(ring_init(&r, mem, size, 0, RING_MODE_DROP), 0);
-	assert_int_equal(ring_consumer_init(&c, mem, size, 0), 0);
+	ring_pair(&r, &c, mem, size, RING_MODE_DROP);
 	for (n = 0; n < total; n++) {
 		uint32_t sz = record_size(n);
 
@@ -479,8 +481,7 @@ static void test_drop_gap_is_counted_once(void **state)
 	int ret;
 
 	(void)state;
-	assert_int_equal(ring_init(&r, mem, size, 0, RING_MODE_DROP), 0);
-	assert_int_equal(ring_consumer_init(&c, mem, size, 0), 0);
+	ring_pair(&r, &c, mem, size, RING_MODE_DROP);
 	/* Fill, overflow, consume half, overflow again... without draining in between. */
 	for (n = 0; n < 50; n++) {
 		int i;
@@ -513,8 +514,7 @@ static void test_bad_size_is_refused_and_counted(void **state)
 	uint64_t buf[TRACE_MAX_RECORD / 8];
 
 	(void)state;
-	assert_int_equal(ring_init(&r, mem, size, 0, RING_MODE_OVERWRITE), 0);
-	assert_int_equal(ring_consumer_init(&c, mem, size, 0), 0);
+	ring_pair(&r, &c, mem, size, RING_MODE_OVERWRITE);
 	assert_null(ring_reserve(&r, 44));
 	assert_null(ring_reserve(&r, 32));
 	assert_null(ring_reserve(&r, TRACE_MAX_RECORD + 8));
@@ -540,8 +540,7 @@ static void test_small_buffer_leaves_the_record_in_place(void **state)
 	uint64_t buf[TRACE_MAX_RECORD / 8];
 
 	(void)state;
-	assert_int_equal(ring_init(&r, mem, size, 0, RING_MODE_DROP), 0);
-	assert_int_equal(ring_consumer_init(&c, mem, size, 0), 0);
+	ring_pair(&r, &c, mem, size, RING_MODE_DROP);
 	assert_true(produce(&r, 256));
 	assert_int_equal(ring_consume(&c, buf, 100), -EMSGSIZE);
 	assert_int_equal(ring_consume(&c, buf, sizeof(buf)), 256);
@@ -561,8 +560,7 @@ static void test_corrupt_record_is_skipped_never_delivered(void **state)
 	int ret, good = 0;
 
 	(void)state;
-	assert_int_equal(ring_init(&r, mem, size, 0, RING_MODE_DROP), 0);
-	assert_int_equal(ring_consumer_init(&c, mem, size, 0), 0);
+	ring_pair(&r, &c, mem, size, RING_MODE_DROP);
 	for (n = 0; n < 20; n++)
 		assert_true(produce(&r, 64));
 	/* Smash the size of record 3 (in block 0) and the seq of record 17 (block 1). */
@@ -647,8 +645,7 @@ static void test_drop_consumer_resumes_at_published_position(void **state)
 	uint64_t n;
 
 	(void)state;
-	assert_int_equal(ring_init(&r, mem, size, 0, RING_MODE_DROP), 0);
-	assert_int_equal(ring_consumer_init(&c, mem, size, 0), 0);
+	ring_pair(&r, &c, mem, size, RING_MODE_DROP);
 	for (n = 0; n < 10; n++)
 		assert_true(produce(&r, 64));
 	for (n = 0; n < 4; n++)
