@@ -74,6 +74,7 @@ include hyp/build.mk
 include formats/build.mk
 -include gdbstub/build.mk
 include tracer/build.mk
+include tracer/kvm/build.mk
 -include tui/build.mk
 include tests/unit/build.mk
 include tests/guests/build.mk
@@ -174,6 +175,6 @@ bench: deps
 	$(Q)for b in tests/bench/*.sh; do "$$b" || echo "bench: $$b failed"; done
 
 clean:
-	$(Q)rm -rf $(O)/el2 $(O)/host $(O)/san $(O)/guests $(O)/tests $(O)/*.elf $(O)/*.a $(O)/hypscope
+	$(Q)rm -rf $(O)/el2 $(O)/host $(O)/san $(O)/guests $(O)/tests $(O)/*.elf $(O)/*.a $(O)/hypscope $(O)/bpf
 
 -include $(shell find $(O) -name '*.d' -type f 2>/dev/null)

@@ -1034,6 +1034,10 @@ const char *hs_device_name(uint32_t device)
 		return "GICR";
 	case TRACE_DEV_UART:
 		return "UART";
+	case TRACE_DEV_KVM_KERNEL:
+		return "kvm";
+	case TRACE_DEV_KVM_USER:
+		return "vmm";
 	default:
 		return NULL;
 	}
