@@ -178,3 +178,32 @@ clean:
 	$(Q)rm -rf $(O)/el2 $(O)/host $(O)/san $(O)/guests $(O)/tests $(O)/*.elf $(O)/*.a $(O)/hypscope $(O)/bpf
 
 -include $(shell find $(O) -name '*.d' -type f 2>/dev/null)
+
+# ---------------------------------------------------------------- arm64 hypscope
+# `make arm64`: a statically linked hypscope for arm64 hosts (the KVM
+# collector's home), linked against Debian's arm64 static libraries that
+# scripts/deps.sh unpacks into build/sysroot-arm64.
+ARM64_CC     := $(CROSS_COMPILE)gcc
+ARM64_LIBDIR := $(SYSROOT64)/usr/lib/aarch64-linux-gnu
+ARM64_CFLAGS := -std=gnu11 $(WARN) -O2 -g -I. -I$(O)/bpf -D_GNU_SOURCE -DHYP_HOST \
+	-D_DEFAULT_SOURCE -D_XOPEN_SOURCE=600 -isystem $(SYSROOT64)/usr/include
+ARM64_LIBS   := -L$(ARM64_LIBDIR) -lbpf -lelf -lzstd -lz -lcapstone -lfdt -lncursesw -ltinfo \
+	-lpthread -lm
+ARM64_OBJS   := $(patsubst %.c,$(O)/arm64/obj/%.o,$(TOOL_MAIN) $(TOOL_SRCS))
+
+$(ARM64_LIBDIR)/libbpf.a:
+	$(Q)scripts/deps.sh
+
+$(O)/arm64/obj/%.o: %.c | $(ARM64_LIBDIR)/libbpf.a
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  CC [A64]  $<")
+	$(Q)$(ARM64_CC) $(ARM64_CFLAGS) $(DEPFLAGS) -c $< -o $@
+
+$(O)/arm64/obj/tracer/kvm/kvm_collect.o: $(KVM_BPF_SKEL)
+
+$(O)/arm64/hypscope: $(ARM64_OBJS)
+	@$(if $(Q),echo "  LD [A64]  $@")
+	$(Q)$(ARM64_CC) -static -o $@ $^ $(ARM64_LIBS)
+
+.PHONY: arm64
+arm64: $(O)/arm64/hypscope
