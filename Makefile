@@ -79,6 +79,7 @@ include tracer/kvm/build.mk
 include tests/unit/build.mk
 include tests/guests/build.mk
 -include tests/bench/build.mk
+-include tests/kvm/build.mk
 
 # ---------------------------------------------------------------- deps
 .PHONY: deps
