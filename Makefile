@@ -161,13 +161,13 @@ run: deps
 
 # The whole suite. Every stage runs even when an earlier one fails.
 check: deps
-	$(Q)$(MAKE) --no-print-directory all unit-tests linux-guest
+	$(Q)$(MAKE) --no-print-directory all unit-tests linux-guest arm64 kvm-vmm
 	$(Q)scripts/check.sh
 
 check-unit: unit-tests
 	$(Q)scripts/check.sh unit
 
-check-e2e: all linux-guest
+check-e2e: all linux-guest arm64 kvm-vmm
 	$(Q)scripts/check.sh e2e
 
 # Benchmarks: every tests/bench/*.sh prints its figures; nothing is asserted.

@@ -13,6 +13,9 @@
 #
 #   tests/e2e/kvm_host.sh [MODEL]      (the model is ignored: KVM needs -cpu max)
 #
+# KVM_MODES (default "vhe nvhe protected") picks the boots; KVM_BENCH_N the
+# exits of each kind per vCPU of the overhead measurement (default 500).
+#
 # One "PASS: what" or "FAIL: what" line per check; exit status 0 only when
 # nothing failed. Files stay in build/e2e-logs/kvm_host.d/.
 set -u
@@ -22,7 +25,7 @@ cd "$top" || exit 2
 
 work=build/e2e-logs/kvm_host.d
 n=100
-bench_n=${KVM_BENCH_N:-500} # exits of each kind per vCPU for the overhead figure
+bench_n=${KVM_BENCH_N:-0} # >0: also an overhead run without a busy loop, N of each exit per vCPU
 failed=0
 
 pass() { echo "PASS: $*"; }
@@ -52,23 +55,27 @@ grep -m1 " exit *IRQ" /tmp/print.txt | sed "s/^/IRQ| /"
 '
 
 vhe_extra='
-hypscope record --kvm -q -o /tmp/b.trace -- kvm_vmm -n '$n' -s 3000000 >/dev/null 2>&1
+hypscope record --kvm -q -o /tmp/b.trace -- kvm_vmm -n '$n' -s 3000000 >/tmp/vmm-b.out 2>&1
 hypscope diff /tmp/a.trace /tmp/b.trace >/tmp/diff.txt 2>&1
 echo "DIFF rc=$?"
 sed "s/^/DIFF| /" /tmp/diff.txt
-hypscope record --kvm --ring-size 4096 -o /tmp/small.trace -- kvm_vmm -n 2000 >/tmp/small.out 2>&1
+kvm_vmm -n '$n' -s 3000000 | sed -n "s/.*exit: \([0-9.]*\) s/PLAIN \1/p"
+sed -n "s/.*exit: \([0-9.]*\) s/TRACED \1/p" /tmp/vmm.out /tmp/vmm-b.out
+hypscope record --kvm --ring-size 4096 -o /tmp/small.trace -- kvm_vmm -n 200 >/tmp/small.out 2>&1
 echo "SMALL rc=$?"
 sed "s/^/SMALL| /" /tmp/small.out
 hypscope report /tmp/small.trace | sed -n "s/^Losses/SMALLREPORT| Losses/p"
-hypscope top --kvm --batch --duration 4 >/tmp/top.txt 2>&1 &
+hypscope top --kvm --batch --iterations 7 >/tmp/top.txt 2>&1 &
 top=$!
-sleep 1
-kvm_vmm -n 300 -s 0 >/dev/null 2>&1
+sleep 3
+kvm_vmm -n 100 -s 0 >/dev/null 2>&1
 wait $top
 echo "TOP rc=$?"
 sed "s/^/TOP| /" /tmp/top.txt
-kvm_vmm -n '$bench_n' -s 0 | sed -n "s/.*exit: \([0-9.]*\) s/PLAIN \1/p"
-hypscope record --kvm -q -o /tmp/o.trace -- kvm_vmm -n '$bench_n' -s 0 | sed -n "s/.*exit: \([0-9.]*\) s/TRACED \1/p"
+if [ '$bench_n' -gt 0 ]; then
+	kvm_vmm -n '$bench_n' -s 0 | sed -n "s/.*exit: \([0-9.]*\) s/BENCHPLAIN \1/p"
+	hypscope record --kvm -q -o /tmp/o.trace -- kvm_vmm -n '$bench_n' -s 0 | sed -n "s/.*exit: \([0-9.]*\) s/BENCHTRACED \1/p"
+fi
 '
 
 # boot NAME CMDLINE-EXTRA SCRIPT: the console log in $work/NAME.log
@@ -142,6 +149,8 @@ check() {
 	fi
 }
 
+modes=${KVM_MODES:-vhe nvhe protected}
+case " $modes " in *" vhe "*)
 boot vhe "" "$common_test$vhe_extra"
 check vhe VHE
 # diff, losses, top, overhead (VHE only)
@@ -160,16 +169,25 @@ if grep -q '^TOP rc=0' "$work/vhe.txt" && grep -q '^TOP| .*DABT_LOW' "$work/vhe.
 else
 	fail "vhe: top --kvm --batch: $(grep -m3 '^TOP' "$work/vhe.txt" | tr '\n' ' ')"
 fi
-plain=$(sed -n 's/^PLAIN //p' "$work/vhe.txt" | sort -n | head -n1)
-traced=$(sed -n 's/^TRACED //p' "$work/vhe.txt" | sort -n | head -n1)
-if [ -n "$plain" ] && [ -n "$traced" ]; then
-	awk -v p="$plain" -v t="$traced" -v n="$bench_n" 'BEGIN {
+# The overhead: the VMM's run time with and without recording
+figure() { # plain-tag traced-tag n spin
+	local plain traced
+	plain=$(sed -n "s/^$1 //p" "$work/vhe.txt" | sort -n | head -n1)
+	traced=$(sed -n "s/^$2 //p" "$work/vhe.txt" | sort -n | head -n1)
+	[ -n "$plain" ] && [ -n "$traced" ] || return 0
+	awk -v p="$plain" -v t="$traced" -v n="$3" -v spin="$4" 'BEGIN {
 		exits = 4 * 3 * n
-		printf "FIGURE: kvm_vmm 2 VMs x 2 vCPUs x %d of each exit (%d exits): %.3f s plain, %.3f s recorded: ratio %.2f, %.1f us per exit (QEMU TCG)\n", n, exits, p, t, t / p, (t - p) / exits * 1e6 }'
-fi
+		printf "FIGURE: kvm_vmm 2 VMs x 2 vCPUs x %d of each exit (%d exits, busy loop %s): %.3f s plain, %.3f s recorded: ratio %.2f, %.1f us more per exit (QEMU TCG)\n", n, exits, spin, p, t, t / p, (t - p) / exits * 1e6 }'
+}
+figure PLAIN TRACED "$n" 3000000
+figure BENCHPLAIN BENCHTRACED "$bench_n" 0
 
+esac
+case " $modes " in *" nvhe "*)
 boot nvhe "kvm-arm.mode=nvhe" "$common_test"
 check nvhe nVHE
+esac
+case " $modes " in *" protected "*)
 boot protected "kvm-arm.mode=protected" "$common_test"
 if grep -q "Protected nVHE mode initialized" "$work/protected.txt" ||
 	grep -q "^REPORT|   KVM host" "$work/protected.txt"; then
@@ -177,4 +195,5 @@ if grep -q "Protected nVHE mode initialized" "$work/protected.txt" ||
 else
 	echo "# protected mode did not come up on this kernel: $(grep -m1 -i 'kvm' "$work/protected.txt")"
 fi
+esac
 exit "$failed"

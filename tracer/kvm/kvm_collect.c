@@ -433,6 +433,11 @@ void kvm_collector_totals(const struct kvm_collector *c, struct kvm_collector_to
 	t->vcpus = st.vcpus;
 }
 
+uint64_t kvm_collector_cpu_lost(const struct kvm_collector *c, unsigned cpu)
+{
+	return cpu < c->nr_cpus ? c->drops_seen[cpu] : 0;
+}
+
 const char *kvm_collector_attached(const struct kvm_collector *c)
 {
 	return c->attached;

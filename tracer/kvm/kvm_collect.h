@@ -51,6 +51,8 @@ int kvm_collector_open(struct kvm_collector **cp, const struct kvm_collector_opt
 int kvm_collector_poll(struct kvm_collector *c, int timeout_ms);
 
 void kvm_collector_totals(const struct kvm_collector *c, struct kvm_collector_totals *t);
+/* Events CPU cpu dropped so far (the ring buffer was full). */
+uint64_t kvm_collector_cpu_lost(const struct kvm_collector *c, unsigned cpu);
 
 /* "tp_btf: kvm_exit kvm_entry ...; kprobe: ...": what was attached. */
 const char *kvm_collector_attached(const struct kvm_collector *c);
