@@ -208,3 +208,37 @@ $(O)/arm64/hypscope: $(ARM64_OBJS)
 
 .PHONY: arm64
 arm64: $(O)/arm64/hypscope
+
+# ---------------------------------------------------------------- install
+# `make install PREFIX=/usr/local DESTDIR=...`: hypscope finds hyp.elf and
+# the demo guests next to its binary, so they live together in
+# $(PREFIX)/lib/hypscope and $(PREFIX)/bin/hypscope links there (the binary
+# resolves /proc/self/exe). Man pages, a bash completion. `make uninstall`
+# removes what install put in place.
+PREFIX  ?= /usr/local
+DESTDIR ?=
+INSTALL_LIB  := $(DESTDIR)$(PREFIX)/lib/hypscope
+INSTALL_BIN  := $(DESTDIR)$(PREFIX)/bin
+INSTALL_MAN  := $(DESTDIR)$(PREFIX)/share/man/man1
+INSTALL_COMP := $(DESTDIR)$(PREFIX)/share/bash-completion/completions
+
+.PHONY: install uninstall
+install: all
+	@echo "  INSTALL   $(DESTDIR)$(PREFIX)"
+	$(Q)install -d $(INSTALL_LIB)/guests $(INSTALL_BIN) $(INSTALL_MAN) $(INSTALL_COMP)
+	$(Q)install -m 755 $(O)/hypscope $(INSTALL_LIB)/hypscope
+	$(Q)install -m 644 $(O)/hyp.elf $(INSTALL_LIB)/hyp.elf
+	$(Q)install -m 644 $(GUEST_ELFS) $(INSTALL_LIB)/guests/
+	$(Q)if [ -f $(O)/linux/Image ] && [ -f $(O)/linux/initramfs.cpio ]; then \
+		install -d $(INSTALL_LIB)/linux && \
+		install -m 644 $(O)/linux/Image $(O)/linux/initramfs.cpio $(INSTALL_LIB)/linux/; \
+	fi
+	$(Q)ln -sfn ../lib/hypscope/hypscope $(INSTALL_BIN)/hypscope
+	$(Q)install -m 644 man/*.1 $(INSTALL_MAN)/
+	$(Q)install -m 644 scripts/completion/hypscope $(INSTALL_COMP)/hypscope
+
+uninstall:
+	@echo "  UNINSTALL $(DESTDIR)$(PREFIX)"
+	$(Q)rm -f $(INSTALL_BIN)/hypscope $(INSTALL_COMP)/hypscope
+	$(Q)rm -f $(addprefix $(INSTALL_MAN)/,$(notdir $(wildcard man/*.1)))
+	$(Q)rm -rf $(INSTALL_LIB)
