@@ -22,6 +22,7 @@
 #include "tracer/hypscope.h"
 #include "tracer/hypstat.h"
 #include "tracer/kvm/kvm_collect.h"
+#include "tracer/progress.h"
 #include "tracer/record.h"
 
 #define HYPCFG_FILE_OFFSET (HYPCFG_PA - HYP_RAM_BASE)
@@ -757,6 +758,8 @@ int cmd_record(int argc, char **argv)
 	char path[PATH_MAX], err[HS_ERR_LEN];
 	const char *p;
 	bool waiting_said = false;
+	struct hs_progress progress;
+	char line[96];
 	double t0;
 	int ret, n;
 
@@ -799,10 +802,17 @@ int cmd_record(int argc, char **argv)
 	sigaction(SIGTERM, &sa, &old_term);
 
 	t0 = now_s();
+	hs_progress_begin(&progress, "record");
 	for (;;) {
 		n = recorder_poll(r);
 		if (n < 0)
 			break;
+		if (env.duration && !env.quiet) {
+			recorder_totals(r, &t);
+			snprintf(line, sizeof(line), "%.0f/%.0f s, %" PRIu64 " records, %" PRIu64 " lost",
+				 now_s() - t0, env.duration, t.records, t.lost);
+			hs_progress_text(&progress, line);
+		}
 		if (!recorder_attached(r) && !waiting_said && !env.quiet) {
 			fprintf(stderr, "hypscope record: waiting for the hypervisor to boot\n");
 			waiting_said = true;
@@ -817,6 +827,7 @@ int cmd_record(int argc, char **argv)
 			nanosleep(&(struct timespec){ .tv_nsec = 1000000 }, NULL);
 		}
 	}
+	hs_progress_end(&progress);
 	ret = recorder_close(r, &t);
 	sigaction(SIGINT, &old_int, NULL);
 	sigaction(SIGTERM, &old_term, NULL);

@@ -199,6 +199,8 @@ static void test_mmio_store_to_vmm_comes_before_its_exit(void **state)
 	assert_int_equal(m->width, 4);
 	assert_int_equal(m->is_write, 1);
 	assert_int_equal(m->device, TRACE_DEV_KVM_USER);
+	/* stamped with its exit's time and CPU: the CPU's records stay in order */
+	assert_int_equal(m->hdr.ts, 100);
 	x = (const struct trace_exit *)rec(&o, 2);
 	assert_int_equal(x->exit_class, 0x24);
 	assert_int_equal(x->outcome, TRACE_EXIT_TO_HOST);
@@ -240,6 +242,9 @@ static void test_mmio_load_gets_the_vmm_answer(void **state)
 	m = (const struct trace_mmio *)rec(&o, 3);
 	assert_int_equal(m->is_write, 0);
 	assert_int_equal(m->value, 0x5678);
+	/* written after its exit: its own time and CPU */
+	assert_int_equal(m->hdr.ts, 500);
+	assert_int_equal(m->hdr.cpu, 1);
 	assert_int_equal(m->device, TRACE_DEV_KVM_USER);
 	kvm_fold_free(f);
 }

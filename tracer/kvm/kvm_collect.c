@@ -23,6 +23,7 @@
 #include "tracer/kvm/kvm_collect.h"
 #include "tracer/kvm/kvm_fold.h"
 #include "tracer/kvm/kvm_host.h"
+#include "tracer/progress.h"
 #include "kvm_host.skel.h"
 
 /* One tracepoint and its two programs; the collector loads one of them. */
@@ -621,9 +622,10 @@ int kvm_record(const struct kvm_record_args *a)
 	struct kvm_collector *c = NULL;
 	struct sigaction sa, old_int, old_term;
 	struct hs_err err;
-	bool progress = !a->quiet && a->duration > 0 && isatty(STDERR_FILENO);
+	struct hs_progress progress;
+	char line[96];
 	pid_t child = -1;
-	int ret, status = 0, n, last_shown = -1;
+	int ret, status = 0, n;
 	double t0;
 
 	o.out_path = a->output;
@@ -663,6 +665,7 @@ int kvm_record(const struct kvm_record_args *a)
 	}
 
 	t0 = now_s();
+	hs_progress_begin(&progress, "record");
 	for (;;) {
 		n = kvm_collector_poll(c, 50);
 		if (n < 0)
@@ -675,15 +678,14 @@ int kvm_record(const struct kvm_record_args *a)
 		}
 		if (a->duration > 0 && now_s() - t0 >= a->duration)
 			break;
-		if (progress && (int)(now_s() - t0) != last_shown) {
+		if (a->duration > 0 && !a->quiet) {
 			kvm_collector_totals(c, &t);
-			last_shown = (int)(now_s() - t0);
-			fprintf(stderr, "\rhypscope record: %d/%.0f s, %" PRIu64 " events, %" PRIu64 " lost ",
-				last_shown, a->duration, t.events, t.lost);
+			snprintf(line, sizeof(line), "%.0f/%.0f s, %" PRIu64 " events, %" PRIu64 " lost",
+				 now_s() - t0, a->duration, t.events, t.lost);
+			hs_progress_text(&progress, line);
 		}
 	}
-	if (progress)
-		fputc('\n', stderr);
+	hs_progress_end(&progress);
 	ret = kvm_collector_close(c, &t, &err);
 	if (ret) {
 		fprintf(stderr, "hypscope record: %s\n", err.msg);

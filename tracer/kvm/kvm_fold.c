@@ -257,12 +257,26 @@ static uint32_t exit_class(const struct kvm_ev *e, bool *esr_ok)
 	}
 }
 
+/*
+ * An emulation record written before its exit's record takes the exit's
+ * time and CPU, so a CPU's records stay in time order (the hypervisor's
+ * own records are written in that order too).
+ */
+static void before_exit(const struct fold_vcpu *v, struct trace_hdr *h)
+{
+	if (!v->have_exit)
+		return;
+	h->ts = v->exit.hdr.ts;
+	h->cpu = v->exit.hdr.cpu;
+}
+
 static int flush_mmio(struct kvm_fold *f, struct fold_vcpu *v, uint32_t device)
 {
 	if (!v->have_mmio)
 		return 0;
 	v->have_mmio = false;
 	v->mmio.device = device;
+	before_exit(v, &v->mmio.hdr);
 	return emit(f, &v->mmio.hdr);
 }
 
@@ -273,6 +287,7 @@ static int flush_smccc(struct kvm_fold *f, struct fold_vcpu *v, const struct kvm
 	v->have_smccc = false;
 	/* the results are what the guest finds in x0..x3 when it resumes */
 	memcpy(v->smccc.result, &entry->a[1], sizeof(v->smccc.result));
+	before_exit(v, &v->smccc.hdr);
 	return emit(f, &v->smccc.hdr);
 }
 
@@ -366,8 +381,10 @@ static int fold_mmio(struct kvm_fold *f, struct fold_vcpu *v, const struct kvm_e
 	if (width != 1 && width != 2 && width != 4 && width != 8)
 		width = 8;
 	if (e->a[0] == KVM_TRACE_MMIO_READ && v->have_mmio && !m->is_write && m->ipa == e->a[2]) {
-		/* the VMM's answer to an unsatisfied read, as the guest gets it */
+		/* the VMM's answer to an unsatisfied read, as the guest gets it, when it gets it */
 		m->value = width_mask(e->a[3], width);
+		m->hdr.ts = e->ts;
+		m->hdr.cpu = (uint16_t)e->cpu;
 		return flush_mmio(f, v, TRACE_DEV_KVM_USER);
 	}
 	if (v->have_mmio) {
