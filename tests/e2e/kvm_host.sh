@@ -56,7 +56,7 @@ grep -m1 " exit *IRQ" /tmp/print.txt | sed "s/^/IRQ| /"
 
 vhe_extra='
 hypscope record --kvm -q -o /tmp/b.trace -- kvm_vmm -n '$n' -s 3000000 >/tmp/vmm-b.out 2>&1
-hypscope diff /tmp/a.trace /tmp/b.trace >/tmp/diff.txt 2>&1
+hypscope diff --metric time /tmp/a.trace /tmp/b.trace >/tmp/diff.txt 2>&1
 echo "DIFF rc=$?"
 sed "s/^/DIFF| /" /tmp/diff.txt
 kvm_vmm -n '$n' -s 3000000 | sed -n "s/.*exit: \([0-9.]*\) s/PLAIN \1/p"
