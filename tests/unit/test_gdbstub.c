@@ -403,6 +403,44 @@ static void test_gdb13_startup_sequence(void **state)
 	assert_string_equal(take_log(), "");
 }
 
+/*
+ * What one `stepi` costs, as gdb 13.1 did it against this engine (recorded
+ * with `set debug remote 1`): the instruction at the PC, the step, the
+ * registers, the instruction at the new PC and the one before it (twice:
+ * prologue analysis and the frame), and the thread list. The figure is printed; the replies are checked.
+ */
+static void test_gdb13_stepi_sequence_and_its_cost(void **state)
+{
+	static const char *const seq[] = {
+		"mffff800040001000,4", "vCont;s:p1.1;c:p1.-1", "g", "mffff800040001004,4", "mffff800040001000,4",
+		"mffff800040001004,4", "qXfer:threads:read::0,1000", "mffff800040001004,4",
+		"mffff800040001000,4", "mffff800040001004,4",
+	};
+	size_t sent = 0, received = 0, npkts = 0;
+	const char *r;
+
+	(void)state;
+	connect_remote();
+	for (size_t i = 0; i < sizeof(seq) / sizeof(seq[0]); i++) {
+		send_pkt(seq[i]);
+		sent += strlen(seq[i]) + 4;
+		fake_deliver(&f);
+		received += f.tx_len;
+		r = rx();
+		npkts += (size_t)(strchr(r, '\n') != NULL);
+		if (seq[i][0] == 'v')
+			assert_string_equal(r, "T05thread:p1.1;core:0;\n");
+		else if (seq[i][0] == 'm')
+			assert_string_equal(r, "1f2003d5\n");
+		else
+			assert_true(r[0] == 'l' || (r[0] >= '0' && r[0] <= '9'));
+	}
+	assert_int_equal(npkts, 10);
+	assert_int_equal(fake_get64(&f, 0, 0, GDB_REG_PC), FAKE_VA + 0x1004);
+	print_message("stepi: 10 packets each way, %zu bytes from gdb, %zu bytes to gdb\n", sent,
+		      received);
+}
+
 /* A tiny XML check: tags nest, and every <reg> is numbered in target.h order. */
 static void check_feature(const char *doc, unsigned *next_regnum)
 {
@@ -1194,6 +1232,7 @@ int main(void)
 		cmocka_unit_test_setup(test_oversize_packet_gets_E05_and_the_next_one_works, setup),
 		cmocka_unit_test_setup(test_packet_of_exactly_packet_size_is_accepted, setup),
 		cmocka_unit_test_setup(test_gdb13_startup_sequence, setup),
+		cmocka_unit_test_setup(test_gdb13_stepi_sequence_and_its_cost, setup),
 		cmocka_unit_test_setup(test_target_xml_is_well_formed_and_numbers_every_register, setup),
 		cmocka_unit_test_setup(test_qxfer_in_small_chunks_gives_the_same_document, setup),
 		cmocka_unit_test_setup(test_qxfer_bad_requests, setup),
