@@ -38,6 +38,21 @@ for f in build/linux/Image build/arm64/hypscope build/arm64/kvm_vmm; do
 done
 tests/kvm/mkinitramfs.sh "$work/base.cpio" || { fail "cannot build the initramfs"; exit 1; }
 
+# On this (build) host: bad usage, and a host that is not arm64 KVM, each get one line.
+hs=build/hypscope
+out=$("$hs" record --kvm --ring-size 3000 2>&1)
+[ $? -eq 2 ] && [ "$(echo "$out" | wc -l)" -eq 1 ] && pass "record --kvm --ring-size 3000: usage error: $out" ||
+	fail "record --kvm --ring-size 3000 said: $out"
+if [ "$(uname -m)" != aarch64 ]; then
+	out=$("$hs" record --kvm -o "$work/none.trace" 2>&1)
+	rc=$?
+	if [ "$rc" -eq 4 ] && [ "$(echo "$out" | wc -l)" -eq 1 ] && echo "$out" | grep -q "$(uname -m) host"; then
+		pass "record --kvm on a $(uname -m) host: one line, status 4"
+	else
+		fail "record --kvm on a $(uname -m) host: status $rc: $out"
+	fi
+fi
+
 # The commands every mode runs inside the machine; results go to the console
 # as tagged lines, checked here on the host.
 common_test='
