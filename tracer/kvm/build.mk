@@ -1,6 +1,7 @@
 # tracer/kvm/: the KVM host collector. kvm_host.bpf.c is compiled with
 # clang -target bpf (CO-RE: kernel types from kvm_types.h, no kernel BTF
-# needed to build) and embedded in hypscope as a bpftool skeleton.
+# needed to build) and embedded in hypscope as a bpftool skeleton. The
+# libbpf program macros pass ctx to every program: unused parameters are fine.
 BPF_CLANG ?= clang
 BPFTOOL   ?= bpftool
 LLVM_STRIP ?= llvm-strip
@@ -16,7 +17,7 @@ HOST_LIBS   += -lbpf -lz
 $(KVM_BPF_OBJ): tracer/kvm/kvm_host.bpf.c tracer/kvm/kvm_host.h tracer/kvm/kvm_types.h
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  BPF       $<")
-	$(Q)$(BPF_CLANG) -g -O2 -target bpf -D__TARGET_ARCH_arm64 -I. $(WARN) -c $< -o $@
+	$(Q)$(BPF_CLANG) -g -O2 -target bpf -D__TARGET_ARCH_arm64 -I. $(WARN) -Wno-unused-parameter -c $< -o $@
 	$(Q)$(LLVM_STRIP) -g $@
 
 $(KVM_BPF_SKEL): $(KVM_BPF_OBJ)

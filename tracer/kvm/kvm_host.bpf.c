@@ -347,7 +347,7 @@ int BPF_KPROBE(exit_handler, struct kvm_vcpu *vcpu)
 
 /* ------------------------------------------------------------- tracepoints */
 
-#define KVM_TP(name, rawname, proto, body)                \
+#define KVM_TP(name, proto, body)                \
 	SEC("tp_btf/" #name)                              \
 	int BPF_PROG(tp_##name, proto)                    \
 	{                                                 \
@@ -363,18 +363,18 @@ int BPF_KPROBE(exit_handler, struct kvm_vcpu *vcpu)
 
 #define ARGS(...) __VA_ARGS__
 
-KVM_TP(kvm_exit, kvm_exit, ARGS(int ret, unsigned int esr_ec, unsigned long pc),
+KVM_TP(kvm_exit, ARGS(int ret, unsigned int esr_ec, unsigned long pc),
        return on_exit(ret, esr_ec, pc, flags))
-KVM_TP(kvm_entry, kvm_entry, ARGS(unsigned long pc), return on_entry(pc, flags))
-KVM_TP(kvm_hvc_arm64, kvm_hvc_arm64, ARGS(unsigned long pc, unsigned long r0, unsigned long imm),
+KVM_TP(kvm_entry, ARGS(unsigned long pc), return on_entry(pc, flags))
+KVM_TP(kvm_hvc_arm64, ARGS(unsigned long pc, unsigned long r0, unsigned long imm),
        return on_hvc(pc, r0, imm, flags))
-KVM_TP(kvm_mmio, kvm_mmio, ARGS(int type, int len, u64 gpa, void *val),
+KVM_TP(kvm_mmio, ARGS(int type, int len, u64 gpa, void *val),
        return on_mmio(type, len, gpa, val, flags))
-KVM_TP(kvm_sys_access, kvm_sys_access,
+KVM_TP(kvm_sys_access,
        ARGS(unsigned long pc, struct sys_reg_params *params, const void *desc),
        return on_sys_access(pc, params, flags))
-KVM_TP(vgic_update_irq_pending, vgic_update_irq_pending,
+KVM_TP(vgic_update_irq_pending,
        ARGS(unsigned long vcpu_id, u32 irq, bool level),
        return on_irq(KVM_EV_VGIC_IRQ, vcpu_id, irq, level, flags))
-KVM_TP(kvm_timer_update_irq, kvm_timer_update_irq, ARGS(unsigned long vcpu_id, u32 irq, int level),
+KVM_TP(kvm_timer_update_irq, ARGS(unsigned long vcpu_id, u32 irq, int level),
        return on_irq(KVM_EV_TIMER_IRQ, vcpu_id, irq, (u64)(s64)level, flags))
