@@ -1512,10 +1512,13 @@ void gdb_stub_event(struct gdb_stub *s, const struct gdb_event *ev)
 		st->signal = ev->signal;
 		st->addr = ev->addr;
 		st->text[0] = '\0';
-		if (ev->text) {
-			size_t n = strnlen(ev->text, sizeof(st->text) - 1);
+		if (ev->text && ev->text[0]) {
+			/* gdb prints it as it comes: it gets a line of its own */
+			size_t n = strnlen(ev->text, sizeof(st->text) - 2);
 
 			memcpy(st->text, ev->text, n);
+			if (st->text[n - 1] != '\n')
+				st->text[n++] = '\n';
 			st->text[n] = '\0';
 		}
 	}

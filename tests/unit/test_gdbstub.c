@@ -912,7 +912,7 @@ static void test_stop_reply_formats(void **state)
 		{ GDB_STOP_AWATCH, 0x0, "T05thread:p1.2;core:1;awatch:0;\n" },
 		{ GDB_STOP_STEP, 0, "T05thread:p1.2;core:1;\n" },
 		/* the catchpoint's text comes first, as console output */
-		{ GDB_STOP_CATCH, 0, "O4856433634\nT05thread:p1.2;core:1;\n" },
+		{ GDB_STOP_CATCH, 0, "O48564336340a\nT05thread:p1.2;core:1;\n" },
 	};
 
 	(void)state;
@@ -1154,6 +1154,35 @@ static void test_new_connection_detaches_and_acks_again(void **state)
 	assert_string_equal(rx(), "+\nT05thread:p1.1;core:0;\n");
 }
 
+static void test_fifty_reconnects_leave_nothing_attached(void **state)
+{
+	uint8_t regs[sizeof(f.vm[0].regs)];
+	char expect[64 * 20] = "", *e = expect;
+
+	(void)state;
+	memcpy(regs, f.vm[0].regs, sizeof(regs));
+	for (int i = 0; i < 50; i++) {
+		/* each connection attaches, stops and vanishes without a word */
+		send_raw("+");
+		send_pkt(GDB13_QSUPPORTED);
+		send_pkt("QStartNoAckMode");
+		send_pkt("?");
+		fake_deliver(&f);
+		send_pkt("g");
+		if (i % 2)
+			send_raw("$vCont;c:p1.-1#"); /* cut mid-packet */
+		assert_false(f.tx_overflow);
+		f.tx_len = 0;
+	}
+	gdb_stub_reset(f.stub);
+	for (int i = 0; i < 50; i++)
+		e += sprintf(e, "%sattach 0\n", i ? "detach 0\n" : "");
+	strcat(expect, "detach 0\n");
+	assert_string_equal(take_log(), expect);
+	assert_false(f.vm[0].attached);
+	assert_memory_equal(f.vm[0].regs, regs, sizeof(regs));
+}
+
 static void test_reset_detaches_everything(void **state)
 {
 	(void)state;
@@ -1269,6 +1298,7 @@ int main(void)
 		cmocka_unit_test_setup(test_status_in_extended_mode_without_a_process_is_W00, setup),
 		cmocka_unit_test_setup(test_target_remote_with_the_default_vm_absent, setup),
 		cmocka_unit_test_setup(test_new_connection_detaches_and_acks_again, setup),
+		cmocka_unit_test_setup(test_fifty_reconnects_leave_nothing_attached, setup),
 		cmocka_unit_test_setup(test_reset_detaches_everything, setup),
 		cmocka_unit_test_setup(test_qrcmd_monitor_commands, setup),
 		cmocka_unit_test_setup(test_misc_packets, setup),
