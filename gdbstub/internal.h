@@ -94,6 +94,7 @@ struct gdb_vm {
 	bool running;     /* resumed (or being attached) and no stop seen since */
 	bool stop_req;    /* target->stop called, its GDB_EV_STOPPED not seen yet */
 	bool quiesce;     /* stopped by the engine for all-stop: an INTERRUPT stop is not news */
+	bool ipa;         /* monitor ipa on: m/M/X addresses are guest physical */
 	struct gdb_vmstop ev;
 };
 
@@ -123,7 +124,6 @@ struct gdb_stub {
 	int last_vm;        /* the VM of the last stop reply, -1 none */
 	struct gdb_tid g;   /* Hg: registers, memory, breakpoints, monitor */
 	struct gdb_tid c;   /* Hc: legacy c/s */
-	enum gdb_addr_space as; /* monitor ipa */
 	struct gdb_vm vm[GDB_MAX_VMS];
 
 	/* The thread list of the last qXfer:threads:read at offset 0. */

@@ -366,7 +366,6 @@ static void session_clear(struct gdb_stub *s)
 	s->last_vm = -1;
 	s->g.pid = s->g.tid = 0;
 	s->c.pid = s->c.tid = -1;
-	s->as = GDB_ADDR_VA;
 	s->threads_len = 0;
 	s->frame_len = 0;
 	memset(s->vm, 0, sizeof(s->vm));
@@ -692,6 +691,11 @@ static void h_P(struct gdb_stub *s, const char *p, const char *end)
 
 /* ---------------------------------------------------------------- memory */
 
+static enum gdb_addr_space space(struct gdb_stub *s, unsigned vm)
+{
+	return s->vm[vm].ipa ? GDB_ADDR_IPA : GDB_ADDR_VA;
+}
+
 /* "ADDR,LEN" then sep (or the end when sep is 0); the range must not wrap. */
 static bool parse_range(const char **p, const char *end, char sep, uint64_t *addr, uint64_t *len)
 {
@@ -725,7 +729,7 @@ static void h_m(struct gdb_stub *s, const char *p, const char *end)
 	/* a shorter reply is a partial read: gdb asks for the rest */
 	if (len > GDB_MEM_MAX)
 		len = GDB_MEM_MAX;
-	n = s->ops->mem_read(s->ctx, vm, vcpu, s->as, addr, s->mem, (size_t)len);
+	n = s->ops->mem_read(s->ctx, vm, vcpu, space(s, vm), addr, s->mem, (size_t)len);
 	if (n <= 0) {
 		gdb_send_str(s, GDB_E_MEMORY);
 		return;
@@ -748,7 +752,7 @@ static void write_mem(struct gdb_stub *s, uint64_t addr, size_t len)
 		send_ok(s); /* gdb probes X support with a zero-length write */
 		return;
 	}
-	n = s->ops->mem_write(s->ctx, vm, vcpu, s->as, addr, s->mem, len);
+	n = s->ops->mem_write(s->ctx, vm, vcpu, space(s, vm), addr, s->mem, len);
 	if (n != (long)len) {
 		gdb_send_str(s, GDB_E_MEMORY);
 		return;
@@ -1209,6 +1213,47 @@ static bool word_is(const char *cmd, const char *w)
 	return strncmp(cmd, w, n) == 0 && (cmd[n] == '\0' || cmd[n] == ' ');
 }
 
+/*
+ * monitor ipa [on|off], per attached VM. The engine keeps the mode (it is
+ * the address space of every mem_read/mem_write for that VM) and passes the
+ * command on, so a target that also translates addresses elsewhere
+ * (breakpoints, its own monitor commands) agrees; when the target does not
+ * know the command the engine answers it alone.
+ */
+static void h_monitor_ipa(struct gdb_stub *s, const char *arg, bool have_vm, unsigned vm,
+			  unsigned vcpu, struct gdb_out *out)
+{
+	int on = -1, r;
+
+	while (*arg == ' ')
+		arg++;
+	if (strcmp(arg, "on") == 0) {
+		on = 1;
+	} else if (strcmp(arg, "off") == 0) {
+		on = 0;
+	} else if (*arg) {
+		say(s, "usage: monitor ipa [on|off]\n");
+		gdb_send_str(s, GDB_E_ARGS);
+		return;
+	}
+	if (!have_vm) {
+		say(s, "no VM attached\n");
+		gdb_send_str(s, GDB_E_THREAD);
+		return;
+	}
+	r = s->ops->monitor(s->ctx, vm, vcpu, on < 0 ? "ipa" : on ? "ipa on" : "ipa off", out);
+	if (r < 0 && r != -ENOENT) {
+		gdb_send_str(s, GDB_E_TARGET);
+		return;
+	}
+	if (on >= 0)
+		s->vm[vm].ipa = on;
+	if (r == -ENOENT)
+		say(s, s->vm[vm].ipa ? "addresses are guest physical (IPA)\n"
+				     : "addresses are guest virtual\n");
+	send_ok(s);
+}
+
 /* qRcmd,HEX: the engine's own commands, then the target's. */
 static void h_qrcmd(struct gdb_stub *s, const char *p, const char *end)
 {
@@ -1246,22 +1291,7 @@ static void h_qrcmd(struct gdb_stub *s, const char *p, const char *end)
 		return;
 	}
 	if (word_is(cmd, "ipa")) {
-		const char *arg = cmd + 3;
-
-		while (*arg == ' ')
-			arg++;
-		if (strcmp(arg, "on") == 0) {
-			s->as = GDB_ADDR_IPA;
-		} else if (strcmp(arg, "off") == 0) {
-			s->as = GDB_ADDR_VA;
-		} else if (*arg) {
-			say(s, "usage: monitor ipa [on|off]\n");
-			gdb_send_str(s, GDB_E_ARGS);
-			return;
-		}
-		say(s, s->as == GDB_ADDR_IPA ? "addresses are guest physical (IPA)\n"
-					     : "addresses are guest virtual\n");
-		send_ok(s);
+		h_monitor_ipa(s, cmd + 3, have_vm, vm, vcpu, &eo.out);
 		return;
 	}
 	if (!have_vm) {

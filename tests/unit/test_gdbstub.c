@@ -760,10 +760,39 @@ static void test_monitor_ipa_switches_the_address_space(void **state)
 	send_pkt("mffff800040001000,4");
 	assert_string_equal(rx(), "1f2003d5\nE04\n");
 	send_pkt("M40000000,1:77");
-	assert_string_equal(take_log(), "mem_write 0 ipa 0x40000000 1\n");
+	assert_string_equal(take_log(), "monitor 0 0 ipa on\nmem_write 0 ipa 0x40000000 1\n");
 	send_pkt("qRcmd,697061206f6666"); /* ipa off */
 	send_pkt("m40001000,4");
 	assert_string_equal(rx(), "OK\nO61646472657373657320617265206775657374207669727475616c0a\nOK\nE04\n");
+}
+
+static void test_monitor_ipa_is_per_vm_and_reaches_the_target(void **state)
+{
+	(void)state;
+	connect_extended_two();
+	f.target_ipa = true;
+	send_pkt("Hgp1.1");
+	send_pkt("qRcmd,697061206f6e"); /* "ipa on": the target answers, the engine keeps it */
+	assert_string_equal(rx(), "OK\nO69706120697320"
+				  "6f6e0a\nOK\n");
+	assert_true(f.ipa_on);
+	send_pkt("m40001000,4");
+	send_pkt("Hgp2.1");
+	send_pkt("m40001000,4");         /* VM 1 is still in VA mode */
+	send_pkt("mffff800040001000,4");
+	assert_string_equal(rx(), "1f2003d5\nOK\nE04\n1f2003d5\n");
+	send_pkt("qRcmd,697061206f6e20"); /* trailing blanks are trimmed */
+	send_pkt("qRcmd,69706120");
+	send_pkt("qRcmd,697061206d6179626");
+	send_pkt("qRcmd,697061206d61796265"); /* "ipa maybe" */
+	assert_string_equal(rx(), "O69706120697320" "6f6e0a\nOK\n"
+				  "O69706120697320" "6f6e0a\nOK\n"
+				  "E01\n"
+				  "O75736167653a206d6f6e69746f7220697061205b6f6e7c6f66665d0a\nE01\n");
+	/* a new session forgets it */
+	gdb_stub_reset(f.stub);
+	send_pkt("qRcmd,69706120");
+	assert_string_equal(rx(), "+\nO6e6f20564d2061747461636865640a\nE02\n");
 }
 
 /* ---------------------------------------------------------------- breakpoints */
@@ -1276,6 +1305,7 @@ int main(void)
 		cmocka_unit_test_setup(test_large_m_is_cut_to_fit_a_packet, setup),
 		cmocka_unit_test_setup(test_M_and_X_write_memory, setup),
 		cmocka_unit_test_setup(test_monitor_ipa_switches_the_address_space, setup),
+		cmocka_unit_test_setup(test_monitor_ipa_is_per_vm_and_reaches_the_target, setup),
 		cmocka_unit_test_setup(test_Z_and_z_reach_the_target_for_the_current_vm, setup),
 		cmocka_unit_test_setup(test_Z_unsupported_types_get_empty_replies, setup),
 		cmocka_unit_test_setup(test_vcont_query_and_per_thread_actions, setup),
