@@ -400,13 +400,15 @@ static bool tid_matches(const struct gdb_tid *t, unsigned vm, unsigned vcpu)
 
 /*
  * Resume per the actions (leftmost match wins, unmatched threads stay).
- * Steps of powered-off vCPUs are refused: they would never finish.
+ * A powered-off vCPU never steps (the target leaves it off): a step that
+ * names one, or whose every vCPU is off, is refused, as it would never end.
  */
 static void resume(struct gdb_stub *s, const struct gdb_action_req *a, unsigned n)
 {
 	struct gdb_resume r[GDB_MAX_VMS];
 	bool any[GDB_MAX_VMS] = { false };
 	bool resumed = false;
+	unsigned steps = 0, online_steps = 0;
 	int pending;
 
 	memset(r, 0, sizeof(r));
@@ -422,17 +424,26 @@ static void resume(struct gdb_stub *s, const struct gdb_action_req *a, unsigned 
 
 				if (!tid_matches(&a[i].t, v, k))
 					continue;
-				if (a[i].act == GDB_ACT_STEP &&
-				    s->ops->vcpu_info(s->ctx, v, k, &info) == 0 &&
-				    info.state == GDB_VCPU_OFF) {
-					gdb_send_str(s, GDB_E_THREAD);
-					return;
+				if (a[i].act == GDB_ACT_STEP) {
+					bool off = s->ops->vcpu_info(s->ctx, v, k, &info) == 0 &&
+						   info.state == GDB_VCPU_OFF;
+
+					if (off && a[i].t.tid > 0) {
+						gdb_send_str(s, GDB_E_THREAD);
+						return;
+					}
+					steps++;
+					online_steps += !off;
 				}
 				r[v].action[k] = (uint8_t)a[i].act;
 				any[v] = true;
 				break;
 			}
 		}
+	}
+	if (steps && !online_steps) {
+		gdb_send_str(s, GDB_E_THREAD);
+		return;
 	}
 	pending = find_unreported(s);
 	if (pending >= 0) {

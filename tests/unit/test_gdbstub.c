@@ -896,7 +896,16 @@ static void test_step_of_a_powered_off_vcpu_is_refused(void **state)
 	send_pkt("vCont;s:p1.2;c:p1.-1");
 	assert_string_equal(rx(), "E02\n");
 	assert_string_equal(take_log(), "");
-	/* continuing it is fine: the target keeps it off */
+	/* a step of every thread steps the ones that are on */
+	send_pkt("vCont;s");
+	assert_string_equal(take_log(), "resume 0 ss--\n");
+	fake_deliver(&f);
+	assert_string_equal(rx(), "T05thread:p1.1;core:0;\n");
+	/* ... and is refused when none is */
+	f.vm[0].state[0] = GDB_VCPU_OFF;
+	send_pkt("vCont;s:p1.-1");
+	assert_string_equal(rx(), "E02\n");
+	/* continuing them is fine: the target keeps them off */
 	send_pkt("vCont;c");
 	assert_string_equal(take_log(), "resume 0 cc--\n");
 }
