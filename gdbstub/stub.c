@@ -10,8 +10,9 @@
  *    engine then stops every other attached VM still running ("quiesce") and
  *    sends the reply when none runs any more;
  *  - a quiesced VM's GDB_STOP_INTERRUPT stop is the engine's own doing and is
- *    not news; any other stop of it (a breakpoint it hit at the same time) is
- *    kept, unreported;
+ *    not news (nor is a Ctrl-C stop that another VM's stop overtook: gdb got
+ *    its stop reply); any other stop of it (a breakpoint it hit at the same
+ *    time) is kept, unreported;
  *  - a resume while some VM has an unreported event resumes nothing and
  *    reports that event at once (gdb re-issues the resume afterwards), so no
  *    breakpoint hit is ever lost;
@@ -293,9 +294,14 @@ static void settle(struct gdb_stub *s)
 		return;
 	if (s->reply_vm < 0) {
 		s->reply_vm = find_unreported(s);
-		if (s->reply_vm >= 0)
-			for (unsigned i = 0; i < GDB_MAX_VMS; i++)
+		if (s->reply_vm >= 0) {
+			for (unsigned i = 0; i < GDB_MAX_VMS; i++) {
+				/* a Ctrl-C still on its way is answered by this reply */
+				if (s->vm[i].stop_req)
+					s->vm[i].quiesce = true;
 				stop_vm(s, i, true);
+			}
+		}
 	}
 	if (any_running(s))
 		return;

@@ -1054,6 +1054,30 @@ static void test_ctrl_c_stops_the_current_vm_then_the_others(void **state)
 	assert_string_equal(rx(), "T02thread:p2.1;core:0;\n");
 }
 
+static void test_ctrl_c_overtaken_by_a_breakpoint_is_not_reported_twice(void **state)
+{
+	(void)state;
+	connect_extended_two();
+	send_pkt("Hgp1.1");
+	send_pkt("vCont;c");
+	rx();
+	send_raw("\x03");
+	/* VM 1 hits a breakpoint before VM 0's Ctrl-C stop lands */
+	fake_hit(&f, 1, 0, GDB_STOP_SWBREAK, 0);
+	assert_int_equal(f.nq, 2);
+	{
+		struct gdb_event ctrl_c = f.queue[0];
+
+		f.queue[0] = f.queue[1];
+		f.queue[1] = ctrl_c;
+	}
+	fake_deliver(&f);
+	assert_string_equal(rx(), "T05thread:p2.1;core:0;swbreak:;\n");
+	take_log();
+	send_pkt("vCont;c");
+	assert_string_equal(take_log(), "resume 0 cc--\nresume 1 cc--\n");
+}
+
 static void test_ctrl_c_when_nothing_runs_does_nothing(void **state)
 {
 	(void)state;
@@ -1327,6 +1351,7 @@ int main(void)
 		cmocka_unit_test_setup(test_unattached_vm_is_never_touched, setup),
 		cmocka_unit_test_setup(test_breakpoint_hit_while_quiesced_is_reported_on_next_resume, setup),
 		cmocka_unit_test_setup(test_ctrl_c_stops_the_current_vm_then_the_others, setup),
+		cmocka_unit_test_setup(test_ctrl_c_overtaken_by_a_breakpoint_is_not_reported_twice, setup),
 		cmocka_unit_test_setup(test_ctrl_c_when_nothing_runs_does_nothing, setup),
 		cmocka_unit_test_setup(test_a_refused_stop_does_not_leave_gdb_waiting, setup),
 		cmocka_unit_test_setup(test_vm_exit_is_a_W_reply_with_its_process, setup),
