@@ -417,6 +417,13 @@ static inline int fake_monitor(void *ctx, unsigned vm, unsigned vcpu, const char
 	}
 	if (strcmp(cmd, "fail") == 0)
 		return -EINVAL;
+	if (strcmp(cmd, "long") == 0) {
+		char text[600];
+
+		memset(text, 'a', sizeof(text));
+		out->write(out, text, sizeof(text));
+		return 0;
+	}
 	if (f->target_ipa && strncmp(cmd, "ipa", 3) == 0) {
 		if (strcmp(cmd, "ipa on") == 0)
 			f->ipa_on = true;

@@ -1287,6 +1287,29 @@ static void test_qrcmd_monitor_commands(void **state)
 	assert_string_equal(rx(), "E06\nE01\nE01\nE01\n");
 }
 
+static void test_long_monitor_output_is_split_into_O_packets(void **state)
+{
+	const char *r, *line;
+	size_t total = 0, packets = 0;
+
+	(void)state;
+	connect_remote();
+	send_pkt("qRcmd,6c6f6e67"); /* long: 600 bytes of output */
+	r = rx();
+	for (line = r; *line == 'O' && line[1] != 'K'; line = strchr(line, '\n') + 1) {
+		size_t n = (size_t)(strchr(line, '\n') - line - 1);
+
+		assert_true(n % 2 == 0 && n + 1 <= sizeof(((struct gdb_stub *)0)->obuf));
+		for (size_t i = 0; i < n; i += 2)
+			assert_memory_equal(line + 1 + i, "61", 2);
+		total += n / 2;
+		packets++;
+	}
+	assert_string_equal(line, "OK\n");
+	assert_int_equal(total, 600);
+	assert_int_equal(packets, 3);
+}
+
 static void test_misc_packets(void **state)
 {
 	(void)state;
@@ -1365,6 +1388,7 @@ int main(void)
 		cmocka_unit_test_setup(test_fifty_reconnects_leave_nothing_attached, setup),
 		cmocka_unit_test_setup(test_reset_detaches_everything, setup),
 		cmocka_unit_test_setup(test_qrcmd_monitor_commands, setup),
+		cmocka_unit_test_setup(test_long_monitor_output_is_split_into_O_packets, setup),
 		cmocka_unit_test_setup(test_misc_packets, setup),
 	};
 
