@@ -27,6 +27,11 @@
 #define GDB_REPLY_MAX   GDB_PACKET_SIZE
 /* One frame on the wire: '$' payload '#' two hex digits. */
 #define GDB_FRAME_MAX   (GDB_REPLY_MAX + 4)
+/*
+ * Times one frame is sent again on '-': gdb asks a few times at most; a flood
+ * of '-' must not turn each byte in into a packet out.
+ */
+#define GDB_NAK_RESENDS 3
 /* Catchpoint text kept with a stop, NUL included (longer text is cut). */
 #define GDB_TEXT_MAX    256
 /* The thread list and feature documents. */
@@ -130,9 +135,10 @@ struct gdb_stub {
 	char threads_xml[GDB_XML_MAX];
 	size_t threads_len;
 
-	/* The last frame sent, resent on '-' (ack mode only). */
+	/* The last frame sent, resent on '-' (ack mode only), at most GDB_NAK_RESENDS times. */
 	char frame[GDB_FRAME_MAX];
 	size_t frame_len;
+	unsigned resends_left;
 
 	char reply[GDB_REPLY_MAX];
 	struct gdb_buf out;

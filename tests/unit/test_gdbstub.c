@@ -209,6 +209,12 @@ static void test_nak_from_gdb_resends_the_last_packet(void **state)
 	assert_string_equal(rx(), "+\nOK\n");
 	send_raw("-");
 	assert_string_equal(rx(), "OK\n");
+	/* a flood of '-' gets the packet three times in all, not once per byte */
+	send_raw("-----");
+	assert_string_equal(rx(), "OK\nOK\n");
+	send_pkt("qSymbol::");
+	send_raw("--");
+	assert_string_equal(rx(), "+\nOK\nOK\nOK\n");
 }
 
 static void test_no_ack_mode_sends_no_acks_and_drops_bad_packets(void **state)
