@@ -135,10 +135,34 @@ static double mwu_p(const double *b, unsigned nb, const double *n, unsigned nn, 
 	return z <= 0 ? 1 : erfc(z / sqrt(2.0));
 }
 
-/* Log scale for shifts as ratios; +1 keeps zero counts finite (values are >= 0). */
-static double lg(double v)
+/*
+ * Shifts are ratios: log scale. Zero values (a class absent from a run) are
+ * moved up by half the smallest positive value of either side, so they stay
+ * finite without bending the ratios of the others (nothing moves when no
+ * value is zero).
+ */
+static double zero_offset(const double *b, unsigned nb, const double *n, unsigned nn)
 {
-	return log(v + 1);
+	double min_pos = INFINITY;
+	bool zero = false;
+	unsigned i;
+
+	for (i = 0; i < nb + nn; i++) {
+		double v = i < nb ? b[i] : n[i - nb];
+
+		if (v <= 0)
+			zero = true;
+		else if (v < min_pos)
+			min_pos = v;
+	}
+	if (!zero)
+		return 0;
+	return isinf(min_pos) ? 1 : min_pos / 2;
+}
+
+static double lg(double v, double offset)
+{
+	return log(v + offset);
 }
 
 static double pct(double log_shift)
@@ -190,7 +214,7 @@ static void judge_exact(struct vd_result *r, const struct vd_opts *o)
 void vd_compare(const double *base, unsigned nb, const double *new, unsigned nn,
 		const struct vd_opts *o, struct vd_result *r)
 {
-	double *b = NULL, *n = NULL, *d = NULL, u = 0, half = o->alpha / 2;
+	double *b = NULL, *n = NULL, *d = NULL, u = 0, half = o->alpha / 2, off;
 	unsigned i, j, k, np;
 
 	memset(r, 0, sizeof(*r));
@@ -218,12 +242,13 @@ void vd_compare(const double *base, unsigned nb, const double *new, unsigned nn,
 
 	/* Every pairwise difference on the log scale; U counts new > base. */
 	np = nb * nn;
+	off = zero_offset(b, nb, n, nn);
 	d = malloc(np * sizeof(*d));
 	if (!d)
 		goto out;
 	for (i = k = 0; i < nb; i++)
 		for (j = 0; j < nn; j++) {
-			d[k++] = lg(n[j]) - lg(b[i]);
+			d[k++] = lg(n[j], off) - lg(b[i], off);
 			u += n[j] > b[i] ? 1 : n[j] == b[i] ? 0.5 : 0;
 		}
 	qsort(d, np, sizeof(*d), cmp_double);
