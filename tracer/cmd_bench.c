@@ -11,6 +11,7 @@
  * virtual time, and one run per side is enough (hypscope diff --exact).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <glob.h>
 #include <limits.h>
@@ -20,7 +21,6 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
-#include <fcntl.h>
 #include <unistd.h>
 
 #include "tracer/hypscope.h"

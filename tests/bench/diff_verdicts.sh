@@ -14,7 +14,7 @@
 #    reliably".
 #
 # It runs long (some 400 runs of a second or two). DIFF_BENCH_AA (20),
-# DIFF_BENCH_POWER (5) and DIFF_BENCH_PADS ("25 50 100 200 400 1000") change
+# DIFF_BENCH_POWER (5) and DIFF_BENCH_PADS ("4 8 12 16 25 50 ... 1000") change
 # the sizes. Figures are printed, never asserted.
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -22,7 +22,7 @@ cd "$top" || exit 2
 hs=build/hypscope
 aa=${DIFF_BENCH_AA:-20}
 power=${DIFF_BENCH_POWER:-5}
-pads=${DIFF_BENCH_PADS:-25 50 100 200 400 1000}
+pads=${DIFF_BENCH_PADS:-4 8 12 16 25 50 100 200 400 1000}
 work=$(mktemp -d "${TMPDIR:-/tmp}/hypscope-diff-bench.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 run=(--vm build/guests/workload.elf:cmdline=units=1000 --cpus 1 --timeout 120)
