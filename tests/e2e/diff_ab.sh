@@ -6,7 +6,7 @@
 #          exact HVC64 cost to make the HVC path about 10 % slower. diff
 #          --exact must flag HVC64 as slower by about that, and nothing else.
 #  noisy   5 runs a side without -icount, alternating; NEW pads every HVC
-#          exit with 1000 instructions. diff must flag HVC64 as slower and
+#          exit with 2000 instructions. diff must flag HVC64 as slower and
 #          nothing else, from run-to-run statistics.
 #  work    5 runs a side, alternating; NEW's workload makes twice the MMIO
 #          reads per unit of work. diff --per-exit-of HVC64 must flag
@@ -88,7 +88,7 @@ else
 fi
 
 # ------------------------------------------------------------ noisy
-bench noisy -n 5 -o "$work/noisy-base" --ab "$work/noisy-pad" --new-arg=--test-hvc-pad=1000 -- "${run[@]}"
+bench noisy -n 5 -o "$work/noisy-base" --ab "$work/noisy-pad" --new-arg=--test-hvc-pad=2000 -- "${run[@]}"
 "$hypscope" diff "$work/noisy-base" -- "$work/noisy-pad" >"$work/noisy.diff" 2>&1
 rc=$?
 "$hypscope" diff --format json "$work/noisy-base" -- "$work/noisy-pad" >"$work/noisy.json" 2>/dev/null
