@@ -194,7 +194,7 @@ char **machine_argv(const struct machine *m)
 	push(&a, "-serial");
 	push(&a, "stdio");
 	push(&a, "-serial");
-	push(&a, "null");
+	push(&a, m->gdb_serial ? m->gdb_serial : "null");
 	push(&a, "-monitor");
 	push(&a, "none");
 	push(&a, "-kernel");

@@ -26,6 +26,9 @@ struct fake_arch {
 	unsigned console_len;
 	uint64_t timer_deadline;
 	unsigned irq_events;       /* what arch_handle_irqs() reports next */
+	char gdb_tx[8192];         /* what went to the GDB stub's UART */
+	unsigned gdb_tx_len;
+	unsigned brps, wrps;       /* debug registers the "CPU" offers (6 and 4) */
 };
 
 extern struct fake_arch fake;
