@@ -476,7 +476,13 @@ static int op_attach(void *ctx, unsigned slot)
 		return -ESRCH;
 	g = &gvms[slot];
 	if (g->attached && g->serial == vm->serial && g->stopped) {
-		/* Already held (--gdb-wait, or a second attach): report it again. */
+		/* Already held (--gdb-wait, or a second attach): report it again,
+		 * at the first instruction of a vCPU that was never run. */
+		spin_lock(&vm->lock);
+		for (unsigned i = 0; i < vm->nr_vcpus; i++)
+			if (vm->vcpus[i].power == VCPU_POWER_ON)
+				vcpu_apply_pending_reset(&vm->vcpus[i]);
+		spin_unlock(&vm->lock);
 		g->ev = (struct gdb_event){ .type = GDB_EV_STOPPED, .vm = slot,
 					    .vcpu = online_vcpu(vm, 0),
 					    .reason = GDB_STOP_INTERRUPT, .signal = SIGTRAP };
