@@ -54,9 +54,9 @@ session() {
 	gdb_log="$logdir/gdb-$name.$model.gdb.log"
 	"$hypscope" run --cpu "$model" --gdb "$port" --gdb-wait --timeout 60 "$@" >"$hyp_log" 2>&1 &
 	hs_pid=$!
-	# The stub listens once QEMU is up.
-	for _ in $(seq 50); do
-		ss -ltn 2>/dev/null | grep -q "127.0.0.1:$port " && break
+	# gdb gives up on a packet after 2 s: connect once the stub is up.
+	for _ in $(seq 300); do
+		grep -q 'gdb: stub on the second UART' "$hyp_log" 2>/dev/null && break
 		sleep 0.1
 	done
 	sed "s/@PORT@/$port/g" "$script" >"$logdir/gdb-$name.$model.cmds"

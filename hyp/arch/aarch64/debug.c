@@ -153,10 +153,8 @@ void arch_gdb_uart_enable(void)
 
 	if (!base || !platform.gdb_uart_intid)
 		return;
-	/* Drop whatever QEMU buffered before the stub existed. */
-	while (!(base[UART_FR / 4] & UART_FR_RXFE))
-		(void)base[UART_DR / 4];
-	base[UART_ICR / 4] = UART_INT_RX | UART_INT_RT;
+	/* What a debugger sent before the stub existed waits in the FIFO (and
+	 * QEMU holds the rest back): the interrupt raised at once fetches it. */
 	base[UART_IMSC / 4] = UART_INT_RX | UART_INT_RT;
 	gic_spi_enable(platform.gdb_uart_intid, percpu[0].mpidr);
 }
