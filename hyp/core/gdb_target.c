@@ -16,6 +16,7 @@
 
 #include "formats/esr.h"
 #include "formats/esr_fmt.h"
+#include "formats/ich_lr.h"
 #include "formats/smccc.h"
 #include "formats/sysreg_names.h"
 #include "formats/vmid.h"
@@ -68,6 +69,10 @@ struct gdb_vm {
 	bool step_irq;       /* monitor step-irq on */
 	uint64_t catch_class;    /* exit classes (ESR_EC_*, bit per class) that stop the VM */
 	uint32_t catch_sysreg;   /* SYS64 only this register (sysreg key), 0 = any */
+	uint32_t catch_intid;    /* catch irq: stop when it is pending for a vCPU; 0 = none */
+	bool irq_in_flight[GDB_MAX_VCPUS]; /* catch irq: as of the vCPU's last exit */
+	bool catch_rollover;     /* catch vmid-rollover */
+	uint64_t rollovers_seen; /* vmids.rollovers when the catchpoint was set or last hit */
 	uint64_t wp_addr[GDB_HW_SLOTS];
 	unsigned wp_kind[GDB_HW_SLOTS];
 	uint8_t wp_type[GDB_HW_SLOTS];
@@ -1002,8 +1007,12 @@ static int mon_catch(struct gdb_vm *g, const char *args, struct gdb_out *out)
 
 	args = word(args, w, sizeof(w));
 	if (!strcmp(w, "list")) {
-		if (!g->catch_class)
+		if (!g->catch_class && !g->catch_intid && !g->catch_rollover)
 			outf(out, "no catchpoints\n");
+		if (g->catch_intid)
+			outf(out, "catch irq %u\n", g->catch_intid);
+		if (g->catch_rollover)
+			outf(out, "catch vmid-rollover\n");
 		for (unsigned c = 0; c < ESR_EC_COUNT; c++)
 			if (g->catch_class & BIT(c))
 				outf(out, "catch exit %s%s%s\n", esr_class_name(c),
@@ -1015,11 +1024,32 @@ static int mon_catch(struct gdb_vm *g, const char *args, struct gdb_out *out)
 	if (!strcmp(w, "clear")) {
 		g->catch_class = 0;
 		g->catch_sysreg = 0;
+		g->catch_intid = 0;
+		g->catch_rollover = false;
 		outf(out, "catchpoints cleared\n");
 		return 0;
 	}
+	if (!strcmp(w, "irq")) {
+		uint64_t intid;
+
+		word(args, w, sizeof(w));
+		if (!parse_u64(w, &intid) || !intid || intid >= VGIC_NR_IRQS) {
+			outf(out, "usage: monitor catch irq INTID (1-%u)\n", VGIC_NR_IRQS - 1);
+			return 0;
+		}
+		g->catch_intid = (uint32_t)intid;
+		outf(out, "catchpoint: irq %u\n", g->catch_intid);
+		return 0;
+	}
+	if (!strcmp(w, "vmid-rollover")) {
+		g->catch_rollover = true;
+		g->rollovers_seen = READ_ONCE(vmids.rollovers);
+		outf(out, "catchpoint: vmid-rollover\n");
+		return 0;
+	}
 	if (strcmp(w, "exit")) {
-		outf(out, "usage: monitor catch exit CLASS [SYSREG] | catch list | catch clear\n");
+		outf(out, "usage: monitor catch exit CLASS [SYSREG] | catch irq INTID | "
+			  "catch vmid-rollover | catch list | catch clear\n");
 		return 0;
 	}
 	args = word(args, cls_name, sizeof(cls_name));
@@ -1101,6 +1131,48 @@ static int mon_translate(struct vm *vm, struct vcpu *v, struct gdb_vm *g, const 
 	return 0;
 }
 
+/* This vCPU's list registers as last read back, and its interrupts in flight. */
+static int mon_vgic(struct vcpu *v, struct gdb_out *out)
+{
+	struct vgic_snapshot snap;
+	uint16_t list[VGIC_NR_IRQS];
+	unsigned n;
+
+	vgic_snapshot(&v->vgic, &snap);
+	outf(out, "vcpu%u: %u list registers loaded at the last entry, %u interrupts in flight\n",
+	     v->id, snap.nr_flushed, snap.ap_count);
+	for (unsigned i = 0; i < snap.nr_flushed && i < VGIC_MAX_LRS; i++) {
+		struct ich_lr lr;
+
+		ich_lr_decode(snap.lr_folded[i], &lr);
+		if (lr.state == ICH_LR_STATE_INVALID)
+			outf(out, "  LR%u: - (consumed)\n", i);
+		else if (lr.hw)
+			outf(out, "  LR%u: %s vINTID %u, pINTID %u, priority 0x%x, group %u\n", i,
+			     ich_lr_state_str(lr.state), lr.vintid, lr.pintid, lr.priority, lr.group1);
+		else
+			outf(out, "  LR%u: %s vINTID %u, priority 0x%x, group %u%s\n", i,
+			     ich_lr_state_str(lr.state), lr.vintid, lr.priority, lr.group1,
+			     lr.eoi ? ", EOI maintenance" : "");
+	}
+	spin_lock(&v->vm->vgic.lock);
+	n = MIN(v->vgic.ap_count, (uint32_t)VGIC_NR_IRQS);
+	memcpy(list, v->vgic.ap_list, n * sizeof(list[0]));
+	spin_unlock(&v->vm->vgic.lock);
+	for (unsigned i = 0; i < n; i++) {
+		struct vgic_irq irq;
+
+		if (!vgic_irq_peek(&v->vm->vgic, v->id, list[i], &irq))
+			continue;
+		outf(out, "  INTID %u: %s%s%s, priority 0x%x, %s%s\n", irq.intid,
+		     vgic_irq_pending_view(&irq) ? "pending" : "",
+		     vgic_irq_pending_view(&irq) && irq.active ? " and " : "",
+		     irq.active ? "active" : "", irq.priority, irq.edge ? "edge" : "level",
+		     irq.hw ? ", forwarded" : "");
+	}
+	return 0;
+}
+
 static int on_off(const char *args, bool *flag, const char *what, struct gdb_out *out)
 {
 	char w[8];
@@ -1143,9 +1215,21 @@ static int op_monitor(void *ctx, unsigned slot, unsigned id, const char *cmd,
 		}
 		return mon_translate(vm, &vm->vcpus[id], g, args, out);
 	}
+	if (!strcmp(w, "vgic")) {
+		if (!g->stopped) {
+			outf(out, "the VM must be stopped\n");
+			return 0;
+		}
+		return mon_vgic(&vm->vcpus[id], out);
+	}
 	if (!strcmp(w, "help")) {
-		outf(out, "monitor commands: catch exit CLASS [SYSREG], catch list, catch clear,\n"
-			  "  translate ADDRESS, ipa on|off, step-irq on|off\n");
+		outf(out, "catch exit CLASS [SYSREG]  stop at exits of a class (HVC64, SYS64 ...)\n"
+			  "catch irq INTID  stop when the interrupt is pending for a vCPU\n"
+			  "catch vmid-rollover  stop after the VMID generation rolls over\n"
+			  "catch list | catch clear\n"
+			  "translate ADDRESS  stage 1 level by level, the IPA, stage 2\n"
+			  "vgic          this vCPU's list registers and interrupts in flight\n"
+			  "step-irq on|off  whether a step may enter an interrupt handler\n");
 		return 0;
 	}
 	return -ENOENT;
@@ -1299,16 +1383,54 @@ void gdb_exit_pre(struct vcpu *v, unsigned cls)
 	stub_lock_give(taken);
 }
 
+static bool intid_pending_for(struct vcpu *v, unsigned intid)
+{
+	bool found = false;
+
+	spin_lock(&v->vm->vgic.lock);
+	for (unsigned i = 0; i < v->vgic.ap_count && i < VGIC_NR_IRQS && !found; i++)
+		found = v->vgic.ap_list[i] == intid;
+	spin_unlock(&v->vm->vgic.lock);
+	return found;
+}
+
+/* catch irq and catch vmid-rollover, checked after every exit of a debugged vCPU. */
+static bool catch_other(struct vcpu *v, struct gdb_vm *g, char *text, size_t len)
+{
+	unsigned intid = READ_ONCE(g->catch_intid);
+	uint64_t rollovers = READ_ONCE(vmids.rollovers);
+
+	bool now = intid && intid_pending_for(v, intid), before = g->irq_in_flight[v->id];
+
+	/* Each time it comes, not every exit while it waits for the guest. */
+	g->irq_in_flight[v->id] = now;
+	if (now && !before) {
+		fmt_snprintf(text, len, "catch: irq %u in flight for vcpu%u\n", intid, v->id);
+		return true;
+	}
+	if (READ_ONCE(g->catch_rollover) && rollovers != READ_ONCE(g->rollovers_seen)) {
+		g->rollovers_seen = rollovers;
+		fmt_snprintf(text, len, "catch: VMID rollover (%llu so far), VMID generation %llu\n",
+			     (unsigned long long)rollovers,
+			     (unsigned long long)vmid_generation_number(&vmids));
+		return true;
+	}
+	return false;
+}
+
 bool gdb_exit_post(struct vcpu *v, unsigned cls, uint64_t pc_before, bool cont)
 {
 	struct vm *vm = v->vm;
 	struct gdb_vm *g = &gvms[vm->slot];
 	bool stop = false, taken;
 	enum gdb_stop_reason reason = GDB_STOP_STEP;
-	char text[GDB_TEXT_LEN];
+	char text[GDB_TEXT_LEN] = "";
 
 	if (v->gdb.catch_hit) {
 		v->gdb.catch_hit = false;
+		stop = true;
+		reason = GDB_STOP_CATCH;
+	} else if (catch_other(v, g, text, sizeof(text))) {
 		stop = true;
 		reason = GDB_STOP_CATCH;
 	} else if (v->gdb.step && cls != ESR_EC_SOFTSTP_LOW &&
@@ -1321,7 +1443,7 @@ bool gdb_exit_post(struct vcpu *v, unsigned cls, uint64_t pc_before, bool cont)
 		return cont;
 	v->gdb.step = false;
 	taken = stub_lock_take();
-	if (reason == GDB_STOP_CATCH)
+	if (reason == GDB_STOP_CATCH && !text[0])
 		memcpy(text, g->text, sizeof(text));
 	stop_vm(vm, reason, SIGTRAP, v->id, 0, reason == GDB_STOP_CATCH ? text : NULL);
 	stub_lock_give(taken);

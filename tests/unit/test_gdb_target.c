@@ -30,6 +30,7 @@
 #include "hyp/include/sched.h"
 #include "hyp/include/stage2.h"
 #include "hyp/include/vm.h"
+#include "hyp/vgic/vgic.h"
 
 #define POOL_CHUNKS 4u
 #define HEAP_PAGES 64u
@@ -767,6 +768,40 @@ static void test_catch_sys64_filters_by_register(void **state)
 	assert_true(v0->gdb.catch_hit);
 }
 
+static void test_catch_irq_stops_once_per_arrival(void **state)
+{
+	struct vgic_irq *irq;
+	int ret;
+	const char *out;
+
+	(void)state;
+	attach_stopped();
+	out = monitor("catch irq 27", &ret);
+	assert_non_null(strstr(out, "catchpoint: irq 27"));
+	resume_all(GDB_ACT_CONT, GDB_ACT_CONT);
+	assert_true(vcpu_claim(v0, 0));
+	assert_true(gdb_exit_post(v0, HYP_EXIT_IRQ, v0->regs.pc, true));
+	irq = vgic_get_irq(&vm->vgic, 0, 27);
+	irq->enabled = true;
+	irq->hw = false;
+	vm->vgic.ctlr = 3; /* both groups enabled */
+	v0->vgic.waker = 0;
+	vgic_inject(&vm->vgic, 0, 27, true);
+	assert_false(gdb_exit_post(v0, HYP_EXIT_IRQ, v0->regs.pc, true));
+	v0_leaves_cpu();
+	assert_int_equal(nr_events, 1);
+	assert_int_equal(events[0].reason, GDB_STOP_CATCH);
+	assert_non_null(strstr(event_text[0], "catch: irq 27 in flight for vcpu0"));
+	out = monitor("vgic", &ret);
+	assert_non_null(strstr(out, "INTID 27: pending"));
+	/* Still waiting for the guest: continuing does not stop again at once. */
+	resume_all(GDB_ACT_CONT, GDB_ACT_CONT);
+	assert_true(vcpu_claim(v0, 0));
+	assert_true(gdb_exit_post(v0, HYP_EXIT_IRQ, v0->regs.pc, true));
+	out = monitor("catch irq 5000", &ret);
+	assert_non_null(strstr(out, "usage: monitor catch irq"));
+}
+
 static void test_unattached_vm_is_never_disturbed(void **state)
 {
 	struct vcpu *o = &other_vm->vcpus[0];
@@ -818,6 +853,7 @@ int main(void)
 		T(test_step_survives_interrupt_exit),
 		T(test_catch_hvc_shows_the_smccc_function),
 		T(test_catch_sys64_filters_by_register),
+		T(test_catch_irq_stops_once_per_arrival),
 		T(test_unattached_vm_is_never_disturbed),
 #undef T
 	};
