@@ -30,6 +30,7 @@
 #include "hyp/include/run.h"
 #include "hyp/include/sched.h"
 #include "hyp/include/stage2.h"
+#include "hyp/include/trace.h"
 #include "hyp/include/vm.h"
 
 #define BRK_INSN      0xd4200000u /* BRK #0 */
@@ -61,6 +62,7 @@ struct gdb_vm {
 	bool attached;
 	bool stopping;       /* a stop was asked for; not every vCPU is held yet */
 	bool stopped;        /* every vCPU held */
+	uint64_t stopped_at; /* counter when the stop completed */
 	bool event_queued;   /* ev goes to the engine when it is not running */
 	struct gdb_event ev;
 	char text[GDB_TEXT_LEN];
@@ -206,7 +208,9 @@ static void try_complete(struct vm *vm)
 		return;
 	g->stopping = false;
 	g->stopped = true;
+	g->stopped_at = arch_counter();
 	g->ev.vcpu = online_vcpu(vm, g->ev.vcpu);
+	trace_gdb_stop(&vm->vcpus[g->ev.vcpu], g->ev.reason, g->ev.signal, g->ev.addr);
 	post_event(vm->slot, &g->ev);
 }
 
@@ -562,6 +566,7 @@ static int op_resume(void *ctx, unsigned slot, const struct gdb_resume *r)
 	struct vm *vm = attached_vm(slot);
 	struct gdb_vm *g = &gvms[slot];
 	unsigned moving = 0;
+	uint32_t cont_mask = 0, step_mask = 0;
 
 	(void)ctx;
 	if (!vm)
@@ -583,6 +588,12 @@ static int op_resume(void *ctx, unsigned slot, const struct gdb_resume *r)
 	}
 	if (!moving)
 		return -EINVAL;
+	for (unsigned i = 0; i < vm->nr_vcpus; i++) {
+		cont_mask |= (r->action[i] == GDB_ACT_CONT) << i;
+		step_mask |= (r->action[i] == GDB_ACT_STEP && vm->vcpus[i].gdb.step) << i;
+	}
+	trace_gdb_resume(&vm->vcpus[online_vcpu(vm, 0)], arch_counter() - g->stopped_at,
+			 cont_mask, step_mask);
 	g->stopped = false;
 	g->event_queued = false;
 	for (unsigned i = 0; i < vm->nr_vcpus; i++) {
@@ -1297,6 +1308,7 @@ void gdb_vm_created(struct vm *vm)
 	g->attached = true;
 	g->serial = vm->serial;
 	g->stopped = true;
+	g->stopped_at = arch_counter();
 	for (unsigned i = 0; i < vm->nr_vcpus; i++) {
 		vm->vcpus[i].gdb.hold = true;
 		vm->vcpus[i].gdb.active = true;

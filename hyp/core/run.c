@@ -40,6 +40,8 @@ static unsigned sched_out_reason(const struct vcpu *v)
 {
 	if (v->vm->state != VM_RUNNING)
 		return TRACE_SCHED_VM_END;
+	if (READ_ONCE(v->gdb.hold))
+		return TRACE_SCHED_DEBUG;
 	switch (v->run) {
 	case VCPU_BLOCKED: return TRACE_SCHED_WFI;
 	case VCPU_STOPPED: return TRACE_SCHED_CPU_OFF;

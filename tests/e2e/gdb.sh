@@ -116,7 +116,9 @@ delete
 info threads
 detach
 EOF
-session one "$cmds" --vm build/guests/gdb.elf:vcpus=2 --cpus 2
+trace="$logdir/gdb-one.$model.trace"
+rm -f "$trace"
+session one "$cmds" --vm build/guests/gdb.elf:vcpus=2 --cpus 2 --record "$trace"
 f=$gdb_log
 check "$f" '1 +Thread 1\.1 "vm0/vcpu0"' "info threads lists vm0/vcpu0"
 check "$f" '2 +Thread 1\.2 "vm0/vcpu1"' "info threads lists vm0/vcpu1"
@@ -144,6 +146,12 @@ check "$hyp_log" 'PASS: the debugger.s memory write reached the guest \(magic 0x
 check "$hyp_log" 'SUMMARY: [0-9]+ tests, 0 unexpected failures' "the guest passes after detach"
 [ "$hs_rc" = 0 ] && pass "hypscope exits 0" || fail "hypscope exited $hs_rc (see $hyp_log)"
 [ "$gdb_rc" = 0 ] || fail "gdb exited $gdb_rc (see $f)"
+"$hypscope" print "$trace" >"$logdir/gdb-one.$model.print" 2>&1
+p="$logdir/gdb-one.$model.print"
+check "$p" 'gdb_stop .*reason=hwbreak' "the trace has the debugger's stops (gdb_stop hwbreak)"
+check "$p" 'gdb_stop .*reason=watch' "... and the watchpoint stop"
+check "$p" 'gdb_resume .*held_ticks=[1-9]' "... and resumes with the time held"
+check "$p" 'sched_out .*reason=debug' "vCPUs leave their CPUs for the debugger (sched_out debug)"
 
 # ------------------------------------------------------------ 2: catchpoint
 cat >"$cmds" <<'EOF'
