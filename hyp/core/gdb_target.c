@@ -1274,6 +1274,14 @@ void gdb_init(void)
 	memset(gvms, 0, sizeof(gvms));
 	stub = gdb_stub_init(&target_ops, NULL, vm);
 	gdb_enabled = stub != NULL;
+}
+
+void gdb_announce(void)
+{
+	unsigned vm = hypcfg->gdb_vm < hypcfg->nr_vms ? hypcfg->gdb_vm : 0;
+
+	/* Said once the VMs exist and CPU 0 takes the UART's interrupts: a
+	 * debugger connecting from now on gets answers within its timeout. */
 	if (gdb_enabled)
 		hyp_log("gdb: stub on the second UART, 'target remote' debugs %s%s",
 			hypcfg->vms[vm].name,

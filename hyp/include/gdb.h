@@ -27,6 +27,8 @@ struct vcpu;
 
 /* Boot: the stub's UART is there and HYPCFG_F_GDB is set. */
 void gdb_init(void);
+/* Boot, once the VMs are created: the stub says it is there. */
+void gdb_announce(void);
 extern bool gdb_enabled;
 
 /* Bytes from the debugger (the UART's receive interrupt). */

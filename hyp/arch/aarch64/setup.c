@@ -229,6 +229,7 @@ void hyp_boot_main(uint64_t dtb)
 	}
 	for (unsigned i = 0; i < hypcfg->nr_vms; i++)
 		vm_start_slot(i);
+	gdb_announce();
 	cpu_run_loop();
 }
 
