@@ -67,7 +67,6 @@ struct gdb_vm {
 	struct gdb_event ev;
 	char text[GDB_TEXT_LEN];
 	uint64_t serial;     /* the VM instance attached */
-	bool ipa_mode;       /* monitor ipa on: addresses are guest physical */
 	bool step_irq;       /* monitor step-irq on */
 	uint64_t catch_class;    /* exit classes (ESR_EC_*, bit per class) that stop the VM */
 	uint32_t catch_sysreg;   /* SYS64 only this register (sysreg key), 0 = any */
@@ -413,7 +412,7 @@ static long mem_access(unsigned slot, unsigned id, enum gdb_addr_space as, uint6
 
 	if (!vm || id >= vm->nr_vcpus)
 		return -ESRCH;
-	ipa_mode = as == GDB_ADDR_IPA || gvms[slot].ipa_mode;
+	ipa_mode = as == GDB_ADDR_IPA;
 	if (!ipa_mode && !gvms[slot].stopped)
 		return -EBUSY; /* its stage-1 registers are only stable while it is held */
 	v = &vm->vcpus[id];
@@ -780,7 +779,7 @@ static int sw_insert(struct vm *vm, struct gdb_vm *g, uint64_t addr)
 		return -ENOSPC;
 	/* Kernel addresses go through TTBR1, shared by every vCPU: the
 	 * first online vCPU's tables speak for the VM. */
-	if (addr_to_pa(&vm->vcpus[online_vcpu(vm, 0)], g->ipa_mode, addr, &pa, &room))
+	if (addr_to_pa(&vm->vcpus[online_vcpu(vm, 0)], false, addr, &pa, &room))
 		return -EFAULT;
 	insn = phys_to_virt(pa);
 	*free = (struct swbp){ .used = true, .addr = addr, .pa = pa, .orig = *insn };
@@ -812,17 +811,46 @@ static void hw_count(struct vm_gdb_hw *hw)
 	}
 }
 
-/* DBGWCR for a watchpoint of len bytes at addr, within one doubleword (BAS). */
-static int wp_control(enum gdb_bp_type type, uint64_t addr, unsigned len, uint64_t *wcr)
+/* DBGWCR for the bytes [off, off + len) of one doubleword (byte address select). */
+static uint64_t wp_control(enum gdb_bp_type type, unsigned off, unsigned len)
 {
-	unsigned off = addr & 7;
 	uint64_t lsc = type == GDB_WP_WRITE ? DBGWCR_LSC_STORE
 		       : type == GDB_WP_READ ? DBGWCR_LSC_LOAD
 					     : DBGWCR_LSC_LOAD | DBGWCR_LSC_STORE;
 
-	if (!len || len > 8 || off + len > 8)
+	return DBGWCR_E | DBGWCR_PAC_EL1_EL0 | lsc | ((((1ull << len) - 1) << off) << 5);
+}
+
+#define GDB_WP_MAX_LEN 32 /* bytes one watchpoint may cover (a register per doubleword) */
+
+/* A watchpoint over [addr, addr + len): one register per doubleword it touches. */
+static int wp_insert(struct vm_gdb_hw *hw, struct gdb_vm *g, enum gdb_bp_type type,
+		     uint64_t addr, unsigned len)
+{
+	uint64_t end = addr + len, first_dw = addr & ~7ull;
+	unsigned need, found = 0;
+	int slot[GDB_WP_MAX_LEN / 8 + 1];
+
+	if (!len || len > GDB_WP_MAX_LEN || end < addr)
 		return -EINVAL;
-	*wcr = DBGWCR_E | DBGWCR_PAC_EL1_EL0 | lsc | ((((1ull << len) - 1) << off) << 5);
+	need = (unsigned)(((end - 1) >> 3) - (addr >> 3) + 1);
+	for (unsigned i = 0; i < arch_debug_wrps() && i < GDB_HW_SLOTS && found < need; i++)
+		if (!hw->wcr[i])
+			slot[found++] = (int)i;
+	if (found < need)
+		return -ENOSPC;
+	for (unsigned k = 0; k < need; k++) {
+		uint64_t dw = first_dw + 8ull * k;
+		uint64_t lo = MAX(addr, dw), hi = MIN(end, dw + 8);
+		unsigned i = (unsigned)slot[k];
+
+		g->wp_addr[i] = addr;
+		g->wp_kind[i] = len;
+		g->wp_type[i] = (uint8_t)type;
+		hw->wvr[i] = dw;
+		hw->wcr[i] = wp_control(type, (unsigned)(lo - dw), (unsigned)(hi - lo));
+	}
+	hw_count(hw);
 	return 0;
 }
 
@@ -856,26 +884,12 @@ static int op_bp_insert(void *ctx, unsigned slot, enum gdb_bp_type type, uint64_
 		return 0;
 	case GDB_WP_WRITE:
 	case GDB_WP_READ:
-	case GDB_WP_ACCESS: {
-		uint64_t wcr;
-
+	case GDB_WP_ACCESS:
 		for (unsigned j = 0; j < GDB_HW_SLOTS; j++)
 			if (hw->wcr[j] && g->wp_addr[j] == addr && g->wp_type[j] == type &&
 			    g->wp_kind[j] == kind)
 				return 0;
-		if (wp_control(type, addr, kind, &wcr))
-			return -EINVAL;
-		i = hw_slot(hw->wcr, arch_debug_wrps(), g->wp_addr, addr, true);
-		if (i < 0)
-			return -ENOSPC;
-		g->wp_addr[i] = addr;
-		g->wp_kind[i] = kind;
-		g->wp_type[i] = (uint8_t)type;
-		hw->wvr[i] = addr & ~7ull;
-		hw->wcr[i] = wcr;
-		hw_count(hw);
-		return 0;
-	}
+		return wp_insert(hw, g, type, addr, kind);
 	}
 	return -EINVAL;
 }
@@ -1088,11 +1102,11 @@ static int mon_catch(struct gdb_vm *g, const char *args, struct gdb_out *out)
 
 static const char *const level_name[] = { "L0", "L1", "L2", "L3" };
 
-static int mon_translate(struct vm *vm, struct vcpu *v, struct gdb_vm *g, const char *args,
-			 struct gdb_out *out)
+/* The stage-1 walk level by level, the leaf's attributes, then stage 2. */
+static int mon_translate(struct vm *vm, struct vcpu *v, const char *args, struct gdb_out *out)
 {
 	char w[32];
-	uint64_t va, ipa, pa;
+	uint64_t va, pa, d;
 	struct s1_walk s1;
 
 	word(args, w, sizeof(w));
@@ -1100,40 +1114,31 @@ static int mon_translate(struct vm *vm, struct vcpu *v, struct gdb_vm *g, const 
 		outf(out, "usage: monitor translate ADDRESS\n");
 		return 0;
 	}
-	if (g->ipa_mode) {
-		ipa = va;
-		outf(out, "IPA mode: 0x%llx is guest physical\n", (unsigned long long)va);
+	vcpu_s1_walk(v, va, &s1);
+	if (!s1.mmu_on) {
+		outf(out, "stage 1: MMU off (SCTLR_EL1.M = 0): IPA = VA\n");
 	} else {
-		vcpu_s1_walk(v, va, &s1);
-		if (!s1.mmu_on) {
-			outf(out, "stage 1: MMU off (SCTLR_EL1.M = 0): IPA = VA\n");
-		} else {
-			outf(out, "stage 1: %s, %uK granule, starts at level %u\n",
-			     s1.ttbr1 ? "TTBR1_EL1" : "TTBR0_EL1", 1u << (s1.granule_bits - 10),
-			     s1.start_level);
-			for (unsigned l = s1.start_level; l <= s1.leaf_level && l < 4; l++)
-				outf(out, "  %s table entry at IPA 0x%llx: 0x%016llx\n", level_name[l],
-				     (unsigned long long)s1.table_ipa[l],
-				     (unsigned long long)s1.desc[l]);
-		}
-		if (s1.fault) {
-			outf(out, "stage 1 fault at level %u: %s\n", s1.leaf_level, s1.why);
-			return 0;
-		}
-		if (s1.mmu_on) {
-			uint64_t d = s1.desc[s1.leaf_level];
-
-			outf(out, "  %s at %s: AttrIndx %llu, AP %llu, SH %llu, AF %llu, PXN %llu, "
-				  "UXN %llu\n",
-			     s1.leaf_level == 3 ? "page" : "block", level_name[s1.leaf_level],
-			     (unsigned long long)FIELD(d, 4, 2), (unsigned long long)FIELD(d, 7, 6),
-			     (unsigned long long)FIELD(d, 9, 8), (unsigned long long)FIELD(d, 10, 10),
-			     (unsigned long long)FIELD(d, 53, 53), (unsigned long long)FIELD(d, 54, 54));
-		}
-		ipa = s1.ipa;
-		outf(out, "IPA 0x%llx\n", (unsigned long long)ipa);
+		outf(out, "stage 1: %s, %uK granule, starts at level %u\n",
+		     s1.ttbr1 ? "TTBR1_EL1" : "TTBR0_EL1", 1u << (s1.granule_bits - 10),
+		     s1.start_level);
+		for (unsigned l = s1.start_level; l <= s1.leaf_level && l < 4; l++)
+			outf(out, "  %s table entry at IPA 0x%llx: 0x%016llx\n", level_name[l],
+			     (unsigned long long)s1.table_ipa[l], (unsigned long long)s1.desc[l]);
 	}
-	if (s2_translate(&vm->s2, ipa, &pa)) {
+	if (s1.fault) {
+		outf(out, "stage 1 fault at level %u: %s\n", s1.leaf_level, s1.why);
+		return 0;
+	}
+	if (s1.mmu_on) {
+		d = s1.desc[s1.leaf_level];
+		outf(out, "  %s at %s: AttrIndx %llu, AP %llu, SH %llu, AF %llu, PXN %llu, UXN %llu\n",
+		     s1.leaf_level == 3 ? "page" : "block", level_name[s1.leaf_level],
+		     (unsigned long long)FIELD(d, 4, 2), (unsigned long long)FIELD(d, 7, 6),
+		     (unsigned long long)FIELD(d, 9, 8), (unsigned long long)FIELD(d, 10, 10),
+		     (unsigned long long)FIELD(d, 53, 53), (unsigned long long)FIELD(d, 54, 54));
+	}
+	outf(out, "IPA 0x%llx\n", (unsigned long long)s1.ipa);
+	if (s2_translate(&vm->s2, s1.ipa, &pa)) {
 		outf(out, "stage 2: not mapped (MMIO or outside the guest's RAM)\n");
 		return 0;
 	}
@@ -1213,8 +1218,6 @@ static int op_monitor(void *ctx, unsigned slot, unsigned id, const char *cmd,
 	if (!vm || id >= vm->nr_vcpus)
 		return -ESRCH;
 	args = word(cmd, w, sizeof(w));
-	if (!strcmp(w, "ipa"))
-		return on_off(args, &g->ipa_mode, "ipa", out);
 	if (!strcmp(w, "step-irq"))
 		return on_off(args, &g->step_irq, "step-irq", out);
 	if (!strcmp(w, "catch"))
@@ -1224,7 +1227,7 @@ static int op_monitor(void *ctx, unsigned slot, unsigned id, const char *cmd,
 			outf(out, "the VM must be stopped\n");
 			return 0;
 		}
-		return mon_translate(vm, &vm->vcpus[id], g, args, out);
+		return mon_translate(vm, &vm->vcpus[id], args, out);
 	}
 	if (!strcmp(w, "vgic")) {
 		if (!g->stopped) {
@@ -1506,15 +1509,7 @@ bool gdb_debug_exit(struct vcpu *v)
 	taken = stub_lock_take();
 	switch (cls) {
 	case ESR_EC_BRK64:
-		ours = g->attached && sw_find(g, v->regs.pc) && !g->ipa_mode;
-		if (!ours && g->attached && g->ipa_mode) {
-			uint64_t pa, room;
-
-			for (unsigned i = 0; i < GDB_MAX_SWBP && !ours; i++)
-				ours = g->sw[i].used &&
-				       !addr_to_pa(v, false, v->regs.pc, &pa, &room) &&
-				       pa == g->sw[i].pa;
-		}
+		ours = g->attached && sw_find(g, v->regs.pc);
 		reason = GDB_STOP_SWBREAK;
 		break;
 	case ESR_EC_BREAKPT_LOW:
