@@ -81,6 +81,15 @@ struct gdb_vm {
 	struct swbp sw[GDB_MAX_SWBP];
 };
 
+/* The last exits of each vCPU while its VM is attached, for 'monitor trace'. */
+#define GDB_HIST 32
+struct exit_hist {
+	uint64_t ts, esr, pc, x0;
+	unsigned cls;
+};
+static struct exit_hist hist[HYPCFG_MAX_VMS][HYPCFG_MAX_VCPUS][GDB_HIST];
+static unsigned hist_next[HYPCFG_MAX_VMS][HYPCFG_MAX_VCPUS];
+
 bool gdb_enabled;
 static spinlock_t stub_lock;
 static int lock_owner = -1; /* the CPU holding stub_lock, -1 when free */
@@ -501,6 +510,10 @@ static int op_attach(void *ctx, unsigned slot)
 		memset(g, 0, sizeof(*g));
 		g->attached = true;
 		g->serial = vm->serial;
+		/* monitor trace: exits from this attach on (none is running yet
+		 * with gdb.active set, so none writes it now). */
+		memset(hist[slot], 0, sizeof(hist[slot]));
+		memset(hist_next[slot], 0, sizeof(hist_next[slot]));
 	}
 	set_active(vm, true);
 	stop_vm(vm, GDB_STOP_INTERRUPT, SIGTRAP, 0, 0, NULL);
@@ -1189,6 +1202,47 @@ static int mon_vgic(struct vcpu *v, struct gdb_out *out)
 	return 0;
 }
 
+/* The vCPU's last N exits since its VM was attached, oldest first, decoded. */
+static int mon_trace(struct vm *vm, unsigned id, const char *args, struct gdb_out *out)
+{
+	unsigned total = hist_next[vm->slot][id], n = 10;
+	uint64_t now = arch_counter(), freq = arch_counter_freq();
+	char w[16];
+
+	word(args, w, sizeof(w));
+	if (w[0]) {
+		uint64_t v;
+
+		if (!parse_u64(w, &v) || !v) {
+			outf(out, "usage: monitor trace [N] (1-%u)\n", GDB_HIST);
+			return 0;
+		}
+		n = (unsigned)MIN(v, (uint64_t)GDB_HIST);
+	}
+	n = MIN(n, MIN(total, (unsigned)GDB_HIST));
+	if (!n)
+		outf(out, "no exits of vcpu%u since the debugger attached\n", id);
+	for (unsigned k = total - n; k != total; k++) {
+		const struct exit_hist *h = &hist[vm->slot][id][k % GDB_HIST];
+		uint64_t ago_us = freq ? (now - h->ts) * 1000000 / freq : 0;
+		char text[160];
+		int len = 0;
+
+		if (h->cls < ESR_EC_COUNT) {
+			len = esr_format(text, sizeof(text), h->esr);
+			if ((h->cls == ESR_EC_HVC64 || h->cls == ESR_EC_SMC64) && len + 2 < (int)sizeof(text)) {
+				text[len++] = ' ';
+				smccc_format(text + len, sizeof(text) - (size_t)len, (uint32_t)h->x0);
+			}
+		} else {
+			fmt_snprintf(text, sizeof(text), "%s", exit_class_name(h->cls));
+		}
+		outf(out, "  -%llu.%03llu ms  pc 0x%llx  %s\n", (unsigned long long)(ago_us / 1000),
+		     (unsigned long long)(ago_us % 1000), (unsigned long long)h->pc, text);
+	}
+	return 0;
+}
+
 static int on_off(const char *args, bool *flag, const char *what, struct gdb_out *out)
 {
 	char w[8];
@@ -1229,6 +1283,13 @@ static int op_monitor(void *ctx, unsigned slot, unsigned id, const char *cmd,
 		}
 		return mon_translate(vm, &vm->vcpus[id], args, out);
 	}
+	if (!strcmp(w, "trace")) {
+		if (!g->stopped) {
+			outf(out, "the VM must be stopped\n");
+			return 0;
+		}
+		return mon_trace(vm, id, args, out);
+	}
 	if (!strcmp(w, "vgic")) {
 		if (!g->stopped) {
 			outf(out, "the VM must be stopped\n");
@@ -1243,6 +1304,7 @@ static int op_monitor(void *ctx, unsigned slot, unsigned id, const char *cmd,
 			  "catch list | catch clear\n"
 			  "translate ADDRESS  stage 1 level by level, the IPA, stage 2\n"
 			  "vgic          this vCPU's list registers and interrupts in flight\n"
+			  "trace [N]     this vCPU's last N exits (since attach), decoded\n"
 			  "step-irq on|off  whether a step may enter an interrupt handler\n");
 		return 0;
 	}
@@ -1391,8 +1453,13 @@ static void catch_text(struct vcpu *v, char *buf, size_t len)
 void gdb_exit_pre(struct vcpu *v, unsigned cls)
 {
 	struct gdb_vm *g = &gvms[v->vm->slot];
+	unsigned *next = &hist_next[v->vm->slot][v->id];
+	struct exit_hist *h = &hist[v->vm->slot][v->id][*next % GDB_HIST];
 	bool taken;
 
+	/* Only this vCPU's CPU writes its history; the debugger reads it stopped. */
+	*h = (struct exit_hist){ arch_counter(), v->fault.esr, v->regs.pc, v->regs.x[0], cls };
+	(*next)++;
 	v->gdb.catch_hit = false;
 	if (cls >= ESR_EC_COUNT || !(READ_ONCE(g->catch_class) & BIT(cls)))
 		return;

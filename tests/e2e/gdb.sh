@@ -106,6 +106,9 @@ continue
 bt
 print gdb_counter
 print n
+monitor trace 4
+monitor vgic
+monitor translate 0x400000c0
 set $x0 = 42
 set var gdb_magic = 0x600db007
 stepi
@@ -135,6 +138,10 @@ check "$f" 'Thread 1 "vm0/vcpu0" hit Breakpoint 2, gdb_break_here \(n=n@entry=7\
 	"break on a function stops vCPU 0 there"
 check "$f" '#1  0x[0-9a-f]+ in main \(\) at tests/guests/gdb.c' "bt shows the caller"
 check "$f" '^\$[0-9]+ = 100$' "print a global (gdb_counter = 100)"
+check "$f" '^  -[0-9]+\.[0-9]{3} ms  pc 0x[0-9a-f]+  (DABT_LOW|HVC64|WFX|BRK64|SOFTSTP_LOW)' \
+	"monitor trace shows the vCPU's last exits, decoded"
+check "$f" '^vcpu0: [0-9]+ list registers loaded' "monitor vgic"
+check "$f" 'stage 2: PA 0x[0-9a-f]+' "monitor translate walks to a PA"
 check "$f" 'Hardware watchpoint 3: gdb_watched' "watch uses a hardware watchpoint"
 check "$f" 'New value = 4660' "the watchpoint stops at the write with Old/New values"
 check "$f" 'Old value = 0' "the watchpoint shows the old value"

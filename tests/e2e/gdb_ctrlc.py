@@ -3,12 +3,15 @@
 
     tests/e2e/gdb_ctrlc.py PORT [ROUNDS]
 
-Attaches ('?'), then ROUNDS times: continue, let the guest run 0.2 s,
+First throws garbage at the stub: random bytes (no '$', no 0x03), packets
+with bad checksums, an oversize packet, malformed arguments; then attaches
+('?') as a new session and goes on as gdb would. Then ROUNDS times: continue, let the guest run 0.2 s,
 send 0x03 and time until the stop reply. Also counts the packets of one
 'stepi' as gdb sends them for all-stop (vCont;s, then the stop reply).
 Detaches at the end, so the guest runs on. Prints PASS:/FAIL: lines and
 the figures; exit status 0 only when every stop came back.
 """
+import os
 import socket
 import sys
 import time
@@ -54,12 +57,42 @@ class Rsp:
         return self.reply()
 
 
+def garbage(r):
+    """Bytes no debugger sends; the stub must shrug them off."""
+    noise = bytes(b for b in os.urandom(8192) if b not in (0x24, 0x03))
+    r.s.sendall(noise)
+    r.s.sendall(b"$qSupported#00$g#00$m40000000,4#ff")          # bad checksums
+    r.s.sendall(b"$" + b"A" * 20000 + b"#00")                   # beyond PacketSize
+    for body in (b"m,", b"mzz,4", b"Z0,1", b"Hgp99.99", b"p9999", b"vCont;q", b"X1,1:",
+                 b"qXfer:features:read:nope.xml:0,10", b"D;77"):
+        r.send(body)                                            # well framed, wrong
+    # The UART takes its time over all that: a new session's qSupported
+    # answer marks the end of the answers to the garbage (E replies).
+    r.s.settimeout(30)
+    r.send(b"qSupported:multiprocess+;swbreak+;hwbreak+;vContSupported+")
+    errors = 0
+    while True:
+        body = r.reply()
+        if body.startswith(b"PacketSize="):
+            break
+        if body.startswith(b"E"):
+            errors += 1
+    r.s.settimeout(10)
+    return errors
+
+
 def main():
     port = int(sys.argv[1])
     rounds = int(sys.argv[2]) if len(sys.argv) > 2 else 10
     failed = False
     r = Rsp(port)
-    r.transact(b"qSupported:multiprocess+;swbreak+;hwbreak+;vContSupported+")
+    errors = garbage(r)
+    if errors >= 9:
+        print("PASS: the stub answered noise, bad checksums, an oversize packet and %d "
+              "malformed packets with E replies, then a new session" % errors)
+    else:
+        print("FAIL: only %d E replies to 10 bad packets" % errors)
+        failed = True
     stop = r.transact(b"?")
     if stop[:1] in (b"T", b"S"):
         print("PASS: attached while the guest runs: %s" % stop.decode(errors="replace")[:40])

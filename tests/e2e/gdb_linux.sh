@@ -69,6 +69,7 @@ set confirm off
 target remote :$port
 info threads
 x/4i \$pc
+monitor translate $addr
 hbreak *$addr
 continue
 printf "stopped at %#lx\n", \$pc
@@ -91,6 +92,8 @@ check() { # file regex what
 check "$gdb_log" '1 +Thread 1\.1 "vm0/vcpu0"' "info threads lists vCPU 0"
 check "$gdb_log" '2 +Thread 1\.2 "vm0/vcpu1"' "info threads lists vCPU 1"
 check "$gdb_log" '^(=> )?   0xffff[0-9a-f]+:	[a-z]' "x/4i \$pc disassembles kernel code"
+check "$gdb_log" 'stage 1: TTBR1_EL1, 4K granule' "monitor translate walks the kernel's TTBR1 tables"
+check "$gdb_log" 'IPA 0x4[0-9a-f]+' "... to an IPA in guest RAM"
 check "$gdb_log" "Hardware assisted breakpoint 1 at $addr" "hbreak at the kernel function"
 check "$gdb_log" "^stopped at $addr\$" "the init's sync(2) hits the hardware breakpoint"
 check "$gdb_log" 'exited normally|exited with code' "gdb sees the VM end"

@@ -754,6 +754,36 @@ static void test_catch_hvc_shows_the_smccc_function(void **state)
 	assert_non_null(strstr(out, "unknown exit class"));
 }
 
+static void test_monitor_trace_decodes_the_last_exits(void **state)
+{
+	int ret;
+	const char *out;
+
+	(void)state;
+	attach_stopped();
+	out = monitor("trace", &ret);
+	assert_non_null(strstr(out, "no exits of vcpu0"));
+	resume_all(GDB_ACT_CONT, GDB_ACT_CONT);
+	assert_true(vcpu_claim(v0, 0));
+	v0->regs.pc = CODE_IPA;
+	v0->regs.x[0] = 0x84000000;
+	v0->fault.esr = (uint64_t)ESR_EC_HVC64 << 26 | IL;
+	gdb_exit_pre(v0, ESR_EC_HVC64);
+	v0->regs.pc = CODE_IPA + 4;
+	v0->fault.esr = (uint64_t)ESR_EC_WFX << 26 | IL;
+	gdb_exit_pre(v0, ESR_EC_WFX);
+	assert_int_equal(ops->stop(NULL, 0), 0);
+	v0_leaves_cpu();
+	out = monitor("trace 1", &ret);
+	assert_null(strstr(out, "HVC64"));
+	assert_non_null(strstr(out, "pc 0x40001004  WFX"));
+	out = monitor("trace", &ret);
+	assert_non_null(strstr(out, "pc 0x40001000  HVC64 imm=0x0 PSCI_VERSION"));
+	assert_true(strstr(out, "HVC64") < strstr(out, "WFX"));
+	out = monitor("trace x", &ret);
+	assert_non_null(strstr(out, "usage: monitor trace"));
+}
+
 static void test_catch_sys64_filters_by_register(void **state)
 {
 	int ret;
@@ -860,6 +890,7 @@ int main(void)
 		T(test_step_over_emulated_hvc_lands_on_next_insn),
 		T(test_step_survives_interrupt_exit),
 		T(test_catch_hvc_shows_the_smccc_function),
+		T(test_monitor_trace_decodes_the_last_exits),
 		T(test_catch_sys64_filters_by_register),
 		T(test_catch_irq_stops_once_per_arrival),
 		T(test_unattached_vm_is_never_disturbed),
