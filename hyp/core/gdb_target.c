@@ -67,6 +67,8 @@ struct gdb_vm {
 	struct gdb_event ev;
 	char text[GDB_TEXT_LEN];
 	uint64_t serial;     /* the VM instance attached */
+	bool ipa_mode;       /* monitor ipa on (the engine passes it on): breakpoints and
+	                        translate take guest physical addresses */
 	bool step_irq;       /* monitor step-irq on */
 	uint64_t catch_class;    /* exit classes (ESR_EC_*, bit per class) that stop the VM */
 	uint32_t catch_sysreg;   /* SYS64 only this register (sysreg key), 0 = any */
@@ -792,7 +794,7 @@ static int sw_insert(struct vm *vm, struct gdb_vm *g, uint64_t addr)
 		return -ENOSPC;
 	/* Kernel addresses go through TTBR1, shared by every vCPU: the
 	 * first online vCPU's tables speak for the VM. */
-	if (addr_to_pa(&vm->vcpus[online_vcpu(vm, 0)], false, addr, &pa, &room))
+	if (addr_to_pa(&vm->vcpus[online_vcpu(vm, 0)], g->ipa_mode, addr, &pa, &room))
 		return -EFAULT;
 	insn = phys_to_virt(pa);
 	*free = (struct swbp){ .used = true, .addr = addr, .pa = pa, .orig = *insn };
@@ -1116,7 +1118,8 @@ static int mon_catch(struct gdb_vm *g, const char *args, struct gdb_out *out)
 static const char *const level_name[] = { "L0", "L1", "L2", "L3" };
 
 /* The stage-1 walk level by level, the leaf's attributes, then stage 2. */
-static int mon_translate(struct vm *vm, struct vcpu *v, const char *args, struct gdb_out *out)
+static int mon_translate(struct vm *vm, struct vcpu *v, bool ipa_mode, const char *args,
+			 struct gdb_out *out)
 {
 	char w[32];
 	uint64_t va, pa, d;
@@ -1127,8 +1130,16 @@ static int mon_translate(struct vm *vm, struct vcpu *v, const char *args, struct
 		outf(out, "usage: monitor translate ADDRESS\n");
 		return 0;
 	}
-	vcpu_s1_walk(v, va, &s1);
-	if (!s1.mmu_on) {
+	if (ipa_mode) {
+		memset(&s1, 0, sizeof(s1));
+		s1.ipa = va;
+		outf(out, "monitor ipa on: 0x%llx is guest physical\n", (unsigned long long)va);
+	} else {
+		vcpu_s1_walk(v, va, &s1);
+	}
+	if (ipa_mode) {
+		/* no stage 1 */
+	} else if (!s1.mmu_on) {
 		outf(out, "stage 1: MMU off (SCTLR_EL1.M = 0): IPA = VA\n");
 	} else {
 		outf(out, "stage 1: %s, %uK granule, starts at level %u\n",
@@ -1272,6 +1283,15 @@ static int op_monitor(void *ctx, unsigned slot, unsigned id, const char *cmd,
 	if (!vm || id >= vm->nr_vcpus)
 		return -ESRCH;
 	args = word(cmd, w, sizeof(w));
+	if (!strcmp(w, "ipa")) {
+		/* The engine prints the mode; the target follows it. */
+		char a[8];
+
+		word(args, a, sizeof(a));
+		if (!strcmp(a, "on") || !strcmp(a, "off"))
+			g->ipa_mode = !strcmp(a, "on");
+		return 0;
+	}
 	if (!strcmp(w, "step-irq"))
 		return on_off(args, &g->step_irq, "step-irq", out);
 	if (!strcmp(w, "catch"))
@@ -1281,7 +1301,7 @@ static int op_monitor(void *ctx, unsigned slot, unsigned id, const char *cmd,
 			outf(out, "the VM must be stopped\n");
 			return 0;
 		}
-		return mon_translate(vm, &vm->vcpus[id], args, out);
+		return mon_translate(vm, &vm->vcpus[id], g->ipa_mode, args, out);
 	}
 	if (!strcmp(w, "trace")) {
 		if (!g->stopped) {
@@ -1576,7 +1596,15 @@ bool gdb_debug_exit(struct vcpu *v)
 	taken = stub_lock_take();
 	switch (cls) {
 	case ESR_EC_BRK64:
-		ours = g->attached && sw_find(g, v->regs.pc);
+		ours = g->attached && sw_find(g, v->regs.pc) && !g->ipa_mode;
+		if (!ours && g->attached && g->ipa_mode) {
+			/* Breakpoints set in IPA mode: compare where the PC is in memory. */
+			uint64_t pa, room;
+
+			if (!addr_to_pa(v, false, v->regs.pc, &pa, &room))
+				for (unsigned i = 0; i < GDB_MAX_SWBP && !ours; i++)
+					ours = g->sw[i].used && g->sw[i].pa == pa;
+		}
 		reason = GDB_STOP_SWBREAK;
 		break;
 	case ESR_EC_BREAKPT_LOW:

@@ -545,6 +545,23 @@ static void test_memory_read_through_stage1(void **state)
 	assert_int_equal(ops->mem_read(NULL, 0, 0, GDB_ADDR_VA, VA_PAGE + 0xffc, buf, 8), 4);
 	/* monitor ipa on (the engine's): by IPA, whatever stage 1 says. */
 	assert_int_equal(ops->mem_read(NULL, 0, 0, GDB_ADDR_IPA, GUEST_RAM_IPA + 0x5010, buf, 8), 8);
+	/* The engine passes 'ipa on' to the target: breakpoints and translate follow. */
+	int ret;
+	const char *out;
+	monitor("ipa on", &ret);
+	assert_int_equal(ret, 0);
+	assert_int_equal(ops->bp_insert(NULL, 0, GDB_BP_SW, GUEST_RAM_IPA + 0x5010, 4), 0);
+	assert_int_equal(*(uint32_t *)ram(GUEST_RAM_IPA + 0x5010), BRK0);
+	out = monitor("translate 0x40005010", &ret);
+	assert_non_null(strstr(out, "is guest physical"));
+	assert_non_null(strstr(out, "stage 2: PA"));
+	/* A BRK there, reached through stage 1, is the stub's. */
+	resume_all(GDB_ACT_CONT, GDB_ACT_CONT);
+	assert_true(vcpu_claim(v0, 0));
+	v0->regs.pc = VA_PAGE + 0x10;
+	v0->fault.esr = (uint64_t)ESR_EC_BRK64 << 26 | IL;
+	assert_false(gdb_debug_exit(v0));
+	monitor("ipa off", &ret);
 	assert_memory_equal(buf, "hypscope", 8);
 }
 
