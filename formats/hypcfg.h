@@ -56,8 +56,11 @@ enum hypcfg_image_kind {
 #define HYPCFG_F_INTERACTIVE (1ull << 0) /* someone types at the console (a terminal): the
                                             focused VM's output goes out a character at a
                                             time; without it every VM's is line-buffered */
-#define HYPCFG_F_GDB         (1ull << 1) /* the GDB stub owns the second PL011 (0x09040000) */
-#define HYPCFG_F_GDB_WAIT    (1ull << 2) /* every VM held at its first instruction until a
+#define HYPCFG_F_TEST_HVC_PAD (1ull << 1) /* TEST ONLY: every HVC exit runs test_hvc_pad more
+                                             EL2 instructions, a known slowdown for the A/B
+                                             test of `hypscope diff`; never in production */
+#define HYPCFG_F_GDB         (1ull << 2) /* the GDB stub owns the second PL011 (0x09040000) */
+#define HYPCFG_F_GDB_WAIT    (1ull << 3) /* every VM held at its first instruction until a
                                             debugger resumes it */
 
 enum hypcfg_trace_mode {
@@ -97,9 +100,10 @@ struct hypcfg {
 	uint64_t trace_size;  /* bytes of ring per physical CPU */
 	uint64_t status_pa;   /* where the hypervisor writes struct hypstat */
 	uint64_t flags;
+	uint64_t test_hvc_pad; /* with HYPCFG_F_TEST_HVC_PAD: instructions added per HVC exit */
 	uint32_t gdb_vm;      /* HYPCFG_F_GDB: the VM slot 'target remote' attaches */
 	uint32_t reserved32;
-	uint64_t reserved[7];
+	uint64_t reserved[6];
 	struct hypcfg_vm vms[HYPCFG_MAX_VMS];
 };
 
