@@ -9,6 +9,7 @@
 #include "formats/esr.h"
 #include "formats/exits.h"
 #include "hyp/include/arch.h"
+#include "hyp/include/gdb.h"
 #include "hyp/include/inject.h"
 #include "hyp/include/mmio.h"
 #include "hyp/include/percpu.h"
@@ -193,6 +194,12 @@ static bool handle_undef(struct vcpu *v)
 	return true;
 }
 
+/* BRK, breakpoints, watchpoints and steps reach EL2 only for a debugged VM (MDCR_EL2.TDE). */
+static bool handle_debug(struct vcpu *v)
+{
+	return gdb_debug_exit(v);
+}
+
 static const exit_handler_fn sync_handlers[ESR_EC_COUNT] = {
 	[ESR_EC_WFX] = handle_wfx,
 	[ESR_EC_FP_ASIMD] = handle_fpsimd,
@@ -201,6 +208,10 @@ static const exit_handler_fn sync_handlers[ESR_EC_COUNT] = {
 	[ESR_EC_SYS64] = handle_sysreg_trap,
 	[ESR_EC_IABT_LOW] = handle_iabt,
 	[ESR_EC_DABT_LOW] = handle_dabt,
+	[ESR_EC_BREAKPT_LOW] = handle_debug,
+	[ESR_EC_SOFTSTP_LOW] = handle_debug,
+	[ESR_EC_WATCHPT_LOW] = handle_debug,
+	[ESR_EC_BRK64] = handle_debug,
 	/* Everything else a guest can cause here (SVE, SME, LS64, ERET with
 	 * NV, ...) is a feature it was told it does not have: UNDEF. */
 };

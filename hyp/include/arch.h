@@ -51,6 +51,12 @@ bool arch_guest_insn(const struct vcpu *v, uint32_t *insn);
 /* The physical console (a PL011 the hypervisor owns). */
 void arch_console_write(const char *s, size_t n);
 
+/* The GDB stub's UART (the second PL011): bytes to the debugger. */
+void arch_gdb_tx(const char *s, size_t n);
+/* Hardware breakpoints and watchpoints the CPU offers (ID_AA64DFR0_EL1). */
+unsigned arch_debug_brps(void);
+unsigned arch_debug_wrps(void);
+
 /* HCR_EL2 for a freshly created vCPU. */
 uint64_t arch_vcpu_hcr(void);
 

@@ -22,6 +22,29 @@ void fake_reset(void)
 	for (unsigned i = 0; i < HYP_MAX_CPUS; i++)
 		percpu[i].id = i;
 	nr_cpus = 1;
+	fake.brps = 6;
+	fake.wrps = 4;
+}
+
+void arch_gdb_tx(const char *s, size_t n)
+{
+	size_t room = sizeof(fake.gdb_tx) - 1 - fake.gdb_tx_len;
+
+	if (n > room)
+		n = room;
+	memcpy(fake.gdb_tx + fake.gdb_tx_len, s, n);
+	fake.gdb_tx_len += (unsigned)n;
+	fake.gdb_tx[fake.gdb_tx_len] = '\0';
+}
+
+unsigned arch_debug_brps(void)
+{
+	return fake.brps;
+}
+
+unsigned arch_debug_wrps(void)
+{
+	return fake.wrps;
 }
 
 uint64_t arch_counter(void)
