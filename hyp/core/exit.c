@@ -70,7 +70,7 @@ bool vcpu_wait_for_interrupt(struct vcpu *v, uint64_t deadline)
 		return true;
 	}
 	v->blocked_at = now;
-	trace_sched(TRACE_WFI_BLOCK, v, 0, TRACE_SCHED_WFI, 0);
+	trace_sched(TRACE_WFI_BLOCK, v, 0, TRACE_SCHED_WFI);
 	return false;
 }
 

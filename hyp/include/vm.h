@@ -141,6 +141,7 @@ struct vcpu {
 	enum vcpu_run_state run;
 	uint64_t wake_at; /* BLOCKED: counter value to wake at, 0 = no deadline */
 	uint64_t blocked_at; /* counter when it blocked in WFI, 0 = not blocked */
+	uint8_t wake_reason; /* enum trace_sched_reason: what ended its last block */
 	bool in_guest;    /* on a physical CPU between load and put */
 
 	struct vgic_cpu vgic;
