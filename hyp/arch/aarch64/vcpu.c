@@ -9,6 +9,7 @@
 #include "hyp/arch/aarch64/include/cpu.h"
 #include "hyp/arch/aarch64/include/sysreg.h"
 #include "hyp/include/arch.h"
+#include "hyp/include/log.h"
 #include "hyp/include/percpu.h"
 #include "hyp/include/run.h"
 #include "hyp/include/vm.h"
@@ -261,13 +262,22 @@ unsigned arch_vcpu_enter(struct vcpu *v)
 	write_sysreg(v->vm->s2.root_pa | (vmid_of(vmid, vmids.bits) << 48), vttbr_el2);
 	write_sysreg(v->hcr, hcr_el2);
 	write_sysreg(pc->fp_owner == v ? cpu.cptr_guest & ~CPTR_EL2_TFP : cpu.cptr_guest, cptr_el2);
+	/*
+	 * A physical SError already pending is not this vCPU's: its cause ran
+	 * before (the hypervisor, or a vCPU whose exit window it missed). With
+	 * HCR_EL2.AMO set it would come back as this guest's exit: take it
+	 * here, at EL2, and give it to no guest.
+	 */
+	if (unlikely(read_sysreg(isr_el1) & ISR_EL1_A) && __serror_window())
+		hyp_log("cpu%u: an SError was pending before vm%u vcpu%u entered: not given to it",
+			pc->id, v->vm->slot, v->id);
 	/* No ISB: the ERET in __guest_enter is a context synchronization event
 	 * that puts VTTBR_EL2, HCR_EL2 and CPTR_EL2 in force for the guest. */
 	type = (unsigned)__guest_enter(&v->regs);
 	/* The hardware clears HCR_EL2.VSE when the virtual SError is taken. */
 	if (v->hcr & HCR_VSE)
 		v->hcr = read_sysreg(hcr_el2);
-	if (type == EXIT_TYPE_SYNC) {
+	if ((type & EXIT_TYPE_MASK) == EXIT_TYPE_SYNC) {
 		v->fault.esr = read_sysreg(esr_el2);
 		v->fault.far = read_sysreg(far_el2);
 		v->fault.hpfar = read_sysreg(hpfar_el2);
