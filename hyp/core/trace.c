@@ -1,3 +1,7 @@
+/*
+ * Trace emission at EL2 (hyp/include/trace.h): the rings' setup and the
+ * records that are not written inline on the hot path.
+ */
 #include <string.h>
 
 #include "formats/vmid.h"
