@@ -236,7 +236,7 @@ int vm_create(unsigned slot);
 void vm_end(struct vm *vm, uint32_t end_state, uint32_t exit_status);
 /* PSCI CPU_OFF of the calling vCPU; the VM ends when none is left on. */
 void vcpu_power_off(struct vcpu *v);
-/* PSCI CPU_ON: PSCI_SUCCESS, PSCI_ALREADY_ON or PSCI_ON_PENDING. */
+/* PSCI CPU_ON: PSCI_RET_SUCCESS, PSCI_RET_ALREADY_ON or PSCI_RET_ON_PENDING. */
 int vcpu_power_on(struct vcpu *v, uint64_t entry, uint64_t context);
 struct vcpu *vm_vcpu_by_mpidr(struct vm *vm, uint64_t mpidr);
 /* Whether [ipa, ipa + size) is guest RAM. */
