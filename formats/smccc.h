@@ -165,6 +165,16 @@ static inline bool smccc_fid_is_wellformed(uint32_t fid)
 #define PSCI_VERSION_MAJOR(v) (((uint32_t)(v) >> 16) & 0x7fffu)
 #define PSCI_VERSION_MINOR(v) ((uint32_t)(v) & 0xffffu)
 #define PSCI_VERSION_OF(major, minor) (((uint32_t)(major) << 16) | (uint32_t)(minor))
+#define PSCI_VERSION_1_1  0x00010001u
+#define SMCCC_VERSION_1_1 0x00010001u
+
+/* AFFINITY_INFO answers */
+#define PSCI_AFF_ON         0
+#define PSCI_AFF_OFF        1
+#define PSCI_AFF_ON_PENDING 2
+
+/* MIGRATE_INFO_TYPE: no Trusted OS, so migration is not required. */
+#define PSCI_MIGRATE_NOT_REQUIRED 2
 
 /* SDEI 1.x, owner 4, all SMC64 */
 #define SDEI_VERSION                   0xc4000020u

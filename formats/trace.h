@@ -146,7 +146,7 @@ struct trace_exit {
 struct trace_entry {
 	struct trace_hdr hdr;
 	uint64_t pc;           /* ELR_EL2 the guest resumes at */
-	uint32_t pending_irqs; /* virtual interrupts pending for this vCPU */
+	uint32_t pending_irqs; /* virtual interrupts pending for this vCPU (in the LRs or waiting) */
 	uint32_t lrs_used;     /* list registers loaded for this entry */
 };
 
@@ -160,8 +160,9 @@ enum trace_sched_reason {
 	TRACE_SCHED_VM_END   = 4, /* the VM ended */
 	TRACE_SCHED_START    = 5, /* first run, or PSCI CPU_ON */
 	TRACE_SCHED_IRQ      = 6, /* wake: a virtual interrupt became pending */
-	TRACE_SCHED_TIMER    = 7, /* wake: the virtual timer fired */
+	TRACE_SCHED_TIMER    = 7, /* wake: its deadline came (a timer, or WFIT's timeout) */
 	TRACE_SCHED_DEBUG    = 8, /* stopped or resumed by the debugger */
+	TRACE_SCHED_OTHER    = 9, /* wake: anything else (PSCI CPU_ON, a reset) */
 };
 
 /* TRACE_SCHED_IN, TRACE_SCHED_OUT, TRACE_WFI_BLOCK, TRACE_WFI_WAKE */
@@ -169,8 +170,8 @@ struct trace_sched {
 	struct trace_hdr hdr;
 	uint64_t pc;       /* guest PC */
 	uint64_t ticks;    /* SCHED_OUT: counter ticks run; WFI_WAKE: ticks blocked; else 0 */
-	uint32_t reason;   /* enum trace_sched_reason */
-	uint32_t runnable; /* vCPUs runnable on this physical CPU after the event */
+	uint32_t reason;   /* enum trace_sched_reason; WFI_WAKE: what ended the block */
+	uint32_t runnable; /* vCPUs runnable on this physical CPU after the event, itself included */
 };
 
 /* ------------------------------------------------------ VMs and VMIDs */

@@ -20,7 +20,7 @@
 
 ENUM(trace_enum_exit_outcome, "exit_outcome", 1, NULL, "handled", "injected", "to_host");
 ENUM(trace_enum_sched_reason, "sched_reason", 4, NULL, "slice", "wfi", "yield", "cpu_off",
-     "vm_end", "start", "irq", "timer", "debug");
+     "vm_end", "start", "irq", "timer", "debug", "other");
 ENUM(trace_enum_mmio_device, "mmio_device", 4, "other", "none", "gicd", "gicr", "uart");
 ENUM(trace_enum_mmio_result, "mmio_result", 1, NULL, "ok", "abort", "ignored");
 ENUM(trace_enum_smccc_conduit, "smccc_conduit", 1, NULL, "hvc", "smc");

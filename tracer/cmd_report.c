@@ -350,7 +350,7 @@ static void text_mmio(FILE *f, const struct hs_stats *s)
 			mmio_reg_name(rows[i]->key.b, rows[i]->key.a, reg, sizeof(reg));
 			fprintf(f, "%-8s %10s %-20s %-5s %10" PRIu64 " %7.2f %8" PRIu64 " |",
 				device_label(rows[i]->key.b, dev, sizeof(dev)), off, reg[0] ? reg : "-",
-				rows[i]->key.c ? "write" : "read", rows[i]->row.count,
+				rows[i]->key.write ? "write" : "read", rows[i]->row.count,
 				pct(rows[i]->row.count, hs_stats_count(s, TRACE_MMIO)), rows[i]->row.failed);
 			text_cost(f, &rows[i]->row.cost);
 			fputc('\n', f);
@@ -380,7 +380,7 @@ static void text_sysregs(FILE *f, const struct hs_stats *s)
 		for (i = 0; i < n; i++) {
 			fprintf(f, "%-*s %-5s %10" PRIu64 " %7.2f %8" PRIu64 " |", w,
 				sysreg_label((uint32_t)rows[i]->key.a, name, sizeof(name)),
-				rows[i]->key.c ? "read" : "write", rows[i]->row.count,
+				rows[i]->key.write ? "write" : "read", rows[i]->row.count,
 				pct(rows[i]->row.count, s->classes[ESR_EC_SYS64].count),
 				rows[i]->row.failed);
 			text_cost(f, &rows[i]->row.cost);
@@ -637,13 +637,13 @@ static void json_table(FILE *f, const struct hs_stats *s, const char *name,
 				   ", \"register\": \"%s\", \"dir\": \"%s\", ",
 				device_label(kr->key.b, buf, sizeof(buf)), kr->key.b, kr->key.a,
 				mmio_reg_name(kr->key.b, kr->key.a, reg, sizeof(reg)),
-				kr->key.c ? "write" : "read");
+				kr->key.write ? "write" : "read");
 			json_row_body(f, &kr->row, hs_stats_span_s(s), of, "failed", false);
 		} else if (t == &s->sysregs) {
 			fputs("\"register\": \"", f);
 			hs_json_str(f, sysreg_label((uint32_t)kr->key.a, buf, sizeof(buf)));
 			fprintf(f, "\", \"key\": %" PRIu64 ", \"dir\": \"%s\", ", kr->key.a,
-				kr->key.c ? "read" : "write");
+				kr->key.write ? "write" : "read");
 			json_row_body(f, &kr->row, hs_stats_span_s(s), of, "injected", false);
 		} else {
 			fputs("\"function\": \"", f);
@@ -794,18 +794,18 @@ static void csv_table(FILE *f, const struct hs_stats *s, const char *section,
 		if (t == &s->mmio) {
 			device_label(kr->key.b, buf, sizeof(buf));
 			snprintf(key, sizeof(key), "%u:0x%" PRIx64 ":%s", kr->key.b, kr->key.a,
-				 kr->key.c ? "write" : "read");
+				 kr->key.write ? "write" : "read");
 			char reg[40];
 
 			mmio_reg_name(kr->key.b, kr->key.a, reg, sizeof(reg));
 			snprintf(name, sizeof(name), "%s 0x%" PRIx64 "%s%s %s", buf, kr->key.a,
-				 reg[0] ? " " : "", reg, kr->key.c ? "write" : "read");
+				 reg[0] ? " " : "", reg, kr->key.write ? "write" : "read");
 		} else if (t == &s->sysregs) {
 			snprintf(key, sizeof(key), "0x%" PRIx64 ":%s", kr->key.a,
-				 kr->key.c ? "read" : "write");
+				 kr->key.write ? "write" : "read");
 			snprintf(name, sizeof(name), "%s %s",
 				 sysreg_label((uint32_t)kr->key.a, buf, sizeof(buf)),
-				 kr->key.c ? "read" : "write");
+				 kr->key.write ? "write" : "read");
 		} else {
 			snprintf(key, sizeof(key), "0x%08" PRIx64, kr->key.a);
 			fid_name((uint32_t)kr->key.a, name, sizeof(name));

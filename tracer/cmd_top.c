@@ -153,7 +153,7 @@ static bool parse_vm(const char *s, int *vm, int *vcpu)
 
 int cmd_top(int argc, char **argv)
 {
-	const char *attach = NULL, *replay = NULL, *p;
+	const char *attach = NULL, *replay = NULL;
 	char path[PATH_MAX];
 	struct top_opts o;
 	unsigned long n;
@@ -262,12 +262,6 @@ int cmd_top(int argc, char **argv)
 	if (replay)
 		return top_run_replay(replay, &o);
 
-	/* a PID names the RAM file of that 'hypscope run' */
-	for (p = attach; *p >= '0' && *p <= '9'; p++)
-		;
-	if (!*p)
-		snprintf(path, sizeof(path), "/dev/shm/hypscope-%s.ram", attach);
-	else
-		snprintf(path, sizeof(path), "%s", attach);
+	hs_ram_path(attach, path, sizeof(path));
 	return top_run_live(path, &o);
 }

@@ -41,6 +41,12 @@ int hs_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(
 /* The whole of s as a number within [min, max]. */
 bool hs_parse_double(const char *s, double min, double max, double *out);
 
+/*
+ * The RAM file of a machine named by --attach: a path as it is, or the PID
+ * of the 'hypscope run' that started it (/dev/shm/hypscope-PID.ram).
+ */
+void hs_ram_path(const char *attach, char *buf, size_t len);
+
 /* The directory holding the running hypscope binary (where the build put it). */
 int hs_self_dir(char *buf, size_t len, struct hs_err *err);
 

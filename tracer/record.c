@@ -756,7 +756,6 @@ int cmd_record(int argc, char **argv)
 	struct recorder *r = NULL;
 	struct sigaction sa, old_int, old_term;
 	char path[PATH_MAX], err[HS_ERR_LEN];
-	const char *p;
 	bool waiting_said = false;
 	struct hs_progress progress;
 	char line[96];
@@ -779,13 +778,7 @@ int cmd_record(int argc, char **argv)
 		return kvm_record(&ka);
 	}
 
-	/* a PID names the RAM file of that 'hypscope run' */
-	for (p = env.attach; *p >= '0' && *p <= '9'; p++)
-		;
-	if (!*p)
-		snprintf(path, sizeof(path), "/dev/shm/hypscope-%s.ram", env.attach);
-	else
-		snprintf(path, sizeof(path), "%s", env.attach);
+	hs_ram_path(env.attach, path, sizeof(path));
 
 	opts.mode = env.mode;
 	ret = recorder_open_opts(&r, path, env.output, &opts, err, sizeof(err));

@@ -217,7 +217,8 @@ static void row_release(struct hs_row *r)
 
 static uint32_t key_hash(const struct hs_key *k)
 {
-	uint64_t x = k->a ^ ((uint64_t)k->b << 32 | k->c) * 0x9e3779b97f4a7c15ull;
+	/* the third word whatever it holds (vcpu and write share it) */
+	uint64_t x = k->a ^ ((uint64_t)k->b << 32 | k->write) * 0x9e3779b97f4a7c15ull;
 
 	x ^= x >> 31;
 	x *= 0xbf58476d1ce4e5b9ull;
@@ -227,7 +228,7 @@ static uint32_t key_hash(const struct hs_key *k)
 
 static bool key_eq(const struct hs_key *x, const struct hs_key *y)
 {
-	return x->a == y->a && x->b == y->b && x->c == y->c;
+	return x->a == y->a && x->b == y->b && x->write == y->write;
 }
 
 static void table_init(struct hs_table *t, uint32_t max_rows)
@@ -479,7 +480,7 @@ double hs_stats_span_s(const struct hs_stats *s)
 /* The vCPU's row index + 1 in s->vcpus (always kept), 0 when there is none. */
 static uint32_t vcpu_index(struct hs_stats *s, const struct trace_hdr *h, struct hs_row **row)
 {
-	struct hs_key k = { 0, h->vm, h->vcpu };
+	struct hs_key k = { 0, h->vm, { .vcpu = h->vcpu } };
 	bool small = h->vm < HS_MAP_VMS && h->vcpu < HS_MAP_VCPUS;
 	uint32_t idx;
 
@@ -505,7 +506,7 @@ static uint32_t vcpu_index(struct hs_stats *s, const struct trace_hdr *h, struct
 /* The VM's row of s->vms (index + 1 in *idx), like table_get(). */
 static struct hs_row *vm_get(struct hs_stats *s, uint32_t vm, uint32_t *idx)
 {
-	struct hs_key k = { 0, vm, 0 };
+	struct hs_key k = { 0, vm, { .vcpu = 0 } };
 	struct hs_row *row;
 
 	if (vm < HS_MAP_VMS && (*idx = s->vm_map[vm]))
@@ -579,7 +580,7 @@ static int feed_exit(struct hs_stats *s, const struct trace_exit *e)
 			ret = -ENOMEM;
 	}
 	if (s->opts.groups & HS_GROUP_PC) {
-		k = (struct hs_key){ e->elr, h->vm, 0 };
+		k = (struct hs_key){ e->elr, h->vm, { .vcpu = 0 } };
 		row = table_get(&s->pcs, &k, &pc_row);
 		if (row)
 			ret |= row_add_exit(row, e, injected);
@@ -587,7 +588,8 @@ static int feed_exit(struct hs_stats *s, const struct trace_exit *e)
 			ret = -ENOMEM;
 	}
 	if (cls == ESR_EC_SYS64) {
-		k = (struct hs_key){ esr_sysreg_key(e->esr), 0, (uint32_t)(e->esr & 1) };
+		/* ESR_EL2.ISS.Direction: 1 for MRS (a read) */
+		k = (struct hs_key){ esr_sysreg_key(e->esr), 0, { .write = !(e->esr & 1) } };
 		row = table_get(&s->sysregs, &k, &idx);
 		if (row)
 			ret |= row_add_exit(row, e, injected);
@@ -671,7 +673,8 @@ static int feed_entry(struct hs_stats *s, const struct trace_hdr *h)
 
 static int feed_mmio(struct hs_stats *s, const struct trace_mmio *m)
 {
-	struct hs_key k = { hs_mmio_offset(m->device, m->ipa), m->device, m->is_write ? 1u : 0u };
+	struct hs_key k = { hs_mmio_offset(m->device, m->ipa), m->device,
+			    { .write = m->is_write ? 1u : 0u } };
 	struct hs_row *row, *vrow;
 	uint32_t idx, vi;
 
@@ -698,7 +701,7 @@ static bool smccc_failed(const struct trace_smccc *c)
 
 static int feed_smccc(struct hs_stats *s, const struct trace_smccc *c)
 {
-	struct hs_key k = { smccc_fid_base(c->fid), 0, 0 };
+	struct hs_key k = { smccc_fid_base(c->fid), 0, { .write = 0 } };
 	struct hs_row *row, *vrow;
 	uint32_t idx, vi;
 
@@ -932,7 +935,7 @@ static int table_refs(const struct hs_table *t, enum hs_by by, struct hs_ref *re
 			refs[n].vm = kr->key.b;
 		} else {
 			refs[n].vm = kr->key.b;
-			refs[n].vcpu = by == HS_BY_VCPU ? kr->key.c : 0;
+			refs[n].vcpu = by == HS_BY_VCPU ? kr->key.vcpu : 0;
 		}
 		n++;
 	}
@@ -1000,8 +1003,8 @@ static int cmp_keyed(const void *a, const void *b)
 		return x->key.b < y->key.b ? -1 : 1;
 	if (x->key.a != y->key.a)
 		return x->key.a < y->key.a ? -1 : 1;
-	if (x->key.c != y->key.c)
-		return x->key.c < y->key.c ? -1 : 1;
+	if (x->key.write != y->key.write) /* or vcpu: the same word */
+		return x->key.write < y->key.write ? -1 : 1;
 	return 0;
 }
 

@@ -162,7 +162,10 @@ struct hs_row {
 struct hs_key {
 	uint64_t a; /* pc; MMIO offset; SMCCC fid; sysreg key */
 	uint32_t b; /* vm; MMIO device */
-	uint32_t c; /* vcpu; direction: 1 write (MMIO) or 1 read (sysreg) */
+	union {
+		uint32_t vcpu;  /* vCPU rows */
+		uint32_t write; /* MMIO and sysreg rows: 1 a write (guest store, MSR), 0 a read */
+	};
 };
 
 struct hs_keyed_row {

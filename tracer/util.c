@@ -20,6 +20,18 @@ int hs_errf(struct hs_err *err, int code, const char *fmt, ...)
 	return code;
 }
 
+void hs_ram_path(const char *attach, char *buf, size_t len)
+{
+	const char *p;
+
+	for (p = attach; *p >= '0' && *p <= '9'; p++)
+		;
+	if (p != attach && !*p)
+		snprintf(buf, len, "/dev/shm/hypscope-%s.ram", attach);
+	else
+		snprintf(buf, len, "%s", attach);
+}
+
 int hs_usage_error(const char *cmd, const char *fmt, ...)
 {
 	va_list ap;

@@ -65,6 +65,18 @@ struct app {
 	size_t nr_vml;
 };
 
+/* A key binding: the keys, what they do, and how the help and the footer show them. */
+#define KEY_MAX_KEYS 9u
+
+struct key_binding {
+	int         key[KEY_MAX_KEYS]; /* 0 after the last */
+	const char *names;             /* the help's first column: "q, Q, F10" */
+	void      (*action)(struct app *a, int key, double now);
+	const char *help;              /* what they do; lines separated by \n */
+	const char *footer_key;        /* in the footer: "q" */
+	const char *footer;            /* ... and "quit"; NULL: not in the footer */
+};
+
 static volatile sig_atomic_t stop_signal;
 
 static void on_stop(int sig)
@@ -350,15 +362,13 @@ static void fill_panels(struct app *a, unsigned cols)
 	p->empty = "no events yet";
 }
 
+static size_t key_table(const struct key_binding **keys);
+
 static void draw_footer(struct app *a, unsigned y, unsigned cols)
 {
-	static const char *const keys[][2] = {
-		{ "h", "help" },  { "q", "quit" },   { "p", "pause" }, { "f", "filter" },
-		{ "s", "sort" },  { "g", "VM" },     { "v", "vCPU" },  { "Tab", "pane" },
-		{ "Enter", "expand" }, { "r", "reset" }, { "1-9", "interval" },
-	};
+	const struct key_binding *keys;
+	size_t i, nr_keys = key_table(&keys);
 	struct top_line l;
-	size_t i;
 
 	top_line_init(&l, cols);
 	if (a->prompt) {
@@ -368,38 +378,17 @@ static void draw_footer(struct app *a, unsigned y, unsigned cols)
 	} else if (a->msg[0] && mono_s() < a->msg_until) {
 		top_line_add(&l, a->msg_bad ? TA_BAD : TA_WARN, "%s", a->msg);
 	} else {
-		for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
-			top_line_add(&l, TA_KEY, "%s", keys[i][0]);
-			top_line_add(&l, TA_NORMAL, " %s ", keys[i][1]);
+		for (i = 0; i < nr_keys; i++) {
+			if (!keys[i].footer)
+				continue;
+			top_line_add(&l, TA_KEY, "%s", keys[i].footer_key);
+			top_line_add(&l, TA_NORMAL, " %s ", keys[i].footer);
 		}
 	}
 	screen_line(y, 0, &l, TA_NORMAL);
 }
 
-static const char *const help_text[] = {
-	"hypscope top: the live view of a hypscope machine or of a trace file",
-	"",
-	"  q, F10        quit",
-	"  h, ?, F1      this help (any key closes it)",
-	"  p, space      pause: a replay stops, a live view freezes its rates and screen",
-	"                (the rings are still drained)",
-	"  n             replay, paused: step one interval",
-	"  + -           replay: twice or half the speed",
-	"  s, >          sort by the next column;  <  the previous one",
-	"  i             reverse the sort order",
-	"  f, /          filter classes by a POSIX extended regex (case-insensitive);",
-	"                the event log shows the lines it matches; empty clears",
-	"  g             show the next VM (then all again)",
-	"  v             show the next vCPU (of the VM shown, or of every VM)",
-	"  r             reset every counter, rate and histogram",
-	"  Enter         Exits: expand or collapse the row (MMIO by device and register,",
-	"                sysregs by name, hypercalls by function, else by vCPU);",
-	"                VMs: show that VM or vCPU (again: all)",
-	"  Tab, S-Tab    next or previous pane (also Left and Right)",
-	"  Up Down PgUp PgDn Home End   move the cursor or scroll the pane;",
-	"                End makes the event log follow the newest event again",
-	"  1 2 3 ... 9   refresh every 0.5 s, 1 s, 2 s, 4 s ... 128 s",
-	"",
+static const char *const help_panes[] = {
 	"Panes: Exits (count, rate over the last interval, share, latency from exit",
 	"to entry avg/p50/p99, the rate over the last minute), VMs and vCPUs (state,",
 	"physical CPU, VMID and generation, exits/s, share of the interval in the",
@@ -409,17 +398,66 @@ static const char *const help_text[] = {
 	"selected class), Events (newest records, as text).",
 };
 
+#define NR_HELP_PANES (sizeof(help_panes) / sizeof(help_panes[0]))
+#define HELP_KEYS_FIRST 2u /* the title, a blank line, then the keys */
+
+size_t top_help_nr_lines(void)
+{
+	const struct key_binding *keys;
+	size_t n = HELP_KEYS_FIRST + 1 + NR_HELP_PANES, i, nr_keys = key_table(&keys);
+	const char *c;
+
+	for (i = 0; i < nr_keys; i++)
+		for (n++, c = keys[i].help; (c = strchr(c, '\n')); c++)
+			n++;
+	return n;
+}
+
+void top_help_line(size_t i, char *buf, size_t len)
+{
+	const struct key_binding *keys;
+	size_t k, n = HELP_KEYS_FIRST, nr_keys = key_table(&keys);
+	const char *c, *end;
+
+	buf[0] = '\0';
+	if (i == 0) {
+		snprintf(buf, len, "hypscope top: the live view of a hypscope machine or of a trace file");
+		return;
+	}
+	if (i < HELP_KEYS_FIRST)
+		return;
+	for (k = 0; k < nr_keys; k++) {
+		for (c = keys[k].help; c; c = end ? end + 1 : NULL, n++) {
+			end = strchr(c, '\n');
+			if (n != i)
+				continue;
+			if (c == end) /* the names alone, too wide for the column */
+				snprintf(buf, len, "  %s", keys[k].names);
+			else
+				snprintf(buf, len, "  %-13s %.*s",
+					 c == keys[k].help ? keys[k].names : "",
+					 (int)(end ? (size_t)(end - c) : strlen(c)), c);
+			return;
+		}
+	}
+	if (i > n && i - n - 1 < NR_HELP_PANES)
+		snprintf(buf, len, "%s", help_panes[i - n - 1]);
+}
+
+
 static void draw_help(struct app *a, unsigned rows, unsigned cols)
 {
-	size_t n = sizeof(help_text) / sizeof(help_text[0]), i;
+	size_t n = top_help_nr_lines(), i;
 	struct top_line l;
+	char text[160];
 	unsigned y;
 
 	if (a->help_top + rows > n + 1)
 		a->help_top = n + 1 > rows ? n + 1 - rows : 0;
 	for (y = 0, i = a->help_top; y + 1 < rows && i < n; y++, i++) {
+		top_help_line(i, text, sizeof(text));
 		top_line_init(&l, cols);
-		top_line_add(&l, i == 0 ? TA_BOLD : TA_NORMAL, "%s", help_text[i]);
+		top_line_add(&l, i == 0 ? TA_BOLD : TA_NORMAL, "%s", text);
 		screen_line(y, 0, &l, TA_NORMAL);
 	}
 	top_line_init(&l, cols);
@@ -580,9 +618,219 @@ static void enter_key(struct app *a)
 	}
 }
 
-static void handle_key(struct app *a, int key, double now)
+/* ------------------------------------------------------------------ keys */
+
+static void key_quit(struct app *a, int key, double now)
+{
+	(void)key;
+	(void)now;
+	a->quit = true;
+}
+
+static void key_help(struct app *a, int key, double now)
+{
+	(void)key;
+	(void)now;
+	a->help = true;
+	a->help_top = 0;
+}
+
+static void key_pause(struct app *a, int key, double now)
+{
+	(void)key;
+	a->paused = !a->paused;
+	top_source_pause(a->src, a->paused, now);
+	if (!a->paused)
+		a->next_tick = now + a->interval;
+	say(a, false, a->paused ? "paused (p resumes%s)" : "running%s",
+	    a->paused && top_source_is_replay(a->src) ? ", n steps" : "");
+}
+
+static void key_step(struct app *a, int key, double now)
 {
 	double speed;
+
+	(void)key;
+	if (!top_source_is_replay(a->src) || !a->paused) {
+		say(a, false, "n steps a paused replay (p pauses)");
+		return;
+	}
+	speed = top_source_speed(a->src);
+	top_source_step(a->src, a->interval * (speed > 0 ? speed : 1));
+	catch_up(a, 1.0);
+	tick(a, now);
+}
+
+static void key_speed(struct app *a, int key, double now)
+{
+	double speed;
+
+	if (!top_source_is_replay(a->src))
+		return;
+	speed = top_source_speed(a->src);
+	if (speed <= 0) {
+		say(a, false, "replaying as fast as possible");
+		return;
+	}
+	speed = key == '+' ? speed * 2 : speed / 2;
+	if (speed > 1024)
+		speed = 1024;
+	if (speed < 1.0 / 64)
+		speed = 1.0 / 64;
+	top_source_set_speed(a->src, speed, now);
+	say(a, false, "speed x%g", speed);
+}
+
+static void key_sort(struct app *a, int key, double now)
+{
+	(void)now;
+	if (key == '<')
+		a->m->sort = (enum top_col)((a->m->sort + TOP_NR_COLS - 1) % TOP_NR_COLS);
+	else
+		a->m->sort = (enum top_col)((a->m->sort + 1) % TOP_NR_COLS);
+}
+
+static void key_reverse(struct app *a, int key, double now)
+{
+	(void)key;
+	(void)now;
+	a->m->sort_reverse = !a->m->sort_reverse;
+}
+
+static void key_filter(struct app *a, int key, double now)
+{
+	(void)key;
+	(void)now;
+	a->prompt = true;
+	a->plen = strlen(a->m->filter_text);
+	memcpy(a->pbuf, a->m->filter_text, a->plen);
+}
+
+static void key_vm(struct app *a, int key, double now)
+{
+	(void)key;
+	(void)now;
+	top_model_next_vm(a->m);
+	describe_selection(a);
+}
+
+static void key_vcpu(struct app *a, int key, double now)
+{
+	(void)key;
+	(void)now;
+	top_model_next_vcpu(a->m);
+	describe_selection(a);
+}
+
+static void key_reset(struct app *a, int key, double now)
+{
+	(void)key;
+	(void)now;
+	top_model_reset(a->m);
+	say(a, false, "counters reset");
+}
+
+static void key_enter(struct app *a, int key, double now)
+{
+	(void)key;
+	(void)now;
+	enter_key(a);
+}
+
+static void key_pane(struct app *a, int key, double now)
+{
+	(void)now;
+	if (key == SCR_KEY_BTAB || key == SCR_KEY_LEFT)
+		a->focus = (a->focus + NR_PANES - 1) % NR_PANES;
+	else
+		a->focus = (a->focus + 1) % NR_PANES;
+}
+
+static void key_move(struct app *a, int key, double now)
+{
+	(void)now;
+	panel_key(&a->p[a->focus], key);
+}
+
+static void key_interval(struct app *a, int key, double now)
+{
+	set_interval(a, key - '0', now);
+}
+
+static void key_clear(struct app *a, int key, double now)
+{
+	(void)key;
+	(void)now;
+	a->msg[0] = '\0';
+}
+
+/*
+ * Every key of the live view: what it does, its line in the help screen and
+ * its place in the footer (in table order). The only place a key is bound.
+ */
+static const struct key_binding keys[] = {
+	{ { 'h', '?', SCR_KEY_F1 }, "h, ?, F1", key_help, "this help (any key closes it)", "h",
+	  "help" },
+	{ { 'q', 'Q', SCR_KEY_F10 }, "q, Q, F10", key_quit, "quit", "q", "quit" },
+	{ { 'p', ' ' }, "p, space", key_pause,
+	  "pause: a replay stops, a live view freezes its rates and screen\n"
+	  "(the rings are still drained)", "p", "pause" },
+	{ { 'n' }, "n", key_step, "replay, paused: step one interval", NULL, NULL },
+	{ { '+', '-' }, "+ -", key_speed, "replay: twice or half the speed", NULL, NULL },
+	{ { 'f', '/' }, "f, /", key_filter,
+	  "filter classes by a POSIX extended regex (case-insensitive);\n"
+	  "the event log shows the lines it matches; empty clears", "f", "filter" },
+	{ { 's', '>', '<' }, "s, >, <", key_sort,
+	  "sort by the next column (s, >) or the previous one (<)", "s", "sort" },
+	{ { 'i', 'I' }, "i, I", key_reverse, "reverse the sort order", NULL, NULL },
+	{ { 'g' }, "g", key_vm, "show the next VM (then all again)", "g", "VM" },
+	{ { 'v' }, "v", key_vcpu, "show the next vCPU (of the VM shown, or of every VM)", "v",
+	  "vCPU" },
+	{ { SCR_KEY_TAB, SCR_KEY_RIGHT, SCR_KEY_BTAB, SCR_KEY_LEFT }, "Tab, S-Tab", key_pane,
+	  "next or previous pane (also Right and Left)", "Tab", "pane" },
+	{ { SCR_KEY_ENTER }, "Enter", key_enter,
+	  "Exits: expand or collapse the row (MMIO by device and register,\n"
+	  "sysregs by name, hypercalls by function, else by vCPU);\n"
+	  "VMs: show that VM or vCPU (again: all)", "Enter", "expand" },
+	{ { 'r' }, "r", key_reset, "reset every counter, rate and histogram", "r", "reset" },
+	{ { SCR_KEY_UP, SCR_KEY_DOWN, SCR_KEY_PGUP, SCR_KEY_PGDN, SCR_KEY_HOME, SCR_KEY_END },
+	  "Up Down PgUp PgDn Home End", key_move,
+	  "\nmove the cursor or scroll the pane;\n"
+	  "End makes the event log follow the newest event again", NULL, NULL },
+	{ { '1', '2', '3', '4', '5', '6', '7', '8', '9' }, "1 2 3 ... 9", key_interval,
+	  "refresh every 0.5 s, 1 s, 2 s, 4 s ... 128 s", "1-9", "interval" },
+	{ { SCR_KEY_ESC }, "Esc", key_clear, "clear the message line", NULL, NULL },
+};
+
+#define NR_KEYS (sizeof(keys) / sizeof(keys[0]))
+
+static size_t key_table(const struct key_binding **k)
+{
+	*k = keys;
+	return NR_KEYS;
+}
+
+static const struct key_binding *key_binding_of(int key)
+{
+	size_t i, k;
+
+	for (i = 0; i < NR_KEYS; i++)
+		for (k = 0; k < KEY_MAX_KEYS && keys[i].key[k]; k++)
+			if (keys[i].key[k] == key)
+				return &keys[i];
+	return NULL;
+}
+
+const char *top_key_help(int key)
+{
+	const struct key_binding *b = key_binding_of(key);
+
+	return b ? b->help : NULL;
+}
+
+static void handle_key(struct app *a, int key, double now)
+{
+	const struct key_binding *b;
 
 	if (a->prompt) {
 		prompt_key(a, key);
@@ -597,105 +845,9 @@ static void handle_key(struct app *a, int key, double now)
 			a->help = false;
 		return;
 	}
-	if (key >= '1' && key <= '9') {
-		set_interval(a, key - '0', now);
-		return;
-	}
-	switch (key) {
-	case 'q':
-	case 'Q':
-	case SCR_KEY_F10:
-		a->quit = true;
-		break;
-	case 'h':
-	case '?':
-	case SCR_KEY_F1:
-		a->help = true;
-		a->help_top = 0;
-		break;
-	case 'p':
-	case ' ':
-		a->paused = !a->paused;
-		top_source_pause(a->src, a->paused, now);
-		if (!a->paused)
-			a->next_tick = now + a->interval;
-		say(a, false, a->paused ? "paused (p resumes%s)" : "running%s",
-		    a->paused && top_source_is_replay(a->src) ? ", n steps" : "");
-		break;
-	case 'n':
-		if (!top_source_is_replay(a->src) || !a->paused) {
-			say(a, false, "n steps a paused replay (p pauses)");
-			break;
-		}
-		speed = top_source_speed(a->src);
-		top_source_step(a->src, a->interval * (speed > 0 ? speed : 1));
-		catch_up(a, 1.0);
-		tick(a, now);
-		break;
-	case '+':
-	case '-':
-		if (!top_source_is_replay(a->src))
-			break;
-		speed = top_source_speed(a->src);
-		if (speed <= 0) {
-			say(a, false, "replaying as fast as possible");
-			break;
-		}
-		speed = key == '+' ? speed * 2 : speed / 2;
-		if (speed > 1024)
-			speed = 1024;
-		if (speed < 1.0 / 64)
-			speed = 1.0 / 64;
-		top_source_set_speed(a->src, speed, now);
-		say(a, false, "speed x%g", speed);
-		break;
-	case 's':
-	case '>':
-		a->m->sort = (enum top_col)((a->m->sort + 1) % TOP_NR_COLS);
-		break;
-	case '<':
-		a->m->sort = (enum top_col)((a->m->sort + TOP_NR_COLS - 1) % TOP_NR_COLS);
-		break;
-	case 'i':
-	case 'I':
-		a->m->sort_reverse = !a->m->sort_reverse;
-		break;
-	case 'f':
-	case '/':
-		a->prompt = true;
-		a->plen = strlen(a->m->filter_text);
-		memcpy(a->pbuf, a->m->filter_text, a->plen);
-		break;
-	case 'g':
-		top_model_next_vm(a->m);
-		describe_selection(a);
-		break;
-	case 'v':
-		top_model_next_vcpu(a->m);
-		describe_selection(a);
-		break;
-	case 'r':
-		top_model_reset(a->m);
-		say(a, false, "counters reset");
-		break;
-	case SCR_KEY_ENTER:
-		enter_key(a);
-		break;
-	case SCR_KEY_TAB:
-	case SCR_KEY_RIGHT:
-		a->focus = (a->focus + 1) % NR_PANES;
-		break;
-	case SCR_KEY_BTAB:
-	case SCR_KEY_LEFT:
-		a->focus = (a->focus + NR_PANES - 1) % NR_PANES;
-		break;
-	case SCR_KEY_ESC:
-		a->msg[0] = '\0';
-		break;
-	default:
-		panel_key(&a->p[a->focus], key);
-		break;
-	}
+	b = key_binding_of(key);
+	if (b)
+		b->action(a, key, now);
 }
 
 /* ------------------------------------------------------------------ loops */

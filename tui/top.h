@@ -15,6 +15,7 @@
 #define TUI_TOP_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "tui/model.h"
 
@@ -58,5 +59,15 @@ int top_run_kvm(const struct top_opts *o);
 
 /* The view of a trace file, played back at o->speed. */
 int top_run_replay(const char *trace_path, const struct top_opts *o);
+
+/*
+ * The keys. One table in top.c binds each key to its action and makes the
+ * help screen and the footer from the same entries.
+ */
+/* What key does, as the help says it; NULL when it is bound to nothing. */
+const char *top_key_help(int key);
+/* The help screen: its number of lines, and line i (without newline) into buf. */
+size_t top_help_nr_lines(void);
+void top_help_line(size_t i, char *buf, size_t len);
 
 #endif

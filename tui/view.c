@@ -521,18 +521,18 @@ static void breakdown_label(const struct top_item *it, char *buf, size_t len)
 			reg = NULL;
 		if (k->b == TRACE_DEV_NONE || !dev)
 			snprintf(buf, len, "%s 0x%" PRIx64 " %s", dev ? dev : "dev?", k->a,
-				 k->c ? "write" : "read");
+				 k->write ? "write" : "read");
 		else if (reg && !strncmp(reg, dev, strlen(dev)))
 			/* register names carry their block: GICD_CTLR, UARTFR */
 			snprintf(buf, len, "%s +0x%" PRIx64 " %s", reg, k->a,
-				 k->c ? "write" : "read");
+				 k->write ? "write" : "read");
 		else
 			snprintf(buf, len, "%s %s +0x%" PRIx64 " %s", dev, reg ? reg : "?", k->a,
-				 k->c ? "write" : "read");
+				 k->write ? "write" : "read");
 		break;
 	case TOP_ITEM_SYSREG:
 		sysreg_format(name, sizeof(name), (uint32_t)k->a);
-		snprintf(buf, len, "%s %s", name, k->c ? "read" : "write");
+		snprintf(buf, len, "%s %s", name, k->write ? "write" : "read");
 		break;
 	case TOP_ITEM_SMCCC:
 		smccc_format(name, sizeof(name), (uint32_t)k->a);

@@ -1,3 +1,8 @@
+/*
+ * Console input (hyp/include/console.h): characters typed at QEMU's UART go
+ * to one VM's emulated PL011, the focused one; Ctrl-A then a digit moves the
+ * focus, Ctrl-A ? lists the VMs, Ctrl-A Ctrl-A sends a Ctrl-A.
+ */
 #include <stdbool.h>
 
 #include "hyp/include/console.h"

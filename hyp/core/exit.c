@@ -71,7 +71,7 @@ bool vcpu_wait_for_interrupt(struct vcpu *v, uint64_t deadline)
 		return true;
 	}
 	v->blocked_at = now;
-	trace_sched(TRACE_WFI_BLOCK, v, 0, TRACE_SCHED_WFI, 0);
+	trace_sched(TRACE_WFI_BLOCK, v, 0, TRACE_SCHED_WFI);
 	return false;
 }
 
@@ -244,7 +244,16 @@ bool handle_exit(struct vcpu *v, unsigned type)
 	exit_handler_fn fn;
 
 	v->stat->exits[cls]++;
-	switch (type) {
+	/*
+	 * The guest's own SError, synchronised on the way out: it lands on
+	 * this vCPU, which caused it, and not on whichever runs when it would
+	 * otherwise have surfaced. Injected first: the exit's handler may
+	 * itself inject (an abort), and then the SError waits for PSTATE.A.
+	 */
+	if (type & EXIT_TYPE_SERROR_SYNCED) {
+		inject_serror(v);
+	}
+	switch (type & EXIT_TYPE_MASK) {
 	case EXIT_TYPE_SYNC:
 		fn = sync_handlers[cls];
 		return (fn ? fn : handle_undef)(v);

@@ -65,7 +65,7 @@ static bool trace_emit_test(struct vcpu *v)
 
 	if (n > HYPSCOPE_TRACE_EMIT_MAX ||
 	    (type != TRACE_ENTRY && type != TRACE_EXIT && type != TRACE_SMCCC)) {
-		set_ret(v, SMCCC_RET_INVALID_PARAM);
+		set_ret(v, SMCCC_RET_INVALID_PARAMETER);
 		return true;
 	}
 	set_ret(v, SMCCC_RET_SUCCESS);

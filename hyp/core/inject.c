@@ -1,3 +1,8 @@
+/*
+ * Exceptions injected into a guest (hyp/include/inject.h): synchronous ones
+ * taken to EL1 exactly as the hardware would take them, and the virtual
+ * SError through HCR_EL2.VSE.
+ */
 #include "formats/esr.h"
 #include "hyp/include/arch.h"
 #include "hyp/include/inject.h"

@@ -1,3 +1,7 @@
+/*
+ * The hypervisor's memory (hyp/include/mm.h): a page allocator for its own
+ * tables and the pool of 2 MiB chunks guest RAM comes from.
+ */
 #include <errno.h>
 #include <string.h>
 

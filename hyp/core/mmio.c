@@ -1,3 +1,7 @@
+/*
+ * The MMIO bus (hyp/include/mmio.h): a VM's emulated device regions, and the
+ * decoding of a stage-2 data abort into an access one of them handles.
+ */
 #include <errno.h>
 #include <stddef.h>
 #include <string.h>

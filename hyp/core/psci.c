@@ -40,7 +40,7 @@ static bool psci_cpu_suspend(struct vcpu *v)
 	/* Every power state is entered as standby: the vCPU waits like WFI
 	 * and the call returns success (a power-down request may be demoted
 	 * to standby, PSCI 1.1 section 5.4.2). */
-	set_ret(v, PSCI_SUCCESS);
+	set_ret(v, PSCI_RET_SUCCESS);
 	return vcpu_wait_for_interrupt(v, 0);
 }
 
@@ -62,9 +62,9 @@ static int psci_features(uint32_t fid)
 	case SMCCC_VERSION_FID:
 		/* For CPU_SUSPEND, 0 also says: original power_state format,
 		 * platform-coordinated mode only. */
-		return PSCI_SUCCESS;
+		return PSCI_RET_SUCCESS;
 	default:
-		return PSCI_NOT_SUPPORTED;
+		return PSCI_RET_NOT_SUPPORTED;
 	}
 }
 
@@ -93,9 +93,9 @@ bool psci_call(struct vcpu *v, uint32_t fid)
 	case PSCI_FN64(PSCI_N_CPU_ON):
 		target = vm_vcpu_by_mpidr(v->vm, mpidr_aff(a1, smc64));
 		if (!target)
-			set_ret(v, PSCI_INVALID_PARAMETERS);
+			set_ret(v, PSCI_RET_INVALID_PARAMETERS);
 		else if (!vm_ipa_is_ram(v->vm, a2, 4) || (a2 & 3))
-			set_ret(v, PSCI_INVALID_ADDRESS);
+			set_ret(v, PSCI_RET_INVALID_ADDRESS);
 		else
 			set_ret(v, vcpu_power_on(target, a2, a3));
 		return true;
@@ -103,14 +103,14 @@ bool psci_call(struct vcpu *v, uint32_t fid)
 	case PSCI_FN64(PSCI_N_AFFINITY_INFO):
 		target = vm_vcpu_by_mpidr(v->vm, mpidr_aff(a1, smc64));
 		if (!target || a2 != 0)
-			set_ret(v, PSCI_INVALID_PARAMETERS);
+			set_ret(v, PSCI_RET_INVALID_PARAMETERS);
 		else if (target->power == VCPU_POWER_ON)
 			set_ret(v, target->reset_pending ? PSCI_AFF_ON_PENDING : PSCI_AFF_ON);
 		else
 			set_ret(v, PSCI_AFF_OFF);
 		return true;
 	case PSCI_FN(PSCI_N_MIGRATE_INFO_TYPE):
-		set_ret(v, PSCI_TOS_NOT_PRESENT);
+		set_ret(v, PSCI_MIGRATE_NOT_REQUIRED);
 		return true;
 	case PSCI_FN(PSCI_N_SYSTEM_OFF):
 		vm_end(v->vm, HYPSTAT_VM_OFF, 0);
@@ -122,7 +122,7 @@ bool psci_call(struct vcpu *v, uint32_t fid)
 		set_ret(v, psci_features((uint32_t)a1));
 		return true;
 	default:
-		set_ret(v, PSCI_NOT_SUPPORTED);
+		set_ret(v, PSCI_RET_NOT_SUPPORTED);
 		return true;
 	}
 }

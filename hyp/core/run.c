@@ -88,10 +88,10 @@ static void vcpu_run(struct percpu *pc, struct vcpu *v)
 	bool cont, changed;
 
 	if (v->blocked_at) {
-		trace_sched(TRACE_WFI_WAKE, v, t_in - v->blocked_at, TRACE_SCHED_TIMER, 0);
+		trace_sched(TRACE_WFI_WAKE, v, t_in - v->blocked_at, v->wake_reason);
 		v->blocked_at = 0;
 	}
-	trace_sched(TRACE_SCHED_IN, v, 0, TRACE_SCHED_START, 0);
+	trace_sched(TRACE_SCHED_IN, v, 0, TRACE_SCHED_START);
 	arch_vcpu_load(v);
 	do {
 		uint64_t t_enter, t_exit;
@@ -127,7 +127,7 @@ static void vcpu_run(struct percpu *pc, struct vcpu *v)
 		v->stat->hyp_ticks += arch_counter() - t_exit;
 	} while (cont && keep_running(pc, v));
 	arch_vcpu_put(v);
-	trace_sched(TRACE_SCHED_OUT, v, arch_counter() - t_in, sched_out_reason(v), 0);
+	trace_sched(TRACE_SCHED_OUT, v, arch_counter() - t_in, sched_out_reason(v));
 }
 
 __noreturn void cpu_run_loop(void)

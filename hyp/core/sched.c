@@ -1,7 +1,13 @@
+/*
+ * The per-CPU run queues (hyp/include/sched.h). Every change of a vCPU's
+ * run state happens here, under its queue's lock; a blocked vCPU's way out
+ * is noted in wake_reason for the trace.
+ */
 #include <errno.h>
 #include <stddef.h>
 #include <string.h>
 
+#include "formats/trace.h"
 #include "hyp/include/sched.h"
 #include "hyp/include/vm.h"
 
@@ -69,6 +75,7 @@ struct vcpu *sched_pick(struct runqueue *rq, uint64_t now)
 		if (vcpu_deadline_passed(v, now)) {
 			v->run = VCPU_RUNNABLE;
 			v->wake_at = 0;
+			v->wake_reason = TRACE_SCHED_TIMER;
 		}
 		if (v->run == VCPU_RUNNABLE && !READ_ONCE(v->gdb.hold)) {
 			next = v;
@@ -92,6 +99,8 @@ bool sched_make_runnable(struct runqueue *rq, struct vcpu *v)
 	spin_lock(&rq->lock);
 	rq->event_stale = true;
 	changed = v->run != VCPU_RUNNABLE;
+	if (v->run == VCPU_BLOCKED)
+		v->wake_reason = TRACE_SCHED_OTHER;
 	v->run = VCPU_RUNNABLE;
 	v->wake_at = 0;
 	/* A vCPU that became runnable while its CPU idles or runs another
@@ -112,6 +121,7 @@ bool sched_wake(struct runqueue *rq, struct vcpu *v)
 	if (woken) {
 		v->run = VCPU_RUNNABLE;
 		v->wake_at = 0;
+		v->wake_reason = TRACE_SCHED_IRQ;
 		if (!rq->current)
 			rq->need_resched = true;
 	}
@@ -126,6 +136,7 @@ void sched_block(struct runqueue *rq, struct vcpu *v, uint64_t deadline)
 	if (v->run == VCPU_RUNNABLE) {
 		v->run = VCPU_BLOCKED;
 		v->wake_at = deadline;
+		v->wake_reason = TRACE_SCHED_OTHER; /* until something wakes it */
 	}
 	spin_unlock(&rq->lock);
 }
@@ -172,6 +183,21 @@ bool sched_others_runnable(struct runqueue *rq, const struct vcpu *self, uint64_
 	return found;
 }
 
+unsigned sched_nr_runnable(struct runqueue *rq, uint64_t now)
+{
+	unsigned n = 0;
+
+	spin_lock(&rq->lock);
+	for (unsigned i = 0; i < RQ_MAX_VCPUS; i++) {
+		struct vcpu *v = rq->vcpus[i];
+
+		if (v && (v->run == VCPU_RUNNABLE || vcpu_deadline_passed(v, now)))
+			n++;
+	}
+	spin_unlock(&rq->lock);
+	return n;
+}
+
 bool sched_tick(struct runqueue *rq, uint64_t now)
 {
 	bool others = false;
@@ -186,6 +212,7 @@ bool sched_tick(struct runqueue *rq, uint64_t now)
 		if (vcpu_deadline_passed(v, now)) {
 			v->run = VCPU_RUNNABLE;
 			v->wake_at = 0;
+			v->wake_reason = TRACE_SCHED_TIMER;
 		}
 		if (v->run == VCPU_RUNNABLE)
 			others = true;

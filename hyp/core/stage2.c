@@ -1,3 +1,7 @@
+/*
+ * Stage-2 translation tables (hyp/include/stage2.h) with the 4 KiB granule:
+ * mapping guest RAM, translating an IPA, and freeing a VM's tables.
+ */
 #include <errno.h>
 
 #include "hyp/include/stage2.h"

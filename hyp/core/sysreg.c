@@ -1,3 +1,8 @@
+/*
+ * Trapped system registers (hyp/include/sysreg_emul.h): the ID registers a
+ * guest sees (the hardware's, with what the hypervisor does not offer read
+ * as zero), and the emulated registers a trapped MRS/MSR reaches.
+ */
 #include <stddef.h>
 
 #include "formats/esr.h"

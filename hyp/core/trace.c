@@ -1,9 +1,14 @@
+/*
+ * Trace emission at EL2 (hyp/include/trace.h): the rings' setup and the
+ * records that are not written inline on the hot path.
+ */
 #include <string.h>
 
 #include "formats/vmid.h"
 #include "hyp/include/arch.h"
 #include "hyp/include/percpu.h"
 #include "hyp/include/run.h"
+#include "hyp/include/sched.h"
 #include "hyp/include/trace.h"
 #include "hyp/include/vm.h"
 
@@ -64,8 +69,7 @@ void trace_commit(void)
 	ring_commit(&this_cpu()->trace);
 }
 
-void trace_sched(unsigned type, const struct vcpu *v, uint64_t ticks, unsigned reason,
-		 unsigned runnable)
+void trace_sched(unsigned type, const struct vcpu *v, uint64_t ticks, unsigned reason)
 {
 	struct trace_sched *e = trace_begin(type, sizeof(*e), v);
 
@@ -74,7 +78,8 @@ void trace_sched(unsigned type, const struct vcpu *v, uint64_t ticks, unsigned r
 	e->pc = v->regs.pc;
 	e->ticks = ticks;
 	e->reason = reason;
-	e->runnable = runnable;
+	/* Always on the vCPU's own CPU: its queue is this CPU's. */
+	e->runnable = sched_nr_runnable(&percpu[v->pcpu].rq, e->hdr.ts);
 	trace_commit();
 }
 

@@ -438,13 +438,13 @@ void vcpu_power_off(struct vcpu *v)
 int vcpu_power_on(struct vcpu *v, uint64_t entry, uint64_t context)
 {
 	struct vm *vm = v->vm;
-	int ret = PSCI_SUCCESS;
+	int ret = PSCI_RET_SUCCESS;
 
 	spin_lock(&vm->lock);
 	if (vm->state != VM_RUNNING) {
-		ret = PSCI_DENIED;
+		ret = PSCI_RET_DENIED;
 	} else if (v->power == VCPU_POWER_ON) {
-		ret = v->reset_pending ? PSCI_ON_PENDING : PSCI_ALREADY_ON;
+		ret = v->reset_pending ? PSCI_RET_ON_PENDING : PSCI_RET_ALREADY_ON;
 	} else {
 		v->power = VCPU_POWER_ON;
 		v->reset_pending = true;
@@ -452,7 +452,7 @@ int vcpu_power_on(struct vcpu *v, uint64_t entry, uint64_t context)
 		v->reset_context = context;
 	}
 	spin_unlock(&vm->lock);
-	if (ret == PSCI_SUCCESS && sched_make_runnable(&percpu[v->pcpu].rq, v))
+	if (ret == PSCI_RET_SUCCESS && sched_make_runnable(&percpu[v->pcpu].rq, v))
 		vcpu_kick(v);
 	return ret;
 }

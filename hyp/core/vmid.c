@@ -1,3 +1,7 @@
+/*
+ * VMID allocation with generations (hyp/include/vmid.h), as KVM/arm64 does
+ * it: lock-free while a VM's VMID is current, a rollover under the lock.
+ */
 #include <stddef.h>
 #include <string.h>
 

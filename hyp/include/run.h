@@ -13,11 +13,22 @@
 #include "hyp/include/vm.h"
 #include "hyp/include/vmid.h"
 
-/* How __guest_enter() returned: which vector the guest's exception took. */
+/*
+ * How __guest_enter() returned: which vector the guest's exception took
+ * (hyp/arch/aarch64/entry.S takes these through asm-offsets.h).
+ */
 #define EXIT_TYPE_SYNC   0
 #define EXIT_TYPE_IRQ    1
 #define EXIT_TYPE_FIQ    2
 #define EXIT_TYPE_SERROR 3
+/*
+ * Added to the type: an SError the guest's own accesses raised was still
+ * pending when it exited, and was taken on the way out (the exit's
+ * synchronisation window). It is the guest's: handle_exit() gives it back as
+ * a virtual SError, after the exit itself.
+ */
+#define EXIT_TYPE_SERROR_SYNCED 0x100u
+#define EXIT_TYPE_MASK          0xffu
 
 extern struct vmid_allocator vmids;
 extern struct hypcfg *hypcfg;
@@ -27,6 +38,7 @@ extern struct hypstat *hypstat;
 static inline unsigned exit_class_of(unsigned type, uint64_t esr)
 {
 	/* EXIT_TYPE_IRQ..SERROR map onto HYP_EXIT_IRQ..SERROR in order. */
+	type &= EXIT_TYPE_MASK;
 	return type == EXIT_TYPE_SYNC ? (unsigned)(esr >> 26) & 0x3f
 				      : type <= EXIT_TYPE_SERROR ? HYP_EXIT_IRQ + type - 1
 								 : HYP_EXIT_ILLEGAL;

@@ -41,7 +41,11 @@ void rq_detach(struct runqueue *rq, struct vcpu *v);
 struct vcpu *sched_pick(struct runqueue *rq, uint64_t now);
 /* Power on (RUNNABLE) or wake (BLOCKED -> RUNNABLE); true when the state changed. */
 bool sched_make_runnable(struct runqueue *rq, struct vcpu *v);
-/* A blocked vCPU becomes runnable (an interrupt for it); true when it was blocked. */
+/*
+ * A blocked vCPU becomes runnable (an interrupt for it); true when it was
+ * blocked. Each way out of BLOCKED sets vcpu.wake_reason: TRACE_SCHED_IRQ
+ * here, TRACE_SCHED_TIMER when the deadline passes, TRACE_SCHED_OTHER else.
+ */
 bool sched_wake(struct runqueue *rq, struct vcpu *v);
 /* WFI: block the vCPU until deadline (0 = none) or a wake-up. */
 void sched_block(struct runqueue *rq, struct vcpu *v, uint64_t deadline);
@@ -53,6 +57,8 @@ void sched_release(struct runqueue *rq, struct vcpu *v);
 void sched_force_resched(struct runqueue *rq);
 /* Another vCPU is runnable here: WFE and yield give the CPU away. */
 bool sched_others_runnable(struct runqueue *rq, const struct vcpu *self, uint64_t now);
+/* vCPUs here that are runnable (or whose deadline passed), the running one included. */
+unsigned sched_nr_runnable(struct runqueue *rq, uint64_t now);
 /* On a tick: whether the running vCPU must give the CPU up. */
 bool sched_tick(struct runqueue *rq, uint64_t now);
 /* When the EL2 timer must fire next: a blocked vCPU's deadline or the slice end. */

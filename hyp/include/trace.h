@@ -91,12 +91,13 @@ static inline void trace_entry(const struct vcpu *v)
 	if (!e)
 		return;
 	e->pc = v->regs.pc;
-	e->pending_irqs = 0;
-	e->lrs_used = 0;
+	/* As the flush just before left them (vgic_flush()). */
+	e->pending_irqs = v->vgic.pending_flushed;
+	e->lrs_used = v->vgic.hw.used_lrs;
 	trace_vcpu_commit(v, sizeof(*e));
 }
-void trace_sched(unsigned type, const struct vcpu *v, uint64_t ticks, unsigned reason,
-		 unsigned runnable);
+/* runnable is counted from the vCPU's run queue at the time of the record. */
+void trace_sched(unsigned type, const struct vcpu *v, uint64_t ticks, unsigned reason);
 void trace_vm(unsigned type, const struct vm *vm);
 void trace_vmid_alloc(const struct vm *vm, uint64_t vmid, unsigned in_use, unsigned bits);
 void trace_vmid_rollover(uint64_t old_gen, uint64_t new_gen, uint64_t cost, unsigned in_use,

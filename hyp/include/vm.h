@@ -28,37 +28,42 @@ struct gp_regs {
 
 /*
  * EL1 state a guest can change and that the hardware holds while the vCPU is
- * loaded: saved on vcpu_put(), restored on vcpu_load(), straight-line, in
- * hyp/arch/aarch64/sysreg_sr.c.
+ * loaded: saved by arch_vcpu_put(), restored by arch_vcpu_load(), read and
+ * written through vcpu_el1_read()/vcpu_el1_write() (hyp/arch/aarch64/vcpu.c
+ * expands this one list into each, straight-line). X(index, register):
+ * restored in this order, so the timer's compare value goes in before the
+ * control that may enable it.
  */
-enum el1_reg {
-	SCTLR_EL1,
-	CPACR_EL1,
-	TTBR0_EL1,
-	TTBR1_EL1,
-	TCR_EL1,
-	MAIR_EL1,
-	AMAIR_EL1,
-	VBAR_EL1,
-	ESR_EL1,
-	FAR_EL1,
-	AFSR0_EL1,
-	AFSR1_EL1,
-	PAR_EL1,
-	CONTEXTIDR_EL1,
-	TPIDR_EL0,
-	TPIDRRO_EL0,
-	TPIDR_EL1,
-	CNTKCTL_EL1,
-	CSSELR_EL1,
-	SP_EL0,
-	SP_EL1,
-	ELR_EL1,
-	SPSR_EL1,
-	CNTV_CTL_EL0,
-	CNTV_CVAL_EL0,
-	NR_EL1_REGS
-};
+#define EL1_REGS(X)                                                     \
+	X(SCTLR_EL1, sctlr_el1)                                          \
+	X(CPACR_EL1, cpacr_el1)                                          \
+	X(TTBR0_EL1, ttbr0_el1)                                          \
+	X(TTBR1_EL1, ttbr1_el1)                                          \
+	X(TCR_EL1, tcr_el1)                                              \
+	X(MAIR_EL1, mair_el1)                                            \
+	X(AMAIR_EL1, amair_el1)                                          \
+	X(VBAR_EL1, vbar_el1)                                            \
+	X(ESR_EL1, esr_el1)                                              \
+	X(FAR_EL1, far_el1)                                              \
+	X(AFSR0_EL1, afsr0_el1)                                          \
+	X(AFSR1_EL1, afsr1_el1)                                          \
+	X(PAR_EL1, par_el1)                                              \
+	X(CONTEXTIDR_EL1, contextidr_el1)                                \
+	X(TPIDR_EL0, tpidr_el0)                                          \
+	X(TPIDRRO_EL0, tpidrro_el0)                                      \
+	X(TPIDR_EL1, tpidr_el1)                                          \
+	X(CNTKCTL_EL1, cntkctl_el1)                                      \
+	X(CSSELR_EL1, csselr_el1)                                        \
+	X(SP_EL0, sp_el0)                                                \
+	X(SP_EL1, sp_el1)                                                \
+	X(ELR_EL1, elr_el1)                                              \
+	X(SPSR_EL1, spsr_el1)                                            \
+	X(CNTV_CVAL_EL0, cntv_cval_el0)                                  \
+	X(CNTV_CTL_EL0, cntv_ctl_el0)
+
+#define EL1_REG_ENUM(reg, name) reg,
+enum el1_reg { EL1_REGS(EL1_REG_ENUM) NR_EL1_REGS };
+#undef EL1_REG_ENUM
 
 struct fpsimd_state {
 	__uint128_t v[32];
@@ -142,6 +147,7 @@ struct vcpu {
 	enum vcpu_run_state run;
 	uint64_t wake_at; /* BLOCKED: counter value to wake at, 0 = no deadline */
 	uint64_t blocked_at; /* counter when it blocked in WFI, 0 = not blocked */
+	uint8_t wake_reason; /* enum trace_sched_reason: what ended its last block */
 	bool in_guest;    /* on a physical CPU between load and put */
 
 	struct vgic_cpu vgic;
@@ -233,7 +239,7 @@ int vm_create(unsigned slot);
 void vm_end(struct vm *vm, uint32_t end_state, uint32_t exit_status);
 /* PSCI CPU_OFF of the calling vCPU; the VM ends when none is left on. */
 void vcpu_power_off(struct vcpu *v);
-/* PSCI CPU_ON: PSCI_SUCCESS, PSCI_ALREADY_ON or PSCI_ON_PENDING. */
+/* PSCI CPU_ON: PSCI_RET_SUCCESS, PSCI_RET_ALREADY_ON or PSCI_RET_ON_PENDING. */
 int vcpu_power_on(struct vcpu *v, uint64_t entry, uint64_t context);
 struct vcpu *vm_vcpu_by_mpidr(struct vm *vm, uint64_t mpidr);
 /* Whether [ipa, ipa + size) is guest RAM. */

@@ -522,6 +522,7 @@ unsigned vgic_flush(struct vgic_cpu *vc, unsigned nr_lrs)
 	vc->nr_flushed = used;
 	vc->hcr_flushed = hcr;
 	vc->waiting = vc->ap_count - used;
+	vc->pending_flushed = n_pend;
 	vc->stats.flushes++;
 	spin_unlock(&vm->lock);
 

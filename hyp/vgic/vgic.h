@@ -138,6 +138,7 @@ struct vgic_cpu {
 	uint32_t eisr_folded;
 	uint32_t misr_last;
 	uint32_t waiting;          /* in flight but left out of the LRs by the last flush */
+	uint32_t pending_flushed;  /* pending (not active) at the last flush, in the LRs or not */
 	struct vgic_cpu_stats stats;
 };
 

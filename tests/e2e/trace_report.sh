@@ -13,7 +13,8 @@
 #     with itself finds no regression.
 #  2. `hypscope record --attach PID` on a `run --trace drop --keep` of the
 #     demo guest: it waits for the boot, stops when the machine ends, and the
-#     report again matches the status block.
+#     report again matches the status block; the scheduling and entry records
+#     carry real runnable counts, wake reasons and list register counts.
 #
 # One "PASS: what" or "FAIL: what" line per check; exit status 0 only when
 # nothing failed. Files stay in build/e2e-logs/trace_report.MODEL.d/.
@@ -71,6 +72,28 @@ check_counts() {
 		pass "$what: report counts match the hypervisor's exit counters ($(tr '\n' ' ' <"$work/$what.run-counts"))"
 	else
 		fail "$what: report counts differ from the hypervisor's: $(diff "$work/$what.run-counts" "$work/$what.report-counts" | grep '^[<>]' | tr '\n' ' ')"
+	fi
+}
+
+# Fields a site could leave at zero hold what happened; $1 trace, $2 label.
+# The demo's vCPUs block in WFI and are woken by their timers and by each
+# other's SGIs, and enter with interrupts in their list registers.
+check_filled() {
+	local out
+	"$hypscope" print "$1" >"$work/$2.print.txt" 2>&1
+	if out=$(awk '
+		$4 == "sched_in" { n_in++; if ($NF !~ /^runnable=[1-9]/) bad_in++ }
+		$4 == "wfi_wake" { wake[$5]++ }
+		$4 == "entry" && / pending=[1-9][0-9]* lrs=[1-9]/ { loaded++ }
+		END {
+			if (!n_in || bad_in) { print bad_in " of " n_in " sched_in records say no vCPU is runnable"; exit 1 }
+			if (!wake["reason=timer"] || !wake["reason=irq"]) { print "WFI wake-ups: " wake["reason=timer"] + 0 " by the timer, " wake["reason=irq"] + 0 " by an interrupt"; exit 1 }
+			if (!loaded) { print "no entry with pending interrupts in its list registers"; exit 1 }
+			print n_in " sched_in with runnable >= 1, wake-ups " wake["reason=timer"] " by the timer and " wake["reason=irq"] " by an interrupt, " loaded " entries with LRs loaded"
+		}' "$work/$2.print.txt"); then
+		pass "$2: runnable, wake reasons and LR counts are filled: $out"
+	else
+		fail "$2: $out"
 	fi
 }
 
@@ -196,6 +219,7 @@ elif ! grep -q '^hypscope record: [1-9][0-9]* records, 0 lost, 2 CPUs' "$work/re
 else
 	pass "record --attach followed the demo from boot to power-off"
 	check_counts "$trace" "$work/demo-run.log" demo
+	check_filled "$trace" demo
 fi
 
 # ------------------------------------------------------------ errors

@@ -74,7 +74,7 @@ static bool call_ends_vm(uint32_t fid)
 	case PSCI_SYSTEM_RESET:
 	case 0xc4000012u: /* SYSTEM_RESET2 */
 	case 0x84000012u:
-	case PSCI_CPU_SUSPEND_64:
+	case PSCI_CPU_SUSPEND_SMC64:
 	case 0x84000001u:
 	case 0xc400000cu: /* SYSTEM_SUSPEND */
 	case 0x8400000eu:

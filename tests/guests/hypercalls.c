@@ -5,8 +5,6 @@
  */
 #include "libguest.h"
 
-#define PSCI_VERSION_1_1 0x00010001
-#define SMCCC_VERSION_1_1 0x00010001
 #define PSCI_FN_UNKNOWN	 0x8400001fu /* inside the PSCI range, not allocated */
 
 static const struct {
@@ -15,8 +13,8 @@ static const struct {
 } psci_functions[] = {
 	{ PSCI_VERSION, "PSCI_VERSION" },
 	{ PSCI_CPU_OFF, "CPU_OFF" },
-	{ PSCI_CPU_ON_64, "CPU_ON" },
-	{ PSCI_AFFINITY_INFO_64, "AFFINITY_INFO" },
+	{ PSCI_CPU_ON_SMC64, "CPU_ON" },
+	{ PSCI_AFFINITY_INFO_SMC64, "AFFINITY_INFO" },
 	{ PSCI_MIGRATE_INFO_TYPE, "MIGRATE_INFO_TYPE" },
 	{ PSCI_SYSTEM_OFF, "SYSTEM_OFF" },
 	{ PSCI_SYSTEM_RESET, "SYSTEM_RESET" },
@@ -47,23 +45,23 @@ static void check_psci(void)
 
 static void check_smccc(void)
 {
-	int32_t v = (int32_t)smccc_hvc(SMCCC_VERSION_FN, 0, 0, 0).a0;
+	int32_t v = (int32_t)smccc_hvc(SMCCC_VERSION, 0, 0, 0).a0;
 	int32_t r;
 
-	report(v >= SMCCC_VERSION_1_1, "SMCCC_VERSION >= 1.1 (got %#x)", (uint32_t)v);
+	report(v >= (int32_t)SMCCC_VERSION_1_1, "SMCCC_VERSION >= 1.1 (got %#x)", (uint32_t)v);
 	/* SMCCC 1.1: PSCI_FEATURES is how an OS discovers SMCCC_VERSION. */
-	r = psci_features(SMCCC_VERSION_FN);
+	r = psci_features(SMCCC_VERSION);
 	report(r == 0, "PSCI_FEATURES(SMCCC_VERSION) is 0 (got %d)", r);
 
-	r = (int32_t)smccc_hvc(SMCCC_ARCH_FEATURES_FN, SMCCC_VERSION_FN, 0, 0).a0;
+	r = (int32_t)smccc_hvc(SMCCC_ARCH_FEATURES, SMCCC_VERSION, 0, 0).a0;
 	report(r == 0, "SMCCC_ARCH_FEATURES(SMCCC_VERSION) is 0 (got %d)", r);
-	r = (int32_t)smccc_hvc(SMCCC_ARCH_FEATURES_FN, SMCCC_ARCH_FEATURES_FN, 0, 0).a0;
+	r = (int32_t)smccc_hvc(SMCCC_ARCH_FEATURES, SMCCC_ARCH_FEATURES, 0, 0).a0;
 	report(r == 0, "SMCCC_ARCH_FEATURES(SMCCC_ARCH_FEATURES) is 0 (got %d)", r);
-	r = (int32_t)smccc_hvc(SMCCC_ARCH_FEATURES_FN, 0x8000ff00u, 0, 0).a0;
+	r = (int32_t)smccc_hvc(SMCCC_ARCH_FEATURES, 0x8000ff00u, 0, 0).a0;
 	report(r == SMCCC_RET_NOT_SUPPORTED,
 	       "SMCCC_ARCH_FEATURES(unallocated arch id) is NOT_SUPPORTED (got %d)", r);
 	/* Workaround queries: implemented (0), unaffected (1), or not supported/required. */
-	r = (int32_t)smccc_hvc(SMCCC_ARCH_FEATURES_FN, SMCCC_ARCH_WORKAROUND_1, 0, 0).a0;
+	r = (int32_t)smccc_hvc(SMCCC_ARCH_FEATURES, SMCCC_ARCH_WORKAROUND_1, 0, 0).a0;
 	report(r >= -2 && r <= 1, "SMCCC_ARCH_FEATURES(ARCH_WORKAROUND_1) is a valid answer (%d)",
 	       r);
 

@@ -500,6 +500,46 @@ static void test_serror_is_handed_back_as_a_virtual_serror(void **state)
 	assert_int_equal(v->regs.pc, PC0);
 }
 
+/*
+ * An SError the guest's access raised, taken in the exit's window: it lands
+ * on the vCPU that exited, the exit itself is handled and counted as what it
+ * was, and no other vCPU gets it.
+ */
+static void test_serror_synced_on_exit_lands_on_the_exiting_vcpu(void **state)
+{
+	(void)state;
+	v->regs.x[0] = 0x80000000; /* SMCCC_VERSION */
+	v->fault.esr = esr_of(ESR_EC_HVC64, 0);
+	assert_true(handle_exit(v, EXIT_TYPE_SYNC | EXIT_TYPE_SERROR_SYNCED));
+	assert_int_equal(v->regs.x[0], SMCCC_VERSION_1_1);
+	assert_int_equal(v->regs.pc, PC0);
+	assert_true(v->hcr & HCR_VSE);
+	assert_true(v->injected);
+	assert_false(other->hcr & HCR_VSE);
+	assert_int_equal(stat[0].exits[ESR_EC_HVC64], 1);
+	assert_int_equal(stat[0].exits[HYP_EXIT_SERROR], 0);
+
+	/* With an abort injected by the same exit: both, the SError pending
+	 * until the guest unmasks PSTATE.A. */
+	setup(NULL);
+	assert_false(v->hcr & HCR_VSE);
+	v->fault.esr = esr_dabt(true, 2, false, 1, false, false);
+	v->fault.hpfar = (0x7000000ull >> 12) << 4; /* outside any region */
+	v->fault.far = 0x7000000;
+	assert_true(handle_exit(v, EXIT_TYPE_SYNC | EXIT_TYPE_SERROR_SYNCED));
+	assert_int_equal(stat[0].exits[ESR_EC_DABT_LOW], 1);
+	assert_true(v->hcr & HCR_VSE);
+	assert_int_equal(v->regs.pc, VBAR + 0x200);
+
+	/* Without the flag nothing is injected. */
+	setup(NULL);
+	v->regs.x[0] = 0x80000000;
+	v->fault.esr = esr_of(ESR_EC_HVC64, 0);
+	assert_true(handle_exit(v, EXIT_TYPE_SYNC));
+	assert_false(v->hcr & HCR_VSE);
+	assert_int_equal(exit_class_of(EXIT_TYPE_IRQ | EXIT_TYPE_SERROR_SYNCED, 0), HYP_EXIT_IRQ);
+}
+
 /* ------------------------------------------------------------ WFx, IRQ */
 
 static void test_wfi_with_the_virtual_timer_due_returns_at_once(void **state)
@@ -680,6 +720,7 @@ int main(void)
 		T(test_unknown_exception_class_injects_undef),
 		T(test_fpsimd_trap_switches_the_registers),
 		T(test_serror_is_handed_back_as_a_virtual_serror),
+		T(test_serror_synced_on_exit_lands_on_the_exiting_vcpu),
 		T(test_wfi_with_the_virtual_timer_due_returns_at_once),
 		T(test_wfi_with_an_interrupt_pending_returns_at_once),
 		T(test_wfi_ignores_a_pending_interrupt_the_guest_disabled),

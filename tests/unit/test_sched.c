@@ -14,6 +14,7 @@
 
 #include <cmocka.h>
 
+#include "formats/trace.h"
 #include "hyp/arch/fake/fake.h"
 #include "hyp/include/arch.h"
 #include "hyp/include/sched.h"
@@ -459,6 +460,51 @@ static void test_detaching_the_current_vcpu_clears_current(void **state)
 	assert_ptr_equal(pick(), &vc[1]);
 }
 
+/* WFI_WAKE's reason: each way out of BLOCKED says which it was. */
+static void test_wake_reason_says_timer_interrupt_or_other(void **state)
+{
+	(void)state;
+	sched_block(&rq, &vc[0], 1500);
+	sched_block(&rq, &vc[1], 0);
+	sched_block(&rq, &vc[2], 5000);
+	sched_block(&rq, &vc[3], 0);
+	assert_int_equal(vc[0].wake_reason, TRACE_SCHED_OTHER); /* nothing woke it yet */
+
+	assert_true(sched_wake(&rq, &vc[1]));
+	assert_int_equal(vc[1].wake_reason, TRACE_SCHED_IRQ);
+	assert_true(sched_make_runnable(&rq, &vc[3]));
+	assert_int_equal(vc[3].wake_reason, TRACE_SCHED_OTHER);
+
+	fake.counter = 1500; /* vc[0]'s deadline, found by a pick */
+	assert_non_null(pick());
+	assert_int_equal(vc[0].wake_reason, TRACE_SCHED_TIMER);
+	sched_tick(&rq, 5000); /* vc[2]'s, found by a tick */
+	assert_int_equal(vc[2].run, VCPU_RUNNABLE);
+	assert_int_equal(vc[2].wake_reason, TRACE_SCHED_TIMER);
+
+	/* An interrupt before the deadline: the interrupt woke it. */
+	sched_block(&rq, &vc[2], 9000);
+	assert_true(sched_wake(&rq, &vc[2]));
+	sched_tick(&rq, 9000);
+	assert_int_equal(vc[2].wake_reason, TRACE_SCHED_IRQ);
+}
+
+/* The trace's `runnable`: every runnable vCPU of the queue, and due deadlines. */
+static void test_nr_runnable_counts_runnable_and_due_vcpus(void **state)
+{
+	(void)state;
+	assert_int_equal(sched_nr_runnable(&rq, 1000), NR);
+	sched_block(&rq, &vc[1], 0);
+	sched_stop(&rq, &vc[2]);
+	sched_block(&rq, &vc[3], 3000);
+	assert_int_equal(sched_nr_runnable(&rq, 1000), 1);
+	assert_int_equal(sched_nr_runnable(&rq, 3000), 2);
+	assert_true(sched_wake(&rq, &vc[1]));
+	assert_int_equal(sched_nr_runnable(&rq, 1000), 2);
+	rq_detach(&rq, &vc[0]);
+	assert_int_equal(sched_nr_runnable(&rq, 1000), 1);
+}
+
 #define T(fn) cmocka_unit_test_setup(fn, setup)
 
 int main(void)
@@ -495,6 +541,8 @@ int main(void)
 		T(test_attach_fails_when_the_queue_is_full),
 		T(test_detached_vcpu_is_never_picked),
 		T(test_detaching_the_current_vcpu_clears_current),
+		T(test_wake_reason_says_timer_interrupt_or_other),
+		T(test_nr_runnable_counts_runnable_and_due_vcpus),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

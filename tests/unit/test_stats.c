@@ -496,12 +496,12 @@ static void test_mmio_breakdown_by_device_register_and_direction(void **state)
 	assert_int_equal(n, 3);
 	assert_int_equal(rows[0]->key.b, TRACE_DEV_UART);
 	assert_int_equal(rows[0]->key.a, 0x0);
-	assert_int_equal(rows[0]->key.c, 1);
+	assert_int_equal(rows[0]->key.write, 1);
 	assert_int_equal(rows[0]->row.count, 20);
 	assert_int_equal(rows[0]->row.cost.count, 20);
 	assert_int_equal(rows[0]->row.cost.min, 700);
 	assert_int_equal(rows[1]->key.a, 0x18);
-	assert_int_equal(rows[1]->key.c, 0);
+	assert_int_equal(rows[1]->key.write, 0);
 	assert_int_equal(rows[1]->row.cost.max, 729);
 	assert_int_equal(rows[2]->key.b, TRACE_DEV_GICR);
 	assert_int_equal(rows[2]->key.a, 0x14);
@@ -529,9 +529,9 @@ static void test_sysreg_traps_by_register_and_direction(void **state)
 	n = hs_table_sorted(&f.s->sysregs, &rows);
 	assert_int_equal(n, 2);
 	assert_int_equal(rows[0]->key.a, SYSREG_CNTP_CTL_EL0);
-	assert_int_equal(rows[0]->key.c, 1);
+	assert_int_equal(rows[0]->key.write, 0); /* the MRS */
 	assert_int_equal(rows[0]->row.count, 7);
-	assert_int_equal(rows[1]->key.c, 0);
+	assert_int_equal(rows[1]->key.write, 1);
 	assert_int_equal(rows[1]->row.failed, 1);
 	assert_string_equal(sysreg_name((uint32_t)rows[0]->key.a), "CNTP_CTL_EL0");
 	free(rows);

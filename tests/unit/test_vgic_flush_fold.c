@@ -548,6 +548,27 @@ static void test_one_more_than_nr_lrs_sets_uie_and_npie(void **state)
 	assert_int_equal(snap.hcr_flushed, ICH_HCR_EN | ICH_HCR_UIE | ICH_HCR_NPIE);
 }
 
+/* TRACE_ENTRY's pending_irqs: pending interrupts at the flush, loaded or waiting; not active ones. */
+static void test_flush_counts_pending_in_lrs_and_waiting(void **state)
+{
+	struct fx *f = *state;
+	struct vgic_cpu *vc = &f->cpu[0];
+
+	for (unsigned i = 0; i <= NR_LRS; i++) {
+		spi_setup(f, 40 + i, (uint8_t)(0x80 - 8 * i), true);
+		vgic_inject(&f->vm, 0, 40 + i, true);
+	}
+	assert_int_equal(vgic_flush(vc, NR_LRS), NR_LRS);
+	assert_int_equal(vc->pending_flushed, NR_LRS + 1);
+	assert_int_equal(vc->hw.used_lrs, NR_LRS);
+	/* The guest takes the highest: active now, no longer pending. */
+	assert_int_equal(vgic_vif_ack(&vc->hw), 40 + NR_LRS);
+	guest_exit(vc);
+	vgic_flush(vc, NR_LRS);
+	assert_int_equal(vc->pending_flushed, NR_LRS);
+	assert_int_equal(vc->hw.used_lrs, NR_LRS);
+}
+
 /* 16 SPIs, priorities mixed and with ties. */
 static const uint8_t mixed_prio[16] = {0x80, 0x10, 0xf0, 0x40, 0x10, 0xa0, 0x00, 0x58,
 				       0x80, 0xc8, 0x28, 0x40, 0xf8, 0x08, 0x60, 0x98};
@@ -998,6 +1019,7 @@ int main(void)
 		T(test_vif_model_binary_point_limits_preemption),
 		T(test_exactly_nr_lrs_fit_without_maintenance_requests),
 		T(test_one_more_than_nr_lrs_sets_uie_and_npie),
+		T(test_flush_counts_pending_in_lrs_and_waiting),
 		T(test_sixteen_pending_delivered_in_priority_order_through_4_lrs),
 		T(test_partial_ack_then_exit_refills_with_next_highest),
 		T(test_higher_priority_injected_during_overflow_goes_first),

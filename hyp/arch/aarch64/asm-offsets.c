@@ -5,6 +5,7 @@
 #include <stddef.h>
 
 #include "hyp/include/percpu.h"
+#include "hyp/include/run.h"
 #include "hyp/include/vm.h"
 
 #define DEFINE(sym, val) __asm__ volatile("\n.ascii \"->" #sym " %0 " #val "\"" : : "i"(val))
@@ -23,4 +24,9 @@ void asm_offsets(void)
 	DEFINE(FPSIMD_V0, offsetof(struct fpsimd_state, v[0]));
 	DEFINE(FPSIMD_FPSR, offsetof(struct fpsimd_state, fpsr));
 	DEFINE(FPSIMD_FPCR, offsetof(struct fpsimd_state, fpcr));
+	DEFINE(EXIT_SYNC, EXIT_TYPE_SYNC);
+	DEFINE(EXIT_IRQ, EXIT_TYPE_IRQ);
+	DEFINE(EXIT_FIQ, EXIT_TYPE_FIQ);
+	DEFINE(EXIT_SERROR, EXIT_TYPE_SERROR);
+	DEFINE(EXIT_SERROR_SYNCED, EXIT_TYPE_SERROR_SYNCED);
 }

@@ -2,16 +2,13 @@
  * The world switch: __guest_enter() saves the hypervisor's callee-saved
  * registers, loads the guest's general registers and ERETs; every exception
  * from the guest comes back through the vectors, which save the guest's
- * general registers and return from __guest_enter() with the exit type.
- * EL1 system registers, FP/SIMD, timers and the rest are switched in C
- * (sysreg_sr.c, fpsimd.S), lazily, when the vCPU changes.
+ * general registers, take the guest's pending SError if it raised one, and
+ * return from __guest_enter() with the exit type (EXIT_* from
+ * asm-offsets.h, the EXIT_TYPE_* of hyp/include/run.h). EL1 system
+ * registers, FP/SIMD, timers and the rest are switched in C (vcpu.c,
+ * fpsimd.S), lazily, when the vCPU changes.
  */
 #include "asm-offsets.h"
-
-#define EXIT_SYNC    0
-#define EXIT_IRQ     1
-#define EXIT_FIQ     2
-#define EXIT_SERROR  3
 
 	.text
 
@@ -83,6 +80,13 @@ guest_exit:
 	mrs	x3, spsr_el2
 	stp	x2, x3, [x1, #GP_REGS_PC]
 
+	/* The guest's SError, if its accesses raised one, lands on this exit. */
+	mov	x6, x0
+	bl	__serror_window
+	cbz	x0, 1f
+	orr	x6, x6, #EXIT_SERROR_SYNCED
+1:	mov	x0, x6
+
 	mrs	x1, tpidr_el2
 	add	x2, x1, #PERCPU_HOST_REGS
 	ldp	x19, x20, [x2, #0]
@@ -93,6 +97,38 @@ guest_exit:
 	ldp	x29, x30, [x2, #80]
 	ldr	x3, [x2, #96]
 	mov	sp, x3
+	ret
+
+/*
+ * uint64_t __serror_window(void): 1 when a pending SError was taken, else 0.
+ *
+ * With HCR_EL2.AMO set a physical SError is routed to EL2; raised by a
+ * guest's access, it may still be pending (masked: PSTATE.A is set at EL2)
+ * when the guest exits, and surface later, in whichever vCPU runs then. So,
+ * as KVM's exit path does: wait for every access in flight (DSB SY: the
+ * SErrors they raise are pending once it completes), then unmask SError for
+ * one ISB, the window in which a pending SError must be taken (Arm ARM
+ * D1.3.6: it is taken at the latest after the context synchronisation). The
+ * vector (serror_taken, below) recognises the window by its ELR and returns
+ * to it with x0 = 1. Taking the exception overwrites ESR_EL2, FAR_EL2 and
+ * HPFAR_EL2 (those of the exit being handled): they are put back. Clobbers
+ * x0..x4.
+ */
+	.global __serror_window
+__serror_window:
+	mrs	x2, esr_el2
+	mrs	x3, far_el2
+	mrs	x4, hpfar_el2
+	mov	x0, #0
+	dsb	sy
+	msr	daifclr, #4
+serror_window_start:
+	isb
+serror_window_end:
+	msr	daifset, #4
+	msr	esr_el2, x2
+	msr	far_el2, x3
+	msr	hpfar_el2, x4
 	ret
 
 /*
@@ -137,6 +173,24 @@ hyp_fault:
 	b	hyp_fault
 .endm
 
+/* An SError at EL2: the guest's, taken in __serror_window, or a bug. */
+.macro vector_hyp_serror kind
+	.balign 128
+	sub	sp, sp, #(36 * 8)
+	stp	x0, x1, [sp]
+	mrs	x1, elr_el2
+	adr	x0, serror_window_start
+	cmp	x0, x1
+	adr	x0, serror_window_end
+	ccmp	x0, x1, #4, ne		// Z: ELR is either end of the window
+	b.ne	1f
+	add	sp, sp, #(36 * 8)	// x0 and x1 are free in the window
+	mov	x0, #1
+	eret
+1:	mov	x0, #\kind
+	b	hyp_fault
+.endm
+
 .macro vector_guest type
 	.balign 128
 	stp	x0, x1, [sp, #-16]!
@@ -157,7 +211,7 @@ hyp_vectors:
 	vector_hyp 4
 	vector_hyp 5
 	vector_hyp 6
-	vector_hyp 7
+	vector_hyp_serror 7
 	/* Lower EL, AArch64: the guest */
 	vector_guest EXIT_SYNC
 	vector_guest EXIT_IRQ

@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "formats/smccc.h"
 #include "hyp/arch/aarch64/include/cpu.h"
 #include "hyp/arch/aarch64/include/gic.h"
 #include "hyp/arch/aarch64/include/sysreg.h"
@@ -204,9 +205,6 @@ void arch_dcache_clean(uint64_t pa, uint64_t size)
 
 /* ------------------------------------------------------------ firmware */
 
-#define PSCI_CPU_ON_64  0xc4000003ull
-#define PSCI_SYSTEM_OFF 0x84000008ull
-
 static int64_t firmware_call(uint64_t fid, uint64_t a1, uint64_t a2, uint64_t a3)
 {
 	register uint64_t x0 __asm__("x0") = fid;
@@ -225,7 +223,7 @@ static int64_t firmware_call(uint64_t fid, uint64_t a1, uint64_t a2, uint64_t a3
 
 int arch_cpu_on(uint64_t mpidr, uint64_t entry, uint64_t context)
 {
-	return (int)firmware_call(PSCI_CPU_ON_64, mpidr, entry, context);
+	return (int)firmware_call(PSCI_CPU_ON_SMC64, mpidr, entry, context);
 }
 
 __noreturn void arch_system_off(void)

@@ -86,8 +86,6 @@ static __noreturn void refuse(const char *why)
 
 static void reserve_guest_pool(void)
 {
-	uint64_t ram_end = platform.ram_base + platform.ram_size;
-
 	chunk_pool_init(&guest_pool, platform.ram_base, platform.ram_size);
 	/* DTB, hyp.elf, control block and heap. */
 	chunk_pool_reserve(&guest_pool, platform.ram_base, HYP_STAGING_PA - platform.ram_base);
@@ -99,7 +97,6 @@ static void reserve_guest_pool(void)
 	}
 	if (hypcfg->trace_pa)
 		chunk_pool_reserve(&guest_pool, hypcfg->trace_pa, hypcfg->trace_size * nr_cpus);
-	(void)ram_end;
 }
 
 static void init_status(void)

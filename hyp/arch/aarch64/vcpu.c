@@ -9,68 +9,26 @@
 #include "hyp/arch/aarch64/include/cpu.h"
 #include "hyp/arch/aarch64/include/sysreg.h"
 #include "hyp/include/arch.h"
+#include "hyp/include/log.h"
 #include "hyp/include/percpu.h"
 #include "hyp/include/run.h"
 #include "hyp/include/vm.h"
 #include "hyp/include/trace.h"
 #include "hyp/include/vmid.h"
 
+/* The EL1 registers of vm.h's EL1_REGS list, each list expanded straight-line. */
 static void el1_save(uint64_t *r)
 {
-	r[SCTLR_EL1] = read_sysreg(sctlr_el1);
-	r[CPACR_EL1] = read_sysreg(cpacr_el1);
-	r[TTBR0_EL1] = read_sysreg(ttbr0_el1);
-	r[TTBR1_EL1] = read_sysreg(ttbr1_el1);
-	r[TCR_EL1] = read_sysreg(tcr_el1);
-	r[MAIR_EL1] = read_sysreg(mair_el1);
-	r[AMAIR_EL1] = read_sysreg(amair_el1);
-	r[VBAR_EL1] = read_sysreg(vbar_el1);
-	r[ESR_EL1] = read_sysreg(esr_el1);
-	r[FAR_EL1] = read_sysreg(far_el1);
-	r[AFSR0_EL1] = read_sysreg(afsr0_el1);
-	r[AFSR1_EL1] = read_sysreg(afsr1_el1);
-	r[PAR_EL1] = read_sysreg(par_el1);
-	r[CONTEXTIDR_EL1] = read_sysreg(contextidr_el1);
-	r[TPIDR_EL0] = read_sysreg(tpidr_el0);
-	r[TPIDRRO_EL0] = read_sysreg(tpidrro_el0);
-	r[TPIDR_EL1] = read_sysreg(tpidr_el1);
-	r[CNTKCTL_EL1] = read_sysreg(cntkctl_el1);
-	r[CSSELR_EL1] = read_sysreg(csselr_el1);
-	r[SP_EL0] = read_sysreg(sp_el0);
-	r[SP_EL1] = read_sysreg(sp_el1);
-	r[ELR_EL1] = read_sysreg(elr_el1);
-	r[SPSR_EL1] = read_sysreg(spsr_el1);
-	r[CNTV_CTL_EL0] = read_sysreg(cntv_ctl_el0);
-	r[CNTV_CVAL_EL0] = read_sysreg(cntv_cval_el0);
+#define SAVE(reg, name) r[reg] = read_sysreg(name);
+	EL1_REGS(SAVE)
+#undef SAVE
 }
 
 static void el1_restore(const uint64_t *r)
 {
-	write_sysreg(r[SCTLR_EL1], sctlr_el1);
-	write_sysreg(r[CPACR_EL1], cpacr_el1);
-	write_sysreg(r[TTBR0_EL1], ttbr0_el1);
-	write_sysreg(r[TTBR1_EL1], ttbr1_el1);
-	write_sysreg(r[TCR_EL1], tcr_el1);
-	write_sysreg(r[MAIR_EL1], mair_el1);
-	write_sysreg(r[AMAIR_EL1], amair_el1);
-	write_sysreg(r[VBAR_EL1], vbar_el1);
-	write_sysreg(r[ESR_EL1], esr_el1);
-	write_sysreg(r[FAR_EL1], far_el1);
-	write_sysreg(r[AFSR0_EL1], afsr0_el1);
-	write_sysreg(r[AFSR1_EL1], afsr1_el1);
-	write_sysreg(r[PAR_EL1], par_el1);
-	write_sysreg(r[CONTEXTIDR_EL1], contextidr_el1);
-	write_sysreg(r[TPIDR_EL0], tpidr_el0);
-	write_sysreg(r[TPIDRRO_EL0], tpidrro_el0);
-	write_sysreg(r[TPIDR_EL1], tpidr_el1);
-	write_sysreg(r[CNTKCTL_EL1], cntkctl_el1);
-	write_sysreg(r[CSSELR_EL1], csselr_el1);
-	write_sysreg(r[SP_EL0], sp_el0);
-	write_sysreg(r[SP_EL1], sp_el1);
-	write_sysreg(r[ELR_EL1], elr_el1);
-	write_sysreg(r[SPSR_EL1], spsr_el1);
-	write_sysreg(r[CNTV_CVAL_EL0], cntv_cval_el0);
-	write_sysreg(r[CNTV_CTL_EL0], cntv_ctl_el0);
+#define RESTORE(reg, name) write_sysreg(r[reg], name);
+	EL1_REGS(RESTORE)
+#undef RESTORE
 }
 
 static void pauth_save(uint64_t *k)
@@ -106,31 +64,9 @@ uint64_t vcpu_el1_read(const struct vcpu *v, enum el1_reg r)
 	if (!v->el1_loaded)
 		return v->el1[r];
 	switch (r) {
-	case SCTLR_EL1: return read_sysreg(sctlr_el1);
-	case CPACR_EL1: return read_sysreg(cpacr_el1);
-	case TTBR0_EL1: return read_sysreg(ttbr0_el1);
-	case TTBR1_EL1: return read_sysreg(ttbr1_el1);
-	case TCR_EL1: return read_sysreg(tcr_el1);
-	case MAIR_EL1: return read_sysreg(mair_el1);
-	case AMAIR_EL1: return read_sysreg(amair_el1);
-	case VBAR_EL1: return read_sysreg(vbar_el1);
-	case ESR_EL1: return read_sysreg(esr_el1);
-	case FAR_EL1: return read_sysreg(far_el1);
-	case AFSR0_EL1: return read_sysreg(afsr0_el1);
-	case AFSR1_EL1: return read_sysreg(afsr1_el1);
-	case PAR_EL1: return read_sysreg(par_el1);
-	case CONTEXTIDR_EL1: return read_sysreg(contextidr_el1);
-	case TPIDR_EL0: return read_sysreg(tpidr_el0);
-	case TPIDRRO_EL0: return read_sysreg(tpidrro_el0);
-	case TPIDR_EL1: return read_sysreg(tpidr_el1);
-	case CNTKCTL_EL1: return read_sysreg(cntkctl_el1);
-	case CSSELR_EL1: return read_sysreg(csselr_el1);
-	case SP_EL0: return read_sysreg(sp_el0);
-	case SP_EL1: return read_sysreg(sp_el1);
-	case ELR_EL1: return read_sysreg(elr_el1);
-	case SPSR_EL1: return read_sysreg(spsr_el1);
-	case CNTV_CTL_EL0: return read_sysreg(cntv_ctl_el0);
-	case CNTV_CVAL_EL0: return read_sysreg(cntv_cval_el0);
+#define READ(reg, name) case reg: return read_sysreg(name);
+	EL1_REGS(READ)
+#undef READ
 	case NR_EL1_REGS: break;
 	}
 	return 0;
@@ -143,31 +79,9 @@ void vcpu_el1_write(struct vcpu *v, enum el1_reg r, uint64_t val)
 		return;
 	}
 	switch (r) {
-	case SCTLR_EL1: write_sysreg(val, sctlr_el1); break;
-	case CPACR_EL1: write_sysreg(val, cpacr_el1); break;
-	case TTBR0_EL1: write_sysreg(val, ttbr0_el1); break;
-	case TTBR1_EL1: write_sysreg(val, ttbr1_el1); break;
-	case TCR_EL1: write_sysreg(val, tcr_el1); break;
-	case MAIR_EL1: write_sysreg(val, mair_el1); break;
-	case AMAIR_EL1: write_sysreg(val, amair_el1); break;
-	case VBAR_EL1: write_sysreg(val, vbar_el1); break;
-	case ESR_EL1: write_sysreg(val, esr_el1); break;
-	case FAR_EL1: write_sysreg(val, far_el1); break;
-	case AFSR0_EL1: write_sysreg(val, afsr0_el1); break;
-	case AFSR1_EL1: write_sysreg(val, afsr1_el1); break;
-	case PAR_EL1: write_sysreg(val, par_el1); break;
-	case CONTEXTIDR_EL1: write_sysreg(val, contextidr_el1); break;
-	case TPIDR_EL0: write_sysreg(val, tpidr_el0); break;
-	case TPIDRRO_EL0: write_sysreg(val, tpidrro_el0); break;
-	case TPIDR_EL1: write_sysreg(val, tpidr_el1); break;
-	case CNTKCTL_EL1: write_sysreg(val, cntkctl_el1); break;
-	case CSSELR_EL1: write_sysreg(val, csselr_el1); break;
-	case SP_EL0: write_sysreg(val, sp_el0); break;
-	case SP_EL1: write_sysreg(val, sp_el1); break;
-	case ELR_EL1: write_sysreg(val, elr_el1); break;
-	case SPSR_EL1: write_sysreg(val, spsr_el1); break;
-	case CNTV_CTL_EL0: write_sysreg(val, cntv_ctl_el0); break;
-	case CNTV_CVAL_EL0: write_sysreg(val, cntv_cval_el0); break;
+#define WRITE(reg, name) case reg: write_sysreg(val, name); break;
+	EL1_REGS(WRITE)
+#undef WRITE
 	case NR_EL1_REGS: break;
 	}
 }
@@ -266,6 +180,16 @@ unsigned arch_vcpu_enter(struct vcpu *v)
 
 	if (unlikely(debugged))
 		arch_debug_enter(v);
+
+	/*
+	 * A physical SError already pending is not this vCPU's: its cause ran
+	 * before (the hypervisor, or a vCPU whose exit window it missed). With
+	 * HCR_EL2.AMO set it would come back as this guest's exit: take it
+	 * here, at EL2, and give it to no guest.
+	 */
+	if (unlikely(read_sysreg(isr_el1) & ISR_EL1_A) && __serror_window())
+		hyp_log("cpu%u: an SError was pending before vm%u vcpu%u entered: not given to it",
+			pc->id, v->vm->slot, v->id);
 	/* No ISB: the ERET in __guest_enter is a context synchronization event
 	 * that puts VTTBR_EL2, HCR_EL2 and CPTR_EL2 in force for the guest. */
 	type = (unsigned)__guest_enter(&v->regs);
@@ -274,7 +198,7 @@ unsigned arch_vcpu_enter(struct vcpu *v)
 	/* The hardware clears HCR_EL2.VSE when the virtual SError is taken. */
 	if (v->hcr & HCR_VSE)
 		v->hcr = read_sysreg(hcr_el2);
-	if (type == EXIT_TYPE_SYNC) {
+	if ((type & EXIT_TYPE_MASK) == EXIT_TYPE_SYNC) {
 		v->fault.esr = read_sysreg(esr_el2);
 		v->fault.far = read_sysreg(far_el2);
 		v->fault.hpfar = read_sysreg(hpfar_el2);

@@ -132,6 +132,7 @@ void arch_vgic_flush(struct vcpu *v)
 	 * with a kick, and the exit brings us back here): the LRs are empty
 	 * since the last fold; the virtual CPU interface just needs enabling. */
 	if (!READ_ONCE(vc->ap_count) && !vc->hw.used_lrs) {
+		vc->pending_flushed = 0;
 		if (!pc->vif_enabled) {
 			write_sysreg(ICH_HCR_EN, SYS_ICH_HCR_EL2);
 			pc->vif_enabled = true;

@@ -20,6 +20,7 @@
 
 #include "formats/hypcfg.h"
 #include "formats/hypercall.h"
+#include "formats/smccc.h"
 #include "sysreg.h"
 
 #define __noreturn __attribute__((noreturn))
@@ -123,35 +124,6 @@ struct smccc_res {
 
 /* HVC #0 with x0..x3 in and out (SMCCC 1.1, SMC64/SMC32 fast calls). */
 struct smccc_res smccc_hvc(uint64_t fn, uint64_t a1, uint64_t a2, uint64_t a3);
-
-#define SMCCC_VERSION_FN	 0x80000000u
-#define SMCCC_ARCH_FEATURES_FN	 0x80000001u
-#define SMCCC_ARCH_WORKAROUND_1	 0x80008000u
-#define SMCCC_RET_SUCCESS	 0
-#define SMCCC_RET_NOT_SUPPORTED	 (-1)
-
-#define PSCI_VERSION		 0x84000000u
-#define PSCI_CPU_SUSPEND_64	 0xc4000001u
-#define PSCI_CPU_OFF		 0x84000002u
-#define PSCI_CPU_ON_64		 0xc4000003u
-#define PSCI_AFFINITY_INFO_64	 0xc4000004u
-#define PSCI_MIGRATE_INFO_TYPE	 0x84000006u
-#define PSCI_SYSTEM_OFF		 0x84000008u
-#define PSCI_SYSTEM_RESET	 0x84000009u
-#define PSCI_FEATURES		 0x8400000au
-
-#define PSCI_RET_SUCCESS	    0
-#define PSCI_RET_NOT_SUPPORTED	    (-1)
-#define PSCI_RET_INVALID_PARAMETERS (-2)
-#define PSCI_RET_DENIED		    (-3)
-#define PSCI_RET_ALREADY_ON	    (-4)
-#define PSCI_RET_ON_PENDING	    (-5)
-
-#define PSCI_AFF_ON	    0
-#define PSCI_AFF_OFF	    1
-#define PSCI_AFF_ON_PENDING 2
-
-#define PSCI_MIGRATE_NOT_REQUIRED 2 /* no Trusted OS that needs migrating */
 
 int32_t psci_version(void);
 int32_t psci_features(uint32_t fn);

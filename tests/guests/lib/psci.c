@@ -41,7 +41,7 @@ int32_t psci_features(uint32_t fn)
 
 int32_t psci_cpu_on(uint64_t mpidr, uint64_t entry, uint64_t context_id)
 {
-	return psci_call(PSCI_CPU_ON_64, mpidr, entry, context_id);
+	return psci_call(PSCI_CPU_ON_SMC64, mpidr, entry, context_id);
 }
 
 int32_t psci_cpu_off(void)
@@ -52,7 +52,7 @@ int32_t psci_cpu_off(void)
 int32_t psci_affinity_info(uint64_t mpidr)
 {
 	/* lowest_affinity_level 0: the state of this one PE */
-	return psci_call(PSCI_AFFINITY_INFO_64, mpidr, 0, 0);
+	return psci_call(PSCI_AFFINITY_INFO_SMC64, mpidr, 0, 0);
 }
 
 int32_t psci_migrate_info_type(void)

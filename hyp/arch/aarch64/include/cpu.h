@@ -32,6 +32,7 @@ void mmu_enable(void);            /* per CPU */
 void fpsimd_save_regs(void *state);
 void fpsimd_load_regs(const void *state);
 uint64_t __guest_enter(void *gp_regs);
+uint64_t __serror_window(void);   /* entry.S: 1 when a pending SError was taken */
 int arch_cpu_on(uint64_t mpidr, uint64_t entry, uint64_t context);
 void arch_console_input_enable(void);
 void arch_gdb_uart_enable(void);

@@ -93,6 +93,8 @@
 #define HCR_VF    (1ull << 6)
 #define HCR_VI    (1ull << 7)
 #define HCR_VSE   (1ull << 8)
+
+#define ISR_EL1_A (1ull << 8) /* a physical SError is pending */
 #define HCR_FB    (1ull << 9)
 #define HCR_BSU_IS (1ull << 10)
 #define HCR_TWI   (1ull << 13)
