@@ -62,6 +62,9 @@ enum hypcfg_trace_mode {
 	HYPCFG_TRACE_DROP      = 2, /* no-overwrite: records that do not fit are dropped, counted */
 };
 
+/* struct hypcfg_vm.flags */
+#define HYPCFG_VM_F_NO_SDEI (1u << 0) /* sdei=off: no /firmware/sdei, SDEI calls NOT_SUPPORTED */
+
 /* One guest as the host describes it. */
 struct hypcfg_vm {
 	char     name[HYPCFG_NAME_LEN];

@@ -12,6 +12,7 @@
 #include "hyp/include/percpu.h"
 #include "hyp/include/run.h"
 #include "hyp/include/sched.h"
+#include "hyp/include/sdei.h"
 #include "hyp/include/sysreg_emul.h"
 #include "hyp/include/trace.h"
 #include "hyp/include/vm.h"
@@ -96,6 +97,9 @@ static void vcpu_run(struct percpu *pc, struct vcpu *v)
 		}
 		if (changed)
 			arch_timer_set(next);
+		/* SDEI: a pending event's handler is entered now, after the
+		 * last exit's PC advance, before the interrupts are flushed. */
+		sdei_dispatch(v);
 		arch_vgic_flush(v);
 		if (trace_on)
 			trace_entry(v);

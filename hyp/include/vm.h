@@ -14,6 +14,7 @@
 #include "formats/hypcfg.h"
 #include "hyp/include/compiler.h"
 #include "hyp/include/mmio.h"
+#include "hyp/include/sdei.h"
 #include "hyp/include/spinlock.h"
 #include "hyp/dev/pl011.h"
 #include "hyp/vgic/vgic.h"
@@ -144,6 +145,7 @@ struct vcpu {
 	bool in_guest;    /* on a physical CPU between load and put */
 
 	struct vgic_cpu vgic;
+	struct sdei_vcpu sdei;
 	struct hypstat_vcpu *stat;
 	/* Tracing: its CPU's ring (vCPUs never migrate; NULL when tracing is
 	 * off) and the parts of every record header that only change with the
@@ -186,6 +188,7 @@ struct vm {
 	struct mmio_bus bus;
 	struct pl011 uart;
 	struct vgic_vm vgic;
+	struct sdei_vm sdei;
 
 	/* Ending: the state recorded in the status block when the VM is gone. */
 	uint32_t end_state;     /* enum hypstat_vm_state */
