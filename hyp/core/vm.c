@@ -211,6 +211,7 @@ static const char *load_guest(struct vm *vm)
 		.uart = GUEST_UART_IPA,
 		.uart_spi = GUEST_UART_SPI,
 		.uart_clock_hz = UART_CLOCK_HZ,
+		.sdei = !(c->flags & HYPCFG_VM_F_NO_SDEI),
 	};
 	/* libfdt uses the FP/SIMD registers: no guest's may be live in them. */
 	arch_fpsimd_release();
