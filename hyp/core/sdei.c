@@ -457,7 +457,7 @@ static int64_t interrupt_bind(struct vcpu *v, uint64_t intid)
 	}
 	if (free == n)
 		return SDEI_OUT_OF_RESOURCE;
-	if (!vgic_sdei_bind(&v->vm->vgic, (unsigned)intid,
+	if (!vgic_sdei_bind(&v->vm->vgic, v->id, (unsigned)intid,
 			    (uint8_t)((1u << v->vm->nr_vcpus) - 1), &gic_prio))
 		return SDEI_INVALID_PARAMETERS;
 	slots[free].intid = (uint16_t)intid;

@@ -878,8 +878,8 @@ static void sdei_bind_one(struct vgic_vm *vm, struct vgic_irq *irq, bool bound, 
 	vgic_irq_update(vm, irq, kicks);
 }
 
-static bool sdei_bind(struct vgic_vm *vm, unsigned intid, bool bound, uint8_t kick_mask,
-		      uint8_t *priority)
+static bool sdei_bind(struct vgic_vm *vm, unsigned vcpu_id, unsigned intid, bool bound,
+		      uint8_t kick_mask, uint8_t *priority)
 {
 	uint32_t kicks = 0;
 
@@ -890,7 +890,7 @@ static bool sdei_bind(struct vgic_vm *vm, unsigned intid, bool bound, uint8_t ki
 		for (unsigned c = 0; c < vm->nr_vcpus; c++) {
 			if (!vm->cpus[c])
 				continue;
-			if (priority)
+			if (priority && c == vcpu_id)
 				*priority = vm->cpus[c]->private_irqs[intid].priority;
 			sdei_bind_one(vm, &vm->cpus[c]->private_irqs[intid], bound,
 				      (uint8_t)BIT32(c), &kicks);
@@ -907,14 +907,15 @@ static bool sdei_bind(struct vgic_vm *vm, unsigned intid, bool bound, uint8_t ki
 	return true;
 }
 
-bool vgic_sdei_bind(struct vgic_vm *vm, unsigned intid, uint8_t kick_mask, uint8_t *priority)
+bool vgic_sdei_bind(struct vgic_vm *vm, unsigned vcpu_id, unsigned intid, uint8_t kick_mask,
+		    uint8_t *priority)
 {
-	return sdei_bind(vm, intid, true, kick_mask, priority);
+	return sdei_bind(vm, vcpu_id, intid, true, kick_mask, priority);
 }
 
 bool vgic_sdei_unbind(struct vgic_vm *vm, unsigned intid)
 {
-	return sdei_bind(vm, intid, false, 0, NULL);
+	return sdei_bind(vm, 0, intid, false, 0, NULL);
 }
 
 void vgic_sdei_set_kick(struct vgic_vm *vm, unsigned intid, uint8_t kick_mask)

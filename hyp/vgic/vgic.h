@@ -275,10 +275,11 @@ uint32_t vgic_sgi0r_write(struct vgic_vm *vm, unsigned src_vcpu, uint64_t value)
  * Bind an interrupt to an SDEI event (all vCPUs' banks for a PPI): it leaves
  * the ap_lists and the LRs, its pending state is read by the SDEI dispatcher
  * and kicks the vCPUs in kick_mask (a PPI: its own vCPU whatever the mask).
- * *priority gets its GIC priority. false for an INTID that does not exist.
- * Unbinding gives it back to the list registers.
+ * *priority gets its GIC priority (a PPI: in vcpu_id's bank). false for an
+ * INTID that does not exist. Unbinding gives it back to the list registers.
  */
-bool vgic_sdei_bind(struct vgic_vm *vm, unsigned intid, uint8_t kick_mask, uint8_t *priority);
+bool vgic_sdei_bind(struct vgic_vm *vm, unsigned vcpu_id, unsigned intid, uint8_t kick_mask,
+		    uint8_t *priority);
 bool vgic_sdei_unbind(struct vgic_vm *vm, unsigned intid);
 /* Which vCPUs a bound SPI's pending state kicks. */
 void vgic_sdei_set_kick(struct vgic_vm *vm, unsigned intid, uint8_t kick_mask);
