@@ -23,6 +23,7 @@ static const struct subcmd subcmds[] = {
 	{ "diff", cmd_diff, "compare two traces for exit latency and rate regressions" },
 	{ "export", cmd_export, "convert a trace file to CTF, Chrome JSON (Perfetto) or CSV" },
 	{ "top", cmd_top, "live view: exits, VMs and vCPUs, vGIC list registers, latency, events" },
+	{ "sdei", cmd_sdei, "signal an SDEI event into a running VM (poke a hung vCPU)" },
 };
 
 #define NR_SUBCMDS (sizeof(subcmds) / sizeof(subcmds[0]))
