@@ -190,6 +190,7 @@ void sdei_vcpu_reset(struct vcpu *v)
 	memset(v->sdei.ctx, 0, sizeof(v->sdei.ctx));
 	v->sdei.masked = true;
 	spin_unlock(&s->lock);
+	trace_sdei_state(v, TRACE_SDEI_NO_EVENT, TRACE_SDEI_OP_VCPU_RESET, 0, 0, 0);
 }
 
 /* ---------------------------------------------------------------- dispatch */
@@ -295,6 +296,7 @@ static void enter_handler(struct vcpu *v, struct pick *p)
 	v->regs.x[3] = ctx->pstate;
 	v->regs.pc = e->h->ep;
 	v->regs.pstate = handler_pstate(v, ctx->pstate);
+	trace_sdei_dispatch(v, e->num, p->cause, e->prio, ctx->pc, ctx->pstate);
 }
 
 bool sdei_dispatch(struct vcpu *v)
@@ -424,6 +426,8 @@ static int64_t ev_routing_set(struct vcpu *v, const struct ev *e, uint64_t mode,
 	e->sh->mode = (uint8_t)mode;
 	e->sh->target = target ? (uint8_t)target->id : 0;
 	vgic_sdei_set_kick(&v->vm->vgic, e->intid, shared_kick_mask(v->vm, e->sh));
+	trace_sdei_state(v, e->num, TRACE_SDEI_OP_ROUTING, e->h->state, e->h->state,
+			 e->sh->mode | (uint32_t)e->sh->target << 8);
 	return SDEI_SUCCESS;
 }
 
@@ -466,6 +470,7 @@ static int64_t interrupt_bind(struct vcpu *v, uint64_t intid)
 		s->shared[free].mode = SDEI_RM_ANY;
 		s->shared[free].pending = false;
 	}
+	trace_sdei_state(v, base + free, TRACE_SDEI_OP_BIND, 0, 0, (uint32_t)intid);
 	return base + free;
 }
 
@@ -483,15 +488,10 @@ static int64_t interrupt_release(struct vcpu *v, const struct ev *e)
 
 	if (!e->intid)
 		return SDEI_INVALID_PARAMETERS;
-	if (e->sh) {
-		if (e->h->state)
-			return SDEI_DENIED;
-		release_slot(v->vm, &s->shared_bind[e->idx]);
-		return SDEI_SUCCESS;
-	}
-	if (!priv_slot_idle(v->vm, e->idx - 1))
+	if (e->sh ? e->h->state != 0 : !priv_slot_idle(v->vm, e->idx - 1))
 		return SDEI_DENIED;
-	release_slot(v->vm, &s->priv_bind[e->idx - 1]);
+	release_slot(v->vm, e->sh ? &s->shared_bind[e->idx] : &s->priv_bind[e->idx - 1]);
+	trace_sdei_state(v, e->num, TRACE_SDEI_OP_RELEASE, 0, 0, e->intid);
 	return SDEI_SUCCESS;
 }
 
@@ -569,6 +569,9 @@ static int64_t complete(struct vcpu *v, bool resume, uint64_t resume_pc)
 		v->regs.pstate = ctx->pstate;
 	}
 	ctx->active = false;
+	trace_sdei_complete(v, ctx->event,
+			    resume ? TRACE_SDEI_COMPLETE_RESUME : TRACE_SDEI_COMPLETE_RESTORE,
+			    v->regs.pc, arch_counter() - ctx->t_start);
 	return SDEI_SUCCESS;
 }
 
@@ -578,17 +581,30 @@ static int64_t event_call(struct vcpu *v, uint32_t fid, const uint64_t *a)
 	struct sdei_vm *s = &v->vm->sdei;
 	struct ev e;
 
+	uint8_t old;
+	int64_t ret;
+	unsigned op;
+
 	if (a[1] > 0xffffffffull || !lookup(v, a[1], &e))
 		return SDEI_INVALID_PARAMETERS;
+	old = e.h->state;
 	switch (fid) {
 	case SDEI_EVENT_REGISTER:
-		return ev_register(v, &e, a[2], a[3], a[4], a[5]);
+		ret = ev_register(v, &e, a[2], a[3], a[4], a[5]);
+		op = TRACE_SDEI_OP_REGISTER;
+		break;
 	case SDEI_EVENT_ENABLE:
-		return step(s, e.h, ACT_ENABLE) ? SDEI_SUCCESS : SDEI_DENIED;
+		ret = step(s, e.h, ACT_ENABLE) ? SDEI_SUCCESS : SDEI_DENIED;
+		op = TRACE_SDEI_OP_ENABLE;
+		break;
 	case SDEI_EVENT_DISABLE:
-		return step(s, e.h, ACT_DISABLE) ? SDEI_SUCCESS : SDEI_DENIED;
+		ret = step(s, e.h, ACT_DISABLE) ? SDEI_SUCCESS : SDEI_DENIED;
+		op = TRACE_SDEI_OP_DISABLE;
+		break;
 	case SDEI_EVENT_UNREGISTER:
-		return ev_unregister(v, &e);
+		ret = ev_unregister(v, &e);
+		op = ret == SDEI_PENDING ? TRACE_SDEI_OP_UNREG_PENDING : TRACE_SDEI_OP_UNREGISTER;
+		break;
 	case SDEI_EVENT_STATUS:
 		return e.h->state & (SDEI_ST_REGISTERED | SDEI_ST_ENABLED | SDEI_ST_RUNNING);
 	case SDEI_EVENT_GET_INFO:
@@ -600,6 +616,9 @@ static int64_t event_call(struct vcpu *v, uint32_t fid, const uint64_t *a)
 	default:
 		return SDEI_NOT_SUPPORTED;
 	}
+	if (e.h->state != old)
+		trace_sdei_state(v, e.num, op, old, e.h->state, 0);
+	return ret;
 }
 
 void sdei_call(struct vcpu *v, uint32_t fid)
@@ -609,12 +628,13 @@ void sdei_call(struct vcpu *v, uint32_t fid)
 	uint32_t kick = 0;
 	int64_t ret;
 
-	if (s->off) {
-		set_ret(v, SDEI_NOT_SUPPORTED);
-		return;
-	}
 	for (unsigned i = 0; i < 6; i++)
 		a[i] = v->regs.x[i];
+	if (s->off) {
+		set_ret(v, SDEI_NOT_SUPPORTED);
+		trace_sdei_call(v, fid - SDEI_FN_FIRST, &a[1], SDEI_NOT_SUPPORTED);
+		return;
+	}
 	spin_lock(&s->lock);
 	switch (fid) {
 	case SDEI_VERSION:
@@ -636,17 +656,21 @@ void sdei_call(struct vcpu *v, uint32_t fid)
 		ret = complete(v, fid == SDEI_EVENT_COMPLETE_AND_RESUME, a[1]);
 		if (ret == SDEI_SUCCESS) {
 			spin_unlock(&s->lock);
+			trace_sdei_call(v, fid - SDEI_FN_FIRST, &a[1], SDEI_SUCCESS);
 			return; /* the restored context's x0 stays */
 		}
 		break;
 	case SDEI_PE_MASK:
-		v->sdei.masked = true;
+	case SDEI_PE_UNMASK: {
+		bool mask = fid == SDEI_PE_MASK;
+
+		if (v->sdei.masked != mask)
+			trace_sdei_state(v, TRACE_SDEI_NO_EVENT,
+					 mask ? TRACE_SDEI_OP_MASK : TRACE_SDEI_OP_UNMASK, 0, 0, 0);
+		v->sdei.masked = mask;
 		ret = SDEI_SUCCESS;
 		break;
-	case SDEI_PE_UNMASK:
-		v->sdei.masked = false;
-		ret = SDEI_SUCCESS;
-		break;
+	}
 	case SDEI_INTERRUPT_BIND:
 		ret = interrupt_bind(v, a[1]);
 		break;
@@ -660,9 +684,13 @@ void sdei_call(struct vcpu *v, uint32_t fid)
 		break;
 	case SDEI_PRIVATE_RESET:
 		ret = private_reset(v);
+		if (ret == SDEI_SUCCESS)
+			trace_sdei_state(v, TRACE_SDEI_NO_EVENT, TRACE_SDEI_OP_PRIVATE_RESET, 0, 0, 0);
 		break;
 	case SDEI_SHARED_RESET:
 		ret = shared_reset(v);
+		if (ret == SDEI_SUCCESS)
+			trace_sdei_state(v, TRACE_SDEI_NO_EVENT, TRACE_SDEI_OP_SHARED_RESET, 0, 0, 0);
 		break;
 	default:
 		ret = event_call(v, fid, a);
@@ -670,6 +698,7 @@ void sdei_call(struct vcpu *v, uint32_t fid)
 	}
 	spin_unlock(&s->lock);
 	set_ret(v, ret);
+	trace_sdei_call(v, fid - SDEI_FN_FIRST, &a[1], ret);
 	if (kick)
 		vgic_kick(&v->vm->vgic, kick);
 }

@@ -126,6 +126,15 @@ static inline void trace_smccc(const struct vcpu *v, uint32_t fid, const uint64_
 	trace_vcpu_commit(v, sizeof(*e));
 }
 void trace_log_line(unsigned level, const char *text, unsigned len);
+
+/* SDEI (hyp/core/sdei.c): calls, handler entry and completion, state changes. */
+void trace_sdei_call(const struct vcpu *v, uint32_t fn, const uint64_t args[5], int64_t result);
+void trace_sdei_dispatch(const struct vcpu *v, uint32_t event, unsigned cause, unsigned prio,
+			 uint64_t pc, uint64_t pstate);
+void trace_sdei_complete(const struct vcpu *v, uint32_t event, unsigned kind, uint64_t resume_pc,
+			 uint64_t ticks);
+void trace_sdei_state(const struct vcpu *v, uint32_t event, unsigned op, unsigned old_state,
+		      unsigned new_state, uint32_t arg);
 void trace_irq_inject(const struct vcpu *target, unsigned vintid, unsigned source,
 		      unsigned source_vcpu);
 
