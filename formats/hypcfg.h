@@ -55,6 +55,9 @@ enum hypcfg_image_kind {
 #define HYPCFG_F_INTERACTIVE (1ull << 0) /* someone types at the console (a terminal): the
                                             focused VM's output goes out a character at a
                                             time; without it every VM's is line-buffered */
+#define HYPCFG_F_TEST_HVC_PAD (1ull << 1) /* TEST ONLY: every HVC exit runs test_hvc_pad more
+                                             EL2 instructions, a known slowdown for the A/B
+                                             test of `hypscope diff`; never in production */
 
 enum hypcfg_trace_mode {
 	HYPCFG_TRACE_OFF       = 0,
@@ -116,7 +119,8 @@ struct hypcfg {
 	uint64_t trace_size;  /* bytes of ring per physical CPU */
 	uint64_t status_pa;   /* where the hypervisor writes struct hypstat */
 	uint64_t flags;
-	uint64_t reserved[8];
+	uint64_t test_hvc_pad; /* with HYPCFG_F_TEST_HVC_PAD: instructions added per HVC exit */
+	uint64_t reserved[7];
 	struct hypcfg_vm vms[HYPCFG_MAX_VMS];
 	struct hypcfg_request req; /* written by host tools while the machine runs */
 };

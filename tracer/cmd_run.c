@@ -58,6 +58,7 @@ static struct env {
 	bool top;                  /* --top: the live view while it runs */
 	char *qemu_args[32];       /* --qemu-arg */
 	unsigned int nr_qemu_args;
+	uint64_t test_hvc_pad;     /* --test-hvc-pad: TEST ONLY */
 } env;
 
 /* Everything a run creates, released by run_destroy(). */
@@ -125,6 +126,9 @@ static const char usage[] =
 	"                       qemu-system-aarch64 from PATH)\n"
 	"      --qemu-arg ARG   one more QEMU argument, appended as given (repeatable),\n"
 	"                       e.g. --qemu-arg -icount --qemu-arg shift=0\n"
+	"      --test-hvc-pad N  TEST ONLY: every HVC exit runs N more EL2\n"
+	"                       instructions (a known slowdown for testing\n"
+	"                       hypscope diff); never use it to measure anything else\n"
 	"  -k, --keep           keep the RAM file /dev/shm/hypscope-PID.ram and the\n"
 	"                       temporary directory\n"
 	"  -n, --dry-run        print the control block and the QEMU command line,\n"
@@ -159,6 +163,7 @@ enum {
 	OPT_TRACE_SIZE,
 	OPT_QEMU_ARG,
 	OPT_TOP,
+	OPT_TEST_HVC_PAD,
 };
 
 static const struct option long_opts[] = {
@@ -175,6 +180,7 @@ static const struct option long_opts[] = {
 	{ "trace-size", required_argument, NULL, OPT_TRACE_SIZE },
 	{ "qemu-arg", required_argument, NULL, OPT_QEMU_ARG },
 	{ "top", no_argument, NULL, OPT_TOP },
+	{ "test-hvc-pad", required_argument, NULL, OPT_TEST_HVC_PAD },
 	{ "keep", no_argument, NULL, 'k' },
 	{ "dry-run", no_argument, NULL, 'n' },
 	{ "help", no_argument, NULL, 'h' },
@@ -251,6 +257,11 @@ static int parse_args(int argc, char **argv)
 			break;
 		case OPT_TOP:
 			env.top = true;
+			break;
+		case OPT_TEST_HVC_PAD:
+			if (hs_parse_uint("--test-hvc-pad", optarg, 0, 1000000, &n, &e))
+				return fail(HS_EXIT_USAGE, &e);
+			env.test_hvc_pad = n;
 			break;
 		case OPT_QEMU_ARG:
 			if (env.nr_qemu_args == sizeof(env.qemu_args) / sizeof(env.qemu_args[0])) {
@@ -590,6 +601,12 @@ static int prepare(struct run *r)
 	 * file or a pipe wants whole lines. The live view keeps consoles in a file. */
 	if (isatty(STDIN_FILENO) && isatty(STDOUT_FILENO) && !env.top)
 		r->cfg.flags |= HYPCFG_F_INTERACTIVE;
+	if (env.test_hvc_pad) {
+		r->cfg.flags |= HYPCFG_F_TEST_HVC_PAD;
+		r->cfg.test_hvc_pad = env.test_hvc_pad;
+		fprintf(stderr, "hypscope: TEST ONLY: every HVC exit runs %llu more instructions\n",
+			(unsigned long long)env.test_hvc_pad);
+	}
 	ret = find_tools(r);
 	if (ret)
 		return ret;

@@ -164,6 +164,9 @@ static bool handle_iabt(struct vcpu *v)
 
 static bool handle_hvc(struct vcpu *v)
 {
+	/* TEST ONLY: a known slowdown of the HVC path (`hypscope run --test-hvc-pad`). */
+	if (hypcfg->flags & HYPCFG_F_TEST_HVC_PAD)
+		arch_test_pad(hypcfg->test_hvc_pad);
 	/* SMCCC uses HVC #0 only; other immediates are not calls we know. */
 	if (esr_imm16(v->fault.esr) != 0) {
 		v->regs.x[0] = (uint64_t)(int64_t)SMCCC_RET_NOT_SUPPORTED;

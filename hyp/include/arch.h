@@ -42,6 +42,9 @@ void arch_fpsimd_release(void);
 /* Instructions retired at EL2 on this CPU (PMU event counter 0), for benchmarks. */
 uint64_t arch_el2_insns(void);
 
+/* TEST ONLY (HYPCFG_F_TEST_HVC_PAD): retire insns more instructions, rounded down to even. */
+void arch_test_pad(uint64_t insns);
+
 /* The instruction at the guest's PC (stage 1 and 2 walked by the MMU), for the trace. */
 bool arch_guest_insn(const struct vcpu *v, uint32_t *insn);
 

@@ -173,6 +173,12 @@ uint64_t arch_el2_insns(void)
 	return 0;
 }
 
+void arch_test_pad(uint64_t insns)
+{
+	fake.test_pad_calls++;
+	fake.test_pad_insns += insns & ~1ull;
+}
+
 uint64_t arch_cycles(void)
 {
 	return arch_counter();

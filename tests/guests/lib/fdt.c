@@ -244,3 +244,34 @@ bool fdt_memory(const void *blob, uint64_t *base, uint64_t *size)
 	*size = m.size;
 	return true;
 }
+
+/* ------------------------------------------------------------ /chosen */
+
+struct bootargs_find {
+	bool in_chosen;
+	const char *value;
+};
+
+static void bootargs_visit(void *ctx, int depth, const char *node, const char *prop,
+			   const uint8_t *value, int len)
+{
+	struct bootargs_find *f = ctx;
+
+	if (!prop) {
+		if (depth == 2)
+			f->in_chosen = len == 0 && !strcmp(node, "chosen");
+		return;
+	}
+	/* a string property: NUL-terminated within its length */
+	if (f->in_chosen && depth == 2 && !strcmp(prop, "bootargs") && len > 0 && !value[len - 1])
+		f->value = (const char *)value;
+}
+
+const char *fdt_bootargs(const void *blob)
+{
+	struct bootargs_find f = { false, NULL };
+
+	if (!fdt_walk(blob, bootargs_visit, &f))
+		return NULL;
+	return f.value;
+}

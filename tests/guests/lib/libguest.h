@@ -542,6 +542,8 @@ bool fdt_check(const void *blob, uint32_t *size);
 unsigned int fdt_count_cpus(const void *blob);
 /* The first /memory node's first range; false when there is none. */
 bool fdt_memory(const void *blob, uint64_t *base, uint64_t *size);
+/* /chosen/bootargs (the run's cmdline=), inside the blob; NULL when there is none. */
+const char *fdt_bootargs(const void *blob);
 
 /* Simple deterministic mixing for test patterns. */
 static inline uint64_t mix64(uint64_t x)
