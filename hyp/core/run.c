@@ -90,9 +90,8 @@ static void vcpu_run(struct percpu *pc, struct vcpu *v)
 		uint64_t next = sched_next_event_cached(&pc->rq, now, &changed);
 
 		/* The emulated physical timer of the running vCPU: its line, and
-		 * an EL2 timer event when it is due later; a line left high by a
-		 * timer since disabled goes low. */
-		if (unlikely((v->ptimer.ctl & 1) || v->ptimer.level)) {
+		 * an EL2 timer event when it is due later. */
+		if (unlikely(v->ptimer.ctl & 1)) {
 			uint64_t due = vptimer_sync(v, now);
 
 			if (due && due < next) {

@@ -310,8 +310,8 @@ static uint64_t h_priorities(struct sdei_frame *f)
 
 	if (f->x[0] == crit_event) {
 		note(0xc);
-		/* The line goes low: the timer is disabled. */
-		write_sysreg(0, cntp_ctl_el0);
+		/* The line goes low: the timer's interrupt is masked (IMASK). */
+		write_sysreg(3, cntp_ctl_el0);
 		isb();
 		record(f, false);
 		return 0;
@@ -364,7 +364,7 @@ static void test_critical_preempts_normal(void)
 	sdei1(SDEI_EVENT_UNREGISTER, 0);
 
 	/* The timer as an NMI: delivered with IRQs masked; the handler
-	 * disables the timer (a level line would come back at once). */
+	 * masks the timer (a level line would come back at once). */
 	report(irqs_disabled(), "PSTATE.I is set");
 	{
 		uint32_t n0 = hits[cpu];
@@ -387,6 +387,8 @@ static void test_critical_preempts_normal(void)
 	isb();
 	report(spin_until(gic_irq_pending(GIC_INTID_PTIMER), TIMEOUT_US),
 	       "released: the timer's PPI 30 is pending in the GIC again");
+	write_sysreg(3, cntp_ctl_el0); /* IMASK lowers the line */
+	isb();
 	write_sysreg(0, cntp_ctl_el0);
 	isb();
 	gic_irq_set_priority(GIC_INTID_PTIMER, GIC_PRIO_DEFAULT);
