@@ -131,6 +131,8 @@ enum trace_exit_outcome {
 /* trace_exit.flags */
 #define TRACE_EXIT_INSN_VALID 0x01u /* insn holds the trapping instruction */
 #define TRACE_EXIT_FAR_VALID  0x02u /* far and hpfar are meaningful */
+#define TRACE_EXIT_NO_COST    0x04u /* cost was not measured (KVM host): 0 means unknown */
+#define TRACE_EXIT_NO_ESR     0x08u /* esr is unknown (KVM host, asynchronous exits) */
 
 struct trace_exit {
 	struct trace_hdr hdr;
@@ -213,7 +215,9 @@ enum trace_device {
 	TRACE_DEV_GICD = 1,
 	TRACE_DEV_GICR = 2,
 	TRACE_DEV_UART = 3,
-	/* 4..0xffff: other emulated devices, numbered by hyp/dev */
+	/* 4..0xfffc: other emulated devices, numbered by hyp/dev */
+	TRACE_DEV_KVM_KERNEL = 0xfffd, /* KVM host: a device inside the kernel (vGIC...) */
+	TRACE_DEV_KVM_USER   = 0xfffe, /* KVM host: handed to the VMM in user space */
 };
 
 enum trace_mmio_result {

@@ -17,7 +17,7 @@ struct subcmd {
 
 static const struct subcmd subcmds[] = {
 	{ "run", cmd_run, "boot guests under the hypervisor in QEMU and report how they ended" },
-	{ "record", cmd_record, "drain a running machine's trace rings into a trace file" },
+	{ "record", cmd_record, "drain a machine's trace rings, or this host's KVM, into a trace file" },
 	{ "report", cmd_report, "exit counts, rates and latencies of a trace, and its breakdowns" },
 	{ "print", cmd_print, "one decoded line per trace record, in time order" },
 	{ "diff", cmd_diff, "judge runs against runs for exit latency and count regressions" },
