@@ -522,7 +522,10 @@ static void test_shared_routing(void)
 	       "RM_ANY: 100 raises ran %lu handlers, never two at once (%u overlaps, %u lost)",
 	       total_runs(), overlap, busy);
 	sdei1(SDEI_EVENT_DISABLE, ev);
-	sdei1(SDEI_EVENT_UNREGISTER, ev);
+	/* A handler may still run on another vCPU: then the UNREGISTER is
+	 * PENDING until its COMPLETE. */
+	if (sdei1(SDEI_EVENT_UNREGISTER, ev) == SDEI_PENDING)
+		spin_until(sdei1(SDEI_EVENT_STATUS, ev) == 0, TIMEOUT_US);
 	report(sdei1(SDEI_INTERRUPT_RELEASE, ev) == 0, "shared event released");
 	store_release32(&go_home, 1);
 	for (unsigned int c = 1; c < n; c++)
