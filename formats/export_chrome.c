@@ -23,6 +23,10 @@
  *               its length is the exit's cycle cost at cycle_hz
  *   sched       "X" slice "running vmN/vcpuV" on the physical CPU, from
  *               SCHED_IN to SCHED_OUT (a lone SCHED_OUT starts ticks before)
+ *   sdei        "X" slice "sdei event N" per SDEI handler, from its dispatch
+ *               to its completion (from the COMPLETE record, which carries
+ *               the handler time), on a track of its own beside the vCPU's
+ *               (tid + SDEI_TID_OFFSET: exits inside a handler do not nest)
  *   instants    "i": VMID rollovers (global), interrupt injections, MMIO,
  *               SMCCC calls, WFI block/wake, vGIC maintenance (vCPU), VM
  *               create/destroy and VMID allocation (VM process), log lines
@@ -46,6 +50,7 @@
 #define VCPU_TID(vm, v)  (((uint64_t)(vm) + 1) * 65536u + (uint64_t)(v) + 1)
 #define VM_PID(vm)       ((uint64_t)(vm) + 1)
 #define VM_TID(vm)       (((uint64_t)(vm) + 1) * 65536u)
+#define SDEI_TID_OFFSET  0x100u
 #define VCPU_EMPTY       UINT64_MAX
 #define NO_TS            UINT64_MAX
 #define MAX_VM_NAMES     4u /* instances named in a VM slot's process name */
@@ -535,6 +540,21 @@ static void on_record(struct chrome *x, const struct trace_hdr *h, uint32_t cpu)
 		instant_begin(x, h, cpu, ((const struct trace_log *)h)->text, TRACE_LOG_LEN, "log");
 		put_args(x, h, cpu, NULL);
 		break;
+	case TRACE_SDEI_COMPLETE: {
+		const struct trace_sdei_complete *c = (const void *)h;
+		uint64_t start = h->ts > c->handler_ticks ? h->ts - c->handler_ticks : 0;
+		char name[32];
+
+		if (h->vm == TRACE_NO_VM || h->vcpu == TRACE_NO_VCPU)
+			break;
+		snprintf(name, sizeof(name), "sdei event %" PRIu32, c->event_num);
+		ev_begin(x, name, sizeof(name), "sdei", "X", start, VM_PID(h->vm),
+			 VCPU_TID(h->vm, h->vcpu) + SDEI_TID_OFFSET);
+		export_out_str(&x->out, ",\"dur\":");
+		export_out_us(&x->out, export_ticks_to_ns(h->ts - start, x->freq));
+		put_args(x, h, cpu, NULL);
+		break;
+	}
 	default:
 		/* Any other type the table knows: an instant named by its type, its
 		 * fields as arguments. Unknown types are not shown. */

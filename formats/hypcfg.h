@@ -39,7 +39,7 @@
 
 #define HYPCFG_MAGIC       0x3147464353505948ull /* "HYPSCFG1" */
 #define HYPSTAT_MAGIC      0x3154415453505948ull /* "HYPSSTA1" */
-#define HYPCFG_VERSION     3u /* 3: the GDB stub (flags, gdb_vm) */
+#define HYPCFG_VERSION     4u /* 3: the GDB stub (flags, gdb_vm); 4: VM flags, host requests (SDEI) */
 
 #define HYPCFG_MAX_VMS     8u
 #define HYPCFG_MAX_VCPUS   4u   /* per VM */
@@ -69,6 +69,9 @@ enum hypcfg_trace_mode {
 	HYPCFG_TRACE_DROP      = 2, /* no-overwrite: records that do not fit are dropped, counted */
 };
 
+/* struct hypcfg_vm.flags */
+#define HYPCFG_VM_F_NO_SDEI (1u << 0) /* sdei=off: no /firmware/sdei, SDEI calls NOT_SUPPORTED */
+
 /* One guest as the host describes it. */
 struct hypcfg_vm {
 	char     name[HYPCFG_NAME_LEN];
@@ -88,6 +91,26 @@ struct hypcfg_vm {
 	char     cmdline[HYPCFG_CMDLINE_LEN];
 };
 
+/*
+ * A request a host tool makes of the running machine (hypscope sdei): the
+ * tool fills the fields, then bumps seq with a store-release; the
+ * hypervisor polls seq, serves the request and answers with struct
+ * hypstat.req_done = seq (store-release) after req_result. One requester at
+ * a time: the tool waits for the answer before the next request.
+ */
+enum hypcfg_req_op {
+	HYPCFG_REQ_NONE        = 0,
+	HYPCFG_REQ_SDEI_SIGNAL = 1, /* signal event in VM slot vm, vCPU vcpu */
+};
+
+struct hypcfg_request {
+	uint64_t seq;
+	uint32_t op;          /* enum hypcfg_req_op */
+	uint32_t vm;          /* configuration slot */
+	uint32_t vcpu;
+	uint32_t event;
+};
+
 struct hypcfg {
 	uint64_t magic;       /* HYPCFG_MAGIC */
 	uint32_t version;     /* HYPCFG_VERSION */
@@ -105,6 +128,7 @@ struct hypcfg {
 	uint32_t reserved32;
 	uint64_t reserved[6];
 	struct hypcfg_vm vms[HYPCFG_MAX_VMS];
+	struct hypcfg_request req; /* written by host tools while the machine runs */
 };
 
 /* --------------------------------------------------------------- status */
@@ -177,6 +201,8 @@ struct hypstat {
 	uint64_t reserved[8];
 	char     message[256]; /* panic or refusal text */
 	struct hypstat_vm vms[HYPCFG_MAX_VMS];
+	uint64_t req_done;    /* struct hypcfg_request.seq last served */
+	int64_t  req_result;  /* its result: 0 or an SDEI error code (hyp/include/sdei.h) */
 };
 
 _Static_assert(sizeof(struct hypcfg_vm) == 624, "hypcfg_vm layout");

@@ -176,26 +176,49 @@ static inline bool smccc_fid_is_wellformed(uint32_t fid)
 /* MIGRATE_INFO_TYPE: no Trusted OS, so migration is not required. */
 #define PSCI_MIGRATE_NOT_REQUIRED 2
 
-/* SDEI 1.x, owner 4, all SMC64 */
-#define SDEI_VERSION                   0xc4000020u
-#define SDEI_EVENT_REGISTER            0xc4000021u
-#define SDEI_EVENT_ENABLE              0xc4000022u
-#define SDEI_EVENT_DISABLE             0xc4000023u
-#define SDEI_EVENT_CONTEXT             0xc4000024u
-#define SDEI_EVENT_COMPLETE            0xc4000025u
-#define SDEI_EVENT_COMPLETE_AND_RESUME 0xc4000026u
-#define SDEI_EVENT_UNREGISTER          0xc4000027u
-#define SDEI_EVENT_STATUS              0xc4000028u
-#define SDEI_EVENT_GET_INFO            0xc4000029u
-#define SDEI_EVENT_ROUTING_SET         0xc400002au
-#define SDEI_PE_MASK                   0xc400002bu
-#define SDEI_PE_UNMASK                 0xc400002cu
-#define SDEI_INTERRUPT_BIND            0xc400002du
-#define SDEI_INTERRUPT_RELEASE         0xc400002eu
-#define SDEI_EVENT_SIGNAL              0xc400002fu
-#define SDEI_FEATURES                  0xc4000030u
-#define SDEI_PRIVATE_RESET             0xc4000031u
-#define SDEI_SHARED_RESET              0xc4000032u
+/* SDEI 1.x (DEN0054), owner 4, all SMC64: function n is SDEI_FN(n). */
+#define SDEI_FN(n)                     (0xc4000020u + (n))
+#define SDEI_VERSION                   SDEI_FN(0x0)
+#define SDEI_EVENT_REGISTER            SDEI_FN(0x1)
+#define SDEI_EVENT_ENABLE              SDEI_FN(0x2)
+#define SDEI_EVENT_DISABLE             SDEI_FN(0x3)
+#define SDEI_EVENT_CONTEXT             SDEI_FN(0x4)
+#define SDEI_EVENT_COMPLETE            SDEI_FN(0x5)
+#define SDEI_EVENT_COMPLETE_AND_RESUME SDEI_FN(0x6)
+#define SDEI_EVENT_UNREGISTER          SDEI_FN(0x7)
+#define SDEI_EVENT_STATUS              SDEI_FN(0x8)
+#define SDEI_EVENT_GET_INFO            SDEI_FN(0x9)
+#define SDEI_EVENT_ROUTING_SET         SDEI_FN(0xa)
+#define SDEI_PE_MASK                   SDEI_FN(0xb)
+#define SDEI_PE_UNMASK                 SDEI_FN(0xc)
+#define SDEI_INTERRUPT_BIND            SDEI_FN(0xd)
+#define SDEI_INTERRUPT_RELEASE         SDEI_FN(0xe)
+#define SDEI_EVENT_SIGNAL              SDEI_FN(0xf)
+#define SDEI_FEATURES                  SDEI_FN(0x10)
+#define SDEI_PRIVATE_RESET             SDEI_FN(0x11)
+#define SDEI_SHARED_RESET              SDEI_FN(0x12)
+
+/* SDEI error codes, returned in x0 as 64-bit values. */
+#define SDEI_SUCCESS            0
+#define SDEI_NOT_SUPPORTED      (-1)
+#define SDEI_INVALID_PARAMETERS (-2)
+#define SDEI_DENIED             (-3)
+#define SDEI_PENDING            (-5)
+#define SDEI_OUT_OF_RESOURCE    (-10)
+
+/* EVENT_STATUS bits. */
+#define SDEI_ST_REGISTERED (1u << 0)
+#define SDEI_ST_ENABLED    (1u << 1)
+#define SDEI_ST_RUNNING    (1u << 2)
+
+/* EVENT_GET_INFO types; EVENT_REGISTER and ROUTING_SET routing modes. */
+#define SDEI_INFO_TYPE         0
+#define SDEI_INFO_SIGNALED     1
+#define SDEI_INFO_PRIORITY     2
+#define SDEI_INFO_ROUTING_MODE 3
+#define SDEI_INFO_ROUTING_AFF  4
+#define SDEI_RM_ANY            0u
+#define SDEI_RM_PE             1u
 
 /* TRNG firmware interface 1.0, owner 4 */
 #define TRNG_VERSION      0x84000050u

@@ -68,9 +68,15 @@ enum trace_type {
 	/* Text. */
 	TRACE_LOG = 0x0050, /* struct trace_log */
 
+	/* SDEI (hyp/core/sdei.c, docs/sdei.md) */
+	TRACE_SDEI_CALL     = 0x0100, /* struct trace_sdei_call: every SDEI call */
+	TRACE_SDEI_DISPATCH = 0x0101, /* struct trace_sdei_dispatch: a handler entered */
+	TRACE_SDEI_COMPLETE = 0x0102, /* struct trace_sdei_complete: a handler finished */
+	TRACE_SDEI_STATE    = 0x0103, /* struct trace_sdei_state: registration, binding, masking */
+
 	/*
-	 * Reserved ranges. Their layouts are defined by the SDEI and gdb stub
-	 * code when it lands; until then readers treat them as opaque records
+	 * Reserved ranges. Their layouts are defined by the code that owns
+	 * them when it lands; until then readers treat them as opaque records
 	 * (header plus payload) and must not reuse the numbers.
 	 */
 	TRACE_SDEI_FIRST = 0x0100, /* SDEI events: register, signal, dispatch, complete */
@@ -342,6 +348,74 @@ struct trace_gdb_resume {
 	uint32_t step_mask;  /* vCPUs stepping one instruction */
 };
 
+/* ---------------------------------------------------------------- SDEI */
+
+#define TRACE_SDEI_NO_EVENT 0xffffffffu /* a record about the vCPU, not one event */
+
+struct trace_sdei_call {
+	struct trace_hdr hdr;
+	uint64_t args[5];  /* x1..x5 as the guest passed them */
+	int64_t  result;   /* x0 returned: a value or an SDEI error; 0 for a COMPLETE that completed */
+	uint32_t fn;       /* function number: function id - 0xc4000020 (0 VERSION .. 0x12) */
+	uint32_t reserved;
+};
+
+enum trace_sdei_cause {
+	TRACE_SDEI_CAUSE_SIGNAL    = 0, /* EVENT_SIGNAL by a vCPU */
+	TRACE_SDEI_CAUSE_INTERRUPT = 1, /* its bound interrupt */
+	TRACE_SDEI_CAUSE_HOST      = 2, /* hypscope sdei signal */
+};
+
+struct trace_sdei_dispatch {
+	struct trace_hdr hdr;
+	uint64_t pc;       /* interrupted PC (x2 of the handler) */
+	uint64_t pstate;   /* interrupted PSTATE (x3) */
+	uint32_t event_num;
+	uint8_t  cause;    /* enum trace_sdei_cause */
+	uint8_t  priority; /* 0 normal, 1 critical */
+	uint16_t reserved;
+};
+
+enum trace_sdei_complete_kind {
+	TRACE_SDEI_COMPLETE_RESTORE = 0, /* COMPLETE: back to the interrupted context */
+	TRACE_SDEI_COMPLETE_RESUME  = 1, /* COMPLETE_AND_RESUME at resume_pc */
+};
+
+struct trace_sdei_complete {
+	struct trace_hdr hdr;
+	uint64_t resume_pc;     /* where the vCPU continues: interrupted PC or resume address */
+	uint64_t handler_ticks; /* counter ticks from dispatch to this completion */
+	uint32_t event_num;
+	uint8_t  kind;          /* enum trace_sdei_complete_kind */
+	uint8_t  reserved[3];
+};
+
+enum trace_sdei_op {
+	TRACE_SDEI_OP_REGISTER      = 0,
+	TRACE_SDEI_OP_ENABLE        = 1,
+	TRACE_SDEI_OP_DISABLE       = 2,
+	TRACE_SDEI_OP_UNREGISTER    = 3,
+	TRACE_SDEI_OP_UNREG_PENDING = 4, /* UNREGISTER while running: at COMPLETE */
+	TRACE_SDEI_OP_BIND          = 5, /* intid bound, event made */
+	TRACE_SDEI_OP_RELEASE       = 6,
+	TRACE_SDEI_OP_MASK          = 7,
+	TRACE_SDEI_OP_UNMASK        = 8,
+	TRACE_SDEI_OP_PRIVATE_RESET = 9,
+	TRACE_SDEI_OP_SHARED_RESET  = 10,
+	TRACE_SDEI_OP_VCPU_RESET    = 11, /* PSCI CPU_ON / CPU_OFF */
+	TRACE_SDEI_OP_ROUTING       = 12, /* ROUTING_SET, or a shared REGISTER's routing */
+};
+
+struct trace_sdei_state {
+	struct trace_hdr hdr;
+	uint32_t event_num;     /* TRACE_SDEI_NO_EVENT for mask, unmask, resets */
+	uint32_t arg;       /* bind/release: the INTID; routing: mode | target vCPU << 8 */
+	uint8_t  op;        /* enum trace_sdei_op */
+	uint8_t  old_state; /* STATUS bits before (registered 1, enabled 2, running 4) */
+	uint8_t  new_state; /* and after */
+	uint8_t  reserved[5];
+};
+
 /* ------------------------------------------------------------- layout */
 
 #define TRACE_CHECK_SIZE(type, bytes)                                           \
@@ -364,6 +438,10 @@ TRACE_CHECK_SIZE(trace_vgic_maint, 56);
 TRACE_CHECK_SIZE(trace_log, 144);
 TRACE_CHECK_SIZE(trace_gdb_stop, 64);
 TRACE_CHECK_SIZE(trace_gdb_resume, 56);
+TRACE_CHECK_SIZE(trace_sdei_call, 96);
+TRACE_CHECK_SIZE(trace_sdei_dispatch, 64);
+TRACE_CHECK_SIZE(trace_sdei_complete, 64);
+TRACE_CHECK_SIZE(trace_sdei_state, 56);
 
 _Static_assert(offsetof(struct trace_hdr, type) == 0, "type first");
 _Static_assert(offsetof(struct trace_hdr, size) == 2, "size at 2");

@@ -29,6 +29,16 @@ ENUM(trace_enum_lrs_point, "lrs_point", 1, NULL, "flush", "fold");
 ENUM(trace_enum_log_level, "log_level", 1, NULL, "error", "warn", "info", "debug");
 ENUM(trace_enum_gdb_reason, "gdb_reason", 4, NULL, "interrupt", "swbreak", "hwbreak", "watch",
      "rwatch", "awatch", "step", "catch");
+ENUM(trace_enum_sdei_cause, "sdei_cause", 1, NULL, "signal", "interrupt", "host");
+ENUM(trace_enum_sdei_complete_kind, "sdei_complete_kind", 1, NULL, "complete", "resume");
+ENUM(trace_enum_sdei_op, "sdei_op", 1, NULL, "register", "enable", "disable", "unregister",
+     "unregister_pending", "bind", "release", "mask", "unmask", "private_reset",
+     "shared_reset", "vcpu_reset", "routing");
+ENUM(trace_enum_sdei_fn, "sdei_fn", 4, "unknown", "version", "event_register", "event_enable",
+     "event_disable", "event_context", "event_complete", "event_complete_and_resume",
+     "event_unregister", "event_status", "event_get_info", "event_routing_set", "pe_mask",
+     "pe_unmask", "interrupt_bind", "interrupt_release", "event_signal", "features",
+     "private_reset", "shared_reset");
 /* enum hypstat_vm_state: print names it, CTF and CSV carry the number. */
 ENUM(trace_enum_vm_state, "vm_state", 4, NULL, "empty", "running", "off", "reset", "exited",
      "failed");
@@ -38,7 +48,8 @@ const struct trace_enum *const trace_enums[] = {
 	&trace_enum_exit_outcome, &trace_enum_sched_reason,  &trace_enum_mmio_device,
 	&trace_enum_mmio_result,  &trace_enum_smccc_conduit, &trace_enum_irq_source,
 	&trace_enum_lrs_point,    &trace_enum_log_level,     &trace_enum_gdb_reason,
-	NULL,
+	&trace_enum_sdei_cause, &trace_enum_sdei_complete_kind, &trace_enum_sdei_op,
+	&trace_enum_sdei_fn, NULL,
 };
 
 const char *trace_enum_name(const struct trace_enum *e, uint64_t v)
@@ -279,6 +290,66 @@ static const struct trace_field gdb_resume_fields[] = {
 	F(trace_gdb_resume, step_mask, HEX),
 };
 
+static const struct trace_field sdei_call_fields[] = {
+	FA(trace_sdei_call, args, HEX, 5),
+	F(trace_sdei_call, result, HEX),
+	FE(trace_sdei_call, fn, sdei_fn),
+};
+
+static const struct trace_arg sdei_call_print[] = {
+	AN("fn", trace_sdei_call, fn, sdei_fn, "unknown"),
+	A("x1", trace_sdei_call, args[0], HEX),
+	A("x2", trace_sdei_call, args[1], HEX),
+	A("x3", trace_sdei_call, args[2], HEX),
+	A("ret", trace_sdei_call, result, HEX),
+};
+
+static const struct trace_field sdei_dispatch_fields[] = {
+	F(trace_sdei_dispatch, pc, HEX),
+	F(trace_sdei_dispatch, pstate, HEX),
+	F(trace_sdei_dispatch, event_num, DEC),
+	FE(trace_sdei_dispatch, cause, sdei_cause),
+	F(trace_sdei_dispatch, priority, DEC),
+};
+
+static const struct trace_arg sdei_dispatch_print[] = {
+	A("event", trace_sdei_dispatch, event_num, DEC),
+	AN("cause", trace_sdei_dispatch, cause, sdei_cause, "unknown"),
+	A("priority", trace_sdei_dispatch, priority, DEC),
+	A("pc", trace_sdei_dispatch, pc, PC),
+	A("pstate", trace_sdei_dispatch, pstate, HEX),
+};
+
+static const struct trace_field sdei_complete_fields[] = {
+	F(trace_sdei_complete, resume_pc, HEX),
+	F(trace_sdei_complete, handler_ticks, DEC),
+	F(trace_sdei_complete, event_num, DEC),
+	FE(trace_sdei_complete, kind, sdei_complete_kind),
+};
+
+static const struct trace_arg sdei_complete_print[] = {
+	A("event", trace_sdei_complete, event_num, DEC),
+	AN("kind", trace_sdei_complete, kind, sdei_complete_kind, "unknown"),
+	A("resume_pc", trace_sdei_complete, resume_pc, PC),
+	A("ticks", trace_sdei_complete, handler_ticks, DEC),
+};
+
+static const struct trace_field sdei_state_fields[] = {
+	F(trace_sdei_state, event_num, DEC),
+	F(trace_sdei_state, arg, HEX),
+	FE(trace_sdei_state, op, sdei_op),
+	F(trace_sdei_state, old_state, HEX),
+	F(trace_sdei_state, new_state, HEX),
+};
+
+static const struct trace_arg sdei_state_print[] = {
+	AN("op", trace_sdei_state, op, sdei_op, "unknown"),
+	A("event", trace_sdei_state, event_num, DEC),
+	A("arg", trace_sdei_state, arg, HEX),
+	A("old", trace_sdei_state, old_state, HEX),
+	A("new", trace_sdei_state, new_state, HEX),
+};
+
 /* ----------------------------------------------------------------- types */
 
 /*
@@ -308,7 +379,15 @@ static const struct trace_field gdb_resume_fields[] = {
 	X(TRACE_VGIC_MAINT, "vgic_maint", trace_vgic_maint, 0, vgic_maint_fields, NONE, NONE)   \
 	X(TRACE_LOG, "log", trace_log, 0, log_fields, log_chrome, NONE)                         \
 	X(TRACE_GDB_STOP, "gdb_stop", trace_gdb_stop, 0, gdb_stop_fields, gdb_stop_chrome, NONE) \
-	X(TRACE_GDB_RESUME, "gdb_resume", trace_gdb_resume, 0, gdb_resume_fields, NONE, NONE)
+	X(TRACE_GDB_RESUME, "gdb_resume", trace_gdb_resume, 0, gdb_resume_fields, NONE, NONE) \
+	X(TRACE_SDEI_CALL, "sdei_call", trace_sdei_call, 0, sdei_call_fields, sdei_call_print,   \
+	  sdei_call_print)                                                                       \
+	X(TRACE_SDEI_DISPATCH, "sdei_dispatch", trace_sdei_dispatch, 0, sdei_dispatch_fields,    \
+	  sdei_dispatch_print, sdei_dispatch_print)                                              \
+	X(TRACE_SDEI_COMPLETE, "sdei_complete", trace_sdei_complete, 0, sdei_complete_fields,    \
+	  sdei_complete_print, sdei_complete_print)                                              \
+	X(TRACE_SDEI_STATE, "sdei_state", trace_sdei_state, 0, sdei_state_fields,                \
+	  sdei_state_print, sdei_state_print)
 
 /* NONE stands for an absent argument list: empty, so the entry says NULL. */
 static const struct trace_arg NONE[0];

@@ -505,6 +505,53 @@ static void text_sched(FILE *f, const struct hs_stats *s)
 	}
 }
 
+static const char *const sdei_fn_names[HS_SDEI_FNS + 1] = {
+	"VERSION", "EVENT_REGISTER", "EVENT_ENABLE", "EVENT_DISABLE", "EVENT_CONTEXT",
+	"EVENT_COMPLETE", "EVENT_COMPLETE_AND_RESUME", "EVENT_UNREGISTER", "EVENT_STATUS",
+	"EVENT_GET_INFO", "EVENT_ROUTING_SET", "PE_MASK", "PE_UNMASK", "INTERRUPT_BIND",
+	"INTERRUPT_RELEASE", "EVENT_SIGNAL", "FEATURES", "PRIVATE_RESET", "SHARED_RESET",
+	"unknown",
+};
+
+/* SDEI: events by number (dispatches, completions, handler time in us), calls. */
+static void text_sdei(FILE *f, const struct hs_stats *s)
+{
+	const struct hs_sdei *sd = &s->sdei;
+	uint64_t calls = hs_stats_count(s, TRACE_SDEI_CALL);
+	unsigned i;
+
+	if (!calls && !hs_stats_count(s, TRACE_SDEI_DISPATCH))
+		return;
+	fprintf(f, "\nSDEI: %" PRIu64 " calls, %" PRIu64 " dispatches; %" PRIu64 " denied, %" PRIu64
+		   " invalid, %" PRIu64 " not supported, %" PRIu64 " pending\n\n",
+		calls, hs_stats_count(s, TRACE_SDEI_DISPATCH), sd->denied, sd->invalid,
+		sd->not_supported, sd->pending);
+	fprintf(f, "  %-8s %8s %8s %8s %8s %8s %8s %9s %9s %9s %9s %9s\n", "EVENT", "DISPATCH",
+		"SIGNAL", "IRQ", "HOST", "COMPLETE", "RESUME", "MIN us", "AVG us", "P50 us",
+		"P99 us", "MAX us");
+	for (i = 0; i < HS_SDEI_EVENTS; i++) {
+		const struct hs_sdei_event *e = &sd->ev[i];
+
+		if (!e->used)
+			continue;
+		fprintf(f, "  %-8" PRIu32 " %8" PRIu64 " %8" PRIu64 " %8" PRIu64 " %8" PRIu64
+			   " %8" PRIu64 " %8" PRIu64,
+			e->event, e->dispatches, e->by_cause[TRACE_SDEI_CAUSE_SIGNAL],
+			e->by_cause[TRACE_SDEI_CAUSE_INTERRUPT], e->by_cause[TRACE_SDEI_CAUSE_HOST],
+			e->completes, e->resumes);
+		text_time(f, &e->handler);
+		fputc('\n', f);
+	}
+	if (sd->other_events)
+		fprintf(f, "  (%" PRIu64 " records of further events not broken down)\n",
+			sd->other_events);
+	fputs("\n  calls:", f);
+	for (i = 0; i <= HS_SDEI_FNS; i++)
+		if (sd->calls[i])
+			fprintf(f, " %s %" PRIu64, sdei_fn_names[i], sd->calls[i]);
+	fputc('\n', f);
+}
+
 static void text_losses(FILE *f, const struct hs_stats *s, const struct hs_trace_info *info)
 {
 	unsigned cpu;
@@ -542,6 +589,7 @@ static void report_text(FILE *f, const struct hs_stats *s, const struct hs_trace
 	text_vmids(f, s);
 	text_vgic(f, s);
 	text_sched(f, s);
+	text_sdei(f, s);
 	text_losses(f, s, info);
 }
 

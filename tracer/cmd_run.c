@@ -103,6 +103,7 @@ static const char usage[] =
 	"                         initrd=FILE  an initial ramdisk\n"
 	"                         instances=N  run N VMs from it, one after the other\n"
 	"                         name=NAME    (default: image basename and its index)\n"
+	"                         sdei=off     no SDEI for it (calls NOT_SUPPORTED)\n"
 	"                         cmdline=STR  goes last: takes the rest, commas included\n"
 	"                       Without --vm: two VMs of guests/demo.elf (next to the\n"
 	"                       hypscope binary) with 2 vCPUs each, and Debian's Linux\n"

@@ -59,5 +59,6 @@ int cmd_diff(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_top(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
+int cmd_sdei(int argc, char **argv);
 
 #endif

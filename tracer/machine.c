@@ -371,6 +371,7 @@ int hypcfg_add_vm(struct hypcfg *cfg, const struct vmspec *spec, const struct im
 	vm->nr_vcpus = spec->nr_vcpus;
 	vm->kind = img->kind;
 	vm->instances = spec->instances;
+	vm->flags = spec->flags;
 	cfg->nr_vms++;
 	return 0;
 }

@@ -24,6 +24,7 @@ static const struct subcmd subcmds[] = {
 	{ "bench", cmd_bench, "record N repetitions of a run, the samples diff judges" },
 	{ "export", cmd_export, "convert a trace file to CTF, Chrome JSON (Perfetto) or CSV" },
 	{ "top", cmd_top, "live view: exits, VMs and vCPUs, vGIC list registers, latency, events" },
+	{ "sdei", cmd_sdei, "signal an SDEI event into a running VM (poke a hung vCPU)" },
 };
 
 #define NR_SUBCMDS (sizeof(subcmds) / sizeof(subcmds[0]))

@@ -414,6 +414,8 @@ void hs_stats_destroy(struct hs_stats *s)
 	table_release(&s->mmio);
 	table_release(&s->sysregs);
 	table_release(&s->hypercalls);
+	for (i = 0; i < HS_SDEI_EVENTS; i++)
+		hs_hist_release(&s->sdei.ev[i].handler);
 	hs_hist_release(&s->flush_cost);
 	hs_hist_release(&s->wfi_blocked);
 	free(s->vstate);
@@ -699,6 +701,75 @@ static bool smccc_failed(const struct trace_smccc *c)
 	return w0 < 0 && w0 >= -64;
 }
 
+/* The row of an SDEI event, NULL when HS_SDEI_EVENTS others came first. */
+static struct hs_sdei_event *sdei_event(struct hs_stats *s, uint32_t event)
+{
+	for (unsigned i = 0; i < HS_SDEI_EVENTS; i++) {
+		struct hs_sdei_event *e = &s->sdei.ev[i];
+
+		if (e->used && e->event == event)
+			return e;
+		if (!e->used) {
+			e->used = true;
+			e->event = event;
+			return e;
+		}
+	}
+	s->sdei.other_events++;
+	return NULL;
+}
+
+static int feed_sdei(struct hs_stats *s, const struct trace_hdr *h)
+{
+	struct hs_sdei *sd = &s->sdei;
+	struct hs_sdei_event *e;
+
+	switch (h->type) {
+	case TRACE_SDEI_CALL: {
+		const struct trace_sdei_call *c = (const void *)h;
+
+		sd->calls[c->fn < HS_SDEI_FNS ? c->fn : HS_SDEI_FNS]++;
+		sd->denied += c->result == -3;
+		sd->invalid += c->result == -2;
+		sd->not_supported += c->result == -1;
+		sd->pending += c->result == -5;
+		return 0;
+	}
+	case TRACE_SDEI_DISPATCH: {
+		const struct trace_sdei_dispatch *d = (const void *)h;
+
+		e = sdei_event(s, d->event_num);
+		if (e) {
+			e->dispatches++;
+			e->by_cause[d->cause < 3 ? d->cause : 0]++;
+		}
+		return 0;
+	}
+	case TRACE_SDEI_COMPLETE: {
+		const struct trace_sdei_complete *c = (const void *)h;
+
+		e = sdei_event(s, c->event_num);
+		if (!e)
+			return 0;
+		if (c->kind == TRACE_SDEI_COMPLETE_RESUME)
+			e->resumes++;
+		else
+			e->completes++;
+		return count_err(s, hs_hist_add(&e->handler,
+						hs_stats_ticks_to_ns(s, c->handler_ticks)));
+	}
+	case TRACE_SDEI_STATE: {
+		const struct trace_sdei_state *st = (const void *)h;
+
+		if (st->op < sizeof(sd->ops) / sizeof(sd->ops[0]))
+			sd->ops[st->op]++;
+		return 0;
+	}
+	default:
+		return 0;
+	}
+}
+
 static int feed_smccc(struct hs_stats *s, const struct trace_smccc *c)
 {
 	struct hs_key k = { smccc_fid_base(c->fid), 0, { .write = 0 } };
@@ -865,6 +936,12 @@ int hs_stats_feed(struct hs_stats *s, const struct trace_hdr *h, uint32_t size)
 		s->logs[lvl < 4 ? lvl : TRACE_LOG_DEBUG]++;
 		break;
 	}
+	case TRACE_SDEI_CALL:
+	case TRACE_SDEI_DISPATCH:
+	case TRACE_SDEI_COMPLETE:
+	case TRACE_SDEI_STATE:
+		ret = feed_sdei(s, h);
+		break;
 	default:
 		break;
 	}

@@ -245,6 +245,28 @@ struct hs_vgic_point {
 	uint32_t nr_lrs;              /* implemented LRs, largest seen */
 };
 
+/* SDEI (TRACE_SDEI_*): per event number, and the calls. */
+#define HS_SDEI_EVENTS 16u
+#define HS_SDEI_FNS    19u /* VERSION .. SHARED_RESET */
+
+struct hs_sdei_event {
+	uint32_t event;
+	bool used;
+	uint64_t dispatches;
+	uint64_t by_cause[3];     /* enum trace_sdei_cause */
+	uint64_t completes;       /* COMPLETE */
+	uint64_t resumes;         /* COMPLETE_AND_RESUME */
+	struct hs_hist handler;   /* dispatch to completion, ns */
+};
+
+struct hs_sdei {
+	struct hs_sdei_event ev[HS_SDEI_EVENTS];
+	uint64_t other_events;    /* records of events past the HS_SDEI_EVENTS first seen */
+	uint64_t calls[HS_SDEI_FNS + 1]; /* by function; the last: unknown */
+	uint64_t denied, invalid, not_supported, pending;
+	uint64_t ops[13];         /* TRACE_SDEI_STATE by enum trace_sdei_op */
+};
+
 struct hs_stats {
 	struct hs_stats_opts opts;
 
@@ -294,6 +316,7 @@ struct hs_stats {
 	uint64_t maint;
 	uint64_t maint_causes[HS_MISR_CAUSES];
 	uint64_t logs[4];             /* by enum trace_log_level */
+	struct hs_sdei sdei;
 
 	/* Sequence tracking per CPU, to notice gaps. */
 	uint64_t next_seq[HS_MAX_CPUS];

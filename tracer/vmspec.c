@@ -161,6 +161,15 @@ static int apply_option(struct vmspec *vm, const char *key, const char *val, siz
 	memcpy(buf, val, vlen);
 	buf[vlen] = '\0';
 
+	if (!strcmp(key, "sdei")) {
+		if (!strcmp(buf, "off"))
+			vm->flags |= HYPCFG_VM_F_NO_SDEI;
+		else if (!strcmp(buf, "on"))
+			vm->flags &= ~HYPCFG_VM_F_NO_SDEI;
+		else
+			return hs_errf(err, -EINVAL, "sdei=%s: use sdei=on or sdei=off", buf);
+		return 0;
+	}
 	if (!strcmp(key, "vcpus")) {
 		ret = hs_parse_uint("vcpus=", buf, 1, HYPCFG_MAX_VCPUS, &n, err);
 		if (!ret)
@@ -192,7 +201,7 @@ static int apply_option(struct vmspec *vm, const char *key, const char *val, siz
 		return 0;
 	}
 	return hs_errf(err, -EINVAL,
-		       "unknown --vm option '%s': use vcpus, mem, initrd, instances, name, cmdline",
+		       "unknown --vm option '%s': use vcpus, mem, initrd, instances, name, sdei, cmdline",
 		       key);
 }
 
@@ -219,7 +228,7 @@ int vmspec_parse(const char *spec, unsigned int index, struct vmspec *vm, struct
 	int ret;
 
 	static const char *const keys[] = { "vcpus", "mem", "initrd", "cmdline", "instances",
-					    "name" };
+					    "name", "sdei" };
 
 	memset(vm, 0, sizeof(*vm));
 	vm->mem_size = VMSPEC_MEM_DEFAULT;

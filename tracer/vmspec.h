@@ -27,6 +27,7 @@ struct vmspec {
 	uint64_t mem_size;
 	uint32_t nr_vcpus;
 	uint32_t instances;
+	uint32_t flags;                     /* HYPCFG_VM_F_* (sdei=off) */
 };
 
 /*

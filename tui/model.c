@@ -244,6 +244,12 @@ static void track_vcpu(struct top_model *m, const struct trace_hdr *h)
 	case TRACE_WFI_WAKE:
 		v->state = TOP_VCPU_RUNNING;
 		break;
+	case TRACE_SDEI_CALL:
+		v->sdei_calls++;
+		break;
+	case TRACE_SDEI_DISPATCH:
+		v->sdei_dispatches++;
+		break;
 	case TRACE_VGIC_LRS:
 		memcpy(&v->lrs, h, sizeof(v->lrs));
 		if (v->lrs.nr_lrs > TRACE_MAX_LRS)

@@ -94,6 +94,8 @@ struct top_vcpu {
 	uint64_t guest_ticks;
 	uint64_t hyp_ticks;
 	uint64_t exits;
+	uint64_t sdei_calls;      /* TRACE_SDEI_CALL records */
+	uint64_t sdei_dispatches; /* SDEI handlers entered */
 
 	/* from the status block (live), which wins over the records */
 	bool have_status;

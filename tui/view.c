@@ -615,6 +615,15 @@ size_t top_view_vm_lines(const struct top_view *v, struct top_vmline *out, size_
 
 /* Columns up to HYP%, and with the totals in seconds */
 #define VM_TOTALS_WIDTH 86u
+/* ... and SDEI activity after them, on the lines that have some */
+#define VM_SDEI_WIDTH   (VM_TOTALS_WIDTH + 30u)
+
+static void sdei_activity(struct top_line *l, uint64_t calls, uint64_t dispatches)
+{
+	if (l->width >= VM_SDEI_WIDTH && (calls || dispatches))
+		top_line_add(l, TA_DIM, "  sdei %" PRIu64 " calls %" PRIu64 " handlers", calls,
+			     dispatches);
+}
 
 void top_view_vms_heading(const struct top_view *v, struct top_line *l)
 {
@@ -641,9 +650,15 @@ void top_view_vm_line(const struct top_view *v, const struct top_vmline *vl, str
 	int j, attr;
 
 	if (vl->vcpu < 0) {
-		for (j = 0; j < (int)TOP_MAX_VCPUS; j++)
-			if (vm->vcpus[j].seen)
-				rate += vm->vcpus[j].exit_rate;
+		uint64_t calls = 0, handlers = 0;
+
+		for (j = 0; j < (int)TOP_MAX_VCPUS; j++) {
+			if (!vm->vcpus[j].seen)
+				continue;
+			rate += vm->vcpus[j].exit_rate;
+			calls += vm->vcpus[j].sdei_calls;
+			handlers += vm->vcpus[j].sdei_dispatches;
+		}
 		snprintf(label, sizeof(label), "vm%d %s", vl->vm, vm->name);
 		top_vm_state_name(vm, st, sizeof(st));
 		attr = vm->state == HYPSTAT_VM_RUNNING ? TA_GOOD
@@ -655,6 +670,11 @@ void top_view_vm_line(const struct top_view *v, const struct top_vmline *vl, str
 		top_line_add(l, attr, "%-8s ", st);
 		top_line_add(l, TA_NORMAL, "%3s %5u %5" PRIu64 " %8s", "", vm->vmid, vm->vmid_gen,
 			     top_fmt_count(a, sizeof(a), rate));
+		if (calls || handlers) {
+			/* up to where the vCPU lines' totals end */
+			top_line_add(l, TA_NORMAL, "%*s", (int)(VM_TOTALS_WIDTH - 52u), "");
+			sdei_activity(l, calls, handlers);
+		}
 		return;
 	}
 	c = &vm->vcpus[vl->vcpu];
@@ -673,6 +693,7 @@ void top_view_vm_line(const struct top_view *v, const struct top_vmline *vl, str
 		top_line_add(l, TA_DIM, " %7.2fs %7.2fs",
 			     ticks_s(m, c->have_status ? c->st_guest_ticks : c->guest_ticks),
 			     ticks_s(m, c->have_status ? c->st_hyp_ticks : c->hyp_ticks));
+	sdei_activity(l, c->sdei_calls, c->sdei_dispatches);
 }
 
 /* ------------------------------------------------------------------- vGIC */

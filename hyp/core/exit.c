@@ -16,6 +16,7 @@
 #include "hyp/include/psci.h"
 #include "hyp/include/run.h"
 #include "hyp/include/sched.h"
+#include "hyp/include/sdei.h"
 #include "hyp/include/sysreg_emul.h"
 #include "hyp/include/trace.h"
 #include "hyp/include/vm.h"
@@ -51,8 +52,8 @@ bool vcpu_wait_for_interrupt(struct vcpu *v, uint64_t deadline)
 {
 	uint64_t now = arch_counter();
 
-	if (vgic_cpu_has_pending(&v->vgic))
-		return true; /* an interrupt is there: WFI completes at once */
+	if (vgic_cpu_has_pending(&v->vgic) || sdei_has_pending(v))
+		return true; /* an interrupt or SDEI event is there: WFI completes at once */
 	deadline = earliest(deadline, vtimer_deadline(v));
 	deadline = earliest(deadline, vptimer_deadline(v));
 	if (deadline && deadline <= now)
@@ -66,7 +67,7 @@ bool vcpu_wait_for_interrupt(struct vcpu *v, uint64_t deadline)
 	 * read the run state): one side or the other sees the other's store.
 	 */
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	if (vgic_cpu_has_pending(&v->vgic)) {
+	if (vgic_cpu_has_pending(&v->vgic) || sdei_has_pending(v)) {
 		sched_wake(&percpu[v->pcpu].rq, v);
 		return true;
 	}

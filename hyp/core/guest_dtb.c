@@ -158,6 +158,15 @@ int guest_dtb_build(void *buf, size_t size, const struct guest_dtb_params *p)
 	CHECK(fdt_property_string(buf, "method", "hvc"));
 	CHECK(fdt_end_node(buf));
 
+	if (p->sdei) {
+		CHECK(fdt_begin_node(buf, "firmware"));
+		CHECK(fdt_begin_node(buf, "sdei"));
+		CHECK(fdt_property_string(buf, "compatible", "arm,sdei-1.0"));
+		CHECK(fdt_property_string(buf, "method", "hvc"));
+		CHECK(fdt_end_node(buf));
+		CHECK(fdt_end_node(buf));
+	}
+
 	CHECK(node_gic(buf, p));
 	CHECK(node_timer(buf));
 	CHECK(node_uart(buf, p));

@@ -10,6 +10,7 @@
 #include "hyp/include/arch.h"
 #include "hyp/include/psci.h"
 #include "hyp/include/run.h"
+#include "hyp/include/sdei.h"
 #include "hyp/include/trace.h"
 #include "hyp/include/vm.h"
 
@@ -124,7 +125,7 @@ static bool vendor_call(struct vcpu *v, uint32_t fid)
 	}
 }
 
-static bool smccc_dispatch(struct vcpu *v, uint32_t fid);
+static bool smccc_dispatch(struct vcpu *v, uint32_t fid, bool smc);
 
 bool smccc_call(struct vcpu *v, bool smc)
 {
@@ -133,21 +134,20 @@ bool smccc_call(struct vcpu *v, bool smc)
 	bool cont;
 
 	if (!trace_on)
-		return smccc_dispatch(v, fid);
+		return smccc_dispatch(v, fid, smc);
 	args[0] = v->regs.x[1];
 	args[1] = v->regs.x[2];
 	args[2] = v->regs.x[3];
 	args[3] = v->regs.x[4];
 	args[4] = v->regs.x[5];
 	args[5] = v->regs.x[6];
-	cont = smccc_dispatch(v, fid);
+	cont = smccc_dispatch(v, fid, smc);
 	trace_smccc(v, fid, args, smc);
 	return cont;
 }
 
-static bool smccc_dispatch(struct vcpu *v, uint32_t fid)
+static bool smccc_dispatch(struct vcpu *v, uint32_t fid, bool smc)
 {
-
 	/* Yielding calls and bits 23:16 set are not SMCCC fast calls we serve. */
 	if (!(fid & SMCCC_FAST_CALL) || (fid & 0x00ff0000u)) {
 		set_ret(v, SMCCC_RET_NOT_SUPPORTED);
@@ -159,6 +159,11 @@ static bool smccc_dispatch(struct vcpu *v, uint32_t fid)
 	case SMCCC_OWNER_STD:
 		if ((fid & 0xffff) <= PSCI_FN_MAX)
 			return psci_call(v, fid);
+		/* SDEI: the SMC64 IDs, over the HVC conduit the DTB names. */
+		if (!smc && fid >= SDEI_FN_FIRST && fid <= SDEI_FN_LAST) {
+			sdei_call(v, fid);
+			return true;
+		}
 		break;
 	case SMCCC_OWNER_VENDOR_HYP:
 		return vendor_call(v, fid);

@@ -9,13 +9,18 @@
 #include "formats/ich_lr.h"
 #include "hyp/include/arch.h"
 #include "hyp/include/gdb.h"
+#include "hyp/include/host_req.h"
 #include "hyp/include/log.h"
 #include "hyp/include/percpu.h"
 #include "hyp/include/run.h"
 #include "hyp/include/sched.h"
+#include "hyp/include/sdei.h"
 #include "hyp/include/sysreg_emul.h"
 #include "hyp/include/trace.h"
 #include "hyp/include/vm.h"
+
+/* How often a CPU running a vCPU with SDEI handlers looks for host requests. */
+#define HOST_POLL_HZ 100
 
 struct vmid_allocator vmids;
 struct hypcfg *hypcfg;
@@ -110,8 +115,22 @@ static void vcpu_run(struct percpu *pc, struct vcpu *v)
 				changed = true;
 			}
 		}
+		/* A VM with SDEI handlers may be poked from the host while it
+		 * spins without exits: look at the control block every 10 ms. */
+		if (unlikely(READ_ONCE(v->vm->sdei.nr_registered))) {
+			uint64_t poll = now + arch_counter_freq() / HOST_POLL_HZ;
+
+			if (poll < next) {
+				next = poll;
+				changed = true;
+			}
+		}
 		if (changed)
 			arch_timer_set(next);
+		host_requests_poll();
+		/* SDEI: a pending event's handler is entered now, after the
+		 * last exit's PC advance, before the interrupts are flushed. */
+		sdei_dispatch(v);
 		arch_vgic_flush(v);
 		if (trace_on)
 			trace_entry(v);
@@ -147,6 +166,7 @@ __noreturn void cpu_run_loop(void)
 			if (arch_handle_irqs() & IRQ_EV_TICK)
 				sched_tick(&pc->rq, arch_counter());
 			hypstat->heartbeat++;
+			host_requests_poll();
 			continue;
 		}
 		if (!vcpu_claim(v, pc->id))

@@ -206,3 +206,65 @@ void trace_gdb_resume(const struct vcpu *v, uint64_t held_ticks, uint32_t cont_m
 	e->step_mask = step_mask;
 	trace_commit();
 }
+
+/* ---------------------------------------------------------------- SDEI */
+
+void trace_sdei_call(const struct vcpu *v, uint32_t fn, const uint64_t args[5], int64_t result)
+{
+	struct trace_sdei_call *e = trace_begin(TRACE_SDEI_CALL, sizeof(*e), v);
+
+	if (!e)
+		return;
+	memcpy(e->args, args, sizeof(e->args));
+	e->result = result;
+	e->fn = fn;
+	e->reserved = 0;
+	trace_commit();
+}
+
+void trace_sdei_dispatch(const struct vcpu *v, uint32_t event, unsigned cause, unsigned prio,
+			 uint64_t pc, uint64_t pstate)
+{
+	struct trace_sdei_dispatch *e = trace_begin(TRACE_SDEI_DISPATCH, sizeof(*e), v);
+
+	if (!e)
+		return;
+	e->pc = pc;
+	e->pstate = pstate;
+	e->event_num = event;
+	e->cause = (uint8_t)cause;
+	e->priority = (uint8_t)prio;
+	e->reserved = 0;
+	trace_commit();
+}
+
+void trace_sdei_complete(const struct vcpu *v, uint32_t event, unsigned kind, uint64_t resume_pc,
+			 uint64_t ticks)
+{
+	struct trace_sdei_complete *e = trace_begin(TRACE_SDEI_COMPLETE, sizeof(*e), v);
+
+	if (!e)
+		return;
+	e->resume_pc = resume_pc;
+	e->handler_ticks = ticks;
+	e->event_num = event;
+	e->kind = (uint8_t)kind;
+	memset(e->reserved, 0, sizeof(e->reserved));
+	trace_commit();
+}
+
+void trace_sdei_state(const struct vcpu *v, uint32_t event, unsigned op, unsigned old_state,
+		      unsigned new_state, uint32_t arg)
+{
+	struct trace_sdei_state *e = trace_begin(TRACE_SDEI_STATE, sizeof(*e), v);
+
+	if (!e)
+		return;
+	e->event_num = event;
+	e->arg = arg;
+	e->op = (uint8_t)op;
+	e->old_state = (uint8_t)old_state;
+	e->new_state = (uint8_t)new_state;
+	memset(e->reserved, 0, sizeof(e->reserved));
+	trace_commit();
+}

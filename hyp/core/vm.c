@@ -23,6 +23,7 @@
 #include "hyp/include/psci.h"
 #include "hyp/include/run.h"
 #include "hyp/include/sched.h"
+#include "hyp/include/sdei.h"
 #include "hyp/include/stage2.h"
 #include "hyp/include/trace.h"
 #include "hyp/include/vm.h"
@@ -135,6 +136,8 @@ static void vcpu_reset(struct vcpu *v, uint64_t entry, uint64_t x0)
 	v->hcr = arch_vcpu_hcr();
 	/* Its FP registers are the zeroes above, not whatever the CPU holds. */
 	arch_fpsimd_forget(v);
+	/* SDEI: masked, no private event registered (DEN0054, CPU_ON). */
+	sdei_vcpu_reset(v);
 }
 
 bool vm_ipa_is_ram(const struct vm *vm, uint64_t ipa, uint64_t size)
@@ -209,6 +212,7 @@ static const char *load_guest(struct vm *vm)
 		.uart = GUEST_UART_IPA,
 		.uart_spi = GUEST_UART_SPI,
 		.uart_clock_hz = UART_CLOCK_HZ,
+		.sdei = !(c->flags & HYPCFG_VM_F_NO_SDEI),
 	};
 	/* libfdt uses the FP/SIMD registers: no guest's may be live in them. */
 	arch_fpsimd_release();
@@ -276,6 +280,7 @@ int vm_create(unsigned slot)
 	vm->cntvoff = arch_counter();
 
 	vgic_vm_init(&vm->vgic, vm->nr_vcpus, vgic_kick_vcpu, vm);
+	sdei_vm_init(vm, c->flags & HYPCFG_VM_F_NO_SDEI);
 	mmio_bus_init(&vm->bus);
 	pl011_init(&vm->uart, uart_line, uart_irq, vm);
 	console_attach(vm);
@@ -424,6 +429,7 @@ void vcpu_power_off(struct vcpu *v)
 	struct vm *vm = v->vm;
 	bool any_on = false;
 
+	sdei_vcpu_reset(v);
 	spin_lock(&vm->lock);
 	v->power = VCPU_POWER_OFF;
 	v->reset_pending = false;

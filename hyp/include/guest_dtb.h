@@ -16,6 +16,7 @@ struct guest_dtb_params {
 	uint64_t uart;
 	unsigned uart_spi;
 	uint32_t uart_clock_hz;
+	int sdei;                 /* /firmware/sdei (SDEI over HVC) */
 };
 
 #define GUEST_DTB_MAX_SIZE 0x10000u

@@ -130,6 +130,15 @@ void trace_log_line(unsigned level, const char *text, unsigned len);
 void trace_gdb_stop(const struct vcpu *v, unsigned reason, int signal, uint64_t addr);
 void trace_gdb_resume(const struct vcpu *v, uint64_t held_ticks, uint32_t cont_mask,
 		      uint32_t step_mask);
+
+/* SDEI (hyp/core/sdei.c): calls, handler entry and completion, state changes. */
+void trace_sdei_call(const struct vcpu *v, uint32_t fn, const uint64_t args[5], int64_t result);
+void trace_sdei_dispatch(const struct vcpu *v, uint32_t event, unsigned cause, unsigned prio,
+			 uint64_t pc, uint64_t pstate);
+void trace_sdei_complete(const struct vcpu *v, uint32_t event, unsigned kind, uint64_t resume_pc,
+			 uint64_t ticks);
+void trace_sdei_state(const struct vcpu *v, uint32_t event, unsigned op, unsigned old_state,
+		      unsigned new_state, uint32_t arg);
 void trace_irq_inject(const struct vcpu *target, unsigned vintid, unsigned source,
 		      unsigned source_vcpu);
 

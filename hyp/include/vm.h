@@ -15,6 +15,7 @@
 #include "hyp/include/compiler.h"
 #include "hyp/include/gdb_state.h"
 #include "hyp/include/mmio.h"
+#include "hyp/include/sdei.h"
 #include "hyp/include/spinlock.h"
 #include "hyp/dev/pl011.h"
 #include "hyp/vgic/vgic.h"
@@ -152,6 +153,8 @@ struct vcpu {
 
 	struct vgic_cpu vgic;
 	struct vcpu_gdb gdb; /* the debugger's hold on it (hyp/include/gdb.h) */
+
+	struct sdei_vcpu sdei;
 	struct hypstat_vcpu *stat;
 	/* Tracing: its CPU's ring (vCPUs never migrate; NULL when tracing is
 	 * off) and the parts of every record header that only change with the
@@ -195,6 +198,8 @@ struct vm {
 	struct pl011 uart;
 	struct vgic_vm vgic;
 	struct vm_gdb_hw gdb_hw; /* the debugger's hardware breakpoints and watchpoints */
+
+	struct sdei_vm sdei;
 
 	/* Ending: the state recorded in the status block when the VM is gone. */
 	uint32_t end_state;     /* enum hypstat_vm_state */

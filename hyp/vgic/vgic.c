@@ -165,6 +165,15 @@ void vgic_irq_update(struct vgic_vm *vm, struct vgic_irq *irq, uint32_t *kicks)
 		return;
 	}
 
+	if (irq->sdei_bound) {
+		/* Bound to an SDEI event: the dispatcher reads its pending
+		 * state before the next entry of the vCPUs kicked here. */
+		if (irq->ap_vcpu != VGIC_NO_VCPU)
+			ap_remove(vm->cpus[irq->ap_vcpu], irq);
+		if (irq_pending(irq))
+			*kicks |= irq->sdei_kick;
+		return;
+	}
 	dest = irq->target;
 	if (irq->ap_vcpu != VGIC_NO_VCPU) {
 		struct vgic_cpu *cur = vm->cpus[irq->ap_vcpu];
@@ -858,4 +867,92 @@ uint32_t vgic_vif_misr(const struct vgic_hw *hw)
 	if ((hw->hcr & ICH_HCR_VGRP1DIE) && !(hw->vmcr & ICH_VMCR_VENG1))
 		misr |= ICH_MISR_VGRP1D;
 	return misr;
+}
+
+/* ---------------------------------------------------------------- SDEI */
+
+static void sdei_bind_one(struct vgic_vm *vm, struct vgic_irq *irq, bool bound, uint8_t kick,
+			  uint32_t *kicks)
+{
+	irq->sdei_bound = bound;
+	irq->sdei_kick = bound ? kick : 0;
+	vgic_irq_update(vm, irq, kicks);
+}
+
+static bool sdei_bind(struct vgic_vm *vm, unsigned vcpu_id, unsigned intid, bool bound,
+		      uint8_t kick_mask, uint8_t *priority)
+{
+	uint32_t kicks = 0;
+
+	if (intid < VGIC_NR_SGIS || intid >= VGIC_NR_IRQS)
+		return false;
+	spin_lock(&vm->lock);
+	if (intid < VGIC_NR_PRIVATE) {
+		for (unsigned c = 0; c < vm->nr_vcpus; c++) {
+			if (!vm->cpus[c])
+				continue;
+			if (priority && c == vcpu_id)
+				*priority = vm->cpus[c]->private_irqs[intid].priority;
+			sdei_bind_one(vm, &vm->cpus[c]->private_irqs[intid], bound,
+				      (uint8_t)BIT32(c), &kicks);
+		}
+	} else {
+		struct vgic_irq *irq = &vm->spis[intid - VGIC_NR_PRIVATE];
+
+		if (priority)
+			*priority = irq->priority;
+		sdei_bind_one(vm, irq, bound, kick_mask, &kicks);
+	}
+	spin_unlock(&vm->lock);
+	vgic_kick(vm, kicks);
+	return true;
+}
+
+bool vgic_sdei_bind(struct vgic_vm *vm, unsigned vcpu_id, unsigned intid, uint8_t kick_mask,
+		    uint8_t *priority)
+{
+	return sdei_bind(vm, vcpu_id, intid, true, kick_mask, priority);
+}
+
+bool vgic_sdei_unbind(struct vgic_vm *vm, unsigned intid)
+{
+	return sdei_bind(vm, 0, intid, false, 0, NULL);
+}
+
+void vgic_sdei_set_kick(struct vgic_vm *vm, unsigned intid, uint8_t kick_mask)
+{
+	struct vgic_irq *irq;
+	uint32_t kicks = 0;
+
+	spin_lock(&vm->lock);
+	irq = vgic_get_irq(vm, 0, intid);
+	if (irq && intid >= VGIC_NR_PRIVATE && irq->sdei_bound) {
+		irq->sdei_kick = kick_mask;
+		vgic_irq_update(vm, irq, &kicks);
+	}
+	spin_unlock(&vm->lock);
+	vgic_kick(vm, kicks);
+}
+
+bool vgic_sdei_pending(struct vgic_vm *vm, unsigned vcpu_id, unsigned intid)
+{
+	struct vgic_irq *irq;
+	bool ret;
+
+	spin_lock(&vm->lock);
+	irq = vgic_get_irq(vm, vcpu_id, intid);
+	ret = irq && irq->sdei_bound && irq_pending(irq);
+	spin_unlock(&vm->lock);
+	return ret;
+}
+
+void vgic_sdei_ack(struct vgic_vm *vm, unsigned vcpu_id, unsigned intid)
+{
+	struct vgic_irq *irq;
+
+	spin_lock(&vm->lock);
+	irq = vgic_get_irq(vm, vcpu_id, intid);
+	if (irq && irq->sdei_bound)
+		irq->pending_latch = false;
+	spin_unlock(&vm->lock);
 }

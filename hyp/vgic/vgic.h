@@ -79,6 +79,8 @@ struct vgic_irq {
 	bool line_level;     /* the input line, as the device model drives it */
 	bool active;
 	bool latch_in_lr;    /* flush handed pending_latch to the LR it loaded */
+	bool sdei_bound;     /* SDEI INTERRUPT_BIND: never in an LR, dispatched as an event */
+	uint8_t sdei_kick;   /* bound: vCPUs to kick when it is pending (vCPU bit mask) */
 	uint64_t irouter;    /* SPIs: GICD_IROUTER<n> (Aff3 [39:32], Aff2.Aff1.Aff0 [23:0]) */
 };
 
@@ -267,6 +269,25 @@ uint32_t vgic_sgi0r_write(struct vgic_vm *vm, unsigned src_vcpu, uint64_t value)
 #define ICC_SGIR_IRM           (1ull << 40)
 #define ICC_SGIR_RS(v)         ((unsigned)(((v) >> 44) & 0xf))
 #define ICC_SGIR_AFF3(v)       ((unsigned)(((v) >> 48) & 0xff))
+
+/* ---------------------------------------------------------------- SDEI */
+
+/*
+ * Bind an interrupt to an SDEI event (all vCPUs' banks for a PPI): it leaves
+ * the ap_lists and the LRs, its pending state is read by the SDEI dispatcher
+ * and kicks the vCPUs in kick_mask (a PPI: its own vCPU whatever the mask).
+ * *priority gets its GIC priority (a PPI: in vcpu_id's bank). false for an
+ * INTID that does not exist. Unbinding gives it back to the list registers.
+ */
+bool vgic_sdei_bind(struct vgic_vm *vm, unsigned vcpu_id, unsigned intid, uint8_t kick_mask,
+		    uint8_t *priority);
+bool vgic_sdei_unbind(struct vgic_vm *vm, unsigned intid);
+/* Which vCPUs a bound SPI's pending state kicks. */
+void vgic_sdei_set_kick(struct vgic_vm *vm, unsigned intid, uint8_t kick_mask);
+/* A bound interrupt's pending state for vCPU vcpu_id's bank (SPIs: the one state). */
+bool vgic_sdei_pending(struct vgic_vm *vm, unsigned vcpu_id, unsigned intid);
+/* Dispatched: an edge's latched pending state is consumed (a level line stays). */
+void vgic_sdei_ack(struct vgic_vm *vm, unsigned vcpu_id, unsigned intid);
 
 /* ---------------------------------------------------------------- MMIO */
 

@@ -11,11 +11,15 @@
  *  - MRS/MSR of random encodings in the trapped spaces (ID, debug, PMU, GIC
  *    SGI, physical timer, RAS, LORegions, implementation defined), and
  *    set/way cache maintenance;
- *  - WFI and WFE storms.
+ *  - WFI and WFE storms;
+ *  - SDEI calls with arguments near the valid ones: event 0, bound slots,
+ *    SPIs no device drives, routing, masking, resets (a handler that only
+ *    completes, so a dispatched event changes nothing).
  * Every operation either works or raises an exception the guest takes and
  * skips. It counts them, then exits with status 0 if it is still alive.
  */
 #include "libguest.h"
+#include "sdei.h"
 
 #define ROUNDS 12000
 
@@ -108,6 +112,55 @@ static void random_hvc_smc(void)
 
 	expect_exception();
 	(void)run_insn(insn, 0x80000000u);
+	count();
+}
+
+/* The SDEI handler: COMPLETE at once. */
+void chaos_sdei_handler(void);
+__asm__(".text\n"
+	".balign 4\n"
+	"chaos_sdei_handler:\n"
+	"	movz x0, #0x0025\n"
+	"	movk x0, #0xc400, lsl #16\n"
+	"	hvc #0\n"
+	"	b chaos_sdei_handler\n");
+
+static uint64_t sdei_event(void)
+{
+	switch (rnd() % 4) {
+	case 0: return 0;
+	case 1: return 1000 + rnd() % 5;
+	case 2: return 2000 + rnd() % 5;
+	default: return rnd();
+	}
+}
+
+/* SDEI calls with arguments near the valid ones. Only SPIs 100..127, which
+ * no device drives, are bound: the guest's own interrupts stay its own. */
+static void random_sdei(void)
+{
+	uint32_t fn = SDEI_VERSION + (uint32_t)(rnd() % 0x14);
+	uint64_t ev = sdei_event();
+
+	switch (fn) {
+	case SDEI_EVENT_REGISTER:
+		sdei_call(fn, ev, (uint64_t)chaos_sdei_handler, rnd(), rnd() % 3, rnd() % 3);
+		break;
+	case SDEI_INTERRUPT_BIND:
+		sdei_call(fn, rnd() % 2 ? 100 + rnd() % 28 : rnd() % 16, 0, 0, 0, 0);
+		break;
+	case SDEI_EVENT_SIGNAL:
+		sdei_call(fn, rnd() % 8 ? 0 : rnd(), rnd() % 3, 0, 0, 0);
+		break;
+	case SDEI_EVENT_ROUTING_SET:
+	case SDEI_EVENT_GET_INFO:
+	case SDEI_EVENT_CONTEXT:
+		sdei_call(fn, fn == SDEI_EVENT_CONTEXT ? rnd() % 20 : ev, rnd() % 6, rnd() % 3, 0, 0);
+		break;
+	default:
+		sdei_call(fn, ev, rnd(), rnd(), rnd(), rnd());
+		break;
+	}
 	count();
 }
 
@@ -248,7 +301,7 @@ int main(void)
 	for (unsigned i = 0; i < ROUNDS; i++) {
 		switch (rnd() % 16) {
 		case 0: case 1: case 2: random_call(); break;
-		case 3: random_hvc_smc(); break;
+		case 3: if (i % 2) random_hvc_smc(); else random_sdei(); break;
 		case 4: if (i % 64 == 0) wild_cpu_on(); else random_call(); break;
 		case 5: case 6: case 7: case 8: case 9: random_access(); break;
 		case 10: case 11: case 12: random_sysreg(); break;

@@ -49,6 +49,7 @@ static int setup(void **state)
 		.uart = UART,
 		.uart_spi = 1,
 		.uart_clock_hz = 24000000,
+		.sdei = 1,
 	};
 	return 0;
 }
@@ -170,6 +171,27 @@ static void test_psci_node_uses_hvc(void **state)
 	assert_int_equal(fdt_stringlist_search(dtb, psci, "compatible", "arm,psci-0.2"), 1);
 	/* Linux finds it by compatible. */
 	assert_int_equal(fdt_node_offset_by_compatible(dtb, -1, "arm,psci-0.2"), psci);
+}
+
+static void test_sdei_node_under_firmware_uses_hvc(void **state)
+{
+	int sdei;
+
+	(void)state;
+	build();
+	sdei = node("/firmware/sdei");
+	assert_prop_string(sdei, "compatible", "arm,sdei-1.0");
+	assert_prop_string(sdei, "method", "hvc");
+	assert_int_equal(fdt_node_offset_by_compatible(dtb, -1, "arm,sdei-1.0"), sdei);
+}
+
+static void test_sdei_off_leaves_the_node_out(void **state)
+{
+	(void)state;
+	p.sdei = 0;
+	build();
+	assert_true(fdt_path_offset(dtb, "/firmware") < 0);
+	assert_true(fdt_node_offset_by_compatible(dtb, -1, "arm,sdei-1.0") < 0);
 }
 
 static void test_gic_node_covers_a_redistributor_per_vcpu(void **state)
@@ -331,6 +353,8 @@ int main(void)
 		cmocka_unit_test_setup(test_memory_node_describes_guest_ram, setup),
 		cmocka_unit_test_setup(test_one_cpu_node_per_vcpu_with_psci_enable_method, setup),
 		cmocka_unit_test_setup(test_psci_node_uses_hvc, setup),
+		cmocka_unit_test_setup(test_sdei_node_under_firmware_uses_hvc, setup),
+		cmocka_unit_test_setup(test_sdei_off_leaves_the_node_out, setup),
 		cmocka_unit_test_setup(test_gic_node_covers_a_redistributor_per_vcpu, setup),
 		cmocka_unit_test_setup(test_redistributor_region_scales_with_the_vcpu_count, setup),
 		cmocka_unit_test_setup(test_timer_has_the_four_architected_ppis, setup),

@@ -520,7 +520,7 @@ static void test_unknown_and_yielding_calls_are_not_supported(void **state)
 		0xc4000000, /* PSCI_VERSION as SMC64 */
 		0x84000005, /* MIGRATE */
 		0x84000020, /* standard service past PSCI */
-		0xc4000020, /* SDEI_VERSION */
+		0xc4000033, /* SMC64 standard service past SDEI */
 		0x84000050, /* TRNG_VERSION */
 		0x80000002, /* SMCCC_ARCH_SOC_ID */
 		0x80008000, /* SMCCC_ARCH_WORKAROUND_1 */

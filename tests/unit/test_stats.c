@@ -322,6 +322,59 @@ static struct hs_stats *new_stats(unsigned groups, uint32_t max_pcs)
 	return s;
 }
 
+/* SDEI: dispatches by cause, completions and resumes, handler time in ns, refused calls. */
+static void test_sdei_events_calls_and_handler_time(void **state)
+{
+	struct feeder f = { .s = new_stats(0, 0) };
+	struct hs_stats *s = f.s;
+	struct trace_sdei_dispatch d;
+	struct trace_sdei_complete c;
+	struct trace_sdei_call call;
+	const struct hs_sdei_event *e0 = &s->sdei.ev[0], *e1 = &s->sdei.ev[1];
+	static const int64_t results[] = { 0, -3, -2, -2, -1, -5, 0x40004 };
+
+	(void)state;
+	for (unsigned i = 0; i < 10; i++) {
+		hdr(&d.hdr, TRACE_SDEI_DISPATCH, sizeof(d), 0, 1000 + 100 * i, 0, 1, &f);
+		d.event_num = i < 7 ? 0 : 2000;
+		d.cause = i < 5 ? TRACE_SDEI_CAUSE_SIGNAL : i < 7 ? TRACE_SDEI_CAUSE_HOST
+								 : TRACE_SDEI_CAUSE_INTERRUPT;
+		feed(&f, &d);
+		hdr(&c.hdr, TRACE_SDEI_COMPLETE, sizeof(c), 0, 1050 + 100 * i, 0, 1, &f);
+		c.event_num = d.event_num;
+		c.kind = i == 3 ? TRACE_SDEI_COMPLETE_RESUME : TRACE_SDEI_COMPLETE_RESTORE;
+		/* 62.5 MHz: 625 ticks are 10 us, 6250 are 100 us */
+		c.handler_ticks = i < 7 ? 625 : 6250;
+		feed(&f, &c);
+	}
+	for (unsigned i = 0; i < sizeof(results) / sizeof(results[0]); i++) {
+		hdr(&call.hdr, TRACE_SDEI_CALL, sizeof(call), 0, 5000 + i, 0, 0, &f);
+		call.fn = i == 6 ? 0x10 : 0x1;
+		call.result = results[i];
+		feed(&f, &call);
+	}
+	assert_true(e0->used && e0->event == 0 && e1->used && e1->event == 2000);
+	assert_false(s->sdei.ev[2].used);
+	assert_int_equal(e0->dispatches, 7);
+	assert_int_equal(e0->by_cause[TRACE_SDEI_CAUSE_SIGNAL], 5);
+	assert_int_equal(e0->by_cause[TRACE_SDEI_CAUSE_HOST], 2);
+	assert_int_equal(e0->completes, 6);
+	assert_int_equal(e0->resumes, 1);
+	assert_int_equal(e0->handler.count, 7);
+	assert_int_equal(e0->handler.min, 10000);
+	assert_int_equal(e1->dispatches, 3);
+	assert_int_equal(e1->by_cause[TRACE_SDEI_CAUSE_INTERRUPT], 3);
+	assert_int_equal(e1->handler.max, 100000);
+	assert_int_equal(s->sdei.calls[1], 6);
+	assert_int_equal(s->sdei.calls[0x10], 1);
+	assert_int_equal(s->sdei.denied, 1);
+	assert_int_equal(s->sdei.invalid, 2);
+	assert_int_equal(s->sdei.not_supported, 1);
+	assert_int_equal(s->sdei.pending, 1);
+	assert_int_equal(hs_stats_count(s, TRACE_SDEI_CALL), 7);
+	hs_stats_destroy(s);
+}
+
 static void test_exits_are_counted_by_class_with_time_to_next_entry(void **state)
 {
 	struct feeder f = { .s = new_stats(HS_GROUP_ALL, 0) };
@@ -737,6 +790,7 @@ int main(void)
 		cmocka_unit_test(test_mann_whitney_matches_the_pairwise_definition),
 		cmocka_unit_test(test_mann_whitney_tells_a_shift_from_noise),
 		cmocka_unit_test(test_exits_are_counted_by_class_with_time_to_next_entry),
+		cmocka_unit_test(test_sdei_events_calls_and_handler_time),
 		cmocka_unit_test(test_guest_time_runs_from_entry_to_exit),
 		cmocka_unit_test(test_rows_by_vm_vcpu_and_pc_are_sorted),
 		cmocka_unit_test(test_unkept_table_is_refused),

@@ -391,6 +391,27 @@ static void test_vcpu_state_and_guest_and_hyp_time_follow_the_records(void **sta
 	top_model_destroy(m);
 }
 
+static void test_sdei_calls_and_handlers_are_counted_per_vcpu(void **state)
+{
+	struct top_model *m = new_model();
+	struct trace_sdei_call c;
+	struct trace_sdei_dispatch d;
+
+	(void)state;
+	for (unsigned i = 0; i < 3; i++) {
+		memset(&c, 0, sizeof(c));
+		hdr(&c.hdr, TRACE_SDEI_CALL, sizeof(c), 0, 0, 1, 1000 + i);
+		top_model_feed(m, &c.hdr, sizeof(c));
+	}
+	memset(&d, 0, sizeof(d));
+	hdr(&d.hdr, TRACE_SDEI_DISPATCH, sizeof(d), 0, 0, 1, 2000);
+	top_model_feed(m, &d.hdr, sizeof(d));
+	assert_int_equal(m->vms[0].vcpus[1].sdei_calls, 3);
+	assert_int_equal(m->vms[0].vcpus[1].sdei_dispatches, 1);
+	assert_int_equal(m->vms[0].vcpus[0].sdei_calls, 0);
+	top_model_destroy(m);
+}
+
 static void test_status_block_gives_state_times_and_interval_shares(void **state)
 {
 	struct top_model *m = new_model();
@@ -769,6 +790,7 @@ int main(void)
 		cmocka_unit_test(test_a_real_gap_reaches_the_scopes_too),
 		cmocka_unit_test(test_selection_cycles_through_vms_and_vcpus_seen),
 		cmocka_unit_test(test_vcpu_state_and_guest_and_hyp_time_follow_the_records),
+		cmocka_unit_test(test_sdei_calls_and_handlers_are_counted_per_vcpu),
 		cmocka_unit_test(test_status_block_gives_state_times_and_interval_shares),
 		cmocka_unit_test(test_lr_snapshot_is_kept_per_vcpu_and_the_panel_decodes_it),
 		cmocka_unit_test(test_hist_buckets_are_powers_of_two_merged_until_they_fit),

@@ -113,6 +113,23 @@ static void test_every_option_is_applied(void **state)
 	assert_string_equal(vm.name, "linux-a");
 }
 
+static void test_sdei_key_sets_the_vm_flag(void **state)
+{
+	struct vmspec vm;
+	struct hs_err e;
+
+	(void)state;
+	assert_int_equal(vmspec_parse("g.elf", 0, &vm, &e), 0);
+	assert_int_equal(vm.flags & HYPCFG_VM_F_NO_SDEI, 0);
+	assert_int_equal(vmspec_parse("g.elf:sdei=off,vcpus=2", 0, &vm, &e), 0);
+	assert_int_equal(vm.flags & HYPCFG_VM_F_NO_SDEI, HYPCFG_VM_F_NO_SDEI);
+	assert_int_equal(vmspec_parse("g.elf:sdei=on", 0, &vm, &e), 0);
+	assert_int_equal(vm.flags & HYPCFG_VM_F_NO_SDEI, 0);
+	assert_int_equal(vmspec_parse("g.elf:sdei=maybe", 0, &vm, &e), -EINVAL);
+	assert_non_null(strstr(e.msg, "sdei=on or sdei=off"));
+	assert_int_equal(vmspec_parse("g.elf:sdei=off,sdei=on", 0, &vm, &e), -EINVAL);
+}
+
 static void test_cmdline_takes_the_rest_with_commas(void **state)
 {
 	struct vmspec vm;
@@ -239,6 +256,7 @@ int main(void)
 		cmocka_unit_test(test_uint_range_is_enforced),
 		cmocka_unit_test(test_plain_image_gets_defaults_and_indexed_name),
 		cmocka_unit_test(test_every_option_is_applied),
+		cmocka_unit_test(test_sdei_key_sets_the_vm_flag),
 		cmocka_unit_test(test_cmdline_takes_the_rest_with_commas),
 		cmocka_unit_test(test_colon_without_key_stays_in_the_path),
 		cmocka_unit_test(test_mem_must_be_a_multiple_of_2m),
