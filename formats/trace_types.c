@@ -378,8 +378,6 @@ static const struct trace_arg sdei_state_print[] = {
 	  NONE, NONE)                                                                            \
 	X(TRACE_VGIC_MAINT, "vgic_maint", trace_vgic_maint, 0, vgic_maint_fields, NONE, NONE)   \
 	X(TRACE_LOG, "log", trace_log, 0, log_fields, log_chrome, NONE)                         \
-	X(TRACE_GDB_STOP, "gdb_stop", trace_gdb_stop, 0, gdb_stop_fields, gdb_stop_chrome, NONE) \
-	X(TRACE_GDB_RESUME, "gdb_resume", trace_gdb_resume, 0, gdb_resume_fields, NONE, NONE) \
 	X(TRACE_SDEI_CALL, "sdei_call", trace_sdei_call, 0, sdei_call_fields, sdei_call_print,   \
 	  sdei_call_print)                                                                       \
 	X(TRACE_SDEI_DISPATCH, "sdei_dispatch", trace_sdei_dispatch, 0, sdei_dispatch_fields,    \
@@ -387,7 +385,9 @@ static const struct trace_arg sdei_state_print[] = {
 	X(TRACE_SDEI_COMPLETE, "sdei_complete", trace_sdei_complete, 0, sdei_complete_fields,    \
 	  sdei_complete_print, sdei_complete_print)                                              \
 	X(TRACE_SDEI_STATE, "sdei_state", trace_sdei_state, 0, sdei_state_fields,                \
-	  sdei_state_print, sdei_state_print)
+	  sdei_state_print, sdei_state_print) \
+	X(TRACE_GDB_STOP, "gdb_stop", trace_gdb_stop, 0, gdb_stop_fields, gdb_stop_chrome, NONE) \
+	X(TRACE_GDB_RESUME, "gdb_resume", trace_gdb_resume, 0, gdb_resume_fields, NONE, NONE)
 
 /* NONE stands for an absent argument list: empty, so the entry says NULL. */
 static const struct trace_arg NONE[0];
