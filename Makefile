@@ -4,6 +4,7 @@
 #   make run        install what is missing, build, boot the demo guests
 #   make check      the whole test suite (unit tests under ASan/UBSan, end-to-end under QEMU)
 #   make bench      benchmarks (figures are printed, never asserted)
+#   make fuzz       the libFuzzer harnesses, FUZZ_SECONDS=N each (tests/fuzz/)
 #   make V=1        show full commands
 #
 # Each directory describes its sources in a build.mk fragment included below.
@@ -78,6 +79,7 @@ include tracer/build.mk
 include tests/unit/build.mk
 include tests/guests/build.mk
 -include tests/bench/build.mk
+-include tests/fuzz/build.mk # after every fragment: it rebuilds their sources with clang
 
 # ---------------------------------------------------------------- deps
 .PHONY: deps
@@ -141,7 +143,7 @@ $(O)/libhypscope-san.a: $(SAN_OBJS)
 GUEST_ELFS := $(patsubst %,$(O)/guests/%.elf,$(GUESTS))
 
 # ---------------------------------------------------------------- top targets
-.PHONY: all hyp tools guests linux-guest run check check-unit check-e2e bench clean
+.PHONY: all hyp tools guests linux-guest run check check-unit check-fuzz check-e2e bench clean
 all: hyp tools guests
 hyp: $(O)/hyp.elf
 tools: $(O)/hypscope
@@ -159,11 +161,14 @@ run: deps
 
 # The whole suite. Every stage runs even when an earlier one fails.
 check: deps
-	$(Q)$(MAKE) --no-print-directory all unit-tests linux-guest
+	$(Q)$(MAKE) --no-print-directory all unit-tests fuzz-build linux-guest
 	$(Q)scripts/check.sh
 
 check-unit: unit-tests
 	$(Q)scripts/check.sh unit
+
+check-fuzz: fuzz-build
+	$(Q)scripts/check.sh fuzz
 
 check-e2e: all linux-guest
 	$(Q)scripts/check.sh e2e
@@ -174,6 +179,6 @@ bench: deps
 	$(Q)for b in tests/bench/*.sh; do "$$b" || echo "bench: $$b failed"; done
 
 clean:
-	$(Q)rm -rf $(O)/el2 $(O)/host $(O)/san $(O)/guests $(O)/tests $(O)/*.elf $(O)/*.a $(O)/hypscope
+	$(Q)rm -rf $(O)/el2 $(O)/host $(O)/san $(O)/fuzz $(O)/guests $(O)/tests $(O)/*.elf $(O)/*.a $(O)/hypscope
 
 -include $(shell find $(O) -name '*.d' -type f 2>/dev/null)
