@@ -820,6 +820,11 @@ int tf_reader_open(struct tf_reader **rp, const char *path, char *err, size_t er
 		msg(err, errlen, "%s: %s", path, strerror(errno));
 		goto fail;
 	}
+	if (S_ISDIR(sb.st_mode)) {
+		ret = -EISDIR;
+		msg(err, errlen, "%s: is a directory, not a trace file", path);
+		goto fail;
+	}
 	r->file_size = (uint64_t)sb.st_size;
 	ret = tf_check_header(r, path, err, errlen);
 	if (ret)

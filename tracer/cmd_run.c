@@ -513,7 +513,7 @@ static int find_tools(struct run *r)
 	const char *qemu_env = getenv("HYPSCOPE_QEMU");
 	struct hs_err e;
 	struct stat st;
-	int n;
+	int n, hyp_errno;
 
 	if (env.hyp)
 		n = snprintf(r->hyp, sizeof(r->hyp), "%s", env.hyp);
@@ -523,9 +523,13 @@ static int find_tools(struct run *r)
 		hs_errf(&e, 0, "the hypervisor's path is too long");
 		return fail(HS_EXIT_USAGE, &e);
 	}
-	if (access(r->hyp, R_OK)) {
+	hyp_errno = access(r->hyp, R_OK) ? errno : 0;
+	/* QEMU would take a directory for -kernel and fail later, less clearly */
+	if (!hyp_errno && !stat(r->hyp, &st) && !S_ISREG(st.st_mode))
+		hyp_errno = S_ISDIR(st.st_mode) ? EISDIR : EINVAL;
+	if (hyp_errno) {
 		if (env.hyp)
-			hs_errf(&e, 0, "--hyp %s: %s", r->hyp, strerror(errno));
+			hs_errf(&e, 0, "--hyp %s: %s", r->hyp, strerror(hyp_errno));
 		else
 			hs_errf(&e, 0,
 				"the hypervisor %s is missing: run 'make' first, or pass "

@@ -707,6 +707,7 @@ static int exit_code_of(int err)
 	case -EPROTO:
 	case -ENODATA:
 	case -ENOENT:
+	case -EISDIR:
 		return HS_EXIT_USAGE;
 	default:
 		return HS_EXIT_ENV;
