@@ -17,6 +17,7 @@ fi
 # Host packages. qemu-system-arm comes from bookworm-backports (QEMU 10).
 PKGS=(
 	make gcc pkg-config git
+	clang libclang-rt-14-dev
 	gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu
 	qemu-system-arm
 	gdb-multiarch
