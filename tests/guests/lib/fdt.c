@@ -244,3 +244,39 @@ bool fdt_memory(const void *blob, uint64_t *base, uint64_t *size)
 	*size = m.size;
 	return true;
 }
+
+/* ------------------------------------------------------------ /chosen */
+
+struct bootargs_find {
+	bool in_chosen, found;
+	char *buf;
+	size_t len;
+};
+
+static void bootargs_visit(void *ctx, int depth, const char *node, const char *prop,
+			   const uint8_t *value, int len)
+{
+	struct bootargs_find *b = ctx;
+	size_t i;
+
+	if (!prop) {
+		if (depth == 2)
+			b->in_chosen = len == 0 && !strcmp(node, "chosen");
+		return;
+	}
+	if (!b->in_chosen || depth != 2 || b->found || strcmp(prop, "bootargs"))
+		return;
+	for (i = 0; i + 1 < b->len && i < (size_t)len && value[i]; i++)
+		b->buf[i] = (char)value[i];
+	b->buf[i] = '\0';
+	b->found = true;
+}
+
+bool fdt_bootargs(const void *blob, char *buf, size_t len)
+{
+	struct bootargs_find b = { false, false, buf, len };
+
+	if (!len || !fdt_walk(blob, bootargs_visit, &b))
+		return false;
+	return b.found;
+}

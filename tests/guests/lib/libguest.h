@@ -542,6 +542,13 @@ bool fdt_check(const void *blob, uint32_t *size);
 unsigned int fdt_count_cpus(const void *blob);
 /* The first /memory node's first range; false when there is none. */
 bool fdt_memory(const void *blob, uint64_t *base, uint64_t *size);
+/* /chosen/bootargs into buf (terminated, cut to len); false when there is none. */
+bool fdt_bootargs(const void *blob, char *buf, size_t len);
+/*
+ * The value of KEY=VALUE in the boot arguments (the VM's cmdline=), a
+ * number in decimal or 0x hex; false when absent or not a number.
+ */
+bool boot_arg_u64(const char *key, uint64_t *val);
 
 /* Simple deterministic mixing for test patterns. */
 static inline uint64_t mix64(uint64_t x)
