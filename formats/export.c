@@ -1,7 +1,7 @@
 /*
- * What the exporters share: record type names, the filter's defaults, the
- * trace's start time and a buffered output file. The exporters themselves
- * are export_ctf.c, export_chrome.c and export_csv.c.
+ * What the exporters share: reading record type names back, the filter's
+ * defaults, the trace's start time and a buffered output file. The exporters
+ * themselves are export_ctf.c, export_chrome.c and export_csv.c.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -11,42 +11,17 @@
 #include <unistd.h>
 
 #include "formats/export.h"
-
-static const char *const type_names[] = {
-	[TRACE_EXIT]          = "exit",
-	[TRACE_ENTRY]         = "entry",
-	[TRACE_SCHED_IN]      = "sched_in",
-	[TRACE_SCHED_OUT]     = "sched_out",
-	[TRACE_WFI_BLOCK]     = "wfi_block",
-	[TRACE_WFI_WAKE]      = "wfi_wake",
-	[TRACE_VM_CREATE]     = "vm_create",
-	[TRACE_VM_DESTROY]    = "vm_destroy",
-	[TRACE_VMID_ALLOC]    = "vmid_alloc",
-	[TRACE_VMID_ROLLOVER] = "vmid_rollover",
-	[TRACE_MMIO]          = "mmio",
-	[TRACE_SMCCC]         = "smccc",
-	[TRACE_IRQ_INJECT]    = "irq_inject",
-	[TRACE_VGIC_LRS]      = "vgic_lrs",
-	[TRACE_VGIC_MAINT]    = "vgic_maint",
-	[TRACE_LOG]           = "log",
-};
-
-#define NR_TYPE_NAMES (sizeof(type_names) / sizeof(type_names[0]))
-
-const char *export_type_name(uint32_t type)
-{
-	return type < NR_TYPE_NAMES ? type_names[type] : NULL;
-}
+#include "formats/trace_types.h"
 
 int export_type_from_name(const char *name)
 {
 	unsigned long v;
 	char *end;
-	size_t i;
+	unsigned i;
 
-	for (i = 0; i < NR_TYPE_NAMES; i++) {
-		if (type_names[i] && !strcmp(type_names[i], name))
-			return (int)i;
+	for (i = 0; i < trace_nr_types; i++) {
+		if (!strcmp(trace_types[i].name, name))
+			return trace_types[i].type;
 	}
 	if (strncmp(name, "type_0x", 7))
 		return -1;

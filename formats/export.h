@@ -83,10 +83,7 @@ void export_csv_reader_close(struct export_csv_reader *c); /* NULL ok */
 
 /* ------------------------------------------------ shared by the exporters */
 
-/* "exit", "sched_in", "vgic_lrs"...; NULL for types this version does not decode. */
-const char *export_type_name(uint32_t type);
-
-/* The type a name stands for ("exit" or "type_0x0100"); -1 when none. */
+/* The type a name stands for (trace_type_name() or "type_0x0100"); -1 when none. */
 int export_type_from_name(const char *name);
 
 /* Whether the options keep a record. */

@@ -40,6 +40,7 @@
 #include "formats/esr.h"
 #include "formats/export.h"
 #include "formats/smccc.h"
+#include "formats/trace_types.h"
 
 #define CHROME_CPU_PID   100000u
 #define VCPU_TID(vm, v)  (((uint64_t)(vm) + 1) * 65536u + (uint64_t)(v) + 1)
@@ -182,6 +183,99 @@ static void ev_end(struct export_out *out, bool had_args)
 	export_out_str(out, had_args ? "}}" : "}");
 }
 
+/* A field of a record without Chrome arguments of its own: element e of f. */
+static bool put_field(struct export_out *out, const struct trace_field *f, unsigned e,
+		      const uint8_t *rec, bool first)
+{
+	const uint8_t *at = rec + f->off + (size_t)e * f->size;
+	uint64_t v = trace_load(at, f->size);
+	const char *name;
+	char key[40];
+
+	if (f->count > 1)
+		snprintf(key, sizeof(key), "%s%u", f->name, e);
+	else
+		snprintf(key, sizeof(key), "%s", f->name);
+	switch (f->kind) {
+	case TFK_DEC:
+		arg_u64(out, key, v, first);
+		return true;
+	case TFK_HEX:
+		arg_hex(out, key, v, first);
+		return true;
+	case TFK_ENUM:
+		name = trace_enum_name(f->names, v);
+		if (name)
+			arg_str(out, key, name, 64, first);
+		else
+			arg_u64(out, key, v, first);
+		return true;
+	case TFK_STR:
+		arg_str(out, key, (const char *)at, f->size, first);
+		return true;
+	default:
+		name = trace_field_text(f, rec);
+		if (!name)
+			return false;
+		arg_str(out, key, name, 64, first);
+		return true;
+	}
+}
+
+/*
+ * The event's arguments, as the record's entry in formats/trace_types.c
+ * lists them (every field when it lists none), and the closing braces. cpu
+ * is the physical CPU the record came from, end what ended an exit's slice.
+ */
+static void put_args(struct chrome *x, const struct trace_hdr *h, uint32_t cpu, const char *end)
+{
+	const struct trace_type_info *tt = trace_type_of(h->type);
+	const uint8_t *rec = (const uint8_t *)h;
+	struct export_out *out = &x->out;
+	const struct trace_arg *a;
+	bool first = true;
+	const char *name;
+	unsigned i, e;
+	uint64_t v;
+
+	for (i = 0; tt && tt->chrome && i < tt->nr_chrome; i++) {
+		a = &tt->chrome[i];
+		if (!trace_arg_shown(a, rec))
+			continue;
+		v = a->size ? trace_load(rec + a->off, a->size) : 0;
+		switch (a->show) {
+		case TSH_DEC:
+			arg_u64(out, a->key, v, first);
+			break;
+		case TSH_HEX:
+		case TSH_PC:
+			arg_hex(out, a->key, v, first);
+			break;
+		case TSH_NAME:
+			name = trace_enum_name(a->names, v);
+			arg_str(out, a->key, name ? name : a->dflt ? a->dflt : "?", 64, first);
+			break;
+		case TSH_STR:
+			arg_str(out, a->key, (const char *)rec + a->off, a->size, first);
+			break;
+		case TSH_CPU:
+			arg_u64(out, a->key, cpu, first);
+			break;
+		case TSH_END:
+			arg_str(out, a->key, end ? end : "", 8, first);
+			break;
+		}
+		first = false;
+	}
+	for (i = 0; tt && !tt->chrome && i < tt->nr_fields; i++) {
+		for (e = 0; e < tt->field[i].count; e++) {
+			if (put_field(out, &tt->field[i], e, rec, first))
+				first = false;
+		}
+	}
+	ev_end(out, !first);
+}
+
 /* ------------------------------------------------------------ vCPU table */
 
 static struct vcpu_slot *vcpu_find(struct chrome *x, uint16_t vm, uint16_t vcpu)
@@ -255,25 +349,7 @@ static void emit_exit(struct chrome *x, const struct pending_exit *p, uint64_t e
 		 VCPU_TID(e->hdr.vm, e->hdr.vcpu));
 	export_out_str(out, ",\"dur\":");
 	export_out_us(out, dur_ns);
-	arg_hex(out, "esr", e->esr, true);
-	arg_hex(out, "elr", e->elr, false);
-	if (e->flags & TRACE_EXIT_FAR_VALID) {
-		arg_hex(out, "far", e->far, false);
-		arg_hex(out, "hpfar", e->hpfar, false);
-	}
-	if (e->flags & TRACE_EXIT_INSN_VALID)
-		arg_hex(out, "insn", e->insn, false);
-	arg_u64(out, "cost_cycles", e->cost, false);
-	arg_str(out, "outcome",
-		e->outcome == TRACE_EXIT_HANDLED  ? "handled" :
-		e->outcome == TRACE_EXIT_INJECTED ? "injected" :
-		e->outcome == TRACE_EXIT_TO_HOST  ? "to_host" : "unknown",
-		16, false);
-	arg_str(out, "end", end_ts != NO_TS ? "entry" : "cost", 8, false);
-	arg_u64(out, "cpu", p->cpu, false);
-	arg_u64(out, "vmid", e->hdr.vmid, false);
-	arg_u64(out, "seq", e->hdr.seq, false);
-	ev_end(out, true);
+	put_args(x, &e->hdr, p->cpu, end_ts != NO_TS ? "entry" : "cost");
 }
 
 static void emit_running(struct chrome *x, uint32_t cpu, uint64_t from, uint64_t to, uint16_t vm,
@@ -358,18 +434,12 @@ static void on_vm(struct chrome *x, const struct trace_vm *v)
 	ev_begin(x, name, sizeof(name), "vm", "i", v->hdr.ts, VM_PID(v->hdr.vm),
 		 VM_TID(v->hdr.vm));
 	export_out_str(out, ",\"s\":\"p\"");
-	arg_u64(out, "serial", v->serial, true);
-	arg_u64(out, "mem_size", v->mem_size, false);
-	arg_u64(out, "nr_vcpus", v->nr_vcpus, false);
-	if (!create) {
-		arg_u64(out, "state", v->state, false);
-		arg_u64(out, "exit_status", v->exit_status, false);
-	}
-	ev_end(out, true);
+	put_args(x, &v->hdr, v->hdr.cpu, NULL);
 }
 
 static void on_record(struct chrome *x, const struct trace_hdr *h, uint32_t cpu)
 {
+	const struct trace_type_info *tt;
 	struct export_out *out = &x->out;
 	struct vcpu_slot *vs;
 	const char *s;
@@ -404,59 +474,31 @@ static void on_record(struct chrome *x, const struct trace_hdr *h, uint32_t cpu)
 		on_sched(x, (const struct trace_sched *)h, cpu);
 		break;
 	case TRACE_WFI_BLOCK:
-	case TRACE_WFI_WAKE: {
-		const struct trace_sched *sc = (const struct trace_sched *)h;
-
+	case TRACE_WFI_WAKE:
 		instant_begin(x, h, cpu, h->type == TRACE_WFI_BLOCK ? "wfi block" : "wfi wake", 16,
 			      "sched");
-		arg_hex(out, "pc", sc->pc, true);
-		arg_u64(out, "ticks", sc->ticks, false);
-		arg_u64(out, "reason", sc->reason, false);
-		ev_end(out, true);
+		put_args(x, h, cpu, NULL);
 		break;
-	}
 	case TRACE_VM_CREATE:
 	case TRACE_VM_DESTROY:
 		on_vm(x, (const struct trace_vm *)h);
 		break;
-	case TRACE_VMID_ALLOC: {
-		const struct trace_vmid_alloc *a = (const struct trace_vmid_alloc *)h;
-
+	case TRACE_VMID_ALLOC:
 		ev_begin(x, "vmid alloc", 16, "vmid", "i", h->ts, VM_PID(h->vm), VM_TID(h->vm));
 		export_out_str(out, ",\"s\":\"p\"");
-		arg_u64(out, "vmid", h->vmid, true);
-		arg_u64(out, "vmid_gen", h->vmid_gen, false);
-		arg_u64(out, "serial", a->serial, false);
-		arg_u64(out, "in_use", a->in_use, false);
-		ev_end(out, true);
+		put_args(x, h, cpu, NULL);
 		break;
-	}
-	case TRACE_VMID_ROLLOVER: {
-		const struct trace_vmid_rollover *ro = (const struct trace_vmid_rollover *)h;
-
+	case TRACE_VMID_ROLLOVER:
 		ev_begin(x, "VMID rollover", 16, "vmid", "i", h->ts, CHROME_CPU_PID, cpu + 1);
 		export_out_str(out, ",\"s\":\"g\"");
-		arg_u64(out, "old_gen", ro->old_gen, true);
-		arg_u64(out, "new_gen", ro->new_gen, false);
-		arg_u64(out, "flush_cost_cycles", ro->flush_cost, false);
-		arg_u64(out, "in_use", ro->in_use, false);
-		arg_u64(out, "vmid_bits", ro->vmid_bits, false);
-		arg_u64(out, "cpu", cpu, false);
-		ev_end(out, true);
+		put_args(x, h, cpu, NULL);
 		break;
-	}
-	case TRACE_MMIO: {
-		const struct trace_mmio *m = (const struct trace_mmio *)h;
-
-		instant_begin(x, h, cpu, m->is_write ? "mmio write" : "mmio read", 16, "mmio");
-		arg_hex(out, "ipa", m->ipa, true);
-		arg_hex(out, "value", m->value, false);
-		arg_u64(out, "width", m->width, false);
-		arg_u64(out, "device", m->device, false);
-		arg_u64(out, "result", m->result, false);
-		ev_end(out, true);
+	case TRACE_MMIO:
+		instant_begin(x, h, cpu,
+			      ((const struct trace_mmio *)h)->is_write ? "mmio write" : "mmio read",
+			      16, "mmio");
+		put_args(x, h, cpu, NULL);
 		break;
-	}
 	case TRACE_SMCCC: {
 		const struct trace_smccc *c = (const struct trace_smccc *)h;
 
@@ -466,13 +508,7 @@ static void on_record(struct chrome *x, const struct trace_hdr *h, uint32_t cpu)
 			s = name;
 		}
 		instant_begin(x, h, cpu, s, 64, "smccc");
-		arg_hex(out, "fid", c->fid, true);
-		arg_hex(out, "x1", c->args[0], false);
-		arg_hex(out, "x2", c->args[1], false);
-		arg_hex(out, "x3", c->args[2], false);
-		arg_hex(out, "ret_x0", c->result[0], false);
-		arg_str(out, "conduit", c->conduit == TRACE_SMCCC_SMC ? "smc" : "hvc", 4, false);
-		ev_end(out, true);
+		put_args(x, h, cpu, NULL);
 		break;
 	}
 	case TRACE_IRQ_INJECT: {
@@ -488,33 +524,25 @@ static void on_record(struct chrome *x, const struct trace_hdr *h, uint32_t cpu)
 			ev_begin(x, name, sizeof(name), "irq", "i", h->ts, CHROME_CPU_PID, cpu + 1);
 		}
 		export_out_str(out, ",\"s\":\"t\"");
-		arg_u64(out, "vintid", q->vintid, true);
-		arg_u64(out, "source", q->source, false);
-		arg_u64(out, "source_vcpu", q->source_vcpu, false);
-		arg_u64(out, "priority", q->priority, false);
-		ev_end(out, true);
+		put_args(x, h, cpu, NULL);
 		break;
 	}
-	case TRACE_VGIC_MAINT: {
-		const struct trace_vgic_maint *m = (const struct trace_vgic_maint *)h;
-
+	case TRACE_VGIC_MAINT:
 		instant_begin(x, h, cpu, "vgic maintenance", 20, "irq");
-		arg_hex(out, "misr", m->misr, true);
-		arg_hex(out, "eisr", m->eisr, false);
-		arg_hex(out, "hcr", m->hcr, false);
-		ev_end(out, true);
+		put_args(x, h, cpu, NULL);
 		break;
-	}
-	case TRACE_LOG: {
-		const struct trace_log *l = (const struct trace_log *)h;
-		static const char *const levels[] = { "error", "warn", "info", "debug" };
-
-		instant_begin(x, h, cpu, l->text, sizeof(l->text), "log");
-		arg_str(out, "level", l->level < 4 ? levels[l->level] : "?", 8, true);
-		ev_end(out, true);
+	case TRACE_LOG:
+		instant_begin(x, h, cpu, ((const struct trace_log *)h)->text, TRACE_LOG_LEN, "log");
+		put_args(x, h, cpu, NULL);
 		break;
-	}
-	default: /* ENTRY handled above; VGIC_LRS and unknown types are not shown */
+	default:
+		/* Any other type the table knows: an instant named by its type, its
+		 * fields as arguments. Unknown types are not shown. */
+		tt = trace_type_of(h->type);
+		if (!tt || tt->flags & TRACE_TYPE_NO_CHROME)
+			break;
+		instant_begin(x, h, cpu, tt->name, 32, tt->name);
+		put_args(x, h, cpu, NULL);
 		break;
 	}
 }
@@ -666,7 +694,7 @@ int export_chrome(struct tf_reader *r, const char *path, const struct export_opt
 			continue;
 		on_record(&x, rec.hdr, rec.cpu);
 		st->exported++;
-		if (!export_type_name(rec.hdr->type))
+		if (!trace_type_name(rec.hdr->type))
 			st->unknown++;
 		if (x.out.error)
 			break;

@@ -20,7 +20,7 @@
 #include <string.h>
 
 #include "formats/export.h"
-#include "formats/trace_fields.h"
+#include "formats/trace_types.h"
 
 #if __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
 #error "the CSV exporter reads little-endian records in place"
@@ -28,50 +28,44 @@
 
 /* ---------------------------------------------------------------- columns */
 
-#define LR_COLUMNS(C)                                                                       \
-	C(LR0, "lr0") C(LR1, "lr1") C(LR2, "lr2") C(LR3, "lr3") C(LR4, "lr4") C(LR5, "lr5")    \
-	C(LR6, "lr6") C(LR7, "lr7") C(LR8, "lr8") C(LR9, "lr9") C(LR10, "lr10")              \
-	C(LR11, "lr11") C(LR12, "lr12") C(LR13, "lr13") C(LR14, "lr14") C(LR15, "lr15")
-
-#define CSV_COLUMNS(C)                                                                      \
+/*
+ * The columns: the header's, then one per field element of every record
+ * type ("args" element 2: "args2"; fields of the same name share a column),
+ * then "extra". The field columns of the first release keep their order
+ * (FIRST_FIELD_COLUMNS); a field added since gets its column after them, in
+ * the order of formats/trace_types.c. Built once from that table.
+ */
+#define HDR_COLUMNS(C)                                                                      \
 	C(TS_NS, "ts_ns") C(TS, "ts") C(CPU, "cpu") C(VM, "vm") C(VCPU, "vcpu")               \
-	C(VMID, "vmid") C(VMID_GEN, "vmid_gen") C(SEQ, "seq") C(TYPE, "type")                 \
-	C(ESR, "esr") C(ELR, "elr") C(FAR, "far") C(HPFAR, "hpfar") C(COST, "cost")           \
-	C(INSN, "insn") C(EXIT_CLASS, "exit_class") C(EXIT_CLASS_NAME, "exit_class_name")     \
-	C(OUTCOME, "outcome") C(FLAGS, "flags")                                               \
-	C(PC, "pc") C(PENDING_IRQS, "pending_irqs") C(LRS_USED, "lrs_used")                   \
-	C(TICKS, "ticks") C(REASON, "reason") C(RUNNABLE, "runnable")                         \
-	C(SERIAL, "serial") C(MEM_SIZE, "mem_size") C(NR_VCPUS, "nr_vcpus")                   \
-	C(STATE, "state") C(EXIT_STATUS, "exit_status") C(NAME, "name")                       \
-	C(IN_USE, "in_use") C(VMID_BITS, "vmid_bits") C(OLD_GEN, "old_gen")                   \
-	C(NEW_GEN, "new_gen") C(FLUSH_COST, "flush_cost")                                     \
-	C(IPA, "ipa") C(VALUE, "value") C(DEVICE, "device") C(WIDTH, "width")                 \
-	C(IS_WRITE, "is_write") C(RESULT, "result")                                           \
-	C(FID, "fid") C(FID_NAME, "fid_name") C(CONDUIT, "conduit")                           \
-	C(ARGS0, "args0") C(ARGS1, "args1") C(ARGS2, "args2") C(ARGS3, "args3")               \
-	C(ARGS4, "args4") C(ARGS5, "args5")                                                   \
-	C(RESULT0, "result0") C(RESULT1, "result1") C(RESULT2, "result2") C(RESULT3, "result3") \
-	C(VINTID, "vintid") C(SOURCE, "source") C(TARGET_VCPU, "target_vcpu")                 \
-	C(SOURCE_VCPU, "source_vcpu") C(PRIORITY, "priority")                                 \
-	C(NR_LRS, "nr_lrs") C(POINT, "point") C(USED, "used") C(HCR, "hcr") C(MISR, "misr")   \
-	C(EISR, "eisr") C(ELRSR, "elrsr") LR_COLUMNS(C)                                       \
-	C(LEVEL, "level") C(LEN, "len") C(TEXT, "text")                                       \
-	C(EXTRA, "extra")
+	C(VMID, "vmid") C(VMID_GEN, "vmid_gen") C(SEQ, "seq") C(TYPE, "type")
 
 #define COL_ENUM(id, name) COL_##id,
-enum csv_col { CSV_COLUMNS(COL_ENUM) NR_COLS };
+enum csv_col { HDR_COLUMNS(COL_ENUM) NR_HDR_COLS };
 #undef COL_ENUM
 
-#define COL_NAME(id, name) name,
-static const char *const col_names[NR_COLS] = { CSV_COLUMNS(COL_NAME) };
-#undef COL_NAME
+static const char *const first_field_columns[] = {
+	"esr", "elr", "far", "hpfar", "cost", "insn", "exit_class", "exit_class_name",
+	"outcome", "flags", "pc", "pending_irqs", "lrs_used", "ticks", "reason", "runnable",
+	"serial", "mem_size", "nr_vcpus", "state", "exit_status", "name", "in_use", "vmid_bits",
+	"old_gen", "new_gen", "flush_cost", "ipa", "value", "device", "width", "is_write",
+	"result", "fid", "fid_name", "conduit", "args0", "args1", "args2", "args3", "args4",
+	"args5", "result0", "result1", "result2", "result3", "vintid", "source", "target_vcpu",
+	"source_vcpu", "priority", "nr_lrs", "point", "used", "hcr", "misr", "eisr", "elrsr",
+	"lr0", "lr1", "lr2", "lr3", "lr4", "lr5", "lr6", "lr7", "lr8", "lr9", "lr10", "lr11",
+	"lr12", "lr13", "lr14", "lr15", "level", "len", "text",
+};
 
-/* ------------------------------------------------------- cells per type */
+#define CSV_MAX_COLS  256u
+#define CSV_NAME_LEN  40u
+#define CSV_MAX_CELLS 32u
+
+static char     col_names[CSV_MAX_COLS][CSV_NAME_LEN];
+static unsigned nr_cols;  /* extra included */
+static unsigned col_extra; /* the last */
 
 /*
- * A record type's cells: each element of each field (formats/trace_fields.c)
- * and the column it goes to, the one of the same name ("args" element 2:
- * "args2"). Built once from the shared field table.
+ * A record type's cells: each element of each field and the column it goes
+ * to, indexed by trace_type_index().
  */
 struct csv_cell {
 	const struct trace_field *f;
@@ -79,54 +73,65 @@ struct csv_cell {
 	uint8_t elem;
 };
 
-#define CSV_MAX_CELLS 32u
+static struct csv_cell csv_cells[TRACE_TYPES_MAX][CSV_MAX_CELLS];
+static uint8_t csv_nr_cells[TRACE_TYPES_MAX];
 
-static struct csv_cell csv_cells[TRACE_FIELDS_SLOTS][CSV_MAX_CELLS];
-static uint8_t csv_nr_cells[TRACE_FIELDS_SLOTS];
-
-static unsigned col_by_name(const char *name)
+/* The column called name, added at the end when there is none; -1 when full. */
+static int col_get(const char *name)
 {
 	unsigned col;
 
-	for (col = 0; col < NR_COLS; col++)
+	for (col = 0; col < nr_cols; col++)
 		if (!strcmp(col_names[col], name))
-			return col;
-	/* The column list and the field table disagree: a build of this file
-	 * that cannot export every field must not run. */
-	fprintf(stderr, "csv: no column for field %s\n", name);
-	abort();
+			return (int)col;
+	if (nr_cols == CSV_MAX_COLS - 1 || strlen(name) >= CSV_NAME_LEN)
+		return -1;
+	snprintf(col_names[nr_cols], CSV_NAME_LEN, "%s", name);
+	return (int)nr_cols++;
 }
 
-static void csv_init(void)
+/* -E2BIG when the table has more columns, or a type more cells, than this file holds. */
+static int csv_init(char *err, size_t errlen)
 {
-	static bool done;
+	static int done;
+	const struct trace_type_info *tt;
 	const struct trace_field *f;
-	char name[40];
-	unsigned type, i, e, n;
+	char name[CSV_NAME_LEN];
+	unsigned t, i, e, n;
+	int col;
 
+#define COL_NAME(id, name) col_get(name);
 	if (done)
-		return;
-	for (type = 0; type < TRACE_FIELDS_SLOTS; type++) {
+		return done < 0 ? -E2BIG : 0;
+	done = -1;
+	HDR_COLUMNS(COL_NAME)
+#undef COL_NAME
+	for (i = 0; i < sizeof(first_field_columns) / sizeof(first_field_columns[0]); i++)
+		col_get(first_field_columns[i]);
+	for (t = 0; t < trace_nr_types; t++) {
+		tt = &trace_types[t];
 		n = 0;
-		for (i = 0; i < trace_fields_all[type].nr; i++) {
-			f = &trace_fields_all[type].field[i];
+		for (i = 0; i < tt->nr_fields; i++) {
+			f = &tt->field[i];
 			for (e = 0; e < f->count; e++) {
 				if (f->count > 1)
 					snprintf(name, sizeof(name), "%s%u", f->name, e);
 				else
 					snprintf(name, sizeof(name), "%s", f->name);
-				if (n == CSV_MAX_CELLS) {
-					fprintf(stderr, "csv: more than %u cells in type %u\n",
-						CSV_MAX_CELLS, type);
-					abort();
+				col = col_get(name);
+				if (col < 0 || n == CSV_MAX_CELLS) {
+					snprintf(err, errlen, "csv: record type %s has too many fields",
+						 tt->name);
+					return -E2BIG;
 				}
-				csv_cells[type][n++] = (struct csv_cell){ f, (uint8_t)col_by_name(name),
-									   (uint8_t)e };
+				csv_cells[t][n++] = (struct csv_cell){ f, (uint8_t)col, (uint8_t)e };
 			}
 		}
-		csv_nr_cells[type] = (uint8_t)n;
+		csv_nr_cells[t] = (uint8_t)n;
 	}
-	done = true;
+	col_extra = (unsigned)col_get("extra");
+	done = 1;
+	return 0;
 }
 
 /* Where a cell's value is in the record. */
@@ -135,17 +140,9 @@ static const uint8_t *cell_at(const struct csv_cell *cc, const uint8_t *rec)
 	return rec + cc->f->off + (size_t)cc->elem * cc->f->size;
 }
 
-static uint64_t load_uint(const uint8_t *p, unsigned len)
-{
-	uint64_t v = 0;
-
-	memcpy(&v, p, len); /* little-endian */
-	return v;
-}
-
 static void store_uint(uint8_t *p, unsigned len, uint64_t v)
 {
-	memcpy(p, &v, len);
+	memcpy(p, &v, len); /* little-endian, as the records */
 }
 
 /* ------------------------------------------------------------------ writer */
@@ -153,10 +150,10 @@ static void store_uint(uint8_t *p, unsigned len, uint64_t v)
 enum cell_kind { CELL_EMPTY, CELL_DEC, CELL_HEX, CELL_STR, CELL_BYTES };
 
 struct csv_row {
-	uint8_t     kind[NR_COLS];
-	uint64_t    v[NR_COLS];
-	const char *s[NR_COLS];
-	size_t      len[NR_COLS];
+	uint8_t     kind[CSV_MAX_COLS];
+	uint64_t    v[CSV_MAX_COLS];
+	const char *s[CSV_MAX_COLS];
+	size_t      len[CSV_MAX_COLS];
 };
 
 static void cell_num(struct csv_row *row, unsigned col, enum cell_kind kind, uint64_t v)
@@ -208,8 +205,9 @@ static void fill_row(struct csv_row *row, const struct trace_hdr *h, uint32_t cp
 	const struct csv_cell *cc;
 	const char *name;
 	size_t known, i;
+	int t;
 
-	memset(row->kind, 0, sizeof(row->kind));
+	memset(row->kind, 0, nr_cols);
 	cell_num(row, COL_TS_NS, CELL_DEC, export_ticks_to_ns(h->ts, freq));
 	cell_num(row, COL_TS, CELL_DEC, h->ts);
 	cell_num(row, COL_CPU, CELL_DEC, cpu);
@@ -221,7 +219,7 @@ static void fill_row(struct csv_row *row, const struct trace_hdr *h, uint32_t cp
 		cell_num(row, COL_VMID, CELL_DEC, h->vmid);
 	cell_num(row, COL_VMID_GEN, CELL_DEC, h->vmid_gen);
 	cell_num(row, COL_SEQ, CELL_DEC, h->seq);
-	name = export_type_name(h->type);
+	name = trace_type_name(h->type);
 	if (name) {
 		cell_str(row, COL_TYPE, name, strlen(name));
 	} else {
@@ -230,20 +228,21 @@ static void fill_row(struct csv_row *row, const struct trace_hdr *h, uint32_t cp
 		row->v[COL_TYPE] = h->type;
 	}
 
-	known = trace_fields_of(h->type) ? trace_min_size(h->type) : sizeof(*h);
-	for (i = 0; h->type < TRACE_FIELDS_SLOTS && i < csv_nr_cells[h->type]; i++) {
-		cc = &csv_cells[h->type][i];
+	t = trace_type_index(h->type);
+	known = t >= 0 ? trace_min_size(h->type) : sizeof(*h);
+	for (i = 0; t >= 0 && i < csv_nr_cells[t]; i++) {
+		cc = &csv_cells[t][i];
 		switch (cc->f->kind) {
 		case TFK_STR:
 			cell_str(row, cc->col, (const char *)cell_at(cc, rec),
 				 strnlen((const char *)cell_at(cc, rec), cc->f->size));
 			break;
 		case TFK_HEX:
-			cell_num(row, cc->col, CELL_HEX, load_uint(cell_at(cc, rec), cc->f->size));
+			cell_num(row, cc->col, CELL_HEX, trace_load(cell_at(cc, rec), cc->f->size));
 			break;
 		case TFK_DEC:
 		case TFK_ENUM:
-			cell_num(row, cc->col, CELL_DEC, load_uint(cell_at(cc, rec), cc->f->size));
+			cell_num(row, cc->col, CELL_DEC, trace_load(cell_at(cc, rec), cc->f->size));
 			break;
 		default:
 			name = trace_field_text(cc->f, rec);
@@ -253,9 +252,9 @@ static void fill_row(struct csv_row *row, const struct trace_hdr *h, uint32_t cp
 		}
 	}
 	if (h->size > known) {
-		row->kind[COL_EXTRA] = CELL_BYTES;
-		row->s[COL_EXTRA] = (const char *)rec + known;
-		row->len[COL_EXTRA] = h->size - known;
+		row->kind[col_extra] = CELL_BYTES;
+		row->s[col_extra] = (const char *)rec + known;
+		row->len[col_extra] = h->size - known;
 	}
 }
 
@@ -264,7 +263,7 @@ static void put_row(struct export_out *out, const struct csv_row *row)
 	char *dst;
 	unsigned col;
 
-	for (col = 0; col < NR_COLS; col++) {
+	for (col = 0; col < nr_cols; col++) {
 		if (col)
 			export_out_char(out, ',');
 		switch (row->kind[col]) {
@@ -303,7 +302,9 @@ int export_csv(struct tf_reader *r, const char *path, const struct export_opts *
 	unsigned col;
 	int ret, n;
 
-	csv_init();
+	ret = csv_init(err, errlen);
+	if (ret)
+		return ret;
 	if (!st)
 		st = &local;
 	memset(st, 0, sizeof(*st));
@@ -317,7 +318,7 @@ int export_csv(struct tf_reader *r, const char *path, const struct export_opts *
 		free(row);
 		return ret;
 	}
-	for (col = 0; col < NR_COLS; col++) {
+	for (col = 0; col < nr_cols; col++) {
 		if (col)
 			export_out_char(&out, ',');
 		export_out_str(&out, col_names[col]);
@@ -332,7 +333,7 @@ int export_csv(struct tf_reader *r, const char *path, const struct export_opts *
 		fill_row(row, rec.hdr, rec.cpu, freq);
 		put_row(&out, row);
 		st->exported++;
-		if (!trace_fields_of(rec.hdr->type))
+		if (!trace_type_of(rec.hdr->type))
 			st->unknown++;
 		if (out.error)
 			break;
@@ -357,7 +358,7 @@ struct export_csv_reader {
 	char   *data;         /* the whole file, NUL terminated */
 	size_t  len, at;
 	unsigned long line;   /* of the row being read */
-	int     col_of[NR_COLS]; /* file column of each known column, -1 when absent */
+	int     col_of[CSV_MAX_COLS]; /* file column of each known column, -1 when absent */
 	unsigned nr_file_cols;
 	char  **cells;        /* this row's cells, unquoted in place */
 	size_t *cell_len;
@@ -431,15 +432,17 @@ int export_csv_reader_open(struct export_csv_reader **cp, const char *path, char
 			   size_t errlen)
 {
 	struct export_csv_reader *c;
-	char *names[NR_COLS + 64];
-	size_t lens[NR_COLS + 64];
+	char *names[CSV_MAX_COLS + 64];
+	size_t lens[CSV_MAX_COLS + 64];
 	unsigned i, col;
 	FILE *f;
 	long size;
 	int n;
 
-	csv_init();
 	*cp = NULL;
+	n = csv_init(err, errlen);
+	if (n)
+		return n;
 	f = fopen(path, "rb");
 	if (!f) {
 		n = -errno;
@@ -460,17 +463,17 @@ int export_csv_reader_open(struct export_csv_reader **cp, const char *path, char
 	c->data[c->len] = '\0';
 	c->line = 1;
 
-	n = split_row(c, names, lens, NR_COLS + 64);
-	if (n <= 0 || n > (int)(NR_COLS + 64)) {
+	n = split_row(c, names, lens, CSV_MAX_COLS + 64);
+	if (n <= 0 || n > (int)(CSV_MAX_COLS + 64)) {
 		snprintf(err, errlen, "%s: line 1: no header row", path);
 		export_csv_reader_close(c);
 		return -EBADMSG;
 	}
 	c->nr_file_cols = (unsigned)n;
-	for (col = 0; col < NR_COLS; col++)
+	for (col = 0; col < nr_cols; col++)
 		c->col_of[col] = -1;
 	for (i = 0; i < c->nr_file_cols; i++) {
-		for (col = 0; col < NR_COLS; col++) {
+		for (col = 0; col < nr_cols; col++) {
 			if (strlen(col_names[col]) == lens[i] &&
 			    !memcmp(col_names[col], names[i], lens[i]))
 				c->col_of[col] = (int)i;
@@ -571,7 +574,7 @@ int export_csv_reader_next(struct export_csv_reader *c, void *out, size_t cap)
 	const char *s;
 	size_t len, known, extra, i;
 	uint64_t v;
-	int n, type, ret;
+	int n, type, t, ret;
 
 	n = split_row(c, c->cells, c->cell_len, c->nr_file_cols);
 	if (n == 0)
@@ -590,9 +593,10 @@ int export_csv_reader_next(struct export_csv_reader *c, void *out, size_t cap)
 	type = export_type_from_name(name);
 	if (type < 0)
 		return bad(c, line, "unknown type ", name);
-	known = trace_fields_of((uint32_t)type) ? trace_min_size((uint32_t)type) : sizeof(*h);
+	t = trace_type_index((uint32_t)type);
+	known = t >= 0 ? trace_min_size((uint32_t)type) : sizeof(*h);
 
-	s = cell(c, COL_EXTRA, &len);
+	s = cell(c, col_extra, &len);
 	if (len % 2)
 		return bad(c, line, "odd number of hex digits in column extra", NULL);
 	extra = len / 2;
@@ -626,8 +630,8 @@ int export_csv_reader_next(struct export_csv_reader *c, void *out, size_t cap)
 		return ret;
 	h->vcpu = (uint16_t)v;
 
-	for (i = 0; type < (int)TRACE_FIELDS_SLOTS && i < csv_nr_cells[type]; i++) {
-		const struct csv_cell *cc = &csv_cells[type][i];
+	for (i = 0; t >= 0 && i < csv_nr_cells[t]; i++) {
+		const struct csv_cell *cc = &csv_cells[t][i];
 		uint8_t *at = rec + cc->f->off + (size_t)cc->elem * cc->f->size;
 		unsigned size = cc->f->size;
 

@@ -15,13 +15,13 @@
  *
  *   event header   uint16 id (the record type), uint64 timestamp (CNTPCT)
  *   event context  seq, vm, vcpu, vmid, vmid_gen      (struct trace_hdr)
- *   payload        the record's fields (formats/trace_fields.c), in order
+ *   payload        the record's fields (formats/trace_types.c), in order
  *
  * A packet starts with struct ctf_packet_head: the packet header, then the
  * packet context (timestamp_begin/end, content_size and packet_size in bits,
  * packet_seq_num, events_discarded as a running count per stream, cpu_id).
  *
- * One field table (formats/trace_fields.c) drives both the metadata and the
+ * One field table (formats/trace_types.c) drives both the metadata and the
  * encoder, so the two cannot disagree.
  */
 #include <dirent.h>
@@ -35,7 +35,7 @@
 #include <unistd.h>
 
 #include "formats/export.h"
-#include "formats/trace_fields.h"
+#include "formats/trace_types.h"
 
 #if __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
 #error "the CTF encoder copies little-endian records as they are"
@@ -79,33 +79,30 @@ _Static_assert(sizeof(struct ctf_event_head) == 32, "event header and context la
 
 /* ------------------------------------------------------------------ metadata */
 
-/* The named enumerations the fields refer to, in TSDL. */
-static const char ctf_enums[] =
-	"enum exit_outcome : uint8_t {\n"
-	"\t\"handled\" = 0, \"injected\" = 1, \"to_host\" = 2,\n"
-	"};\n\n"
-	"enum sched_reason : uint32_t {\n"
-	"\t\"slice\" = 0, \"wfi\" = 1, \"yield\" = 2, \"cpu_off\" = 3, \"vm_end\" = 4,\n"
-	"\t\"start\" = 5, \"irq\" = 6, \"timer\" = 7, \"debug\" = 8,\n"
-	"};\n\n"
-	"enum mmio_device : uint32_t {\n"
-	"\t\"none\" = 0, \"gicd\" = 1, \"gicr\" = 2, \"uart\" = 3, \"other\" = 4 ... 4294967295,\n"
-	"};\n\n"
-	"enum mmio_result : uint8_t {\n"
-	"\t\"ok\" = 0, \"abort\" = 1, \"ignored\" = 2,\n"
-	"};\n\n"
-	"enum smccc_conduit : uint8_t {\n"
-	"\t\"hvc\" = 0, \"smc\" = 1,\n"
-	"};\n\n"
-	"enum irq_source : uint32_t {\n"
-	"\t\"sgi\" = 0, \"timer\" = 1, \"device\" = 2, \"host\" = 3, \"other\" = 4,\n"
-	"};\n\n"
-	"enum lrs_point : uint8_t {\n"
-	"\t\"flush\" = 0, \"fold\" = 1,\n"
-	"};\n\n"
-	"enum log_level : uint8_t {\n"
-	"\t\"error\" = 0, \"warn\" = 1, \"info\" = 2, \"debug\" = 3,\n"
-	"};\n\n";
+/*
+ * The named enumerations the fields refer to, in TSDL, five values a line:
+ *
+ *   enum mmio_device : uint32_t {
+ *   	"none" = 0, "gicd" = 1, "gicr" = 2, "uart" = 3, "other" = 4 ... 4294967295,
+ *   };
+ */
+static void put_enum(FILE *m, const struct trace_enum *e)
+{
+	unsigned n = e->nr + (e->other != NULL), i;
+	uint64_t max = e->size >= 8 ? UINT64_MAX : (1ull << (8 * e->size)) - 1;
+
+	fprintf(m, "enum %s : uint%u_t {\n", e->name, 8u * e->size);
+	for (i = 0; i < n; i++) {
+		fputs(i % 5 ? " " : "\t", m);
+		if (i < e->nr)
+			fprintf(m, "\"%s\" = %u,", e->value[i], i);
+		else
+			fprintf(m, "\"%s\" = %u ... %" PRIu64 ",", e->other, i, max);
+		if (i % 5 == 4 || i + 1 == n)
+			fputc('\n', m);
+	}
+	fputs("};\n\n", m);
+}
 
 /* Text for a TSDL string literal: quotes, backslashes and controls replaced. */
 static void tsdl_text(char *dst, size_t len, const char *src, size_t srclen)
@@ -157,7 +154,7 @@ static void ctf_put_type(FILE *m, const struct trace_field *f)
 		fprintf(m, "x%u_t", 8u * f->size);
 		break;
 	case TFK_ENUM:
-		fprintf(m, "enum %s", f->enum_name);
+		fprintf(m, "enum %s", f->names->name);
 		break;
 	default: /* TFK_STR and the computed names */
 		fputs("string", m);
@@ -170,7 +167,7 @@ static int write_metadata(const char *dir, const struct tf_file_header *fh, cons
 {
 	static const unsigned sizes[] = { 8, 16, 32, 64 };
 	char path[4096], us[40], desc[TF_DESC_LEN], source[256];
-	const struct trace_fields *tf;
+	const struct trace_type_info *tt;
 	const struct trace_field *f;
 	uint64_t offset = 0;
 	int64_t offset_s = 0;
@@ -241,7 +238,8 @@ static int write_metadata(const char *dir, const struct tf_file_header *fh, cons
 		   "\tmap = clock.cntpct.value;\n"
 		   "} := cntpct_t;\n\n",
 		fh->cntfrq ? fh->cntfrq : 1000000000u, offset_s, offset, absolute ? "TRUE" : "FALSE");
-	fputs(ctf_enums, m);
+	for (i = 0; trace_enums[i]; i++)
+		put_enum(m, trace_enums[i]);
 	fputs("stream {\n"
 	      "\tid = 0;\n"
 	      "\tpacket.context := struct {\n"
@@ -266,14 +264,12 @@ static int write_metadata(const char *dir, const struct tf_file_header *fh, cons
 	      "\t};\n"
 	      "};\n\n",
 	      m);
-	for (i = 0; i < TRACE_FIELDS_SLOTS; i++) {
-		tf = &trace_fields_all[i];
-		if (!tf->nr)
-			continue;
+	for (i = 0; i < trace_nr_types; i++) {
+		tt = &trace_types[i];
 		fprintf(m, "event {\n\tname = \"%s\";\n\tid = %u;\n\tstream_id = 0;\n\tfields := struct {\n",
-			export_type_name(tf->type), tf->type);
-		for (j = 0; j < tf->nr; j++) {
-			f = &tf->field[j];
+			tt->name, tt->type);
+		for (j = 0; j < tt->nr_fields; j++) {
+			f = &tt->field[j];
 			fputs("\t\t", m);
 			ctf_put_type(m, f);
 			if (f->count > 1)
@@ -394,7 +390,7 @@ static size_t put_string(uint8_t *dst, const char *src, size_t max)
 /* Encode one record as an event at dst; returns its length. */
 static size_t ctf_encode(uint8_t *dst, const struct trace_hdr *h, uint64_t ts)
 {
-	const struct trace_fields *tf = trace_fields_of(h->type);
+	const struct trace_type_info *tf = trace_type_of(h->type);
 	const uint8_t *rec = (const uint8_t *)h;
 	struct ctf_event_head eh = {
 		.id = tf ? h->type : CTF_ID_UNKNOWN,
@@ -419,7 +415,7 @@ static size_t ctf_encode(uint8_t *dst, const struct trace_hdr *h, uint64_t ts)
 		memcpy(p + 6, rec + sizeof(*h), len);
 		return sizeof(eh) + 6 + len;
 	}
-	for (i = 0; i < tf->nr; i++) {
+	for (i = 0; i < tf->nr_fields; i++) {
 		f = &tf->field[i];
 		switch (f->kind) {
 		case TFK_DEC:
@@ -677,7 +673,7 @@ int export_ctf(struct tf_reader *r, const char *dir, const struct export_opts *o
 			if (ret)
 				goto cleanup;
 			st->exported++;
-			if (!trace_fields_of(h->type))
+			if (!trace_type_of(h->type))
 				st->unknown++;
 		}
 	}

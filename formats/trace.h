@@ -14,6 +14,10 @@
  * breaks those rules bumps TRACE_RECORD_VERSION, and readers refuse versions
  * they do not know.
  *
+ * A struct here is half of a record type; the other half, what a reader
+ * makes of it (name, fields, how they print), is its entry in
+ * formats/trace_types.c.
+ *
  * Freestanding: compiled into the EL2 image and into the host tool.
  */
 #ifndef FORMATS_TRACE_H
@@ -336,46 +340,5 @@ _Static_assert(offsetof(struct trace_hdr, ts) == 16, "ts at 16");
 _Static_assert(offsetof(struct trace_smccc, call) == offsetof(struct trace_smccc, fid) &&
 		       offsetof(struct trace_smccc, conduit) == offsetof(struct trace_smccc, fid) + 4,
 	       "smccc call word: fid low, conduit at bit 32");
-
-/*
- * The smallest size a record of a known type may have (its struct in this
- * version), 0 for types this version does not define. Readers use it to
- * refuse a record too short for its type; longer is fine (appended fields).
- */
-static inline uint32_t trace_min_size(uint32_t type)
-{
-	switch (type) {
-	case TRACE_EXIT:
-		return sizeof(struct trace_exit);
-	case TRACE_ENTRY:
-		return sizeof(struct trace_entry);
-	case TRACE_SCHED_IN:
-	case TRACE_SCHED_OUT:
-	case TRACE_WFI_BLOCK:
-	case TRACE_WFI_WAKE:
-		return sizeof(struct trace_sched);
-	case TRACE_VM_CREATE:
-	case TRACE_VM_DESTROY:
-		return sizeof(struct trace_vm);
-	case TRACE_VMID_ALLOC:
-		return sizeof(struct trace_vmid_alloc);
-	case TRACE_VMID_ROLLOVER:
-		return sizeof(struct trace_vmid_rollover);
-	case TRACE_MMIO:
-		return sizeof(struct trace_mmio);
-	case TRACE_SMCCC:
-		return sizeof(struct trace_smccc);
-	case TRACE_IRQ_INJECT:
-		return sizeof(struct trace_irq_inject);
-	case TRACE_VGIC_LRS:
-		return sizeof(struct trace_vgic_lrs);
-	case TRACE_VGIC_MAINT:
-		return sizeof(struct trace_vgic_maint);
-	case TRACE_LOG:
-		return sizeof(struct trace_log);
-	default:
-		return 0;
-	}
-}
 
 #endif

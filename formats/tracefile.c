@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "formats/trace_types.h"
 #include "formats/tracefile.h"
 
 /* ------------------------------------------------------------------- CRC32 */

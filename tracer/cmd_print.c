@@ -19,6 +19,7 @@
 #include "formats/mmio_regs.h"
 #include "formats/esr.h"
 #include "formats/esr_fmt.h"
+#include "formats/trace_types.h"
 #include "formats/hypcfg.h"
 #include "formats/ich_lr.h"
 #include "formats/smccc.h"

@@ -22,6 +22,7 @@
 #include "formats/ich_lr.h"
 #include "formats/smccc.h"
 #include "formats/sysreg_names.h"
+#include "formats/trace_types.h"
 #include "tracer/analysis.h"
 #include "tracer/hypscope.h"
 #include "tracer/stats.h"
@@ -340,7 +341,7 @@ static void text_mmio(FILE *f, const struct hs_stats *s)
 	if (n > 0) {
 		fprintf(f, "\nMMIO accesses by device and register (offset within the device; "
 			   "GICR frames folded over vCPUs): %" PRIu64 " accesses\n\n",
-			s->by_type[TRACE_MMIO]);
+			hs_stats_count(s, TRACE_MMIO));
 		fprintf(f, "%-8s %10s %-20s %-5s %10s %7s %8s | %9s %9s %9s %9s %9s\n", "DEVICE",
 			"OFFSET", "REGISTER", "DIR", "COUNT", "SHARE%", "FAILED", "min", "avg", "p50",
 			"p99", "max");
@@ -350,7 +351,7 @@ static void text_mmio(FILE *f, const struct hs_stats *s)
 			fprintf(f, "%-8s %10s %-20s %-5s %10" PRIu64 " %7.2f %8" PRIu64 " |",
 				device_label(rows[i]->key.b, dev, sizeof(dev)), off, reg[0] ? reg : "-",
 				rows[i]->key.c ? "write" : "read", rows[i]->row.count,
-				pct(rows[i]->row.count, s->by_type[TRACE_MMIO]), rows[i]->row.failed);
+				pct(rows[i]->row.count, hs_stats_count(s, TRACE_MMIO)), rows[i]->row.failed);
 			text_cost(f, &rows[i]->row.cost);
 			fputc('\n', f);
 		}
@@ -400,13 +401,13 @@ static void text_hypercalls(FILE *f, const struct hs_stats *s)
 		if ((int)strlen(fid_name((uint32_t)rows[i]->key.a, name, sizeof(name))) > w)
 			w = (int)strlen(name);
 	if (n > 0) {
-		fprintf(f, "\nHypercalls (SMCCC): %" PRIu64 " calls\n\n", s->by_type[TRACE_SMCCC]);
+		fprintf(f, "\nHypercalls (SMCCC): %" PRIu64 " calls\n\n", hs_stats_count(s, TRACE_SMCCC));
 		fprintf(f, "%-*s %10s %10s %7s %8s | %9s %9s %9s %9s %9s\n", w, "FUNCTION", "FID",
 			"COUNT", "SHARE%", "ERRORS", "min", "avg", "p50", "p99", "max");
 		for (i = 0; i < n; i++) {
 			fprintf(f, "%-*s 0x%08" PRIx64 " %10" PRIu64 " %7.2f %8" PRIu64 " |", w,
 				fid_name((uint32_t)rows[i]->key.a, name, sizeof(name)), rows[i]->key.a,
-				rows[i]->row.count, pct(rows[i]->row.count, s->by_type[TRACE_SMCCC]),
+				rows[i]->row.count, pct(rows[i]->row.count, hs_stats_count(s, TRACE_SMCCC)),
 				rows[i]->row.failed);
 			text_cost(f, &rows[i]->row.cost);
 			fputc('\n', f);
@@ -473,11 +474,11 @@ static void text_sched(FILE *f, const struct hs_stats *s)
 	unsigned i;
 	uint64_t irqs = 0;
 
-	if (s->by_type[TRACE_SCHED_IN] || s->by_type[TRACE_WFI_BLOCK]) {
+	if (hs_stats_count(s, TRACE_SCHED_IN) || hs_stats_count(s, TRACE_WFI_BLOCK)) {
 		fprintf(f, "\nScheduling: %" PRIu64 " vCPU switches in, %" PRIu64 " out, %" PRIu64
 			   " WFI blocks, %" PRIu64 " wakes\n",
-			s->by_type[TRACE_SCHED_IN], s->by_type[TRACE_SCHED_OUT],
-			s->by_type[TRACE_WFI_BLOCK], s->by_type[TRACE_WFI_WAKE]);
+			hs_stats_count(s, TRACE_SCHED_IN), hs_stats_count(s, TRACE_SCHED_OUT),
+			hs_stats_count(s, TRACE_WFI_BLOCK), hs_stats_count(s, TRACE_WFI_WAKE));
 		if (s->wfi_blocked.count) {
 			fprintf(f, "  blocked in WFI (us):              %9s %9s %9s %9s %9s\n",
 				"min", "avg", "p50", "p99", "max");
@@ -495,8 +496,8 @@ static void text_sched(FILE *f, const struct hs_stats *s)
 				fprintf(f, " %s %" PRIu64, irq_sources[i], s->irq_injects[i]);
 		fputc('\n', f);
 	}
-	if (s->by_type[TRACE_LOG]) {
-		fprintf(f, "\nHypervisor log lines: %" PRIu64 ":", s->by_type[TRACE_LOG]);
+	if (hs_stats_count(s, TRACE_LOG)) {
+		fprintf(f, "\nHypervisor log lines: %" PRIu64 ":", hs_stats_count(s, TRACE_LOG));
 		for (i = 0; i < 4; i++)
 			if (s->logs[i])
 				fprintf(f, " %s %" PRIu64, log_levels[i], s->logs[i]);
@@ -695,7 +696,6 @@ static void report_json(FILE *f, const struct hs_stats *s, const struct hs_trace
 {
 	double span = hs_stats_span_s(s);
 	unsigned i;
-	bool first;
 
 	fputs("{\n  \"file\": \"", f);
 	hs_json_str(f, info->path);
@@ -709,20 +709,17 @@ static void report_json(FILE *f, const struct hs_stats *s, const struct hs_trace
 	fprintf(f, "  \"by\": \"%s\",\n  \"sort\": \"%s\",\n", by_names[env.by],
 		sort_names[env.sort]);
 	fputs("  \"records_by_type\": {", f);
-	for (i = 0, first = true; i < sizeof(s->by_type) / sizeof(s->by_type[0]); i++) {
-		if (!export_type_name(i))
-			continue;
-		fprintf(f, "%s\"%s\": %" PRIu64, first ? "" : ", ", export_type_name(i), s->by_type[i]);
-		first = false;
-	}
+	for (i = 0; i < trace_nr_types; i++)
+		fprintf(f, "%s\"%s\": %" PRIu64, i ? ", " : "", trace_types[i].name,
+			s->by_type_index[i]);
 	fprintf(f, ", \"other\": %" PRIu64 "},\n", s->other_types);
 	fputs("  \"exits\": {", f);
 	json_row_body(f, &s->total, span, s->total.count, "injected", true);
 	fputs("},\n", f);
 	json_main_rows(f, s, refs, n);
-	json_table(f, s, "mmio", &s->mmio, s->by_type[TRACE_MMIO]);
+	json_table(f, s, "mmio", &s->mmio, hs_stats_count(s, TRACE_MMIO));
 	json_table(f, s, "sysregs", &s->sysregs, s->classes[ESR_EC_SYS64].count);
-	json_table(f, s, "hypercalls", &s->hypercalls, s->by_type[TRACE_SMCCC]);
+	json_table(f, s, "hypercalls", &s->hypercalls, hs_stats_count(s, TRACE_SMCCC));
 	fprintf(f, "  \"vms\": {\"created\": %" PRIu64 ", \"destroyed\": %" PRIu64 "},\n",
 		s->vm_creates, s->vm_destroys);
 	fprintf(f, "  \"vmids\": {\"allocations\": %" PRIu64 ", \"rollovers\": %" PRIu64
@@ -733,8 +730,8 @@ static void report_json(FILE *f, const struct hs_stats *s, const struct hs_trace
 	json_vgic(f, s);
 	fprintf(f, "  \"sched\": {\"sched_in\": %" PRIu64 ", \"sched_out\": %" PRIu64
 		   ", \"wfi_blocks\": %" PRIu64 ", \"wfi_wakes\": %" PRIu64 ", ",
-		s->by_type[TRACE_SCHED_IN], s->by_type[TRACE_SCHED_OUT],
-		s->by_type[TRACE_WFI_BLOCK], s->by_type[TRACE_WFI_WAKE]);
+		hs_stats_count(s, TRACE_SCHED_IN), hs_stats_count(s, TRACE_SCHED_OUT),
+		hs_stats_count(s, TRACE_WFI_BLOCK), hs_stats_count(s, TRACE_WFI_WAKE));
 	json_lat(f, "wfi_blocked_ns", &s->wfi_blocked);
 	fputs("},\n  \"irq_injections\": {", f);
 	for (i = 0; i <= HS_IRQ_SOURCES; i++)
@@ -849,9 +846,9 @@ static void report_csv(FILE *f, const struct hs_stats *s, const struct hs_ref *r
 	}
 	csv_row(f, "total", "all", "TOTAL", s->total.count, span, s->total.count, s->total.failed,
 		&s->total.cost, &s->total.time);
-	csv_table(f, s, "mmio", &s->mmio, s->by_type[TRACE_MMIO]);
+	csv_table(f, s, "mmio", &s->mmio, hs_stats_count(s, TRACE_MMIO));
 	csv_table(f, s, "sysreg", &s->sysregs, s->classes[ESR_EC_SYS64].count);
-	csv_table(f, s, "hypercall", &s->hypercalls, s->by_type[TRACE_SMCCC]);
+	csv_table(f, s, "hypercall", &s->hypercalls, hs_stats_count(s, TRACE_SMCCC));
 	if (s->vmid_rollovers)
 		csv_row(f, "vmid_rollover", "flush", "VMID rollover TLB flush", s->vmid_rollovers,
 			span, s->vmid_rollovers, 0, &s->flush_cost, NULL);

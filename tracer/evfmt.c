@@ -7,11 +7,11 @@
 
 #include "formats/esr.h"
 #include "formats/esr_fmt.h"
-#include "formats/export.h"
 #include "formats/hypcfg.h"
 #include "formats/ich_lr.h"
 #include "formats/mmio_regs.h"
 #include "formats/smccc.h"
+#include "formats/trace_types.h"
 #include "tracer/evfmt.h"
 #include "tracer/stats.h"
 
@@ -25,7 +25,7 @@
 
 const char *ev_type_name(unsigned type)
 {
-	const char *name = export_type_name(type);
+	const char *name = trace_type_name(type);
 
 	if (name)
 		return name;
@@ -36,20 +36,12 @@ const char *ev_type_name(unsigned type)
 	return "unknown";
 }
 
-static const char *sched_reason(uint32_t r)
+/* The name of v in e (formats/trace_types.c), dflt when it has none. */
+static const char *value_name(const struct trace_enum *e, uint64_t v, const char *dflt)
 {
-	static const char *const names[] = { "slice", "wfi", "yield", "cpu_off", "vm_end",
-					     "start", "irq", "timer", "debug" };
+	const char *name = trace_enum_name(e, v);
 
-	return r < sizeof(names) / sizeof(names[0]) ? names[r] : "?";
-}
-
-static const char *vm_state_name(uint32_t s)
-{
-	static const char *const names[] = { "empty", "running", "off", "reset", "exited",
-					     "failed" };
-
-	return s < sizeof(names) / sizeof(names[0]) ? names[s] : "?";
+	return name ? name : dflt;
 }
 
 static const char *vm_name(const struct ev_fmt *p, unsigned vm)
@@ -117,7 +109,6 @@ static bool far_meaningful(unsigned cls)
 
 static void decode_exit(struct ev_fmt *p, const struct trace_exit *e)
 {
-	static const char *const outcomes[] = { "handled", "injected", "to_host" };
 	char buf[256];
 
 	if (e->exit_class <= HYP_EXIT_SYNC_LAST) {
@@ -136,12 +127,11 @@ static void decode_exit(struct ev_fmt *p, const struct trace_exit *e)
 			fprintf(p->f, " ipa=0x%" PRIx64, (e->hpfar >> 4) << 12 | (e->far & 0xfff));
 	}
 	fprintf(p->f, " cost=%" PRIu64 " %s", e->cost,
-		e->outcome < 3 ? outcomes[e->outcome] : "outcome?");
+		value_name(&trace_enum_exit_outcome, e->outcome, "outcome?"));
 }
 
 static void decode_mmio(struct ev_fmt *p, const struct trace_mmio *m)
 {
-	static const char *const results[] = { "ok", "abort", "ignored" };
 	const char *dev = hs_device_name(m->device);
 	char reg[40];
 
@@ -156,7 +146,7 @@ static void decode_mmio(struct ev_fmt *p, const struct trace_mmio *m)
 	}
 	fprintf(p->f, " %s %uB value=0x%" PRIx64 " ipa=0x%" PRIx64 " %s",
 		m->is_write ? "write" : "read", m->width, m->value, m->ipa,
-		m->result < 3 ? results[m->result] : "result?");
+		value_name(&trace_enum_mmio_result, m->result, "result?"));
 }
 
 static void decode_smccc(struct ev_fmt *p, const struct trace_smccc *c)
@@ -219,29 +209,102 @@ static void decode_maint(struct ev_fmt *p, const struct trace_vgic_maint *m)
 	fprintf(p->f, ") eisr=0x%x hcr=0x%x", m->eisr, m->hcr);
 }
 
+void ev_format_fields(struct ev_fmt *p, FILE *out, const struct trace_type_info *tt,
+		      const struct trace_hdr *h)
+{
+	const uint8_t *rec = (const uint8_t *)h;
+	const struct trace_field *f;
+	const struct trace_arg *a;
+	const char *name;
+	bool first = true;
+	unsigned i, e;
+	uint64_t v;
+
+	p->f = out;
+	for (i = 0; tt->print && i < tt->nr_print; i++) {
+		a = &tt->print[i];
+		if (!trace_arg_shown(a, rec))
+			continue;
+		v = a->size ? trace_load(rec + a->off, a->size) : 0;
+		if (a->show == TSH_PC) {
+			print_pc(p, h, v, !first);
+			first = false;
+			continue;
+		}
+		fprintf(p->f, "%s%s=", first ? "" : " ", a->key);
+		first = false;
+		switch (a->show) {
+		case TSH_HEX:
+			fprintf(p->f, "0x%" PRIx64, v);
+			break;
+		case TSH_NAME:
+			fputs(value_name(a->names, v, a->dflt ? a->dflt : "?"), p->f);
+			break;
+		case TSH_STR:
+			fprintf(p->f, "%.*s", (int)strnlen((const char *)rec + a->off, a->size),
+				(const char *)rec + a->off);
+			break;
+		case TSH_CPU:
+			fprintf(p->f, "%u", h->cpu);
+			break;
+		default: /* TSH_DEC */
+			fprintf(p->f, "%" PRIu64, v);
+			break;
+		}
+	}
+	for (i = 0; !tt->print && i < tt->nr_fields; i++) {
+		f = &tt->field[i];
+		for (e = 0; e < f->count; e++) {
+			const uint8_t *at = rec + f->off + (size_t)e * f->size;
+
+			v = trace_load(at, f->size);
+			if (!first)
+				fputc(' ', p->f);
+			first = false;
+			if (f->count > 1)
+				fprintf(p->f, "%s%u=", f->name, e);
+			else
+				fprintf(p->f, "%s=", f->name);
+			switch (f->kind) {
+			case TFK_HEX:
+				fprintf(p->f, "0x%" PRIx64, v);
+				break;
+			case TFK_ENUM:
+				name = trace_enum_name(f->names, v);
+				if (name)
+					fputs(name, p->f);
+				else
+					fprintf(p->f, "%" PRIu64, v);
+				break;
+			case TFK_STR:
+				fprintf(p->f, "\"%.*s\"", (int)strnlen((const char *)at, f->size),
+					(const char *)at);
+				break;
+			case TFK_DEC:
+				fprintf(p->f, "%" PRIu64, v);
+				break;
+			default:
+				name = trace_field_text(f, rec);
+				fputs(name ? name : "?", p->f);
+				break;
+			}
+		}
+	}
+}
+
 static void decode(struct ev_fmt *p, const struct trace_hdr *h, uint32_t size)
 {
-	static const char *const sources[] = { "sgi", "timer", "device", "host", "other" };
-	static const char *const levels[] = { "error", "warn", "info", "debug" };
-
 	switch (h->type) {
 	case TRACE_EXIT:
 		decode_exit(p, (const struct trace_exit *)h);
 		break;
-	case TRACE_ENTRY: {
-		const struct trace_entry *e = (const void *)h;
-
-		print_pc(p, h, e->pc, false);
-		fprintf(p->f, " pending=%u lrs=%u", e->pending_irqs, e->lrs_used);
-		break;
-	}
 	case TRACE_SCHED_IN:
 	case TRACE_SCHED_OUT:
 	case TRACE_WFI_BLOCK:
 	case TRACE_WFI_WAKE: {
 		const struct trace_sched *s = (const void *)h;
 
-		fprintf(p->f, "reason=%s", sched_reason(s->reason));
+		fprintf(p->f, "reason=%s", value_name(&trace_enum_sched_reason, s->reason, "?"));
 		print_pc(p, h, s->pc, true);
 		if (h->type == TRACE_SCHED_OUT)
 			fprintf(p->f, " ran=%.3fus", (double)s->ticks * 1e6 / (double)p->cntfrq);
@@ -258,15 +321,8 @@ static void decode(struct ev_fmt *p, const struct trace_hdr *h, uint32_t size)
 		fprintf(p->f, "name=%.32s serial=%" PRIu64 " vcpus=%u mem=%" PRIu64 "M", v->name,
 			v->serial, v->nr_vcpus, v->mem_size >> 20);
 		if (h->type == TRACE_VM_DESTROY)
-			fprintf(p->f, " state=%s exit_status=%u", vm_state_name(v->state),
-				v->exit_status);
-		break;
-	}
-	case TRACE_VMID_ALLOC: {
-		const struct trace_vmid_alloc *a = (const void *)h;
-
-		fprintf(p->f, "vmid=%u gen=%" PRIu64 " serial=%" PRIu64 " in_use=%u bits=%u",
-			h->vmid, h->vmid_gen, a->serial, a->in_use, a->vmid_bits);
+			fprintf(p->f, " state=%s exit_status=%u",
+				value_name(&trace_enum_vm_state, v->state, "?"), v->exit_status);
 		break;
 	}
 	case TRACE_VMID_ROLLOVER: {
@@ -287,7 +343,7 @@ static void decode(struct ev_fmt *p, const struct trace_hdr *h, uint32_t size)
 		const struct trace_irq_inject *i = (const void *)h;
 
 		fprintf(p->f, "vintid=%u source=%s target=vcpu%u", i->vintid,
-			i->source < 5 ? sources[i->source] : "?", i->target_vcpu);
+			value_name(&trace_enum_irq_source, i->source, "?"), i->target_vcpu);
 		if (i->source_vcpu != TRACE_NO_VCPU)
 			fprintf(p->f, " from=vcpu%u", i->source_vcpu);
 		fprintf(p->f, " prio=0x%x", i->priority);
@@ -302,12 +358,15 @@ static void decode(struct ev_fmt *p, const struct trace_hdr *h, uint32_t size)
 	case TRACE_LOG: {
 		const struct trace_log *l = (const void *)h;
 
-		fprintf(p->f, "%s: %.*s", l->level < 4 ? levels[l->level] : "?",
+		fprintf(p->f, "%s: %.*s", value_name(&trace_enum_log_level, l->level, "?"),
 			(int)(l->len < TRACE_LOG_LEN ? l->len : TRACE_LOG_LEN - 1), l->text);
 		break;
 	}
 	default:
-		fprintf(p->f, "type=0x%04x size=%u", h->type, size);
+		if (trace_type_of(h->type))
+			ev_format_fields(p, p->f, trace_type_of(h->type), h);
+		else
+			fprintf(p->f, "type=0x%04x size=%u", h->type, size);
 		break;
 	}
 }

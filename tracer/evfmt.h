@@ -18,6 +18,7 @@
 #include <stdio.h>
 
 #include "formats/trace.h"
+#include "formats/trace_types.h"
 #include "tracer/analysis.h"
 
 /* What decoding needs besides the record. */
@@ -42,6 +43,14 @@ void ev_format(struct ev_fmt *p, FILE *out, const struct trace_hdr *h, uint32_t 
 /* The same into buf (cut to len, always terminated); returns the full length. */
 int ev_format_buf(struct ev_fmt *p, char *buf, size_t len, const struct trace_hdr *h, uint32_t size,
 		  unsigned cpu);
+
+/*
+ * The payload of a record of type tt that has no decoder of its own, as
+ * ev_format() shows it: key=value for each value tt lists for print, or for
+ * each field when it lists none.
+ */
+void ev_format_fields(struct ev_fmt *p, FILE *out, const struct trace_type_info *tt,
+		      const struct trace_hdr *h);
 
 /* "exit", "sched_out", "vgic_lrs"...; "sdei", "gdb", "unknown". */
 const char *ev_type_name(unsigned type);

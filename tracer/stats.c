@@ -428,7 +428,7 @@ void hs_stats_reset(struct hs_stats *s)
 	memset(s->cpu_records, 0, sizeof(s->cpu_records));
 	memset(s->cpu_lost, 0, sizeof(s->cpu_lost));
 	s->lost = s->gaps = 0;
-	memset(s->by_type, 0, sizeof(s->by_type));
+	memset(s->by_type_index, 0, sizeof(s->by_type_index));
 	s->other_types = s->short_records = s->nomem = 0;
 
 	row_reset(&s->total);
@@ -771,7 +771,8 @@ static void track_seq(struct hs_stats *s, const struct trace_hdr *h)
 
 int hs_stats_feed(struct hs_stats *s, const struct trace_hdr *h, uint32_t size)
 {
-	uint32_t min = trace_min_size(h->type);
+	int ti = trace_type_index(h->type);
+	uint32_t min = ti >= 0 ? trace_types[ti].size : 0;
 	int ret = 0;
 
 	if (size < sizeof(*h) || (min && size < min)) {
@@ -787,8 +788,8 @@ int hs_stats_feed(struct hs_stats *s, const struct trace_hdr *h, uint32_t size)
 		s->last_ts = h->ts;
 	}
 	track_seq(s, h);
-	if (h->type < sizeof(s->by_type) / sizeof(s->by_type[0]) && min)
-		s->by_type[h->type]++;
+	if (ti >= 0)
+		s->by_type_index[ti]++;
 	else
 		s->other_types++;
 

@@ -38,6 +38,7 @@
 
 #include "formats/exits.h"
 #include "formats/trace.h"
+#include "formats/trace_types.h"
 #include "formats/tracefile.h"
 
 /* ---------------------------------------------------------------- histogram */
@@ -253,7 +254,8 @@ struct hs_stats {
 	uint64_t cpu_lost[HS_MAX_CPUS];
 	uint64_t lost;
 	uint64_t gaps;                /* sequence gaps seen (their records are in lost) */
-	uint64_t by_type[0x60];       /* record counts by type below 0x60 */
+	/* Record counts by trace_type_index() (formats/trace_types.h): hs_stats_count(). */
+	uint64_t by_type_index[TRACE_TYPES_MAX];
 	uint64_t other_types;         /* records of types this version does not decode */
 	uint64_t short_records;       /* shorter than their type: ignored */
 	uint64_t nomem;               /* samples or keys dropped for want of memory */
@@ -324,6 +326,14 @@ uint64_t hs_stats_ticks_to_ns(const struct hs_stats *s, uint64_t ticks);
  * could not be allocated (counted in nomem; the model stays consistent).
  */
 int hs_stats_feed(struct hs_stats *s, const struct trace_hdr *h, uint32_t size);
+
+/* The records of a type this version decodes that were fed. */
+static inline uint64_t hs_stats_count(const struct hs_stats *s, uint32_t type)
+{
+	int i = trace_type_index(type);
+
+	return i >= 0 ? s->by_type_index[i] : 0;
+}
 
 /* Records of a CPU known to be lost (ring or file accounting). */
 void hs_stats_add_lost(struct hs_stats *s, unsigned cpu, uint64_t n);

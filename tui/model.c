@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "formats/esr.h"
+#include "formats/trace_types.h"
 #include "tui/model.h"
 
 /* ---------------------------------------------------------------- scopes */

@@ -352,8 +352,8 @@ static void test_exits_are_counted_by_class_with_time_to_next_entry(void **state
 	assert_true(hs_hist_mean(&s->classes[ESR_EC_HVC64].cost) == 500.0);
 	/* vCPU 0's entry at the start of each round has no exit before it */
 	assert_int_equal(s->unpaired, 100);
-	assert_int_equal(s->by_type[TRACE_EXIT], 200);
-	assert_int_equal(s->by_type[TRACE_ENTRY], 300);
+	assert_int_equal(hs_stats_count(s, TRACE_EXIT), 200);
+	assert_int_equal(hs_stats_count(s, TRACE_ENTRY), 300);
 	assert_int_equal(s->records, 500);
 	assert_int_equal(s->nr_cpus, 2);
 	assert_int_equal(s->first_ts, 1000);

@@ -17,6 +17,7 @@
 
 #include <cmocka.h>
 
+#include "formats/trace_types.h"
 #include "formats/tracefile.h"
 
 #define NCPUS    4u
