@@ -5,6 +5,7 @@
 #   make check      the whole test suite (unit tests under ASan/UBSan, end-to-end under QEMU)
 #   make bench      benchmarks (figures are printed, never asserted)
 #   make fuzz       the libFuzzer harnesses, FUZZ_SECONDS=N each (tests/fuzz/)
+#   make soak       10^6 chaos operations beside healthy VMs; 1,000 VM lifetimes on 3-bit VMIDs
 #   make V=1        show full commands
 #
 # Each directory describes its sources in a build.mk fragment included below.
@@ -177,6 +178,13 @@ check-e2e: all linux-guest
 bench: deps
 	$(Q)$(MAKE) --no-print-directory all $(BENCH_BINS)
 	$(Q)for b in tests/bench/*.sh; do "$$b" || echo "bench: $$b failed"; done
+
+# Long runs (scripts/soak.sh): SOAK_CHAOS chaos guests of 10^4 rounds each, SOAK_VMS VMIDs soaked.
+SOAK_CHAOS ?= 100
+SOAK_VMS   ?= 1000
+.PHONY: soak
+soak: all
+	$(Q)scripts/soak.sh chaos $(SOAK_CHAOS); a=$$?; scripts/soak.sh vmid $(SOAK_VMS) && exit $$a
 
 clean:
 	$(Q)rm -rf $(O)/el2 $(O)/host $(O)/san $(O)/fuzz $(O)/guests $(O)/tests $(O)/*.elf $(O)/*.a $(O)/hypscope
