@@ -63,8 +63,10 @@ int qemu_spawn(char *const argv[], bool keep_stdin, int out_fd, const sigset_t *
 	if (p == 0) {
 		close(pfd[0]);
 		/* QEMU dies with hypscope, however hypscope dies; if it is gone already, now */
-		if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) || getppid() != parent)
+		if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0))
 			goto fail;
+		if (getppid() != parent)
+			_exit(127);
 		sigprocmask(SIG_SETMASK, child_mask, NULL);
 		if (!keep_stdin) {
 			fd = open("/dev/null", O_RDONLY);

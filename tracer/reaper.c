@@ -75,7 +75,9 @@ int reaper_start(struct reaper **rp, struct hs_err *err)
 		close(sv[0]);
 		if (dup2(sv[1], 3) < 0)
 			_exit(1);
-		syscall(SYS_close_range, 4u, ~0u, 0u);
+		if (syscall(SYS_close_range, 4u, ~0u, 0u))
+			for (fd = 4; fd < 1024; fd++) /* kernels before 5.9 */
+				close(fd);
 		prctl(PR_SET_NAME, "hypscope-reaper", 0, 0, 0);
 		_exit(reaper_serve(3, REAPER_KILL_WAIT_MS) < 0 ? 1 : 0);
 	}
