@@ -39,7 +39,7 @@ verdict() {
 		return 0
 	fi
 	echo "soak $name: FAIL: hypscope exit status $rc, $fails failure lines (log: $log)"
-	grep -m5 -E 'FAIL:|unexpected failures|panic' "$log" | sed 's/^/  | /'
+	grep -m5 -E 'FAIL:|[1-9][0-9]* unexpected failures|panic' "$log" | sed 's/^/  | /'
 	return 1
 }
 
