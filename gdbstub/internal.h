@@ -27,6 +27,11 @@
 #define GDB_REPLY_MAX   GDB_PACKET_SIZE
 /* One frame on the wire: '$' payload '#' two hex digits. */
 #define GDB_FRAME_MAX   (GDB_REPLY_MAX + 4)
+/*
+ * Times one frame is sent again on '-': gdb asks a few times at most; a flood
+ * of '-' must not turn each byte in into a packet out.
+ */
+#define GDB_NAK_RESENDS 3
 /* Catchpoint text kept with a stop, NUL included (longer text is cut). */
 #define GDB_TEXT_MAX    256
 /* The thread list and feature documents. */
@@ -94,6 +99,7 @@ struct gdb_vm {
 	bool running;     /* resumed (or being attached) and no stop seen since */
 	bool stop_req;    /* target->stop called, its GDB_EV_STOPPED not seen yet */
 	bool quiesce;     /* stopped by the engine for all-stop: an INTERRUPT stop is not news */
+	bool ipa;         /* monitor ipa on: m/M/X addresses are guest physical */
 	struct gdb_vmstop ev;
 };
 
@@ -123,16 +129,16 @@ struct gdb_stub {
 	int last_vm;        /* the VM of the last stop reply, -1 none */
 	struct gdb_tid g;   /* Hg: registers, memory, breakpoints, monitor */
 	struct gdb_tid c;   /* Hc: legacy c/s */
-	enum gdb_addr_space as; /* monitor ipa */
 	struct gdb_vm vm[GDB_MAX_VMS];
 
 	/* The thread list of the last qXfer:threads:read at offset 0. */
 	char threads_xml[GDB_XML_MAX];
 	size_t threads_len;
 
-	/* The last frame sent, resent on '-' (ack mode only). */
+	/* The last frame sent, resent on '-' (ack mode only), at most GDB_NAK_RESENDS times. */
 	char frame[GDB_FRAME_MAX];
 	size_t frame_len;
+	unsigned resends_left;
 
 	char reply[GDB_REPLY_MAX];
 	struct gdb_buf out;

@@ -192,6 +192,7 @@ void gdb_send(struct gdb_stub *s, const char *payload, size_t len)
 	f[n++] = hexdigits[sum >> 4];
 	f[n++] = hexdigits[sum & 0xf];
 	s->frame_len = n;
+	s->resends_left = GDB_NAK_RESENDS;
 	s->ops->tx(s->ctx, f, n);
 }
 
@@ -306,8 +307,10 @@ void gdb_rx_bytes(struct gdb_stub *s, const uint8_t *buf, size_t len)
 				rx_start(rx);
 			else if (c == 0x03)
 				gdb_interrupt(s);
-			else if (c == '-' && !s->noack && s->frame_len)
+			else if (c == '-' && !s->noack && s->frame_len && s->resends_left) {
+				s->resends_left--;
 				s->ops->tx(s->ctx, s->frame, s->frame_len);
+			}
 			/* '+' and anything else between packets: nothing to do */
 			break;
 		case GDB_RX_DATA:

@@ -10,8 +10,9 @@
  *    engine then stops every other attached VM still running ("quiesce") and
  *    sends the reply when none runs any more;
  *  - a quiesced VM's GDB_STOP_INTERRUPT stop is the engine's own doing and is
- *    not news; any other stop of it (a breakpoint it hit at the same time) is
- *    kept, unreported;
+ *    not news (nor is a Ctrl-C stop that another VM's stop overtook: gdb got
+ *    its stop reply); any other stop of it (a breakpoint it hit at the same
+ *    time) is kept, unreported;
  *  - a resume while some VM has an unreported event resumes nothing and
  *    reports that event at once (gdb re-issues the resume afterwards), so no
  *    breakpoint hit is ever lost;
@@ -293,9 +294,14 @@ static void settle(struct gdb_stub *s)
 		return;
 	if (s->reply_vm < 0) {
 		s->reply_vm = find_unreported(s);
-		if (s->reply_vm >= 0)
-			for (unsigned i = 0; i < GDB_MAX_VMS; i++)
+		if (s->reply_vm >= 0) {
+			for (unsigned i = 0; i < GDB_MAX_VMS; i++) {
+				/* a Ctrl-C still on its way is answered by this reply */
+				if (s->vm[i].stop_req)
+					s->vm[i].quiesce = true;
 				stop_vm(s, i, true);
+			}
+		}
 	}
 	if (any_running(s))
 		return;
@@ -366,7 +372,6 @@ static void session_clear(struct gdb_stub *s)
 	s->last_vm = -1;
 	s->g.pid = s->g.tid = 0;
 	s->c.pid = s->c.tid = -1;
-	s->as = GDB_ADDR_VA;
 	s->threads_len = 0;
 	s->frame_len = 0;
 	memset(s->vm, 0, sizeof(s->vm));
@@ -401,13 +406,15 @@ static bool tid_matches(const struct gdb_tid *t, unsigned vm, unsigned vcpu)
 
 /*
  * Resume per the actions (leftmost match wins, unmatched threads stay).
- * Steps of powered-off vCPUs are refused: they would never finish.
+ * A powered-off vCPU never steps (the target leaves it off): a step that
+ * names one, or whose every vCPU is off, is refused, as it would never end.
  */
 static void resume(struct gdb_stub *s, const struct gdb_action_req *a, unsigned n)
 {
 	struct gdb_resume r[GDB_MAX_VMS];
 	bool any[GDB_MAX_VMS] = { false };
 	bool resumed = false;
+	unsigned steps = 0, online_steps = 0;
 	int pending;
 
 	memset(r, 0, sizeof(r));
@@ -423,17 +430,26 @@ static void resume(struct gdb_stub *s, const struct gdb_action_req *a, unsigned 
 
 				if (!tid_matches(&a[i].t, v, k))
 					continue;
-				if (a[i].act == GDB_ACT_STEP &&
-				    s->ops->vcpu_info(s->ctx, v, k, &info) == 0 &&
-				    info.state == GDB_VCPU_OFF) {
-					gdb_send_str(s, GDB_E_THREAD);
-					return;
+				if (a[i].act == GDB_ACT_STEP) {
+					bool off = s->ops->vcpu_info(s->ctx, v, k, &info) == 0 &&
+						   info.state == GDB_VCPU_OFF;
+
+					if (off && a[i].t.tid > 0) {
+						gdb_send_str(s, GDB_E_THREAD);
+						return;
+					}
+					steps++;
+					online_steps += !off;
 				}
 				r[v].action[k] = (uint8_t)a[i].act;
 				any[v] = true;
 				break;
 			}
 		}
+	}
+	if (steps && !online_steps) {
+		gdb_send_str(s, GDB_E_THREAD);
+		return;
 	}
 	pending = find_unreported(s);
 	if (pending >= 0) {
@@ -692,6 +708,11 @@ static void h_P(struct gdb_stub *s, const char *p, const char *end)
 
 /* ---------------------------------------------------------------- memory */
 
+static enum gdb_addr_space space(struct gdb_stub *s, unsigned vm)
+{
+	return s->vm[vm].ipa ? GDB_ADDR_IPA : GDB_ADDR_VA;
+}
+
 /* "ADDR,LEN" then sep (or the end when sep is 0); the range must not wrap. */
 static bool parse_range(const char **p, const char *end, char sep, uint64_t *addr, uint64_t *len)
 {
@@ -725,7 +746,7 @@ static void h_m(struct gdb_stub *s, const char *p, const char *end)
 	/* a shorter reply is a partial read: gdb asks for the rest */
 	if (len > GDB_MEM_MAX)
 		len = GDB_MEM_MAX;
-	n = s->ops->mem_read(s->ctx, vm, vcpu, s->as, addr, s->mem, (size_t)len);
+	n = s->ops->mem_read(s->ctx, vm, vcpu, space(s, vm), addr, s->mem, (size_t)len);
 	if (n <= 0) {
 		gdb_send_str(s, GDB_E_MEMORY);
 		return;
@@ -748,7 +769,7 @@ static void write_mem(struct gdb_stub *s, uint64_t addr, size_t len)
 		send_ok(s); /* gdb probes X support with a zero-length write */
 		return;
 	}
-	n = s->ops->mem_write(s->ctx, vm, vcpu, s->as, addr, s->mem, len);
+	n = s->ops->mem_write(s->ctx, vm, vcpu, space(s, vm), addr, s->mem, len);
 	if (n != (long)len) {
 		gdb_send_str(s, GDB_E_MEMORY);
 		return;
@@ -1209,6 +1230,47 @@ static bool word_is(const char *cmd, const char *w)
 	return strncmp(cmd, w, n) == 0 && (cmd[n] == '\0' || cmd[n] == ' ');
 }
 
+/*
+ * monitor ipa [on|off], per attached VM. The engine keeps the mode (it is
+ * the address space of every mem_read/mem_write for that VM) and passes the
+ * command on, so a target that also translates addresses elsewhere
+ * (breakpoints, its own monitor commands) agrees; when the target does not
+ * know the command the engine answers it alone.
+ */
+static void h_monitor_ipa(struct gdb_stub *s, const char *arg, bool have_vm, unsigned vm,
+			  unsigned vcpu, struct gdb_out *out)
+{
+	int on = -1, r;
+
+	while (*arg == ' ')
+		arg++;
+	if (strcmp(arg, "on") == 0) {
+		on = 1;
+	} else if (strcmp(arg, "off") == 0) {
+		on = 0;
+	} else if (*arg) {
+		say(s, "usage: monitor ipa [on|off]\n");
+		gdb_send_str(s, GDB_E_ARGS);
+		return;
+	}
+	if (!have_vm) {
+		say(s, "no VM attached\n");
+		gdb_send_str(s, GDB_E_THREAD);
+		return;
+	}
+	r = s->ops->monitor(s->ctx, vm, vcpu, on < 0 ? "ipa" : on ? "ipa on" : "ipa off", out);
+	if (r < 0 && r != -ENOENT) {
+		gdb_send_str(s, GDB_E_TARGET);
+		return;
+	}
+	if (on >= 0)
+		s->vm[vm].ipa = on;
+	if (r == -ENOENT)
+		say(s, s->vm[vm].ipa ? "addresses are guest physical (IPA)\n"
+				     : "addresses are guest virtual\n");
+	send_ok(s);
+}
+
 /* qRcmd,HEX: the engine's own commands, then the target's. */
 static void h_qrcmd(struct gdb_stub *s, const char *p, const char *end)
 {
@@ -1246,22 +1308,7 @@ static void h_qrcmd(struct gdb_stub *s, const char *p, const char *end)
 		return;
 	}
 	if (word_is(cmd, "ipa")) {
-		const char *arg = cmd + 3;
-
-		while (*arg == ' ')
-			arg++;
-		if (strcmp(arg, "on") == 0) {
-			s->as = GDB_ADDR_IPA;
-		} else if (strcmp(arg, "off") == 0) {
-			s->as = GDB_ADDR_VA;
-		} else if (*arg) {
-			say(s, "usage: monitor ipa [on|off]\n");
-			gdb_send_str(s, GDB_E_ARGS);
-			return;
-		}
-		say(s, s->as == GDB_ADDR_IPA ? "addresses are guest physical (IPA)\n"
-					     : "addresses are guest virtual\n");
-		send_ok(s);
+		h_monitor_ipa(s, cmd + 3, have_vm, vm, vcpu, &eo.out);
 		return;
 	}
 	if (!have_vm) {
@@ -1512,10 +1559,13 @@ void gdb_stub_event(struct gdb_stub *s, const struct gdb_event *ev)
 		st->signal = ev->signal;
 		st->addr = ev->addr;
 		st->text[0] = '\0';
-		if (ev->text) {
-			size_t n = strnlen(ev->text, sizeof(st->text) - 1);
+		if (ev->text && ev->text[0]) {
+			/* gdb prints it as it comes: it gets a line of its own */
+			size_t n = strnlen(ev->text, sizeof(st->text) - 2);
 
 			memcpy(st->text, ev->text, n);
+			if (st->text[n - 1] != '\n')
+				st->text[n++] = '\n';
 			st->text[n] = '\0';
 		}
 	}

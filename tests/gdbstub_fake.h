@@ -65,6 +65,8 @@ struct fake {
 	bool autorun;
 	bool refuse_stop;   /* stop() fails */
 	bool no_awatch;     /* Z4 is not supported */
+	bool target_ipa;    /* the target has a "monitor ipa" of its own */
+	bool ipa_on;        /* what it was told */
 	unsigned exit_status;
 	char catch_text[64];
 };
@@ -415,6 +417,21 @@ static inline int fake_monitor(void *ctx, unsigned vm, unsigned vcpu, const char
 	}
 	if (strcmp(cmd, "fail") == 0)
 		return -EINVAL;
+	if (strcmp(cmd, "long") == 0) {
+		char text[600];
+
+		memset(text, 'a', sizeof(text));
+		out->write(out, text, sizeof(text));
+		return 0;
+	}
+	if (f->target_ipa && strncmp(cmd, "ipa", 3) == 0) {
+		if (strcmp(cmd, "ipa on") == 0)
+			f->ipa_on = true;
+		else if (strcmp(cmd, "ipa off") == 0)
+			f->ipa_on = false;
+		out->write(out, f->ipa_on ? "ipa is on\n" : "ipa is off\n", f->ipa_on ? 10 : 11);
+		return 0;
+	}
 	return -ENOENT;
 }
 

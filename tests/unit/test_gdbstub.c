@@ -209,6 +209,12 @@ static void test_nak_from_gdb_resends_the_last_packet(void **state)
 	assert_string_equal(rx(), "+\nOK\n");
 	send_raw("-");
 	assert_string_equal(rx(), "OK\n");
+	/* a flood of '-' gets the packet three times in all, not once per byte */
+	send_raw("-----");
+	assert_string_equal(rx(), "OK\nOK\n");
+	send_pkt("qSymbol::");
+	send_raw("--");
+	assert_string_equal(rx(), "+\nOK\nOK\nOK\n");
 }
 
 static void test_no_ack_mode_sends_no_acks_and_drops_bad_packets(void **state)
@@ -760,10 +766,39 @@ static void test_monitor_ipa_switches_the_address_space(void **state)
 	send_pkt("mffff800040001000,4");
 	assert_string_equal(rx(), "1f2003d5\nE04\n");
 	send_pkt("M40000000,1:77");
-	assert_string_equal(take_log(), "mem_write 0 ipa 0x40000000 1\n");
+	assert_string_equal(take_log(), "monitor 0 0 ipa on\nmem_write 0 ipa 0x40000000 1\n");
 	send_pkt("qRcmd,697061206f6666"); /* ipa off */
 	send_pkt("m40001000,4");
 	assert_string_equal(rx(), "OK\nO61646472657373657320617265206775657374207669727475616c0a\nOK\nE04\n");
+}
+
+static void test_monitor_ipa_is_per_vm_and_reaches_the_target(void **state)
+{
+	(void)state;
+	connect_extended_two();
+	f.target_ipa = true;
+	send_pkt("Hgp1.1");
+	send_pkt("qRcmd,697061206f6e"); /* "ipa on": the target answers, the engine keeps it */
+	assert_string_equal(rx(), "OK\nO69706120697320"
+				  "6f6e0a\nOK\n");
+	assert_true(f.ipa_on);
+	send_pkt("m40001000,4");
+	send_pkt("Hgp2.1");
+	send_pkt("m40001000,4");         /* VM 1 is still in VA mode */
+	send_pkt("mffff800040001000,4");
+	assert_string_equal(rx(), "1f2003d5\nOK\nE04\n1f2003d5\n");
+	send_pkt("qRcmd,697061206f6e20"); /* trailing blanks are trimmed */
+	send_pkt("qRcmd,69706120");
+	send_pkt("qRcmd,697061206d6179626");
+	send_pkt("qRcmd,697061206d61796265"); /* "ipa maybe" */
+	assert_string_equal(rx(), "O69706120697320" "6f6e0a\nOK\n"
+				  "O69706120697320" "6f6e0a\nOK\n"
+				  "E01\n"
+				  "O75736167653a206d6f6e69746f7220697061205b6f6e7c6f66665d0a\nE01\n");
+	/* a new session forgets it */
+	gdb_stub_reset(f.stub);
+	send_pkt("qRcmd,69706120");
+	assert_string_equal(rx(), "+\nO6e6f20564d2061747461636865640a\nE02\n");
 }
 
 /* ---------------------------------------------------------------- breakpoints */
@@ -867,7 +902,16 @@ static void test_step_of_a_powered_off_vcpu_is_refused(void **state)
 	send_pkt("vCont;s:p1.2;c:p1.-1");
 	assert_string_equal(rx(), "E02\n");
 	assert_string_equal(take_log(), "");
-	/* continuing it is fine: the target keeps it off */
+	/* a step of every thread steps the ones that are on */
+	send_pkt("vCont;s");
+	assert_string_equal(take_log(), "resume 0 ss--\n");
+	fake_deliver(&f);
+	assert_string_equal(rx(), "T05thread:p1.1;core:0;\n");
+	/* ... and is refused when none is */
+	f.vm[0].state[0] = GDB_VCPU_OFF;
+	send_pkt("vCont;s:p1.-1");
+	assert_string_equal(rx(), "E02\n");
+	/* continuing them is fine: the target keeps them off */
 	send_pkt("vCont;c");
 	assert_string_equal(take_log(), "resume 0 cc--\n");
 }
@@ -912,7 +956,7 @@ static void test_stop_reply_formats(void **state)
 		{ GDB_STOP_AWATCH, 0x0, "T05thread:p1.2;core:1;awatch:0;\n" },
 		{ GDB_STOP_STEP, 0, "T05thread:p1.2;core:1;\n" },
 		/* the catchpoint's text comes first, as console output */
-		{ GDB_STOP_CATCH, 0, "O4856433634\nT05thread:p1.2;core:1;\n" },
+		{ GDB_STOP_CATCH, 0, "O48564336340a\nT05thread:p1.2;core:1;\n" },
 	};
 
 	(void)state;
@@ -1014,6 +1058,30 @@ static void test_ctrl_c_stops_the_current_vm_then_the_others(void **state)
 	fake_deliver(&f);
 	assert_string_equal(take_log(), "stop 0\n");
 	assert_string_equal(rx(), "T02thread:p2.1;core:0;\n");
+}
+
+static void test_ctrl_c_overtaken_by_a_breakpoint_is_not_reported_twice(void **state)
+{
+	(void)state;
+	connect_extended_two();
+	send_pkt("Hgp1.1");
+	send_pkt("vCont;c");
+	rx();
+	send_raw("\x03");
+	/* VM 1 hits a breakpoint before VM 0's Ctrl-C stop lands */
+	fake_hit(&f, 1, 0, GDB_STOP_SWBREAK, 0);
+	assert_int_equal(f.nq, 2);
+	{
+		struct gdb_event ctrl_c = f.queue[0];
+
+		f.queue[0] = f.queue[1];
+		f.queue[1] = ctrl_c;
+	}
+	fake_deliver(&f);
+	assert_string_equal(rx(), "T05thread:p2.1;core:0;swbreak:;\n");
+	take_log();
+	send_pkt("vCont;c");
+	assert_string_equal(take_log(), "resume 0 cc--\nresume 1 cc--\n");
 }
 
 static void test_ctrl_c_when_nothing_runs_does_nothing(void **state)
@@ -1154,6 +1222,35 @@ static void test_new_connection_detaches_and_acks_again(void **state)
 	assert_string_equal(rx(), "+\nT05thread:p1.1;core:0;\n");
 }
 
+static void test_fifty_reconnects_leave_nothing_attached(void **state)
+{
+	uint8_t regs[sizeof(f.vm[0].regs)];
+	char expect[64 * 20] = "", *e = expect;
+
+	(void)state;
+	memcpy(regs, f.vm[0].regs, sizeof(regs));
+	for (int i = 0; i < 50; i++) {
+		/* each connection attaches, stops and vanishes without a word */
+		send_raw("+");
+		send_pkt(GDB13_QSUPPORTED);
+		send_pkt("QStartNoAckMode");
+		send_pkt("?");
+		fake_deliver(&f);
+		send_pkt("g");
+		if (i % 2)
+			send_raw("$vCont;c:p1.-1#"); /* cut mid-packet */
+		assert_false(f.tx_overflow);
+		f.tx_len = 0;
+	}
+	gdb_stub_reset(f.stub);
+	for (int i = 0; i < 50; i++)
+		e += sprintf(e, "%sattach 0\n", i ? "detach 0\n" : "");
+	strcat(expect, "detach 0\n");
+	assert_string_equal(take_log(), expect);
+	assert_false(f.vm[0].attached);
+	assert_memory_equal(f.vm[0].regs, regs, sizeof(regs));
+}
+
 static void test_reset_detaches_everything(void **state)
 {
 	(void)state;
@@ -1194,6 +1291,29 @@ static void test_qrcmd_monitor_commands(void **state)
 	send_pkt("qRcmd,zz");
 	send_pkt("qRcmd,6100");   /* a NUL inside */
 	assert_string_equal(rx(), "E06\nE01\nE01\nE01\n");
+}
+
+static void test_long_monitor_output_is_split_into_O_packets(void **state)
+{
+	const char *r, *line;
+	size_t total = 0, packets = 0;
+
+	(void)state;
+	connect_remote();
+	send_pkt("qRcmd,6c6f6e67"); /* long: 600 bytes of output */
+	r = rx();
+	for (line = r; *line == 'O' && line[1] != 'K'; line = strchr(line, '\n') + 1) {
+		size_t n = (size_t)(strchr(line, '\n') - line - 1);
+
+		assert_true(n % 2 == 0 && n + 1 <= sizeof(((struct gdb_stub *)0)->obuf));
+		for (size_t i = 0; i < n; i += 2)
+			assert_memory_equal(line + 1 + i, "61", 2);
+		total += n / 2;
+		packets++;
+	}
+	assert_string_equal(line, "OK\n");
+	assert_int_equal(total, 600);
+	assert_int_equal(packets, 3);
 }
 
 static void test_misc_packets(void **state)
@@ -1247,6 +1367,7 @@ int main(void)
 		cmocka_unit_test_setup(test_large_m_is_cut_to_fit_a_packet, setup),
 		cmocka_unit_test_setup(test_M_and_X_write_memory, setup),
 		cmocka_unit_test_setup(test_monitor_ipa_switches_the_address_space, setup),
+		cmocka_unit_test_setup(test_monitor_ipa_is_per_vm_and_reaches_the_target, setup),
 		cmocka_unit_test_setup(test_Z_and_z_reach_the_target_for_the_current_vm, setup),
 		cmocka_unit_test_setup(test_Z_unsupported_types_get_empty_replies, setup),
 		cmocka_unit_test_setup(test_vcont_query_and_per_thread_actions, setup),
@@ -1259,6 +1380,7 @@ int main(void)
 		cmocka_unit_test_setup(test_unattached_vm_is_never_touched, setup),
 		cmocka_unit_test_setup(test_breakpoint_hit_while_quiesced_is_reported_on_next_resume, setup),
 		cmocka_unit_test_setup(test_ctrl_c_stops_the_current_vm_then_the_others, setup),
+		cmocka_unit_test_setup(test_ctrl_c_overtaken_by_a_breakpoint_is_not_reported_twice, setup),
 		cmocka_unit_test_setup(test_ctrl_c_when_nothing_runs_does_nothing, setup),
 		cmocka_unit_test_setup(test_a_refused_stop_does_not_leave_gdb_waiting, setup),
 		cmocka_unit_test_setup(test_vm_exit_is_a_W_reply_with_its_process, setup),
@@ -1269,8 +1391,10 @@ int main(void)
 		cmocka_unit_test_setup(test_status_in_extended_mode_without_a_process_is_W00, setup),
 		cmocka_unit_test_setup(test_target_remote_with_the_default_vm_absent, setup),
 		cmocka_unit_test_setup(test_new_connection_detaches_and_acks_again, setup),
+		cmocka_unit_test_setup(test_fifty_reconnects_leave_nothing_attached, setup),
 		cmocka_unit_test_setup(test_reset_detaches_everything, setup),
 		cmocka_unit_test_setup(test_qrcmd_monitor_commands, setup),
+		cmocka_unit_test_setup(test_long_monitor_output_is_split_into_O_packets, setup),
 		cmocka_unit_test_setup(test_misc_packets, setup),
 	};
 
