@@ -76,10 +76,12 @@ include hyp/build.mk
 include formats/build.mk
 -include gdbstub/build.mk
 include tracer/build.mk
+include tracer/kvm/build.mk
 -include tui/build.mk
 include tests/unit/build.mk
 include tests/guests/build.mk
 -include tests/bench/build.mk
+-include tests/kvm/build.mk
 -include tests/fuzz/build.mk # after every fragment: it rebuilds their sources with clang
 
 # ---------------------------------------------------------------- deps
@@ -162,7 +164,7 @@ run: deps
 
 # The whole suite. Every stage runs even when an earlier one fails.
 check: deps
-	$(Q)$(MAKE) --no-print-directory all unit-tests fuzz-build linux-guest
+	$(Q)$(MAKE) --no-print-directory all unit-tests fuzz-build linux-guest arm64 kvm-vmm
 	$(Q)scripts/check.sh
 
 check-unit: unit-tests
@@ -171,7 +173,7 @@ check-unit: unit-tests
 check-fuzz: fuzz-build
 	$(Q)scripts/check.sh fuzz
 
-check-e2e: all linux-guest
+check-e2e: all linux-guest arm64 kvm-vmm
 	$(Q)scripts/check.sh e2e
 
 # Benchmarks: every tests/bench/*.sh prints its figures; nothing is asserted.
@@ -187,6 +189,69 @@ soak: all
 	$(Q)scripts/soak.sh chaos $(SOAK_CHAOS); a=$$?; scripts/soak.sh vmid $(SOAK_VMS) && exit $$a
 
 clean:
-	$(Q)rm -rf $(O)/el2 $(O)/host $(O)/san $(O)/fuzz $(O)/guests $(O)/tests $(O)/*.elf $(O)/*.a $(O)/hypscope
+	$(Q)rm -rf $(O)/el2 $(O)/host $(O)/san $(O)/fuzz $(O)/guests $(O)/tests $(O)/*.elf $(O)/*.a $(O)/hypscope $(O)/bpf
 
 -include $(shell find $(O) -name '*.d' -type f 2>/dev/null)
+
+# ---------------------------------------------------------------- arm64 hypscope
+# `make arm64`: a statically linked hypscope for arm64 hosts (the KVM
+# collector's home), linked against Debian's arm64 static libraries that
+# scripts/deps.sh unpacks into build/sysroot-arm64.
+ARM64_CC     := $(CROSS_COMPILE)gcc
+ARM64_LIBDIR := $(SYSROOT64)/usr/lib/aarch64-linux-gnu
+ARM64_CFLAGS := -std=gnu11 $(WARN) -O2 -g -I. -I$(O)/bpf -D_GNU_SOURCE -DHYP_HOST \
+	-D_DEFAULT_SOURCE -D_XOPEN_SOURCE=600 -isystem $(SYSROOT64)/usr/include
+ARM64_LIBS   := -L$(ARM64_LIBDIR) -lbpf -lelf -lzstd -lz -lcapstone -lfdt -lncursesw -ltinfo \
+	-lpthread -lm
+ARM64_OBJS   := $(patsubst %.c,$(O)/arm64/obj/%.o,$(TOOL_MAIN) $(TOOL_SRCS))
+
+$(ARM64_LIBDIR)/libbpf.a:
+	$(Q)scripts/deps.sh
+
+$(O)/arm64/obj/%.o: %.c | $(ARM64_LIBDIR)/libbpf.a
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  CC [A64]  $<")
+	$(Q)$(ARM64_CC) $(ARM64_CFLAGS) $(DEPFLAGS) -c $< -o $@
+
+$(O)/arm64/obj/tracer/kvm/kvm_collect.o: $(KVM_BPF_SKEL)
+
+$(O)/arm64/hypscope: $(ARM64_OBJS)
+	@$(if $(Q),echo "  LD [A64]  $@")
+	$(Q)$(ARM64_CC) -static -o $@ $^ $(ARM64_LIBS)
+
+.PHONY: arm64
+arm64: $(O)/arm64/hypscope
+
+# ---------------------------------------------------------------- install
+# `make install PREFIX=/usr/local DESTDIR=...`: hypscope finds hyp.elf and
+# the demo guests next to its binary, so they live together in
+# $(PREFIX)/lib/hypscope and $(PREFIX)/bin/hypscope links there (the binary
+# resolves /proc/self/exe). Man pages, a bash completion. `make uninstall`
+# removes what install put in place.
+PREFIX  ?= /usr/local
+DESTDIR ?=
+INSTALL_LIB  := $(DESTDIR)$(PREFIX)/lib/hypscope
+INSTALL_BIN  := $(DESTDIR)$(PREFIX)/bin
+INSTALL_MAN  := $(DESTDIR)$(PREFIX)/share/man/man1
+INSTALL_COMP := $(DESTDIR)$(PREFIX)/share/bash-completion/completions
+
+.PHONY: install uninstall
+install: all
+	@echo "  INSTALL   $(DESTDIR)$(PREFIX)"
+	$(Q)install -d $(INSTALL_LIB)/guests $(INSTALL_BIN) $(INSTALL_MAN) $(INSTALL_COMP)
+	$(Q)install -m 755 $(O)/hypscope $(INSTALL_LIB)/hypscope
+	$(Q)install -m 644 $(O)/hyp.elf $(INSTALL_LIB)/hyp.elf
+	$(Q)install -m 644 $(GUEST_ELFS) $(INSTALL_LIB)/guests/
+	$(Q)if [ -f $(O)/linux/Image ] && [ -f $(O)/linux/initramfs.cpio ]; then \
+		install -d $(INSTALL_LIB)/linux && \
+		install -m 644 $(O)/linux/Image $(O)/linux/initramfs.cpio $(INSTALL_LIB)/linux/; \
+	fi
+	$(Q)ln -sfn ../lib/hypscope/hypscope $(INSTALL_BIN)/hypscope
+	$(Q)install -m 644 man/*.1 $(INSTALL_MAN)/
+	$(Q)install -m 644 scripts/completion/hypscope $(INSTALL_COMP)/hypscope
+
+uninstall:
+	@echo "  UNINSTALL $(DESTDIR)$(PREFIX)"
+	$(Q)rm -f $(INSTALL_BIN)/hypscope $(INSTALL_COMP)/hypscope
+	$(Q)rm -f $(addprefix $(INSTALL_MAN)/,$(notdir $(wildcard man/*.1)))
+	$(Q)rm -rf $(INSTALL_LIB)

@@ -1,5 +1,6 @@
 /*
- * Human text for ESR_EL2 values. Host only.
+ * Human text for ESR_EL2 values, for the host tools and the GDB stub at EL2
+ * (vsnprintf there is the hypervisor's, hyp/lib/include/stdio.h).
  *
  * Every line starts with the short class name so that reports can be
  * grepped by class; the fields after it are those of the class's ISS

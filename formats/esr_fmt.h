@@ -1,6 +1,6 @@
 /*
  * One-line text for ESR_EL2 values and SMCCC function ids, in the key=value
- * style of trace reports. Host only (uses snprintf).
+ * style of trace reports. Also linked into hyp.elf (the GDB stub's catchpoints).
  *
  *	DABT_LOW isv=1 len=4 sse=0 srt=x1 sf=0 wnr=write dfsc=TRANS_L3
  *	SYS64 CNTV_CTL_EL0 read x1

@@ -35,10 +35,11 @@
 #define GUEST_UART_SIZE    0x00001000ull
 #define GUEST_UART_SPI     1u            /* INTID 33 */
 #define GUEST_RAM_IPA      0x40000000ull
+#define GDB_UART_PA        0x09040000ull /* the second PL011: the GDB stub's (--gdb) */
 
 #define HYPCFG_MAGIC       0x3147464353505948ull /* "HYPSCFG1" */
 #define HYPSTAT_MAGIC      0x3154415453505948ull /* "HYPSSTA1" */
-#define HYPCFG_VERSION     2u
+#define HYPCFG_VERSION     3u /* 3: the GDB stub (flags, gdb_vm) */
 
 #define HYPCFG_MAX_VMS     8u
 #define HYPCFG_MAX_VCPUS   4u   /* per VM */
@@ -55,6 +56,12 @@ enum hypcfg_image_kind {
 #define HYPCFG_F_INTERACTIVE (1ull << 0) /* someone types at the console (a terminal): the
                                             focused VM's output goes out a character at a
                                             time; without it every VM's is line-buffered */
+#define HYPCFG_F_TEST_HVC_PAD (1ull << 1) /* TEST ONLY: every HVC exit runs test_hvc_pad more
+                                             EL2 instructions, a known slowdown for the A/B
+                                             test of `hypscope diff`; never in production */
+#define HYPCFG_F_GDB         (1ull << 2) /* the GDB stub owns the second PL011 (0x09040000) */
+#define HYPCFG_F_GDB_WAIT    (1ull << 3) /* every VM held at its first instruction until a
+                                            debugger resumes it */
 
 enum hypcfg_trace_mode {
 	HYPCFG_TRACE_OFF       = 0,
@@ -93,7 +100,10 @@ struct hypcfg {
 	uint64_t trace_size;  /* bytes of ring per physical CPU */
 	uint64_t status_pa;   /* where the hypervisor writes struct hypstat */
 	uint64_t flags;
-	uint64_t reserved[8];
+	uint64_t test_hvc_pad; /* with HYPCFG_F_TEST_HVC_PAD: instructions added per HVC exit */
+	uint32_t gdb_vm;      /* HYPCFG_F_GDB: the VM slot 'target remote' attaches */
+	uint32_t reserved32;
+	uint64_t reserved[6];
 	struct hypcfg_vm vms[HYPCFG_MAX_VMS];
 };
 

@@ -76,6 +76,8 @@ enum trace_type {
 	TRACE_SDEI_FIRST = 0x0100, /* SDEI events: register, signal, dispatch, complete */
 	TRACE_SDEI_LAST  = 0x01ff,
 	TRACE_GDB_FIRST  = 0x0200, /* gdb stub: stop, resume, breakpoint, memory access */
+	TRACE_GDB_STOP   = 0x0200, /* struct trace_gdb_stop: a debugger stopped a VM */
+	TRACE_GDB_RESUME = 0x0201, /* struct trace_gdb_resume: a debugger resumed it */
 	TRACE_GDB_LAST   = 0x02ff,
 };
 
@@ -125,6 +127,8 @@ enum trace_exit_outcome {
 /* trace_exit.flags */
 #define TRACE_EXIT_INSN_VALID 0x01u /* insn holds the trapping instruction */
 #define TRACE_EXIT_FAR_VALID  0x02u /* far and hpfar are meaningful */
+#define TRACE_EXIT_NO_COST    0x04u /* cost was not measured (KVM host): 0 means unknown */
+#define TRACE_EXIT_NO_ESR     0x08u /* esr is unknown (KVM host, asynchronous exits) */
 
 struct trace_exit {
 	struct trace_hdr hdr;
@@ -207,7 +211,9 @@ enum trace_device {
 	TRACE_DEV_GICD = 1,
 	TRACE_DEV_GICR = 2,
 	TRACE_DEV_UART = 3,
-	/* 4..0xffff: other emulated devices, numbered by hyp/dev */
+	/* 4..0xfffc: other emulated devices, numbered by hyp/dev */
+	TRACE_DEV_KVM_KERNEL = 0xfffd, /* KVM host: a device inside the kernel (vGIC...) */
+	TRACE_DEV_KVM_USER   = 0xfffe, /* KVM host: handed to the VMM in user space */
 };
 
 enum trace_mmio_result {
@@ -312,6 +318,29 @@ struct trace_log {
 	char     text[TRACE_LOG_LEN]; /* NUL padded, always NUL terminated */
 };
 
+/* ------------------------------------------------------------- gdb stub */
+
+/*
+ * TRACE_GDB_STOP: every vCPU of the VM is held (docs/gdbstub.md); the header
+ * names the vCPU the stop reply names. TRACE_GDB_RESUME: the debugger let it
+ * go again; held_ticks is how long the VM was stopped, time that counts as
+ * neither guest nor hypervisor time.
+ */
+struct trace_gdb_stop {
+	struct trace_hdr hdr;
+	uint64_t pc;       /* that vCPU's PC */
+	uint64_t addr;     /* watchpoints: the data address, else 0 */
+	uint32_t reason;   /* enum gdb_stop_reason (gdbstub/target.h) */
+	uint32_t signal;   /* 2 (SIGINT) or 5 (SIGTRAP) */
+};
+
+struct trace_gdb_resume {
+	struct trace_hdr hdr;
+	uint64_t held_ticks; /* counter ticks from the stop to this resume */
+	uint32_t cont_mask;  /* vCPUs continued, bit per vCPU */
+	uint32_t step_mask;  /* vCPUs stepping one instruction */
+};
+
 /* ------------------------------------------------------------- layout */
 
 #define TRACE_CHECK_SIZE(type, bytes)                                           \
@@ -332,6 +361,8 @@ TRACE_CHECK_SIZE(trace_irq_inject, 56);
 TRACE_CHECK_SIZE(trace_vgic_lrs, 192);
 TRACE_CHECK_SIZE(trace_vgic_maint, 56);
 TRACE_CHECK_SIZE(trace_log, 144);
+TRACE_CHECK_SIZE(trace_gdb_stop, 64);
+TRACE_CHECK_SIZE(trace_gdb_resume, 56);
 
 _Static_assert(offsetof(struct trace_hdr, type) == 0, "type first");
 _Static_assert(offsetof(struct trace_hdr, size) == 2, "size at 2");

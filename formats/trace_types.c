@@ -27,6 +27,8 @@ ENUM(trace_enum_smccc_conduit, "smccc_conduit", 1, NULL, "hvc", "smc");
 ENUM(trace_enum_irq_source, "irq_source", 4, NULL, "sgi", "timer", "device", "host", "other");
 ENUM(trace_enum_lrs_point, "lrs_point", 1, NULL, "flush", "fold");
 ENUM(trace_enum_log_level, "log_level", 1, NULL, "error", "warn", "info", "debug");
+ENUM(trace_enum_gdb_reason, "gdb_reason", 4, NULL, "interrupt", "swbreak", "hwbreak", "watch",
+     "rwatch", "awatch", "step", "catch");
 /* enum hypstat_vm_state: print names it, CTF and CSV carry the number. */
 ENUM(trace_enum_vm_state, "vm_state", 4, NULL, "empty", "running", "off", "reset", "exited",
      "failed");
@@ -35,7 +37,8 @@ ENUM(trace_enum_vm_state, "vm_state", 4, NULL, "empty", "running", "off", "reset
 const struct trace_enum *const trace_enums[] = {
 	&trace_enum_exit_outcome, &trace_enum_sched_reason,  &trace_enum_mmio_device,
 	&trace_enum_mmio_result,  &trace_enum_smccc_conduit, &trace_enum_irq_source,
-	&trace_enum_lrs_point,    &trace_enum_log_level,     NULL,
+	&trace_enum_lrs_point,    &trace_enum_log_level,     &trace_enum_gdb_reason,
+	NULL,
 };
 
 const char *trace_enum_name(const struct trace_enum *e, uint64_t v)
@@ -257,6 +260,25 @@ static const struct trace_arg log_chrome[] = {
 	AN("level", trace_log, level, log_level, "?"),
 };
 
+static const struct trace_field gdb_stop_fields[] = {
+	F(trace_gdb_stop, pc, HEX),
+	F(trace_gdb_stop, addr, HEX),
+	FE(trace_gdb_stop, reason, gdb_reason),
+	F(trace_gdb_stop, signal, DEC),
+};
+
+static const struct trace_arg gdb_stop_chrome[] = {
+	A("pc", trace_gdb_stop, pc, HEX),
+	AN("reason", trace_gdb_stop, reason, gdb_reason, "?"),
+	A("addr", trace_gdb_stop, addr, HEX),
+};
+
+static const struct trace_field gdb_resume_fields[] = {
+	F(trace_gdb_resume, held_ticks, DEC),
+	F(trace_gdb_resume, cont_mask, HEX),
+	F(trace_gdb_resume, step_mask, HEX),
+};
+
 /* ----------------------------------------------------------------- types */
 
 /*
@@ -284,7 +306,9 @@ static const struct trace_arg log_chrome[] = {
 	X(TRACE_VGIC_LRS, "vgic_lrs", trace_vgic_lrs, TRACE_TYPE_NO_CHROME, vgic_lrs_fields,     \
 	  NONE, NONE)                                                                            \
 	X(TRACE_VGIC_MAINT, "vgic_maint", trace_vgic_maint, 0, vgic_maint_fields, NONE, NONE)   \
-	X(TRACE_LOG, "log", trace_log, 0, log_fields, log_chrome, NONE)
+	X(TRACE_LOG, "log", trace_log, 0, log_fields, log_chrome, NONE)                         \
+	X(TRACE_GDB_STOP, "gdb_stop", trace_gdb_stop, 0, gdb_stop_fields, gdb_stop_chrome, NONE) \
+	X(TRACE_GDB_RESUME, "gdb_resume", trace_gdb_resume, 0, gdb_resume_fields, NONE, NONE)
 
 /* NONE stands for an absent argument list: empty, so the entry says NULL. */
 static const struct trace_arg NONE[0];

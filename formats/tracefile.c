@@ -423,6 +423,10 @@ struct tf_reader {
 
 	uint8_t *buf; /* scan and tf_reader_load_chunk() */
 	size_t buf_cap;
+
+	tf_progress_fn progress; /* tf_reader_set_progress() */
+	void *progress_ctx;
+	uint64_t progress_done;
 };
 
 static void problem(struct tf_reader *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -958,8 +962,19 @@ static int tf_cursor_fill(struct tf_reader *r, uint32_t cpu)
 		c->len = (uint32_t)ret;
 		c->at = 0;
 		c->chunk_offset = ci->offset;
+		if (r->progress) {
+			r->progress_done += sizeof(ci->hdr) + (uint64_t)ret;
+			r->progress(r->progress_ctx, r->progress_done, r->file_size);
+		}
 	}
 	return 1;
+}
+
+void tf_reader_set_progress(struct tf_reader *r, tf_progress_fn fn, void *ctx)
+{
+	r->progress = fn;
+	r->progress_ctx = ctx;
+	r->progress_done = 0;
 }
 
 int tf_reader_next(struct tf_reader *r, struct tf_record *rec)
@@ -1001,4 +1016,5 @@ void tf_reader_rewind(struct tf_reader *r)
 		r->cur[cpu].len = 0;
 		r->cur[cpu].at = 0;
 	}
+	r->progress_done = 0;
 }

@@ -209,4 +209,11 @@ int tf_reader_next(struct tf_reader *r, struct tf_record *rec);
 /* Start tf_reader_next() over from the first record. */
 void tf_reader_rewind(struct tf_reader *r);
 
+/*
+ * Called by tf_reader_next() each time it loads a chunk: bytes of chunks
+ * read so far (since the last rewind) of the file's total. NULL: none.
+ */
+typedef void (*tf_progress_fn)(void *ctx, uint64_t done, uint64_t total);
+void tf_reader_set_progress(struct tf_reader *r, tf_progress_fn fn, void *ctx);
+
 #endif

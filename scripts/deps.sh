@@ -19,6 +19,8 @@ PKGS=(
 	make gcc pkg-config git
 	clang libclang-rt-14-dev
 	gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu
+	libc6-dev-arm64-cross linux-libc-dev-arm64-cross
+	clang llvm bpftool
 	qemu-system-arm
 	gdb-multiarch
 	libbpf-dev libelf-dev libncurses-dev libcapstone-dev libfdt-dev libcmocka-dev
@@ -91,4 +93,22 @@ if [ ! -f "$sysroot/usr/lib/aarch64-linux-gnu/libfdt.a" ]; then
 	mkdir -p "$sysroot"
 	dpkg-deb -x "$tmp"/libfdt-dev_*_arm64.deb "$sysroot"
 	echo "deps: unpacked libfdt-dev:arm64 into build/sysroot-arm64"
+fi
+
+# `make arm64` links a static arm64 hypscope against Debian's arm64 static
+# libraries, unpacked the same way into the same sysroot.
+arm64_static=(libbpf-dev libelf-dev zlib1g-dev libzstd-dev libcapstone-dev libncurses-dev)
+if [ ! -f "$sysroot/usr/lib/aarch64-linux-gnu/libbpf.a" ] ||
+	[ ! -f "$sysroot/usr/lib/aarch64-linux-gnu/libncursesw.a" ]; then
+	ensure_arm64
+	apt_update
+	tmp2=$(mktemp -d)
+	chmod 755 "$tmp2"
+	(cd "$tmp2" && apt-get download -qq "${arm64_static[@]/%/:arm64}" >/dev/null 2>&1)
+	mkdir -p "$sysroot"
+	for deb in "$tmp2"/*.deb; do
+		dpkg-deb -x "$deb" "$sysroot"
+	done
+	rm -rf "$tmp2"
+	echo "deps: unpacked ${arm64_static[*]} (arm64) into build/sysroot-arm64"
 fi

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "formats/esr.h"
+#include "tracer/progress.h"
 #include "tracer/analysis.h"
 
 /* ------------------------------------------------------------ loading */
@@ -20,6 +21,7 @@ int hs_load_trace(const char *path, struct hs_stats *s, struct hs_trace_info *in
 	const struct tf_chunk_info *ci;
 	struct tf_reader *rd;
 	struct tf_record rec;
+	struct hs_progress progress;
 	char msg[TF_MSG_LEN];
 	size_t i, n;
 	int ret;
@@ -32,11 +34,13 @@ int hs_load_trace(const char *path, struct hs_stats *s, struct hs_trace_info *in
 	info->hdr = *tf_reader_header(rd);
 	hs_stats_set_cntfrq(s, info->hdr.cntfrq);
 
+	hs_progress_reader(&progress, "reading", rd);
 	while ((ret = tf_reader_next(rd, &rec)) > 0) {
 		ret = hs_stats_feed(s, rec.hdr, rec.size);
 		if (ret && ret != -ENOMEM)
 			break;
 	}
+	hs_progress_end(&progress);
 	if (ret < 0 && ret != -ENOMEM) {
 		hs_errf(err, ret, "%s: read error: %s", path, strerror(-ret));
 		goto cleanup;

@@ -1,95 +1,123 @@
 /*
- * hypscope diff: did NEW get slower than BASE, or exit more often?
+ * hypscope diff: did NEW get slower than BASE, or exit more often, by more
+ * than run-to-run noise?
  *
- * Per exit class (or VM): the rate and the latency distribution (p50, p99,
- * mean) of BASE and NEW. The rate is exits per second the vCPUs ran in the
- * guest by default: it does not move when only the hypervisor gets faster or
- * slower, where exits per second of trace would (a fixed amount of guest work
- * done sooner is more exits per second). A change counts when it passes the
- * threshold AND is significant:
+ * Each trace is one run. Per row (exit class, VM or vCPU) every run gives a
+ * few numbers: exits in the run, exits per exit of a work class
+ * (--per-exit-of), the median, p99 and mean handling cost. Those numbers are
+ * the samples: BASE runs against NEW runs, judged by tracer/verdict.c. The
+ * exits inside one run are never samples of their own: they share the run's
+ * noise. Counts are per run (a fixed workload) or per unit of work, never per
+ * guest second: a guest that ran slower did not exit less.
  *
- *  latency  Mann-Whitney U on every exit's latency, computed on the
- *           log-bucketed histograms (tracer/stats.h): values within one
- *           bucket (1/32 of its value) count as ties, the variance has the
- *           tie correction, two-sided normal approximation. Slower means p50
- *           or mean up by more than the threshold, with P(new > base) > 1/2.
- *  rate     the two counts as Poisson processes over the two exposures
- *           (guest time, trace span, or one run each): given their sum, NEW's
- *           count is binomial with p = t_new / (t_base + t_new); two-sided
- *           normal approximation.
- *
- * Regression: slower or more frequent; improvement: faster or less frequent
- * with no regression; else unchanged. Exit status 1 when any row regressed.
+ * Regression: a row slower (p50 or p99 up) or exiting more (per run, or per
+ * unit of work when one is named); improvement the other way with no
+ * regression. Exit status 1 only on a regression.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "formats/esr.h"
 #include "tracer/analysis.h"
 #include "tracer/hypscope.h"
 #include "tracer/stats.h"
+#include "tracer/verdict.h"
 
 #define DIFF_EXIT_REGRESSION 1
+#define MAX_RUNS             VD_MAX_RUNS
 
 enum diff_format { FMT_TEXT, FMT_JSON };
 enum diff_metric { METRIC_COST, METRIC_TIME };
-enum diff_rate { RATE_GUEST, RATE_WALL, RATE_COUNT };
 
-static const char *const rate_names[] = { "guest", "wall", "count" };
+/* The per-run statistics of a row. */
+enum stat_id { ST_P50, ST_P99, ST_MEAN, ST_COUNT, ST_PER_WORK, NR_STATS };
+
+static const struct {
+	const char *name;  /* JSON */
+	const char *label; /* text */
+	const char *up;    /* what a rise means */
+	const char *down;
+} stat_info[NR_STATS] = {
+	[ST_P50] = { "p50", "p50", "slower", "faster" },
+	[ST_P99] = { "p99", "p99", "slower", "faster" },
+	[ST_MEAN] = { "mean", "mean", "slower", "faster" },
+	[ST_COUNT] = { "exits_per_run", "exits/run", "more frequent", "less frequent" },
+	[ST_PER_WORK] = { "exits_per_work", "exits/work", "more frequent", "less frequent" },
+};
+
+struct side_files {
+	char **paths;
+	unsigned nr;
+};
 
 static struct env {
-	const char *base, *new;
-	double threshold; /* percent */
+	struct side_files side[2]; /* BASE, NEW */
+	double threshold;          /* percent */
 	double alpha;
 	uint64_t min_count;
 	enum diff_format format;
 	enum hs_by by;
 	enum diff_metric metric;
-	enum diff_rate rate;
+	bool exact;
+	bool per_work;
+	unsigned work_class;
+	const char *junit;
 } env;
 
 static const char usage[] =
-	"Usage: hypscope diff BASE NEW [OPTIONS]\n"
+	"Usage: hypscope diff [OPTIONS] BASE... -- NEW...\n"
+	"       hypscope diff [OPTIONS] BASE NEW\n"
 	"\n"
-	"Compare two trace files for performance regressions. Per exit class (or\n"
-	"VM): the exit rate, and the latency distribution (p50, p99, mean). A row\n"
-	"REGRESSED when NEW is slower (p50 or mean up) or exits more often, by more\n"
-	"than the threshold AND significantly; IMPROVED likewise the other way;\n"
-	"otherwise it is unchanged.\n"
+	"Compare recorded runs for performance regressions. Each trace file is one\n"
+	"run (a directory stands for its *.trace files); record 5 or more runs per\n"
+	"side (hypscope bench -n 5). Per exit class (or VM, vCPU) every run gives a\n"
+	"few numbers: the median (p50) and p99 handling cost and the exits in the\n"
+	"run (or per exit of a work class). Those per-run numbers are compared\n"
+	"between BASE runs and NEW runs; the exits within one run are not\n"
+	"independent samples and are never treated as such.\n"
 	"\n"
-	"Significance: a Mann-Whitney U test on every exit's latency (computed on\n"
-	"the histograms: values within 3% count as ties) and, for the rate, a test of\n"
-	"two Poisson counts over the two exposures; both two-sided, at level --alpha.\n"
+	"A row REGRESSED when a statistic moved up by at least the threshold AND its\n"
+	"confidence interval lies wholly above zero (every BASE/NEW pair of runs\n"
+	"agrees, with 5 runs a side); IMPROVED likewise down. The change is the\n"
+	"Hodges-Lehmann estimate, with its distribution-free interval. One run per\n"
+	"side shows the changes but cannot tell them from noise: not judged, unless\n"
+	"--exact. See hypscope-diff(1) for the statistics in plain words.\n"
 	"\n"
-	"  -t, --threshold PCT  smallest change that counts, in percent (default 10)\n"
-	"  -a, --alpha P        significance level (default 0.01)\n"
-	"  -m, --metric M       cost: the handler's cycles (default); time: exit to\n"
-	"                       the next entry of the vCPU\n"
-	"  -r, --rate R         guest: exits per second the vCPUs ran in the guest\n"
-	"                       (default; unmoved by a faster or slower hypervisor);\n"
-	"                       wall: per second of trace; count: exits per run (for\n"
-	"                       benchmarks that do a fixed amount of work)\n"
-	"      --min-count N    judge latency with at least N exits on each side, a\n"
-	"                       row at all with N on both together (default 20)\n"
-	"  -b, --by KEY         class (default) or vm\n"
-	"  -f, --format FMT     text (default) or json\n"
-	"  -h, --help           show this help\n"
+	"  -t, --threshold PCT    smallest change that counts, percent (default 5)\n"
+	"  -a, --alpha P          1 - the confidence level of the intervals\n"
+	"                         (default 0.01: 99 %; needs 5 runs a side)\n"
+	"  -m, --metric M         cost: the handler's cycles (default); time: exit\n"
+	"                         to the next entry of the vCPU\n"
+	"  -w, --per-exit-of CLASS  judge counts per exit of CLASS (the unit of work,\n"
+	"                         e.g. HVC64), not per run\n"
+	"  -x, --exact            the runs are deterministic (QEMU -icount, hypscope\n"
+	"                         bench --exact): equal runs give exact changes, judged\n"
+	"                         on the threshold alone; one run per side is enough\n"
+	"      --min-count N      judge counts of rows with at least N exits per run,\n"
+	"                         latencies of runs with at least N exits (default 20)\n"
+	"  -b, --by KEY           class (default), vm or vcpu\n"
+	"  -f, --format FMT       text (default) or json\n"
+	"  -j, --junit FILE       also write the verdicts as JUnit XML, a test case per\n"
+	"                         row (failure: regression; skipped: not judged)\n"
+	"  -h, --help             show this help\n"
 	"\n"
-	"Exit status: 0 no regression; 1 at least one regression; 2 bad usage or a\n"
-	"file that is not a readable trace; 4 out of memory or I/O error.\n"
+	"Exit status: 0 no regression the evidence supports; 1 at least one; 2 bad\n"
+	"usage or a file that is not a readable trace; 4 out of memory or I/O error.\n"
 	"\n"
 	"EXAMPLES:\n"
-	"  hypscope diff before.trace after.trace\n"
-	"  hypscope diff before.trace after.trace --threshold 5 --metric time\n"
-	"  hypscope diff fixed-work-a.trace fixed-work-b.trace --rate count\n"
-	"  hypscope diff before.trace after.trace --by vm --format json\n"
-	"  hypscope diff a.trace b.trace || echo \"exits got slower or more frequent\"\n";
+	"  hypscope bench -n 5 -o base -- --vm build/guests/workload.elf\n"
+	"  hypscope bench -n 5 -o new  -- --vm build/guests/workload.elf\n"
+	"  hypscope diff base -- new\n"
+	"  hypscope diff base/*.trace -- new/*.trace --per-exit-of HVC64 --junit diff.xml\n"
+	"  hypscope diff --exact a.trace b.trace      # both recorded under -icount\n"
+	"  hypscope diff base -- new --by vcpu --format json\n";
 
 enum { OPT_MIN_COUNT = 0x100 };
 
@@ -97,38 +125,105 @@ static const struct option long_opts[] = {
 	{ "threshold", required_argument, NULL, 't' },
 	{ "alpha", required_argument, NULL, 'a' },
 	{ "metric", required_argument, NULL, 'm' },
-	{ "rate", required_argument, NULL, 'r' },
+	{ "per-exit-of", required_argument, NULL, 'w' },
+	{ "exact", no_argument, NULL, 'x' },
 	{ "min-count", required_argument, NULL, OPT_MIN_COUNT },
 	{ "by", required_argument, NULL, 'b' },
 	{ "format", required_argument, NULL, 'f' },
+	{ "junit", required_argument, NULL, 'j' },
 	{ "help", no_argument, NULL, 'h' },
 	{},
 };
 
 #define usage_error(...) hs_usage_error("diff", __VA_ARGS__)
 
+/* ------------------------------------------------------------ arguments */
 
-static int parse_args(int argc, char **argv)
+static int add_path(struct side_files *sf, const char *path)
+{
+	char **p;
+
+	if (sf->nr >= MAX_RUNS)
+		return usage_error("at most %u runs per side", MAX_RUNS);
+	p = realloc(sf->paths, (sf->nr + 1) * sizeof(*p));
+	if (!p)
+		return HS_EXIT_ENV;
+	sf->paths = p;
+	sf->paths[sf->nr] = strdup(path);
+	if (!sf->paths[sf->nr])
+		return HS_EXIT_ENV;
+	sf->nr++;
+	return 0;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* A trace file, or a directory standing for its *.trace files in name order. */
+static int add_arg(struct side_files *sf, const char *arg)
+{
+	struct dirent *de;
+	struct stat sb;
+	char **names = NULL, **p, buf[4096];
+	unsigned nr = 0, i;
+	size_t len;
+	DIR *d;
+	int ret = 0;
+
+	if (stat(arg, &sb) || !S_ISDIR(sb.st_mode))
+		return add_path(sf, arg); /* load() says what is wrong with it */
+	d = opendir(arg);
+	if (!d)
+		return usage_error("cannot read the directory %s: %s", arg, strerror(errno));
+	while ((de = readdir(d))) {
+		len = strlen(de->d_name);
+		if (len <= 6 || strcmp(de->d_name + len - 6, ".trace"))
+			continue;
+		p = realloc(names, (nr + 1) * sizeof(*p));
+		if (!p || !(p[nr] = strdup(de->d_name))) {
+			names = p ? p : names;
+			ret = HS_EXIT_ENV;
+			break;
+		}
+		names = p;
+		nr++;
+	}
+	closedir(d);
+	if (!ret && !nr)
+		ret = usage_error("%s holds no *.trace files", arg);
+	if (!ret)
+		qsort(names, nr, sizeof(*names), cmp_str);
+	for (i = 0; i < nr; i++) {
+		if (!ret) {
+			snprintf(buf, sizeof(buf), "%s/%s", arg, names[i]);
+			ret = add_path(sf, buf);
+		}
+		free(names[i]);
+	}
+	free(names);
+	return ret;
+}
+
+/* Options of argv[0..argc); the other arguments are files of side sf. */
+static int parse_part(int argc, char **argv, struct side_files *sf)
 {
 	double v;
-	int opt;
+	int opt, ret;
 
-	memset(&env, 0, sizeof(env));
-	env.threshold = 10;
-	env.alpha = 0.01;
-	env.min_count = 20;
-	optind = 1;
+	optind = 0; /* 0, not 1: glibc starts afresh on a new argv */
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, ":t:a:m:r:b:f:h", long_opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, ":t:a:m:w:xb:f:j:h", long_opts, NULL)) != -1) {
 		switch (opt) {
 		case 't':
 			if (!hs_parse_double(optarg, 0, 1e6, &env.threshold))
-				return usage_error("--threshold needs a percentage, e.g. 10, not '%s'",
+				return usage_error("--threshold needs a percentage, e.g. 5, not '%s'",
 						   optarg);
 			break;
 		case 'a':
-			if (!hs_parse_double(optarg, 1e-300, 0.5, &env.alpha))
-				return usage_error("--alpha needs a probability in (0, 0.5], not '%s'",
+			if (!hs_parse_double(optarg, 1e-6, 0.5, &env.alpha))
+				return usage_error("--alpha needs a probability in [1e-6, 0.5], not '%s'",
 						   optarg);
 			break;
 		case 'm':
@@ -139,19 +234,19 @@ static int parse_args(int argc, char **argv)
 			else
 				return usage_error("--metric is cost or time, not '%s'", optarg);
 			break;
-		case 'r':
-			if (!strcmp(optarg, "guest"))
-				env.rate = RATE_GUEST;
-			else if (!strcmp(optarg, "wall"))
-				env.rate = RATE_WALL;
-			else if (!strcmp(optarg, "count"))
-				env.rate = RATE_COUNT;
-			else
-				return usage_error("--rate is guest, wall or count, not '%s'", optarg);
+		case 'w':
+			if (!hs_parse_class(optarg, &env.work_class) || env.work_class >= HS_CLASS_ROWS)
+				return usage_error("--per-exit-of needs an exit class (HVC64, DABT_LOW, "
+						   "...), not '%s'",
+						   optarg);
+			env.per_work = true;
+			break;
+		case 'x':
+			env.exact = true;
 			break;
 		case OPT_MIN_COUNT:
-			if (!hs_parse_double(optarg, 2, 1e15, &v) || v != floor(v))
-				return usage_error("--min-count needs a whole number of at least 2, "
+			if (!hs_parse_double(optarg, 1, 1e15, &v) || v != floor(v))
+				return usage_error("--min-count needs a whole number of at least 1, "
 						   "not '%s'",
 						   optarg);
 			env.min_count = (uint64_t)v;
@@ -161,8 +256,10 @@ static int parse_args(int argc, char **argv)
 				env.by = HS_BY_CLASS;
 			else if (!strcmp(optarg, "vm"))
 				env.by = HS_BY_VM;
+			else if (!strcmp(optarg, "vcpu"))
+				env.by = HS_BY_VCPU;
 			else
-				return usage_error("--by is class or vm, not '%s'", optarg);
+				return usage_error("--by is class, vm or vcpu, not '%s'", optarg);
 			break;
 		case 'f':
 			if (!strcmp(optarg, "text"))
@@ -171,6 +268,9 @@ static int parse_args(int argc, char **argv)
 				env.format = FMT_JSON;
 			else
 				return usage_error("--format is text or json, not '%s'", optarg);
+			break;
+		case 'j':
+			env.junit = optarg;
 			break;
 		case 'h':
 			fputs(usage, stdout);
@@ -183,366 +283,189 @@ static int parse_args(int argc, char **argv)
 					   argv[optind - 1]);
 		}
 	}
-	if (argc - optind != 2)
-		return usage_error("give two trace files, BASE and NEW: see 'hypscope diff --help'");
-	env.base = argv[optind];
-	env.new = argv[optind + 1];
+	for (; optind < argc; optind++) {
+		ret = add_arg(sf, argv[optind]);
+		if (ret)
+			return ret;
+	}
 	return -1;
 }
 
-/* ------------------------------------------------------------ comparing */
+static int parse_args(int argc, char **argv)
+{
+	int sep, ret;
+
+	memset(&env, 0, sizeof(env));
+	env.threshold = 5;
+	env.alpha = 0.01;
+	env.min_count = 20;
+	for (sep = 1; sep < argc && strcmp(argv[sep], "--"); sep++)
+		;
+	ret = parse_part(sep, argv, &env.side[0]);
+	if (ret >= 0)
+		return ret;
+	if (sep < argc) {
+		/* NEW... after "--", options allowed there too: argv[sep] stands as argv[0] */
+		ret = parse_part(argc - sep, argv + sep, &env.side[1]);
+		if (ret >= 0)
+			return ret;
+		if (!env.side[0].nr || !env.side[1].nr)
+			return usage_error("give BASE runs before '--' and NEW runs after it: see "
+					   "'hypscope diff --help'");
+	} else if (env.side[0].nr == 2) {
+		/* BASE NEW: one run each */
+		env.side[1].paths = malloc(sizeof(char *));
+		if (!env.side[1].paths)
+			return HS_EXIT_ENV;
+		env.side[1].paths[0] = env.side[0].paths[1];
+		env.side[1].nr = 1;
+		env.side[0].nr = 1;
+	} else {
+		return usage_error("give BASE... -- NEW... (or two trace files): see 'hypscope diff "
+				   "--help'");
+	}
+	return -1;
+}
+
+static void free_args(void)
+{
+	unsigned s, i;
+
+	for (s = 0; s < 2; s++) {
+		for (i = 0; i < env.side[s].nr; i++)
+			free(env.side[s].paths[i]);
+		free(env.side[s].paths);
+	}
+}
+
+/* ------------------------------------------------------------ rows */
 
 enum verdict { UNCHANGED, REGRESSION, IMPROVEMENT, NOT_JUDGED };
 
 static const char *const verdict_names[] = { "unchanged", "regression", "improvement",
 					     "not judged" };
 
-/* One side of a row. */
-struct side {
-	uint64_t count;
-	double rate;
-	uint64_t p50, p99;
-	double mean;
-	uint64_t samples;
+struct row {
+	uint64_t key;  /* class; or vm << 32 | vcpu */
+	char name[96];
+	double *vals[2]; /* [side][run * NR_STATS + stat] */
+	struct vd_result res[NR_STATS];
+	bool judged[NR_STATS];
+	enum verdict verdict;
+	char why[256];
 };
 
-struct cmp {
-	char name[96];
-	uint32_t key; /* class or VM */
-	struct side base, new;
-	double d_rate, d_p50, d_p99, d_mean; /* percent; +-INFINITY for new or gone */
-	double p_lat, p_rate, prob_greater;
-	bool slower, faster, more, fewer;
-	enum verdict verdict;
+struct table {
+	struct row *rows;
+	unsigned nr;
+	unsigned runs[2];
+	double work[2][MAX_RUNS]; /* exits of the work class per run */
+	bool weak_runs;           /* a side has too few runs for the level */
 };
+
+static int row_cmp(const void *a, const void *b)
+{
+	const struct row *x = a, *y = b;
+
+	return x->key < y->key ? -1 : x->key > y->key;
+}
+
+static struct row *find_row(struct table *t, uint64_t key)
+{
+	struct row *r;
+	unsigned s, i;
+
+	for (i = 0; i < t->nr; i++)
+		if (t->rows[i].key == key)
+			return &t->rows[i];
+	r = realloc(t->rows, (t->nr + 1) * sizeof(*r));
+	if (!r)
+		return NULL;
+	t->rows = r;
+	r = &t->rows[t->nr];
+	memset(r, 0, sizeof(*r));
+	r->key = key;
+	for (s = 0; s < 2; s++) {
+		r->vals[s] = malloc((size_t)env.side[s].nr * NR_STATS * sizeof(double));
+		if (!r->vals[s]) {
+			free(r->vals[0]);
+			return NULL;
+		}
+		/* a run without the row: no exits, no latency */
+		for (i = 0; i < env.side[s].nr * NR_STATS; i++)
+			r->vals[s][i] = (i % NR_STATS == ST_COUNT || i % NR_STATS == ST_PER_WORK) ?
+						0 :
+						NAN;
+	}
+	t->nr++;
+	return r;
+}
 
 static const struct hs_hist *metric_of(const struct hs_row *r)
 {
 	return env.metric == METRIC_COST ? &r->cost : &r->time;
 }
 
-static void fill_side(struct side *sd, const struct hs_row *r, double span)
+static void row_name(struct row *r, const struct hs_stats *s, const struct hs_ref *ref)
 {
-	const struct hs_hist *h;
-
-	memset(sd, 0, sizeof(*sd));
-	if (!r)
-		return;
-	h = metric_of(r);
-	sd->count = r->count;
-	sd->rate = span > 0 ? (double)r->count / span : 0;
-	sd->samples = h->count;
-	sd->p50 = hs_hist_quantile(h, 0.5);
-	sd->p99 = hs_hist_quantile(h, 0.99);
-	sd->mean = hs_hist_mean(h);
-}
-
-static double change(double base, double new)
-{
-	if (base == 0)
-		return new == 0 ? 0 : INFINITY;
-	return 100.0 * (new / base - 1.0);
-}
-
-/* Two Poisson counts over spans tb and tn: two-sided p of "the rates are equal". */
-static double rate_p(uint64_t cb, double tb, uint64_t cn, double tn)
-{
-	double n = (double)cb + (double)cn, p, sd, z;
-
-	if (n == 0 || tb <= 0 || tn <= 0)
-		return 1.0;
-	p = tn / (tb + tn);
-	sd = sqrt(n * p * (1 - p));
-	if (sd == 0)
-		return 1.0;
-	/* continuity correction: the counts are whole numbers */
-	z = (fabs((double)cn - n * p) - 0.5) / sd;
-	if (z < 0)
-		z = 0;
-	return erfc(z / sqrt(2.0));
-}
-
-static void judge(struct cmp *c, const struct hs_row *rb, const struct hs_row *rn, double sb,
-		  double sn)
-{
-	static const struct hs_row empty;
-	struct hs_mwu m;
-	double thr = env.threshold;
-
-	fill_side(&c->base, rb, sb);
-	fill_side(&c->new, rn, sn);
-	c->d_rate = change(c->base.rate, c->new.rate);
-	c->d_p50 = change((double)c->base.p50, (double)c->new.p50);
-	c->d_p99 = change((double)c->base.p99, (double)c->new.p99);
-	c->d_mean = change(c->base.mean, c->new.mean);
-	c->p_rate = rate_p(c->base.count, sb, c->new.count, sn);
-	hs_hist_mann_whitney(metric_of(rb ? rb : &empty), metric_of(rn ? rn : &empty), &m);
-	c->p_lat = m.p;
-	c->prob_greater = m.prob_greater;
-
-	c->more = c->d_rate > thr && c->p_rate < env.alpha;
-	c->fewer = c->d_rate < -thr && c->p_rate < env.alpha;
-	if (c->base.samples >= env.min_count && c->new.samples >= env.min_count) {
-		c->slower = (c->d_p50 > thr || c->d_mean > thr) && m.p < env.alpha &&
-			    m.prob_greater > 0.5;
-		c->faster = (c->d_p50 < -thr || c->d_mean < -thr) && m.p < env.alpha &&
-			    m.prob_greater < 0.5;
-	}
-	/* a class that appears or vanishes is judged on its rate alone */
-	if (c->base.count + c->new.count < env.min_count)
-		c->verdict = NOT_JUDGED;
-	else if (c->slower || c->more)
-		c->verdict = REGRESSION;
-	else if (c->faster || c->fewer)
-		c->verdict = IMPROVEMENT;
-	else if (c->base.count < env.min_count || c->new.count < env.min_count)
-		c->verdict = c->base.count && c->new.count ? NOT_JUDGED : UNCHANGED;
-	else
-		c->verdict = UNCHANGED;
-}
-
-static const struct hs_row *vm_row(const struct hs_stats *s, uint32_t vm)
-{
-	uint32_t i;
-
-	for (i = 0; i < s->vms.nr; i++)
-		if (s->vms.rows[i].key.b == vm && s->vms.rows[i].row.count)
-			return &s->vms.rows[i].row;
-	return NULL;
-}
-
-/*
- * What a row's count is divided by: seconds in the guest (of the VM, for a
- * VM row present on that side), seconds of trace, or one run.
- */
-static double exposure(const struct hs_stats *s, const struct hs_row *vm)
-{
-	switch (env.rate) {
-	case RATE_GUEST:
-		return vm && vm->guest_ns ? (double)vm->guest_ns / 1e9 : hs_stats_guest_s(s);
-	case RATE_WALL:
-		return hs_stats_span_s(s);
-	default:
-		return 1.0;
-	}
-}
-
-/* The rows of both traces, matched by key. Returns how many, or -ENOMEM. */
-static int compare(const struct hs_stats *b, const struct hs_stats *n, struct cmp **out)
-{
-	double sb = exposure(b, NULL), sn = exposure(n, NULL);
-	const struct hs_row *rb, *rn;
-	struct cmp *v;
-	uint32_t keys[2 * HS_MAX_VM_NAMES + HS_CLASS_ROWS], nk = 0, i, j;
 	char label[64];
 
+	if (r->name[0])
+		return;
 	if (env.by == HS_BY_CLASS) {
-		for (i = 0; i < HS_CLASS_ROWS; i++)
-			if (b->classes[i].count || n->classes[i].count)
-				keys[nk++] = i;
-	} else {
-		for (i = 0; i < b->vms.nr; i++)
-			keys[nk++] = b->vms.rows[i].key.b;
-		for (i = 0; i < n->vms.nr; i++) {
-			for (j = 0; j < b->vms.nr; j++)
-				if (b->vms.rows[j].key.b == n->vms.rows[i].key.b)
-					break;
-			if (j == b->vms.nr)
-				keys[nk++] = n->vms.rows[i].key.b;
+		snprintf(r->name, sizeof(r->name), "%s",
+			 ref->cls == HS_CLASS_BAD ? "INVALID" : exit_class_name(ref->cls));
+		return;
+	}
+	hs_vm_label(s, ref->vm, label, sizeof(label));
+	if (env.by == HS_BY_VM)
+		snprintf(r->name, sizeof(r->name), "%s", label);
+	else
+		snprintf(r->name, sizeof(r->name), "%s/vcpu%u", label, ref->vcpu);
+}
+
+/* One run's numbers into the table. */
+static int add_run(struct table *t, unsigned side, unsigned run, const struct hs_stats *s)
+{
+	struct hs_ref *refs;
+	double work = env.per_work ? (double)s->classes[env.work_class].count : NAN;
+	int nr, i;
+
+	t->work[side][run] = work;
+	nr = hs_stats_rows(s, env.by, HS_SORT_NAME, &refs);
+	if (nr < 0)
+		return nr;
+	for (i = 0; i < nr; i++) {
+		const struct hs_ref *ref = &refs[i];
+		const struct hs_hist *h = metric_of(ref->row);
+		uint64_t key;
+		struct row *r;
+		double *v;
+
+		if (ref->other)
+			continue;
+		key = env.by == HS_BY_CLASS ? ref->cls :
+		      env.by == HS_BY_VM    ? (uint64_t)ref->vm << 32 :
+					      (uint64_t)ref->vm << 32 | ref->vcpu;
+		r = find_row(t, key);
+		if (!r) {
+			free(refs);
+			return -ENOMEM;
+		}
+		row_name(r, s, ref);
+		v = &r->vals[side][run * NR_STATS];
+		v[ST_COUNT] = (double)ref->row->count;
+		v[ST_PER_WORK] = work > 0 ? (double)ref->row->count / work : NAN;
+		if (h->count >= env.min_count) {
+			v[ST_P50] = (double)hs_hist_quantile(h, 0.5);
+			v[ST_P99] = (double)hs_hist_quantile(h, 0.99);
+			v[ST_MEAN] = hs_hist_mean(h);
 		}
 	}
-	v = calloc(nk ? nk : 1, sizeof(*v));
-	if (!v)
-		return -ENOMEM;
-	for (i = 0; i < nk; i++) {
-		v[i].key = keys[i];
-		if (env.by == HS_BY_CLASS) {
-			rb = b->classes[keys[i]].count ? &b->classes[keys[i]] : NULL;
-			rn = n->classes[keys[i]].count ? &n->classes[keys[i]] : NULL;
-			snprintf(v[i].name, sizeof(v[i].name), "%s",
-				 keys[i] == HS_CLASS_BAD ? "INVALID" : exit_class_name(keys[i]));
-		} else {
-			rb = vm_row(b, keys[i]);
-			rn = vm_row(n, keys[i]);
-			sb = exposure(b, rb);
-			sn = exposure(n, rn);
-			hs_vm_label(keys[i] < HS_MAX_VM_NAMES && n->vm_names[keys[i]][0] ? n : b,
-				    keys[i], label, sizeof(label));
-			snprintf(v[i].name, sizeof(v[i].name), "%s", label);
-		}
-		judge(&v[i], rb, rn, sb, sn);
-	}
-	*out = v;
-	return (int)nk;
+	free(refs);
+	/* rows of earlier runs that this run lacks keep their "no exits" values */
+	return 0;
 }
-
-/* ------------------------------------------------------------ output */
-
-static const char *pct_str(double d, char *buf, size_t len)
-{
-	if (isinf(d))
-		snprintf(buf, len, d > 0 ? "new" : "gone");
-	else
-		snprintf(buf, len, "%+.1f%%", d);
-	return buf;
-}
-
-static const char *reasons(const struct cmp *c, char *buf, size_t len)
-{
-	buf[0] = '\0';
-	if (c->slower)
-		snprintf(buf + strlen(buf), len - strlen(buf), "%sslower", buf[0] ? ", " : "");
-	if (c->more)
-		snprintf(buf + strlen(buf), len - strlen(buf), "%smore frequent",
-			 buf[0] ? ", " : "");
-	if (c->verdict == IMPROVEMENT && c->faster)
-		snprintf(buf + strlen(buf), len - strlen(buf), "%sfaster", buf[0] ? ", " : "");
-	if (c->verdict == IMPROVEMENT && c->fewer)
-		snprintf(buf + strlen(buf), len - strlen(buf), "%sless frequent",
-			 buf[0] ? ", " : "");
-	if (c->verdict == NOT_JUDGED)
-		snprintf(buf, len, "fewer than %" PRIu64 " exits", env.min_count);
-	return buf;
-}
-
-/* "------ text ------", width characters wide. */
-static void title(int width, const char *text)
-{
-	int len = (int)strlen(text) + 2, left = (width - len) / 2, i;
-
-	for (i = 0; i < left; i++)
-		putchar('-');
-	printf(" %s ", text);
-	for (i = left + len; i < width; i++)
-		putchar('-');
-}
-
-static void print_text(const struct cmp *v, int nr, const struct hs_stats *b,
-		       const struct hs_stats *n, const unsigned counts[4])
-{
-	const char *unit = env.metric == METRIC_COST ? "cycles" : "ns";
-	char d1[16], d2[16], d3[16], d4[16], why[64];
-	int i, w = 5;
-
-	printf("hypscope diff: %s -> %s\n", env.base, env.new);
-	printf("  base: %" PRIu64 " exits over %.6f s; new: %" PRIu64 " exits over %.6f s\n",
-	       b->total.count, hs_stats_span_s(b), n->total.count, hs_stats_span_s(n));
-	if (env.rate == RATE_GUEST)
-		printf("  in the guest: base %.6f s, new %.6f s (vCPU-seconds)\n", hs_stats_guest_s(b),
-		       hs_stats_guest_s(n));
-	printf("  latency: %s (%s); threshold %g%%, alpha %g, Mann-Whitney U on every exit\n\n",
-	       env.metric == METRIC_COST ? "handling cost" : "exit to next entry", unit,
-	       env.threshold, env.alpha);
-	for (i = 0; i < nr; i++)
-		if ((int)strlen(v[i].name) > w)
-			w = (int)strlen(v[i].name);
-	printf("%-*s ", w, "");
-	title(31, env.rate == RATE_GUEST ? "exits per guest second" :
-		  env.rate == RATE_WALL ? "exits per second" : "exits");
-	fputs(" | ", stdout);
-	title(27, "p50");
-	fputs(" | ", stdout);
-	title(27, "p99");
-	fputs(" | ", stdout);
-	title(29, "mean");
-	fputs(" |\n", stdout);
-	printf("%-*s %11s %11s %7s | %9s %9s %7s | %9s %9s %7s | %10s %10s %7s | %8s %8s  %s\n", w,
-	       env.by == HS_BY_CLASS ? "CLASS" : "VM", "base", "new", "change", "base", "new",
-	       "change", "base", "new", "change", "base", "new", "change", "p(lat)", "p(rate)",
-	       "VERDICT");
-	for (i = 0; i < nr; i++) {
-		const struct cmp *c = &v[i];
-
-		printf("%-*s %11.1f %11.1f %7s | %9" PRIu64 " %9" PRIu64 " %7s | %9" PRIu64
-		       " %9" PRIu64 " %7s | %10.1f %10.1f %7s | %8.2g %8.2g  %s",
-		       w, c->name, c->base.rate, c->new.rate, pct_str(c->d_rate, d1, sizeof(d1)),
-		       c->base.p50, c->new.p50, pct_str(c->d_p50, d2, sizeof(d2)), c->base.p99,
-		       c->new.p99, pct_str(c->d_p99, d3, sizeof(d3)), c->base.mean, c->new.mean,
-		       pct_str(c->d_mean, d4, sizeof(d4)), c->p_lat, c->p_rate,
-		       c->verdict == REGRESSION ? "REGRESSION" :
-		       c->verdict == IMPROVEMENT ? "improvement" : verdict_names[c->verdict]);
-		reasons(c, why, sizeof(why));
-		if (why[0])
-			printf(" (%s)", why);
-		putchar('\n');
-	}
-	printf("\n%u regressions, %u improvements, %u unchanged, %u not judged\n",
-	       counts[REGRESSION], counts[IMPROVEMENT], counts[UNCHANGED], counts[NOT_JUDGED]);
-}
-
-static void json_num(const char *name, double d, bool comma)
-{
-	if (isinf(d) || isnan(d))
-		printf("\"%s\": null", name);
-	else
-		printf("\"%s\": %.6g", name, d);
-	if (comma)
-		fputs(", ", stdout);
-}
-
-static void json_side(const char *name, const struct side *s)
-{
-	printf("\"%s\": {\"count\": %" PRIu64 ", ", name, s->count);
-	json_num("rate", s->rate, true);
-	printf("\"samples\": %" PRIu64 ", \"p50\": %" PRIu64 ", \"p99\": %" PRIu64 ", ", s->samples,
-	       s->p50, s->p99);
-	json_num("mean", s->mean, false);
-	fputs("}, ", stdout);
-}
-
-static void print_trace_json(const char *name, const char *path, const struct hs_stats *s,
-			     bool comma)
-{
-	printf("  \"%s\": {\"file\": \"", name);
-	hs_json_str(stdout, path);
-	printf("\", \"exits\": %" PRIu64 ", \"span_s\": %.9f, \"guest_s\": %.9f, \"lost\": %" PRIu64
-	       "}%s\n",
-	       s->total.count, hs_stats_span_s(s), hs_stats_guest_s(s), s->lost, comma ? "," : "");
-}
-
-static void print_json(const struct cmp *v, int nr, const struct hs_stats *b,
-		       const struct hs_stats *n, const unsigned counts[4])
-{
-	char why[64];
-	int i;
-
-	fputs("{\n", stdout);
-	print_trace_json("base", env.base, b, true);
-	print_trace_json("new", env.new, n, true);
-	printf("  \"by\": \"%s\",\n  \"rate\": \"%s\",\n  \"metric\": \"%s\",\n  \"unit\": \"%s\",\n"
-	       "  \"threshold_pct\": %g,\n  \"alpha\": %g,\n  \"min_count\": %" PRIu64 ",\n"
-	       "  \"test\": \"mann-whitney-u\",\n  \"rows\": [",
-	       env.by == HS_BY_CLASS ? "class" : "vm", rate_names[env.rate],
-	       env.metric == METRIC_COST ? "cost" : "time",
-	       env.metric == METRIC_COST ? "cycles" : "ns", env.threshold, env.alpha,
-	       env.min_count);
-	for (i = 0; i < nr; i++) {
-		const struct cmp *c = &v[i];
-
-		printf("%s\n    {\"name\": \"", i ? "," : "");
-		hs_json_str(stdout, c->name);
-		printf("\", \"%s\": %u, ", env.by == HS_BY_CLASS ? "class" : "vm", c->key);
-		json_side("base", &c->base);
-		json_side("new", &c->new);
-		fputs("\"change_pct\": {", stdout);
-		json_num("rate", c->d_rate, true);
-		json_num("p50", c->d_p50, true);
-		json_num("p99", c->d_p99, true);
-		json_num("mean", c->d_mean, false);
-		fputs("}, ", stdout);
-		json_num("p_latency", c->p_lat, true);
-		json_num("p_rate", c->p_rate, true);
-		json_num("prob_new_greater", c->prob_greater, true);
-		printf("\"verdict\": \"%s\", \"why\": \"%s\"}", verdict_names[c->verdict],
-		       reasons(c, why, sizeof(why)));
-	}
-	printf("%s],\n  \"regressions\": %u,\n  \"improvements\": %u,\n  \"unchanged\": %u,\n"
-	       "  \"not_judged\": %u\n}\n",
-	       nr ? "\n  " : "", counts[REGRESSION], counts[IMPROVEMENT], counts[UNCHANGED],
-	       counts[NOT_JUDGED]);
-}
-
-/* ------------------------------------------------------------ command */
 
 static int load(const char *path, struct hs_stats **s)
 {
@@ -566,55 +489,459 @@ static int load(const char *path, struct hs_stats **s)
 	if (info.nr_problems)
 		fprintf(stderr, "hypscope diff: %s: %" PRIu64 " problems, first: %s\n", path,
 			info.nr_problems, info.first_problem);
-	if ((*s)->records < 2) {
-		fprintf(stderr, "hypscope diff: %s holds %s: nothing to compare\n", path,
-			(*s)->records ? "one record" : "no records");
+	if ((*s)->lost)
+		fprintf(stderr, "hypscope diff: %s lost %" PRIu64 " records: its counts are low\n",
+			path, (*s)->lost);
+	if (!(*s)->total.count) {
+		fprintf(stderr, "hypscope diff: %s holds no exits: nothing to compare\n", path);
 		return HS_EXIT_USAGE;
 	}
 	return 0;
 }
 
+/* ------------------------------------------------------------ judging */
+
+static void append(char *buf, size_t len, const char *fmt, const char *what, double d, double lo,
+		   double hi)
+{
+	size_t n = strlen(buf);
+
+	if (n >= len)
+		return;
+	if (isnan(lo))
+		snprintf(buf + n, len - n, fmt, n ? ", " : "", what, d);
+	else
+		snprintf(buf + n, len - n, "%s%s %+.1f%% [%+.1f%%, %+.1f%%]", n ? ", " : "", what, d,
+			 lo, hi);
+}
+
+static void judge_row(struct table *t, struct row *r)
+{
+	struct vd_opts o = { .threshold_pct = env.threshold, .alpha = env.alpha,
+			     .exact = env.exact };
+	double b[MAX_RUNS], n[MAX_RUNS];
+	bool up = false, down = false, weak = false, judged_any = false;
+	unsigned st, i;
+	char what[48];
+
+	for (st = 0; st < NR_STATS; st++) {
+		for (i = 0; i < t->runs[0]; i++)
+			b[i] = r->vals[0][i * NR_STATS + st];
+		for (i = 0; i < t->runs[1]; i++)
+			n[i] = r->vals[1][i * NR_STATS + st];
+		vd_compare(b, t->runs[0], n, t->runs[1], &o, &r->res[st]);
+	}
+	/* What is judged: p50 and p99; the mean when exact; counts per run or per work. */
+	r->judged[ST_P50] = r->judged[ST_P99] = true;
+	r->judged[ST_MEAN] = env.exact;
+	r->judged[ST_COUNT] = !env.per_work;
+	r->judged[ST_PER_WORK] = env.per_work && !(env.by == HS_BY_CLASS && r->key == env.work_class);
+	/* too few exits per run for counts to mean much */
+	if (fmax(r->res[ST_COUNT].base_mid, r->res[ST_COUNT].new_mid) < (double)env.min_count)
+		r->judged[ST_COUNT] = r->judged[ST_PER_WORK] = false;
+
+	r->why[0] = '\0';
+	for (st = 0; st < NR_STATS; st++) {
+		const struct vd_result *v = &r->res[st];
+
+		if (!r->judged[st] || v->call == VD_NO_DATA)
+			continue;
+		judged_any = true;
+		weak |= v->call == VD_WEAK;
+		if (v->call == VD_UP)
+			up = true;
+	}
+	for (st = 0; st < NR_STATS; st++) {
+		const struct vd_result *v = &r->res[st];
+
+		if (!r->judged[st] || (v->call != VD_UP && v->call != VD_DOWN))
+			continue;
+		if (v->call == VD_DOWN && up)
+			continue; /* an improvement beside a regression is not worth a word */
+		down |= v->call == VD_DOWN;
+		snprintf(what, sizeof(what), "%s (%s)",
+			 v->call == VD_UP ? stat_info[st].up : stat_info[st].down,
+			 stat_info[st].label);
+		append(r->why, sizeof(r->why), "%s%s %+.1f%%", what, v->change_pct,
+		       v->exact ? NAN : v->lo_pct, v->hi_pct);
+	}
+	if (up)
+		r->verdict = REGRESSION;
+	else if (down)
+		r->verdict = IMPROVEMENT;
+	else if (!judged_any || weak)
+		r->verdict = NOT_JUDGED;
+	else
+		r->verdict = UNCHANGED;
+	if (r->verdict == NOT_JUDGED)
+		snprintf(r->why, sizeof(r->why), "%s",
+			 !judged_any ? "too few exits" :
+			 t->runs[0] == 1 || t->runs[1] == 1 ?
+				       "one run per side: noise unknown" :
+				       "too few runs for the confidence level");
+}
+
+/* ------------------------------------------------------------ output */
+
+static const char *num_str(double d, char *buf, size_t len)
+{
+	if (isnan(d))
+		snprintf(buf, len, "-");
+	else if (d >= 1e6)
+		snprintf(buf, len, "%.4g", d);
+	else if (d == floor(d))
+		snprintf(buf, len, "%.0f", d);
+	else if (d >= 100)
+		snprintf(buf, len, "%.1f", d);
+	else
+		snprintf(buf, len, "%.3g", d);
+	return buf;
+}
+
+static const char *pct_str(double d, char *buf, size_t len)
+{
+	if (isnan(d))
+		snprintf(buf, len, "-");
+	else if (isinf(d))
+		snprintf(buf, len, d > 0 ? "new" : "gone");
+	else
+		snprintf(buf, len, "%+.1f%%", d);
+	return buf;
+}
+
+static const char *interval_str(const struct vd_result *v, char *buf, size_t len)
+{
+	char a[16], b[16];
+
+	if (v->exact)
+		snprintf(buf, len, "exact");
+	else if (isnan(v->lo_pct))
+		snprintf(buf, len, "-");
+	else
+		snprintf(buf, len, "[%s, %s]", pct_str(v->lo_pct, a, sizeof(a)),
+			 pct_str(v->hi_pct, b, sizeof(b)));
+	return buf;
+}
+
+static const char *unit(void)
+{
+	return env.metric == METRIC_COST ? "cycles" : "ns";
+}
+
+static double level_of(const struct table *t)
+{
+	unsigned i, st;
+
+	for (i = 0; i < t->nr; i++)
+		for (st = 0; st < NR_STATS; st++)
+			if (t->rows[i].res[st].level > 0 && !t->rows[i].res[st].exact)
+				return t->rows[i].res[st].level;
+	return 0;
+}
+
+static void print_header(const struct table *t)
+{
+	double level = level_of(t);
+
+	printf("hypscope diff: %u BASE run%s -> %u NEW run%s, by %s\n", t->runs[0],
+	       t->runs[0] == 1 ? "" : "s", t->runs[1], t->runs[1] == 1 ? "" : "s",
+	       env.by == HS_BY_CLASS ? "exit class" : env.by == HS_BY_VM ? "VM" : "vCPU");
+	printf("  latency: %s (%s), the median and p99 of each run; counts: exits per %s%s\n",
+	       env.metric == METRIC_COST ? "handling cost" : "exit to next entry", unit(),
+	       env.per_work ? "exit of " : "run", env.per_work ? exit_class_name(env.work_class) : "");
+	printf("  a change counts at %g%% or more", env.threshold);
+	if (level > 0)
+		printf(" with its %.1f%% interval clear of zero", 100 * level);
+	printf("%s\n", env.exact ? "; exact mode: runs that agree exactly need no interval" : "");
+	if (!env.exact && (t->runs[0] == 1 || t->runs[1] == 1))
+		printf("  ONE RUN PER SIDE: run-to-run noise cannot be measured, so no change can be\n"
+		       "  told from it; the changes are shown, not judged. Record 5 or more runs a\n"
+		       "  side (hypscope bench -n 5), or deterministic runs (bench --exact, diff --exact).\n");
+	else if (t->weak_runs)
+		printf("  TOO FEW RUNS for %.0f%% intervals: %u and %u runs; 5 a side are needed at\n"
+		       "  alpha 0.01 (4 at 0.05)\n",
+		       100 * (1 - env.alpha), t->runs[0], t->runs[1]);
+	putchar('\n');
+}
+
+static void print_text(const struct table *t, const unsigned counts[4])
+{
+	char bs[24], ns[24], cs[16], is[40], ps[16];
+	unsigned i, st, w = 5;
+	bool first;
+
+	print_header(t);
+	for (i = 0; i < t->nr; i++)
+		if (strlen(t->rows[i].name) > w)
+			w = (unsigned)strlen(t->rows[i].name);
+	printf("%-*s %-10s %10s %10s %8s %-20s %7s  %s\n", (int)w,
+	       env.by == HS_BY_CLASS ? "CLASS" : env.by == HS_BY_VM ? "VM" : "VCPU", "STAT", "BASE",
+	       "NEW", "CHANGE", "INTERVAL", "p", "VERDICT");
+	for (i = 0; i < t->nr; i++) {
+		const struct row *r = &t->rows[i];
+
+		first = true;
+		for (st = 0; st < NR_STATS; st++) {
+			const struct vd_result *v = &r->res[st];
+
+			if (st == ST_PER_WORK && !env.per_work)
+				continue;
+			if (st == ST_MEAN && !env.exact)
+				continue;
+			if (v->call == VD_NO_DATA && st != ST_COUNT)
+				continue;
+			printf("%-*s %-10s %10s %10s %8s %-20s %7s", (int)w, first ? r->name : "",
+			       stat_info[st].label, num_str(v->base_mid, bs, sizeof(bs)),
+			       num_str(v->new_mid, ns, sizeof(ns)),
+			       pct_str(v->change_pct, cs, sizeof(cs)),
+			       interval_str(v, is, sizeof(is)),
+			       v->exact || v->call == VD_WEAK || v->call == VD_NO_DATA ?
+				       "-" :
+				       (snprintf(ps, sizeof(ps), "%.2g", v->p), ps));
+			if (first) {
+				printf("  %s", r->verdict == REGRESSION ? "REGRESSION" :
+					       r->verdict == IMPROVEMENT ? "improvement" :
+									   verdict_names[r->verdict]);
+				if (r->why[0])
+					printf(" (%s)", r->why);
+			} else if (!r->judged[st]) {
+				fputs("  (shown, not judged)", stdout);
+			}
+			putchar('\n');
+			first = false;
+		}
+	}
+	printf("\n%u regressions, %u improvements, %u unchanged, %u not judged\n",
+	       counts[REGRESSION], counts[IMPROVEMENT], counts[UNCHANGED], counts[NOT_JUDGED]);
+}
+
+static void json_num(const char *name, double d, bool comma)
+{
+	if (isinf(d) || isnan(d))
+		printf("\"%s\": null", name);
+	else
+		printf("\"%s\": %.9g", name, d);
+	if (comma)
+		fputs(", ", stdout);
+}
+
+static void json_runs(const char *name, const double *vals, unsigned runs, unsigned st)
+{
+	unsigned i;
+
+	printf("\"%s\": [", name);
+	for (i = 0; i < runs; i++) {
+		double d = vals[i * NR_STATS + st];
+
+		if (isnan(d))
+			printf("%snull", i ? ", " : "");
+		else
+			printf("%s%.9g", i ? ", " : "", d);
+	}
+	fputs("], ", stdout);
+}
+
+static void json_files(const char *name, const struct side_files *sf)
+{
+	unsigned i;
+
+	printf("  \"%s\": [", name);
+	for (i = 0; i < sf->nr; i++) {
+		printf("%s\"", i ? ", " : "");
+		hs_json_str(stdout, sf->paths[i]);
+		putchar('"');
+	}
+	fputs("],\n", stdout);
+}
+
+static const char *const call_names[] = { "same", "up", "down", "weak", "no data" };
+
+static void print_json(const struct table *t, const unsigned counts[4])
+{
+	unsigned i, st;
+
+	fputs("{\n", stdout);
+	json_files("base", &env.side[0]);
+	json_files("new", &env.side[1]);
+	printf("  \"by\": \"%s\",\n  \"metric\": \"%s\",\n  \"unit\": \"%s\",\n"
+	       "  \"per_exit_of\": %s%s%s,\n  \"exact\": %s,\n"
+	       "  \"threshold_pct\": %g,\n  \"alpha\": %g,\n  \"min_count\": %" PRIu64 ",\n"
+	       "  \"method\": \"per-run statistics; Hodges-Lehmann shift on log scale, "
+	       "distribution-free interval, exact Mann-Whitney\",\n  \"rows\": [",
+	       env.by == HS_BY_CLASS ? "class" : env.by == HS_BY_VM ? "vm" : "vcpu",
+	       env.metric == METRIC_COST ? "cost" : "time", unit(), env.per_work ? "\"" : "",
+	       env.per_work ? exit_class_name(env.work_class) : "null", env.per_work ? "\"" : "",
+	       env.exact ? "true" : "false", env.threshold, env.alpha, env.min_count);
+	for (i = 0; i < t->nr; i++) {
+		const struct row *r = &t->rows[i];
+
+		printf("%s\n    {\"name\": \"", i ? "," : "");
+		hs_json_str(stdout, r->name);
+		printf("\", \"verdict\": \"%s\", \"why\": \"", verdict_names[r->verdict]);
+		hs_json_str(stdout, r->why);
+		fputs("\", \"stats\": {", stdout);
+		for (st = 0; st < NR_STATS; st++) {
+			const struct vd_result *v = &r->res[st];
+
+			printf("%s\n      \"%s\": {", st ? "," : "", stat_info[st].name);
+			json_runs("base_runs", r->vals[0], t->runs[0], st);
+			json_runs("new_runs", r->vals[1], t->runs[1], st);
+			json_num("base", v->base_mid, true);
+			json_num("new", v->new_mid, true);
+			json_num("change_pct", v->change_pct, true);
+			json_num("ci_low_pct", v->lo_pct, true);
+			json_num("ci_high_pct", v->hi_pct, true);
+			json_num("ci_level", v->level, true);
+			json_num("p", v->p, true);
+			printf("\"exact\": %s, \"judged\": %s, \"call\": \"%s\"}",
+			       v->exact ? "true" : "false", r->judged[st] ? "true" : "false",
+			       call_names[v->call]);
+		}
+		fputs("}}", stdout);
+	}
+	printf("%s],\n  \"regressions\": %u,\n  \"improvements\": %u,\n  \"unchanged\": %u,\n"
+	       "  \"not_judged\": %u\n}\n",
+	       t->nr ? "\n  " : "", counts[REGRESSION], counts[IMPROVEMENT], counts[UNCHANGED],
+	       counts[NOT_JUDGED]);
+}
+
+static void xml_str(FILE *f, const char *s)
+{
+	for (; *s; s++) {
+		switch (*s) {
+		case '<': fputs("&lt;", f); break;
+		case '>': fputs("&gt;", f); break;
+		case '&': fputs("&amp;", f); break;
+		case '"': fputs("&quot;", f); break;
+		default:
+			if ((unsigned char)*s >= 0x20 || *s == '\n' || *s == '\t')
+				fputc(*s, f);
+		}
+	}
+}
+
+static int write_junit(const struct table *t, const unsigned counts[4])
+{
+	FILE *f = fopen(env.junit, "w");
+	const char *by = env.by == HS_BY_CLASS ? "class" : env.by == HS_BY_VM ? "vm" : "vcpu";
+	char bs[24], ns[24], cs[16];
+	unsigned i, st;
+	int ret = 0;
+
+	if (!f) {
+		fprintf(stderr, "hypscope diff: cannot write %s: %s\n", env.junit, strerror(errno));
+		return HS_EXIT_ENV;
+	}
+	fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+		   "<testsuites>\n<testsuite name=\"hypscope diff\" tests=\"%u\" failures=\"%u\" "
+		   "errors=\"0\" skipped=\"%u\">\n",
+		t->nr, counts[REGRESSION], counts[NOT_JUDGED]);
+	for (i = 0; i < t->nr; i++) {
+		const struct row *r = &t->rows[i];
+
+		fprintf(f, "  <testcase classname=\"hypscope.diff.%s\" name=\"", by);
+		xml_str(f, r->name);
+		fputs("\">\n", f);
+		if (r->verdict == REGRESSION) {
+			fputs("    <failure type=\"regression\" message=\"", f);
+			xml_str(f, r->why);
+			fputs("\">", f);
+			for (st = 0; st < NR_STATS; st++) {
+				const struct vd_result *v = &r->res[st];
+
+				if (!r->judged[st] || v->call == VD_NO_DATA)
+					continue;
+				fprintf(f, "%s: base %s, new %s, %s\n", stat_info[st].label,
+					num_str(v->base_mid, bs, sizeof(bs)),
+					num_str(v->new_mid, ns, sizeof(ns)),
+					pct_str(v->change_pct, cs, sizeof(cs)));
+			}
+			fputs("</failure>\n", f);
+		} else if (r->verdict == NOT_JUDGED) {
+			fputs("    <skipped message=\"", f);
+			xml_str(f, r->why);
+			fputs("\"/>\n", f);
+		} else if (r->why[0]) {
+			fputs("    <system-out>", f);
+			xml_str(f, r->why);
+			fputs("</system-out>\n", f);
+		}
+		fputs("  </testcase>\n", f);
+	}
+	fputs("</testsuite>\n</testsuites>\n", f);
+	if (ferror(f))
+		ret = HS_EXIT_ENV;
+	if (fclose(f))
+		ret = HS_EXIT_ENV;
+	if (ret)
+		fprintf(stderr, "hypscope diff: cannot write %s: %s\n", env.junit, strerror(errno));
+	return ret;
+}
+
+/* ------------------------------------------------------------ command */
+
+static void free_table(struct table *t)
+{
+	unsigned i;
+
+	for (i = 0; i < t->nr; i++) {
+		free(t->rows[i].vals[0]);
+		free(t->rows[i].vals[1]);
+	}
+	free(t->rows);
+}
+
 int cmd_diff(int argc, char **argv)
 {
-	struct hs_stats *b = NULL, *n = NULL;
-	struct cmp *v = NULL;
-	unsigned counts[4] = { 0 };
-	int ret, nr, i;
+	struct table t = { 0 };
+	struct hs_stats *s = NULL;
+	unsigned counts[4] = { 0 }, side, i;
+	int ret;
 
 	ret = parse_args(argc, argv);
 	if (ret >= 0)
-		return ret;
-	ret = load(env.base, &b);
-	if (!ret)
-		ret = load(env.new, &n);
+		goto cleanup;
+	ret = 0;
+	for (side = 0; side < 2 && !ret; side++) {
+		t.runs[side] = env.side[side].nr;
+		for (i = 0; i < env.side[side].nr && !ret; i++) {
+			ret = load(env.side[side].paths[i], &s);
+			if (!ret && add_run(&t, side, i, s) < 0) {
+				fprintf(stderr, "hypscope diff: out of memory\n");
+				ret = HS_EXIT_ENV;
+			}
+			if (!ret && env.per_work && !t.work[side][i]) {
+				fprintf(stderr, "hypscope diff: %s has no %s exits: --per-exit-of needs "
+						"the unit of work in every run\n",
+					env.side[side].paths[i], exit_class_name(env.work_class));
+				ret = HS_EXIT_USAGE;
+			}
+			hs_stats_destroy(s);
+			s = NULL;
+		}
+	}
 	if (ret)
 		goto cleanup;
-	if (env.rate == RATE_GUEST && (!b->total.guest_ns || !n->total.guest_ns)) {
-		fprintf(stderr, "hypscope diff: %s has no guest time (no entry records): rates are "
-				"per second of trace\n",
-			b->total.guest_ns ? env.new : env.base);
-		env.rate = RATE_WALL;
+	qsort(t.rows, t.nr, sizeof(*t.rows), row_cmp);
+	for (i = 0; i < t.nr; i++) {
+		judge_row(&t, &t.rows[i]);
+		counts[t.rows[i].verdict]++;
+		for (side = 0; side < NR_STATS; side++)
+			t.weak_runs |= t.rows[i].judged[side] && t.rows[i].res[side].call == VD_WEAK;
 	}
-	nr = compare(b, n, &v);
-	if (nr < 0) {
-		fprintf(stderr, "hypscope diff: out of memory\n");
-		ret = HS_EXIT_ENV;
-		goto cleanup;
-	}
-	for (i = 0; i < nr; i++)
-		counts[v[i].verdict]++;
 	if (env.format == FMT_JSON)
-		print_json(v, nr, b, n, counts);
+		print_json(&t, counts);
 	else
-		print_text(v, nr, b, n, counts);
+		print_text(&t, counts);
 	ret = counts[REGRESSION] ? DIFF_EXIT_REGRESSION : HS_EXIT_OK;
+	if (env.junit && write_junit(&t, counts))
+		ret = HS_EXIT_ENV;
 	if (fflush(stdout) || ferror(stdout)) {
 		fprintf(stderr, "hypscope diff: cannot write: %s\n", strerror(errno));
 		ret = HS_EXIT_ENV;
 	}
 cleanup:
-	free(v);
-	hs_stats_destroy(b);
-	hs_stats_destroy(n);
+	free_table(&t);
+	free_args();
 	return ret;
 }

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "formats/export.h"
+#include "tracer/progress.h"
 #include "tracer/hypscope.h"
 #include "tracer/vmspec.h"
 
@@ -264,6 +265,7 @@ int cmd_export(int argc, char **argv)
 {
 	char err[EXPORT_MSG_LEN];
 	struct export_stats st;
+	struct hs_progress progress;
 	struct tf_reader_stats rs;
 	struct export_opts o;
 	struct tf_reader *r = NULL;
@@ -294,6 +296,7 @@ int cmd_export(int argc, char **argv)
 	if (code >= 0)
 		goto cleanup;
 
+	hs_progress_reader(&progress, "export", r);
 	switch (env.format) {
 	case FMT_CTF:
 		ret = export_ctf(r, env.out, &o, &st, err, sizeof(err));
@@ -305,6 +308,7 @@ int cmd_export(int argc, char **argv)
 		ret = export_csv(r, env.out, &o, &st, err, sizeof(err));
 		break;
 	}
+	hs_progress_end(&progress);
 	if (ret) {
 		/*
 		 * A directory or file we may not use is the user's to fix (and

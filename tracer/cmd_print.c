@@ -24,6 +24,7 @@
 #include "formats/ich_lr.h"
 #include "formats/smccc.h"
 #include "formats/tracefile.h"
+#include "tracer/progress.h"
 #include "tracer/analysis.h"
 #include "tracer/evfmt.h"
 #include "tracer/hypscope.h"
@@ -204,6 +205,7 @@ int cmd_print(int argc, char **argv)
 	struct ev_fmt *p = NULL;
 	struct tf_reader *rd = NULL;
 	struct tf_record rec;
+	struct hs_progress progress;
 	char msg[TF_MSG_LEN];
 	bool first = true;
 	int ret, n;
@@ -228,6 +230,7 @@ int cmd_print(int argc, char **argv)
 	}
 	p->cntfrq = tf_reader_header(rd)->cntfrq ? tf_reader_header(rd)->cntfrq : 62500000;
 
+	hs_progress_reader(&progress, "print", rd);
 	while ((n = tf_reader_next(rd, &rec)) > 0) {
 		const struct trace_hdr *h = rec.hdr;
 		uint32_t min = trace_min_size(h->type);
@@ -247,6 +250,7 @@ int cmd_print(int argc, char **argv)
 		ev_format(p, stdout, h, rec.size, rec.cpu);
 		putchar('\n');
 	}
+	hs_progress_end(&progress);
 	ret = HS_EXIT_OK;
 	if (n < 0) {
 		fprintf(stderr, "hypscope print: %s: read error: %s\n", env.file, strerror(-n));

@@ -59,6 +59,11 @@ static struct env {
 	bool top;                  /* --top: the live view while it runs */
 	char *qemu_args[32];       /* --qemu-arg */
 	unsigned int nr_qemu_args;
+	uint64_t test_hvc_pad;     /* --test-hvc-pad: TEST ONLY */
+	char gdb_serial[160];      /* --gdb: QEMU's -serial for the stub's UART, "" when off */
+	bool gdb_wait;             /* --gdb-wait */
+	unsigned int gdb_vm;       /* --gdb-vm */
+	bool gdb_vm_set;
 } env;
 
 /* Everything a run creates, released by run_destroy(). */
@@ -121,11 +126,20 @@ static const char usage[] =
 	"                       (no-overwrite: what does not fit is dropped and\n"
 	"                       counted) or off\n"
 	"      --trace-size SIZE  ring bytes per physical CPU, K/M suffix (default 4M)\n"
+	"      --gdb [HOST:]PORT  the GDB remote stub: gdb-multiarch connects with\n"
+	"                       'target remote HOST:PORT' (HOST 127.0.0.1 unless given;\n"
+	"                       reconnects allowed). See docs/gdbstub.md\n"
+	"      --gdb-wait       hold every VM at its first instruction until a debugger\n"
+	"                       resumes it (needs --gdb)\n"
+	"      --gdb-vm N       the VM slot 'target remote' debugs (default 0; needs --gdb)\n"
 	"      --hyp PATH       the hypervisor (default: hyp.elf next to hypscope)\n"
 	"      --qemu PATH      QEMU binary (default: $HYPSCOPE_QEMU, else\n"
 	"                       qemu-system-aarch64 from PATH)\n"
 	"      --qemu-arg ARG   one more QEMU argument, appended as given (repeatable),\n"
 	"                       e.g. --qemu-arg -icount --qemu-arg shift=0\n"
+	"      --test-hvc-pad N  TEST ONLY: every HVC exit runs N more EL2\n"
+	"                       instructions (a known slowdown for testing\n"
+	"                       hypscope diff); never use it to measure anything else\n"
 	"  -k, --keep           keep the RAM file /dev/shm/hypscope-PID.ram and the\n"
 	"                       temporary directory\n"
 	"  -n, --dry-run        print the control block and the QEMU command line,\n"
@@ -145,7 +159,9 @@ static const char usage[] =
 	"  hypscope run --vmid-bits 3 --vm build/guests/demo.elf:instances=8\n"
 	"  hypscope run --dry-run --keep      # show what would run, keep the files\n"
 	"  hypscope run --record demo.trace   # then: hypscope report demo.trace\n"
-	"  hypscope run --top                 # the demo in the live view\n";
+	"  hypscope run --top                 # the demo in the live view\n"
+	"  hypscope run --gdb 1234 --gdb-wait --vm build/guests/gdb.elf:vcpus=2\n"
+	"      # then: gdb-multiarch -ex 'target remote :1234' build/guests/gdb.elf\n";
 
 enum {
 	OPT_VM = 0x100,
@@ -160,6 +176,10 @@ enum {
 	OPT_TRACE_SIZE,
 	OPT_QEMU_ARG,
 	OPT_TOP,
+	OPT_TEST_HVC_PAD,
+	OPT_GDB,
+	OPT_GDB_WAIT,
+	OPT_GDB_VM,
 };
 
 static const struct option long_opts[] = {
@@ -176,6 +196,10 @@ static const struct option long_opts[] = {
 	{ "trace-size", required_argument, NULL, OPT_TRACE_SIZE },
 	{ "qemu-arg", required_argument, NULL, OPT_QEMU_ARG },
 	{ "top", no_argument, NULL, OPT_TOP },
+	{ "test-hvc-pad", required_argument, NULL, OPT_TEST_HVC_PAD },
+	{ "gdb", required_argument, NULL, OPT_GDB },
+	{ "gdb-wait", no_argument, NULL, OPT_GDB_WAIT },
+	{ "gdb-vm", required_argument, NULL, OPT_GDB_VM },
 	{ "keep", no_argument, NULL, 'k' },
 	{ "dry-run", no_argument, NULL, 'n' },
 	{ "help", no_argument, NULL, 'h' },
@@ -186,6 +210,38 @@ static int fail(int code, const struct hs_err *e)
 {
 	fprintf(stderr, "hypscope: %s\n", e->msg);
 	return code;
+}
+
+/*
+ * --gdb [HOST:]PORT into QEMU's -serial for the stub's UART: a TCP server
+ * that does not wait for a client and takes a new one after a disconnect.
+ */
+static int parse_gdb(const char *arg, struct hs_err *e)
+{
+	const char *colon = strrchr(arg, ':');
+	char host[64] = "127.0.0.1";
+	unsigned long port;
+
+	if (colon) {
+		size_t n = (size_t)(colon - arg);
+
+		if (n >= sizeof(host))
+			return hs_errf(e, -EINVAL, "--gdb: host name too long");
+		if (n) {
+			memcpy(host, arg, n);
+			host[n] = '\0';
+		}
+		if (strspn(host, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-") !=
+		    strlen(host))
+			return hs_errf(e, -EINVAL, "--gdb: '%s' is not a host name or IPv4 address",
+				       host);
+		arg = colon + 1;
+	}
+	if (hs_parse_uint("--gdb port", arg, 1, 65535, &port, e))
+		return -EINVAL;
+	snprintf(env.gdb_serial, sizeof(env.gdb_serial), "tcp:%s:%lu,server=on,wait=off,nodelay=on",
+		 host, port);
+	return 0;
 }
 
 /* Returns -1 to go on, else the exit code (help printed, or a usage error). */
@@ -253,6 +309,24 @@ static int parse_args(int argc, char **argv)
 		case OPT_TOP:
 			env.top = true;
 			break;
+		case OPT_TEST_HVC_PAD:
+			if (hs_parse_uint("--test-hvc-pad", optarg, 0, 1000000, &n, &e))
+				return fail(HS_EXIT_USAGE, &e);
+			env.test_hvc_pad = n;
+			break;
+		case OPT_GDB:
+			if (parse_gdb(optarg, &e))
+				return fail(HS_EXIT_USAGE, &e);
+			break;
+		case OPT_GDB_WAIT:
+			env.gdb_wait = true;
+			break;
+		case OPT_GDB_VM:
+			if (hs_parse_uint("--gdb-vm", optarg, 0, HYPCFG_MAX_VMS - 1, &n, &e))
+				return fail(HS_EXIT_USAGE, &e);
+			env.gdb_vm = (unsigned int)n;
+			env.gdb_vm_set = true;
+			break;
 		case OPT_QEMU_ARG:
 			if (env.nr_qemu_args == sizeof(env.qemu_args) / sizeof(env.qemu_args[0])) {
 				hs_errf(&e, 0, "too many --qemu-arg: at most 32");
@@ -304,6 +378,15 @@ static int parse_args(int argc, char **argv)
 	if (optind < argc) {
 		hs_errf(&e, 0, "unexpected argument '%s': guests are given with --vm IMAGE",
 			argv[optind]);
+		return fail(HS_EXIT_USAGE, &e);
+	}
+	if ((env.gdb_wait || env.gdb_vm_set) && !env.gdb_serial[0]) {
+		hs_errf(&e, 0, "--gdb-wait and --gdb-vm need --gdb [HOST:]PORT");
+		return fail(HS_EXIT_USAGE, &e);
+	}
+	if (env.gdb_vm_set && env.nr_vms && env.gdb_vm >= env.nr_vms) {
+		hs_errf(&e, 0, "--gdb-vm %u: there are only %u VMs (0-%u)", env.gdb_vm, env.nr_vms,
+			env.nr_vms - 1);
 		return fail(HS_EXIT_USAGE, &e);
 	}
 	if (env.nr_vms && vmspec_check_all(env.vms, env.nr_vms, &e))
@@ -600,6 +683,17 @@ static int prepare(struct run *r)
 	 * file or a pipe wants whole lines. The live view keeps consoles in a file. */
 	if (isatty(STDIN_FILENO) && isatty(STDOUT_FILENO) && !env.top)
 		r->cfg.flags |= HYPCFG_F_INTERACTIVE;
+	if (env.test_hvc_pad) {
+		r->cfg.flags |= HYPCFG_F_TEST_HVC_PAD;
+		r->cfg.test_hvc_pad = env.test_hvc_pad;
+		fprintf(stderr, "hypscope: TEST ONLY: every HVC exit runs %llu more instructions\n",
+			(unsigned long long)env.test_hvc_pad);
+	}
+	if (env.gdb_serial[0]) {
+		r->cfg.flags |= HYPCFG_F_GDB | (env.gdb_wait ? HYPCFG_F_GDB_WAIT : 0);
+		r->cfg.gdb_vm = env.gdb_vm;
+		r->machine.gdb_serial = env.gdb_serial;
+	}
 	ret = find_tools(r);
 	if (ret)
 		return ret;

@@ -17,6 +17,7 @@
 static const char usage[] =
 	"Usage: hypscope top --attach PATH|PID [OPTIONS]\n"
 	"       hypscope top --replay FILE [--speed X] [OPTIONS]\n"
+	"       hypscope top --kvm [OPTIONS]\n"
 	"\n"
 	"The live view of a hypscope machine: exits by class with rates, latency\n"
 	"percentiles and a sparkline of the last minute, their ISS breakdowns, VM and\n"
@@ -28,6 +29,8 @@ static const char usage[] =
 	"                         (/dev/shm/hypscope-PID.ram), or the PID of the\n"
 	"                         'hypscope run' that started it\n"
 	"  -r, --replay FILE      a trace file ('hypscope run --record', 'hypscope record')\n"
+	"      --kvm              this arm64 host's KVM, through BPF (root, or\n"
+	"                         CAP_BPF and CAP_PERFMON): VMs are VMM processes\n"
 	"  -x, --speed X          replay speed: 1 real time (default), 0.5, 10 ...,\n"
 	"                         or max: as fast as possible\n"
 	"      --paused           start the replay paused (n steps, p plays)\n"
@@ -59,7 +62,8 @@ static const char usage[] =
 	"  hypscope top --attach $!\n"
 	"  hypscope top --replay demo.trace --speed 4\n"
 	"  hypscope top -r demo.trace --batch --speed max --iterations 1\n"
-	"  hypscope top -a /dev/shm/hypscope-4242.ram -f 'DABT|SYS' -s p99 --vm 1\n";
+	"  hypscope top -a /dev/shm/hypscope-4242.ram -f 'DABT|SYS' -s p99 --vm 1\n"
+	"  sudo hypscope top --kvm --batch --iterations 10\n";
 
 enum {
 	OPT_PAUSED = 0x100,
@@ -67,6 +71,7 @@ enum {
 	OPT_VM,
 	OPT_WAIT,
 	OPT_NO_COLOR,
+	OPT_KVM,
 };
 
 static const struct option long_opts[] = {
@@ -85,6 +90,7 @@ static const struct option long_opts[] = {
 	{ "wait", required_argument, NULL, OPT_WAIT },
 	{ "width", required_argument, NULL, 'w' },
 	{ "no-color", no_argument, NULL, OPT_NO_COLOR },
+	{ "kvm", no_argument, NULL, OPT_KVM },
 	{ "help", no_argument, NULL, 'h' },
 	{},
 };
@@ -151,6 +157,7 @@ int cmd_top(int argc, char **argv)
 	char path[PATH_MAX];
 	struct top_opts o;
 	unsigned long n;
+	bool kvm = false;
 	int opt;
 
 	top_opts_init(&o);
@@ -230,6 +237,9 @@ int cmd_top(int argc, char **argv)
 		case OPT_NO_COLOR:
 			o.color = false;
 			break;
+		case OPT_KVM:
+			kvm = true;
+			break;
 		case 'h':
 			fputs(usage, stdout);
 			return HS_EXIT_OK;
@@ -244,9 +254,11 @@ int cmd_top(int argc, char **argv)
 	if (optind < argc)
 		return usage_error("unexpected argument '%s': see 'hypscope top --help'",
 				   argv[optind]);
-	if (!attach == !replay)
-		return usage_error("give one of --attach PATH|PID (a running machine) or "
-				   "--replay FILE (a trace file)");
+	if (kvm + !!attach + !!replay != 1)
+		return usage_error("give one of --attach PATH|PID (a running machine), "
+				   "--replay FILE (a trace file) or --kvm (this host's KVM)");
+	if (kvm)
+		return top_run_kvm(&o);
 	if (replay)
 		return top_run_replay(replay, &o);
 

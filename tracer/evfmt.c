@@ -126,8 +126,9 @@ static void decode_exit(struct ev_fmt *p, const struct trace_exit *e)
 		if (e->exit_class == ESR_EC_DABT_LOW || e->exit_class == ESR_EC_IABT_LOW)
 			fprintf(p->f, " ipa=0x%" PRIx64, (e->hpfar >> 4) << 12 | (e->far & 0xfff));
 	}
-	fprintf(p->f, " cost=%" PRIu64 " %s", e->cost,
-		value_name(&trace_enum_exit_outcome, e->outcome, "outcome?"));
+	if (!(e->flags & TRACE_EXIT_NO_COST)) /* a KVM host measures none */
+		fprintf(p->f, " cost=%" PRIu64, e->cost);
+	fprintf(p->f, " %s", value_name(&trace_enum_exit_outcome, e->outcome, "outcome?"));
 }
 
 static void decode_mmio(struct ev_fmt *p, const struct trace_mmio *m)

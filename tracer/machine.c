@@ -194,7 +194,7 @@ char **machine_argv(const struct machine *m)
 	push(&a, "-serial");
 	push(&a, "stdio");
 	push(&a, "-serial");
-	push(&a, "null");
+	push(&a, m->gdb_serial ? m->gdb_serial : "null");
 	push(&a, "-monitor");
 	push(&a, "none");
 	push(&a, "-kernel");
@@ -390,6 +390,9 @@ void hypcfg_print(FILE *f, const struct hypcfg *cfg, const char *const *images)
 	fprintf(f, "#   vmid_bits %u%s, slice_us %u%s, trace %s\n", cfg->vmid_bits,
 		cfg->vmid_bits ? "" : " (as the CPU offers)", cfg->slice_us,
 		cfg->slice_us ? "" : " (default)", cfg->trace_mode ? "on" : "off");
+	if (cfg->flags & HYPCFG_F_GDB)
+		fprintf(f, "#   gdb stub on the second UART, target remote debugs VM %u%s\n",
+			cfg->gdb_vm, (cfg->flags & HYPCFG_F_GDB_WAIT) ? ", every VM waits for it" : "");
 	for (i = 0; i < cfg->nr_vms && i < HYPCFG_MAX_VMS; i++) {
 		const struct hypcfg_vm *vm = &cfg->vms[i];
 

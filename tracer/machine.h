@@ -40,6 +40,7 @@ struct machine {
 	uint64_t staging_end;  /* first byte above the staged blobs */
 	struct blob blobs[MACHINE_MAX_BLOBS];
 	size_t nr_blobs;
+	const char *gdb_serial;  /* -serial of the second UART (the GDB stub); NULL: none */
 	char *const *extra_args; /* --qemu-arg, appended as given */
 	size_t nr_extra_args;
 };

@@ -18,10 +18,11 @@ struct subcmd {
 
 static const struct subcmd subcmds[] = {
 	{ "run", cmd_run, "boot guests under the hypervisor in QEMU and report how they ended" },
-	{ "record", cmd_record, "drain a running machine's trace rings into a trace file" },
+	{ "record", cmd_record, "drain a machine's trace rings, or this host's KVM, into a trace file" },
 	{ "report", cmd_report, "exit counts, rates and latencies of a trace, and its breakdowns" },
 	{ "print", cmd_print, "one decoded line per trace record, in time order" },
-	{ "diff", cmd_diff, "compare two traces for exit latency and rate regressions" },
+	{ "diff", cmd_diff, "judge runs against runs for exit latency and count regressions" },
+	{ "bench", cmd_bench, "record N repetitions of a run, the samples diff judges" },
 	{ "export", cmd_export, "convert a trace file to CTF, Chrome JSON (Perfetto) or CSV" },
 	{ "top", cmd_top, "live view: exits, VMs and vCPUs, vGIC list registers, latency, events" },
 };

@@ -21,6 +21,8 @@
 #include "formats/tracefile.h"
 #include "tracer/hypscope.h"
 #include "tracer/hypstat.h"
+#include "tracer/kvm/kvm_collect.h"
+#include "tracer/progress.h"
 #include "tracer/record.h"
 
 #define HYPCFG_FILE_OFFSET (HYPCFG_PA - HYP_RAM_BASE)
@@ -569,16 +571,31 @@ static struct env {
 	double duration;
 	enum recorder_mode mode;
 	bool quiet;
+	bool kvm;          /* --kvm: the host's KVM through BPF */
+	bool verbose;
+	size_t ring_size;
+	char **command;    /* after --, with --kvm */
 } env;
 
 static volatile sig_atomic_t stop_signal;
 
 static const char usage[] =
 	"Usage: hypscope record --attach PATH|PID -o FILE [OPTIONS]\n"
+	"       hypscope record --kvm [-o FILE] [--duration S] [-- COMMAND ARGS...]\n"
 	"\n"
 	"Drain the trace rings of a running hypscope machine into a trace file, until\n"
 	"the machine ends, --duration passes, or SIGINT/SIGTERM.\n"
 	"\n"
+	"With --kvm, record this arm64 host's KVM instead (BPF; root, or CAP_BPF and\n"
+	"CAP_PERFMON): every guest exit with its syndrome, per VM (VMM pid) and vCPU,\n"
+	"MMIO, hypercalls, injections; while COMMAND runs, for S seconds, or until\n"
+	"SIGINT/SIGTERM. The file is read by report, print, export, diff and top.\n"
+	"\n"
+	"  -k, --kvm              record the host's KVM (default output kvm.trace)\n"
+	"  -r, --ring-size BYTES  --kvm: BPF ring buffer size, a power of 2 (K, M\n"
+	"                         suffixes; default 4M); a full ring drops events,\n"
+	"                         counted as lost\n"
+	"  -v, --verbose          --kvm: the attach points and libbpf's messages\n"
 	"  -a, --attach PATH|PID  the machine's RAM file (/dev/shm/hypscope-PID.ram),\n"
 	"                         or the PID of the 'hypscope run' that started it\n"
 	"  -o, --output FILE      the trace file to write\n"
@@ -603,7 +620,9 @@ static const char usage[] =
 	"  hypscope record --attach $! -o demo.trace\n"
 	"  hypscope record -a /dev/shm/hypscope-4242.ram -o 10s.trace --duration 10\n"
 	"  hypscope record -a 4242 -o peek.trace --mode peek\n"
-	"  hypscope report demo.trace\n";
+	"  hypscope report demo.trace\n"
+	"  sudo hypscope record --kvm -o vm.trace -- qemu-system-aarch64 -M virt -enable-kvm ...\n"
+	"  sudo hypscope record --kvm --duration 10 && hypscope report kvm.trace --by vcpu\n";
 
 static const struct option long_opts[] = {
 	{ "attach", required_argument, NULL, 'a' },
@@ -611,6 +630,9 @@ static const struct option long_opts[] = {
 	{ "duration", required_argument, NULL, 'd' },
 	{ "mode", required_argument, NULL, 'm' },
 	{ "quiet", no_argument, NULL, 'q' },
+	{ "kvm", no_argument, NULL, 'k' },
+	{ "ring-size", required_argument, NULL, 'r' },
+	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{},
 };
@@ -625,7 +647,8 @@ static int parse_args(int argc, char **argv)
 	memset(&env, 0, sizeof(env));
 	optind = 1;
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, ":a:o:d:m:qh", long_opts, NULL)) != -1) {
+	/* '+': options end at the first non-option (the --kvm COMMAND) */
+	while ((opt = getopt_long(argc, argv, "+:a:o:d:m:qkr:vh", long_opts, NULL)) != -1) {
 		switch (opt) {
 		case 'a':
 			env.attach = optarg;
@@ -652,6 +675,29 @@ static int parse_args(int argc, char **argv)
 		case 'q':
 			env.quiet = true;
 			break;
+		case 'k':
+			env.kvm = true;
+			break;
+		case 'v':
+			env.verbose = true;
+			break;
+		case 'r': {
+			unsigned long long v;
+			char *unit;
+
+			errno = 0;
+			v = strtoull(optarg, &unit, 0);
+			if (*unit == 'K' || *unit == 'k')
+				v <<= 10, unit++;
+			else if (*unit == 'M' || *unit == 'm')
+				v <<= 20, unit++;
+			if (errno || unit == optarg || *unit || !v || v > (1ull << 30) || (v & (v - 1)))
+				return usage_error("--ring-size needs a power of 2 up to 1G, e.g. 4096, "
+						   "64K or 4M, not '%s'",
+						   optarg);
+			env.ring_size = (size_t)v;
+			break;
+		}
 		case 'h':
 			fputs(usage, stdout);
 			return HS_EXIT_OK;
@@ -663,6 +709,17 @@ static int parse_args(int argc, char **argv)
 					   argv[optind - 1]);
 		}
 	}
+	if (env.kvm) {
+		if (env.attach)
+			return usage_error("--kvm and --attach record different things: pick one");
+		if (optind < argc)
+			env.command = argv + optind;
+		if (!env.output)
+			env.output = "kvm.trace";
+		return -1;
+	}
+	if (env.ring_size || env.verbose)
+		return usage_error("--ring-size and --verbose go with --kvm");
 	if (optind < argc)
 		return usage_error("unexpected argument '%s': see 'hypscope record --help'",
 				   argv[optind]);
@@ -723,12 +780,26 @@ int cmd_record(int argc, char **argv)
 	char path[PATH_MAX], err[HS_ERR_LEN];
 	const char *p;
 	bool waiting_said = false;
+	struct hs_progress progress;
+	char line[96];
 	double t0;
 	int ret, n;
 
 	ret = parse_args(argc, argv);
 	if (ret >= 0)
 		return ret;
+	if (env.kvm) {
+		struct kvm_record_args ka = {
+			.output = env.output,
+			.duration = env.duration,
+			.ring_size = env.ring_size,
+			.quiet = env.quiet,
+			.verbose = env.verbose,
+			.command = env.command,
+		};
+
+		return kvm_record(&ka);
+	}
 
 	/* a PID names the RAM file of that 'hypscope run' */
 	for (p = env.attach; *p >= '0' && *p <= '9'; p++)
@@ -753,10 +824,17 @@ int cmd_record(int argc, char **argv)
 	sigaction(SIGTERM, &sa, &old_term);
 
 	t0 = now_s();
+	hs_progress_begin(&progress, "record");
 	for (;;) {
 		n = recorder_poll(r);
 		if (n < 0)
 			break;
+		if (env.duration && !env.quiet) {
+			recorder_totals(r, &t);
+			snprintf(line, sizeof(line), "%.0f/%.0f s, %" PRIu64 " records, %" PRIu64 " lost",
+				 now_s() - t0, env.duration, t.records, t.lost);
+			hs_progress_text(&progress, line);
+		}
 		if (!recorder_attached(r) && !waiting_said && !env.quiet) {
 			fprintf(stderr, "hypscope record: waiting for the hypervisor to boot\n");
 			waiting_said = true;
@@ -771,6 +849,7 @@ int cmd_record(int argc, char **argv)
 			nanosleep(&(struct timespec){ .tv_nsec = 1000000 }, NULL);
 		}
 	}
+	hs_progress_end(&progress);
 	ret = recorder_close(r, &t);
 	sigaction(SIGINT, &old_int, NULL);
 	sigaction(SIGTERM, &old_term, NULL);

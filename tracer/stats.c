@@ -544,6 +544,16 @@ static int count_err(struct hs_stats *s, int ret)
 	return ret;
 }
 
+/* An exit's row: counted; its cost only when it was measured (not on a KVM host). */
+static int row_add_exit(struct hs_row *r, const struct trace_exit *e, bool failed)
+{
+	if (!(e->flags & TRACE_EXIT_NO_COST))
+		return row_add(r, e->cost, failed);
+	r->count++;
+	r->failed += failed;
+	return 0;
+}
+
 static int feed_exit(struct hs_stats *s, const struct trace_exit *e)
 {
 	const struct trace_hdr *h = &e->hdr;
@@ -555,16 +565,16 @@ static int feed_exit(struct hs_stats *s, const struct trace_exit *e)
 	uint32_t vi, idx, vm_row = 0, pc_row = 0;
 	int ret = 0;
 
-	ret |= row_add(&s->total, e->cost, injected);
-	ret |= row_add(&s->classes[cls], e->cost, injected);
+	ret |= row_add_exit(&s->total, e, injected);
+	ret |= row_add_exit(&s->classes[cls], e, injected);
 
 	vi = vcpu_index(s, h, &vrow);
 	if (vrow)
-		ret |= row_add(vrow, e->cost, injected);
+		ret |= row_add_exit(vrow, e, injected);
 	if (s->opts.groups & HS_GROUP_VM && h->vm != TRACE_NO_VM) {
 		row = vm_get(s, h->vm, &vm_row);
 		if (row)
-			ret |= row_add(row, e->cost, injected);
+			ret |= row_add_exit(row, e, injected);
 		else
 			ret = -ENOMEM;
 	}
@@ -572,7 +582,7 @@ static int feed_exit(struct hs_stats *s, const struct trace_exit *e)
 		k = (struct hs_key){ e->elr, h->vm, 0 };
 		row = table_get(&s->pcs, &k, &pc_row);
 		if (row)
-			ret |= row_add(row, e->cost, injected);
+			ret |= row_add_exit(row, e, injected);
 		else
 			ret = -ENOMEM;
 	}
@@ -580,7 +590,7 @@ static int feed_exit(struct hs_stats *s, const struct trace_exit *e)
 		k = (struct hs_key){ esr_sysreg_key(e->esr), 0, (uint32_t)(e->esr & 1) };
 		row = table_get(&s->sysregs, &k, &idx);
 		if (row)
-			ret |= row_add(row, e->cost, injected);
+			ret |= row_add_exit(row, e, injected);
 		else
 			ret = -ENOMEM;
 	}
@@ -599,12 +609,12 @@ static int feed_exit(struct hs_stats *s, const struct trace_exit *e)
 		}
 		vs->entry_pending = false;
 		/* the emulation record this exit's handler wrote just before */
-		if (vs->mmio_row && vs->mmio_cpu == h->cpu) {
+		if (vs->mmio_row && vs->mmio_cpu == h->cpu && !(e->flags & TRACE_EXIT_NO_COST)) {
 			row = table_row(&s->mmio, vs->mmio_row);
 			if (row)
 				ret |= hs_hist_add(&row->cost, e->cost);
 		}
-		if (vs->smccc_row && vs->smccc_cpu == h->cpu) {
+		if (vs->smccc_row && vs->smccc_cpu == h->cpu && !(e->flags & TRACE_EXIT_NO_COST)) {
 			row = table_row(&s->hypercalls, vs->smccc_row);
 			if (row)
 				ret |= hs_hist_add(&row->cost, e->cost);
@@ -1035,6 +1045,10 @@ const char *hs_device_name(uint32_t device)
 		return "GICR";
 	case TRACE_DEV_UART:
 		return "UART";
+	case TRACE_DEV_KVM_KERNEL:
+		return "kvm";
+	case TRACE_DEV_KVM_USER:
+		return "vmm";
 	default:
 		return NULL;
 	}

@@ -15,6 +15,7 @@
 
 #include "formats/tracefile.h"
 #include "tracer/hypstat.h"
+#include "tracer/kvm/kvm_collect.h"
 #include "tracer/record.h"
 #include "tui/source.h"
 
@@ -46,6 +47,7 @@ struct top_source {
 	bool have_cfg;
 	struct hypcfg cfg;
 	uint64_t lost_seen[HYP_MAX_CPUS];
+	struct kvm_collector *kvm; /* the KVM host source */
 
 	/* replay */
 	struct tf_reader *rd;
@@ -227,6 +229,53 @@ static int live_pump(struct top_source *s, double now)
 	return n;
 }
 
+/* -------------------------------------------------------------------- kvm */
+
+int top_source_kvm(struct top_source **sp, struct top_model *m, char *err, size_t errlen)
+{
+	struct kvm_collector_opts o = { .sink = sink, .sink_ctx = m };
+	struct kvm_collector_totals t;
+	struct top_source *s = calloc(1, sizeof(*s));
+	struct hs_err e;
+	int ret;
+
+	*sp = NULL;
+	if (!s) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	s->m = m;
+	s->fd = -1;
+	ret = kvm_collector_open(&s->kvm, &o, &e);
+	if (ret) {
+		snprintf(err, errlen, "%s", e.msg);
+		top_source_destroy(s);
+		return ret;
+	}
+	snprintf(s->path, sizeof(s->path), "%s", kvm_collector_description(s->kvm));
+	kvm_collector_totals(s->kvm, &t);
+	m->mach.live = true;
+	m->mach.nr_cpus = t.nr_cpus;
+	snprintf(m->mach.source, sizeof(m->mach.source), "KVM host");
+	snprintf(m->mach.trace_mode, sizeof(m->mach.trace_mode), "bpf");
+	top_model_set_cntfrq(m, 1000000000ull); /* CLOCK_MONOTONIC ns */
+	*sp = s;
+	return 0;
+}
+
+static void kvm_losses(struct top_source *s)
+{
+	unsigned cpu;
+	uint64_t lost;
+
+	for (cpu = 0; cpu < HYP_MAX_CPUS; cpu++) {
+		lost = kvm_collector_cpu_lost(s->kvm, cpu);
+		if (lost > s->lost_seen[cpu])
+			top_model_add_lost(s->m, cpu, lost - s->lost_seen[cpu]);
+		s->lost_seen[cpu] = lost;
+	}
+}
+
 /* ----------------------------------------------------------------- replay */
 
 static int cmp_chunk(const void *a, const void *b)
@@ -368,6 +417,7 @@ void top_source_destroy(struct top_source *s)
 		recorder_close(s->rec, NULL);
 		recorder_destroy(s->rec);
 	}
+	kvm_collector_destroy(s->kvm);
 	if (s->ram)
 		munmap(s->ram, s->ram_len);
 	if (s->fd >= 0)
@@ -383,7 +433,13 @@ int top_source_pump(struct top_source *s, double now, unsigned budget_ms)
 
 	if (s->error)
 		return s->error;
-	n = s->replay ? replay_pump(s, now, budget_ms) : live_pump(s, now);
+	if (s->kvm) {
+		n = kvm_collector_poll(s->kvm, 0);
+		if (n < 0)
+			return src_fail(s, n, "the KVM collector stopped: %s", strerror(-n));
+	} else {
+		n = s->replay ? replay_pump(s, now, budget_ms) : live_pump(s, now);
+	}
 	s->last_fed = n;
 	return n;
 }
@@ -392,6 +448,10 @@ void top_source_tick(struct top_source *s)
 {
 	if (s->replay) {
 		s->problems = tf_reader_nr_problems(s->rd);
+		return;
+	}
+	if (s->kvm) {
+		kvm_losses(s);
 		return;
 	}
 	live_status(s);
@@ -502,6 +562,8 @@ void top_source_status(const struct top_source *s, char *buf, size_t len)
 				 s->problems ? " (damaged chunks skipped)" : "");
 		else
 			snprintf(buf, len, "%s", s->problems ? "damaged chunks skipped" : "");
+	} else if (s->kvm) {
+		buf[0] = '\0';
 	} else if (!s->rec) {
 		snprintf(buf, len, "waiting for the machine");
 	} else if (!recorder_attached(s->rec)) {

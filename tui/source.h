@@ -5,6 +5,7 @@
  *           the recorder (tracer/record.h) into the model, and the status
  *           block (struct hypstat) is read once per interval for the VM and
  *           vCPU state, exit counts and times, and VMID generations
+ *   kvm     this host's KVM: the BPF collector's records (tracer/kvm/)
  *   replay  a trace file, played back at a speed (records are fed as the
  *           playback clock passes their timestamps), paused, stepped
  *
@@ -33,6 +34,9 @@ int top_source_live(struct top_source **sp, const char *ram_path, bool consume, 
 /* A trace file played at speed (0: as fast as possible). 0 or -errno with err. */
 int top_source_replay(struct top_source **sp, const char *path, double speed,
 		      struct top_model *m, char *err, size_t errlen);
+
+/* This host's KVM, through the BPF collector (tracer/kvm/kvm_collect.h). */
+int top_source_kvm(struct top_source **sp, struct top_model *m, char *err, size_t errlen);
 
 void top_source_destroy(struct top_source *s); /* NULL ok */
 

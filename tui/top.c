@@ -922,6 +922,31 @@ int top_run_live(const char *ram_path, const struct top_opts *o)
 	return ret;
 }
 
+int top_run_kvm(const struct top_opts *o)
+{
+	char err[HS_ERR_LEN];
+	struct app a;
+	int ret;
+
+	setlocale(LC_ALL, "");
+	ret = app_init(&a, o, err, sizeof(err));
+	if (ret) {
+		fprintf(stderr, "hypscope top: %s\n", err);
+		app_release(&a);
+		return ret == -EINVAL ? HS_EXIT_USAGE : HS_EXIT_ENV;
+	}
+	ret = top_source_kvm(&a.src, a.m, err, sizeof(err));
+	if (ret) {
+		fprintf(stderr, "hypscope top: %s\n", err);
+		app_release(&a);
+		return ret == -EPERM || ret == -ENOTSUP || ret == -ENODEV ? HS_EXIT_ENV
+									  : open_error_code(ret);
+	}
+	ret = run(&a);
+	app_release(&a);
+	return ret;
+}
+
 int top_run_replay(const char *trace_path, const struct top_opts *o)
 {
 	char err[HS_ERR_LEN];

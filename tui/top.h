@@ -53,6 +53,9 @@ void top_opts_init(struct top_opts *o);
 /* The view of the machine whose RAM file is ram_path. */
 int top_run_live(const char *ram_path, const struct top_opts *o);
 
+/* The view of this host's KVM (the BPF collector, tracer/kvm/). */
+int top_run_kvm(const struct top_opts *o);
+
 /* The view of a trace file, played back at o->speed. */
 int top_run_replay(const char *trace_path, const struct top_opts *o);
 

@@ -9,6 +9,7 @@
 #include "formats/esr.h"
 #include "formats/exits.h"
 #include "hyp/include/arch.h"
+#include "hyp/include/gdb.h"
 #include "hyp/include/inject.h"
 #include "hyp/include/mmio.h"
 #include "hyp/include/percpu.h"
@@ -163,6 +164,9 @@ static bool handle_iabt(struct vcpu *v)
 
 static bool handle_hvc(struct vcpu *v)
 {
+	/* TEST ONLY: a known slowdown of the HVC path (`hypscope run --test-hvc-pad`). */
+	if (hypcfg->flags & HYPCFG_F_TEST_HVC_PAD)
+		arch_test_pad(hypcfg->test_hvc_pad);
 	/* SMCCC uses HVC #0 only; other immediates are not calls we know. */
 	if (esr_imm16(v->fault.esr) != 0) {
 		v->regs.x[0] = (uint64_t)(int64_t)SMCCC_RET_NOT_SUPPORTED;
@@ -190,6 +194,12 @@ static bool handle_undef(struct vcpu *v)
 	return true;
 }
 
+/* BRK, breakpoints, watchpoints and steps reach EL2 only for a debugged VM (MDCR_EL2.TDE). */
+static bool handle_debug(struct vcpu *v)
+{
+	return gdb_debug_exit(v);
+}
+
 static const exit_handler_fn sync_handlers[ESR_EC_COUNT] = {
 	[ESR_EC_WFX] = handle_wfx,
 	[ESR_EC_FP_ASIMD] = handle_fpsimd,
@@ -198,6 +208,10 @@ static const exit_handler_fn sync_handlers[ESR_EC_COUNT] = {
 	[ESR_EC_SYS64] = handle_sysreg_trap,
 	[ESR_EC_IABT_LOW] = handle_iabt,
 	[ESR_EC_DABT_LOW] = handle_dabt,
+	[ESR_EC_BREAKPT_LOW] = handle_debug,
+	[ESR_EC_SOFTSTP_LOW] = handle_debug,
+	[ESR_EC_WATCHPT_LOW] = handle_debug,
+	[ESR_EC_BRK64] = handle_debug,
 	/* Everything else a guest can cause here (SVE, SME, LS64, ERET with
 	 * NV, ...) is a feature it was told it does not have: UNDEF. */
 };

@@ -54,6 +54,11 @@ static void enter_el1_sync(struct vcpu *v, uint64_t esr)
 	v->regs.pc = vcpu_el1_read(v, VBAR_EL1) + offset;
 }
 
+void inject_sync(struct vcpu *v, uint64_t esr)
+{
+	enter_el1_sync(v, esr);
+}
+
 void inject_undef(struct vcpu *v)
 {
 	enter_el1_sync(v, (uint64_t)ESR_EC_UNKNOWN << ESR_EC_SHIFT | ESR_IL_BIT);

@@ -101,6 +101,28 @@ static int parse_uart(const void *fdt, struct platform *p)
 	return read_reg(fdt, node, 0, &p->uart, &size);
 }
 
+/* The second PL011 at GDB_UART_PA, which QEMU's virt board has with two -serial. */
+static void parse_gdb_uart(const void *fdt, struct platform *p)
+{
+	int node;
+
+	fdt_for_each_subnode(node, fdt, 0) {
+		uint64_t addr, size;
+		int len;
+		const fdt32_t *irq;
+
+		if (fdt_node_check_compatible(fdt, node, "arm,pl011") ||
+		    read_reg(fdt, node, 0, &addr, &size) || addr != GDB_UART_PA || addr == p->uart)
+			continue;
+		irq = fdt_getprop(fdt, node, "interrupts", &len);
+		if (!irq || len < 12 || fdt32_to_cpu(irq[0]) != 0 || fdt32_to_cpu(irq[1]) >= 988)
+			continue;
+		p->gdb_uart = addr;
+		p->gdb_uart_intid = 32 + fdt32_to_cpu(irq[1]);
+		return;
+	}
+}
+
 int platform_parse(const void *fdt, struct platform *p, const char **why)
 {
 	int node;
@@ -129,6 +151,7 @@ int platform_parse(const void *fdt, struct platform *p, const char **why)
 		*why = "no PL011 console";
 		return -EINVAL;
 	}
+	parse_gdb_uart(fdt, p);
 	node = fdt_node_offset_by_compatible(fdt, -1, "arm,psci-0.2");
 	if (node < 0)
 		node = fdt_node_offset_by_compatible(fdt, -1, "arm,psci");

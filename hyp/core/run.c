@@ -8,6 +8,7 @@
 #include "formats/esr.h"
 #include "formats/ich_lr.h"
 #include "hyp/include/arch.h"
+#include "hyp/include/gdb.h"
 #include "hyp/include/log.h"
 #include "hyp/include/percpu.h"
 #include "hyp/include/run.h"
@@ -31,7 +32,7 @@ void vcpu_kick(struct vcpu *v)
 static bool keep_running(struct percpu *pc, const struct vcpu *v)
 {
 	return !READ_ONCE(pc->rq.need_resched) && READ_ONCE(v->run) == VCPU_RUNNABLE &&
-	       !READ_ONCE(v->reset_pending);
+	       !READ_ONCE(v->reset_pending) && !READ_ONCE(v->gdb.hold);
 }
 
 /* Why a vCPU left its CPU, for the trace. */
@@ -39,6 +40,8 @@ static unsigned sched_out_reason(const struct vcpu *v)
 {
 	if (v->vm->state != VM_RUNNING)
 		return TRACE_SCHED_VM_END;
+	if (READ_ONCE(v->gdb.hold))
+		return TRACE_SCHED_DEBUG;
 	switch (v->run) {
 	case VCPU_BLOCKED: return TRACE_SCHED_WFI;
 	case VCPU_STOPPED: return TRACE_SCHED_CPU_OFF;
@@ -64,6 +67,19 @@ static bool traced_exit(struct vcpu *v, unsigned type)
 	trace_exit(v, pc, cls, insn, insn_valid, cost,
 		   v->injected ? TRACE_EXIT_INJECTED : TRACE_EXIT_HANDLED);
 	return cont;
+}
+
+/* An exit of a vCPU whose VM a debugger attached: catchpoints and steps. */
+static bool debugged_exit(struct vcpu *v, unsigned type)
+{
+	unsigned cls = exit_class_of(type, v->fault.esr);
+	uint64_t pc = v->regs.pc;
+	bool cont;
+
+	gdb_exit_pre(v, cls);
+	v->injected = false;
+	cont = trace_on ? traced_exit(v, type) : handle_exit(v, type);
+	return gdb_exit_post(v, cls, pc, cont);
 }
 
 static void vcpu_run(struct percpu *pc, struct vcpu *v)
@@ -104,7 +120,10 @@ static void vcpu_run(struct percpu *pc, struct vcpu *v)
 		t_exit = arch_counter();
 		arch_vgic_fold(v);
 		v->stat->guest_ticks += t_exit - t_enter;
-		cont = trace_on ? traced_exit(v, type) : handle_exit(v, type);
+		if (unlikely(READ_ONCE(v->gdb.active)))
+			cont = debugged_exit(v, type);
+		else
+			cont = trace_on ? traced_exit(v, type) : handle_exit(v, type);
 		v->stat->hyp_ticks += arch_counter() - t_exit;
 	} while (cont && keep_running(pc, v));
 	arch_vcpu_put(v);
@@ -116,8 +135,12 @@ __noreturn void cpu_run_loop(void)
 	struct percpu *pc = this_cpu();
 
 	for (;;) {
-		struct vcpu *v = sched_pick(&pc->rq, arch_counter());
+		struct vcpu *v;
 
+		/* FP/SIMD registers of a vCPU the debugger holds go to memory. */
+		if (unlikely(gdb_enabled))
+			gdb_cpu_idle();
+		v = sched_pick(&pc->rq, arch_counter());
 		if (!v) {
 			arch_timer_set(sched_next_event(&pc->rq, arch_counter()));
 			arch_idle();
@@ -130,6 +153,8 @@ __noreturn void cpu_run_loop(void)
 			continue;
 		vcpu_run(pc, v);
 		vcpu_unclaim(v);
+		if (unlikely(READ_ONCE(v->gdb.hold)))
+			gdb_vcpu_parked(v);
 	}
 }
 

@@ -70,7 +70,7 @@ struct vcpu *sched_pick(struct runqueue *rq, uint64_t now)
 			v->run = VCPU_RUNNABLE;
 			v->wake_at = 0;
 		}
-		if (v->run == VCPU_RUNNABLE) {
+		if (v->run == VCPU_RUNNABLE && !READ_ONCE(v->gdb.hold)) {
 			next = v;
 			rq->cursor = i;
 			break;
@@ -130,6 +130,22 @@ void sched_block(struct runqueue *rq, struct vcpu *v, uint64_t deadline)
 	spin_unlock(&rq->lock);
 }
 
+void sched_release(struct runqueue *rq, struct vcpu *v)
+{
+	spin_lock(&rq->lock);
+	rq->event_stale = true;
+	if (v->run == VCPU_RUNNABLE && !rq->current)
+		rq->need_resched = true;
+	spin_unlock(&rq->lock);
+}
+
+void sched_force_resched(struct runqueue *rq)
+{
+	spin_lock(&rq->lock);
+	rq->need_resched = true;
+	spin_unlock(&rq->lock);
+}
+
 void sched_stop(struct runqueue *rq, struct vcpu *v)
 {
 	spin_lock(&rq->lock);
@@ -149,7 +165,8 @@ bool sched_others_runnable(struct runqueue *rq, const struct vcpu *self, uint64_
 
 		if (!v || v == self)
 			continue;
-		found = v->run == VCPU_RUNNABLE || vcpu_deadline_passed(v, now);
+		found = (v->run == VCPU_RUNNABLE || vcpu_deadline_passed(v, now)) &&
+			!READ_ONCE(v->gdb.hold);
 	}
 	spin_unlock(&rq->lock);
 	return found;

@@ -175,3 +175,29 @@ void trace_irq_inject(const struct vcpu *target, unsigned vintid, unsigned sourc
 	memset(e->reserved, 0, sizeof(e->reserved));
 	trace_commit();
 }
+
+void trace_gdb_stop(const struct vcpu *v, unsigned reason, int signal, uint64_t addr)
+{
+	struct trace_gdb_stop *e = trace_begin(TRACE_GDB_STOP, sizeof(*e), v);
+
+	if (!e)
+		return;
+	e->pc = v->regs.pc;
+	e->addr = addr;
+	e->reason = reason;
+	e->signal = (uint32_t)signal;
+	trace_commit();
+}
+
+void trace_gdb_resume(const struct vcpu *v, uint64_t held_ticks, uint32_t cont_mask,
+		      uint32_t step_mask)
+{
+	struct trace_gdb_resume *e = trace_begin(TRACE_GDB_RESUME, sizeof(*e), v);
+
+	if (!e)
+		return;
+	e->held_ticks = held_ticks;
+	e->cont_mask = cont_mask;
+	e->step_mask = step_mask;
+	trace_commit();
+}

@@ -14,6 +14,7 @@
 #include "formats/hypcfg.h"
 #include "hyp/include/arch.h"
 #include "hyp/include/console.h"
+#include "hyp/include/gdb.h"
 #include "hyp/include/guest_dtb.h"
 #include "hyp/include/log.h"
 #include "hyp/include/mm.h"
@@ -319,6 +320,7 @@ int vm_create(unsigned slot)
 		(unsigned long long)(vm->ram_size >> 20), (unsigned long long)vm->ram_pa);
 
 	trace_vm(TRACE_VM_CREATE, vm);
+	gdb_vm_created(vm);
 	vcpu_power_on(&vm->vcpus[0], c->entry_ipa, vm->dtb_ipa);
 	return 0;
 }
@@ -408,6 +410,7 @@ void vm_end(struct vm *vm, uint32_t end_state, uint32_t exit_status)
 	}
 	idle = vm->vcpus_on_cpu == 0;
 	spin_unlock(&vm->lock);
+	gdb_vm_ended(vm);
 
 	for (unsigned i = 0; i < vm->nr_vcpus; i++)
 		if (vm->vcpus[i].in_guest)
@@ -460,7 +463,8 @@ bool vcpu_claim(struct vcpu *v, unsigned cpu)
 	bool ok;
 
 	spin_lock(&vm->lock);
-	ok = vm->state == VM_RUNNING && v->run == VCPU_RUNNABLE && v->pcpu == cpu && !v->in_guest;
+	ok = vm->state == VM_RUNNING && v->run == VCPU_RUNNABLE && v->pcpu == cpu && !v->in_guest &&
+	     !v->gdb.hold;
 	if (ok) {
 		vm->vcpus_on_cpu++;
 		v->in_guest = true;
@@ -472,6 +476,14 @@ bool vcpu_claim(struct vcpu *v, unsigned cpu)
 	}
 	spin_unlock(&vm->lock);
 	return ok;
+}
+
+void vcpu_apply_pending_reset(struct vcpu *v)
+{
+	if (v->reset_pending) {
+		vcpu_reset(v, v->reset_entry, v->reset_context);
+		v->reset_pending = false;
+	}
 }
 
 void vcpu_unclaim(struct vcpu *v)

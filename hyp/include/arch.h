@@ -42,11 +42,20 @@ void arch_fpsimd_release(void);
 /* Instructions retired at EL2 on this CPU (PMU event counter 0), for benchmarks. */
 uint64_t arch_el2_insns(void);
 
+/* TEST ONLY (HYPCFG_F_TEST_HVC_PAD): retire insns more instructions, rounded down to even. */
+void arch_test_pad(uint64_t insns);
+
 /* The instruction at the guest's PC (stage 1 and 2 walked by the MMU), for the trace. */
 bool arch_guest_insn(const struct vcpu *v, uint32_t *insn);
 
 /* The physical console (a PL011 the hypervisor owns). */
 void arch_console_write(const char *s, size_t n);
+
+/* The GDB stub's UART (the second PL011): bytes to the debugger. */
+void arch_gdb_tx(const char *s, size_t n);
+/* Hardware breakpoints and watchpoints the CPU offers (ID_AA64DFR0_EL1). */
+unsigned arch_debug_brps(void);
+unsigned arch_debug_wrps(void);
 
 /* HCR_EL2 for a freshly created vCPU. */
 uint64_t arch_vcpu_hcr(void);

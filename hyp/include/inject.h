@@ -13,6 +13,8 @@
 struct vcpu;
 
 void inject_undef(struct vcpu *v);
+/* A synchronous exception with this syndrome, e.g. the guest's own BRK handed back. */
+void inject_sync(struct vcpu *v, uint64_t esr);
 /* A synchronous external abort on a data access to addr (DFSC 0x10). */
 void inject_dabt(struct vcpu *v, uint64_t addr, bool write);
 /* A synchronous external abort on an instruction fetch from addr (IFSC 0x10). */

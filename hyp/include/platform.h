@@ -14,6 +14,8 @@ struct platform {
 	uint64_t gicd, gicr, gicr_size;
 	uint64_t uart;
 	unsigned uart_intid; /* its interrupt (an SPI), 0 when the DTB does not say */
+	uint64_t gdb_uart;   /* the second PL011 (GDB stub), 0 when there is none */
+	unsigned gdb_uart_intid;
 	bool psci_smc;       /* PSCI conduit: SMC (else HVC) */
 	bool have_psci;
 };

@@ -46,6 +46,11 @@ bool sched_wake(struct runqueue *rq, struct vcpu *v);
 /* WFI: block the vCPU until deadline (0 = none) or a wake-up. */
 void sched_block(struct runqueue *rq, struct vcpu *v, uint64_t deadline);
 void sched_stop(struct runqueue *rq, struct vcpu *v);
+/* A vCPU the debugger held (vcpu->gdb.hold, never picked) may run again;
+ * the caller kicks its CPU. */
+void sched_release(struct runqueue *rq, struct vcpu *v);
+/* The running vCPU gives its CPU up at its next exit (the caller kicks). */
+void sched_force_resched(struct runqueue *rq);
 /* Another vCPU is runnable here: WFE and yield give the CPU away. */
 bool sched_others_runnable(struct runqueue *rq, const struct vcpu *self, uint64_t now);
 /* On a tick: whether the running vCPU must give the CPU up. */

@@ -126,6 +126,9 @@ static inline void trace_smccc(const struct vcpu *v, uint32_t fid, const uint64_
 	trace_vcpu_commit(v, sizeof(*e));
 }
 void trace_log_line(unsigned level, const char *text, unsigned len);
+void trace_gdb_stop(const struct vcpu *v, unsigned reason, int signal, uint64_t addr);
+void trace_gdb_resume(const struct vcpu *v, uint64_t held_ticks, uint32_t cont_mask,
+		      uint32_t step_mask);
 void trace_irq_inject(const struct vcpu *target, unsigned vintid, unsigned source,
 		      unsigned source_vcpu);
 

@@ -13,6 +13,7 @@
 
 #include "formats/hypcfg.h"
 #include "hyp/include/compiler.h"
+#include "hyp/include/gdb_state.h"
 #include "hyp/include/mmio.h"
 #include "hyp/include/spinlock.h"
 #include "hyp/dev/pl011.h"
@@ -144,6 +145,7 @@ struct vcpu {
 	bool in_guest;    /* on a physical CPU between load and put */
 
 	struct vgic_cpu vgic;
+	struct vcpu_gdb gdb; /* the debugger's hold on it (hyp/include/gdb.h) */
 	struct hypstat_vcpu *stat;
 	/* Tracing: its CPU's ring (vCPUs never migrate; NULL when tracing is
 	 * off) and the parts of every record header that only change with the
@@ -186,6 +188,7 @@ struct vm {
 	struct mmio_bus bus;
 	struct pl011 uart;
 	struct vgic_vm vgic;
+	struct vm_gdb_hw gdb_hw; /* the debugger's hardware breakpoints and watchpoints */
 
 	/* Ending: the state recorded in the status block when the VM is gone. */
 	uint32_t end_state;     /* enum hypstat_vm_state */
@@ -243,3 +246,6 @@ void vm_start_slot(unsigned slot);
 /* The run loop takes a picked vCPU onto its CPU and gives it back. */
 bool vcpu_claim(struct vcpu *v, unsigned cpu);
 void vcpu_unclaim(struct vcpu *v);
+/* A CPU_ON reset not applied yet is applied now (under vm->lock): the
+ * debugger sees a held vCPU's first instruction. */
+void vcpu_apply_pending_reset(struct vcpu *v);

@@ -10,7 +10,7 @@
 FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 60
 FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
-FUZZ_CFLAGS  := -std=gnu11 $(WARN) -O1 -g -I. -D_GNU_SOURCE -DHYP_HOST -DHYP_FUZZ $(FUZZ_SAN) \
+FUZZ_CFLAGS  := -std=gnu11 $(WARN) -O1 -g -I. -I$(O)/bpf -D_GNU_SOURCE -DHYP_HOST -DHYP_FUZZ $(FUZZ_SAN) \
 	$(shell pkg-config --cflags ncursesw 2>/dev/null)
 
 FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
@@ -21,6 +21,11 @@ $(O)/fuzz/obj/%.o: %.c
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  CC [FUZZ] $<")
 	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link $(DEPFLAGS) -c $< -o $@
+
+# generated headers the host sources include (tracer/kvm/build.mk)
+ifdef KVM_BPF_SKEL
+$(O)/fuzz/obj/tracer/kvm/kvm_collect.o: $(KVM_BPF_SKEL)
+endif
 
 $(O)/libhypscope-fuzz.a: $(FUZZ_OBJS)
 	@$(if $(Q),echo "  AR        $@")

@@ -46,6 +46,7 @@
 
 static struct vm vm;
 static struct hypstat_vcpu stat[2];
+static struct hypcfg cfg;
 static struct vcpu *v = &vm.vcpus[0];
 static struct vcpu *other = &vm.vcpus[1];
 
@@ -100,6 +101,8 @@ static int setup(void **state)
 	memset(&vm, 0, sizeof(vm));
 	memset(stat, 0, sizeof(stat));
 	memset(&dev, 0, sizeof(dev));
+	memset(&cfg, 0, sizeof(cfg));
+	hypcfg = &cfg;
 	dev.ok = true;
 	vm.state = VM_RUNNING;
 	vm.nr_vcpus = 2;
@@ -434,6 +437,25 @@ static void test_hvc_returns_past_itself_without_moving_the_pc(void **state)
 	assert_int_equal(v->regs.pc, PC0);
 }
 
+/* The test-only boot option pads HVC exits, and only them, only when set. */
+static void test_hvc_pad_runs_on_hvc_exits_only_when_enabled(void **state)
+{
+	(void)state;
+	v->regs.x[0] = 0x80000000;
+	v->fault.esr = esr_of(ESR_EC_HVC64, 0);
+	assert_true(handle_exit(v, EXIT_TYPE_SYNC));
+	assert_int_equal(fake.test_pad_calls, 0);
+	cfg.flags = HYPCFG_F_TEST_HVC_PAD;
+	cfg.test_hvc_pad = 41;
+	v->regs.x[0] = 0x80000000;
+	assert_true(handle_exit(v, EXIT_TYPE_SYNC));
+	assert_int_equal(fake.test_pad_calls, 1);
+	assert_int_equal(fake.test_pad_insns, 40);
+	v->fault.esr = esr_of(ESR_EC_SMC64, 0);
+	assert_true(handle_exit(v, EXIT_TYPE_SYNC));
+	assert_int_equal(fake.test_pad_calls, 1);
+}
+
 static void test_trapped_smc_is_stepped_over(void **state)
 {
 	(void)state;
@@ -653,6 +675,7 @@ int main(void)
 		T(test_instruction_abort_is_injected),
 		T(test_hvc_with_a_nonzero_immediate_is_not_supported),
 		T(test_hvc_returns_past_itself_without_moving_the_pc),
+		T(test_hvc_pad_runs_on_hvc_exits_only_when_enabled),
 		T(test_trapped_smc_is_stepped_over),
 		T(test_unknown_exception_class_injects_undef),
 		T(test_fpsimd_trap_switches_the_registers),

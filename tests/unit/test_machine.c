@@ -130,6 +130,40 @@ static void test_argv_has_exactly_one_config_loader_at_0x41000000(void **state)
 	machine_destroy(&m);
 }
 
+static int serial_args(char **argv, const char **second)
+{
+	int n = 0;
+
+	for (size_t i = 0; argv[i] && argv[i + 1]; i++) {
+		if (strcmp(argv[i], "-serial"))
+			continue;
+		if (n == 1)
+			*second = argv[i + 1];
+		n++;
+	}
+	return n;
+}
+
+static void test_gdb_stub_gets_the_second_serial_port(void **state)
+{
+	struct machine m;
+	const char *second = NULL;
+	char **argv;
+
+	(void)state;
+	demo_machine(&m);
+	argv = machine_argv(&m);
+	assert_int_equal(serial_args(argv, &second), 2);
+	assert_string_equal(second, "null");
+	machine_argv_free(argv);
+	m.gdb_serial = "tcp:127.0.0.1:1234,server=on,wait=off,nodelay=on";
+	argv = machine_argv(&m);
+	assert_int_equal(serial_args(argv, &second), 2);
+	assert_string_equal(second, "tcp:127.0.0.1:1234,server=on,wait=off,nodelay=on");
+	machine_argv_free(argv);
+	machine_destroy(&m);
+}
+
 static void test_commas_in_paths_are_doubled_for_qemu(void **state)
 {
 	struct machine m;
@@ -421,6 +455,7 @@ int main(void)
 		cmocka_unit_test(test_qemu_is_found_by_option_env_then_path),
 		cmocka_unit_test(test_control_block_describes_each_vm),
 		cmocka_unit_test(test_printed_command_line_is_shell_quoted),
+		cmocka_unit_test(test_gdb_stub_gets_the_second_serial_port),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

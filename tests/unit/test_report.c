@@ -1,8 +1,7 @@
 /*
- * Unit tests for `hypscope report`, `print` and `diff`, run as commands on
- * trace files written with tf_writer: exact counts and rows in every output
- * format, decoded and filtered print lines, and diff verdicts (a 30%
- * slowdown is a regression, two samples of one distribution are not).
+ * Unit tests for `hypscope report` and `print`, run as commands on trace
+ * files written with tf_writer: exact counts and rows in every output
+ * format, decoded and filtered print lines. `diff` has tests/unit/test_diff.c.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -30,28 +29,6 @@
 /* ---------------------------------------------------------------- fixture */
 
 static char dir[64];
-
-static uint64_t rng_state;
-
-static uint64_t rnd(void)
-{
-	uint64_t x = (rng_state += 0x9e3779b97f4a7c15ull);
-
-	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
-	x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
-	return x ^ (x >> 31);
-}
-
-static double rnd01(void)
-{
-	return (double)(rnd() >> 11) / 9007199254740992.0;
-}
-
-/* A log-normal cost around `median` cycles. */
-static uint64_t cost_around(double median)
-{
-	return (uint64_t)(median * exp(0.3 * (rnd01() + rnd01() + rnd01() - 1.5)));
-}
 
 struct gen {
 	struct tf_writer *w;
@@ -136,7 +113,6 @@ static void write_reference(const char *path, uint64_t pc_hvc)
 	struct gen g;
 	int i;
 
-	rng_state = 1;
 	gen_open(&g, path);
 	for (i = 0; i < 300; i++) {
 		memset(&c, 0, sizeof(c));
@@ -163,34 +139,6 @@ static void write_reference(const char *path, uint64_t pc_hvc)
 			exit_cycle(&g, 1, HYP_EXIT_IRQ, 0, 0x40083000, 2000, 5, NULL, 0, 0);
 	}
 	gen_close(&g);
-}
-
-/*
- * Every class with costs around its own median, scaled by `slow`; the guest
- * runs `guest` ticks between an entry and the next exit.
- */
-static void write_workload_timed(const char *path, uint64_t seed, double slow, uint64_t guest)
-{
-	static const unsigned classes[] = { ESR_EC_HVC64, ESR_EC_SYS64, ESR_EC_DABT_LOW };
-	static const double medians[] = { 600, 350, 1000 };
-	struct gen g;
-	unsigned k;
-	int i;
-
-	rng_state = seed;
-	gen_open(&g, path);
-	for (i = 0; i < 6000; i++) {
-		k = (unsigned)(rnd() % 3);
-		g.ts[i & 1] += guest - 100;
-		exit_cycle(&g, (unsigned)i & 1, classes[k], 0, 0x40080000,
-			   cost_around(medians[k] * slow), 2, NULL, 0, 0);
-	}
-	gen_close(&g);
-}
-
-static void write_workload(const char *path, uint64_t seed, double slow)
-{
-	write_workload_timed(path, seed, slow, 100);
 }
 
 static int setup(void **state)
@@ -518,106 +466,6 @@ static void test_print_raw_shows_every_record(void **state)
 	free(text);
 }
 
-/* ------------------------------------------------------------------ diff */
-
-static void test_diff_flags_a_30_percent_slowdown(void **state)
-{
-	char base[128], slow[128], out[128], *text;
-
-	(void)state;
-	path_of(base, sizeof(base), "base.trace");
-	path_of(slow, sizeof(slow), "slow.trace");
-	path_of(out, sizeof(out), "diff.txt");
-	write_workload(base, 11, 1.0);
-	write_workload(slow, 12, 1.3);
-	assert_int_equal(run(cmd_diff, out, "diff", base, slow, NULL), 1);
-	text = slurp(out);
-	assert_int_equal(count_lines(text, "REGRESSION (slower)"), 3);
-	expect(text, "3 regressions, 0 improvements, 0 unchanged");
-	free(text);
-
-	/* the other way round it is an improvement, and no regression */
-	assert_int_equal(run(cmd_diff, out, "diff", slow, base, NULL), 0);
-	text = slurp(out);
-	assert_int_equal(count_lines(text, "improvement (faster)"), 3);
-	free(text);
-
-	/* a threshold above the change: nothing counts */
-	assert_int_equal(run(cmd_diff, out, "diff", base, slow, "--threshold", "50", NULL), 0);
-	assert_int_equal(run(cmd_diff, out, "diff", base, slow, "-f", "json", NULL), 1);
-	text = slurp(out);
-	expect(text, "\"verdict\": \"regression\", \"why\": \"slower\"");
-	expect(text, "\"regressions\": 3,");
-	free(text);
-}
-
-static void test_diff_passes_two_samples_of_one_distribution(void **state)
-{
-	char a[128], b[128], out[128], *text;
-	uint64_t seed;
-
-	(void)state;
-	path_of(a, sizeof(a), "a.trace");
-	path_of(b, sizeof(b), "b.trace");
-	path_of(out, sizeof(out), "diff.txt");
-	for (seed = 100; seed < 105; seed++) {
-		write_workload(a, seed, 1.0);
-		write_workload(b, seed + 1000, 1.0);
-		assert_int_equal(run(cmd_diff, out, "diff", a, b, NULL), 0);
-		text = slurp(out);
-		expect(text, "0 regressions, 0 improvements, 3 unchanged");
-		free(text);
-	}
-}
-
-static void test_diff_rate_per_guest_second_wall_second_or_run(void **state)
-{
-	char a[128], b[128], out[128], *text;
-
-	(void)state;
-	path_of(a, sizeof(a), "a.trace");
-	path_of(b, sizeof(b), "b.trace");
-	path_of(out, sizeof(out), "diff.txt");
-	/* the same work with the guest running twice as fast: twice the exits per second */
-	write_workload_timed(a, 7, 1.0, 400);
-	write_workload_timed(b, 8, 1.0, 200);
-	assert_int_equal(run(cmd_diff, out, "diff", a, b, NULL), 1);
-	text = slurp(out);
-	assert_int_equal(count_lines(text, "REGRESSION (more frequent)"), 3);
-	free(text);
-	assert_int_equal(run(cmd_diff, out, "diff", a, b, "--rate", "wall", NULL), 1);
-	assert_int_equal(run(cmd_diff, out, "diff", a, b, "--rate", "count", NULL), 0);
-	text = slurp(out);
-	expect(text, "0 regressions, 0 improvements, 3 unchanged");
-	free(text);
-
-	/* a slower hypervisor on the same guest: exits per guest second do not move */
-	write_workload_timed(a, 9, 1.0, 400);
-	write_workload_timed(b, 10, 1.3, 400);
-	assert_int_equal(run(cmd_diff, out, "diff", a, b, NULL), 1);
-	text = slurp(out);
-	assert_int_equal(count_lines(text, "REGRESSION (slower)"), 3);
-	assert_int_equal(count_lines(text, "more frequent"), 0);
-	free(text);
-	assert_int_equal(run(cmd_diff, out, "diff", a, b, "--rate", "nope", NULL), HS_EXIT_USAGE);
-}
-
-static void test_diff_usage_and_file_errors(void **state)
-{
-	char a[128], out[128];
-
-	(void)state;
-	path_of(a, sizeof(a), "a.trace");
-	path_of(out, sizeof(out), "diff.txt");
-	write_workload(a, 1, 1.0);
-	assert_int_equal(run(cmd_diff, out, "diff", a, NULL), HS_EXIT_USAGE);
-	assert_int_equal(run(cmd_diff, out, "diff", a, "/nonexistent", NULL), HS_EXIT_USAGE);
-	assert_int_equal(run(cmd_diff, out, "diff", a, a, "--threshold", "x", NULL),
-			 HS_EXIT_USAGE);
-	assert_int_equal(run(cmd_diff, out, "diff", a, a, "--by", "pc", NULL), HS_EXIT_USAGE);
-	assert_int_equal(run(cmd_diff, out, "diff", a, a, "--by", "vm", NULL), 0);
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -627,10 +475,6 @@ int main(void)
 		cmocka_unit_test(test_print_decodes_and_symbolizes),
 		cmocka_unit_test(test_print_filters),
 		cmocka_unit_test(test_print_raw_shows_every_record),
-		cmocka_unit_test(test_diff_flags_a_30_percent_slowdown),
-		cmocka_unit_test(test_diff_passes_two_samples_of_one_distribution),
-		cmocka_unit_test(test_diff_rate_per_guest_second_wall_second_or_run),
-		cmocka_unit_test(test_diff_usage_and_file_errors),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -39,7 +39,7 @@ static void test_types_ascend_and_each_is_found_by_its_number(void **state)
 static void test_unknown_and_reserved_types_are_not_found(void **state)
 {
 	static const uint32_t none[] = { TRACE_PAD, 0x0003, 0x00ff, TRACE_SDEI_FIRST,
-					 TRACE_SDEI_LAST, TRACE_GDB_FIRST, TRACE_GDB_LAST,
+					 TRACE_SDEI_LAST, TRACE_GDB_RESUME + 1, TRACE_GDB_LAST,
 					 TRACE_TYPE_LIMIT, 0xffff, 0x10000, UINT32_MAX };
 	unsigned i;
 

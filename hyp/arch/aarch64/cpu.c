@@ -74,7 +74,12 @@ void cpu_init_el2(void)
 	write_sysreg(cpu.cptr_guest & ~CPTR_EL2_TFP, cptr_el2);
 	/* Debug and PMU registers trap; the PMU cycle counter is the
 	 * hypervisor's, for measuring exit handling (PMCCFILTR_EL0.NSH). */
-	write_sysreg(MDCR_TDA | MDCR_TDOSA | MDCR_TDRA | MDCR_TPM | MDCR_TPMCR | pmcr_n, mdcr_el2);
+	cpu.mdcr = MDCR_TDA | MDCR_TDOSA | MDCR_TDRA | MDCR_TPM | MDCR_TPMCR | pmcr_n;
+	write_sysreg(cpu.mdcr, mdcr_el2);
+	/* The hardware OS lock (set at reset on some CPUs, QEMU's among them)
+	 * would mask the debug exceptions the GDB stub uses. Guests never see
+	 * it: their OS lock is the emulated one (TDOSA, struct vdebug). */
+	write_sysreg(0, oslar_el1);
 	write_sysreg((1ull << 27), pmccfiltr_el0);
 	/* Event counter 0: instructions retired (event 0x08) at EL2 only:
 	 * P and U exclude EL1 and EL0, NSH includes EL2 (PMEVTYPER<n>_EL0). */

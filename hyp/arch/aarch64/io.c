@@ -91,6 +91,8 @@ unsigned arch_handle_irqs(void)
 		default:
 			if (intid == platform.uart_intid && intid)
 				console_rx();
+			else if (intid == platform.gdb_uart_intid && intid)
+				arch_gdb_uart_rx();
 			gic_deactivate(intid);
 			break;
 		}

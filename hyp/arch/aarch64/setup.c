@@ -12,6 +12,7 @@
 #include "hyp/arch/aarch64/include/sysreg.h"
 #include "hyp/include/arch.h"
 #include "hyp/include/console.h"
+#include "hyp/include/gdb.h"
 #include "hyp/include/log.h"
 #include "hyp/include/mm.h"
 #include "hyp/include/panic.h"
@@ -217,8 +218,18 @@ void hyp_boot_main(uint64_t dtb)
 	}
 	console_input_init();
 	arch_console_input_enable();
+	if (hypcfg->flags & HYPCFG_F_GDB) {
+		if (platform.gdb_uart) {
+			gdb_init();
+			arch_gdb_uart_enable();
+		} else {
+			hyp_log("gdb: no second PL011 at 0x%llx in the device tree: no GDB stub",
+				GDB_UART_PA);
+		}
+	}
 	for (unsigned i = 0; i < hypcfg->nr_vms; i++)
 		vm_start_slot(i);
+	gdb_announce();
 	cpu_run_loop();
 }
 

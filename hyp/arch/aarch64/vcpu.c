@@ -261,9 +261,16 @@ unsigned arch_vcpu_enter(struct vcpu *v)
 	write_sysreg(v->vm->s2.root_pa | (vmid_of(vmid, vmids.bits) << 48), vttbr_el2);
 	write_sysreg(v->hcr, hcr_el2);
 	write_sysreg(pc->fp_owner == v ? cpu.cptr_guest & ~CPTR_EL2_TFP : cpu.cptr_guest, cptr_el2);
+	/* Read once: an attach or detach on another CPU takes effect at the next entry. */
+	bool debugged = READ_ONCE(v->gdb.active);
+
+	if (unlikely(debugged))
+		arch_debug_enter(v);
 	/* No ISB: the ERET in __guest_enter is a context synchronization event
 	 * that puts VTTBR_EL2, HCR_EL2 and CPTR_EL2 in force for the guest. */
 	type = (unsigned)__guest_enter(&v->regs);
+	if (unlikely(debugged))
+		arch_debug_exit(v);
 	/* The hardware clears HCR_EL2.VSE when the virtual SError is taken. */
 	if (v->hcr & HCR_VSE)
 		v->hcr = read_sysreg(hcr_el2);
@@ -282,6 +289,20 @@ unsigned arch_vcpu_enter(struct vcpu *v)
 uint64_t arch_el2_insns(void)
 {
 	return read_sysreg(pmevcntr0_el0);
+}
+
+void arch_test_pad(uint64_t insns)
+{
+	uint64_t n = insns / 2;
+
+	if (!n)
+		return;
+	/* two instructions per turn, nothing else: the count is exact under -icount */
+	asm volatile("1:	subs	%0, %0, #1\n"
+		     "	b.ne	1b"
+		     : "+r"(n)
+		     :
+		     : "cc");
 }
 
 bool arch_guest_insn(const struct vcpu *v, uint32_t *insn)

@@ -22,6 +22,29 @@ void fake_reset(void)
 	for (unsigned i = 0; i < HYP_MAX_CPUS; i++)
 		percpu[i].id = i;
 	nr_cpus = 1;
+	fake.brps = 6;
+	fake.wrps = 4;
+}
+
+void arch_gdb_tx(const char *s, size_t n)
+{
+	size_t room = sizeof(fake.gdb_tx) - 1 - fake.gdb_tx_len;
+
+	if (n > room)
+		n = room;
+	memcpy(fake.gdb_tx + fake.gdb_tx_len, s, n);
+	fake.gdb_tx_len += (unsigned)n;
+	fake.gdb_tx[fake.gdb_tx_len] = '\0';
+}
+
+unsigned arch_debug_brps(void)
+{
+	return fake.brps;
+}
+
+unsigned arch_debug_wrps(void)
+{
+	return fake.wrps;
 }
 
 uint64_t arch_counter(void)
@@ -171,6 +194,12 @@ void arch_vgic_fold(struct vcpu *v)
 uint64_t arch_el2_insns(void)
 {
 	return 0;
+}
+
+void arch_test_pad(uint64_t insns)
+{
+	fake.test_pad_calls++;
+	fake.test_pad_insns += insns & ~1ull;
 }
 
 uint64_t arch_cycles(void)

@@ -26,6 +26,11 @@ struct fake_arch {
 	unsigned console_len;
 	uint64_t timer_deadline;
 	unsigned irq_events;       /* what arch_handle_irqs() reports next */
+	unsigned test_pad_calls;   /* arch_test_pad() calls */
+	uint64_t test_pad_insns;   /* and the instructions they would have retired */
+	char gdb_tx[8192];         /* what went to the GDB stub's UART */
+	unsigned gdb_tx_len;
+	unsigned brps, wrps;       /* debug registers the "CPU" offers (6 and 4) */
 };
 
 extern struct fake_arch fake;

@@ -2,7 +2,9 @@
 #ifndef HYP_LIB_ERRNO_H
 #define HYP_LIB_ERRNO_H
 
+#define EPERM   1
 #define ENOENT  2
+#define ESRCH   3
 #define E2BIG   7
 #define ENOMEM  12
 #define EFAULT  14

@@ -67,13 +67,13 @@ void boot_start(uint64_t x0)
 
 bool boot_arg_u64(const char *key, uint64_t *val)
 {
-	char args[256];
+	const char *args = boot.dtb ? fdt_bootargs(boot.dtb) : NULL;
 	size_t klen = strlen(key);
 	const char *p;
 	uint64_t v = 0;
 	unsigned base = 10, d;
 
-	if (!boot.dtb || !fdt_bootargs(boot.dtb, args, sizeof(args)))
+	if (!args)
 		return false;
 	for (p = args; *p; p++) {
 		/* KEY= at the start of a word */

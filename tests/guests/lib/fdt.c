@@ -248,35 +248,30 @@ bool fdt_memory(const void *blob, uint64_t *base, uint64_t *size)
 /* ------------------------------------------------------------ /chosen */
 
 struct bootargs_find {
-	bool in_chosen, found;
-	char *buf;
-	size_t len;
+	bool in_chosen;
+	const char *value;
 };
 
 static void bootargs_visit(void *ctx, int depth, const char *node, const char *prop,
 			   const uint8_t *value, int len)
 {
-	struct bootargs_find *b = ctx;
-	size_t i;
+	struct bootargs_find *f = ctx;
 
 	if (!prop) {
 		if (depth == 2)
-			b->in_chosen = len == 0 && !strcmp(node, "chosen");
+			f->in_chosen = len == 0 && !strcmp(node, "chosen");
 		return;
 	}
-	if (!b->in_chosen || depth != 2 || b->found || strcmp(prop, "bootargs"))
-		return;
-	for (i = 0; i + 1 < b->len && i < (size_t)len && value[i]; i++)
-		b->buf[i] = (char)value[i];
-	b->buf[i] = '\0';
-	b->found = true;
+	/* a string property: NUL-terminated within its length */
+	if (f->in_chosen && depth == 2 && !strcmp(prop, "bootargs") && len > 0 && !value[len - 1])
+		f->value = (const char *)value;
 }
 
-bool fdt_bootargs(const void *blob, char *buf, size_t len)
+const char *fdt_bootargs(const void *blob)
 {
-	struct bootargs_find b = { false, false, buf, len };
+	struct bootargs_find f = { false, NULL };
 
-	if (!len || !fdt_walk(blob, bootargs_visit, &b))
-		return false;
-	return b.found;
+	if (!fdt_walk(blob, bootargs_visit, &f))
+		return NULL;
+	return f.value;
 }

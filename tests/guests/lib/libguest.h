@@ -542,8 +542,8 @@ bool fdt_check(const void *blob, uint32_t *size);
 unsigned int fdt_count_cpus(const void *blob);
 /* The first /memory node's first range; false when there is none. */
 bool fdt_memory(const void *blob, uint64_t *base, uint64_t *size);
-/* /chosen/bootargs into buf (terminated, cut to len); false when there is none. */
-bool fdt_bootargs(const void *blob, char *buf, size_t len);
+/* /chosen/bootargs (the run's cmdline=), inside the blob; NULL when there is none. */
+const char *fdt_bootargs(const void *blob);
 /*
  * The value of KEY=VALUE in the boot arguments (the VM's cmdline=), a
  * number in decimal or 0x hex; false when absent or not a number.

@@ -5,6 +5,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+struct vcpu;
+
 struct cpu_features {
 	unsigned pa_bits;     /* from ID_AA64MMFR0_EL1.PARange, capped at 48 */
 	unsigned ipa_bits;    /* stage-2 input size: pa_bits */
@@ -17,6 +19,7 @@ struct cpu_features {
 	uint64_t vtcr;        /* VTCR_EL2 for every VM */
 	uint64_t cptr_guest;  /* CPTR_EL2 while a guest runs, TFP set */
 	uint64_t hcr_guest;   /* HCR_EL2 while a guest runs */
+	uint64_t mdcr;        /* MDCR_EL2 (a debugged guest adds TDE) */
 };
 
 extern struct cpu_features cpu;
@@ -31,5 +34,10 @@ void fpsimd_load_regs(const void *state);
 uint64_t __guest_enter(void *gp_regs);
 int arch_cpu_on(uint64_t mpidr, uint64_t entry, uint64_t context);
 void arch_console_input_enable(void);
+void arch_gdb_uart_enable(void);
+void arch_gdb_uart_rx(void);
+/* Around the entry of a vCPU whose VM a debugger attached (debug.c). */
+void arch_debug_enter(struct vcpu *v);
+void arch_debug_exit(struct vcpu *v);
 
 #endif

@@ -121,6 +121,12 @@
 #define MDCR_TDA   (1ull << 9)
 #define MDCR_TDOSA (1ull << 10)
 #define MDCR_TDRA  (1ull << 11)
+#define MDCR_TDE   (1ull << 8)  /* debug exceptions from EL1/EL0 go to EL2 */
+
+/* MDSCR_EL1 (Arm ARM D19.2.76) and PSTATE.SS in SPSR_EL2 */
+#define MDSCR_SS   (1ull << 0)
+#define MDSCR_MDE  (1ull << 15)
+#define PSR_SS     (1ull << 21)
 
 /* CNTHCTL_EL2, non-VHE layout */
 #define CNTHCTL_EL1PCTEN (1ull << 0)
