@@ -4,6 +4,8 @@
 #   make run        install what is missing, build, boot the demo guests
 #   make check      the whole test suite (unit tests under ASan/UBSan, end-to-end under QEMU)
 #   make bench      benchmarks (figures are printed, never asserted)
+#   make fuzz       the libFuzzer harnesses, FUZZ_SECONDS=N each (tests/fuzz/)
+#   make soak       10^6 chaos operations beside healthy VMs; 1,000 VM lifetimes on 3-bit VMIDs
 #   make V=1        show full commands
 #
 # Each directory describes its sources in a build.mk fragment included below.
@@ -80,6 +82,7 @@ include tests/unit/build.mk
 include tests/guests/build.mk
 -include tests/bench/build.mk
 -include tests/kvm/build.mk
+-include tests/fuzz/build.mk # after every fragment: it rebuilds their sources with clang
 
 # ---------------------------------------------------------------- deps
 .PHONY: deps
@@ -143,7 +146,7 @@ $(O)/libhypscope-san.a: $(SAN_OBJS)
 GUEST_ELFS := $(patsubst %,$(O)/guests/%.elf,$(GUESTS))
 
 # ---------------------------------------------------------------- top targets
-.PHONY: all hyp tools guests linux-guest run check check-unit check-e2e bench clean
+.PHONY: all hyp tools guests linux-guest run check check-unit check-fuzz check-e2e bench clean
 all: hyp tools guests
 hyp: $(O)/hyp.elf
 tools: $(O)/hypscope
@@ -161,11 +164,14 @@ run: deps
 
 # The whole suite. Every stage runs even when an earlier one fails.
 check: deps
-	$(Q)$(MAKE) --no-print-directory all unit-tests linux-guest arm64 kvm-vmm
+	$(Q)$(MAKE) --no-print-directory all unit-tests fuzz-build linux-guest arm64 kvm-vmm
 	$(Q)scripts/check.sh
 
 check-unit: unit-tests
 	$(Q)scripts/check.sh unit
+
+check-fuzz: fuzz-build
+	$(Q)scripts/check.sh fuzz
 
 check-e2e: all linux-guest arm64 kvm-vmm
 	$(Q)scripts/check.sh e2e
@@ -175,8 +181,15 @@ bench: deps
 	$(Q)$(MAKE) --no-print-directory all $(BENCH_BINS)
 	$(Q)for b in tests/bench/*.sh; do "$$b" || echo "bench: $$b failed"; done
 
+# Long runs (scripts/soak.sh): SOAK_CHAOS chaos guests of 10^4 rounds each, SOAK_VMS VMIDs soaked.
+SOAK_CHAOS ?= 100
+SOAK_VMS   ?= 1000
+.PHONY: soak
+soak: all
+	$(Q)scripts/soak.sh chaos $(SOAK_CHAOS); a=$$?; scripts/soak.sh vmid $(SOAK_VMS) && exit $$a
+
 clean:
-	$(Q)rm -rf $(O)/el2 $(O)/host $(O)/san $(O)/guests $(O)/tests $(O)/*.elf $(O)/*.a $(O)/hypscope $(O)/bpf
+	$(Q)rm -rf $(O)/el2 $(O)/host $(O)/san $(O)/fuzz $(O)/guests $(O)/tests $(O)/*.elf $(O)/*.a $(O)/hypscope $(O)/bpf
 
 -include $(shell find $(O) -name '*.d' -type f 2>/dev/null)
 

@@ -700,6 +700,34 @@ static int tf_scan(struct tf_reader *r)
 	return 0;
 }
 
+int tf_reader_summary(const struct tf_reader *r, char *buf, size_t len)
+{
+	const struct tf_chunk_info *last;
+	uint64_t end = r->hdr.header_size;
+
+	if (len)
+		buf[0] = '\0';
+	if (r->nr_chunks) {
+		last = &r->chunks[r->nr_chunks - 1];
+		end = last->offset + sizeof(last->hdr) + last->hdr.payload_len;
+	}
+	if (!r->st.trailer_ok)
+		return snprintf(buf, len,
+				"cut short (no end marker): %" PRIu64 " records read up to the "
+				"last complete chunk, which ends at offset 0x%" PRIx64 "; lost: %" PRIu64
+				" bytes after it, %" PRIu64 " records in damaged chunks, and what the "
+				"recorder had not yet written",
+				r->st.records, end, r->file_size > end ? r->file_size - end : 0,
+				r->st.records_skipped);
+	if (r->st.bad_chunks || r->st.bytes_skipped)
+		return snprintf(buf, len,
+				"damaged: %" PRIu64 " chunks skipped (%" PRIu64 " records, %" PRIu64
+				" bytes), %" PRIu64 " records read",
+				r->st.bad_chunks, r->st.records_skipped, r->st.bytes_skipped,
+				r->st.records);
+	return 0;
+}
+
 /* Per-CPU chunk lists for the merge. */
 static int tf_index_cpus(struct tf_reader *r)
 {
@@ -795,6 +823,11 @@ int tf_reader_open(struct tf_reader **rp, const char *path, char *err, size_t er
 	if (fstat(r->fd, &sb)) {
 		ret = -errno;
 		msg(err, errlen, "%s: %s", path, strerror(errno));
+		goto fail;
+	}
+	if (S_ISDIR(sb.st_mode)) {
+		ret = -EISDIR;
+		msg(err, errlen, "%s: is a directory, not a trace file", path);
 		goto fail;
 	}
 	r->file_size = (uint64_t)sb.st_size;

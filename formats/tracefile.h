@@ -180,6 +180,14 @@ void tf_reader_stats(const struct tf_reader *r, struct tf_reader_stats *st);
 size_t tf_reader_nr_problems(const struct tf_reader *r);
 const char *tf_reader_problem(const struct tf_reader *r, size_t i);
 
+/*
+ * One line on how much of the file could not be read, "" (returning 0) when
+ * it is intact. A file cut short (a recorder killed, a full disk) reads up to
+ * its last complete chunk; the line says where that ends and what is lost
+ * after it. Returns the length written, like snprintf.
+ */
+int tf_reader_summary(const struct tf_reader *r, char *buf, size_t len);
+
 /* Intact chunks in file order. */
 size_t tf_reader_nr_chunks(const struct tf_reader *r);
 const struct tf_chunk_info *tf_reader_chunk(const struct tf_reader *r, size_t i);

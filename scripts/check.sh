@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
-# The test suite: unit tests (cmocka, ASan+UBSan) then end-to-end tests (QEMU).
+# The test suite: unit tests (cmocka, ASan+UBSan), the fuzz harnesses over
+# their committed corpus, then end-to-end tests (QEMU).
 # Every stage runs even when an earlier one fails; the last line is the total.
-#   scripts/check.sh [unit|e2e]...
+#   scripts/check.sh [unit|fuzz|e2e]...
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 stages=("$@")
-[ ${#stages[@]} -eq 0 ] && stages=(unit e2e)
+[ ${#stages[@]} -eq 0 ] && stages=(unit fuzz e2e)
 
 passed=0
 failed=0
@@ -54,11 +55,28 @@ run_e2e() {
 	[ "$rc" -ne 0 ] && [ "$f" -eq 0 ] && { failed=$((failed + 1)); failures+=("e2e runner"); }
 }
 
+# Each harness once over tests/fuzz/corpus/NAME/: one test per harness.
+run_fuzz() {
+	local out p f
+	out=$(scripts/fuzz.sh check 2>&1)
+	echo "$out" | grep -v '^fuzz: [0-9]* passed'
+	p=$(echo "$out" | sed -n 's/^fuzz: \([0-9]*\) passed, \([0-9]*\) failed$/\1/p' | tail -n1)
+	f=$(echo "$out" | sed -n 's/^fuzz: \([0-9]*\) passed, \([0-9]*\) failed$/\2/p' | tail -n1)
+	if [ -z "$p" ]; then
+		p=0
+		f=1
+	fi
+	passed=$((passed + p))
+	failed=$((failed + f))
+	[ "$f" -gt 0 ] && failures+=("fuzz")
+}
+
 for s in "${stages[@]}"; do
 	case "$s" in
 	unit) echo "== unit tests"; run_unit ;;
+	fuzz) echo "== fuzz harnesses over their corpus"; run_fuzz ;;
 	e2e) echo "== end-to-end tests"; run_e2e ;;
-	*) echo "check.sh: unknown stage '$s' (unit, e2e)" >&2; exit 2 ;;
+	*) echo "check.sh: unknown stage '$s' (unit, fuzz, e2e)" >&2; exit 2 ;;
 	esac
 done
 

@@ -17,6 +17,7 @@ fi
 # Host packages. qemu-system-arm comes from bookworm-backports (QEMU 10).
 PKGS=(
 	make gcc pkg-config git
+	clang libclang-rt-14-dev
 	gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu
 	libc6-dev-arm64-cross linux-libc-dev-arm64-cross
 	clang llvm bpftool

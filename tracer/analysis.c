@@ -60,6 +60,7 @@ int hs_load_trace(const char *path, struct hs_stats *s, struct hs_trace_info *in
 	if (info->nr_problems)
 		snprintf(info->first_problem, sizeof(info->first_problem), "%s",
 			 tf_reader_problem(rd, 0));
+	tf_reader_summary(rd, info->damage, sizeof(info->damage));
 cleanup:
 	tf_reader_close(rd);
 	return ret;

@@ -22,6 +22,7 @@ struct hs_trace_info {
 	struct tf_reader_stats rst;
 	uint64_t nr_problems;
 	char first_problem[TF_MSG_LEN];
+	char damage[2 * TF_MSG_LEN]; /* tf_reader_summary(): "" when the file is intact */
 };
 
 /*

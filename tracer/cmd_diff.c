@@ -484,6 +484,8 @@ static int load(const char *path, struct hs_stats **s)
 		fprintf(stderr, "hypscope diff: %s\n", e.msg);
 		return ret == -ENOMEM || ret == -EIO ? HS_EXIT_ENV : HS_EXIT_USAGE;
 	}
+	if (info.damage[0])
+		fprintf(stderr, "hypscope diff: %s: %s\n", path, info.damage);
 	if (info.nr_problems)
 		fprintf(stderr, "hypscope diff: %s: %" PRIu64 " problems, first: %s\n", path,
 			info.nr_problems, info.first_problem);

@@ -253,7 +253,10 @@ static int set_window(struct export_opts *o, const struct tf_reader *r)
 static void print_problems(const struct tf_reader *r)
 {
 	size_t i, n = tf_reader_nr_problems(r);
+	char damage[2 * TF_MSG_LEN];
 
+	if (tf_reader_summary(r, damage, sizeof(damage)))
+		fprintf(stderr, "hypscope: warning: %s: %s\n", env.file, damage);
 	for (i = 0; i < n; i++)
 		fprintf(stderr, "hypscope: warning: %s: %s\n", env.file, tf_reader_problem(r, i));
 }

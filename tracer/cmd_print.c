@@ -201,6 +201,7 @@ static bool wanted(const struct ev_fmt *p, const struct trace_hdr *h, uint32_t s
 
 int cmd_print(int argc, char **argv)
 {
+	char damage[2 * TF_MSG_LEN];
 	struct ev_fmt *p = NULL;
 	struct tf_reader *rd = NULL;
 	struct tf_record rec;
@@ -255,6 +256,8 @@ int cmd_print(int argc, char **argv)
 		fprintf(stderr, "hypscope print: %s: read error: %s\n", env.file, strerror(-n));
 		ret = HS_EXIT_ENV;
 	}
+	if (tf_reader_summary(rd, damage, sizeof(damage)))
+		fprintf(stderr, "hypscope print: %s: %s\n", env.file, damage);
 	if (tf_reader_nr_problems(rd))
 		fprintf(stderr, "hypscope print: %s: %zu problems, first: %s\n", env.file,
 			tf_reader_nr_problems(rd), tf_reader_problem(rd, 0));

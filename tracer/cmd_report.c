@@ -955,6 +955,8 @@ int cmd_report(int argc, char **argv)
 		ret = ret == -ENOMEM || ret == -EIO ? HS_EXIT_ENV : HS_EXIT_USAGE;
 		goto cleanup;
 	}
+	if (info.damage[0])
+		fprintf(stderr, "hypscope report: %s: %s\n", env.file, info.damage);
 	if (info.nr_problems)
 		fprintf(stderr, "hypscope report: %s: %" PRIu64 " problems, first: %s\n", env.file,
 			info.nr_problems, info.first_problem);

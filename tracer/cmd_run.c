@@ -25,6 +25,7 @@
 #include "tracer/image.h"
 #include "tracer/machine.h"
 #include "tracer/qemu.h"
+#include "tracer/reaper.h"
 #include "tracer/record.h"
 #include "tracer/vmspec.h"
 #include "tui/top.h"
@@ -86,6 +87,7 @@ struct run {
 	bool keep;
 	struct recorder *rec;   /* --record: opened once QEMU has created the RAM file */
 	char rec_err[256];
+	struct reaper *reaper;  /* cleans up if this process is killed; NULL with --keep */
 };
 
 static const char usage[] =
@@ -467,6 +469,7 @@ static void run_destroy(struct run *r)
 		if (r->shm_used)
 			unlink(r->shm_path);
 	}
+	reaper_disarm(r->reaper);
 	for (i = 0; i < r->nr_temp_files; i++)
 		free(r->temp_files[i]);
 	free(r);
@@ -594,7 +597,7 @@ static int find_tools(struct run *r)
 	const char *qemu_env = getenv("HYPSCOPE_QEMU");
 	struct hs_err e;
 	struct stat st;
-	int n;
+	int n, hyp_errno;
 
 	if (env.hyp)
 		n = snprintf(r->hyp, sizeof(r->hyp), "%s", env.hyp);
@@ -604,9 +607,13 @@ static int find_tools(struct run *r)
 		hs_errf(&e, 0, "the hypervisor's path is too long");
 		return fail(HS_EXIT_USAGE, &e);
 	}
-	if (access(r->hyp, R_OK)) {
+	hyp_errno = access(r->hyp, R_OK) ? errno : 0;
+	/* QEMU would take a directory for -kernel and fail later, less clearly */
+	if (!hyp_errno && !stat(r->hyp, &st) && !S_ISREG(st.st_mode))
+		hyp_errno = S_ISDIR(st.st_mode) ? EISDIR : EINVAL;
+	if (hyp_errno) {
 		if (env.hyp)
-			hs_errf(&e, 0, "--hyp %s: %s", r->hyp, strerror(errno));
+			hs_errf(&e, 0, "--hyp %s: %s", r->hyp, strerror(hyp_errno));
 		else
 			hs_errf(&e, 0,
 				"the hypervisor %s is missing: run 'make' first, or pass "
@@ -653,8 +660,12 @@ static int prepare(struct run *r)
 		if (ret)
 			return ret;
 	}
+	/* from here on, a kill of any kind leaves nothing behind (except with --keep) */
+	if (!env.keep && reaper_start(&r->reaper, &e))
+		return fail(HS_EXIT_ENV, &e);
 	if (make_tmpdir(r, &e))
 		return fail(HS_EXIT_ENV, &e);
+	reaper_add_dir(r->reaper, r->tmpdir);
 
 	machine_init(&r->machine);
 	hypcfg_init(&r->cfg, env.vmid_bits, env.slice_us);
@@ -850,6 +861,7 @@ static int run_machine(struct run *r, const sigset_t *child_mask)
 	/* a stale file of an earlier run with this pid would hand QEMU old RAM */
 	unlink(r->shm_path);
 	r->shm_used = true;
+	reaper_add_file(r->reaper, r->shm_path);
 	fflush(stdout);
 	t0 = now_s();
 	if (view) {
@@ -867,6 +879,7 @@ static int run_machine(struct run *r, const sigset_t *child_mask)
 			close(console_fd);
 		return fail(HS_EXIT_ENV, &e);
 	}
+	reaper_add_pid(r->reaper, pid);
 	if (view) {
 		struct hypstat now;
 

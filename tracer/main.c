@@ -4,6 +4,7 @@
  * This file only dispatches: each subcommand lives in its own file and is
  * one entry in the table below.
  */
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -81,6 +82,8 @@ int main(int argc, char **argv)
 	char help_arg[] = "--help";
 	char *help_argv[3];
 
+	/* a file-size limit (ulimit -f) is an error to report (EFBIG), not a death */
+	signal(SIGXFSZ, SIG_IGN);
 	if (argc < 2) {
 		usage(stderr);
 		return HS_EXIT_USAGE;

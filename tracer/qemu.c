@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -47,8 +48,8 @@ int qemu_spawn(char *const argv[], bool keep_stdin, int out_fd, const sigset_t *
 	       pid_t *pid, struct hs_err *err)
 {
 	int pfd[2], child_errno = 0, fd;
+	pid_t p, parent = getpid();
 	ssize_t n;
-	pid_t p;
 
 	/* the child reports a failed exec through a close-on-exec pipe */
 	if (pipe2(pfd, O_CLOEXEC))
@@ -61,6 +62,11 @@ int qemu_spawn(char *const argv[], bool keep_stdin, int out_fd, const sigset_t *
 	}
 	if (p == 0) {
 		close(pfd[0]);
+		/* QEMU dies with hypscope, however hypscope dies; if it is gone already, now */
+		if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0))
+			goto fail;
+		if (getppid() != parent)
+			_exit(127);
 		sigprocmask(SIG_SETMASK, child_mask, NULL);
 		if (!keep_stdin) {
 			fd = open("/dev/null", O_RDONLY);

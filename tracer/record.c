@@ -27,6 +27,12 @@
 
 #define HYPCFG_FILE_OFFSET (HYPCFG_PA - HYP_RAM_BASE)
 #define CONTROL_END        (HYPSTAT_FILE_OFFSET + sizeof(struct hypstat))
+/*
+ * Pending chunks go to the file at least this often, so a recorder killed
+ * (SIGKILL, a full disk) loses at most about this much of the trace: a reader
+ * gets everything up to the last complete chunk.
+ */
+#define FLUSH_INTERVAL_NS  1000000000ull
 
 struct recorder {
 	struct recorder_opts opts;
@@ -49,6 +55,7 @@ struct recorder {
 	struct ring_consumer cons[HYP_MAX_CPUS];
 	uint64_t lost_seen[HYP_MAX_CPUS];
 	struct tf_writer *w;
+	uint64_t flushed_ns; /* CLOCK_MONOTONIC of the last flush */
 	struct recorder_totals totals;
 	bool attached;
 	bool closed;
@@ -240,7 +247,7 @@ static int charge_losses(struct recorder *r, unsigned cpu)
 	if (r->w) {
 		ret = tf_writer_add_lost(r->w, cpu, delta);
 		if (ret)
-			return rec_fail(r, ret, "%s", tf_writer_error(r->w));
+			return rec_fail(r, ret, "%s: %s", r->out_path, tf_writer_error(r->w));
 	}
 	return 0;
 }
@@ -276,7 +283,7 @@ static int drain_cpu(struct recorder *r, unsigned cpu)
 		if (r->w) {
 			ret = tf_writer_append(r->w, cpu, r->buf, (size_t)n);
 			if (ret)
-				return rec_fail(r, ret, "%s", tf_writer_error(r->w));
+				return rec_fail(r, ret, "%s: %s", r->out_path, tf_writer_error(r->w));
 		}
 		r->totals.records++;
 		r->totals.cpus[cpu].records++;
@@ -286,6 +293,14 @@ static int drain_cpu(struct recorder *r, unsigned cpu)
 	/* losses after the last record show up once the ring is drained */
 	ret = charge_losses(r, cpu);
 	return ret ? ret : count;
+}
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
 static int poll_once(struct recorder *r)
@@ -308,6 +323,12 @@ static int poll_once(struct recorder *r)
 		if (n < 0)
 			return n;
 		total += n;
+	}
+	if (r->w && mono_ns() - r->flushed_ns >= FLUSH_INTERVAL_NS) {
+		r->flushed_ns = mono_ns();
+		ret = tf_writer_flush(r->w);
+		if (ret)
+			return rec_fail(r, ret, "%s: %s", r->out_path, tf_writer_error(r->w));
 	}
 	return total;
 }
@@ -358,7 +379,7 @@ int recorder_close(struct recorder *r, struct recorder_totals *t)
 		if (r->w) {
 			ret = tf_writer_close(r->w, &tft);
 			if (ret && !r->error)
-				rec_fail(r, ret, "%s", tf_writer_error(r->w));
+				rec_fail(r, ret, "%s: %s", r->out_path, tf_writer_error(r->w));
 			r->w = NULL;
 			r->totals.bytes = tft.bytes;
 		}
@@ -743,6 +764,7 @@ static int exit_code_of(int err)
 	case -EPROTO:
 	case -ENODATA:
 	case -ENOENT:
+	case -EISDIR:
 		return HS_EXIT_USAGE;
 	default:
 		return HS_EXIT_ENV;

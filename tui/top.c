@@ -1043,6 +1043,7 @@ static int open_error_code(int err)
 	case -ENOENT:
 	case -EAGAIN:
 	case -EBADMSG:
+	case -EISDIR:
 		return HS_EXIT_USAGE;
 	default:
 		return HS_EXIT_ENV;

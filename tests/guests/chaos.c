@@ -17,11 +17,17 @@
  *    completes, so a dispatched event changes nothing).
  * Every operation either works or raises an exception the guest takes and
  * skips. It counts them, then exits with status 0 if it is still alive.
+ *
+ * The run is a seeded fuzzer: the seed is printed, and the VM's command line
+ * replays it, "seed=0x..." (with "rounds=N" for a longer or shorter run):
+ *	--vm "build/guests/chaos.elf:vcpus=2,cmdline=seed=0x1234 rounds=50000"
+ * The sequence of operations follows from the seed alone; only what the
+ * garbage vCPU started by CPU_ON does depends on timing.
  */
 #include "libguest.h"
 #include "sdei.h"
 
-#define ROUNDS 12000
+#define ROUNDS 12000 /* default; rounds= on the command line */
 
 static uint64_t rng_state;
 
@@ -289,16 +295,25 @@ static void wfx_storm(void)
 int main(void)
 {
 	struct vm_info vi;
-	uint64_t t0 = read_sysreg(cntvct_el0);
+	uint64_t t0 = read_sysreg(cntvct_el0), nr_rounds = ROUNDS;
 
-	rng_state = 0x9e3779b97f4a7c15ull ^ t0;
-	if (hypscope_vm_info(&vi))
-		rng_state ^= vi.serial * 0xbf58476d1ce4e5b9ull;
+	/* asked either way, so a replay makes the same calls as the run it replays */
+	bool have_vi = hypscope_vm_info(&vi);
+
+	if (!boot_arg_u64("seed", &rng_state)) {
+		rng_state = 0x9e3779b97f4a7c15ull ^ t0;
+		if (have_vi)
+			rng_state ^= vi.serial * 0xbf58476d1ce4e5b9ull;
+	}
 	if (!rng_state)
-		rng_state = 1;
-	report_info("chaos: %u rounds, seed 0x%lx", ROUNDS, (unsigned long)rng_state);
+		rng_state = 1; /* xorshift's one fixed point */
+	if (boot_arg_u64("rounds", &nr_rounds) && (nr_rounds == 0 || nr_rounds > 100000000))
+		nr_rounds = ROUNDS;
+	report_info("chaos: %lu rounds, seed 0x%lx (replay: cmdline=seed=0x%lx)",
+		    (unsigned long)nr_rounds, (unsigned long)rng_state,
+		    (unsigned long)rng_state);
 
-	for (unsigned i = 0; i < ROUNDS; i++) {
+	for (uint64_t i = 0; i < nr_rounds; i++) {
 		switch (rnd() % 16) {
 		case 0: case 1: case 2: random_call(); break;
 		case 3: if (i % 2) random_hvc_smc(); else random_sdei(); break;
@@ -310,7 +325,7 @@ int main(void)
 		}
 		rounds++;
 	}
-	report(rounds == ROUNDS && exceptions > 0, "chaos: survived %lu rounds, %lu faults taken",
+	report(rounds == nr_rounds && exceptions > 0, "chaos: survived %lu rounds, %lu faults taken",
 	       rounds, exceptions);
 	/* Still running, still served: the hypervisor answers a plain call. */
 	report(psci_version() == 0x10001, "chaos: PSCI still answers after the storm");

@@ -325,6 +325,9 @@ static void test_chunks_can_be_read_one_by_one(void **state)
 		}
 	}
 	assert_int_equal(records, NRECORDS);
+	/* an intact file has no damage to tell of */
+	assert_int_equal(tf_reader_summary(r, err, sizeof(err)), 0);
+	assert_string_equal(err, "");
 	assert_null(tf_reader_chunk(r, tf_reader_nr_chunks(r)));
 	assert_int_equal(tf_reader_load_chunk(r, tf_reader_nr_chunks(r), NULL), -EINVAL);
 	tf_reader_close(r);
@@ -345,10 +348,10 @@ static void test_truncated_file_still_yields_every_intact_chunk(void **state)
 	/* Inside a chunk header, inside a payload, on a boundary, inside the trailer. */
 	for (k = 0; k < 5; k++) {
 		size_t chunk = l->nr / 2 + k, i;
-		uint64_t cut, want = 0;
+		uint64_t cut, want = 0, intact_end = 0;
 		struct tf_reader_stats st;
 		struct tf_reader *r;
-		char err[TF_MSG_LEN], text[128];
+		char err[TF_MSG_LEN], text[128], summary[2 * TF_MSG_LEN];
 
 		switch (k) {
 		case 0: cut = l->offset[chunk] + 20; break;
@@ -358,8 +361,10 @@ static void test_truncated_file_still_yields_every_intact_chunk(void **state)
 		default: cut = l->offset[chunk] + 72 + 4; break;
 		}
 		spill(s->damaged, file, cut);
-		for (i = 0; i < l->nr && l->end[i] <= cut; i++)
+		for (i = 0; i < l->nr && l->end[i] <= cut; i++) {
 			want += l->records[i];
+			intact_end = l->end[i];
+		}
 
 		assert_int_equal(tf_reader_open(&r, s->damaged, err, sizeof(err)), 0);
 		print_problems(r);
@@ -368,6 +373,13 @@ static void test_truncated_file_still_yields_every_intact_chunk(void **state)
 		assert_int_equal(st.records, want);
 		snprintf(text, sizeof(text), "offset 0x%" PRIx64 ": no end marker", (uint64_t)cut);
 		assert_true(has_problem(r, text));
+		/* one line says what was read and what is lost after the last complete chunk */
+		assert_true(tf_reader_summary(r, summary, sizeof(summary)) > 0);
+		snprintf(text, sizeof(text),
+			 "cut short (no end marker): %" PRIu64 " records read up to the last complete "
+			 "chunk, which ends at offset 0x%" PRIx64 "; lost: %" PRIu64 " bytes after it",
+			 want, intact_end, cut - intact_end);
+		assert_non_null(strstr(summary, text));
 		if (k == 1 || k == 4) {
 			snprintf(text, sizeof(text), "chunk at offset 0x%" PRIx64 ": truncated at 0x%" PRIx64,
 				 l->offset[chunk], (uint64_t)cut);

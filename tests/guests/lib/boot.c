@@ -64,3 +64,40 @@ void boot_start(uint64_t x0)
 
 	guest_exit(main());
 }
+
+bool boot_arg_u64(const char *key, uint64_t *val)
+{
+	const char *args = boot.dtb ? fdt_bootargs(boot.dtb) : NULL;
+	size_t klen = strlen(key);
+	const char *p;
+	uint64_t v = 0;
+	unsigned base = 10, d;
+
+	if (!args)
+		return false;
+	for (p = args; *p; p++) {
+		/* KEY= at the start of a word */
+		if ((p == args || p[-1] == ' ') && !strncmp(p, key, klen) && p[klen] == '=')
+			break;
+	}
+	if (!*p)
+		return false;
+	p += klen + 1;
+	if (p[0] == '0' && (p[1] == 'x' || p[1] == 'X')) {
+		base = 16;
+		p += 2;
+	}
+	if (!*p || *p == ' ')
+		return false;
+	for (; *p && *p != ' '; p++) {
+		if (*p >= '0' && *p <= '9')
+			d = (unsigned)(*p - '0');
+		else if (base == 16 && (*p | 0x20) >= 'a' && (*p | 0x20) <= 'f')
+			d = (unsigned)((*p | 0x20) - 'a' + 10);
+		else
+			return false;
+		v = v * base + d;
+	}
+	*val = v;
+	return true;
+}

@@ -516,6 +516,11 @@ unsigned int fdt_count_cpus(const void *blob);
 bool fdt_memory(const void *blob, uint64_t *base, uint64_t *size);
 /* /chosen/bootargs (the run's cmdline=), inside the blob; NULL when there is none. */
 const char *fdt_bootargs(const void *blob);
+/*
+ * The value of KEY=VALUE in the boot arguments (the VM's cmdline=), a
+ * number in decimal or 0x hex; false when absent or not a number.
+ */
+bool boot_arg_u64(const char *key, uint64_t *val);
 
 /* Simple deterministic mixing for test patterns. */
 static inline uint64_t mix64(uint64_t x)
