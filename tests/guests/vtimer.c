@@ -137,12 +137,18 @@ static void vtimer_off(void)
  * WFI may return again and again until the interrupt arrives, which a
  * loaded host delays.
  */
+/*
+ * WFI until the armed timer's handler has run (*fired, zeroed by the caller
+ * before it armed the timer: on a loaded host the interrupt can be taken
+ * before this is called, and a WFI then would wait for nothing), counting
+ * the WFIs that returned before the deadline.
+ */
 static unsigned int wfi_early(volatile uint64_t *fired, uint64_t deadline)
 {
-	uint64_t before = *fired, end = timer_now() + timer_freq();
+	uint64_t end = timer_now() + timer_freq();
 	unsigned int early = 0;
 
-	while (*fired == before && timer_now() < end) {
+	while (*fired == 0 && timer_now() < end) {
 		wfi();
 		if (timer_now() < deadline)
 			early++;
@@ -303,6 +309,7 @@ static void check_ptimer(void)
 	 * From here on the guest takes and EOIs the level-sensitive PPI 30,
 	 * which asks the hypervisor for an EOI maintenance interrupt.
 	 */
+	pfired = 0;
 	start = timer_now();
 	write_sysreg(timer_ticks_us(2000), cntp_tval_el0);
 	write_sysreg(CNT_CTL_ENABLE, cntp_ctl_el0);
