@@ -29,6 +29,7 @@
 #include "hyp/include/percpu.h"
 #include "hyp/include/run.h"
 #include "hyp/include/sched.h"
+#include "hyp/include/sdei.h"
 #include "hyp/include/stage2.h"
 #include "hyp/include/trace.h"
 #include "hyp/include/vm.h"
@@ -76,6 +77,9 @@ struct gdb_vm {
 	bool irq_in_flight[GDB_MAX_VCPUS]; /* catch irq: as of the vCPU's last exit */
 	bool catch_rollover;     /* catch vmid-rollover */
 	uint64_t rollovers_seen; /* vmids.rollovers when the catchpoint was set or last hit */
+	bool catch_sdei;         /* catch sdei: stop when a handler is entered */
+	bool catch_sdei_any;     /* any event, else only catch_sdei_event */
+	uint32_t catch_sdei_event;
 	uint64_t wp_addr[GDB_HW_SLOTS];
 	unsigned wp_kind[GDB_HW_SLOTS];
 	uint8_t wp_type[GDB_HW_SLOTS];
@@ -1047,12 +1051,16 @@ static int mon_catch(struct gdb_vm *g, const char *args, struct gdb_out *out)
 
 	args = word(args, w, sizeof(w));
 	if (!strcmp(w, "list")) {
-		if (!g->catch_class && !g->catch_intid && !g->catch_rollover)
+		if (!g->catch_class && !g->catch_intid && !g->catch_rollover && !g->catch_sdei)
 			outf(out, "no catchpoints\n");
 		if (g->catch_intid)
 			outf(out, "catch irq %u\n", g->catch_intid);
 		if (g->catch_rollover)
 			outf(out, "catch vmid-rollover\n");
+		if (g->catch_sdei && g->catch_sdei_any)
+			outf(out, "catch sdei (any event)\n");
+		else if (g->catch_sdei)
+			outf(out, "catch sdei %u\n", g->catch_sdei_event);
 		for (unsigned c = 0; c < ESR_EC_COUNT; c++)
 			if (g->catch_class & BIT(c))
 				outf(out, "catch exit %s%s%s\n", esr_class_name(c),
@@ -1066,6 +1074,7 @@ static int mon_catch(struct gdb_vm *g, const char *args, struct gdb_out *out)
 		g->catch_sysreg = 0;
 		g->catch_intid = 0;
 		g->catch_rollover = false;
+		WRITE_ONCE(g->catch_sdei, false);
 		outf(out, "catchpoints cleared\n");
 		return 0;
 	}
@@ -1087,9 +1096,26 @@ static int mon_catch(struct gdb_vm *g, const char *args, struct gdb_out *out)
 		outf(out, "catchpoint: vmid-rollover\n");
 		return 0;
 	}
+	if (!strcmp(w, "sdei")) {
+		uint64_t ev = 0;
+
+		word(args, w, sizeof(w));
+		if (w[0] && (!parse_u64(w, &ev) || ev > UINT32_MAX)) {
+			outf(out, "usage: monitor catch sdei [EVENT] (no EVENT: any)\n");
+			return 0;
+		}
+		g->catch_sdei_any = !w[0];
+		g->catch_sdei_event = (uint32_t)ev;
+		WRITE_ONCE(g->catch_sdei, true);
+		if (g->catch_sdei_any)
+			outf(out, "catchpoint: sdei, any event\n");
+		else
+			outf(out, "catchpoint: sdei event %u\n", g->catch_sdei_event);
+		return 0;
+	}
 	if (strcmp(w, "exit")) {
 		outf(out, "usage: monitor catch exit CLASS [SYSREG] | catch irq INTID | "
-			  "catch vmid-rollover | catch list | catch clear\n");
+			  "catch vmid-rollover | catch sdei [EVENT] | catch list | catch clear\n");
 		return 0;
 	}
 	args = word(args, cls_name, sizeof(cls_name));
@@ -1254,6 +1280,54 @@ static int mon_trace(struct vm *vm, unsigned id, const char *args, struct gdb_ou
 	return 0;
 }
 
+/*
+ * sdei signal [EVENT]: what 'hypscope sdei' does, for the current thread's
+ * vCPU. Lock order: the stub lock (held), vm->lock, then sdei_host_signal()
+ * takes the VM's SDEI lock, and the vGIC's after it.
+ */
+static int mon_sdei(struct vm *vm, unsigned id, const char *args, struct gdb_out *out)
+{
+	const char *name = hypcfg->vms[vm->slot].name;
+	char w[32];
+	uint64_t ev = 0;
+	int ret;
+
+	args = word(args, w, sizeof(w));
+	if (strcmp(w, "signal")) {
+		outf(out, "usage: monitor sdei signal [EVENT] (EVENT 0 when not given)\n");
+		return 0;
+	}
+	word(args, w, sizeof(w));
+	if (w[0] && (!parse_u64(w, &ev) || ev > UINT32_MAX)) {
+		outf(out, "usage: monitor sdei signal [EVENT] (EVENT 0 when not given)\n");
+		return 0;
+	}
+	spin_lock(&vm->lock);
+	ret = vm->state == VM_RUNNING ? sdei_host_signal(vm, id, (uint32_t)ev) : SDEI_DENIED;
+	spin_unlock(&vm->lock);
+	switch (ret) {
+	case SDEI_SUCCESS:
+		outf(out, "signalled event %u to %s/vcpu%u: its handler runs when the vCPU "
+			  "next resumes\n", (unsigned)ev, name, id);
+		break;
+	case SDEI_NOT_SUPPORTED:
+		outf(out, "SDEI error NOT_SUPPORTED (%d): %s runs with sdei=off\n", ret, name);
+		break;
+	case SDEI_INVALID_PARAMETERS:
+		outf(out, "SDEI error INVALID_PARAMETERS (%d): %s has no event %u\n", ret, name,
+		     (unsigned)ev);
+		break;
+	case SDEI_DENIED:
+		outf(out, "SDEI error DENIED (%d): event %u is not registered on %s/vcpu%u\n",
+		     ret, (unsigned)ev, name, id);
+		break;
+	default:
+		outf(out, "SDEI error %d\n", ret);
+		break;
+	}
+	return 0;
+}
+
 static int on_off(const char *args, bool *flag, const char *what, struct gdb_out *out)
 {
 	char w[8];
@@ -1296,6 +1370,8 @@ static int op_monitor(void *ctx, unsigned slot, unsigned id, const char *cmd,
 		return on_off(args, &g->step_irq, "step-irq", out);
 	if (!strcmp(w, "catch"))
 		return mon_catch(g, args, out);
+	if (!strcmp(w, "sdei"))
+		return mon_sdei(vm, id, args, out);
 	if (!strcmp(w, "translate")) {
 		if (!g->stopped) {
 			outf(out, "the VM must be stopped\n");
@@ -1321,7 +1397,10 @@ static int op_monitor(void *ctx, unsigned slot, unsigned id, const char *cmd,
 		outf(out, "catch exit CLASS [SYSREG]  stop at exits of a class (HVC64, SYS64 ...)\n"
 			  "catch irq INTID  stop when the interrupt is pending for a vCPU\n"
 			  "catch vmid-rollover  stop after the VMID generation rolls over\n"
+			  "catch sdei [EVENT]  stop when an SDEI handler (EVENT, or any) is entered\n"
 			  "catch list | catch clear\n"
+			  "sdei signal [EVENT]  signal SDEI event EVENT (0) to this vCPU; its\n"
+			  "              handler runs when the vCPU next resumes\n"
 			  "translate ADDRESS  stage 1 level by level, the IPA, stage 2\n"
 			  "vgic          this vCPU's list registers and interrupts in flight\n"
 			  "trace [N]     this vCPU's last N exits (since attach), decoded\n"
@@ -1558,6 +1637,44 @@ bool gdb_exit_post(struct vcpu *v, unsigned cls, uint64_t pc_before, bool cont)
 	stop_vm(vm, reason, SIGTRAP, v->id, 0, reason == GDB_STOP_CATCH ? text : NULL);
 	stub_lock_give(taken);
 	return false;
+}
+
+static const char *const sdei_cause_name[] = { "signal", "interrupt", "host" };
+
+bool gdb_sdei_dispatched(struct vcpu *v)
+{
+	struct vm *vm = v->vm;
+	struct gdb_vm *g = &gvms[vm->slot];
+	const struct sdei_ctx *ctx;
+	char text[GDB_TEXT_LEN];
+	bool taken, stop = false;
+
+	if (!READ_ONCE(g->catch_sdei))
+		return true;
+	/* The handler just entered: critical preempts normal, never the reverse,
+	 * so it is the critical one when that runs. Only this CPU writes them. */
+	ctx = v->sdei.ctx[SDEI_PRIO_CRITICAL].active ? &v->sdei.ctx[SDEI_PRIO_CRITICAL]
+						     : &v->sdei.ctx[SDEI_PRIO_NORMAL];
+	if (!ctx->active)
+		return true;
+	taken = stub_lock_take();
+	if (g->attached && g->serial == vm->serial && g->catch_sdei &&
+	    (g->catch_sdei_any || g->catch_sdei_event == ctx->event)) {
+		fmt_snprintf(text, sizeof(text),
+			     "catch: sdei_dispatch event=%u cause=%s priority=%u pc=0x%llx on "
+			     "vcpu%u; handler entry pc=0x%llx\n",
+			     ctx->event,
+			     ctx->cause < ARRAY_SIZE(sdei_cause_name) ? sdei_cause_name[ctx->cause]
+								      : "unknown",
+			     ctx == &v->sdei.ctx[SDEI_PRIO_CRITICAL] ? SDEI_PRIO_CRITICAL
+								     : SDEI_PRIO_NORMAL,
+			     (unsigned long long)ctx->pc, v->id, (unsigned long long)v->regs.pc);
+		v->gdb.step = false;
+		stop_vm(vm, GDB_STOP_CATCH, SIGTRAP, v->id, 0, text);
+		stop = true;
+	}
+	stub_lock_give(taken);
+	return !stop;
 }
 
 /* Which watchpoint a data address hit: the one whose bytes hold it, else the first. */

@@ -51,6 +51,13 @@ void gdb_cpu_idle(void);
 void gdb_exit_pre(struct vcpu *v, unsigned cls);
 bool gdb_exit_post(struct vcpu *v, unsigned cls, uint64_t pc_before, bool cont);
 
+/*
+ * run.c, on the vCPU's own CPU, after sdei_dispatch() entered a handler on
+ * a vCPU whose VM is attached: 'catch sdei' stops the VM there, at the
+ * handler's first instruction. Returns whether to enter the guest.
+ */
+bool gdb_sdei_dispatched(struct vcpu *v);
+
 /* exit.c: BRK, breakpoint, watchpoint and software-step exceptions. */
 bool gdb_debug_exit(struct vcpu *v);
 

@@ -28,6 +28,7 @@
 #include "hyp/include/percpu.h"
 #include "hyp/include/run.h"
 #include "hyp/include/sched.h"
+#include "hyp/include/sdei.h"
 #include "hyp/include/stage2.h"
 #include "hyp/include/vm.h"
 #include "hyp/vgic/vgic.h"
@@ -857,6 +858,172 @@ static void test_catch_irq_stops_once_per_arrival(void **state)
 	assert_non_null(strstr(out, "usage: monitor catch irq"));
 }
 
+/* ------------------------------------------------------------ SDEI */
+
+#define SDEI_EP (GUEST_RAM_IPA + 0x2000)
+
+/* An SDEI call made by the vCPU (its HVC); returns x0. */
+static int64_t sdei(struct vcpu *v, uint32_t fid, uint64_t a1, uint64_t a2, uint64_t a3)
+{
+	v->regs.x[0] = fid;
+	v->regs.x[1] = a1;
+	v->regs.x[2] = a2;
+	v->regs.x[3] = a3;
+	v->regs.x[4] = 0;
+	v->regs.x[5] = 0;
+	sdei_call(v, fid);
+	return (int64_t)v->regs.x[0];
+}
+
+/* v0 registers and enables event 0 and unmasks itself, as a guest does. */
+static void v0_takes_event0(void)
+{
+	assert_int_equal(sdei(v0, SDEI_EVENT_REGISTER, 0, SDEI_EP, 0x77), SDEI_SUCCESS);
+	assert_int_equal(sdei(v0, SDEI_EVENT_ENABLE, 0, 0, 0), SDEI_SUCCESS);
+	assert_int_equal(sdei(v0, SDEI_PE_UNMASK, 0, 0, 0), SDEI_SUCCESS);
+}
+
+static void test_monitor_sdei_signal_reaches_the_vcpu(void **state)
+{
+	int ret;
+	const char *out;
+
+	(void)state;
+	attach_stopped();
+	/* Not registered yet: the SDEI error, in words. */
+	out = monitor("sdei signal", &ret);
+	assert_int_equal(ret, 0);
+	assert_non_null(strstr(out, "SDEI error DENIED (-3): event 0 is not registered on "
+				    "debugged/vcpu0"));
+	assert_int_equal(v0->sdei.pending, 0);
+	out = monitor("sdei signal 7", &ret);
+	assert_non_null(strstr(out, "SDEI error INVALID_PARAMETERS (-2)"));
+	out = monitor("sdei signal zero", &ret);
+	assert_non_null(strstr(out, "usage: monitor sdei signal"));
+	out = monitor("sdei", &ret);
+	assert_non_null(strstr(out, "usage: monitor sdei signal"));
+
+	v0_takes_event0();
+	v0->regs.pc = CODE_IPA + 8;
+	out = monitor("sdei signal 0", &ret);
+	assert_non_null(strstr(out, "signalled event 0 to debugged/vcpu0"));
+	/* Pending from the host; the VM stays stopped until resumed. */
+	assert_int_equal(v0->sdei.pending, 1);
+	assert_int_equal(v0->sdei.pending_cause, 1);
+	assert_true(sdei_has_pending(v0));
+	assert_int_equal(nr_events, 0);
+	assert_int_equal(v0->regs.pc, CODE_IPA + 8);
+	/* The run loop's next entry enters the handler. */
+	resume_all(GDB_ACT_CONT, GDB_ACT_CONT);
+	assert_true(vcpu_claim(v0, 0));
+	assert_true(sdei_dispatch(v0));
+	assert_int_equal(v0->regs.pc, SDEI_EP);
+	assert_int_equal(v0->regs.x[0], 0);
+	assert_int_equal(v0->regs.x[1], 0x77);
+	assert_int_equal(v0->regs.x[2], CODE_IPA + 8);
+	assert_int_equal(sdei_status(v0, 0),
+			 SDEI_ST_REGISTERED | SDEI_ST_ENABLED | SDEI_ST_RUNNING);
+	/* No catchpoint: the guest is entered. */
+	assert_true(gdb_sdei_dispatched(v0));
+	assert_int_equal(nr_events, 0);
+}
+
+static void test_monitor_sdei_signal_to_vm_with_sdei_off(void **state)
+{
+	int ret;
+	const char *out;
+
+	(void)state;
+	attach_stopped();
+	vm->sdei.off = true;
+	out = monitor("sdei signal", &ret);
+	assert_non_null(strstr(out, "SDEI error NOT_SUPPORTED (-1): debugged runs with sdei=off"));
+	assert_int_equal(v0->sdei.pending, 0);
+}
+
+static void test_catch_sdei_stops_at_the_handler_entry(void **state)
+{
+	int ret;
+	const char *out;
+
+	(void)state;
+	attach_stopped();
+	v0_takes_event0();
+	out = monitor("catch sdei 5", &ret);
+	assert_non_null(strstr(out, "catchpoint: sdei event 5"));
+	out = monitor("catch list", &ret);
+	assert_non_null(strstr(out, "catch sdei 5"));
+	/* Another event is entered: no stop. */
+	v0->regs.pc = CODE_IPA + 4;
+	monitor("sdei signal", &ret);
+	resume_all(GDB_ACT_CONT, GDB_ACT_CONT);
+	assert_true(vcpu_claim(v0, 0));
+	assert_true(sdei_dispatch(v0));
+	assert_true(gdb_sdei_dispatched(v0));
+	assert_int_equal(nr_events, 0);
+	assert_false(v0->gdb.hold);
+	assert_int_equal(sdei(v0, SDEI_EVENT_COMPLETE, 0, 0, 0), SDEI_SUCCESS);
+	assert_int_equal(v0->regs.pc, CODE_IPA + 4);
+
+	/* Event 0 caught: the VM stops with the handler about to run. */
+	out = monitor("catch sdei 0", &ret);
+	assert_non_null(strstr(out, "catchpoint: sdei event 0"));
+	assert_int_equal(sdei_host_signal(vm, 0, 0), SDEI_SUCCESS);
+	assert_true(sdei_dispatch(v0));
+	assert_false(gdb_sdei_dispatched(v0));
+	assert_true(v0->gdb.hold);
+	assert_true(v1->gdb.hold);
+	v0_leaves_cpu();
+	assert_int_equal(nr_events, 1);
+	assert_int_equal(events[0].reason, GDB_STOP_CATCH);
+	assert_int_equal(events[0].vcpu, 0);
+	assert_non_null(strstr(event_text[0], "catch: sdei_dispatch event=0 cause=host "
+					      "priority=0 pc=0x40001004 on vcpu0"));
+	assert_non_null(strstr(event_text[0], "handler entry pc=0x40002000"));
+	assert_int_equal(v0->regs.pc, SDEI_EP);
+
+	/* catch sdei with no event catches any; catch clear removes it. */
+	out = monitor("catch sdei", &ret);
+	assert_non_null(strstr(out, "catchpoint: sdei, any event"));
+	out = monitor("catch list", &ret);
+	assert_non_null(strstr(out, "catch sdei (any event)"));
+	monitor("catch clear", &ret);
+	out = monitor("catch list", &ret);
+	assert_non_null(strstr(out, "no catchpoints"));
+	out = monitor("catch sdei -1", &ret);
+	assert_non_null(strstr(out, "usage: monitor catch sdei"));
+	out = monitor("catch list", &ret);
+	assert_non_null(strstr(out, "no catchpoints"));
+	nr_events = 0;
+	resume_all(GDB_ACT_CONT, GDB_ACT_CONT);
+	assert_true(vcpu_claim(v0, 0));
+	assert_int_equal(sdei(v0, SDEI_EVENT_COMPLETE, 0, 0, 0), SDEI_SUCCESS);
+	assert_int_equal(sdei_host_signal(vm, 0, 0), SDEI_SUCCESS);
+	assert_true(sdei_dispatch(v0));
+	assert_true(gdb_sdei_dispatched(v0));
+	assert_int_equal(nr_events, 0);
+	assert_false(v0->gdb.hold);
+}
+
+static void test_catch_sdei_any_event(void **state)
+{
+	int ret;
+
+	(void)state;
+	attach_stopped();
+	v0_takes_event0();
+	monitor("catch sdei", &ret);
+	monitor("sdei signal", &ret);
+	resume_all(GDB_ACT_CONT, GDB_ACT_CONT);
+	assert_true(vcpu_claim(v0, 0));
+	assert_true(sdei_dispatch(v0));
+	assert_false(gdb_sdei_dispatched(v0));
+	v0_leaves_cpu();
+	assert_int_equal(nr_events, 1);
+	assert_int_equal(events[0].reason, GDB_STOP_CATCH);
+	assert_non_null(strstr(event_text[0], "event=0 cause=host"));
+}
+
 static void test_unattached_vm_is_never_disturbed(void **state)
 {
 	struct vcpu *o = &other_vm->vcpus[0];
@@ -910,6 +1077,10 @@ int main(void)
 		T(test_monitor_trace_decodes_the_last_exits),
 		T(test_catch_sys64_filters_by_register),
 		T(test_catch_irq_stops_once_per_arrival),
+		T(test_monitor_sdei_signal_reaches_the_vcpu),
+		T(test_monitor_sdei_signal_to_vm_with_sdei_off),
+		T(test_catch_sdei_stops_at_the_handler_entry),
+		T(test_catch_sdei_any_event),
 		T(test_unattached_vm_is_never_disturbed),
 #undef T
 	};
