@@ -13,6 +13,10 @@
 #   3. two VMs over extended-remote: VM 0 is let go, VM 1 sits at a
 #      breakpoint, and VM 0 finishes meanwhile (a breakpoint in VM 1 never
 #      stops VM 0).
+#   4. SDEI: build/guests/sdei_hang.elf spins with event 0 registered;
+#      monitor sdei signal, then monitor catch sdei 0 stops at the handler's
+#      entry with the hung loop as the interrupted PC; catch clear, and the
+#      handler powers the VM off.
 # QEMU (through hypscope) and gdb are killed on every path. PASS:/FAIL:
 # lines; exit status 0 only when nothing failed.
 set -u
@@ -26,6 +30,7 @@ mkdir -p "$logdir"
 failed=0
 hs_pid=
 gdb_pid=
+elf=build/guests/gdb.elf # the symbols gdb loads
 
 pass() { echo "PASS: $*"; }
 fail() { echo "FAIL: $*"; failed=1; }
@@ -60,7 +65,7 @@ session() {
 		sleep 0.1
 	done
 	sed "s/@PORT@/$port/g" "$script" >"$logdir/gdb-$name.$model.cmds"
-	timeout 60 gdb-multiarch -nx -batch -x "$logdir/gdb-$name.$model.cmds" build/guests/gdb.elf \
+	timeout 60 gdb-multiarch -nx -batch -x "$logdir/gdb-$name.$model.cmds" "$elf" \
 		>"$gdb_log" 2>&1 &
 	gdb_pid=$!
 	wait "$gdb_pid"
@@ -76,7 +81,7 @@ check() { # file regex what
 	if has "$1" "$2"; then pass "$3"; else fail "$3 (no /$2/ in $1)"; fi
 }
 
-for f in build/guests/gdb.elf build/guests/smp.elf; do
+for f in build/guests/gdb.elf build/guests/smp.elf build/guests/sdei_hang.elf; do
 	[ -f "$f" ] || { fail "$f is missing: run make"; exit 1; }
 done
 
@@ -209,6 +214,55 @@ else
 fi
 check "$hyp_log" '\[free\] SUMMARY: [0-9]+ tests, 0 unexpected failures' "VM 0 passes, undisturbed"
 check "$hyp_log" '\[held\] SUMMARY: [0-9]+ tests, 0 unexpected failures' "VM 1 passes after detach"
+[ "$hs_rc" = 0 ] && pass "hypscope exits 0" || fail "hypscope exited $hs_rc (see $hyp_log)"
+
+# ------------------------------------------------------------ 4: SDEI
+cat >"$cmds" <<'EOF'
+set pagination off
+set confirm off
+target remote :@PORT@
+monitor sdei signal
+hbreak hang_loop
+continue
+delete
+monitor sdei signal 7
+monitor sdei signal 0
+monitor catch sdei 0
+continue
+printf "stopped-at=0x%lx x0=%lu x1=0x%lx x2=0x%lx\n", $pc, $x0, $x1, $x2
+printf "hang_loop=0x%lx\n", &hang_loop
+monitor catch list
+monitor catch clear
+continue
+EOF
+elf=build/guests/sdei_hang.elf
+session sdei "$cmds" --vm build/guests/sdei_hang.elf:name=hung
+elf=build/guests/gdb.elf
+f=$gdb_log
+check "$f" 'SDEI error DENIED \(-3\): event 0 is not registered on hung/vcpu0' \
+	"monitor sdei signal before the guest registered: DENIED, in words"
+check "$f" 'SDEI error INVALID_PARAMETERS \(-2\): hung has no event 7' "an event that does not exist"
+check "$f" 'signalled event 0 to hung/vcpu0' "monitor sdei signal 0 once the guest spins"
+check "$f" 'catchpoint: sdei event 0' "monitor catch sdei 0"
+check "$f" 'catch: sdei_dispatch event=0 cause=host priority=0 pc=0x[0-9a-f]+ on vcpu0; handler entry pc=0x[0-9a-f]+' \
+	"the stop names the dispatch as hypscope print does"
+loop=$(sed -n 's/^hang_loop=\(0x[0-9a-f]*\)$/\1/p' "$f" | head -1)
+intr=$(sed -n 's/.*catch: sdei_dispatch event=0 cause=host priority=0 pc=\(0x[0-9a-f]*\) .*/\1/p' "$f" | head -1)
+entry=$(sed -n 's/.*; handler entry pc=\(0x[0-9a-f]*\).*/\1/p' "$f" | head -1)
+if [ -n "$loop" ] && [ "$intr" = "$loop" ]; then
+	pass "the interrupted PC is the hung loop ($loop)"
+else
+	fail "interrupted PC '$intr', hang_loop '$loop' (see $f)"
+fi
+if [ -n "$entry" ] && has "$f" "^stopped-at=$entry x0=0 x1=0x600d x2=$loop\$"; then
+	pass "gdb stops at the handler's entry, x0-x2 as the handler gets them"
+else
+	fail "no 'stopped-at=$entry x0=0 x1=0x600d x2=$loop' in $f"
+fi
+check "$f" 'catch sdei 0' "monitor catch list shows it"
+check "$hyp_log" 'PASS: the interrupted PC is the hung loop' "the handler runs after catch clear"
+check "$hyp_log" '\[hung\] SUMMARY: [0-9]+ tests, 0 unexpected failures' "the guest passes"
+check "$f" 'exited normally|exited with code 0' "the guest powers off"
 [ "$hs_rc" = 0 ] && pass "hypscope exits 0" || fail "hypscope exited $hs_rc (see $hyp_log)"
 
 rm -f "$cmds"
