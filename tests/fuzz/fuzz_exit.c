@@ -8,22 +8,13 @@
  * until the VM ends. A second VM must stay untouched, and a VM that ends
  * gives back every page and chunk it held.
  */
-#include "formats/hypcfg.h"
 #include "formats/hypercall.h"
-#include "hyp/arch/fake/fake.h"
-#include "hyp/include/mm.h"
-#include "hyp/include/percpu.h"
 #include "hyp/include/psci.h"
 #include "hyp/include/run.h"
-#include "hyp/include/sched.h"
-#include "hyp/include/stage2.h"
-#include "hyp/include/vm.h"
-#include "hyp/include/vmid.h"
 #include "tests/fuzz/fuzz.h"
+#include "tests/hostvm.h"
 
-#define POOL_CHUNKS 4u
-#define HEAP_PAGES  64u
-#define MAX_OPS     256
+#define MAX_OPS 256
 
 /* Where a data or instruction abort points: the devices, RAM, or anywhere. */
 static uint64_t fault_ipa(struct fz *f)
@@ -46,23 +37,6 @@ static const uint32_t fids[] = {
 	0x8600ff00, 0xc600ff00, 0x8600ff01, 0xbf00ff00, 0x8400ff00, 0xc4000020, 0xffffffff,
 };
 
-static struct hypcfg cfg;
-static struct hypstat st;
-static void *pool_mem, *heap_mem;
-static uint8_t image[64];
-
-static void describe(struct hypcfg_vm *c, const char *name, unsigned nr_vcpus)
-{
-	strcpy(c->name, name);
-	c->image_pa = virt_to_phys(image);
-	c->image_size = sizeof(image);
-	c->load_ipa = GUEST_RAM_IPA;
-	c->entry_ipa = GUEST_RAM_IPA;
-	c->mem_size = CHUNK_SIZE;
-	c->nr_vcpus = nr_vcpus;
-	c->instances = 1;
-}
-
 static uint64_t arg(struct fz *f)
 {
 	switch (fz_u8(f) & 3) {
@@ -80,31 +54,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	unsigned ops, i, pool_free0;
 	uint64_t pages0;
 
-	if (!pool_mem) {
-		pool_mem = aligned_alloc(CHUNK_SIZE, POOL_CHUNKS * CHUNK_SIZE);
-		heap_mem = aligned_alloc(PAGE_SIZE, HEAP_PAGES * PAGE_SIZE);
-		if (!pool_mem || !heap_mem)
-			abort();
-	}
-	fake_reset();
-	memset(vms, 0, sizeof(vms));
-	nr_cpus = 2;
-	for (i = 0; i < HYP_MAX_CPUS; i++)
-		rq_init(&percpu[i].rq, 1000);
-	memset(&cfg, 0, sizeof(cfg));
-	memset(&st, 0, sizeof(st));
-	hypcfg = &cfg;
-	hypstat = &st;
-	stage2_ipa_bits = 40;
-	vmid_allocator_init(&vmids, 8);
-	chunk_pool_init(&guest_pool, virt_to_phys(pool_mem), POOL_CHUNKS * CHUNK_SIZE);
-	page_allocator_init(&hyp_pages, virt_to_phys(heap_mem), HEAP_PAGES * PAGE_SIZE);
-	pool_free0 = guest_pool.free_chunks;
-	pages0 = hyp_pages.used_pages;
+	hostvm_reset();
+	pool_free0 = hostvm.pool_free0;
+	pages0 = hostvm.pages_used0;
 
-	cfg.nr_vms = 2;
-	describe(&cfg.vms[0], "fuzzed", 3);
-	describe(&cfg.vms[1], "keeper", 1);
+	hostvm.cfg.nr_vms = 2;
+	hostvm_describe(&hostvm.cfg.vms[0], "fuzzed", 3);
+	hostvm_describe(&hostvm.cfg.vms[1], "keeper", 1);
 	if (vm_create(0) || vm_create(1))
 		abort();
 	/* the keeper's share, to check what the fuzzed VM gives back */
