@@ -20,34 +20,8 @@
 # QEMU (through hypscope) and gdb are killed on every path. PASS:/FAIL:
 # lines; exit status 0 only when nothing failed.
 set -u
-
-top=$(cd "$(dirname "$0")/../.." && pwd)
-cd "$top" || exit 2
-hypscope=${HYPSCOPE:-build/hypscope}
-model=${1:-max}
-logdir=build/e2e-logs
-mkdir -p "$logdir"
-failed=0
-hs_pid=
-gdb_pid=
-elf=build/guests/gdb.elf # the symbols gdb loads
-
-pass() { echo "PASS: $*"; }
-fail() { echo "FAIL: $*"; failed=1; }
-
-cleanup() {
-	[ -n "$gdb_pid" ] && kill -9 "$gdb_pid" 2>/dev/null
-	# hypscope stops its QEMU on SIGTERM.
-	[ -n "$hs_pid" ] && kill "$hs_pid" 2>/dev/null && wait "$hs_pid" 2>/dev/null
-	gdb_pid=
-	hs_pid=
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
-
-free_port() {
-	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
+. "$(dirname "$0")/lib_gdb.sh"
+elf=build/guests/gdb.elf # the symbols gdb loads (sessions may change it)
 
 # session NAME GDB-SCRIPT HYPSCOPE-ARGS...: runs one machine and one gdb.
 # Leaves $logdir/gdb-NAME.$model.{gdb,hyp}.log and hs_rc, gdb_rc.
@@ -68,17 +42,7 @@ session() {
 	timeout 60 gdb-multiarch -nx -batch -x "$logdir/gdb-$name.$model.cmds" "$elf" \
 		>"$gdb_log" 2>&1 &
 	gdb_pid=$!
-	wait "$gdb_pid"
-	gdb_rc=$?
-	gdb_pid=
-	wait "$hs_pid"
-	hs_rc=$?
-	hs_pid=
-}
-
-has() { grep -Eq -- "$2" "$1"; }
-check() { # file regex what
-	if has "$1" "$2"; then pass "$3"; else fail "$3 (no /$2/ in $1)"; fi
+	gdb_wait
 }
 
 for f in build/guests/gdb.elf build/guests/smp.elf build/guests/sdei_hang.elf; do

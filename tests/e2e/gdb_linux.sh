@@ -13,35 +13,16 @@
 # only when nothing failed.
 set -u
 
-top=$(cd "$(dirname "$0")/../.." && pwd)
-cd "$top" || exit 2
-hypscope=${HYPSCOPE:-build/hypscope}
-model=${1:-max}
-logdir=build/e2e-logs
-mkdir -p "$logdir"
+. "$(dirname "$0")/lib_gdb.sh"
 hyp_log="$logdir/gdb_linux.$model.hyp.log"
 gdb_log="$logdir/gdb_linux.$model.gdb.log"
 cmds="$logdir/gdb_linux.$model.cmds"
-failed=0
-hs_pid=
-gdb_pid=
-
-pass() { echo "PASS: $*"; }
-fail() { echo "FAIL: $*"; failed=1; }
-cleanup() {
-	[ -n "$gdb_pid" ] && kill -9 "$gdb_pid" 2>/dev/null
-	[ -n "$hs_pid" ] && kill "$hs_pid" 2>/dev/null && wait "$hs_pid" 2>/dev/null
-	gdb_pid=
-	hs_pid=
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
 
 for f in build/linux/Image build/linux/initramfs.cpio; do
 	[ -f "$f" ] || { fail "$f is missing: run make linux-guest"; exit 1; }
 done
 
-port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+port=$(free_port)
 "$hypscope" run --cpu "$model" --cpus 2 --gdb "$port" --timeout 150 \
 	--vm "build/linux/Image:name=linux,vcpus=2,mem=256M,initrd=build/linux/initramfs.cpio,cmdline=console=ttyAMA0 quiet hypscope.work=1 hypscope.gdb=10" \
 	>"$hyp_log" 2>&1 &
@@ -78,17 +59,8 @@ continue
 EOF
 timeout 90 gdb-multiarch -nx -batch -x "$cmds" build/linux/Image >"$gdb_log" 2>&1 &
 gdb_pid=$!
-wait "$gdb_pid"
-gdb_rc=$?
-gdb_pid=
-wait "$hs_pid"
-hs_rc=$?
-hs_pid=
+gdb_wait
 
-has() { grep -Eq -- "$2" "$1"; }
-check() { # file regex what
-	if has "$1" "$2"; then pass "$3"; else fail "$3 (no /$2/ in $1)"; fi
-}
 check "$gdb_log" '1 +Thread 1\.1 "vm0/vcpu0"' "info threads lists vCPU 0"
 check "$gdb_log" '2 +Thread 1\.2 "vm0/vcpu1"' "info threads lists vCPU 1"
 check "$gdb_log" '^(=> )?   0xffff[0-9a-f]+:	[a-z]' "x/4i \$pc disassembles kernel code"

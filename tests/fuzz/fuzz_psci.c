@@ -6,96 +6,21 @@
  * with preemption in between, until the VM ends. A second VM must stay
  * untouched, and a VM that ends gives back every page and chunk it held.
  */
-#include "formats/hypcfg.h"
 #include "formats/hypercall.h"
-#include "hyp/arch/fake/fake.h"
-#include "hyp/include/mm.h"
-#include "hyp/include/percpu.h"
 #include "hyp/include/psci.h"
 #include "hyp/include/run.h"
-#include "hyp/include/sched.h"
-#include "hyp/include/stage2.h"
-#include "hyp/include/vm.h"
-#include "hyp/include/vmid.h"
-#include "tests/fuzz/fuzz.h"
+#include "tests/fuzz/fuzz_vms.h"
 
-#define POOL_CHUNKS 4u
-#define HEAP_PAGES  64u
-#define MAX_OPS     256
-
-static const uint32_t fids[] = {
-	0x84000000, 0x84000001, 0xc4000001, 0x84000002, 0x84000003, 0xc4000003, 0x84000004,
-	0xc4000004, 0x84000005, 0xc4000005, 0x84000006, 0x84000007, 0xc4000007, 0x84000008,
-	0x84000009, 0x8400000a, 0x8400000b, 0x8400000c, 0xc400000c, 0x8400000d, 0xc400000d,
-	0x8400000e, 0xc400000e, 0x8400000f, 0x84000010, 0xc4000010, 0x84000012, 0xc4000012,
-	0x80000000, 0x80000001, 0x80000002, 0x80008000, 0x80007fff, 0x86000000, 0xc6000000,
-	0x8600ff00, 0xc600ff00, 0x8600ff01, 0xbf00ff00, 0x8400ff00, 0xc4000020, 0xffffffff,
-};
-
-static struct hypcfg cfg;
-static struct hypstat st;
-static void *pool_mem, *heap_mem;
-static uint8_t image[64];
-
-static void describe(struct hypcfg_vm *c, const char *name, unsigned nr_vcpus)
-{
-	strcpy(c->name, name);
-	c->image_pa = virt_to_phys(image);
-	c->image_size = sizeof(image);
-	c->load_ipa = GUEST_RAM_IPA;
-	c->entry_ipa = GUEST_RAM_IPA;
-	c->mem_size = CHUNK_SIZE;
-	c->nr_vcpus = nr_vcpus;
-	c->instances = 1;
-}
-
-static uint64_t arg(struct fz *f)
-{
-	switch (fz_u8(f) & 3) {
-	case 0: return fz_u8(f) & 7;                               /* an MPIDR, maybe absent */
-	case 1: return GUEST_RAM_IPA + (fz_u32(f) & 0x1ffffc);     /* in the VM's RAM, or past it */
-	case 2: return fz_u64(f);
-	default: return 0;
-	}
-}
+#define MAX_OPS 256
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct fz f = { data, size };
 	struct vm *vm = &vms[0];
-	unsigned ops, i, pool_free0;
-	uint64_t pages0;
+	struct fuzz_vms b;
+	unsigned ops, i;
 
-	if (!pool_mem) {
-		pool_mem = aligned_alloc(CHUNK_SIZE, POOL_CHUNKS * CHUNK_SIZE);
-		heap_mem = aligned_alloc(PAGE_SIZE, HEAP_PAGES * PAGE_SIZE);
-		if (!pool_mem || !heap_mem)
-			abort();
-	}
-	fake_reset();
-	memset(vms, 0, sizeof(vms));
-	nr_cpus = 2;
-	for (i = 0; i < HYP_MAX_CPUS; i++)
-		rq_init(&percpu[i].rq, 1000);
-	memset(&cfg, 0, sizeof(cfg));
-	memset(&st, 0, sizeof(st));
-	hypcfg = &cfg;
-	hypstat = &st;
-	stage2_ipa_bits = 40;
-	vmid_allocator_init(&vmids, 8);
-	chunk_pool_init(&guest_pool, virt_to_phys(pool_mem), POOL_CHUNKS * CHUNK_SIZE);
-	page_allocator_init(&hyp_pages, virt_to_phys(heap_mem), HEAP_PAGES * PAGE_SIZE);
-	pool_free0 = guest_pool.free_chunks;
-	pages0 = hyp_pages.used_pages;
-
-	cfg.nr_vms = 2;
-	describe(&cfg.vms[0], "fuzzed", 3);
-	describe(&cfg.vms[1], "keeper", 1);
-	if (vm_create(0) || vm_create(1))
-		abort();
-	/* the keeper's share, to check what the fuzzed VM gives back */
-	pages0 += (hyp_pages.used_pages - pages0) / 2;
-	pool_free0 -= 1;
+	fuzz_vms_create(&b);
 
 	for (ops = 0; ops < MAX_OPS && f.n && vm->state == VM_RUNNING; ops++) {
 		struct vcpu *v = &vm->vcpus[fz_below(&f, vm->nr_vcpus)];
@@ -103,22 +28,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 		if (!v->in_guest && !vcpu_claim(v, v->pcpu))
 			continue; /* off, or waiting: it makes no calls */
-		v->regs.x[0] = fz_bool(&f) ? fids[fz_below(&f, sizeof(fids) / sizeof(fids[0]))] :
+		v->regs.x[0] = fz_bool(&f) ? fuzz_fid(&f) :
 					     fz_u64(&f);
 		for (i = 1; i < 8; i++)
-			v->regs.x[i] = arg(&f);
+			v->regs.x[i] = fuzz_smccc_arg(&f);
 		keep = smccc_call(v, fz_bool(&f));
 		if (!keep || fz_bool(&f))
 			vcpu_unclaim(v); /* it stopped running, or was preempted */
 	}
-	for (i = 0; i < vm->nr_vcpus; i++)
-		if (vm->vcpus[i].in_guest)
-			vcpu_unclaim(&vm->vcpus[i]);
-
-	if (vms[1].state != VM_RUNNING || fake.system_off)
-		abort(); /* one VM's calls ended another, or the machine */
-	if (vm->state == VM_FREE &&
-	    (guest_pool.free_chunks != pool_free0 || hyp_pages.used_pages != pages0))
-		abort(); /* an ended VM kept memory */
+	fuzz_vms_check(&b);
 	return 0;
 }

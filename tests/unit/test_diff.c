@@ -24,65 +24,30 @@
 
 #include "formats/esr.h"
 #include "formats/tracefile.h"
+#include "tests/tracegen.h"
 #include "tracer/hypscope.h"
 
 #define RUNS 5
 
 static char dir[64];
-static uint64_t rng_state;
-
-static uint64_t rnd(void)
-{
-	uint64_t x = (rng_state += 0x9e3779b97f4a7c15ull);
-
-	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
-	x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
-	return x ^ (x >> 31);
-}
-
-static double rnd01(void)
-{
-	return (double)(rnd() >> 11) / 9007199254740992.0;
-}
 
 /* ---------------------------------------------------------------- traces */
 
-struct gen {
-	struct tf_writer *w;
-	uint64_t seq, ts;
-};
-
-static void put(struct gen *g, void *rec, unsigned type, size_t size)
-{
-	struct trace_hdr *h = rec;
-
-	h->type = (uint16_t)type;
-	h->size = (uint16_t)size;
-	h->cpu = 0;
-	h->vmid = 1;
-	h->seq = g->seq++;
-	h->ts = g->ts;
-	h->vmid_gen = 1;
-	h->vm = 0;
-	h->vcpu = 0;
-	h->reserved = 0;
-	assert_int_equal(tf_writer_append(g->w, 0, rec, size), 0);
-}
-
-static void exit_cycle(struct gen *g, unsigned cls, uint64_t cost, uint64_t guest_ticks)
+/* An exit and the entry back, on CPU 0 for VM 0's vCPU 0. */
+static void exit_cycle(struct tgen *g, unsigned cls, uint64_t cost, uint64_t guest_ticks)
 {
 	struct trace_entry en = { 0 };
 	struct trace_exit ex = { 0 };
 
-	g->ts += guest_ticks;
+	g->ts[0] += guest_ticks;
 	ex.esr = (uint64_t)cls << ESR_EC_SHIFT | 1u << ESR_IL_SHIFT;
 	ex.elr = 0x40080000;
 	ex.cost = cost;
 	ex.exit_class = (uint16_t)cls;
-	put(g, &ex, TRACE_EXIT, sizeof(ex));
-	g->ts += 2;
+	tgen_put(g, 0, &ex, TRACE_EXIT, sizeof(ex), 0, 0);
+	g->ts[0] += 2;
 	en.pc = 0x40080004;
-	put(g, &en, TRACE_ENTRY, sizeof(en));
+	tgen_put(g, 0, &en, TRACE_ENTRY, sizeof(en), 0, 0);
 }
 
 /* What one synthetic run does. */
@@ -103,16 +68,13 @@ static const struct shape base_shape = { 400, 2, 1, 1.0, 0.05, 100 };
  */
 static void write_run(const char *path, uint64_t seed, const struct shape *s)
 {
-	struct tf_info info = { .nr_cpus = 1, .cntfrq = 62500000, .description = "unit test" };
 	double run, jitter;
-	struct gen g = { .ts = 1000000 };
-	char err[256];
+	struct tgen g;
 	unsigned u, i;
 
 	rng_state = seed;
 	run = 1 + s->run_noise * (2 * rnd01() - 1);
-	if (tf_writer_open(&g.w, path, &info, err, sizeof(err)))
-		fail_msg("%s", err);
+	tgen_open(&g, path, 1);
 	for (u = 0; u < s->units; u++) {
 		jitter = 1 + 0.2 * (rnd01() - 0.5);
 		for (i = 0; i < s->hvc; i++)
@@ -122,7 +84,7 @@ static void write_run(const char *path, uint64_t seed, const struct shape *s)
 			exit_cycle(&g, ESR_EC_DABT_LOW, (uint64_t)(1000 * run * jitter), s->guest);
 		exit_cycle(&g, ESR_EC_SYS64, (uint64_t)(350 * run * jitter), s->guest);
 	}
-	assert_int_equal(tf_writer_close(g.w, NULL), 0);
+	tgen_close(&g);
 }
 
 /* RUNS runs into dir/name/run-N.trace, seeds from seed on. */
@@ -142,18 +104,14 @@ static void write_side(const char *name, uint64_t seed, const struct shape *s)
 static int setup(void **state)
 {
 	(void)state;
-	snprintf(dir, sizeof(dir), "/tmp/hypscope-test-diff-XXXXXX");
-	assert_non_null(mkdtemp(dir));
+	scratch_make(dir, sizeof(dir), "diff");
 	return 0;
 }
 
 static int teardown(void **state)
 {
-	char cmd[128];
-
 	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	return system(cmd) == 0 ? 0 : -1;
+	return scratch_remove(dir);
 }
 
 static const char *at(const char *name)
@@ -171,7 +129,7 @@ static int diff(const char *first, ...)
 {
 	char *argv[32];
 	va_list ap;
-	int argc = 0, fd, saved_out, saved_err, devnull, ret;
+	int argc = 0;
 	const char *a;
 
 	argv[argc++] = (char *)"diff";
@@ -180,23 +138,7 @@ static int diff(const char *first, ...)
 		argv[argc++] = (char *)a;
 	va_end(ap);
 	argv[argc] = NULL;
-	fflush(stdout);
-	fd = open(at("out.txt"), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-	devnull = open("/dev/null", O_WRONLY);
-	saved_out = dup(STDOUT_FILENO);
-	saved_err = dup(STDERR_FILENO);
-	dup2(fd, STDOUT_FILENO);
-	dup2(devnull, STDERR_FILENO);
-	ret = cmd_diff(argc, argv);
-	fflush(stdout);
-	fflush(stderr);
-	dup2(saved_out, STDOUT_FILENO);
-	dup2(saved_err, STDERR_FILENO);
-	close(saved_out);
-	close(saved_err);
-	close(fd);
-	close(devnull);
-	return ret;
+	return run_to_file(cmd_diff, argc, argv, at("out.txt"));
 }
 
 /* The output of the last diff (or another file of dir); static, overwritten. */

@@ -22,19 +22,12 @@
 
 #include <cmocka.h>
 
-#include "formats/hypcfg.h"
 #include "formats/hypercall.h"
-#include "hyp/arch/fake/fake.h"
-#include "hyp/include/mm.h"
-#include "hyp/include/percpu.h"
 #include "hyp/include/psci.h"
 #include "hyp/include/run.h"
-#include "hyp/include/sched.h"
-#include "hyp/include/vm.h"
+#include "tests/hostvm.h"
 
-#define POOL_CHUNKS 4u
-#define HEAP_PAGES 64u
-#define RAM_SIZE CHUNK_SIZE
+#define RAM_SIZE HOSTVM_RAM_SIZE
 #define ENTRY (GUEST_RAM_IPA + 0x1000)
 
 #define PSCI_VERSION_FID     0x84000000u
@@ -55,53 +48,21 @@
 
 #define NOT_SUPPORTED ((uint64_t)-1)
 
-static struct hypcfg cfg;
-static struct hypstat st;
-static void *pool_mem, *heap_mem;
-static uint8_t image[64];
 static unsigned pool_free0;
 static uint64_t pages_used0, pages_per_vm;
 static struct vm *vm = &vms[0];
 static struct vcpu *v0 = &vms[0].vcpus[0], *v1 = &vms[0].vcpus[1], *v2 = &vms[0].vcpus[2];
 
-static void describe(struct hypcfg_vm *c, const char *name, unsigned nr_vcpus)
-{
-	strcpy(c->name, name);
-	c->image_pa = virt_to_phys(image);
-	c->image_size = sizeof(image);
-	c->load_ipa = GUEST_RAM_IPA;
-	c->entry_ipa = GUEST_RAM_IPA;
-	c->mem_size = RAM_SIZE;
-	c->nr_vcpus = nr_vcpus;
-	c->instances = 1;
-}
-
 static int setup(void **state)
 {
 	(void)state;
-	fake_reset();
-	nr_cpus = 2; /* vCPUs spread: v0, v2 on CPU 0, v1 on CPU 1 */
-	for (unsigned i = 0; i < HYP_MAX_CPUS; i++)
-		rq_init(&percpu[i].rq, 1000);
-	memset(&cfg, 0, sizeof(cfg));
-	memset(&st, 0, sizeof(st));
-	hypcfg = &cfg;
-	hypstat = &st;
-	stage2_ipa_bits = 40;
-	vmid_allocator_init(&vmids, 8);
+	hostvm_reset(); /* two CPUs, the vCPUs spread: v0, v2 on CPU 0, v1 on CPU 1 */
+	pool_free0 = hostvm.pool_free0;
+	pages_used0 = hostvm.pages_used0;
 
-	pool_mem = aligned_alloc(CHUNK_SIZE, POOL_CHUNKS * CHUNK_SIZE);
-	heap_mem = aligned_alloc(PAGE_SIZE, HEAP_PAGES * PAGE_SIZE);
-	assert_non_null(pool_mem);
-	assert_non_null(heap_mem);
-	chunk_pool_init(&guest_pool, virt_to_phys(pool_mem), POOL_CHUNKS * CHUNK_SIZE);
-	page_allocator_init(&hyp_pages, virt_to_phys(heap_mem), HEAP_PAGES * PAGE_SIZE);
-	pool_free0 = guest_pool.free_chunks;
-	pages_used0 = hyp_pages.used_pages;
-
-	cfg.nr_vms = 2;
-	describe(&cfg.vms[0], "psci", 3);
-	describe(&cfg.vms[1], "keeper", 1);
+	hostvm.cfg.nr_vms = 2;
+	hostvm_describe(&hostvm.cfg.vms[0], "psci", 3);
+	hostvm_describe(&hostvm.cfg.vms[1], "keeper", 1);
 	assert_int_equal(vm_create(0), 0);
 	assert_int_equal(vm_create(1), 0);
 	/* Both have the same layout, so the same stage-2 tables. */
@@ -121,8 +82,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	(void)state;
-	free(pool_mem);
-	free(heap_mem);
+	hostvm_free();
 	return 0;
 }
 
@@ -158,15 +118,15 @@ static int64_t affinity(uint64_t mpidr)
 static void assert_torn_down(uint32_t end_state, uint32_t status, uint32_t failed)
 {
 	assert_int_equal(vm->state, VM_FREE);
-	assert_int_equal(st.vms[0].state, end_state);
-	assert_int_equal(st.vms[0].exit_status, status);
-	assert_int_equal(st.vms[0].instances_failed, failed);
-	assert_int_equal(st.vms_destroyed, 1);
+	assert_int_equal(hostvm.st.vms[0].state, end_state);
+	assert_int_equal(hostvm.st.vms[0].exit_status, status);
+	assert_int_equal(hostvm.st.vms[0].instances_failed, failed);
+	assert_int_equal(hostvm.st.vms_destroyed, 1);
 	/* Only the keeper's RAM and stage-2 tables are still in use. */
 	assert_int_equal(guest_pool.free_chunks, pool_free0 - 1);
 	assert_int_equal(hyp_pages.used_pages, pages_used0 + pages_per_vm);
 	for (unsigned i = 0; i < vm->nr_vcpus; i++)
-		assert_int_equal(st.vms[0].vcpus[i].state, HYPSTAT_VCPU_OFF);
+		assert_int_equal(hostvm.st.vms[0].vcpus[i].state, HYPSTAT_VCPU_OFF);
 	/* No run queue holds its vCPUs any more. */
 	for (unsigned c = 0; c < HYP_MAX_CPUS; c++)
 		for (unsigned i = 0; i < RQ_MAX_VCPUS; i++)
@@ -368,7 +328,7 @@ static void test_cpu_off_stops_only_the_calling_vcpu(void **state)
 	assert_int_equal(v1->power, VCPU_POWER_OFF);
 	assert_int_equal(v1->run, VCPU_STOPPED);
 	vcpu_unclaim(v1);
-	assert_int_equal(st.vms[0].vcpus[1].state, HYPSTAT_VCPU_OFF);
+	assert_int_equal(hostvm.st.vms[0].vcpus[1].state, HYPSTAT_VCPU_OFF);
 	assert_int_equal(vm->state, VM_RUNNING);
 	assert_int_equal(affinity(1), 1);
 	/* It can be brought up again. */
@@ -457,14 +417,14 @@ static void test_next_instance_starts_when_the_vm_ends(void **state)
 	bool cont = true;
 
 	(void)state;
-	cfg.vms[0].instances = 2;
+	hostvm.cfg.vms[0].instances = 2;
 	call_on(v0, SYSTEM_OFF, 0, 0, 0, &cont);
 	vcpu_unclaim(v0);
 	/* The slot's next instance is there, fresh. */
 	assert_int_equal(vm->state, VM_RUNNING);
 	assert_true(vm->serial > serial);
-	assert_int_equal(st.vms[0].instances_started, 2);
-	assert_int_equal(st.vms[0].state, HYPSTAT_VM_RUNNING);
+	assert_int_equal(hostvm.st.vms[0].instances_started, 2);
+	assert_int_equal(hostvm.st.vms[0].state, HYPSTAT_VM_RUNNING);
 	assert_int_equal(v0->power, VCPU_POWER_ON);
 	assert_true(v0->reset_pending);
 	assert_int_equal(v1->power, VCPU_POWER_OFF);
@@ -473,7 +433,7 @@ static void test_next_instance_starts_when_the_vm_ends(void **state)
 
 static void check_machine_is_off(void)
 {
-	_exit(st.state == HYPSTAT_DONE && fake.system_off ? 0 : 4);
+	_exit(hostvm.st.state == HYPSTAT_DONE && fake.system_off ? 0 : 4);
 }
 
 static void test_ending_the_last_vm_powers_the_machine_off(void **state)

@@ -24,62 +24,31 @@
 #include "formats/smccc.h"
 #include "formats/sysreg_names.h"
 #include "formats/tracefile.h"
+#include "tests/tracegen.h"
 #include "tracer/hypscope.h"
 
 /* ---------------------------------------------------------------- fixture */
 
 static char dir[64];
 
-struct gen {
-	struct tf_writer *w;
-	uint64_t seq[2], ts[2];
-};
-
-static void put(struct gen *g, unsigned cpu, void *rec, unsigned type, size_t size, unsigned vm,
-		unsigned vcpu)
+/* Two CPUs, each with a VM of one vCPU: VM cpu ("guestCPU") on CPU cpu. */
+static void gen_open(struct tgen *g, const char *path)
 {
-	struct trace_hdr *h = rec;
-
-	h->type = (uint16_t)type;
-	h->size = (uint16_t)size;
-	h->cpu = (uint16_t)cpu;
-	h->vmid = (uint16_t)(vm + 1);
-	h->seq = g->seq[cpu]++;
-	h->ts = g->ts[cpu];
-	h->vmid_gen = 1;
-	h->vm = (uint16_t)vm;
-	h->vcpu = (uint16_t)vcpu;
-	h->reserved = 0;
-	assert_int_equal(tf_writer_append(g->w, cpu, rec, size), 0);
-}
-
-static void gen_open(struct gen *g, const char *path)
-{
-	struct tf_info info = { .nr_cpus = 2, .cntfrq = 62500000, .description = "unit test" };
 	struct trace_vm v;
-	char err[256];
 	unsigned cpu;
 
-	memset(g, 0, sizeof(*g));
-	g->ts[0] = g->ts[1] = 1000000;
-	if (tf_writer_open(&g->w, path, &info, err, sizeof(err)))
-		fail_msg("%s", err);
+	tgen_open(g, path, 2);
 	for (cpu = 0; cpu < 2; cpu++) {
 		memset(&v, 0, sizeof(v));
 		snprintf(v.name, sizeof(v.name), "guest%u", cpu);
 		v.nr_vcpus = 1;
 		v.mem_size = 64 << 20;
-		put(g, cpu, &v, TRACE_VM_CREATE, sizeof(v), cpu, TRACE_NO_VCPU);
+		tgen_put(g, cpu, &v, TRACE_VM_CREATE, sizeof(v), cpu, TRACE_NO_VCPU);
 	}
 }
 
-static void gen_close(struct gen *g)
-{
-	assert_int_equal(tf_writer_close(g->w, NULL), 0);
-}
-
 /* entry, [detail], exit on cpu (VM cpu, vCPU 0); the exit costs `cost`, takes `hyp` ticks. */
-static void exit_cycle(struct gen *g, unsigned cpu, unsigned cls, uint64_t esr, uint64_t pc,
+static void exit_cycle(struct tgen *g, unsigned cpu, unsigned cls, uint64_t esr, uint64_t pc,
 		       uint64_t cost, uint64_t hyp, void *detail, unsigned dtype, size_t dsize)
 {
 	struct trace_entry en = { 0 };
@@ -87,7 +56,7 @@ static void exit_cycle(struct gen *g, unsigned cpu, unsigned cls, uint64_t esr, 
 
 	g->ts[cpu] += 100;
 	if (detail)
-		put(g, cpu, detail, dtype, dsize, cpu, 0);
+		tgen_put(g, cpu, detail, dtype, dsize, cpu, 0);
 	ex.esr = esr ? esr : (uint64_t)cls << ESR_EC_SHIFT | 1u << ESR_IL_SHIFT;
 	ex.elr = pc;
 	ex.cost = cost;
@@ -96,10 +65,10 @@ static void exit_cycle(struct gen *g, unsigned cpu, unsigned cls, uint64_t esr, 
 		ex.insn = 0xb9000001; /* str w1, [x0] */
 		ex.flags = TRACE_EXIT_INSN_VALID;
 	}
-	put(g, cpu, &ex, TRACE_EXIT, sizeof(ex), cpu, 0);
+	tgen_put(g, cpu, &ex, TRACE_EXIT, sizeof(ex), cpu, 0);
 	g->ts[cpu] += hyp;
 	en.pc = pc + 4;
-	put(g, cpu, &en, TRACE_ENTRY, sizeof(en), cpu, 0);
+	tgen_put(g, cpu, &en, TRACE_ENTRY, sizeof(en), cpu, 0);
 }
 
 /*
@@ -110,7 +79,7 @@ static void write_reference(const char *path, uint64_t pc_hvc)
 {
 	struct trace_smccc c;
 	struct trace_mmio m;
-	struct gen g;
+	struct tgen g;
 	int i;
 
 	gen_open(&g, path);
@@ -138,24 +107,20 @@ static void write_reference(const char *path, uint64_t pc_hvc)
 		if (i % 4 == 0)
 			exit_cycle(&g, 1, HYP_EXIT_IRQ, 0, 0x40083000, 2000, 5, NULL, 0, 0);
 	}
-	gen_close(&g);
+	tgen_close(&g);
 }
 
 static int setup(void **state)
 {
 	(void)state;
-	snprintf(dir, sizeof(dir), "/tmp/hypscope-test-report-XXXXXX");
-	assert_non_null(mkdtemp(dir));
+	scratch_make(dir, sizeof(dir), "report");
 	return 0;
 }
 
 static int teardown(void **state)
 {
-	char cmd[128];
-
 	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	return system(cmd) == 0 ? 0 : -1;
+	return scratch_remove(dir);
 }
 
 static void path_of(char *buf, size_t len, const char *name)
@@ -168,29 +133,13 @@ static int run(int (*cmd)(int, char **), char *out_path, ...)
 {
 	char *argv[24];
 	va_list ap;
-	int argc = 0, fd, saved_out, saved_err, devnull, ret;
+	int argc = 0;
 
 	va_start(ap, out_path);
 	while ((argv[argc] = va_arg(ap, char *)))
 		argc++;
 	va_end(ap);
-	fflush(stdout);
-	fd = open(out_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-	devnull = open("/dev/null", O_WRONLY);
-	saved_out = dup(STDOUT_FILENO);
-	saved_err = dup(STDERR_FILENO);
-	dup2(fd, STDOUT_FILENO);
-	dup2(devnull, STDERR_FILENO);
-	ret = cmd(argc, argv);
-	fflush(stdout);
-	fflush(stderr);
-	dup2(saved_out, STDOUT_FILENO);
-	dup2(saved_err, STDERR_FILENO);
-	close(saved_out);
-	close(saved_err);
-	close(fd);
-	close(devnull);
-	return ret;
+	return run_to_file(cmd, argc, argv, out_path);
 }
 
 static char *slurp(const char *path)

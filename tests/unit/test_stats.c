@@ -22,25 +22,10 @@
 #include "formats/ich_lr.h"
 #include "formats/smccc.h"
 #include "formats/sysreg_names.h"
+#include "tests/tracegen.h"
 #include "tracer/stats.h"
 
 /* ---------------------------------------------------------------- helpers */
-
-static uint64_t rng_state;
-
-static uint64_t rnd(void)
-{
-	uint64_t x = (rng_state += 0x9e3779b97f4a7c15ull);
-
-	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
-	x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
-	return x ^ (x >> 31);
-}
-
-static double rnd01(void)
-{
-	return (double)(rnd() >> 11) / 9007199254740992.0;
-}
 
 static int cmp_u64(const void *a, const void *b)
 {
