@@ -1,15 +1,18 @@
 #!/usr/bin/env python3
 """Ctrl-C through the GDB stub, timed: a minimal remote-protocol client.
 
-    tests/e2e/gdb_ctrlc.py PORT [ROUNDS]
+    tests/e2e/gdb_ctrlc.py PORT [ROUNDS [RECONNECTS]]
 
 First throws garbage at the stub: random bytes (no '$', no 0x03), packets
 with bad checksums, an oversize packet, malformed arguments; then attaches
 ('?') as a new session and goes on as gdb would. Then ROUNDS times: continue, let the guest run 0.2 s,
 send 0x03 and time until the stop reply. Also counts the packets of one
 'stepi' as gdb sends them for all-stop (vCont;s, then the stop reply).
-Detaches at the end, so the guest runs on. Prints PASS:/FAIL: lines and
-the figures; exit status 0 only when every stop came back.
+Detaches at the end, so the guest runs on. Then RECONNECTS times (default
+0): a new connection, as gdb opens it (qSupported), attaches ('?'), reads
+the registers ('g'), detaches and closes; every round must see the same
+start-up answers. Prints PASS:/FAIL: lines and the figures; exit status 0
+only when every stop came back.
 """
 import os
 import socket
@@ -84,6 +87,7 @@ def garbage(r):
 def main():
     port = int(sys.argv[1])
     rounds = int(sys.argv[2]) if len(sys.argv) > 2 else 10
+    reconnects = int(sys.argv[3]) if len(sys.argv) > 3 else 0
     failed = False
     r = Rsp(port)
     errors = garbage(r)
@@ -133,7 +137,29 @@ def main():
         print("FAIL: detach answered %r" % ok)
         failed = True
     r.s.close()
+    if reconnects and not reconnect(port, reconnects):
+        failed = True
     return 1 if failed else 0
+
+
+def reconnect(port, rounds):
+    """RECONNECTS sessions in a row, each closed after its detach."""
+    for i in range(rounds):
+        r = Rsp(port)
+        r.s.settimeout(30)
+        sup = r.transact(b"qSupported:multiprocess+;swbreak+;hwbreak+;vContSupported+")
+        stop = r.transact(b"?")
+        regs = r.transact(b"g")
+        det = r.transact(b"D")
+        r.s.close()
+        if (not sup.startswith(b"PacketSize=") or stop[:1] not in (b"T", b"S")
+                or len(regs) < 2 * 8 * 33 or det != b"OK"):
+            print("FAIL: reconnect %d of %d: qSupported %r, ? %r, g %d bytes, D %r"
+                  % (i + 1, rounds, sup[:20], stop[:20], len(regs), det))
+            return False
+    print("PASS: %d reconnects in a row, each attached, read the registers and detached"
+          % rounds)
+    return True
 
 
 if __name__ == "__main__":

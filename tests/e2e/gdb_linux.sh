@@ -3,13 +3,14 @@
 #
 #   tests/e2e/gdb_linux.sh [MODEL]       (default CPU model: max)
 #
-# Linux runs on 2 vCPUs with hypscope.gdb=10: its init prints the address
-# of __arm64_sys_sync from /proc/kallsyms, then calls sync(2) for 10 s.
+# Linux runs on 2 vCPUs with hypscope.gdb=20: its init prints the address
+# of __arm64_sys_sync from /proc/kallsyms, then calls sync(2) for 20 s.
 # While it runs, tests/e2e/gdb_ctrlc.py attaches, stops it with Ctrl-C
-# (timed) and detaches; then gdb-multiarch connects (a reconnect), lists the
-# vCPUs, disassembles at the kernel's PC, puts a hardware breakpoint at
-# __arm64_sys_sync, continues until the init's sync hits it, removes it and
-# continues; Linux powers off normally. PASS:/FAIL: lines; exit status 0
+# (timed), detaches, then connects, attaches and detaches 50 times in a
+# row; then gdb-multiarch connects, lists the vCPUs, disassembles at the
+# kernel's PC, puts a hardware breakpoint at __arm64_sys_sync, continues
+# until the init's sync hits it, removes it and continues; Linux powers off
+# normally. PASS:/FAIL: lines; exit status 0
 # only when nothing failed.
 set -u
 
@@ -24,7 +25,7 @@ done
 
 port=$(free_port)
 "$hypscope" run --cpu "$model" --cpus 2 --gdb "$port" --timeout 150 \
-	--vm "build/linux/Image:name=linux,vcpus=2,mem=256M,initrd=build/linux/initramfs.cpio,cmdline=console=ttyAMA0 quiet hypscope.work=1 hypscope.gdb=10" \
+	--vm "build/linux/Image:name=linux,vcpus=2,mem=256M,initrd=build/linux/initramfs.cpio,cmdline=console=ttyAMA0 quiet hypscope.work=1 hypscope.gdb=20" \
 	>"$hyp_log" 2>&1 &
 hs_pid=$!
 
@@ -42,7 +43,7 @@ fi
 pass "Linux runs; its init names __arm64_sys_sync at $addr"
 
 # Ctrl-C while it runs, timed; then detach.
-timeout 60 python3 tests/e2e/gdb_ctrlc.py "$port" 10 || failed=1
+timeout 90 python3 tests/e2e/gdb_ctrlc.py "$port" 10 50 || failed=1
 
 cat >"$cmds" <<EOF
 set pagination off
