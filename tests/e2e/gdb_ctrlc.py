@@ -142,6 +142,20 @@ def main():
     return 1 if failed else 0
 
 
+def expand(body):
+    """A reply with its run-length encoding undone ('x*N': x, then N - 29 more)."""
+    out = bytearray()
+    i = 0
+    while i < len(body):
+        if body[i:i + 1] == b"*" and out and i + 1 < len(body):
+            out += out[-1:] * (body[i + 1] - 29)
+            i += 2
+        else:
+            out += body[i:i + 1]
+            i += 1
+    return bytes(out)
+
+
 def reconnect(port, rounds):
     """RECONNECTS sessions in a row, each closed after its detach."""
     for i in range(rounds):
@@ -149,7 +163,7 @@ def reconnect(port, rounds):
         r.s.settimeout(30)
         sup = r.transact(b"qSupported:multiprocess+;swbreak+;hwbreak+;vContSupported+")
         stop = r.transact(b"?")
-        regs = r.transact(b"g")
+        regs = expand(r.transact(b"g"))
         det = r.transact(b"D")
         r.s.close()
         if (not sup.startswith(b"PacketSize=") or stop[:1] not in (b"T", b"S")
