@@ -910,18 +910,29 @@ static void kill_vm(struct gdb_stub *s, unsigned vm)
 	forget_vm(s, vm);
 }
 
+/*
+ * The PID argument of vKill;PID and D;PID: an attached VM, else the E reply
+ * is sent (E_ARGS malformed, E_THREAD not attached) and false returned.
+ */
+static bool attached_pid_arg(struct gdb_stub *s, const char *p, const char *end, unsigned *vm)
+{
+	if (!parse_pid(p, end, vm)) {
+		gdb_send_str(s, GDB_E_ARGS);
+		return false;
+	}
+	if (!s->vm[*vm].attached) {
+		gdb_send_str(s, GDB_E_THREAD);
+		return false;
+	}
+	return true;
+}
+
 static void h_vkill(struct gdb_stub *s, const char *p, const char *end)
 {
 	unsigned vm;
 
-	if (!parse_pid(p, end, &vm)) {
-		gdb_send_str(s, GDB_E_ARGS);
+	if (!attached_pid_arg(s, p, end, &vm))
 		return;
-	}
-	if (!s->vm[vm].attached) {
-		gdb_send_str(s, GDB_E_THREAD);
-		return;
-	}
 	kill_vm(s, vm);
 	send_ok(s);
 }
@@ -953,14 +964,8 @@ static void h_D(struct gdb_stub *s, const char *p, const char *end)
 		send_ok(s);
 		return;
 	}
-	if (!parse_pid(p, end, &vm)) {
-		gdb_send_str(s, GDB_E_ARGS);
+	if (!attached_pid_arg(s, p, end, &vm))
 		return;
-	}
-	if (!s->vm[vm].attached) {
-		gdb_send_str(s, GDB_E_THREAD);
-		return;
-	}
 	detach_vm(s, vm);
 	send_ok(s);
 }
