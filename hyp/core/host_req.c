@@ -31,7 +31,7 @@ static int64_t serve(const struct hypcfg_request *rq)
 	return ret;
 }
 
-void host_requests_poll(void)
+void host_requests_serve(void)
 {
 	struct hypcfg_request rq;
 	uint64_t seq;
@@ -39,7 +39,7 @@ void host_requests_poll(void)
 	/* Acquire: the request's fields are read after its seq. Pairs with the
 	 * host tool's store-release of seq. */
 	seq = __atomic_load_n(&hypcfg->req.seq, __ATOMIC_ACQUIRE);
-	if (likely(seq == READ_ONCE(hypstat->req_done)))
+	if (seq == READ_ONCE(hypstat->req_done))
 		return;
 	if (!spin_trylock(&req_lock))
 		return; /* another CPU is serving it */

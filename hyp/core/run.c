@@ -130,8 +130,8 @@ static void vcpu_run(struct percpu *pc, struct vcpu *v)
 		host_requests_poll();
 		/* SDEI: a pending event's handler is entered now, after the
 		 * last exit's PC advance, before the interrupts are flushed. */
-		if (sdei_dispatch(v) && unlikely(READ_ONCE(v->gdb.active)) &&
-		    !gdb_sdei_dispatched(v))
+		if (unlikely(READ_ONCE(v->vm->sdei.nr_registered)) && sdei_dispatch(v) &&
+		    unlikely(READ_ONCE(v->gdb.active)) && !gdb_sdei_dispatched(v))
 			break; /* catch sdei: held at the handler's entry */
 		arch_vgic_flush(v);
 		if (trace_on)
