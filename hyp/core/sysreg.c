@@ -10,6 +10,7 @@
 #include "hyp/include/compiler.h"
 #include "hyp/include/inject.h"
 #include "hyp/include/sysreg_emul.h"
+#include "hyp/include/timer.h"
 #include "hyp/include/trace.h"
 #include "hyp/include/vm.h"
 
@@ -152,78 +153,6 @@ static bool read_claim(struct vcpu *v, const struct sysreg_desc *d, uint64_t *va
 	return true;
 }
 
-/* ---- the EL1 physical timer, emulated on the counter (Arm ARM D11.2.4) */
-
-#define CNT_CTL_ENABLE  (1ull << 0)
-#define CNT_CTL_IMASK   (1ull << 1)
-#define CNT_CTL_ISTATUS (1ull << 2)
-
-static bool read_cntp_ctl(struct vcpu *v, const struct sysreg_desc *d, uint64_t *val)
-{
-	(void)d;
-	*val = v->ptimer.ctl;
-	if ((v->ptimer.ctl & CNT_CTL_ENABLE) && arch_counter() >= v->ptimer.cval)
-		*val |= CNT_CTL_ISTATUS;
-	return true;
-}
-
-static bool write_cntp_ctl(struct vcpu *v, const struct sysreg_desc *d, uint64_t val)
-{
-	(void)d;
-	v->ptimer.ctl = val & (CNT_CTL_ENABLE | CNT_CTL_IMASK);
-	return true;
-}
-
-static bool read_cntp_cval(struct vcpu *v, const struct sysreg_desc *d, uint64_t *val)
-{
-	(void)d;
-	*val = v->ptimer.cval;
-	return true;
-}
-
-static bool write_cntp_cval(struct vcpu *v, const struct sysreg_desc *d, uint64_t val)
-{
-	(void)d;
-	v->ptimer.cval = val;
-	return true;
-}
-
-/* TVAL is the signed 32-bit distance between CVAL and the counter. */
-static bool read_cntp_tval(struct vcpu *v, const struct sysreg_desc *d, uint64_t *val)
-{
-	(void)d;
-	*val = (uint32_t)(v->ptimer.cval - arch_counter());
-	return true;
-}
-
-static bool write_cntp_tval(struct vcpu *v, const struct sysreg_desc *d, uint64_t val)
-{
-	(void)d;
-	v->ptimer.cval = arch_counter() + (uint64_t)(int64_t)(int32_t)val;
-	return true;
-}
-
-uint64_t vptimer_deadline(const struct vcpu *v)
-{
-	if ((v->ptimer.ctl & (CNT_CTL_ENABLE | CNT_CTL_IMASK)) != CNT_CTL_ENABLE)
-		return 0;
-	return v->ptimer.cval ? v->ptimer.cval : 1;
-}
-
-uint64_t vptimer_sync(struct vcpu *v, uint64_t now)
-{
-	uint64_t due = vptimer_deadline(v);
-	bool level = due && now >= due;
-
-	if (level != v->ptimer.level) {
-		v->ptimer.level = level;
-		vgic_ptimer_set_level(&v->vm->vgic, v->id, level);
-		if (level)
-			trace_irq_inject(v, VGIC_INTID_PTIMER, TRACE_IRQ_SRC_TIMER, TRACE_NO_VCPU);
-	}
-	return level ? 0 : due;
-}
-
 /* SGIs: with HCR_EL2.IMO set, these writes trap (GICv3 12.x, ICC_SGI1R_EL1). */
 static bool write_sgi(struct vcpu *v, const struct sysreg_desc *d, uint64_t val)
 {
@@ -268,11 +197,6 @@ static const struct sysreg_desc sysreg_table[] = {
 	{ SYSREG_KEY(2, 0, 7, 8, 6), read_claim, write_claimset, 0 },  /* DBGCLAIMSET_EL1 */
 	{ SYSREG_KEY(2, 0, 7, 9, 6), read_claim, write_claimclr, 0 },  /* DBGCLAIMCLR_EL1 */
 	{ SYSREG_KEY(2, 0, 7, 14, 6), read_zero, NULL, 0 },            /* DBGAUTHSTATUS_EL1 */
-
-	/* EL1 physical timer (CNTHCTL_EL2.EL1PCEN = 0) */
-	{ SYSREG_KEY(3, 3, 14, 2, 1), read_cntp_ctl, write_cntp_ctl, 0 },   /* CNTP_CTL_EL0 */
-	{ SYSREG_KEY(3, 3, 14, 2, 2), read_cntp_cval, write_cntp_cval, 0 }, /* CNTP_CVAL_EL0 */
-	{ SYSREG_KEY(3, 3, 14, 2, 0), read_cntp_tval, write_cntp_tval, 0 }, /* CNTP_TVAL_EL0 */
 
 	/*
 	 * Data cache maintenance by set/way (HCR_EL2.TSW): guest RAM is normal
@@ -354,6 +278,8 @@ bool handle_sysreg_trap(struct vcpu *v)
 
 	if (d) {
 		ok = s.is_read ? d->read && d->read(v, d, &val) : d->write && d->write(v, d, val);
+	} else if (timer_sysreg_access(v, s.key, s.is_read, &val) >= 0) {
+		ok = true; /* CNTP_CTL/CVAL/TVAL_EL0 (CNTHCTL_EL2.EL1PCEN = 0): hyp/core/timer.c */
 	} else if (is_id_space(&s)) {
 		ok = s.is_read;
 		val = 0;

@@ -57,6 +57,11 @@ void arch_gdb_tx(const char *s, size_t n);
 unsigned arch_debug_brps(void);
 unsigned arch_debug_wrps(void);
 
+/* The guest's virtual timer on this CPU (hyp/core/timer.c decides when). */
+void arch_vtimer_offset(uint64_t cntvoff);  /* CNTVOFF_EL2: the loading vCPU's VM */
+void arch_vtimer_stop(void);                /* CNTV_CTL_EL0 = 0, once the vCPU's copy is saved */
+void arch_vtimer_ppi_active(bool active);   /* the physical PPI 27's active state */
+
 /* HCR_EL2 for a freshly created vCPU. */
 uint64_t arch_vcpu_hcr(void);
 

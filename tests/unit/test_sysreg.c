@@ -1,7 +1,8 @@
 /*
  * hyp/core/sysreg.c: sanitised ID registers, and trapped MRS/MSR (EC 0x18):
  * ID reads, RAZ/WI registers, the OS lock, debug registers kept per vCPU,
- * the emulated EL1 physical timer, set/way maintenance, and UNDEF for
+ * the emulated EL1 physical timer's registers (reached through the trap;
+ * its line is tests/unit/test_timer.c's), set/way maintenance, and UNDEF for
  * everything else.
  */
 #include <setjmp.h>
@@ -463,60 +464,12 @@ static void test_cntp_tval_is_a_signed_32_bit_distance(void **state)
 
 	fake.counter = 1000;
 	write_reg(CNTP_TVAL_EL0, 500);
-	assert_int_equal(vc[0].ptimer.cval, 1500);
+	assert_int_equal(vc[0].timer.phys.cval, 1500);
 	write_reg(CNTP_TVAL_EL0, 0xffffff9c); /* -100 */
-	assert_int_equal(vc[0].ptimer.cval, 900);
+	assert_int_equal(vc[0].timer.phys.cval, 900);
 	write_reg(CNTP_TVAL_EL0, 0x100000010ull); /* only bits [31:0] count */
-	assert_int_equal(vc[0].ptimer.cval, 1016);
+	assert_int_equal(vc[0].timer.phys.cval, 1016);
 	assert_int_equal(read_reg(CNTP_CVAL_EL0), 1016);
-}
-
-static void test_vptimer_deadline_needs_enable_without_imask(void **state)
-{
-	(void)state;
-	vc[0].ptimer.cval = 7777;
-	vc[0].ptimer.ctl = 1;
-	assert_int_equal(vptimer_deadline(&vc[0]), 7777);
-	vc[0].ptimer.ctl = 3;
-	assert_int_equal(vptimer_deadline(&vc[0]), 0);
-	vc[0].ptimer.ctl = 0;
-	assert_int_equal(vptimer_deadline(&vc[0]), 0);
-	/* CVAL 0 is already due, not "no deadline". */
-	vc[0].ptimer.ctl = 1;
-	vc[0].ptimer.cval = 0;
-	assert_int_equal(vptimer_deadline(&vc[0]), 1);
-}
-
-static bool ptimer_line(unsigned vcpu)
-{
-	struct vgic_irq irq;
-
-	assert_true(vgic_irq_peek(&svm.vgic, vcpu, VGIC_INTID_PTIMER, &irq));
-	return irq.line_level;
-}
-
-static void test_vptimer_sync_drives_the_ppi_30_line(void **state)
-{
-	(void)state;
-	write_reg(CNTP_CVAL_EL0, 5000);
-	write_reg(CNTP_CTL_EL0, 1);
-	/* Not yet: the line is low and the deadline is what to wait for. */
-	assert_int_equal(vptimer_sync(&vc[0], 4999), 5000);
-	assert_false(ptimer_line(0));
-	/* Due: the line goes high, nothing left to wait for. */
-	assert_int_equal(vptimer_sync(&vc[0], 5000), 0);
-	assert_true(ptimer_line(0));
-	assert_true(vc[0].ptimer.level);
-	assert_false(ptimer_line(1));
-	/* Masked: low again, and not armed. */
-	write_reg(CNTP_CTL_EL0, 3);
-	assert_int_equal(vptimer_sync(&vc[0], 6000), 0);
-	assert_false(ptimer_line(0));
-	/* A new compare value in the future re-arms it. */
-	write_reg(CNTP_CTL_EL0, 1);
-	write_reg(CNTP_CVAL_EL0, 9000);
-	assert_int_equal(vptimer_sync(&vc[0], 6000), 9000);
-	assert_false(ptimer_line(0));
 }
 
 static void test_set_way_maintenance_is_accepted(void **state)
@@ -619,8 +572,6 @@ int main(void)
 		cmocka_unit_test_setup(test_claim_tags_set_and_clear, setup),
 		cmocka_unit_test_setup(test_cntp_ctl_istatus_follows_the_counter, setup),
 		cmocka_unit_test_setup(test_cntp_tval_is_a_signed_32_bit_distance, setup),
-		cmocka_unit_test_setup(test_vptimer_deadline_needs_enable_without_imask, setup),
-		cmocka_unit_test_setup(test_vptimer_sync_drives_the_ppi_30_line, setup),
 		cmocka_unit_test_setup(test_set_way_maintenance_is_accepted, setup),
 		cmocka_unit_test_setup(test_unknown_register_is_undefined, setup),
 		cmocka_unit_test_setup(test_undef_from_el0_goes_to_the_lower_el_vector, setup),

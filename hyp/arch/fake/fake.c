@@ -156,6 +156,22 @@ void arch_timer_set(uint64_t deadline)
 	fake.timer_deadline = deadline;
 }
 
+void arch_vtimer_offset(uint64_t cntvoff)
+{
+	fake.cntvoff = cntvoff;
+}
+
+void arch_vtimer_stop(void)
+{
+	fake.vtimer_stops++;
+}
+
+void arch_vtimer_ppi_active(bool active)
+{
+	fake.vtimer_ppi_active = active;
+	fake.vtimer_ppi_writes++;
+}
+
 void arch_idle(void)
 {
 }
