@@ -170,8 +170,9 @@ static void test_pfr0_hides_sve_amu_mpam_ras_el2_el3(void **state)
 	/* What a guest may use stays. */
 	assert_int_equal(FLD(out[ID_PFR0], 19, 16), 0xf); /* FP */
 	assert_int_equal(FLD(out[ID_PFR0], 23, 20), 0xf); /* AdvSIMD */
-	assert_int_equal(FLD(out[ID_PFR0], 27, 24), 0xf); /* GIC */
-	assert_int_equal(FLD(out[ID_PFR0], 63, 56), 0xff); /* CSV3, CSV2 */
+	assert_int_equal(FLD(out[ID_PFR0], 27, 24), 1);   /* GIC: v3 system registers */
+	assert_int_equal(FLD(out[ID_PFR0], 63, 60), 0xf); /* CSV3 */
+	assert_int_equal(FLD(out[ID_PFR0], 59, 56), 1);   /* CSV2: no SCXTNUM_ELx */
 }
 
 static void test_pfr0_forces_el0_and_el1_aarch64_only(void **state)
@@ -263,9 +264,78 @@ static void test_registers_of_hidden_features_read_zero(void **state)
 	assert_int_equal(out[ID_AFR1], 0);
 	/* EL2 matters in MMFR0/MMFR1: FGT, ECV; VMIDBits, VH, LO. */
 	assert_int_equal(FLD(out[ID_MMFR0], 63, 56), 0);
-	assert_int_equal(FLD(out[ID_MMFR0], 3, 0), 0xf); /* PARange */
+	assert_int_equal(FLD(out[ID_MMFR0], 3, 0), 5); /* PARange: 48 bits at most */
 	assert_int_equal(FLD(out[ID_MMFR1], 11, 4), 0);
 	assert_int_equal(FLD(out[ID_MMFR1], 19, 16), 0);
+}
+
+/*
+ * QEMU 10.0 -cpu max as the hypervisor reads it at EL2 (logged at boot,
+ * -M virt,virtualization=on,gic-version=3): every feature field checked
+ * against what the world switch switches (docs/world-switch.md).
+ */
+static const uint64_t max_raw[NR_ID_REGS] = {
+	[ID_PFR0] = 0x1301001121110222ull,  [ID_PFR1] = 0x0000001001000121ull,
+	[ID_ZFR0] = 0x0110110100210021ull,  [ID_SMFR0] = 0x80f100fd00000000ull,
+	[ID_DFR0] = 0x100000001030560aull,  [ID_ISAR0] = 0x1221111110212120ull,
+	[ID_ISAR1] = 0x0111211110211502ull, [ID_ISAR2] = 0x0000000000110012ull,
+	[ID_MMFR0] = 0x2100032310201126ull, [ID_MMFR1] = 0x0110112010312122ull,
+	[ID_MMFR2] = 0x1221011112011011ull, [ID_MMFR3] = 0x1000000000000000ull,
+};
+
+static void test_cpu_max_id_registers_show_only_what_is_switched(void **state)
+{
+	uint64_t out[NR_ID_REGS];
+
+	(void)state;
+	id_regs_sanitise(max_raw, out);
+	/* CSV3 1, CSV2 3 -> 1, DIT 1, GIC 1, AdvSIMD 1, FP 1, EL1/EL0 AArch64;
+	 * RAS 2, SVE 1, SEL2 1, EL2 2 hidden. */
+	assert_int_equal(out[ID_PFR0], 0x1101000001110011ull);
+	/* SSBS 2, BT 1; MTE 1, SME 1, NMI 1 hidden. */
+	assert_int_equal(out[ID_PFR1], 0x21);
+	/* BRPs 6, WRPs 4, CTX_CMPs 2, DebugVer 0xa -> 6; PMUVer 6, HPMN0 hidden. */
+	assert_int_equal(out[ID_DFR0], 0x10305006ull);
+	/* Instructions only: all of ISAR0 and ISAR1; ISAR2 without MOPS. */
+	assert_int_equal(out[ID_ISAR0], 0x1221111110212120ull);
+	assert_int_equal(out[ID_ISAR1], 0x0111211110211502ull);
+	assert_int_equal(out[ID_ISAR2], 0x0000000000100012ull);
+	/* PARange 52 -> 48 bits; FGT, ECV and the stage-2 granules hidden. */
+	assert_int_equal(out[ID_MMFR0], 0x0000000010201125ull);
+	/* HAFDBS 2, HPDS 2, PAN 3, XNX, ETS 2, AFP; VMIDBits, VH, LO, HCX, TIDCP1, CMOW hidden. */
+	assert_int_equal(out[ID_MMFR1], 0x0000102010302002ull);
+	/* NV 2, FWB 1, EVT 2 hidden. */
+	assert_int_equal(out[ID_MMFR2], 0x1021001110011011ull);
+	/* SVE, SME, Spec_FPACC (MMFR3) and the rest: nothing. */
+	assert_int_equal(out[ID_ZFR0], 0);
+	assert_int_equal(out[ID_SMFR0], 0);
+	assert_int_equal(out[ID_MMFR3], 0);
+	assert_int_equal(out[ID_PFR2], 0);
+	assert_int_equal(out[ID_DFR1], 0);
+}
+
+static void test_capped_fields_keep_lower_values(void **state)
+{
+	uint64_t raw[NR_ID_REGS] = { 0 }, out[NR_ID_REGS];
+
+	(void)state;
+	raw[ID_PFR0] = 0x3ull << 24 | 0x2ull << 56; /* GICv4.1 sysregs, CSV2_2 */
+	raw[ID_PFR1] = 0x2ull << 32;                /* CSV2_1p2 */
+	raw[ID_MMFR0] = 0x6;                         /* 52-bit PA */
+	raw[ID_MMFR1] = 0x3;                         /* HAFT */
+	id_regs_sanitise(raw, out);
+	assert_int_equal(out[ID_PFR0], 0x1ull << 24 | 0x1ull << 56 | 0x11);
+	assert_int_equal(out[ID_PFR1], 0x1ull << 32);
+	assert_int_equal(out[ID_MMFR0], 0x5);
+	assert_int_equal(out[ID_MMFR1], 0x2);
+	/* At or below the cap: unchanged. */
+	raw[ID_PFR0] = 0x1ull << 24 | 0x1ull << 56;
+	raw[ID_MMFR0] = 0x2; /* 40-bit PA (cortex-a57 has 44: 0x4) */
+	raw[ID_MMFR1] = 0x1;
+	id_regs_sanitise(raw, out);
+	assert_int_equal(out[ID_PFR0], 0x1ull << 24 | 0x1ull << 56 | 0x11);
+	assert_int_equal(out[ID_MMFR0], 0x2);
+	assert_int_equal(out[ID_MMFR1], 0x1);
 }
 
 static void test_sanitise_never_adds_a_feature(void **state)
@@ -558,6 +628,8 @@ int main(void)
 		cmocka_unit_test_setup(test_isar_hides_ls64_mops_and_tme, setup),
 		cmocka_unit_test_setup(test_mmfr2_hides_nv_fwb_and_evt, setup),
 		cmocka_unit_test_setup(test_registers_of_hidden_features_read_zero, setup),
+		cmocka_unit_test_setup(test_cpu_max_id_registers_show_only_what_is_switched, setup),
+		cmocka_unit_test_setup(test_capped_fields_keep_lower_values, setup),
 		cmocka_unit_test_setup(test_sanitise_never_adds_a_feature, setup),
 		cmocka_unit_test_setup(test_id_register_reads_return_the_sanitised_values, setup),
 		cmocka_unit_test_setup(test_id_register_write_is_undefined, setup),
