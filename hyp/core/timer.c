@@ -159,9 +159,9 @@ void timer_vcpu_put(struct vcpu *v)
 
 /* ------------------------------------------------------------ sampling */
 
-void timer_sync(struct vcpu *v, uint64_t now)
+static __attribute__((noinline)) void resample(struct vcpu *v, uint64_t now)
 {
-	uint64_t ctl = vcpu_el1_read(v, CNTV_CTL_EL0);
+	uint64_t ctl = arch_vtimer_ctl(v);
 	bool level;
 
 	/* Loaded, ISTATUS is the hardware's; from memory it is as of the last
@@ -169,10 +169,20 @@ void timer_sync(struct vcpu *v, uint64_t now)
 	if (!v->el1_loaded)
 		ctl = with_istatus(ctl, now - v->vm->cntvoff, vcpu_el1_read(v, CNTV_CVAL_EL0));
 	level = output(ctl);
-	if (unlikely(level != v->timer.vlevel))
+	if (level != v->timer.vlevel)
 		vtimer_set_line(v, level);
-	if (unlikely((v->timer.phys.ctl & CNT_CTL_ENABLE) || v->timer.plevel))
+	if ((v->timer.phys.ctl & CNT_CTL_ENABLE) || v->timer.plevel)
 		ptimer_sync(v, now);
+}
+
+void timer_sync(struct vcpu *v, uint64_t now)
+{
+	/* Every exit: a few instructions when nothing changed and the
+	 * emulated timer is off (no stack frame on this path). */
+	if (likely(v->el1_loaded && output(arch_vtimer_ctl(v)) == v->timer.vlevel &&
+		   !(v->timer.phys.ctl & CNT_CTL_ENABLE) && !v->timer.plevel))
+		return;
+	resample(v, now);
 }
 
 uint64_t timer_ptimer_due(const struct vcpu *v)

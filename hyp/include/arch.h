@@ -19,6 +19,8 @@
 #else
 uint64_t arch_counter(void); /* CNTPCT_EL0 */
 uint64_t arch_cycles(void);  /* PMCCNTR_EL0: CPU cycles, for what exit handling costs */
+/* CNTV_CTL_EL0 of v, with the hardware's ISTATUS while v is loaded. */
+uint64_t arch_vtimer_ctl(const struct vcpu *v);
 #endif
 uint64_t arch_counter_freq(void); /* CNTFRQ_EL0 */
 

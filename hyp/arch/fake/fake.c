@@ -156,6 +156,11 @@ void arch_timer_set(uint64_t deadline)
 	fake.timer_deadline = deadline;
 }
 
+uint64_t arch_vtimer_ctl(const struct vcpu *v)
+{
+	return v->el1[CNTV_CTL_EL0];
+}
+
 void arch_vtimer_offset(uint64_t cntvoff)
 {
 	fake.cntvoff = cntvoff;
