@@ -46,7 +46,8 @@ static bool output(uint64_t ctl)
 	       (CNT_CTL_ENABLE | CNT_CTL_ISTATUS);
 }
 
-/* ISTATUS as the architecture gives it: the condition while enabled, 0 when disabled. */
+/* ISTATUS: the condition while enabled; UNKNOWN when disabled (Arm ARM,
+ * CNTP_CTL_EL0), 0 here as QEMU's virtual timer reads. */
 static uint64_t with_istatus(uint64_t ctl, uint64_t count, uint64_t cval)
 {
 	ctl &= ~CNT_CTL_ISTATUS;
