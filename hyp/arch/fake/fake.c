@@ -47,6 +47,19 @@ unsigned arch_debug_wrps(void)
 	return fake.wrps;
 }
 
+/* The fake's "hardware" debug registers are struct vdebug itself. */
+void arch_debug_guest_load(struct vcpu *v)
+{
+	v->dbg.in_hw = true;
+	fake.debug_loads++;
+}
+
+void arch_debug_guest_save(struct vcpu *v)
+{
+	v->dbg.in_hw = false;
+	fake.debug_saves++;
+}
+
 uint64_t arch_counter(void)
 {
 	uint64_t v = fake.counter;

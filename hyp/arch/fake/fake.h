@@ -31,6 +31,8 @@ struct fake_arch {
 	char gdb_tx[8192];         /* what went to the GDB stub's UART */
 	unsigned gdb_tx_len;
 	unsigned brps, wrps;       /* debug registers the "CPU" offers (6 and 4) */
+	unsigned debug_loads;      /* arch_debug_guest_load() calls */
+	unsigned debug_saves;      /* arch_debug_guest_save() calls */
 };
 
 extern struct fake_arch fake;
