@@ -14,6 +14,8 @@
 
 #define PSR_MODE_MASK 0xfull
 #define PSR_D         (1ull << 9)
+#define PSR_SS        (1ull << 21)
+#define A64_ERET      0xd69f03e0u
 #define ESR_WNR       (1ull << 6) /* watchpoint ISS: write not read */
 
 static bool locked(const struct vcpu *v)
@@ -133,8 +135,10 @@ uint64_t guest_debug_merge(const struct vcpu *v, const struct vm_gdb_hw *gdb, un
 	}
 	if (out->nr_bp > gdb->nr_bp || out->nr_wp > gdb->nr_wp)
 		mdscr |= GDBG_MDSCR_MDE;
-	/* The guest's step, where it is enabled at the EL it resumes in. */
-	if ((v->dbg.mdscr & GDBG_MDSCR_SS) && enabled_now(v))
+	/* The guest's step, wherever the vCPU resumes: its own ERET to EL0
+	 * (no exit) may arm it. Where the guest does not take it, TDE still
+	 * does: guest_debug_exception() runs such code one instruction a time. */
+	if ((v->dbg.mdscr & GDBG_MDSCR_SS) && enabled_els(v))
 		mdscr |= GDBG_MDSCR_SS;
 	return mdscr;
 }
@@ -220,9 +224,31 @@ void guest_debug_exception(struct vcpu *v)
 			v->dbg.skip = false; /* stepped over a spurious hit */
 			return;
 		}
-		theirs = (v->dbg.mdscr & GDBG_MDSCR_SS) && enabled_now(v);
-		if (!theirs)
+		if (!(v->dbg.mdscr & GDBG_MDSCR_SS)) {
+			v->dbg.eret_ss = false;
 			return; /* a stale step (the guest dropped SS): resume */
+		}
+		if (v->dbg.eret_ss) {
+			/* The guest's own ERET (stepped by us) restored its
+			 * PSTATE.SS: its step is active-not-pending here, so the
+			 * next instruction runs before its step exception. */
+			v->dbg.eret_ss = false;
+			v->regs.pstate |= PSR_SS;
+			return;
+		}
+		theirs = enabled_now(v);
+		if (!theirs) {
+			uint32_t insn;
+
+			/* Code where the guest's step is not enabled (EL1 without
+			 * KDE, or PSTATE.D set) but TDE's is: one instruction
+			 * (active-not-pending), until the guest's own ERET with
+			 * SPSR_EL1.SS brings its step back. */
+			v->dbg.eret_ss = arch_guest_insn(v, &insn) && insn == A64_ERET &&
+					 (vcpu_el1_read(v, SPSR_EL1) & PSR_SS);
+			v->regs.pstate |= PSR_SS;
+			return;
+		}
 		break;
 	default:
 		return;

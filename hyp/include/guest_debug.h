@@ -72,7 +72,7 @@ void guest_debug_lock_changed(struct vcpu *v);
  * first, then the guest's enabled, unlinked address breakpoints and
  * watchpoints in the free slots, each keeping only the ELs at which the
  * guest enables debug exceptions. Returns the MDSCR_EL1 bits the guest
- * contributes (MDE, SS).
+ * contributes (MDE; SS whenever it steps itself and holds no lock).
  */
 uint64_t guest_debug_merge(const struct vcpu *v, const struct vm_gdb_hw *gdb, unsigned brps,
 			   unsigned wrps, struct vm_gdb_hw *out);
@@ -82,7 +82,8 @@ uint64_t guest_debug_merge(const struct vcpu *v, const struct vm_gdb_hw *gdb, un
  * cause. Injects it into the guest's EL1 (EC 0x30/0x31, 0x32/0x33,
  * 0x34/0x35 with FAR_EL1) when the guest's own registers and state say it
  * would take it; otherwise arranges a one-instruction step over it with no
- * breakpoint or watchpoint loaded (v->dbg.skip), or drops a stale step.
+ * breakpoint or watchpoint loaded (v->dbg.skip), runs one more instruction
+ * of code the guest's step does not cover, or drops a stale step.
  */
 void guest_debug_exception(struct vcpu *v);
 

@@ -98,6 +98,7 @@ struct vdebug {
 	bool in_hw;        /* the values above are in the hardware registers now */
 	bool skip;         /* debugged: step one instruction with no breakpoints (a spurious hit) */
 	bool hw_step;      /* this debugged entry runs one instruction (MDSCR_EL1.SS) */
+	bool eret_ss;      /* debugged: stepping the guest's ERET that re-arms its own step */
 };
 
 /* The EL1 physical timer is trapped (CNTHCTL_EL2.EL1PCEN = 0) and emulated. */

@@ -10,9 +10,10 @@
 #      those made under the OS lock, which traps), and vCPU 1, which never
 #      touches debug, has no debug-register exit at all.
 #   2. The same guest (gdb=1) with gdb-multiarch attached: gdb's hardware
-#      breakpoint stops it twice, and in between the guest's own watchpoint
-#      and breakpoint fire in the guest; the trace shows those debug exits
-#      routed through EL2 and injected.
+#      breakpoint stops it twice, and in between the guest's own watchpoint,
+#      breakpoint, steps (EL1, and armed by its ERET into EL0) and BRKs
+#      reach the guest; the trace shows those debug exits routed through EL2
+#      and injected.
 # QEMU (through hypscope) and gdb are killed on every path. PASS:/FAIL:
 # lines; exit status 0 only when nothing failed.
 set -u
@@ -84,6 +85,8 @@ check "$hyp_log" "PASS: gdb attached: the guest's own watchpoint still fires" \
 	"gdb: the guest's own watchpoint fired in the guest"
 check "$hyp_log" "PASS: gdb attached: the guest's own breakpoint still fires" \
 	"gdb: the guest's own breakpoint fired in the guest"
+check "$hyp_log" "PASS: EL1: software step: 3 steps" "gdb: the guest's own steps at EL1 reached it"
+check "$hyp_log" "PASS: EL0: software step: 3 steps" "gdb: the guest's own steps from EL1 into EL0 reached it"
 check "$hyp_log" 'SUMMARY: [0-9]+ tests, 0 unexpected failures' "gdb: every guest check passed"
 printed="$logdir/selfdebug-gdb.$model.print"
 "$hypscope" print "$trace" >"$printed" 2>&1

@@ -469,9 +469,6 @@ static void test_os_lock(void)
 
 static void test_el0(void)
 {
-	const uint64_t base = (uint64_t)el0_steps;
-	bool elrs = true;
-
 	/* EL0 needs MDE only: KDE concerns EL1. */
 	set_mdscr(MDSCR_MDE);
 	rec_reset();
@@ -500,6 +497,12 @@ static void test_el0(void)
 	set_bp(0, 0, 0);
 	set_bp(1, 0, 0);
 	report(rec.n == 0, "EL0/EL1: breakpoints honour DBGBCR.PMC (%u hits)", rec.n);
+}
+
+static void test_el0_step(void)
+{
+	const uint64_t base = (uint64_t)el0_steps;
+	bool elrs = true;
 
 	rec_reset();
 	rec.step_budget = 3;
@@ -511,7 +514,10 @@ static void test_el0(void)
 	report(rec.n == 3 && elrs && (uint64_t)el0_steps_end == base + 12,
 	       "EL0: software step: 3 steps, EC 0x32, ELR_EL1 the next instruction each time (%u)",
 	       rec.n);
+}
 
+static void test_el0_brk(void)
+{
 	rec_reset();
 	set_mdscr(0);
 	run_at_el0(el0_brk, false);
@@ -597,6 +603,11 @@ static void test_with_gdb(void)
 	set_bp(0, 0, 0);
 	report(one_hit(EC_BREAKPT_CUR, (uint64_t)el1_target),
 	       "gdb attached: the guest's own breakpoint still fires (%u)", rec.n);
+	/* Its own steps, at EL1 and from EL1 into EL0, and BRKs. */
+	test_el1_step();
+	test_el0_step();
+	test_el1_brk();
+	test_el0_brk();
 	gdb_mark();
 }
 
@@ -620,6 +631,8 @@ int main(void)
 		test_el1_brk();
 		test_os_lock();
 		test_el0();
+		test_el0_step();
+		test_el0_brk();
 		test_other_vcpu();
 	}
 	set_mdscr(0);

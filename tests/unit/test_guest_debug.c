@@ -24,6 +24,7 @@
 #define PSR_EL1H 0x5ull
 #define PSR_D    (1ull << 9)
 #define PSR_EL0T 0x0ull
+#define PSR_SS   (1ull << 21)
 
 #define BCR_EL1_EL0 (GDBG_CR_E | GDBG_CR_EL1 | GDBG_CR_EL0 | (0xfull << 5))
 #define BCR_EL1     (GDBG_CR_E | GDBG_CR_EL1 | (0xfull << 5))
@@ -229,7 +230,7 @@ static void test_merge_gives_up_guest_slots_when_the_hardware_is_full(void **sta
 		assert_int_equal(out.wvr[i], 0x1000 + 8 * i);
 }
 
-static void test_merge_adds_the_guest_step_where_it_is_enabled(void **state)
+static void test_merge_adds_the_guest_step_unless_locked(void **state)
 {
 	struct vm_gdb_hw gdb = { 0 }, out;
 
@@ -237,12 +238,11 @@ static void test_merge_adds_the_guest_step_where_it_is_enabled(void **state)
 	touch(&vc[0], GDBG_MDSCR_SS);
 	vc[0].regs.pstate = PSR_EL0T;
 	assert_int_equal(guest_debug_merge(&vc[0], &gdb, 6, 4, &out), GDBG_MDSCR_SS);
-	/* At EL1 without KDE the guest's step is not enabled. */
-	vc[0].regs.pstate = PSR_EL1H;
-	assert_int_equal(guest_debug_merge(&vc[0], &gdb, 6, 4, &out), 0);
-	touch(&vc[0], GDBG_MDSCR_SS | GDBG_MDSCR_KDE);
-	assert_int_equal(guest_debug_merge(&vc[0], &gdb, 6, 4, &out), GDBG_MDSCR_SS);
+	/* At EL1 too: the guest's own ERET to EL0 may arm it without an exit. */
 	vc[0].regs.pstate = PSR_EL1H | PSR_D;
+	assert_int_equal(guest_debug_merge(&vc[0], &gdb, 6, 4, &out), GDBG_MDSCR_SS);
+	/* Not under the OS lock. */
+	vc[0].dbg.oslk = 1;
 	assert_int_equal(guest_debug_merge(&vc[0], &gdb, 6, 4, &out), 0);
 }
 
@@ -322,12 +322,51 @@ static void test_step_exits_clear_a_skip_or_reach_the_guest(void **state)
 	exception(&vc[0], ESR_EC_SOFTSTP_LOW, 1ull << 24 | 0x22, 0);
 	assert_int_equal(esr_ec(vc[0].el1[ESR_EL1]), ESR_EC_SOFTSTP_LOW);
 	assert_int_equal(vc[0].el1[ELR_EL1], PC0);
-	/* A step at EL1 the guest does not take (no KDE) is dropped. */
+	/* A step at EL1 the guest does not take (no KDE): one more instruction. */
 	vc[1].regs.pstate = PSR_EL1H;
 	touch(&vc[1], GDBG_MDSCR_SS);
 	exception(&vc[1], ESR_EC_SOFTSTP_LOW, 1ull << 24 | 0x22, 0);
 	assert_int_equal(vc[1].regs.pc, PC0);
-	assert_false(vc[1].dbg.skip);
+	assert_int_equal(vc[1].regs.pstate, PSR_EL1H | PSR_SS);
+	assert_int_equal(vc[1].el1[ESR_EL1], 0);
+	/* A step left over after the guest dropped MDSCR_EL1.SS: nothing. */
+	vc[1].regs.pstate = PSR_EL1H;
+	vc[1].dbg.mdscr = 0;
+	exception(&vc[1], ESR_EC_SOFTSTP_LOW, 1ull << 24 | 0x22, 0);
+	assert_int_equal(vc[1].regs.pstate, PSR_EL1H);
+}
+
+/* Stepping the guest's own ERET that restores SPSR_EL1.SS: the step that
+ * completes it is ours; the guest's step then runs one instruction first. */
+static void test_stepped_eret_with_spsr_ss_hands_the_step_back(void **state)
+{
+	(void)state;
+	touch(&vc[0], GDBG_MDSCR_SS);
+	vc[0].regs.pstate = PSR_EL1H | PSR_D;
+	vc[0].el1[SPSR_EL1] = PSR_EL0T | PSR_SS;
+	fake.guest_insn = 0xd69f03e0; /* ERET */
+	fake.guest_insn_valid = true;
+	exception(&vc[0], ESR_EC_SOFTSTP_LOW, 0x22, 0);
+	assert_true(vc[0].dbg.eret_ss);
+	assert_true(vc[0].regs.pstate & PSR_SS);
+	/* The ERET done: at EL0, its step exception (ISV 0) is not the guest's. */
+	vc[0].regs.pstate = PSR_EL0T;
+	vc[0].regs.pc = PC0 + 0x100;
+	exception(&vc[0], ESR_EC_SOFTSTP_LOW, 0x22, 0);
+	assert_false(vc[0].dbg.eret_ss);
+	assert_int_equal(vc[0].regs.pstate, PSR_EL0T | PSR_SS);
+	assert_int_equal(vc[0].el1[ESR_EL1], 0);
+	/* The next one, after the EL0 instruction ran, is. */
+	vc[0].regs.pstate = PSR_EL0T;
+	vc[0].regs.pc = PC0 + 0x104;
+	exception(&vc[0], ESR_EC_SOFTSTP_LOW, 1ull << 24 | 0x22, 0);
+	assert_int_equal(esr_ec(vc[0].el1[ESR_EL1]), ESR_EC_SOFTSTP_LOW);
+	assert_int_equal(vc[0].el1[ELR_EL1], PC0 + 0x104);
+	/* An ERET to a context without SPSR.SS is just one more instruction. */
+	vc[1].regs.pstate = PSR_EL1H | PSR_D;
+	touch(&vc[1], GDBG_MDSCR_SS);
+	exception(&vc[1], ESR_EC_SOFTSTP_LOW, 0x22, 0);
+	assert_false(vc[1].dbg.eret_ss);
 }
 
 int main(void)
@@ -347,13 +386,14 @@ int main(void)
 		cmocka_unit_test_setup(test_merge_keeps_only_the_els_the_guest_enables, setup),
 		cmocka_unit_test_setup(test_merge_gives_up_guest_slots_when_the_hardware_is_full,
 				       setup),
-		cmocka_unit_test_setup(test_merge_adds_the_guest_step_where_it_is_enabled, setup),
+		cmocka_unit_test_setup(test_merge_adds_the_guest_step_unless_locked, setup),
 		cmocka_unit_test_setup(test_guest_breakpoint_from_el0_is_injected_as_lower_el, setup),
 		cmocka_unit_test_setup(test_guest_breakpoint_at_el1_needs_kde_and_pstate_d_clear,
 				       setup),
 		cmocka_unit_test_setup(test_guest_watchpoint_sets_far_and_keeps_wnr, setup),
 		cmocka_unit_test_setup(test_guest_watchpoint_for_stores_ignores_a_load, setup),
 		cmocka_unit_test_setup(test_step_exits_clear_a_skip_or_reach_the_guest, setup),
+		cmocka_unit_test_setup(test_stepped_eret_with_spsr_ss_hands_the_step_back, setup),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -223,8 +223,8 @@ uint64_t arch_cycles(void)
 bool arch_guest_insn(const struct vcpu *v, uint32_t *insn)
 {
 	(void)v;
-	*insn = 0;
-	return false;
+	*insn = fake.guest_insn;
+	return fake.guest_insn_valid;
 }
 
 unsigned arch_vcpu_enter(struct vcpu *v)
