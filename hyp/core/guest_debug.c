@@ -109,7 +109,7 @@ uint64_t guest_debug_merge(const struct vcpu *v, const struct vm_gdb_hw *gdb, un
 		if (b == brps)
 			break; /* no room left: documented in docs/gdbstub.md */
 		out->bvr[b] = v->dbg.bvr[i];
-		out->bcr[b] = c & ~((GDBG_CR_EL0 | GDBG_CR_EL1) & ~els);
+		out->bcr[b] = (c & ~GDBG_CR_HMC_SSC) & ~((GDBG_CR_EL0 | GDBG_CR_EL1) & ~els);
 		b++;
 	}
 	for (unsigned i = 0; i < wrps && els; i++) {
@@ -122,7 +122,7 @@ uint64_t guest_debug_merge(const struct vcpu *v, const struct vm_gdb_hw *gdb, un
 		if (w == wrps)
 			break;
 		out->wvr[w] = v->dbg.wvr[i];
-		out->wcr[w] = c & ~((GDBG_CR_EL0 | GDBG_CR_EL1) & ~els);
+		out->wcr[w] = (c & ~GDBG_CR_HMC_SSC) & ~((GDBG_CR_EL0 | GDBG_CR_EL1) & ~els);
 		w++;
 	}
 	out->nr_bp = MAX(gdb->nr_bp, b);

@@ -42,6 +42,9 @@ struct vcpu;
 #define GDBG_CR_EL1      (1ull << 1)
 #define GDBG_CR_EL0      (1ull << 2)
 #define GDBG_BCR_BT(c)   (((c) >> 20) & 0xfu)
+/* HMC and SSC: cleared in what a debugged entry loads for the guest, so that
+ * with MDCR_EL2.TDE nothing of the guest's can match at EL2. */
+#define GDBG_CR_HMC_SSC  ((1ull << 13) | (3ull << 14))
 #define GDBG_WCR_LOAD    (1ull << 3)
 #define GDBG_WCR_STORE   (1ull << 4)
 #define GDBG_WCR_BAS(c)  (((c) >> 5) & 0xffu)

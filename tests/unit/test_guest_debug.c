@@ -171,7 +171,7 @@ static void test_merge_puts_the_guest_in_the_slots_the_debugger_leaves(void **st
 	gdb.nr_bp = 2;
 	touch(&vc[0], GDBG_MDSCR_MDE | GDBG_MDSCR_KDE);
 	vc[0].dbg.bvr[0] = 0x3000;
-	vc[0].dbg.bcr[0] = BCR_EL1_EL0;
+	vc[0].dbg.bcr[0] = BCR_EL1_EL0 | GDBG_CR_HMC_SSC; /* HMC/SSC: never to EL2 */
 	vc[0].dbg.bvr[2] = 0x4000;
 	vc[0].dbg.bcr[2] = BCR_EL1;
 	vc[0].dbg.wvr[0] = 0x5000;
