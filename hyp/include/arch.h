@@ -64,6 +64,14 @@ void arch_vtimer_offset(uint64_t cntvoff);  /* CNTVOFF_EL2: the loading vCPU's V
 void arch_vtimer_stop(void);                /* CNTV_CTL_EL0 = 0, once the vCPU's copy is saved */
 void arch_vtimer_ppi_active(bool active);   /* the physical PPI 27's active state */
 
+/*
+ * The guest's own debug registers (struct vdebug, hyp/include/guest_debug.h)
+ * into the hardware with MDCR_EL2.TDA cleared for the vCPU (in_hw), and
+ * back out (saved, hardware cleared, TDA set again). The vCPU is loaded.
+ */
+void arch_debug_guest_load(struct vcpu *v);
+void arch_debug_guest_save(struct vcpu *v);
+
 /* HCR_EL2 for a freshly created vCPU. */
 uint64_t arch_vcpu_hcr(void);
 

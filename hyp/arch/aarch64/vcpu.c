@@ -2,7 +2,8 @@
  * Switching a vCPU's state in and out of the hardware: the EL1 system
  * registers (the virtual timer's among them; its offset and PPI are
  * hyp/core/timer.c's), pointer-authentication keys (straight-line lists, no
- * loops over encodings), then the entry itself.
+ * loops over encodings), the guest's own debug registers once it touched
+ * them (debug.c), then the entry itself.
  */
 #include <stdint.h>
 
@@ -10,6 +11,7 @@
 #include "hyp/arch/aarch64/include/cpu.h"
 #include "hyp/arch/aarch64/include/sysreg.h"
 #include "hyp/include/arch.h"
+#include "hyp/include/guest_debug.h"
 #include "hyp/include/log.h"
 #include "hyp/include/percpu.h"
 #include "hyp/include/run.h"
@@ -95,6 +97,9 @@ void arch_vcpu_load(struct vcpu *v)
 	write_sysreg(v->vmpidr, vmpidr_el2);
 	if (cpu.pauth)
 		pauth_restore(v->pauth);
+	/* Debug registers only for a vCPU that touched them (guest_debug.h). */
+	if (unlikely(guest_debug_may_load(v)))
+		arch_debug_guest_load(v);
 }
 
 void arch_vcpu_put(struct vcpu *v)
@@ -103,6 +108,8 @@ void arch_vcpu_put(struct vcpu *v)
 	v->el1_loaded = false;
 	if (cpu.pauth)
 		pauth_save(v->pauth);
+	if (unlikely(v->dbg.in_hw))
+		arch_debug_guest_save(v);
 	arch_vgic_put(v);
 }
 
