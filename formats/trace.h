@@ -291,6 +291,7 @@ struct trace_irq_inject {
  * TRACE_NO_VCPU).
  */
 #define TRACE_ITS_MSI     0x10u   /* trace_its.cmd of a GITS_TRANSLATER write */
+#define TRACE_ITS_NONE    0xffffffffu /* device, event, intid: the command has none */
 #define TRACE_ITS_NO_ICID 0xffffu
 
 enum trace_its_result {
@@ -299,9 +300,9 @@ enum trace_its_result {
 
 struct trace_its {
 	struct trace_hdr hdr;
-	uint32_t device;      /* DeviceID */
-	uint32_t event;       /* EventID */
-	uint32_t intid;       /* LPI INTID, 0 when none */
+	uint32_t device_id;   /* DeviceID, TRACE_ITS_NONE when the command has none */
+	uint32_t event_id;    /* EventID, TRACE_ITS_NONE likewise */
+	uint32_t intid;       /* LPI INTID (mapped or found), TRACE_ITS_NONE when none */
 	uint16_t icid;        /* collection, TRACE_ITS_NO_ICID when none */
 	uint16_t target_vcpu; /* TRACE_NO_VCPU when none */
 	uint8_t  cmd;         /* command number (IHI 0069 "ITS commands"), TRACE_ITS_MSI */

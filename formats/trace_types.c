@@ -368,8 +368,8 @@ static const struct trace_arg sdei_state_print[] = {
 static const struct trace_field its_fields[] = {
 	FE(trace_its, cmd, its_cmd),
 	FE(trace_its, result, its_result),
-	F(trace_its, device, DEC),
-	F(trace_its, event, DEC),
+	F(trace_its, device_id, DEC),
+	F(trace_its, event_id, DEC),
 	F(trace_its, intid, DEC),
 	F(trace_its, icid, DEC),
 	F(trace_its, target_vcpu, DEC),
@@ -378,8 +378,8 @@ static const struct trace_field its_fields[] = {
 
 static const struct trace_arg its_print[] = {
 	AN("cmd", trace_its, cmd, its_cmd, "unknown"),
-	A("device", trace_its, device, DEC),
-	A("event", trace_its, event, DEC),
+	A("device", trace_its, device_id, DEC),
+	A("event", trace_its, event_id, DEC),
 	A("lpi", trace_its, intid, DEC),
 	A("icid", trace_its, icid, DEC),
 	A("target", trace_its, target_vcpu, DEC),

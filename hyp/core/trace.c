@@ -170,8 +170,8 @@ void trace_its(const struct vcpu *src, unsigned type, const struct vits_event *e
 
 	if (!t)
 		return;
-	t->device = e->device;
-	t->event = e->event;
+	t->device_id = e->device;
+	t->event_id = e->event;
 	t->intid = e->intid;
 	t->icid = e->icid;
 	t->target_vcpu = e->target == VITS_NO_TARGET ? TRACE_NO_VCPU : (uint16_t)e->target;

@@ -191,6 +191,31 @@ struct cmd {
 #define CMD_RDBASE(c)  (((c)->dw[2] >> 16) & 0xfffffffffull)
 #define CMD_RDBASE2(c) (((c)->dw[3] >> 16) & 0xfffffffffull)
 
+/* The arguments each command has (the rest are traced as VITS_NONE). */
+#define ARG_DEV   1u
+#define ARG_EVENT 2u
+#define ARG_ICID  4u
+static const uint8_t cmd_args[16] = {
+	[VITS_CMD_MOVI] = ARG_DEV | ARG_EVENT | ARG_ICID,
+	[VITS_CMD_INT] = ARG_DEV | ARG_EVENT,
+	[VITS_CMD_CLEAR] = ARG_DEV | ARG_EVENT,
+	[VITS_CMD_MAPD] = ARG_DEV,
+	[VITS_CMD_MAPC] = ARG_ICID,
+	[VITS_CMD_MAPTI] = ARG_DEV | ARG_EVENT | ARG_ICID,
+	[VITS_CMD_MAPI] = ARG_DEV | ARG_EVENT | ARG_ICID,
+	[VITS_CMD_INV] = ARG_DEV | ARG_EVENT,
+	[VITS_CMD_INVALL] = ARG_ICID,
+	[VITS_CMD_DISCARD] = ARG_DEV | ARG_EVENT,
+};
+
+static void event_init(struct vits_event *e, unsigned cmd)
+{
+	*e = (struct vits_event){
+		.cmd = (uint8_t)cmd, .device = VITS_NONE, .event = VITS_NONE,
+		.intid = VITS_NONE, .icid = VITS_NO_ICID, .target = VITS_NO_TARGET,
+	};
+}
+
 static bool rd_ok(const struct vits *its, uint64_t rd)
 {
 	return rd < its->vgic->nr_vcpus && its->vgic->cpus[rd];
@@ -282,7 +307,6 @@ static enum vits_result run_cmd(struct vits *its, const struct cmd *c, struct vi
 	case VITS_CMD_CLEAR:
 	case VITS_CMD_INV:
 	case VITS_CMD_DISCARD:
-		e->icid = VITS_NO_ICID;
 		r = resolve(its, e, &ipa);
 		/* DISCARD needs no mapped collection: it only removes the mapping. */
 		if (r != VITS_OK && !(e->cmd == VITS_CMD_DISCARD && e->icid != VITS_NO_ICID &&
@@ -363,19 +387,24 @@ static void process_queue(struct vits *its, unsigned vcpu_id)
 	while (its->creadr != its->cwriter) {
 		uint8_t raw[VITS_CMD_SIZE];
 		struct cmd c = {{0}};
-		struct vits_event e = {0};
+		struct vits_event e;
 
 		if (vgic_mem_read(its->vgic, base + its->creadr, raw, sizeof(raw))) {
+			uint8_t args;
+
 			for (unsigned i = 0; i < VITS_CMD_SIZE; i++)
 				c.dw[i / 8] |= (uint64_t)raw[i] << (8 * (i % 8));
-			e.cmd = (uint8_t)CMD_NUM(&c);
-			e.device = CMD_DEVICE(&c);
-			e.event = CMD_EVENT(&c);
-			e.icid = (uint16_t)CMD_ICID(&c);
-			e.target = VITS_NO_TARGET;
+			event_init(&e, CMD_NUM(&c));
+			args = e.cmd < 16 ? cmd_args[e.cmd] : 0;
+			if (args & ARG_DEV)
+				e.device = CMD_DEVICE(&c);
+			if (args & ARG_EVENT)
+				e.event = CMD_EVENT(&c);
+			if (args & ARG_ICID)
+				e.icid = (uint16_t)CMD_ICID(&c);
 			e.result = (uint8_t)run_cmd(its, &c, &e);
 		} else {
-			e.target = VITS_NO_TARGET;
+			event_init(&e, 0);
 			e.result = VITS_ERR_TABLE; /* the queue itself is outside guest memory */
 		}
 		emit(its, vcpu_id, &e);
@@ -388,12 +417,13 @@ static void process_queue(struct vits *its, unsigned vcpu_id)
 static enum vits_result translate_locked(struct vits *its, unsigned vcpu_id, uint32_t device,
 					 uint32_t event)
 {
-	struct vits_event e = {
-		.cmd = VITS_CMD_MSI, .device = device, .event = event,
-		.icid = VITS_NO_ICID, .target = VITS_NO_TARGET,
-	};
+	struct vits_event e;
 	uint64_t ipa;
 	enum vits_result r = VITS_ERR_DISABLED;
+
+	event_init(&e, VITS_CMD_MSI);
+	e.device = device;
+	e.event = event;
 
 	its->stats.msis++;
 	if (its->ctlr & GITS_CTLR_ENABLED)

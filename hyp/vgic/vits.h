@@ -100,17 +100,22 @@ enum vits_result {
 	VITS_NR_RESULTS,
 };
 
-/* One command or translation, as traced. */
+/*
+ * One command or translation, as traced: the arguments the command has and
+ * what it found (LPI, collection, target); VITS_NONE / VITS_NO_ICID for
+ * those it has not or did not get to.
+ */
 struct vits_event {
 	uint8_t cmd;       /* enum vits_cmd */
 	uint8_t result;    /* enum vits_result */
-	uint16_t icid;     /* collection, 0xffff when none */
+	uint16_t icid;     /* collection */
 	uint32_t device;
 	uint32_t event;
-	uint32_t intid;    /* LPI, 0 when none */
-	uint32_t target;   /* vCPU, VITS_NO_TARGET when none */
+	uint32_t intid;    /* LPI */
+	uint32_t target;   /* vCPU */
 };
-#define VITS_NO_TARGET 0xffffffffu
+#define VITS_NONE      0xffffffffu
+#define VITS_NO_TARGET VITS_NONE
 #define VITS_NO_ICID   0xffffu
 
 typedef void (*vits_event_fn)(void *opaque, unsigned vcpu_id, const struct vits_event *e);
