@@ -29,6 +29,8 @@
 /* Guest-physical map: the same places QEMU's virt board uses. */
 #define GUEST_GICD_IPA     0x08000000ull
 #define GUEST_GICD_SIZE    0x00010000ull
+#define GUEST_ITS_IPA      0x08080000ull /* GICv3 ITS: ITS_base and translation frames */
+#define GUEST_ITS_SIZE     0x00020000ull
 #define GUEST_GICR_IPA     0x080a0000ull
 #define GUEST_GICR_STRIDE  0x00020000ull /* RD frame + SGI frame per vCPU */
 #define GUEST_UART_IPA     0x09000000ull

@@ -20,6 +20,7 @@
 #include "hyp/dev/pl011.h"
 #include "hyp/include/timer.h"
 #include "hyp/vgic/vgic.h"
+#include "hyp/vgic/vits.h"
 
 /* General registers, saved on every exit by the vectors. */
 struct gp_regs {
@@ -199,6 +200,7 @@ struct vm {
 	struct mmio_bus bus;
 	struct pl011 uart;
 	struct vgic_vm vgic;
+	struct vits its;        /* GICv3 ITS at GUEST_ITS_IPA */
 	struct vm_gdb_hw gdb_hw; /* the debugger's hardware breakpoints and watchpoints */
 
 	struct sdei_vm sdei;
