@@ -179,7 +179,8 @@ char **machine_argv(const struct machine *m)
 
 	push(&a, m->qemu);
 	push(&a, "-M");
-	push(&a, "virt,virtualization=on,gic-version=3");
+	push(&a, m->mte ? "virt,virtualization=on,gic-version=3,mte=on"
+			: "virt,virtualization=on,gic-version=3");
 	push(&a, "-cpu");
 	push(&a, m->cpu_model);
 	push(&a, "-smp");

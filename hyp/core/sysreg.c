@@ -26,8 +26,9 @@ uint64_t guest_id_regs[NR_ID_REGS];
 static const uint64_t id_keep[NR_ID_REGS] = {
 	/* FP, AdvSIMD, GIC, DIT, CSV2, CSV3; EL0..EL3, RAS, SVE, SEL2, MPAM, AMU, RME hidden */
 	[ID_PFR0] = F(19, 16) | F(23, 20) | F(27, 24) | F(51, 48) | F(59, 56) | F(63, 60),
-	/* BT, SSBS, CSV2_frac; MTE, SME, NMI, GCS, THE and the rest hidden */
-	[ID_PFR1] = F(3, 0) | F(7, 4) | F(35, 32),
+	/* BT, SSBS, MTE and MTE_frac (FEAT_MTE2 and up only, see below), CSV2_frac; MTEX,
+	 * SME, NMI, GCS, THE and the rest hidden */
+	[ID_PFR1] = F(3, 0) | F(7, 4) | F(11, 8) | F(35, 32) | F(43, 40),
 	/* DebugVer (capped below), BRPs, WRPs, CTX_CMPs, DoubleLock; PMU, SPE, trace, BRBE hidden */
 	[ID_DFR0] = F(3, 0) | F(15, 12) | F(23, 20) | F(31, 28) | F(39, 36),
 	/* instructions only; TME hidden */
@@ -51,12 +52,22 @@ static const uint64_t id_keep[NR_ID_REGS] = {
 #define ID_PFR0_EL0_AARCH64 (1ull << 0) /* EL0 and EL1: AArch64 only */
 #define ID_PFR0_EL1_AARCH64 (1ull << 4)
 #define ID_DFR0_DEBUGVER_V8 6ull
+#define ID_PFR1_MTE2 2ull
+#define ID_PFR1_MTE3 3ull
 
 void id_regs_sanitise(const uint64_t raw[NR_ID_REGS], uint64_t out[NR_ID_REGS])
 {
 	for (unsigned i = 0; i < NR_ID_REGS; i++)
 		out[i] = raw[i] & id_keep[i];
 	out[ID_PFR0] |= ID_PFR0_EL0_AARCH64 | ID_PFR0_EL1_AARCH64;
+	/* MTE 1 is the instructions without tag memory (QEMU's max without
+	 * mte=on): not claimed. 2 (FEAT_MTE2: tag memory, the MTE registers
+	 * switched per vCPU) and 3 (FEAT_MTE3: asymmetric checks, no more state)
+	 * are shown, with MTE_frac (0: asynchronous faults); later levels as 3. */
+	if (FIELD(out[ID_PFR1], 11, 8) < ID_PFR1_MTE2)
+		out[ID_PFR1] &= ~(F(11, 8) | F(43, 40));
+	else if (FIELD(out[ID_PFR1], 11, 8) > ID_PFR1_MTE3)
+		out[ID_PFR1] = (out[ID_PFR1] & ~F(11, 8)) | (ID_PFR1_MTE3 << 8);
 	/* Debug architecture v8.0: the later versions add registers that are not emulated. */
 	if (FIELD(out[ID_DFR0], 3, 0) > ID_DFR0_DEBUGVER_V8)
 		out[ID_DFR0] = (out[ID_DFR0] & ~F(3, 0)) | ID_DFR0_DEBUGVER_V8;

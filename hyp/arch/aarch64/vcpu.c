@@ -59,6 +59,28 @@ static void pauth_restore(const uint64_t *k)
 	write_sysreg(k[APGAKEYHI], SYS_APGAKEYHI_EL1);
 }
 
+/*
+ * MTE (--mte). TFSR_EL1 and TFSRE0_EL1 may still be set by an asynchronous
+ * tag-check fault of an access in flight: every exit's __serror_window has
+ * waited for the guest's accesses (DSB SY) and synchronised (ISB) before
+ * this runs, so the saved values hold the guest's faults.
+ */
+static void mte_save(uint64_t *m)
+{
+	m[MTE_GCR] = read_sysreg(SYS_GCR_EL1);
+	m[MTE_RGSR] = read_sysreg(SYS_RGSR_EL1);
+	m[MTE_TFSR] = read_sysreg(SYS_TFSR_EL1);
+	m[MTE_TFSRE0] = read_sysreg(SYS_TFSRE0_EL1);
+}
+
+static void mte_restore(const uint64_t *m)
+{
+	write_sysreg(m[MTE_GCR], SYS_GCR_EL1);
+	write_sysreg(m[MTE_RGSR], SYS_RGSR_EL1);
+	write_sysreg(m[MTE_TFSR], SYS_TFSR_EL1);
+	write_sysreg(m[MTE_TFSRE0], SYS_TFSRE0_EL1);
+}
+
 uint64_t vcpu_el1_read(const struct vcpu *v, enum el1_reg r)
 {
 	if (!v->el1_loaded)
@@ -96,6 +118,8 @@ void arch_vcpu_load(struct vcpu *v)
 	write_sysreg(v->vmpidr, vmpidr_el2);
 	if (cpu.pauth)
 		pauth_restore(v->pauth);
+	if (cpu.mte_guest)
+		mte_restore(v->mte);
 }
 
 void arch_vcpu_put(struct vcpu *v)
@@ -104,6 +128,8 @@ void arch_vcpu_put(struct vcpu *v)
 	v->el1_loaded = false;
 	if (cpu.pauth)
 		pauth_save(v->pauth);
+	if (cpu.mte_guest)
+		mte_save(v->mte);
 	/* The next vCPU brings its own timer; an idle CPU must not take this
 	 * one's interrupt. A blocked vCPU's deadline lives in wake_at. */
 	write_sysreg(0, cntv_ctl_el0);
