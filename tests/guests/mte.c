@@ -22,38 +22,37 @@
 #define SYS_TFSR_EL1   S3_0_C5_C6_0
 #define SYS_TFSRE0_EL1 S3_0_C5_C6_1
 
-#define SCTLR_M	    (1ull << 0)
-#define SCTLR_C	    (1ull << 2)
-#define SCTLR_I	    (1ull << 12)
-#define SCTLR_ITFSB (1ull << 37) /* TFSR*_EL1 synchronised on exception entry */
-#define SCTLR_TCF(m) ((uint64_t)(m) << 40)
+#define SCTLR_M	       (1ull << 0)
+#define SCTLR_C	       (1ull << 2)
+#define SCTLR_I	       (1ull << 12)
+#define SCTLR_ITFSB    (1ull << 37) /* TFSR*_EL1 synchronised on exception entry */
+#define SCTLR_TCF(m)   ((uint64_t)(m) << 40)
 #define SCTLR_TCF_MASK SCTLR_TCF(3)
-#define SCTLR_ATA   (1ull << 43) /* EL1 may use allocation tags */
+#define SCTLR_ATA      (1ull << 43) /* EL1 may use allocation tags */
 
 #define TCF_NONE  0u
 #define TCF_SYNC  1u
 #define TCF_ASYNC 2u
 #define TCF_ASYMM 3u /* FEAT_MTE3: reads synchronous, writes asynchronous */
 
-#define GCR_RRND (1ull << 16)
-#define TFSR_TF0 (1ull << 0) /* a fault in the TTBR0_EL1 region */
+#define TFSR_TF0       (1ull << 0) /* a fault in the TTBR0_EL1 region */
 #define DFSC_TAG_CHECK 0x11u
 
 /* Stage 1: 1 GiB blocks, 39-bit VA (T0SZ 25). */
-#define ATTR_DEVICE 0u /* MAIR 0x00: Device-nGnRnE */
-#define ATTR_NORMAL 1u /* MAIR 0xff: Normal write-back */
-#define ATTR_TAGGED 2u /* MAIR 0xf0: Normal write-back, Tagged */
-#define MAIR_VALUE  ((0x00ull << 0) | (0xffull << 8) | (0xf0ull << 16))
-#define PTE_BLOCK   1ull
-#define PTE_ATTR(i) ((uint64_t)(i) << 2)
-#define PTE_SH_IS   (3ull << 8)
-#define PTE_AF	    (1ull << 10)
-#define PTE_PXN	    (1ull << 53)
-#define PTE_UXN	    (1ull << 54)
+#define ATTR_DEVICE   0u /* MAIR 0x00: Device-nGnRnE */
+#define ATTR_NORMAL   1u /* MAIR 0xff: Normal write-back */
+#define ATTR_TAGGED   2u /* MAIR 0xf0: Normal write-back, Tagged */
+#define MAIR_VALUE    ((0x00ull << 0) | (0xffull << 8) | (0xf0ull << 16))
+#define PTE_BLOCK     1ull
+#define PTE_ATTR(i)   ((uint64_t)(i) << 2)
+#define PTE_SH_IS     (3ull << 8)
+#define PTE_AF	      (1ull << 10)
+#define PTE_PXN	      (1ull << 53)
+#define PTE_UXN	      (1ull << 54)
 #define TAGGED_OFFSET 0x40000000ull /* the Tagged alias of RAM: VA = PA + 1 GiB */
 
 #define GRANULE 16u
-#define PAGE 4096u
+#define PAGE	4096u
 
 static uint64_t l1_table[512] __aligned(PAGE);
 static uint8_t buf[4 * PAGE] __aligned(PAGE);
@@ -127,8 +126,8 @@ static void build_tables(void)
 
 	l1_table[0] = 0 | PTE_BLOCK | PTE_ATTR(ATTR_DEVICE) | PTE_AF | PTE_PXN | PTE_UXN;
 	l1_table[1] = ram | PTE_BLOCK | PTE_ATTR(ATTR_NORMAL) | PTE_SH_IS | PTE_AF;
-	l1_table[2] = ram | PTE_BLOCK | PTE_ATTR(ATTR_TAGGED) | PTE_SH_IS | PTE_AF | PTE_PXN |
-		      PTE_UXN;
+	l1_table[2] =
+	    ram | PTE_BLOCK | PTE_ATTR(ATTR_TAGGED) | PTE_SH_IS | PTE_AF | PTE_PXN | PTE_UXN;
 	/* Written with the MMU off (non-cacheable): no stale line may hide it
 	 * from the cacheable walks. */
 	dsb(sy);
@@ -144,13 +143,14 @@ static void mmu_on(void)
 	/* T0SZ 25, walks write-back inner shareable, 4K granule, no TTBR1
 	 * walks (EPD1), 36-bit IPS, TBI0: the top byte holds the logical tag. */
 	write_sysreg(25ull | (1ull << 8) | (1ull << 10) | (3ull << 12) | (1ull << 23) |
-			     (1ull << 32) | (1ull << 37),
+			 (1ull << 32) | (1ull << 37),
 		     tcr_el1);
 	write_sysreg((uint64_t)(uintptr_t)l1_table, ttbr0_el1);
 	isb();
 	asm volatile("tlbi vmalle1\n"
 		     "dsb nsh\n"
-		     "isb" ::: "memory");
+		     "isb" ::
+			 : "memory");
 	write_sysreg(read_sysreg(sctlr_el1) | SCTLR_M | SCTLR_C | SCTLR_I | SCTLR_ATA | SCTLR_ITFSB,
 		     sctlr_el1);
 	isb(); /* what follows runs translated */
@@ -187,8 +187,10 @@ static void test_irg(void)
 		seen9 += t == 9;
 		other += t != 3 && t != 9;
 	}
-	report(!other && seen3 && seen9, "Exclude all but 3 and 9: IRG gives both, nothing else "
-	       "(%u, %u, %u others)", seen3, seen9, other);
+	report(!other && seen3 && seen9,
+	       "Exclude all but 3 and 9: IRG gives both, nothing else "
+	       "(%u, %u, %u others)",
+	       seen3, seen9, other);
 
 	/* IRG's own exclusion mask adds to GCR_EL1's. */
 	for (unsigned i = 0; i < 100; i++)
@@ -273,8 +275,8 @@ static void check_sync_fault(const char *mode, uint64_t addr, bool write)
 	report(!!(ex.esr & ESR_DABT_WNR) == write, "%s %s: ESR_EL1.WnR is %u", mode,
 	       write ? "store" : "load", write);
 	report((ex.far & va_mask) == (addr & va_mask),
-	       "%s %s: FAR_EL1 holds the address (%#lx for %#lx)", mode,
-	       write ? "store" : "load", ex.far, addr);
+	       "%s %s: FAR_EL1 holds the address (%#lx for %#lx)", mode, write ? "store" : "load",
+	       ex.far, addr);
 }
 
 static uint64_t tfsr_now(void)
@@ -353,10 +355,10 @@ struct mte_regs {
 };
 
 static struct mte_regs mine[2] = {
-	{ 0xffffull & ~(1ull << 5), 0x00abcd05, TFSR_TF0, 0x2 },
-	{ 0xffffull & ~(1ull << 10), 0x0012340a, 0x2, TFSR_TF0 },
+    {0xffffull & ~(1ull << 5), 0x00abcd05, TFSR_TF0, 0x2},
+    {0xffffull & ~(1ull << 10), 0x0012340a, 0x2, TFSR_TF0},
 };
-static unsigned want_tag[2] = { 5, 10 };
+static unsigned want_tag[2] = {5, 10};
 static uint32_t bad_rounds[2], rounds[2], gaps[2];
 
 static void switch_loop(void *arg)
@@ -374,10 +376,9 @@ static void switch_loop(void *arg)
 	isb();
 	start = last = timer_now();
 	do {
-		bool ok = read_sysreg(SYS_GCR_EL1) == r->gcr &&
-			  read_sysreg(SYS_TFSR_EL1) == r->tfsr &&
-			  read_sysreg(SYS_TFSRE0_EL1) == r->tfsre0 &&
-			  tag_of(irg(p, 0)) == want_tag[me];
+		bool ok =
+		    read_sysreg(SYS_GCR_EL1) == r->gcr && read_sysreg(SYS_TFSR_EL1) == r->tfsr &&
+		    read_sysreg(SYS_TFSRE0_EL1) == r->tfsre0 && tag_of(irg(p, 0)) == want_tag[me];
 
 		bad_rounds[me] += !ok;
 		rounds[me]++;
@@ -407,7 +408,8 @@ static void test_switching(void)
 		       SWITCH_MS);
 		report(bad_rounds[i] == 0 && rounds[i] > 0,
 		       "vCPU %u: GCR_EL1, TFSR_EL1, TFSRE0_EL1 and IRG's tag %u kept in %u rounds "
-		       "(%u wrong)", i, want_tag[i], rounds[i], bad_rounds[i]);
+		       "(%u wrong)",
+		       i, want_tag[i], rounds[i], bad_rounds[i]);
 	}
 	report(mine[0].rgsr != mine[1].rgsr, "the vCPUs' RGSR_EL1 differ (%#lx, %#lx)",
 	       mine[0].rgsr, mine[1].rgsr);
@@ -433,12 +435,15 @@ static void test_leak(void)
 		if (ldg(tagged((void *)(uintptr_t)(base + off))) && !nonzero++)
 			first = base + off;
 	}
-	for (uint64_t off = DENSE_OFFSET; off < DENSE_OFFSET + DENSE_SIZE; off += GRANULE, pages++) {
+	for (uint64_t off = DENSE_OFFSET; off < DENSE_OFFSET + DENSE_SIZE;
+	     off += GRANULE, pages++) {
 		if (ldg(tagged((void *)(uintptr_t)(base + off))) && !nonzero++)
 			first = base + off;
 	}
-	report(nonzero == 0, "serial %lu: a fresh VM reads every allocation tag 0 (%lu of %lu "
-	       "sampled granules non-zero%s)", info.serial, nonzero, pages, nonzero ? ", see below" : "");
+	report(nonzero == 0,
+	       "serial %lu: a fresh VM reads every allocation tag 0 (%lu of %lu "
+	       "sampled granules non-zero%s)",
+	       info.serial, nonzero, pages, nonzero ? ", see below" : "");
 	if (nonzero)
 		report_info("first non-zero tag at PA %#lx", first);
 
