@@ -30,7 +30,7 @@ fail() { echo "FAIL: $*"; failed=1; }
 rm -rf "$work"
 mkdir -p "$work" || exit 2
 
-"$hypscope" run --mte --record "$work/leak.trace" --cpu "$model" --cpus 1 --timeout 120 \
+"$hypscope" run --mte --record "$work/leak.trace" --cpu "$model" --cpus 1 --timeout 240 \
 	--vm "build/guests/mte.elf:name=leak,mem=512M,instances=$instances,cmdline=leak" \
 	</dev/null >"$work/run.log" 2>&1
 rc=$?
