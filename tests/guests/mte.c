@@ -7,7 +7,8 @@
  *
  *   (default)  IRG under GCR_EL1/RGSR_EL1, STG/LDG, synchronous (data abort,
  *              DFSC 0x11), asynchronous (TFSR_EL1.TF0) and asymmetric (MTE3)
- *              tag-check faults; with a second vCPU, GCR/RGSR/TFSR/TFSRE0
+ *              tag-check faults; EL0's checks (TCF0, TFSRE0_EL1) through the
+ *              unprivileged LDTR/STTR; with a second vCPU, GCR/RGSR/TFSR/TFSRE0
  *              kept per vCPU across switches on one physical CPU
  *   leak       every allocation tag of a fresh VM's RAM (sampled: one granule
  *              per page, every granule of 4 MiB) reads 0; then the VM tags
@@ -27,7 +28,9 @@
 #define SCTLR_I	       (1ull << 12)
 #define SCTLR_ITFSB    (1ull << 37) /* TFSR*_EL1 synchronised on exception entry */
 #define SCTLR_TCF(m)   ((uint64_t)(m) << 40)
+#define SCTLR_TCF0(m)  ((uint64_t)(m) << 38)
 #define SCTLR_TCF_MASK SCTLR_TCF(3)
+#define SCTLR_ATA0     (1ull << 42) /* EL0 may use allocation tags */
 #define SCTLR_ATA      (1ull << 43) /* EL1 may use allocation tags */
 
 #define TCF_NONE  0u
@@ -49,6 +52,7 @@
 #define PTE_AF	      (1ull << 10)
 #define PTE_PXN	      (1ull << 53)
 #define PTE_UXN	      (1ull << 54)
+#define PTE_AP_EL0    (1ull << 6)   /* AP 0b01: read/write at EL1 and EL0 */
 #define TAGGED_OFFSET 0x40000000ull /* the Tagged alias of RAM: VA = PA + 1 GiB */
 
 #define GRANULE 16u
@@ -126,8 +130,8 @@ static void build_tables(void)
 
 	l1_table[0] = 0 | PTE_BLOCK | PTE_ATTR(ATTR_DEVICE) | PTE_AF | PTE_PXN | PTE_UXN;
 	l1_table[1] = ram | PTE_BLOCK | PTE_ATTR(ATTR_NORMAL) | PTE_SH_IS | PTE_AF;
-	l1_table[2] =
-	    ram | PTE_BLOCK | PTE_ATTR(ATTR_TAGGED) | PTE_SH_IS | PTE_AF | PTE_PXN | PTE_UXN;
+	l1_table[2] = ram | PTE_BLOCK | PTE_ATTR(ATTR_TAGGED) | PTE_SH_IS | PTE_AF | PTE_PXN |
+		      PTE_UXN | PTE_AP_EL0; /* for LDTR/STTR: EL0 accesses made at EL1 */
 	/* Written with the MMU off (non-cacheable): no stale line may hide it
 	 * from the cacheable walks. */
 	dsb(sy);
@@ -302,6 +306,61 @@ static void check_async_fault(const char *mode, uint64_t addr, bool write)
 	       write ? "store" : "load");
 	report(tfsr & TFSR_TF0, "%s %s: TFSR_EL1.TF0 is set (TFSR %#lx)", mode,
 	       write ? "store" : "load", tfsr);
+}
+
+/* LDTR/STTR: unprivileged, checked as EL0 accesses (SCTLR_EL1.TCF0, TFSRE0_EL1). */
+static bool faulting_access_el0(uint64_t addr, bool write, struct exception_info *ex)
+{
+	uint64_t v = 0x5a5a5a5a5a5a5a5aull;
+
+	expect_exception();
+	if (write)
+		asm volatile("sttr %0, [%1]" ::"r"(v), "r"(addr) : "memory");
+	else
+		asm volatile("ldtr %0, [%1]" : "=r"(v) : "r"(addr) : "memory");
+	return exception_taken(ex);
+}
+
+static void set_tcf0(unsigned mode)
+{
+	uint64_t s = read_sysreg(sctlr_el1);
+
+	write_sysreg((s & ~SCTLR_TCF0(3)) | SCTLR_TCF0(mode) | SCTLR_ATA0, sctlr_el1);
+	isb();
+}
+
+/* EL0's checks follow TCF0 and record in TFSRE0_EL1, whatever EL1's mode is. */
+static void test_el0_faults(void)
+{
+	uint64_t p = tagged(buf + PAGE), bad = with_tag(p, 0x3);
+	struct exception_info ex;
+	uint64_t tfsre0, tfsr;
+	bool taken;
+
+	set_tcf(TCF_NONE);
+	set_tcf0(TCF_ASYNC);
+	write_sysreg(0, SYS_TFSRE0_EL1);
+	write_sysreg(0, SYS_TFSR_EL1);
+	isb();
+	taken = faulting_access_el0(bad, true, &ex);
+	tfsr = tfsr_now();
+	tfsre0 = read_sysreg(SYS_TFSRE0_EL1);
+	report(!taken && (tfsre0 & TFSR_TF0) && !tfsr,
+	       "EL0 async (TCF0): a mismatched STTR sets TFSRE0_EL1.TF0 only (TFSRE0 %#lx, "
+	       "TFSR %#lx)",
+	       tfsre0, tfsr);
+
+	set_tcf0(TCF_SYNC);
+	taken = faulting_access_el0(bad, false, &ex);
+	report(taken && ESR_EC(ex.esr) == ESR_EC_DABT_CUR &&
+		   ESR_DABT_DFSC(ex.esr) == DFSC_TAG_CHECK,
+	       "EL0 sync (TCF0): a mismatched LDTR is a tag check fault (ESR %#lx)",
+	       taken ? ex.esr : 0);
+	set_tcf0(TCF_NONE);
+	taken = faulting_access_el0(bad, false, &ex);
+	report(!taken, "TCF0 none: the mismatched LDTR is not checked");
+	write_sysreg(0, SYS_TFSRE0_EL1);
+	isb();
 }
 
 static void test_faults(unsigned level)
@@ -494,6 +553,7 @@ int main(void)
 	test_irg();
 	test_stg_ldg();
 	test_faults(level);
+	test_el0_faults();
 	test_switching();
 	return report_summary();
 }
