@@ -64,6 +64,8 @@ enum hypcfg_image_kind {
 #define HYPCFG_F_GDB         (1ull << 2) /* the GDB stub owns the second PL011 (0x09040000) */
 #define HYPCFG_F_GDB_WAIT    (1ull << 3) /* every VM held at its first instruction until a
                                             debugger resumes it */
+#define HYPCFG_F_MTE         (1ull << 4) /* QEMU runs with mte=on (--mte): guests get MTE
+                                            (FEAT_MTE2 and up); without it MTE is hidden */
 
 enum hypcfg_trace_mode {
 	HYPCFG_TRACE_OFF       = 0,

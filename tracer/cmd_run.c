@@ -64,6 +64,7 @@ static struct env {
 	bool gdb_wait;             /* --gdb-wait */
 	unsigned int gdb_vm;       /* --gdb-vm */
 	bool gdb_vm_set;
+	bool mte;                  /* --mte: QEMU's mte=on, MTE for guests */
 } env;
 
 /* Everything a run creates, released by run_destroy(). */
@@ -133,6 +134,9 @@ static const char usage[] =
 	"      --gdb-wait       hold every VM at its first instruction until a debugger\n"
 	"                       resumes it (needs --gdb)\n"
 	"      --gdb-vm N       the VM slot 'target remote' debugs (default 0; needs --gdb)\n"
+	"      --mte            MTE for guests: QEMU's virt board with mte=on (tag\n"
+	"                       memory; a CPU model with MTE, e.g. max); without it\n"
+	"                       guests see no MTE\n"
 	"      --hyp PATH       the hypervisor (default: hyp.elf next to hypscope)\n"
 	"      --qemu PATH      QEMU binary (default: $HYPSCOPE_QEMU, else\n"
 	"                       qemu-system-aarch64 from PATH)\n"
@@ -181,6 +185,7 @@ enum {
 	OPT_GDB,
 	OPT_GDB_WAIT,
 	OPT_GDB_VM,
+	OPT_MTE,
 };
 
 static const struct option long_opts[] = {
@@ -201,6 +206,7 @@ static const struct option long_opts[] = {
 	{ "gdb", required_argument, NULL, OPT_GDB },
 	{ "gdb-wait", no_argument, NULL, OPT_GDB_WAIT },
 	{ "gdb-vm", required_argument, NULL, OPT_GDB_VM },
+	{ "mte", no_argument, NULL, OPT_MTE },
 	{ "keep", no_argument, NULL, 'k' },
 	{ "dry-run", no_argument, NULL, 'n' },
 	{ "help", no_argument, NULL, 'h' },
@@ -327,6 +333,9 @@ static int parse_args(int argc, char **argv)
 				return fail(HS_EXIT_USAGE, &e);
 			env.gdb_vm = (unsigned int)n;
 			env.gdb_vm_set = true;
+			break;
+		case OPT_MTE:
+			env.mte = true;
 			break;
 		case OPT_QEMU_ARG:
 			if (env.nr_qemu_args == sizeof(env.qemu_args) / sizeof(env.qemu_args[0])) {
@@ -694,6 +703,10 @@ static int prepare(struct run *r)
 		r->cfg.flags |= HYPCFG_F_GDB | (env.gdb_wait ? HYPCFG_F_GDB_WAIT : 0);
 		r->cfg.gdb_vm = env.gdb_vm;
 		r->machine.gdb_serial = env.gdb_serial;
+	}
+	if (env.mte) { /* QEMU gives the board tag memory; the hypervisor offers it */
+		r->cfg.flags |= HYPCFG_F_MTE;
+		r->machine.mte = true;
 	}
 	ret = find_tools(r);
 	if (ret)

@@ -145,6 +145,7 @@ static void vcpu_reset(struct vcpu *v, uint64_t entry, uint64_t x0)
 	memset(v->el1, 0, sizeof(v->el1));
 	memset(&v->fp, 0, sizeof(v->fp));
 	memset(v->pauth, 0, sizeof(v->pauth));
+	memset(v->mte, 0, sizeof(v->mte));
 	memset(&v->dbg, 0, sizeof(v->dbg));
 	timer_vcpu_reset(v);
 	v->regs.pc = entry;
@@ -282,8 +283,9 @@ int vm_create(unsigned slot)
 		record_failure(slot, "out of memory for guest RAM");
 		return -ENOMEM;
 	}
-	/* Fresh memory: nothing of an earlier VM may be visible. */
-	memset(phys_to_virt(vm->ram_pa), 0, vm->ram_size);
+	/* Fresh memory: nothing of an earlier VM may be visible, its MTE
+	 * allocation tags included. */
+	arch_ram_scrub(vm->ram_pa, vm->ram_size);
 	why = load_guest(vm);
 	if (!why && s2_init(&vm->s2, &hyp_pages, stage2_ipa_bits))
 		why = "out of memory for stage-2 tables";

@@ -31,6 +31,10 @@ void arch_tlb_flush_vmid(uint64_t vttbr);   /* one VMID, every CPU: TLBI VMALLS1
 /* Make the data at [pa, pa + size) visible to a guest running with caches off. */
 void arch_dcache_clean(uint64_t pa, uint64_t size);
 
+/* Zero RAM before a new VM gets it: the data and, on a machine with MTE tag
+ * memory, the allocation tags, so no VM reads another's tags. */
+void arch_ram_scrub(uint64_t pa, uint64_t size);
+
 /* Interrupt another physical CPU so that it reschedules (an SGI). */
 void arch_kick_cpu(unsigned cpu);
 

@@ -78,6 +78,9 @@ struct fpsimd_state {
 enum pauth_key { APIAKEYLO, APIAKEYHI, APIBKEYLO, APIBKEYHI, APDAKEYLO, APDAKEYHI,
 		 APDBKEYLO, APDBKEYHI, APGAKEYLO, APGAKEYHI, NR_PAUTH_KEYS };
 
+/* MTE registers, switched when guests get MTE (--mte). */
+enum mte_reg { MTE_GCR, MTE_RGSR, MTE_TFSR, MTE_TFSRE0, NR_MTE_REGS };
+
 #define VDEBUG_MAX_BP 16
 
 /*
@@ -133,6 +136,7 @@ struct vcpu {
 	uint64_t el1[NR_EL1_REGS];
 	struct fpsimd_state fp;
 	uint64_t pauth[NR_PAUTH_KEYS];
+	uint64_t mte[NR_MTE_REGS];
 	struct vdebug dbg;
 	struct vcpu_timers timer; /* the emulated physical timer, both PPI lines (timer.h) */
 	struct vcpu_fault fault;

@@ -172,11 +172,22 @@ void hyp_boot_main(uint64_t dtb)
 	if (why)
 		refuse(why);
 
+	if (!cpu_mte_offer(hypcfg->flags & HYPCFG_F_MTE))
+		refuse("--mte: the CPU has no MTE tag memory (ID_AA64PFR1_EL1.MTE < 2)");
+	if (cpu.mte_guest)
+		hyp_log("MTE for guests: ID_AA64PFR1_EL1.MTE %u", cpu.mte);
+
 	bits = hypcfg->vmid_bits ? MIN(hypcfg->vmid_bits, cpu.vmid_bits) : cpu.vmid_bits;
 	vmid_allocator_init(&vmids, bits);
 	stage2_ipa_bits = cpu.ipa_bits;
 	init_status();
 	read_id_regs(raw_id);
+	if (!cpu.mte_guest && FIELD(raw_id[ID_PFR1], 11, 8)) {
+		hyp_log("MTE hidden from guests (ID_AA64PFR1_EL1.MTE %u: %s)",
+			(unsigned)FIELD(raw_id[ID_PFR1], 11, 8),
+			cpu.mte ? "tag memory, but no --mte" : "instructions only, no tag memory");
+		raw_id[ID_PFR1] &= ~(GENMASK(11, 8) | GENMASK(43, 40));
+	}
 	id_regs_sanitise(raw_id, guest_id_regs);
 	page_allocator_init(&hyp_pages, HYP_HEAP_PA, HYP_HEAP_SIZE);
 	reserve_guest_pool();

@@ -5,6 +5,7 @@
 
 #include "hyp/arch/fake/fake.h"
 #include "hyp/include/arch.h"
+#include "hyp/include/mm.h"
 #include "hyp/include/panic.h"
 #include "hyp/include/percpu.h"
 #include "hyp/include/run.h"
@@ -89,6 +90,14 @@ void arch_dcache_clean(uint64_t pa, uint64_t size)
 	(void)pa;
 	(void)size;
 	fake.dcache_cleans++;
+}
+
+void arch_ram_scrub(uint64_t pa, uint64_t size)
+{
+	memset(phys_to_virt(pa), 0, size);
+	fake.ram_scrubs++;
+	fake.ram_scrub_pa = pa;
+	fake.ram_scrub_size = size;
 }
 
 void arch_kick_cpu(unsigned cpu)
