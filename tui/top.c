@@ -643,7 +643,7 @@ static void key_pause(struct app *a, int key, double now)
 	if (!a->paused)
 		a->next_tick = now + a->interval;
 	say(a, false, a->paused ? "paused (p resumes%s)" : "running%s",
-	    a->paused && top_source_is_replay(a->src) ? ", n steps" : "");
+	    a->paused && top_source_plays_back(a->src) ? ", n steps" : "");
 }
 
 static void key_step(struct app *a, int key, double now)
@@ -651,7 +651,7 @@ static void key_step(struct app *a, int key, double now)
 	double speed;
 
 	(void)key;
-	if (!top_source_is_replay(a->src) || !a->paused) {
+	if (!top_source_plays_back(a->src) || !a->paused) {
 		say(a, false, "n steps a paused replay (p pauses)");
 		return;
 	}
@@ -665,7 +665,7 @@ static void key_speed(struct app *a, int key, double now)
 {
 	double speed;
 
-	if (!top_source_is_replay(a->src))
+	if (!top_source_plays_back(a->src))
 		return;
 	speed = top_source_speed(a->src);
 	if (speed <= 0) {
@@ -986,7 +986,7 @@ static int run(struct app *a)
 		}
 	}
 	/* a backlog in the rings is not the first interval's rate */
-	if (!top_source_is_replay(a->src))
+	if (!top_source_plays_back(a->src))
 		catch_up(a, CATCH_UP_S);
 	top_source_tick(a->src);
 	top_model_tick(a->m, top_source_clock(a->src, mono_s()));
