@@ -209,8 +209,7 @@ static const struct option long_opts[] = {
 
 static int fail(int code, const struct hs_err *e)
 {
-	fprintf(stderr, "hypscope: %s\n", e->msg);
-	return code;
+	return hs_error("run", code, "%s", e->msg);
 }
 
 /*
