@@ -663,6 +663,53 @@ static int find_tools(struct run *r)
 	return HS_EXIT_OK;
 }
 
+/* The control block's trace rings, console mode, test padding and debugger. */
+static void configure(struct run *r)
+{
+	if (env.trace_mode != HYPCFG_TRACE_OFF) {
+		r->cfg.trace_mode = env.trace_mode;
+		r->cfg.trace_size = env.trace_size;
+		r->cfg.trace_pa = machine_reserve(&r->machine, env.trace_size * env.cpus);
+	}
+	/* Typing at a shell in a guest wants its prompt and echo at once; a log
+	 * file or a pipe wants whole lines. The live view keeps consoles in a file. */
+	if (isatty(STDIN_FILENO) && isatty(STDOUT_FILENO) && !env.top)
+		r->cfg.flags |= HYPCFG_F_INTERACTIVE;
+	if (env.test_hvc_pad) {
+		r->cfg.flags |= HYPCFG_F_TEST_HVC_PAD;
+		r->cfg.test_hvc_pad = env.test_hvc_pad;
+		fprintf(stderr, "hypscope: TEST ONLY: every HVC exit runs %llu more instructions\n",
+			(unsigned long long)env.test_hvc_pad);
+	}
+	if (env.gdb_serial[0]) {
+		r->cfg.flags |= HYPCFG_F_GDB | (env.gdb_wait ? HYPCFG_F_GDB_WAIT : 0);
+		r->cfg.gdb_vm = env.gdb_vm;
+		r->machine.gdb_serial = env.gdb_serial;
+	}
+}
+
+/* The QEMU command line of the machine: HS_EXIT_OK, or the exit code. */
+static int build_argv(struct run *r, uint64_t guest_mem)
+{
+	struct hs_err e;
+
+	r->machine.qemu = r->qemu;
+	r->machine.hyp = r->hyp;
+	r->machine.cpu_model = env.cpu_model;
+	r->machine.cpus = env.cpus;
+	r->machine.extra_args = env.qemu_args;
+	r->machine.nr_extra_args = env.nr_qemu_args;
+	r->machine.cfg_file = r->cfg_file;
+	r->machine.shm_path = r->shm_path;
+	r->machine.ram_size = machine_ram_size(r->machine.staging_end, guest_mem);
+	r->argv = machine_argv(&r->machine);
+	if (!r->argv) {
+		hs_errf(&e, 0, "out of memory building the QEMU command line");
+		return fail(HS_EXIT_ENV, &e);
+	}
+	return HS_EXIT_OK;
+}
+
 /*
  * Stages the images, finds the tools, writes the control block and builds
  * the QEMU command line. Returns an exit code.
@@ -696,48 +743,14 @@ static int prepare(struct run *r)
 			return ret;
 		guest_mem += env.vms[i].mem_size;
 	}
-	if (env.trace_mode != HYPCFG_TRACE_OFF) {
-		r->cfg.trace_mode = env.trace_mode;
-		r->cfg.trace_size = env.trace_size;
-		r->cfg.trace_pa = machine_reserve(&r->machine, env.trace_size * env.cpus);
-	}
-	/* Typing at a shell in a guest wants its prompt and echo at once; a log
-	 * file or a pipe wants whole lines. The live view keeps consoles in a file. */
-	if (isatty(STDIN_FILENO) && isatty(STDOUT_FILENO) && !env.top)
-		r->cfg.flags |= HYPCFG_F_INTERACTIVE;
-	if (env.test_hvc_pad) {
-		r->cfg.flags |= HYPCFG_F_TEST_HVC_PAD;
-		r->cfg.test_hvc_pad = env.test_hvc_pad;
-		fprintf(stderr, "hypscope: TEST ONLY: every HVC exit runs %llu more instructions\n",
-			(unsigned long long)env.test_hvc_pad);
-	}
-	if (env.gdb_serial[0]) {
-		r->cfg.flags |= HYPCFG_F_GDB | (env.gdb_wait ? HYPCFG_F_GDB_WAIT : 0);
-		r->cfg.gdb_vm = env.gdb_vm;
-		r->machine.gdb_serial = env.gdb_serial;
-	}
+	configure(r);
 	ret = find_tools(r);
 	if (ret)
 		return ret;
 	if (write_temp(r, "hypcfg.bin", &r->cfg, sizeof(r->cfg), r->cfg_file, sizeof(r->cfg_file),
 		       &e))
 		return fail(HS_EXIT_ENV, &e);
-
-	r->machine.qemu = r->qemu;
-	r->machine.hyp = r->hyp;
-	r->machine.cpu_model = env.cpu_model;
-	r->machine.cpus = env.cpus;
-	r->machine.extra_args = env.qemu_args;
-	r->machine.nr_extra_args = env.nr_qemu_args;
-	r->machine.cfg_file = r->cfg_file;
-	r->machine.shm_path = r->shm_path;
-	r->machine.ram_size = machine_ram_size(r->machine.staging_end, guest_mem);
-	r->argv = machine_argv(&r->machine);
-	if (!r->argv) {
-		hs_errf(&e, 0, "out of memory building the QEMU command line");
-		return fail(HS_EXIT_ENV, &e);
-	}
-	return HS_EXIT_OK;
+	return build_argv(r, guest_mem);
 }
 
 static double now_s(void)
