@@ -95,8 +95,7 @@ static int pick(const char *what, const char *arg, const char *const *names, int
 	for (i = 0; i < n; i++)
 		if (!strcmp(arg, names[i]))
 			return i;
-	fprintf(stderr, "hypscope report: --%s: unknown value '%s'\n", what, arg);
-	return -1;
+	return hs_error("report", -1, "--%s: unknown value '%s'", what, arg);
 }
 
 static int parse_args(int argc, char **argv)
@@ -980,14 +979,12 @@ int cmd_report(int argc, char **argv)
 	o.groups = env.by == HS_BY_VM ? HS_GROUP_VM : env.by == HS_BY_PC ? HS_GROUP_PC : 0;
 	s = hs_stats_new(&o);
 	if (!s) {
-		fprintf(stderr, "hypscope report: out of memory\n");
-		ret = HS_EXIT_ENV;
+		ret = hs_error("report", HS_EXIT_ENV, "out of memory");
 		goto cleanup;
 	}
 	ret = hs_load_trace(env.file, s, &info, &e);
 	if (ret) {
-		fprintf(stderr, "hypscope report: %s\n", e.msg);
-		ret = ret == -ENOMEM || ret == -EIO ? HS_EXIT_ENV : HS_EXIT_USAGE;
+		ret = hs_error("report", hs_read_exit(ret), "%s", e.msg);
 		goto cleanup;
 	}
 	if (info.damage[0])
@@ -997,8 +994,7 @@ int cmd_report(int argc, char **argv)
 			info.nr_problems, info.first_problem);
 	n = hs_stats_rows(s, env.by, env.sort, &refs);
 	if (n < 0) {
-		fprintf(stderr, "hypscope report: out of memory\n");
-		ret = HS_EXIT_ENV;
+		ret = hs_error("report", HS_EXIT_ENV, "out of memory");
 		goto cleanup;
 	}
 	switch (env.format) {
@@ -1013,10 +1009,8 @@ int cmd_report(int argc, char **argv)
 		break;
 	}
 	ret = HS_EXIT_OK;
-	if (fflush(stdout) || ferror(stdout)) {
-		fprintf(stderr, "hypscope report: cannot write the report: %s\n", strerror(errno));
-		ret = HS_EXIT_ENV;
-	}
+	if (fflush(stdout) || ferror(stdout))
+		ret = hs_error("report", HS_EXIT_ENV, "cannot write the report: %s", strerror(errno));
 cleanup:
 	free(refs);
 	hs_stats_destroy(s);
