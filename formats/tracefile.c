@@ -991,7 +991,7 @@ int tf_reader_open_threads(struct tf_reader **rp, const char *path, unsigned thr
 	r->threads = tf_threads(threads);
 	/* A mapping is read in place: no copies, and every thread shares it. */
 	if (S_ISREG(sb.st_mode) && sb.st_size > 0 && (uint64_t)sb.st_size <= SIZE_MAX) {
-		map = mmap(NULL, (size_t)sb.st_size, PROT_READ, MAP_PRIVATE, r->fd, 0);
+		map = mmap(NULL, (size_t)sb.st_size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, r->fd, 0);
 		if (map != MAP_FAILED) {
 			r->map = map;
 			madvise(map, (size_t)sb.st_size, MADV_SEQUENTIAL);
