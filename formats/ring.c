@@ -504,6 +504,16 @@ int ring_consume(struct ring_consumer *c, void *buf, size_t len)
 	return RING_EAGAIN;
 }
 
+uint64_t ring_consumer_backlog(const struct ring_consumer *c)
+{
+	/* Relaxed: a figure for display, ordered by nothing. */
+	uint64_t prod = __atomic_load_n(&c->hdr->prod_pos, __ATOMIC_RELAXED);
+
+	if (prod <= c->pos)
+		return 0;
+	return prod - c->pos < c->data_size ? prod - c->pos : c->data_size;
+}
+
 void ring_consumer_stats(const struct ring_consumer *c, struct ring_stats *st)
 {
 	const struct ring_header *h = c->hdr;
