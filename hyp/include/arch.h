@@ -57,6 +57,14 @@ void arch_gdb_tx(const char *s, size_t n);
 unsigned arch_debug_brps(void);
 unsigned arch_debug_wrps(void);
 
+/*
+ * The guest's own debug registers (struct vdebug, hyp/include/guest_debug.h)
+ * into the hardware with MDCR_EL2.TDA cleared for the vCPU (in_hw), and
+ * back out (saved, hardware cleared, TDA set again). The vCPU is loaded.
+ */
+void arch_debug_guest_load(struct vcpu *v);
+void arch_debug_guest_save(struct vcpu *v);
+
 /* HCR_EL2 for a freshly created vCPU. */
 uint64_t arch_vcpu_hcr(void);
 

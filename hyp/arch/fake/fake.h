@@ -31,6 +31,10 @@ struct fake_arch {
 	char gdb_tx[8192];         /* what went to the GDB stub's UART */
 	unsigned gdb_tx_len;
 	unsigned brps, wrps;       /* debug registers the "CPU" offers (6 and 4) */
+	unsigned debug_loads;      /* arch_debug_guest_load() calls */
+	unsigned debug_saves;      /* arch_debug_guest_save() calls */
+	uint32_t guest_insn;       /* what arch_guest_insn() reads at any PC... */
+	bool guest_insn_valid;     /* ...when set (else the walk "faults") */
 };
 
 extern struct fake_arch fake;
