@@ -173,13 +173,22 @@ struct hs_keyed_row {
 	struct hs_row row;
 };
 
+/*
+ * A slot of a table's hash index: the row and its key's hash, so that a probe
+ * past other keys reads only this compact array, never their (large) rows.
+ */
+struct hs_slot {
+	uint32_t row;  /* row index + 1, 0 free */
+	uint32_t hash; /* key_hash() of the row's key */
+};
+
 /* Rows by key, in the order first seen; past max_rows they pile into `other`. */
 struct hs_table {
 	struct hs_keyed_row *rows;
 	uint32_t nr;
 	uint32_t cap;
 	uint32_t max_rows;
-	uint32_t *slots;   /* open addressing: row index + 1, 0 free */
+	struct hs_slot *slots; /* open addressing over the keys' hashes */
 	uint32_t nr_slots; /* power of two */
 	uint64_t overflowed; /* lookups of new keys that found the table full */
 	struct hs_row other;
