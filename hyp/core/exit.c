@@ -226,6 +226,8 @@ static bool handle_irq(struct vcpu *v)
 		vgic_vtimer_fired(&v->vm->vgic, v->id);
 		trace_irq_inject(v, VGIC_INTID_VTIMER, TRACE_IRQ_SRC_TIMER, TRACE_NO_VCPU);
 	}
+	if (ev & IRQ_EV_PMU)
+		vpmu_overflow(v);
 	if (ev & IRQ_EV_TICK)
 		sched_tick(rq, arch_counter());
 	return !READ_ONCE(rq->need_resched);

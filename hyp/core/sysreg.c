@@ -12,6 +12,7 @@
 #include "hyp/include/sysreg_emul.h"
 #include "hyp/include/trace.h"
 #include "hyp/include/vm.h"
+#include "hyp/include/vpmu.h"
 
 uint64_t guest_id_regs[NR_ID_REGS];
 
@@ -28,8 +29,9 @@ static const uint64_t id_keep[NR_ID_REGS] = {
 	[ID_PFR0] = F(19, 16) | F(23, 20) | F(27, 24) | F(51, 48) | F(59, 56) | F(63, 60),
 	/* BT, SSBS, CSV2_frac; MTE, SME, NMI, GCS, THE and the rest hidden */
 	[ID_PFR1] = F(3, 0) | F(7, 4) | F(35, 32),
-	/* DebugVer (capped below), BRPs, WRPs, CTX_CMPs, DoubleLock; PMU, SPE, trace, BRBE hidden */
-	[ID_DFR0] = F(3, 0) | F(15, 12) | F(23, 20) | F(31, 28) | F(39, 36),
+	/* DebugVer (capped below), PMUVer (capped below), BRPs, WRPs, CTX_CMPs, DoubleLock;
+	 * SPE, trace, BRBE hidden */
+	[ID_DFR0] = F(3, 0) | F(11, 8) | F(15, 12) | F(23, 20) | F(31, 28) | F(39, 36),
 	/* instructions only; TME hidden */
 	[ID_ISAR0] = ~F(27, 24),
 	/* DPB, APA, API, JSCVT, FCMA, LRCPC, GPA, GPI, FRINTTS, SB, SPECRES, BF16, DGH, I8MM, XS;
@@ -51,6 +53,7 @@ static const uint64_t id_keep[NR_ID_REGS] = {
 #define ID_PFR0_EL0_AARCH64 (1ull << 0) /* EL0 and EL1: AArch64 only */
 #define ID_PFR0_EL1_AARCH64 (1ull << 4)
 #define ID_DFR0_DEBUGVER_V8 6ull
+#define ID_DFR0_PMUVER_V8   1ull /* PMUv3 for Armv8.0: what vpmu.c emulates */
 
 void id_regs_sanitise(const uint64_t raw[NR_ID_REGS], uint64_t out[NR_ID_REGS])
 {
@@ -60,6 +63,12 @@ void id_regs_sanitise(const uint64_t raw[NR_ID_REGS], uint64_t out[NR_ID_REGS])
 	/* Debug architecture v8.0: the later versions add registers that are not emulated. */
 	if (FIELD(out[ID_DFR0], 3, 0) > ID_DFR0_DEBUGVER_V8)
 		out[ID_DFR0] = (out[ID_DFR0] & ~F(3, 0)) | ID_DFR0_DEBUGVER_V8;
+	/* PMUv3 for Armv8.0 when guests get counters (0xf is an IMPLEMENTATION
+	 * DEFINED PMU: none for them); the later versions add what is not emulated. */
+	if (!vpmu_info.nr_counters || FIELD(out[ID_DFR0], 11, 8) == 0xf)
+		out[ID_DFR0] &= ~F(11, 8);
+	else if (FIELD(out[ID_DFR0], 11, 8) > ID_DFR0_PMUVER_V8)
+		out[ID_DFR0] = (out[ID_DFR0] & ~F(11, 8)) | (ID_DFR0_PMUVER_V8 << 8);
 }
 
 /* ------------------------------------------------------------ handlers */
@@ -354,6 +363,8 @@ bool handle_sysreg_trap(struct vcpu *v)
 
 	if (d) {
 		ok = s.is_read ? d->read && d->read(v, d, &val) : d->write && d->write(v, d, val);
+	} else if (vpmu_is_reg(&s)) {
+		ok = vpmu_access(v, &s, &val);
 	} else if (is_id_space(&s)) {
 		ok = s.is_read;
 		val = 0;

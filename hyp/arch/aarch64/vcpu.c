@@ -15,6 +15,7 @@
 #include "hyp/include/vm.h"
 #include "hyp/include/trace.h"
 #include "hyp/include/vmid.h"
+#include "hyp/include/vpmu.h"
 
 /* The EL1 registers of vm.h's EL1_REGS list, each list expanded straight-line. */
 static void el1_save(uint64_t *r)
@@ -96,10 +97,12 @@ void arch_vcpu_load(struct vcpu *v)
 	write_sysreg(v->vmpidr, vmpidr_el2);
 	if (cpu.pauth)
 		pauth_restore(v->pauth);
+	vpmu_load(v);
 }
 
 void arch_vcpu_put(struct vcpu *v)
 {
+	vpmu_put(v);
 	el1_save(v->el1);
 	v->el1_loaded = false;
 	if (cpu.pauth)
@@ -212,7 +215,15 @@ unsigned arch_vcpu_enter(struct vcpu *v)
 
 uint64_t arch_el2_insns(void)
 {
-	return read_sysreg(pmevcntr0_el0);
+	uint64_t n;
+
+	/* Counter N-2 (cpu_init_el2()), then the cycle counter selected again. */
+	write_sysreg(cpu.pmu_n - 2, pmselr_el0);
+	__asm__ volatile("isb" ::: "memory");
+	n = read_sysreg(pmxevcntr_el0);
+	write_sysreg(cpu.pmu_n - 1, pmselr_el0);
+	__asm__ volatile("isb" ::: "memory");
+	return n;
 }
 
 void arch_test_pad(uint64_t insns)

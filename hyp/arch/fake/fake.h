@@ -31,6 +31,12 @@ struct fake_arch {
 	char gdb_tx[8192];         /* what went to the GDB stub's UART */
 	unsigned gdb_tx_len;
 	unsigned brps, wrps;       /* debug registers the "CPU" offers (6 and 4) */
+	struct {                   /* the guest part of the PMU (arch_pmu_*) */
+		uint64_t cntr[32], type[32]; /* event counters 0..30, 31 the cycle counter */
+		uint64_t pmcr, cnten, inten, userenr;
+		uint64_t ovs;              /* overflow flags tests raise */
+		unsigned loads;            /* arch_pmu_control() with anything enabled */
+	} pmu;
 };
 
 extern struct fake_arch fake;
