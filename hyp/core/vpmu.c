@@ -16,6 +16,7 @@
 struct vpmu_info vpmu_info;
 
 #define CNT32 0xffffffffull
+#define PSR_EL_MASK 0xcull /* SPSR_EL2.M[3:2]: the exception level the access came from */
 
 /* PMCNTENSET and friends: the cycle counter and the n event counters. */
 static uint64_t counter_mask(void)
@@ -281,6 +282,11 @@ bool vpmu_access(struct vcpu *v, const struct esr_sysreg *s, uint64_t *val)
 
 	if (!vpmu_info.nr_counters)
 		return false; /* no PMU shown: its registers are UNDEFINED */
+	/* EL0 got here past PMUSERENR_EL0 (the hardware holds the guest's and
+	 * traps what it denies to EL1); the EL1-only registers stay UNDEFINED. */
+	if (!(v->regs.pstate & PSR_EL_MASK) &&
+	    (s->op1 == 0 || (s->key == PMUSERENR_EL0 && !s->is_read)))
+		return false;
 	/* The hardware's counts into the copy, the access on the copy, then
 	 * back into the hardware if anything still counts. */
 	hw_save(p);

@@ -10,6 +10,8 @@
  *  - an overflow raises PPI 23, once when the handler clears PMOVSCLR, again
  *    and again while it does not (a level);
  *  - a chained pair: the odd counter counts the even one's overflows;
+ *  - PMUSERENR_EL0: EL0 reaches what EN, CR and SW grant and traps to EL1
+ *    (EC 0x18) for the rest; EL1-only registers stay UNDEFINED at EL0;
  *  - isolation: vCPU 1's counters stand still while it waits and vCPU 0
  *    runs, and its PMSWINC does not touch vCPU 0's counters.
  */
@@ -29,6 +31,12 @@
 #define PMINTENSET_EL1 S3_0_C9_C14_1
 #define PMINTENCLR_EL1 S3_0_C9_C14_2
 #define PMCCFILTR_EL0  S3_3_C14_C15_7
+#define PMUSERENR_EL0  S3_3_C9_C14_0
+
+#define USERENR_EN (1ul << 0)
+#define USERENR_SW (1ul << 1)
+#define USERENR_CR (1ul << 2)
+#define ESR_EC_SYS64 0x18u
 
 #define PMCR_E  (1ul << 0)
 #define PMCR_P  (1ul << 1)
@@ -279,6 +287,87 @@ static void check_chain(void)
 	pmu_quiet();
 }
 
+/* ---- EL0 access (PMUSERENR_EL0) */
+
+static uint64_t el0_read_ccntr(void)
+{
+	return read_sysreg_s(PMCCNTR_EL0);
+}
+
+static uint64_t el0_swinc(void)
+{
+	write_sysreg_s(1ul, PMSWINC_EL0);
+	return 0;
+}
+
+static uint64_t el0_read_inten(void)
+{
+	return read_sysreg_s(PMINTENSET_EL1);
+}
+
+static uint64_t el0_write_userenr(void)
+{
+	write_sysreg_s(0, PMUSERENR_EL0);
+	return 0;
+}
+
+/* fn at EL0: the EC of the exception it took, or -1 for none. */
+static int el0_try(uint64_t (*fn)(void), uint64_t *val)
+{
+	struct exception_info ex;
+	uint64_t v;
+
+	expect_exception();
+	v = el0_run(fn);
+	if (exception_taken(&ex))
+		return (int)ESR_EC(ex.esr);
+	if (val)
+		*val = v;
+	return -1;
+}
+
+static void check_el0(void)
+{
+	uint64_t a = 0, b = 0;
+	int ec;
+
+	pmu_quiet();
+	write_sysreg_s(0, PMUSERENR_EL0);
+	ec = el0_try(el0_read_ccntr, NULL);
+	report(ec == ESR_EC_SYS64, "EL0 PMCCNTR_EL0 read with PMUSERENR_EL0 0 traps to EL1 (EC %#x)",
+	       ec);
+
+	write_sysreg_s(PMCR_E | PMCR_LC, PMCR_EL0);
+	write_sysreg_s(CYCLE, PMCNTENSET_EL0);
+	write_sysreg_s(USERENR_EN, PMUSERENR_EL0);
+	isb();
+	report(el0_try(el0_read_ccntr, &a) < 0 && el0_try(el0_read_ccntr, &b) < 0 && b > a,
+	       "EL0 reads the running cycle counter with PMUSERENR_EL0.EN (%lu, %lu)", a, b);
+	ec = el0_try(el0_read_inten, NULL);
+	report(ec == ESR_EC_UNKNOWN, "EL0 PMINTENSET_EL1 read is UNDEFINED (EC %#x)", ec);
+	ec = el0_try(el0_write_userenr, NULL);
+	report(ec == ESR_EC_UNKNOWN, "EL0 PMUSERENR_EL0 write is UNDEFINED (EC %#x)", ec);
+	report(read_sysreg_s(PMUSERENR_EL0) == USERENR_EN, "and PMUSERENR_EL0 kept its value");
+
+	write_sysreg_s(USERENR_CR, PMUSERENR_EL0);
+	isb();
+	ec = el0_try(el0_read_ccntr, NULL);
+	report(ec < 0, "EL0 PMCCNTR_EL0 read with PMUSERENR_EL0.CR only (EC %#x)", ec);
+	ec = el0_try(el0_swinc, NULL);
+	report(ec == ESR_EC_SYS64, "but its PMSWINC_EL0 write traps to EL1 (EC %#x)", ec);
+
+	set_type(0, EVT_SW_INCR);
+	set_counter(0, 0);
+	write_sysreg_s(1ul, PMCNTENSET_EL0);
+	write_sysreg_s(USERENR_SW, PMUSERENR_EL0);
+	isb();
+	ec = el0_try(el0_swinc, NULL);
+	report(ec < 0 && get_counter(0) == 1, "EL0 PMSWINC_EL0 with PMUSERENR_EL0.SW steps counter 0 "
+	       "(EC %#x, %lu)", ec, get_counter(0));
+	write_sysreg_s(0, PMUSERENR_EL0);
+	pmu_quiet();
+}
+
 /* ---- isolation between vCPUs (both on one physical CPU) */
 
 static uint32_t v1_phase;
@@ -349,6 +438,7 @@ int main(void)
 	check_swinc();
 	check_overflow_irq();
 	check_chain();
+	check_el0();
 	check_isolation();
 	return report_summary();
 }

@@ -368,6 +368,23 @@ static void test_each_vcpu_has_its_own_counters(void **state)
 	assert_int_equal(fake.pmu.userenr, 1);
 }
 
+static void test_el1_only_registers_are_undefined_from_el0(void **state)
+{
+	uint64_t v;
+
+	(void)state;
+	wr(0, PMUSERENR, 1);
+	vc[0].regs.pstate = 0; /* EL0t */
+	assert_true(mrs(&vc[0], PMCCNTR, &v));
+	assert_true(mrs(&vc[0], PMUSERENR, &v));
+	assert_int_equal(v, 1);
+	assert_false(mrs(&vc[0], PMINTENSET, &v));
+	vc[0].regs.pstate = 0;
+	vc[0].regs.pc = PC0;
+	assert_false(msr(&vc[0], PMUSERENR, 0));
+	assert_int_equal(vc[0].pmu.userenr, 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -393,6 +410,8 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_pmxev_registers_follow_pmselr, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_each_vcpu_has_its_own_counters, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_el1_only_registers_are_undefined_from_el0, setup,
+						teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
