@@ -9,6 +9,7 @@
 #include "hyp/arch/aarch64/include/cpu.h"
 #include "hyp/arch/aarch64/include/sysreg.h"
 #include "hyp/include/compiler.h"
+#include "hyp/include/panic.h"
 #include "hyp/include/vpmu.h"
 
 struct cpu_features cpu;
@@ -48,6 +49,9 @@ void cpu_detect_features(void)
 	 * lists what really counts here, CHAIN being emulated (vpmu.c).
 	 */
 	cpu.pmu_n = FIELD(read_sysreg(pmcr_el0), 15, 11);
+	if (cpu.pmu_n < 2)
+		panic("the PMU has %u event counters: the hypervisor needs 2 (EL2 cycles for "
+		      "exit costs, EL2 instructions)", cpu.pmu_n);
 	if (cpu.pmu_n >= 3 && FIELD(dfr0, 11, 8) != 0xf) {
 		uint64_t events = BIT(PMU_EVT_SW_INCR) | BIT(PMU_EVT_INST_RETIRED) |
 				  BIT(PMU_EVT_CPU_CYCLES);
