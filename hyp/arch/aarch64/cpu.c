@@ -118,7 +118,7 @@ void cpu_init_el2(void)
 	write_sysreg(el2_only | PMU_EVT_INST_RETIRED, pmxevtyper_el0);
 	/* Counter N-1: cycles at EL2, the exit cost (arch_cycles()); it stays selected. */
 	write_sysreg(cpu.pmu_n - 1, pmselr_el0);
-	__asm__ volatile("isb" ::: "memory");
+	__asm__ volatile("isb" ::: "memory"); /* the selection before PMXEVTYPER_EL0 */
 	write_sysreg(el2_only | PMU_EVT_CPU_CYCLES, pmxevtyper_el0);
 	write_sysreg(BIT(cpu.pmu_n - 1) | BIT(cpu.pmu_n - 2), pmcntenset_el0);
 	/* EL1 may read the physical counter; the physical timer is emulated. */

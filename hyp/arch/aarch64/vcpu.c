@@ -219,10 +219,10 @@ uint64_t arch_el2_insns(void)
 
 	/* Counter N-2 (cpu_init_el2()), then the cycle counter selected again. */
 	write_sysreg(cpu.pmu_n - 2, pmselr_el0);
-	__asm__ volatile("isb" ::: "memory");
+	__asm__ volatile("isb" ::: "memory"); /* the selection in force for the read below */
 	n = read_sysreg(pmxevcntr_el0);
 	write_sysreg(cpu.pmu_n - 1, pmselr_el0);
-	__asm__ volatile("isb" ::: "memory");
+	__asm__ volatile("isb" ::: "memory"); /* arch_cycles() reads the cycle counter again */
 	return n;
 }
 
