@@ -4,8 +4,6 @@
  */
 #include "hyp/include/vpmu.h"
 
-#include <string.h>
-
 #include "formats/esr.h"
 #include "formats/trace.h"
 #include "hyp/include/arch.h"
@@ -76,10 +74,11 @@ static void count_overflows(struct vpmu *p, uint64_t ovf)
 
 static void hw_save(struct vpmu *p)
 {
-	uint64_t chain = chained_mask(p);
+	uint64_t chain;
 
 	if (!p->loaded)
 		return;
+	chain = chained_mask(p);
 	/* Stopped first: nothing moves between the reads below. */
 	arch_pmu_control(0, 0, 0, 0);
 	for (unsigned i = 0; i < vpmu_info.nr_counters; i++)
