@@ -19,6 +19,8 @@
 #else
 uint64_t arch_counter(void); /* CNTPCT_EL0 */
 uint64_t arch_cycles(void);  /* CPU cycles at EL2, for what exit handling costs (32 bits wrap) */
+/* CNTV_CTL_EL0 of v, with the hardware's ISTATUS while v is loaded. */
+uint64_t arch_vtimer_ctl(const struct vcpu *v);
 #endif
 uint64_t arch_counter_freq(void); /* CNTFRQ_EL0 */
 
@@ -69,6 +71,19 @@ void arch_gdb_tx(const char *s, size_t n);
 /* Hardware breakpoints and watchpoints the CPU offers (ID_AA64DFR0_EL1). */
 unsigned arch_debug_brps(void);
 unsigned arch_debug_wrps(void);
+
+/* The guest's virtual timer on this CPU (hyp/core/timer.c decides when). */
+void arch_vtimer_offset(uint64_t cntvoff);  /* CNTVOFF_EL2: the loading vCPU's VM */
+void arch_vtimer_stop(void);                /* CNTV_CTL_EL0 = 0, once the vCPU's copy is saved */
+void arch_vtimer_ppi_active(bool active);   /* the physical PPI 27's active state */
+
+/*
+ * The guest's own debug registers (struct vdebug, hyp/include/guest_debug.h)
+ * into the hardware with MDCR_EL2.TDA cleared for the vCPU (in_hw), and
+ * back out (saved, hardware cleared, TDA set again). The vCPU is loaded.
+ */
+void arch_debug_guest_load(struct vcpu *v);
+void arch_debug_guest_save(struct vcpu *v);
 
 /* HCR_EL2 for a freshly created vCPU. */
 uint64_t arch_vcpu_hcr(void);

@@ -19,6 +19,7 @@
 #include "hyp/include/spinlock.h"
 #include "hyp/include/vpmu.h"
 #include "hyp/dev/pl011.h"
+#include "hyp/include/timer.h"
 #include "hyp/vgic/vgic.h"
 
 /* General registers, saved on every exit by the vectors. */
@@ -80,8 +81,11 @@ enum pauth_key { APIAKEYLO, APIAKEYHI, APIBKEYLO, APIBKEYHI, APDAKEYLO, APDAKEYH
 #define VDEBUG_MAX_BP 16
 
 /*
- * Debug registers are trapped (MDCR_EL2.TDA/TDOSA) and kept here: a guest
- * reads back what it wrote, but hardware breakpoints are not offered to it.
+ * The guest's own debug registers (hyp/include/guest_debug.h). Until the
+ * vCPU first touches one they trap (MDCR_EL2.TDA) and live here; once
+ * loaded they are in the hardware while the vCPU runs (in_hw) and here
+ * while it is off its CPU, the OS-locked or debugger-attached times aside,
+ * when they are emulated here. The OS lock registers always trap.
  */
 struct vdebug {
 	uint64_t mdscr;
@@ -92,13 +96,11 @@ struct vdebug {
 	uint64_t claim;
 	uint64_t bvr[VDEBUG_MAX_BP], bcr[VDEBUG_MAX_BP];
 	uint64_t wvr[VDEBUG_MAX_BP], wcr[VDEBUG_MAX_BP];
-};
-
-/* The EL1 physical timer is trapped (CNTHCTL_EL2.EL1PCEN = 0) and emulated. */
-struct vptimer {
-	uint64_t ctl;  /* ENABLE and IMASK; ISTATUS is computed */
-	uint64_t cval;
-	bool level;    /* the interrupt line (PPI 30) as last given to the vGIC */
+	bool loaded;       /* touched: switched with the vCPU from now on */
+	bool in_hw;        /* the values above are in the hardware registers now */
+	bool skip;         /* debugged: step one instruction with no breakpoints (a spurious hit) */
+	bool hw_step;      /* this debugged entry runs one instruction (MDSCR_EL1.SS) */
+	bool eret_ss;      /* debugged: stepping the guest's ERET that re-arms its own step */
 };
 
 /* PSCI view of a vCPU (AFFINITY_INFO). */
@@ -132,7 +134,7 @@ struct vcpu {
 	struct fpsimd_state fp;
 	uint64_t pauth[NR_PAUTH_KEYS];
 	struct vdebug dbg;
-	struct vptimer ptimer;
+	struct vcpu_timers timer; /* the emulated physical timer, both PPI lines (timer.h) */
 	struct vpmu pmu;  /* its PMUv3 (hyp/core/vpmu.c) */
 	struct vcpu_fault fault;
 	uint64_t vmpidr;  /* VMPIDR_EL2: what the guest reads as MPIDR_EL1 */
@@ -228,9 +230,12 @@ static inline void vcpu_set_reg(struct vcpu *v, unsigned n, uint64_t val)
 		v->regs.x[n] = val;
 }
 
+/* Past an emulated instruction: a software step the guest runs completes
+ * with it (PSTATE.SS cleared: the step exception is taken next). */
 static inline void vcpu_skip_insn(struct vcpu *v)
 {
 	v->regs.pc += 4;
+	v->regs.pstate &= ~(1ull << 21);
 }
 
 #endif

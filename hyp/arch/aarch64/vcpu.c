@@ -1,7 +1,9 @@
 /*
  * Switching a vCPU's state in and out of the hardware: the EL1 system
- * registers, the virtual timer, pointer-authentication keys (straight-line
- * lists, no loops over encodings), then the entry itself.
+ * registers (the virtual timer's among them; its offset and PPI are
+ * hyp/core/timer.c's), pointer-authentication keys (straight-line lists, no
+ * loops over encodings), the guest's own debug registers once it touched
+ * them (debug.c), then the entry itself.
  */
 #include <stdint.h>
 
@@ -9,6 +11,7 @@
 #include "hyp/arch/aarch64/include/cpu.h"
 #include "hyp/arch/aarch64/include/sysreg.h"
 #include "hyp/include/arch.h"
+#include "hyp/include/guest_debug.h"
 #include "hyp/include/log.h"
 #include "hyp/include/percpu.h"
 #include "hyp/include/run.h"
@@ -89,14 +92,15 @@ void vcpu_el1_write(struct vcpu *v, enum el1_reg r, uint64_t val)
 
 void arch_vcpu_load(struct vcpu *v)
 {
-	/* The timer PPI's active state first, then the timer that drives it. */
 	arch_vgic_load(v);
 	el1_restore(v->el1);
 	v->el1_loaded = true;
-	write_sysreg(v->vm->cntvoff, cntvoff_el2);
 	write_sysreg(v->vmpidr, vmpidr_el2);
 	if (cpu.pauth)
 		pauth_restore(v->pauth);
+	/* Debug registers only for a vCPU that touched them (guest_debug.h). */
+	if (unlikely(guest_debug_may_load(v)))
+		arch_debug_guest_load(v);
 	vpmu_load(v);
 }
 
@@ -107,9 +111,8 @@ void arch_vcpu_put(struct vcpu *v)
 	v->el1_loaded = false;
 	if (cpu.pauth)
 		pauth_save(v->pauth);
-	/* The next vCPU brings its own timer; an idle CPU must not take this
-	 * one's interrupt. A blocked vCPU's deadline lives in wake_at. */
-	write_sysreg(0, cntv_ctl_el0);
+	if (unlikely(v->dbg.in_hw))
+		arch_debug_guest_save(v);
 	arch_vgic_put(v);
 }
 

@@ -47,6 +47,19 @@ unsigned arch_debug_wrps(void)
 	return fake.wrps;
 }
 
+/* The fake's "hardware" debug registers are struct vdebug itself. */
+void arch_debug_guest_load(struct vcpu *v)
+{
+	v->dbg.in_hw = true;
+	fake.debug_loads++;
+}
+
+void arch_debug_guest_save(struct vcpu *v)
+{
+	v->dbg.in_hw = false;
+	fake.debug_saves++;
+}
+
 uint64_t arch_counter(void)
 {
 	uint64_t v = fake.counter;
@@ -156,6 +169,27 @@ void arch_timer_set(uint64_t deadline)
 	fake.timer_deadline = deadline;
 }
 
+uint64_t arch_vtimer_ctl(const struct vcpu *v)
+{
+	return v->el1[CNTV_CTL_EL0];
+}
+
+void arch_vtimer_offset(uint64_t cntvoff)
+{
+	fake.cntvoff = cntvoff;
+}
+
+void arch_vtimer_stop(void)
+{
+	fake.vtimer_stops++;
+}
+
+void arch_vtimer_ppi_active(bool active)
+{
+	fake.vtimer_ppi_active = active;
+	fake.vtimer_ppi_writes++;
+}
+
 void arch_idle(void)
 {
 }
@@ -243,8 +277,8 @@ uint64_t arch_cycles(void)
 bool arch_guest_insn(const struct vcpu *v, uint32_t *insn)
 {
 	(void)v;
-	*insn = 0;
-	return false;
+	*insn = fake.guest_insn;
+	return fake.guest_insn_valid;
 }
 
 unsigned arch_vcpu_enter(struct vcpu *v)

@@ -25,12 +25,20 @@ struct fake_arch {
 	char console[8192];        /* what was written to the console */
 	unsigned console_len;
 	uint64_t timer_deadline;
+	uint64_t cntvoff;          /* arch_vtimer_offset() */
+	unsigned vtimer_stops;     /* arch_vtimer_stop() calls */
+	bool vtimer_ppi_active;    /* arch_vtimer_ppi_active() as last set */
+	unsigned vtimer_ppi_writes;
 	unsigned irq_events;       /* what arch_handle_irqs() reports next */
 	unsigned test_pad_calls;   /* arch_test_pad() calls */
 	uint64_t test_pad_insns;   /* and the instructions they would have retired */
 	char gdb_tx[8192];         /* what went to the GDB stub's UART */
 	unsigned gdb_tx_len;
 	unsigned brps, wrps;       /* debug registers the "CPU" offers (6 and 4) */
+	unsigned debug_loads;      /* arch_debug_guest_load() calls */
+	unsigned debug_saves;      /* arch_debug_guest_save() calls */
+	uint32_t guest_insn;       /* what arch_guest_insn() reads at any PC... */
+	bool guest_insn_valid;     /* ...when set (else the walk "faults") */
 	struct {                   /* the guest part of the PMU (arch_pmu_*) */
 		uint64_t cntr[32], type[32]; /* event counters 0..30, 31 the cycle counter */
 		uint64_t pmcr, cnten, inten, userenr;

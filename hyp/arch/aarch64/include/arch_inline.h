@@ -18,4 +18,10 @@ static inline uint64_t arch_cycles(void)
 	return read_sysreg(pmxevcntr_el0);
 }
 
+/* Sampled after every exit: the hardware's copy while v is loaded. */
+static inline uint64_t arch_vtimer_ctl(const struct vcpu *v)
+{
+	return v->el1_loaded ? read_sysreg(cntv_ctl_el0) : v->el1[CNTV_CTL_EL0];
+}
+
 #endif
