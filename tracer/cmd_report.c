@@ -478,7 +478,7 @@ static void text_vgic(FILE *f, const struct hs_stats *s)
 }
 
 static const char *const irq_sources[HS_IRQ_SOURCES + 1] = { "SGI",  "timer", "device",
-							    "host", "other", "unknown" };
+							    "host", "other", "PMU", "unknown" };
 static const char *const log_levels[4] = { "error", "warn", "info", "debug" };
 
 static void text_sched(FILE *f, const struct hs_stats *s)

@@ -18,7 +18,7 @@
 #include "hyp/arch/aarch64/include/arch_inline.h"
 #else
 uint64_t arch_counter(void); /* CNTPCT_EL0 */
-uint64_t arch_cycles(void);  /* PMCCNTR_EL0: CPU cycles, for what exit handling costs */
+uint64_t arch_cycles(void);  /* CPU cycles at EL2, for what exit handling costs (32 bits wrap) */
 /* CNTV_CTL_EL0 of v, with the hardware's ISTATUS while v is loaded. */
 uint64_t arch_vtimer_ctl(const struct vcpu *v);
 #endif
@@ -47,6 +47,19 @@ void arch_fpsimd_release(void);
 
 /* Instructions retired at EL2 on this CPU (PMU event counter 0), for benchmarks. */
 uint64_t arch_el2_insns(void);
+
+/*
+ * The guest PMU in the hardware (hyp/core/vpmu.c): event counters below
+ * MDCR_EL2.HPMN by index, 31 the cycle counter (PMCCNTR_EL0, PMCCFILTR_EL0).
+ */
+uint64_t arch_pmu_read_counter(unsigned idx);
+void arch_pmu_write_counter(unsigned idx, uint64_t val);
+void arch_pmu_write_type(unsigned idx, uint64_t type);
+/* The guest-owned controls: PMCR_EL0 (E, D, LC), which guest counters count
+ * and interrupt, PMUSERENR_EL0. All zero stops the guest's counters. */
+void arch_pmu_control(uint64_t pmcr, uint64_t cnten, uint64_t inten, uint64_t userenr);
+/* The guest counters' overflow flags, cleared in the hardware. */
+uint64_t arch_pmu_take_overflow(void);
 
 /* TEST ONLY (HYPCFG_F_TEST_HVC_PAD): retire insns more instructions, rounded down to even. */
 void arch_test_pad(uint64_t insns);

@@ -69,6 +69,7 @@ void arch_vgic_fold(struct vcpu *v);
 #define IRQ_EV_TICK    BIT(1) /* the EL2 timer */
 #define IRQ_EV_VTIMER  BIT(2) /* the running guest's virtual timer */
 #define IRQ_EV_MAINT   BIT(3) /* the vGIC maintenance interrupt */
+#define IRQ_EV_PMU     BIT(4) /* a guest PMU counter overflowed */
 unsigned arch_handle_irqs(void);
 void arch_timer_set(uint64_t deadline); /* SCHED_NO_EVENT: off */
 void arch_idle(void);

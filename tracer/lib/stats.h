@@ -213,7 +213,7 @@ struct hs_table {
 #define HS_MAX_VM_NAMES 64u
 #define HS_LR_BINS      (TRACE_MAX_LRS + 1) /* 0..16 list registers in use */
 #define HS_MISR_CAUSES  8u                  /* ICH_MISR_EL2 bits 0..7 */
-#define HS_IRQ_SOURCES  5u                  /* enum trace_irq_source */
+#define HS_IRQ_SOURCES  6u                  /* enum trace_irq_source */
 
 struct hs_stats_opts {
 	unsigned groups;    /* HS_GROUP_* */
