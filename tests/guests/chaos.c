@@ -63,7 +63,7 @@ static uint64_t run_insn(uint32_t insn, uint64_t x1)
 	return r0;
 }
 
-static unsigned long exceptions, rounds;
+static unsigned long exceptions, rounds, el0_ops, mmu_toggles;
 
 static void count(void)
 {
@@ -282,6 +282,344 @@ static void set_way_maintenance(void)
 	count();
 }
 
+/* ---------------------------------------------------------------- GIC, ITS */
+
+/* ICC_* system register traffic at the virtual CPU interface: reads of all
+ * of it; SGIs of every kind with random targets, acknowledges, EOIs and
+ * deactivations of random INTIDs, binary points. The registers that would
+ * stop this guest's own interrupt delivery (PMR, IGRPEN, CTLR, SRE) are only
+ * read. */
+static void random_icc(void)
+{
+	static const uint16_t reads[] = {
+		/* CRm << 3 | op2 in op0 3, op1 0, CRn 12 */
+		8 << 3 | 0, 8 << 3 | 2, 8 << 3 | 3, 11 << 3 | 3, 12 << 3 | 0, 12 << 3 | 2,
+		12 << 3 | 3, 12 << 3 | 4, 12 << 3 | 5, 12 << 3 | 6, 12 << 3 | 7, 9 << 3 | 0,
+		8 << 3 | 4, 11 << 3 | 1,
+	};
+	static const uint16_t writes[] = {
+		11 << 3 | 5, 11 << 3 | 6, 11 << 3 | 7, /* SGI1R, ASGI1R, SGI0R */
+		12 << 3 | 1, 11 << 3 | 1, 8 << 3 | 1,  /* EOIR1, DIR, EOIR0 */
+		12 << 3 | 3, 8 << 3 | 3,               /* BPR1, BPR0 */
+	};
+	uint32_t enc;
+	uint64_t v = rnd();
+
+	expect_exception();
+	if (rnd() & 1) {
+		enc = writes[rnd() % (sizeof(writes) / sizeof(writes[0]))];
+		if (rnd() % 4 == 0) /* an INTID or a target list near the real ones */
+			v &= 0x00ff00ff000fffffull;
+		(void)run_insn(0xd5180000u | 12u << 12 | enc << 5 | 1, v);
+	} else {
+		enc = reads[rnd() % (sizeof(reads) / sizeof(reads[0]))];
+		v = run_insn(0xd5380000u | 12u << 12 | enc << 5, 0);
+		/* An acknowledged interrupt is ended, so the guest stays as it was. */
+		if (enc == (12 << 3 | 0) && v < 1020) /* IAR1 */
+			(void)run_insn(0xd5180000u | 12u << 12 | (12 << 3 | 1) << 5 | 1, v);
+	}
+	count();
+}
+
+#define ITS_BASE	 0x08080000ull
+#define GITS_CTLR	 0x0000u
+#define GITS_CBASER	 0x0080u
+#define GITS_CWRITER	 0x0088u
+#define GITS_CREADR	 0x0090u
+#define GITS_BASER(n)	 (0x0100u + 8u * (n))
+#define GITS_TRANSLATER	 0x10040u
+#define ITS_QUEUE_CMDS	 (4096 / 32)
+#define ITS_ITT_SIZE	 0x20000u
+
+/*
+ * The ITS's memory, all in this guest's own BSS: a one-page command queue,
+ * one-page device and collection tables, and room for ITTs. Addresses handed
+ * to the ITS are either in here or outside RAM, never elsewhere in RAM: an
+ * ITS that obeys them must not write over this guest's code or data.
+ */
+static struct {
+	uint64_t queue[ITS_QUEUE_CMDS][4];
+	uint64_t dev_table[512];
+	uint64_t coll_table[512];
+	uint8_t itt[ITS_ITT_SIZE];
+} its_mem __attribute__((aligned(65536)));
+static unsigned int its_next; /* next queue slot */
+static unsigned long its_commands, its_caught_up;
+
+static uint64_t its_address(uint64_t in_area, uint64_t align)
+{
+	switch (rnd() % 4) {
+	case 0: return (0x100000000ull + rnd() % (1ull << 32)) & ~(align - 1); /* above RAM */
+	case 1: return (rnd() % 0x40000000) & ~(align - 1);                  /* device space */
+	default: return in_area;
+	}
+}
+
+static void its_setup(void)
+{
+	mmio_write64(ITS_BASE + GITS_BASER(0), 1ull << 63 | (uint64_t)(uintptr_t)its_mem.dev_table);
+	mmio_write64(ITS_BASE + GITS_BASER(1), 1ull << 63 | (uint64_t)(uintptr_t)its_mem.coll_table);
+	mmio_write64(ITS_BASE + GITS_CBASER, 1ull << 63 | (uint64_t)(uintptr_t)its_mem.queue);
+	mmio_write64(ITS_BASE + GITS_CWRITER, 0);
+	mmio_write32(ITS_BASE + GITS_CTLR, 1);
+	its_next = 0;
+}
+
+/* A command of a random type (mostly real ones) with random fields, queued
+ * and run by moving CWRITER; now and then several at once. */
+static void random_its_command(void)
+{
+	static const uint8_t types[] = { 0x01, 0x03, 0x04, 0x05, 0x08, 0x09, 0x0a, 0x0b,
+					 0x0c, 0x0d, 0x0e, 0x0f };
+	unsigned int n = rnd() % 8 == 0 ? 1 + rnd() % 8 : 1;
+
+	for (unsigned int i = 0; i < n; i++) {
+		uint64_t *c = its_mem.queue[its_next];
+		uint64_t type = rnd() % 8 ? types[rnd() % sizeof(types)] : rnd() & 0xff;
+		uint64_t dev = rnd() % 4 ? rnd() % 1024 : rnd() & 0xffffffffull;
+		uint64_t itt = (uint64_t)(uintptr_t)its_mem.itt + (rnd() % 16) * 256;
+
+		c[0] = dev << 32 | type;
+		c[1] = rnd() % 4 ? (rnd() % 16) << 32 | rnd() % 600 : rnd(); /* pINTID/size, EventID */
+		c[2] = rnd() % 4 ? 1ull << 63 | its_address(itt, 256) | (rnd() % 16) : rnd();
+		if (type == 0x08) /* MAPD: an ITT size that fits the area, or any */
+			c[1] = rnd() % 4 ? rnd() % 12 : rnd();
+		if (type == 0x0a) /* MAPTI: pINTID near the LPIs, an EventID in the ITT */
+			c[1] = (8192 + rnd() % 9000) << 32 | rnd() % 2048;
+		c[3] = rnd() % 4 ? 1ull << 63 | rnd() % 4 : rnd(); /* MAPC: valid, RDbase */
+		its_next = (its_next + 1) % ITS_QUEUE_CMDS;
+	}
+	dsb(sy);
+	expect_exception();
+	mmio_write64(ITS_BASE + GITS_CWRITER, (uint64_t)its_next * 32);
+	count();
+	its_commands += n;
+	if (mmio_read64(ITS_BASE + GITS_CREADR) == (uint64_t)its_next * 32)
+		its_caught_up++; /* the ITS read the queue up to here */
+}
+
+/* A GITS register access: any offset, any width; the base registers only
+ * ever get addresses in its_mem or outside RAM. */
+static void random_its_register(void)
+{
+	uint64_t off = rnd() % 4 ? rnd() % 0x140 : rnd() % 0x20000, v = rnd();
+
+	if (rnd() % 4 == 0)
+		off = GITS_TRANSLATER + rnd() % 8;
+	if (off >= GITS_CBASER && off < GITS_CBASER + 8)
+		v = (v & 0xf8000000000000ffull) | its_address((uint64_t)(uintptr_t)its_mem.queue, 4096);
+	else if (off >= GITS_BASER(0) && off < GITS_BASER(8))
+		v = (v & 0xff000000000000ffull) |
+		    its_address((uint64_t)(uintptr_t)(off < GITS_BASER(1) ? its_mem.dev_table
+									: its_mem.coll_table),
+				4096);
+	else if (off >= GITS_CWRITER && off < GITS_CREADR + 8)
+		v %= 4096 + 64;
+	expect_exception();
+	switch (rnd() % 6) {
+	case 0: (void)mmio_read32(ITS_BASE + (off & ~3ull)); break;
+	case 1: (void)mmio_read64(ITS_BASE + (off & ~7ull)); break;
+	case 2: (void)mmio_read8(ITS_BASE + off); break;
+	case 3: mmio_write32(ITS_BASE + (off & ~3ull), (uint32_t)v); break;
+	default: mmio_write64(ITS_BASE + (off & ~7ull), v); break;
+	}
+	count();
+	/* The queue moved elsewhere or was reset: start over at the next SYNC. */
+	if (off >= GITS_CBASER && off < GITS_CREADR + 8 && rnd() % 4 == 0)
+		its_setup();
+}
+
+/* ---------------------------------------------------------------- debug, PMU */
+
+/* Encodings (op0 op1 CRn CRm op2, as in random_sysreg_encoding) of the debug
+ * and PMU registers a guest really uses. */
+#define ENC(op0, op1, crn, crm, op2) \
+	((uint32_t)((op0) - 2) << 19 | (op1) << 16 | (crn) << 12 | (crm) << 8 | (op2) << 5)
+
+static uint32_t debug_pmu_encoding(void)
+{
+	static const uint32_t fixed[] = {
+		ENC(2, 0, 0, 2, 2),   /* MDSCR_EL1 */
+		ENC(2, 0, 1, 0, 4),   /* OSLAR_EL1 */
+		ENC(2, 0, 1, 1, 4),   /* OSLSR_EL1 */
+		ENC(2, 0, 1, 3, 4),   /* OSDLR_EL1 */
+		ENC(2, 0, 0, 0, 2),   /* OSDTRRX_EL1 */
+		ENC(2, 0, 7, 8, 6),   /* DBGCLAIMSET_EL1 */
+		ENC(2, 0, 7, 9, 6),   /* DBGCLAIMCLR_EL1 */
+		ENC(3, 3, 9, 12, 0),  /* PMCR_EL0 */
+		ENC(3, 3, 9, 12, 1),  /* PMCNTENSET_EL0 */
+		ENC(3, 3, 9, 12, 2),  /* PMCNTENCLR_EL0 */
+		ENC(3, 3, 9, 12, 3),  /* PMOVSCLR_EL0 */
+		ENC(3, 3, 9, 12, 4),  /* PMSWINC_EL0 */
+		ENC(3, 3, 9, 12, 5),  /* PMSELR_EL0 */
+		ENC(3, 3, 9, 12, 6),  /* PMCEID0_EL0 */
+		ENC(3, 3, 9, 12, 7),  /* PMCEID1_EL0 */
+		ENC(3, 3, 9, 13, 0),  /* PMCCNTR_EL0 */
+		ENC(3, 3, 9, 13, 1),  /* PMXEVTYPER_EL0 */
+		ENC(3, 3, 9, 13, 2),  /* PMXEVCNTR_EL0 */
+		ENC(3, 3, 9, 14, 0),  /* PMUSERENR_EL0 */
+		ENC(3, 3, 9, 14, 3),  /* PMOVSSET_EL0 */
+		ENC(3, 0, 9, 14, 1),  /* PMINTENSET_EL1 */
+		ENC(3, 0, 9, 14, 2),  /* PMINTENCLR_EL1 */
+		ENC(3, 3, 14, 15, 7), /* PMCCFILTR_EL0 */
+	};
+	uint32_t n = (uint32_t)(rnd() % 32);
+
+	switch (rnd() % 4) {
+	case 0: /* DBGBVR/BCR/WVR/WCR<n>, implemented or not */
+		return ENC(2, 0, 0, n % 16, 4 + rnd() % 4);
+	case 1: /* PMEVCNTR<n>/PMEVTYPER<n>, implemented or not */
+		return ENC(3, 3, 14, (rnd() & 1 ? 8 : 12) + n / 8, n % 8);
+	default:
+		return fixed[rnd() % (sizeof(fixed) / sizeof(fixed[0]))];
+	}
+}
+
+static void random_debug_pmu(void)
+{
+	uint32_t enc = debug_pmu_encoding();
+	uint64_t v = rnd();
+
+	if (rnd() & 1)
+		v &= 0xffff; /* enables, event numbers, counters near wrapping */
+	expect_exception();
+	if (rnd() & 1)
+		(void)run_insn(0xd5100000u | enc | 1, v);
+	else
+		(void)run_insn(0xd5300000u | enc, 0);
+	count();
+}
+
+/* ---------------------------------------------------------------- EL0 */
+
+/* What the EL0 function does: one instruction at code[] (built at EL1), or
+ * one access to a device address. */
+static volatile uint64_t el0_addr, el0_value;
+static volatile unsigned int el0_kind;
+
+static uint64_t el0_op(void)
+{
+	uint64_t a = el0_addr, v = el0_value;
+
+	switch (el0_kind) {
+	case 0: __asm__ volatile("ldr %w0, [%1]" : "=r"(v) : "r"(a) : "memory"); break;
+	case 1: __asm__ volatile("str %0, [%1]" ::"r"(v), "r"(a) : "memory"); break;
+	case 2: __asm__ volatile("ldrb %w0, [%1]" : "=r"(v) : "r"(a) : "memory"); break;
+	default: {
+		register uint64_t r0 __asm__("x0") = 0;
+		register uint64_t r1 __asm__("x1") = v;
+
+		__asm__ volatile("blr %2"
+				 : "+r"(r0), "+r"(r1)
+				 : "r"((uint64_t)(uintptr_t)code)
+				 : "x2", "x3", "x4", "x5", "x6", "x7", "x8", "x9", "x10", "x11", "x12",
+				   "x13", "x14", "x15", "x16", "x17", "x30", "memory");
+		v = r0;
+		break;
+	}
+	}
+	return v;
+}
+
+/*
+ * One operation at EL0: device accesses (EL0 data aborts reach the
+ * hypervisor), HVC/SMC (UNDEFINED at EL0), and the system registers EL0 may
+ * touch or that trap from EL0: PMU (PMUSERENR_EL0 decides), debug
+ * communications, timers, ICC. Runs with this guest's MMU off only: its
+ * stage 1 maps RAM for EL1 alone.
+ */
+static void el0_operation(void)
+{
+	static const uint32_t regs[] = {
+		ENC(3, 3, 9, 12, 0), ENC(3, 3, 9, 12, 4), ENC(3, 3, 9, 12, 5), ENC(3, 3, 9, 13, 0),
+		ENC(3, 3, 9, 13, 2), ENC(3, 3, 9, 14, 0), ENC(3, 3, 14, 8, 0), ENC(3, 3, 14, 0, 2),
+		ENC(3, 3, 14, 2, 1), ENC(2, 3, 0, 1, 0), ENC(2, 3, 0, 4, 0),  ENC(2, 3, 0, 5, 0),
+		ENC(3, 0, 12, 11, 5), ENC(3, 0, 12, 12, 0), ENC(3, 3, 4, 2, 1), ENC(3, 0, 0, 0, 5),
+	};
+	uint32_t kind = (uint32_t)(rnd() % 6);
+
+	/* No software step at EL0: MDSCR_EL1.SS from a random write would
+	 * step it forever. PMUSERENR_EL0: the EL0 PMU doors, at random. */
+	expect_exception();
+	(void)run_insn(0xd5100001u | ENC(2, 0, 0, 2, 2), run_insn(0xd5300000u | ENC(2, 0, 0, 2, 2), 0) & ~1ull);
+	count();
+	expect_exception();
+	(void)run_insn(0xd5100001u | ENC(3, 3, 9, 14, 0), rnd() & 0xf);
+	count();
+	el0_value = rnd();
+	if (kind < 3) {
+		el0_kind = kind;
+		el0_addr = random_device_address() & ~7ull;
+	} else {
+		uint32_t insn;
+
+		if (kind == 3)
+			insn = (rnd() & 1 ? 0xd4000002u : 0xd4000003u) | (uint32_t)(rnd() & 0xffff) << 5;
+		else
+			insn = (rnd() & 1 ? 0xd5100001u : 0xd5300000u) |
+			       regs[rnd() % (sizeof(regs) / sizeof(regs[0]))];
+		el0_kind = 3;
+		code[0] = insn;
+		code[1] = 0xd65f03c0; /* ret */
+		__asm__ volatile("dc cvau, %0\n dsb ish\n ic ivau, %0\n dsb ish\n isb" ::"r"(code)
+				 : "memory");
+	}
+	expect_exception();
+	(void)el0_run(el0_op);
+	count();
+	el0_ops++;
+}
+
+/* ---------------------------------------------------------------- MMU */
+
+/* This guest's own stage 1: an identity map in 1 GiB blocks, device space
+ * below RAM Device-nGnRnE, RAM Normal for EL1 only, nothing above RAM (a
+ * translation fault). SCTLR_EL1.C and I stay 0, so everything is
+ * non-cacheable either way and turning the MMU off needs no cleaning. */
+static uint64_t s1_table[512] __attribute__((aligned(4096)));
+static bool mmu_is_on;
+static uint64_t above_ram;     /* the first 1 GiB block above RAM */
+static unsigned long mmu_wrong; /* toggles that did not take */
+
+#define SCTLR_EL1_M (1ull << 0)
+
+static void mmu_setup(void)
+{
+	uint64_t ram_end = boot.ram_base + (boot.ram_size ? boot.ram_size : 0x8000000);
+
+	/* block, AF, AttrIndx 0 (device), UXN, PXN */
+	s1_table[0] = 0x1ull | 1ull << 10 | 3ull << 53;
+	for (uint64_t gb = boot.ram_base >> 30; gb < 512 && gb << 30 < ram_end; gb++)
+		s1_table[gb] = gb << 30 | 1ull | 1ull << 2 | 3ull << 8 | 1ull << 10; /* Normal, ISH, AF */
+	above_ram = ((ram_end + (1ull << 30) - 1) >> 30) << 30;
+	dsb(sy);
+	write_sysreg(0xff00ull, mair_el1); /* Attr0 Device-nGnRnE, Attr1 Normal write-back */
+	/* T0SZ 25, non-cacheable walks, 4K granule, no TTBR1 walks, 36-bit IPS */
+	write_sysreg(25ull | 1ull << 23 | 1ull << 32, tcr_el1);
+	write_sysreg((uint64_t)(uintptr_t)s1_table, ttbr0_el1);
+	isb();
+}
+
+static void mmu_set(bool on)
+{
+	uint64_t s = read_sysreg(sctlr_el1);
+
+	if (on) {
+		__asm__ volatile("tlbi vmalle1\n dsb nsh\n isb" ::: "memory");
+		s |= SCTLR_EL1_M;
+		mmu_toggles++;
+	} else {
+		s &= ~SCTLR_EL1_M;
+	}
+	write_sysreg(s, sctlr_el1);
+	isb();
+	mmu_is_on = on;
+	/* Is it? Above RAM translates only with the MMU off. */
+	__asm__ volatile("at s1e1r, %0\n isb" ::"r"(above_ram) : "memory");
+	if ((read_sysreg(par_el1) & 1) != on)
+		mmu_wrong++;
+}
+
 static void wfx_storm(void)
 {
 	for (unsigned i = 0; i < 8; i++) {
@@ -313,18 +651,34 @@ int main(void)
 		    (unsigned long)nr_rounds, (unsigned long)rng_state,
 		    (unsigned long)rng_state);
 
+	its_setup();
+	mmu_setup();
 	for (uint64_t i = 0; i < nr_rounds; i++) {
-		switch (rnd() % 16) {
+		switch (rnd() % 24) {
 		case 0: case 1: case 2: random_call(); break;
 		case 3: if (i % 2) random_hvc_smc(); else random_sdei(); break;
 		case 4: if (i % 64 == 0) wild_cpu_on(); else random_call(); break;
-		case 5: case 6: case 7: case 8: case 9: random_access(); break;
-		case 10: case 11: case 12: random_sysreg(); break;
-		case 13: set_way_maintenance(); break;
-		default: wfx_storm(); break;
+		case 5: case 6: case 7: case 8: random_access(); break;
+		case 9: case 10: case 11: random_sysreg(); break;
+		case 12: set_way_maintenance(); break;
+		case 13: case 14: wfx_storm(); break;
+		case 15: case 16: random_icc(); break;
+		case 17: random_its_command(); break;
+		case 18: random_its_register(); break;
+		case 19: random_debug_pmu(); break;
+		case 20: random_sdei(); break;
+		case 21: case 22: if (mmu_is_on) random_access(); else el0_operation(); break;
+		default: if (rnd() % 4 == 0) mmu_set(!mmu_is_on); else random_debug_pmu(); break;
 		}
 		rounds++;
 	}
+	if (mmu_is_on)
+		mmu_set(false);
+	report_info("chaos: %lu ITS commands queued, the ITS caught up %lu times", its_commands,
+		    its_caught_up);
+	report(mmu_toggles > 0 && mmu_wrong == 0,
+	       "chaos: %lu operations at EL0, the MMU turned on %lu times (%lu did not take)",
+	       el0_ops, mmu_toggles, mmu_wrong);
 	report(rounds == nr_rounds && exceptions > 0, "chaos: survived %lu rounds, %lu faults taken",
 	       rounds, exceptions);
 	/* Still running, still served: the hypervisor answers a plain call. */
