@@ -14,7 +14,18 @@
  *  - WFI and WFE storms;
  *  - SDEI calls with arguments near the valid ones: event 0, bound slots,
  *    SPIs no device drives, routing, masking, resets (a handler that only
- *    completes, so a dispatched event changes nothing).
+ *    completes, so a dispatched event changes nothing);
+ *  - GIC CPU-interface traffic (ICC_*: SGIs of every kind, acknowledges,
+ *    EOIs and deactivations of random INTIDs, binary points);
+ *  - ITS traffic: random commands (mostly real types, random fields) in a
+ *    command queue it sets up, and GITS register accesses of any offset and
+ *    width; the tables and ITTs it hands out lie in its own BSS or outside RAM;
+ *  - debug (DBGB*, DBGW*, MDSCR, OSLAR, OSDLR, claim tags) and PMU (PMCR,
+ *    PMSELR, PMXEV*, PMEV*, PMCCNTR, enables, overflows) register accesses;
+ *  - operations at EL0 (device accesses, HVC/SMC, the PMU, debug, timer and
+ *    ICC registers EL0 may or may not touch, behind a random PMUSERENR_EL0);
+ *  - its own stage 1 (an identity map) turned on and off, so the rest runs
+ *    now translated, now not (EL0 operations only with the MMU off).
  * Every operation either works or raises an exception the guest takes and
  * skips. It counts them, then exits with status 0 if it is still alive.
  *
@@ -41,7 +52,7 @@ static uint64_t rnd(void)
 }
 
 /* Code built at run time (MRS/MSR/SYS/HVC/SMC with random operands): one
- * instruction and RET. Guest RAM is executable and the MMU is off. */
+ * instruction and RET. Guest RAM is executable, the MMU on or off. */
 static uint32_t code[2] __attribute__((aligned(64)));
 
 static uint64_t run_insn(uint32_t insn, uint64_t x1)
