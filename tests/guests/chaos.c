@@ -400,6 +400,8 @@ static void random_its_command(void)
 		c[3] = rnd() % 4 ? 1ull << 63 | rnd() % 4 : rnd(); /* MAPC: valid, RDbase */
 		its_next = (its_next + 1) % ITS_QUEUE_CMDS;
 	}
+	/* The commands are in memory before the CWRITER write that makes the
+	 * ITS read them. */
 	dsb(sy);
 	expect_exception();
 	mmio_write64(ITS_BASE + GITS_CWRITER, (uint64_t)its_next * 32);
@@ -548,11 +550,15 @@ static void el0_operation(void)
 		ENC(3, 0, 12, 11, 5), ENC(3, 0, 12, 12, 0), ENC(3, 3, 4, 2, 1), ENC(3, 0, 0, 0, 5),
 	};
 	uint32_t kind = (uint32_t)(rnd() % 6);
+	uint64_t mdscr;
 
 	/* No software step at EL0: MDSCR_EL1.SS from a random write would
 	 * step it forever. PMUSERENR_EL0: the EL0 PMU doors, at random. */
 	expect_exception();
-	(void)run_insn(0xd5100001u | ENC(2, 0, 0, 2, 2), run_insn(0xd5300000u | ENC(2, 0, 0, 2, 2), 0) & ~1ull);
+	mdscr = run_insn(0xd5300000u | ENC(2, 0, 0, 2, 2), 0); /* MRS x0, MDSCR_EL1 */
+	count();
+	expect_exception();
+	(void)run_insn(0xd5100001u | ENC(2, 0, 0, 2, 2), mdscr & ~1ull);
 	count();
 	expect_exception();
 	(void)run_insn(0xd5100001u | ENC(3, 3, 9, 14, 0), rnd() & 0xf);
@@ -603,12 +609,12 @@ static void mmu_setup(void)
 	for (uint64_t gb = boot.ram_base >> 30; gb < 512 && gb << 30 < ram_end; gb++)
 		s1_table[gb] = gb << 30 | 1ull | 1ull << 2 | 3ull << 8 | 1ull << 10; /* Normal, ISH, AF */
 	above_ram = ((ram_end + (1ull << 30) - 1) >> 30) << 30;
-	dsb(sy);
+	dsb(sy); /* the table is written before any walk can read it */
 	write_sysreg(0xff00ull, mair_el1); /* Attr0 Device-nGnRnE, Attr1 Normal write-back */
 	/* T0SZ 25, non-cacheable walks, 4K granule, no TTBR1 walks, 36-bit IPS */
 	write_sysreg(25ull | 1ull << 23 | 1ull << 32, tcr_el1);
 	write_sysreg((uint64_t)(uintptr_t)s1_table, ttbr0_el1);
-	isb();
+	isb(); /* MAIR, TCR, TTBR0 in force before SCTLR_EL1.M is first set */
 }
 
 static void mmu_set(bool on)
@@ -616,6 +622,8 @@ static void mmu_set(bool on)
 	uint64_t s = read_sysreg(sctlr_el1);
 
 	if (on) {
+		/* No entry from an earlier time on, or from the random TLBIs
+		 * and system registers in between, survives: the walk is fresh. */
 		__asm__ volatile("tlbi vmalle1\n dsb nsh\n isb" ::: "memory");
 		s |= SCTLR_EL1_M;
 		mmu_toggles++;
@@ -623,7 +631,7 @@ static void mmu_set(bool on)
 		s &= ~SCTLR_EL1_M;
 	}
 	write_sysreg(s, sctlr_el1);
-	isb();
+	isb(); /* what follows runs translated, or not */
 	mmu_is_on = on;
 	/* Is it? Above RAM translates only with the MMU off. */
 	__asm__ volatile("at s1e1r, %0\n isb" ::"r"(above_ram) : "memory");
