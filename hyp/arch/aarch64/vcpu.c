@@ -86,6 +86,12 @@ void vcpu_el1_write(struct vcpu *v, enum el1_reg r, uint64_t val)
 	}
 }
 
+void arch_vcpu_pend_serror(struct vcpu *v)
+{
+	/* Written to HCR_EL2 at the next entry (arch_vcpu_enter). */
+	v->hcr |= HCR_VSE;
+}
+
 void arch_vcpu_load(struct vcpu *v)
 {
 	/* The timer PPI's active state first, then the timer that drives it. */
