@@ -349,34 +349,6 @@ void vgic_snapshot(struct vgic_cpu *vc, struct vgic_snapshot *out);
 /* A copy of one interrupt's state. false if it does not exist. */
 bool vgic_irq_peek(struct vgic_vm *vm, unsigned vcpu_id, unsigned intid, struct vgic_irq *out);
 
-/* ---------------------------------------------------------------- virtual CPU interface model
- *
- * What the hardware does with the LRs while the guest runs, on a struct
- * vgic_hw with hw->nr_lrs LRs and VGIC_PRI_BITS priority and preemption bits
- * (QEMU's TCG GICv3): used by the tests to play the guest, and by debug views
- * to tell what the guest would take next.
- */
-
-/* Running priority from the active priority registers; 0xff when idle. */
-uint8_t vgic_vif_rpr(const struct vgic_hw *hw);
-/*
- * The LR the virtual interface signals: highest-priority LR in the pending
- * state whose group is enabled (VMCR VENG0/VENG1), priority below VPMR, and
- * group priority (after the binary point) above the running priority. -1 if none.
- */
-int vgic_vif_hppi(const struct vgic_hw *hw);
-/* Acknowledge (ICV_IAR*): that LR becomes active, its priority active. 1023 if none. */
-uint32_t vgic_vif_ack(struct vgic_hw *hw);
-/*
- * EOI with EOImode 0 (ICV_EOIR*): priority drop, then deactivation of the LR
- * holding vintid; with no such LR, ICH_HCR_EL2.EOIcount is incremented.
- * true if an LR was deactivated.
- */
-bool vgic_vif_eoi(struct vgic_hw *hw, uint32_t vintid);
-uint32_t vgic_vif_elrsr(const struct vgic_hw *hw);
-uint32_t vgic_vif_eisr(const struct vgic_hw *hw);
-uint32_t vgic_vif_misr(const struct vgic_hw *hw);
-
 /* ---------------------------------------------------------------- internal to hyp/vgic */
 
 struct vgic_irq *vgic_get_irq(struct vgic_vm *vm, unsigned vcpu_id, unsigned intid);
