@@ -85,10 +85,10 @@ struct vgic_irq {
 };
 
 /*
- * The ICH_* register values of one vCPU. flush() writes lr[0..nr_lrs) and hcr
+ * The ICH_* register values of one vCPU. vgic_flush() writes lr[0..nr_lrs) and hcr
  * for the integrator to load; on exit the integrator stores back lr[n] for
  * n < used_lrs (it may skip the ones ICH_ELRSR_EL2 says are empty) and hcr,
- * then calls fold(). vmcr, ap0r and ap1r are the guest's virtual CPU
+ * then calls vgic_fold(). vmcr, ap0r and ap1r are the guest's virtual CPU
  * interface state: the vGIC never changes them, the integrator saves them on
  * vCPU put and restores them on load.
  */
