@@ -4,6 +4,9 @@
  * EL2; hyp/arch/fake implements it on the host for the unit tests, recording
  * what was asked so tests can assert on it. Logic includes this header and
  * never a header under hyp/arch/ (scripts/hyp-layers.sh checks it).
+ * The build puts the arch's include folder on the include path
+ * (hyp/build.mk): hyp/arch/aarch64/include at EL2, hyp/arch/fake/include on
+ * the host.
  */
 #ifndef HYP_ARCH_H
 #define HYP_ARCH_H
@@ -25,14 +28,14 @@ unsigned this_cpu_id(void);
 
 /* ---------------------------------------------------------------- time */
 
-#ifdef HYP_EL2
-/* On the exit path: single system register reads, inline. This is the one
- * place the contract reaches into an arch's headers. */
-#include "hyp/arch/aarch64/include/arch_inline.h"
-#else
-uint64_t arch_counter(void); /* CNTPCT_EL0 */
-uint64_t arch_cycles(void);  /* PMCCNTR_EL0: CPU cycles, for what exit handling costs */
-#endif
+/*
+ * On the exit path, so each arch may make them inline: its own
+ * arch_inline.h, found on the include path (hyp/arch/<arch>/include,
+ * hyp/build.mk), defines or declares
+ *	uint64_t arch_counter(void);	CNTPCT_EL0
+ *	uint64_t arch_cycles(void);	PMCCNTR_EL0: CPU cycles, for what exit handling costs
+ */
+#include "arch_inline.h"
 uint64_t arch_counter_freq(void); /* CNTFRQ_EL0 */
 
 /* Instructions retired at EL2 on this CPU (PMU event counter 0), for benchmarks. */

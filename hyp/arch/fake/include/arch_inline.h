@@ -1,0 +1,14 @@
+/*
+ * The fake arch's arch_inline.h (hyp/include/arch.h includes the arch's own
+ * from the include path): on the host the exit path's counter reads are
+ * ordinary functions of hyp/arch/fake/fake.c, so tests set what they return.
+ */
+#ifndef HYP_ARCH_INLINE_H
+#define HYP_ARCH_INLINE_H
+
+#include <stdint.h>
+
+uint64_t arch_counter(void); /* CNTPCT_EL0 */
+uint64_t arch_cycles(void);  /* PMCCNTR_EL0 */
+
+#endif
