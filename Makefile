@@ -68,16 +68,18 @@ GUEST_LDFLAGS := -nostdlib -static -no-pie -Wl,--build-id=none -Wl,-z,noexecstac
 # Each fragment appends to these lists.
 EL2_SRCS :=          # C and .S files linked into hyp.elf
 HYP_HOST_SRCS :=     # hypervisor logic compiled for the host, plus the fake arch (unit tests)
-TOOL_SRCS :=         # hypscope sources, main excluded (formats/, tracer/, tui/)
+HOSTLIB_SRCS :=      # the host library, $(O)/libhypscope.a (formats/, tracer/lib/)
+TOOL_SRCS :=         # the rest of hypscope, main excluded (tui/, tracer/cmd_*.c)
 TOOL_MAIN :=         # hypscope main
 GUESTS :=            # names of test guests, built to $(O)/guests/NAME.elf
 
 include hyp/build.mk
 include formats/build.mk
 -include gdbstub/build.mk
-include tracer/build.mk
-include tracer/kvm/build.mk
+include tracer/lib/build.mk
+include tracer/lib/kvm/build.mk
 -include tui/build.mk
+include tracer/build.mk
 include tests/unit/build.mk
 include tests/guests/build.mk
 -include tests/bench/build.mk
@@ -127,17 +129,19 @@ $(O)/san/%.o: %.c
 	@$(if $(Q),echo "  CC [SAN]  $<")
 	$(Q)$(HOST_CC) $(SAN_CFLAGS) $(DEPFLAGS) -c $< -o $@
 
-TOOL_OBJS := $(patsubst %.c,$(O)/host/%.o,$(TOOL_SRCS))
-$(O)/libhypscope.a: $(TOOL_OBJS)
+# The host library at the bottom; the live view and the commands link on it.
+HOSTLIB_OBJS := $(patsubst %.c,$(O)/host/%.o,$(HOSTLIB_SRCS))
+$(O)/libhypscope.a: $(HOSTLIB_OBJS)
 	@$(if $(Q),echo "  AR        $@")
 	$(Q)rm -f $@ && ar rcs $@ $^
 
-$(O)/hypscope: $(O)/host/$(TOOL_MAIN:.c=.o) $(O)/libhypscope.a
+TOOL_OBJS := $(patsubst %.c,$(O)/host/%.o,$(TOOL_MAIN) $(TOOL_SRCS))
+$(O)/hypscope: $(TOOL_OBJS) $(O)/libhypscope.a
 	@$(if $(Q),echo "  LD        $@")
 	$(Q)$(HOST_CC) $(HOST_CFLAGS) -o $@ $^ $(HOST_LIBS)
 
 # Everything that compiles for the host, sanitized, for the unit tests.
-SAN_OBJS := $(patsubst %.c,$(O)/san/%.o,$(TOOL_SRCS) $(HYP_HOST_SRCS))
+SAN_OBJS := $(patsubst %.c,$(O)/san/%.o,$(HOSTLIB_SRCS) $(TOOL_SRCS) $(HYP_HOST_SRCS))
 $(O)/libhypscope-san.a: $(SAN_OBJS)
 	@$(if $(Q),echo "  AR        $@")
 	$(Q)rm -f $@ && ar rcs $@ $^
@@ -203,7 +207,7 @@ ARM64_CFLAGS := -std=gnu11 $(WARN) -O2 -g -I. -I$(O)/bpf -D_GNU_SOURCE -DHYP_HOS
 	-D_DEFAULT_SOURCE -D_XOPEN_SOURCE=600 -isystem $(SYSROOT64)/usr/include
 ARM64_LIBS   := -L$(ARM64_LIBDIR) -lbpf -lelf -lzstd -lz -lcapstone -lfdt -lncursesw -ltinfo \
 	-lpthread -lm
-ARM64_OBJS   := $(patsubst %.c,$(O)/arm64/obj/%.o,$(TOOL_MAIN) $(TOOL_SRCS))
+ARM64_OBJS   := $(patsubst %.c,$(O)/arm64/obj/%.o,$(TOOL_MAIN) $(TOOL_SRCS) $(HOSTLIB_SRCS))
 
 $(ARM64_LIBDIR)/libbpf.a:
 	$(Q)scripts/deps.sh
@@ -213,7 +217,7 @@ $(O)/arm64/obj/%.o: %.c | $(ARM64_LIBDIR)/libbpf.a
 	@$(if $(Q),echo "  CC [A64]  $<")
 	$(Q)$(ARM64_CC) $(ARM64_CFLAGS) $(DEPFLAGS) -c $< -o $@
 
-$(O)/arm64/obj/tracer/kvm/kvm_collect.o: $(KVM_BPF_SKEL)
+$(O)/arm64/obj/tracer/lib/kvm/kvm_collect.o: $(KVM_BPF_SKEL)
 
 $(O)/arm64/hypscope: $(ARM64_OBJS)
 	@$(if $(Q),echo "  LD [A64]  $@")

@@ -1,9 +1,13 @@
-# formats/: shared by the EL2 producer and the host consumer.
+# formats/: the records the EL2 producer and the host consumer share.
 #
-# Every formats/*.c builds into the host tool. The files listed in
-# FORMATS_EL2_SRCS are also linked into hyp.elf, so they must stay
-# freestanding: <stdint.h> <stddef.h> <stdbool.h> <string.h> only.
-FORMATS_EL2_SRCS := $(wildcard formats/esr.c formats/sysreg_names.c formats/smccc.c formats/ring.c formats/ich_lr.c formats/esr_fmt.c)
+# formats/*.c and formats/*.h are the freestanding ABI: every formats/*.c is
+# linked into hyp.elf as well as the host tool, so it builds against the
+# hypervisor's own libc headers (hyp/lib/include) and includes no other
+# project folder.
+# formats/host/ is host-only (the trace file, the exporters, the record
+# table and decoders that use libc I/O): it may include formats/ but never
+# the other way round (scripts/layers.sh).
+FORMATS_EL2_SRCS := $(wildcard formats/*.c)
 
-TOOL_SRCS += $(wildcard formats/*.c)
-EL2_SRCS  += $(FORMATS_EL2_SRCS)
+HOSTLIB_SRCS += $(FORMATS_EL2_SRCS) $(wildcard formats/host/*.c)
+EL2_SRCS     += $(FORMATS_EL2_SRCS)

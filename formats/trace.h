@@ -4,7 +4,7 @@
  * Every record is a flat, fixed-width struct that starts with struct
  * trace_hdr. The EL2 producer writes them into the per-CPU rings
  * (formats/ring.h); the host tool copies them out and stores them unchanged
- * in trace files (formats/tracefile.h). No pointers, explicit padding, every
+ * in trace files (formats/host/tracefile.h). No pointers, explicit padding, every
  * size a multiple of 8 and asserted below.
  *
  * Versioning (docs/trace-format.md says it at length): a record type never
@@ -16,7 +16,7 @@
  *
  * A struct here is half of a record type; the other half, what a reader
  * makes of it (name, fields, how they print), is its entry in
- * formats/trace_types.c.
+ * formats/host/trace_types.c.
  *
  * Freestanding: compiled into the EL2 image and into the host tool.
  */

@@ -20,7 +20,7 @@
 
 #include <cmocka.h>
 
-#include "formats/tracefile.h"
+#include "formats/host/tracefile.h"
 
 /* ------------------------------------------------------ random (splitmix64) */
 

@@ -5,7 +5,7 @@
  * Each trace is one run. Per row (exit class, VM or vCPU) every run gives a
  * few numbers: exits in the run, exits per exit of a work class
  * (--per-exit-of), the median, p99 and mean handling cost. Those numbers are
- * the samples: BASE runs against NEW runs, judged by tracer/verdict.c. The
+ * the samples: BASE runs against NEW runs, judged by tracer/lib/verdict.c. The
  * exits inside one run are never samples of their own: they share the run's
  * noise. Counts are per run (a fixed workload) or per unit of work, never per
  * guest second: a guest that ran slower did not exit less.
@@ -25,10 +25,10 @@
 #include <sys/stat.h>
 
 #include "formats/esr.h"
-#include "tracer/analysis.h"
+#include "tracer/lib/analysis.h"
 #include "tracer/hypscope.h"
-#include "tracer/stats.h"
-#include "tracer/verdict.h"
+#include "tracer/lib/stats.h"
+#include "tracer/lib/verdict.h"
 
 #define DIFF_EXIT_REGRESSION 1
 #define MAX_RUNS             VD_MAX_RUNS

@@ -12,10 +12,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "formats/export.h"
-#include "tracer/progress.h"
+#include "formats/host/export.h"
+#include "tracer/lib/progress.h"
 #include "tracer/hypscope.h"
-#include "tracer/vmspec.h"
+#include "tracer/lib/vmspec.h"
 
 enum export_format {
 	FMT_NONE,

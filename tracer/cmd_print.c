@@ -16,19 +16,19 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "formats/mmio_regs.h"
+#include "formats/host/mmio_regs.h"
 #include "formats/esr.h"
 #include "formats/esr_fmt.h"
-#include "formats/trace_types.h"
+#include "formats/host/trace_types.h"
 #include "formats/hypcfg.h"
 #include "formats/ich_lr.h"
 #include "formats/smccc.h"
-#include "formats/tracefile.h"
-#include "tracer/progress.h"
-#include "tracer/analysis.h"
-#include "tracer/evfmt.h"
+#include "formats/host/tracefile.h"
+#include "tracer/lib/progress.h"
+#include "tracer/lib/analysis.h"
+#include "tracer/lib/evfmt.h"
 #include "tracer/hypscope.h"
-#include "tracer/stats.h"
+#include "tracer/lib/stats.h"
 
 #define ANY UINT32_MAX
 

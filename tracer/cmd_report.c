@@ -4,7 +4,7 @@
  * The main table is `perf kvm stat`'s (count, rate, share, latency per exit
  * class, VM, vCPU or guest PC) with two latencies instead of one: the
  * handler's cost in cycles and the time from the exit to the vCPU's next
- * entry. Below it come the breakdowns of tracer/stats.h and the losses. The
+ * entry. Below it come the breakdowns of tracer/lib/stats.h and the losses. The
  * same data goes out as JSON or CSV.
  */
 #include <errno.h>
@@ -15,17 +15,17 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "formats/export.h"
-#include "formats/mmio_regs.h"
+#include "formats/host/export.h"
+#include "formats/host/mmio_regs.h"
 #include "formats/esr.h"
 #include "formats/esr_fmt.h"
 #include "formats/ich_lr.h"
 #include "formats/smccc.h"
 #include "formats/sysreg_names.h"
-#include "formats/trace_types.h"
-#include "tracer/analysis.h"
+#include "formats/host/trace_types.h"
+#include "tracer/lib/analysis.h"
 #include "tracer/hypscope.h"
-#include "tracer/stats.h"
+#include "tracer/lib/stats.h"
 
 enum report_format { FMT_TEXT, FMT_JSON, FMT_CSV };
 

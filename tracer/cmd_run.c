@@ -21,13 +21,13 @@
 #include <unistd.h>
 
 #include "tracer/hypscope.h"
-#include "tracer/hypstat.h"
-#include "tracer/image.h"
-#include "tracer/machine.h"
-#include "tracer/qemu.h"
-#include "tracer/reaper.h"
-#include "tracer/record.h"
-#include "tracer/vmspec.h"
+#include "tracer/lib/hypstat.h"
+#include "tracer/lib/image.h"
+#include "tracer/lib/machine.h"
+#include "tracer/lib/qemu.h"
+#include "tracer/lib/reaper.h"
+#include "tracer/lib/record.h"
+#include "tracer/lib/vmspec.h"
 #include "tui/top.h"
 
 #define DEMO_GUEST     "guests/demo.elf"

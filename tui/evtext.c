@@ -3,7 +3,7 @@
 #include <stdio.h>
 
 #include "formats/ich_lr.h"
-#include "tracer/evfmt.h"
+#include "tracer/lib/evfmt.h"
 #include "tui/evtext.h"
 
 const char *top_event_type_name(uint32_t type)
@@ -26,7 +26,7 @@ int top_lr_text(char *buf, size_t len, uint64_t lr)
 }
 
 /*
- * The event log's lines are `hypscope print`'s (tracer/evfmt.c). One
+ * The event log's lines are `hypscope print`'s (tracer/lib/evfmt.c). One
  * formatter for the view, which runs in one thread: its disassembler is
  * opened once and kept.
  */

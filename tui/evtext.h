@@ -5,7 +5,7 @@
  *	   1.204519000 cpu1  vm0/1    mmio          UARTFR (+0x018) read 4B = 0x90
  *	   1.204530000 cpu0  vm1/0    vgic_lrs      fold 4 LRs hcr=0x1 misr=0x0: LR0 P 27 pri=a0
  *
- * The very lines of `hypscope print` (tracer/evfmt.h): time in seconds since
+ * The very lines of `hypscope print` (tracer/lib/evfmt.h): time in seconds since
  * `base` (counter ticks at cntfrq Hz), the physical CPU, the vCPU (or VM) the
  * record is about, the record type, the decoded payload. Host only.
  */

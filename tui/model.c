@@ -1,5 +1,5 @@
 /*
- * The live view's model: scopes of tracer/stats.c aggregations, interval
+ * The live view's model: scopes of tracer/lib/stats.c aggregations, interval
  * rates and history, vCPU state, list register snapshots and the event log.
  * See tui/model.h.
  */
@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "formats/esr.h"
-#include "formats/trace_types.h"
+#include "formats/host/trace_types.h"
 #include "tui/model.h"
 
 /* ---------------------------------------------------------------- scopes */
@@ -69,7 +69,7 @@ static struct top_scope *scope_at(struct top_model *m, unsigned i)
 }
 
 /*
- * Feed a scope that sees only some of a CPU's records. tracer/stats.c reads
+ * Feed a scope that sees only some of a CPU's records. tracer/lib/stats.c reads
  * a jump in a CPU's sequence numbers as a loss and forgets the exits waiting
  * for their entry; records of other VMs are no loss, so the copy carries the
  * sequence number the scope expects. A real gap (the whole machine's scope

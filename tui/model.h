@@ -4,7 +4,7 @@
  *
  * Records go in one at a time (top_model_feed()) from the rings or from a
  * trace file; the exits table, the latency histograms and the breakdowns are
- * tracer/stats.c's (struct hs_stats), one per scope: the whole machine, each
+ * tracer/lib/stats.c's (struct hs_stats), one per scope: the whole machine, each
  * VM and each vCPU, so that picking a VM or a vCPU shows its own table. On
  * top of them the model keeps what a live view needs and a report does not:
  *
@@ -30,7 +30,7 @@
 
 #include "formats/hypcfg.h"
 #include "formats/trace.h"
-#include "tracer/stats.h"
+#include "tracer/lib/stats.h"
 
 #define TOP_MAX_VMS      HYPCFG_MAX_VMS
 #define TOP_MAX_VCPUS    HYPCFG_MAX_VCPUS /* per VM */

@@ -13,10 +13,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "formats/tracefile.h"
-#include "tracer/hypstat.h"
-#include "tracer/kvm/kvm_collect.h"
-#include "tracer/record.h"
+#include "formats/host/tracefile.h"
+#include "tracer/lib/hypstat.h"
+#include "tracer/lib/kvm/kvm_collect.h"
+#include "tracer/lib/record.h"
 #include "tui/source.h"
 
 #define HYPCFG_FILE_OFFSET (HYPCFG_PA - HYP_RAM_BASE)

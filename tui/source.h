@@ -2,10 +2,10 @@
  * Where the live view's records come from.
  *
  *   live    a running machine's RAM file: the trace rings are drained with
- *           the recorder (tracer/record.h) into the model, and the status
+ *           the recorder (tracer/lib/record.h) into the model, and the status
  *           block (struct hypstat) is read once per interval for the VM and
  *           vCPU state, exit counts and times, and VMID generations
- *   kvm     this host's KVM: the BPF collector's records (tracer/kvm/)
+ *   kvm     this host's KVM: the BPF collector's records (tracer/lib/kvm/)
  *   replay  a trace file, played back at a speed (records are fed as the
  *           playback clock passes their timestamps), paused, stepped
  *
@@ -35,7 +35,7 @@ int top_source_live(struct top_source **sp, const char *ram_path, bool consume, 
 int top_source_replay(struct top_source **sp, const char *path, double speed,
 		      struct top_model *m, char *err, size_t errlen);
 
-/* This host's KVM, through the BPF collector (tracer/kvm/kvm_collect.h). */
+/* This host's KVM, through the BPF collector (tracer/lib/kvm/kvm_collect.h). */
 int top_source_kvm(struct top_source **sp, struct top_model *m, char *err, size_t errlen);
 
 void top_source_destroy(struct top_source *s); /* NULL ok */

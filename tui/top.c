@@ -21,7 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "tracer/hypscope.h"
+#include "tracer/lib/util.h"
 #include "tui/panel.h"
 #include "tui/screen.h"
 #include "tui/source.h"

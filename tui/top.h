@@ -2,7 +2,7 @@
  * hypscope top: the live view of a running machine or of a trace file.
  *
  * The entry points run the whole view, interactive (curses) or --batch
- * (text every interval), and return a hypscope exit code (tracer/hypscope.h):
+ * (text every interval), and return a hypscope exit code (tracer/lib/util.h):
  *
  *	struct top_opts o;
  *
@@ -54,7 +54,7 @@ void top_opts_init(struct top_opts *o);
 /* The view of the machine whose RAM file is ram_path. */
 int top_run_live(const char *ram_path, const struct top_opts *o);
 
-/* The view of this host's KVM (the BPF collector, tracer/kvm/). */
+/* The view of this host's KVM (the BPF collector, tracer/lib/kvm/). */
 int top_run_kvm(const struct top_opts *o);
 
 /* The view of a trace file, played back at o->speed. */

@@ -9,7 +9,7 @@
 #include "formats/esr.h"
 #include "formats/esr_fmt.h"
 #include "formats/ich_lr.h"
-#include "formats/mmio_regs.h"
+#include "formats/host/mmio_regs.h"
 #include "formats/smccc.h"
 #include "formats/sysreg_names.h"
 #include "tui/evtext.h"

@@ -3,7 +3,7 @@
  * needs from the hardware, in one place. hyp/arch/aarch64 implements it for
  * EL2; hyp/arch/fake implements it on the host for the unit tests, recording
  * what was asked so tests can assert on it. Logic includes this header and
- * never a header under hyp/arch/ (scripts/hyp-layers.sh checks it).
+ * never a header under hyp/arch/ (scripts/layers.sh checks it).
  * The build puts the arch's include folder on the include path
  * (hyp/build.mk): hyp/arch/aarch64/include at EL2, hyp/arch/fake/include on
  * the host.

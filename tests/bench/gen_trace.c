@@ -20,7 +20,7 @@
 
 #include "formats/esr.h"
 #include "formats/exits.h"
-#include "formats/tracefile.h"
+#include "formats/host/tracefile.h"
 
 struct cpu_state {
 	uint64_t seq;

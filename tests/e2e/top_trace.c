@@ -32,7 +32,7 @@
 #include "formats/hypcfg.h"
 #include "formats/ich_lr.h"
 #include "formats/smccc.h"
-#include "formats/tracefile.h"
+#include "formats/host/tracefile.h"
 
 #define CNTFRQ   62500000ull
 #define US(x)    ((uint64_t)(x) * CNTFRQ / 1000000)

@@ -15,16 +15,16 @@ FUZZ_CFLAGS  := -std=gnu11 $(WARN) -O1 -g -I. -I$(O)/bpf $(HYP_HOST_INC) -D_GNU_
 
 FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(O)/fuzz/%,$(FUZZ_SRCS))
-FUZZ_OBJS := $(patsubst %.c,$(O)/fuzz/obj/%.o,$(TOOL_SRCS) $(HYP_HOST_SRCS))
+FUZZ_OBJS := $(patsubst %.c,$(O)/fuzz/obj/%.o,$(HOSTLIB_SRCS) $(TOOL_SRCS) $(HYP_HOST_SRCS))
 
 $(O)/fuzz/obj/%.o: %.c
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  CC [FUZZ] $<")
 	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link $(DEPFLAGS) -c $< -o $@
 
-# generated headers the host sources include (tracer/kvm/build.mk)
+# generated headers the host sources include (tracer/lib/kvm/build.mk)
 ifdef KVM_BPF_SKEL
-$(O)/fuzz/obj/tracer/kvm/kvm_collect.o: $(KVM_BPF_SKEL)
+$(O)/fuzz/obj/tracer/lib/kvm/kvm_collect.o: $(KVM_BPF_SKEL)
 endif
 
 $(O)/libhypscope-fuzz.a: $(FUZZ_OBJS)

@@ -1,9 +1,9 @@
 /*
- * The CSV reader (formats/export_csv.c) on any text: every row it accepts
+ * The CSV reader (formats/host/export_csv.c) on any text: every row it accepts
  * becomes a record whose header agrees with its size, every row it refuses
  * gets a one-line error, and it always reaches the end.
  */
-#include "formats/export.h"
+#include "formats/host/export.h"
 #include "formats/trace.h"
 #include "tests/fuzz/fuzz.h"
 

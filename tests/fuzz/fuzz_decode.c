@@ -9,12 +9,12 @@
 #include "formats/esr.h"
 #include "formats/esr_fmt.h"
 #include "formats/ich_lr.h"
-#include "formats/mmio_regs.h"
+#include "formats/host/mmio_regs.h"
 #include "formats/smccc.h"
 #include "formats/sysreg_names.h"
 #include "formats/trace.h"
 #include "tests/fuzz/fuzz.h"
-#include "tracer/evfmt.h"
+#include "tracer/lib/evfmt.h"
 
 static void check_text(const char *buf, size_t len, int ret)
 {

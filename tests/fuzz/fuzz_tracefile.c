@@ -1,10 +1,10 @@
 /*
- * The trace file reader (formats/tracefile.c) on any bytes: open, index,
+ * The trace file reader (formats/host/tracefile.c) on any bytes: open, index,
  * summarise, load every chunk, merge every record, rewind and merge again.
  * Whatever the file holds, the reader returns errors and problems, never
  * reads out of bounds, and hands out only records that fit their chunk.
  */
-#include "formats/tracefile.h"
+#include "formats/host/tracefile.h"
 #include "tests/fuzz/fuzz.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

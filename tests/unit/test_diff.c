@@ -23,7 +23,7 @@
 #include <cmocka.h>
 
 #include "formats/esr.h"
-#include "formats/tracefile.h"
+#include "formats/host/tracefile.h"
 #include "tests/tracegen.h"
 #include "tracer/hypscope.h"
 

@@ -22,9 +22,9 @@
 #include <cmocka.h>
 
 #include "formats/esr.h"
-#include "formats/export.h"
+#include "formats/host/export.h"
 #include "formats/exits.h"
-#include "formats/tracefile.h"
+#include "formats/host/tracefile.h"
 #include "tracer/hypscope.h"
 
 #define NCPUS       4u   /* CPUs with records */

@@ -1,4 +1,4 @@
-/* tracer/hypstat.c: reading, judging and summarising the status block. */
+/* tracer/lib/hypstat.c: reading, judging and summarising the status block. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -12,7 +12,7 @@
 
 #include <cmocka.h>
 
-#include "tracer/hypstat.h"
+#include "tracer/lib/hypstat.h"
 
 static void assert_msg_has(const char *msg, const char *needle)
 {

@@ -1,4 +1,4 @@
-/* tracer/image.c: image detection, ELF flattening, placement checks. */
+/* tracer/lib/image.c: image detection, ELF flattening, placement checks. */
 #include <elf.h>
 #include <errno.h>
 #include <setjmp.h>
@@ -12,7 +12,7 @@
 
 #include <cmocka.h>
 
-#include "tracer/image.h"
+#include "tracer/lib/image.h"
 
 #define MEM_64M (64ull << 20)
 #define FILLER  0xee /* file bytes that no segment covers */

@@ -1,5 +1,5 @@
 /*
- * Unit tests for tracer/kvm/kvm_fold.c: the KVM collector's events, made by
+ * Unit tests for tracer/lib/kvm/kvm_fold.c: the KVM collector's events, made by
  * hand as the BPF programs would write them, folded into trace records.
  * Exits wait for their outcome (next entry: handled; KVM_RUN returning:
  * handed to the VMM), emulation records come just before their exit, IRQ
@@ -19,7 +19,7 @@
 
 #include "formats/exits.h"
 #include "formats/trace.h"
-#include "tracer/kvm/kvm_fold.h"
+#include "tracer/lib/kvm/kvm_fold.h"
 
 #define MAX_OUT 64
 

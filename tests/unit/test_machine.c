@@ -1,4 +1,4 @@
-/* tracer/machine.c: staging layout, control block, RAM size, QEMU argv. */
+/* tracer/lib/machine.c: staging layout, control block, RAM size, QEMU argv. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -12,7 +12,7 @@
 
 #include <cmocka.h>
 
-#include "tracer/machine.h"
+#include "tracer/lib/machine.h"
 
 static void assert_msg_has(const struct hs_err *e, const char *needle)
 {

@@ -5,7 +5,7 @@
 
 #include <cmocka.h>
 
-#include "formats/mmio_regs.h"
+#include "formats/host/mmio_regs.h"
 #include "formats/trace.h"
 
 static const char *name(uint32_t dev, uint64_t off)

@@ -1,4 +1,4 @@
-/* tracer/reaper.c: what a killed hypscope run leaves behind is cleaned up. */
+/* tracer/lib/reaper.c: what a killed hypscope run leaves behind is cleaned up. */
 #include <errno.h>
 #include <fcntl.h>
 #include <setjmp.h>
@@ -16,7 +16,7 @@
 
 #include <cmocka.h>
 
-#include "tracer/reaper.h"
+#include "tracer/lib/reaper.h"
 
 struct fixture {
 	char dir[64];    /* a run's temporary directory */

@@ -1,5 +1,5 @@
 /*
- * Unit tests for tracer/record.c: the drain loop against rings laid out in a
+ * Unit tests for tracer/lib/record.c: the drain loop against rings laid out in a
  * host buffer by formats/ring.c's producer, as the hypervisor would: waiting
  * for the boot, draining every CPU into a trace file that reads back
  * identical, exact losses in both ring modes, the final drain, refusals with
@@ -20,10 +20,10 @@
 
 #include "formats/hypcfg.h"
 #include "formats/ring.h"
-#include "formats/tracefile.h"
+#include "formats/host/tracefile.h"
 #include "tracer/hypscope.h"
-#include "tracer/hypstat.h"
-#include "tracer/record.h"
+#include "tracer/lib/hypstat.h"
+#include "tracer/lib/record.h"
 
 #define TRACE_PA    (HYPCFG_PA + HYPCFG_AREA_SIZE)
 #define RING_SIZE   (64u * 1024)

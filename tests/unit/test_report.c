@@ -23,7 +23,7 @@
 #include "formats/hypcfg.h"
 #include "formats/smccc.h"
 #include "formats/sysreg_names.h"
-#include "formats/tracefile.h"
+#include "formats/host/tracefile.h"
 #include "tests/tracegen.h"
 #include "tracer/hypscope.h"
 
@@ -280,7 +280,7 @@ static void test_report_usage_and_file_errors(void **state)
 
 /* ------------------------------------------------------------------ print */
 
-/* st_value of function `name` in the ELF at path, read independently of tracer/analysis.c. */
+/* st_value of function `name` in the ELF at path, read independently of tracer/lib/analysis.c. */
 static uint64_t elf_func(const char *path, const char *name)
 {
 	Elf_Scn *scn = NULL;

@@ -1,5 +1,5 @@
 /*
- * Unit tests for tracer/stats.c: histogram percentiles within their bound
+ * Unit tests for tracer/lib/stats.c: histogram percentiles within their bound
  * against exact sorting, Mann-Whitney on buckets against the pairwise
  * definition, and the model fed record by record: exits and their
  * in-hypervisor time, breakdowns (MMIO, sysregs, hypercalls, VMIDs, vGIC),
@@ -23,7 +23,7 @@
 #include "formats/smccc.h"
 #include "formats/sysreg_names.h"
 #include "tests/tracegen.h"
-#include "tracer/stats.h"
+#include "tracer/lib/stats.h"
 
 /* ---------------------------------------------------------------- helpers */
 

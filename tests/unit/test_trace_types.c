@@ -1,5 +1,5 @@
 /*
- * formats/trace_types.c: the one description of every record type. Its
+ * formats/host/trace_types.c: the one description of every record type. Its
  * entries agree with the structs of formats/trace.h, its sparse lookup finds
  * every type and nothing else, and a type described by its fields alone (as
  * a new one starts) is shown by print, CSV and CTF without code of its own.
@@ -14,8 +14,8 @@
 
 #include <cmocka.h>
 
-#include "formats/trace_types.h"
-#include "tracer/evfmt.h"
+#include "formats/host/trace_types.h"
+#include "tracer/lib/evfmt.h"
 
 static void test_types_ascend_and_each_is_found_by_its_number(void **state)
 {

@@ -1,5 +1,5 @@
 /*
- * Unit tests for formats/tracefile.c: round trip over several CPUs, damage
+ * Unit tests for formats/host/tracefile.c: round trip over several CPUs, damage
  * (truncation, flipped bytes, garbage) that still yields every intact chunk,
  * and clear errors for files that are not trace files.
  */
@@ -17,8 +17,8 @@
 
 #include <cmocka.h>
 
-#include "formats/trace_types.h"
-#include "formats/tracefile.h"
+#include "formats/host/trace_types.h"
+#include "formats/host/tracefile.h"
 
 #define NCPUS    4u
 #define NRECORDS 20000u

@@ -1,7 +1,7 @@
 /*
  * Unit tests for the live view's model and text (tui/model.c, tui/view.c,
  * tui/evtext.c), without a terminal: exits aggregated on top of
- * tracer/stats.c with the rate of the last interval, sorting, filtering,
+ * tracer/lib/stats.c with the rate of the last interval, sorting, filtering,
  * VM and vCPU scopes, vCPU state and time, list register snapshots,
  * histogram bucketing, sparkline binning and scaling, the event log ring.
  */

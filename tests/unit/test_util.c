@@ -1,5 +1,5 @@
 /*
- * tracer/util.c: helpers the subcommands share. hs_ram_path() turns the
+ * tracer/lib/util.c: helpers the subcommands share. hs_ram_path() turns the
  * --attach argument of `top` and `record` into the machine's RAM file.
  */
 #include <setjmp.h>
@@ -10,7 +10,7 @@
 
 #include <cmocka.h>
 
-#include "tracer/hypscope.h"
+#include "tracer/lib/util.h"
 
 static void test_a_pid_names_the_ram_file_of_that_run(void **state)
 {

@@ -1,5 +1,5 @@
 /*
- * Unit tests for tracer/verdict.c on synthetic per-run samples: the exact
+ * Unit tests for tracer/lib/verdict.c on synthetic per-run samples: the exact
  * Mann-Whitney distribution against its known values, A/A samples give no
  * verdict, shifted ones do (with an interval around the shift), one run per
  * side and too few runs are weak, exact mode judges one run, and A/A false
@@ -14,7 +14,7 @@
 
 #include <cmocka.h>
 
-#include "tracer/verdict.h"
+#include "tracer/lib/verdict.h"
 
 static uint64_t rng_state;
 

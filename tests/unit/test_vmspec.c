@@ -1,4 +1,4 @@
-/* tracer/vmspec.c: --vm specs, sizes and counts. */
+/* tracer/lib/vmspec.c: --vm specs, sizes and counts. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -8,7 +8,7 @@
 
 #include <cmocka.h>
 
-#include "tracer/vmspec.h"
+#include "tracer/lib/vmspec.h"
 
 static void assert_msg_has(const struct hs_err *e, const char *needle)
 {

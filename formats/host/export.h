@@ -1,0 +1,202 @@
+/*
+ * Exporting trace files to formats other tools read:
+ *
+ *   CTF 1.8      a directory babeltrace2 and Trace Compass open: `metadata`
+ *                (TSDL text) and one binary stream file per physical CPU
+ *   Chrome JSON  the trace-event format the Perfetto UI and chrome://tracing
+ *                open: exits as slices per vCPU, scheduling per physical CPU
+ *   CSV          one row per record, RFC 4180, for spreadsheets and pandas
+ *
+ * Every exporter reads a struct tf_reader that is already open, keeps the
+ * records the options select and never allocates per record. Damage in the
+ * input is the reader's business: it skips what is broken and lists it as
+ * problems, the exporters export whatever is intact.
+ *
+ * Host only. Functions return 0 on success or -errno with one line in err
+ * saying what went wrong and where.
+ */
+#ifndef FORMATS_EXPORT_H
+#define FORMATS_EXPORT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "formats/host/tracefile.h"
+
+#define EXPORT_ALL_VMS  0xffffffffu
+#define EXPORT_MSG_LEN  512u
+#define EXPORT_CYCLE_HZ 1000000000ull /* default PMCCNTR_EL0 rate: QEMU counts 1 GHz */
+
+struct export_opts {
+	uint32_t    vm;       /* keep only this VM slot, or EXPORT_ALL_VMS */
+	uint64_t    since;    /* keep records with hdr.ts >= since (counter ticks) */
+	uint64_t    until;    /* and hdr.ts <= until; UINT64_MAX: no limit */
+	uint64_t    cycle_hz; /* PMCCNTR_EL0 rate to turn exit costs into time; 0: EXPORT_CYCLE_HZ */
+	const char *source;   /* the trace file's name, recorded in the output; may be NULL */
+};
+
+/* Options that keep everything. */
+void export_opts_init(struct export_opts *o);
+
+struct export_stats {
+	uint64_t records;  /* records read from the intact chunks */
+	uint64_t exported; /* records written out (the filter kept them) */
+	uint64_t unknown;  /* exported records of a type this version does not decode */
+	uint64_t clamped;  /* CTF: timestamps raised to keep a CPU's stream monotonic */
+	uint64_t lost;     /* records the trace says were lost before they were stored */
+	uint64_t bytes;    /* bytes written */
+};
+
+/*
+ * CTF 1.8 into the directory dir, which must not exist or be empty; it is
+ * created when missing (its parent must exist).
+ */
+int export_ctf(struct tf_reader *r, const char *dir, const struct export_opts *o,
+	       struct export_stats *st, char *err, size_t errlen);
+
+/* Chrome trace-event JSON into path ("-": standard output). */
+int export_chrome(struct tf_reader *r, const char *path, const struct export_opts *o,
+		  struct export_stats *st, char *err, size_t errlen);
+
+/* CSV into path ("-": standard output). */
+int export_csv(struct tf_reader *r, const char *path, const struct export_opts *o,
+	       struct export_stats *st, char *err, size_t errlen);
+
+/*
+ * Reading an exported CSV back: each data row is rebuilt into the record it
+ * came from (header and payload, reserved fields zero). What the CSV holds
+ * is lossless, so a round trip gives back the original bytes.
+ */
+struct export_csv_reader;
+
+int export_csv_reader_open(struct export_csv_reader **cp, const char *path, char *err,
+			   size_t errlen);
+/*
+ * The next row as a record in rec (cap bytes, TRACE_MAX_RECORD is always
+ * enough). 1 with the record there, 0 at the end, -errno on a malformed
+ * row, with the line number in export_csv_reader_error().
+ */
+int export_csv_reader_next(struct export_csv_reader *c, void *rec, size_t cap);
+const char *export_csv_reader_error(const struct export_csv_reader *c);
+void export_csv_reader_close(struct export_csv_reader *c); /* NULL ok */
+
+/* ------------------------------------------------ shared by the exporters */
+
+/* The type a name stands for (trace_type_name() or "type_0x0100"); -1 when none. */
+int export_type_from_name(const char *name);
+
+/* Whether the options keep a record. */
+static inline bool export_keep(const struct export_opts *o, const struct trace_hdr *h)
+{
+	if (o->vm != EXPORT_ALL_VMS && h->vm != o->vm)
+		return false;
+	return h->ts >= o->since && h->ts <= o->until;
+}
+
+/* The earliest timestamp of the intact chunks (0 when there are no records). */
+uint64_t export_first_ts(const struct tf_reader *r);
+
+/* Counter ticks to nanoseconds at freq Hz, exact to the nanosecond below. */
+static inline uint64_t export_ticks_to_ns(uint64_t ticks, uint64_t freq)
+{
+	if (!freq)
+		return ticks;
+	return (uint64_t)((unsigned __int128)ticks * 1000000000u / freq);
+}
+
+/*
+ * A buffered output file: large writes, one error remembered. put() and
+ * friends do nothing once an error happened; close() reports it.
+ */
+struct export_out {
+	int      fd;
+	bool     close_fd;
+	int      error;    /* first -errno met */
+	char    *buf;
+	size_t   len, cap;
+	uint64_t bytes;
+	char     path[256];
+};
+
+/* Create or truncate path ("-": standard output). */
+int export_out_open(struct export_out *out, const char *path, size_t bufsize, char *err,
+		    size_t errlen);
+int export_out_flush_buf(struct export_out *out);
+/* Flush and close; returns the first error met, with the message in err. */
+int export_out_close(struct export_out *out, char *err, size_t errlen);
+
+/* Room for n more bytes at out->buf + out->len; NULL after an error. */
+static inline char *export_out_reserve(struct export_out *out, size_t n)
+{
+	if (out->cap - out->len < n && export_out_flush_buf(out))
+		return NULL;
+	return out->buf + out->len;
+}
+
+/* Writes what is buffered and then p itself: for blocks larger than the buffer. */
+void export_out_put_slow(struct export_out *out, const void *p, size_t n);
+
+static inline void export_out_put(struct export_out *out, const void *p, size_t n)
+{
+	if (out->cap - out->len >= n) {
+		__builtin_memcpy(out->buf + out->len, p, n);
+		out->len += n;
+	} else {
+		export_out_put_slow(out, p, n);
+	}
+}
+
+static inline void export_out_str(struct export_out *out, const char *s)
+{
+	export_out_put(out, s, __builtin_strlen(s));
+}
+
+static inline void export_out_char(struct export_out *out, char c)
+{
+	char *dst = export_out_reserve(out, 1);
+
+	if (dst) {
+		*dst = c;
+		out->len++;
+	}
+}
+
+/* Decimal and 0x-prefixed hexadecimal numbers without printf. */
+size_t export_fmt_u64(char *dst, uint64_t v);
+size_t export_fmt_hex(char *dst, uint64_t v);
+
+static inline void export_out_u64(struct export_out *out, uint64_t v)
+{
+	char *dst = export_out_reserve(out, 20);
+
+	if (dst)
+		out->len += export_fmt_u64(dst, v);
+}
+
+static inline void export_out_hex(struct export_out *out, uint64_t v)
+{
+	char *dst = export_out_reserve(out, 18);
+
+	if (dst)
+		out->len += export_fmt_hex(dst, v);
+}
+
+/* Nanoseconds as microseconds with three decimals: "1234.567". */
+static inline void export_out_us(struct export_out *out, uint64_t ns)
+{
+	char *dst = export_out_reserve(out, 24);
+	uint32_t frac = (uint32_t)(ns % 1000);
+
+	if (!dst)
+		return;
+	out->len += export_fmt_u64(dst, ns / 1000);
+	dst = out->buf + out->len;
+	dst[0] = '.';
+	dst[1] = (char)('0' + frac / 100);
+	dst[2] = (char)('0' + frac / 10 % 10);
+	dst[3] = (char)('0' + frac % 10);
+	out->len += 4;
+}
+
+#endif

@@ -1,0 +1,655 @@
+/*
+ * CSV export (RFC 4180: comma separated, CRLF line ends, fields with commas,
+ * quotes or line breaks in double quotes, quotes doubled) and the reader that
+ * turns such a file back into records.
+ *
+ * One header row, then one row per record in time order. The columns are the
+ * header fields, then the union of every type's fields (empty where a type
+ * does not have them), then "extra": the bytes of the record past what this
+ * version decodes, in hex (fields appended by a newer producer, or the whole
+ * payload of a type it does not know). Registers and addresses are written
+ * as 0x-prefixed hex, counts as decimal, text as it is; the vm, vcpu and vmid
+ * columns are empty when the record has none (0xffff). Nothing is lost, so
+ * export_csv_reader_next() can rebuild every record byte for byte.
+ */
+#include <errno.h>
+#include <stdbool.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "formats/host/export.h"
+#include "formats/host/trace_types.h"
+
+#if __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+#error "the CSV exporter reads little-endian records in place"
+#endif
+
+/* ---------------------------------------------------------------- columns */
+
+/*
+ * The columns: the header's, then one per field element of every record
+ * type ("args" element 2: "args2"; fields of the same name share a column),
+ * then "extra". The field columns of the first release keep their order
+ * (FIRST_FIELD_COLUMNS); a field added since gets its column after them, in
+ * the order of formats/host/trace_types.c. Built once from that table.
+ */
+#define HDR_COLUMNS(C)                                                                      \
+	C(TS_NS, "ts_ns") C(TS, "ts") C(CPU, "cpu") C(VM, "vm") C(VCPU, "vcpu")               \
+	C(VMID, "vmid") C(VMID_GEN, "vmid_gen") C(SEQ, "seq") C(TYPE, "type")
+
+#define COL_ENUM(id, name) COL_##id,
+enum csv_col { HDR_COLUMNS(COL_ENUM) NR_HDR_COLS };
+#undef COL_ENUM
+
+static const char *const first_field_columns[] = {
+	"esr", "elr", "far", "hpfar", "cost", "insn", "exit_class", "exit_class_name",
+	"outcome", "flags", "pc", "pending_irqs", "lrs_used", "ticks", "reason", "runnable",
+	"serial", "mem_size", "nr_vcpus", "state", "exit_status", "name", "in_use", "vmid_bits",
+	"old_gen", "new_gen", "flush_cost", "ipa", "value", "device", "width", "is_write",
+	"result", "fid", "fid_name", "conduit", "args0", "args1", "args2", "args3", "args4",
+	"args5", "result0", "result1", "result2", "result3", "vintid", "source", "target_vcpu",
+	"source_vcpu", "priority", "nr_lrs", "point", "used", "hcr", "misr", "eisr", "elrsr",
+	"lr0", "lr1", "lr2", "lr3", "lr4", "lr5", "lr6", "lr7", "lr8", "lr9", "lr10", "lr11",
+	"lr12", "lr13", "lr14", "lr15", "level", "len", "text",
+};
+
+#define CSV_MAX_COLS  256u
+#define CSV_NAME_LEN  40u
+#define CSV_MAX_CELLS 32u
+
+static char     col_names[CSV_MAX_COLS][CSV_NAME_LEN];
+static unsigned nr_cols;  /* extra included */
+static unsigned col_extra; /* the last */
+
+/*
+ * A record type's cells: each element of each field and the column it goes
+ * to, indexed by trace_type_index().
+ */
+struct csv_cell {
+	const struct trace_field *f;
+	uint8_t col;
+	uint8_t elem;
+};
+
+static struct csv_cell csv_cells[TRACE_TYPES_MAX][CSV_MAX_CELLS];
+static uint8_t csv_nr_cells[TRACE_TYPES_MAX];
+
+/* The column called name, added at the end when there is none; -1 when full. */
+static int col_get(const char *name)
+{
+	unsigned col;
+
+	for (col = 0; col < nr_cols; col++)
+		if (!strcmp(col_names[col], name))
+			return (int)col;
+	if (nr_cols == CSV_MAX_COLS - 1 || strlen(name) >= CSV_NAME_LEN)
+		return -1;
+	snprintf(col_names[nr_cols], CSV_NAME_LEN, "%s", name);
+	return (int)nr_cols++;
+}
+
+/* -E2BIG when the table has more columns, or a type more cells, than this file holds. */
+static int csv_init(char *err, size_t errlen)
+{
+	static int done;
+	const struct trace_type_info *tt;
+	const struct trace_field *f;
+	char name[CSV_NAME_LEN];
+	unsigned t, i, e, n;
+	int col;
+
+#define COL_NAME(id, name) col_get(name);
+	if (done)
+		return done < 0 ? -E2BIG : 0;
+	done = -1;
+	HDR_COLUMNS(COL_NAME)
+#undef COL_NAME
+	for (i = 0; i < sizeof(first_field_columns) / sizeof(first_field_columns[0]); i++)
+		col_get(first_field_columns[i]);
+	for (t = 0; t < trace_nr_types; t++) {
+		tt = &trace_types[t];
+		n = 0;
+		for (i = 0; i < tt->nr_fields; i++) {
+			f = &tt->field[i];
+			for (e = 0; e < f->count; e++) {
+				if (f->count > 1)
+					snprintf(name, sizeof(name), "%s%u", f->name, e);
+				else
+					snprintf(name, sizeof(name), "%s", f->name);
+				col = col_get(name);
+				if (col < 0 || n == CSV_MAX_CELLS) {
+					snprintf(err, errlen, "csv: record type %s has too many fields",
+						 tt->name);
+					return -E2BIG;
+				}
+				csv_cells[t][n++] = (struct csv_cell){ f, (uint8_t)col, (uint8_t)e };
+			}
+		}
+		csv_nr_cells[t] = (uint8_t)n;
+	}
+	col_extra = (unsigned)col_get("extra");
+	done = 1;
+	return 0;
+}
+
+/* Where a cell's value is in the record. */
+static const uint8_t *cell_at(const struct csv_cell *cc, const uint8_t *rec)
+{
+	return rec + cc->f->off + (size_t)cc->elem * cc->f->size;
+}
+
+static void store_uint(uint8_t *p, unsigned len, uint64_t v)
+{
+	memcpy(p, &v, len); /* little-endian, as the records */
+}
+
+/* ------------------------------------------------------------------ writer */
+
+enum cell_kind { CELL_EMPTY, CELL_DEC, CELL_HEX, CELL_STR, CELL_BYTES };
+
+struct csv_row {
+	uint8_t     kind[CSV_MAX_COLS];
+	uint64_t    v[CSV_MAX_COLS];
+	const char *s[CSV_MAX_COLS];
+	size_t      len[CSV_MAX_COLS];
+};
+
+static void cell_num(struct csv_row *row, unsigned col, enum cell_kind kind, uint64_t v)
+{
+	row->kind[col] = (uint8_t)kind;
+	row->v[col] = v;
+}
+
+static void cell_str(struct csv_row *row, unsigned col, const char *s, size_t len)
+{
+	row->kind[col] = CELL_STR;
+	row->s[col] = s;
+	row->len[col] = len;
+}
+
+/* A text field, quoted when RFC 4180 requires it. */
+static void put_text(struct export_out *out, const char *s, size_t len)
+{
+	size_t i;
+
+	if (!memchr(s, ',', len) && !memchr(s, '"', len) && !memchr(s, '\r', len) &&
+	    !memchr(s, '\n', len)) {
+		export_out_put(out, s, len);
+		return;
+	}
+	export_out_char(out, '"');
+	for (i = 0; i < len; i++) {
+		if (s[i] == '"')
+			export_out_char(out, '"');
+		export_out_char(out, s[i]);
+	}
+	export_out_char(out, '"');
+}
+
+static void put_bytes_hex(struct export_out *out, const uint8_t *p, size_t len)
+{
+	static const char digits[] = "0123456789abcdef";
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		export_out_char(out, digits[p[i] >> 4]);
+		export_out_char(out, digits[p[i] & 0xf]);
+	}
+}
+
+static void fill_row(struct csv_row *row, const struct trace_hdr *h, uint32_t cpu, uint64_t freq)
+{
+	const uint8_t *rec = (const uint8_t *)h;
+	const struct csv_cell *cc;
+	const char *name;
+	size_t known, i;
+	int t;
+
+	memset(row->kind, 0, nr_cols);
+	cell_num(row, COL_TS_NS, CELL_DEC, export_ticks_to_ns(h->ts, freq));
+	cell_num(row, COL_TS, CELL_DEC, h->ts);
+	cell_num(row, COL_CPU, CELL_DEC, cpu);
+	if (h->vm != TRACE_NO_VM)
+		cell_num(row, COL_VM, CELL_DEC, h->vm);
+	if (h->vcpu != TRACE_NO_VCPU)
+		cell_num(row, COL_VCPU, CELL_DEC, h->vcpu);
+	if (h->vmid != TRACE_NO_VMID)
+		cell_num(row, COL_VMID, CELL_DEC, h->vmid);
+	cell_num(row, COL_VMID_GEN, CELL_DEC, h->vmid_gen);
+	cell_num(row, COL_SEQ, CELL_DEC, h->seq);
+	name = trace_type_name(h->type);
+	if (name) {
+		cell_str(row, COL_TYPE, name, strlen(name));
+	} else {
+		/* "type_0x0100": kept in the row's value, formatted when written */
+		row->kind[COL_TYPE] = CELL_HEX;
+		row->v[COL_TYPE] = h->type;
+	}
+
+	t = trace_type_index(h->type);
+	known = t >= 0 ? trace_min_size(h->type) : sizeof(*h);
+	for (i = 0; t >= 0 && i < csv_nr_cells[t]; i++) {
+		cc = &csv_cells[t][i];
+		switch (cc->f->kind) {
+		case TFK_STR:
+			cell_str(row, cc->col, (const char *)cell_at(cc, rec),
+				 strnlen((const char *)cell_at(cc, rec), cc->f->size));
+			break;
+		case TFK_HEX:
+			cell_num(row, cc->col, CELL_HEX, trace_load(cell_at(cc, rec), cc->f->size));
+			break;
+		case TFK_DEC:
+		case TFK_ENUM:
+			cell_num(row, cc->col, CELL_DEC, trace_load(cell_at(cc, rec), cc->f->size));
+			break;
+		default:
+			name = trace_field_text(cc->f, rec);
+			if (name)
+				cell_str(row, cc->col, name, strlen(name));
+			break;
+		}
+	}
+	if (h->size > known) {
+		row->kind[col_extra] = CELL_BYTES;
+		row->s[col_extra] = (const char *)rec + known;
+		row->len[col_extra] = h->size - known;
+	}
+}
+
+static void put_row(struct export_out *out, const struct csv_row *row)
+{
+	char *dst;
+	unsigned col;
+
+	for (col = 0; col < nr_cols; col++) {
+		if (col)
+			export_out_char(out, ',');
+		switch (row->kind[col]) {
+		case CELL_DEC:
+			export_out_u64(out, row->v[col]);
+			break;
+		case CELL_HEX:
+			if (col == COL_TYPE) {
+				dst = export_out_reserve(out, 16);
+				if (dst)
+					out->len += (size_t)sprintf(dst, "type_0x%04" PRIx64, row->v[col]);
+			} else {
+				export_out_hex(out, row->v[col]);
+			}
+			break;
+		case CELL_STR:
+			put_text(out, row->s[col], row->len[col]);
+			break;
+		case CELL_BYTES:
+			put_bytes_hex(out, (const uint8_t *)row->s[col], row->len[col]);
+			break;
+		}
+	}
+	export_out_put(out, "\r\n", 2);
+}
+
+int export_csv(struct tf_reader *r, const char *path, const struct export_opts *o,
+	       struct export_stats *st, char *err, size_t errlen)
+{
+	uint64_t freq = tf_reader_header(r)->cntfrq;
+	struct export_stats local;
+	struct tf_reader_stats rs;
+	struct export_out out;
+	struct tf_record rec;
+	struct csv_row *row;
+	unsigned col;
+	int ret, n;
+
+	ret = csv_init(err, errlen);
+	if (ret)
+		return ret;
+	if (!st)
+		st = &local;
+	memset(st, 0, sizeof(*st));
+	row = malloc(sizeof(*row));
+	if (!row) {
+		snprintf(err, errlen, "%s: out of memory", path);
+		return -ENOMEM;
+	}
+	ret = export_out_open(&out, path, 1u << 20, err, errlen);
+	if (ret) {
+		free(row);
+		return ret;
+	}
+	for (col = 0; col < nr_cols; col++) {
+		if (col)
+			export_out_char(&out, ',');
+		export_out_str(&out, col_names[col]);
+	}
+	export_out_put(&out, "\r\n", 2);
+
+	tf_reader_rewind(r);
+	while ((n = tf_reader_next(r, &rec)) > 0) {
+		st->records++;
+		if (!export_keep(o, rec.hdr))
+			continue;
+		fill_row(row, rec.hdr, rec.cpu, freq);
+		put_row(&out, row);
+		st->exported++;
+		if (!trace_type_of(rec.hdr->type))
+			st->unknown++;
+		if (out.error)
+			break;
+	}
+	free(row);
+	if (n < 0) {
+		snprintf(err, errlen, "%s: reading the trace: %s", o->source ? o->source : "trace",
+			 strerror(-n));
+		export_out_close(&out, NULL, 0);
+		return n;
+	}
+	ret = export_out_close(&out, err, errlen);
+	st->bytes = out.bytes;
+	tf_reader_stats(r, &rs);
+	st->lost = rs.lost;
+	return ret;
+}
+
+/* ------------------------------------------------------------------ reader */
+
+struct export_csv_reader {
+	char   *data;         /* the whole file, NUL terminated */
+	size_t  len, at;
+	unsigned long line;   /* of the row being read */
+	int     col_of[CSV_MAX_COLS]; /* file column of each known column, -1 when absent */
+	unsigned nr_file_cols;
+	char  **cells;        /* this row's cells, unquoted in place */
+	size_t *cell_len;
+	char    msg[EXPORT_MSG_LEN];
+};
+
+/*
+ * Split the row at c->at into cells, unquoting in place. Returns the number
+ * of cells, 0 at the end of the data, -EBADMSG on a broken quote.
+ */
+static int split_row(struct export_csv_reader *c, char **cells, size_t *lens, unsigned max)
+{
+	char *p = c->data + c->at, *end = c->data + c->len, *w;
+	unsigned n = 0;
+	bool more = true;
+
+	if (p >= end)
+		return 0;
+	while (more) {
+		char *start = p;
+
+		if (p < end && *p == '"') {
+			w = start;
+			p++;
+			for (;;) {
+				if (p >= end)
+					return -EBADMSG;
+				if (*p == '"') {
+					if (p + 1 < end && p[1] == '"') {
+						*w++ = '"';
+						p += 2;
+						continue;
+					}
+					p++;
+					break;
+				}
+				if (*p == '\n')
+					c->line++;
+				*w++ = *p++;
+			}
+			if (n < max) {
+				cells[n] = start;
+				lens[n] = (size_t)(w - start);
+			}
+		} else {
+			while (p < end && *p != ',' && *p != '\r' && *p != '\n')
+				p++;
+			if (n < max) {
+				cells[n] = start;
+				lens[n] = (size_t)(p - start);
+			}
+		}
+		n++;
+		if (p < end && *p == ',') {
+			p++;
+		} else if (p >= end || *p == '\r' || *p == '\n') {
+			if (p < end && *p == '\r')
+				p++;
+			if (p < end && *p == '\n')
+				p++;
+			more = false;
+		} else {
+			return -EBADMSG; /* text after a closing quote */
+		}
+	}
+	c->at = (size_t)(p - c->data);
+	return (int)n;
+}
+
+int export_csv_reader_open(struct export_csv_reader **cp, const char *path, char *err,
+			   size_t errlen)
+{
+	struct export_csv_reader *c;
+	char *names[CSV_MAX_COLS + 64];
+	size_t lens[CSV_MAX_COLS + 64];
+	unsigned i, col;
+	FILE *f;
+	long size;
+	int n;
+
+	*cp = NULL;
+	n = csv_init(err, errlen);
+	if (n)
+		return n;
+	f = fopen(path, "rb");
+	if (!f) {
+		n = -errno;
+		snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+		return n;
+	}
+	c = calloc(1, sizeof(*c));
+	if (!c || fseek(f, 0, SEEK_END) || (size = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) ||
+	    !(c->data = malloc((size_t)size + 1)) ||
+	    fread(c->data, 1, (size_t)size, f) != (size_t)size) {
+		snprintf(err, errlen, "%s: cannot read", path);
+		fclose(f);
+		export_csv_reader_close(c);
+		return -EIO;
+	}
+	fclose(f);
+	c->len = (size_t)size;
+	c->data[c->len] = '\0';
+	c->line = 1;
+
+	n = split_row(c, names, lens, CSV_MAX_COLS + 64);
+	if (n <= 0 || n > (int)(CSV_MAX_COLS + 64)) {
+		snprintf(err, errlen, "%s: line 1: no header row", path);
+		export_csv_reader_close(c);
+		return -EBADMSG;
+	}
+	c->nr_file_cols = (unsigned)n;
+	for (col = 0; col < nr_cols; col++)
+		c->col_of[col] = -1;
+	for (i = 0; i < c->nr_file_cols; i++) {
+		for (col = 0; col < nr_cols; col++) {
+			if (strlen(col_names[col]) == lens[i] &&
+			    !memcmp(col_names[col], names[i], lens[i]))
+				c->col_of[col] = (int)i;
+		}
+	}
+	if (c->col_of[COL_TYPE] < 0 || c->col_of[COL_TS] < 0 || c->col_of[COL_CPU] < 0) {
+		snprintf(err, errlen, "%s: line 1: not a hypscope CSV (no type, ts or cpu column)",
+			 path);
+		export_csv_reader_close(c);
+		return -EBADMSG;
+	}
+	c->cells = calloc(c->nr_file_cols, sizeof(*c->cells));
+	c->cell_len = calloc(c->nr_file_cols, sizeof(*c->cell_len));
+	if (!c->cells || !c->cell_len) {
+		snprintf(err, errlen, "%s: out of memory", path);
+		export_csv_reader_close(c);
+		return -ENOMEM;
+	}
+	c->line = 2;
+	*cp = c;
+	return 0;
+}
+
+void export_csv_reader_close(struct export_csv_reader *c)
+{
+	if (!c)
+		return;
+	free(c->data);
+	free(c->cells);
+	free(c->cell_len);
+	free(c);
+}
+
+const char *export_csv_reader_error(const struct export_csv_reader *c)
+{
+	return c ? c->msg : "";
+}
+
+static int bad(struct export_csv_reader *c, unsigned long line, const char *fmt, const char *what)
+{
+	snprintf(c->msg, sizeof(c->msg), "line %lu: %s%s", line, fmt, what ? what : "");
+	return -EBADMSG;
+}
+
+/* The cell of column col: NULL when the file has no such column. */
+static const char *cell(struct export_csv_reader *c, unsigned col, size_t *len)
+{
+	int i = c->col_of[col];
+
+	if (i < 0) {
+		*len = 0;
+		return NULL;
+	}
+	*len = c->cell_len[i];
+	return c->cells[i];
+}
+
+/* A number cell; empty gives dflt. */
+static int cell_uint(struct export_csv_reader *c, unsigned long line, unsigned col, uint64_t dflt,
+		     uint64_t max, uint64_t *v)
+{
+	char buf[32], *end;
+	size_t len;
+	const char *s = cell(c, col, &len);
+
+	if (!s || !len) {
+		*v = dflt;
+		return 0;
+	}
+	if (len >= sizeof(buf))
+		return bad(c, line, "number too long in column ", col_names[col]);
+	memcpy(buf, s, len);
+	buf[len] = '\0';
+	errno = 0;
+	*v = strtoull(buf, &end, 0);
+	if (errno || *end || buf[0] == '-' || *v > max)
+		return bad(c, line, "bad number in column ", col_names[col]);
+	return 0;
+}
+
+static int hexval(char ch)
+{
+	if (ch >= '0' && ch <= '9')
+		return ch - '0';
+	if (ch >= 'a' && ch <= 'f')
+		return ch - 'a' + 10;
+	if (ch >= 'A' && ch <= 'F')
+		return ch - 'A' + 10;
+	return -1;
+}
+
+int export_csv_reader_next(struct export_csv_reader *c, void *out, size_t cap)
+{
+	unsigned long line = c->line;
+	struct trace_hdr *h = out;
+	uint8_t *rec = out;
+	char name[32];
+	const char *s;
+	size_t len, known, extra, i;
+	uint64_t v;
+	int n, type, t, ret;
+
+	n = split_row(c, c->cells, c->cell_len, c->nr_file_cols);
+	if (n == 0)
+		return 0;
+	if (n < 0)
+		return bad(c, line, "unterminated or misplaced quote", NULL);
+	c->line++;
+	if ((unsigned)n != c->nr_file_cols)
+		return bad(c, line, "wrong number of columns", NULL);
+
+	s = cell(c, COL_TYPE, &len);
+	if (!len || len >= sizeof(name))
+		return bad(c, line, "bad type", NULL);
+	memcpy(name, s, len);
+	name[len] = '\0';
+	type = export_type_from_name(name);
+	if (type < 0)
+		return bad(c, line, "unknown type ", name);
+	t = trace_type_index((uint32_t)type);
+	known = t >= 0 ? trace_min_size((uint32_t)type) : sizeof(*h);
+
+	s = cell(c, col_extra, &len);
+	if (len % 2)
+		return bad(c, line, "odd number of hex digits in column extra", NULL);
+	extra = len / 2;
+	if (known + extra > TRACE_MAX_RECORD || known + extra > cap || (known + extra) % 8)
+		return bad(c, line, "record size impossible", NULL);
+	memset(rec, 0, known + extra);
+	for (i = 0; i < extra; i++) {
+		int hi = hexval(s[2 * i]), lo = hexval(s[2 * i + 1]);
+
+		if (hi < 0 || lo < 0)
+			return bad(c, line, "bad hex digit in column extra", NULL);
+		rec[known + i] = (uint8_t)(hi << 4 | lo);
+	}
+
+	h->type = (uint16_t)type;
+	h->size = (uint16_t)(known + extra);
+	if ((ret = cell_uint(c, line, COL_CPU, 0, 0xffff, &v)))
+		return ret;
+	h->cpu = (uint16_t)v;
+	if ((ret = cell_uint(c, line, COL_VMID, TRACE_NO_VMID, 0xffff, &v)))
+		return ret;
+	h->vmid = (uint16_t)v;
+	if ((ret = cell_uint(c, line, COL_SEQ, 0, UINT64_MAX, &h->seq)) ||
+	    (ret = cell_uint(c, line, COL_TS, 0, UINT64_MAX, &h->ts)) ||
+	    (ret = cell_uint(c, line, COL_VMID_GEN, 0, UINT64_MAX, &h->vmid_gen)))
+		return ret;
+	if ((ret = cell_uint(c, line, COL_VM, TRACE_NO_VM, 0xffff, &v)))
+		return ret;
+	h->vm = (uint16_t)v;
+	if ((ret = cell_uint(c, line, COL_VCPU, TRACE_NO_VCPU, 0xffff, &v)))
+		return ret;
+	h->vcpu = (uint16_t)v;
+
+	for (i = 0; t >= 0 && i < csv_nr_cells[t]; i++) {
+		const struct csv_cell *cc = &csv_cells[t][i];
+		uint8_t *at = rec + cc->f->off + (size_t)cc->elem * cc->f->size;
+		unsigned size = cc->f->size;
+
+		if (trace_field_computed(cc->f))
+			continue; /* a name shown for people, derived from another field */
+		if (cc->f->kind == TFK_STR) {
+			s = cell(c, cc->col, &len);
+			if (len >= size)
+				return bad(c, line, "text too long in column ", col_names[cc->col]);
+			if (len)
+				memcpy(at, s, len);
+			continue;
+		}
+		ret = cell_uint(c, line, cc->col, 0, size == 8 ? UINT64_MAX : (1ull << (8 * size)) - 1,
+				&v);
+		if (ret)
+			return ret;
+		store_uint(at, size, v);
+	}
+	return 1;
+}

@@ -1,0 +1,697 @@
+/*
+ * CTF 1.8 export (Common Trace Format, "Trace Stream Description Language"
+ * metadata plus binary streams), as babeltrace2 and Trace Compass read it.
+ *
+ *   DIR/metadata    TSDL text starting with the "CTF 1.8" signature comment:
+ *                   the trace block (little-endian, packet header with the
+ *                   CTF magic 0xc1fc1fc1, the trace UUID and stream_id), an
+ *                   env block, the clock (CNTPCT_EL0 at the file's CNTFRQ),
+ *                   one stream class and one event class per record type
+ *   DIR/stream_N    the events of physical CPU N, in packets of at most
+ *                   CTF_PACKET_MAX bytes
+ *
+ * Every type is byte-packed (align = 8), so an event is its fields back to
+ * back in metadata order, little-endian like the records themselves:
+ *
+ *   event header   uint16 id (the record type), uint64 timestamp (CNTPCT)
+ *   event context  seq, vm, vcpu, vmid, vmid_gen      (struct trace_hdr)
+ *   payload        the record's fields (formats/host/trace_types.c), in order
+ *
+ * A packet starts with struct ctf_packet_head: the packet header, then the
+ * packet context (timestamp_begin/end, content_size and packet_size in bits,
+ * packet_seq_num, events_discarded as a running count per stream, cpu_id).
+ *
+ * One field table (formats/host/trace_types.c) drives both the metadata and the
+ * encoder, so the two cannot disagree.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "formats/host/export.h"
+#include "formats/host/trace_types.h"
+
+#if __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+#error "the CTF encoder copies little-endian records as they are"
+#endif
+
+#define CTF_MAGIC       0xc1fc1fc1u
+#define CTF_PACKET_MAX  (256u * 1024) /* bytes per packet, headers included */
+#define CTF_EVENT_MAX   1024u         /* an event never needs more */
+#define CTF_ID_UNKNOWN  0xffffu       /* event id of records of unknown types */
+#define CTF_STR_MAX     64u           /* computed strings (class and function names) */
+
+/* The packet header and packet context, as the metadata declares them. */
+struct ctf_packet_head {
+	uint32_t magic;
+	uint8_t  uuid[16];
+	uint32_t stream_id;
+	uint64_t stream_instance_id;
+	uint64_t timestamp_begin;
+	uint64_t timestamp_end;
+	uint64_t content_size; /* bits */
+	uint64_t packet_size;  /* bits */
+	uint64_t packet_seq_num;
+	uint64_t events_discarded;
+	uint32_t cpu_id;
+} __attribute__((packed));
+
+_Static_assert(sizeof(struct ctf_packet_head) == 84, "packet header and context layout");
+
+/* Event header and stream event context. */
+struct ctf_event_head {
+	uint16_t id;
+	uint64_t timestamp;
+	uint64_t seq;
+	uint16_t vm;
+	uint16_t vcpu;
+	uint16_t vmid;
+	uint64_t vmid_gen;
+} __attribute__((packed));
+
+_Static_assert(sizeof(struct ctf_event_head) == 32, "event header and context layout");
+
+/* ------------------------------------------------------------------ metadata */
+
+/*
+ * The named enumerations the fields refer to, in TSDL, five values a line:
+ *
+ *   enum mmio_device : uint32_t {
+ *   	"none" = 0, "gicd" = 1, "gicr" = 2, "uart" = 3, "other" = 4 ... 4294967295,
+ *   };
+ */
+static void put_enum(FILE *m, const struct trace_enum *e)
+{
+	unsigned n = e->nr + (e->other != NULL), i;
+	uint64_t max = e->size >= 8 ? UINT64_MAX : (1ull << (8 * e->size)) - 1;
+
+	fprintf(m, "enum %s : uint%u_t {\n", e->name, 8u * e->size);
+	for (i = 0; i < n; i++) {
+		fputs(i % 5 ? " " : "\t", m);
+		if (i < e->nr)
+			fprintf(m, "\"%s\" = %u,", e->value[i], i);
+		else
+			fprintf(m, "\"%s\" = %u ... %" PRIu64 ",", e->other, i, max);
+		if (i % 5 == 4 || i + 1 == n)
+			fputc('\n', m);
+	}
+	fputs("};\n\n", m);
+}
+
+/* Text for a TSDL string literal: quotes, backslashes and controls replaced. */
+static void tsdl_text(char *dst, size_t len, const char *src, size_t srclen)
+{
+	size_t i;
+
+	for (i = 0; i + 1 < len && i < srclen && src[i]; i++) {
+		unsigned char c = (unsigned char)src[i];
+
+		dst[i] = (c < 0x20 || c >= 0x7f || c == '"' || c == '\\') ? '_' : (char)c;
+	}
+	dst[i] = '\0';
+}
+
+static void uuid_str(char *s, const uint8_t u[16])
+{
+	sprintf(s, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", u[0],
+		u[1], u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9], u[10], u[11], u[12], u[13],
+		u[14], u[15]);
+}
+
+/*
+ * Where the counter's zero lies relative to the Unix epoch, when the file
+ * says which counter value went with its creation time.
+ */
+static bool clock_origin(const struct tf_file_header *fh, int64_t *offset_s, uint64_t *offset)
+{
+	int64_t origin_ns;
+
+	if (!fh->created_cntpct || !fh->cntfrq || !fh->created_ns)
+		return false;
+	origin_ns = (int64_t)fh->created_ns - (int64_t)export_ticks_to_ns(fh->created_cntpct, fh->cntfrq);
+	*offset_s = origin_ns / 1000000000;
+	if (origin_ns % 1000000000 < 0)
+		(*offset_s)--;
+	*offset = (uint64_t)((unsigned __int128)(uint64_t)(origin_ns - *offset_s * 1000000000) *
+			     fh->cntfrq / 1000000000u);
+	return true;
+}
+
+/* A field's type in the metadata: the typealiases and enumerations declared above. */
+static void ctf_put_type(FILE *m, const struct trace_field *f)
+{
+	switch (f->kind) {
+	case TFK_DEC:
+		fprintf(m, "uint%u_t", 8u * f->size);
+		break;
+	case TFK_HEX:
+		fprintf(m, "x%u_t", 8u * f->size);
+		break;
+	case TFK_ENUM:
+		fprintf(m, "enum %s", f->names->name);
+		break;
+	default: /* TFK_STR and the computed names */
+		fputs("string", m);
+		break;
+	}
+}
+
+static int write_metadata(const char *dir, const struct tf_file_header *fh, const uint8_t uuid[16],
+			  const struct export_opts *o, char *err, size_t errlen)
+{
+	static const unsigned sizes[] = { 8, 16, 32, 64 };
+	char path[4096], us[40], desc[TF_DESC_LEN], source[256];
+	const struct trace_type_info *tt;
+	const struct trace_field *f;
+	uint64_t offset = 0;
+	int64_t offset_s = 0;
+	bool absolute;
+	size_t i, j;
+	FILE *m;
+	int ret = 0;
+
+	snprintf(path, sizeof(path), "%s/metadata", dir);
+	m = fopen(path, "wx");
+	if (!m) {
+		ret = -errno;
+		snprintf(err, errlen, "%s: cannot create: %s", path, strerror(errno));
+		return ret;
+	}
+	uuid_str(us, uuid);
+	tsdl_text(desc, sizeof(desc), fh->description, sizeof(fh->description));
+	tsdl_text(source, sizeof(source), o->source ? o->source : "", 255);
+	absolute = clock_origin(fh, &offset_s, &offset);
+
+	fprintf(m, "/* CTF 1.8 */\n\n"
+		   "/* hypscope trace: records of formats/trace.h, version %u */\n\n",
+		fh->record_version);
+	for (i = 0; i < 4; i++)
+		fprintf(m, "typealias integer { size = %u; align = 8; signed = false; } := uint%u_t;\n",
+			sizes[i], sizes[i]);
+	for (i = 0; i < 4; i++)
+		fprintf(m, "typealias integer { size = %u; align = 8; signed = false; base = 16; } := x%u_t;\n",
+			sizes[i], sizes[i]);
+	fprintf(m, "\n"
+		   "trace {\n"
+		   "\tmajor = 1;\n"
+		   "\tminor = 8;\n"
+		   "\tuuid = \"%s\";\n"
+		   "\tbyte_order = le;\n"
+		   "\tpacket.header := struct {\n"
+		   "\t\tuint32_t magic;\n"
+		   "\t\tuint8_t  uuid[16];\n"
+		   "\t\tuint32_t stream_id;\n"
+		   "\t\tuint64_t stream_instance_id;\n"
+		   "\t};\n"
+		   "};\n\n",
+		us);
+	fprintf(m, "env {\n"
+		   "\tdomain = \"hypervisor\";\n"
+		   "\ttracer_name = \"hypscope\";\n"
+		   "\trecord_version = %u;\n"
+		   "\tnr_cpus = %u;\n"
+		   "\tcntfrq = %" PRIu64 ";\n"
+		   "\tcreated_ns = %" PRIu64 ";\n"
+		   "\tcreated_cntpct = %" PRIu64 ";\n"
+		   "\tdescription = \"%s\";\n"
+		   "\tsource = \"%s\";\n"
+		   "};\n\n",
+		fh->record_version, fh->nr_cpus, fh->cntfrq, fh->created_ns, fh->created_cntpct, desc,
+		source);
+	fprintf(m, "clock {\n"
+		   "\tname = cntpct;\n"
+		   "\tdescription = \"CNTPCT_EL0, the generic timer's physical count\";\n"
+		   "\tfreq = %" PRIu64 ";\n"
+		   "\tprecision = 1;\n"
+		   "\toffset_s = %" PRId64 ";\n"
+		   "\toffset = %" PRIu64 ";\n"
+		   "\tabsolute = %s;\n"
+		   "};\n\n"
+		   "typealias integer {\n"
+		   "\tsize = 64; align = 8; signed = false;\n"
+		   "\tmap = clock.cntpct.value;\n"
+		   "} := cntpct_t;\n\n",
+		fh->cntfrq ? fh->cntfrq : 1000000000u, offset_s, offset, absolute ? "TRUE" : "FALSE");
+	for (i = 0; trace_enums[i]; i++)
+		put_enum(m, trace_enums[i]);
+	fputs("stream {\n"
+	      "\tid = 0;\n"
+	      "\tpacket.context := struct {\n"
+	      "\t\tcntpct_t timestamp_begin;\n"
+	      "\t\tcntpct_t timestamp_end;\n"
+	      "\t\tuint64_t content_size;\n"
+	      "\t\tuint64_t packet_size;\n"
+	      "\t\tuint64_t packet_seq_num;\n"
+	      "\t\tuint64_t events_discarded;\n"
+	      "\t\tuint32_t cpu_id;\n"
+	      "\t};\n"
+	      "\tevent.header := struct {\n"
+	      "\t\tuint16_t id;\n"
+	      "\t\tcntpct_t timestamp;\n"
+	      "\t};\n"
+	      "\tevent.context := struct {\n"
+	      "\t\tuint64_t seq;\n"
+	      "\t\tuint16_t vm;\n"
+	      "\t\tuint16_t vcpu;\n"
+	      "\t\tuint16_t vmid;\n"
+	      "\t\tuint64_t vmid_gen;\n"
+	      "\t};\n"
+	      "};\n\n",
+	      m);
+	for (i = 0; i < trace_nr_types; i++) {
+		tt = &trace_types[i];
+		fprintf(m, "event {\n\tname = \"%s\";\n\tid = %u;\n\tstream_id = 0;\n\tfields := struct {\n",
+			tt->name, tt->type);
+		for (j = 0; j < tt->nr_fields; j++) {
+			f = &tt->field[j];
+			fputs("\t\t", m);
+			ctf_put_type(m, f);
+			if (f->count > 1)
+				fprintf(m, " %s[%u];\n", f->name, f->count);
+			else
+				fprintf(m, " %s;\n", f->name);
+		}
+		fputs("\t};\n};\n\n", m);
+	}
+	fprintf(m, "/* Records of a type this version does not decode: the bytes after the header. */\n"
+		   "event {\n"
+		   "\tname = \"unknown\";\n"
+		   "\tid = %u;\n"
+		   "\tstream_id = 0;\n"
+		   "\tfields := struct {\n"
+		   "\t\tx16_t type;\n"
+		   "\t\tuint32_t len;\n"
+		   "\t\tx8_t payload[len];\n"
+		   "\t};\n"
+		   "};\n",
+		CTF_ID_UNKNOWN);
+	if (ferror(m))
+		ret = -EIO;
+	if (fclose(m) && !ret)
+		ret = -errno;
+	if (ret)
+		snprintf(err, errlen, "%s: write failed: %s", path, strerror(-ret));
+	return ret;
+}
+
+/* ------------------------------------------------------------------ streams */
+
+struct ctf_stream {
+	int      fd;
+	uint32_t cpu;
+	uint8_t *buf;        /* the open packet, CTF_PACKET_MAX bytes */
+	size_t   len;        /* bytes in it, head included */
+	uint64_t events;     /* events in it */
+	uint64_t begin, end; /* timestamps of its first and last event */
+	uint64_t last_ts;    /* the stream never goes back in time */
+	uint64_t packets;    /* packets written */
+	uint64_t discarded;  /* running count: records lost so far */
+	uint64_t discarded_written; /* as the last packet written said */
+};
+
+struct ctf_export {
+	const char *dir;
+	uint8_t uuid[16];
+	struct ctf_stream *streams;
+	uint32_t nr_cpus;
+	uint64_t bytes;
+	char *err;
+	size_t errlen;
+};
+
+static int ctf_write(struct ctf_export *x, struct ctf_stream *s, const void *buf, size_t len)
+{
+	const uint8_t *p = buf;
+	ssize_t n;
+
+	while (len) {
+		n = write(s->fd, p, len);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			snprintf(x->err, x->errlen, "%s/stream_%u: write failed: %s", x->dir, s->cpu,
+				 strerror(errno));
+			return -errno;
+		}
+		p += n;
+		len -= (size_t)n;
+		x->bytes += (uint64_t)n;
+	}
+	return 0;
+}
+
+/* Close the open packet: fill in its head and write it. */
+static int ctf_packet_flush(struct ctf_export *x, struct ctf_stream *s, uint8_t *buf)
+{
+	struct ctf_packet_head ph;
+	size_t len = s->len ? s->len : sizeof(ph);
+
+	memset(&ph, 0, sizeof(ph));
+	ph.magic = CTF_MAGIC;
+	memcpy(ph.uuid, x->uuid, sizeof(ph.uuid));
+	ph.stream_id = 0;
+	ph.stream_instance_id = s->cpu;
+	ph.timestamp_begin = s->events ? s->begin : s->last_ts;
+	ph.timestamp_end = s->events ? s->end : s->last_ts;
+	ph.content_size = (uint64_t)len * 8;
+	ph.packet_size = (uint64_t)len * 8;
+	ph.packet_seq_num = s->packets;
+	ph.events_discarded = s->discarded;
+	ph.cpu_id = s->cpu;
+	memcpy(buf, &ph, sizeof(ph));
+
+	s->packets++;
+	s->discarded_written = s->discarded;
+	s->len = sizeof(ph);
+	s->events = 0;
+	return ctf_write(x, s, buf, len);
+}
+
+static size_t put_string(uint8_t *dst, const char *src, size_t max)
+{
+	size_t i;
+
+	/* UTF-8 is what CTF strings hold: anything but printable ASCII becomes '?'. */
+	for (i = 0; i < max && src[i]; i++) {
+		unsigned char c = (unsigned char)src[i];
+
+		dst[i] = (c < 0x20 || c >= 0x7f) ? '?' : c;
+	}
+	dst[i] = '\0';
+	return i + 1;
+}
+
+/* Encode one record as an event at dst; returns its length. */
+static size_t ctf_encode(uint8_t *dst, const struct trace_hdr *h, uint64_t ts)
+{
+	const struct trace_type_info *tf = trace_type_of(h->type);
+	const uint8_t *rec = (const uint8_t *)h;
+	struct ctf_event_head eh = {
+		.id = tf ? h->type : CTF_ID_UNKNOWN,
+		.timestamp = ts,
+		.seq = h->seq,
+		.vm = h->vm,
+		.vcpu = h->vcpu,
+		.vmid = h->vmid,
+		.vmid_gen = h->vmid_gen,
+	};
+	const struct trace_field *f;
+	uint8_t *p = dst + sizeof(eh);
+	const char *s;
+	uint32_t len;
+	size_t i, n;
+
+	memcpy(dst, &eh, sizeof(eh));
+	if (!tf) {
+		len = h->size - (uint32_t)sizeof(*h);
+		memcpy(p, &h->type, 2);
+		memcpy(p + 2, &len, 4);
+		memcpy(p + 6, rec + sizeof(*h), len);
+		return sizeof(eh) + 6 + len;
+	}
+	for (i = 0; i < tf->nr_fields; i++) {
+		f = &tf->field[i];
+		switch (f->kind) {
+		case TFK_DEC:
+		case TFK_HEX:
+		case TFK_ENUM:
+			n = (size_t)f->size * f->count;
+			memcpy(p, rec + f->off, n);
+			p += n;
+			break;
+		case TFK_STR:
+			p += put_string(p, (const char *)rec + f->off, f->size);
+			break;
+		default:
+			s = trace_field_text(f, rec);
+			p += put_string(p, s ? s : "", CTF_STR_MAX);
+			break;
+		}
+	}
+	return (size_t)(p - dst);
+}
+
+static int ctf_open_streams(struct ctf_export *x)
+{
+	char path[4096];
+	uint32_t cpu;
+
+	for (cpu = 0; cpu < x->nr_cpus; cpu++) {
+		struct ctf_stream *s = &x->streams[cpu];
+
+		s->cpu = cpu;
+		s->len = sizeof(struct ctf_packet_head);
+		snprintf(path, sizeof(path), "%s/stream_%u", x->dir, cpu);
+		s->fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+		if (s->fd < 0) {
+			snprintf(x->err, x->errlen, "%s: cannot create: %s", path, strerror(errno));
+			return -errno;
+		}
+	}
+	return 0;
+}
+
+static int ctf_add(struct ctf_export *x, struct ctf_stream *s, const struct trace_hdr *h,
+		   struct export_stats *st)
+{
+	uint64_t ts = h->ts;
+	int ret;
+
+	if (!s->buf) {
+		s->buf = malloc(CTF_PACKET_MAX);
+		if (!s->buf) {
+			snprintf(x->err, x->errlen, "%s/stream_%u: out of memory", x->dir, s->cpu);
+			return -ENOMEM;
+		}
+	}
+	if (s->len + CTF_EVENT_MAX > CTF_PACKET_MAX) {
+		ret = ctf_packet_flush(x, s, s->buf);
+		if (ret)
+			return ret;
+	}
+	if (ts < s->last_ts) {
+		/* A 64-bit clock field that goes back reads as a wrap-around. */
+		ts = s->last_ts;
+		st->clamped++;
+	}
+	if (!s->events)
+		s->begin = ts;
+	s->end = ts;
+	s->last_ts = ts;
+	s->len += ctf_encode(s->buf + s->len, h, ts);
+	s->events++;
+	return 0;
+}
+
+/*
+ * A chunk says records were lost while it filled. babeltrace2 reports the
+ * difference of events_discarded between consecutive packets of a stream,
+ * between the end of the one and the end of the other (and no count at all
+ * for a stream's first packet): so the open packet is closed before the
+ * running count grows, and a stream with no packet yet gets an empty one.
+ */
+static int ctf_note_loss(struct ctf_export *x, struct ctf_stream *s, uint64_t lost, uint64_t ts)
+{
+	uint8_t empty[sizeof(struct ctf_packet_head)];
+	int ret = 0;
+
+	if (s->events) {
+		ret = ctf_packet_flush(x, s, s->buf);
+	} else if (!s->packets) {
+		if (ts > s->last_ts)
+			s->last_ts = ts;
+		s->len = 0;
+		ret = ctf_packet_flush(x, s, empty);
+	}
+	s->discarded += lost;
+	return ret;
+}
+
+/* The last packet of every stream; an empty one where nothing else says what was lost. */
+static int ctf_finish_streams(struct ctf_export *x, uint64_t start)
+{
+	uint8_t empty[sizeof(struct ctf_packet_head)];
+	uint32_t cpu;
+	int ret;
+
+	for (cpu = 0; cpu < x->nr_cpus; cpu++) {
+		struct ctf_stream *s = &x->streams[cpu];
+
+		if (s->events) {
+			ret = ctf_packet_flush(x, s, s->buf);
+			if (ret)
+				return ret;
+		}
+		if (!s->packets || s->discarded != s->discarded_written) {
+			if (!s->packets)
+				s->last_ts = start;
+			s->len = 0;
+			ret = ctf_packet_flush(x, s, empty);
+			if (ret)
+				return ret;
+		}
+	}
+	return 0;
+}
+
+/* A deterministic UUID (version 4 layout) from what identifies the trace file. */
+static void make_uuid(uint8_t uuid[16], const struct tf_file_header *fh)
+{
+	uint64_t a = (uint64_t)tf_crc32(0, fh, sizeof(*fh)) << 32 ^ fh->created_ns;
+	uint64_t b = fh->created_cntpct ^ fh->cntfrq << 17 ^ (uint64_t)fh->header_crc << 40;
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		uint64_t *v = i ? &b : &a;
+
+		*v += 0x9e3779b97f4a7c15ull + (i ? a : 0);
+		*v = (*v ^ (*v >> 30)) * 0xbf58476d1ce4e5b9ull;
+		*v = (*v ^ (*v >> 27)) * 0x94d049bb133111ebull;
+		*v ^= *v >> 31;
+	}
+	memcpy(uuid, &a, 8);
+	memcpy(uuid + 8, &b, 8);
+	uuid[6] = (uint8_t)((uuid[6] & 0x0f) | 0x40);
+	uuid[8] = (uint8_t)((uuid[8] & 0x3f) | 0x80);
+}
+
+/* dir must be missing (it is created) or an empty directory. */
+static int ctf_prepare_dir(const char *dir, char *err, size_t errlen)
+{
+	struct dirent *de;
+	struct stat sb;
+	DIR *d;
+	int ret;
+
+	if (!mkdir(dir, 0755))
+		return 0;
+	if (errno != EEXIST) {
+		ret = -errno;
+		snprintf(err, errlen, "%s: cannot create the directory: %s", dir, strerror(errno));
+		return ret;
+	}
+	if (stat(dir, &sb) || !S_ISDIR(sb.st_mode)) {
+		snprintf(err, errlen, "%s: exists and is not a directory: CTF output is a directory", dir);
+		return -ENOTDIR;
+	}
+	d = opendir(dir);
+	if (!d) {
+		ret = -errno;
+		snprintf(err, errlen, "%s: %s", dir, strerror(errno));
+		return ret;
+	}
+	while ((de = readdir(d))) {
+		if (strcmp(de->d_name, ".") && strcmp(de->d_name, "..")) {
+			closedir(d);
+			snprintf(err, errlen, "%s: exists and is not empty: choose a new directory", dir);
+			return -ENOTEMPTY;
+		}
+	}
+	closedir(d);
+	return 0;
+}
+
+int export_ctf(struct tf_reader *r, const char *dir, const struct export_opts *o,
+	       struct export_stats *st, char *err, size_t errlen)
+{
+	const struct tf_file_header *fh = tf_reader_header(r);
+	struct export_stats local;
+	struct ctf_export x;
+	struct tf_reader_stats rs;
+	const struct tf_chunk_info *ci;
+	const void *payload;
+	size_t i, nr_chunks;
+	uint64_t start;
+	uint32_t at, cpu;
+	int n, ret;
+
+	if (!st)
+		st = &local;
+	memset(st, 0, sizeof(*st));
+	memset(&x, 0, sizeof(x));
+	x.dir = dir;
+	x.err = err;
+	x.errlen = errlen;
+	x.nr_cpus = fh->nr_cpus;
+	make_uuid(x.uuid, fh);
+
+	ret = ctf_prepare_dir(dir, err, errlen);
+	if (ret)
+		return ret;
+	ret = write_metadata(dir, fh, x.uuid, o, err, errlen);
+	if (ret)
+		return ret;
+	x.streams = calloc(x.nr_cpus, sizeof(*x.streams));
+	if (!x.streams) {
+		snprintf(err, errlen, "%s: out of memory", dir);
+		return -ENOMEM;
+	}
+	for (cpu = 0; cpu < x.nr_cpus; cpu++)
+		x.streams[cpu].fd = -1;
+	ret = ctf_open_streams(&x);
+	if (ret)
+		goto cleanup;
+
+	/*
+	 * Chunks in file order: each CPU's chunks come in sequence order, so
+	 * every stream is written front to back in one pass over the file.
+	 */
+	start = export_first_ts(r);
+	nr_chunks = tf_reader_nr_chunks(r);
+	for (i = 0; i < nr_chunks; i++) {
+		ci = tf_reader_chunk(r, i);
+		cpu = ci->hdr.cpu;
+		if (ci->hdr.lost) {
+			ret = ctf_note_loss(&x, &x.streams[cpu], ci->hdr.lost,
+					    ci->hdr.nr_records ? ci->hdr.first_ts : start);
+			if (ret)
+				goto cleanup;
+		}
+		n = tf_reader_load_chunk(r, i, &payload);
+		if (n == -EIO)
+			continue; /* changed under us: the reader lists it as a problem */
+		if (n < 0) {
+			ret = n;
+			snprintf(err, errlen, "%s: chunk at offset 0x%" PRIx64 ": %s",
+				 o->source ? o->source : "trace", ci->offset, strerror(-n));
+			goto cleanup;
+		}
+		for (at = 0; at < (uint32_t)n;) {
+			const struct trace_hdr *h = (const struct trace_hdr *)((const uint8_t *)payload + at);
+
+			at += h->size;
+			st->records++;
+			if (!export_keep(o, h))
+				continue;
+			ret = ctf_add(&x, &x.streams[cpu], h, st);
+			if (ret)
+				goto cleanup;
+			st->exported++;
+			if (!trace_type_of(h->type))
+				st->unknown++;
+		}
+	}
+	ret = ctf_finish_streams(&x, start);
+
+cleanup:
+	for (cpu = 0; cpu < x.nr_cpus; cpu++) {
+		struct ctf_stream *s = &x.streams[cpu];
+
+		if (s->fd >= 0 && close(s->fd) && !ret) {
+			ret = -errno;
+			snprintf(err, errlen, "%s/stream_%u: %s", dir, cpu, strerror(errno));
+		}
+		free(s->buf);
+	}
+	free(x.streams);
+	tf_reader_stats(r, &rs);
+	st->lost = rs.lost;
+	st->bytes = x.bytes;
+	return ret;
+}

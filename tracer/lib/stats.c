@@ -1,0 +1,1150 @@
+/*
+ * The aggregation model: histograms, keyed rows, and one record at a time
+ * into both. See tracer/lib/stats.h.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "formats/esr.h"
+#include "formats/hypcfg.h"
+#include "formats/ich_lr.h"
+#include "formats/smccc.h"
+#include "tracer/lib/stats.h"
+
+/* -------------------------------------------------------------- histogram */
+
+int hs_hist_add_slow(struct hs_hist *h, unsigned g, unsigned s)
+{
+	h->groups[g] = calloc(HS_HIST_SUB, sizeof(uint64_t));
+	if (!h->groups[g]) {
+		h->missed++;
+		return -ENOMEM;
+	}
+	h->groups[g][s]++;
+	return 0;
+}
+
+uint64_t hs_hist_bucket_low(unsigned g, unsigned s)
+{
+	if (!g)
+		return s;
+	return (uint64_t)(HS_HIST_SUB + s) << (g - 1);
+}
+
+uint64_t hs_hist_bucket_width(unsigned g)
+{
+	return g ? 1ull << (g - 1) : 1;
+}
+
+/* The rank of quantile q among n samples: ceil(q * n), 1..n. */
+static uint64_t quantile_rank(double q, uint64_t n)
+{
+	double r = q * (double)n;
+	uint64_t rank = (uint64_t)r;
+
+	/* ceil, without turning 7.000000000000001 into 8 */
+	if ((double)rank < r - 1e-9 * r)
+		rank++;
+	if (rank < 1)
+		rank = 1;
+	if (rank > n)
+		rank = n;
+	return rank;
+}
+
+uint64_t hs_hist_quantile(const struct hs_hist *h, double q)
+{
+	uint64_t n = h->count - h->missed, rank, cum = 0, v;
+	unsigned g, s;
+
+	if (!h->count)
+		return 0;
+	if (q <= 0 || !n)
+		return h->min;
+	if (q >= 1)
+		return h->max;
+	rank = quantile_rank(q, n);
+	for (g = 0; g < HS_HIST_GROUPS; g++) {
+		if (!h->groups[g])
+			continue;
+		for (s = 0; s < HS_HIST_SUB; s++) {
+			cum += h->groups[g][s];
+			if (cum < rank)
+				continue;
+			/* the middle of the bucket: at most half its width off */
+			v = hs_hist_bucket_low(g, s) + (hs_hist_bucket_width(g) - 1) / 2;
+			if (v < h->min)
+				v = h->min;
+			if (v > h->max)
+				v = h->max;
+			return v;
+		}
+	}
+	return h->max;
+}
+
+double hs_hist_mean(const struct hs_hist *h)
+{
+	return h->count ? (double)h->sum / (double)h->count : 0.0;
+}
+
+int hs_hist_merge(struct hs_hist *dst, const struct hs_hist *src)
+{
+	unsigned g, s;
+	int ret = 0;
+
+	if (!src->count)
+		return 0;
+	if (!dst->count) {
+		dst->min = src->min;
+		dst->max = src->max;
+	} else {
+		if (src->min < dst->min)
+			dst->min = src->min;
+		if (src->max > dst->max)
+			dst->max = src->max;
+	}
+	dst->count += src->count;
+	dst->sum += src->sum;
+	dst->missed += src->missed;
+	for (g = 0; g < HS_HIST_GROUPS; g++) {
+		if (!src->groups[g])
+			continue;
+		if (!dst->groups[g]) {
+			dst->groups[g] = calloc(HS_HIST_SUB, sizeof(uint64_t));
+			if (!dst->groups[g]) {
+				for (s = 0; s < HS_HIST_SUB; s++)
+					dst->missed += src->groups[g][s];
+				ret = -ENOMEM;
+				continue;
+			}
+		}
+		for (s = 0; s < HS_HIST_SUB; s++)
+			dst->groups[g][s] += src->groups[g][s];
+	}
+	return ret;
+}
+
+void hs_hist_reset(struct hs_hist *h)
+{
+	unsigned g;
+
+	h->count = h->sum = h->min = h->max = h->missed = 0;
+	for (g = 0; g < HS_HIST_GROUPS; g++)
+		if (h->groups[g])
+			memset(h->groups[g], 0, HS_HIST_SUB * sizeof(uint64_t));
+}
+
+void hs_hist_release(struct hs_hist *h)
+{
+	unsigned g;
+
+	for (g = 0; g < HS_HIST_GROUPS; g++)
+		free(h->groups[g]);
+	memset(h, 0, sizeof(*h));
+}
+
+static uint64_t bucket_count(const struct hs_hist *h, unsigned g, unsigned s)
+{
+	return h->groups[g] ? h->groups[g][s] : 0;
+}
+
+void hs_hist_mann_whitney(const struct hs_hist *a, const struct hs_hist *b, struct hs_mwu *out)
+{
+	double na = (double)(a->count - a->missed), nb = (double)(b->count - b->missed);
+	double below_a = 0, u = 0, ties = 0, n, mu, var, t, ca, cb;
+	unsigned g, s;
+
+	memset(out, 0, sizeof(*out));
+	out->p = 1.0;
+	out->prob_greater = 0.5;
+	if (na < 2 || nb < 2)
+		return;
+	for (g = 0; g < HS_HIST_GROUPS; g++) {
+		if (!a->groups[g] && !b->groups[g])
+			continue;
+		for (s = 0; s < HS_HIST_SUB; s++) {
+			ca = (double)bucket_count(a, g, s);
+			cb = (double)bucket_count(b, g, s);
+			if (ca == 0 && cb == 0)
+				continue;
+			/* pairs where b is larger, ties counting half */
+			u += cb * (below_a + 0.5 * ca);
+			below_a += ca;
+			t = ca + cb;
+			ties += t * t * t - t;
+		}
+	}
+	n = na + nb;
+	mu = na * nb / 2;
+	var = na * nb / 12 * ((n + 1) - ties / (n * (n - 1)));
+	out->u = u;
+	out->prob_greater = u / (na * nb);
+	if (var <= 0) /* every sample in one bucket: no evidence of a difference */
+		return;
+	out->z = (u - mu) / sqrt(var);
+	out->p = erfc(fabs(out->z) / sqrt(2.0));
+}
+
+/* ------------------------------------------------------------------ rows */
+
+static int row_add(struct hs_row *r, uint64_t cost, bool failed)
+{
+	r->count++;
+	r->failed += failed;
+	return hs_hist_add(&r->cost, cost);
+}
+
+static void row_reset(struct hs_row *r)
+{
+	r->count = 0;
+	r->failed = 0;
+	r->guest_ns = 0;
+	hs_hist_reset(&r->cost);
+	hs_hist_reset(&r->time);
+}
+
+static void row_release(struct hs_row *r)
+{
+	hs_hist_release(&r->cost);
+	hs_hist_release(&r->time);
+}
+
+/* ----------------------------------------------------------------- tables */
+
+static uint32_t key_hash(const struct hs_key *k)
+{
+	/* the third word whatever it holds (vcpu and write share it) */
+	uint64_t x = k->a ^ ((uint64_t)k->b << 32 | k->write) * 0x9e3779b97f4a7c15ull;
+
+	x ^= x >> 31;
+	x *= 0xbf58476d1ce4e5b9ull;
+	x ^= x >> 29;
+	return (uint32_t)x;
+}
+
+static bool key_eq(const struct hs_key *x, const struct hs_key *y)
+{
+	return x->a == y->a && x->b == y->b && x->write == y->write;
+}
+
+static void table_init(struct hs_table *t, uint32_t max_rows)
+{
+	memset(t, 0, sizeof(*t));
+	t->max_rows = max_rows;
+}
+
+static void table_release(struct hs_table *t)
+{
+	uint32_t i;
+
+	for (i = 0; i < t->nr; i++)
+		row_release(&t->rows[i].row);
+	row_release(&t->other);
+	free(t->rows);
+	free(t->slots);
+	table_init(t, t->max_rows);
+}
+
+static void table_reset(struct hs_table *t)
+{
+	uint32_t i;
+
+	for (i = 0; i < t->nr; i++)
+		row_reset(&t->rows[i].row);
+	row_reset(&t->other);
+	t->overflowed = 0;
+}
+
+static int table_rehash(struct hs_table *t, uint32_t nr_slots)
+{
+	uint32_t *slots = calloc(nr_slots, sizeof(*slots)), i, j;
+
+	if (!slots)
+		return -ENOMEM;
+	for (i = 0; i < t->nr; i++) {
+		j = key_hash(&t->rows[i].key) & (nr_slots - 1);
+		while (slots[j])
+			j = (j + 1) & (nr_slots - 1);
+		slots[j] = i + 1;
+	}
+	free(t->slots);
+	t->slots = slots;
+	t->nr_slots = nr_slots;
+	return 0;
+}
+
+/*
+ * The row of key k: its index + 1 in *idx, or HS_ROW_OTHER for the overflow
+ * row of a full table. NULL when a new row could not be allocated.
+ */
+static struct hs_row *table_get(struct hs_table *t, const struct hs_key *k, uint32_t *idx)
+{
+	struct hs_keyed_row *grown;
+	uint32_t j, i;
+
+	if (t->nr_slots) {
+		j = key_hash(k) & (t->nr_slots - 1);
+		while ((i = t->slots[j])) {
+			if (key_eq(&t->rows[i - 1].key, k)) {
+				*idx = i;
+				return &t->rows[i - 1].row;
+			}
+			j = (j + 1) & (t->nr_slots - 1);
+		}
+	}
+	if (t->nr >= t->max_rows) {
+		t->overflowed++;
+		*idx = HS_ROW_OTHER;
+		return &t->other;
+	}
+	if (t->nr == t->cap) {
+		uint32_t cap = t->cap ? 2 * t->cap : 16;
+
+		if (cap > t->max_rows)
+			cap = t->max_rows;
+		grown = realloc(t->rows, cap * sizeof(*grown));
+		if (!grown)
+			return NULL;
+		t->rows = grown;
+		t->cap = cap;
+	}
+	/* keep the load at or below one half */
+	if (2 * (t->nr + 1) > t->nr_slots && table_rehash(t, t->nr_slots ? 2 * t->nr_slots : 32))
+		return NULL;
+	memset(&t->rows[t->nr], 0, sizeof(t->rows[t->nr]));
+	t->rows[t->nr].key = *k;
+	j = key_hash(k) & (t->nr_slots - 1);
+	while (t->slots[j])
+		j = (j + 1) & (t->nr_slots - 1);
+	t->slots[j] = ++t->nr;
+	*idx = t->nr;
+	return &t->rows[t->nr - 1].row;
+}
+
+/* The row an index of table_get() names; NULL for none. */
+static struct hs_row *table_row(struct hs_table *t, uint32_t idx)
+{
+	if (idx == HS_ROW_OTHER)
+		return &t->other;
+	if (!idx || idx > t->nr)
+		return NULL;
+	return &t->rows[idx - 1].row;
+}
+
+/* ------------------------------------------------------------------ model */
+
+static uint64_t gcd64(uint64_t a, uint64_t b)
+{
+	while (b) {
+		uint64_t t = a % b;
+
+		a = b;
+		b = t;
+	}
+	return a;
+}
+
+void hs_stats_set_cntfrq(struct hs_stats *s, uint64_t cntfrq)
+{
+	uint64_t g;
+
+	if (!cntfrq)
+		cntfrq = 62500000;
+	s->opts.cntfrq = cntfrq;
+	g = gcd64(1000000000ull, cntfrq);
+	s->ns_mul = 1000000000ull / g;
+	s->ns_div = cntfrq / g;
+}
+
+uint64_t hs_stats_ticks_to_ns(const struct hs_stats *s, uint64_t ticks)
+{
+	uint64_t ns;
+
+	if (s->ns_div == 1) {
+		if (__builtin_mul_overflow(ticks, s->ns_mul, &ns))
+			return UINT64_MAX;
+		return ns;
+	}
+	return (uint64_t)((unsigned __int128)ticks * s->ns_mul / s->ns_div);
+}
+
+struct hs_stats *hs_stats_new(const struct hs_stats_opts *opts)
+{
+	struct hs_stats *s = calloc(1, sizeof(*s));
+
+	if (!s)
+		return NULL;
+	if (opts)
+		s->opts = *opts;
+	if (!s->opts.max_pcs)
+		s->opts.max_pcs = HS_DEFAULT_MAX_PCS;
+	if (!s->opts.max_keys)
+		s->opts.max_keys = HS_DEFAULT_MAX_KEYS;
+	hs_stats_set_cntfrq(s, s->opts.cntfrq);
+	table_init(&s->vms, HS_MAX_VM_NAMES);
+	table_init(&s->vcpus, HS_MAX_VCPU_ROWS);
+	table_init(&s->pcs, s->opts.max_pcs);
+	table_init(&s->mmio, s->opts.max_keys);
+	table_init(&s->sysregs, s->opts.max_keys);
+	table_init(&s->hypercalls, s->opts.max_keys);
+	s->vstate = calloc(HS_MAX_VCPU_ROWS, sizeof(*s->vstate));
+	if (!s->vstate) {
+		free(s);
+		return NULL;
+	}
+	return s;
+}
+
+void hs_stats_destroy(struct hs_stats *s)
+{
+	unsigned i;
+
+	if (!s)
+		return;
+	row_release(&s->total);
+	for (i = 0; i < HS_CLASS_ROWS; i++)
+		row_release(&s->classes[i]);
+	table_release(&s->vms);
+	table_release(&s->vcpus);
+	table_release(&s->pcs);
+	table_release(&s->mmio);
+	table_release(&s->sysregs);
+	table_release(&s->hypercalls);
+	for (i = 0; i < HS_SDEI_EVENTS; i++)
+		hs_hist_release(&s->sdei.ev[i].handler);
+	hs_hist_release(&s->flush_cost);
+	hs_hist_release(&s->wfi_blocked);
+	free(s->vstate);
+	free(s);
+}
+
+void hs_stats_reset(struct hs_stats *s)
+{
+	unsigned i;
+
+	s->records = 0;
+	s->first_ts = s->last_ts = 0;
+	memset(s->cpu_records, 0, sizeof(s->cpu_records));
+	memset(s->cpu_lost, 0, sizeof(s->cpu_lost));
+	s->lost = s->gaps = 0;
+	memset(s->by_type_index, 0, sizeof(s->by_type_index));
+	s->other_types = s->short_records = s->nomem = 0;
+
+	row_reset(&s->total);
+	for (i = 0; i < HS_CLASS_ROWS; i++)
+		row_reset(&s->classes[i]);
+	table_reset(&s->vms);
+	table_reset(&s->vcpus);
+	table_reset(&s->pcs);
+	table_reset(&s->mmio);
+	table_reset(&s->sysregs);
+	table_reset(&s->hypercalls);
+	s->unpaired = 0;
+
+	s->vmid_allocs = s->vmid_rollovers = 0;
+	hs_hist_reset(&s->flush_cost);
+	s->vmids_in_use_max = 0;
+	s->vm_creates = s->vm_destroys = 0;
+	hs_hist_reset(&s->wfi_blocked);
+	memset(s->irq_injects, 0, sizeof(s->irq_injects));
+	memset(s->vgic, 0, sizeof(s->vgic));
+	s->maint = 0;
+	memset(s->maint_causes, 0, sizeof(s->maint_causes));
+	memset(s->logs, 0, sizeof(s->logs));
+}
+
+void hs_stats_add_lost(struct hs_stats *s, unsigned cpu, uint64_t n)
+{
+	s->lost += n;
+	if (cpu < HS_MAX_CPUS) {
+		s->cpu_lost[cpu] += n;
+		if (n && cpu >= s->nr_cpus)
+			s->nr_cpus = cpu + 1;
+	}
+}
+
+double hs_stats_guest_s(const struct hs_stats *s)
+{
+	return (double)s->total.guest_ns / 1e9;
+}
+
+double hs_stats_span_s(const struct hs_stats *s)
+{
+	if (s->records < 2 || s->last_ts <= s->first_ts)
+		return 0.0;
+	return (double)(s->last_ts - s->first_ts) / (double)s->opts.cntfrq;
+}
+
+/* The vCPU's row index + 1 in s->vcpus (always kept), 0 when there is none. */
+static uint32_t vcpu_index(struct hs_stats *s, const struct trace_hdr *h, struct hs_row **row)
+{
+	struct hs_key k = { 0, h->vm, { .vcpu = h->vcpu } };
+	bool small = h->vm < HS_MAP_VMS && h->vcpu < HS_MAP_VCPUS;
+	uint32_t idx;
+
+	if (small && (idx = s->vcpu_map[h->vm][h->vcpu])) {
+		*row = &s->vcpus.rows[idx - 1].row;
+		return idx;
+	}
+	*row = NULL;
+	if (h->vm == TRACE_NO_VM || h->vcpu == TRACE_NO_VCPU)
+		return 0;
+	*row = table_get(&s->vcpus, &k, &idx);
+	if (!*row) {
+		s->nomem++;
+		return 0;
+	}
+	if (idx == HS_ROW_OTHER)
+		return 0;
+	if (small)
+		s->vcpu_map[h->vm][h->vcpu] = idx;
+	return idx;
+}
+
+/* The VM's row of s->vms (index + 1 in *idx), like table_get(). */
+static struct hs_row *vm_get(struct hs_stats *s, uint32_t vm, uint32_t *idx)
+{
+	struct hs_key k = { 0, vm, { .vcpu = 0 } };
+	struct hs_row *row;
+
+	if (vm < HS_MAP_VMS && (*idx = s->vm_map[vm]))
+		return &s->vms.rows[*idx - 1].row;
+	row = table_get(&s->vms, &k, idx);
+	if (row && vm < HS_MAP_VMS && *idx != HS_ROW_OTHER)
+		s->vm_map[vm] = *idx;
+	return row;
+}
+
+/* Forget exits and emulation records waiting on CPU cpu (after a gap), or on VM vm. */
+static void drop_pending(struct hs_stats *s, int cpu, int vm)
+{
+	struct hs_vcpu_state *vs;
+	uint32_t i;
+
+	for (i = 0; i < s->vcpus.nr; i++) {
+		vs = &s->vstate[i];
+		if (vm >= 0 && s->vcpus.rows[i].key.b != (uint32_t)vm)
+			continue;
+		if (vm >= 0 || vs->exit_cpu == cpu)
+			vs->exit_pending = false;
+		if (vm >= 0 || vs->entry_cpu == cpu)
+			vs->entry_pending = false;
+		if (vm >= 0 || vs->mmio_cpu == cpu)
+			vs->mmio_row = 0;
+		if (vm >= 0 || vs->smccc_cpu == cpu)
+			vs->smccc_row = 0;
+	}
+}
+
+static int count_err(struct hs_stats *s, int ret)
+{
+	if (ret)
+		s->nomem++;
+	return ret;
+}
+
+/* An exit's row: counted; its cost only when it was measured (not on a KVM host). */
+static int row_add_exit(struct hs_row *r, const struct trace_exit *e, bool failed)
+{
+	if (!(e->flags & TRACE_EXIT_NO_COST))
+		return row_add(r, e->cost, failed);
+	r->count++;
+	r->failed += failed;
+	return 0;
+}
+
+static int feed_exit(struct hs_stats *s, const struct trace_exit *e)
+{
+	const struct trace_hdr *h = &e->hdr;
+	bool injected = e->outcome == TRACE_EXIT_INJECTED;
+	unsigned cls = e->exit_class < HYP_EXIT_CLASSES ? e->exit_class : HS_CLASS_BAD;
+	struct hs_vcpu_state *vs = NULL;
+	struct hs_row *row, *vrow;
+	struct hs_key k;
+	uint32_t vi, idx, vm_row = 0, pc_row = 0;
+	int ret = 0;
+
+	ret |= row_add_exit(&s->total, e, injected);
+	ret |= row_add_exit(&s->classes[cls], e, injected);
+
+	vi = vcpu_index(s, h, &vrow);
+	if (vrow)
+		ret |= row_add_exit(vrow, e, injected);
+	if (s->opts.groups & HS_GROUP_VM && h->vm != TRACE_NO_VM) {
+		row = vm_get(s, h->vm, &vm_row);
+		if (row)
+			ret |= row_add_exit(row, e, injected);
+		else
+			ret = -ENOMEM;
+	}
+	if (s->opts.groups & HS_GROUP_PC) {
+		k = (struct hs_key){ e->elr, h->vm, { .vcpu = 0 } };
+		row = table_get(&s->pcs, &k, &pc_row);
+		if (row)
+			ret |= row_add_exit(row, e, injected);
+		else
+			ret = -ENOMEM;
+	}
+	if (cls == ESR_EC_SYS64) {
+		/* ESR_EL2.ISS.Direction: 1 for MRS (a read) */
+		k = (struct hs_key){ esr_sysreg_key(e->esr), 0, { .write = !(e->esr & 1) } };
+		row = table_get(&s->sysregs, &k, &idx);
+		if (row)
+			ret |= row_add_exit(row, e, injected);
+		else
+			ret = -ENOMEM;
+	}
+
+	if (vi) {
+		vs = &s->vstate[vi - 1];
+		/* the time in the guest since the entry this exit ends */
+		if (vs->entry_pending && vs->entry_cpu == h->cpu && h->ts >= vs->entry_ts) {
+			uint64_t ns = hs_stats_ticks_to_ns(s, h->ts - vs->entry_ts);
+
+			s->total.guest_ns += ns;
+			vrow->guest_ns += ns;
+			row = table_row(&s->vms, vs->entry_vm_row);
+			if (row)
+				row->guest_ns += ns;
+		}
+		vs->entry_pending = false;
+		/* the emulation record this exit's handler wrote just before */
+		if (vs->mmio_row && vs->mmio_cpu == h->cpu && !(e->flags & TRACE_EXIT_NO_COST)) {
+			row = table_row(&s->mmio, vs->mmio_row);
+			if (row)
+				ret |= hs_hist_add(&row->cost, e->cost);
+		}
+		if (vs->smccc_row && vs->smccc_cpu == h->cpu && !(e->flags & TRACE_EXIT_NO_COST)) {
+			row = table_row(&s->hypercalls, vs->smccc_row);
+			if (row)
+				ret |= hs_hist_add(&row->cost, e->cost);
+		}
+		vs->mmio_row = 0;
+		vs->smccc_row = 0;
+		vs->exit_pending = true;
+		vs->exit_ts = h->ts;
+		vs->exit_cpu = h->cpu;
+		vs->exit_row = cls;
+		vs->vm_row = vm_row;
+		vs->pc_row = pc_row;
+	}
+	return count_err(s, ret ? -ENOMEM : 0);
+}
+
+static int feed_entry(struct hs_stats *s, const struct trace_hdr *h)
+{
+	struct hs_vcpu_state *vs;
+	struct hs_row *vrow, *row;
+	uint32_t vi = vcpu_index(s, h, &vrow);
+	uint64_t ns;
+	int ret = 0;
+
+	if (!vi) {
+		s->unpaired++;
+		return 0;
+	}
+	vs = &s->vstate[vi - 1];
+	vs->entry_pending = true;
+	vs->entry_ts = h->ts;
+	vs->entry_cpu = h->cpu;
+	vs->entry_vm_row = 0;
+	if (s->opts.groups & HS_GROUP_VM && !vm_get(s, h->vm, &vs->entry_vm_row))
+		ret = -ENOMEM;
+	if (!vs->exit_pending || h->ts < vs->exit_ts) {
+		s->unpaired++;
+		vs->exit_pending = false;
+		return count_err(s, ret);
+	}
+	vs->exit_pending = false;
+	ns = hs_stats_ticks_to_ns(s, h->ts - vs->exit_ts);
+	ret |= hs_hist_add(&s->total.time, ns);
+	ret |= hs_hist_add(&s->classes[vs->exit_row].time, ns);
+	ret |= hs_hist_add(&vrow->time, ns);
+	row = table_row(&s->vms, vs->vm_row);
+	if (row)
+		ret |= hs_hist_add(&row->time, ns);
+	row = table_row(&s->pcs, vs->pc_row);
+	if (row)
+		ret |= hs_hist_add(&row->time, ns);
+	return count_err(s, ret ? -ENOMEM : 0);
+}
+
+static int feed_mmio(struct hs_stats *s, const struct trace_mmio *m)
+{
+	struct hs_key k = { hs_mmio_offset(m->device, m->ipa), m->device,
+			    { .write = m->is_write ? 1u : 0u } };
+	struct hs_row *row, *vrow;
+	uint32_t idx, vi;
+
+	row = table_get(&s->mmio, &k, &idx);
+	if (!row)
+		return count_err(s, -ENOMEM);
+	row->count++;
+	row->failed += m->result != TRACE_MMIO_OK;
+	vi = vcpu_index(s, &m->hdr, &vrow);
+	if (vi) {
+		s->vstate[vi - 1].mmio_row = idx;
+		s->vstate[vi - 1].mmio_cpu = m->hdr.cpu;
+	}
+	return 0;
+}
+
+/* x0 holds an SMCCC or PSCI error code (-1..-64, as W0). */
+static bool smccc_failed(const struct trace_smccc *c)
+{
+	int32_t w0 = (int32_t)c->result[0];
+
+	return w0 < 0 && w0 >= -64;
+}
+
+/* The row of an SDEI event, NULL when HS_SDEI_EVENTS others came first. */
+static struct hs_sdei_event *sdei_event(struct hs_stats *s, uint32_t event)
+{
+	for (unsigned i = 0; i < HS_SDEI_EVENTS; i++) {
+		struct hs_sdei_event *e = &s->sdei.ev[i];
+
+		if (e->used && e->event == event)
+			return e;
+		if (!e->used) {
+			e->used = true;
+			e->event = event;
+			return e;
+		}
+	}
+	s->sdei.other_events++;
+	return NULL;
+}
+
+static int feed_sdei(struct hs_stats *s, const struct trace_hdr *h)
+{
+	struct hs_sdei *sd = &s->sdei;
+	struct hs_sdei_event *e;
+
+	switch (h->type) {
+	case TRACE_SDEI_CALL: {
+		const struct trace_sdei_call *c = (const void *)h;
+
+		sd->calls[c->fn < HS_SDEI_FNS ? c->fn : HS_SDEI_FNS]++;
+		sd->denied += c->result == -3;
+		sd->invalid += c->result == -2;
+		sd->not_supported += c->result == -1;
+		sd->pending += c->result == -5;
+		return 0;
+	}
+	case TRACE_SDEI_DISPATCH: {
+		const struct trace_sdei_dispatch *d = (const void *)h;
+
+		e = sdei_event(s, d->event_num);
+		if (e) {
+			e->dispatches++;
+			e->by_cause[d->cause < 3 ? d->cause : 0]++;
+		}
+		return 0;
+	}
+	case TRACE_SDEI_COMPLETE: {
+		const struct trace_sdei_complete *c = (const void *)h;
+
+		e = sdei_event(s, c->event_num);
+		if (!e)
+			return 0;
+		if (c->kind == TRACE_SDEI_COMPLETE_RESUME)
+			e->resumes++;
+		else
+			e->completes++;
+		return count_err(s, hs_hist_add(&e->handler,
+						hs_stats_ticks_to_ns(s, c->handler_ticks)));
+	}
+	case TRACE_SDEI_STATE: {
+		const struct trace_sdei_state *st = (const void *)h;
+
+		if (st->op < sizeof(sd->ops) / sizeof(sd->ops[0]))
+			sd->ops[st->op]++;
+		return 0;
+	}
+	default:
+		return 0;
+	}
+}
+
+static int feed_smccc(struct hs_stats *s, const struct trace_smccc *c)
+{
+	struct hs_key k = { smccc_fid_base(c->fid), 0, { .write = 0 } };
+	struct hs_row *row, *vrow;
+	uint32_t idx, vi;
+
+	row = table_get(&s->hypercalls, &k, &idx);
+	if (!row)
+		return count_err(s, -ENOMEM);
+	row->count++;
+	row->failed += smccc_failed(c);
+	vi = vcpu_index(s, &c->hdr, &vrow);
+	if (vi) {
+		s->vstate[vi - 1].smccc_row = idx;
+		s->vstate[vi - 1].smccc_cpu = c->hdr.cpu;
+	}
+	return 0;
+}
+
+static void feed_vm(struct hs_stats *s, const struct trace_vm *v)
+{
+	unsigned vm = v->hdr.vm;
+
+	if (v->hdr.type == TRACE_VM_CREATE)
+		s->vm_creates++;
+	else
+		s->vm_destroys++;
+	if (vm < HS_MAX_VM_NAMES) {
+		memcpy(s->vm_names[vm], v->name, sizeof(s->vm_names[vm]));
+		s->vm_names[vm][sizeof(s->vm_names[vm]) - 1] = '\0';
+	}
+	/* a new instance starts from nothing; a destroyed one never enters again */
+	if (vm != TRACE_NO_VM)
+		drop_pending(s, -1, (int)vm);
+}
+
+static void feed_lrs(struct hs_stats *s, const struct trace_vgic_lrs *l)
+{
+	struct hs_vgic_point *p;
+	unsigned i, n = l->nr_lrs < TRACE_MAX_LRS ? l->nr_lrs : TRACE_MAX_LRS, used = 0;
+
+	if (l->point > TRACE_LRS_FOLD)
+		return;
+	p = &s->vgic[l->point];
+	for (i = 0; i < n; i++)
+		used += ich_lr_get_state(l->lr[i]) != ICH_LR_STATE_INVALID;
+	p->snapshots++;
+	p->lrs[used]++;
+	p->used_sum += used;
+	if (l->hcr & (ICH_HCR_UIE | ICH_HCR_NPIE))
+		p->overflow++;
+	if (n > p->nr_lrs)
+		p->nr_lrs = n;
+}
+
+static void feed_maint(struct hs_stats *s, const struct trace_vgic_maint *m)
+{
+	unsigned i;
+
+	s->maint++;
+	for (i = 0; i < HS_MISR_CAUSES; i++)
+		if (m->misr & (1u << i))
+			s->maint_causes[i]++;
+}
+
+/* Sequence numbers of one CPU go up by one; a gap breaks every pairing on that CPU. */
+static void track_seq(struct hs_stats *s, const struct trace_hdr *h)
+{
+	unsigned cpu = h->cpu;
+
+	if (cpu >= HS_MAX_CPUS)
+		return;
+	s->cpu_records[cpu]++;
+	if (cpu >= s->nr_cpus)
+		s->nr_cpus = cpu + 1;
+	if (s->seq_known[cpu] && h->seq != s->next_seq[cpu]) {
+		s->gaps++;
+		drop_pending(s, (int)cpu, -1);
+	}
+	s->next_seq[cpu] = h->seq + 1;
+	s->seq_known[cpu] = 1;
+}
+
+int hs_stats_feed(struct hs_stats *s, const struct trace_hdr *h, uint32_t size)
+{
+	int ti = trace_type_index(h->type);
+	uint32_t min = ti >= 0 ? trace_types[ti].size : 0;
+	int ret = 0;
+
+	if (size < sizeof(*h) || (min && size < min)) {
+		s->short_records++;
+		return 0;
+	}
+	if (!s->records++) {
+		s->first_ts = h->ts;
+		s->last_ts = h->ts;
+	} else if (h->ts < s->first_ts) {
+		s->first_ts = h->ts;
+	} else if (h->ts > s->last_ts) {
+		s->last_ts = h->ts;
+	}
+	track_seq(s, h);
+	if (ti >= 0)
+		s->by_type_index[ti]++;
+	else
+		s->other_types++;
+
+	switch (h->type) {
+	case TRACE_EXIT:
+		ret = feed_exit(s, (const struct trace_exit *)h);
+		break;
+	case TRACE_ENTRY:
+		ret = feed_entry(s, h);
+		break;
+	case TRACE_WFI_WAKE:
+		ret = count_err(s, hs_hist_add(&s->wfi_blocked,
+					       hs_stats_ticks_to_ns(
+						       s, ((const struct trace_sched *)h)->ticks)));
+		break;
+	case TRACE_VM_CREATE:
+	case TRACE_VM_DESTROY:
+		feed_vm(s, (const struct trace_vm *)h);
+		break;
+	case TRACE_VMID_ALLOC: {
+		const struct trace_vmid_alloc *a = (const void *)h;
+
+		s->vmid_allocs++;
+		s->vmid_bits = a->vmid_bits;
+		if (a->in_use > s->vmids_in_use_max)
+			s->vmids_in_use_max = a->in_use;
+		break;
+	}
+	case TRACE_VMID_ROLLOVER: {
+		const struct trace_vmid_rollover *r = (const void *)h;
+
+		s->vmid_rollovers++;
+		s->vmid_bits = r->vmid_bits;
+		if (r->in_use > s->vmids_in_use_max)
+			s->vmids_in_use_max = r->in_use;
+		ret = count_err(s, hs_hist_add(&s->flush_cost, r->flush_cost));
+		break;
+	}
+	case TRACE_MMIO:
+		ret = feed_mmio(s, (const struct trace_mmio *)h);
+		break;
+	case TRACE_SMCCC:
+		ret = feed_smccc(s, (const struct trace_smccc *)h);
+		break;
+	case TRACE_IRQ_INJECT: {
+		uint32_t src = ((const struct trace_irq_inject *)h)->source;
+
+		s->irq_injects[src < HS_IRQ_SOURCES ? src : HS_IRQ_SOURCES]++;
+		break;
+	}
+	case TRACE_VGIC_LRS:
+		feed_lrs(s, (const struct trace_vgic_lrs *)h);
+		break;
+	case TRACE_VGIC_MAINT:
+		feed_maint(s, (const struct trace_vgic_maint *)h);
+		break;
+	case TRACE_LOG: {
+		unsigned lvl = ((const struct trace_log *)h)->level;
+
+		s->logs[lvl < 4 ? lvl : TRACE_LOG_DEBUG]++;
+		break;
+	}
+	case TRACE_SDEI_CALL:
+	case TRACE_SDEI_DISPATCH:
+	case TRACE_SDEI_COMPLETE:
+	case TRACE_SDEI_STATE:
+		ret = feed_sdei(s, h);
+		break;
+	default:
+		break;
+	}
+	return ret;
+}
+
+/* ------------------------------------------------------------ listing rows */
+
+static int cmp_u64_desc(uint64_t x, uint64_t y)
+{
+	return x > y ? -1 : x < y;
+}
+
+static int cmp_ref_name(const struct hs_ref *x, const struct hs_ref *y)
+{
+	if (x->other != y->other)
+		return x->other ? 1 : -1;
+	if (x->cls != y->cls)
+		return x->cls < y->cls ? -1 : 1;
+	if (x->vm != y->vm)
+		return x->vm < y->vm ? -1 : 1;
+	if (x->vcpu != y->vcpu)
+		return x->vcpu < y->vcpu ? -1 : 1;
+	if (x->pc != y->pc)
+		return x->pc < y->pc ? -1 : 1;
+	return 0;
+}
+
+static int cmp_ref(const void *a, const void *b, void *arg)
+{
+	const struct hs_ref *x = a, *y = b;
+	enum hs_sort sort = *(const enum hs_sort *)arg;
+	int c = 0;
+
+	switch (sort) {
+	case HS_SORT_COUNT:
+		c = cmp_u64_desc(x->row->count, y->row->count);
+		break;
+	case HS_SORT_TIME:
+		c = cmp_u64_desc(x->row->time.sum, y->row->time.sum);
+		break;
+	case HS_SORT_P99:
+		c = cmp_u64_desc(hs_hist_quantile(&x->row->time, 0.99),
+				 hs_hist_quantile(&y->row->time, 0.99));
+		break;
+	case HS_SORT_COST:
+		c = cmp_u64_desc(x->row->cost.sum, y->row->cost.sum);
+		break;
+	case HS_SORT_NAME:
+		break;
+	}
+	return c ? c : cmp_ref_name(x, y);
+}
+
+static int table_refs(const struct hs_table *t, enum hs_by by, struct hs_ref *refs)
+{
+	const struct hs_keyed_row *kr;
+	uint32_t i;
+	int n = 0;
+
+	for (i = 0; i < t->nr; i++) {
+		kr = &t->rows[i];
+		if (!kr->row.count)
+			continue;
+		refs[n] = (struct hs_ref){ .row = &kr->row };
+		if (by == HS_BY_PC) {
+			refs[n].pc = kr->key.a;
+			refs[n].vm = kr->key.b;
+		} else {
+			refs[n].vm = kr->key.b;
+			refs[n].vcpu = by == HS_BY_VCPU ? kr->key.vcpu : 0;
+		}
+		n++;
+	}
+	if (t->other.count)
+		refs[n++] = (struct hs_ref){ .row = &t->other, .other = true };
+	return n;
+}
+
+int hs_stats_rows(const struct hs_stats *s, enum hs_by by, enum hs_sort sort,
+		  struct hs_ref **out)
+{
+	const struct hs_table *t = NULL;
+	struct hs_ref *refs;
+	size_t max = 0;
+	int n = 0;
+	unsigned i;
+
+	*out = NULL;
+	switch (by) {
+	case HS_BY_CLASS:
+		max = HS_CLASS_ROWS;
+		break;
+	case HS_BY_VM:
+		if (!(s->opts.groups & HS_GROUP_VM))
+			return -EINVAL;
+		t = &s->vms;
+		break;
+	case HS_BY_VCPU:
+		t = &s->vcpus;
+		break;
+	case HS_BY_PC:
+		if (!(s->opts.groups & HS_GROUP_PC))
+			return -EINVAL;
+		t = &s->pcs;
+		break;
+	default:
+		return -EINVAL;
+	}
+	if (t)
+		max = t->nr + 1;
+	refs = calloc(max ? max : 1, sizeof(*refs));
+	if (!refs)
+		return -ENOMEM;
+	if (t) {
+		n = table_refs(t, by, refs);
+	} else {
+		for (i = 0; i < HS_CLASS_ROWS; i++)
+			if (s->classes[i].count)
+				refs[n++] = (struct hs_ref){ .row = &s->classes[i], .cls = i };
+	}
+	qsort_r(refs, (size_t)n, sizeof(*refs), cmp_ref, &sort);
+	*out = refs;
+	return n;
+}
+
+static int cmp_keyed(const void *a, const void *b)
+{
+	const struct hs_keyed_row *x = *(const struct hs_keyed_row *const *)a;
+	const struct hs_keyed_row *y = *(const struct hs_keyed_row *const *)b;
+	int c = cmp_u64_desc(x->row.count, y->row.count);
+
+	if (c)
+		return c;
+	if (x->key.b != y->key.b)
+		return x->key.b < y->key.b ? -1 : 1;
+	if (x->key.a != y->key.a)
+		return x->key.a < y->key.a ? -1 : 1;
+	if (x->key.write != y->key.write) /* or vcpu: the same word */
+		return x->key.write < y->key.write ? -1 : 1;
+	return 0;
+}
+
+int hs_table_sorted(const struct hs_table *t, const struct hs_keyed_row ***out)
+{
+	const struct hs_keyed_row **v;
+	uint32_t i;
+	int n = 0;
+
+	*out = NULL;
+	v = calloc(t->nr ? t->nr : 1, sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	for (i = 0; i < t->nr; i++)
+		if (t->rows[i].row.count)
+			v[n++] = &t->rows[i];
+	qsort(v, (size_t)n, sizeof(*v), cmp_keyed);
+	*out = v;
+	return n;
+}
+
+const char *hs_vm_label(const struct hs_stats *s, uint32_t vm, char *buf, size_t len)
+{
+	if (vm < HS_MAX_VM_NAMES && s->vm_names[vm][0])
+		snprintf(buf, len, "vm%u (%s)", vm, s->vm_names[vm]);
+	else
+		snprintf(buf, len, "vm%u", vm);
+	return buf;
+}
+
+/* ------------------------------------------------------------------ devices */
+
+const char *hs_device_name(uint32_t device)
+{
+	switch (device) {
+	case TRACE_DEV_NONE:
+		return "none";
+	case TRACE_DEV_GICD:
+		return "GICD";
+	case TRACE_DEV_GICR:
+		return "GICR";
+	case TRACE_DEV_UART:
+		return "UART";
+	case TRACE_DEV_KVM_KERNEL:
+		return "kvm";
+	case TRACE_DEV_KVM_USER:
+		return "vmm";
+	default:
+		return NULL;
+	}
+}
+
+uint64_t hs_mmio_offset(uint32_t device, uint64_t ipa)
+{
+	switch (device) {
+	case TRACE_DEV_GICD:
+		return ipa >= GUEST_GICD_IPA ? ipa - GUEST_GICD_IPA : ipa;
+	case TRACE_DEV_GICR:
+		/* every vCPU's redistributor has the same frames: fold them together */
+		return ipa >= GUEST_GICR_IPA ? (ipa - GUEST_GICR_IPA) % GUEST_GICR_STRIDE : ipa;
+	case TRACE_DEV_UART:
+		return ipa >= GUEST_UART_IPA ? ipa - GUEST_UART_IPA : ipa;
+	default:
+		return ipa; /* no region known: the address itself */
+	}
+}

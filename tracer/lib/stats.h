@@ -1,0 +1,419 @@
+/*
+ * The aggregation model behind `hypscope report`, `hypscope diff` and the
+ * live view: trace records go in one at a time (from a file or straight from
+ * the rings), counts and latency distributions come out.
+ *
+ *   exits      per exit class, and optionally per VM, per vCPU, per guest PC:
+ *              count, injected exceptions, handling cost (trace_exit.cost,
+ *              PMCCNTR cycles) and in-hypervisor time (EXIT ts to the next
+ *              ENTRY ts of the same vCPU, in ns)
+ *   MMIO       per device, register offset within the device and direction
+ *   sysregs    trapped MSR/MRS per register encoding and direction
+ *   hypercalls per SMCCC function id
+ *   VMIDs      allocations, rollovers and their TLB flush cost
+ *   vGIC       list register occupancy per snapshot, overflow, maintenance
+ *              interrupts by ICH_MISR_EL2 cause
+ *   losses     per CPU, as the recorder or the file declares them
+ *
+ * Latencies go into log-bucketed histograms (HDR style): 32 buckets per power
+ * of two, allocated a power of two at a time when first touched, so a
+ * histogram never holds more than 60 x 32 counters whatever the number of
+ * samples, and a percentile read back is within HS_HIST_REL_ERROR of the
+ * exact one.
+ *
+ * The handling cost of an MMIO access or a hypercall comes from the EXIT
+ * record that follows its TRACE_MMIO or TRACE_SMCCC record on the same vCPU
+ * (the hypervisor writes the emulation record from inside the handler, the
+ * EXIT record after it).
+ *
+ * Nothing is allocated per record: rows and histogram blocks are allocated
+ * the first time a key or a power of two is seen. Host only.
+ */
+#ifndef TRACER_STATS_H
+#define TRACER_STATS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "formats/exits.h"
+#include "formats/trace.h"
+#include "formats/host/trace_types.h"
+#include "formats/host/tracefile.h"
+
+/* ---------------------------------------------------------------- histogram */
+
+#define HS_HIST_SUB_BITS 5u
+#define HS_HIST_SUB      (1u << HS_HIST_SUB_BITS) /* buckets per power of two */
+#define HS_HIST_GROUPS   (64u - HS_HIST_SUB_BITS + 1)  /* group 0: values below HS_HIST_SUB */
+#define HS_HIST_BUCKETS  (HS_HIST_GROUPS * HS_HIST_SUB)
+
+/*
+ * A bucket is at most 1/HS_HIST_SUB of its lower bound wide and a percentile
+ * reads as the bucket's middle: the estimate is within half of that of the
+ * exact value (values below HS_HIST_SUB are exact).
+ */
+#define HS_HIST_REL_ERROR (1.0 / (2.0 * HS_HIST_SUB))
+
+struct hs_hist {
+	uint64_t count;
+	uint64_t sum;
+	uint64_t min;    /* valid when count != 0 */
+	uint64_t max;
+	uint64_t missed; /* counted but not bucketed: no memory for a block */
+	uint64_t *groups[HS_HIST_GROUPS]; /* HS_HIST_SUB counters each, NULL until used */
+};
+
+/* Slow path of hs_hist_add(): allocate group g, then count. */
+int hs_hist_add_slow(struct hs_hist *h, unsigned g, unsigned s);
+
+/* Bucket of v: group g (0 for v < HS_HIST_SUB), sub-bucket s. */
+static inline void hs_hist_bucket(uint64_t v, unsigned *g, unsigned *s)
+{
+	unsigned shift;
+
+	if (v < HS_HIST_SUB) {
+		*g = 0;
+		*s = (unsigned)v;
+		return;
+	}
+	shift = 63u - (unsigned)__builtin_clzll(v) - HS_HIST_SUB_BITS;
+	*g = shift + 1;
+	*s = (unsigned)(v >> shift) - HS_HIST_SUB;
+}
+
+/* Count one value. 0, or -ENOMEM (the value still counts in count/sum/min/max). */
+static inline int hs_hist_add(struct hs_hist *h, uint64_t v)
+{
+	unsigned g, s;
+
+	if (!h->count++) {
+		h->min = v;
+		h->max = v;
+	} else if (v < h->min) {
+		h->min = v;
+	} else if (v > h->max) {
+		h->max = v;
+	}
+	h->sum += v;
+	hs_hist_bucket(v, &g, &s);
+	if (__builtin_expect(!h->groups[g], 0))
+		return hs_hist_add_slow(h, g, s);
+	h->groups[g][s]++;
+	return 0;
+}
+
+/* Lowest value of bucket (g, s) and its width. */
+uint64_t hs_hist_bucket_low(unsigned g, unsigned s);
+uint64_t hs_hist_bucket_width(unsigned g);
+
+/*
+ * The value at quantile q (0..1): the ceil(q * n)-th smallest sample within
+ * HS_HIST_REL_ERROR, clamped to [min, max]; q = 0 gives min, q = 1 max. 0 for
+ * an empty histogram.
+ */
+uint64_t hs_hist_quantile(const struct hs_hist *h, double q);
+double hs_hist_mean(const struct hs_hist *h);
+/* Add src's samples to dst. 0 or -ENOMEM. */
+int hs_hist_merge(struct hs_hist *dst, const struct hs_hist *src);
+/* Forget the samples, keep the blocks. */
+void hs_hist_reset(struct hs_hist *h);
+/* Free the blocks; the histogram is empty and usable afterwards. */
+void hs_hist_release(struct hs_hist *h);
+
+/*
+ * Mann-Whitney U test of "b's values tend to differ from a's", computed on
+ * the histograms: samples in the same bucket count as ties, the variance has
+ * the usual tie correction, the p-value is the two-sided normal
+ * approximation. prob_greater is P(b > a) + P(b = a) / 2 over all pairs, 0.5
+ * when neither tends to be larger. Needs a few samples on each side; with
+ * fewer than 2 on either side p is 1.
+ */
+struct hs_mwu {
+	double u;            /* U of b */
+	double z;
+	double p;            /* two-sided */
+	double prob_greater; /* U / (na * nb) */
+};
+
+void hs_hist_mann_whitney(const struct hs_hist *a, const struct hs_hist *b, struct hs_mwu *out);
+
+/* ---------------------------------------------------------------- rows */
+
+/* One line of a table: a set of exits or emulated accesses. */
+struct hs_row {
+	uint64_t count;
+	/*
+	 * Exit rows and sysreg rows: exits that ended with an injected
+	 * exception. MMIO rows: accesses that got an abort or were ignored.
+	 * Hypercall rows: calls that returned an SMCCC/PSCI error code in x0.
+	 */
+	uint64_t failed;
+	struct hs_hist cost; /* handling cost, PMCCNTR cycles */
+	struct hs_hist time; /* exit rows: exit to the next entry, ns; else empty */
+	/*
+	 * The total, VM and vCPU rows: time their vCPUs ran in the guest, from
+	 * each entry to the exit that ended it, ns. 0 in the other rows.
+	 */
+	uint64_t guest_ns;
+};
+
+/* What a keyed row is about; which fields mean something depends on the table. */
+struct hs_key {
+	uint64_t a; /* pc; MMIO offset; SMCCC fid; sysreg key */
+	uint32_t b; /* vm; MMIO device */
+	union {
+		uint32_t vcpu;  /* vCPU rows */
+		uint32_t write; /* MMIO and sysreg rows: 1 a write (guest store, MSR), 0 a read */
+	};
+};
+
+struct hs_keyed_row {
+	struct hs_key key;
+	struct hs_row row;
+};
+
+/* Rows by key, in the order first seen; past max_rows they pile into `other`. */
+struct hs_table {
+	struct hs_keyed_row *rows;
+	uint32_t nr;
+	uint32_t cap;
+	uint32_t max_rows;
+	uint32_t *slots;   /* open addressing: row index + 1, 0 free */
+	uint32_t nr_slots; /* power of two */
+	uint64_t overflowed; /* lookups of new keys that found the table full */
+	struct hs_row other;
+};
+
+/* ---------------------------------------------------------------- stats */
+
+/* Optional exit tables, hs_stats_opts.groups. Exits by class are always kept. */
+#define HS_GROUP_VM   0x1u
+#define HS_GROUP_VCPU 0x2u
+#define HS_GROUP_PC   0x4u
+#define HS_GROUP_ALL  0x7u
+
+#define HS_DEFAULT_MAX_PCS  4096u
+#define HS_DEFAULT_MAX_KEYS 4096u /* MMIO registers, sysregs, hypercall functions */
+
+/* One row per exit class, plus one for classes beyond HYP_EXIT_CLASSES. */
+#define HS_CLASS_ROWS (HYP_EXIT_CLASSES + 1)
+#define HS_CLASS_BAD  HYP_EXIT_CLASSES
+
+#define HS_MAX_CPUS     TF_MAX_CPUS
+#define HS_MAX_VM_NAMES 64u
+#define HS_LR_BINS      (TRACE_MAX_LRS + 1) /* 0..16 list registers in use */
+#define HS_MISR_CAUSES  8u                  /* ICH_MISR_EL2 bits 0..7 */
+#define HS_IRQ_SOURCES  5u                  /* enum trace_irq_source */
+
+struct hs_stats_opts {
+	unsigned groups;    /* HS_GROUP_* */
+	uint32_t max_pcs;   /* 0: HS_DEFAULT_MAX_PCS */
+	uint32_t max_keys;  /* 0: HS_DEFAULT_MAX_KEYS */
+	uint64_t cntfrq;    /* counter ticks per second; 0: 62.5 MHz until set */
+};
+
+/* A vCPU's place between an exit and the next entry. */
+struct hs_vcpu_state {
+	uint64_t exit_ts;
+	/* Rows are table index + 1; 0 none; HS_ROW_OTHER the table's overflow row. */
+	uint32_t exit_row;  /* class row of the pending exit (an index, not + 1) */
+	uint32_t vm_row;    /* by-VM row of the pending exit */
+	uint32_t pc_row;    /* by-PC row of the pending exit */
+	uint32_t mmio_row;  /* MMIO row waiting for its exit's cost */
+	uint32_t smccc_row; /* hypercall row waiting for its exit's cost */
+	uint64_t entry_ts;  /* the last entry, while the vCPU is in the guest */
+	uint32_t entry_vm_row; /* by-VM row of that entry */
+	uint16_t exit_cpu;
+	uint16_t mmio_cpu;
+	uint16_t smccc_cpu;
+	uint16_t entry_cpu;
+	bool     exit_pending;
+	bool     entry_pending;
+};
+
+#define HS_ROW_OTHER UINT32_MAX
+#define HS_MAP_VMS   64u
+#define HS_MAP_VCPUS 16u
+#define HS_MAX_VCPU_ROWS 1024u
+
+struct hs_vgic_point {
+	uint64_t snapshots;
+	uint64_t overflow;            /* ICH_HCR_EL2.UIE or NPIE set: more pending than LRs */
+	uint64_t lrs[HS_LR_BINS];     /* snapshots by the number of non-empty LRs */
+	uint64_t used_sum;
+	uint32_t nr_lrs;              /* implemented LRs, largest seen */
+};
+
+/* SDEI (TRACE_SDEI_*): per event number, and the calls. */
+#define HS_SDEI_EVENTS 16u
+#define HS_SDEI_FNS    19u /* VERSION .. SHARED_RESET */
+
+struct hs_sdei_event {
+	uint32_t event;
+	bool used;
+	uint64_t dispatches;
+	uint64_t by_cause[3];     /* enum trace_sdei_cause */
+	uint64_t completes;       /* COMPLETE */
+	uint64_t resumes;         /* COMPLETE_AND_RESUME */
+	struct hs_hist handler;   /* dispatch to completion, ns */
+};
+
+struct hs_sdei {
+	struct hs_sdei_event ev[HS_SDEI_EVENTS];
+	uint64_t other_events;    /* records of events past the HS_SDEI_EVENTS first seen */
+	uint64_t calls[HS_SDEI_FNS + 1]; /* by function; the last: unknown */
+	uint64_t denied, invalid, not_supported, pending;
+	uint64_t ops[13];         /* TRACE_SDEI_STATE by enum trace_sdei_op */
+};
+
+struct hs_stats {
+	struct hs_stats_opts opts;
+
+	/* The trace. */
+	uint64_t records;
+	uint64_t first_ts;            /* valid when records != 0 */
+	uint64_t last_ts;
+	uint32_t nr_cpus;             /* 1 + the highest CPU seen */
+	uint64_t cpu_records[HS_MAX_CPUS];
+	uint64_t cpu_lost[HS_MAX_CPUS];
+	uint64_t lost;
+	uint64_t gaps;                /* sequence gaps seen (their records are in lost) */
+	/* Record counts by trace_type_index() (formats/host/trace_types.h): hs_stats_count(). */
+	uint64_t by_type_index[TRACE_TYPES_MAX];
+	uint64_t other_types;         /* records of types this version does not decode */
+	uint64_t short_records;       /* shorter than their type: ignored */
+	uint64_t nomem;               /* samples or keys dropped for want of memory */
+
+	/* Exits. */
+	struct hs_row total;
+	struct hs_row classes[HS_CLASS_ROWS];
+	struct hs_table vms;          /* key b = vm */
+	struct hs_table vcpus;        /* key b = vm, c = vcpu; always kept (pairs exits) */
+	struct hs_table pcs;          /* key a = pc, b = vm */
+	struct hs_vcpu_state *vstate; /* parallel to vcpus.rows, HS_MAX_VCPU_ROWS entries */
+	uint64_t unpaired;            /* entries with no exit before them (start, after loss) */
+
+	/* Emulation. */
+	struct hs_table mmio;         /* a = offset in the device, b = device, c = 1 write */
+	struct hs_table sysregs;      /* a = SYSREG_KEY, c = 1 read (MRS) */
+	struct hs_table hypercalls;   /* a = fid, without the SVE hint */
+
+	/* VMIDs and VMs. */
+	uint64_t vmid_allocs;
+	uint64_t vmid_rollovers;
+	struct hs_hist flush_cost;    /* rollover TLB flush, cycles */
+	uint32_t vmid_bits;
+	uint32_t vmids_in_use_max;
+	uint64_t vm_creates;
+	uint64_t vm_destroys;
+	char vm_names[HS_MAX_VM_NAMES][32];
+
+	/* Scheduling and interrupts. */
+	struct hs_hist wfi_blocked;   /* WFI_WAKE: ns blocked */
+	uint64_t irq_injects[HS_IRQ_SOURCES + 1];
+	struct hs_vgic_point vgic[2]; /* TRACE_LRS_FLUSH, TRACE_LRS_FOLD */
+	uint64_t maint;
+	uint64_t maint_causes[HS_MISR_CAUSES];
+	uint64_t logs[4];             /* by enum trace_log_level */
+	struct hs_sdei sdei;
+
+	/* Sequence tracking per CPU, to notice gaps. */
+	uint64_t next_seq[HS_MAX_CPUS];
+	uint8_t  seq_known[HS_MAX_CPUS];
+
+	/* ticks to ns: ns = ticks * ns_mul / ns_div */
+	uint64_t ns_mul, ns_div;
+
+	/* Row indexes (+ 1, 0 not yet known) of small VM and vCPU numbers: no hashing. */
+	uint32_t vcpu_map[HS_MAP_VMS][HS_MAP_VCPUS];
+	uint32_t vm_map[HS_MAP_VMS];
+};
+
+/* Allocate an empty model. NULL when out of memory. */
+struct hs_stats *hs_stats_new(const struct hs_stats_opts *opts);
+void hs_stats_destroy(struct hs_stats *s); /* NULL ok */
+
+/*
+ * Forget every count and sample (a new window of the live view). Rows keep
+ * their memory, VM names are kept, and so are exits waiting for their entry:
+ * an exit before the reset pairs with an entry after it.
+ */
+void hs_stats_reset(struct hs_stats *s);
+
+void hs_stats_set_cntfrq(struct hs_stats *s, uint64_t cntfrq);
+uint64_t hs_stats_ticks_to_ns(const struct hs_stats *s, uint64_t ticks);
+
+/*
+ * Count one record (a whole record, size bytes, size >= hdr->size). Records
+ * of one CPU must come in their order; records of different CPUs in
+ * timestamp order (as tf_reader_next() merges them) pair exits and entries
+ * of a vCPU that moved between CPUs. 0, or -ENOMEM when a new row or block
+ * could not be allocated (counted in nomem; the model stays consistent).
+ */
+int hs_stats_feed(struct hs_stats *s, const struct trace_hdr *h, uint32_t size);
+
+/* The records of a type this version decodes that were fed. */
+static inline uint64_t hs_stats_count(const struct hs_stats *s, uint32_t type)
+{
+	int i = trace_type_index(type);
+
+	return i >= 0 ? s->by_type_index[i] : 0;
+}
+
+/* Records of a CPU known to be lost (ring or file accounting). */
+void hs_stats_add_lost(struct hs_stats *s, unsigned cpu, uint64_t n);
+
+/* Seconds between the first and the last record; 0 with fewer than two. */
+double hs_stats_span_s(const struct hs_stats *s);
+
+/* Seconds all vCPUs together ran in the guest (vCPU-seconds): s->total.guest_ns. */
+double hs_stats_guest_s(const struct hs_stats *s);
+
+/* ------------------------------------------------------------ listing rows */
+
+enum hs_by {
+	HS_BY_CLASS,
+	HS_BY_VM,
+	HS_BY_VCPU,
+	HS_BY_PC,
+};
+
+enum hs_sort {
+	HS_SORT_COUNT, /* most exits first */
+	HS_SORT_TIME,  /* most in-hypervisor time (sum) first */
+	HS_SORT_P99,   /* highest p99 in-hypervisor time first */
+	HS_SORT_COST,  /* most handling cycles (sum) first */
+	HS_SORT_NAME,  /* class number, VM, vCPU or PC order */
+};
+
+/* A row of one of the exit tables, with what it is about. */
+struct hs_ref {
+	const struct hs_row *row;
+	uint32_t cls;  /* HS_BY_CLASS */
+	uint32_t vm;   /* HS_BY_VM, HS_BY_VCPU, HS_BY_PC */
+	uint32_t vcpu; /* HS_BY_VCPU */
+	uint64_t pc;   /* HS_BY_PC */
+	bool other;    /* the overflow row of a full table */
+};
+
+/*
+ * The non-empty rows of the table `by` (which must have been kept), sorted.
+ * *refs is allocated (free() it); returns how many, or -ENOMEM / -EINVAL.
+ */
+int hs_stats_rows(const struct hs_stats *s, enum hs_by by, enum hs_sort sort,
+		  struct hs_ref **refs);
+
+/* Sort keyed rows (breakdown tables) by count, most first; ties by key. */
+int hs_table_sorted(const struct hs_table *t, const struct hs_keyed_row ***out);
+
+/* "vm0", or the VM's name from its VM_CREATE record: "vm0 (demo0)". */
+const char *hs_vm_label(const struct hs_stats *s, uint32_t vm, char *buf, size_t len);
+
+/* Display name of a device id of trace_mmio.device. */
+const char *hs_device_name(uint32_t device);
+
+/* Offset of ipa within device `device`'s region of the guest-physical map. */
+uint64_t hs_mmio_offset(uint32_t device, uint64_t ipa);
+
+#endif
