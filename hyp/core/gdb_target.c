@@ -23,6 +23,7 @@
 #include "gdbstub/target.h"
 #include "hyp/include/arch.h"
 #include "hyp/include/gdb.h"
+#include "hyp/include/guest_debug.h"
 #include "hyp/include/inject.h"
 #include "hyp/include/log.h"
 #include "hyp/include/mm.h"
@@ -1701,6 +1702,24 @@ static uint64_t watch_addr(struct vm *vm, struct gdb_vm *g, uint64_t far,
 	return g->wp_addr[first];
 }
 
+/* Whether one of the debugger's hardware breakpoints is at @pc. */
+static bool gdb_bp_at(const struct vm_gdb_hw *hw, uint64_t pc)
+{
+	for (unsigned i = 0; i < GDB_HW_SLOTS; i++)
+		if (hw->bcr[i] && hw->bvr[i] == (pc & ~3ull))
+			return true;
+	return false;
+}
+
+/* Whether a watchpoint hit at @far is the debugger's: its doublewords. */
+static bool gdb_wp_at(const struct vm_gdb_hw *hw, uint64_t far)
+{
+	for (unsigned i = 0; i < GDB_HW_SLOTS; i++)
+		if (hw->wcr[i] && hw->wvr[i] == (far & ~7ull))
+			return true;
+	return false;
+}
+
 bool gdb_debug_exit(struct vcpu *v)
 {
 	struct vm *vm = v->vm;
@@ -1725,14 +1744,20 @@ bool gdb_debug_exit(struct vcpu *v)
 		reason = GDB_STOP_SWBREAK;
 		break;
 	case ESR_EC_BREAKPT_LOW:
+		/* The guest's own breakpoints share the hardware (guest_debug.h). */
+		ours = gdb_bp_at(&vm->gdb_hw, v->regs.pc);
 		reason = GDB_STOP_HWBREAK;
 		break;
 	case ESR_EC_WATCHPT_LOW:
+		ours = gdb_wp_at(&vm->gdb_hw, v->fault.far);
 		reason = GDB_STOP_WATCH;
 		addr = watch_addr(vm, g, v->fault.far, &reason);
 		break;
 	case ESR_EC_SOFTSTP_LOW:
+		ours = v->gdb.step;
 		reason = GDB_STOP_STEP;
+		if (ours)
+			v->dbg.skip = false; /* the debugger's step ran the instruction */
 		v->gdb.step = false;
 		break;
 	default:
@@ -1746,10 +1771,13 @@ bool gdb_debug_exit(struct vcpu *v)
 		return false;
 	}
 	stub_lock_give(taken);
-	/* Not the debugger's: the guest's own BRK is its own exception. */
+	/* Not the debugger's: the guest's own BRK is its own exception, and so
+	 * are its breakpoints, watchpoints and steps where it takes them. */
 	if (cls == ESR_EC_BRK64)
 		inject_sync(v, v->fault.esr);
-	else if (cls != ESR_EC_SOFTSTP_LOW)
+	else if (cls == ESR_EC_BREAKPT_LOW || cls == ESR_EC_WATCHPT_LOW || cls == ESR_EC_SOFTSTP_LOW)
+		guest_debug_exception(v);
+	else
 		inject_undef(v);
 	return true;
 }

@@ -8,6 +8,7 @@
 #include "formats/esr.h"
 #include "hyp/include/arch.h"
 #include "hyp/include/compiler.h"
+#include "hyp/include/guest_debug.h"
 #include "hyp/include/inject.h"
 #include "hyp/include/sysreg_emul.h"
 #include "hyp/include/trace.h"
@@ -120,6 +121,15 @@ static bool write_oslar(struct vcpu *v, const struct sysreg_desc *d, uint64_t va
 {
 	(void)d;
 	v->dbg.oslk = val & 1;
+	guest_debug_lock_changed(v);
+	return true;
+}
+
+/* OSDLR_EL1 and DBGPRCR_EL1: the double lock is their combination. */
+static bool write_dbglock(struct vcpu *v, const struct sysreg_desc *d, uint64_t val)
+{
+	*vdebug_field(v, d->arg) = val & 1;
+	guest_debug_lock_changed(v);
 	return true;
 }
 
@@ -254,7 +264,7 @@ static const struct sysreg_desc sysreg_table[] = {
 
 	RAZ_WI(SYSREG_KEY(3, 0, 1, 0, 1)), /* ACTLR_EL1 (HCR_EL2.TACR) */
 
-	/* Debug (MDCR_EL2.TDA, TDOSA, TDRA) */
+	/* Debug (MDCR_EL2.TDA, TDOSA, TDRA); see guest_debug.h for when TDA is clear */
 	VDEBUG(SYSREG_KEY(2, 0, 0, 2, 2), mdscr),    /* MDSCR_EL1 */
 	VDEBUG(SYSREG_KEY(2, 0, 0, 2, 0), mdccint),  /* MDCCINT_EL1 */
 	RAZ_WI(SYSREG_KEY(2, 3, 0, 1, 0)),           /* MDCCSR_EL0 */
@@ -263,8 +273,10 @@ static const struct sysreg_desc sysreg_table[] = {
 	RAZ_WI(SYSREG_KEY(2, 0, 1, 0, 0)),           /* MDRAR_EL1 */
 	{ SYSREG_KEY(2, 0, 1, 0, 4), NULL, write_oslar, 0 },     /* OSLAR_EL1 */
 	{ SYSREG_KEY(2, 0, 1, 1, 4), read_oslsr, NULL, 0 },      /* OSLSR_EL1 */
-	VDEBUG(SYSREG_KEY(2, 0, 1, 3, 4), osdlr),    /* OSDLR_EL1 */
-	VDEBUG(SYSREG_KEY(2, 0, 1, 4, 4), dbgprcr),  /* DBGPRCR_EL1 */
+	{ SYSREG_KEY(2, 0, 1, 3, 4), read_vdebug, write_dbglock,
+	  offsetof(struct vdebug, osdlr) },          /* OSDLR_EL1 */
+	{ SYSREG_KEY(2, 0, 1, 4, 4), read_vdebug, write_dbglock,
+	  offsetof(struct vdebug, dbgprcr) },        /* DBGPRCR_EL1 */
 	{ SYSREG_KEY(2, 0, 7, 8, 6), read_claim, write_claimset, 0 },  /* DBGCLAIMSET_EL1 */
 	{ SYSREG_KEY(2, 0, 7, 9, 6), read_claim, write_claimclr, 0 },  /* DBGCLAIMCLR_EL1 */
 	{ SYSREG_KEY(2, 0, 7, 14, 6), read_zero, NULL, 0 },            /* DBGAUTHSTATUS_EL1 */
@@ -340,9 +352,14 @@ bool handle_sysreg_trap(struct vcpu *v)
 	struct esr_sysreg s;
 	const struct sysreg_desc *d = NULL;
 	uint64_t val = 0;
-	bool ok;
+	bool ok, debug;
 
 	esr_sysreg_decode(v->fault.esr, &s);
+	/* The guest's own debug registers (TDA: op0 2 but the OS lock's CRn 1):
+	 * the first access loads them and runs again on the hardware. */
+	debug = s.op0 == 2 && s.crn != 1;
+	if (debug && guest_debug_access(v))
+		return true;
 	for (size_t i = 0; i < ARRAY_SIZE(sysreg_table); i++) {
 		if (sysreg_table[i].key == s.key) {
 			d = &sysreg_table[i];
@@ -360,6 +377,8 @@ bool handle_sysreg_trap(struct vcpu *v)
 	} else {
 		ok = access_bp_wp(v, &s, &val);
 	}
+	if (debug)
+		guest_debug_access_done(v);
 	if (!ok) {
 		inject_undef(v);
 		return true;

@@ -143,4 +143,12 @@ void arch_gdb_tx(const char *s, size_t n);
 unsigned arch_debug_brps(void);
 unsigned arch_debug_wrps(void);
 
+/*
+ * The guest's own debug registers (struct vdebug, hyp/include/guest_debug.h)
+ * into the hardware with MDCR_EL2.TDA cleared for the vCPU (in_hw), and
+ * back out (saved, hardware cleared, TDA set again). The vCPU is loaded.
+ */
+void arch_debug_guest_load(struct vcpu *v);
+void arch_debug_guest_save(struct vcpu *v);
+
 #endif

@@ -79,8 +79,11 @@ enum pauth_key { APIAKEYLO, APIAKEYHI, APIBKEYLO, APIBKEYHI, APDAKEYLO, APDAKEYH
 #define VDEBUG_MAX_BP 16
 
 /*
- * Debug registers are trapped (MDCR_EL2.TDA/TDOSA) and kept here: a guest
- * reads back what it wrote, but hardware breakpoints are not offered to it.
+ * The guest's own debug registers (hyp/include/guest_debug.h). Until the
+ * vCPU first touches one they trap (MDCR_EL2.TDA) and live here; once
+ * loaded they are in the hardware while the vCPU runs (in_hw) and here
+ * while it is off its CPU, the OS-locked or debugger-attached times aside,
+ * when they are emulated here. The OS lock registers always trap.
  */
 struct vdebug {
 	uint64_t mdscr;
@@ -91,6 +94,11 @@ struct vdebug {
 	uint64_t claim;
 	uint64_t bvr[VDEBUG_MAX_BP], bcr[VDEBUG_MAX_BP];
 	uint64_t wvr[VDEBUG_MAX_BP], wcr[VDEBUG_MAX_BP];
+	bool loaded;       /* touched: switched with the vCPU from now on */
+	bool in_hw;        /* the values above are in the hardware registers now */
+	bool skip;         /* debugged: step one instruction with no breakpoints (a spurious hit) */
+	bool hw_step;      /* this debugged entry runs one instruction (MDSCR_EL1.SS) */
+	bool eret_ss;      /* debugged: stepping the guest's ERET that re-arms its own step */
 };
 
 /* The EL1 physical timer is trapped (CNTHCTL_EL2.EL1PCEN = 0) and emulated. */
@@ -226,9 +234,12 @@ static inline void vcpu_set_reg(struct vcpu *v, unsigned n, uint64_t val)
 		v->regs.x[n] = val;
 }
 
+/* Past an emulated instruction: a software step the guest runs completes
+ * with it (PSTATE.SS cleared: the step exception is taken next). */
 static inline void vcpu_skip_insn(struct vcpu *v)
 {
 	v->regs.pc += 4;
+	v->regs.pstate &= ~(1ull << 21);
 }
 
 /* ---------------------------------------------------------------- lifecycle */

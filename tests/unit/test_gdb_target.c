@@ -24,11 +24,13 @@
 #include "gdbstub/target.h"
 #include "hyp/arch/fake/fake.h"
 #include "hyp/include/gdb.h"
+#include "hyp/include/guest_debug.h"
 #include "hyp/include/mm.h"
 #include "hyp/include/percpu.h"
 #include "hyp/include/run.h"
 #include "hyp/include/sched.h"
 #include "hyp/include/sdei.h"
+#include "hyp/include/sysreg_emul.h"
 #include "hyp/include/stage2.h"
 #include "hyp/include/vm.h"
 #include "hyp/vgic/vgic.h"
@@ -671,6 +673,40 @@ static void test_watchpoint_stop_carries_the_address(void **state)
 	assert_int_equal(events[0].addr, GUEST_RAM_IPA + 0x200);
 }
 
+/* The guest's own breakpoints and watchpoints share the hardware with gdb's:
+ * gdb's stop the VM, the guest's are injected into it (guest_debug.h). */
+static void test_debug_exits_not_at_gdb_slots_go_to_the_guest(void **state)
+{
+	(void)state;
+	guest_id_regs[ID_DFR0] = 6 | 5ull << 12 | 3ull << 20;
+	attach_stopped();
+	assert_int_equal(ops->bp_insert(NULL, 0, GDB_BP_HW, CODE_IPA, 4), 0);
+	v0->dbg.loaded = true;
+	v0->dbg.mdscr = GDBG_MDSCR_MDE | GDBG_MDSCR_KDE;
+	v0->dbg.wvr[0] = GUEST_RAM_IPA + 0x300;
+	v0->dbg.wcr[0] = GDBG_CR_E | GDBG_CR_EL1 | GDBG_WCR_STORE | (0xffull << 5);
+	resume_all(GDB_ACT_CONT, GDB_ACT_CONT);
+	assert_true(vcpu_claim(v0, 0));
+	v0->el1[VBAR_EL1] = VBAR;
+	v0->regs.pstate = PSR_EL1H;
+	v0->regs.pc = CODE_IPA + 0x40;
+	v0->fault.esr = (uint64_t)ESR_EC_WATCHPT_LOW << 26 | IL | 1ull << 6 | 0x22;
+	v0->fault.far = GUEST_RAM_IPA + 0x304;
+	assert_true(gdb_debug_exit(v0));
+	assert_int_equal(nr_events, 0);
+	assert_int_equal(v0->el1[ESR_EL1], v0->fault.esr + (1ull << 26)); /* EC 0x35 */
+	assert_int_equal(v0->el1[FAR_EL1], GUEST_RAM_IPA + 0x304);
+	assert_int_equal(v0->el1[ELR_EL1], CODE_IPA + 0x40);
+	assert_int_equal(v0->regs.pc, VBAR + 0x200);
+	/* gdb's breakpoint still stops the VM. */
+	v0->regs.pc = CODE_IPA;
+	v0->fault.esr = (uint64_t)ESR_EC_BREAKPT_LOW << 26 | IL | 0x22;
+	assert_false(gdb_debug_exit(v0));
+	v0_leaves_cpu();
+	assert_int_equal(nr_events, 1);
+	assert_int_equal(events[0].reason, GDB_STOP_HWBREAK);
+}
+
 /* ------------------------------------------------------------ stepping, catchpoints */
 
 static void test_step_exception_reports_step(void **state)
@@ -1044,6 +1080,7 @@ int main(void)
 		T(test_brk_of_the_stub_stops_the_vm),
 		T(test_guest_own_brk_is_its_exception),
 		T(test_hw_breakpoints_and_watchpoints_fill_the_registers),
+		T(test_debug_exits_not_at_gdb_slots_go_to_the_guest),
 		T(test_watchpoint_stop_carries_the_address),
 		T(test_step_exception_reports_step),
 		T(test_step_over_emulated_hvc_lands_on_next_insn),

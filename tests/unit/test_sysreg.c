@@ -74,6 +74,10 @@ static void reset_vcpu(struct vcpu *v, unsigned id)
 	v->regs.pstate = PSR_EL1H_DAIF;
 	v->el1[VBAR_EL1] = VBAR;
 	v->el1[SCTLR_EL1] = 0x30d00800ull; /* reset value, SPAN set */
+	/* Debug registers already touched and loaded: an access that still
+	 * traps (a debugger attached, MDCR_EL2.TDE) is emulated here. The
+	 * first-touch switch itself is tested in test_guest_debug.c. */
+	v->dbg.loaded = v->dbg.in_hw = true;
 	for (unsigned i = 0; i < 31; i++)
 		v->regs.x[i] = 0xa0a0a0a000000000ull | i;
 }

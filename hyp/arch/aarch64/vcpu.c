@@ -1,7 +1,8 @@
 /*
  * Switching a vCPU's state in and out of the hardware: the EL1 system
  * registers, the virtual timer, pointer-authentication keys (straight-line
- * lists, no loops over encodings), then the entry itself.
+ * lists, no loops over encodings), the guest's own debug registers once it
+ * touched them (debug.c), then the entry itself.
  */
 #include <stdint.h>
 
@@ -9,6 +10,7 @@
 #include "hyp/arch/aarch64/include/cpu.h"
 #include "hyp/arch/aarch64/include/sysreg.h"
 #include "hyp/include/arch.h"
+#include "hyp/include/guest_debug.h"
 #include "hyp/include/log.h"
 #include "hyp/include/percpu.h"
 #include "hyp/include/run.h"
@@ -102,6 +104,9 @@ void arch_vcpu_load(struct vcpu *v)
 	write_sysreg(v->vmpidr, vmpidr_el2);
 	if (cpu.pauth)
 		pauth_restore(v->pauth);
+	/* Debug registers only for a vCPU that touched them (guest_debug.h). */
+	if (unlikely(guest_debug_may_load(v)))
+		arch_debug_guest_load(v);
 }
 
 void arch_vcpu_put(struct vcpu *v)
@@ -110,6 +115,8 @@ void arch_vcpu_put(struct vcpu *v)
 	v->el1_loaded = false;
 	if (cpu.pauth)
 		pauth_save(v->pauth);
+	if (unlikely(v->dbg.in_hw))
+		arch_debug_guest_save(v);
 	/* The next vCPU brings its own timer; an idle CPU must not take this
 	 * one's interrupt. A blocked vCPU's deadline lives in wake_at. */
 	write_sysreg(0, cntv_ctl_el0);

@@ -52,6 +52,19 @@ unsigned arch_debug_wrps(void)
 	return fake.wrps;
 }
 
+/* The fake's "hardware" debug registers are struct vdebug itself. */
+void arch_debug_guest_load(struct vcpu *v)
+{
+	v->dbg.in_hw = true;
+	fake.debug_loads++;
+}
+
+void arch_debug_guest_save(struct vcpu *v)
+{
+	v->dbg.in_hw = false;
+	fake.debug_saves++;
+}
+
 uint64_t arch_counter(void)
 {
 	uint64_t v = fake.counter;
@@ -260,8 +273,8 @@ uint64_t arch_cycles(void)
 bool arch_guest_insn(const struct vcpu *v, uint32_t *insn)
 {
 	(void)v;
-	*insn = 0;
-	return false;
+	*insn = fake.guest_insn;
+	return fake.guest_insn_valid;
 }
 
 unsigned arch_vcpu_enter(struct vcpu *v)

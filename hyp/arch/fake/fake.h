@@ -43,6 +43,10 @@ struct fake_arch {
 	unsigned cpu_starts[8];    /* arch_cpu_start() per CPU */
 	bool console_input;        /* arch_console_input_enable() was called */
 	bool gdb_uart;             /* arch_gdb_uart_enable() was called */
+	unsigned debug_loads;      /* arch_debug_guest_load() calls */
+	unsigned debug_saves;      /* arch_debug_guest_save() calls */
+	uint32_t guest_insn;       /* what arch_guest_insn() reads at any PC... */
+	bool guest_insn_valid;     /* ...when set (else the walk "faults") */
 };
 
 extern struct fake_arch fake;
