@@ -64,6 +64,7 @@ enum trace_type {
 	TRACE_IRQ_INJECT = 0x0040, /* struct trace_irq_inject */
 	TRACE_VGIC_LRS   = 0x0041, /* struct trace_vgic_lrs */
 	TRACE_VGIC_MAINT = 0x0042, /* struct trace_vgic_maint */
+	TRACE_IRQ_LINE   = 0x0043, /* struct trace_irq_line: a level line went up or down */
 
 	/* Text. */
 	TRACE_LOG = 0x0050, /* struct trace_log */
@@ -297,6 +298,19 @@ struct trace_vgic_lrs {
 	uint32_t reserved;
 };
 
+/*
+ * A level-sensitive line the hypervisor drives changed (today the timers'
+ * PPIs 27 and 30): up, the interrupt is pending; down, it no longer is
+ * (the guest disabled or masked the timer, or moved its compare value on).
+ */
+struct trace_irq_line {
+	struct trace_hdr hdr;
+	uint32_t vintid; /* virtual INTID */
+	uint32_t source; /* enum trace_irq_source */
+	uint8_t  level;  /* 1: asserted, 0: deasserted */
+	uint8_t  reserved[7];
+};
+
 /* A maintenance interrupt (PPI 25) and what caused it. */
 struct trace_vgic_maint {
 	struct trace_hdr hdr;
@@ -435,6 +449,7 @@ TRACE_CHECK_SIZE(trace_smccc, 128);
 TRACE_CHECK_SIZE(trace_irq_inject, 56);
 TRACE_CHECK_SIZE(trace_vgic_lrs, 192);
 TRACE_CHECK_SIZE(trace_vgic_maint, 56);
+TRACE_CHECK_SIZE(trace_irq_line, 56);
 TRACE_CHECK_SIZE(trace_log, 144);
 TRACE_CHECK_SIZE(trace_gdb_stop, 64);
 TRACE_CHECK_SIZE(trace_gdb_resume, 56);

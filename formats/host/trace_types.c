@@ -261,6 +261,12 @@ static const struct trace_field vgic_maint_fields[] = {
 	F(trace_vgic_maint, hcr, HEX),
 };
 
+static const struct trace_field irq_line_fields[] = {
+	F(trace_irq_line, vintid, DEC),
+	FE(trace_irq_line, source, irq_source),
+	F(trace_irq_line, level, DEC),
+};
+
 static const struct trace_field log_fields[] = {
 	FE(trace_log, level, log_level),
 	F(trace_log, len, DEC),
@@ -377,6 +383,7 @@ static const struct trace_arg sdei_state_print[] = {
 	X(TRACE_VGIC_LRS, "vgic_lrs", trace_vgic_lrs, TRACE_TYPE_NO_CHROME, vgic_lrs_fields,     \
 	  NONE, NONE)                                                                            \
 	X(TRACE_VGIC_MAINT, "vgic_maint", trace_vgic_maint, 0, vgic_maint_fields, NONE, NONE)   \
+	X(TRACE_IRQ_LINE, "irq_line", trace_irq_line, 0, irq_line_fields, NONE, NONE)           \
 	X(TRACE_LOG, "log", trace_log, 0, log_fields, log_chrome, NONE)                         \
 	X(TRACE_SDEI_CALL, "sdei_call", trace_sdei_call, 0, sdei_call_fields, sdei_call_print,   \
 	  sdei_call_print)                                                                       \

@@ -18,26 +18,13 @@
 #include "hyp/include/sched.h"
 #include "hyp/include/sdei.h"
 #include "hyp/include/sysreg_emul.h"
+#include "hyp/include/timer.h"
 #include "hyp/include/trace.h"
 #include "hyp/include/vm.h"
 
 typedef bool (*exit_handler_fn)(struct vcpu *v);
 
 /* ---------------------------------------------------------------- WFx */
-
-#define CNT_CTL_ENABLE 1ull
-#define CNT_CTL_IMASK  2ull
-
-/* When the virtual timer's condition is met, as a physical counter value (0 = never). */
-static uint64_t vtimer_deadline(const struct vcpu *v)
-{
-	uint64_t ctl = vcpu_el1_read(v, CNTV_CTL_EL0);
-
-	if ((ctl & (CNT_CTL_ENABLE | CNT_CTL_IMASK)) != CNT_CTL_ENABLE)
-		return 0;
-	/* CNTVCT = CNTPCT - CNTVOFF, so CNTVCT >= CVAL when CNTPCT >= CVAL + CNTVOFF. */
-	return vcpu_el1_read(v, CNTV_CVAL_EL0) + v->vm->cntvoff;
-}
 
 static uint64_t earliest(uint64_t a, uint64_t b)
 {
@@ -54,8 +41,7 @@ bool vcpu_wait_for_interrupt(struct vcpu *v, uint64_t deadline)
 
 	if (vgic_cpu_has_pending(&v->vgic) || sdei_has_pending(v))
 		return true; /* an interrupt or SDEI event is there: WFI completes at once */
-	deadline = earliest(deadline, vtimer_deadline(v));
-	deadline = earliest(deadline, vptimer_deadline(v));
+	deadline = earliest(deadline, timer_wake_deadline(v));
 	if (deadline && deadline <= now)
 		return true; /* a wake-up event is already there */
 	sched_block(&percpu[v->pcpu].rq, v, deadline);
@@ -222,10 +208,8 @@ static bool handle_irq(struct vcpu *v)
 	unsigned ev = arch_handle_irqs();
 	struct runqueue *rq = &percpu[v->pcpu].rq;
 
-	if (ev & IRQ_EV_VTIMER) {
-		vgic_vtimer_fired(&v->vm->vgic, v->id);
-		trace_irq_inject(v, VGIC_INTID_VTIMER, TRACE_IRQ_SRC_TIMER, TRACE_NO_VCPU);
-	}
+	/* IRQ_EV_VTIMER: the virtual timer's line rose; timer_sync() already
+	 * gave it to the vGIC after this exit's fold. */
 	if (ev & IRQ_EV_TICK)
 		sched_tick(rq, arch_counter());
 	return !READ_ONCE(rq->need_resched);

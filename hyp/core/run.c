@@ -15,7 +15,7 @@
 #include "hyp/include/run.h"
 #include "hyp/include/sched.h"
 #include "hyp/include/sdei.h"
-#include "hyp/include/sysreg_emul.h"
+#include "hyp/include/timer.h"
 #include "hyp/include/trace.h"
 #include "hyp/include/vm.h"
 
@@ -97,7 +97,9 @@ static void vcpu_run(struct percpu *pc, struct vcpu *v)
 		v->blocked_at = 0;
 	}
 	trace_sched(TRACE_SCHED_IN, v, 0, TRACE_SCHED_START);
+	timer_vcpu_load(v);
 	arch_vcpu_load(v);
+	timer_vcpu_loaded(v);
 	do {
 		uint64_t t_enter, t_exit;
 		unsigned type;
@@ -105,10 +107,10 @@ static void vcpu_run(struct percpu *pc, struct vcpu *v)
 		uint64_t now = arch_counter();
 		uint64_t next = sched_next_event_cached(&pc->rq, now, &changed);
 
-		/* The emulated physical timer of the running vCPU: its line, and
-		 * an EL2 timer event when it is due later. */
-		if (unlikely(v->ptimer.ctl & 1)) {
-			uint64_t due = vptimer_sync(v, now);
+		/* The emulated physical timer of the running vCPU: an EL2 timer
+		 * event when its line is due to rise. */
+		if (unlikely(v->timer.phys.ctl & CNT_CTL_ENABLE)) {
+			uint64_t due = timer_ptimer_due(v);
 
 			if (due && due < next) {
 				next = due;
@@ -140,6 +142,9 @@ static void vcpu_run(struct percpu *pc, struct vcpu *v)
 		type = arch_vcpu_enter(v);
 		t_exit = arch_counter();
 		arch_vgic_fold(v);
+		/* The timers' lines as their outputs are now, before the exit
+		 * is handled (a GICR_ISPENDR0 read, a WFI, ...). */
+		timer_sync(v, t_exit);
 		v->stat->guest_ticks += t_exit - t_enter;
 		if (unlikely(READ_ONCE(v->gdb.active)))
 			cont = debugged_exit(v, type);
@@ -148,6 +153,7 @@ static void vcpu_run(struct percpu *pc, struct vcpu *v)
 		v->stat->hyp_ticks += arch_counter() - t_exit;
 	} while (cont && keep_running(pc, v));
 	arch_vcpu_put(v);
+	timer_vcpu_put(v);
 	trace_sched(TRACE_SCHED_OUT, v, arch_counter() - t_in, sched_out_reason(v));
 }
 

@@ -11,6 +11,7 @@
 #include "hyp/include/guest_debug.h"
 #include "hyp/include/inject.h"
 #include "hyp/include/sysreg_emul.h"
+#include "hyp/include/timer.h"
 #include "hyp/include/trace.h"
 #include "hyp/include/vm.h"
 
@@ -25,9 +26,10 @@ uint64_t guest_id_regs[NR_ID_REGS];
  * ID_AA64*_EL1 descriptions); every other field reads as 0 (not implemented).
  */
 static const uint64_t id_keep[NR_ID_REGS] = {
-	/* FP, AdvSIMD, GIC, DIT, CSV2, CSV3; EL0..EL3, RAS, SVE, SEL2, MPAM, AMU, RME hidden */
+	/* FP, AdvSIMD, GIC, DIT, CSV2, CSV3 (GIC and CSV2 capped below); EL2, EL3, RAS, SVE,
+	 * SEL2, MPAM, AMU, RME hidden (docs/world-switch.md says why, field by field) */
 	[ID_PFR0] = F(19, 16) | F(23, 20) | F(27, 24) | F(51, 48) | F(59, 56) | F(63, 60),
-	/* BT, SSBS, CSV2_frac; MTE, SME, NMI, GCS, THE and the rest hidden */
+	/* BT, SSBS, CSV2_frac (capped below); MTE, SME, NMI, GCS, THE and the rest hidden */
 	[ID_PFR1] = F(3, 0) | F(7, 4) | F(35, 32),
 	/* DebugVer (capped below), BRPs, WRPs, CTX_CMPs, DoubleLock; PMU, SPE, trace, BRBE hidden */
 	[ID_DFR0] = F(3, 0) | F(15, 12) | F(23, 20) | F(31, 28) | F(39, 36),
@@ -39,10 +41,11 @@ static const uint64_t id_keep[NR_ID_REGS] = {
 	/* WFxT, RPRES, GPA3, APA3, BC, PAC_frac, CLRBHB, PRFMSLC, RPRFM, CSSC; MOPS and the
 	 * 128-bit system registers hidden */
 	[ID_ISAR2] = F(15, 0) | F(31, 20) | F(43, 40) | F(55, 48),
-	/* PARange, ASIDBits, BigEnd, SNSMem, BigEndEL0, TGran16/64/4, ExS; stage-2 granules,
-	 * FGT and ECV are EL2 matters */
+	/* PARange (capped below), ASIDBits, BigEnd, SNSMem, BigEndEL0, TGran16/64/4, ExS;
+	 * stage-2 granules, FGT and ECV are EL2 matters */
 	[ID_MMFR0] = F(31, 0) | F(47, 44),
-	/* HAFDBS, HPDS, PAN, XNX, ETS, AFP, nTLBPA, ECBHB; VMIDBits, VH, LO, HCX... hidden */
+	/* HAFDBS (capped below), HPDS, PAN, XNX, ETS, AFP, nTLBPA, ECBHB; VMIDBits, VH, LO,
+	 * SpecSEI, TWED, HCX, TIDCP1, CMOW hidden */
 	[ID_MMFR1] = F(3, 0) | F(15, 12) | F(23, 20) | F(31, 28) | F(39, 36) | F(51, 44) |
 		     F(63, 60),
 	/* all but NV, FWB and EVT */
@@ -51,16 +54,43 @@ static const uint64_t id_keep[NR_ID_REGS] = {
 
 #define ID_PFR0_EL0_AARCH64 (1ull << 0) /* EL0 and EL1: AArch64 only */
 #define ID_PFR0_EL1_AARCH64 (1ull << 4)
-#define ID_DFR0_DEBUGVER_V8 6ull
+
+/*
+ * Fields kept, but only up to a level whose added state or controls the
+ * hypervisor provides (unsigned fields: a lower value is a subset).
+ */
+static const struct id_cap {
+	uint8_t reg, shift, max;
+} id_caps[] = {
+	/* GIC: the virtual CPU interface is GICv3 (ICH_*), not 4.1. */
+	{ ID_PFR0, 24, 1 },
+	/* CSV2: CSV2_2 and up add SCXTNUM_EL0/EL1, neither switched nor
+	 * enabled (HCR_EL2.EnSCXT = 0 traps them, and they UNDEF). */
+	{ ID_PFR0, 56, 1 },
+	/* CSV2_frac: 0b0010 (CSV2_1p2) adds SCXTNUM_ELx too. */
+	{ ID_PFR1, 32, 1 },
+	/* DebugVer: v8.0; the later versions add registers that are not emulated. */
+	{ ID_DFR0, 0, 6 },
+	/* PARange: the guest's IPA space is the stage-2 size, at most 48 bits
+	 * (hyp/arch/aarch64/cpu.c: no 52-bit stage-2 descriptors). */
+	{ ID_MMFR0, 0, 5 },
+	/* HAFDBS: 0b0011 (FEAT_HAFT) is enabled through TCR2_EL1, which is
+	 * not switched (HCRX_EL2.TCR2En = 0 makes it UNDEFINED). */
+	{ ID_MMFR1, 0, 2 },
+};
 
 void id_regs_sanitise(const uint64_t raw[NR_ID_REGS], uint64_t out[NR_ID_REGS])
 {
 	for (unsigned i = 0; i < NR_ID_REGS; i++)
 		out[i] = raw[i] & id_keep[i];
 	out[ID_PFR0] |= ID_PFR0_EL0_AARCH64 | ID_PFR0_EL1_AARCH64;
-	/* Debug architecture v8.0: the later versions add registers that are not emulated. */
-	if (FIELD(out[ID_DFR0], 3, 0) > ID_DFR0_DEBUGVER_V8)
-		out[ID_DFR0] = (out[ID_DFR0] & ~F(3, 0)) | ID_DFR0_DEBUGVER_V8;
+	for (size_t i = 0; i < ARRAY_SIZE(id_caps); i++) {
+		const struct id_cap *c = &id_caps[i];
+		uint64_t mask = 0xfull << c->shift;
+
+		if (((out[c->reg] & mask) >> c->shift) > c->max)
+			out[c->reg] = (out[c->reg] & ~mask) | ((uint64_t)c->max << c->shift);
+	}
 }
 
 /* ------------------------------------------------------------ handlers */
@@ -162,78 +192,6 @@ static bool read_claim(struct vcpu *v, const struct sysreg_desc *d, uint64_t *va
 	return true;
 }
 
-/* ---- the EL1 physical timer, emulated on the counter (Arm ARM D11.2.4) */
-
-#define CNT_CTL_ENABLE  (1ull << 0)
-#define CNT_CTL_IMASK   (1ull << 1)
-#define CNT_CTL_ISTATUS (1ull << 2)
-
-static bool read_cntp_ctl(struct vcpu *v, const struct sysreg_desc *d, uint64_t *val)
-{
-	(void)d;
-	*val = v->ptimer.ctl;
-	if ((v->ptimer.ctl & CNT_CTL_ENABLE) && arch_counter() >= v->ptimer.cval)
-		*val |= CNT_CTL_ISTATUS;
-	return true;
-}
-
-static bool write_cntp_ctl(struct vcpu *v, const struct sysreg_desc *d, uint64_t val)
-{
-	(void)d;
-	v->ptimer.ctl = val & (CNT_CTL_ENABLE | CNT_CTL_IMASK);
-	return true;
-}
-
-static bool read_cntp_cval(struct vcpu *v, const struct sysreg_desc *d, uint64_t *val)
-{
-	(void)d;
-	*val = v->ptimer.cval;
-	return true;
-}
-
-static bool write_cntp_cval(struct vcpu *v, const struct sysreg_desc *d, uint64_t val)
-{
-	(void)d;
-	v->ptimer.cval = val;
-	return true;
-}
-
-/* TVAL is the signed 32-bit distance between CVAL and the counter. */
-static bool read_cntp_tval(struct vcpu *v, const struct sysreg_desc *d, uint64_t *val)
-{
-	(void)d;
-	*val = (uint32_t)(v->ptimer.cval - arch_counter());
-	return true;
-}
-
-static bool write_cntp_tval(struct vcpu *v, const struct sysreg_desc *d, uint64_t val)
-{
-	(void)d;
-	v->ptimer.cval = arch_counter() + (uint64_t)(int64_t)(int32_t)val;
-	return true;
-}
-
-uint64_t vptimer_deadline(const struct vcpu *v)
-{
-	if ((v->ptimer.ctl & (CNT_CTL_ENABLE | CNT_CTL_IMASK)) != CNT_CTL_ENABLE)
-		return 0;
-	return v->ptimer.cval ? v->ptimer.cval : 1;
-}
-
-uint64_t vptimer_sync(struct vcpu *v, uint64_t now)
-{
-	uint64_t due = vptimer_deadline(v);
-	bool level = due && now >= due;
-
-	if (level != v->ptimer.level) {
-		v->ptimer.level = level;
-		vgic_ptimer_set_level(&v->vm->vgic, v->id, level);
-		if (level)
-			trace_irq_inject(v, VGIC_INTID_PTIMER, TRACE_IRQ_SRC_TIMER, TRACE_NO_VCPU);
-	}
-	return level ? 0 : due;
-}
-
 /* SGIs: with HCR_EL2.IMO set, these writes trap (GICv3 12.x, ICC_SGI1R_EL1). */
 static bool write_sgi(struct vcpu *v, const struct sysreg_desc *d, uint64_t val)
 {
@@ -280,11 +238,6 @@ static const struct sysreg_desc sysreg_table[] = {
 	{ SYSREG_KEY(2, 0, 7, 8, 6), read_claim, write_claimset, 0 },  /* DBGCLAIMSET_EL1 */
 	{ SYSREG_KEY(2, 0, 7, 9, 6), read_claim, write_claimclr, 0 },  /* DBGCLAIMCLR_EL1 */
 	{ SYSREG_KEY(2, 0, 7, 14, 6), read_zero, NULL, 0 },            /* DBGAUTHSTATUS_EL1 */
-
-	/* EL1 physical timer (CNTHCTL_EL2.EL1PCEN = 0) */
-	{ SYSREG_KEY(3, 3, 14, 2, 1), read_cntp_ctl, write_cntp_ctl, 0 },   /* CNTP_CTL_EL0 */
-	{ SYSREG_KEY(3, 3, 14, 2, 2), read_cntp_cval, write_cntp_cval, 0 }, /* CNTP_CVAL_EL0 */
-	{ SYSREG_KEY(3, 3, 14, 2, 0), read_cntp_tval, write_cntp_tval, 0 }, /* CNTP_TVAL_EL0 */
 
 	/*
 	 * Data cache maintenance by set/way (HCR_EL2.TSW): guest RAM is normal
@@ -371,6 +324,8 @@ bool handle_sysreg_trap(struct vcpu *v)
 
 	if (d) {
 		ok = s.is_read ? d->read && d->read(v, d, &val) : d->write && d->write(v, d, val);
+	} else if (timer_sysreg_access(v, s.key, s.is_read, &val) >= 0) {
+		ok = true; /* CNTP_CTL/CVAL/TVAL_EL0 (CNTHCTL_EL2.EL1PCEN = 0): hyp/core/timer.c */
 	} else if (is_id_space(&s)) {
 		ok = s.is_read;
 		val = 0;

@@ -181,6 +181,19 @@ void trace_irq_inject(const struct vcpu *target, unsigned vintid, unsigned sourc
 	trace_commit();
 }
 
+void trace_irq_line(const struct vcpu *v, unsigned vintid, unsigned source, bool level)
+{
+	struct trace_irq_line *e = trace_vcpu_begin(v, TRACE_IRQ_LINE, sizeof(*e));
+
+	if (!e)
+		return;
+	e->vintid = vintid;
+	e->source = source;
+	e->level = level;
+	memset(e->reserved, 0, sizeof(e->reserved));
+	trace_vcpu_commit(v, sizeof(*e));
+}
+
 void trace_gdb_stop(const struct vcpu *v, unsigned reason, int signal, uint64_t addr)
 {
 	struct trace_gdb_stop *e = trace_begin(TRACE_GDB_STOP, sizeof(*e), v);

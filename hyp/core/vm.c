@@ -129,7 +129,7 @@ static void vcpu_reset(struct vcpu *v, uint64_t entry, uint64_t x0)
 	memset(&v->fp, 0, sizeof(v->fp));
 	memset(v->pauth, 0, sizeof(v->pauth));
 	memset(&v->dbg, 0, sizeof(v->dbg));
-	memset(&v->ptimer, 0, sizeof(v->ptimer));
+	timer_vcpu_reset(v);
 	v->regs.pc = entry;
 	v->regs.x[0] = x0;
 	v->regs.pstate = PSR_EL1H_DAIF;
@@ -289,8 +289,7 @@ int vm_create(unsigned slot)
 		v->stat->state = HYPSTAT_VCPU_OFF;
 		vcpu_reset(v, 0, 0);
 		BUG_ON(!vgic_cpu_init(&vm->vgic, &v->vgic, i));
-		/* The virtual timer's PPI is the hardware's own, forwarded. */
-		BUG_ON(!vgic_set_hw_forward(&vm->vgic, i, VGIC_INTID_VTIMER, VGIC_INTID_VTIMER));
+		BUG_ON(!timer_vcpu_init(v));
 		BUG_ON(rq_attach(&percpu[v->pcpu].rq, v));
 	}
 

@@ -34,6 +34,8 @@ unsigned this_cpu_id(void);
  * hyp/build.mk), defines or declares
  *	uint64_t arch_counter(void);	CNTPCT_EL0
  *	uint64_t arch_cycles(void);	PMCCNTR_EL0: CPU cycles, for what exit handling costs
+ *	uint64_t arch_vtimer_ctl(const struct vcpu *v);
+ *		CNTV_CTL_EL0 of v, with the hardware's ISTATUS while v is loaded
  */
 #include "arch_inline.h"
 uint64_t arch_counter_freq(void); /* CNTFRQ_EL0 */
@@ -142,6 +144,11 @@ void arch_gdb_tx(const char *s, size_t n);
 /* Hardware breakpoints and watchpoints the CPU offers (ID_AA64DFR0_EL1). */
 unsigned arch_debug_brps(void);
 unsigned arch_debug_wrps(void);
+
+/* The guest's virtual timer on this CPU (hyp/core/timer.c decides when). */
+void arch_vtimer_offset(uint64_t cntvoff);  /* CNTVOFF_EL2: the loading vCPU's VM */
+void arch_vtimer_stop(void);                /* CNTV_CTL_EL0 = 0, once the vCPU's copy is saved */
+void arch_vtimer_ppi_active(bool active);   /* the physical PPI 27's active state */
 
 /*
  * The guest's own debug registers (struct vdebug, hyp/include/guest_debug.h)

@@ -1,7 +1,8 @@
 /*
  * Trapped system registers (EC 0x18): sanitised ID registers (HCR_EL2.TID3),
  * debug registers kept per vCPU (MDCR_EL2.TDA/TDOSA/TDRA), the emulated
- * physical timer (CNTHCTL_EL2.EL1PCEN = 0), set/way cache maintenance
+ * physical timer (CNTHCTL_EL2.EL1PCEN = 0; its registers are hyp/core/timer.c's),
+ * set/way cache maintenance
  * (HCR_EL2.TSW), RAZ/WI for ACTLR, RAS and LORegions, and the GIC SGI
  * registers. Anything else gets an UNDEF.
  */
@@ -30,11 +31,5 @@ void id_regs_sanitise(const uint64_t raw[NR_ID_REGS], uint64_t out[NR_ID_REGS]);
 
 /* Handles the trap in v->fault.esr; true: back to the guest. */
 bool handle_sysreg_trap(struct vcpu *v);
-
-/* The emulated EL1 physical timer's deadline as a counter value (0 = none). */
-uint64_t vptimer_deadline(const struct vcpu *v);
-/* Drives its interrupt line (PPI 30) from the counter; returns when it is next
- * due (0 = not armed or already firing). */
-uint64_t vptimer_sync(struct vcpu *v, uint64_t now);
 
 #endif

@@ -141,5 +141,7 @@ void trace_sdei_state(const struct vcpu *v, uint32_t event, unsigned op, unsigne
 		      unsigned new_state, uint32_t arg);
 void trace_irq_inject(const struct vcpu *target, unsigned vintid, unsigned source,
 		      unsigned source_vcpu);
+/* A level line the hypervisor drives for v (a timer's PPI) went up or down. */
+void trace_irq_line(const struct vcpu *v, unsigned vintid, unsigned source, bool level);
 
 #endif

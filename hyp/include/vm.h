@@ -18,6 +18,7 @@
 #include "hyp/include/sdei.h"
 #include "hyp/include/spinlock.h"
 #include "hyp/dev/pl011.h"
+#include "hyp/include/timer.h"
 #include "hyp/vgic/vgic.h"
 
 /* General registers, saved on every exit by the vectors. */
@@ -101,13 +102,6 @@ struct vdebug {
 	bool eret_ss;      /* debugged: stepping the guest's ERET that re-arms its own step */
 };
 
-/* The EL1 physical timer is trapped (CNTHCTL_EL2.EL1PCEN = 0) and emulated. */
-struct vptimer {
-	uint64_t ctl;  /* ENABLE and IMASK; ISTATUS is computed */
-	uint64_t cval;
-	bool level;    /* the interrupt line (PPI 30) as last given to the vGIC */
-};
-
 /* PSCI view of a vCPU (AFFINITY_INFO). */
 enum vcpu_power {
 	VCPU_POWER_OFF = 0,
@@ -139,7 +133,7 @@ struct vcpu {
 	struct fpsimd_state fp;
 	uint64_t pauth[NR_PAUTH_KEYS];
 	struct vdebug dbg;
-	struct vptimer ptimer;
+	struct vcpu_timers timer; /* the emulated physical timer, both PPI lines (timer.h) */
 	struct vcpu_fault fault;
 	uint64_t vmpidr;  /* VMPIDR_EL2: what the guest reads as MPIDR_EL1 */
 	uint64_t hcr;     /* HCR_EL2 while this vCPU runs (VSE for an injected SError) */

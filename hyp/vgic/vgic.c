@@ -374,19 +374,13 @@ static void fold_locked(struct vgic_cpu *vc, uint32_t elrsr, uint32_t eisr, uint
 		    !(irq->lr_req & VGIC_LR_REQ_CLR_PEND))
 			irq->pending_latch = true;
 		irq->latch_in_lr = false;
-		/*
-		 * A forwarded level interrupt the guest deactivated: the
-		 * physical one is inactive now and fires again at EL2 if its
-		 * source still asserts it; until then the line is low.
-		 */
-		if (irq->hw && !irq->edge && st == ICH_LR_STATE_INVALID)
-			irq->line_level = false;
 		if (irq->lr_req & VGIC_LR_REQ_SET_ACT)
 			irq->active = true;
 		if (irq->lr_req & VGIC_LR_REQ_CLR_ACT)
 			irq->active = false;
 		irq->lr_req = 0;
-		/* Level lines are resampled here: pending again if still asserted. */
+		/* Level lines are resampled here: pending again if still asserted
+		 * (a forwarded one's line is its source's: hyp/core/timer.c). */
 		vgic_irq_update(vm, irq, kicks);
 	}
 	for (unsigned i = vc->hw.used_lrs; i < VGIC_MAX_LRS; i++)

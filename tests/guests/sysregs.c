@@ -117,6 +117,17 @@ static void check_id_registers(void)
 	report(zfr0 == 0, "ID_AA64ZFR0_EL1 is 0 with SVE hidden (%#lx)", zfr0);
 	report(smfr0 == 0, "ID_AA64SMFR0_EL1 is 0 with SME hidden (%#lx)", smfr0);
 	report(unalloc == 0, "unallocated ID register S3_0_C0_C7_7 reads as zero (%#lx)", unalloc);
+
+	/* Shown only up to the level the hypervisor gives (docs/world-switch.md). */
+	report(ID_FIELD(pfr0, 24) == 1, "ID_AA64PFR0_EL1.GIC is 1: GICv3 system registers (%lu)",
+	       ID_FIELD(pfr0, 24));
+	report(ID_FIELD(pfr0, 56) <= 1 && ID_FIELD(pfr1, 32) <= 1,
+	       "CSV2 %lu, CSV2_frac %lu: no SCXTNUM_ELx promised", ID_FIELD(pfr0, 56),
+	       ID_FIELD(pfr1, 32));
+	report(ID_FIELD(v[MMFR0], 0) <= 5, "ID_AA64MMFR0_EL1.PARange %lu: at most 48 bits, the "
+	       "stage-2 input size", ID_FIELD(v[MMFR0], 0));
+	report(ID_FIELD(v[MMFR1], 0) <= 2, "ID_AA64MMFR1_EL1.HAFDBS %lu: no HAFT (TCR2_EL1 is not "
+	       "offered)", ID_FIELD(v[MMFR1], 0));
 }
 
 static void check_midr(void)

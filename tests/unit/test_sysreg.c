@@ -1,7 +1,8 @@
 /*
  * hyp/core/sysreg.c: sanitised ID registers, and trapped MRS/MSR (EC 0x18):
  * ID reads, RAZ/WI registers, the OS lock, debug registers kept per vCPU,
- * the emulated EL1 physical timer, set/way maintenance, and UNDEF for
+ * the emulated EL1 physical timer's registers (reached through the trap;
+ * its line is tests/unit/test_timer.c's), set/way maintenance, and UNDEF for
  * everything else.
  */
 #include <setjmp.h>
@@ -173,8 +174,9 @@ static void test_pfr0_hides_sve_amu_mpam_ras_el2_el3(void **state)
 	/* What a guest may use stays. */
 	assert_int_equal(FLD(out[ID_PFR0], 19, 16), 0xf); /* FP */
 	assert_int_equal(FLD(out[ID_PFR0], 23, 20), 0xf); /* AdvSIMD */
-	assert_int_equal(FLD(out[ID_PFR0], 27, 24), 0xf); /* GIC */
-	assert_int_equal(FLD(out[ID_PFR0], 63, 56), 0xff); /* CSV3, CSV2 */
+	assert_int_equal(FLD(out[ID_PFR0], 27, 24), 1);   /* GIC: v3 system registers */
+	assert_int_equal(FLD(out[ID_PFR0], 63, 60), 0xf); /* CSV3 */
+	assert_int_equal(FLD(out[ID_PFR0], 59, 56), 1);   /* CSV2: no SCXTNUM_ELx */
 }
 
 static void test_pfr0_forces_el0_and_el1_aarch64_only(void **state)
@@ -266,9 +268,78 @@ static void test_registers_of_hidden_features_read_zero(void **state)
 	assert_int_equal(out[ID_AFR1], 0);
 	/* EL2 matters in MMFR0/MMFR1: FGT, ECV; VMIDBits, VH, LO. */
 	assert_int_equal(FLD(out[ID_MMFR0], 63, 56), 0);
-	assert_int_equal(FLD(out[ID_MMFR0], 3, 0), 0xf); /* PARange */
+	assert_int_equal(FLD(out[ID_MMFR0], 3, 0), 5); /* PARange: 48 bits at most */
 	assert_int_equal(FLD(out[ID_MMFR1], 11, 4), 0);
 	assert_int_equal(FLD(out[ID_MMFR1], 19, 16), 0);
+}
+
+/*
+ * QEMU 10.0 -cpu max as the hypervisor reads it at EL2 (logged at boot,
+ * -M virt,virtualization=on,gic-version=3): every feature field checked
+ * against what the world switch switches (docs/world-switch.md).
+ */
+static const uint64_t max_raw[NR_ID_REGS] = {
+	[ID_PFR0] = 0x1301001121110222ull,  [ID_PFR1] = 0x0000001001000121ull,
+	[ID_ZFR0] = 0x0110110100210021ull,  [ID_SMFR0] = 0x80f100fd00000000ull,
+	[ID_DFR0] = 0x100000001030560aull,  [ID_ISAR0] = 0x1221111110212120ull,
+	[ID_ISAR1] = 0x0111211110211502ull, [ID_ISAR2] = 0x0000000000110012ull,
+	[ID_MMFR0] = 0x2100032310201126ull, [ID_MMFR1] = 0x0110112010312122ull,
+	[ID_MMFR2] = 0x1221011112011011ull, [ID_MMFR3] = 0x1000000000000000ull,
+};
+
+static void test_cpu_max_id_registers_show_only_what_is_switched(void **state)
+{
+	uint64_t out[NR_ID_REGS];
+
+	(void)state;
+	id_regs_sanitise(max_raw, out);
+	/* CSV3 1, CSV2 3 -> 1, DIT 1, GIC 1, AdvSIMD 1, FP 1, EL1/EL0 AArch64;
+	 * RAS 2, SVE 1, SEL2 1, EL2 2 hidden. */
+	assert_int_equal(out[ID_PFR0], 0x1101000001110011ull);
+	/* SSBS 2, BT 1; MTE 1, SME 1, NMI 1 hidden. */
+	assert_int_equal(out[ID_PFR1], 0x21);
+	/* BRPs 6, WRPs 4, CTX_CMPs 2, DebugVer 0xa -> 6; PMUVer 6, HPMN0 hidden. */
+	assert_int_equal(out[ID_DFR0], 0x10305006ull);
+	/* Instructions only: all of ISAR0 and ISAR1; ISAR2 without MOPS. */
+	assert_int_equal(out[ID_ISAR0], 0x1221111110212120ull);
+	assert_int_equal(out[ID_ISAR1], 0x0111211110211502ull);
+	assert_int_equal(out[ID_ISAR2], 0x0000000000100012ull);
+	/* PARange 52 -> 48 bits; FGT, ECV and the stage-2 granules hidden. */
+	assert_int_equal(out[ID_MMFR0], 0x0000000010201125ull);
+	/* HAFDBS 2, HPDS 2, PAN 3, XNX, ETS 2, AFP; VMIDBits, VH, LO, HCX, TIDCP1, CMOW hidden. */
+	assert_int_equal(out[ID_MMFR1], 0x0000102010302002ull);
+	/* NV 2, FWB 1, EVT 2 hidden. */
+	assert_int_equal(out[ID_MMFR2], 0x1021001110011011ull);
+	/* SVE, SME, Spec_FPACC (MMFR3) and the rest: nothing. */
+	assert_int_equal(out[ID_ZFR0], 0);
+	assert_int_equal(out[ID_SMFR0], 0);
+	assert_int_equal(out[ID_MMFR3], 0);
+	assert_int_equal(out[ID_PFR2], 0);
+	assert_int_equal(out[ID_DFR1], 0);
+}
+
+static void test_capped_fields_keep_lower_values(void **state)
+{
+	uint64_t raw[NR_ID_REGS] = { 0 }, out[NR_ID_REGS];
+
+	(void)state;
+	raw[ID_PFR0] = 0x3ull << 24 | 0x2ull << 56; /* GICv4.1 sysregs, CSV2_2 */
+	raw[ID_PFR1] = 0x2ull << 32;                /* CSV2_1p2 */
+	raw[ID_MMFR0] = 0x6;                         /* 52-bit PA */
+	raw[ID_MMFR1] = 0x3;                         /* HAFT */
+	id_regs_sanitise(raw, out);
+	assert_int_equal(out[ID_PFR0], 0x1ull << 24 | 0x1ull << 56 | 0x11);
+	assert_int_equal(out[ID_PFR1], 0x1ull << 32);
+	assert_int_equal(out[ID_MMFR0], 0x5);
+	assert_int_equal(out[ID_MMFR1], 0x2);
+	/* At or below the cap: unchanged. */
+	raw[ID_PFR0] = 0x1ull << 24 | 0x1ull << 56;
+	raw[ID_MMFR0] = 0x2; /* 40-bit PA (cortex-a57 has 44: 0x4) */
+	raw[ID_MMFR1] = 0x1;
+	id_regs_sanitise(raw, out);
+	assert_int_equal(out[ID_PFR0], 0x1ull << 24 | 0x1ull << 56 | 0x11);
+	assert_int_equal(out[ID_MMFR0], 0x2);
+	assert_int_equal(out[ID_MMFR1], 0x1);
 }
 
 static void test_sanitise_never_adds_a_feature(void **state)
@@ -467,60 +538,12 @@ static void test_cntp_tval_is_a_signed_32_bit_distance(void **state)
 
 	fake.counter = 1000;
 	write_reg(CNTP_TVAL_EL0, 500);
-	assert_int_equal(vc[0].ptimer.cval, 1500);
+	assert_int_equal(vc[0].timer.phys.cval, 1500);
 	write_reg(CNTP_TVAL_EL0, 0xffffff9c); /* -100 */
-	assert_int_equal(vc[0].ptimer.cval, 900);
+	assert_int_equal(vc[0].timer.phys.cval, 900);
 	write_reg(CNTP_TVAL_EL0, 0x100000010ull); /* only bits [31:0] count */
-	assert_int_equal(vc[0].ptimer.cval, 1016);
+	assert_int_equal(vc[0].timer.phys.cval, 1016);
 	assert_int_equal(read_reg(CNTP_CVAL_EL0), 1016);
-}
-
-static void test_vptimer_deadline_needs_enable_without_imask(void **state)
-{
-	(void)state;
-	vc[0].ptimer.cval = 7777;
-	vc[0].ptimer.ctl = 1;
-	assert_int_equal(vptimer_deadline(&vc[0]), 7777);
-	vc[0].ptimer.ctl = 3;
-	assert_int_equal(vptimer_deadline(&vc[0]), 0);
-	vc[0].ptimer.ctl = 0;
-	assert_int_equal(vptimer_deadline(&vc[0]), 0);
-	/* CVAL 0 is already due, not "no deadline". */
-	vc[0].ptimer.ctl = 1;
-	vc[0].ptimer.cval = 0;
-	assert_int_equal(vptimer_deadline(&vc[0]), 1);
-}
-
-static bool ptimer_line(unsigned vcpu)
-{
-	struct vgic_irq irq;
-
-	assert_true(vgic_irq_peek(&svm.vgic, vcpu, VGIC_INTID_PTIMER, &irq));
-	return irq.line_level;
-}
-
-static void test_vptimer_sync_drives_the_ppi_30_line(void **state)
-{
-	(void)state;
-	write_reg(CNTP_CVAL_EL0, 5000);
-	write_reg(CNTP_CTL_EL0, 1);
-	/* Not yet: the line is low and the deadline is what to wait for. */
-	assert_int_equal(vptimer_sync(&vc[0], 4999), 5000);
-	assert_false(ptimer_line(0));
-	/* Due: the line goes high, nothing left to wait for. */
-	assert_int_equal(vptimer_sync(&vc[0], 5000), 0);
-	assert_true(ptimer_line(0));
-	assert_true(vc[0].ptimer.level);
-	assert_false(ptimer_line(1));
-	/* Masked: low again, and not armed. */
-	write_reg(CNTP_CTL_EL0, 3);
-	assert_int_equal(vptimer_sync(&vc[0], 6000), 0);
-	assert_false(ptimer_line(0));
-	/* A new compare value in the future re-arms it. */
-	write_reg(CNTP_CTL_EL0, 1);
-	write_reg(CNTP_CVAL_EL0, 9000);
-	assert_int_equal(vptimer_sync(&vc[0], 6000), 9000);
-	assert_false(ptimer_line(0));
 }
 
 static void test_set_way_maintenance_is_accepted(void **state)
@@ -609,6 +632,8 @@ int main(void)
 		cmocka_unit_test_setup(test_isar_hides_ls64_mops_and_tme, setup),
 		cmocka_unit_test_setup(test_mmfr2_hides_nv_fwb_and_evt, setup),
 		cmocka_unit_test_setup(test_registers_of_hidden_features_read_zero, setup),
+		cmocka_unit_test_setup(test_cpu_max_id_registers_show_only_what_is_switched, setup),
+		cmocka_unit_test_setup(test_capped_fields_keep_lower_values, setup),
 		cmocka_unit_test_setup(test_sanitise_never_adds_a_feature, setup),
 		cmocka_unit_test_setup(test_id_register_reads_return_the_sanitised_values, setup),
 		cmocka_unit_test_setup(test_id_register_write_is_undefined, setup),
@@ -623,8 +648,6 @@ int main(void)
 		cmocka_unit_test_setup(test_claim_tags_set_and_clear, setup),
 		cmocka_unit_test_setup(test_cntp_ctl_istatus_follows_the_counter, setup),
 		cmocka_unit_test_setup(test_cntp_tval_is_a_signed_32_bit_distance, setup),
-		cmocka_unit_test_setup(test_vptimer_deadline_needs_enable_without_imask, setup),
-		cmocka_unit_test_setup(test_vptimer_sync_drives_the_ppi_30_line, setup),
 		cmocka_unit_test_setup(test_set_way_maintenance_is_accepted, setup),
 		cmocka_unit_test_setup(test_unknown_register_is_undefined, setup),
 		cmocka_unit_test_setup(test_undef_from_el0_goes_to_the_lower_el_vector, setup),

@@ -365,7 +365,7 @@ static void test_hw_timer_lr_carries_pintid_and_no_eoi(void **state)
 	assert_int_equal(vc->hw.lr[0] & ICH_LR_PINTID_MASK, 27ull << 32);
 }
 
-static void test_hw_deactivated_through_link_is_inactive_and_line_low(void **state)
+static void test_hw_deactivated_through_link_follows_its_line(void **state)
 {
 	struct fx *f = *state;
 	struct vgic_cpu *vc = &f->cpu[0];
@@ -379,11 +379,22 @@ static void test_hw_deactivated_through_link_is_inactive_and_line_low(void **sta
 	assert_int_equal(vgic_vif_elrsr(&vc->hw) & 1, 1);
 	assert_int_equal(guest_exit(vc), 0); /* no maintenance interrupt for HW */
 
+	/* The line is its source's (hyp/core/timer.c): still high, so the
+	 * level interrupt is pending again, not dropped. */
 	irq = peek(f, 0, 27);
 	assert_false(irq.active);
+	assert_true(irq.line_level);
+	assert_int_equal(vgic_flush(vc, NR_LRS), 1);
+	assert_int_equal(ich_lr_get_state(vc->hw.lr[0]), ICH_LR_STATE_PENDING);
+	assert_int_equal(guest_exit(vc), 0);
+
+	/* The source drops it before the guest took it: gone from the LRs. */
+	assert_true(vgic_inject(&f->vm, 0, 27, false));
+	irq = peek(f, 0, 27);
 	assert_false(irq.line_level);
 	assert_int_equal(vc->ap_count, 0);
 	assert_int_equal(vgic_flush(vc, NR_LRS), 0);
+	assert_false(vgic_cpu_has_pending(vc));
 
 	/* The physical timer fires again: delivered again. */
 	vgic_vtimer_fired(&f->vm, 0);
@@ -423,7 +434,7 @@ static void test_hw_active_interrupt_in_lr_still_folds_active(void **state)
 	vgic_vif_eoi(&vc->hw, 27);
 	guest_exit(vc);
 	assert_false(peek(f, 0, 27).active);
-	assert_false(peek(f, 0, 27).line_level);
+	assert_true(peek(f, 0, 27).line_level); /* the source's until it lowers it */
 	assert_true(vgic_clear_hw_forward(&f->vm, 0, 27));
 	assert_false(peek(f, 0, 27).hw);
 }
@@ -1012,7 +1023,7 @@ int main(void)
 		T(test_level_dropped_before_ack_is_withdrawn),
 		T(test_soft_pending_level_is_consumed_by_acknowledge),
 		T(test_hw_timer_lr_carries_pintid_and_no_eoi),
-		T(test_hw_deactivated_through_link_is_inactive_and_line_low),
+		T(test_hw_deactivated_through_link_follows_its_line),
 		T(test_hw_active_is_never_loaded_pending_and_active),
 		T(test_hw_active_interrupt_in_lr_still_folds_active),
 		T(test_lr_priority_is_exactly_the_readable_priority),

@@ -1,8 +1,9 @@
 /*
  * Switching a vCPU's state in and out of the hardware: the EL1 system
- * registers, the virtual timer, pointer-authentication keys (straight-line
- * lists, no loops over encodings), the guest's own debug registers once it
- * touched them (debug.c), then the entry itself.
+ * registers (the virtual timer's among them; its offset and PPI are
+ * hyp/core/timer.c's), pointer-authentication keys (straight-line lists, no
+ * loops over encodings), the guest's own debug registers once it touched
+ * them (debug.c), then the entry itself.
  */
 #include <stdint.h>
 
@@ -96,11 +97,9 @@ void arch_vcpu_pend_serror(struct vcpu *v)
 
 void arch_vcpu_load(struct vcpu *v)
 {
-	/* The timer PPI's active state first, then the timer that drives it. */
 	arch_vgic_load(v);
 	el1_restore(v->el1);
 	v->el1_loaded = true;
-	write_sysreg(v->vm->cntvoff, cntvoff_el2);
 	write_sysreg(v->vmpidr, vmpidr_el2);
 	if (cpu.pauth)
 		pauth_restore(v->pauth);
@@ -117,9 +116,6 @@ void arch_vcpu_put(struct vcpu *v)
 		pauth_save(v->pauth);
 	if (unlikely(v->dbg.in_hw))
 		arch_debug_guest_save(v);
-	/* The next vCPU brings its own timer; an idle CPU must not take this
-	 * one's interrupt. A blocked vCPU's deadline lives in wake_at. */
-	write_sysreg(0, cntv_ctl_el0);
 	arch_vgic_put(v);
 }
 

@@ -1,7 +1,7 @@
 /*
  * The hardware side of the vGIC: list registers in and out around each
  * entry, the virtual CPU interface's state (ICH_VMCR_EL2, ICH_AP0R/AP1R)
- * with the vCPU, and the physical active state of the virtual timer's PPI.
+ * with the vCPU.
  * The logic (what goes in which LR, what comes back) is hyp/vgic/vgic.c.
  */
 #include <stdint.h>
@@ -62,21 +62,9 @@ static void write_lr(unsigned n, uint64_t v)
 
 void arch_vgic_load(struct vcpu *v)
 {
-	struct vgic_irq timer;
-	bool busy = false;
-
 	write_sysreg(v->vgic.hw.vmcr, SYS_ICH_VMCR_EL2);
 	write_sysreg(v->vgic.hw.ap0r[0], SYS_ICH_AP0R0_EL2);
 	write_sysreg(v->vgic.hw.ap1r[0], SYS_ICH_AP1R0_EL2);
-	/*
-	 * The virtual timer is forwarded (HW = 1): while its virtual interrupt
-	 * is pending or active, the physical PPI is kept active so that it does
-	 * not fire again; the guest's deactivation of the virtual one
-	 * deactivates it (GICv3 4.4.x, "Interrupt deactivation ... HW bit").
-	 */
-	if (vgic_irq_peek(&v->vm->vgic, v->id, VGIC_INTID_VTIMER, &timer))
-		busy = timer.active || timer.pending_latch || timer.line_level;
-	gic_set_ppi_active(this_cpu(), GIC_PPI_VTIMER, busy);
 }
 
 void arch_vgic_put(struct vcpu *v)

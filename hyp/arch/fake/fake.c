@@ -219,6 +219,27 @@ void arch_timer_set(uint64_t deadline)
 	fake.timer_deadline = deadline;
 }
 
+uint64_t arch_vtimer_ctl(const struct vcpu *v)
+{
+	return v->el1[CNTV_CTL_EL0];
+}
+
+void arch_vtimer_offset(uint64_t cntvoff)
+{
+	fake.cntvoff = cntvoff;
+}
+
+void arch_vtimer_stop(void)
+{
+	fake.vtimer_stops++;
+}
+
+void arch_vtimer_ppi_active(bool active)
+{
+	fake.vtimer_ppi_active = active;
+	fake.vtimer_ppi_writes++;
+}
+
 void arch_idle(void)
 {
 }

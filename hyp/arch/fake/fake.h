@@ -30,6 +30,10 @@ struct fake_arch {
 	char console[8192];        /* what was written to the console */
 	unsigned console_len;
 	uint64_t timer_deadline;
+	uint64_t cntvoff;          /* arch_vtimer_offset() */
+	unsigned vtimer_stops;     /* arch_vtimer_stop() calls */
+	bool vtimer_ppi_active;    /* arch_vtimer_ppi_active() as last set */
+	unsigned vtimer_ppi_writes;
 	unsigned irq_events;       /* what arch_handle_irqs() reports next */
 	unsigned test_pad_calls;   /* arch_test_pad() calls */
 	uint64_t test_pad_insns;   /* and the instructions they would have retired */

@@ -20,4 +20,10 @@ static inline uint64_t arch_cycles(void) /* PMCCNTR_EL0: CPU cycles, for what ex
 	return read_sysreg(pmccntr_el0);
 }
 
+/* Sampled after every exit: the hardware's copy while v is loaded. */
+static inline uint64_t arch_vtimer_ctl(const struct vcpu *v)
+{
+	return v->el1_loaded ? read_sysreg(cntv_ctl_el0) : v->el1[CNTV_CTL_EL0];
+}
+
 #endif

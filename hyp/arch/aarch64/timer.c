@@ -1,0 +1,33 @@
+/*
+ * The EL2 side of the guest's virtual timer (hyp/include/arch.h): its
+ * offset, stopping it when its vCPU leaves, and the active state of its
+ * physical PPI. hyp/core/timer.c decides when.
+ */
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "hyp/arch/aarch64/include/gic.h"
+#include "hyp/arch/aarch64/include/sysreg.h"
+#include "hyp/include/arch.h"
+#include "hyp/include/percpu.h"
+
+void arch_vtimer_offset(uint64_t cntvoff)
+{
+	write_sysreg(cntvoff, cntvoff_el2);
+}
+
+void arch_vtimer_stop(void)
+{
+	write_sysreg(0, cntv_ctl_el0);
+}
+
+/*
+ * PPI 27 is forwarded (ICH_LR<n>_EL2.HW = 1): kept active while the guest
+ * holds its virtual interrupt, so that it does not fire again at EL2; the
+ * guest's deactivation of the virtual one deactivates it (IHI 0069, 4.4,
+ * "physical interrupt ... HW = 1").
+ */
+void arch_vtimer_ppi_active(bool active)
+{
+	gic_set_ppi_active(this_cpu(), GIC_PPI_VTIMER, active);
+}
