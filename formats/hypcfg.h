@@ -29,6 +29,8 @@
 /* Guest-physical map: the same places QEMU's virt board uses. */
 #define GUEST_GICD_IPA     0x08000000ull
 #define GUEST_GICD_SIZE    0x00010000ull
+#define GUEST_ITS_IPA      0x08080000ull /* GICv3 ITS: ITS_base and translation frames */
+#define GUEST_ITS_SIZE     0x00020000ull
 #define GUEST_GICR_IPA     0x080a0000ull
 #define GUEST_GICR_STRIDE  0x00020000ull /* RD frame + SGI frame per vCPU */
 #define GUEST_UART_IPA     0x09000000ull
@@ -62,6 +64,8 @@ enum hypcfg_image_kind {
 #define HYPCFG_F_GDB         (1ull << 2) /* the GDB stub owns the second PL011 (0x09040000) */
 #define HYPCFG_F_GDB_WAIT    (1ull << 3) /* every VM held at its first instruction until a
                                             debugger resumes it */
+#define HYPCFG_F_MTE         (1ull << 4) /* QEMU runs with mte=on (--mte): guests get MTE
+                                            (FEAT_MTE2 and up); without it MTE is hidden */
 
 enum hypcfg_trace_mode {
 	HYPCFG_TRACE_OFF       = 0,

@@ -86,6 +86,10 @@ enum trace_type {
 	TRACE_GDB_STOP   = 0x0200, /* struct trace_gdb_stop: a debugger stopped a VM */
 	TRACE_GDB_RESUME = 0x0201, /* struct trace_gdb_resume: a debugger resumed it */
 	TRACE_GDB_LAST   = 0x02ff,
+	TRACE_ITS_FIRST  = 0x0300, /* GICv3 ITS: commands and LPI translations */
+	TRACE_ITS_CMD    = 0x0300, /* struct trace_its: one command from the queue */
+	TRACE_ITS_LPI    = 0x0301, /* struct trace_its: an MSI or INT translated to an LPI */
+	TRACE_ITS_LAST   = 0x03ff,
 };
 
 /*
@@ -219,6 +223,7 @@ enum trace_device {
 	TRACE_DEV_GICD = 1,
 	TRACE_DEV_GICR = 2,
 	TRACE_DEV_UART = 3,
+	TRACE_DEV_ITS  = 4,
 	/* 4..0xfffc: other emulated devices, numbered by hyp/dev */
 	TRACE_DEV_KVM_KERNEL = 0xfffd, /* KVM host: a device inside the kernel (vGIC...) */
 	TRACE_DEV_KVM_USER   = 0xfffe, /* KVM host: handed to the VMM in user space */
@@ -277,6 +282,34 @@ struct trace_irq_inject {
 	uint16_t source_vcpu; /* SGIs: sender, else TRACE_NO_VCPU */
 	uint8_t  priority;
 	uint8_t  reserved[3];
+};
+
+/*
+ * The ITS (hyp/vgic/vits.h). TRACE_ITS_CMD: a command, its arguments and
+ * what it came to. TRACE_ITS_LPI: a translation, by a GITS_TRANSLATER write
+ * (cmd = TRACE_ITS_MSI) or an INT command, that made an LPI pending on
+ * target_vcpu (result 0) or failed (result says why, target is
+ * TRACE_NO_VCPU).
+ */
+#define TRACE_ITS_MSI     0x10u   /* trace_its.cmd of a GITS_TRANSLATER write */
+#define TRACE_ITS_NONE    0xffffffffu /* device, event, intid: the command has none */
+#define TRACE_ITS_NO_ICID 0xffffu
+
+enum trace_its_result {
+	TRACE_ITS_OK = 0, /* the rest: vits.h enum vits_result, named in trace_types.c */
+};
+
+struct trace_its {
+	struct trace_hdr hdr;
+	uint32_t device_id;   /* DeviceID, TRACE_ITS_NONE when the command has none */
+	uint32_t event_id;    /* EventID, TRACE_ITS_NONE likewise */
+	uint32_t intid;       /* LPI INTID (mapped or found), TRACE_ITS_NONE when none */
+	uint16_t icid;        /* collection, TRACE_ITS_NO_ICID when none */
+	uint16_t target_vcpu; /* TRACE_NO_VCPU when none */
+	uint8_t  cmd;         /* command number (IHI 0069 "ITS commands"), TRACE_ITS_MSI */
+	uint8_t  result;      /* enum vits_result: 0 done, else the command error */
+	uint16_t source_vcpu; /* the vCPU whose CWRITER or TRANSLATER write ran it */
+	uint32_t reserved;
 };
 
 /* trace_vgic_lrs.point */
@@ -457,6 +490,7 @@ TRACE_CHECK_SIZE(trace_sdei_call, 96);
 TRACE_CHECK_SIZE(trace_sdei_dispatch, 64);
 TRACE_CHECK_SIZE(trace_sdei_complete, 64);
 TRACE_CHECK_SIZE(trace_sdei_state, 56);
+TRACE_CHECK_SIZE(trace_its, 64);
 
 _Static_assert(offsetof(struct trace_hdr, type) == 0, "type first");
 _Static_assert(offsetof(struct trace_hdr, size) == 2, "size at 2");

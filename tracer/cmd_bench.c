@@ -171,10 +171,8 @@ static int prepare_dir(const char *dir)
 	glob_t g;
 	int found;
 
-	if (mkdir(dir, 0777) && errno != EEXIST) {
-		fprintf(stderr, "hypscope bench: cannot create %s: %s\n", dir, strerror(errno));
-		return HS_EXIT_ENV;
-	}
+	if (mkdir(dir, 0777) && errno != EEXIST)
+		return hs_error("bench", HS_EXIT_ENV, "cannot create %s: %s", dir, strerror(errno));
 	snprintf(pattern, sizeof(pattern), "%s/run-*.trace", dir);
 	found = glob(pattern, 0, NULL, &g) == 0 && g.gl_pathc > 0;
 	globfree(&g);
@@ -260,10 +258,8 @@ int cmd_bench(int argc, char **argv)
 	ret = parse_args(argc, argv);
 	if (ret >= 0)
 		return ret;
-	if (hs_self_dir(self, sizeof(self), &e)) {
-		fprintf(stderr, "hypscope bench: %s\n", e.msg);
-		return HS_EXIT_ENV;
-	}
+	if (hs_self_dir(self, sizeof(self), &e))
+		return hs_error("bench", HS_EXIT_ENV, "%s", e.msg);
 	strncat(self, "/hypscope", sizeof(self) - strlen(self) - 1);
 	sides = env.dir[1] ? 2 : 1;
 	for (side = 0; side < sides; side++) {
@@ -279,11 +275,9 @@ int cmd_bench(int argc, char **argv)
 			rc = run_once(self, side, trace, log);
 			t0 = now_s() - t0;
 			secs[side] += t0;
-			if (rc < 0) {
-				fprintf(stderr, "hypscope bench: cannot start %s: %s\n", self,
-					strerror(errno));
-				return HS_EXIT_ENV;
-			}
+			if (rc < 0)
+				return hs_error("bench", HS_EXIT_ENV, "cannot start %s: %s", self,
+						strerror(errno));
 			printf("hypscope bench: %s %u/%u: %s in %.2f s\n",
 			       sides == 1 ? "run" : side ? "new" : "base", rep, env.reps, trace, t0);
 			if (rc) {

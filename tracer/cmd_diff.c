@@ -475,15 +475,11 @@ static int load(const char *path, struct hs_stats **s)
 	int ret;
 
 	*s = hs_stats_new(&o);
-	if (!*s) {
-		fprintf(stderr, "hypscope diff: out of memory\n");
-		return HS_EXIT_ENV;
-	}
+	if (!*s)
+		return hs_error("diff", HS_EXIT_ENV, "out of memory");
 	ret = hs_load_trace(path, *s, &info, &e);
-	if (ret) {
-		fprintf(stderr, "hypscope diff: %s\n", e.msg);
-		return ret == -ENOMEM || ret == -EIO ? HS_EXIT_ENV : HS_EXIT_USAGE;
-	}
+	if (ret)
+		return hs_error("diff", hs_read_exit(ret), "%s", e.msg);
 	if (info.damage[0])
 		fprintf(stderr, "hypscope diff: %s: %s\n", path, info.damage);
 	if (info.nr_problems)
@@ -492,10 +488,8 @@ static int load(const char *path, struct hs_stats **s)
 	if ((*s)->lost)
 		fprintf(stderr, "hypscope diff: %s lost %" PRIu64 " records: its counts are low\n",
 			path, (*s)->lost);
-	if (!(*s)->total.count) {
-		fprintf(stderr, "hypscope diff: %s holds no exits: nothing to compare\n", path);
-		return HS_EXIT_USAGE;
-	}
+	if (!(*s)->total.count)
+		return hs_error("diff", HS_EXIT_USAGE, "%s holds no exits: nothing to compare", path);
 	return 0;
 }
 
@@ -828,10 +822,8 @@ static int write_junit(const struct table *t, const unsigned counts[4])
 	unsigned i, st;
 	int ret = 0;
 
-	if (!f) {
-		fprintf(stderr, "hypscope diff: cannot write %s: %s\n", env.junit, strerror(errno));
-		return HS_EXIT_ENV;
-	}
+	if (!f)
+		return hs_error("diff", HS_EXIT_ENV, "cannot write %s: %s", env.junit, strerror(errno));
 	fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
 		   "<testsuites>\n<testsuite name=\"hypscope diff\" tests=\"%u\" failures=\"%u\" "
 		   "errors=\"0\" skipped=\"%u\">\n",
@@ -874,7 +866,7 @@ static int write_junit(const struct table *t, const unsigned counts[4])
 	if (fclose(f))
 		ret = HS_EXIT_ENV;
 	if (ret)
-		fprintf(stderr, "hypscope diff: cannot write %s: %s\n", env.junit, strerror(errno));
+		hs_error("diff", ret, "cannot write %s: %s", env.junit, strerror(errno));
 	return ret;
 }
 
@@ -906,16 +898,14 @@ int cmd_diff(int argc, char **argv)
 		t.runs[side] = env.side[side].nr;
 		for (i = 0; i < env.side[side].nr && !ret; i++) {
 			ret = load(env.side[side].paths[i], &s);
-			if (!ret && add_run(&t, side, i, s) < 0) {
-				fprintf(stderr, "hypscope diff: out of memory\n");
-				ret = HS_EXIT_ENV;
-			}
-			if (!ret && env.per_work && !t.work[side][i]) {
-				fprintf(stderr, "hypscope diff: %s has no %s exits: --per-exit-of needs "
-						"the unit of work in every run\n",
-					env.side[side].paths[i], exit_class_name(env.work_class));
-				ret = HS_EXIT_USAGE;
-			}
+			if (!ret && add_run(&t, side, i, s) < 0)
+				ret = hs_error("diff", HS_EXIT_ENV, "out of memory");
+			if (!ret && env.per_work && !t.work[side][i])
+				ret = hs_usage_error("diff",
+						     "%s has no %s exits: --per-exit-of needs the "
+						     "unit of work in every run",
+						     env.side[side].paths[i],
+						     exit_class_name(env.work_class));
 			hs_stats_destroy(s);
 			s = NULL;
 		}
@@ -936,10 +926,8 @@ int cmd_diff(int argc, char **argv)
 	ret = counts[REGRESSION] ? DIFF_EXIT_REGRESSION : HS_EXIT_OK;
 	if (env.junit && write_junit(&t, counts))
 		ret = HS_EXIT_ENV;
-	if (fflush(stdout) || ferror(stdout)) {
-		fprintf(stderr, "hypscope diff: cannot write: %s\n", strerror(errno));
-		ret = HS_EXIT_ENV;
-	}
+	if (fflush(stdout) || ferror(stdout))
+		ret = hs_error("diff", HS_EXIT_ENV, "cannot write: %s", strerror(errno));
 cleanup:
 	free_table(&t);
 	free_args();

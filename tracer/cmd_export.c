@@ -99,8 +99,7 @@ static const char *const format_names[] = {
 
 static int fail(int code, const struct hs_err *e)
 {
-	fprintf(stderr, "hypscope: %s\n", e->msg);
-	return code;
+	return hs_error("export", code, "%s", e->msg);
 }
 
 /* "1.5", "1.5s", "250ms", "40us", "100ns" -> nanoseconds. */
@@ -275,15 +274,12 @@ int cmd_export(int argc, char **argv)
 	if (code >= 0)
 		return code;
 	ret = tf_reader_open(&r, env.file, err, sizeof(err));
-	if (ret) {
-		fprintf(stderr, "hypscope: %s\n", err);
-		return HS_EXIT_USAGE;
-	}
+	if (ret)
+		return hs_usage_error("export", "%s", err);
 	tf_reader_stats(r, &rs);
 	if (!tf_reader_nr_chunks(r) && tf_reader_nr_problems(r)) {
 		print_problems(r);
-		fprintf(stderr, "hypscope: %s: nothing intact to export\n", env.file);
-		code = HS_EXIT_USAGE;
+		code = hs_usage_error("export", "%s: nothing intact to export", env.file);
 		goto cleanup;
 	}
 
@@ -320,7 +316,7 @@ int cmd_export(int argc, char **argv)
 			       HS_EXIT_ENV;
 		if (code != HS_EXIT_USAGE)
 			print_problems(r);
-		fprintf(stderr, "hypscope: %s\n", err);
+		hs_error("export", code, "%s", err);
 		goto cleanup;
 	}
 	print_problems(r);

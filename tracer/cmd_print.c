@@ -215,8 +215,7 @@ int cmd_print(int argc, char **argv)
 		goto cleanup;
 	p = calloc(1, sizeof(*p));
 	if (!p) {
-		fprintf(stderr, "hypscope print: out of memory\n");
-		ret = HS_EXIT_ENV;
+		ret = hs_error("print", HS_EXIT_ENV, "out of memory");
 		goto cleanup;
 	}
 	ev_fmt_init(p, 0, 0);
@@ -224,8 +223,7 @@ int cmd_print(int argc, char **argv)
 	p->raw = env.raw;
 	ret = tf_reader_open(&rd, env.file, msg, sizeof(msg));
 	if (ret) {
-		fprintf(stderr, "hypscope print: %s\n", msg);
-		ret = ret == -ENOMEM || ret == -EIO ? HS_EXIT_ENV : HS_EXIT_USAGE;
+		ret = hs_error("print", hs_read_exit(ret), "%s", msg);
 		goto cleanup;
 	}
 	p->cntfrq = tf_reader_header(rd)->cntfrq ? tf_reader_header(rd)->cntfrq : 62500000;
@@ -252,19 +250,15 @@ int cmd_print(int argc, char **argv)
 	}
 	hs_progress_end(&progress);
 	ret = HS_EXIT_OK;
-	if (n < 0) {
-		fprintf(stderr, "hypscope print: %s: read error: %s\n", env.file, strerror(-n));
-		ret = HS_EXIT_ENV;
-	}
+	if (n < 0)
+		ret = hs_error("print", HS_EXIT_ENV, "%s: read error: %s", env.file, strerror(-n));
 	if (tf_reader_summary(rd, damage, sizeof(damage)))
 		fprintf(stderr, "hypscope print: %s: %s\n", env.file, damage);
 	if (tf_reader_nr_problems(rd))
 		fprintf(stderr, "hypscope print: %s: %zu problems, first: %s\n", env.file,
 			tf_reader_nr_problems(rd), tf_reader_problem(rd, 0));
-	if (fflush(stdout) || ferror(stdout)) {
-		fprintf(stderr, "hypscope print: cannot write: %s\n", strerror(errno));
-		ret = HS_EXIT_ENV;
-	}
+	if (fflush(stdout) || ferror(stdout))
+		ret = hs_error("print", HS_EXIT_ENV, "cannot write: %s", strerror(errno));
 cleanup:
 	ev_fmt_release(p);
 	free(p);

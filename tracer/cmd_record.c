@@ -258,10 +258,8 @@ int cmd_record(int argc, char **argv)
 
 	opts.mode = env.mode;
 	ret = recorder_open_opts(&r, path, env.output, &opts, err, sizeof(err));
-	if (ret) {
-		fprintf(stderr, "hypscope record: %s\n", err);
-		return ret == -EAGAIN ? HS_EXIT_USAGE : exit_code_of(ret);
-	}
+	if (ret)
+		return hs_error("record", ret == -EAGAIN ? HS_EXIT_USAGE : exit_code_of(ret), "%s", err);
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
@@ -301,8 +299,8 @@ int cmd_record(int argc, char **argv)
 	sigaction(SIGINT, &old_int, NULL);
 	sigaction(SIGTERM, &old_term, NULL);
 	if (ret) {
-		fprintf(stderr, "hypscope record: %s\n", recorder_error(r));
-		ret = t.attached && t.records ? HS_EXIT_ENV : exit_code_of(ret);
+		ret = hs_error("record", t.attached && t.records ? HS_EXIT_ENV : exit_code_of(ret),
+			       "%s", recorder_error(r));
 		goto cleanup;
 	}
 	if (!env.quiet)
@@ -312,9 +310,9 @@ int cmd_record(int argc, char **argv)
 		char msg[256];
 
 		recorder_hyp_message(r, msg, sizeof(msg));
-		fprintf(stderr, "hypscope record: the hypervisor %s: %s\n",
-			t.state == HYPSTAT_PANIC ? "panicked" : "refused its configuration", msg);
-		ret = HS_EXIT_HYP;
+		ret = hs_error("record", HS_EXIT_HYP, "the hypervisor %s: %s",
+			       t.state == HYPSTAT_PANIC ? "panicked" : "refused its configuration",
+			       msg);
 	}
 cleanup:
 	recorder_destroy(r);

@@ -95,8 +95,7 @@ static int pick(const char *what, const char *arg, const char *const *names, int
 	for (i = 0; i < n; i++)
 		if (!strcmp(arg, names[i]))
 			return i;
-	fprintf(stderr, "hypscope report: --%s: unknown value '%s'\n", what, arg);
-	return -1;
+	return hs_error("report", -1, "--%s: unknown value '%s'", what, arg);
 }
 
 static int parse_args(int argc, char **argv)
@@ -552,6 +551,33 @@ static void text_sdei(FILE *f, const struct hs_stats *s)
 	fputc('\n', f);
 }
 
+static const char *const its_cmd_names[HS_ITS_CMDS + 1] = {
+	"cmd_0x00", "MOVI", "cmd_0x02", "INT", "CLEAR", "SYNC", "cmd_0x06", "cmd_0x07", "MAPD",
+	"MAPC", "MAPTI", "MAPI", "INV", "INVALL", "MOVALL", "DISCARD", "other",
+};
+
+/* The ITS: commands by kind, errors, LPIs delivered by MSI and by INT. */
+static void text_its(FILE *f, const struct hs_stats *s)
+{
+	const struct hs_its *its = &s->its;
+	uint64_t cmds = hs_stats_count(s, TRACE_ITS_CMD);
+	unsigned i;
+
+	if (!cmds && !hs_stats_count(s, TRACE_ITS_LPI))
+		return;
+	fprintf(f, "\nITS: %" PRIu64 " commands, %" PRIu64 " with errors (ignored); LPIs %" PRIu64
+		   ": %" PRIu64 " by MSI, %" PRIu64 " by INT; %" PRIu64 " MSIs dropped\n",
+		cmds, its->cmd_errors, its->lpis_msi + its->lpis_int, its->lpis_msi, its->lpis_int,
+		its->msis_dropped);
+	if (cmds) {
+		fputs("  commands:", f);
+		for (i = 0; i <= HS_ITS_CMDS; i++)
+			if (its->cmds[i])
+				fprintf(f, " %s %" PRIu64, its_cmd_names[i], its->cmds[i]);
+		fputc('\n', f);
+	}
+}
+
 static void text_losses(FILE *f, const struct hs_stats *s, const struct hs_trace_info *info)
 {
 	unsigned cpu;
@@ -590,6 +616,7 @@ static void report_text(FILE *f, const struct hs_stats *s, const struct hs_trace
 	text_vgic(f, s);
 	text_sched(f, s);
 	text_sdei(f, s);
+	text_its(f, s);
 	text_losses(f, s, info);
 }
 
@@ -784,7 +811,14 @@ static void report_json(FILE *f, const struct hs_stats *s, const struct hs_trace
 	fputs("},\n  \"irq_injections\": {", f);
 	for (i = 0; i <= HS_IRQ_SOURCES; i++)
 		fprintf(f, "%s\"%s\": %" PRIu64, i ? ", " : "", irq_sources[i], s->irq_injects[i]);
-	fputs("},\n  \"logs\": {", f);
+	fprintf(f, "},\n  \"its\": {\"commands\": %" PRIu64 ", \"command_errors\": %" PRIu64
+		   ", \"lpis_msi\": %" PRIu64 ", \"lpis_int\": %" PRIu64 ", \"msis_dropped\": %" PRIu64
+		   ", \"by_command\": {",
+		hs_stats_count(s, TRACE_ITS_CMD), s->its.cmd_errors, s->its.lpis_msi, s->its.lpis_int,
+		s->its.msis_dropped);
+	for (i = 0; i <= HS_ITS_CMDS; i++)
+		fprintf(f, "%s\"%s\": %" PRIu64, i ? ", " : "", its_cmd_names[i], s->its.cmds[i]);
+	fputs("}},\n  \"logs\": {", f);
 	for (i = 0; i < 4; i++)
 		fprintf(f, "%s\"%s\": %" PRIu64, i ? ", " : "", log_levels[i], s->logs[i]);
 	fprintf(f, "},\n  \"losses\": {\"lost\": %" PRIu64 ", \"per_cpu\": ", s->lost);
@@ -945,14 +979,12 @@ int cmd_report(int argc, char **argv)
 	o.groups = env.by == HS_BY_VM ? HS_GROUP_VM : env.by == HS_BY_PC ? HS_GROUP_PC : 0;
 	s = hs_stats_new(&o);
 	if (!s) {
-		fprintf(stderr, "hypscope report: out of memory\n");
-		ret = HS_EXIT_ENV;
+		ret = hs_error("report", HS_EXIT_ENV, "out of memory");
 		goto cleanup;
 	}
 	ret = hs_load_trace(env.file, s, &info, &e);
 	if (ret) {
-		fprintf(stderr, "hypscope report: %s\n", e.msg);
-		ret = ret == -ENOMEM || ret == -EIO ? HS_EXIT_ENV : HS_EXIT_USAGE;
+		ret = hs_error("report", hs_read_exit(ret), "%s", e.msg);
 		goto cleanup;
 	}
 	if (info.damage[0])
@@ -962,8 +994,7 @@ int cmd_report(int argc, char **argv)
 			info.nr_problems, info.first_problem);
 	n = hs_stats_rows(s, env.by, env.sort, &refs);
 	if (n < 0) {
-		fprintf(stderr, "hypscope report: out of memory\n");
-		ret = HS_EXIT_ENV;
+		ret = hs_error("report", HS_EXIT_ENV, "out of memory");
 		goto cleanup;
 	}
 	switch (env.format) {
@@ -978,10 +1009,8 @@ int cmd_report(int argc, char **argv)
 		break;
 	}
 	ret = HS_EXIT_OK;
-	if (fflush(stdout) || ferror(stdout)) {
-		fprintf(stderr, "hypscope report: cannot write the report: %s\n", strerror(errno));
-		ret = HS_EXIT_ENV;
-	}
+	if (fflush(stdout) || ferror(stdout))
+		ret = hs_error("report", HS_EXIT_ENV, "cannot write the report: %s", strerror(errno));
 cleanup:
 	free(refs);
 	hs_stats_destroy(s);

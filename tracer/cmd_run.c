@@ -62,6 +62,7 @@ static struct env {
 	uint64_t test_hvc_pad;     /* --test-hvc-pad: TEST ONLY */
 	char gdb_serial[160];      /* --gdb: QEMU's -serial for the stub's UART, "" when off */
 	bool gdb_wait;             /* --gdb-wait */
+	bool mte;                  /* --mte: QEMU's mte=on, MTE for guests */
 	unsigned int gdb_vm;       /* --gdb-vm */
 	bool gdb_vm_set;
 } env;
@@ -133,6 +134,9 @@ static const char usage[] =
 	"      --gdb-wait       hold every VM at its first instruction until a debugger\n"
 	"                       resumes it (needs --gdb)\n"
 	"      --gdb-vm N       the VM slot 'target remote' debugs (default 0; needs --gdb)\n"
+	"      --mte            MTE for guests: QEMU's virt board with mte=on (tag\n"
+	"                       memory; a CPU model with MTE, e.g. max); without it\n"
+	"                       guests see no MTE\n"
 	"      --hyp PATH       the hypervisor (default: hyp.elf next to hypscope)\n"
 	"      --qemu PATH      QEMU binary (default: $HYPSCOPE_QEMU, else\n"
 	"                       qemu-system-aarch64 from PATH)\n"
@@ -181,6 +185,7 @@ enum {
 	OPT_GDB,
 	OPT_GDB_WAIT,
 	OPT_GDB_VM,
+	OPT_MTE,
 };
 
 static const struct option long_opts[] = {
@@ -201,6 +206,7 @@ static const struct option long_opts[] = {
 	{ "gdb", required_argument, NULL, OPT_GDB },
 	{ "gdb-wait", no_argument, NULL, OPT_GDB_WAIT },
 	{ "gdb-vm", required_argument, NULL, OPT_GDB_VM },
+	{ "mte", no_argument, NULL, OPT_MTE },
 	{ "keep", no_argument, NULL, 'k' },
 	{ "dry-run", no_argument, NULL, 'n' },
 	{ "help", no_argument, NULL, 'h' },
@@ -209,8 +215,7 @@ static const struct option long_opts[] = {
 
 static int fail(int code, const struct hs_err *e)
 {
-	fprintf(stderr, "hypscope: %s\n", e->msg);
-	return code;
+	return hs_error("run", code, "%s", e->msg);
 }
 
 /*
@@ -245,12 +250,160 @@ static int parse_gdb(const char *arg, struct hs_err *e)
 	return 0;
 }
 
+/* Options that shape the machine and its VMs: 0, 1 when @opt is not one, or -EINVAL. */
+static int machine_option(int opt, const char *arg, struct hs_err *e)
+{
+	unsigned long n;
+
+	switch (opt) {
+	case OPT_VM:
+		if (env.nr_vms == HYPCFG_MAX_VMS)
+			return hs_errf(e, -EINVAL, "too many --vm: at most %u", HYPCFG_MAX_VMS);
+		if (vmspec_parse(arg, env.nr_vms, &env.vms[env.nr_vms], e))
+			return -EINVAL;
+		env.nr_vms++;
+		return 0;
+	case OPT_CPUS:
+		if (hs_parse_uint("--cpus", arg, 1, MACHINE_MAX_CPUS, &n, e))
+			return -EINVAL;
+		env.cpus = (unsigned int)n;
+		return 0;
+	case OPT_CPU:
+		if (!*arg)
+			return hs_errf(e, -EINVAL, "--cpu needs a QEMU CPU model, e.g. max");
+		env.cpu_model = arg;
+		return 0;
+	case 't':
+		if (hs_parse_uint("--timeout", arg, 1, 7 * 24 * 3600, &n, e))
+			return -EINVAL;
+		env.timeout_s = (unsigned int)n;
+		return 0;
+	case OPT_VMID_BITS:
+		if (hs_parse_uint("--vmid-bits", arg, 3, 16, &n, e))
+			return -EINVAL;
+		env.vmid_bits = (unsigned int)n;
+		return 0;
+	case OPT_SLICE_US:
+		if (hs_parse_uint("--slice-us", arg, 1, 10000000, &n, e))
+			return -EINVAL;
+		env.slice_us = (unsigned int)n;
+		return 0;
+	case OPT_TEST_HVC_PAD:
+		if (hs_parse_uint("--test-hvc-pad", arg, 0, 1000000, &n, e))
+			return -EINVAL;
+		env.test_hvc_pad = n;
+		return 0;
+	}
+	return 1;
+}
+
+/* Options of the trace rings and who drains them: 0, 1 when @opt is not one, or -EINVAL. */
+static int trace_option(int opt, const char *arg, struct hs_err *e)
+{
+	switch (opt) {
+	case OPT_RECORD:
+		env.record = arg;
+		return 0;
+	case OPT_TOP:
+		env.top = true;
+		return 0;
+	case OPT_TRACE:
+		if (!strcmp(arg, "overwrite"))
+			env.trace_mode = HYPCFG_TRACE_OVERWRITE;
+		else if (!strcmp(arg, "drop"))
+			env.trace_mode = HYPCFG_TRACE_DROP;
+		else if (!strcmp(arg, "off"))
+			env.trace_mode = HYPCFG_TRACE_OFF;
+		else
+			return hs_errf(e, -EINVAL, "--trace takes overwrite, drop or off, not '%s'",
+				       arg);
+		env.trace_mode_set = true;
+		return 0;
+	case OPT_TRACE_SIZE:
+		if (hs_parse_size("--trace-size", arg, &env.trace_size, e))
+			return -EINVAL;
+		if (env.trace_size < (64u << 10) || env.trace_size > (256ull << 20) ||
+		    env.trace_size % 4096)
+			return hs_errf(e, -EINVAL,
+				       "--trace-size must be a multiple of 4K from 64K to 256M");
+		return 0;
+	}
+	return 1;
+}
+
+/* Options of the host side (QEMU, the debugger, files): 0, 1 when @opt is not one, or -EINVAL. */
+static int host_option(int opt, char *arg, struct hs_err *e)
+{
+	unsigned long n;
+
+	switch (opt) {
+	case OPT_HYP:
+		env.hyp = arg;
+		return 0;
+	case OPT_QEMU:
+		env.qemu = arg;
+		return 0;
+	case OPT_QEMU_ARG:
+		if (env.nr_qemu_args == sizeof(env.qemu_args) / sizeof(env.qemu_args[0]))
+			return hs_errf(e, -EINVAL, "too many --qemu-arg: at most 32");
+		env.qemu_args[env.nr_qemu_args++] = arg;
+		return 0;
+	case OPT_GDB:
+		return parse_gdb(arg, e);
+	case OPT_GDB_WAIT:
+		env.gdb_wait = true;
+		return 0;
+	case OPT_MTE:
+		env.mte = true;
+		return 0;
+	case OPT_GDB_VM:
+		if (hs_parse_uint("--gdb-vm", arg, 0, HYPCFG_MAX_VMS - 1, &n, e))
+			return -EINVAL;
+		env.gdb_vm = (unsigned int)n;
+		env.gdb_vm_set = true;
+		return 0;
+	case 'k':
+		env.keep = true;
+		return 0;
+	case 'n':
+		env.dry_run = true;
+		return 0;
+	}
+	return 1;
+}
+
+/* The options that only make sense together, once all are read: 0 or -EINVAL. */
+static int check_args(struct hs_err *e)
+{
+	if ((env.gdb_wait || env.gdb_vm_set) && !env.gdb_serial[0])
+		return hs_errf(e, -EINVAL, "--gdb-wait and --gdb-vm need --gdb [HOST:]PORT");
+	if (env.gdb_vm_set && env.nr_vms && env.gdb_vm >= env.nr_vms)
+		return hs_errf(e, -EINVAL, "--gdb-vm %u: there are only %u VMs (0-%u)", env.gdb_vm,
+			       env.nr_vms, env.nr_vms - 1);
+	if (env.nr_vms && vmspec_check_all(env.vms, env.nr_vms, e))
+		return -EINVAL;
+	if (env.top && env.record)
+		return hs_errf(e, -EINVAL,
+			       "--top and --record both drain the rings: record with 'hypscope "
+			       "record --attach PID' from another terminal, or replay the file with "
+			       "'hypscope top --replay FILE'");
+	if (env.top && env.trace_mode_set && env.trace_mode == HYPCFG_TRACE_OFF)
+		return hs_errf(e, -EINVAL, "--top shows the trace rings: drop --trace off");
+	if (env.record) {
+		if (env.trace_mode_set && env.trace_mode == HYPCFG_TRACE_OFF)
+			return hs_errf(e, -EINVAL, "--record needs the trace rings: drop --trace off");
+		/* A recording should be complete: what does not fit is counted, never overwritten. */
+		if (!env.trace_mode_set)
+			env.trace_mode = HYPCFG_TRACE_DROP;
+	}
+	return 0;
+}
+
 /* Returns -1 to go on, else the exit code (help printed, or a usage error). */
 static int parse_args(int argc, char **argv)
 {
 	struct hs_err e;
-	unsigned long n;
-	int opt;
+	int opt, ret;
 
 	memset(&env, 0, sizeof(env));
 	env.cpus = DEFAULT_CPUS;
@@ -261,156 +414,33 @@ static int parse_args(int argc, char **argv)
 	optind = 1;
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, ":t:knh", long_opts, NULL)) != -1) {
-		switch (opt) {
-		case OPT_VM:
-			if (env.nr_vms == HYPCFG_MAX_VMS) {
-				hs_errf(&e, 0, "too many --vm: at most %u", HYPCFG_MAX_VMS);
-				return fail(HS_EXIT_USAGE, &e);
-			}
-			if (vmspec_parse(optarg, env.nr_vms, &env.vms[env.nr_vms], &e))
-				return fail(HS_EXIT_USAGE, &e);
-			env.nr_vms++;
-			break;
-		case OPT_CPUS:
-			if (hs_parse_uint("--cpus", optarg, 1, MACHINE_MAX_CPUS, &n, &e))
-				return fail(HS_EXIT_USAGE, &e);
-			env.cpus = (unsigned int)n;
-			break;
-		case OPT_CPU:
-			if (!*optarg) {
-				hs_errf(&e, 0, "--cpu needs a QEMU CPU model, e.g. max");
-				return fail(HS_EXIT_USAGE, &e);
-			}
-			env.cpu_model = optarg;
-			break;
-		case 't':
-			if (hs_parse_uint("--timeout", optarg, 1, 7 * 24 * 3600, &n, &e))
-				return fail(HS_EXIT_USAGE, &e);
-			env.timeout_s = (unsigned int)n;
-			break;
-		case OPT_VMID_BITS:
-			if (hs_parse_uint("--vmid-bits", optarg, 3, 16, &n, &e))
-				return fail(HS_EXIT_USAGE, &e);
-			env.vmid_bits = (unsigned int)n;
-			break;
-		case OPT_SLICE_US:
-			if (hs_parse_uint("--slice-us", optarg, 1, 10000000, &n, &e))
-				return fail(HS_EXIT_USAGE, &e);
-			env.slice_us = (unsigned int)n;
-			break;
-		case OPT_HYP:
-			env.hyp = optarg;
-			break;
-		case OPT_QEMU:
-			env.qemu = optarg;
-			break;
-		case OPT_RECORD:
-			env.record = optarg;
-			break;
-		case OPT_TOP:
-			env.top = true;
-			break;
-		case OPT_TEST_HVC_PAD:
-			if (hs_parse_uint("--test-hvc-pad", optarg, 0, 1000000, &n, &e))
-				return fail(HS_EXIT_USAGE, &e);
-			env.test_hvc_pad = n;
-			break;
-		case OPT_GDB:
-			if (parse_gdb(optarg, &e))
-				return fail(HS_EXIT_USAGE, &e);
-			break;
-		case OPT_GDB_WAIT:
-			env.gdb_wait = true;
-			break;
-		case OPT_GDB_VM:
-			if (hs_parse_uint("--gdb-vm", optarg, 0, HYPCFG_MAX_VMS - 1, &n, &e))
-				return fail(HS_EXIT_USAGE, &e);
-			env.gdb_vm = (unsigned int)n;
-			env.gdb_vm_set = true;
-			break;
-		case OPT_QEMU_ARG:
-			if (env.nr_qemu_args == sizeof(env.qemu_args) / sizeof(env.qemu_args[0])) {
-				hs_errf(&e, 0, "too many --qemu-arg: at most 32");
-				return fail(HS_EXIT_USAGE, &e);
-			}
-			env.qemu_args[env.nr_qemu_args++] = optarg;
-			break;
-		case OPT_TRACE:
-			if (!strcmp(optarg, "overwrite")) {
-				env.trace_mode = HYPCFG_TRACE_OVERWRITE;
-			} else if (!strcmp(optarg, "drop")) {
-				env.trace_mode = HYPCFG_TRACE_DROP;
-			} else if (!strcmp(optarg, "off")) {
-				env.trace_mode = HYPCFG_TRACE_OFF;
-			} else {
-				hs_errf(&e, 0, "--trace takes overwrite, drop or off, not '%s'", optarg);
-				return fail(HS_EXIT_USAGE, &e);
-			}
-			env.trace_mode_set = true;
-			break;
-		case OPT_TRACE_SIZE:
-			if (hs_parse_size("--trace-size", optarg, &env.trace_size, &e))
-				return fail(HS_EXIT_USAGE, &e);
-			if (env.trace_size < (64u << 10) || env.trace_size > (256ull << 20) ||
-			    env.trace_size % 4096) {
-				hs_errf(&e, 0, "--trace-size must be a multiple of 4K from 64K to 256M");
-				return fail(HS_EXIT_USAGE, &e);
-			}
-			break;
-		case 'k':
-			env.keep = true;
-			break;
-		case 'n':
-			env.dry_run = true;
-			break;
-		case 'h':
+		if (opt == 'h') {
 			fputs(usage, stdout);
 			return HS_EXIT_OK;
-		case ':':
+		}
+		if (opt == ':') {
 			hs_errf(&e, 0, "option '%s' needs a value: see 'hypscope run --help'",
 				argv[optind - 1]);
 			return fail(HS_EXIT_USAGE, &e);
-		default:
+		}
+		ret = machine_option(opt, optarg, &e);
+		if (ret == 1)
+			ret = trace_option(opt, optarg, &e);
+		if (ret == 1)
+			ret = host_option(opt, optarg, &e);
+		if (ret == 1)
 			hs_errf(&e, 0, "unknown option '%s': see 'hypscope run --help'",
 				argv[optind - 1]);
+		if (ret)
 			return fail(HS_EXIT_USAGE, &e);
-		}
 	}
 	if (optind < argc) {
 		hs_errf(&e, 0, "unexpected argument '%s': guests are given with --vm IMAGE",
 			argv[optind]);
 		return fail(HS_EXIT_USAGE, &e);
 	}
-	if ((env.gdb_wait || env.gdb_vm_set) && !env.gdb_serial[0]) {
-		hs_errf(&e, 0, "--gdb-wait and --gdb-vm need --gdb [HOST:]PORT");
+	if (check_args(&e))
 		return fail(HS_EXIT_USAGE, &e);
-	}
-	if (env.gdb_vm_set && env.nr_vms && env.gdb_vm >= env.nr_vms) {
-		hs_errf(&e, 0, "--gdb-vm %u: there are only %u VMs (0-%u)", env.gdb_vm, env.nr_vms,
-			env.nr_vms - 1);
-		return fail(HS_EXIT_USAGE, &e);
-	}
-	if (env.nr_vms && vmspec_check_all(env.vms, env.nr_vms, &e))
-		return fail(HS_EXIT_USAGE, &e);
-	if (env.top && env.record) {
-		hs_errf(&e, 0, "--top and --record both drain the rings: record with 'hypscope "
-			"record --attach PID' from another terminal, or replay the file with "
-			"'hypscope top --replay FILE'");
-		return fail(HS_EXIT_USAGE, &e);
-	}
-	if (env.top && env.trace_mode_set && env.trace_mode == HYPCFG_TRACE_OFF) {
-		hs_errf(&e, 0, "--top shows the trace rings: drop --trace off");
-		return fail(HS_EXIT_USAGE, &e);
-	}
-	if (env.record) {
-		if (env.trace_mode_set && env.trace_mode == HYPCFG_TRACE_OFF) {
-			hs_errf(&e, 0, "--record needs the trace rings: drop --trace off");
-			return fail(HS_EXIT_USAGE, &e);
-		}
-		/* A recording should be complete: what does not fit is counted, never overwritten. */
-		if (!env.trace_mode_set)
-			env.trace_mode = HYPCFG_TRACE_DROP;
-	}
 	return -1;
 }
 
@@ -642,6 +672,57 @@ static int find_tools(struct run *r)
 	return HS_EXIT_OK;
 }
 
+/* The control block's trace rings, console mode, test padding and debugger. */
+static void configure(struct run *r)
+{
+	if (env.trace_mode != HYPCFG_TRACE_OFF) {
+		r->cfg.trace_mode = env.trace_mode;
+		r->cfg.trace_size = env.trace_size;
+		r->cfg.trace_pa = machine_reserve(&r->machine, env.trace_size * env.cpus);
+	}
+	/* Typing at a shell in a guest wants its prompt and echo at once; a log
+	 * file or a pipe wants whole lines. The live view keeps consoles in a file. */
+	if (isatty(STDIN_FILENO) && isatty(STDOUT_FILENO) && !env.top)
+		r->cfg.flags |= HYPCFG_F_INTERACTIVE;
+	if (env.test_hvc_pad) {
+		r->cfg.flags |= HYPCFG_F_TEST_HVC_PAD;
+		r->cfg.test_hvc_pad = env.test_hvc_pad;
+		fprintf(stderr, "hypscope: TEST ONLY: every HVC exit runs %llu more instructions\n",
+			(unsigned long long)env.test_hvc_pad);
+	}
+	if (env.gdb_serial[0]) {
+		r->cfg.flags |= HYPCFG_F_GDB | (env.gdb_wait ? HYPCFG_F_GDB_WAIT : 0);
+		r->cfg.gdb_vm = env.gdb_vm;
+		r->machine.gdb_serial = env.gdb_serial;
+	}
+	if (env.mte) { /* QEMU gives the board tag memory; the hypervisor offers it */
+		r->cfg.flags |= HYPCFG_F_MTE;
+		r->machine.mte = true;
+	}
+}
+
+/* The QEMU command line of the machine: HS_EXIT_OK, or the exit code. */
+static int build_argv(struct run *r, uint64_t guest_mem)
+{
+	struct hs_err e;
+
+	r->machine.qemu = r->qemu;
+	r->machine.hyp = r->hyp;
+	r->machine.cpu_model = env.cpu_model;
+	r->machine.cpus = env.cpus;
+	r->machine.extra_args = env.qemu_args;
+	r->machine.nr_extra_args = env.nr_qemu_args;
+	r->machine.cfg_file = r->cfg_file;
+	r->machine.shm_path = r->shm_path;
+	r->machine.ram_size = machine_ram_size(r->machine.staging_end, guest_mem);
+	r->argv = machine_argv(&r->machine);
+	if (!r->argv) {
+		hs_errf(&e, 0, "out of memory building the QEMU command line");
+		return fail(HS_EXIT_ENV, &e);
+	}
+	return HS_EXIT_OK;
+}
+
 /*
  * Stages the images, finds the tools, writes the control block and builds
  * the QEMU command line. Returns an exit code.
@@ -675,48 +756,14 @@ static int prepare(struct run *r)
 			return ret;
 		guest_mem += env.vms[i].mem_size;
 	}
-	if (env.trace_mode != HYPCFG_TRACE_OFF) {
-		r->cfg.trace_mode = env.trace_mode;
-		r->cfg.trace_size = env.trace_size;
-		r->cfg.trace_pa = machine_reserve(&r->machine, env.trace_size * env.cpus);
-	}
-	/* Typing at a shell in a guest wants its prompt and echo at once; a log
-	 * file or a pipe wants whole lines. The live view keeps consoles in a file. */
-	if (isatty(STDIN_FILENO) && isatty(STDOUT_FILENO) && !env.top)
-		r->cfg.flags |= HYPCFG_F_INTERACTIVE;
-	if (env.test_hvc_pad) {
-		r->cfg.flags |= HYPCFG_F_TEST_HVC_PAD;
-		r->cfg.test_hvc_pad = env.test_hvc_pad;
-		fprintf(stderr, "hypscope: TEST ONLY: every HVC exit runs %llu more instructions\n",
-			(unsigned long long)env.test_hvc_pad);
-	}
-	if (env.gdb_serial[0]) {
-		r->cfg.flags |= HYPCFG_F_GDB | (env.gdb_wait ? HYPCFG_F_GDB_WAIT : 0);
-		r->cfg.gdb_vm = env.gdb_vm;
-		r->machine.gdb_serial = env.gdb_serial;
-	}
+	configure(r);
 	ret = find_tools(r);
 	if (ret)
 		return ret;
 	if (write_temp(r, "hypcfg.bin", &r->cfg, sizeof(r->cfg), r->cfg_file, sizeof(r->cfg_file),
 		       &e))
 		return fail(HS_EXIT_ENV, &e);
-
-	r->machine.qemu = r->qemu;
-	r->machine.hyp = r->hyp;
-	r->machine.cpu_model = env.cpu_model;
-	r->machine.cpus = env.cpus;
-	r->machine.extra_args = env.qemu_args;
-	r->machine.nr_extra_args = env.nr_qemu_args;
-	r->machine.cfg_file = r->cfg_file;
-	r->machine.shm_path = r->shm_path;
-	r->machine.ram_size = machine_ram_size(r->machine.staging_end, guest_mem);
-	r->argv = machine_argv(&r->machine);
-	if (!r->argv) {
-		hs_errf(&e, 0, "out of memory building the QEMU command line");
-		return fail(HS_EXIT_ENV, &e);
-	}
-	return HS_EXIT_OK;
+	return build_argv(r, guest_mem);
 }
 
 static double now_s(void)
@@ -836,22 +883,16 @@ static void show_console_tail(const struct run *r)
 		free(lines[i]);
 }
 
-/* Runs QEMU and judges the outcome. Returns the exit code. */
-static int run_machine(struct run *r, const sigset_t *child_mask)
+/*
+ * Starts QEMU, its console to a file under the live view (which must not
+ * be written over). -1 with *pid set, or the exit code.
+ */
+static int start_qemu(struct run *r, const sigset_t *child_mask, bool view, bool keep_stdin,
+		      pid_t *pid)
 {
-	bool keep_stdin = isatty(STDOUT_FILENO);
-	bool have_tty = keep_stdin && isatty(STDIN_FILENO);
-	struct qemu_result res;
-	struct termios tio;
-	struct hypstat st;
-	struct hs_err e, se;
-	double t0, elapsed;
-	int sig, code, st_ret, console_fd = -1, view_rc;
-	bool view = env.top && have_tty_out();
-	pid_t pid;
+	int sig, console_fd = -1;
+	struct hs_err e;
 
-	if (have_tty && tcgetattr(STDIN_FILENO, &tio))
-		have_tty = false;
 	sig = qemu_interrupted();
 	if (sig) {
 		hs_errf(&e, 0, "interrupted by %s before QEMU started", signame(sig));
@@ -863,7 +904,6 @@ static int run_machine(struct run *r, const sigset_t *child_mask)
 	r->shm_used = true;
 	reaper_add_file(r->reaper, r->shm_path);
 	fflush(stdout);
-	t0 = now_s();
 	if (view) {
 		/* The guests' consoles must not write over the view: to a file. */
 		snprintf(r->console_file, sizeof(r->console_file), "%s/console.log", r->tmpdir);
@@ -874,46 +914,62 @@ static int run_machine(struct run *r, const sigset_t *child_mask)
 		}
 		keep_stdin = false;
 	}
-	if (qemu_spawn(r->argv, keep_stdin, console_fd, child_mask, &pid, &e)) {
+	if (qemu_spawn(r->argv, keep_stdin, console_fd, child_mask, pid, &e)) {
 		if (console_fd >= 0)
 			close(console_fd);
 		return fail(HS_EXIT_ENV, &e);
 	}
-	reaper_add_pid(r->reaper, pid);
-	if (view) {
-		struct hypstat now;
-
+	reaper_add_pid(r->reaper, *pid);
+	if (console_fd >= 0)
 		close(console_fd);
-		view_rc = run_view(r);
-		if (view_rc >= 128) {
-			qemu_stop(pid, &res.status);
-			show_console_tail(r);
-			hs_errf(&e, 0, "interrupted by %s: QEMU stopped", signame(view_rc - 128));
-			return fail(view_rc, &e);
-		}
-		/* The view ends with the machine, when the user quits it, or at --timeout. */
-		if (!hypstat_read_file(r->shm_path, &now, &se) && now.state == HYPSTAT_RUNNING &&
-		    qemu_running(pid, &res.status)) {
-			bool timed_out = env.timeout_s && now_s() - t0 >= env.timeout_s - 0.5;
+	return -1;
+}
 
-			qemu_stop(pid, &res.status);
-			show_console_tail(r);
-			if (timed_out) {
-				fprintf(stderr, "hypscope: timeout after %u s\n", env.timeout_s);
-				hypstat_print_states(stderr, &now, &r->cfg);
-				return HS_EXIT_TIMEOUT;
-			}
-			printf("hypscope: stopped from the live view after %.1f s\n", now_s() - t0);
-			hypstat_print_states(stdout, &now, &r->cfg);
-			return HS_EXIT_OK;
-		}
+/*
+ * The live view, until the machine ends, the user quits it or --timeout:
+ * -1 when the machine ended by itself (QEMU is on its way out), else the
+ * exit code once QEMU is stopped.
+ */
+static int view_machine(struct run *r, pid_t pid, double t0, struct qemu_result *res)
+{
+	struct hypstat now;
+	struct hs_err e, se;
+	bool timed_out;
+	int view_rc;
+
+	view_rc = run_view(r);
+	if (view_rc >= 128) {
+		qemu_stop(pid, &res->status);
+		show_console_tail(r);
+		hs_errf(&e, 0, "interrupted by %s: QEMU stopped", signame(view_rc - 128));
+		return fail(view_rc, &e);
 	}
-	/* After a view that ended with the machine, QEMU is on its way out. */
-	if (qemu_wait(pid, view ? 30 : env.timeout_s, env.record ? record_poll : NULL, r, &res, &e))
+	if (hypstat_read_file(r->shm_path, &now, &se) || now.state != HYPSTAT_RUNNING ||
+	    !qemu_running(pid, &res->status))
+		return -1;
+	timed_out = env.timeout_s && now_s() - t0 >= env.timeout_s - 0.5;
+	qemu_stop(pid, &res->status);
+	show_console_tail(r);
+	if (timed_out) {
+		fprintf(stderr, "hypscope: timeout after %u s\n", env.timeout_s);
+		hypstat_print_states(stderr, &now, &r->cfg);
+		return HS_EXIT_TIMEOUT;
+	}
+	printf("hypscope: stopped from the live view after %.1f s\n", now_s() - t0);
+	hypstat_print_states(stdout, &now, &r->cfg);
+	return HS_EXIT_OK;
+}
+
+/* Waits for QEMU, recording as it runs with --record: -1, or the exit code. */
+static int wait_machine(struct run *r, pid_t pid, bool view, struct qemu_result *res)
+{
+	struct hs_err e;
+
+	if (qemu_wait(pid, view ? 30 : env.timeout_s, env.record ? record_poll : NULL, r, res, &e))
 		return fail(HS_EXIT_ENV, &e);
 	if (view)
 		show_console_tail(r);
-	if (res.poll_error) {
+	if (res->poll_error) {
 		hs_errf(&e, 0, "recording stopped: %s", r->rec_err);
 		return fail(HS_EXIT_ENV, &e);
 	}
@@ -921,28 +977,40 @@ static int run_machine(struct run *r, const sigset_t *child_mask)
 		hs_errf(&e, 0, "recording failed: %s", r->rec_err);
 		return fail(HS_EXIT_ENV, &e);
 	}
-	elapsed = now_s() - t0;
-	/* QEMU restores the terminal when it exits, but not when it is killed */
-	if (have_tty && WIFSIGNALED(res.status))
-		tcsetattr(STDIN_FILENO, TCSANOW, &tio);
+	return -1;
+}
 
-	if (res.signo) {
-		hs_errf(&e, 0, "interrupted by %s: QEMU stopped", signame(res.signo));
-		return fail(128 + res.signo, &e);
+/* After --timeout: the VMs' states, and a panic if the hypervisor had one. */
+static int judge_timeout(struct run *r, int st_ret, const struct hypstat *st,
+			 const struct hs_err *se)
+{
+	struct hs_err e;
+	int code;
+
+	fprintf(stderr, "hypscope: timeout after %u s\n", env.timeout_s);
+	if (st_ret) {
+		fprintf(stderr, "  no VM state: %s\n", se->msg);
+		return HS_EXIT_TIMEOUT;
 	}
+	hypstat_print_states(stderr, st, &r->cfg);
+	code = hypstat_verdict(st, &r->cfg, &e);
+	return code == HS_EXIT_HYP ? fail(code, &e) : HS_EXIT_TIMEOUT;
+}
 
+/* The outcome of a QEMU that ended: the status block's verdict, or why there is none. */
+static int judge_machine(struct run *r, const struct qemu_result *res, double elapsed)
+{
+	struct hypstat st;
+	struct hs_err e, se;
+	int code, st_ret;
+
+	if (res->signo) {
+		hs_errf(&e, 0, "interrupted by %s: QEMU stopped", signame(res->signo));
+		return fail(128 + res->signo, &e);
+	}
 	st_ret = hypstat_read_file(r->shm_path, &st, &se);
-	if (res.timed_out) {
-		fprintf(stderr, "hypscope: timeout after %u s\n", env.timeout_s);
-		if (st_ret) {
-			fprintf(stderr, "  no VM state: %s\n", se.msg);
-			return HS_EXIT_TIMEOUT;
-		}
-		hypstat_print_states(stderr, &st, &r->cfg);
-		code = hypstat_verdict(&st, &r->cfg, &e);
-		return code == HS_EXIT_HYP ? fail(code, &e) : HS_EXIT_TIMEOUT;
-	}
-
+	if (res->timed_out)
+		return judge_timeout(r, st_ret, &st, &se);
 	if (!st_ret && (st.state == HYPSTAT_PANIC || st.state == HYPSTAT_BADCFG)) {
 		/* a refused config ran nothing: only a panic has a run to show */
 		if (st.state == HYPSTAT_PANIC)
@@ -950,13 +1018,13 @@ static int run_machine(struct run *r, const sigset_t *child_mask)
 		fflush(stdout);
 		return fail(hypstat_verdict(&st, &r->cfg, &e), &e);
 	}
-	if (WIFSIGNALED(res.status)) {
-		hs_errf(&e, 0, "QEMU was killed by %s", signame(WTERMSIG(res.status)));
+	if (WIFSIGNALED(res->status)) {
+		hs_errf(&e, 0, "QEMU was killed by %s", signame(WTERMSIG(res->status)));
 		return fail(HS_EXIT_ENV, &e);
 	}
-	if (WEXITSTATUS(res.status)) {
+	if (WEXITSTATUS(res->status)) {
 		hs_errf(&e, 0, "QEMU exited with status %d: see its messages above",
-			WEXITSTATUS(res.status));
+			WEXITSTATUS(res->status));
 		return fail(HS_EXIT_ENV, &e);
 	}
 	if (st_ret)
@@ -973,6 +1041,40 @@ static int run_machine(struct run *r, const sigset_t *child_mask)
 	else
 		printf("hypscope: all %u VMs ended cleanly in %.2f s\n", r->cfg.nr_vms, elapsed);
 	return HS_EXIT_OK;
+}
+
+/* Runs QEMU and judges the outcome. Returns the exit code. */
+static int run_machine(struct run *r, const sigset_t *child_mask)
+{
+	bool keep_stdin = isatty(STDOUT_FILENO);
+	bool have_tty = keep_stdin && isatty(STDIN_FILENO);
+	bool view = env.top && have_tty_out();
+	struct qemu_result res;
+	struct termios tio;
+	double t0, elapsed;
+	pid_t pid;
+	int code;
+
+	if (have_tty && tcgetattr(STDIN_FILENO, &tio))
+		have_tty = false;
+	t0 = now_s();
+	code = start_qemu(r, child_mask, view, keep_stdin, &pid);
+	if (code >= 0)
+		return code;
+	if (view) {
+		code = view_machine(r, pid, t0, &res);
+		if (code >= 0)
+			return code;
+	}
+	/* After a view that ended with the machine, QEMU is on its way out. */
+	code = wait_machine(r, pid, view, &res);
+	if (code >= 0)
+		return code;
+	elapsed = now_s() - t0;
+	/* QEMU restores the terminal when it exits, but not when it is killed */
+	if (have_tty && WIFSIGNALED(res.status))
+		tcsetattr(STDIN_FILENO, TCSANOW, &tio);
+	return judge_machine(r, &res, elapsed);
 }
 
 int cmd_run(int argc, char **argv)

@@ -200,35 +200,31 @@ int cmd_sdei(int argc, char **argv)
 		snprintf(path, sizeof(path), "%s", attach);
 
 	fd = open(path, O_RDWR | O_CLOEXEC);
-	if (fd < 0) {
-		fprintf(stderr, "hypscope sdei: %s: %s: is the machine running?\n", path,
-			strerror(errno));
-		return HS_EXIT_ENV;
-	}
+	if (fd < 0)
+		return hs_error("sdei", HS_EXIT_ENV, "%s: %s: is the machine running?", path,
+				strerror(errno));
 	if (fstat(fd, &sb) || (uint64_t)sb.st_size < CONTROL_END) {
-		fprintf(stderr, "hypscope sdei: %s is not a hypscope machine's RAM file\n", path);
-		ret = HS_EXIT_USAGE;
+		ret = hs_error("sdei", HS_EXIT_USAGE, "%s is not a hypscope machine's RAM file", path);
 		goto cleanup;
 	}
 	ram = mmap(NULL, (size_t)sb.st_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	if (ram == MAP_FAILED) {
-		fprintf(stderr, "hypscope sdei: mapping %s: %s\n", path, strerror(errno));
-		ret = HS_EXIT_ENV;
+		ret = hs_error("sdei", HS_EXIT_ENV, "mapping %s: %s", path, strerror(errno));
 		goto cleanup;
 	}
 	memcpy(&cfg, ram + HYPCFG_FILE_OFFSET, sizeof(cfg));
 	memcpy(&st, ram + HYPSTAT_FILE_OFFSET, sizeof(st));
 	if (cfg.magic != HYPCFG_MAGIC || cfg.version != HYPCFG_VERSION ||
 	    cfg.size != sizeof(cfg)) {
-		fprintf(stderr, "hypscope sdei: %s holds no control block this hypscope knows: "
-				"rebuild hypscope and the hypervisor together\n", path);
-		ret = HS_EXIT_USAGE;
+		ret = hs_usage_error("sdei",
+				     "%s holds no control block this hypscope knows: rebuild "
+				     "hypscope and the hypervisor together",
+				     path);
 		goto cleanup;
 	}
 	if (st.magic != HYPSTAT_MAGIC || st.state != HYPSTAT_RUNNING) {
-		fprintf(stderr, "hypscope sdei: the hypervisor is not running (still booting, or "
-				"done)\n");
-		ret = HS_EXIT_GUEST;
+		ret = hs_error("sdei", HS_EXIT_GUEST,
+			       "the hypervisor is not running (still booting, or done)");
 		goto cleanup;
 	}
 	if (parse_target(&cfg, argv[optind + 1], &slot, &vcpu, &e)) {
@@ -236,8 +232,8 @@ int cmd_sdei(int argc, char **argv)
 		goto cleanup;
 	}
 	if (post(ram, slot, vcpu, event, timeout, &result)) {
-		fprintf(stderr, "hypscope sdei: no answer from the hypervisor in %.3g s\n", timeout);
-		ret = HS_EXIT_TIMEOUT;
+		ret = hs_error("sdei", HS_EXIT_TIMEOUT, "no answer from the hypervisor in %.3g s",
+			       timeout);
 		goto cleanup;
 	}
 	ret = HS_EXIT_GUEST;
@@ -248,18 +244,18 @@ int cmd_sdei(int argc, char **argv)
 		ret = HS_EXIT_OK;
 		break;
 	case SDEI_NOT_SUPPORTED:
-		fprintf(stderr, "hypscope sdei: %s runs with sdei=off\n", cfg.vms[slot].name);
+		hs_error("sdei", ret, "%s runs with sdei=off", cfg.vms[slot].name);
 		break;
 	case SDEI_INVALID_PARAMETERS:
-		fprintf(stderr, "hypscope sdei: %s has no event %u (bind it first)\n",
-			cfg.vms[slot].name, event);
+		hs_error("sdei", ret, "%s has no event %u (bind it first)", cfg.vms[slot].name,
+			 event);
 		break;
 	case SDEI_DENIED:
-		fprintf(stderr, "hypscope sdei: event %u is not registered on %s/%u (or the VM "
-				"is not running)\n", event, cfg.vms[slot].name, vcpu);
+		hs_error("sdei", ret, "event %u is not registered on %s/%u (or the VM is not running)",
+			 event, cfg.vms[slot].name, vcpu);
 		break;
 	default:
-		fprintf(stderr, "hypscope sdei: refused with %lld\n", (long long)result);
+		hs_error("sdei", ret, "refused with %lld", (long long)result);
 		break;
 	}
 cleanup:

@@ -151,117 +151,148 @@ static bool parse_vm(const char *s, int *vm, int *vcpu)
 	return true;
 }
 
-int cmd_top(int argc, char **argv)
-{
-	const char *attach = NULL, *replay = NULL;
-	char path[PATH_MAX];
+/* What the command line asks for: one source, and how to show it. */
+struct top_args {
+	const char *attach, *replay;
+	bool kvm;
 	struct top_opts o;
-	unsigned long n;
-	bool kvm = false;
-	int opt;
+};
 
-	top_opts_init(&o);
+/* How the records are played: -1 taken, 0 not one of these, or the exit code. */
+static int play_option(int opt, const char *arg, struct top_opts *o)
+{
+	unsigned long n;
+
+	switch (opt) {
+	case 'x':
+		if (!strcmp(arg, "max"))
+			o->speed = 0;
+		else if (!hs_parse_double(arg, 1.0 / 64, 1024, &o->speed))
+			return usage_error("--speed is a factor from 1/64 to 1024, or max; not '%s'",
+					   arg);
+		return -1;
+	case OPT_PAUSED:
+		o->start_paused = true;
+		return -1;
+	case 'd':
+		if (!hs_parse_double(arg, 0.1, 3600, &o->interval_s))
+			return usage_error("--interval needs seconds from 0.1 to 3600, not '%s'", arg);
+		return -1;
+	case 'b':
+		o->mode = TOP_MODE_BATCH;
+		return -1;
+	case 'n':
+		if (!parse_uint(arg, 1000000000ul, &n) || !n)
+			return usage_error("--iterations needs a positive count, not '%s'", arg);
+		o->iterations = (unsigned)n;
+		return -1;
+	case 'm':
+		if (!strcmp(arg, "peek"))
+			o->consume = false;
+		else if (!strcmp(arg, "consume"))
+			o->consume = true;
+		else
+			return usage_error("--mode is peek or consume, not '%s'", arg);
+		return -1;
+	case OPT_WAIT:
+		if (!hs_parse_double(arg, 0, 3600, &o->wait_s))
+			return usage_error("--wait needs seconds from 0 to 3600, not '%s'", arg);
+		return -1;
+	}
+	return 0;
+}
+
+/* What the tables show: -1 taken, 0 not one of these, or the exit code. */
+static int show_option(int opt, const char *arg, struct top_opts *o)
+{
+	unsigned long n;
+
+	switch (opt) {
+	case 'f':
+		o->filter = arg;
+		return -1;
+	case 's':
+		if (!parse_sort(arg, &o->sort))
+			return usage_error("--sort takes name, count, rate, share, avg, p50, p99 or "
+					   "time, not '%s'",
+					   arg);
+		return -1;
+	case OPT_REVERSE:
+		o->sort_reverse = true;
+		return -1;
+	case OPT_VM:
+		if (!parse_vm(arg, &o->vm, &o->vcpu))
+			return usage_error("--vm takes a VM slot 0-%u, optionally /vCPU 0-%u, not '%s'",
+					   TOP_MAX_VMS - 1, TOP_MAX_VCPUS - 1, arg);
+		return -1;
+	case 'w':
+		if (!parse_uint(arg, 1000, &n) || n < 40)
+			return usage_error("--width needs 40 to 1000 columns, not '%s'", arg);
+		o->width = (unsigned)n;
+		return -1;
+	case OPT_NO_COLOR:
+		o->color = false;
+		return -1;
+	}
+	return 0;
+}
+
+/* -1 to go on, else the exit code (help printed, or a usage error). */
+static int parse_args(int argc, char **argv, struct top_args *t)
+{
+	int opt, ret;
+
+	memset(t, 0, sizeof(*t));
+	top_opts_init(&t->o);
 	optind = 1;
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, ":a:r:x:d:bn:f:s:m:w:h", long_opts, NULL)) != -1) {
-		switch (opt) {
-		case 'a':
-			attach = optarg;
-			break;
-		case 'r':
-			replay = optarg;
-			break;
-		case 'x':
-			if (!strcmp(optarg, "max"))
-				o.speed = 0;
-			else if (!hs_parse_double(optarg, 1.0 / 64, 1024, &o.speed))
-				return usage_error("--speed is a factor from 1/64 to 1024, or max; "
-						   "not '%s'",
-						   optarg);
-			break;
-		case OPT_PAUSED:
-			o.start_paused = true;
-			break;
-		case 'd':
-			if (!hs_parse_double(optarg, 0.1, 3600, &o.interval_s))
-				return usage_error("--interval needs seconds from 0.1 to 3600, "
-						   "not '%s'",
-						   optarg);
-			break;
-		case 'b':
-			o.mode = TOP_MODE_BATCH;
-			break;
-		case 'n':
-			if (!parse_uint(optarg, 1000000000ul, &n) || !n)
-				return usage_error("--iterations needs a positive count, not '%s'",
-						   optarg);
-			o.iterations = (unsigned)n;
-			break;
-		case 'f':
-			o.filter = optarg;
-			break;
-		case 's':
-			if (!parse_sort(optarg, &o.sort))
-				return usage_error("--sort takes name, count, rate, share, avg, "
-						   "p50, p99 or time, not '%s'",
-						   optarg);
-			break;
-		case OPT_REVERSE:
-			o.sort_reverse = true;
-			break;
-		case OPT_VM:
-			if (!parse_vm(optarg, &o.vm, &o.vcpu))
-				return usage_error("--vm takes a VM slot 0-%u, optionally "
-						   "/vCPU 0-%u, not '%s'",
-						   TOP_MAX_VMS - 1, TOP_MAX_VCPUS - 1, optarg);
-			break;
-		case 'm':
-			if (!strcmp(optarg, "peek"))
-				o.consume = false;
-			else if (!strcmp(optarg, "consume"))
-				o.consume = true;
-			else
-				return usage_error("--mode is peek or consume, not '%s'", optarg);
-			break;
-		case OPT_WAIT:
-			if (!hs_parse_double(optarg, 0, 3600, &o.wait_s))
-				return usage_error("--wait needs seconds from 0 to 3600, not '%s'",
-						   optarg);
-			break;
-		case 'w':
-			if (!parse_uint(optarg, 1000, &n) || n < 40)
-				return usage_error("--width needs 40 to 1000 columns, not '%s'",
-						   optarg);
-			o.width = (unsigned)n;
-			break;
-		case OPT_NO_COLOR:
-			o.color = false;
-			break;
-		case OPT_KVM:
-			kvm = true;
-			break;
-		case 'h':
+		if (opt == 'a') {
+			t->attach = optarg;
+		} else if (opt == 'r') {
+			t->replay = optarg;
+		} else if (opt == OPT_KVM) {
+			t->kvm = true;
+		} else if (opt == 'h') {
 			fputs(usage, stdout);
 			return HS_EXIT_OK;
-		case ':':
+		} else if (opt == ':') {
 			return usage_error("option '%s' needs a value: see 'hypscope top --help'",
 					   argv[optind - 1]);
-		default:
-			return usage_error("unknown option '%s': see 'hypscope top --help'",
-					   argv[optind - 1]);
+		} else {
+			ret = play_option(opt, optarg, &t->o);
+			if (!ret)
+				ret = show_option(opt, optarg, &t->o);
+			if (!ret)
+				return usage_error("unknown option '%s': see 'hypscope top --help'",
+						   argv[optind - 1]);
+			if (ret > 0)
+				return ret;
 		}
 	}
 	if (optind < argc)
 		return usage_error("unexpected argument '%s': see 'hypscope top --help'",
 				   argv[optind]);
-	if (kvm + !!attach + !!replay != 1)
+	if (t->kvm + !!t->attach + !!t->replay != 1)
 		return usage_error("give one of --attach PATH|PID (a running machine), "
 				   "--replay FILE (a trace file) or --kvm (this host's KVM)");
-	if (kvm)
-		return top_run_kvm(&o);
-	if (replay)
-		return top_run_replay(replay, &o);
+	return -1;
+}
 
-	hs_ram_path(attach, path, sizeof(path));
-	return top_run_live(path, &o);
+int cmd_top(int argc, char **argv)
+{
+	struct top_args t;
+	char path[PATH_MAX];
+	int ret;
+
+	ret = parse_args(argc, argv, &t);
+	if (ret >= 0)
+		return ret;
+	if (t.kvm)
+		return top_run_kvm(&t.o);
+	if (t.replay)
+		return top_run_replay(t.replay, &t.o);
+
+	hs_ram_path(t.attach, path, sizeof(path));
+	return top_run_live(path, &t.o);
 }

@@ -250,6 +250,18 @@ static void track_vcpu(struct top_model *m, const struct trace_hdr *h)
 	case TRACE_SDEI_DISPATCH:
 		v->sdei_dispatches++;
 		break;
+	case TRACE_ITS_CMD:
+		v->its_cmds++;
+		break;
+	case TRACE_ITS_LPI: {
+		const struct trace_its *r = (const void *)h;
+
+		/* Counted on the vCPU it was delivered to (the record is the sender's). */
+		if (!r->result && r->target_vcpu < TOP_MAX_VCPUS &&
+		    m->vms[h->vm].vcpus[r->target_vcpu].seen)
+			m->vms[h->vm].vcpus[r->target_vcpu].lpis++;
+		break;
+	}
 	case TRACE_VGIC_LRS:
 		memcpy(&v->lrs, h, sizeof(v->lrs));
 		if (v->lrs.nr_lrs > TRACE_MAX_LRS)

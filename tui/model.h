@@ -96,6 +96,8 @@ struct top_vcpu {
 	uint64_t exits;
 	uint64_t sdei_calls;      /* TRACE_SDEI_CALL records */
 	uint64_t sdei_dispatches; /* SDEI handlers entered */
+	uint64_t its_cmds;        /* ITS commands this vCPU's CWRITER writes ran */
+	uint64_t lpis;            /* LPIs the ITS made pending on this vCPU */
 
 	/* from the status block (live), which wins over the records */
 	bool have_status;

@@ -1,16 +1,22 @@
 /*
- * Where the live view's records come from.
+ * Where the live view's records come from: one interface, three sources.
+ * Only the constructors differ; the rest is the same for every source, so
+ * the panes (tui/top.c) never know which one feeds them.
  *
  *   live    a running machine's RAM file: the trace rings are drained with
  *           the recorder (tracer/lib/record.h) into the model, and the status
  *           block (struct hypstat) is read once per interval for the VM and
  *           vCPU state, exit counts and times, and VMID generations
- *   kvm     this host's KVM: the BPF collector's records (tracer/lib/kvm/)
+ *           (tui/source_live.c)
+ *   kvm     this host's KVM: the BPF collector's records (tracer/lib/kvm/;
+ *           tui/source_kvm.c)
  *   replay  a trace file, played back at a speed (records are fed as the
  *           playback clock passes their timestamps), paused, stepped
+ *           (tui/source_replay.c)
  *
  * The source's clock is what rates are measured in: wall-clock seconds for
- * a live machine, trace seconds for a replay. Host only.
+ * a source that runs in real time, trace seconds for one that plays back.
+ * A new source fills struct top_source_ops (tui/source_impl.h). Host only.
  */
 #ifndef TUI_SOURCE_H
 #define TUI_SOURCE_H
@@ -53,12 +59,16 @@ void top_source_tick(struct top_source *s);
 /* The source clock at wall-clock time now, in seconds. */
 double top_source_clock(const struct top_source *s, double now);
 
-/* Replay only; no-ops for a live machine. */
+/*
+ * Playback: true when the source has a clock of its own that can be paused,
+ * stepped and sped up (a replay). The rest are no-ops, and the speed 0, for
+ * a source that runs in real time.
+ */
+bool top_source_plays_back(const struct top_source *s);
 void top_source_pause(struct top_source *s, bool pause, double now);
 void top_source_step(struct top_source *s, double seconds);
 void top_source_set_speed(struct top_source *s, double speed, double now);
 double top_source_speed(const struct top_source *s);
-bool top_source_is_replay(const struct top_source *s);
 
 /* The machine ended, or the whole file was fed. */
 bool top_source_ended(const struct top_source *s);

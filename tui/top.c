@@ -643,7 +643,7 @@ static void key_pause(struct app *a, int key, double now)
 	if (!a->paused)
 		a->next_tick = now + a->interval;
 	say(a, false, a->paused ? "paused (p resumes%s)" : "running%s",
-	    a->paused && top_source_is_replay(a->src) ? ", n steps" : "");
+	    a->paused && top_source_plays_back(a->src) ? ", n steps" : "");
 }
 
 static void key_step(struct app *a, int key, double now)
@@ -651,7 +651,7 @@ static void key_step(struct app *a, int key, double now)
 	double speed;
 
 	(void)key;
-	if (!top_source_is_replay(a->src) || !a->paused) {
+	if (!top_source_plays_back(a->src) || !a->paused) {
 		say(a, false, "n steps a paused replay (p pauses)");
 		return;
 	}
@@ -665,7 +665,7 @@ static void key_speed(struct app *a, int key, double now)
 {
 	double speed;
 
-	if (!top_source_is_replay(a->src))
+	if (!top_source_plays_back(a->src))
 		return;
 	speed = top_source_speed(a->src);
 	if (speed <= 0) {
@@ -931,7 +931,7 @@ static int run_batch(struct app *a)
 			sleep_s(DRAIN_MS / 1000.0);
 	}
 	if (top_source_errno(a->src))
-		fprintf(stderr, "hypscope top: %s\n", top_source_error(a->src));
+		hs_error("top", 0, "%s", top_source_error(a->src));
 	return exit_code(a);
 }
 
@@ -980,13 +980,12 @@ static int run(struct app *a)
 	if (!a->batch) {
 		ret = screen_init(a->o.color && !getenv("NO_COLOR"), err, sizeof(err));
 		if (ret) {
-			fprintf(stderr, "hypscope top: %s\n", err);
-			ret = HS_EXIT_ENV;
+			ret = hs_error("top", HS_EXIT_ENV, "%s", err);
 			goto cleanup;
 		}
 	}
 	/* a backlog in the rings is not the first interval's rate */
-	if (!top_source_is_replay(a->src))
+	if (!top_source_plays_back(a->src))
 		catch_up(a, CATCH_UP_S);
 	top_source_tick(a->src);
 	top_model_tick(a->m, top_source_clock(a->src, mono_s()));
@@ -999,7 +998,7 @@ cleanup:
 	for (i = 0; i < NR_STOP_SIGNALS; i++)
 		sigaction(stop_signals[i], &old[i], NULL);
 	if (!a->batch && top_source_errno(a->src))
-		fprintf(stderr, "hypscope top: %s\n", top_source_error(a->src));
+		hs_error("top", 0, "%s", top_source_error(a->src));
 	else if (!a->batch && a->m->mach.message[0])
 		fprintf(stderr, "hypscope top: %s\n", a->m->mach.message);
 	return ret;
@@ -1050,75 +1049,66 @@ static int open_error_code(int err)
 	}
 }
 
+/* setlocale and the model: -1 to go on, or the exit code once the error is said. */
+static int app_open(struct app *a, const struct top_opts *o)
+{
+	char err[HS_ERR_LEN];
+	int ret;
+
+	setlocale(LC_ALL, "");
+	ret = app_init(a, o, err, sizeof(err));
+	if (!ret)
+		return -1;
+	app_release(a);
+	return hs_error("top", ret == -EINVAL ? HS_EXIT_USAGE : HS_EXIT_ENV, "%s", err);
+}
+
+/* The view on the source just opened (code -1), or the code of one that did not open. */
+static int app_run(struct app *a, int code)
+{
+	if (code < 0)
+		code = run(a);
+	app_release(a);
+	return code;
+}
+
 int top_run_live(const char *ram_path, const struct top_opts *o)
 {
 	char err[HS_ERR_LEN];
 	struct app a;
-	int ret;
+	int ret = app_open(&a, o);
 
-	setlocale(LC_ALL, "");
-	ret = app_init(&a, o, err, sizeof(err));
-	if (ret) {
-		fprintf(stderr, "hypscope top: %s\n", err);
-		app_release(&a);
-		return ret == -EINVAL ? HS_EXIT_USAGE : HS_EXIT_ENV;
-	}
+	if (ret >= 0)
+		return ret;
 	ret = top_source_live(&a.src, ram_path, o->consume, o->wait_s, a.m, err, sizeof(err));
-	if (ret) {
-		fprintf(stderr, "hypscope top: %s\n", err);
-		app_release(&a);
-		return open_error_code(ret);
-	}
-	ret = run(&a);
-	app_release(&a);
-	return ret;
+	return app_run(&a, ret ? hs_error("top", open_error_code(ret), "%s", err) : -1);
 }
 
 int top_run_kvm(const struct top_opts *o)
 {
 	char err[HS_ERR_LEN];
 	struct app a;
-	int ret;
+	int ret = app_open(&a, o);
 
-	setlocale(LC_ALL, "");
-	ret = app_init(&a, o, err, sizeof(err));
-	if (ret) {
-		fprintf(stderr, "hypscope top: %s\n", err);
-		app_release(&a);
-		return ret == -EINVAL ? HS_EXIT_USAGE : HS_EXIT_ENV;
-	}
+	if (ret >= 0)
+		return ret;
 	ret = top_source_kvm(&a.src, a.m, err, sizeof(err));
-	if (ret) {
-		fprintf(stderr, "hypscope top: %s\n", err);
-		app_release(&a);
-		return ret == -EPERM || ret == -ENOTSUP || ret == -ENODEV ? HS_EXIT_ENV
-									  : open_error_code(ret);
-	}
-	ret = run(&a);
-	app_release(&a);
-	return ret;
+	if (ret)
+		ret = hs_error("top",
+			       ret == -EPERM || ret == -ENOTSUP || ret == -ENODEV ? HS_EXIT_ENV
+										  : open_error_code(ret),
+			       "%s", err);
+	return app_run(&a, ret ? ret : -1);
 }
 
 int top_run_replay(const char *trace_path, const struct top_opts *o)
 {
 	char err[HS_ERR_LEN];
 	struct app a;
-	int ret;
+	int ret = app_open(&a, o);
 
-	setlocale(LC_ALL, "");
-	ret = app_init(&a, o, err, sizeof(err));
-	if (ret) {
-		fprintf(stderr, "hypscope top: %s\n", err);
-		app_release(&a);
-		return ret == -EINVAL ? HS_EXIT_USAGE : HS_EXIT_ENV;
-	}
+	if (ret >= 0)
+		return ret;
 	ret = top_source_replay(&a.src, trace_path, o->speed, a.m, err, sizeof(err));
-	if (ret) {
-		fprintf(stderr, "hypscope top: %s\n", err);
-		app_release(&a);
-		return open_error_code(ret);
-	}
-	ret = run(&a);
-	app_release(&a);
-	return ret;
+	return app_run(&a, ret ? hs_error("top", open_error_code(ret), "%s", err) : -1);
 }

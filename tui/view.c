@@ -615,14 +615,37 @@ size_t top_view_vm_lines(const struct top_view *v, struct top_vmline *out, size_
 
 /* Columns up to HYP%, and with the totals in seconds */
 #define VM_TOTALS_WIDTH 86u
-/* ... and SDEI activity after them, on the lines that have some */
+/* ... and SDEI and ITS activity after them, on the lines that have some */
 #define VM_SDEI_WIDTH   (VM_TOTALS_WIDTH + 30u)
 
-static void sdei_activity(struct top_line *l, uint64_t calls, uint64_t dispatches)
+struct activity {
+	uint64_t sdei_calls, sdei_handlers, its_cmds, lpis;
+};
+
+static void add_activity(struct activity *a, const struct top_vcpu *c)
 {
-	if (l->width >= VM_SDEI_WIDTH && (calls || dispatches))
-		top_line_add(l, TA_DIM, "  sdei %" PRIu64 " calls %" PRIu64 " handlers", calls,
-			     dispatches);
+	a->sdei_calls += c->sdei_calls;
+	a->sdei_handlers += c->sdei_dispatches;
+	a->its_cmds += c->its_cmds;
+	a->lpis += c->lpis;
+}
+
+static bool any_activity(const struct activity *a)
+{
+	return a->sdei_calls || a->sdei_handlers || a->its_cmds || a->lpis;
+}
+
+/* SDEI calls and handlers, ITS commands and LPIs, on the lines that have some. */
+static void activity(struct top_line *l, const struct activity *a)
+{
+	if (l->width < VM_SDEI_WIDTH)
+		return;
+	if (a->sdei_calls || a->sdei_handlers)
+		top_line_add(l, TA_DIM, "  sdei %" PRIu64 " calls %" PRIu64 " handlers",
+			     a->sdei_calls, a->sdei_handlers);
+	if (a->its_cmds || a->lpis)
+		top_line_add(l, TA_DIM, "  its %" PRIu64 " cmds %" PRIu64 " lpis", a->its_cmds,
+			     a->lpis);
 }
 
 void top_view_vms_heading(const struct top_view *v, struct top_line *l)
@@ -646,18 +669,16 @@ void top_view_vm_line(const struct top_view *v, const struct top_vmline *vl, str
 	const struct top_vcpu *c;
 	bool sel = m->sel_vm == vl->vm && (m->sel_vcpu < 0 || m->sel_vcpu == vl->vcpu);
 	char label[64], st[32], a[32];
+	struct activity act = {0};
 	double rate = 0;
 	int j, attr;
 
 	if (vl->vcpu < 0) {
-		uint64_t calls = 0, handlers = 0;
-
 		for (j = 0; j < (int)TOP_MAX_VCPUS; j++) {
 			if (!vm->vcpus[j].seen)
 				continue;
 			rate += vm->vcpus[j].exit_rate;
-			calls += vm->vcpus[j].sdei_calls;
-			handlers += vm->vcpus[j].sdei_dispatches;
+			add_activity(&act, &vm->vcpus[j]);
 		}
 		snprintf(label, sizeof(label), "vm%d %s", vl->vm, vm->name);
 		top_vm_state_name(vm, st, sizeof(st));
@@ -670,10 +691,10 @@ void top_view_vm_line(const struct top_view *v, const struct top_vmline *vl, str
 		top_line_add(l, attr, "%-8s ", st);
 		top_line_add(l, TA_NORMAL, "%3s %5u %5" PRIu64 " %8s", "", vm->vmid, vm->vmid_gen,
 			     top_fmt_count(a, sizeof(a), rate));
-		if (calls || handlers) {
+		if (any_activity(&act)) {
 			/* up to where the vCPU lines' totals end */
 			top_line_add(l, TA_NORMAL, "%*s", (int)(VM_TOTALS_WIDTH - 52u), "");
-			sdei_activity(l, calls, handlers);
+			activity(l, &act);
 		}
 		return;
 	}
@@ -693,7 +714,8 @@ void top_view_vm_line(const struct top_view *v, const struct top_vmline *vl, str
 		top_line_add(l, TA_DIM, " %7.2fs %7.2fs",
 			     ticks_s(m, c->have_status ? c->st_guest_ticks : c->guest_ticks),
 			     ticks_s(m, c->have_status ? c->st_hyp_ticks : c->hyp_ticks));
-	sdei_activity(l, c->sdei_calls, c->sdei_dispatches);
+	add_activity(&act, c);
+	activity(l, &act);
 }
 
 /* ------------------------------------------------------------------- vGIC */

@@ -442,14 +442,127 @@ static void on_vm(struct chrome *x, const struct trace_vm *v)
 	put_args(x, &v->hdr, v->hdr.cpu, NULL);
 }
 
-static void on_record(struct chrome *x, const struct trace_hdr *h, uint32_t cpu)
+/* An exit opens a slice on its vCPU; the next entry closes it. */
+static void on_exit_entry(struct chrome *x, const struct trace_hdr *h, uint32_t cpu)
 {
-	const struct trace_type_info *tt;
-	struct export_out *out = &x->out;
-	struct vcpu_slot *vs;
-	const char *s;
+	struct vcpu_slot *vs = vcpu_find(x, h->vm, h->vcpu);
+
+	if (h->type == TRACE_ENTRY) {
+		if (vs && vs->exit.valid) {
+			emit_exit(x, &vs->exit, h->ts, NO_TS);
+			vs->exit.valid = false;
+		}
+		return;
+	}
+	if (!vs)
+		return;
+	if (vs->exit.valid)
+		emit_exit(x, &vs->exit, NO_TS, h->ts); /* its entry was never seen */
+	vs->exit.valid = true;
+	vs->exit.cpu = cpu;
+	vs->exit.e = *(const struct trace_exit *)h;
+}
+
+/* VMID allocations on their VM's track, rollovers global on the CPU. */
+static void on_vmid(struct chrome *x, const struct trace_hdr *h, uint32_t cpu)
+{
+	if (h->type == TRACE_VMID_ALLOC) {
+		ev_begin(x, "vmid alloc", 16, "vmid", "i", h->ts, VM_PID(h->vm), VM_TID(h->vm));
+		export_out_str(&x->out, ",\"s\":\"p\"");
+	} else {
+		ev_begin(x, "VMID rollover", 16, "vmid", "i", h->ts, CHROME_CPU_PID, cpu + 1);
+		export_out_str(&x->out, ",\"s\":\"g\"");
+	}
+	put_args(x, h, cpu, NULL);
+}
+
+static void on_smccc(struct chrome *x, const struct trace_smccc *c, uint32_t cpu)
+{
+	const char *s = smccc_name(c->fid);
 	char name[64];
 
+	if (!s) {
+		snprintf(name, sizeof(name), "SMCCC 0x%08x", c->fid);
+		s = name;
+	}
+	instant_begin(x, &c->hdr, cpu, s, 64, "smccc");
+	put_args(x, &c->hdr, cpu, NULL);
+}
+
+/* An injected vIRQ, on the vCPU it targets. */
+static void on_irq_inject(struct chrome *x, const struct trace_irq_inject *q, uint32_t cpu)
+{
+	const struct trace_hdr *h = &q->hdr;
+	uint16_t target = q->target_vcpu != TRACE_NO_VCPU ? q->target_vcpu : h->vcpu;
+	char name[64];
+
+	snprintf(name, sizeof(name), "vIRQ %u", q->vintid);
+	if (h->vm != TRACE_NO_VM && target != TRACE_NO_VCPU) {
+		ev_begin(x, name, sizeof(name), "irq", "i", h->ts, VM_PID(h->vm),
+			 VCPU_TID(h->vm, target));
+		vcpu_find(x, h->vm, target);
+	} else {
+		ev_begin(x, name, sizeof(name), "irq", "i", h->ts, CHROME_CPU_PID, cpu + 1);
+	}
+	export_out_str(&x->out, ",\"s\":\"t\"");
+	put_args(x, h, cpu, NULL);
+}
+
+/* A completed SDEI handler: a slice on its vCPU's SDEI track. */
+static void on_sdei_complete(struct chrome *x, const struct trace_sdei_complete *c, uint32_t cpu)
+{
+	const struct trace_hdr *h = &c->hdr;
+	uint64_t start = h->ts > c->handler_ticks ? h->ts - c->handler_ticks : 0;
+	char name[32];
+
+	if (h->vm == TRACE_NO_VM || h->vcpu == TRACE_NO_VCPU)
+		return;
+	snprintf(name, sizeof(name), "sdei event %" PRIu32, c->event_num);
+	ev_begin(x, name, sizeof(name), "sdei", "X", start, VM_PID(h->vm),
+		 VCPU_TID(h->vm, h->vcpu) + SDEI_TID_OFFSET);
+	export_out_str(&x->out, ",\"dur\":");
+	export_out_us(&x->out, export_ticks_to_ns(h->ts - start, x->freq));
+	put_args(x, h, cpu, NULL);
+}
+
+/*
+ * A type without a track of its own: an instant with its fields as
+ * arguments, named by the switch below or else by the record table (a type
+ * the table does not know, or keeps out of Chrome, is not shown).
+ */
+static void on_instant(struct chrome *x, const struct trace_hdr *h, uint32_t cpu)
+{
+	const struct trace_type_info *tt;
+
+	switch (h->type) {
+	case TRACE_WFI_BLOCK:
+	case TRACE_WFI_WAKE:
+		instant_begin(x, h, cpu, h->type == TRACE_WFI_BLOCK ? "wfi block" : "wfi wake", 16,
+			      "sched");
+		break;
+	case TRACE_MMIO:
+		instant_begin(x, h, cpu,
+			      ((const struct trace_mmio *)h)->is_write ? "mmio write" : "mmio read",
+			      16, "mmio");
+		break;
+	case TRACE_VGIC_MAINT:
+		instant_begin(x, h, cpu, "vgic maintenance", 20, "irq");
+		break;
+	case TRACE_LOG:
+		instant_begin(x, h, cpu, ((const struct trace_log *)h)->text, TRACE_LOG_LEN, "log");
+		break;
+	default:
+		tt = trace_type_of(h->type);
+		if (!tt || tt->flags & TRACE_TYPE_NO_CHROME)
+			return;
+		instant_begin(x, h, cpu, tt->name, 32, tt->name);
+		break;
+	}
+	put_args(x, h, cpu, NULL);
+}
+
+static void on_record(struct chrome *x, const struct trace_hdr *h, uint32_t cpu)
+{
 	if (h->vm != TRACE_NO_VM)
 		x->vms[h->vm].seen = true;
 	x->cpus[cpu].seen = true;
@@ -458,111 +571,32 @@ static void on_record(struct chrome *x, const struct trace_hdr *h, uint32_t cpu)
 
 	switch (h->type) {
 	case TRACE_EXIT:
-		vs = vcpu_find(x, h->vm, h->vcpu);
-		if (!vs)
-			break;
-		if (vs->exit.valid)
-			emit_exit(x, &vs->exit, NO_TS, h->ts); /* its entry was never seen */
-		vs->exit.valid = true;
-		vs->exit.cpu = cpu;
-		vs->exit.e = *(const struct trace_exit *)h;
-		break;
 	case TRACE_ENTRY:
-		vs = vcpu_find(x, h->vm, h->vcpu);
-		if (vs && vs->exit.valid) {
-			emit_exit(x, &vs->exit, h->ts, NO_TS);
-			vs->exit.valid = false;
-		}
+		on_exit_entry(x, h, cpu);
 		break;
 	case TRACE_SCHED_IN:
 	case TRACE_SCHED_OUT:
 		on_sched(x, (const struct trace_sched *)h, cpu);
-		break;
-	case TRACE_WFI_BLOCK:
-	case TRACE_WFI_WAKE:
-		instant_begin(x, h, cpu, h->type == TRACE_WFI_BLOCK ? "wfi block" : "wfi wake", 16,
-			      "sched");
-		put_args(x, h, cpu, NULL);
 		break;
 	case TRACE_VM_CREATE:
 	case TRACE_VM_DESTROY:
 		on_vm(x, (const struct trace_vm *)h);
 		break;
 	case TRACE_VMID_ALLOC:
-		ev_begin(x, "vmid alloc", 16, "vmid", "i", h->ts, VM_PID(h->vm), VM_TID(h->vm));
-		export_out_str(out, ",\"s\":\"p\"");
-		put_args(x, h, cpu, NULL);
-		break;
 	case TRACE_VMID_ROLLOVER:
-		ev_begin(x, "VMID rollover", 16, "vmid", "i", h->ts, CHROME_CPU_PID, cpu + 1);
-		export_out_str(out, ",\"s\":\"g\"");
-		put_args(x, h, cpu, NULL);
+		on_vmid(x, h, cpu);
 		break;
-	case TRACE_MMIO:
-		instant_begin(x, h, cpu,
-			      ((const struct trace_mmio *)h)->is_write ? "mmio write" : "mmio read",
-			      16, "mmio");
-		put_args(x, h, cpu, NULL);
+	case TRACE_SMCCC:
+		on_smccc(x, (const struct trace_smccc *)h, cpu);
 		break;
-	case TRACE_SMCCC: {
-		const struct trace_smccc *c = (const struct trace_smccc *)h;
-
-		s = smccc_name(c->fid);
-		if (!s) {
-			snprintf(name, sizeof(name), "SMCCC 0x%08x", c->fid);
-			s = name;
-		}
-		instant_begin(x, h, cpu, s, 64, "smccc");
-		put_args(x, h, cpu, NULL);
+	case TRACE_IRQ_INJECT:
+		on_irq_inject(x, (const struct trace_irq_inject *)h, cpu);
 		break;
-	}
-	case TRACE_IRQ_INJECT: {
-		const struct trace_irq_inject *q = (const struct trace_irq_inject *)h;
-		uint16_t target = q->target_vcpu != TRACE_NO_VCPU ? q->target_vcpu : h->vcpu;
-
-		snprintf(name, sizeof(name), "vIRQ %u", q->vintid);
-		if (h->vm != TRACE_NO_VM && target != TRACE_NO_VCPU) {
-			ev_begin(x, name, sizeof(name), "irq", "i", h->ts, VM_PID(h->vm),
-				 VCPU_TID(h->vm, target));
-			vcpu_find(x, h->vm, target);
-		} else {
-			ev_begin(x, name, sizeof(name), "irq", "i", h->ts, CHROME_CPU_PID, cpu + 1);
-		}
-		export_out_str(out, ",\"s\":\"t\"");
-		put_args(x, h, cpu, NULL);
+	case TRACE_SDEI_COMPLETE:
+		on_sdei_complete(x, (const struct trace_sdei_complete *)h, cpu);
 		break;
-	}
-	case TRACE_VGIC_MAINT:
-		instant_begin(x, h, cpu, "vgic maintenance", 20, "irq");
-		put_args(x, h, cpu, NULL);
-		break;
-	case TRACE_LOG:
-		instant_begin(x, h, cpu, ((const struct trace_log *)h)->text, TRACE_LOG_LEN, "log");
-		put_args(x, h, cpu, NULL);
-		break;
-	case TRACE_SDEI_COMPLETE: {
-		const struct trace_sdei_complete *c = (const void *)h;
-		uint64_t start = h->ts > c->handler_ticks ? h->ts - c->handler_ticks : 0;
-		char name[32];
-
-		if (h->vm == TRACE_NO_VM || h->vcpu == TRACE_NO_VCPU)
-			break;
-		snprintf(name, sizeof(name), "sdei event %" PRIu32, c->event_num);
-		ev_begin(x, name, sizeof(name), "sdei", "X", start, VM_PID(h->vm),
-			 VCPU_TID(h->vm, h->vcpu) + SDEI_TID_OFFSET);
-		export_out_str(&x->out, ",\"dur\":");
-		export_out_us(&x->out, export_ticks_to_ns(h->ts - start, x->freq));
-		put_args(x, h, cpu, NULL);
-		break;
-	}
 	default:
-		/* Any other type the table knows: an instant named by its type, its
-		 * fields as arguments. Unknown types are not shown. */
-		tt = trace_type_of(h->type);
-		if (!tt || tt->flags & TRACE_TYPE_NO_CHROME)
-			break;
-		instant_begin(x, h, cpu, tt->name, 32, tt->name);
-		put_args(x, h, cpu, NULL);
+		on_instant(x, h, cpu);
 		break;
 	}
 }

@@ -162,35 +162,14 @@ static void ctf_put_type(FILE *m, const struct trace_field *f)
 	}
 }
 
-static int write_metadata(const char *dir, const struct tf_file_header *fh, const uint8_t uuid[16],
-			  const struct export_opts *o, char *err, size_t errlen)
+/* The integer aliases and the trace block: the packet header. */
+static void put_trace_block(FILE *m, const uint8_t uuid[16])
 {
 	static const unsigned sizes[] = { 8, 16, 32, 64 };
-	char path[4096], us[40], desc[TF_DESC_LEN], source[256];
-	const struct trace_type_info *tt;
-	const struct trace_field *f;
-	uint64_t offset = 0;
-	int64_t offset_s = 0;
-	bool absolute;
-	size_t i, j;
-	FILE *m;
-	int ret = 0;
+	char us[40];
+	size_t i;
 
-	snprintf(path, sizeof(path), "%s/metadata", dir);
-	m = fopen(path, "wx");
-	if (!m) {
-		ret = -errno;
-		snprintf(err, errlen, "%s: cannot create: %s", path, strerror(errno));
-		return ret;
-	}
 	uuid_str(us, uuid);
-	tsdl_text(desc, sizeof(desc), fh->description, sizeof(fh->description));
-	tsdl_text(source, sizeof(source), o->source ? o->source : "", 255);
-	absolute = clock_origin(fh, &offset_s, &offset);
-
-	fprintf(m, "/* CTF 1.8 */\n\n"
-		   "/* hypscope trace: records of formats/trace.h, version %u */\n\n",
-		fh->record_version);
 	for (i = 0; i < 4; i++)
 		fprintf(m, "typealias integer { size = %u; align = 8; signed = false; } := uint%u_t;\n",
 			sizes[i], sizes[i]);
@@ -211,6 +190,19 @@ static int write_metadata(const char *dir, const struct tf_file_header *fh, cons
 		   "\t};\n"
 		   "};\n\n",
 		us);
+}
+
+/* The env block (the file header's facts) and the cntpct clock. */
+static void put_env_clock(FILE *m, const struct tf_file_header *fh, const struct export_opts *o)
+{
+	char desc[TF_DESC_LEN], source[256];
+	uint64_t offset = 0;
+	int64_t offset_s = 0;
+	bool absolute;
+
+	tsdl_text(desc, sizeof(desc), fh->description, sizeof(fh->description));
+	tsdl_text(source, sizeof(source), o->source ? o->source : "", 255);
+	absolute = clock_origin(fh, &offset_s, &offset);
 	fprintf(m, "env {\n"
 		   "\tdomain = \"hypervisor\";\n"
 		   "\ttracer_name = \"hypscope\";\n"
@@ -238,8 +230,11 @@ static int write_metadata(const char *dir, const struct tf_file_header *fh, cons
 		   "\tmap = clock.cntpct.value;\n"
 		   "} := cntpct_t;\n\n",
 		fh->cntfrq ? fh->cntfrq : 1000000000u, offset_s, offset, absolute ? "TRUE" : "FALSE");
-	for (i = 0; trace_enums[i]; i++)
-		put_enum(m, trace_enums[i]);
+}
+
+/* The one stream: packet context, event header and context. */
+static void put_stream(FILE *m)
+{
 	fputs("stream {\n"
 	      "\tid = 0;\n"
 	      "\tpacket.context := struct {\n"
@@ -264,6 +259,15 @@ static int write_metadata(const char *dir, const struct tf_file_header *fh, cons
 	      "\t};\n"
 	      "};\n\n",
 	      m);
+}
+
+/* An event per entry of the record table, and one for the types it does not know. */
+static void put_events(FILE *m)
+{
+	const struct trace_type_info *tt;
+	const struct trace_field *f;
+	size_t i, j;
+
 	for (i = 0; i < trace_nr_types; i++) {
 		tt = &trace_types[i];
 		fprintf(m, "event {\n\tname = \"%s\";\n\tid = %u;\n\tstream_id = 0;\n\tfields := struct {\n",
@@ -291,6 +295,32 @@ static int write_metadata(const char *dir, const struct tf_file_header *fh, cons
 		   "\t};\n"
 		   "};\n",
 		CTF_ID_UNKNOWN);
+}
+
+static int write_metadata(const char *dir, const struct tf_file_header *fh, const uint8_t uuid[16],
+			  const struct export_opts *o, char *err, size_t errlen)
+{
+	char path[4096];
+	size_t i;
+	FILE *m;
+	int ret = 0;
+
+	snprintf(path, sizeof(path), "%s/metadata", dir);
+	m = fopen(path, "wx");
+	if (!m) {
+		ret = -errno;
+		snprintf(err, errlen, "%s: cannot create: %s", path, strerror(errno));
+		return ret;
+	}
+	fprintf(m, "/* CTF 1.8 */\n\n"
+		   "/* hypscope trace: records of formats/trace.h, version %u */\n\n",
+		fh->record_version);
+	put_trace_block(m, uuid);
+	put_env_clock(m, fh, o);
+	for (i = 0; trace_enums[i]; i++)
+		put_enum(m, trace_enums[i]);
+	put_stream(m);
+	put_events(m);
 	if (ferror(m))
 		ret = -EIO;
 	if (fclose(m) && !ret)

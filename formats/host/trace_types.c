@@ -21,7 +21,7 @@
 ENUM(trace_enum_exit_outcome, "exit_outcome", 1, NULL, "handled", "injected", "to_host");
 ENUM(trace_enum_sched_reason, "sched_reason", 4, NULL, "slice", "wfi", "yield", "cpu_off",
      "vm_end", "start", "irq", "timer", "debug", "other");
-ENUM(trace_enum_mmio_device, "mmio_device", 4, "other", "none", "gicd", "gicr", "uart");
+ENUM(trace_enum_mmio_device, "mmio_device", 4, "other", "none", "gicd", "gicr", "uart", "its");
 ENUM(trace_enum_mmio_result, "mmio_result", 1, NULL, "ok", "abort", "ignored");
 ENUM(trace_enum_smccc_conduit, "smccc_conduit", 1, NULL, "hvc", "smc");
 ENUM(trace_enum_irq_source, "irq_source", 4, NULL, "sgi", "timer", "device", "host", "other");
@@ -39,6 +39,14 @@ ENUM(trace_enum_sdei_fn, "sdei_fn", 4, "unknown", "version", "event_register", "
      "event_unregister", "event_status", "event_get_info", "event_routing_set", "pe_mask",
      "pe_unmask", "interrupt_bind", "interrupt_release", "event_signal", "features",
      "private_reset", "shared_reset");
+/* ITS command numbers (IHI 0069 "ITS commands"), and 0x10 for a GITS_TRANSLATER write. */
+ENUM(trace_enum_its_cmd, "its_cmd", 1, "unknown", "cmd_0x00", "movi", "cmd_0x02", "int", "clear",
+     "sync", "cmd_0x06", "cmd_0x07", "mapd", "mapc", "mapti", "mapi", "inv", "invall", "movall",
+     "discard", "msi");
+/* hyp/vgic/vits.h enum vits_result */
+ENUM(trace_enum_its_result, "its_result", 1, "unknown", "ok", "bad_device", "unmapped_device",
+     "bad_event", "unmapped_event", "bad_collection", "unmapped_collection", "bad_target",
+     "bad_intid", "bad_size", "table_fault", "unknown_command", "its_disabled");
 /* enum hypstat_vm_state: print names it, CTF and CSV carry the number. */
 ENUM(trace_enum_vm_state, "vm_state", 4, NULL, "empty", "running", "off", "reset", "exited",
      "failed");
@@ -49,7 +57,7 @@ const struct trace_enum *const trace_enums[] = {
 	&trace_enum_mmio_result,  &trace_enum_smccc_conduit, &trace_enum_irq_source,
 	&trace_enum_lrs_point,    &trace_enum_log_level,     &trace_enum_gdb_reason,
 	&trace_enum_sdei_cause, &trace_enum_sdei_complete_kind, &trace_enum_sdei_op,
-	&trace_enum_sdei_fn, NULL,
+	&trace_enum_sdei_fn, &trace_enum_its_cmd, &trace_enum_its_result, NULL,
 };
 
 const char *trace_enum_name(const struct trace_enum *e, uint64_t v)
@@ -363,6 +371,27 @@ static const struct trace_arg sdei_state_print[] = {
  * ascending type order. Chrome and print args may be NONE: every field is
  * shown then, by its name.
  */
+static const struct trace_field its_fields[] = {
+	FE(trace_its, cmd, its_cmd),
+	FE(trace_its, result, its_result),
+	F(trace_its, device_id, DEC),
+	F(trace_its, event_id, DEC),
+	F(trace_its, intid, DEC),
+	F(trace_its, icid, DEC),
+	F(trace_its, target_vcpu, DEC),
+	F(trace_its, source_vcpu, DEC),
+};
+
+static const struct trace_arg its_print[] = {
+	AN("cmd", trace_its, cmd, its_cmd, "unknown"),
+	A("device", trace_its, device_id, DEC),
+	A("event", trace_its, event_id, DEC),
+	A("lpi", trace_its, intid, DEC),
+	A("icid", trace_its, icid, DEC),
+	A("target", trace_its, target_vcpu, DEC),
+	AN("result", trace_its, result, its_result, "unknown"),
+};
+
 #define TRACE_TYPE_LIST(X)                                                                   \
 	X(TRACE_EXIT, "exit", trace_exit, 0, exit_fields, exit_chrome, NONE)                     \
 	X(TRACE_ENTRY, "entry", trace_entry, 0, entry_fields, NONE, entry_print)                 \
@@ -394,7 +423,9 @@ static const struct trace_arg sdei_state_print[] = {
 	X(TRACE_SDEI_STATE, "sdei_state", trace_sdei_state, 0, sdei_state_fields,                \
 	  sdei_state_print, sdei_state_print) \
 	X(TRACE_GDB_STOP, "gdb_stop", trace_gdb_stop, 0, gdb_stop_fields, gdb_stop_chrome, NONE) \
-	X(TRACE_GDB_RESUME, "gdb_resume", trace_gdb_resume, 0, gdb_resume_fields, NONE, NONE)
+	X(TRACE_GDB_RESUME, "gdb_resume", trace_gdb_resume, 0, gdb_resume_fields, NONE, NONE)  \
+	X(TRACE_ITS_CMD, "its_cmd", trace_its, 0, its_fields, its_print, its_print)             \
+	X(TRACE_ITS_LPI, "its_lpi", trace_its, 0, its_fields, its_print, its_print)
 
 /* NONE stands for an absent argument list: empty, so the entry says NULL. */
 static const struct trace_arg NONE[0];

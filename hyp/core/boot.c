@@ -147,6 +147,9 @@ void boot_main(const void *fdt)
 	hypcfg = phys_to_virt(HYPCFG_PA);
 	if (hypcfg_check(hypcfg, &platform, why, sizeof(why)))
 		refuse(why);
+	err = arch_config_offer(hypcfg);
+	if (err)
+		refuse(err);
 
 	bits = hypcfg->vmid_bits ? MIN(hypcfg->vmid_bits, caps.vmid_bits) : caps.vmid_bits;
 	vmid_allocator_init(&vmids, bits);

@@ -1,7 +1,8 @@
 /*
  * A guest's device tree, in the shape of QEMU's virt board so that images
  * written for it boot unchanged: memory, cpus with PSCI (HVC), the GICv3,
- * the architected timer, the PL011 with its clock, /chosen.
+ * the ITS as the GIC's msi-controller child, the architected timer, the
+ * PL011 with its clock, /chosen.
  */
 #include <libfdt.h>
 #include <stdint.h>
@@ -10,6 +11,7 @@
 
 #define PHANDLE_GIC 1
 #define PHANDLE_CLK 2
+#define PHANDLE_ITS 3
 
 #define GIC_SPI 0
 #define GIC_PPI 1
@@ -71,6 +73,17 @@ static int node_gic(void *fdt, const struct guest_dtb_params *p)
 	CHECK(fdt_property_u32(fdt, "#redistributor-regions", 1));
 	CHECK(fdt_property(fdt, "reg", reg, sizeof(reg)));
 	CHECK(fdt_property_u32(fdt, "phandle", PHANDLE_GIC));
+	if (p->its) {
+		/* As QEMU's virt board: an empty ranges, the ITS's two 64 KiB frames. */
+		CHECK(fdt_property(fdt, "ranges", NULL, 0));
+		CHECK(fdt_begin_node(fdt, "its@8080000"));
+		CHECK(fdt_property_string(fdt, "compatible", "arm,gic-v3-its"));
+		CHECK(fdt_property(fdt, "msi-controller", NULL, 0));
+		CHECK(fdt_property_u32(fdt, "#msi-cells", 1));
+		CHECK(prop_u64_pair(fdt, "reg", p->its, 0x20000));
+		CHECK(fdt_property_u32(fdt, "phandle", PHANDLE_ITS));
+		CHECK(fdt_end_node(fdt));
+	}
 	return fdt_end_node(fdt);
 }
 

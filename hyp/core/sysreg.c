@@ -29,8 +29,9 @@ static const uint64_t id_keep[NR_ID_REGS] = {
 	/* FP, AdvSIMD, GIC, DIT, CSV2, CSV3 (GIC and CSV2 capped below); EL2, EL3, RAS, SVE,
 	 * SEL2, MPAM, AMU, RME hidden (docs/world-switch.md says why, field by field) */
 	[ID_PFR0] = F(19, 16) | F(23, 20) | F(27, 24) | F(51, 48) | F(59, 56) | F(63, 60),
-	/* BT, SSBS, CSV2_frac (capped below); MTE, SME, NMI, GCS, THE and the rest hidden */
-	[ID_PFR1] = F(3, 0) | F(7, 4) | F(35, 32),
+	/* BT, SSBS, MTE and MTE_frac (FEAT_MTE2 and up only, see below), CSV2_frac (capped
+	 * below); MTEX, SME, NMI, GCS, THE and the rest hidden */
+	[ID_PFR1] = F(3, 0) | F(7, 4) | F(11, 8) | F(35, 32) | F(43, 40),
 	/* DebugVer (capped below), BRPs, WRPs, CTX_CMPs, DoubleLock; PMU, SPE, trace, BRBE hidden */
 	[ID_DFR0] = F(3, 0) | F(15, 12) | F(23, 20) | F(31, 28) | F(39, 36),
 	/* instructions only; TME hidden */
@@ -54,6 +55,7 @@ static const uint64_t id_keep[NR_ID_REGS] = {
 
 #define ID_PFR0_EL0_AARCH64 (1ull << 0) /* EL0 and EL1: AArch64 only */
 #define ID_PFR0_EL1_AARCH64 (1ull << 4)
+#define ID_PFR1_MTE2 2ull
 
 /*
  * Fields kept, but only up to a level whose added state or controls the
@@ -69,6 +71,9 @@ static const struct id_cap {
 	{ ID_PFR0, 56, 1 },
 	/* CSV2_frac: 0b0010 (CSV2_1p2) adds SCXTNUM_ELx too. */
 	{ ID_PFR1, 32, 1 },
+	/* MTE: FEAT_MTE3 (asymmetric checks, no more state); shown only from
+	 * FEAT_MTE2 on, see id_regs_sanitise(). */
+	{ ID_PFR1, 8, 3 },
 	/* DebugVer: v8.0; the later versions add registers that are not emulated. */
 	{ ID_DFR0, 0, 6 },
 	/* PARange: the guest's IPA space is the stage-2 size, at most 48 bits
@@ -91,6 +96,11 @@ void id_regs_sanitise(const uint64_t raw[NR_ID_REGS], uint64_t out[NR_ID_REGS])
 		if (((out[c->reg] & mask) >> c->shift) > c->max)
 			out[c->reg] = (out[c->reg] & ~mask) | ((uint64_t)c->max << c->shift);
 	}
+	/* MTE 1 is the instructions without tag memory (QEMU's max without
+	 * mte=on): not claimed. 2 (FEAT_MTE2: tag memory, the MTE registers
+	 * switched per vCPU) and 3 are shown, with MTE_frac (0: asynchronous faults). */
+	if (FIELD(out[ID_PFR1], 11, 8) < ID_PFR1_MTE2)
+		out[ID_PFR1] &= ~(F(11, 8) | F(43, 40));
 }
 
 /* ------------------------------------------------------------ handlers */

@@ -164,6 +164,24 @@ void trace_log_line(unsigned level, const char *text, unsigned len)
 	trace_commit();
 }
 
+void trace_its(const struct vcpu *src, unsigned type, const struct vits_event *e)
+{
+	struct trace_its *t = trace_begin(type, sizeof(*t), src);
+
+	if (!t)
+		return;
+	t->device_id = e->device;
+	t->event_id = e->event;
+	t->intid = e->intid;
+	t->icid = e->icid;
+	t->target_vcpu = e->target == VITS_NO_TARGET ? TRACE_NO_VCPU : (uint16_t)e->target;
+	t->cmd = e->cmd;
+	t->result = e->result;
+	t->source_vcpu = (uint16_t)src->id;
+	t->reserved = 0;
+	trace_commit();
+}
+
 void trace_irq_inject(const struct vcpu *target, unsigned vintid, unsigned source,
 		      unsigned source_vcpu)
 {

@@ -110,6 +110,24 @@ static bool gicr_mmio(void *opaque, struct vcpu *v, uint64_t offset, unsigned si
 	return vgic_redist_mmio(opaque, offset, size, write, val);
 }
 
+static bool its_mmio(void *opaque, struct vcpu *v, uint64_t offset, unsigned size, bool write,
+		     uint64_t *val)
+{
+	return vits_mmio(opaque, v->id, offset, size, write, val);
+}
+
+/* Each ITS command, and each translation to an LPI (MSI, INT), is traced. */
+static void its_event(void *opaque, unsigned vcpu_id, const struct vits_event *e)
+{
+	struct vm *vm = opaque;
+	const struct vcpu *src = &vm->vcpus[vcpu_id < vm->nr_vcpus ? vcpu_id : 0];
+
+	if (e->cmd != VITS_CMD_MSI)
+		trace_its(src, TRACE_ITS_CMD, e);
+	if (e->cmd == VITS_CMD_MSI || (e->cmd == VITS_CMD_INT && e->result == VITS_OK))
+		trace_its(src, TRACE_ITS_LPI, e);
+}
+
 static unsigned least_loaded_cpu(void)
 {
 	unsigned best = 0;
@@ -128,6 +146,7 @@ static void vcpu_reset(struct vcpu *v, uint64_t entry, uint64_t x0)
 	memset(v->el1, 0, sizeof(v->el1));
 	memset(&v->fp, 0, sizeof(v->fp));
 	memset(v->pauth, 0, sizeof(v->pauth));
+	memset(v->mte, 0, sizeof(v->mte));
 	memset(&v->dbg, 0, sizeof(v->dbg));
 	timer_vcpu_reset(v);
 	v->regs.pc = entry;
@@ -191,6 +210,7 @@ static const char *load_guest(struct vm *vm)
 		.gicd = GUEST_GICD_IPA,
 		.gicr = GUEST_GICR_IPA,
 		.gicr_stride = GUEST_GICR_STRIDE,
+		.its = GUEST_ITS_IPA,
 		.uart = GUEST_UART_IPA,
 		.uart_spi = GUEST_UART_SPI,
 		.uart_clock_hz = UART_CLOCK_HZ,
@@ -245,8 +265,9 @@ int vm_create(unsigned slot)
 		record_failure(slot, "out of memory for guest RAM");
 		return -ENOMEM;
 	}
-	/* Fresh memory: nothing of an earlier VM may be visible. */
-	memset(phys_to_virt(vm->ram_pa), 0, vm->ram_size);
+	/* Fresh memory: nothing of an earlier VM may be visible, its MTE
+	 * allocation tags included. */
+	arch_ram_scrub(vm->ram_pa, vm->ram_size);
 	why = load_guest(vm);
 	if (!why && s2_init(&vm->s2, &hyp_pages, stage2_ipa_bits))
 		why = "out of memory for stage-2 tables";
@@ -262,6 +283,8 @@ int vm_create(unsigned slot)
 	vm->cntvoff = arch_counter();
 
 	vgic_vm_init(&vm->vgic, vm->nr_vcpus, vgic_kick_vcpu, vm);
+	vgic_set_guest_mem(&vm->vgic, phys_to_virt(vm->ram_pa), GUEST_RAM_IPA, vm->ram_size);
+	vits_init(&vm->its, &vm->vgic, its_event, vm);
 	sdei_vm_init(vm, c->flags & HYPCFG_VM_F_NO_SDEI);
 	mmio_bus_init(&vm->bus);
 	pl011_init(&vm->uart, uart_line, uart_irq, vm);
@@ -272,6 +295,8 @@ int vm_create(unsigned slot)
 			    gicd_mmio, &vm->vgic);
 	ret |= mmio_bus_add(&vm->bus, GUEST_GICR_IPA, GUEST_GICR_STRIDE * vm->nr_vcpus, "gicr",
 			    TRACE_DEV_GICR, gicr_mmio, &vm->vgic);
+	ret |= mmio_bus_add(&vm->bus, GUEST_ITS_IPA, GUEST_ITS_SIZE, "its", TRACE_DEV_ITS,
+			    its_mmio, &vm->its);
 	BUG_ON(ret);
 
 	for (unsigned i = 0; i < vm->nr_vcpus; i++) {

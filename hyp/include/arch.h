@@ -73,6 +73,12 @@ int arch_cpu_start(unsigned idx);
 void arch_console_input_enable(void);
 void arch_gdb_uart_enable(void);
 
+/* What the configuration asks of the CPU beyond the basics (HYPCFG_F_MTE):
+ * NULL when it is offered (and logged), else why the machine refuses it.
+ * Called once, after hypcfg_check(), before arch_read_id_regs(), which then
+ * hides what is not offered. */
+const char *arch_config_offer(const struct hypcfg *c);
+
 /* Stop the machine: PSCI SYSTEM_OFF to the firmware. */
 __noreturn void arch_system_off(void);
 
@@ -85,7 +91,10 @@ void arch_tlb_flush_vmid(uint64_t vttbr);   /* one VMID, every CPU: TLBI VMALLS1
 /* Make the data at [pa, pa + size) visible to a guest running with caches off. */
 void arch_dcache_clean(uint64_t pa, uint64_t size);
 
-/* ---------------------------------------------------------------- physical interrupts */
+/* Zero RAM before a new VM gets it: the data and, on a machine with MTE tag
+ * memory, the allocation tags, so no VM reads another's tags. */
+void arch_ram_scrub(uint64_t pa, uint64_t size);
+
 
 /* Interrupt another physical CPU so that it reschedules (an SGI). */
 void arch_kick_cpu(unsigned cpu);

@@ -13,6 +13,7 @@ struct guest_dtb_params {
 	const char *cmdline;      /* /chosen/bootargs, may be empty */
 	uint64_t initrd_start, initrd_end; /* 0, 0: none */
 	uint64_t gicd, gicr, gicr_stride;
+	uint64_t its;             /* GICv3 ITS (its@ under the GIC), 0: none */
 	uint64_t uart;
 	unsigned uart_spi;
 	uint32_t uart_clock_hz;

@@ -139,6 +139,9 @@ void trace_sdei_complete(const struct vcpu *v, uint32_t event, unsigned kind, ui
 			 uint64_t ticks);
 void trace_sdei_state(const struct vcpu *v, uint32_t event, unsigned op, unsigned old_state,
 		      unsigned new_state, uint32_t arg);
+struct vits_event;
+/* An ITS command (TRACE_ITS_CMD) or translation (TRACE_ITS_LPI), run by vCPU src. */
+void trace_its(const struct vcpu *src, unsigned type, const struct vits_event *e);
 void trace_irq_inject(const struct vcpu *target, unsigned vintid, unsigned source,
 		      unsigned source_vcpu);
 /* A level line the hypervisor drives for v (a timer's PPI) went up or down. */

@@ -20,6 +20,7 @@
 #include "hyp/dev/pl011.h"
 #include "hyp/include/timer.h"
 #include "hyp/vgic/vgic.h"
+#include "hyp/vgic/vits.h"
 
 /* General registers, saved on every exit by the vectors. */
 struct gp_regs {
@@ -77,6 +78,9 @@ struct fpsimd_state {
 enum pauth_key { APIAKEYLO, APIAKEYHI, APIBKEYLO, APIBKEYHI, APDAKEYLO, APDAKEYHI,
 		 APDBKEYLO, APDBKEYHI, APGAKEYLO, APGAKEYHI, NR_PAUTH_KEYS };
 
+/* MTE registers, switched when guests get MTE (--mte). */
+enum mte_reg { MTE_GCR, MTE_RGSR, MTE_TFSR, MTE_TFSRE0, NR_MTE_REGS };
+
 #define VDEBUG_MAX_BP 16
 
 /*
@@ -132,6 +136,7 @@ struct vcpu {
 	uint64_t el1[NR_EL1_REGS];
 	struct fpsimd_state fp;
 	uint64_t pauth[NR_PAUTH_KEYS];
+	uint64_t mte[NR_MTE_REGS];
 	struct vdebug dbg;
 	struct vcpu_timers timer; /* the emulated physical timer, both PPI lines (timer.h) */
 	struct vcpu_fault fault;
@@ -199,6 +204,7 @@ struct vm {
 	struct mmio_bus bus;
 	struct pl011 uart;
 	struct vgic_vm vgic;
+	struct vits its;        /* GICv3 ITS at GUEST_ITS_IPA */
 	struct vm_gdb_hw gdb_hw; /* the debugger's hardware breakpoints and watchpoints */
 
 	struct sdei_vm sdei;

@@ -27,6 +27,8 @@ struct vgic_irq *vgic_get_irq(struct vgic_vm *vm, unsigned vcpu_id, unsigned int
 	}
 	if (intid < VGIC_NR_IRQS)
 		return &vm->spis[intid - VGIC_NR_PRIVATE];
+	if (vgic_is_lpi(intid))
+		return &vm->lpis[intid - VGIC_LPI_BASE];
 	return NULL;
 }
 
@@ -68,6 +70,13 @@ bool vgic_irq_active_view(const struct vgic_irq *irq)
 
 static bool group_enabled(const struct vgic_vm *vm, const struct vgic_irq *irq)
 {
+	/*
+	 * LPIs bypass the distributor: their target redistributor's
+	 * GICR_CTLR.EnableLPIs gates them (IHI 0069, "LPIs").
+	 */
+	if (irq->intid >= VGIC_LPI_BASE)
+		return irq->target < vm->nr_vcpus && vm->cpus[irq->target] &&
+		       vm->cpus[irq->target]->lpis_enabled;
 	return vm->ctlr & (irq->group1 ? GICD_CTLR_ENABLE_G1 : GICD_CTLR_ENABLE_G0);
 }
 
@@ -104,8 +113,8 @@ static void ap_insert(struct vgic_cpu *vc, struct vgic_irq *irq)
 {
 	unsigned pos = vc->ap_count;
 
-	/* Each interrupt is on at most one list, so a list never exceeds VGIC_NR_IRQS. */
-	if (vc->ap_count >= VGIC_NR_IRQS)
+	/* Each interrupt is on at most one list, so a list never exceeds VGIC_AP_MAX. */
+	if (vc->ap_count >= VGIC_AP_MAX)
 		return;
 	while (pos > 0 && ap_before(irq, ap_irq(vc, pos - 1))) {
 		vc->ap_list[pos] = vc->ap_list[pos - 1];
@@ -197,6 +206,9 @@ void vgic_update_all(struct vgic_vm *vm, uint32_t *kicks)
 {
 	for (unsigned i = 0; i < VGIC_NR_SPIS; i++)
 		vgic_irq_update(vm, &vm->spis[i], kicks);
+	for (unsigned i = 0; i < VGIC_NR_LPIS; i++)
+		if (vm->lpis[i].target != VGIC_NO_VCPU)
+			vgic_irq_update(vm, &vm->lpis[i], kicks);
 	for (unsigned c = 0; c < vm->nr_vcpus; c++) {
 		if (!vm->cpus[c])
 			continue;
@@ -237,6 +249,11 @@ void vgic_vm_init(struct vgic_vm *vm, unsigned nr_vcpus, vgic_kick_fn kick, void
 	vm->opaque = opaque;
 	for (unsigned i = 0; i < VGIC_NR_SPIS; i++)
 		irq_reset(&vm->spis[i], VGIC_NR_PRIVATE + i, 0); /* IROUTER 0: vCPU 0 */
+	/* LPIs: edge-triggered Group 1, disabled until their configuration is read. */
+	for (unsigned i = 0; i < VGIC_NR_LPIS; i++) {
+		irq_reset(&vm->lpis[i], VGIC_LPI_BASE + i, VGIC_NO_VCPU);
+		vm->lpis[i].edge = true;
+	}
 }
 
 bool vgic_cpu_init(struct vgic_vm *vm, struct vgic_cpu *vc, unsigned vcpu_id)

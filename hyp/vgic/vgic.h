@@ -13,8 +13,9 @@
  * itself; the kick callback is called after it is released.
  *
  * The VM sees a GICv3 with one Security state (GICD_CTLR.DS == 1), affinity
- * routing always on (ARE RAO/WI), no LPIs and no ITS, 5 priority bits, and
- * vCPUs whose MPIDR is Aff3.Aff2.Aff1.Aff0 = 0.0.0.<vCPU id>.
+ * routing always on (ARE RAO/WI), 5 priority bits, vCPUs whose MPIDR is
+ * Aff3.Aff2.Aff1.Aff0 = 0.0.0.<vCPU id>, and LPIs (INTIDs 8192..16383) that
+ * the ITS (hyp/vgic/vits.h) makes pending.
  */
 #ifndef HYP_VGIC_H
 #define HYP_VGIC_H
@@ -35,6 +36,18 @@
 #define VGIC_MAX_VCPUS    HYPCFG_MAX_VCPUS
 #define VGIC_MAX_LRS      16u /* ICH_VTR_EL2.ListRegs can describe at most 16 */
 #define VGIC_NO_VCPU      0xffu
+
+/*
+ * LPIs: 14 INTID bits (GICD_TYPER.IDbits = 13, the least an implementation
+ * with LPIs may have), so INTIDs 8192..16383, all of them backed by state
+ * here. ICH_VTR_EL2.IDbits is at least 16 bits on every implementation, so
+ * every LPI fits an LR's vINTID.
+ */
+#define VGIC_LPI_BASE     8192u
+#define VGIC_ID_BITS      14u
+#define VGIC_NR_LPIS      ((1u << VGIC_ID_BITS) - VGIC_LPI_BASE)
+/* Interrupts one vCPU can have in flight: its own, every SPI and every LPI. */
+#define VGIC_AP_MAX       (VGIC_NR_IRQS + VGIC_NR_LPIS)
 
 /*
  * Priority bits the distributor implements. The architecture guarantees at
@@ -125,8 +138,13 @@ struct vgic_cpu {
 	 * INTIDs (private ones are this vCPU's), kept sorted: active first, then
 	 * by priority, then by INTID. Each interrupt is on at most one list.
 	 */
-	uint16_t ap_list[VGIC_NR_IRQS];
+	uint16_t ap_list[VGIC_AP_MAX];
 	uint32_t ap_count;
+
+	/* LPIs (vgic_lpi.c): GICR_CTLR.EnableLPIs, GICR_PROPBASER, GICR_PENDBASER. */
+	bool lpis_enabled;
+	uint64_t propbaser;
+	uint64_t pendbaser;
 
 	uint16_t lr_intid[VGIC_MAX_LRS]; /* what flush loaded into each LR */
 	struct vgic_hw hw;
@@ -154,12 +172,33 @@ struct vgic_mmio_stats {
 
 typedef void (*vgic_kick_fn)(void *opaque, unsigned vcpu_id);
 
+/*
+ * The VM's RAM as the vGIC reads and writes it (LPI configuration tables,
+ * the ITS's tables and command queue): the IPA range [ipa, ipa + size) at
+ * base. Every access is bounds-checked against it; anything outside is a
+ * fault the caller reports, never an access.
+ */
+struct vgic_guest_mem {
+	uint8_t *base;
+	uint64_t ipa;
+	uint64_t size;
+};
+
+struct vgic_lpi_stats {
+	uint64_t config_loads;     /* LPI configuration bytes read from guest memory */
+	uint64_t config_faults;    /* configuration table outside guest memory */
+	uint64_t pending_set;      /* LPIs made pending (ITS translations, INT) */
+};
+
 struct vgic_vm {
 	spinlock_t lock;
 	uint32_t nr_vcpus;
 	uint32_t ctlr;             /* GICD_CTLR EnableGrp0 / EnableGrp1 */
 	struct vgic_cpu *cpus[VGIC_MAX_VCPUS];
 	struct vgic_irq spis[VGIC_NR_SPIS];
+	struct vgic_irq lpis[VGIC_NR_LPIS];
+	struct vgic_guest_mem mem;
+	struct vgic_lpi_stats lpi_stats;
 	vgic_kick_fn kick;
 	void *opaque;
 	struct vgic_mmio_stats dist_stats;
@@ -288,6 +327,56 @@ void vgic_sdei_set_kick(struct vgic_vm *vm, unsigned intid, uint8_t kick_mask);
 bool vgic_sdei_pending(struct vgic_vm *vm, unsigned vcpu_id, unsigned intid);
 /* Dispatched: an edge's latched pending state is consumed (a level line stays). */
 void vgic_sdei_ack(struct vgic_vm *vm, unsigned vcpu_id, unsigned intid);
+
+/* ---------------------------------------------------------------- LPIs (vgic_lpi.c) */
+
+struct vgic_mmio_ctx;
+
+/* Guest RAM the LPI tables and the ITS are read from (set once, after init). */
+void vgic_set_guest_mem(struct vgic_vm *vm, void *base, uint64_t ipa, uint64_t size);
+/* Bounds-checked copies from and to guest memory; false (nothing copied) outside it. */
+bool vgic_mem_read(const struct vgic_vm *vm, uint64_t ipa, void *dst, uint64_t len);
+bool vgic_mem_write(const struct vgic_vm *vm, uint64_t ipa, const void *src, uint64_t len);
+
+static inline bool vgic_is_lpi(unsigned intid)
+{
+	return intid >= VGIC_LPI_BASE && intid < VGIC_LPI_BASE + VGIC_NR_LPIS;
+}
+
+/*
+ * The ITS's side of the redistributors. Each takes the lock and kicks.
+ * set_pending: the LPI becomes pending on vCPU vcpu_id (its target from now
+ * on); it is delivered once the configuration table enables it and that
+ * redistributor has EnableLPIs. move: retarget (pending state moves with
+ * it). clear: not pending any more. reload: read its configuration byte
+ * (priority, enable) again from the target's GICR_PROPBASER table; a
+ * vcpu_id of VGIC_NO_VCPU reloads every LPI targeting any vCPU (INVALL).
+ * move_all: every LPI targeting from goes to to (MOVALL). false for an INTID
+ * that is not an LPI or a vCPU that does not exist.
+ */
+bool vgic_lpi_set_pending(struct vgic_vm *vm, unsigned intid, unsigned vcpu_id);
+bool vgic_lpi_clear_pending(struct vgic_vm *vm, unsigned intid);
+bool vgic_lpi_move(struct vgic_vm *vm, unsigned intid, unsigned vcpu_id);
+bool vgic_lpi_reload(struct vgic_vm *vm, unsigned intid, unsigned vcpu_id);
+void vgic_lpi_reload_all(struct vgic_vm *vm, unsigned vcpu_id);
+bool vgic_lpi_move_all(struct vgic_vm *vm, unsigned from, unsigned to);
+
+/* GICR_CTLR, GICR_PROPBASER and GICR_PENDBASER of one redistributor (lock held). */
+uint64_t vgic_lpi_read_ctlr(struct vgic_mmio_ctx *ctx, uint32_t off, unsigned size);
+void vgic_lpi_write_ctlr(struct vgic_mmio_ctx *ctx, uint32_t off, unsigned size, uint64_t val);
+uint64_t vgic_lpi_read_propbaser(struct vgic_mmio_ctx *ctx, uint32_t off, unsigned size);
+void vgic_lpi_write_propbaser(struct vgic_mmio_ctx *ctx, uint32_t off, unsigned size, uint64_t val);
+uint64_t vgic_lpi_read_pendbaser(struct vgic_mmio_ctx *ctx, uint32_t off, unsigned size);
+void vgic_lpi_write_pendbaser(struct vgic_mmio_ctx *ctx, uint32_t off, unsigned size, uint64_t val);
+
+#define GICR_CTLR_ENABLE_LPIS   (1u << 0)
+#define GICR_TYPER_PLPIS        (1ull << 0)
+#define GICR_PROPBASER_IDBITS   0x1full
+#define GICR_BASER_PA_MASK      0x000ffffffffff000ull /* [51:12] */
+#define GICR_PENDBASER_PTZ      (1ull << 62)
+#define GICD_TYPER_LPIS         (1u << 17)
+#define LPI_PROP_ENABLE         0x01u
+#define LPI_PROP_PRIORITY_MASK  0xfcu
 
 /* ---------------------------------------------------------------- MMIO */
 

@@ -369,12 +369,13 @@ static uint64_t read_typer(struct vgic_mmio_ctx *ctx, uint32_t off, unsigned siz
 	(void)off;
 	(void)size;
 	/*
-	 * ITLinesNumber: SPIs up to 32 * (N + 1) - 1. IDbits: 10 bits of
-	 * INTID, no LPIs (LPIS = 0), no MBIS, no extended SPIs, single
+	 * ITLinesNumber: SPIs up to 32 * (N + 1) - 1. IDbits: 14 bits of
+	 * INTID, LPIs (LPIS = 1) through the ITS, no MBIS, no extended SPIs, single
 	 * Security state (SecurityExtn = 0), Aff3 not supported (A3V = 0),
 	 * no 1-of-N routing (No1N = 1).
 	 */
-	return (VGIC_NR_IRQS / 32 - 1) | GICD_TYPER_IDBITS(10) | GICD_TYPER_NO1N;
+	return (VGIC_NR_IRQS / 32 - 1) | GICD_TYPER_IDBITS(VGIC_ID_BITS) | GICD_TYPER_LPIS |
+	       GICD_TYPER_NO1N;
 }
 
 static uint64_t read_iidr(struct vgic_mmio_ctx *ctx, uint32_t off, unsigned size)

@@ -1,8 +1,8 @@
 /*
  * The redistributors: per vCPU an RD_base frame and an SGI_base frame, 64 KiB
  * each, contiguous in vCPU order (IHI 0069, 12.10 "The GIC Redistributor
- * register descriptions"). No LPIs: GICR_CTLR.EnableLPIs, PROPBASER and
- * PENDBASER are RAZ/WI.
+ * register descriptions"). GICR_CTLR.EnableLPIs, PROPBASER and PENDBASER
+ * are in vgic_lpi.c.
  */
 #include "hyp/vgic/vgic.h"
 
@@ -19,12 +19,14 @@ static uint64_t read_iidr(struct vgic_mmio_ctx *ctx, uint32_t off, unsigned size
 /*
  * GICR_TYPER: Affinity_Value [63:32] is the vCPU's MPIDR affinity,
  * Processor_Number [23:8] its index, Last [4] set on the last frame of the
- * region. PLPIS = 0, VLPIS = 0, DirectLPI = 0, PPInum = 0 (PPIs 16..31).
+ * region. PLPIS = 1 (LPIs through the ITS), VLPIS = 0, DirectLPI = 0,
+ * CommonLPIAff = 0 (one LPI configuration table for all), PPInum = 0.
  */
 static uint64_t read_typer(struct vgic_mmio_ctx *ctx, uint32_t off, unsigned size)
 {
 	struct vgic_cpu *vc = ctx->rd;
-	uint64_t v = GICR_TYPER_AFF(vgic_affinity(vc->id)) | GICR_TYPER_PROCNUM(vc->id);
+	uint64_t v = GICR_TYPER_AFF(vgic_affinity(vc->id)) | GICR_TYPER_PROCNUM(vc->id) |
+		     GICR_TYPER_PLPIS;
 
 	if (vc->id + 1 == ctx->vm->nr_vcpus)
 		v |= GICR_TYPER_LAST;
@@ -60,13 +62,13 @@ static void write_waker(struct vgic_mmio_ctx *ctx, uint32_t off, unsigned size, 
 /* Offsets within one vCPU's 128 KiB: RD_base frame, then SGI_base frame. */
 static const struct vgic_reg gicr_regs[] = {
 	/* offset      len   bits sizes   read                write */
-	{0x0000,       4,    0, R32,    NULL,               NULL},               /* CTLR */
+	{0x0000,       4,    0, R32,    vgic_lpi_read_ctlr, vgic_lpi_write_ctlr},/* CTLR */
 	{0x0004,       4,    0, R32,    read_iidr,          NULL},               /* IIDR */
 	{0x0008,       8,    0, R32_64, read_typer,         NULL},               /* TYPER */
 	{0x0010,       4,    0, R32,    NULL,               NULL},               /* STATUSR */
 	{0x0014,       4,    0, R32,    read_waker,         write_waker},        /* WAKER */
-	{0x0070,       8,    0, R32_64, NULL,               NULL},               /* PROPBASER */
-	{0x0078,       8,    0, R32_64, NULL,               NULL},               /* PENDBASER */
+	{0x0070,       8,    0, R32_64, vgic_lpi_read_propbaser, vgic_lpi_write_propbaser},
+	{0x0078,       8,    0, R32_64, vgic_lpi_read_pendbaser, vgic_lpi_write_pendbaser},
 	{0x00c0,       4,    0, R32,    NULL,               NULL},               /* SYNCR */
 	{VGIC_ID_REGS_OFFSET, VGIC_ID_REGS_LEN, 0, R32, vgic_read_id, NULL},     /* PIDR/CIDR */
 	{SGI + 0x0080, 4,    1, R32,    vgic_read_group,    vgic_write_group},   /* IGROUPR0 */

@@ -21,3 +21,6 @@ $(O)/guests/%.elf: $(O)/guests/obj/tests/guests/%.o $(GUEST_LIB_OBJS) tests/gues
 # Keep the objects: they are only reached through pattern rules, so make
 # would otherwise delete them as intermediates and rebuild them every time.
 .SECONDARY: $(GUEST_LIB_OBJS) $(patsubst tests/guests/%.c,$(O)/guests/obj/tests/guests/%.o,$(wildcard tests/guests/*.c))
+
+# The MTE guest uses the tag instructions (IRG, STG, LDG): Armv8.5 with memtag.
+$(O)/guests/obj/tests/guests/mte.o: GUEST_CFLAGS += -march=armv8.5-a+memtag

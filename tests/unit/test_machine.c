@@ -164,6 +164,32 @@ static void test_gdb_stub_gets_the_second_serial_port(void **state)
 	machine_destroy(&m);
 }
 
+/* The value of the first "-M" (NULL when there is none). */
+static const char *machine_opt(char **argv)
+{
+	for (size_t i = 0; argv[i]; i++)
+		if (!strcmp(argv[i], "-M"))
+			return argv[i + 1];
+	return NULL;
+}
+
+static void test_mte_turns_on_the_boards_tag_memory(void **state)
+{
+	struct machine m;
+	char **argv;
+
+	(void)state;
+	demo_machine(&m);
+	argv = machine_argv(&m);
+	assert_string_equal(machine_opt(argv), "virt,virtualization=on,gic-version=3");
+	machine_argv_free(argv);
+	m.mte = true;
+	argv = machine_argv(&m);
+	assert_string_equal(machine_opt(argv), "virt,virtualization=on,gic-version=3,mte=on");
+	machine_argv_free(argv);
+	machine_destroy(&m);
+}
+
 static void test_commas_in_paths_are_doubled_for_qemu(void **state)
 {
 	struct machine m;
@@ -456,6 +482,7 @@ int main(void)
 		cmocka_unit_test(test_control_block_describes_each_vm),
 		cmocka_unit_test(test_printed_command_line_is_shell_quoted),
 		cmocka_unit_test(test_gdb_stub_gets_the_second_serial_port),
+		cmocka_unit_test(test_mte_turns_on_the_boards_tag_memory),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -431,6 +431,22 @@ static void test_next_instance_starts_when_the_vm_ends(void **state)
 	assert_int_equal(guest_pool.free_chunks, pool_free0 - 2);
 }
 
+static void test_next_instance_gets_its_ram_scrubbed(void **state)
+{
+	unsigned scrubs = fake.ram_scrubs;
+	bool cont = true;
+
+	(void)state;
+	hostvm.cfg.vms[0].instances = 2;
+	call_on(v0, SYSTEM_OFF, 0, 0, 0, &cont);
+	vcpu_unclaim(v0);
+	assert_int_equal(vm->state, VM_RUNNING);
+	/* Data and (with MTE) allocation tags of all its RAM, before the image is loaded. */
+	assert_int_equal(fake.ram_scrubs, scrubs + 1);
+	assert_int_equal(fake.ram_scrub_pa, vm->ram_pa);
+	assert_int_equal(fake.ram_scrub_size, vm->ram_size);
+}
+
 static void check_machine_is_off(void)
 {
 	_exit(hostvm.st.state == HYPSTAT_DONE && fake.system_off ? 0 : 4);
@@ -612,6 +628,7 @@ int main(void)
 		T(test_ending_a_vm_with_no_vcpu_on_a_cpu_tears_it_down_at_once),
 		T(test_cpu_on_while_the_vm_ends_is_denied),
 		T(test_next_instance_starts_when_the_vm_ends),
+		T(test_next_instance_gets_its_ram_scrubbed),
 		T(test_ending_the_last_vm_powers_the_machine_off),
 		T(test_smccc_version_and_arch_features),
 		T(test_unknown_and_yielding_calls_are_not_supported),

@@ -225,6 +225,42 @@ static void test_waits_for_the_boot_then_drains_every_cpu(void **state)
 	machine_free(m);
 }
 
+/* The trace file's description names the machine: its CPUs, trace mode, MTE, VMs. */
+static void description_of(unsigned flags, char *desc, size_t len)
+{
+	struct machine *m = machine_new();
+	struct recorder_totals t;
+	struct tf_reader *rd;
+	struct recorder *r;
+	char err[256];
+
+	r = open_rec(m, NULL);
+	write_cfg(m, HYPCFG_TRACE_DROP);
+	m->cfg->flags = flags;
+	boot(m, HYPCFG_TRACE_DROP);
+	assert_true(emit(m, 0, 1));
+	m->st->state = HYPSTAT_DONE;
+	assert_int_equal(recorder_poll(r), 1);
+	assert_int_equal(recorder_close(r, &t), 0);
+	recorder_destroy(r);
+	if (tf_reader_open(&rd, m->out, err, sizeof(err)))
+		fail_msg("tf_reader_open: %s", err);
+	snprintf(desc, len, "%s", tf_reader_header(rd)->description);
+	tf_reader_close(rd);
+	machine_free(m);
+}
+
+static void test_description_says_when_the_machine_has_mte(void **state)
+{
+	char desc[TF_DESC_LEN];
+
+	(void)state;
+	description_of(HYPCFG_F_MTE, desc, sizeof(desc));
+	assert_string_equal(desc, "hypscope record: 2 CPUs, drop mode, MTE on, VMs: guest0");
+	description_of(0, desc, sizeof(desc));
+	assert_string_equal(desc, "hypscope record: 2 CPUs, drop mode, VMs: guest0");
+}
+
 static void test_drop_mode_losses_are_exact_and_in_the_file(void **state)
 {
 	struct machine *m = machine_new();
@@ -478,6 +514,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_waits_for_the_boot_then_drains_every_cpu),
+		cmocka_unit_test(test_description_says_when_the_machine_has_mte),
 		cmocka_unit_test(test_drop_mode_losses_are_exact_and_in_the_file),
 		cmocka_unit_test(test_overwrite_mode_losses_are_exact_and_in_the_file),
 		cmocka_unit_test(test_peek_mode_never_writes_and_feeds_the_sink),

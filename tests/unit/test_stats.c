@@ -360,6 +360,41 @@ static void test_sdei_events_calls_and_handler_time(void **state)
 	hs_stats_destroy(s);
 }
 
+static void test_its_commands_errors_and_lpis(void **state)
+{
+	struct feeder f = { .s = new_stats(0, 0) };
+	struct hs_stats *s = f.s;
+	struct trace_its r;
+	/* cmd, result, record type */
+	static const struct { uint8_t cmd, result; uint16_t type; } recs[] = {
+		{ 0x08, 0, TRACE_ITS_CMD }, { 0x09, 0, TRACE_ITS_CMD }, { 0x0a, 0, TRACE_ITS_CMD },
+		{ 0x0a, 8, TRACE_ITS_CMD }, { 0x2a, 11, TRACE_ITS_CMD }, { 0x03, 0, TRACE_ITS_CMD },
+		{ 0x03, 0, TRACE_ITS_LPI }, { TRACE_ITS_MSI, 0, TRACE_ITS_LPI },
+		{ TRACE_ITS_MSI, 0, TRACE_ITS_LPI }, { TRACE_ITS_MSI, 4, TRACE_ITS_LPI },
+	};
+
+	(void)state;
+	for (unsigned i = 0; i < sizeof(recs) / sizeof(recs[0]); i++) {
+		memset(&r, 0, sizeof(r));
+		hdr(&r.hdr, recs[i].type, sizeof(r), 0, 1000 + i, 0, 0, &f);
+		r.cmd = recs[i].cmd;
+		r.result = recs[i].result;
+		feed(&f, &r);
+	}
+	assert_int_equal(hs_stats_count(s, TRACE_ITS_CMD), 6);
+	assert_int_equal(hs_stats_count(s, TRACE_ITS_LPI), 4);
+	assert_int_equal(s->its.cmds[0x0a], 2);
+	assert_int_equal(s->its.cmds[0x08], 1);
+	assert_int_equal(s->its.cmds[HS_ITS_CMDS], 1); /* 0x2a: not a GICv3 command */
+	assert_int_equal(s->its.cmd_errors, 2);
+	assert_int_equal(s->its.lpis_int, 1);
+	assert_int_equal(s->its.lpis_msi, 2);
+	assert_int_equal(s->its.msis_dropped, 1);
+	hs_stats_reset(s);
+	assert_int_equal(s->its.lpis_msi, 0);
+	hs_stats_destroy(s);
+}
+
 static void test_exits_are_counted_by_class_with_time_to_next_entry(void **state)
 {
 	struct feeder f = { .s = new_stats(HS_GROUP_ALL, 0) };
@@ -776,6 +811,7 @@ int main(void)
 		cmocka_unit_test(test_mann_whitney_tells_a_shift_from_noise),
 		cmocka_unit_test(test_exits_are_counted_by_class_with_time_to_next_entry),
 		cmocka_unit_test(test_sdei_events_calls_and_handler_time),
+		cmocka_unit_test(test_its_commands_errors_and_lpis),
 		cmocka_unit_test(test_guest_time_runs_from_entry_to_exit),
 		cmocka_unit_test(test_rows_by_vm_vcpu_and_pc_are_sorted),
 		cmocka_unit_test(test_unkept_table_is_refused),

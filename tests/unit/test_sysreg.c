@@ -192,16 +192,36 @@ static void test_pfr0_forces_el0_and_el1_aarch64_only(void **state)
 	assert_int_equal(out[ID_PFR0], 0x11);
 }
 
-static void test_pfr1_hides_sme_and_mte(void **state)
+static void test_pfr1_hides_sme_and_caps_mte_at_mte3(void **state)
 {
 	uint64_t out[NR_ID_REGS];
 
 	(void)state;
 	sanitise_all_ones(out);
-	assert_int_equal(FLD(out[ID_PFR1], 11, 8), 0);  /* MTE */
+	assert_int_equal(FLD(out[ID_PFR1], 11, 8), 3);  /* MTE: FEAT_MTE3 at most */
+	assert_int_equal(FLD(out[ID_PFR1], 43, 40), 0xf); /* MTE_frac kept with it */
+	assert_int_equal(FLD(out[ID_PFR1], 55, 52), 0); /* MTEX */
 	assert_int_equal(FLD(out[ID_PFR1], 27, 24), 0); /* SME */
 	assert_int_equal(FLD(out[ID_PFR1], 3, 0), 0xf); /* BT */
 	assert_int_equal(FLD(out[ID_PFR1], 7, 4), 0xf); /* SSBS */
+}
+
+static void test_pfr1_shows_mte_only_with_tag_memory(void **state)
+{
+	uint64_t raw[NR_ID_REGS] = { 0 }, out[NR_ID_REGS];
+
+	(void)state;
+	/* FEAT_MTE, instructions only (QEMU's max without mte=on): hidden, MTE_frac too */
+	raw[ID_PFR1] = (1ull << 8) | (0xfull << 40);
+	id_regs_sanitise(raw, out);
+	assert_int_equal(out[ID_PFR1], 0);
+	/* FEAT_MTE2 with asynchronous faults, FEAT_MTE3: shown as they are */
+	raw[ID_PFR1] = 2ull << 8;
+	id_regs_sanitise(raw, out);
+	assert_int_equal(out[ID_PFR1], 2ull << 8);
+	raw[ID_PFR1] = (3ull << 8) | (0xfull << 40) | (1ull << 52);
+	id_regs_sanitise(raw, out);
+	assert_int_equal(out[ID_PFR1], (3ull << 8) | (0xfull << 40)); /* MTEX hidden */
 }
 
 static void test_dfr0_hides_pmu_and_spe_and_caps_debug_version(void **state)
@@ -627,7 +647,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup(test_pfr0_hides_sve_amu_mpam_ras_el2_el3, setup),
 		cmocka_unit_test_setup(test_pfr0_forces_el0_and_el1_aarch64_only, setup),
-		cmocka_unit_test_setup(test_pfr1_hides_sme_and_mte, setup),
+		cmocka_unit_test_setup(test_pfr1_hides_sme_and_caps_mte_at_mte3, setup),
+		cmocka_unit_test_setup(test_pfr1_shows_mte_only_with_tag_memory, setup),
 		cmocka_unit_test_setup(test_dfr0_hides_pmu_and_spe_and_caps_debug_version, setup),
 		cmocka_unit_test_setup(test_isar_hides_ls64_mops_and_tme, setup),
 		cmocka_unit_test_setup(test_mmfr2_hides_nv_fwb_and_evt, setup),

@@ -125,15 +125,15 @@ static void test_ctlr_enables_groups_with_are_and_ds_fixed(void **state)
 	assert_int_equal(rd(f, CTLR, 4) & GICD_CTLR_RWP, 0);
 }
 
-static void test_typer_describes_spis_idbits_and_no_lpis(void **state)
+static void test_typer_describes_spis_idbits_and_lpis(void **state)
 {
 	struct fx *f = *state;
 	uint64_t typer = rd(f, TYPER, 4);
 
 	/* ITLinesNumber: 32 * (N + 1) INTIDs. */
 	assert_int_equal(32 * ((typer & 0x1f) + 1), VGIC_NR_IRQS);
-	assert_int_equal((typer >> 19) & 0x1f, 9); /* IDbits: 10 bits */
-	assert_int_equal(typer & (1u << 17), 0);     /* LPIS */
+	assert_int_equal((typer >> 19) & 0x1f, 13); /* IDbits: 14 bits, LPIs 8192..16383 */
+	assert_int_equal(typer & (1u << 17), 1u << 17); /* LPIS */
 	assert_int_equal(typer & (1u << 16), 0);     /* MBIS */
 	assert_int_equal(typer & (1u << 10), 0);     /* SecurityExtn */
 	assert_int_equal(typer & (1u << 8), 0);      /* ESPI */
@@ -411,7 +411,7 @@ static void test_redistributor_typer_names_each_vcpu_and_marks_the_last(void **s
 		assert_int_equal(typer >> 32, i);          /* Affinity_Value = MPIDR Aff0 */
 		assert_int_equal((typer >> 8) & 0xffff, i); /* Processor_Number */
 		assert_int_equal(typer & GICR_TYPER_LAST, i == NR_VCPUS - 1 ? GICR_TYPER_LAST : 0);
-		assert_int_equal(typer & 1, 0);              /* PLPIS */
+		assert_int_equal(typer & 1, 1);              /* PLPIS */
 		/* 32-bit halves. */
 		assert_int_equal(rrd(f, i, RD_TYPER, 4), typer & 0xffffffff);
 		assert_int_equal(rrd(f, i, RD_TYPER + 4, 4), typer >> 32);
@@ -435,14 +435,19 @@ static void test_waker_handshake(void **state)
 			 GICR_WAKER_PROCESSOR_SLEEP | GICR_WAKER_CHILDREN_ASLEEP);
 }
 
-static void test_no_lpis_ctlr_and_propbaser_raz_wi(void **state)
+static void test_lpi_ctlr_and_propbaser_read_back_and_lock_when_enabled(void **state)
 {
 	struct fx *f = *state;
 
+	rwr(f, 0, RD_PROPBASER, 8, 0x4000100d);     /* PA 0x40001000, IDbits 13 */
+	rwr(f, 0, RD_PROPBASER + 0x8, 8, 0x4000000000510000ull); /* PENDBASER, PTZ */
+	assert_int_equal(rrd(f, 0, RD_PROPBASER, 8), 0x4000100d);
+	assert_int_equal(rrd(f, 0, RD_PROPBASER + 0x8, 8), 0x510000); /* PTZ reads as 0 */
+	assert_int_equal(rrd(f, 1, RD_PROPBASER, 8), 0);  /* banked per redistributor */
 	rwr(f, 0, RD_CTLR, 4, 1); /* EnableLPIs */
-	rwr(f, 0, RD_PROPBASER, 8, 0x40001234);
-	assert_int_equal(rrd(f, 0, RD_CTLR, 4), 0);
-	assert_int_equal(rrd(f, 0, RD_PROPBASER, 8), 0);
+	assert_int_equal(rrd(f, 0, RD_CTLR, 4), 1);
+	rwr(f, 0, RD_PROPBASER, 4, 0x50000000);      /* ignored while enabled */
+	assert_int_equal(rrd(f, 0, RD_PROPBASER, 8), 0x4000100d);
 	assert_int_equal(f->vm.redist_stats.unknown_writes, 0);
 	assert_int_equal(rrd(f, 0, 0x0100, 4), 0); /* reserved in RD_base */
 	assert_int_equal(f->vm.redist_stats.unknown_reads, 1);
@@ -526,7 +531,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		T(test_ctlr_enables_groups_with_are_and_ds_fixed),
-		T(test_typer_describes_spis_idbits_and_no_lpis),
+		T(test_typer_describes_spis_idbits_and_lpis),
 		T(test_id_registers),
 		T(test_set_and_clear_enable),
 		T(test_set_and_clear_pending_and_active),
@@ -545,7 +550,7 @@ int main(void)
 		T(test_outside_the_frame_is_not_handled),
 		T(test_redistributor_typer_names_each_vcpu_and_marks_the_last),
 		T(test_waker_handshake),
-		T(test_no_lpis_ctlr_and_propbaser_raz_wi),
+		T(test_lpi_ctlr_and_propbaser_read_back_and_lock_when_enabled),
 		T(test_sgi_frame_registers_bank_per_vcpu),
 		T(test_sgi_config_is_read_only_edge_ppi_config_writable),
 		T(test_spi_routed_to_a_vcpu_before_it_exists_reaches_it_once_attached),

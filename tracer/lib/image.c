@@ -100,15 +100,97 @@ static int check_range(const char *name, const char *what, uint64_t start, uint6
 		       start < GUEST_RAM_IPA ? "link it at 0x40000000 or above" : "raise mem=");
 }
 
+/* The ELF header says a 64-bit little-endian aarch64 executable: 0 or -EINVAL. */
+static int check_elf_header(const char *name, Elf *elf, GElf_Ehdr *eh, struct hs_err *err)
+{
+	if (!gelf_getehdr(elf, eh))
+		return hs_errf(err, -EINVAL, "%s is a damaged ELF: %s", name, elf_errmsg(-1));
+	if (eh->e_machine != EM_AARCH64)
+		return hs_errf(err, -EINVAL,
+			       "%s is an ELF for %s (e_machine %u), not aarch64: build the guest "
+			       "with an aarch64 toolchain",
+			       name, machine_name(eh->e_machine), eh->e_machine);
+	if (eh->e_type != ET_EXEC)
+		return hs_errf(err, -EINVAL,
+			       "%s is not an ELF executable (e_type %u): link it as a static, "
+			       "non-PIE executable",
+			       name, eh->e_type);
+	return 0;
+}
+
+/*
+ * First pass over the n program headers: every loadable segment within the
+ * file and guest RAM; their span [*lo, *hi) holds the entry point.
+ */
+static int elf_bounds(const char *name, Elf *elf, size_t n, size_t len, uint64_t mem_size,
+		      uint64_t entry, uint64_t *lo, uint64_t *hi, struct hs_err *err)
+{
+	char what[32];
+	GElf_Phdr ph;
+	size_t i;
+	int ret;
+
+	*lo = UINT64_MAX;
+	*hi = 0;
+	for (i = 0; i < n; i++) {
+		if (!gelf_getphdr(elf, (int)i, &ph))
+			return hs_errf(err, -EINVAL, "%s: damaged program header %zu: %s", name, i,
+				       elf_errmsg(-1));
+		if (ph.p_type != PT_LOAD || ph.p_memsz == 0)
+			continue;
+		if (ph.p_filesz > ph.p_memsz || ph.p_offset > len ||
+		    ph.p_filesz > len - ph.p_offset)
+			return hs_errf(err, -EINVAL,
+				       "%s is a damaged ELF: segment %zu reaches past the file", name,
+				       i);
+		snprintf(what, sizeof(what), "segment %zu", i);
+		ret = check_range(name, what, ph.p_paddr, ph.p_memsz, mem_size, err);
+		if (ret)
+			return ret;
+		if (ph.p_paddr < *lo)
+			*lo = ph.p_paddr;
+		if (ph.p_paddr + ph.p_memsz > *hi)
+			*hi = ph.p_paddr + ph.p_memsz;
+	}
+	if (*lo >= *hi)
+		return hs_errf(err, -EINVAL, "%s: the ELF has no loadable segment", name);
+	if (entry < *lo || entry >= *hi)
+		return hs_errf(err, -EINVAL,
+			       "%s: entry point 0x%llx is outside the loaded segments 0x%llx-0x%llx",
+			       name, (unsigned long long)entry, (unsigned long long)*lo,
+			       (unsigned long long)*hi);
+	return 0;
+}
+
+/* Second pass: the file bytes of every loadable segment into one flat image from lo. */
+static int elf_flatten(const char *name, Elf *elf, size_t n, const uint8_t *buf, uint64_t lo,
+		       uint64_t hi, struct image *img, struct hs_err *err)
+{
+	GElf_Phdr ph;
+	size_t i;
+
+	/* gaps and bss stay zero */
+	img->flat = calloc(1, hi - lo);
+	if (!img->flat)
+		return hs_errf(err, -ENOMEM, "%s: out of memory flattening %llu bytes", name,
+			       (unsigned long long)(hi - lo));
+	for (i = 0; i < n; i++) {
+		gelf_getphdr(elf, (int)i, &ph);
+		if (ph.p_type != PT_LOAD || ph.p_memsz == 0)
+			continue;
+		memcpy(img->flat + (ph.p_paddr - lo), buf + ph.p_offset, ph.p_filesz);
+	}
+	return 0;
+}
+
 static int parse_elf(const char *name, const uint8_t *buf, size_t len, uint64_t mem_size,
 		     struct image *img, struct hs_err *err)
 {
-	uint64_t lo = UINT64_MAX, hi = 0;
+	uint64_t lo, hi;
 	Elf *elf = NULL;
 	char *copy = NULL;
 	GElf_Ehdr eh;
-	GElf_Phdr ph;
-	size_t n, i;
+	size_t n;
 	int ret;
 
 	if (len < EI_NIDENT || buf[EI_CLASS] != ELFCLASS64)
@@ -129,83 +211,22 @@ static int parse_elf(const char *name, const uint8_t *buf, size_t len, uint64_t 
 		return hs_errf(err, -ENOMEM, "%s: out of memory reading the ELF", name);
 	memcpy(copy, buf, len);
 	elf = elf_memory(copy, len);
-	if (!elf || !gelf_getehdr(elf, &eh)) {
+	if (!elf) {
 		ret = hs_errf(err, -EINVAL, "%s is a damaged ELF: %s", name, elf_errmsg(-1));
 		goto cleanup;
 	}
-	if (eh.e_machine != EM_AARCH64) {
-		ret = hs_errf(err, -EINVAL,
-			      "%s is an ELF for %s (e_machine %u), not aarch64: build the guest "
-			      "with an aarch64 toolchain",
-			      name, machine_name(eh.e_machine), eh.e_machine);
+	ret = check_elf_header(name, elf, &eh, err);
+	if (ret)
 		goto cleanup;
-	}
-	if (eh.e_type != ET_EXEC) {
-		ret = hs_errf(err, -EINVAL,
-			      "%s is not an ELF executable (e_type %u): link it as a static, "
-			      "non-PIE executable",
-			      name, eh.e_type);
-		goto cleanup;
-	}
 	if (elf_getphdrnum(elf, &n)) {
 		ret = hs_errf(err, -EINVAL, "%s is a damaged ELF: %s", name, elf_errmsg(-1));
 		goto cleanup;
 	}
-
-	/* first pass: bounds and checks */
-	for (i = 0; i < n; i++) {
-		if (!gelf_getphdr(elf, (int)i, &ph)) {
-			ret = hs_errf(err, -EINVAL, "%s: damaged program header %zu: %s", name, i,
-				      elf_errmsg(-1));
-			goto cleanup;
-		}
-		if (ph.p_type != PT_LOAD || ph.p_memsz == 0)
-			continue;
-		if (ph.p_filesz > ph.p_memsz || ph.p_offset > len ||
-		    ph.p_filesz > len - ph.p_offset) {
-			ret = hs_errf(err, -EINVAL,
-				      "%s is a damaged ELF: segment %zu reaches past the file",
-				      name, i);
-			goto cleanup;
-		}
-		{
-			char what[32];
-
-			snprintf(what, sizeof(what), "segment %zu", i);
-			ret = check_range(name, what, ph.p_paddr, ph.p_memsz, mem_size, err);
-			if (ret)
-				goto cleanup;
-		}
-		if (ph.p_paddr < lo)
-			lo = ph.p_paddr;
-		if (ph.p_paddr + ph.p_memsz > hi)
-			hi = ph.p_paddr + ph.p_memsz;
-	}
-	if (lo >= hi) {
-		ret = hs_errf(err, -EINVAL, "%s: the ELF has no loadable segment", name);
+	ret = elf_bounds(name, elf, n, len, mem_size, eh.e_entry, &lo, &hi, err);
+	if (!ret)
+		ret = elf_flatten(name, elf, n, buf, lo, hi, img, err);
+	if (ret)
 		goto cleanup;
-	}
-	if (eh.e_entry < lo || eh.e_entry >= hi) {
-		ret = hs_errf(err, -EINVAL,
-			      "%s: entry point 0x%llx is outside the loaded segments 0x%llx-0x%llx",
-			      name, (unsigned long long)eh.e_entry, (unsigned long long)lo,
-			      (unsigned long long)hi);
-		goto cleanup;
-	}
-
-	/* second pass: copy file bytes; gaps and bss stay zero */
-	img->flat = calloc(1, hi - lo);
-	if (!img->flat) {
-		ret = hs_errf(err, -ENOMEM, "%s: out of memory flattening %llu bytes", name,
-			      (unsigned long long)(hi - lo));
-		goto cleanup;
-	}
-	for (i = 0; i < n; i++) {
-		gelf_getphdr(elf, (int)i, &ph);
-		if (ph.p_type != PT_LOAD || ph.p_memsz == 0)
-			continue;
-		memcpy(img->flat + (ph.p_paddr - lo), buf + ph.p_offset, ph.p_filesz);
-	}
 
 	img->kind = HYPCFG_IMAGE_FLAT;
 	img->flattened = true;
@@ -214,7 +235,6 @@ static int parse_elf(const char *name, const uint8_t *buf, size_t len, uint64_t 
 	img->load_ipa = lo;
 	img->entry_ipa = eh.e_entry;
 	img->format = "ELF";
-	ret = 0;
 cleanup:
 	elf_end(elf);
 	free(copy);

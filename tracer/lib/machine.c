@@ -179,7 +179,8 @@ char **machine_argv(const struct machine *m)
 
 	push(&a, m->qemu);
 	push(&a, "-M");
-	push(&a, "virt,virtualization=on,gic-version=3");
+	push(&a, m->mte ? "virt,virtualization=on,gic-version=3,mte=on"
+			: "virt,virtualization=on,gic-version=3");
 	push(&a, "-cpu");
 	push(&a, m->cpu_model);
 	push(&a, "-smp");
@@ -394,6 +395,8 @@ void hypcfg_print(FILE *f, const struct hypcfg *cfg, const char *const *images)
 	if (cfg->flags & HYPCFG_F_GDB)
 		fprintf(f, "#   gdb stub on the second UART, target remote debugs VM %u%s\n",
 			cfg->gdb_vm, (cfg->flags & HYPCFG_F_GDB_WAIT) ? ", every VM waits for it" : "");
+	if (cfg->flags & HYPCFG_F_MTE)
+		fprintf(f, "#   MTE for guests (the board's tag memory, mte=on)\n");
 	for (i = 0; i < cfg->nr_vms && i < HYPCFG_MAX_VMS; i++) {
 		const struct hypcfg_vm *vm = &cfg->vms[i];
 

@@ -41,6 +41,7 @@ struct machine {
 	struct blob blobs[MACHINE_MAX_BLOBS];
 	size_t nr_blobs;
 	const char *gdb_serial;  /* -serial of the second UART (the GDB stub); NULL: none */
+	bool mte;                /* -M virt,mte=on: tag memory for MTE */
 	char *const *extra_args; /* --qemu-arg, appended as given */
 	size_t nr_extra_args;
 };

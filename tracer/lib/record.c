@@ -142,8 +142,9 @@ static void describe(const struct recorder *r, char *buf, size_t len)
 		snprintf(buf, len, "%s", r->opts.description);
 		return;
 	}
-	n = (size_t)snprintf(buf, len, "hypscope record: %u CPUs, %s mode, VMs:", r->nr_cpus,
-			     r->cfg.trace_mode == HYPCFG_TRACE_DROP ? "drop" : "overwrite");
+	n = (size_t)snprintf(buf, len, "hypscope record: %u CPUs, %s mode,%s VMs:", r->nr_cpus,
+			     r->cfg.trace_mode == HYPCFG_TRACE_DROP ? "drop" : "overwrite",
+			     r->cfg.flags & HYPCFG_F_MTE ? " MTE on," : "");
 	for (i = 0; i < r->cfg.nr_vms && i < HYPCFG_MAX_VMS && n < len; i++)
 		n += (size_t)snprintf(buf + n, len - n, " %.*s", (int)HYPCFG_NAME_LEN,
 				      r->cfg.vms[i].name);

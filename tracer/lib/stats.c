@@ -455,6 +455,7 @@ void hs_stats_reset(struct hs_stats *s)
 	s->maint = 0;
 	memset(s->maint_causes, 0, sizeof(s->maint_causes));
 	memset(s->logs, 0, sizeof(s->logs));
+	memset(&s->its, 0, sizeof(s->its));
 }
 
 void hs_stats_add_lost(struct hs_stats *s, unsigned cpu, uint64_t n)
@@ -719,6 +720,24 @@ static struct hs_sdei_event *sdei_event(struct hs_stats *s, uint32_t event)
 	return NULL;
 }
 
+static void feed_its(struct hs_stats *s, const struct trace_hdr *h)
+{
+	const struct trace_its *r = (const void *)h;
+	struct hs_its *its = &s->its;
+
+	if (h->type == TRACE_ITS_CMD) {
+		its->cmds[r->cmd < HS_ITS_CMDS ? r->cmd : HS_ITS_CMDS]++;
+		if (r->result)
+			its->cmd_errors++;
+	} else if (r->result) {
+		its->msis_dropped++;
+	} else if (r->cmd == TRACE_ITS_MSI) {
+		its->lpis_msi++;
+	} else {
+		its->lpis_int++;
+	}
+}
+
 static int feed_sdei(struct hs_stats *s, const struct trace_hdr *h)
 {
 	struct hs_sdei *sd = &s->sdei;
@@ -941,6 +960,10 @@ int hs_stats_feed(struct hs_stats *s, const struct trace_hdr *h, uint32_t size)
 	case TRACE_SDEI_COMPLETE:
 	case TRACE_SDEI_STATE:
 		ret = feed_sdei(s, h);
+		break;
+	case TRACE_ITS_CMD:
+	case TRACE_ITS_LPI:
+		feed_its(s, h);
 		break;
 	default:
 		break;

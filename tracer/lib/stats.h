@@ -267,6 +267,16 @@ struct hs_sdei {
 	uint64_t ops[13];         /* TRACE_SDEI_STATE by enum trace_sdei_op */
 };
 
+/* The ITS: TRACE_ITS_CMD and TRACE_ITS_LPI. */
+#define HS_ITS_CMDS 16 /* command numbers 0..15 */
+struct hs_its {
+	uint64_t cmds[HS_ITS_CMDS + 1]; /* by command number; the last: any other */
+	uint64_t cmd_errors;      /* commands that came to a command error (ignored) */
+	uint64_t lpis_msi;        /* LPIs made pending by a GITS_TRANSLATER write */
+	uint64_t lpis_int;        /* ... by an INT command */
+	uint64_t msis_dropped;    /* GITS_TRANSLATER writes that translated to nothing */
+};
+
 struct hs_stats {
 	struct hs_stats_opts opts;
 
@@ -317,6 +327,7 @@ struct hs_stats {
 	uint64_t maint_causes[HS_MISR_CAUSES];
 	uint64_t logs[4];             /* by enum trace_log_level */
 	struct hs_sdei sdei;
+	struct hs_its its;
 
 	/* Sequence tracking per CPU, to notice gaps. */
 	uint64_t next_seq[HS_MAX_CPUS];

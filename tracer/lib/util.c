@@ -32,16 +32,40 @@ void hs_ram_path(const char *attach, char *buf, size_t len)
 		snprintf(buf, len, "%s", attach);
 }
 
-int hs_usage_error(const char *cmd, const char *fmt, ...)
+static int verror(const char *cmd, int code, const char *fmt, va_list ap)
+{
+	char line[8192];
+
+	/* one write, so lines of processes sharing stderr do not interleave */
+	vsnprintf(line, sizeof(line), fmt, ap);
+	fprintf(stderr, "hypscope %s: %s\n", cmd, line);
+	return code;
+}
+
+int hs_error(const char *cmd, int code, const char *fmt, ...)
 {
 	va_list ap;
 
-	fprintf(stderr, "hypscope %s: ", cmd);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	code = verror(cmd, code, fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
-	return HS_EXIT_USAGE;
+	return code;
+}
+
+int hs_usage_error(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+	int code;
+
+	va_start(ap, fmt);
+	code = verror(cmd, HS_EXIT_USAGE, fmt, ap);
+	va_end(ap);
+	return code;
+}
+
+int hs_read_exit(int err)
+{
+	return err == -ENOMEM || err == -EIO ? HS_EXIT_ENV : HS_EXIT_USAGE;
 }
 
 bool hs_parse_double(const char *s, double min, double max, double *out)

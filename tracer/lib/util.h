@@ -33,8 +33,21 @@ struct hs_err {
 int hs_errf(struct hs_err *err, int code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
-/* One line on stderr, "hypscope CMD: ...", and HS_EXIT_USAGE to return. */
+/*
+ * The one way a subcommand reports an error: one line on stderr,
+ * "hypscope CMD: ...", and @code (enum hs_exit, or 128+N for signal N) to
+ * return from cmd_CMD(). hs_usage_error() is the same with HS_EXIT_USAGE,
+ * for a bad command line or input file.
+ */
+int hs_error(const char *cmd, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 int hs_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/*
+ * The exit code for an input file that could not be read (-errno): out of
+ * memory or an I/O error is HS_EXIT_ENV, anything else (missing, not a
+ * trace, damaged) HS_EXIT_USAGE.
+ */
+int hs_read_exit(int err);
 
 /* The whole of s as a number within [min, max]. */
 bool hs_parse_double(const char *s, double min, double max, double *out);

@@ -32,6 +32,10 @@ void cpu_detect_features(void)
 	cpu.ipa_bits = cpu.pa_bits;
 	cpu.vmid_bits = vmid_bits_from_mmfr1(mmfr1);
 	cpu.hcx = FIELD(mmfr1, 43, 40) != 0;
+	/* 1 is FEAT_MTE, the instructions without tag memory (QEMU's max without mte=on) */
+	cpu.mte = FIELD(read_sysreg(id_aa64pfr1_el1), 11, 8);
+	if (cpu.mte < 2)
+		cpu.mte = 0;
 	/* ID_AA64ISAR1_EL1.{APA,API,GPA,GPI} and ID_AA64ISAR2_EL1.{APA3,GPA3} */
 	cpu.pauth = FIELD(isar1, 7, 4) || FIELD(isar1, 11, 8) || FIELD(isar1, 27, 24) ||
 		    FIELD(isar1, 31, 28) || FIELD(isar2, 15, 12) || FIELD(isar2, 11, 8);
@@ -63,6 +67,17 @@ void cpu_detect_features(void)
 	/* SVE, SME, trace and activity monitors are not offered: they trap. */
 	cpu.cptr_guest = CPTR_EL2_RES1 | CPTR_EL2_TZ | CPTR_EL2_TSM | CPTR_EL2_TTA | CPTR_EL2_TAM |
 			 CPTR_EL2_TFP;
+}
+
+bool cpu_mte_offer(bool want)
+{
+	cpu.mte_guest = want && cpu.mte;
+	/* HCR_EL2.ATA (Arm ARM D23.2.53): EL1 and EL0 may access allocation
+	 * tags and GCR_EL1, RGSR_EL1, TFSR_EL1, TFSRE0_EL1 do not trap. Left 0
+	 * without --mte: the registers UNDEF (sysreg.c knows none of them). */
+	if (cpu.mte_guest)
+		cpu.hcr_guest |= HCR_ATA;
+	return cpu.mte_guest == want;
 }
 
 void cpu_init_el2(void)
@@ -107,7 +122,9 @@ static uint64_t el2_l1_table[512] __aligned(4096);
 #define MAIR_DEVICE_nGnRnE 0
 #define MAIR_DEVICE_nGnRE  1
 #define MAIR_NORMAL_WB     2
+#define MAIR_TAGGED_WB     3 /* with tag memory: Normal WB, Tagged (0xf0), for RAM */
 #define MAIR_EL2_VALUE     (0x00ull | (0x04ull << 8) | (0xffull << 16))
+#define MAIR_EL2_TAGGED    (0xf0ull << 24)
 
 #define S1_BLOCK    1ull
 #define S1_ATTR(i)  ((uint64_t)(i) << 2)
@@ -118,12 +135,16 @@ static uint64_t el2_l1_table[512] __aligned(4096);
 void mmu_init_tables(uint64_t ram_base, uint64_t ram_size)
 {
 	uint64_t first = ram_base >> 30, last = (ram_base + ram_size - 1) >> 30;
+	/* With tag memory, RAM is Tagged at EL2 so that DC GZVA clears the tags
+	 * of a new VM's RAM; SCTLR_EL2.TCF stays 0, so the hypervisor's own
+	 * accesses to guest memory are never tag checked. */
+	unsigned ram_attr = cpu.mte ? MAIR_TAGGED_WB : MAIR_NORMAL_WB;
 
 	memset(el2_l1_table, 0, sizeof(el2_l1_table));
 	/* The first GiB of the virt board is devices (GIC, UARTs, ...). */
 	el2_l1_table[0] = S1_BLOCK | S1_ATTR(MAIR_DEVICE_nGnRE) | S1_AF | S1_XN;
 	for (uint64_t i = first; i <= last && i < 512; i++)
-		el2_l1_table[i] = (i << 30) | S1_BLOCK | S1_ATTR(MAIR_NORMAL_WB) | S1_SH_INNER | S1_AF;
+		el2_l1_table[i] = (i << 30) | S1_BLOCK | S1_ATTR(ram_attr) | S1_SH_INNER | S1_AF;
 	/* The tables are read by other CPUs' walkers with the MMU on. */
 	__asm__ volatile("dsb ish" ::: "memory");
 }
@@ -134,7 +155,7 @@ void mmu_enable(void)
 
 	while (ps < ARRAY_SIZE(parange_bits) && parange_bits[ps] < cpu.pa_bits)
 		ps++;
-	write_sysreg(MAIR_EL2_VALUE, mair_el2);
+	write_sysreg(MAIR_EL2_VALUE | (cpu.mte ? MAIR_EL2_TAGGED : 0), mair_el2);
 	/* TCR_EL2: T0SZ = 25, write-back inner shareable walks, 4 KiB granule, PS. */
 	write_sysreg(25 | (1ull << 8) | (1ull << 10) | (3ull << 12) | ((uint64_t)ps << 16) |
 			     (1ull << 23) | (1ull << 31),
@@ -146,6 +167,32 @@ void mmu_enable(void)
 			 "ic iallu\n"
 			 "dsb nsh\n"
 			 "isb" ::: "memory");
-	write_sysreg(SCTLR_EL2_RES1 | SCTLR_M | SCTLR_C | SCTLR_I | SCTLR_SA, sctlr_el2);
+	write_sysreg(SCTLR_EL2_RES1 | SCTLR_M | SCTLR_C | SCTLR_I | SCTLR_SA |
+			     (cpu.mte ? SCTLR_ATA : 0),
+		     sctlr_el2);
 	__asm__ volatile("isb" ::: "memory"); /* fetches after this use the new map */
+}
+
+/* ------------------------------------------------------------ guest RAM */
+
+void arch_ram_scrub(uint64_t pa, uint64_t size)
+{
+	uint64_t block, p = pa, end = pa + size;
+
+	if (!cpu.mte) {
+		memset((void *)(uintptr_t)pa, 0, size);
+		return;
+	}
+	/* DC GZVA zeroes a DCZID_EL0.BS block and its allocation tags (tag 0,
+	 * the address's); RAM is Tagged at EL2 (mmu_init_tables). DCZID_EL0.DZP
+	 * prohibits only EL1 and EL0 use. */
+	block = 4ull << FIELD(read_sysreg(dczid_el0), 3, 0);
+	for (; p < end && (p & (block - 1)); p++)
+		*(volatile uint8_t *)(uintptr_t)p = 0;
+	for (; p + block <= end; p += block)
+		__asm__ volatile(".arch_extension memtag\n"
+				 "dc gzva, %0" ::"r"(p) : "memory");
+	memset((void *)(uintptr_t)p, 0, end - p);
+	/* The zeroes and tags are in place before the VM's first access. */
+	__asm__ volatile("dsb ish" ::: "memory");
 }

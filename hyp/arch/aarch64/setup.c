@@ -11,6 +11,7 @@
 #include "hyp/arch/aarch64/include/sysreg.h"
 #include "hyp/include/arch.h"
 #include "hyp/include/boot.h"
+#include "hyp/include/log.h"
 #include "hyp/include/percpu.h"
 #include "hyp/include/platform.h"
 
@@ -25,6 +26,15 @@ void arch_boot_cpu_init(struct arch_caps *caps)
 	caps->vmid_bits = cpu.vmid_bits;
 	caps->nr_lrs = cpu.nr_lrs;
 	caps->pauth = cpu.pauth;
+}
+
+const char *arch_config_offer(const struct hypcfg *c)
+{
+	if (!cpu_mte_offer(c->flags & HYPCFG_F_MTE))
+		return "--mte: the CPU has no MTE tag memory (ID_AA64PFR1_EL1.MTE < 2)";
+	if (cpu.mte_guest)
+		hyp_log("MTE for guests: ID_AA64PFR1_EL1.MTE %u", cpu.mte);
+	return NULL;
 }
 
 void arch_read_id_regs(uint64_t raw[NR_ID_REGS])
@@ -46,6 +56,12 @@ void arch_read_id_regs(uint64_t raw[NR_ID_REGS])
 	raw[ID_MMFR2] = read_sysreg(SYS_ID_AA64MMFR2_EL1);
 	raw[ID_MMFR3] = read_sysreg(SYS_ID_AA64MMFR3_EL1);
 	raw[ID_MMFR4] = read_sysreg(SYS_ID_AA64MMFR4_EL1);
+	if (!cpu.mte_guest && FIELD(raw[ID_PFR1], 11, 8)) {
+		hyp_log("MTE hidden from guests (ID_AA64PFR1_EL1.MTE %u: %s)",
+			(unsigned)FIELD(raw[ID_PFR1], 11, 8),
+			cpu.mte ? "tag memory, but no --mte" : "instructions only, no tag memory");
+		raw[ID_PFR1] &= ~(GENMASK(11, 8) | GENMASK(43, 40));
+	}
 }
 
 void arch_irqchip_init(void)

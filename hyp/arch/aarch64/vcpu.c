@@ -62,6 +62,28 @@ static void pauth_restore(const uint64_t *k)
 	write_sysreg(k[APGAKEYHI], SYS_APGAKEYHI_EL1);
 }
 
+/*
+ * MTE (--mte). TFSR_EL1 and TFSRE0_EL1 may still be set by an asynchronous
+ * tag-check fault of an access in flight: every exit's __serror_window has
+ * waited for the guest's accesses (DSB SY) and synchronised (ISB) before
+ * this runs, so the saved values hold the guest's faults.
+ */
+static void mte_save(uint64_t *m)
+{
+	m[MTE_GCR] = read_sysreg(SYS_GCR_EL1);
+	m[MTE_RGSR] = read_sysreg(SYS_RGSR_EL1);
+	m[MTE_TFSR] = read_sysreg(SYS_TFSR_EL1);
+	m[MTE_TFSRE0] = read_sysreg(SYS_TFSRE0_EL1);
+}
+
+static void mte_restore(const uint64_t *m)
+{
+	write_sysreg(m[MTE_GCR], SYS_GCR_EL1);
+	write_sysreg(m[MTE_RGSR], SYS_RGSR_EL1);
+	write_sysreg(m[MTE_TFSR], SYS_TFSR_EL1);
+	write_sysreg(m[MTE_TFSRE0], SYS_TFSRE0_EL1);
+}
+
 uint64_t vcpu_el1_read(const struct vcpu *v, enum el1_reg r)
 {
 	if (!v->el1_loaded)
@@ -103,6 +125,8 @@ void arch_vcpu_load(struct vcpu *v)
 	write_sysreg(v->vmpidr, vmpidr_el2);
 	if (cpu.pauth)
 		pauth_restore(v->pauth);
+	if (cpu.mte_guest)
+		mte_restore(v->mte);
 	/* Debug registers only for a vCPU that touched them (guest_debug.h). */
 	if (unlikely(guest_debug_may_load(v)))
 		arch_debug_guest_load(v);
@@ -114,6 +138,8 @@ void arch_vcpu_put(struct vcpu *v)
 	v->el1_loaded = false;
 	if (cpu.pauth)
 		pauth_save(v->pauth);
+	if (cpu.mte_guest)
+		mte_save(v->mte);
 	if (unlikely(v->dbg.in_hw))
 		arch_debug_guest_save(v);
 	arch_vgic_put(v);

@@ -10,6 +10,7 @@
 
 #include "hyp/arch/fake/fake.h"
 #include "hyp/include/arch.h"
+#include "hyp/include/mm.h"
 #include "hyp/include/panic.h"
 #include "hyp/include/percpu.h"
 #include "hyp/include/run.h"
@@ -96,6 +97,14 @@ void arch_dcache_clean(uint64_t pa, uint64_t size)
 	fake.dcache_cleans++;
 }
 
+void arch_ram_scrub(uint64_t pa, uint64_t size)
+{
+	memset(phys_to_virt(pa), 0, size);
+	fake.ram_scrubs++;
+	fake.ram_scrub_pa = pa;
+	fake.ram_scrub_size = size;
+}
+
 void arch_kick_cpu(unsigned cpu)
 {
 	if (cpu < 8)
@@ -153,6 +162,11 @@ void arch_boot_cpu_init(struct arch_caps *caps)
 {
 	fake.boot_cpu_inits++;
 	*caps = (struct arch_caps){ .ipa_bits = 40, .vmid_bits = 16, .nr_lrs = 4 };
+}
+
+const char *arch_config_offer(const struct hypcfg *c)
+{
+	return c->flags & HYPCFG_F_MTE ? "--mte: the fake CPU has no MTE" : NULL;
 }
 
 void arch_read_id_regs(uint64_t raw[NR_ID_REGS])

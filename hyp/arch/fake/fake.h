@@ -24,6 +24,8 @@ struct fake_arch {
 	uint64_t last_flush_vttbr;
 	unsigned kicks[8];         /* arch_kick_cpu() per CPU */
 	unsigned dcache_cleans;
+	unsigned ram_scrubs;       /* arch_ram_scrub() calls, and the last one's range */
+	uint64_t ram_scrub_pa, ram_scrub_size;
 	unsigned fpsimd_switches;
 	unsigned fpsimd_releases;
 	bool system_off;

@@ -13,6 +13,9 @@ struct cpu_features {
 	unsigned vmid_bits;   /* 8 or 16 (ID_AA64MMFR1_EL1.VMIDBits) */
 	bool pauth;           /* FEAT_PAuth: keys are switched */
 	bool hcx;             /* FEAT_HCX: HCRX_EL2 exists */
+	unsigned mte;         /* ID_AA64PFR1_EL1.MTE: 2 (FEAT_MTE2) or more means tag memory:
+	                         EL2 maps RAM Tagged and clears tags with DC GZVA */
+	bool mte_guest;       /* guests get MTE (--mte): HCR_EL2.ATA, GCR/RGSR/TFSR* switched */
 	unsigned brps, wrps;  /* breakpoints and watchpoints (ID_AA64DFR0_EL1) */
 	unsigned nr_lrs;      /* ICH_VTR_EL2.ListRegs + 1 */
 	uint64_t midr;
@@ -28,6 +31,9 @@ void cpu_detect_features(void);
 void cpu_init_el2(void);          /* per CPU: EL2 controls, traps */
 void mmu_init_tables(uint64_t ram_base, uint64_t ram_size);
 void mmu_enable(void);            /* per CPU */
+/* Offer MTE to guests when @want (HYPCFG_F_MTE) and the CPU has tag memory;
+ * false when wanted but the CPU has none. Before any cpu_init_el2(). */
+bool cpu_mte_offer(bool want);
 
 void fpsimd_save_regs(void *state);
 void fpsimd_load_regs(const void *state);

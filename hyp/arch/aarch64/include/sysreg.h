@@ -47,6 +47,11 @@
 #define SYS_APDBKEYHI_EL1    S3_0_C2_C2_3
 #define SYS_APGAKEYLO_EL1    S3_0_C2_C3_0
 #define SYS_APGAKEYHI_EL1    S3_0_C2_C3_1
+/* FEAT_MTE2 (Arm ARM D23.2): switched per vCPU when guests get MTE */
+#define SYS_RGSR_EL1         S3_0_C1_C0_5
+#define SYS_GCR_EL1          S3_0_C1_C0_6
+#define SYS_TFSR_EL1         S3_0_C5_C6_0
+#define SYS_TFSRE0_EL1       S3_0_C5_C6_1
 
 /* GICv3 CPU interface, physical (EL2 uses the EL1 names) and hypervisor control. */
 #define SYS_ICC_SRE_EL2    S3_4_C12_C9_5
@@ -108,6 +113,7 @@
 #define HCR_TLOR  (1ull << 35)
 #define HCR_APK   (1ull << 40)
 #define HCR_API   (1ull << 41)
+#define HCR_ATA   (1ull << 56) /* EL1/EL0 may use allocation tags; 0 traps GCR/RGSR/TFSR* */
 
 /* CPTR_EL2, non-VHE layout (Arm ARM D23.2.35) */
 #define CPTR_EL2_RES1 0x000032ffull /* bits 13, 12 (TSM when SME is absent), 9, 7:0 */
@@ -141,6 +147,7 @@
 #define SCTLR_C        (1ull << 2)
 #define SCTLR_SA       (1ull << 3)
 #define SCTLR_I        (1ull << 12)
+#define SCTLR_ATA      (1ull << 43) /* EL2 may access allocation tags (TCF stays 0: unchecked) */
 
 /* SCTLR_EL1 as a guest finds it: MMU and caches off, RES1 bits of Armv8.0 set. */
 #define SCTLR_EL1_RESET 0x30d00800ull
