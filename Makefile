@@ -41,7 +41,7 @@ HOST_CFLAGS := -std=gnu11 $(WARN) -O2 -g -I. -D_GNU_SOURCE -DHYP_HOST \
 SAN_FLAGS   := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 SAN_CFLAGS  := -std=gnu11 $(WARN) -O1 -g -I. -D_GNU_SOURCE -DHYP_HOST -DHYP_UNIT_TEST $(SAN_FLAGS) \
 	$(shell pkg-config --cflags ncursesw 2>/dev/null)
-HOST_LIBS   := -lelf -lcapstone -lfdt -lpthread -lm \
+HOST_LIBS   := -lelf -lcapstone -lfdt -ldeflate -lpthread -lm \
 	$(shell pkg-config --libs ncursesw 2>/dev/null || echo -lncursesw -ltinfo)
 
 # EL2: freestanding, our own minimal libc headers, no host instrumentation.
@@ -205,7 +205,7 @@ ARM64_CC     := $(CROSS_COMPILE)gcc
 ARM64_LIBDIR := $(SYSROOT64)/usr/lib/aarch64-linux-gnu
 ARM64_CFLAGS := -std=gnu11 $(WARN) -O2 -g -I. -I$(O)/bpf -D_GNU_SOURCE -DHYP_HOST \
 	-D_DEFAULT_SOURCE -D_XOPEN_SOURCE=600 -isystem $(SYSROOT64)/usr/include
-ARM64_LIBS   := -L$(ARM64_LIBDIR) -lbpf -lelf -lzstd -lz -lcapstone -lfdt -lncursesw -ltinfo \
+ARM64_LIBS   := -L$(ARM64_LIBDIR) -lbpf -lelf -lzstd -lz -lcapstone -lfdt -ldeflate -lncursesw -ltinfo \
 	-lpthread -lm
 ARM64_OBJS   := $(patsubst %.c,$(O)/arm64/obj/%.o,$(TOOL_MAIN) $(TOOL_SRCS) $(HOSTLIB_SRCS))
 

@@ -360,81 +360,127 @@ static void ring_publish(struct ring_consumer *c)
 /* Passes over pads, lapped stretches and torn copies; bounded, then RING_EAGAIN. */
 #define RING_CONSUME_TRIES 256
 
+/* What ring_look() found besides a final status (0 drained, or RING_E*). */
+#define RING_LOOK_READ  1 /* a record (or pad) starts at c->pos, below *prod */
+#define RING_LOOK_AGAIN 2 /* a lapped stretch was skipped: look again */
+
+/* Step 1: where the producer is, against where this consumer reads. */
+static int ring_look(struct ring_consumer *c, uint64_t *prod)
+{
+	struct ring_header *h = c->hdr;
+	uint64_t next_seq, horizon;
+
+	/*
+	 * next_seq first, then prod_pos: every record numbered below next_seq
+	 * is then either below prod or was never written. Acquire: pairs with
+	 * the store-release of next_seq in ring_commit() and ring_drop().
+	 */
+	next_seq = __atomic_load_n(&h->next_seq, __ATOMIC_ACQUIRE);
+	/*
+	 * Acquire: the bytes of every record below prod are visible. Pairs
+	 * with the store-release of prod_pos in ring_commit().
+	 */
+	*prod = __atomic_load_n(&h->prod_pos, __ATOMIC_ACQUIRE);
+	if (*prod < c->pos)
+		return RING_ESTALE;
+	if (*prod == c->pos) {
+		ring_account_drained(c, next_seq);
+		ring_publish(c);
+		return 0;
+	}
+	if (c->mode == RING_MODE_DROP && *prod - c->pos > c->data_size)
+		return RING_EBADMSG;
+	if (c->mode == RING_MODE_OVERWRITE) {
+		/* Ordered after prod_pos by its acquire; stored before it by the producer. */
+		horizon = __atomic_load_n(&h->horizon, __ATOMIC_RELAXED);
+		if (horizon < *prod || horizon % c->block_size)
+			return RING_EBADMSG;
+		if (horizon - c->pos > c->data_size) {
+			/* Lapped: restart at the oldest block still intact. */
+			ring_skip_to(c, horizon - c->data_size);
+			return RING_LOOK_AGAIN;
+		}
+	}
+	return RING_LOOK_READ;
+}
+
+/*
+ * Step 2: the record header word at c->pos and, for a plausible record,
+ * the record into c->scratch. *room is what is left of the block. False
+ * when the word is nothing the producer writes.
+ */
+static bool ring_fetch(struct ring_consumer *c, uint64_t prod, uint32_t *type, uint32_t *size,
+		       uint64_t *room)
+{
+	uint64_t off = c->pos % c->data_size, word;
+
+	*room = c->block_size - (off & (c->block_size - 1));
+	word = __atomic_load_n((const uint64_t *)(c->data + off), __ATOMIC_RELAXED);
+	*type = word & 0xffff;
+	*size = (word >> 16) & 0xffff;
+	if (*size < 8 || (*size & 7) || *size > *room || *size > prod - c->pos)
+		return false;
+	if (*type == TRACE_PAD)
+		return true;
+	if (*size < sizeof(struct trace_hdr) || *size > TRACE_MAX_RECORD)
+		return false;
+	ring_copy(c, off, *size);
+	return true;
+}
+
+/* Step 3, OVERWRITE mode: was what step 2 read overwritten meanwhile? */
+static bool ring_torn(struct ring_consumer *c)
+{
+	uint64_t horizon;
+
+	if (c->mode != RING_MODE_OVERWRITE)
+		return false;
+	/*
+	 * Acquire fence (DMB ISHLD): the loads of ring_fetch() complete before
+	 * horizon is read again. Pairs with the release fence in
+	 * ring_reserve_slow(): if any byte we read came from a newer lap, we
+	 * see that lap's horizon.
+	 */
+	__atomic_thread_fence(__ATOMIC_ACQUIRE);
+	horizon = __atomic_load_n(&c->hdr->horizon, __ATOMIC_RELAXED);
+	if (horizon - c->pos <= c->data_size)
+		return false;
+	/* Overwritten while we read it: never decode it. */
+	c->torn++;
+	return true;
+}
+
+/* Step 4: hand the record in c->scratch over and move past it. */
+static int ring_deliver(struct ring_consumer *c, void *buf, uint32_t size, uint64_t seq)
+{
+	ring_account(c, seq);
+	c->delivered++;
+	c->pos += size;
+	ring_publish(c);
+	memcpy(buf, c->scratch, size);
+	return (int)size;
+}
+
 int ring_consume(struct ring_consumer *c, void *buf, size_t len)
 {
-	struct ring_header *h;
-	uint64_t next_seq, prod, horizon, off, room, word, seq;
+	uint64_t prod, room, seq;
 	uint32_t type, size;
-	bool bad;
-	int tries;
+	bool ok;
+	int tries, ret;
 
 	if (!c || !c->hdr || !buf)
 		return RING_EINVAL;
-	h = c->hdr;
 
 	for (tries = 0; tries < RING_CONSUME_TRIES; tries++) {
-		/*
-		 * next_seq first, then prod_pos: every record numbered below
-		 * next_seq is then either below prod or was never written.
-		 * Acquire: pairs with the store-release of next_seq in
-		 * ring_commit() and ring_drop().
-		 */
-		next_seq = __atomic_load_n(&h->next_seq, __ATOMIC_ACQUIRE);
-		/*
-		 * Acquire: the bytes of every record below prod are visible.
-		 * Pairs with the store-release of prod_pos in ring_commit().
-		 */
-		prod = __atomic_load_n(&h->prod_pos, __ATOMIC_ACQUIRE);
-		if (prod < c->pos)
-			return RING_ESTALE;
-		if (prod == c->pos) {
-			ring_account_drained(c, next_seq);
-			ring_publish(c);
-			return 0;
-		}
-		if (c->mode == RING_MODE_DROP && prod - c->pos > c->data_size)
-			return RING_EBADMSG;
-
-		if (c->mode == RING_MODE_OVERWRITE) {
-			/* Ordered after prod_pos by its acquire; stored before it by the producer. */
-			horizon = __atomic_load_n(&h->horizon, __ATOMIC_RELAXED);
-			if (horizon < prod || horizon % c->block_size)
-				return RING_EBADMSG;
-			if (horizon - c->pos > c->data_size) {
-				/* Lapped: restart at the oldest block still intact. */
-				ring_skip_to(c, horizon - c->data_size);
-				continue;
-			}
-		}
-
-		off = c->pos % c->data_size;
-		room = c->block_size - (off & (c->block_size - 1));
-		word = __atomic_load_n((const uint64_t *)(c->data + off), __ATOMIC_RELAXED);
-		type = word & 0xffff;
-		size = (word >> 16) & 0xffff;
-		bad = size < 8 || (size & 7) || size > room || size > prod - c->pos;
-		if (!bad && type != TRACE_PAD)
-			bad = size < sizeof(struct trace_hdr) || size > TRACE_MAX_RECORD;
-		if (!bad && type != TRACE_PAD)
-			ring_copy(c, off, size);
-
-		if (c->mode == RING_MODE_OVERWRITE) {
-			/*
-			 * Acquire fence (DMB ISHLD): the loads above complete
-			 * before horizon is read again. Pairs with the release
-			 * fence in ring_reserve_slow(): if any byte we read
-			 * came from a newer lap, we see that lap's horizon.
-			 */
-			__atomic_thread_fence(__ATOMIC_ACQUIRE);
-			horizon = __atomic_load_n(&h->horizon, __ATOMIC_RELAXED);
-			if (horizon - c->pos > c->data_size) {
-				/* Overwritten while we read it: never decode it. */
-				c->torn++;
-				continue;
-			}
-		}
-
-		if (bad) {
+		ret = ring_look(c, &prod);
+		if (ret == RING_LOOK_AGAIN)
+			continue;
+		if (ret != RING_LOOK_READ)
+			return ret;
+		ok = ring_fetch(c, prod, &type, &size, &room);
+		if (ring_torn(c))
+			continue;
+		if (!ok) {
 			/* Not something the producer writes: resume at the next block. */
 			c->corrupt++;
 			ring_skip_to(c, c->pos + room < prod ? c->pos + room : prod);
@@ -444,7 +490,6 @@ int ring_consume(struct ring_consumer *c, void *buf, size_t len)
 			c->pos += size;
 			continue;
 		}
-
 		seq = c->scratch[1]; /* trace_hdr.seq */
 		if (c->seq_known && seq < c->expected_seq) {
 			c->corrupt++;
@@ -453,15 +498,20 @@ int ring_consume(struct ring_consumer *c, void *buf, size_t len)
 		}
 		if (size > len)
 			return RING_EMSGSIZE;
-		ring_account(c, seq);
-		c->delivered++;
-		c->pos += size;
-		ring_publish(c);
-		memcpy(buf, c->scratch, size);
-		return (int)size;
+		return ring_deliver(c, buf, size, seq);
 	}
 	ring_publish(c);
 	return RING_EAGAIN;
+}
+
+uint64_t ring_consumer_backlog(const struct ring_consumer *c)
+{
+	/* Relaxed: a figure for display, ordered by nothing. */
+	uint64_t prod = __atomic_load_n(&c->hdr->prod_pos, __ATOMIC_RELAXED);
+
+	if (prod <= c->pos)
+		return 0;
+	return prod - c->pos < c->data_size ? prod - c->pos : c->data_size;
 }
 
 void ring_consumer_stats(const struct ring_consumer *c, struct ring_stats *st)

@@ -309,4 +309,11 @@ int ring_consume(struct ring_consumer *c, void *buf, size_t len);
 
 void ring_consumer_stats(const struct ring_consumer *c, struct ring_stats *st);
 
+/*
+ * Bytes written and not yet read by this consumer now (records and pads),
+ * at most the ring's data size: how full a DROP ring is when read just
+ * before a drain. 0 when there is nothing to read.
+ */
+uint64_t ring_consumer_backlog(const struct ring_consumer *c);
+
 #endif

@@ -272,6 +272,7 @@ enum trace_irq_source {
 	TRACE_IRQ_SRC_DEVICE = 2, /* an emulated device's SPI */
 	TRACE_IRQ_SRC_HOST   = 3, /* injected on the host tool's request */
 	TRACE_IRQ_SRC_OTHER  = 4,
+	TRACE_IRQ_SRC_PMU    = 5, /* the guest PMU's overflow interrupt (PPI 23) */
 };
 
 struct trace_irq_inject {

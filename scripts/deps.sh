@@ -24,6 +24,7 @@ PKGS=(
 	qemu-system-arm
 	gdb-multiarch
 	libbpf-dev libelf-dev libncurses-dev libcapstone-dev libfdt-dev libcmocka-dev
+	libdeflate-dev
 	device-tree-compiler
 	babeltrace2
 	tmux
@@ -97,9 +98,10 @@ fi
 
 # `make arm64` links a static arm64 hypscope against Debian's arm64 static
 # libraries, unpacked the same way into the same sysroot.
-arm64_static=(libbpf-dev libelf-dev zlib1g-dev libzstd-dev libcapstone-dev libncurses-dev)
+arm64_static=(libbpf-dev libelf-dev zlib1g-dev libzstd-dev libcapstone-dev libncurses-dev libdeflate-dev)
 if [ ! -f "$sysroot/usr/lib/aarch64-linux-gnu/libbpf.a" ] ||
-	[ ! -f "$sysroot/usr/lib/aarch64-linux-gnu/libncursesw.a" ]; then
+	[ ! -f "$sysroot/usr/lib/aarch64-linux-gnu/libncursesw.a" ] ||
+	[ ! -f "$sysroot/usr/lib/aarch64-linux-gnu/libdeflate.a" ]; then
 	ensure_arm64
 	apt_update
 	tmp2=$(mktemp -d)

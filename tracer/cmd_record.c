@@ -208,6 +208,12 @@ static void print_summary(const struct recorder_totals *t, double secs)
 		fprintf(stderr, " cpu%u %" PRIu64 "/%" PRIu64 " lost", cpu, t->cpus[cpu].records,
 			t->cpus[cpu].lost);
 	fputc('\n', stderr);
+	if (t->attached) {
+		char hwm[64 + 48 * HYP_MAX_CPUS];
+
+		recorder_hwm_text(t, hwm, sizeof(hwm));
+		fprintf(stderr, "hypscope record: %s\n", hwm);
+	}
 }
 
 /* The exit code for an error code of the recorder. */

@@ -35,6 +35,7 @@ static struct env {
 	enum hs_sort sort;
 	enum report_format format;
 	unsigned limit;
+	unsigned threads;
 	struct hs_elfmap elfs;
 } env;
 
@@ -58,6 +59,8 @@ static const char usage[] =
 	"  -n, --limit N       at most N rows in the main table (default: all)\n"
 	"      --elf VM=PATH   symbolize guest PCs of VM (slot number or name) with\n"
 	"                      the ELF's function symbols (--by pc); repeatable\n"
+	"  -j, --threads N     read on N threads (default: one per online CPU; the\n"
+	"                      report is the same whatever N)\n"
 	"  -h, --help          show this help\n"
 	"\n"
 	"Exit status: 0 success; 2 bad usage or a file that is not a readable trace\n"
@@ -78,6 +81,7 @@ static const struct option long_opts[] = {
 	{ "sort", required_argument, NULL, 's' },
 	{ "limit", required_argument, NULL, 'n' },
 	{ "elf", required_argument, NULL, OPT_ELF },
+	{ "threads", required_argument, NULL, 'j' },
 	{ "help", no_argument, NULL, 'h' },
 	{},
 };
@@ -101,6 +105,7 @@ static int pick(const char *what, const char *arg, const char *const *names, int
 static int parse_args(int argc, char **argv)
 {
 	struct hs_err e;
+	unsigned long ul;
 	char *end;
 	int opt, v;
 
@@ -108,7 +113,7 @@ static int parse_args(int argc, char **argv)
 	memset(&env, 0, sizeof(env));
 	optind = 1;
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, ":b:f:s:n:h", long_opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, ":b:f:s:n:j:h", long_opts, NULL)) != -1) {
 		switch (opt) {
 		case 'b':
 			v = pick("by", optarg, by_names, 4);
@@ -133,6 +138,14 @@ static int parse_args(int argc, char **argv)
 			env.limit = (unsigned)strtoul(optarg, &end, 10);
 			if (errno || end == optarg || *end || optarg[0] == '-')
 				return usage_error("--limit needs a number, not '%s'", optarg);
+			break;
+		case 'j':
+			errno = 0;
+			ul = strtoul(optarg, &end, 10);
+			if (errno || end == optarg || *end || optarg[0] == '-' || !ul || ul > 64)
+				return usage_error("--threads needs a number from 1 to 64, not '%s'",
+						   optarg);
+			env.threads = (unsigned)ul;
 			break;
 		case OPT_ELF:
 			if (hs_elfmap_add(&env.elfs, optarg, &e))
@@ -465,7 +478,7 @@ static void text_vgic(FILE *f, const struct hs_stats *s)
 }
 
 static const char *const irq_sources[HS_IRQ_SOURCES + 1] = { "SGI",  "timer", "device",
-							    "host", "other", "unknown" };
+							    "host", "other", "PMU", "unknown" };
 static const char *const log_levels[4] = { "error", "warn", "info", "debug" };
 
 static void text_sched(FILE *f, const struct hs_stats *s)
@@ -982,7 +995,7 @@ int cmd_report(int argc, char **argv)
 		ret = hs_error("report", HS_EXIT_ENV, "out of memory");
 		goto cleanup;
 	}
-	ret = hs_load_trace(env.file, s, &info, &e);
+	ret = hs_load_trace_threads(env.file, s, env.threads, &info, &e);
 	if (ret) {
 		ret = hs_error("report", hs_read_exit(ret), "%s", e.msg);
 		goto cleanup;

@@ -832,6 +832,12 @@ static int record_finish(struct run *r)
 	}
 	printf("hypscope: recorded %llu records (%llu lost) from %u CPUs to %s\n",
 	       (unsigned long long)t.records, (unsigned long long)t.lost, t.nr_cpus, env.record);
+	if (t.attached) {
+		char hwm[64 + 48 * HYP_MAX_CPUS];
+
+		recorder_hwm_text(&t, hwm, sizeof(hwm));
+		printf("hypscope: %s\n", hwm);
+	}
 	return 0;
 }
 

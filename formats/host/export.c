@@ -56,33 +56,47 @@ uint64_t export_first_ts(const struct tf_reader *r)
 
 /* ------------------------------------------------------------------ numbers */
 
+/* "00" to "99": two digits a step halves the divisions. */
+static const char two_digits[201] =
+	"00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+	"40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+	"8081828384858687888990919293949596979899";
+
 size_t export_fmt_u64(char *dst, uint64_t v)
 {
 	char tmp[20];
-	size_t n = 0, i;
+	size_t n = sizeof(tmp);
 
-	do {
-		tmp[n++] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	for (i = 0; i < n; i++)
-		dst[i] = tmp[n - 1 - i];
-	return n;
+	while (v >= 100) {
+		unsigned d = (unsigned)(v % 100);
+
+		v /= 100;
+		n -= 2;
+		memcpy(tmp + n, two_digits + 2 * d, 2);
+	}
+	if (v >= 10) {
+		n -= 2;
+		memcpy(tmp + n, two_digits + 2 * v, 2);
+	} else {
+		tmp[--n] = (char)('0' + v);
+	}
+	memcpy(dst, tmp + n, sizeof(tmp) - n);
+	return sizeof(tmp) - n;
 }
 
 size_t export_fmt_hex(char *dst, uint64_t v)
 {
 	static const char digits[] = "0123456789abcdef";
-	int shift = 60;
-	size_t n = 2;
+	/* the nibbles that matter: at least one, for 0 */
+	int nibbles = v ? (67 - __builtin_clzll(v)) / 4 : 1, i;
 
 	dst[0] = '0';
 	dst[1] = 'x';
-	while (shift > 0 && !(v >> shift))
-		shift -= 4;
-	for (; shift >= 0; shift -= 4)
-		dst[n++] = digits[(v >> shift) & 0xf];
-	return n;
+	for (i = nibbles - 1; i >= 0; i--) {
+		dst[2 + i] = digits[v & 0xf];
+		v >>= 4;
+	}
+	return 2 + (size_t)nibbles;
 }
 
 /* ------------------------------------------------------------------- output */

@@ -150,21 +150,28 @@ static void store_uint(uint8_t *p, unsigned len, uint64_t v)
 enum cell_kind { CELL_EMPTY, CELL_DEC, CELL_HEX, CELL_STR, CELL_BYTES };
 
 struct csv_row {
+	uint64_t    filled[CSV_MAX_COLS / 64]; /* bit col: kind[col] is not CELL_EMPTY */
 	uint8_t     kind[CSV_MAX_COLS];
 	uint64_t    v[CSV_MAX_COLS];
 	const char *s[CSV_MAX_COLS];
 	size_t      len[CSV_MAX_COLS];
 };
 
-static void cell_num(struct csv_row *row, unsigned col, enum cell_kind kind, uint64_t v)
+static void cell_kind(struct csv_row *row, unsigned col, enum cell_kind kind)
 {
 	row->kind[col] = (uint8_t)kind;
+	row->filled[col / 64] |= 1ull << (col % 64);
+}
+
+static void cell_num(struct csv_row *row, unsigned col, enum cell_kind kind, uint64_t v)
+{
+	cell_kind(row, col, kind);
 	row->v[col] = v;
 }
 
 static void cell_str(struct csv_row *row, unsigned col, const char *s, size_t len)
 {
-	row->kind[col] = CELL_STR;
+	cell_kind(row, col, CELL_STR);
 	row->s[col] = s;
 	row->len[col] = len;
 }
@@ -207,7 +214,7 @@ static void fill_row(struct csv_row *row, const struct trace_hdr *h, uint32_t cp
 	size_t known, i;
 	int t;
 
-	memset(row->kind, 0, nr_cols);
+	memset(row->filled, 0, sizeof(row->filled));
 	cell_num(row, COL_TS_NS, CELL_DEC, export_ticks_to_ns(h->ts, freq));
 	cell_num(row, COL_TS, CELL_DEC, h->ts);
 	cell_num(row, COL_CPU, CELL_DEC, cpu);
@@ -224,8 +231,7 @@ static void fill_row(struct csv_row *row, const struct trace_hdr *h, uint32_t cp
 		cell_str(row, COL_TYPE, name, strlen(name));
 	} else {
 		/* "type_0x0100": kept in the row's value, formatted when written */
-		row->kind[COL_TYPE] = CELL_HEX;
-		row->v[COL_TYPE] = h->type;
+		cell_num(row, COL_TYPE, CELL_HEX, h->type);
 	}
 
 	t = trace_type_index(h->type);
@@ -252,41 +258,71 @@ static void fill_row(struct csv_row *row, const struct trace_hdr *h, uint32_t cp
 		}
 	}
 	if (h->size > known) {
-		row->kind[col_extra] = CELL_BYTES;
+		cell_kind(row, col_extra, CELL_BYTES);
 		row->s[col_extra] = (const char *)rec + known;
 		row->len[col_extra] = h->size - known;
 	}
 }
 
+/*
+ * n commas: the separators before and between empty cells, eight bytes a
+ * store (the buffer is reserved 8 bytes past them; len moves by n only).
+ */
+static inline void put_commas(struct export_out *out, unsigned n)
+{
+	static const char eight[8] = { ',', ',', ',', ',', ',', ',', ',', ',' };
+	char *dst = export_out_reserve(out, (size_t)n + sizeof(eight));
+	unsigned i;
+
+	if (!dst)
+		return;
+	for (i = 0; i < n; i += sizeof(eight))
+		memcpy(dst + i, eight, sizeof(eight));
+	out->len += n;
+}
+
+/*
+ * The row's nr_cols cells, comma separated: only the filled ones are looked
+ * at (most of a wide row is empty), the commas between them go out in runs.
+ */
 static void put_row(struct export_out *out, const struct csv_row *row)
 {
 	char *dst;
-	unsigned col;
+	unsigned col, word, commas = 0; /* commas written so far: one before each cell but the first */
+	uint64_t bits;
 
-	for (col = 0; col < nr_cols; col++) {
-		if (col)
-			export_out_char(out, ',');
-		switch (row->kind[col]) {
-		case CELL_DEC:
-			export_out_u64(out, row->v[col]);
-			break;
-		case CELL_HEX:
-			if (col == COL_TYPE) {
-				dst = export_out_reserve(out, 16);
-				if (dst)
-					out->len += (size_t)sprintf(dst, "type_0x%04" PRIx64, row->v[col]);
-			} else {
-				export_out_hex(out, row->v[col]);
+	for (word = 0; word < CSV_MAX_COLS / 64; word++) {
+		for (bits = row->filled[word]; bits; bits &= bits - 1) {
+			col = word * 64 + (unsigned)__builtin_ctzll(bits);
+			if (col >= nr_cols)
+				break;
+			put_commas(out, col - commas);
+			commas = col;
+			switch (row->kind[col]) {
+			case CELL_DEC:
+				export_out_u64(out, row->v[col]);
+				break;
+			case CELL_HEX:
+				if (col == COL_TYPE) {
+					dst = export_out_reserve(out, 16);
+					if (dst)
+						out->len += (size_t)sprintf(dst, "type_0x%04" PRIx64,
+									    row->v[col]);
+				} else {
+					export_out_hex(out, row->v[col]);
+				}
+				break;
+			case CELL_STR:
+				put_text(out, row->s[col], row->len[col]);
+				break;
+			case CELL_BYTES:
+				put_bytes_hex(out, (const uint8_t *)row->s[col], row->len[col]);
+				break;
 			}
-			break;
-		case CELL_STR:
-			put_text(out, row->s[col], row->len[col]);
-			break;
-		case CELL_BYTES:
-			put_bytes_hex(out, (const uint8_t *)row->s[col], row->len[col]);
-			break;
 		}
 	}
+	if (nr_cols)
+		put_commas(out, nr_cols - 1 - commas);
 	export_out_put(out, "\r\n", 2);
 }
 

@@ -24,7 +24,8 @@ ENUM(trace_enum_sched_reason, "sched_reason", 4, NULL, "slice", "wfi", "yield", 
 ENUM(trace_enum_mmio_device, "mmio_device", 4, "other", "none", "gicd", "gicr", "uart", "its");
 ENUM(trace_enum_mmio_result, "mmio_result", 1, NULL, "ok", "abort", "ignored");
 ENUM(trace_enum_smccc_conduit, "smccc_conduit", 1, NULL, "hvc", "smc");
-ENUM(trace_enum_irq_source, "irq_source", 4, NULL, "sgi", "timer", "device", "host", "other");
+ENUM(trace_enum_irq_source, "irq_source", 4, NULL, "sgi", "timer", "device", "host", "other",
+     "pmu");
 ENUM(trace_enum_lrs_point, "lrs_point", 1, NULL, "flush", "fold");
 ENUM(trace_enum_log_level, "log_level", 1, NULL, "error", "warn", "info", "debug");
 ENUM(trace_enum_gdb_reason, "gdb_reason", 4, NULL, "interrupt", "swbreak", "hwbreak", "watch",

@@ -21,6 +21,7 @@
 #ifndef FORMATS_TRACEFILE_H
 #define FORMATS_TRACEFILE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -171,6 +172,14 @@ struct tf_reader;
  * byte offset, and every intact chunk stays readable.
  */
 int tf_reader_open(struct tf_reader **rp, const char *path, char *err, size_t errlen);
+
+/*
+ * tf_reader_open() checking the chunks' payloads on threads threads (0: one
+ * per online CPU, the default of tf_reader_open(); 1: this thread only). The
+ * reader is the same whatever the number: same chunks, problems, stats.
+ */
+int tf_reader_open_threads(struct tf_reader **rp, const char *path, unsigned threads, char *err,
+			   size_t errlen);
 void tf_reader_close(struct tf_reader *r); /* NULL ok */
 
 const struct tf_file_header *tf_reader_header(const struct tf_reader *r);
@@ -205,6 +214,12 @@ int tf_reader_load_chunk(struct tf_reader *r, size_t i, const void **payload);
  * problem.
  */
 int tf_reader_next(struct tf_reader *r, struct tf_record *rec);
+
+/*
+ * True when the records tf_reader_next() hands out stay valid until
+ * tf_reader_close() (the file is mapped), not only until the next call.
+ */
+bool tf_reader_in_place(const struct tf_reader *r);
 
 /* Start tf_reader_next() over from the first record. */
 void tf_reader_rewind(struct tf_reader *r);

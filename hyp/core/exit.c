@@ -210,6 +210,8 @@ static bool handle_irq(struct vcpu *v)
 
 	/* IRQ_EV_VTIMER: the virtual timer's line rose; timer_sync() already
 	 * gave it to the vGIC after this exit's fold. */
+	if (ev & IRQ_EV_PMU)
+		vpmu_overflow(v);
 	if (ev & IRQ_EV_TICK)
 		sched_tick(rq, arch_counter());
 	return !READ_ONCE(rq->need_resched);

@@ -106,6 +106,17 @@ static int node_timer(void *fdt)
 	return fdt_end_node(fdt);
 }
 
+static int node_pmu(void *fdt)
+{
+	/* As QEMU's virt: the overflow interrupt is PPI 7 (INTID 23), level. */
+	fdt32_t v[3] = { cpu_to_fdt32(GIC_PPI), cpu_to_fdt32(7), cpu_to_fdt32(IRQ_TYPE_LEVEL_HIGH) };
+
+	CHECK(fdt_begin_node(fdt, "pmu"));
+	CHECK(fdt_property_string(fdt, "compatible", "arm,armv8-pmuv3"));
+	CHECK(fdt_property(fdt, "interrupts", v, sizeof(v)));
+	return fdt_end_node(fdt);
+}
+
 static int node_uart(void *fdt, const struct guest_dtb_params *p)
 {
 	static const char compat[] = "arm,pl011\0arm,primecell";
@@ -182,6 +193,8 @@ int guest_dtb_build(void *buf, size_t size, const struct guest_dtb_params *p)
 
 	CHECK(node_gic(buf, p));
 	CHECK(node_timer(buf));
+	if (p->pmu)
+		CHECK(node_pmu(buf));
 	CHECK(node_uart(buf, p));
 
 	CHECK(fdt_end_node(buf));

@@ -68,7 +68,7 @@ static bool traced_exit(struct vcpu *v, unsigned type)
 	v->injected = false;
 	c0 = arch_cycles();
 	cont = handle_exit(v, type);
-	cost = arch_cycles() - c0;
+	cost = (uint32_t)(arch_cycles() - c0); /* a 32-bit event counter may wrap */
 	trace_exit(v, pc, cls, insn, insn_valid, cost,
 		   v->injected ? TRACE_EXIT_INJECTED : TRACE_EXIT_HANDLED);
 	return cont;

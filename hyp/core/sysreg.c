@@ -14,6 +14,7 @@
 #include "hyp/include/timer.h"
 #include "hyp/include/trace.h"
 #include "hyp/include/vm.h"
+#include "hyp/include/vpmu.h"
 
 uint64_t guest_id_regs[NR_ID_REGS];
 
@@ -32,8 +33,9 @@ static const uint64_t id_keep[NR_ID_REGS] = {
 	/* BT, SSBS, MTE and MTE_frac (FEAT_MTE2 and up only, see below), CSV2_frac (capped
 	 * below); MTEX, SME, NMI, GCS, THE and the rest hidden */
 	[ID_PFR1] = F(3, 0) | F(7, 4) | F(11, 8) | F(35, 32) | F(43, 40),
-	/* DebugVer (capped below), BRPs, WRPs, CTX_CMPs, DoubleLock; PMU, SPE, trace, BRBE hidden */
-	[ID_DFR0] = F(3, 0) | F(15, 12) | F(23, 20) | F(31, 28) | F(39, 36),
+	/* DebugVer (capped below), PMUVer (capped below), BRPs, WRPs, CTX_CMPs, DoubleLock;
+	 * SPE, trace, BRBE hidden */
+	[ID_DFR0] = F(3, 0) | F(11, 8) | F(15, 12) | F(23, 20) | F(31, 28) | F(39, 36),
 	/* instructions only; TME hidden */
 	[ID_ISAR0] = ~F(27, 24),
 	/* DPB, APA, API, JSCVT, FCMA, LRCPC, GPA, GPI, FRINTTS, SB, SPECRES, BF16, DGH, I8MM, XS;
@@ -56,6 +58,7 @@ static const uint64_t id_keep[NR_ID_REGS] = {
 #define ID_PFR0_EL0_AARCH64 (1ull << 0) /* EL0 and EL1: AArch64 only */
 #define ID_PFR0_EL1_AARCH64 (1ull << 4)
 #define ID_PFR1_MTE2 2ull
+#define ID_DFR0_PMUVER_V8 1ull /* PMUv3 for Armv8.0: what vpmu.c emulates */
 
 /*
  * Fields kept, but only up to a level whose added state or controls the
@@ -101,6 +104,12 @@ void id_regs_sanitise(const uint64_t raw[NR_ID_REGS], uint64_t out[NR_ID_REGS])
 	 * switched per vCPU) and 3 are shown, with MTE_frac (0: asynchronous faults). */
 	if (FIELD(out[ID_PFR1], 11, 8) < ID_PFR1_MTE2)
 		out[ID_PFR1] &= ~(F(11, 8) | F(43, 40));
+	/* PMUv3 for Armv8.0 when guests get counters (0xf is an IMPLEMENTATION
+	 * DEFINED PMU: none for them); the later versions add what is not emulated. */
+	if (!vpmu_info.nr_counters || FIELD(out[ID_DFR0], 11, 8) == 0xf)
+		out[ID_DFR0] &= ~F(11, 8);
+	else if (FIELD(out[ID_DFR0], 11, 8) > ID_DFR0_PMUVER_V8)
+		out[ID_DFR0] = (out[ID_DFR0] & ~F(11, 8)) | (ID_DFR0_PMUVER_V8 << 8);
 }
 
 /* ------------------------------------------------------------ handlers */
@@ -336,6 +345,8 @@ bool handle_sysreg_trap(struct vcpu *v)
 		ok = s.is_read ? d->read && d->read(v, d, &val) : d->write && d->write(v, d, val);
 	} else if (timer_sysreg_access(v, s.key, s.is_read, &val) >= 0) {
 		ok = true; /* CNTP_CTL/CVAL/TVAL_EL0 (CNTHCTL_EL2.EL1PCEN = 0): hyp/core/timer.c */
+	} else if (vpmu_is_reg(&s)) {
+		ok = vpmu_access(v, &s, &val);
 	} else if (is_id_space(&s)) {
 		ok = s.is_read;
 		val = 0;

@@ -149,6 +149,7 @@ static void vcpu_reset(struct vcpu *v, uint64_t entry, uint64_t x0)
 	memset(v->mte, 0, sizeof(v->mte));
 	memset(&v->dbg, 0, sizeof(v->dbg));
 	timer_vcpu_reset(v);
+	memset(&v->pmu, 0, sizeof(v->pmu));
 	v->regs.pc = entry;
 	v->regs.x[0] = x0;
 	v->regs.pstate = PSR_EL1H_DAIF;
@@ -215,6 +216,7 @@ static const char *load_guest(struct vm *vm)
 		.uart_spi = GUEST_UART_SPI,
 		.uart_clock_hz = UART_CLOCK_HZ,
 		.sdei = !(c->flags & HYPCFG_VM_F_NO_SDEI),
+		.pmu = vpmu_info.nr_counters > 0,
 	};
 	/* libfdt uses the FP/SIMD registers: no guest's may be live in them. */
 	arch_fpsimd_release();

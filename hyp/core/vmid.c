@@ -75,7 +75,7 @@ static void rollover(struct vmid_allocator *a)
 	 * previous owners may survive (Arm ARM D8.14.1, VMID reuse). */
 	t0 = arch_cycles();
 	arch_tlb_flush_guests();
-	a->last_flush_cost = arch_cycles() - t0;
+	a->last_flush_cost = (uint32_t)(arch_cycles() - t0); /* 32-bit counter */
 	a->flushes++;
 	a->rollovers++;
 	trace_vmid_rollover(old_gen, vmid_gen_number(a->generation, a->bits), a->last_flush_cost,

@@ -33,7 +33,7 @@ unsigned this_cpu_id(void);
  * arch_inline.h, found on the include path (hyp/arch/<arch>/include,
  * hyp/build.mk), defines or declares
  *	uint64_t arch_counter(void);	CNTPCT_EL0
- *	uint64_t arch_cycles(void);	PMCCNTR_EL0: CPU cycles, for what exit handling costs
+ *	uint64_t arch_cycles(void);	CPU cycles at EL2, for what exit handling costs (32 bits wrap)
  *	uint64_t arch_vtimer_ctl(const struct vcpu *v);
  *		CNTV_CTL_EL0 of v, with the hardware's ISTATUS while v is loaded
  */
@@ -104,6 +104,7 @@ void arch_kick_cpu(unsigned cpu);
 #define IRQ_EV_TICK    BIT(1) /* the EL2 timer */
 #define IRQ_EV_VTIMER  BIT(2) /* the running guest's virtual timer */
 #define IRQ_EV_MAINT   BIT(3) /* the vGIC maintenance interrupt */
+#define IRQ_EV_PMU     BIT(4) /* a guest PMU counter overflowed */
 unsigned arch_handle_irqs(void);
 void arch_timer_set(uint64_t deadline); /* SCHED_NO_EVENT: off */
 void arch_idle(void);
@@ -133,6 +134,19 @@ void arch_vcpu_pend_serror(struct vcpu *v);
 void arch_fpsimd_switch(struct vcpu *v);
 void arch_fpsimd_forget(struct vcpu *v);
 void arch_fpsimd_release(void);
+
+/*
+ * The guest PMU in the hardware (hyp/core/vpmu.c): event counters below
+ * MDCR_EL2.HPMN by index, 31 the cycle counter (PMCCNTR_EL0, PMCCFILTR_EL0).
+ */
+uint64_t arch_pmu_read_counter(unsigned idx);
+void arch_pmu_write_counter(unsigned idx, uint64_t val);
+void arch_pmu_write_type(unsigned idx, uint64_t type);
+/* The guest-owned controls: PMCR_EL0 (E, D, LC), which guest counters count
+ * and interrupt, PMUSERENR_EL0. All zero stops the guest's counters. */
+void arch_pmu_control(uint64_t pmcr, uint64_t cnten, uint64_t inten, uint64_t userenr);
+/* The guest counters' overflow flags, cleared in the hardware. */
+uint64_t arch_pmu_take_overflow(void);
 
 /* The instruction at the guest's PC (stage 1 and 2 walked by the MMU), for the trace. */
 bool arch_guest_insn(const struct vcpu *v, uint32_t *insn);

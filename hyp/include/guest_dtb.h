@@ -18,6 +18,7 @@ struct guest_dtb_params {
 	unsigned uart_spi;
 	uint32_t uart_clock_hz;
 	int sdei;                 /* /firmware/sdei (SDEI over HVC) */
+	int pmu;                  /* /pmu (PMUv3, PPI 7 = INTID 23) */
 };
 
 #define GUEST_DTB_MAX_SIZE 0x10000u

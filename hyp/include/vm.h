@@ -17,6 +17,7 @@
 #include "hyp/include/mmio.h"
 #include "hyp/include/sdei.h"
 #include "hyp/include/spinlock.h"
+#include "hyp/include/vpmu.h"
 #include "hyp/dev/pl011.h"
 #include "hyp/include/timer.h"
 #include "hyp/vgic/vgic.h"
@@ -139,6 +140,7 @@ struct vcpu {
 	uint64_t mte[NR_MTE_REGS];
 	struct vdebug dbg;
 	struct vcpu_timers timer; /* the emulated physical timer, both PPI lines (timer.h) */
+	struct vpmu pmu;  /* its PMUv3 (hyp/core/vpmu.c) */
 	struct vcpu_fault fault;
 	uint64_t vmpidr;  /* VMPIDR_EL2: what the guest reads as MPIDR_EL1 */
 	uint64_t hcr;     /* HCR_EL2 while this vCPU runs (VSE for an injected SError) */

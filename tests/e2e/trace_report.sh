@@ -186,6 +186,30 @@ else
 	fail "diff of a trace with itself exited $rc: $(tail -n1 "$work/diff-self.txt")"
 fi
 
+# report on one thread and on several: byte for byte the same in every format
+# and breakdown (the chunks are checked in parallel, the merge runs ahead).
+check_threads() { # TRACE WHAT
+	local args n=0 bad=""
+
+	for args in "" "--format json" "--format csv" "--by vcpu --sort time" "--by vm" \
+		"--by pc --sort p99"; do
+		# shellcheck disable=SC2086 # args are several words
+		"$hypscope" report "$1" -j 1 $args >"$work/$2.j1.out" 2>&1
+		# shellcheck disable=SC2086
+		"$hypscope" report "$1" -j 4 $args >"$work/$2.j4.out" 2>&1
+		if cmp -s "$work/$2.j1.out" "$work/$2.j4.out" && [ -s "$work/$2.j1.out" ]; then
+			n=$((n + 1))
+		else
+			bad="$bad '${args:-text}'"
+		fi
+	done
+	if [ -z "$bad" ]; then
+		pass "$2: report -j 1 and -j 4 are byte for byte the same ($n formats and breakdowns)"
+	else
+		fail "$2: report -j 1 and -j 4 differ:$bad (see $work/$2.j1.out)"
+	fi
+}
+
 # ------------------------------------------------------------ 2. record --attach
 
 trace=$work/demo.trace
@@ -220,6 +244,7 @@ else
 	pass "record --attach followed the demo from boot to power-off"
 	check_counts "$trace" "$work/demo-run.log" demo
 	check_filled "$trace" demo
+	check_threads "$trace" demo
 fi
 
 # ------------------------------------------------------------ errors

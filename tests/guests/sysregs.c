@@ -1,7 +1,7 @@
 /*
  * System registers a hypervisor traps or emulates for its guests: the ID
  * registers (sanitised), MIDR/MPIDR, ACTLR_EL1, the OS lock and MDSCR_EL1,
- * the PMU (absent: UNDEF) and the EL1 physical timer (emulated per vCPU).
+ * the PMU (PMUv3; counters past PMCR_EL0.N UNDEF) and the EL1 physical timer (emulated per vCPU).
  * Field positions are from the Arm ARM's AArch64 system register descriptions.
  */
 #include "libguest.h"
@@ -12,6 +12,7 @@
 #define SYS_OSDLR_EL1	     S2_0_C1_C3_4
 #define SYS_PMCCNTR_EL0	     S3_3_C9_C13_0
 #define SYS_PMCR_EL0	     S3_3_C9_C12_0
+#define SYS_PMEVCNTR30_EL0   S3_3_C14_C11_6
 
 #define OSLSR_OSLM_MASK	    0x9u /* OSLM[1] is bit 3, OSLM[0] is bit 0 */
 #define OSLSR_OSLM_IMPL	    0x8u /* 0b10: OS lock implemented, OSLAR_EL1 writable */
@@ -111,7 +112,8 @@ static void check_id_registers(void)
 	for (unsigned int i = 0; i < ARRAY_SIZE(pfr1_hidden); i++)
 		report(ID_FIELD(pfr1, pfr1_hidden[i].shift) == 0, "ID_AA64PFR1_EL1.%s is 0 (%lu)",
 		       pfr1_hidden[i].name, ID_FIELD(pfr1, pfr1_hidden[i].shift));
-	report(ID_FIELD(dfr0, 8) == 0, "ID_AA64DFR0_EL1.PMUVer is 0, no PMU (%lu)", ID_FIELD(dfr0, 8));
+	report(ID_FIELD(dfr0, 8) == 1, "ID_AA64DFR0_EL1.PMUVer is 1, PMUv3 for Armv8.0 (%lu)",
+	       ID_FIELD(dfr0, 8));
 	report(ID_FIELD(dfr0, 0) >= 6, "ID_AA64DFR0_EL1.DebugVer still says Armv8 debug (%lu)",
 	       ID_FIELD(dfr0, 0));
 	report(zfr0 == 0, "ID_AA64ZFR0_EL1 is 0 with SVE hidden (%#lx)", zfr0);
@@ -223,26 +225,26 @@ static void per_vcpu_check(unsigned int cpu, const char *when)
 	       cntp_cval_values(cpu), when, cval);
 }
 
-static void check_pmu_undef(void)
+static void check_pmu_regs(void)
 {
 	struct exception_info ex;
 	uint64_t v;
 	bool taken;
 
 	expect_exception();
-	v = read_sysreg_s(SYS_PMCCNTR_EL0);
+	v = read_sysreg_s(SYS_PMCR_EL0);
+	taken = exception_taken(&ex);
+	report(!taken, "PMCR_EL0 reads (%#lx)", v);
+
+	/* 31 counters is more than any PMCR_EL0.N a guest is given. */
+	expect_exception();
+	v = read_sysreg_s(SYS_PMEVCNTR30_EL0);
 	taken = exception_taken(&ex);
 	report(taken && ESR_EC(ex.esr) == ESR_EC_UNKNOWN,
-	       "PMCCNTR_EL0 read is UNDEF (%s, ESR_EL1 %#lx)", taken ? "trapped" : "no exception",
+	       "PMEVCNTR30_EL0 read is UNDEF (%s, ESR_EL1 %#lx)", taken ? "trapped" : "no exception",
 	       taken ? ex.esr : 0);
 	(void)v;
-
-	expect_exception();
-	write_sysreg_s(0, SYS_PMCR_EL0);
-	taken = exception_taken(&ex);
-	report(taken && ESR_EC(ex.esr) == ESR_EC_UNKNOWN, "PMCR_EL0 write is UNDEF (%s, ESR_EL1 %#lx)",
-	       taken ? "trapped" : "no exception", taken ? ex.esr : 0);
-	report(true, "execution continues after the injected UNDEFs");
+	report(true, "execution continues after the injected UNDEF");
 }
 
 static void check_cntp(void)
@@ -342,7 +344,7 @@ int main(void)
 	check_mpidr(0);
 	check_actlr();
 	check_os_lock();
-	check_pmu_undef();
+	check_pmu_regs();
 	check_cntp();
 	run_secondaries();
 	return report_summary();

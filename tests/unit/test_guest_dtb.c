@@ -247,6 +247,24 @@ static void test_timer_has_the_four_architected_ppis(void **state)
 	}
 }
 
+static void test_pmu_node_has_ppi_7_level_when_offered(void **state)
+{
+	const void *irqs;
+	int pmu;
+
+	(void)state;
+	build();
+	assert_true(fdt_node_offset_by_compatible(dtb, -1, "arm,armv8-pmuv3") < 0);
+	p.pmu = 1;
+	build();
+	pmu = node("/pmu");
+	assert_prop_string(pmu, "compatible", "arm,armv8-pmuv3");
+	irqs = prop(pmu, "interrupts", 3 * 4);
+	assert_int_equal(u32_at(irqs, 0), 1); /* PPI */
+	assert_int_equal(u32_at(irqs, 1), 7); /* INTID 23 */
+	assert_int_equal(u32_at(irqs, 2), 4); /* level high */
+}
+
 static void test_pl011_node_has_reg_spi_and_clocks(void **state)
 {
 	const void *irq, *clocks;
@@ -355,6 +373,7 @@ int main(void)
 		cmocka_unit_test_setup(test_psci_node_uses_hvc, setup),
 		cmocka_unit_test_setup(test_sdei_node_under_firmware_uses_hvc, setup),
 		cmocka_unit_test_setup(test_sdei_off_leaves_the_node_out, setup),
+		cmocka_unit_test_setup(test_pmu_node_has_ppi_7_level_when_offered, setup),
 		cmocka_unit_test_setup(test_gic_node_covers_a_redistributor_per_vcpu, setup),
 		cmocka_unit_test_setup(test_redistributor_region_scales_with_the_vcpu_count, setup),
 		cmocka_unit_test_setup(test_timer_has_the_four_architected_ppis, setup),

@@ -261,6 +261,40 @@ static void test_records_round_trip_in_order(void **state)
 	free(mem);
 }
 
+static void test_backlog_is_what_waits_for_the_consumer(void **state)
+{
+	struct ring_consumer c;
+	struct ring r;
+	const uint64_t size = 65536;
+	void *mem = ring_mem(size);
+	uint64_t buf[TRACE_MAX_RECORD / 8], waiting = 0;
+	unsigned n;
+	int ret;
+
+	(void)state;
+	ring_pair(&r, &c, mem, size, RING_MODE_DROP);
+	assert_int_equal(ring_consumer_backlog(&c), 0);
+	/* 64-byte records fill blocks exactly: no pads between them */
+	for (n = 0; n < 200; n++) {
+		assert_true(produce(&r, 64));
+		waiting += 64;
+		assert_int_equal(ring_consumer_backlog(&c), waiting);
+	}
+	for (n = 0; n < 200; n++) {
+		ret = ring_consume(&c, buf, sizeof(buf));
+		assert_int_equal(ret, 64);
+		waiting -= (uint64_t)ret;
+		assert_int_equal(ring_consumer_backlog(&c), waiting);
+	}
+	assert_int_equal(ring_consumer_backlog(&c), 0);
+	/* a full DROP ring: never more than its data */
+	while (produce(&r, TRACE_MAX_RECORD))
+		;
+	assert_true(ring_consumer_backlog(&c) > size / 2);
+	assert_true(ring_consumer_backlog(&c) <= c.data_size);
+	free(mem);
+}
+
 static void test_wraparound_keeps_order_and_content(void **state)
 {
 	unsigned mode;
@@ -765,6 +799,7 @@ int main(void)
 		cmocka_unit_test(test_corrupt_header_is_rejected),
 		cmocka_unit_test(test_corrupt_header_while_consuming_is_an_error),
 		cmocka_unit_test(test_records_round_trip_in_order),
+		cmocka_unit_test(test_backlog_is_what_waits_for_the_consumer),
 		cmocka_unit_test(test_wraparound_keeps_order_and_content),
 		cmocka_unit_test(test_records_never_straddle_a_block_or_the_end),
 		cmocka_unit_test(test_overwrite_loses_exactly_the_oldest_records),

@@ -17,6 +17,7 @@
 #include "hyp/arch/fake/fake.h"
 #include "hyp/include/sysreg_emul.h"
 #include "hyp/include/vm.h"
+#include "hyp/include/vpmu.h"
 #include "hyp/vgic/vgic.h"
 
 #define PC0     0x40080000ull
@@ -87,6 +88,7 @@ static int setup(void **state)
 {
 	(void)state;
 	fake_reset();
+	memset(&vpmu_info, 0, sizeof(vpmu_info)); /* no PMU unless a test gives one */
 	memset(&svm, 0, sizeof(svm));
 	svm.nr_vcpus = 2;
 	vgic_vm_init(&svm.vgic, 2, NULL, NULL);
@@ -243,6 +245,27 @@ static void test_dfr0_hides_pmu_and_spe_and_caps_debug_version(void **state)
 	raw[ID_DFR0] = 0x6;
 	id_regs_sanitise(raw, out);
 	assert_int_equal(out[ID_DFR0], 0x6);
+}
+
+static void test_dfr0_shows_pmuv3_for_armv8_0_when_guests_get_counters(void **state)
+{
+	uint64_t raw[NR_ID_REGS] = { 0 }, out[NR_ID_REGS];
+
+	(void)state;
+	vpmu_info.nr_counters = 4;
+	raw[ID_DFR0] = 0x6 | 0x6ull << 8; /* PMUv3 for Armv8.5 */
+	id_regs_sanitise(raw, out);
+	assert_int_equal(FLD(out[ID_DFR0], 11, 8), 1);
+	raw[ID_DFR0] = 0x6 | 0x1ull << 8;
+	id_regs_sanitise(raw, out);
+	assert_int_equal(FLD(out[ID_DFR0], 11, 8), 1);
+	raw[ID_DFR0] = 0x6 | 0xfull << 8; /* IMPLEMENTATION DEFINED: not PMUv3 */
+	id_regs_sanitise(raw, out);
+	assert_int_equal(FLD(out[ID_DFR0], 11, 8), 0);
+	vpmu_info.nr_counters = 0;
+	raw[ID_DFR0] = 0x6 | 0x6ull << 8;
+	id_regs_sanitise(raw, out);
+	assert_int_equal(FLD(out[ID_DFR0], 11, 8), 0);
 }
 
 static void test_isar_hides_ls64_mops_and_tme(void **state)
@@ -650,6 +673,8 @@ int main(void)
 		cmocka_unit_test_setup(test_pfr1_hides_sme_and_caps_mte_at_mte3, setup),
 		cmocka_unit_test_setup(test_pfr1_shows_mte_only_with_tag_memory, setup),
 		cmocka_unit_test_setup(test_dfr0_hides_pmu_and_spe_and_caps_debug_version, setup),
+		cmocka_unit_test_setup(test_dfr0_shows_pmuv3_for_armv8_0_when_guests_get_counters,
+				       setup),
 		cmocka_unit_test_setup(test_isar_hides_ls64_mops_and_tme, setup),
 		cmocka_unit_test_setup(test_mmfr2_hides_nv_fwb_and_evt, setup),
 		cmocka_unit_test_setup(test_registers_of_hidden_features_read_zero, setup),

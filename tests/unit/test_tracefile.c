@@ -433,6 +433,79 @@ static void test_flipped_payload_byte_is_a_crc_error_and_other_chunks_survive(vo
 	free(l);
 }
 
+/* Every record of r merged, as (cpu, seq) pairs in the order they came. */
+static uint64_t *merged_order(struct tf_reader *r, size_t *n)
+{
+	struct tf_record rec;
+	size_t cap = 1024;
+	uint64_t *out = malloc(cap * sizeof(*out));
+
+	assert_non_null(out);
+	*n = 0;
+	while (tf_reader_next(r, &rec) == 1) {
+		if (*n == cap) {
+			cap *= 2;
+			out = realloc(out, cap * sizeof(*out));
+			assert_non_null(out);
+		}
+		out[(*n)++] = (uint64_t)rec.cpu << 56 | rec.hdr->seq;
+	}
+	return out;
+}
+
+static void test_threads_find_the_same_chunks_problems_and_records(void **state)
+{
+	static const unsigned threads[] = { 2, 3, 4, 16 };
+	struct sample *s = *state;
+	struct layout *l = malloc(sizeof(*l));
+	struct tf_reader_stats st1, st;
+	struct tf_reader *r1, *r;
+	char err[TF_MSG_LEN];
+	size_t len, n1, n, i, t;
+	uint64_t *order1, *order;
+	uint8_t *file;
+
+	assert_non_null(l);
+	write_sample(s);
+	file = slurp(s->path, &len);
+	sample_layout(s->path, l);
+	assert_true(l->nr > 8);
+	/* a payload CRC error early, a bad header in the middle, garbage late */
+	file[l->offset[l->nr / 5] + 72 + 40] ^= 0x04;
+	file[l->offset[l->nr / 2] + 20] ^= 0x80;
+	memset(file + l->offset[3 * l->nr / 4] + 8, 0xa5, 24);
+	spill(s->damaged, file, len);
+
+	assert_int_equal(tf_reader_open_threads(&r1, s->damaged, 1, err, sizeof(err)), 0);
+	print_problems(r1);
+	assert_true(tf_reader_nr_problems(r1) >= 3);
+	tf_reader_stats(r1, &st1);
+	order1 = merged_order(r1, &n1);
+	assert_int_equal(n1, st1.records);
+	for (t = 0; t < sizeof(threads) / sizeof(threads[0]); t++) {
+		assert_int_equal(tf_reader_open_threads(&r, s->damaged, threads[t], err, sizeof(err)),
+				 0);
+		tf_reader_stats(r, &st);
+		assert_memory_equal(&st, &st1, sizeof(st));
+		assert_int_equal(tf_reader_nr_chunks(r), tf_reader_nr_chunks(r1));
+		for (i = 0; i < tf_reader_nr_chunks(r); i++)
+			assert_memory_equal(tf_reader_chunk(r, i), tf_reader_chunk(r1, i),
+					    sizeof(struct tf_chunk_info));
+		assert_int_equal(tf_reader_nr_problems(r), tf_reader_nr_problems(r1));
+		for (i = 0; i < tf_reader_nr_problems(r); i++)
+			assert_string_equal(tf_reader_problem(r, i), tf_reader_problem(r1, i));
+		order = merged_order(r, &n);
+		assert_int_equal(n, n1);
+		assert_memory_equal(order, order1, n * sizeof(*order));
+		free(order);
+		tf_reader_close(r);
+	}
+	free(order1);
+	tf_reader_close(r1);
+	free(file);
+	free(l);
+}
+
 static void test_flipped_chunk_header_byte_resyncs_on_the_next_chunk(void **state)
 {
 	struct sample *s = *state;
@@ -656,6 +729,8 @@ int main(void)
 			teardown),
 		cmocka_unit_test_setup_teardown(
 			test_flipped_chunk_header_byte_resyncs_on_the_next_chunk, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_threads_find_the_same_chunks_problems_and_records,
+						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_garbage_between_chunks_is_skipped_and_located,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_file_header_is_a_clear_error, setup,

@@ -33,6 +33,15 @@ struct hs_trace_info {
 int hs_load_trace(const char *path, struct hs_stats *s, struct hs_trace_info *info,
 		  struct hs_err *err);
 
+/*
+ * hs_load_trace() on up to threads threads (0: one per online CPU, what
+ * hs_load_trace() does; 1: this thread only): chunks are checked in
+ * parallel and the merge runs ahead of the model. s ends the same whatever
+ * the number.
+ */
+int hs_load_trace_threads(const char *path, struct hs_stats *s, unsigned threads,
+			  struct hs_trace_info *info, struct hs_err *err);
+
 /* An exit class by number (decimal or 0x hex) or name ("DABT_LOW", "hvc64", "IRQ"). */
 bool hs_parse_class(const char *text, unsigned *cls);
 

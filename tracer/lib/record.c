@@ -232,6 +232,7 @@ static int try_attach(struct recorder *r)
 	r->attached = true;
 	r->totals.attached = true;
 	r->totals.nr_cpus = r->nr_cpus;
+	r->totals.ring_size = r->cons[0].data_size;
 	return 0;
 }
 
@@ -258,9 +259,11 @@ static int charge_losses(struct recorder *r, unsigned cpu)
 static int drain_cpu(struct recorder *r, unsigned cpu)
 {
 	struct ring_consumer *c = &r->cons[cpu];
-	uint64_t budget = c->data_size, bytes = 0;
+	uint64_t budget = c->data_size, bytes = 0, backlog = ring_consumer_backlog(c);
 	int n, count = 0, ret;
 
+	if (backlog > r->totals.cpus[cpu].ring_hwm)
+		r->totals.cpus[cpu].ring_hwm = backlog;
 	while (bytes < budget) {
 		n = ring_consume(c, r->buf, sizeof(r->buf));
 		if (n == 0 || n == RING_EAGAIN)
@@ -354,6 +357,26 @@ bool recorder_machine_running(const struct recorder *r)
 bool recorder_attached(const struct recorder *r)
 {
 	return r && r->attached;
+}
+
+int recorder_hwm_text(const struct recorder_totals *t, char *buf, size_t len)
+{
+	size_t at;
+	unsigned cpu;
+	int n;
+
+	n = snprintf(buf, len, "ring high-water mark at the drains:");
+	for (cpu = 0; cpu < t->nr_cpus && cpu < HYP_MAX_CPUS && n >= 0; cpu++) {
+		at = (size_t)n < len ? (size_t)n : len;
+		n += snprintf(buf + at, len - at, "%s cpu%u %.1f KiB (%.1f%%)", cpu ? "," : "", cpu,
+			      (double)t->cpus[cpu].ring_hwm / 1024.0,
+			      t->ring_size ? 100.0 * (double)t->cpus[cpu].ring_hwm /
+						     (double)t->ring_size
+					   : 0.0);
+	}
+	at = (size_t)n < len ? (size_t)n : len;
+	n += snprintf(buf + at, len - at, " of %.0f KiB per CPU", (double)t->ring_size / 1024.0);
+	return n;
 }
 
 void recorder_totals(const struct recorder *r, struct recorder_totals *t)

@@ -49,6 +49,12 @@ struct recorder_opts {
 struct recorder_cpu_totals {
 	uint64_t records;
 	uint64_t lost;
+	/*
+	 * The ring's high-water mark as the drain saw it: the most bytes
+	 * waiting at the start of a drain (ring_consumer_backlog()). Between
+	 * two drains the ring may have been fuller; a loss says it was full.
+	 */
+	uint64_t ring_hwm;
 };
 
 struct recorder_totals {
@@ -56,6 +62,7 @@ struct recorder_totals {
 	uint64_t records;
 	uint64_t lost;
 	uint64_t bytes; /* size of the trace file */
+	uint64_t ring_size; /* data bytes of each CPU's ring */
 	struct recorder_cpu_totals cpus[HYP_MAX_CPUS];
 	uint32_t state; /* enum hypstat_state when last seen */
 	bool attached;  /* the rings were found (the hypervisor booted) */
@@ -98,6 +105,12 @@ int recorder_close(struct recorder *r, struct recorder_totals *t);
 
 /* Unmap and free; closes the file first if recorder_close() was not called. */
 void recorder_destroy(struct recorder *r);
+
+/*
+ * "ring high-water mark at the drains: cpu0 12.0 KiB (0.3%), cpu1 ... of
+ * 4096 KiB per CPU" into buf; snprintf's return.
+ */
+int recorder_hwm_text(const struct recorder_totals *t, char *buf, size_t len);
 
 /* The last error's one-line message, "" when none. */
 const char *recorder_error(const struct recorder *r);

@@ -261,15 +261,17 @@ static void table_reset(struct hs_table *t)
 
 static int table_rehash(struct hs_table *t, uint32_t nr_slots)
 {
-	uint32_t *slots = calloc(nr_slots, sizeof(*slots)), i, j;
+	struct hs_slot *slots = calloc(nr_slots, sizeof(*slots));
+	uint32_t i, j, hash;
 
 	if (!slots)
 		return -ENOMEM;
 	for (i = 0; i < t->nr; i++) {
-		j = key_hash(&t->rows[i].key) & (nr_slots - 1);
-		while (slots[j])
+		hash = key_hash(&t->rows[i].key);
+		j = hash & (nr_slots - 1);
+		while (slots[j].row)
 			j = (j + 1) & (nr_slots - 1);
-		slots[j] = i + 1;
+		slots[j] = (struct hs_slot){ i + 1, hash };
 	}
 	free(t->slots);
 	t->slots = slots;
@@ -284,12 +286,12 @@ static int table_rehash(struct hs_table *t, uint32_t nr_slots)
 static struct hs_row *table_get(struct hs_table *t, const struct hs_key *k, uint32_t *idx)
 {
 	struct hs_keyed_row *grown;
-	uint32_t j, i;
+	uint32_t j, i, hash = key_hash(k);
 
 	if (t->nr_slots) {
-		j = key_hash(k) & (t->nr_slots - 1);
-		while ((i = t->slots[j])) {
-			if (key_eq(&t->rows[i - 1].key, k)) {
+		j = hash & (t->nr_slots - 1);
+		while ((i = t->slots[j].row)) {
+			if (t->slots[j].hash == hash && key_eq(&t->rows[i - 1].key, k)) {
 				*idx = i;
 				return &t->rows[i - 1].row;
 			}
@@ -317,10 +319,10 @@ static struct hs_row *table_get(struct hs_table *t, const struct hs_key *k, uint
 		return NULL;
 	memset(&t->rows[t->nr], 0, sizeof(t->rows[t->nr]));
 	t->rows[t->nr].key = *k;
-	j = key_hash(k) & (t->nr_slots - 1);
-	while (t->slots[j])
+	j = hash & (t->nr_slots - 1);
+	while (t->slots[j].row)
 		j = (j + 1) & (t->nr_slots - 1);
-	t->slots[j] = ++t->nr;
+	t->slots[j] = (struct hs_slot){ ++t->nr, hash };
 	*idx = t->nr;
 	return &t->rows[t->nr - 1].row;
 }

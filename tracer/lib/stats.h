@@ -173,13 +173,22 @@ struct hs_keyed_row {
 	struct hs_row row;
 };
 
+/*
+ * A slot of a table's hash index: the row and its key's hash, so that a probe
+ * past other keys reads only this compact array, never their (large) rows.
+ */
+struct hs_slot {
+	uint32_t row;  /* row index + 1, 0 free */
+	uint32_t hash; /* key_hash() of the row's key */
+};
+
 /* Rows by key, in the order first seen; past max_rows they pile into `other`. */
 struct hs_table {
 	struct hs_keyed_row *rows;
 	uint32_t nr;
 	uint32_t cap;
 	uint32_t max_rows;
-	uint32_t *slots;   /* open addressing: row index + 1, 0 free */
+	struct hs_slot *slots; /* open addressing over the keys' hashes */
 	uint32_t nr_slots; /* power of two */
 	uint64_t overflowed; /* lookups of new keys that found the table full */
 	struct hs_row other;
@@ -204,7 +213,7 @@ struct hs_table {
 #define HS_MAX_VM_NAMES 64u
 #define HS_LR_BINS      (TRACE_MAX_LRS + 1) /* 0..16 list registers in use */
 #define HS_MISR_CAUSES  8u                  /* ICH_MISR_EL2 bits 0..7 */
-#define HS_IRQ_SOURCES  5u                  /* enum trace_irq_source */
+#define HS_IRQ_SOURCES  6u                  /* enum trace_irq_source */
 
 struct hs_stats_opts {
 	unsigned groups;    /* HS_GROUP_* */

@@ -9,6 +9,8 @@
 #include "hyp/arch/aarch64/include/cpu.h"
 #include "hyp/arch/aarch64/include/sysreg.h"
 #include "hyp/include/compiler.h"
+#include "hyp/include/panic.h"
+#include "hyp/include/vpmu.h"
 
 struct cpu_features cpu;
 
@@ -43,6 +45,26 @@ void cpu_detect_features(void)
 	cpu.wrps = FIELD(dfr0, 23, 20) + 1;
 	cpu.nr_lrs = FIELD(read_sysreg(SYS_ICH_VTR_EL2), 4, 0) + 1;
 	cpu.midr = read_sysreg(midr_el1);
+
+	/*
+	 * The PMU: the top two event counters are the hypervisor's (EL2
+	 * cycles for the exit cost, EL2 instructions for the benchmarks), the
+	 * rest and the cycle counter the guests' (MDCR_EL2.HPMN). PMCEID0
+	 * lists what really counts here, CHAIN being emulated (vpmu.c).
+	 */
+	cpu.pmu_n = FIELD(read_sysreg(pmcr_el0), 15, 11);
+	if (cpu.pmu_n < 2)
+		panic("the PMU has %u event counters: the hypervisor needs 2 (EL2 cycles for "
+		      "exit costs, EL2 instructions)", cpu.pmu_n);
+	if (cpu.pmu_n >= 3 && FIELD(dfr0, 11, 8) != 0xf) {
+		uint64_t events = BIT(PMU_EVT_SW_INCR) | BIT(PMU_EVT_INST_RETIRED) |
+				  BIT(PMU_EVT_CPU_CYCLES);
+
+		vpmu_info.nr_counters = cpu.pmu_n - 2;
+		vpmu_info.pmcr_id = read_sysreg(pmcr_el0) & GENMASK(31, 16);
+		vpmu_info.ceid0 = (read_sysreg(pmceid0_el0) & events) | BIT(PMU_EVT_CHAIN);
+	}
+	cpu.pmu_guest = BIT(VPMU_CYCLE) | (BIT(vpmu_info.nr_counters) - 1);
 
 	/*
 	 * VTCR_EL2 (Arm ARM D23.2.185): T0SZ from the IPA size, walks starting
@@ -82,26 +104,38 @@ bool cpu_mte_offer(bool want)
 
 void cpu_init_el2(void)
 {
-	uint64_t pmcr_n = FIELD(read_sysreg(pmcr_el0), 15, 11);
+	unsigned hpmn = vpmu_info.nr_counters;
+	/* Cycles and instructions at EL2 only: P and U exclude EL1 and EL0,
+	 * NSH includes EL2 (PMEVTYPER<n>_EL0). */
+	uint64_t el2_only = PMEVTYPER_P | PMEVTYPER_U | PMEVTYPER_NSH;
 
 	write_sysreg(cpu.hcr_guest, hcr_el2);
 	/* FP stays usable at EL2 until a vCPU is loaded (libfdt uses it). */
 	write_sysreg(cpu.cptr_guest & ~CPTR_EL2_TFP, cptr_el2);
-	/* Debug and PMU registers trap; the PMU cycle counter is the
-	 * hypervisor's, for measuring exit handling (PMCCFILTR_EL0.NSH). */
-	cpu.mdcr = MDCR_TDA | MDCR_TDOSA | MDCR_TDRA | MDCR_TPM | MDCR_TPMCR | pmcr_n;
+	/* Debug and PMU registers trap (the PMU is emulated on top of the
+	 * counters below HPMN, hyp/core/vpmu.c); the counters from HPMN up
+	 * are the hypervisor's and count while HPME is set. */
+	cpu.mdcr = MDCR_TDA | MDCR_TDOSA | MDCR_TDRA | MDCR_TPM | MDCR_TPMCR | MDCR_HPME | hpmn;
 	write_sysreg(cpu.mdcr, mdcr_el2);
 	/* The hardware OS lock (set at reset on some CPUs, QEMU's among them)
 	 * would mask the debug exceptions the GDB stub uses. Guests never see
 	 * it: their OS lock is the emulated one (TDOSA, struct vdebug). */
 	write_sysreg(0, oslar_el1);
-	write_sysreg((1ull << 27), pmccfiltr_el0);
-	/* Event counter 0: instructions retired (event 0x08) at EL2 only:
-	 * P and U exclude EL1 and EL0, NSH includes EL2 (PMEVTYPER<n>_EL0). */
-	write_sysreg(0, pmselr_el0);
-	write_sysreg((1ull << 31) | (1ull << 30) | (1ull << 27) | 0x08, pmxevtyper_el0);
-	write_sysreg((1ull << 31) | 1, pmcntenset_el0);
-	write_sysreg((1ull << 0) | (1ull << 6), pmcr_el0);
+	/* Every counter zero; the guests' stopped (PMCR_EL0.E) until a vCPU enables them. */
+	write_sysreg(PMCR_P | PMCR_C, pmcr_el0);
+	write_sysreg(~0ull, pmcntenclr_el0);
+	write_sysreg(~0ull, pmintenclr_el1);
+	write_sysreg(~0ull, pmovsclr_el0);
+	write_sysreg(0, pmuserenr_el0);
+	/* Counter N-2: instructions retired at EL2 (arch_el2_insns()). */
+	write_sysreg(cpu.pmu_n - 2, pmselr_el0);
+	__asm__ volatile("isb" ::: "memory"); /* the selection before PMXEVTYPER_EL0 */
+	write_sysreg(el2_only | PMU_EVT_INST_RETIRED, pmxevtyper_el0);
+	/* Counter N-1: cycles at EL2, the exit cost (arch_cycles()); it stays selected. */
+	write_sysreg(cpu.pmu_n - 1, pmselr_el0);
+	__asm__ volatile("isb" ::: "memory"); /* the selection before PMXEVTYPER_EL0 */
+	write_sysreg(el2_only | PMU_EVT_CPU_CYCLES, pmxevtyper_el0);
+	write_sysreg(BIT(cpu.pmu_n - 1) | BIT(cpu.pmu_n - 2), pmcntenset_el0);
 	/* EL1 may read the physical counter; the physical timer is emulated. */
 	write_sysreg(CNTHCTL_EL1PCTEN, cnthctl_el2);
 	write_sysreg(0, cntvoff_el2);

@@ -112,7 +112,7 @@ int gic_cpu_init(struct percpu *pc)
 	mmio_write32(sgi + GICR_ICFGR1, 0); /* PPIs level-sensitive */
 	mmio_write32(sgi + GICR_ISENABLER0,
 		     BIT(GIC_SGI_RESCHED) | BIT(GIC_PPI_MAINT) | BIT(GIC_PPI_HYP_TIMER) |
-			     BIT(GIC_PPI_VTIMER));
+			     BIT(GIC_PPI_VTIMER) | BIT(GIC_PPI_PMU));
 
 	write_sysreg(ICC_SRE_ALL, SYS_ICC_SRE_EL2);
 	__asm__ volatile("isb" ::: "memory"); /* system register interface on before using it */

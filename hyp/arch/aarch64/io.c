@@ -83,6 +83,15 @@ unsigned arch_handle_irqs(void)
 			 * through the list register's HW link. */
 			ev |= IRQ_EV_VTIMER;
 			break;
+		case GIC_PPI_PMU:
+			/* A guest counter overflowed (level-sensitive): silence it
+			 * by its interrupt enables; vpmu_overflow() folds the
+			 * flags in and enables them again. */
+			write_sysreg(cpu.pmu_guest, pmintenclr_el1);
+			__asm__ volatile("isb" ::: "memory"); /* the line is low before deactivation */
+			ev |= IRQ_EV_PMU;
+			gic_deactivate(intid);
+			break;
 		case GIC_PPI_MAINT:
 			/* Its causes are read from ICH_MISR_EL2 at the fold;
 			 * the condition is gone once the LRs are reloaded. */

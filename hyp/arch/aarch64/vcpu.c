@@ -18,6 +18,7 @@
 #include "hyp/include/vm.h"
 #include "hyp/include/trace.h"
 #include "hyp/include/vmid.h"
+#include "hyp/include/vpmu.h"
 
 /* The EL1 registers of vm.h's EL1_REGS list, each list expanded straight-line. */
 static void el1_save(uint64_t *r)
@@ -130,10 +131,12 @@ void arch_vcpu_load(struct vcpu *v)
 	/* Debug registers only for a vCPU that touched them (guest_debug.h). */
 	if (unlikely(guest_debug_may_load(v)))
 		arch_debug_guest_load(v);
+	vpmu_load(v);
 }
 
 void arch_vcpu_put(struct vcpu *v)
 {
+	vpmu_put(v);
 	el1_save(v->el1);
 	v->el1_loaded = false;
 	if (cpu.pauth)
@@ -247,7 +250,15 @@ unsigned arch_vcpu_enter(struct vcpu *v)
 
 uint64_t arch_el2_insns(void)
 {
-	return read_sysreg(pmevcntr0_el0);
+	uint64_t n;
+
+	/* Counter N-2 (cpu_init_el2()), then the cycle counter selected again. */
+	write_sysreg(cpu.pmu_n - 2, pmselr_el0);
+	__asm__ volatile("isb" ::: "memory"); /* the selection in force for the read below */
+	n = read_sysreg(pmxevcntr_el0);
+	write_sysreg(cpu.pmu_n - 1, pmselr_el0);
+	__asm__ volatile("isb" ::: "memory"); /* arch_cycles() reads the cycle counter again */
+	return n;
 }
 
 void arch_test_pad(uint64_t insns)

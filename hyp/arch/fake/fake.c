@@ -300,6 +300,39 @@ void arch_test_pad(uint64_t insns)
 	fake.test_pad_insns += insns & ~1ull;
 }
 
+uint64_t arch_pmu_read_counter(unsigned idx)
+{
+	return fake.pmu.cntr[idx & 31];
+}
+
+void arch_pmu_write_counter(unsigned idx, uint64_t val)
+{
+	fake.pmu.cntr[idx & 31] = val;
+}
+
+void arch_pmu_write_type(unsigned idx, uint64_t type)
+{
+	fake.pmu.type[idx & 31] = type;
+}
+
+void arch_pmu_control(uint64_t pmcr, uint64_t cnten, uint64_t inten, uint64_t userenr)
+{
+	fake.pmu.pmcr = pmcr;
+	fake.pmu.cnten = cnten;
+	fake.pmu.inten = inten;
+	fake.pmu.userenr = userenr;
+	if (pmcr || cnten || userenr)
+		fake.pmu.loads++;
+}
+
+uint64_t arch_pmu_take_overflow(void)
+{
+	uint64_t ovs = fake.pmu.ovs;
+
+	fake.pmu.ovs = 0;
+	return ovs;
+}
+
 uint64_t arch_cycles(void)
 {
 	return arch_counter();

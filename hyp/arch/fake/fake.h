@@ -53,6 +53,12 @@ struct fake_arch {
 	unsigned debug_saves;      /* arch_debug_guest_save() calls */
 	uint32_t guest_insn;       /* what arch_guest_insn() reads at any PC... */
 	bool guest_insn_valid;     /* ...when set (else the walk "faults") */
+	struct {                   /* the guest part of the PMU (arch_pmu_*) */
+		uint64_t cntr[32], type[32]; /* event counters 0..30, 31 the cycle counter */
+		uint64_t pmcr, cnten, inten, userenr;
+		uint64_t ovs;              /* overflow flags tests raise */
+		unsigned loads;            /* arch_pmu_control() with anything enabled */
+	} pmu;
 };
 
 extern struct fake_arch fake;

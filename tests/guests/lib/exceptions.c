@@ -18,7 +18,12 @@ enum vector {
 	VEC_CUR_SP0_SYNC = 0,
 	VEC_CUR_SPX_SYNC = 4,
 	VEC_CUR_SPX_IRQ = 5,
+	VEC_LOWER64_SYNC = 8,
 };
+
+#define ESR_EC_SVC64 0x15u
+
+void el0_resume(uint64_t x0) __noreturn;
 
 static const char *const vector_names[16] = {
 	"sync (EL1t)",		"IRQ (EL1t)",	     "FIQ (EL1t)",	  "SError (EL1t)",
@@ -84,7 +89,10 @@ void handle_exception(struct ex_regs *regs, unsigned int vec)
 
 	esr = read_sysreg(esr_el1);
 	far = read_sysreg(far_el1);
-	if (vec == VEC_CUR_SPX_SYNC && e->armed) {
+	/* el0_run()'s function returned into its SVC #0. */
+	if (vec == VEC_LOWER64_SYNC && ESR_EC(esr) == ESR_EC_SVC64)
+		el0_resume(regs->x[0]);
+	if ((vec == VEC_CUR_SPX_SYNC || vec == VEC_LOWER64_SYNC) && e->armed) {
 		e->info.esr = esr;
 		e->info.far = far;
 		e->info.elr = regs->elr;

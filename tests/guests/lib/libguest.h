@@ -113,6 +113,13 @@ void expect_exception(void);
 /* Disarm; true (and *info filled) when an exception arrived since expect_exception(). */
 bool exception_taken(struct exception_info *info);
 
+/*
+ * Run fn at EL0 (EL0t, DAIF masked, MMU off, its own small stack) and return
+ * what it returns. Its synchronous exceptions honour expect_exception() as
+ * EL1's do (the instruction is skipped, EL0 carries on).
+ */
+uint64_t el0_run(uint64_t (*fn)(void));
+
 /* The vector tables in entry.S; two identical copies so VBAR_EL1 can vary. */
 extern char exception_vectors[], exception_vectors_alt[];
 

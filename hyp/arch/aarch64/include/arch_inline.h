@@ -15,9 +15,11 @@ static inline uint64_t arch_counter(void) /* CNTPCT_EL0 */
 	return read_sysreg(cntpct_el0);
 }
 
-static inline uint64_t arch_cycles(void) /* PMCCNTR_EL0: CPU cycles, for what exit handling costs */
+/* The hypervisor's cycle counter: PMSELR_EL0 selects it for good (cpu.c),
+ * guests' PMSELR_EL0 is emulated. */
+static inline uint64_t arch_cycles(void)
 {
-	return read_sysreg(pmccntr_el0);
+	return read_sysreg(pmxevcntr_el0);
 }
 
 /* Sampled after every exit: the hardware's copy while v is loaded. */

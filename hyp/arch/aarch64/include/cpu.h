@@ -23,6 +23,8 @@ struct cpu_features {
 	uint64_t cptr_guest;  /* CPTR_EL2 while a guest runs, TFP set */
 	uint64_t hcr_guest;   /* HCR_EL2 while a guest runs */
 	uint64_t mdcr;        /* MDCR_EL2 (a debugged guest adds TDE) */
+	unsigned pmu_n;       /* PMCR_EL0.N: event counters in the hardware */
+	uint64_t pmu_guest;   /* the guest counters' bits: the cycle counter, 0..HPMN-1 */
 };
 
 extern struct cpu_features cpu;

@@ -11,6 +11,7 @@ struct percpu;
 #define GIC_PPI_MAINT       25
 #define GIC_PPI_HYP_TIMER   26
 #define GIC_PPI_VTIMER      27
+#define GIC_PPI_PMU         23
 #define GIC_INTID_SPURIOUS  1020
 
 void gic_dist_init(void);

@@ -130,6 +130,7 @@
 #define MDCR_TDOSA (1ull << 10)
 #define MDCR_TDRA  (1ull << 11)
 #define MDCR_TDE   (1ull << 8)  /* debug exceptions from EL1/EL0 go to EL2 */
+#define MDCR_HPME  (1ull << 7)  /* the counters from HPMN up (the hypervisor's) count */
 
 /* MDSCR_EL1 (Arm ARM D19.2.76) and PSTATE.SS in SPSR_EL2 */
 #define MDSCR_SS   (1ull << 0)
