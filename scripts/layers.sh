@@ -20,7 +20,18 @@ tracer/lib        formats formats/host tracer/lib
 tui               formats formats/host tracer/lib tui
 tracer            formats formats/host tracer/lib tui tracer
 
-# ---- the hypervisor (hyp/, gdbstub/): its rules go here ----
+# ---- the hypervisor: logic (core/, vgic/, dev/) reaches the hardware only
+# through the arch contract hyp/include/arch.h, never a header under
+# hyp/arch/ (the arch_inline.h of each arch comes from its include folder,
+# a path-less include); nothing in it includes the host side or the tests.
+hyp/include       formats hyp/include hyp/dev hyp/vgic
+hyp/core          formats gdbstub hyp/include hyp/dev hyp/vgic
+hyp/vgic          formats hyp/include hyp/vgic
+hyp/dev           formats hyp/include hyp/dev
+hyp/lib           hyp/include
+hyp/arch/aarch64  formats hyp/include hyp/dev hyp/vgic hyp/arch/aarch64
+hyp/arch/fake     formats hyp/include hyp/dev hyp/vgic hyp/arch/fake
+gdbstub           formats gdbstub
 '
 
 root=${1:-$(cd "$(dirname "$0")/.." && pwd)}

@@ -1,13 +1,12 @@
 /*
  * Exceptions injected into a guest (hyp/include/inject.h): synchronous ones
  * taken to EL1 exactly as the hardware would take them, and the virtual
- * SError through HCR_EL2.VSE.
+ * SError, which the arch makes pending (HCR_EL2.VSE).
  */
 #include "formats/esr.h"
 #include "hyp/include/arch.h"
 #include "hyp/include/inject.h"
 #include "hyp/include/vm.h"
-#include "hyp/arch/aarch64/include/sysreg.h"
 
 #define ESR_IL_BIT     (1ull << ESR_IL_SHIFT)
 #define PSR_MODE_MASK  0xfull
@@ -89,5 +88,5 @@ void inject_iabt(struct vcpu *v, uint64_t addr)
 void inject_serror(struct vcpu *v)
 {
 	v->injected = true;
-	v->hcr |= HCR_VSE;
+	arch_vcpu_pend_serror(v);
 }

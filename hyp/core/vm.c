@@ -13,6 +13,7 @@
 
 #include "formats/hypcfg.h"
 #include "hyp/include/arch.h"
+#include "hyp/include/boot.h"
 #include "hyp/include/console.h"
 #include "hyp/include/gdb.h"
 #include "hyp/include/guest_dtb.h"
@@ -174,25 +175,6 @@ struct vcpu *vm_vcpu_by_mpidr(struct vm *vm, uint64_t mpidr)
 	return &vm->vcpus[mpidr];
 }
 
-static const char *check_config(const struct hypcfg_vm *c)
-{
-	uint64_t ram_end = GUEST_RAM_IPA + c->mem_size;
-	uint64_t span = c->image_span > c->image_size ? c->image_span : c->image_size;
-
-	if (!c->nr_vcpus || c->nr_vcpus > HYPCFG_MAX_VCPUS)
-		return "vCPU count must be 1 to 4";
-	if (c->mem_size < CHUNK_SIZE || c->mem_size % CHUNK_SIZE || c->mem_size > GUEST_MEM_MAX)
-		return "memory size must be a multiple of 2 MiB, at most 4 GiB";
-	if (c->load_ipa < GUEST_RAM_IPA || span > c->mem_size ||
-	    c->load_ipa - GUEST_RAM_IPA > c->mem_size - span)
-		return "image does not fit in guest RAM";
-	if (c->entry_ipa < GUEST_RAM_IPA || c->entry_ipa >= ram_end)
-		return "entry point outside guest RAM";
-	if (c->initrd_size > c->mem_size)
-		return "initrd larger than guest RAM";
-	return NULL;
-}
-
 /* Lays out image, initrd and DTB in guest RAM (already zeroed). */
 static const char *load_guest(struct vm *vm)
 {
@@ -264,7 +246,7 @@ int vm_create(unsigned slot)
 	int ret;
 
 	st->instances_started++;
-	why = check_config(c);
+	why = hypcfg_check_vm(c);
 	if (why) {
 		record_failure(slot, why);
 		return -EINVAL;

@@ -1,3 +1,4 @@
+/* Compiler attributes and bit, alignment and access helpers, for EL2 and the host alike. */
 #ifndef HYP_COMPILER_H
 #define HYP_COMPILER_H
 

@@ -1,3 +1,4 @@
+/* The hypervisor's stop for its own bugs: panic() and BUG_ON(). */
 #ifndef HYP_PANIC_H
 #define HYP_PANIC_H
 

@@ -32,6 +32,4 @@ struct percpu {
 extern struct percpu percpu[HYP_MAX_CPUS];
 extern unsigned nr_cpus;
 
-struct percpu *this_cpu(void);
-
 #endif

@@ -1,6 +1,6 @@
 /*
- * The run loop and exit handling: what the physical CPUs do, and the glue
- * between the logic in core/ and the hardware in arch/.
+ * The run loop and exit handling: what the physical CPUs do once they are
+ * up. What they ask of the hardware is the arch contract (hyp/include/arch.h).
  */
 #ifndef HYP_RUN_H
 #define HYP_RUN_H
@@ -51,35 +51,11 @@ bool handle_exit(struct vcpu *v, unsigned type);
  * counter value, 0 = none). The PC must already point past the instruction. */
 bool vcpu_wait_for_interrupt(struct vcpu *v, uint64_t deadline);
 
-/* arch: the vCPU in and out of the hardware */
-void arch_vcpu_load(struct vcpu *v);
-void arch_vcpu_put(struct vcpu *v);
-unsigned arch_vcpu_enter(struct vcpu *v);
-void arch_fpsimd_switch(struct vcpu *v);
-void arch_fpsimd_forget(struct vcpu *v);
-
-/* arch: the vGIC's hardware side (list registers, virtual CPU interface) */
-void arch_vgic_load(struct vcpu *v);
-void arch_vgic_put(struct vcpu *v);
-void arch_vgic_flush(struct vcpu *v);
-void arch_vgic_fold(struct vcpu *v);
-
-/* arch: physical interrupts and the EL2 timer */
-#define IRQ_EV_RESCHED BIT(0) /* an SGI from another CPU */
-#define IRQ_EV_TICK    BIT(1) /* the EL2 timer */
-#define IRQ_EV_VTIMER  BIT(2) /* the running guest's virtual timer */
-#define IRQ_EV_MAINT   BIT(3) /* the vGIC maintenance interrupt */
-#define IRQ_EV_PMU     BIT(4) /* a guest PMU counter overflowed */
-unsigned arch_handle_irqs(void);
-void arch_timer_set(uint64_t deadline); /* SCHED_NO_EVENT: off */
-void arch_idle(void);
-
 /* run.c */
 extern unsigned stage2_ipa_bits;
 /* Every VM has ended: print the summary, mark the status block, power off. */
 __noreturn void hyp_shutdown(void);
 __noreturn void cpu_run_loop(void);
 void vcpu_kick(struct vcpu *v);
-unsigned this_cpu_id(void);
 
 #endif

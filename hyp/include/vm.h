@@ -244,8 +244,6 @@ static inline void vcpu_skip_insn(struct vcpu *v)
 	v->regs.pstate &= ~(1ull << 21);
 }
 
-#endif
-
 /* ---------------------------------------------------------------- lifecycle */
 
 extern struct vm vms[HYPCFG_MAX_VMS];
@@ -273,3 +271,5 @@ void vcpu_unclaim(struct vcpu *v);
 /* A CPU_ON reset not applied yet is applied now (under vm->lock): the
  * debugger sees a held vCPU's first instruction. */
 void vcpu_apply_pending_reset(struct vcpu *v);
+
+#endif

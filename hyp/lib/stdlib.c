@@ -1,3 +1,4 @@
+/* strtoul() for EL2 (hyp/lib/include/stdlib.h): what libfdt needs of <stdlib.h>. */
 #include <stdlib.h>
 
 static int digit_value(char c)

@@ -98,10 +98,10 @@ struct vgic_irq {
 };
 
 /*
- * The ICH_* register values of one vCPU. flush() writes lr[0..nr_lrs) and hcr
+ * The ICH_* register values of one vCPU. vgic_flush() writes lr[0..nr_lrs) and hcr
  * for the integrator to load; on exit the integrator stores back lr[n] for
  * n < used_lrs (it may skip the ones ICH_ELRSR_EL2 says are empty) and hcr,
- * then calls fold(). vmcr, ap0r and ap1r are the guest's virtual CPU
+ * then calls vgic_fold(). vmcr, ap0r and ap1r are the guest's virtual CPU
  * interface state: the vGIC never changes them, the integrator saves them on
  * vCPU put and restores them on load.
  */
@@ -437,34 +437,6 @@ _Static_assert(sizeof(struct vgic_snapshot) ==
 void vgic_snapshot(struct vgic_cpu *vc, struct vgic_snapshot *out);
 /* A copy of one interrupt's state. false if it does not exist. */
 bool vgic_irq_peek(struct vgic_vm *vm, unsigned vcpu_id, unsigned intid, struct vgic_irq *out);
-
-/* ---------------------------------------------------------------- virtual CPU interface model
- *
- * What the hardware does with the LRs while the guest runs, on a struct
- * vgic_hw with hw->nr_lrs LRs and VGIC_PRI_BITS priority and preemption bits
- * (QEMU's TCG GICv3): used by the tests to play the guest, and by debug views
- * to tell what the guest would take next.
- */
-
-/* Running priority from the active priority registers; 0xff when idle. */
-uint8_t vgic_vif_rpr(const struct vgic_hw *hw);
-/*
- * The LR the virtual interface signals: highest-priority LR in the pending
- * state whose group is enabled (VMCR VENG0/VENG1), priority below VPMR, and
- * group priority (after the binary point) above the running priority. -1 if none.
- */
-int vgic_vif_hppi(const struct vgic_hw *hw);
-/* Acknowledge (ICV_IAR*): that LR becomes active, its priority active. 1023 if none. */
-uint32_t vgic_vif_ack(struct vgic_hw *hw);
-/*
- * EOI with EOImode 0 (ICV_EOIR*): priority drop, then deactivation of the LR
- * holding vintid; with no such LR, ICH_HCR_EL2.EOIcount is incremented.
- * true if an LR was deactivated.
- */
-bool vgic_vif_eoi(struct vgic_hw *hw, uint32_t vintid);
-uint32_t vgic_vif_elrsr(const struct vgic_hw *hw);
-uint32_t vgic_vif_eisr(const struct vgic_hw *hw);
-uint32_t vgic_vif_misr(const struct vgic_hw *hw);
 
 /* ---------------------------------------------------------------- internal to hyp/vgic */
 

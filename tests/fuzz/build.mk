@@ -10,7 +10,7 @@
 FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 60
 FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
-FUZZ_CFLAGS  := -std=gnu11 $(WARN) -O1 -g -I. -I$(O)/bpf -D_GNU_SOURCE -DHYP_HOST -DHYP_FUZZ $(FUZZ_SAN) \
+FUZZ_CFLAGS  := -std=gnu11 $(WARN) -O1 -g -I. -I$(O)/bpf $(HYP_HOST_INC) -D_GNU_SOURCE -DHYP_HOST -DHYP_FUZZ $(FUZZ_SAN) \
 	$(shell pkg-config --cflags ncursesw 2>/dev/null)
 
 FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)

@@ -10,6 +10,7 @@
  * catches up with CWRITER, and the ap_lists stay consistent.
  */
 #include "hyp/vgic/vgic.h"
+#include "tests/vgic_model.h"
 #include "hyp/vgic/vits.h"
 #include "tests/fuzz/fuzz.h"
 

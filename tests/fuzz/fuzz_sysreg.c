@@ -3,8 +3,10 @@
  * MSR/MRS/SYS instruction: any ISS (encoding, direction, register), from EL0
  * or EL1, with any register values and any earlier state of the emulated
  * registers (debug, OS lock, timers, PMU, GIC CPU interface SGIs). It either
- * emulates (PC moves on by 4) or injects an UNDEF (PC at the vector), never
- * anything else, and never touches another VM's state.
+ * emulates (PC moves on by 4), injects an UNDEF (PC at the vector), or, for
+ * the guest's own debug registers, loads them into the hardware and lets the
+ * access run again there (PC unchanged); never anything else, and never
+ * touches another VM's state.
  */
 #include "hyp/arch/fake/fake.h"
 #include "hyp/include/sysreg_emul.h"
@@ -38,6 +40,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct vcpu *v;
 	unsigned ops, i;
 	uint64_t pc;
+	unsigned loads;
 	bool ok;
 
 	fake_reset();
@@ -61,9 +64,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 		v->regs.pc = PC0 + 4 * (uint64_t)fz_u8(&f);
 		pc = v->regs.pc;
+		loads = fake.debug_loads;
 		ok = handle_sysreg_trap(v);
 		if (!ok)
 			continue; /* not handled: the caller decides (an UNDEF) */
+		if (v->regs.pc == pc && fake.debug_loads > loads && v->dbg.in_hw)
+			continue; /* its debug registers went into the hardware: the access runs again there */
 		if (v->regs.pc != pc + 4 && (v->regs.pc & ~0x7ffull) != VBAR)
 			abort(); /* neither emulated nor an exception to the guest's vectors */
 		if (v->regs.pc != pc + 4)

@@ -9,6 +9,7 @@
  * and an access inside a frame is always handled.
  */
 #include "hyp/vgic/vgic.h"
+#include "tests/vgic_model.h"
 #include "tests/fuzz/fuzz.h"
 
 #define MAX_OPS 1024

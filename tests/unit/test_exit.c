@@ -17,6 +17,7 @@
 #include "formats/esr.h"
 #include "formats/exits.h"
 #include "hyp/arch/fake/fake.h"
+#include "hyp/include/arch.h"
 #include "hyp/include/mmio.h"
 #include "hyp/include/percpu.h"
 #include "hyp/include/psci.h"
@@ -40,7 +41,7 @@
 #define PSR_PAN       (1ull << 22)
 #define SCTLR_RESET   0x30d00800ull /* SPAN set */
 #define SCTLR_SPAN    (1ull << 23)
-#define HCR_VSE       (1ull << 8)
+#define HCR_VSE       FAKE_HCR_VSE /* what arch_vcpu_pend_serror() sets */
 
 #define IL (1ull << 25)
 

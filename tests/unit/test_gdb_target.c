@@ -5,7 +5,7 @@
  * assert on the events it reports and on the vCPU, scheduler and memory
  * state behind them.
  *
- * Two VMs made by vm_create() over host memory: slot 0 (2 vCPUs, vCPU 1 on
+ * Two VMs made by vm_create() over host memory (tests/hostvm.h): slot 0 (2 vCPUs, vCPU 1 on
  * CPU 1) is the one debugged, slot 1 (1 vCPU) is never attached and must
  * never be disturbed.
  */
@@ -34,10 +34,8 @@
 #include "hyp/include/stage2.h"
 #include "hyp/include/vm.h"
 #include "hyp/vgic/vgic.h"
+#include "tests/hostvm.h"
 
-#define POOL_CHUNKS 4u
-#define HEAP_PAGES 64u
-#define RAM_SIZE CHUNK_SIZE
 #define CODE_IPA (GUEST_RAM_IPA + 0x1000)
 #define VBAR     (GUEST_RAM_IPA + 0x8000)
 #define PSR_EL1H 0x5ull
@@ -115,23 +113,17 @@ static const char *monitor(const char *cmd, int *ret)
 
 /* ------------------------------------------------------------ the machine */
 
-static struct hypcfg cfg;
-static struct hypstat st;
-static void *pool_mem, *heap_mem;
 static uint32_t image[4096];
 static struct vm *vm = &vms[0], *other_vm = &vms[1];
 static struct vcpu *v0 = &vms[0].vcpus[0], *v1 = &vms[0].vcpus[1];
 
+/* A VM of tests/hostvm.h whose image is 16 KiB of NOPs, entered at CODE_IPA. */
 static void describe(struct hypcfg_vm *c, const char *name, unsigned nr_vcpus)
 {
-	strcpy(c->name, name);
+	hostvm_describe(c, name, nr_vcpus);
 	c->image_pa = virt_to_phys(image);
 	c->image_size = sizeof(image);
-	c->load_ipa = GUEST_RAM_IPA;
 	c->entry_ipa = CODE_IPA;
-	c->mem_size = RAM_SIZE;
-	c->nr_vcpus = nr_vcpus;
-	c->instances = 1;
 }
 
 static uint8_t *ram(uint64_t ipa)
@@ -142,30 +134,14 @@ static uint8_t *ram(uint64_t ipa)
 static int setup(void **state)
 {
 	(void)state;
-	fake_reset();
-	nr_cpus = 2; /* v0 on CPU 0, v1 on CPU 1, the other VM's vCPU on CPU 0 */
-	for (unsigned i = 0; i < HYP_MAX_CPUS; i++)
-		rq_init(&percpu[i].rq, 1000);
-	memset(&cfg, 0, sizeof(cfg));
-	memset(&st, 0, sizeof(st));
-	hypcfg = &cfg;
-	hypstat = &st;
-	stage2_ipa_bits = 40;
-	vmid_allocator_init(&vmids, 8);
+	hostvm_reset(); /* v0 on CPU 0, v1 on CPU 1, the other VM's vCPU on CPU 0 */
 	for (unsigned i = 0; i < 4096; i++)
 		image[i] = NOP;
 
-	pool_mem = aligned_alloc(CHUNK_SIZE, POOL_CHUNKS * CHUNK_SIZE);
-	heap_mem = aligned_alloc(PAGE_SIZE, HEAP_PAGES * PAGE_SIZE);
-	assert_non_null(pool_mem);
-	assert_non_null(heap_mem);
-	chunk_pool_init(&guest_pool, virt_to_phys(pool_mem), POOL_CHUNKS * CHUNK_SIZE);
-	page_allocator_init(&hyp_pages, virt_to_phys(heap_mem), HEAP_PAGES * PAGE_SIZE);
-
-	cfg.nr_vms = 2;
-	cfg.flags = HYPCFG_F_GDB;
-	describe(&cfg.vms[0], "debugged", 2);
-	describe(&cfg.vms[1], "bystander", 1);
+	hypcfg->nr_vms = 2;
+	hypcfg->flags = HYPCFG_F_GDB;
+	describe(&hypcfg->vms[0], "debugged", 2);
+	describe(&hypcfg->vms[1], "bystander", 1);
 	gdb_init();
 	assert_non_null(ops);
 	assert_true(gdb_enabled);
@@ -185,8 +161,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	(void)state;
-	free(pool_mem);
-	free(heap_mem);
+	hostvm_free();
 	return 0;
 }
 
@@ -451,8 +426,8 @@ static void test_memory_short_read_at_end_of_ram(void **state)
 
 	(void)state;
 	attach_stopped();
-	assert_int_equal(ops->mem_read(NULL, 0, 0, GDB_ADDR_VA, GUEST_RAM_IPA + RAM_SIZE - 16, buf,
-				       64),
+	assert_int_equal(ops->mem_read(NULL, 0, 0, GDB_ADDR_VA,
+				       GUEST_RAM_IPA + HOSTVM_RAM_SIZE - 16, buf, 64),
 			 16);
 	assert_int_equal(ops->mem_read(NULL, 0, 0, GDB_ADDR_VA, GUEST_UART_IPA, buf, 4), -EFAULT);
 	assert_int_equal(ops->mem_read(NULL, 0, 0, GDB_ADDR_IPA, ~0ull - 3, buf, 4), -EFAULT);

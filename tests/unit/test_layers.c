@@ -1,6 +1,7 @@
 /*
- * scripts/layers.sh: the table of which folder may include which. Run on
- * this tree it passes; run on small trees that break one rule each, it
+ * scripts/layers.sh: the table of which folder may include which, host side
+ * and hypervisor. Run on this tree it passes; run on small trees that break
+ * one rule each (among them hypervisor logic naming an arch header), it
  * fails and names the file, the line and the include.
  */
 #include <errno.h>
@@ -200,6 +201,61 @@ static void test_a_folder_outside_the_table_is_refused(void **state)
 	assert_contains(t->out, "formats/trace.h:1: includes hyp/include/vm.h");
 }
 
+/* The hypervisor's rows: the logic and the contract header never name an arch. */
+static void put_good_hyp(struct tree *t)
+{
+	put(t, "hyp/include/arch.h", "#include \"arch_inline.h\"\n#include \"hyp/include/vm.h\"\n");
+	put(t, "hyp/include/vm.h", "#include \"formats/trace.h\"\n#include \"hyp/vgic/vgic.h\"\n");
+	put(t, "hyp/vgic/vgic.h", "#include \"hyp/include/spinlock.h\"\n");
+	put(t, "hyp/core/gdb_target.c", "#include \"gdbstub/target.h\"\n#include \"hyp/include/arch.h\"\n");
+	put(t, "hyp/arch/aarch64/vcpu.c",
+	    "#include \"hyp/arch/aarch64/include/sysreg.h\"\n#include \"hyp/include/arch.h\"\n");
+	put(t, "hyp/arch/aarch64/entry.S", "#include \"asm-offsets.h\"\n");
+	put(t, "hyp/arch/fake/fake.c", "#include \"hyp/arch/fake/fake.h\"\n");
+}
+
+static void test_hypervisor_includes_the_table_allows_pass(void **state)
+{
+	struct tree *t = *state;
+
+	put_good_tree(t);
+	put_good_hyp(t);
+	assert_int_equal(check(t, t->root), 0);
+	assert_string_equal(t->out, "");
+}
+
+static void test_hypervisor_logic_including_an_arch_header_fails(void **state)
+{
+	struct tree *t = *state;
+
+	put_good_tree(t);
+	put_good_hyp(t);
+	put(t, "hyp/core/inject.c", "#include \"hyp/include/arch.h\"\n"
+				    "#include \"hyp/arch/aarch64/include/sysreg.h\"\n");
+	put(t, "hyp/include/arch.h", "#include \"hyp/arch/aarch64/include/arch_inline.h\"\n");
+	put(t, "hyp/arch/fake/fake.c", "#include \"hyp/arch/aarch64/include/cpu.h\"\n");
+	assert_int_equal(check(t, t->root), 1);
+	assert_contains(t->out, "hyp/core/inject.c:2: includes hyp/arch/aarch64/include/sysreg.h");
+	assert_contains(t->out, "hyp/include/arch.h:1: includes hyp/arch/aarch64/include/arch_inline.h");
+	assert_contains(t->out, "hyp/arch/fake/fake.c:1: includes hyp/arch/aarch64/include/cpu.h");
+	assert_contains(t->out, "3 include(s) break");
+}
+
+static void test_hypervisor_including_the_host_side_fails(void **state)
+{
+	struct tree *t = *state;
+
+	put_good_tree(t);
+	put_good_hyp(t);
+	put(t, "hyp/vgic/vgic.c", "#include \"tracer/lib/stats.h\"\n");
+	put(t, "hyp/dev/pl011.c", "#include \"tui/top.h\"\n");
+	put(t, "gdbstub/stub.c", "#include \"hyp/include/vm.h\"\n");
+	assert_int_equal(check(t, t->root), 1);
+	assert_contains(t->out, "hyp/vgic/vgic.c:1: includes tracer/lib/stats.h");
+	assert_contains(t->out, "hyp/dev/pl011.c:1: includes tui/top.h");
+	assert_contains(t->out, "gdbstub/stub.c:1: includes hyp/include/vm.h");
+}
+
 static void test_a_missing_root_is_a_usage_error(void **state)
 {
 	struct tree *t = *state;
@@ -224,6 +280,12 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_host_formats_including_the_library_fails, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_a_folder_outside_the_table_is_refused, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_hypervisor_includes_the_table_allows_pass, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_hypervisor_logic_including_an_arch_header_fails,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_hypervisor_including_the_host_side_fails, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_a_missing_root_is_a_usage_error, setup,
 						teardown),

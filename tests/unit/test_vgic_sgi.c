@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "hyp/vgic/vgic.h"
+#include "tests/vgic_model.h"
 
 #define NR_VCPUS 4u
 

@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "hyp/vgic/vgic.h"
+#include "tests/vgic_model.h"
 #include "hyp/vgic/vits.h"
 
 #define NR_VCPUS 2u

@@ -112,6 +112,12 @@ void vcpu_el1_write(struct vcpu *v, enum el1_reg r, uint64_t val)
 	}
 }
 
+void arch_vcpu_pend_serror(struct vcpu *v)
+{
+	/* Written to HCR_EL2 at the next entry (arch_vcpu_enter). */
+	v->hcr |= HCR_VSE;
+}
+
 void arch_vcpu_load(struct vcpu *v)
 {
 	arch_vgic_load(v);

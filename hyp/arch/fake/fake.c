@@ -1,3 +1,8 @@
+/*
+ * The host stand-in for hyp/arch (hyp/arch/fake/fake.h): every function of
+ * the arch contract, answering from and recording into struct fake_arch.
+ */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -143,9 +148,59 @@ void arch_console_write(const char *s, size_t n)
 	fake.console[fake.console_len] = '\0';
 }
 
+void arch_vcpu_pend_serror(struct vcpu *v)
+{
+	v->hcr |= FAKE_HCR_VSE;
+}
+
 uint64_t arch_vcpu_hcr(void)
 {
 	return 0x80000000ull; /* HCR_EL2.RW, enough for the logic */
+}
+
+void arch_boot_cpu_init(struct arch_caps *caps)
+{
+	fake.boot_cpu_inits++;
+	*caps = (struct arch_caps){ .ipa_bits = 40, .vmid_bits = 16, .nr_lrs = 4 };
+}
+
+const char *arch_config_offer(const struct hypcfg *c)
+{
+	return c->flags & HYPCFG_F_MTE ? "--mte: the fake CPU has no MTE" : NULL;
+}
+
+void arch_read_id_regs(uint64_t raw[NR_ID_REGS])
+{
+	memcpy(raw, fake.id_regs, sizeof(fake.id_regs));
+}
+
+void arch_irqchip_init(void)
+{
+	fake.irqchip_inits++;
+}
+
+int arch_cpu_init(struct percpu *pc)
+{
+	if (pc->id < 8)
+		fake.cpu_inits[pc->id]++;
+	return 0;
+}
+
+int arch_cpu_start(unsigned idx)
+{
+	if (idx < 8)
+		fake.cpu_starts[idx]++;
+	return -EIO; /* the fake has no other CPUs to start */
+}
+
+void arch_console_input_enable(void)
+{
+	fake.console_input = true;
+}
+
+void arch_gdb_uart_enable(void)
+{
+	fake.gdb_uart = true;
 }
 
 __noreturn void arch_system_off(void)

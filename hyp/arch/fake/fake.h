@@ -9,6 +9,11 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "hyp/include/sysreg_emul.h"
+
+/* The bit arch_vcpu_pend_serror() sets in vcpu->hcr: HCR_EL2.VSE, as on the hardware. */
+#define FAKE_HCR_VSE (1ull << 8)
+
 struct fake_arch {
 	uint64_t counter;          /* what arch_counter() returns */
 	uint64_t counter_step;     /* added after each read */
@@ -37,6 +42,13 @@ struct fake_arch {
 	char gdb_tx[8192];         /* what went to the GDB stub's UART */
 	unsigned gdb_tx_len;
 	unsigned brps, wrps;       /* debug registers the "CPU" offers (6 and 4) */
+	uint64_t id_regs[NR_ID_REGS]; /* what arch_read_id_regs() reads */
+	unsigned boot_cpu_inits;   /* arch_boot_cpu_init() calls */
+	unsigned irqchip_inits;    /* arch_irqchip_init() calls */
+	unsigned cpu_inits[8];     /* arch_cpu_init() per CPU */
+	unsigned cpu_starts[8];    /* arch_cpu_start() per CPU */
+	bool console_input;        /* arch_console_input_enable() was called */
+	bool gdb_uart;             /* arch_gdb_uart_enable() was called */
 	unsigned debug_loads;      /* arch_debug_guest_load() calls */
 	unsigned debug_saves;      /* arch_debug_guest_save() calls */
 	uint32_t guest_insn;       /* what arch_guest_insn() reads at any PC... */

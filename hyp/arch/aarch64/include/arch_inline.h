@@ -1,4 +1,8 @@
-/* The arch functions the exit path calls on every exit, inline at EL2. */
+/*
+ * The aarch64 arch_inline.h (hyp/include/arch.h includes the arch's own from
+ * the include path): the arch functions the exit path calls on every exit,
+ * single system register reads, inline at EL2.
+ */
 #ifndef HYP_ARCH_INLINE_H
 #define HYP_ARCH_INLINE_H
 
@@ -6,7 +10,7 @@
 
 #include "hyp/arch/aarch64/include/sysreg.h"
 
-static inline uint64_t arch_counter(void)
+static inline uint64_t arch_counter(void) /* CNTPCT_EL0 */
 {
 	return read_sysreg(cntpct_el0);
 }

@@ -41,9 +41,7 @@ void fpsimd_save_regs(void *state);
 void fpsimd_load_regs(const void *state);
 uint64_t __guest_enter(void *gp_regs);
 uint64_t __serror_window(void);   /* entry.S: 1 when a pending SError was taken */
-int arch_cpu_on(uint64_t mpidr, uint64_t entry, uint64_t context);
-void arch_console_input_enable(void);
-void arch_gdb_uart_enable(void);
+int arch_cpu_on(uint64_t mpidr, uint64_t entry, uint64_t context); /* PSCI CPU_ON */
 void arch_gdb_uart_rx(void);
 /* Around the entry of a vCPU whose VM a debugger attached (debug.c). */
 void arch_debug_enter(struct vcpu *v);

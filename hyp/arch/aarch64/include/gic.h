@@ -1,3 +1,4 @@
+/* The physical GICv3 the hypervisor owns (hyp/arch/aarch64/gic.c): its interrupts and operations. */
 #ifndef HYP_ARCH_GIC_H
 #define HYP_ARCH_GIC_H
 
