@@ -15,8 +15,6 @@
  *  - SDEI calls with arguments near the valid ones: event 0, bound slots,
  *    SPIs no device drives, routing, masking, resets (a handler that only
  *    completes, so a dispatched event changes nothing);
- *  - GIC CPU-interface traffic (ICC_*: SGIs of every kind, acknowledges,
- *    EOIs and deactivations of random INTIDs, binary points);
  *  - ITS traffic: random commands (mostly real types, random fields) in a
  *    command queue it sets up, and GITS register accesses of any offset and
  *    width; the tables and ITTs it hands out lie in its own BSS or outside RAM;
@@ -293,44 +291,7 @@ static void set_way_maintenance(void)
 	count();
 }
 
-/* ---------------------------------------------------------------- GIC, ITS */
-
-/* ICC_* system register traffic at the virtual CPU interface: reads of all
- * of it; SGIs of every kind with random targets, acknowledges, EOIs and
- * deactivations of random INTIDs, binary points. The registers that would
- * stop this guest's own interrupt delivery (PMR, IGRPEN, CTLR, SRE) are only
- * read. */
-static void random_icc(void)
-{
-	static const uint16_t reads[] = {
-		/* CRm << 3 | op2 in op0 3, op1 0, CRn 12 */
-		8 << 3 | 0, 8 << 3 | 2, 8 << 3 | 3, 11 << 3 | 3, 12 << 3 | 0, 12 << 3 | 2,
-		12 << 3 | 3, 12 << 3 | 4, 12 << 3 | 5, 12 << 3 | 6, 12 << 3 | 7, 9 << 3 | 0,
-		8 << 3 | 4, 11 << 3 | 1,
-	};
-	static const uint16_t writes[] = {
-		11 << 3 | 5, 11 << 3 | 6, 11 << 3 | 7, /* SGI1R, ASGI1R, SGI0R */
-		12 << 3 | 1, 11 << 3 | 1, 8 << 3 | 1,  /* EOIR1, DIR, EOIR0 */
-		12 << 3 | 3, 8 << 3 | 3,               /* BPR1, BPR0 */
-	};
-	uint32_t enc;
-	uint64_t v = rnd();
-
-	expect_exception();
-	if (rnd() & 1) {
-		enc = writes[rnd() % (sizeof(writes) / sizeof(writes[0]))];
-		if (rnd() % 4 == 0) /* an INTID or a target list near the real ones */
-			v &= 0x00ff00ff000fffffull;
-		(void)run_insn(0xd5180000u | 12u << 12 | enc << 5 | 1, v);
-	} else {
-		enc = reads[rnd() % (sizeof(reads) / sizeof(reads[0]))];
-		v = run_insn(0xd5380000u | 12u << 12 | enc << 5, 0);
-		/* An acknowledged interrupt is ended, so the guest stays as it was. */
-		if (enc == (12 << 3 | 0) && v < 1020) /* IAR1 */
-			(void)run_insn(0xd5180000u | 12u << 12 | (12 << 3 | 1) << 5 | 1, v);
-	}
-	count();
-}
+/* ---------------------------------------------------------------- ITS */
 
 #define ITS_BASE	 0x08080000ull
 #define GITS_CTLR	 0x0000u
@@ -681,7 +642,7 @@ int main(void)
 		case 9: case 10: case 11: random_sysreg(); break;
 		case 12: set_way_maintenance(); break;
 		case 13: case 14: wfx_storm(); break;
-		case 15: case 16: random_icc(); break;
+		case 15: case 16: random_sysreg(); break;
 		case 17: random_its_command(); break;
 		case 18: random_its_register(); break;
 		case 19: random_debug_pmu(); break;
