@@ -183,14 +183,6 @@ static int prepare_dir(const char *dir)
 	return 0;
 }
 
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* One `hypscope run`; its exit status, or -1 when it could not be started. */
 static int run_once(const char *self, unsigned side, const char *trace, const char *log)
 {
@@ -271,9 +263,9 @@ int cmd_bench(int argc, char **argv)
 		for (side = 0; side < sides; side++) {
 			snprintf(trace, sizeof(trace), "%s/run-%03u.trace", env.dir[side], rep);
 			snprintf(log, sizeof(log), "%s/run-%03u.log", env.dir[side], rep);
-			t0 = now_s();
+			t0 = hs_now_s();
 			rc = run_once(self, side, trace, log);
-			t0 = now_s() - t0;
+			t0 = hs_now_s() - t0;
 			secs[side] += t0;
 			if (rc < 0)
 				return hs_error("bench", HS_EXIT_ENV, "cannot start %s: %s", self,

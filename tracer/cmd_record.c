@@ -189,14 +189,6 @@ static void on_signal(int sig)
 	stop_signal = sig;
 }
 
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static void print_summary(const struct recorder_totals *t, double secs)
 {
 	unsigned cpu;
@@ -274,7 +266,7 @@ int cmd_record(int argc, char **argv)
 	sigaction(SIGINT, &sa, &old_int);
 	sigaction(SIGTERM, &sa, &old_term);
 
-	t0 = now_s();
+	t0 = hs_now_s();
 	hs_progress_begin(&progress, "record");
 	for (;;) {
 		n = recorder_poll(r);
@@ -283,7 +275,7 @@ int cmd_record(int argc, char **argv)
 		if (env.duration && !env.quiet) {
 			recorder_totals(r, &t);
 			snprintf(line, sizeof(line), "%.0f/%.0f s, %" PRIu64 " records, %" PRIu64 " lost",
-				 now_s() - t0, env.duration, t.records, t.lost);
+				 hs_now_s() - t0, env.duration, t.records, t.lost);
 			hs_progress_text(&progress, line);
 		}
 		if (!recorder_attached(r) && !waiting_said && !env.quiet) {
@@ -292,7 +284,7 @@ int cmd_record(int argc, char **argv)
 		}
 		if (stop_signal || !recorder_machine_running(r))
 			break;
-		if (env.duration && now_s() - t0 >= env.duration)
+		if (env.duration && hs_now_s() - t0 >= env.duration)
 			break;
 		if (n == 0) {
 			if (recorder_ram_gone(r))
@@ -310,7 +302,7 @@ int cmd_record(int argc, char **argv)
 		goto cleanup;
 	}
 	if (!env.quiet)
-		print_summary(&t, now_s() - t0);
+		print_summary(&t, hs_now_s() - t0);
 	ret = HS_EXIT_OK;
 	if (t.state == HYPSTAT_PANIC || t.state == HYPSTAT_BADCFG) {
 		char msg[256];

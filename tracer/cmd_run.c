@@ -766,14 +766,6 @@ static int prepare(struct run *r)
 	return build_argv(r, guest_mem);
 }
 
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static const char *signame(int sig)
 {
 	static char buf[32];
@@ -953,7 +945,7 @@ static int view_machine(struct run *r, pid_t pid, double t0, struct qemu_result 
 	if (hypstat_read_file(r->shm_path, &now, &se) || now.state != HYPSTAT_RUNNING ||
 	    !qemu_running(pid, &res->status))
 		return -1;
-	timed_out = env.timeout_s && now_s() - t0 >= env.timeout_s - 0.5;
+	timed_out = env.timeout_s && hs_now_s() - t0 >= env.timeout_s - 0.5;
 	qemu_stop(pid, &res->status);
 	show_console_tail(r);
 	if (timed_out) {
@@ -961,7 +953,7 @@ static int view_machine(struct run *r, pid_t pid, double t0, struct qemu_result 
 		hypstat_print_states(stderr, &now, &r->cfg);
 		return HS_EXIT_TIMEOUT;
 	}
-	printf("hypscope: stopped from the live view after %.1f s\n", now_s() - t0);
+	printf("hypscope: stopped from the live view after %.1f s\n", hs_now_s() - t0);
 	hypstat_print_states(stdout, &now, &r->cfg);
 	return HS_EXIT_OK;
 }
@@ -1063,7 +1055,7 @@ static int run_machine(struct run *r, const sigset_t *child_mask)
 
 	if (have_tty && tcgetattr(STDIN_FILENO, &tio))
 		have_tty = false;
-	t0 = now_s();
+	t0 = hs_now_s();
 	code = start_qemu(r, child_mask, view, keep_stdin, &pid);
 	if (code >= 0)
 		return code;
@@ -1076,7 +1068,7 @@ static int run_machine(struct run *r, const sigset_t *child_mask)
 	code = wait_machine(r, pid, view, &res);
 	if (code >= 0)
 		return code;
-	elapsed = now_s() - t0;
+	elapsed = hs_now_s() - t0;
 	/* QEMU restores the terminal when it exits, but not when it is killed */
 	if (have_tty && WIFSIGNALED(res.status))
 		tcsetattr(STDIN_FILENO, TCSANOW, &tio);

@@ -115,14 +115,6 @@ static void sleep_ms(unsigned ms)
 	nanosleep(&ts, NULL);
 }
 
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* Posts the request and waits for the answer. 0 with *result, or -ETIMEDOUT. */
 static int post(uint8_t *ram, uint32_t slot, uint32_t vcpu, uint32_t event, double timeout,
 		int64_t *result)
@@ -130,7 +122,7 @@ static int post(uint8_t *ram, uint32_t slot, uint32_t vcpu, uint32_t event, doub
 	struct hypcfg *cfg = (struct hypcfg *)(ram + HYPCFG_FILE_OFFSET);
 	struct hypstat *st = (struct hypstat *)(ram + HYPSTAT_FILE_OFFSET);
 	uint64_t seq = __atomic_load_n(&st->req_done, __ATOMIC_ACQUIRE) + 1;
-	double end = now_s() + timeout;
+	double end = hs_now_s() + timeout;
 
 	cfg->req.op = HYPCFG_REQ_SDEI_SIGNAL;
 	cfg->req.vm = slot;
@@ -145,7 +137,7 @@ static int post(uint8_t *ram, uint32_t slot, uint32_t vcpu, uint32_t event, doub
 			*result = st->req_result;
 			return 0;
 		}
-		if (now_s() > end)
+		if (hs_now_s() > end)
 			return -ETIMEDOUT;
 		sleep_ms(1);
 	}

@@ -26,22 +26,13 @@ typedef bool (*exit_handler_fn)(struct vcpu *v);
 
 /* ---------------------------------------------------------------- WFx */
 
-static uint64_t earliest(uint64_t a, uint64_t b)
-{
-	if (!a)
-		return b;
-	if (!b)
-		return a;
-	return a < b ? a : b;
-}
-
 bool vcpu_wait_for_interrupt(struct vcpu *v, uint64_t deadline)
 {
 	uint64_t now = arch_counter();
 
 	if (vgic_cpu_has_pending(&v->vgic) || sdei_has_pending(v))
 		return true; /* an interrupt or SDEI event is there: WFI completes at once */
-	deadline = earliest(deadline, timer_wake_deadline(v));
+	deadline = deadline_earliest(deadline, timer_wake_deadline(v));
 	if (deadline && deadline <= now)
 		return true; /* a wake-up event is already there */
 	sched_block(&percpu[v->pcpu].rq, v, deadline);

@@ -194,15 +194,6 @@ uint64_t timer_ptimer_due(const struct vcpu *v)
 	return v->timer.phys.cval ? v->timer.phys.cval : 1;
 }
 
-static uint64_t earliest(uint64_t a, uint64_t b)
-{
-	if (!a)
-		return b;
-	if (!b)
-		return a;
-	return a < b ? a : b;
-}
-
 uint64_t timer_wake_deadline(const struct vcpu *v)
 {
 	uint64_t ctl = vcpu_el1_read(v, CNTV_CTL_EL0);
@@ -215,7 +206,7 @@ uint64_t timer_wake_deadline(const struct vcpu *v)
 	}
 	if ((v->timer.phys.ctl & (CNT_CTL_ENABLE | CNT_CTL_IMASK)) == CNT_CTL_ENABLE)
 		pdue = v->timer.phys.cval ? v->timer.phys.cval : 1;
-	return earliest(vdue, pdue);
+	return deadline_earliest(vdue, pdue);
 }
 
 /* ------------------------------------------------------------ CNTP_* traps */

@@ -63,6 +63,16 @@ void timer_sync(struct vcpu *v, uint64_t now);
  * (0: never, or it is already up): the hypervisor's own timer event for it. */
 uint64_t timer_ptimer_due(const struct vcpu *v);
 
+/* The earlier of two counter deadlines, where 0 means none. */
+static inline uint64_t deadline_earliest(uint64_t a, uint64_t b)
+{
+	if (!a)
+		return b;
+	if (!b)
+		return a;
+	return a < b ? a : b;
+}
+
 /* WFI: the earliest counter value at which either timer's interrupt is
  * asserted (0 = neither is armed). */
 uint64_t timer_wake_deadline(const struct vcpu *v);

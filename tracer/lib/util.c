@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "tracer/lib/util.h"
@@ -97,4 +98,12 @@ int hs_self_dir(char *buf, size_t len, struct hs_err *err)
 	else
 		*slash = '\0';
 	return 0;
+}
+
+double hs_now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }

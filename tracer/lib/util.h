@@ -56,6 +56,9 @@ bool hs_parse_double(const char *s, double min, double max, double *out);
  * The RAM file of a machine named by --attach: a path as it is, or the PID
  * of the 'hypscope run' that started it (/dev/shm/hypscope-PID.ram).
  */
+/* CLOCK_MONOTONIC in seconds: for durations and rates. */
+double hs_now_s(void);
+
 void hs_ram_path(const char *attach, char *buf, size_t len);
 
 /* The directory holding the running hypscope binary (where the build put it). */

@@ -24,6 +24,7 @@
 #include "tracer/lib/kvm/kvm_fold.h"
 #include "tracer/lib/kvm/kvm_host.h"
 #include "tracer/lib/progress.h"
+#include "tracer/lib/util.h"
 #include "kvm_host.skel.h"
 
 /* One tracepoint and its two programs; the collector loads one of them. */
@@ -607,14 +608,6 @@ static void on_signal(int sig)
 	stop_signal = sig;
 }
 
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 int kvm_record(const struct kvm_record_args *a)
 {
 	struct kvm_collector_opts o = { 0 };
@@ -664,7 +657,7 @@ int kvm_record(const struct kvm_record_args *a)
 		}
 	}
 
-	t0 = now_s();
+	t0 = hs_now_s();
 	hs_progress_begin(&progress, "record");
 	for (;;) {
 		n = kvm_collector_poll(c, 50);
@@ -676,12 +669,12 @@ int kvm_record(const struct kvm_record_args *a)
 			child = -1;
 			break;
 		}
-		if (a->duration > 0 && now_s() - t0 >= a->duration)
+		if (a->duration > 0 && hs_now_s() - t0 >= a->duration)
 			break;
 		if (a->duration > 0 && !a->quiet) {
 			kvm_collector_totals(c, &t);
 			snprintf(line, sizeof(line), "%.0f/%.0f s, %" PRIu64 " events, %" PRIu64 " lost",
-				 now_s() - t0, a->duration, t.events, t.lost);
+				 hs_now_s() - t0, a->duration, t.events, t.lost);
 			hs_progress_text(&progress, line);
 		}
 	}
@@ -696,7 +689,7 @@ int kvm_record(const struct kvm_record_args *a)
 		fprintf(stderr,
 			"hypscope record: %" PRIu64 " events, %" PRIu64 " records, %" PRIu64
 			" lost, %u VMs, %u vCPUs, %.2f s, %s (%.1f MB)\n",
-			t.events, t.records, t.lost, t.vms, t.vcpus, now_s() - t0,
+			t.events, t.records, t.lost, t.vms, t.vcpus, hs_now_s() - t0,
 			a->output ? a->output : "-", (double)t.bytes / 1e6);
 	ret = HS_EXIT_OK;
 	if (a->command && WIFEXITED(status) && WEXITSTATUS(status)) {
