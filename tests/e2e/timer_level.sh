@@ -41,6 +41,21 @@ if grep -q 'SUMMARY: [0-9]* tests, 0 unexpected failures' "$work/run.log"; then
 else
 	fail "the guest's summary is missing or counts failures"
 fi
+# The guest library's report prefix stack: each timer's checks carry its name,
+# and the checks after the last pop carry none.
+for t in virtual physical; do
+	n=$(grep -c "PASS: $t timer: " "$work/run.log")
+	if [ "$n" -ge 10 ]; then
+		pass "$n checks carry the prefix '$t timer: '"
+	else
+		fail "$n checks carry the prefix '$t timer: ' (10 or more expected)"
+	fi
+done
+if grep -q '\] PASS: no spurious acknowledge' "$work/run.log"; then
+	pass "the prefixes were popped: the last check has none"
+else
+	fail "the check after both timers still carries a prefix, or is missing"
+fi
 
 if ! "$hypscope" print "$work/run.trace" >"$work/print.txt" 2>"$work/print.err"; then
 	fail "hypscope print failed: $(head -n 1 "$work/print.err")"

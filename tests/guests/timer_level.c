@@ -76,8 +76,8 @@ static void set_pcval(uint64_t v)
 }
 
 static const struct timer timers[] = {
-	{ "virtual", GIC_INTID_VTIMER, vnow, vctl, set_vctl, set_vcval },
-	{ "physical", GIC_INTID_PTIMER, pnow, pctl, set_pctl, set_pcval },
+	{ "virtual timer", GIC_INTID_VTIMER, vnow, vctl, set_vctl, set_vcval },
+	{ "physical timer", GIC_INTID_PTIMER, pnow, pctl, set_pctl, set_pcval },
 };
 
 static const struct timer *volatile cur;
@@ -128,11 +128,11 @@ static void expect(const struct timer *t, const char *step, bool want_pending, i
 	uint32_t hppir = gic_hppir();
 
 	report(pend == want_pending && (want_istatus == UNKNOWN || ist == want_istatus),
-	       "%s timer, %s: %s (GICR_ISPENDR0 %d), ISTATUS %d", t->name, step,
+	       "%s: %s (GICR_ISPENDR0 %d), ISTATUS %d", step,
 	       want_pending ? "pending" : "not pending", pend, ist);
 	if (!want_pending)
-		report(hppir != t->intid, "%s timer, %s: INTID %u left the CPU interface "
-		       "(ICC_HPPIR1_EL1 %u)", t->name, step, t->intid, hppir);
+		report(hppir != t->intid, "%s: INTID %u left the CPU interface (ICC_HPPIR1_EL1 %u)", step,
+		       t->intid, hppir);
 }
 
 /* Unmask PSTATE.I for QUIET_US: nothing may be taken. */
@@ -143,8 +143,7 @@ static void expect_quiet(const struct timer *t, const char *step)
 	irq_enable();
 	delay_us(QUIET_US);
 	irq_disable();
-	report(taken[t->intid] == before, "%s timer, %s: nothing taken with IRQs unmasked (%lu)",
-	       t->name, step, taken[t->intid] - before);
+	report(taken[t->intid] == before, "%s: nothing taken with IRQs unmasked (%lu)", step, taken[t->intid] - before);
 }
 
 static void check_timer(const struct timer *t)
@@ -152,13 +151,14 @@ static void check_timer(const struct timer *t)
 	uint64_t freq = timer_freq(), before, cval;
 
 	cur = t;
+	report_prefix_push(t->name);
 	irq_disable();
 	gic_irq_enable(t->intid);
 
 	/* Fired: the condition holds, enabled, not masked. */
 	t->set_cval(t->now());
 	t->set_ctl(CNT_CTL_ENABLE);
-	report(spin_until(istatus(t), 100000), "%s timer fires at its compare value", t->name);
+	report(spin_until(istatus(t), 100000), "fires at its compare value");
 	expect(t, "fired", true, true);
 
 	/* Disabled: the output drops (ISTATUS is UNKNOWN then); enabled again, back. */
@@ -182,8 +182,7 @@ static void check_timer(const struct timer *t)
 
 	/* Rearmed a little ahead: pending once due, then taken exactly once. */
 	t->set_cval(t->now() + timer_ticks_us(FIRE_US));
-	report(spin_until(istatus(t), 1000000), "%s timer, rearmed: the condition comes back",
-	       t->name);
+	report(spin_until(istatus(t), 1000000), "rearmed: the condition comes back");
 	expect(t, "rearmed and due", true, true);
 	before = taken[t->intid];
 	istatus_in_handler = false;
@@ -191,9 +190,9 @@ static void check_timer(const struct timer *t)
 	spin_until(taken[t->intid] != before, 100000);
 	delay_us(QUIET_US);
 	irq_disable();
-	report(taken[t->intid] - before == 1, "%s timer, rearmed: taken exactly once (%lu)",
-	       t->name, taken[t->intid] - before);
-	report(istatus_in_handler, "%s timer: ISTATUS and ENABLE set in its handler", t->name);
+	report(taken[t->intid] - before == 1, "rearmed: taken exactly once (%lu)",
+	       taken[t->intid] - before);
+	report(istatus_in_handler, "ISTATUS and ENABLE set in its handler");
 	/* The handler set IMASK: the condition still holds, the line is down. */
 	expect(t, "masked by its handler", false, true);
 
@@ -208,13 +207,14 @@ static void check_timer(const struct timer *t)
 	spin_until(taken[t->intid] != before, 1000000);
 	delay_us(QUIET_US);
 	irq_disable();
-	report(taken[t->intid] - before == 1, "%s timer, armed with IRQs unmasked: taken once (%lu)",
-	       t->name, taken[t->intid] - before);
-	report(taken_at >= cval, "%s timer: taken at its compare value, not before (%ld ticks "
-	       "after it)", t->name, (long)(taken_at - cval));
+	report(taken[t->intid] - before == 1, "armed with IRQs unmasked: taken once (%lu)",
+	       taken[t->intid] - before);
+	report(taken_at >= cval, "taken at its compare value, not before (%ld ticks after it)",
+	       (long)(taken_at - cval));
 
 	t->set_ctl(0);
 	gic_irq_disable(t->intid);
+	report_prefix_pop();
 	cur = NULL;
 }
 

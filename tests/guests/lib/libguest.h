@@ -86,6 +86,9 @@ int puts(const char *s);
 
 void report(bool pass, const char *fmt, ...) __printf(2, 3);
 void report_info(const char *fmt, ...) __printf(1, 2);
+/* A prefix for this vCPU's report lines until the matching pop (nested up to 4). */
+void report_prefix_push(const char *prefix);
+void report_prefix_pop(void);
 void report_skip(const char *fmt, ...) __printf(1, 2);
 /* Prints "SUMMARY: N tests, M unexpected failures"; returns 0 when M == 0, else 1. */
 int report_summary(void);

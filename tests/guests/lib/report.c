@@ -1,16 +1,51 @@
 /*
  * Test reporting: every check is one report() line, and a failed check
- * does not stop the program. Any vCPU may report.
+ * does not stop the program. Any vCPU may report. Each vCPU has its own
+ * prefix stack: report_prefix_push("virtual timer") makes the lines that
+ * follow read "PASS: virtual timer: ...", until report_prefix_pop().
  */
 #include "libguest.h"
 
+#define PREFIX_DEPTH 4
+
 static uint64_t tests, failures, skipped;
+static const char *prefix[GUEST_MAX_VCPUS][PREFIX_DEPTH];
+static unsigned int prefix_depth[GUEST_MAX_VCPUS];
+
+void report_prefix_push(const char *p)
+{
+	unsigned int cpu = smp_processor_id();
+
+	if (cpu < GUEST_MAX_VCPUS && prefix_depth[cpu] < PREFIX_DEPTH)
+		prefix[cpu][prefix_depth[cpu]] = p;
+	/* Counted past the depth too, so pushes and pops stay paired. */
+	if (cpu < GUEST_MAX_VCPUS)
+		prefix_depth[cpu]++;
+}
+
+void report_prefix_pop(void)
+{
+	unsigned int cpu = smp_processor_id();
+
+	if (cpu < GUEST_MAX_VCPUS && prefix_depth[cpu])
+		prefix_depth[cpu]--;
+}
 
 static void report_line(const char *tag, const char *fmt, va_list ap)
 {
+	unsigned int cpu = smp_processor_id();
 	char msg[200];
+	int n = 0;
 
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	if (cpu < GUEST_MAX_VCPUS) {
+		unsigned int depth = prefix_depth[cpu];
+
+		for (unsigned int i = 0; i < depth && i < PREFIX_DEPTH; i++)
+			n += snprintf(msg + n, sizeof(msg) - (size_t)n, "%s: ", prefix[cpu][i]);
+		if (n >= (int)sizeof(msg))
+			n = sizeof(msg) - 1;
+	}
+	vsnprintf(msg + n, sizeof(msg) - (size_t)n, fmt, ap);
 	printf("%s: %s\n", tag, msg);
 }
 
