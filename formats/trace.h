@@ -90,6 +90,13 @@ enum trace_type {
 	TRACE_ITS_CMD    = 0x0300, /* struct trace_its: one command from the queue */
 	TRACE_ITS_LPI    = 0x0301, /* struct trace_its: an MSI or INT translated to an LPI */
 	TRACE_ITS_LAST   = 0x03ff,
+	TRACE_NV_FIRST    = 0x0400, /* nested virtualization (docs/nested.md) */
+	TRACE_NV_EXIT     = 0x0400, /* struct trace_nv_exit: an L2 exit and L0's decision */
+	TRACE_NV_ERET     = 0x0401, /* struct trace_nv_eret: the guest hypervisor entered L2 */
+	TRACE_NV_INJECT   = 0x0402, /* struct trace_nv_inject: an exception into virtual EL2 */
+	TRACE_NV_S2_FAULT = 0x0403, /* struct trace_nv_s2: a shadow stage-2 fault */
+	TRACE_NV_S2_INVAL = 0x0404, /* struct trace_nv_s2: shadow stage-2 entries dropped */
+	TRACE_NV_LAST     = 0x04ff,
 };
 
 /*
@@ -140,6 +147,9 @@ enum trace_exit_outcome {
 #define TRACE_EXIT_FAR_VALID  0x02u /* far and hpfar are meaningful */
 #define TRACE_EXIT_NO_COST    0x04u /* cost was not measured (KVM host): 0 means unknown */
 #define TRACE_EXIT_NO_ESR     0x08u /* esr is unknown (KVM host, asynchronous exits) */
+/* Nested virtualization: the level that exited. Neither bit: a VM without el2=on. */
+#define TRACE_EXIT_L1         0x10u /* the VM's own hypervisor, at virtual EL2 */
+#define TRACE_EXIT_L2         0x20u /* a guest of that hypervisor (its EL1 or EL0) */
 
 struct trace_exit {
 	struct trace_hdr hdr;
@@ -464,6 +474,101 @@ struct trace_sdei_state {
 	uint8_t  reserved[5];
 };
 
+/* ------------------------------------------------- nested virtualization */
+
+/*
+ * A VM with el2=on runs its own hypervisor (L1) at virtual EL2; that
+ * hypervisor's guest is L2. Every exit of L2 gets a TRACE_EXIT (flag
+ * TRACE_EXIT_L2) and, after it, a TRACE_NV_EXIT with what this hypervisor
+ * (L0) decided: handle it alone, or reflect it into virtual EL2.
+ */
+enum trace_nv_decision {
+	TRACE_NV_L0        = 0, /* handled in L0; L1 never sees it */
+	TRACE_NV_REFLECTED = 1, /* injected into virtual EL2 for L1 to handle */
+};
+
+enum trace_nv_reason {
+	TRACE_NV_WHY_HVC       = 0, /* reflected: an HVC from L2 always goes to its EL2 */
+	TRACE_NV_WHY_L1_TRAP   = 1, /* reflected: a trap L1 set (detail: its HCR_EL2 bits) */
+	TRACE_NV_WHY_L1_STAGE2 = 2, /* reflected: L1's stage 2 has no mapping or permission */
+	TRACE_NV_WHY_L1_IRQ    = 3, /* reflected: an interrupt routed to L1 (its IMO/FMO) */
+	TRACE_NV_WHY_NOT_ASKED = 4, /* L0: L1 set no trap for it (WFI without TWI...) */
+	TRACE_NV_WHY_L0_DEVICE = 5, /* L0: an emulated device L1 does not map */
+	TRACE_NV_WHY_L0_STAGE2 = 6, /* L0: its own stage 2 (a shadow entry filled) */
+	TRACE_NV_WHY_L0_IRQ    = 7, /* L0: a physical interrupt L0 owns (timer, UART...) */
+	TRACE_NV_WHY_L0_SMC    = 8, /* L0: SMC, PSCI and firmware calls, not trapped by L1 */
+	TRACE_NV_WHY_L0_OTHER  = 9, /* L0: anything else it handles itself */
+};
+
+struct trace_nv_exit {
+	struct trace_hdr hdr;
+	uint64_t esr;        /* ESR_EL2 of the exit, as L0 took it */
+	uint64_t elr;        /* L2's PC */
+	uint64_t detail;     /* TRACE_NV_WHY_L1_TRAP: the L1 HCR_EL2 bits that asked; else 0 */
+	uint64_t cost;       /* PMCCNTR_EL0 cycles in L0: the decision and the handling or injection */
+	uint16_t exit_class; /* formats/exits.h, as trace_exit.exit_class */
+	uint8_t  decision;   /* enum trace_nv_decision */
+	uint8_t  reason;     /* enum trace_nv_reason */
+	uint8_t  l2_el;      /* the EL L2 ran at: 0 or 1 */
+	uint8_t  reserved[3];
+};
+
+/* L1 ran ERET at virtual EL2 into L2 (emulated: ERET traps with EC 0x1A). */
+struct trace_nv_eret {
+	struct trace_hdr hdr;
+	uint64_t pc;     /* vELR_EL2: where L2 resumes */
+	uint64_t spsr;   /* vSPSR_EL2 */
+	uint64_t hcr;    /* L1's HCR_EL2 (virtual) in force for L2 */
+	uint64_t vttbr;  /* L1's VTTBR_EL2 (virtual); its stage 2 is on when hcr.VM */
+	uint8_t  target; /* the EL entered: 0 or 1; 2 when the return stays at virtual EL2 */
+	uint8_t  illegal; /* 1: an illegal return, PSTATE.IL set */
+	uint8_t  reserved[6];
+};
+
+enum trace_nv_inject_kind {
+	TRACE_NV_INJ_SYNC   = 0,
+	TRACE_NV_INJ_IRQ    = 1,
+	TRACE_NV_INJ_FIQ    = 2,
+	TRACE_NV_INJ_SERROR = 3,
+};
+
+/* An exception entered virtual EL2: L0 wrote L1's EL2 syndrome registers. */
+struct trace_nv_inject {
+	struct trace_hdr hdr;
+	uint64_t esr;    /* vESR_EL2 */
+	uint64_t far;    /* vFAR_EL2 */
+	uint64_t hpfar;  /* vHPFAR_EL2 */
+	uint64_t elr;    /* vELR_EL2: the PC the exception came from */
+	uint64_t vector; /* the PC L1 enters: vVBAR_EL2 + the offset */
+	uint8_t  kind;   /* enum trace_nv_inject_kind */
+	uint8_t  from_el; /* 0, 1 (from L2) or 2 (from virtual EL2 itself) */
+	uint8_t  reserved[6];
+};
+
+enum trace_nv_s2_result {
+	TRACE_NV_S2_FILLED    = 0, /* the shadow entry was made; L2 retries */
+	TRACE_NV_S2_REFLECTED = 1, /* L1's tables refuse: a stage-2 abort into virtual EL2 */
+	TRACE_NV_S2_L0        = 2, /* L0's own stage 2 refuses: handled in L0 (MMIO...) */
+	TRACE_NV_S2_DROPPED   = 3, /* TRACE_NV_S2_INVAL: entries dropped */
+};
+
+/*
+ * TRACE_NV_S2_FAULT: L2 faulted on the shadow stage 2. TRACE_NV_S2_INVAL:
+ * an L1 TLBI (or a change of its VTTBR) dropped shadow entries.
+ */
+struct trace_nv_s2 {
+	struct trace_hdr hdr;
+	uint64_t ipa;    /* L2's IPA (fault), the TLBI's first address (inval) */
+	uint64_t out;    /* what L1's stage 2 maps it to (an L1 IPA); 0 when none */
+	uint64_t vttbr;  /* L1's VTTBR_EL2 (virtual) */
+	uint64_t size;   /* bytes the TLBI covers; 0 for a fault */
+	uint32_t count;  /* shadow entries filled (fault) or dropped (inval) */
+	uint8_t  result; /* enum trace_nv_s2_result */
+	uint8_t  level;  /* the translation level of L1's entry or fault */
+	uint8_t  op;     /* inval: 0 by IPA, 1 by VMID, 2 all, 3 VTTBR change */
+	uint8_t  reserved;
+};
+
 /* ------------------------------------------------------------- layout */
 
 #define TRACE_CHECK_SIZE(type, bytes)                                           \
@@ -492,6 +597,10 @@ TRACE_CHECK_SIZE(trace_sdei_dispatch, 64);
 TRACE_CHECK_SIZE(trace_sdei_complete, 64);
 TRACE_CHECK_SIZE(trace_sdei_state, 56);
 TRACE_CHECK_SIZE(trace_its, 64);
+TRACE_CHECK_SIZE(trace_nv_exit, 80);
+TRACE_CHECK_SIZE(trace_nv_eret, 80);
+TRACE_CHECK_SIZE(trace_nv_inject, 88);
+TRACE_CHECK_SIZE(trace_nv_s2, 80);
 
 _Static_assert(offsetof(struct trace_hdr, type) == 0, "type first");
 _Static_assert(offsetof(struct trace_hdr, size) == 2, "size at 2");

@@ -48,6 +48,11 @@ ENUM(trace_enum_its_cmd, "its_cmd", 1, "unknown", "cmd_0x00", "movi", "cmd_0x02"
 ENUM(trace_enum_its_result, "its_result", 1, "unknown", "ok", "bad_device", "unmapped_device",
      "bad_event", "unmapped_event", "bad_collection", "unmapped_collection", "bad_target",
      "bad_intid", "bad_size", "table_fault", "unknown_command", "its_disabled");
+ENUM(trace_enum_nv_decision, "nv_decision", 1, NULL, "l0", "reflected");
+ENUM(trace_enum_nv_reason, "nv_reason", 1, "unknown", "hvc", "l1_trap", "l1_stage2", "l1_irq",
+     "not_asked", "l0_device", "l0_stage2", "l0_irq", "l0_smc", "l0_other");
+ENUM(trace_enum_nv_inject_kind, "nv_inject_kind", 1, NULL, "sync", "irq", "fiq", "serror");
+ENUM(trace_enum_nv_s2_result, "nv_s2_result", 1, NULL, "filled", "reflected", "l0", "dropped");
 /* enum hypstat_vm_state: print names it, CTF and CSV carry the number. */
 ENUM(trace_enum_vm_state, "vm_state", 4, NULL, "empty", "running", "off", "reset", "exited",
      "failed");
@@ -58,7 +63,9 @@ const struct trace_enum *const trace_enums[] = {
 	&trace_enum_mmio_result,  &trace_enum_smccc_conduit, &trace_enum_irq_source,
 	&trace_enum_lrs_point,    &trace_enum_log_level,     &trace_enum_gdb_reason,
 	&trace_enum_sdei_cause, &trace_enum_sdei_complete_kind, &trace_enum_sdei_op,
-	&trace_enum_sdei_fn, &trace_enum_its_cmd, &trace_enum_its_result, NULL,
+	&trace_enum_sdei_fn, &trace_enum_its_cmd, &trace_enum_its_result,
+	&trace_enum_nv_decision, &trace_enum_nv_reason, &trace_enum_nv_inject_kind,
+	&trace_enum_nv_s2_result, NULL,
 };
 
 const char *trace_enum_name(const struct trace_enum *e, uint64_t v)
@@ -393,6 +400,89 @@ static const struct trace_arg its_print[] = {
 	AN("result", trace_its, result, its_result, "unknown"),
 };
 
+/* Nested virtualization (docs/nested.md). */
+static const struct trace_field nv_exit_fields[] = {
+	F(trace_nv_exit, esr, HEX),
+	F(trace_nv_exit, elr, HEX),
+	F(trace_nv_exit, detail, HEX),
+	F(trace_nv_exit, cost, DEC),
+	F(trace_nv_exit, exit_class, DEC),
+	FC("exit_class_name", trace_nv_exit, exit_class, EXIT_CLASS_NAME),
+	FE(trace_nv_exit, decision, nv_decision),
+	FE(trace_nv_exit, reason, nv_reason),
+	F(trace_nv_exit, l2_el, DEC),
+};
+
+static const struct trace_arg nv_exit_print[] = {
+	AN("decision", trace_nv_exit, decision, nv_decision, "?"),
+	AN("why", trace_nv_exit, reason, nv_reason, "unknown"),
+	A("esr", trace_nv_exit, esr, HEX),
+	A("pc", trace_nv_exit, elr, PC),
+	A("el", trace_nv_exit, l2_el, DEC),
+	A("detail", trace_nv_exit, detail, HEX),
+	A("cost", trace_nv_exit, cost, DEC),
+};
+
+static const struct trace_field nv_eret_fields[] = {
+	F(trace_nv_eret, pc, HEX),
+	F(trace_nv_eret, spsr, HEX),
+	F(trace_nv_eret, hcr, HEX),
+	F(trace_nv_eret, vttbr, HEX),
+	F(trace_nv_eret, target, DEC),
+	F(trace_nv_eret, illegal, DEC),
+};
+
+static const struct trace_arg nv_eret_print[] = {
+	A("pc", trace_nv_eret, pc, PC),
+	A("el", trace_nv_eret, target, DEC),
+	A("spsr", trace_nv_eret, spsr, HEX),
+	A("hcr", trace_nv_eret, hcr, HEX),
+	A("vttbr", trace_nv_eret, vttbr, HEX),
+	A("illegal", trace_nv_eret, illegal, DEC),
+};
+
+static const struct trace_field nv_inject_fields[] = {
+	F(trace_nv_inject, esr, HEX),
+	F(trace_nv_inject, far, HEX),
+	F(trace_nv_inject, hpfar, HEX),
+	F(trace_nv_inject, elr, HEX),
+	F(trace_nv_inject, vector, HEX),
+	FE(trace_nv_inject, kind, nv_inject_kind),
+	F(trace_nv_inject, from_el, DEC),
+};
+
+static const struct trace_arg nv_inject_print[] = {
+	AN("kind", trace_nv_inject, kind, nv_inject_kind, "?"),
+	A("from_el", trace_nv_inject, from_el, DEC),
+	A("esr", trace_nv_inject, esr, HEX),
+	A("elr", trace_nv_inject, elr, PC),
+	A("vector", trace_nv_inject, vector, PC),
+	A("far", trace_nv_inject, far, HEX),
+	A("hpfar", trace_nv_inject, hpfar, HEX),
+};
+
+static const struct trace_field nv_s2_fields[] = {
+	F(trace_nv_s2, ipa, HEX),
+	F(trace_nv_s2, out, HEX),
+	F(trace_nv_s2, vttbr, HEX),
+	F(trace_nv_s2, size, DEC),
+	F(trace_nv_s2, count, DEC),
+	FE(trace_nv_s2, result, nv_s2_result),
+	F(trace_nv_s2, level, DEC),
+	F(trace_nv_s2, op, DEC),
+};
+
+static const struct trace_arg nv_s2_print[] = {
+	AN("result", trace_nv_s2, result, nv_s2_result, "?"),
+	A("ipa", trace_nv_s2, ipa, HEX),
+	A("out", trace_nv_s2, out, HEX),
+	A("size", trace_nv_s2, size, DEC),
+	A("count", trace_nv_s2, count, DEC),
+	A("level", trace_nv_s2, level, DEC),
+	A("op", trace_nv_s2, op, DEC),
+	A("vttbr", trace_nv_s2, vttbr, HEX),
+};
+
 #define TRACE_TYPE_LIST(X)                                                                   \
 	X(TRACE_EXIT, "exit", trace_exit, 0, exit_fields, exit_chrome, NONE)                     \
 	X(TRACE_ENTRY, "entry", trace_entry, 0, entry_fields, NONE, entry_print)                 \
@@ -426,7 +516,16 @@ static const struct trace_arg its_print[] = {
 	X(TRACE_GDB_STOP, "gdb_stop", trace_gdb_stop, 0, gdb_stop_fields, gdb_stop_chrome, NONE) \
 	X(TRACE_GDB_RESUME, "gdb_resume", trace_gdb_resume, 0, gdb_resume_fields, NONE, NONE)  \
 	X(TRACE_ITS_CMD, "its_cmd", trace_its, 0, its_fields, its_print, its_print)             \
-	X(TRACE_ITS_LPI, "its_lpi", trace_its, 0, its_fields, its_print, its_print)
+	X(TRACE_ITS_LPI, "its_lpi", trace_its, 0, its_fields, its_print, its_print)             \
+	X(TRACE_NV_EXIT, "nv_exit", trace_nv_exit, 0, nv_exit_fields, nv_exit_print,             \
+	  nv_exit_print)                                                                         \
+	X(TRACE_NV_ERET, "nv_eret", trace_nv_eret, 0, nv_eret_fields, nv_eret_print,             \
+	  nv_eret_print)                                                                         \
+	X(TRACE_NV_INJECT, "nv_inject", trace_nv_inject, 0, nv_inject_fields, nv_inject_print,   \
+	  nv_inject_print)                                                                       \
+	X(TRACE_NV_S2_FAULT, "nv_s2_fault", trace_nv_s2, 0, nv_s2_fields, nv_s2_print,           \
+	  nv_s2_print)                                                                           \
+	X(TRACE_NV_S2_INVAL, "nv_s2_inval", trace_nv_s2, 0, nv_s2_fields, nv_s2_print, nv_s2_print)
 
 /* NONE stands for an absent argument list: empty, so the entry says NULL. */
 static const struct trace_arg NONE[0];

@@ -109,7 +109,7 @@ extern const unsigned trace_nr_types;
 #define TRACE_TYPES_MAX 64u
 
 /* Types below this are looked up directly; see trace_type_of(). */
-#define TRACE_TYPE_LIMIT (TRACE_ITS_LAST + 1u)
+#define TRACE_TYPE_LIMIT (TRACE_NV_LAST + 1u)
 
 /* trace_type_slot[type]: 1 + the index of type in trace_types, 0 when unknown. */
 extern const uint8_t trace_type_slot[TRACE_TYPE_LIMIT];
