@@ -21,9 +21,6 @@
 #define SMCCC_OWNER_VENDOR_HYP 6
 #define PSCI_FN_MAX       0x1f
 
-#define SMCCC_VERSION_FID        0x80000000u
-#define SMCCC_ARCH_FEATURES_FID  0x80000001u
-
 static void set_ret(struct vcpu *v, int64_t r)
 {
 	v->regs.x[0] = (uint64_t)r;

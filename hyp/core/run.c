@@ -101,7 +101,7 @@ static void vcpu_run(struct percpu *pc, struct vcpu *v)
 	arch_vcpu_load(v);
 	timer_vcpu_loaded(v);
 	do {
-		uint64_t t_enter, t_exit;
+		uint64_t t_exit;
 		unsigned type;
 
 		uint64_t now = arch_counter();
@@ -138,14 +138,15 @@ static void vcpu_run(struct percpu *pc, struct vcpu *v)
 		arch_vgic_flush(v);
 		if (trace_on)
 			trace_entry(v);
-		t_enter = arch_counter();
+		/* Moved on by every exit the fast path handles (handle_exit_fast). */
+		v->entered_at = arch_counter();
 		type = arch_vcpu_enter(v);
 		t_exit = arch_counter();
 		arch_vgic_fold(v);
 		/* The timers' lines as their outputs are now, before the exit
 		 * is handled (a GICR_ISPENDR0 read, a WFI, ...). */
 		timer_sync(v, t_exit);
-		v->stat->guest_ticks += t_exit - t_enter;
+		v->stat->guest_ticks += t_exit - v->entered_at;
 		if (unlikely(READ_ONCE(v->gdb.active)))
 			cont = debugged_exit(v, type);
 		else

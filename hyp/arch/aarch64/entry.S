@@ -54,7 +54,13 @@ __guest_enter:
 
 /*
  * Exit from the guest: x0 and x1 were pushed by the vector, x0 now holds the
- * exit type. Saves the guest's registers and returns from __guest_enter().
+ * exit type. Saves the guest's x0..x19, x30, PC and PSTATE and opens the
+ * SError window. A synchronous exit is offered to the fast path
+ * (__exit_fast(), vcpu.c): the C it runs keeps x19..x29 as the AAPCS has it
+ * (callee-saved), so those still hold the guest's values, and a handled exit
+ * re-enters the guest at once with x0..x19, x30, PC and PSTATE loaded again.
+ * Otherwise the rest of the guest's registers are saved and __guest_enter()
+ * returns the exit type to the run loop.
  */
 guest_exit:
 	mrs	x1, tpidr_el2
@@ -68,11 +74,6 @@ guest_exit:
 	stp	x14, x15, [x1, #(GP_REGS_X0 + 112)]
 	stp	x16, x17, [x1, #(GP_REGS_X0 + 128)]
 	stp	x18, x19, [x1, #(GP_REGS_X0 + 144)]
-	stp	x20, x21, [x1, #(GP_REGS_X0 + 160)]
-	stp	x22, x23, [x1, #(GP_REGS_X0 + 176)]
-	stp	x24, x25, [x1, #(GP_REGS_X0 + 192)]
-	stp	x26, x27, [x1, #(GP_REGS_X0 + 208)]
-	stp	x28, x29, [x1, #(GP_REGS_X0 + 224)]
 	str	x30, [x1, #GP_REGS_X30]
 	ldp	x2, x3, [sp], #16		// the guest's x0 and x1
 	stp	x2, x3, [x1, #GP_REGS_X0]
@@ -81,12 +82,52 @@ guest_exit:
 	stp	x2, x3, [x1, #GP_REGS_PC]
 
 	/* The guest's SError, if its accesses raised one, lands on this exit. */
-	mov	x6, x0
+	mov	x19, x0				// x19 (saved): the exit type from here on
 	bl	__serror_window
-	cbz	x0, 1f
-	orr	x6, x6, #EXIT_SERROR_SYNCED
-1:	mov	x0, x6
+	cbnz	x0, 2f
+.if EXIT_SYNC != 0
+	.error "the test below takes EXIT_SYNC for 0"
+.endif
+	cbnz	x19, guest_exit_full		// synchronous exits only
+	mrs	x0, tpidr_el2
+	ldr	x0, [x0, #PERCPU_GUEST_REGS]
+	bl	__exit_fast
+	cbz	x0, guest_exit_full
 
+	/* Handled: the guest's x0..x19, x30, PC and PSTATE, then back in. */
+	mrs	x0, tpidr_el2
+	ldr	x0, [x0, #PERCPU_GUEST_REGS]
+	ldp	x2, x3, [x0, #GP_REGS_PC]
+	msr	elr_el2, x2
+	msr	spsr_el2, x3
+	ldp	x2, x3, [x0, #(GP_REGS_X0 + 16)]
+	ldp	x4, x5, [x0, #(GP_REGS_X0 + 32)]
+	ldp	x6, x7, [x0, #(GP_REGS_X0 + 48)]
+	ldp	x8, x9, [x0, #(GP_REGS_X0 + 64)]
+	ldp	x10, x11, [x0, #(GP_REGS_X0 + 80)]
+	ldp	x12, x13, [x0, #(GP_REGS_X0 + 96)]
+	ldp	x14, x15, [x0, #(GP_REGS_X0 + 112)]
+	ldp	x16, x17, [x0, #(GP_REGS_X0 + 128)]
+	ldp	x18, x19, [x0, #(GP_REGS_X0 + 144)]
+	ldr	x30, [x0, #GP_REGS_X30]
+	ldp	x0, x1, [x0, #GP_REGS_X0]
+	eret
+	/* No speculation past the ERET (the guest's registers are live). */
+	dsb	nsh
+	isb
+
+2:	orr	x19, x19, #EXIT_SERROR_SYNCED
+guest_exit_full:
+	mrs	x1, tpidr_el2
+	ldr	x1, [x1, #PERCPU_GUEST_REGS]
+	stp	x20, x21, [x1, #(GP_REGS_X0 + 160)]
+	stp	x22, x23, [x1, #(GP_REGS_X0 + 176)]
+	stp	x24, x25, [x1, #(GP_REGS_X0 + 192)]
+	stp	x26, x27, [x1, #(GP_REGS_X0 + 208)]
+	stp	x28, x29, [x1, #(GP_REGS_X0 + 224)]
+	mov	x0, x19
+
+guest_exit_restore:		/* a label for tests/bench/el2_phases.py */
 	mrs	x1, tpidr_el2
 	add	x2, x1, #PERCPU_HOST_REGS
 	ldp	x19, x20, [x2, #0]

@@ -7,6 +7,7 @@
  */
 #include <stdint.h>
 
+#include "formats/esr.h"
 #include "formats/vmid.h"
 #include "hyp/arch/aarch64/include/cpu.h"
 #include "hyp/arch/aarch64/include/sysreg.h"
@@ -218,6 +219,9 @@ unsigned arch_vcpu_enter(struct vcpu *v)
 
 	if (unlikely(debugged))
 		arch_debug_enter(v);
+	/* A debugged vCPU's exits go to the debugger; a pending virtual
+	 * SError is looked at after the exit: both take the full path. */
+	v->fast_exit = !debugged && !(v->hcr & HCR_VSE);
 
 	/*
 	 * A physical SError already pending is not this vCPU's: its cause ran
@@ -246,6 +250,31 @@ unsigned arch_vcpu_enter(struct vcpu *v)
 		v->fault.hpfar = 0;
 	}
 	return type;
+}
+
+/* HVC #0 as ESR_EL2 gives it: EC 0x16, IL 1, ISS = the immediate. */
+#define ESR_HVC64_IMM0 ((uint64_t)ESR_EC_HVC64 << ESR_EC_SHIFT | 1ull << ESR_IL_SHIFT)
+
+/*
+ * Called by the exit vector (entry.S) for a synchronous exit, before the
+ * hypervisor's registers are restored: 1 when the exit was handled and the
+ * guest is to be re-entered at once, with only x0..x19, x30, PC and PSTATE
+ * saved (handle_exit_fast() reads no others).
+ */
+uint64_t __exit_fast(struct gp_regs *regs)
+{
+	struct vcpu *v = container_of(regs, struct vcpu, regs);
+	uint64_t esr = read_sysreg(esr_el2);
+
+	if (esr != ESR_HVC64_IMM0 || !v->fast_exit)
+		return 0;
+	v->fault.esr = esr;
+	if (trace_on) {
+		/* For the exit record, as arch_vcpu_enter() keeps them. */
+		v->fault.far = read_sysreg(far_el2);
+		v->fault.hpfar = read_sysreg(hpfar_el2);
+	}
+	return handle_exit_fast(v);
 }
 
 uint64_t arch_el2_insns(void)
