@@ -43,8 +43,8 @@ uint64_t arch_counter_freq(void); /* CNTFRQ_EL0 */
 /* Instructions retired at EL2 on this CPU (PMU event counter 0), for benchmarks. */
 uint64_t arch_el2_insns(void);
 
-/* TEST ONLY (HYPCFG_F_TEST_HVC_PAD): retire insns more instructions, rounded down to even. */
-void arch_test_pad(uint64_t insns);
+/* TEST ONLY (HYPCFG_F_TEST_HVC_PAD): retire insns more instructions, rounded down to even.
+ *	void arch_test_pad(uint64_t insns);	in arch_inline.h: the exit fast path pads inline */
 
 /* ---------------------------------------------------------------- boot */
 

@@ -290,20 +290,6 @@ uint64_t arch_el2_insns(void)
 	return n;
 }
 
-void arch_test_pad(uint64_t insns)
-{
-	uint64_t n = insns / 2;
-
-	if (!n)
-		return;
-	/* two instructions per turn, nothing else: the count is exact under -icount */
-	asm volatile("1:	subs	%0, %0, #1\n"
-		     "	b.ne	1b"
-		     : "+r"(n)
-		     :
-		     : "cc");
-}
-
 bool arch_guest_insn(const struct vcpu *v, uint32_t *insn)
 {
 	uint64_t saved_par = read_sysreg(par_el1);

@@ -28,4 +28,19 @@ static inline uint64_t arch_vtimer_ctl(const struct vcpu *v)
 	return v->el1_loaded ? read_sysreg(cntv_ctl_el0) : v->el1[CNTV_CTL_EL0];
 }
 
+/* TEST ONLY: inline, so that the exit fast path pays for the pad and little else. */
+static inline void arch_test_pad(uint64_t insns)
+{
+	uint64_t n = insns / 2;
+
+	if (!n)
+		return;
+	/* two instructions per turn, nothing else: the count is exact under -icount */
+	__asm__ volatile("1:	subs	%0, %0, #1\n"
+			 "	b.ne	1b"
+			 : "+r"(n)
+			 :
+			 : "cc");
+}
+
 #endif
