@@ -34,5 +34,7 @@
                                                events; x0 = 0, or INVALID_PARAMETER. For
                                                benchmarks and exact-count tests */
 #define HYPSCOPE_TRACE_EMIT_MAX 65536u
+#define HYPSCOPE_HVC_YIELD    0xc6000006u /* give the physical CPU to another runnable vCPU, if
+                                             one waits for it (what a trapped WFE does); x0 = 0 */
 
 #endif

@@ -101,6 +101,7 @@ static const struct smccc_fid_name fids[] = {
 	FID(HYPSCOPE_HVC_PCPU),
 	FID(HYPSCOPE_HVC_EL2_INSNS),
 	FID(HYPSCOPE_HVC_TRACE_EMIT),
+	FID(HYPSCOPE_HVC_YIELD),
 };
 
 const struct smccc_fid_name *smccc_name_table(size_t *count)

@@ -9,7 +9,9 @@
 #include "formats/hypcfg.h"
 #include "hyp/include/arch.h"
 #include "hyp/include/psci.h"
+#include "hyp/include/percpu.h"
 #include "hyp/include/run.h"
+#include "hyp/include/sched.h"
 #include "hyp/include/sdei.h"
 #include "hyp/include/trace.h"
 #include "hyp/include/vm.h"
@@ -82,7 +84,7 @@ static bool vendor_call(struct vcpu *v, uint32_t fid)
 {
 	switch (fid) {
 	case HYPSCOPE_HVC_CALL_COUNT:
-		set_ret(v, 6);
+		set_ret(v, 7);
 		return true;
 	case HYPSCOPE_HVC_CALL_UID:
 		v->regs.x[0] = HYPSCOPE_UID_0;
@@ -116,6 +118,9 @@ static bool vendor_call(struct vcpu *v, uint32_t fid)
 		v->regs.x[0] = SMCCC_RET_SUCCESS;
 		v->regs.x[1] = arch_el2_insns();
 		return true;
+	case HYPSCOPE_HVC_YIELD:
+		set_ret(v, SMCCC_RET_SUCCESS);
+		return !sched_others_runnable(&percpu[v->pcpu].rq, v, arch_counter());
 	default:
 		set_ret(v, SMCCC_RET_NOT_SUPPORTED);
 		return true;

@@ -27,6 +27,8 @@ int rq_attach(struct runqueue *rq, struct vcpu *v)
 		if (!rq->vcpus[i]) {
 			rq->vcpus[i] = v;
 			rq->nr++;
+			if (i >= rq->top)
+				rq->top = i + 1;
 			spin_unlock(&rq->lock);
 			return 0;
 		}
@@ -45,6 +47,8 @@ void rq_detach(struct runqueue *rq, struct vcpu *v)
 			rq->nr--;
 		}
 	}
+	while (rq->top && !rq->vcpus[rq->top - 1])
+		rq->top--;
 	if (rq->current == v)
 		rq->current = NULL;
 	spin_unlock(&rq->lock);
@@ -63,12 +67,19 @@ static bool vcpu_deadline_passed(const struct vcpu *v, uint64_t now)
 struct vcpu *sched_pick(struct runqueue *rq, uint64_t now)
 {
 	struct vcpu *next = NULL;
+	unsigned top, i;
 
 	spin_lock(&rq->lock);
 	rq->event_stale = true;
-	for (unsigned n = 1; n <= RQ_MAX_VCPUS; n++) {
-		unsigned i = (rq->cursor + n) % RQ_MAX_VCPUS;
-		struct vcpu *v = rq->vcpus[i];
+	/* Round robin over the slots in use, from the one after the last pick. */
+	top = rq->top;
+	i = rq->cursor;
+	for (unsigned n = 0; n < top; n++) {
+		struct vcpu *v;
+
+		if (++i >= top)
+			i = 0;
+		v = rq->vcpus[i];
 
 		if (!v)
 			continue;
@@ -171,7 +182,7 @@ bool sched_others_runnable(struct runqueue *rq, const struct vcpu *self, uint64_
 	bool found = false;
 
 	spin_lock(&rq->lock);
-	for (unsigned i = 0; i < RQ_MAX_VCPUS && !found; i++) {
+	for (unsigned i = 0; i < rq->top && !found; i++) {
 		struct vcpu *v = rq->vcpus[i];
 
 		if (!v || v == self)
@@ -188,7 +199,7 @@ unsigned sched_nr_runnable(struct runqueue *rq, uint64_t now)
 	unsigned n = 0;
 
 	spin_lock(&rq->lock);
-	for (unsigned i = 0; i < RQ_MAX_VCPUS; i++) {
+	for (unsigned i = 0; i < rq->top; i++) {
 		struct vcpu *v = rq->vcpus[i];
 
 		if (v && (v->run == VCPU_RUNNABLE || vcpu_deadline_passed(v, now)))
@@ -204,7 +215,7 @@ bool sched_tick(struct runqueue *rq, uint64_t now)
 
 	spin_lock(&rq->lock);
 	rq->event_stale = true;
-	for (unsigned i = 0; i < RQ_MAX_VCPUS; i++) {
+	for (unsigned i = 0; i < rq->top; i++) {
 		struct vcpu *v = rq->vcpus[i];
 
 		if (!v || v == rq->current)
@@ -228,7 +239,7 @@ static uint64_t next_event_locked(struct runqueue *rq, uint64_t now)
 	uint64_t next = SCHED_NO_EVENT;
 	bool others = false;
 
-	for (unsigned i = 0; i < RQ_MAX_VCPUS; i++) {
+	for (unsigned i = 0; i < rq->top; i++) {
 		struct vcpu *v = rq->vcpus[i];
 
 		if (!v || v == rq->current)

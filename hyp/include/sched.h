@@ -23,6 +23,7 @@ struct runqueue {
 	spinlock_t lock;
 	struct vcpu *vcpus[RQ_MAX_VCPUS];
 	unsigned nr;
+	unsigned top;          /* every slot in use is below it: the loops stop there */
 	unsigned cursor;       /* index of the vCPU picked last */
 	struct vcpu *current;  /* between load and put on this CPU */
 	bool need_resched;

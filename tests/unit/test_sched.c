@@ -460,6 +460,34 @@ static void test_detaching_the_current_vcpu_clears_current(void **state)
 	assert_ptr_equal(pick(), &vc[1]);
 }
 
+/* The loops stop at the highest slot in use: detaching the last ones lowers
+ * it, and a vCPU attached past it (or into a hole below) is picked in turn. */
+static void test_pick_follows_the_slots_in_use_as_they_change(void **state)
+{
+	(void)state;
+	assert_int_equal(rq.top, NR);
+	rq_detach(&rq, &vc[NR - 1]);
+	rq_detach(&rq, &vc[NR - 2]);
+	assert_int_equal(rq.top, NR - 2);
+	for (unsigned round = 0; round < 2; round++)
+		for (unsigned i = 0; i < NR - 2; i++)
+			assert_ptr_equal(pick(), &vc[i]);
+	rq_detach(&rq, &vc[0]); /* a hole below top: top stays */
+	assert_int_equal(rq.top, NR - 2);
+	assert_ptr_equal(pick(), &vc[1]);
+	assert_ptr_equal(pick(), &vc[1]);
+	vc[NR].run = VCPU_RUNNABLE;
+	assert_int_equal(rq_attach(&rq, &vc[NR]), 0); /* into the hole, slot 0 */
+	vc[NR + 1].run = VCPU_RUNNABLE;
+	assert_int_equal(rq_attach(&rq, &vc[NR + 1]), 0); /* slot 2: top grows */
+	assert_int_equal(rq.top, 3);
+	assert_ptr_equal(pick(), &vc[NR + 1]);
+	assert_ptr_equal(pick(), &vc[NR]);
+	assert_ptr_equal(pick(), &vc[1]);
+	assert_true(sched_others_runnable(&rq, &vc[1], arch_counter()));
+	assert_int_equal(sched_nr_runnable(&rq, arch_counter()), 3);
+}
+
 /* WFI_WAKE's reason: each way out of BLOCKED says which it was. */
 static void test_wake_reason_says_timer_interrupt_or_other(void **state)
 {
@@ -527,6 +555,7 @@ int main(void)
 		T(test_every_queue_change_invalidates_the_cached_event),
 		T(test_pick_starts_a_new_slice),
 		T(test_pick_counts_switches),
+		T(test_pick_follows_the_slots_in_use_as_they_change),
 		T(test_tick_requests_reschedule_only_after_the_slice),
 		T(test_tick_leaves_a_lone_vcpu_running_past_its_slice),
 		T(test_tick_wakes_a_vcpu_whose_deadline_passed),

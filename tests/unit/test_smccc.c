@@ -217,6 +217,7 @@ static void test_hypscope_hypercalls_are_named(void **state)
 	assert_string_equal(smccc_name(HYPSCOPE_HVC_PCPU), "HYPSCOPE_HVC_PCPU");
 	assert_string_equal(smccc_name(HYPSCOPE_HVC_EL2_INSNS), "HYPSCOPE_HVC_EL2_INSNS");
 	assert_string_equal(smccc_name(HYPSCOPE_HVC_TRACE_EMIT), "HYPSCOPE_HVC_TRACE_EMIT");
+	assert_string_equal(smccc_name(HYPSCOPE_HVC_YIELD), "HYPSCOPE_HVC_YIELD");
 }
 
 static void test_lookup_ignores_sve_hint_and_misses_unknown_ids(void **state)
@@ -225,7 +226,7 @@ static void test_lookup_ignores_sve_hint_and_misses_unknown_ids(void **state)
 	assert_string_equal(smccc_name(PSCI_CPU_ON_SMC64 | SMCCC_SVE_HINT), "PSCI_CPU_ON_SMC64");
 	assert_null(smccc_name(0x84000063)); /* FF-A version: not named here */
 	assert_null(smccc_name(0x8400ff02)); /* reserved service query */
-	assert_null(smccc_name(0xc6000006)); /* past the vendor calls hypscope has */
+	assert_null(smccc_name(0xc6000007)); /* past the vendor calls hypscope has */
 	assert_null(smccc_name(0));
 	assert_null(smccc_name(0xffffffff));
 }

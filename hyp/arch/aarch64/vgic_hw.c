@@ -81,8 +81,9 @@ void arch_vgic_put(struct vcpu *v)
 	st->vgic_overflows = vc->stats.overflows;
 	for (unsigned c = 0; c < ICH_MISR_NR_CAUSES; c++)
 		st->vgic_maint[c] = vc->stats.maint[c];
-	for (unsigned i = 0; i < VGIC_MAX_LRS; i++)
-		st->vgic_lr[i] = i < cpu.nr_lrs ? vc->lr_folded[i] : 0;
+	/* The LRs past nr_lrs stay as the status block was laid out: zero. */
+	for (unsigned i = 0; i < cpu.nr_lrs && i < VGIC_MAX_LRS; i++)
+		st->vgic_lr[i] = vc->lr_folded[i];
 	st->vgic_nr_lrs = cpu.nr_lrs;
 	st->vgic_pending = vc->ap_count;
 }
