@@ -457,6 +457,81 @@ static void test_hvc_pad_runs_on_hvc_exits_only_when_enabled(void **state)
 	assert_int_equal(fake.test_pad_calls, 1);
 }
 
+/* ------------------------------------------------------------ the fast path */
+
+/* The null calls are answered as the full path answers them, counted and timed. */
+static void test_fast_path_answers_null_calls_like_the_full_path(void **state)
+{
+	static const uint32_t fids[] = { 0x80000000 /* SMCCC_VERSION */, HYPSCOPE_HVC_NOP };
+
+	(void)state;
+	for (unsigned i = 0; i < 2; i++) {
+		uint64_t full;
+
+		v->regs.x[0] = fids[i];
+		v->fault.esr = esr_of(ESR_EC_HVC64, 0);
+		assert_true(handle_exit(v, EXIT_TYPE_SYNC));
+		full = v->regs.x[0];
+		v->regs.x[0] = fids[i];
+		assert_true(handle_exit_fast(v));
+		assert_int_equal(v->regs.x[0], full);
+		assert_int_equal(v->regs.x[1], 0x5500000000000001ull); /* left as it was */
+		assert_int_equal(v->regs.pc, PC0);
+	}
+	assert_int_equal(stat[0].exits[ESR_EC_HVC64], 4);
+}
+
+static void test_fast_path_counts_guest_and_hypervisor_time(void **state)
+{
+	(void)state;
+	fake.counter = 5000;
+	fake.counter_step = 0;
+	v->entered_at = 4000;
+	v->regs.x[0] = HYPSCOPE_HVC_NOP;
+	assert_true(handle_exit_fast(v));
+	assert_int_equal(stat[0].guest_ticks, 1000);
+	assert_int_equal(v->entered_at, 5000);
+	fake.counter_step = 7; /* each read moves the counter on */
+	fake.counter = 6000;
+	v->regs.x[0] = HYPSCOPE_HVC_NOP;
+	assert_true(handle_exit_fast(v));
+	assert_int_equal(stat[0].guest_ticks, 2000);
+	assert_int_equal(stat[0].hyp_ticks, 7);
+	assert_int_equal(v->entered_at, 6007);
+}
+
+/* Anything else is left untouched, for the full path. */
+static void test_fast_path_leaves_other_calls_to_the_full_path(void **state)
+{
+	static const uint32_t fids[] = { 0x80000001 /* ARCH_FEATURES */, 0x84000000 /* PSCI */,
+					 HYPSCOPE_HVC_EXIT, HYPSCOPE_HVC_YIELD, 0 };
+
+	(void)state;
+	v->entered_at = 1;
+	for (unsigned i = 0; i < sizeof(fids) / sizeof(fids[0]); i++) {
+		v->regs.x[0] = fids[i];
+		assert_false(handle_exit_fast(v));
+		assert_int_equal(v->regs.x[0], fids[i]);
+	}
+	assert_int_equal(stat[0].exits[ESR_EC_HVC64], 0);
+	assert_int_equal(stat[0].guest_ticks, 0);
+	assert_int_equal(v->entered_at, 1);
+}
+
+static void test_fast_path_pads_when_the_test_option_is_set(void **state)
+{
+	(void)state;
+	v->regs.x[0] = HYPSCOPE_HVC_NOP;
+	assert_true(handle_exit_fast(v));
+	assert_int_equal(fake.test_pad_calls, 0);
+	cfg.flags = HYPCFG_F_TEST_HVC_PAD;
+	cfg.test_hvc_pad = 41;
+	v->regs.x[0] = HYPSCOPE_HVC_NOP;
+	assert_true(handle_exit_fast(v));
+	assert_int_equal(fake.test_pad_calls, 1);
+	assert_int_equal(fake.test_pad_insns, 40);
+}
+
 static void test_trapped_smc_is_stepped_over(void **state)
 {
 	(void)state;
@@ -723,6 +798,10 @@ int main(void)
 		T(test_hvc_with_a_nonzero_immediate_is_not_supported),
 		T(test_hvc_returns_past_itself_without_moving_the_pc),
 		T(test_hvc_pad_runs_on_hvc_exits_only_when_enabled),
+		T(test_fast_path_answers_null_calls_like_the_full_path),
+		T(test_fast_path_counts_guest_and_hypervisor_time),
+		T(test_fast_path_leaves_other_calls_to_the_full_path),
+		T(test_fast_path_pads_when_the_test_option_is_set),
 		T(test_trapped_smc_is_stepped_over),
 		T(test_unknown_exception_class_injects_undef),
 		T(test_fpsimd_trap_switches_the_registers),
