@@ -51,8 +51,11 @@ static void ring_handle_init(struct ring *r, void *mem, const struct ring_geomet
 {
 	memset(r, 0, sizeof(*r));
 	r->hdr = mem;
+	r->pub = &r->hdr->prod_pos;
+	r->pub_seq = &r->hdr->next_seq;
 	r->data = (uint8_t *)mem + RING_HEADER_SIZE;
 	r->cur = r->data;
+	r->cur_delta = (uintptr_t)r->data; /* pos 0 */
 	r->data_size = g->data_size;
 	r->block_size = g->block_size;
 	r->mode = mode;
@@ -193,6 +196,8 @@ void *ring_reserve_slow(struct ring *r, uint32_t size)
 		return ring_drop(r, size);
 	}
 
+	/* The fast paths move pos only: cur follows from it. */
+	r->cur = (uint8_t *)(uintptr_t)(r->pos + r->cur_delta);
 	/* A record never crosses a block boundary: pad up to the next one. */
 	if ((r->pos & (block - 1)) + size > block)
 		pad = block - (r->pos & (block - 1));
@@ -234,12 +239,21 @@ void *ring_reserve_slow(struct ring *r, uint32_t size)
 	if (r->mode == RING_MODE_DROP && r->cons + r->data_size < r->limit)
 		r->limit = r->cons + r->data_size;
 
+	r->cur_delta = (uintptr_t)r->cur - r->pos;
 	h = (struct trace_hdr *)r->cur;
 	h->size = (uint16_t)size;
 	h->cpu = r->cpu;
 	h->seq = r->seq;
 	r->pend = size;
 	return h;
+}
+
+void *ring_reserve_fixed_slow(struct ring *r, uint32_t size)
+{
+	void *p = ring_reserve_slow(r, size);
+
+	r->pend = 0; /* ring_commit_fixed() does not look at it */
+	return p;
 }
 
 /* ---------------------------------------------------------------- consumer */

@@ -118,10 +118,14 @@ _Static_assert(RING_BLOCK_MAX <= 32768, "a pad's size fits trace_hdr.size");
 /* The producer's private handle. Lives in hypervisor memory, never shared. */
 struct ring {
 	struct ring_header *hdr;
-	uint8_t  *cur;       /* data + pos % data_size: where the next record goes */
+	/* The fixed pair's fast path reads these three pairs, and writes pos and seq. */
+	uint64_t *pub;       /* &hdr->prod_pos */
+	uint64_t *pub_seq;   /* &hdr->next_seq */
 	uint64_t pos;        /* committed position */
-	uint64_t limit;      /* reservations ending at or below this take the fast path */
 	uint64_t seq;        /* next sequence number */
+	uint64_t limit;      /* reservations ending at or below this take the fast path */
+	uintptr_t cur_delta; /* cur - pos, the same until the slow path moves cur */
+	uint8_t  *cur;       /* data + pos % data_size: where the next record goes */
 	uint8_t  *data;
 	uint64_t horizon;    /* last value published in hdr->horizon */
 	uint64_t cons;       /* DROP: consumer position last read */
@@ -159,16 +163,30 @@ static inline void *ring_area_cpu(void *base, uint64_t size_per_cpu, unsigned cp
 
 /*
  * The pair for records of a size known at compile time, where the caller
- * writes the whole header itself (size, cpu and seq included: r->seq is the
- * sequence number to write). Same ordering and loss accounting as
- * ring_reserve()/ring_commit(), less bookkeeping: no size checks at run time,
- * no open-reservation size to keep. Do not mix the two pairs on one record.
+ * writes the whole header itself (size, cpu and seq included: slot->seq is
+ * the sequence number to write). Same ordering and loss accounting as
+ * ring_reserve()/ring_commit(), less bookkeeping: no size checks at run
+ * time, and the open reservation lives in the caller's ring_slot (its
+ * registers) instead of the ring, so that writing the record makes the
+ * compiler read nothing of the ring again. false (NULL slot->p): the record
+ * is dropped, counted; do not commit. Do not mix the two pairs on one record.
  */
-static inline void *ring_reserve_fixed(struct ring *r, uint32_t size);
-static inline void ring_commit_fixed(struct ring *r, uint32_t size);
+struct ring_slot {
+	struct ring *r;
+	uint8_t *p;      /* where the record goes */
+	uint64_t end;    /* its end: the position published on commit */
+	uint64_t seq;    /* its sequence number */
+	uint64_t *pub;   /* r->pub */
+	uint64_t *pub_seq;
+};
+
+static inline bool ring_reserve_fixed(struct ring *r, uint32_t size, struct ring_slot *s);
+static inline void ring_commit_fixed(const struct ring_slot *s, uint32_t size);
 
 /* Slow path of ring_reserve(): new block, full ring, bad size. */
 void *ring_reserve_slow(struct ring *r, uint32_t size);
+/* The same for ring_reserve_fixed(): leaves no reservation open in the ring. */
+void *ring_reserve_fixed_slow(struct ring *r, uint32_t size);
 
 /*
  * Space for a record of `size` bytes (a multiple of 8, sizeof(struct
@@ -186,7 +204,7 @@ static inline void *ring_reserve(struct ring *r, uint32_t size)
 				     size - sizeof(*h) > TRACE_MAX_RECORD - sizeof(*h) || (size & 7),
 			     0))
 		return ring_reserve_slow(r, size);
-	h = (struct trace_hdr *)r->cur;
+	h = (struct trace_hdr *)(uintptr_t)(r->pos + r->cur_delta);
 	h->size = (uint16_t)size;
 	h->cpu = r->cpu;
 	h->seq = r->seq;
@@ -206,7 +224,6 @@ static inline void ring_commit(struct ring *r)
 		return;
 	r->pend = 0;
 	r->pos = pos;
-	r->cur += size;
 	r->seq = seq;
 	/*
 	 * Release: the record's bytes (and a pad written before it) are visible
@@ -222,28 +239,46 @@ static inline void ring_commit(struct ring *r)
 	__atomic_store_n(&h->next_seq, seq, __ATOMIC_RELEASE);
 }
 
-static inline void *ring_reserve_fixed(struct ring *r, uint32_t size)
+static inline bool ring_reserve_fixed(struct ring *r, uint32_t size, struct ring_slot *s)
 {
+	uint64_t pos = r->pos, seq = r->seq;
+	uint8_t *cur;
+
 	_Static_assert(sizeof(struct trace_hdr) % 8 == 0, "header words");
-	if (__builtin_expect(r->pos + size > r->limit, 0))
-		return ring_reserve_slow(r, size);
-	return r->cur;
+	s->r = r;
+	s->pub = r->pub;
+	s->pub_seq = r->pub_seq;
+	if (__builtin_expect(pos + size > r->limit, 0)) {
+		cur = ring_reserve_fixed_slow(r, size);
+		if (!cur) {
+			s->p = NULL;
+			return false;
+		}
+		/* A pad may have moved the position on; the sequence stays. */
+		pos = r->pos;
+	} else {
+		cur = (uint8_t *)(uintptr_t)(pos + r->cur_delta);
+		if (!cur) /* never: the data area is not at 0; the caller need not test */
+			__builtin_unreachable();
+	}
+	s->p = cur;
+	s->end = pos + size;
+	s->seq = seq;
+	return true;
 }
 
-static inline void ring_commit_fixed(struct ring *r, uint32_t size)
+static inline void ring_commit_fixed(const struct ring_slot *s, uint32_t size)
 {
-	struct ring_header *h = r->hdr;
-	uint64_t pos = r->pos + size;
-	uint64_t seq = r->seq + 1;
+	struct ring *r = s->r;
+	uint64_t seq = s->seq + 1;
 
-	r->pend = 0; /* the slow path may have opened the reservation */
-	r->pos = pos;
-	r->cur += size;
+	(void)size; /* cur follows pos: cur_delta */
+	r->pos = s->end;
 	r->seq = seq;
 	/* Release: pairs with the load-acquire of prod_pos in ring_consume(). */
-	__atomic_store_n(&h->prod_pos, pos, __ATOMIC_RELEASE);
+	__atomic_store_n(s->pub, s->end, __ATOMIC_RELEASE);
 	/* Release, after prod_pos: pairs with the load-acquire of next_seq in ring_consume(). */
-	__atomic_store_n(&h->next_seq, seq, __ATOMIC_RELEASE);
+	__atomic_store_n(s->pub_seq, seq, __ATOMIC_RELEASE);
 }
 
 /* ---------------------------------------------------------------- consumer */

@@ -265,17 +265,19 @@ bool handle_exit_fast(struct vcpu *v)
 {
 	uint64_t t_exit = arch_counter(), c0 = 0, t, ret;
 	uint32_t fid = (uint32_t)v->regs.x[0];
+	bool traced = trace_on; /* read once: the records' stores could alias it */
+	struct hypstat_vcpu *st = v->stat;
 
 	if (!smccc_null_call(fid, &ret))
 		return false;
-	v->stat->exits[ESR_EC_HVC64]++;
-	if (trace_on)
+	st->exits[ESR_EC_HVC64]++;
+	if (traced)
 		c0 = arch_cycles();
 	/* TEST ONLY: the slowdown handle_hvc() adds (`hypscope run --test-hvc-pad`). */
-	if (unlikely(hypcfg->flags & HYPCFG_F_TEST_HVC_PAD))
+	if (unlikely(v->fast_exit & FAST_EXIT_PAD))
 		arch_test_pad(hypcfg->test_hvc_pad);
 	v->regs.x[0] = ret;
-	if (trace_on) {
+	if (traced) {
 		uint64_t pc = v->regs.pc;
 
 		/* x1..x6 are the call's arguments still: a null call leaves them. */
@@ -285,8 +287,8 @@ bool handle_exit_fast(struct vcpu *v)
 		trace_entry(v);
 	}
 	t = arch_counter();
-	v->stat->guest_ticks += t_exit - v->entered_at;
-	v->stat->hyp_ticks += t - t_exit;
+	st->guest_ticks += t_exit - v->entered_at;
+	st->hyp_ticks += t - t_exit;
 	v->entered_at = t;
 	return true;
 }

@@ -201,7 +201,8 @@ void trace_irq_inject(const struct vcpu *target, unsigned vintid, unsigned sourc
 
 void trace_irq_line(const struct vcpu *v, unsigned vintid, unsigned source, bool level)
 {
-	struct trace_irq_line *e = trace_vcpu_begin(v, TRACE_IRQ_LINE, sizeof(*e));
+	struct ring_slot s;
+	struct trace_irq_line *e = trace_vcpu_begin(v, TRACE_IRQ_LINE, sizeof(*e), &s);
 
 	if (!e)
 		return;
@@ -209,7 +210,7 @@ void trace_irq_line(const struct vcpu *v, unsigned vintid, unsigned source, bool
 	e->source = source;
 	e->level = level;
 	memset(e->reserved, 0, sizeof(e->reserved));
-	trace_vcpu_commit(v, sizeof(*e));
+	trace_vcpu_commit(&s, sizeof(*e));
 }
 
 void trace_gdb_stop(const struct vcpu *v, unsigned reason, int signal, uint64_t addr)

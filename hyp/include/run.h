@@ -54,6 +54,8 @@ bool handle_exit(struct vcpu *v, unsigned type);
  * and the guest re-entered at once (true). false: the full exit path.
  */
 bool handle_exit_fast(struct vcpu *v);
+#define FAST_EXIT_ON  0x1u /* vcpu.fast_exit: not debugged, no virtual SError pending */
+#define FAST_EXIT_PAD 0x2u /* and the test-only HVC pad is on (HYPCFG_F_TEST_HVC_PAD) */
 /* WFI semantics: block until an interrupt or a timer is due (or deadline, a
  * counter value, 0 = none). The PC must already point past the instruction. */
 bool vcpu_wait_for_interrupt(struct vcpu *v, uint64_t deadline);

@@ -39,34 +39,39 @@ void trace_commit(void);
  * The hot path, inline: a vCPU's records go to its CPU's ring (vCPUs never
  * migrate) with the header's identity precomputed in the vCPU and its VM.
  */
-static inline void *trace_vcpu_begin(const struct vcpu *v, unsigned type, uint32_t size)
+static inline void *trace_vcpu_begin(const struct vcpu *v, unsigned type, uint32_t size,
+				     struct ring_slot *s)
 {
 	struct ring *r = v->trace_ring;
+	uint64_t word0, gen, ident;
 	struct trace_hdr *h;
 
-	if (!r)
+	if (!r || !ring_reserve_fixed(r, size, s))
 		return NULL;
-	h = ring_reserve_fixed(r, size);
-	if (unlikely(!h))
-		return NULL;
+	/* All read before the first store into the record. */
+	word0 = v->trace_word0;
+	gen = v->trace_vmid_gen;
+	ident = v->trace_ident;
+	h = (struct trace_hdr *)s->p;
 	/* Whole words: type, size, cpu and VMID; the rest precomputed. */
-	h->word0 = v->trace_word0 | TRACE_WORD0(type, size, 0, 0);
-	h->seq = r->seq;
+	h->word0 = word0 | TRACE_WORD0(type, size, 0, 0);
+	h->seq = s->seq;
 	h->ts = arch_counter();
-	h->vmid_gen = v->trace_vmid_gen;
-	h->ident = v->trace_ident;
+	h->vmid_gen = gen;
+	h->ident = ident;
 	return h;
 }
 
-static inline void trace_vcpu_commit(const struct vcpu *v, uint32_t size)
+static inline void trace_vcpu_commit(const struct ring_slot *s, uint32_t size)
 {
-	ring_commit_fixed(v->trace_ring, size);
+	ring_commit_fixed(s, size);
 }
 
 static inline void trace_exit(const struct vcpu *v, uint64_t pc, unsigned cls, uint32_t insn,
 			      bool insn_valid, uint64_t cost, unsigned outcome)
 {
-	struct trace_exit *e = trace_vcpu_begin(v, TRACE_EXIT, sizeof(*e));
+	struct ring_slot s;
+	struct trace_exit *e = trace_vcpu_begin(v, TRACE_EXIT, sizeof(*e), &s);
 
 	if (!e)
 		return;
@@ -81,12 +86,13 @@ static inline void trace_exit(const struct vcpu *v, uint64_t pc, unsigned cls, u
 	/* FAR_EL2 and HPFAR_EL2 mean something for stage-2 aborts only. */
 	e->flags = (insn_valid ? TRACE_EXIT_INSN_VALID : 0) |
 		   (cls == ESR_EC_DABT_LOW || cls == ESR_EC_IABT_LOW ? TRACE_EXIT_FAR_VALID : 0);
-	trace_vcpu_commit(v, sizeof(*e));
+	trace_vcpu_commit(&s, sizeof(*e));
 }
 
 static inline void trace_entry(const struct vcpu *v)
 {
-	struct trace_entry *e = trace_vcpu_begin(v, TRACE_ENTRY, sizeof(*e));
+	struct ring_slot s;
+	struct trace_entry *e = trace_vcpu_begin(v, TRACE_ENTRY, sizeof(*e), &s);
 
 	if (!e)
 		return;
@@ -94,7 +100,7 @@ static inline void trace_entry(const struct vcpu *v)
 	/* As the flush just before left them (vgic_flush()). */
 	e->pending_irqs = v->vgic.pending_flushed;
 	e->lrs_used = v->vgic.hw.used_lrs;
-	trace_vcpu_commit(v, sizeof(*e));
+	trace_vcpu_commit(&s, sizeof(*e));
 }
 /* runnable is counted from the vCPU's run queue at the time of the record. */
 void trace_sched(unsigned type, const struct vcpu *v, uint64_t ticks, unsigned reason);
@@ -107,24 +113,37 @@ void trace_mmio(const struct vcpu *v, uint64_t ipa, uint64_t value, unsigned dev
 static inline void trace_smccc(const struct vcpu *v, uint32_t fid, const uint64_t args[6],
 			       bool smc)
 {
-	struct trace_smccc *e = trace_vcpu_begin(v, TRACE_SMCCC, sizeof(*e));
+	struct ring_slot s;
+	struct trace_smccc *e = trace_vcpu_begin(v, TRACE_SMCCC, sizeof(*e), &s);
+	uint64_t a0, a1, a2, a3, a4, a5, r0, r1, r2, r3;
 
 	if (!e)
 		return;
 	/* Written out: -O2 keeps loops, and with -mstrict-align a memcpy here
-	 * would be a call; these become load/store pairs. */
-	e->args[0] = args[0];
-	e->args[1] = args[1];
-	e->args[2] = args[2];
-	e->args[3] = args[3];
-	e->args[4] = args[4];
-	e->args[5] = args[5];
-	e->result[0] = v->regs.x[0];
-	e->result[1] = v->regs.x[1];
-	e->result[2] = v->regs.x[2];
-	e->result[3] = v->regs.x[3];
+	 * would be a call. Everything read before the first store (the record
+	 * could alias them, as far as the compiler knows): load/store pairs. */
+	a0 = args[0];
+	a1 = args[1];
+	a2 = args[2];
+	a3 = args[3];
+	a4 = args[4];
+	a5 = args[5];
+	r0 = v->regs.x[0];
+	r1 = v->regs.x[1];
+	r2 = v->regs.x[2];
+	r3 = v->regs.x[3];
+	e->args[0] = a0;
+	e->args[1] = a1;
+	e->args[2] = a2;
+	e->args[3] = a3;
+	e->args[4] = a4;
+	e->args[5] = a5;
+	e->result[0] = r0;
+	e->result[1] = r1;
+	e->result[2] = r2;
+	e->result[3] = r3;
 	e->call = fid | (uint64_t)(smc ? TRACE_SMCCC_SMC : TRACE_SMCCC_HVC) << 32;
-	trace_vcpu_commit(v, sizeof(*e));
+	trace_vcpu_commit(&s, sizeof(*e));
 }
 void trace_log_line(unsigned level, const char *text, unsigned len);
 void trace_gdb_stop(const struct vcpu *v, unsigned reason, int signal, uint64_t addr);

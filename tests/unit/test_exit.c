@@ -526,6 +526,7 @@ static void test_fast_path_pads_when_the_test_option_is_set(void **state)
 	assert_int_equal(fake.test_pad_calls, 0);
 	cfg.flags = HYPCFG_F_TEST_HVC_PAD;
 	cfg.test_hvc_pad = 41;
+	v->fast_exit = FAST_EXIT_ON | FAST_EXIT_PAD; /* as arch_vcpu_enter() sets it */
 	v->regs.x[0] = HYPSCOPE_HVC_NOP;
 	assert_true(handle_exit_fast(v));
 	assert_int_equal(fake.test_pad_calls, 1);

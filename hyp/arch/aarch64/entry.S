@@ -92,7 +92,7 @@ guest_exit:
 	mrs	x0, tpidr_el2
 	ldr	x0, [x0, #PERCPU_GUEST_REGS]
 	bl	__exit_fast
-	cbz	x0, guest_exit_full
+	tbz	w0, #0, guest_exit_full		// a bool: only bit 0 is defined
 
 	/* Handled: the guest's x0..x19, x30, PC and PSTATE, then back in. */
 	mrs	x0, tpidr_el2

@@ -221,7 +221,9 @@ unsigned arch_vcpu_enter(struct vcpu *v)
 		arch_debug_enter(v);
 	/* A debugged vCPU's exits go to the debugger; a pending virtual
 	 * SError is looked at after the exit: both take the full path. */
-	v->fast_exit = !debugged && !(v->hcr & HCR_VSE);
+	v->fast_exit = debugged || (v->hcr & HCR_VSE) ? 0 :
+		       hypcfg->flags & HYPCFG_F_TEST_HVC_PAD ? FAST_EXIT_ON | FAST_EXIT_PAD :
+							      FAST_EXIT_ON;
 
 	/*
 	 * A physical SError already pending is not this vCPU's: its cause ran
@@ -257,17 +259,17 @@ unsigned arch_vcpu_enter(struct vcpu *v)
 
 /*
  * Called by the exit vector (entry.S) for a synchronous exit, before the
- * hypervisor's registers are restored: 1 when the exit was handled and the
+ * hypervisor's registers are restored: true when the exit was handled and the
  * guest is to be re-entered at once, with only x0..x19, x30, PC and PSTATE
  * saved (handle_exit_fast() reads no others).
  */
-uint64_t __exit_fast(struct gp_regs *regs)
+bool __exit_fast(struct gp_regs *regs)
 {
 	struct vcpu *v = container_of(regs, struct vcpu, regs);
 	uint64_t esr = read_sysreg(esr_el2);
 
 	if (esr != ESR_HVC64_IMM0 || !v->fast_exit)
-		return 0;
+		return false;
 	v->fault.esr = esr;
 	if (trace_on) {
 		/* For the exit record, as arch_vcpu_enter() keeps them. */

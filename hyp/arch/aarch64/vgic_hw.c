@@ -91,7 +91,8 @@ void arch_vgic_put(struct vcpu *v)
 static void trace_lrs(const struct vcpu *v, unsigned point, uint32_t elrsr, uint32_t eisr,
 		      uint32_t misr)
 {
-	struct trace_vgic_lrs *e = trace_vcpu_begin(v, TRACE_VGIC_LRS, sizeof(*e));
+	struct ring_slot s;
+	struct trace_vgic_lrs *e = trace_vcpu_begin(v, TRACE_VGIC_LRS, sizeof(*e), &s);
 	const struct vgic_cpu *vc = &v->vgic;
 
 	if (!e)
@@ -108,7 +109,7 @@ static void trace_lrs(const struct vcpu *v, unsigned point, uint32_t elrsr, uint
 	e->point = (uint8_t)point;
 	e->used = (uint16_t)((1u << vc->hw.used_lrs) - 1);
 	e->reserved = 0;
-	trace_vcpu_commit(v, sizeof(*e));
+	trace_vcpu_commit(&s, sizeof(*e));
 }
 
 void arch_vgic_flush(struct vcpu *v)
@@ -167,15 +168,16 @@ void arch_vgic_fold(struct vcpu *v)
 	if (misr) {
 		vgic_maint(vc, misr);
 		if (trace_on) {
+			struct ring_slot s;
 			struct trace_vgic_maint *e =
-				trace_vcpu_begin(v, TRACE_VGIC_MAINT, sizeof(*e));
+				trace_vcpu_begin(v, TRACE_VGIC_MAINT, sizeof(*e), &s);
 
 			if (e) {
 				e->misr = misr;
 				e->eisr = eisr;
 				e->hcr = vc->hw.hcr;
 				e->reserved = 0;
-				trace_vcpu_commit(v, sizeof(*e));
+				trace_vcpu_commit(&s, sizeof(*e));
 			}
 		}
 	}

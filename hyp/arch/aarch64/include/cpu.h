@@ -42,7 +42,7 @@ void fpsimd_save_regs(void *state);
 void fpsimd_load_regs(const void *state);
 uint64_t __guest_enter(void *gp_regs);
 uint64_t __serror_window(void);   /* entry.S: 1 when a pending SError was taken */
-uint64_t __exit_fast(struct gp_regs *regs); /* vcpu.c, called by entry.S: 1 = handled, re-enter */
+bool __exit_fast(struct gp_regs *regs); /* vcpu.c, called by entry.S: true = handled, re-enter */
 int arch_cpu_on(uint64_t mpidr, uint64_t entry, uint64_t context); /* PSCI CPU_ON */
 void arch_gdb_uart_rx(void);
 /* Around the entry of a vCPU whose VM a debugger attached (debug.c). */
