@@ -93,10 +93,13 @@ static void vcpu_run(struct percpu *pc, struct vcpu *v)
 	bool cont, changed;
 
 	if (v->blocked_at) {
-		trace_sched(TRACE_WFI_WAKE, v, t_in - v->blocked_at, v->wake_reason);
+		if (trace_on)
+			trace_sched(TRACE_WFI_WAKE, v, t_in - v->blocked_at, v->wake_reason);
 		v->blocked_at = 0;
 	}
-	trace_sched(TRACE_SCHED_IN, v, 0, TRACE_SCHED_START);
+	/* Tested here: the reason and the time are not worked out for nothing. */
+	if (trace_on)
+		trace_sched(TRACE_SCHED_IN, v, 0, TRACE_SCHED_START);
 	timer_vcpu_load(v);
 	arch_vcpu_load(v);
 	timer_vcpu_loaded(v);
@@ -155,7 +158,8 @@ static void vcpu_run(struct percpu *pc, struct vcpu *v)
 	} while (cont && keep_running(pc, v));
 	arch_vcpu_put(v);
 	timer_vcpu_put(v);
-	trace_sched(TRACE_SCHED_OUT, v, arch_counter() - t_in, sched_out_reason(v));
+	if (trace_on)
+		trace_sched(TRACE_SCHED_OUT, v, arch_counter() - t_in, sched_out_reason(v));
 }
 
 __noreturn void cpu_run_loop(void)

@@ -47,15 +47,6 @@ static inline unsigned exit_class_of(unsigned type, uint64_t esr)
 /* exit.c */
 /* true: re-enter the guest; false: the vCPU gives up its CPU (blocked, off, yield). */
 bool handle_exit(struct vcpu *v, unsigned type);
-/*
- * The fast path, called from the exit vector with the guest's x0..x19, x30,
- * PC and PSTATE saved and ESR_EL2 in v->fault.esr: an exit that changes
- * nothing the run loop looks at is handled, counted, timed and traced here,
- * and the guest re-entered at once (true). false: the full exit path.
- */
-bool handle_exit_fast(struct vcpu *v);
-#define FAST_EXIT_ON  0x1u /* vcpu.fast_exit: not debugged, no virtual SError pending */
-#define FAST_EXIT_PAD 0x2u /* and the test-only HVC pad is on (HYPCFG_F_TEST_HVC_PAD) */
 /* WFI semantics: block until an interrupt or a timer is due (or deadline, a
  * counter value, 0 = none). The PC must already point past the instruction. */
 bool vcpu_wait_for_interrupt(struct vcpu *v, uint64_t deadline);

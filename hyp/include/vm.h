@@ -146,7 +146,8 @@ struct vcpu {
 	uint64_t hcr;     /* HCR_EL2 while this vCPU runs (VSE for an injected SError) */
 	bool el1_loaded;  /* el1[] lives in the hardware registers right now */
 	bool injected;    /* the exit being handled injected an exception */
-	uint8_t fast_exit; /* FAST_EXIT_* (run.h): its exits may take the fast path, set per entry */
+	bool fast_exit;   /* its exits may take the fast path (handle_exit_fast), set per entry */
+	uint64_t test_pad; /* TEST ONLY: HYPCFG_F_TEST_HVC_PAD's count when on, else 0, per entry */
 	uint64_t entered_at; /* counter at its last entry into the guest (guest_ticks) */
 
 	struct vm *vm;

@@ -18,6 +18,7 @@
 #include "formats/exits.h"
 #include "hyp/arch/fake/fake.h"
 #include "hyp/include/arch.h"
+#include "hyp/include/exit_fast.h"
 #include "hyp/include/mmio.h"
 #include "hyp/include/percpu.h"
 #include "hyp/include/psci.h"
@@ -524,9 +525,7 @@ static void test_fast_path_pads_when_the_test_option_is_set(void **state)
 	v->regs.x[0] = HYPSCOPE_HVC_NOP;
 	assert_true(handle_exit_fast(v));
 	assert_int_equal(fake.test_pad_calls, 0);
-	cfg.flags = HYPCFG_F_TEST_HVC_PAD;
-	cfg.test_hvc_pad = 41;
-	v->fast_exit = FAST_EXIT_ON | FAST_EXIT_PAD; /* as arch_vcpu_enter() sets it */
+	v->test_pad = 41; /* as arch_vcpu_enter() sets it */
 	v->regs.x[0] = HYPSCOPE_HVC_NOP;
 	assert_true(handle_exit_fast(v));
 	assert_int_equal(fake.test_pad_calls, 1);

@@ -76,7 +76,12 @@ void arch_vgic_put(struct vcpu *v)
 	vc->hw.ap0r[0] = (uint32_t)read_sysreg(SYS_ICH_AP0R0_EL2);
 	vc->hw.ap1r[0] = (uint32_t)read_sysreg(SYS_ICH_AP1R0_EL2);
 
-	/* For the status block: what the live view and the summary show. */
+	/* For the status block: what the live view and the summary show. All
+	 * but the pending count move only with a flush (overflows), or its fold
+	 * (LRs, maintenance causes): nothing to copy again without one. */
+	st->vgic_pending = vc->ap_count;
+	if (st->vgic_flushes == vc->stats.flushes)
+		return;
 	st->vgic_flushes = vc->stats.flushes;
 	st->vgic_overflows = vc->stats.overflows;
 	for (unsigned c = 0; c < ICH_MISR_NR_CAUSES; c++)
@@ -85,7 +90,6 @@ void arch_vgic_put(struct vcpu *v)
 	for (unsigned i = 0; i < cpu.nr_lrs && i < VGIC_MAX_LRS; i++)
 		st->vgic_lr[i] = vc->lr_folded[i];
 	st->vgic_nr_lrs = cpu.nr_lrs;
-	st->vgic_pending = vc->ap_count;
 }
 
 static void trace_lrs(const struct vcpu *v, unsigned point, uint32_t elrsr, uint32_t eisr,

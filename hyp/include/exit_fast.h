@@ -1,0 +1,71 @@
+/*
+ * The exit fast path, inline: the exit vector's C (hyp/arch/aarch64/vcpu.c,
+ * __exit_fast()) runs it without a call, and the unit tests run the same
+ * code on the host. Portable: it asks the hardware nothing but the arch
+ * contract (hyp/include/arch.h).
+ */
+#ifndef HYP_EXIT_FAST_H
+#define HYP_EXIT_FAST_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "formats/esr.h"
+#include "hyp/include/arch.h"
+#include "hyp/include/psci.h"
+#include "hyp/include/run.h"
+#include "hyp/include/trace.h"
+#include "hyp/include/vm.h"
+
+/*
+ * The fast path (docs/exit-handling.md, "The fast path"): a null SMCCC call
+ * over HVC #0 changes nothing the run loop looks at, so it is answered
+ * straight from the exit vector and the guest re-entered without leaving the
+ * world switch. Nothing is skipped that the call could need:
+ *  - the list registers stay in the hardware, unfolded: the hypervisor
+ *    changed none, and what the guest did to them (acknowledge, EOI) is
+ *    folded at the next full exit, as it would be had the guest not exited;
+ *  - the timers' lines are sampled at the next full exit, which comes at the
+ *    latest when a timer's interrupt fires (it is routed to EL2);
+ *  - whatever another CPU asks of this vCPU (reschedule, an interrupt, a
+ *    debugger's hold) comes with a kick, an SGI that exits the guest as soon
+ *    as it runs again, and the time slice ends with the EL2 timer's interrupt.
+ * The exit is counted, timed and traced as every exit is: the same records,
+ * in the same order, as the full path writes.
+ */
+static inline bool handle_exit_fast(struct vcpu *v)
+{
+	uint64_t t_exit, c0 = 0, t, ret;
+	uint32_t fid = (uint32_t)v->regs.x[0];
+	bool traced;
+	struct hypstat_vcpu *st;
+
+	if (!smccc_null_call(fid, &ret))
+		return false;
+	t_exit = arch_counter();
+	traced = trace_on; /* read once: the records' stores could alias it */
+	st = v->stat;
+	st->exits[ESR_EC_HVC64]++;
+	if (traced)
+		c0 = arch_cycles();
+	/* TEST ONLY: the slowdown handle_hvc() adds (`hypscope run --test-hvc-pad`). */
+	if (unlikely(v->test_pad))
+		arch_test_pad(v->test_pad);
+	v->regs.x[0] = ret;
+	if (traced) {
+		uint64_t pc = v->regs.pc;
+
+		/* x1..x6 are the call's arguments still: a null call leaves them. */
+		trace_smccc(v, fid, &v->regs.x[1], false);
+		trace_exit(v, pc, ESR_EC_HVC64, 0, false, (uint32_t)(arch_cycles() - c0),
+			   TRACE_EXIT_HANDLED);
+		trace_entry(v);
+	}
+	t = arch_counter();
+	st->guest_ticks += t_exit - v->entered_at;
+	st->hyp_ticks += t - t_exit;
+	v->entered_at = t;
+	return true;
+}
+
+#endif
