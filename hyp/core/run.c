@@ -60,17 +60,25 @@ static bool traced_exit(struct vcpu *v, unsigned type)
 {
 	unsigned cls = exit_class_of(type, v->fault.esr);
 	uint64_t pc = v->regs.pc, c0, cost;
+	uint64_t esr = v->fault.esr;
 	uint32_t insn = 0;
 	bool insn_valid = false, cont;
+	unsigned level = 0;
 
+	/* A guest hypervisor's exits say which level ran (before handling
+	 * switches it). */
+	if (unlikely(vcpu_nested(v)))
+		level = v->nv.in_l2 ? TRACE_EXIT_L2 : TRACE_EXIT_L1;
 	if (cls == ESR_EC_DABT_LOW || cls == ESR_EC_SYS64)
 		insn_valid = arch_guest_insn(v, &insn);
 	v->injected = false;
 	c0 = arch_cycles();
 	cont = handle_exit(v, type);
 	cost = (uint32_t)(arch_cycles() - c0); /* a 32-bit event counter may wrap */
-	trace_exit(v, pc, cls, insn, insn_valid, cost,
-		   v->injected ? TRACE_EXIT_INJECTED : TRACE_EXIT_HANDLED);
+	trace_exit_level(v, pc, cls, insn, insn_valid, cost,
+			 v->injected ? TRACE_EXIT_INJECTED : TRACE_EXIT_HANDLED, level);
+	if (unlikely(level == TRACE_EXIT_L2))
+		nested_trace_exit(v, cls, esr, pc, cost);
 	return cont;
 }
 
