@@ -577,8 +577,12 @@ static void reflect_sync(struct vcpu *v)
 
 	enter_l1(v);
 	vel2_write(v, VEL2_ESR, v->fault.esr);
-	vel2_write(v, VEL2_FAR, v->fault.far);
-	v->nv.el2[VEL2_HPFAR] = v->fault.hpfar;
+	/* FAR_EL2 and HPFAR_EL2 are written by aborts only (UNKNOWN otherwise:
+	 * left as they were). */
+	if (esr_ec(v->fault.esr) == ESR_EC_DABT_LOW || esr_ec(v->fault.esr) == ESR_EC_IABT_LOW) {
+		vel2_write(v, VEL2_FAR, v->fault.far);
+		v->nv.el2[VEL2_HPFAR] = v->fault.hpfar;
+	}
 	vel2_write(v, VEL2_ELR, pc);
 	vel2_write(v, VEL2_SPSR, pstate);
 	v->regs.pc = v->nv.el2[VEL2_VBAR] + nested_vector_offset(TRACE_NV_INJ_SYNC, pstate);
