@@ -10,6 +10,10 @@
  *   nv_twi=1   L1 sets HCR_EL2.TWI: L2's WFI comes to L1 (else L0 handles it)
  *   nv_dev=1   L2 reads the UART's and the GIC distributor's registers,
  *              which L1 does not map: L0 emulates them and L1 sees nothing
+ *   nv_bench=1 first, L2 counts the EL2 instructions (HYPSCOPE_HVC_EL2_INSNS
+ *              over SMC, exact under QEMU's -icount) of an SMC handled in L0
+ *              (PSCI_VERSION; L1 leaves TSC clear) and of an HVC reflected to
+ *              L1 and resumed by its ERET; L1 prints them as BENCH lines
  *
  * The runtime (lib/) is EL1 code; at virtual EL2 its EL1 register writes
  * (SCTLR_EL1, VBAR_EL1...) land in the VNCR page as L2's, which is harmless:
@@ -20,6 +24,8 @@
 #define L2_HVC_IMM   0x4e56 /* "NV" */
 #define L2_END_IMM   0xffff
 #define L2_BAD_IMM   0xbad  /* L2's own vectors: an exception L2 did not expect */
+#define L2_BENCH_IMM 0x4e57 /* the bench's HVCs: L1 returns at once */
+#define BENCH_ROUND_TRIPS 500
 #define HCR_RW       (1ull << 31)
 #define HCR_TWI      (1ull << 13)
 #define SPSR_EL1H_DAIF 0x3c5ull
@@ -48,6 +54,58 @@ void l1_back_from_l2(void);
 
 #define L2_F_WFI 1
 #define L2_F_DEV 2
+#define L2_F_BENCH 4
+
+/* The bench's figures, per mille of an instruction, written by L2. */
+volatile uint64_t bench_l0_milli, bench_l1_milli;
+void l2_bench(void);
+
+/* An SMCCC call over SMC from L2: x1 back. */
+static uint64_t l2_smc(uint64_t fn)
+{
+	register uint64_t x0 __asm__("x0") = fn;
+	register uint64_t x1 __asm__("x1") = 0;
+	register uint64_t x2 __asm__("x2") = 0;
+	register uint64_t x3 __asm__("x3") = 0;
+
+	__asm__ volatile("smc #0" : "+r"(x0), "+r"(x1), "+r"(x2), "+r"(x3) : : "memory");
+	return x1;
+}
+
+static uint64_t l2_el2_insns(void)
+{
+	return l2_smc(HYPSCOPE_HVC_EL2_INSNS);
+}
+
+/* EL2 instructions of n round trips: SMCs handled in L0, or HVCs to L1. */
+static uint64_t l2_window(unsigned n, bool reflected)
+{
+	uint64_t start = l2_el2_insns();
+
+	for (unsigned i = 0; i < n; i++) {
+		if (reflected)
+			__asm__ volatile("hvc #0x4e57" ::: "memory");
+		else
+			l2_smc(PSCI_VERSION);
+	}
+	return l2_el2_insns() - start;
+}
+
+/* At EL1 in L2, on L2's stack, called from l2_entry. */
+void l2_bench(void)
+{
+	for (unsigned r = 0; r < 2; r++) {
+		uint64_t empty, full;
+
+		l2_window(BENCH_ROUND_TRIPS, r); /* warm up: first-touch effects out of the way */
+		empty = l2_window(0, r);
+		full = l2_window(BENCH_ROUND_TRIPS, r);
+		if (r)
+			bench_l1_milli = (full - empty) * 1000 / BENCH_ROUND_TRIPS;
+		else
+			bench_l0_milli = (full - empty) * 1000 / BENCH_ROUND_TRIPS;
+	}
+}
 
 /*
  * L2, at EL1: x0 = HVCs to make, x1 = flags. Each HVC carries its index in
@@ -64,6 +122,8 @@ __asm__(".text\n"
 	"	mov	x19, x0\n"
 	"	mov	x20, x1\n"
 	"	mov	x21, #0\n"
+	"	tbz	x20, #2, 1f\n"
+	"	bl	l2_bench\n"
 	"1:	cmp	x21, x19\n"
 	"	b.hs	2f\n"
 	"	mov	x0, x21\n"
@@ -227,6 +287,8 @@ void l1_exception(struct l1_frame *f, uint64_t idx)
 		write_sysreg((uint64_t)(uintptr_t)l1_back_from_l2, elr_el2);
 		write_sysreg(SPSR_EL2H_DAIF, spsr_el2);
 		return;
+	} else if (ec == EC_HVC64 && imm == L2_BENCH_IMM) {
+		return; /* the bench's round trip: straight back */
 	} else if (ec == EC_HVC64 && imm == L2_HVC_IMM) {
 		bool ok = elr == (uint64_t)(uintptr_t)l2_hvc_ret && (spsr & 0xf) == 0x5 &&
 			  f->x[0] == hvcs_seen && (esr & (1ull << 25));
@@ -256,11 +318,12 @@ static void psci_off_smc(void)
 
 int main(void)
 {
-	uint64_t hvcs = 8, twi = 0, dev = 0, hcr, flags;
+	uint64_t hvcs = 8, twi = 0, dev = 0, bench = 0, hcr, flags;
 
 	boot_arg_u64("nv_hvcs", &hvcs);
 	boot_arg_u64("nv_twi", &twi);
 	boot_arg_u64("nv_dev", &dev);
+	boot_arg_u64("nv_bench", &bench);
 
 	report((read_sysreg(CurrentEL) >> 2) == 2, "L1 runs at EL2 (CurrentEL %lu)",
 	       (unsigned long)(read_sysreg(CurrentEL) >> 2));
@@ -284,7 +347,7 @@ int main(void)
 	write_sysreg((uint64_t)(uintptr_t)&l2_stack[L2_STACK_SIZE / 8], sp_el1);
 	isb();
 
-	flags = L2_F_WFI | (dev ? L2_F_DEV : 0);
+	flags = L2_F_WFI | (dev ? L2_F_DEV : 0) | (bench ? L2_F_BENCH : 0);
 	printf("L1: entering L2 for %lu HVCs, TWI %s%s\n", (unsigned long)hvcs,
 	       twi ? "set" : "clear", dev ? ", device reads" : "");
 	l2_run(hvcs, flags);
@@ -304,6 +367,16 @@ int main(void)
 		       (unsigned long)first_bad_esr, (unsigned long)first_bad_elr,
 		       (unsigned long)first_bad_spsr);
 	printf("NV reflected=%u\n", hvcs_seen + 1 + wfi_seen + unexpected);
+	if (bench) {
+		report(bench_l0_milli > 0 && bench_l1_milli > bench_l0_milli,
+		       "bench: EL2 counts instructions, a reflected round trip costs more");
+		printf("BENCH nv_el2_insns_l2_smc_l0=%lu.%03lu round_trips=%u\n",
+		       (unsigned long)(bench_l0_milli / 1000), (unsigned long)(bench_l0_milli % 1000),
+		       BENCH_ROUND_TRIPS);
+		printf("BENCH nv_el2_insns_l2_hvc_reflected=%lu.%03lu round_trips=%u\n",
+		       (unsigned long)(bench_l1_milli / 1000), (unsigned long)(bench_l1_milli % 1000),
+		       BENCH_ROUND_TRIPS);
+	}
 	if (report_summary())
 		return 1;
 	printf("L1: powering off with PSCI SYSTEM_OFF over SMC\n");
