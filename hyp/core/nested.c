@@ -592,6 +592,36 @@ static void reflect_sync(struct vcpu *v)
 	trace_nv_inject(v, TRACE_NV_INJ_SYNC, (pstate & PSR_M_MASK) == PSR_M_EL0t ? 0 : 1);
 }
 
+/*
+ * A virtual interrupt pending while L2 runs, and L1 routes IRQs to itself
+ * (its HCR_EL2.IMO): L1 takes it at virtual EL2, at its vector for IRQs
+ * from a lower EL, and finds it in its GIC CPU interface (ICC_IAR1_EL1:
+ * the vGIC's list registers serve whichever level runs).
+ */
+static bool route_irq(struct vcpu *v)
+{
+	uint64_t pstate = v->regs.pstate, pc = v->regs.pc;
+
+	if (!(v->nv.vncr[VNCR_HCR_EL2 / 8] & NV_HCR_IMO) || !vgic_cpu_has_pending(&v->vgic))
+		return false;
+	enter_l1(v);
+	vel2_write(v, VEL2_ELR, pc);
+	vel2_write(v, VEL2_SPSR, pstate);
+	v->regs.pc = v->nv.el2[VEL2_VBAR] + nested_vector_offset(TRACE_NV_INJ_IRQ, pstate);
+	v->regs.pstate = PSR_M_EL1h | PSR_DAIF;
+	v->injected = true;
+	trace_nv_inject(v, TRACE_NV_INJ_IRQ, (pstate & PSR_M_MASK) == PSR_M_EL0t ? 0 : 1);
+	return true;
+}
+
+void nested_vcpu_in(struct vcpu *v)
+{
+	/* What became pending while the vCPU was off its CPU (a WFI of L2's
+	 * that L0 handled, a wake-up). */
+	if (v->nv.in_l2)
+		route_irq(v);
+}
+
 /* ------------------------------------------------------------ exits */
 
 static bool l2_exit(struct vcpu *v, unsigned type)
@@ -603,8 +633,19 @@ static bool l2_exit(struct vcpu *v, unsigned type)
 	v->nv.last_reason = (uint8_t)d.reason;
 	v->nv.last_detail = d.detail;
 	v->nv.last_l2_el = (v->regs.pstate & PSR_M_MASK) == PSR_M_EL0t ? 0 : 1;
-	if (d.decision == TRACE_NV_L0)
-		return handle_exit_l0(v, type);
+	if (d.decision == TRACE_NV_L0) {
+		bool cont = handle_exit_l0(v, type);
+
+		/* An interrupt for L1 that L0's handling made pending (an L2
+		 * SGI, a timer line): into virtual EL2 before L2 runs again. An
+		 * exit for a physical interrupt that ends so is L1's. */
+		if (v->nv.in_l2 && route_irq(v) && (cls == HYP_EXIT_IRQ || cls == HYP_EXIT_FIQ)) {
+			v->nv.last_decision = TRACE_NV_REFLECTED;
+			v->nv.last_reason = TRACE_NV_WHY_L1_IRQ;
+			v->nv.last_detail = NV_HCR_IMO;
+		}
+		return cont;
+	}
 	v->stat->exits[cls]++;
 	reflect_sync(v);
 	return true;

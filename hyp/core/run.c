@@ -108,6 +108,8 @@ static void vcpu_run(struct percpu *pc, struct vcpu *v)
 	timer_vcpu_load(v);
 	arch_vcpu_load(v);
 	timer_vcpu_loaded(v);
+	if (unlikely(vcpu_nested(v)))
+		nested_vcpu_in(v);
 	do {
 		uint64_t t_enter, t_exit;
 		unsigned type;

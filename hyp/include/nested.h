@@ -164,6 +164,10 @@ void nested_vcpu_free(struct vcpu *v);
 /* At reset: virtual EL2, EL2h, registers at their reset values. */
 void nested_vcpu_reset(struct vcpu *v);
 
+/* The vCPU was taken onto its CPU: an interrupt for L1 that became
+ * pending meanwhile enters virtual EL2 (L1's HCR_EL2.IMO). */
+void nested_vcpu_in(struct vcpu *v);
+
 /* An exit of a nested vCPU (handle_exit() sends them all here). */
 bool nested_handle_exit(struct vcpu *v, unsigned type);
 

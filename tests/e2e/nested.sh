@@ -8,6 +8,7 @@
 #   run 1: L1's TWI clear, device reads: L2's WFI and its UART and GIC reads
 #          are handled in L0, only the HVCs reach L1
 #   run 2: L1's TWI set: the WFI is reflected too (an L1 trap, detail TWI)
+#   run 3: L1's IMO set: the SGIs L2 sends itself enter L1 at its IRQ vector
 #   and on a CPU model without FEAT_NV2 el2=on is refused with a clear error.
 #
 #   tests/e2e/nested.sh [MODEL]       (default CPU model: max)
@@ -87,6 +88,7 @@ csv_count() {
 		cond == "eret_l2" && $col["type"] == "nv_eret" && $col["target"] == 1 { n++ }
 		cond == "eret_el2" && $col["type"] == "nv_eret" && $col["target"] == 2 { n++ }
 		cond == "inject" && $col["type"] == "nv_inject" && $col["from_el"] == 1 { n++ }
+		cond == "inject_irq" && $col["type"] == "nv_inject" && $col["kind"] == 1 { n++ }
 		END { print n + 0 }' "$work/$1.csv"
 }
 
@@ -118,6 +120,17 @@ check "twi1: the trap's detail is HCR_EL2.TWI" \
 check "twi1: nothing handled in L0 as not asked" "$(nv_exits twi1 l0 not_asked)" 0
 check "twi1: every L2 exit record has its nv_exit" "$(csv_count twi1 l2exit)" \
 	"$(csv_count twi1 nvexit)"
+
+# Run 3: L1 routes IRQs to itself; L2 sends itself 4 SGIs, handled in L0's
+# vGIC, each taken by L1 at virtual EL2.
+run irq "nv_hvcs=1 nv_irq=4"
+grep -q "PASS: L1 took 4 of L2's 4 SGIs at its IRQ vector" "$work/irq.log" &&
+	pass "irq: L1 took each of L2's SGIs at its IRQ vector" ||
+	fail "irq: L1 did not take L2's 4 SGIs"
+check "irq: IRQs injected into virtual EL2" "$(csv_count irq inject_irq)" 4
+check "irq: L2's ICC_SGI1R_EL1 writes handled in L0" \
+	"$(grep ' nv_exit ' "$work/irq.print" | grep 'decision=l0 why=not_asked' | grep -c 'esr=0x623a')" 4
+check "twi0: no IRQ injected without L1's IMO" "$(csv_count twi0 inject_irq)" 0
 
 # Without FEAT_NV2 the key is refused, before QEMU starts.
 "$hypscope" run --cpu cortex-a57 --vm build/guests/nvhyp.elf:el2=on >"$work/a57.log" 2>&1

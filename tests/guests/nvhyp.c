@@ -10,6 +10,9 @@
  *   nv_twi=1   L1 sets HCR_EL2.TWI: L2's WFI comes to L1 (else L0 handles it)
  *   nv_dev=1   L2 reads the UART's and the GIC distributor's registers,
  *              which L1 does not map: L0 emulates them and L1 sees nothing
+ *   nv_irq=N   L1 sets HCR_EL2.IMO and enables SGI 5; L2 sends itself N
+ *              SGI 5s (ICC_SGI1R_EL1, emulated in L0): each enters L1 at its
+ *              IRQ vector from a lower EL, where L1 acknowledges it
  *   nv_bench=1 first, L2 counts the EL2 instructions (HYPSCOPE_HVC_EL2_INSNS
  *              over SMC, exact under QEMU's -icount) of an SMC handled in L0
  *              (PSCI_VERSION; L1 leaves TSC clear) and of an HVC reflected to
@@ -42,19 +45,22 @@ struct l1_frame {
 
 /* Written by L2 (MMU off on both sides: no cache to clean in between). */
 volatile uint64_t l2_currentel;
-static volatile unsigned hvcs_seen, hvcs_bad, wfi_seen, unexpected;
+static volatile unsigned hvcs_seen, hvcs_bad, wfi_seen, unexpected, irqs_seen, irqs_bad;
 static volatile uint64_t first_bad_esr, first_bad_elr, first_bad_spsr;
 static volatile bool l2_ended;
 static uint64_t l2_stack[L2_STACK_SIZE / 8] __attribute__((aligned(16)));
 
 /* Labels in the L2 code below. */
-extern char l2_entry[], l2_hvc_ret[], l2_wfi[], l2_vectors[], el2_vectors[];
-uint64_t l2_run(uint64_t hvcs, uint64_t flags);
+extern char l2_entry[], l2_hvc_ret[], l2_wfi[], l2_sgi_ret[], l2_vectors[], el2_vectors[];
+uint64_t l2_run(uint64_t hvcs, uint64_t flags, uint64_t irqs);
 void l1_back_from_l2(void);
 
 #define L2_F_WFI 1
 #define L2_F_DEV 2
 #define L2_F_BENCH 4
+#define L2_F_IRQ 8
+#define NV_SGI 5
+#define HCR_IMO (1ull << 4)
 
 /* The bench's figures, per mille of an instruction, written by L2. */
 volatile uint64_t bench_l0_milli, bench_l1_milli;
@@ -108,20 +114,21 @@ void l2_bench(void)
 }
 
 /*
- * L2, at EL1: x0 = HVCs to make, x1 = flags. Each HVC carries its index in
- * x0. Then a WFI (with its virtual timer due at once, so that when L0
+ * L2, at EL1: x0 = HVCs to make, x1 = flags, x2 = SGIs to send itself. Each
+ * HVC carries its index in x0. Then the SGIs, a WFI (with its virtual timer due at once, so that when L0
  * handles the WFI it ends), the device reads, and the last HVC.
  */
 __asm__(".text\n"
 	".balign 4\n"
 	".global l2_entry\n"
 	"l2_entry:\n"
-	"	mrs	x2, CurrentEL\n"
-	"	adrp	x3, l2_currentel\n"
-	"	str	x2, [x3, :lo12:l2_currentel]\n"
+	"	mrs	x4, CurrentEL\n"
+	"	adrp	x5, l2_currentel\n"
+	"	str	x4, [x5, :lo12:l2_currentel]\n"
 	"	mov	x19, x0\n"
 	"	mov	x20, x1\n"
 	"	mov	x21, #0\n"
+	"	mov	x23, x2\n"
 	"	tbz	x20, #2, 1f\n"
 	"	bl	l2_bench\n"
 	"1:	cmp	x21, x19\n"
@@ -132,7 +139,18 @@ __asm__(".text\n"
 	"l2_hvc_ret:\n"
 	"	add	x21, x21, #1\n"
 	"	b	1b\n"
-	"2:	tbz	x20, #0, 3f\n"
+	"2:	tbz	x20, #3, 7f\n"
+	"	mov	x22, #0\n"
+	"6:	cmp	x22, x23\n"
+	"	b.hs	7f\n"
+	"	mov	x3, #1\n"			/* TargetList: Aff0 0, itself */
+	"	movk	x3, #0x500, lsl #16\n"	/* INTID 5 */
+	"	msr	s3_0_c12_c11_5, x3\n"		/* ICC_SGI1R_EL1 */
+	".global l2_sgi_ret\n"
+	"l2_sgi_ret:\n"
+	"	add	x22, x22, #1\n"
+	"	b	6b\n"
+	"7:	tbz	x20, #0, 3f\n"
 	"	mrs	x2, cntvct_el0\n"
 	"	add	x2, x2, #16\n"
 	"	msr	cntv_cval_el0, x2\n"
@@ -272,6 +290,20 @@ void l1_exception(struct l1_frame *f, uint64_t idx)
 	unsigned ec = (unsigned)(esr >> 26) & 0x3f;
 	unsigned imm = (unsigned)(esr & 0xffff);
 
+	if (idx == 9) {
+		/* An IRQ from L2 (HCR_EL2.IMO): it is in L1's CPU interface. */
+		uint64_t iar = read_sysreg(s3_0_c12_c12_0); /* ICC_IAR1_EL1 */
+
+		if ((iar & 0xffffff) != NV_SGI || elr != (uint64_t)(uintptr_t)l2_sgi_ret ||
+		    (spsr & 0xf) != 0x5) {
+			note_bad(esr, elr, spsr);
+			irqs_bad++;
+		}
+		irqs_seen++;
+		if ((iar & 0xffffff) < 1020)
+			write_sysreg(iar, s3_0_c12_c12_1); /* ICC_EOIR1_EL1 */
+		return;
+	}
 	if (idx != 8) {
 		/* Not a synchronous exception from L2 (lower EL, AArch64). */
 		note_bad(esr, elr, spsr);
@@ -318,12 +350,13 @@ static void psci_off_smc(void)
 
 int main(void)
 {
-	uint64_t hvcs = 8, twi = 0, dev = 0, bench = 0, hcr, flags;
+	uint64_t hvcs = 8, twi = 0, dev = 0, bench = 0, irqs = 0, hcr, flags;
 
 	boot_arg_u64("nv_hvcs", &hvcs);
 	boot_arg_u64("nv_twi", &twi);
 	boot_arg_u64("nv_dev", &dev);
 	boot_arg_u64("nv_bench", &bench);
+	boot_arg_u64("nv_irq", &irqs);
 
 	report((read_sysreg(CurrentEL) >> 2) == 2, "L1 runs at EL2 (CurrentEL %lu)",
 	       (unsigned long)(read_sysreg(CurrentEL) >> 2));
@@ -336,7 +369,11 @@ int main(void)
 	isb();
 	report(read_sysreg(vbar_el2) == (uint64_t)(uintptr_t)el2_vectors,
 	       "VBAR_EL2 keeps what L1 wrote");
-	hcr = HCR_RW | (twi ? HCR_TWI : 0);
+	if (irqs) {
+		report(gic_init(), "L1's GIC interface and distributor are up");
+		gic_irq_enable(NV_SGI);
+	}
+	hcr = HCR_RW | (twi ? HCR_TWI : 0) | (irqs ? HCR_IMO : 0);
 	write_sysreg(hcr, hcr_el2);
 	report(read_sysreg(hcr_el2) == hcr, "HCR_EL2 keeps what L1 wrote (%#lx)",
 	       (unsigned long)hcr);
@@ -347,10 +384,10 @@ int main(void)
 	write_sysreg((uint64_t)(uintptr_t)&l2_stack[L2_STACK_SIZE / 8], sp_el1);
 	isb();
 
-	flags = L2_F_WFI | (dev ? L2_F_DEV : 0) | (bench ? L2_F_BENCH : 0);
+	flags = L2_F_WFI | (dev ? L2_F_DEV : 0) | (bench ? L2_F_BENCH : 0) | (irqs ? L2_F_IRQ : 0);
 	printf("L1: entering L2 for %lu HVCs, TWI %s%s\n", (unsigned long)hvcs,
 	       twi ? "set" : "clear", dev ? ", device reads" : "");
-	l2_run(hvcs, flags);
+	l2_run(hvcs, flags, irqs);
 
 	report(l2_ended, "L2 ran to its last HVC");
 	report(l2_currentel == (1 << 2), "L2 runs at EL1 (CurrentEL %lu)",
@@ -362,7 +399,11 @@ int main(void)
 	report(wfi_seen == (twi ? 1u : 0u), "L2's WFI %s L1 (%u seen)",
 	       twi ? "reached" : "was handled by L0 and never reached", wfi_seen);
 	report(unexpected == 0, "no other exception reached L1 (%u)", unexpected);
-	if (hvcs_bad || unexpected)
+	if (irqs)
+		report(irqs_seen == irqs && irqs_bad == 0,
+		       "L1 took %u of L2's %lu SGIs at its IRQ vector, ELR_EL2 after each, "
+		       "SPSR_EL2 EL1h (%u wrong)", irqs_seen, (unsigned long)irqs, irqs_bad);
+	if (hvcs_bad || unexpected || irqs_bad)
 		printf("L1: first wrong exception: ESR_EL2 %#lx ELR_EL2 %#lx SPSR_EL2 %#lx\n",
 		       (unsigned long)first_bad_esr, (unsigned long)first_bad_elr,
 		       (unsigned long)first_bad_spsr);
