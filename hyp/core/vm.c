@@ -218,7 +218,8 @@ static const char *load_guest(struct vm *vm)
 		.uart = GUEST_UART_IPA,
 		.uart_spi = GUEST_UART_SPI,
 		.uart_clock_hz = UART_CLOCK_HZ,
-		.sdei = !(c->flags & HYPCFG_VM_F_NO_SDEI),
+		/* el2=on: no SDEI yet (its events would enter whichever level runs). */
+		.sdei = !(c->flags & (HYPCFG_VM_F_NO_SDEI | HYPCFG_VM_F_EL2)),
 		.psci_smc = !!(c->flags & HYPCFG_VM_F_EL2),
 		.pmu = vpmu_info.nr_counters > 0,
 	};
@@ -302,7 +303,7 @@ int vm_create(unsigned slot)
 	vgic_vm_init(&vm->vgic, vm->nr_vcpus, vgic_kick_vcpu, vm);
 	vgic_set_guest_mem(&vm->vgic, phys_to_virt(vm->ram_pa), GUEST_RAM_IPA, vm->ram_size);
 	vits_init(&vm->its, &vm->vgic, its_event, vm);
-	sdei_vm_init(vm, c->flags & HYPCFG_VM_F_NO_SDEI);
+	sdei_vm_init(vm, c->flags & (HYPCFG_VM_F_NO_SDEI | HYPCFG_VM_F_EL2));
 	mmio_bus_init(&vm->bus);
 	pl011_init(&vm->uart, uart_line, uart_irq, vm);
 	console_attach(vm);

@@ -365,6 +365,9 @@ int main(void)
 	report(((read_sysreg(s3_0_c0_c7_2) >> 24) & 0xf) == 0,
 	       "ID_AA64MMFR2_EL1.NV is 0: no nested virtualization inside");
 
+	report((int64_t)smccc_hvc(0xc4000020, 0, 0, 0).a0 == -1,
+	       "SDEI is off for a guest hypervisor (SDEI_VERSION: NOT_SUPPORTED)");
+
 	write_sysreg((uint64_t)(uintptr_t)el2_vectors, vbar_el2);
 	isb();
 	report(read_sysreg(vbar_el2) == (uint64_t)(uintptr_t)el2_vectors,
