@@ -216,7 +216,7 @@ static bool handle_serror(struct vcpu *v)
 	return true;
 }
 
-static inline bool exit_l0(struct vcpu *v, unsigned type)
+static inline __attribute__((always_inline)) bool exit_l0(struct vcpu *v, unsigned type)
 {
 	unsigned cls = exit_class_of(type, v->fault.esr);
 	exit_handler_fn fn;
