@@ -6,7 +6,8 @@
 # its exit record, and the ERETs and injections between the levels.
 #
 #   run 1: L1's TWI clear, device reads: L2's WFI and its UART and GIC reads
-#          are handled in L0, only the HVCs reach L1
+#          are handled in L0, only the HVCs reach L1; L1's illegal ERET
+#          sets PSTATE.IL and L1 takes the Illegal State exception itself
 #   run 2: L1's TWI set: the WFI is reflected too (an L1 trap, detail TWI)
 #   run 3: L1's IMO set: the SGIs L2 sends itself enter L1 at its IRQ vector
 #   and on a CPU model without FEAT_NV2 el2=on is refused with a clear error.
@@ -86,7 +87,8 @@ csv_count() {
 		cond == "l1exit" && $col["type"] == "exit" && int(hex($col["flags"]) / 16) % 2 { n++ }
 		cond == "nvexit" && $col["type"] == "nv_exit" { n++ }
 		cond == "eret_l2" && $col["type"] == "nv_eret" && $col["target"] == 1 { n++ }
-		cond == "eret_el2" && $col["type"] == "nv_eret" && $col["target"] == 2 { n++ }
+		cond == "eret_el2" && $col["type"] == "nv_eret" && $col["target"] == 2 && $col["illegal"] == 0 { n++ }
+		cond == "eret_illegal" && $col["type"] == "nv_eret" && $col["illegal"] == 1 { n++ }
 		cond == "inject" && $col["type"] == "nv_inject" && $col["from_el"] == 1 { n++ }
 		cond == "inject_irq" && $col["type"] == "nv_inject" && $col["kind"] == 1 { n++ }
 		END { print n + 0 }' "$work/$1.csv"
@@ -104,7 +106,12 @@ check "twi0: L2's UART and GIC reads handled in L0 (device L1 does not map)" \
 check "twi0: every L2 exit record has its nv_exit" "$(csv_count twi0 l2exit)" \
 	"$(csv_count twi0 nvexit)"
 check "twi0: ERETs of L1 into L2 at EL1" "$(csv_count twi0 eret_l2)" 7
-check "twi0: ERETs of L1 that stay at virtual EL2" "$(csv_count twi0 eret_el2)" 1
+# The end of L2 and the return from L1's Illegal State handler.
+check "twi0: ERETs of L1 that stay at virtual EL2" "$(csv_count twi0 eret_el2)" 2
+check "twi0: L1's illegal ERET (to EL3)" "$(csv_count twi0 eret_illegal)" 1
+grep -q "PASS: an illegal ERET (to EL3) sets PSTATE.IL and stays at EL2" "$work/twi0.log" &&
+	pass "twi0: L1 took the Illegal State exception at its own level" ||
+	fail "twi0: L1's illegal ERET did not end in an Illegal State exception at EL2"
 check "twi0: exceptions injected into virtual EL2 from L2" "$(csv_count twi0 inject)" 7
 n=$(csv_count twi0 l1exit)
 [ "$n" -gt 0 ] && pass "twi0: $n exits of L1 carry the L1 flag" || fail "twi0: no exit has the L1 flag"

@@ -47,10 +47,13 @@ struct l1_frame {
 volatile uint64_t l2_currentel;
 static volatile unsigned hvcs_seen, hvcs_bad, wfi_seen, unexpected, irqs_seen, irqs_bad;
 static volatile uint64_t first_bad_esr, first_bad_elr, first_bad_spsr;
-static volatile bool l2_ended;
+static volatile bool l2_ended, illegal_expected;
+static volatile unsigned illegal_seen;
+static volatile uint64_t illegal_spsr;
 static uint64_t l2_stack[L2_STACK_SIZE / 8] __attribute__((aligned(16)));
 
 /* Labels in the L2 code below. */
+extern char l1_illegal_at[];
 extern char l2_entry[], l2_hvc_ret[], l2_wfi[], l2_sgi_ret[], l2_vectors[], el2_vectors[];
 uint64_t l2_run(uint64_t hvcs, uint64_t flags, uint64_t irqs);
 void l1_back_from_l2(void);
@@ -304,6 +307,15 @@ void l1_exception(struct l1_frame *f, uint64_t idx)
 			write_sysreg(iar, s3_0_c12_c12_1); /* ICC_EOIR1_EL1 */
 		return;
 	}
+	if (idx == 4 && illegal_expected && ec == 0x0e && elr == (uint64_t)(uintptr_t)l1_illegal_at) {
+		/* The Illegal State exception after L1's illegal ERET: at its
+		 * own level (current EL, SP_ELx), PSTATE.IL in SPSR_EL2. Clear
+		 * it, or the ERET back would be illegal again. */
+		illegal_seen++;
+		illegal_spsr = spsr;
+		write_sysreg(spsr & ~(1ull << 20), spsr_el2);
+		return;
+	}
 	if (idx != 8) {
 		/* Not a synchronous exception from L2 (lower EL, AArch64). */
 		note_bad(esr, elr, spsr);
@@ -372,6 +384,22 @@ int main(void)
 	isb();
 	report(read_sysreg(vbar_el2) == (uint64_t)(uintptr_t)el2_vectors,
 	       "VBAR_EL2 keeps what L1 wrote");
+
+	/* An illegal return (to EL3): PSTATE.IL, the same EL, then an Illegal
+	 * State exception at the next instruction, taken by L1 itself. */
+	illegal_expected = true;
+	__asm__ volatile("adr	x9, l1_illegal_at\n"
+			 "msr	elr_el2, x9\n"
+			 "mov	x9, #0x3cd\n" /* EL3h, DAIF masked */
+			 "msr	spsr_el2, x9\n"
+			 "eret\n"
+			 ".global l1_illegal_at\n"
+			 "l1_illegal_at:\n"
+			 "nop\n" ::: "x9", "memory");
+	illegal_expected = false;
+	report(illegal_seen == 1 && (illegal_spsr & (1ull << 20)) && (illegal_spsr & 0xf) == 0x9,
+	       "an illegal ERET (to EL3) sets PSTATE.IL and stays at EL2: SPSR_EL2 %#lx",
+	       (unsigned long)illegal_spsr);
 	if (irqs) {
 		report(gic_init(), "L1's GIC interface and distributor are up");
 		gic_irq_enable(NV_SGI);
