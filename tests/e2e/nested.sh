@@ -8,7 +8,8 @@
 #   run 1: L1's TWI clear, device reads: L2's WFI and its UART and GIC reads
 #          are handled in L0, only the HVCs reach L1; L1's illegal ERET
 #          sets PSTATE.IL and L1 takes the Illegal State exception itself
-#   run 2: L1's TWI set: the WFI is reflected too (an L1 trap, detail TWI)
+#   run 2: L1's TWI set: the WFI is reflected too (an L1 trap, detail TWI),
+#          and with its TVM and TSC, L2's CONTEXTIDR_EL1 write and SMC
 #   run 3: L1's IMO set: the SGIs L2 sends itself enter L1 at its IRQ vector
 #   and on a CPU model without FEAT_NV2 el2=on is refused with a clear error.
 #
@@ -117,13 +118,19 @@ n=$(csv_count twi0 l1exit)
 [ "$n" -gt 0 ] && pass "twi0: $n exits of L1 carry the L1 flag" || fail "twi0: no exit has the L1 flag"
 
 # Run 2: 3 HVCs, TWI set.
-run twi1 "nv_hvcs=3 nv_twi=1"
+run twi1 "nv_hvcs=3 nv_twi=1 nv_traps=1"
 grep -q "PASS: L2's WFI reached L1 (1 seen)" "$work/twi1.log" &&
 	pass "twi1: L1 saw L2's WFI once" || fail "twi1: L1 did not see L2's WFI once"
 check "twi1: L2 exits reflected as HVCs (3 and the last)" "$(nv_exits twi1 reflected hvc)" 4
-check "twi1: L2's WFI reflected as an L1 trap" "$(nv_exits twi1 reflected l1_trap)" 1
-check "twi1: the trap's detail is HCR_EL2.TWI" \
-	"$(grep ' nv_exit ' "$work/twi1.print" | grep 'why=l1_trap' | grep -c 'detail=0x2000')" 1
+check "twi1: L2's WFI, sysreg write and SMC reflected as L1 traps" \
+	"$(nv_exits twi1 reflected l1_trap)" 3
+for d in "0x2000 TWI" "0x4000000 TVM" "0x80000 TSC"; do
+	check "twi1: an L1 trap with detail HCR_EL2.${d#* }" \
+		"$(grep ' nv_exit ' "$work/twi1.print" | grep 'why=l1_trap' | grep -c "detail=${d% *} ")" 1
+done
+grep -q "PASS: L2's CONTEXTIDR_EL1 write (TVM) and SMC (TSC) reached L1" "$work/twi1.log" &&
+	pass "twi1: L1 saw the TVM and TSC traps with their syndromes" ||
+	fail "twi1: L1 did not see L2's TVM and TSC traps right"
 check "twi1: nothing handled in L0 as not asked" "$(nv_exits twi1 l0 not_asked)" 0
 check "twi1: every L2 exit record has its nv_exit" "$(csv_count twi1 l2exit)" \
 	"$(csv_count twi1 nvexit)"

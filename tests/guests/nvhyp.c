@@ -13,6 +13,8 @@
  *   nv_irq=N   L1 sets HCR_EL2.IMO and enables SGI 5; L2 sends itself N
  *              SGI 5s (ICC_SGI1R_EL1, emulated in L0): each enters L1 at its
  *              IRQ vector from a lower EL, where L1 acknowledges it
+ *   nv_traps=1 L1 sets HCR_EL2.TVM and TSC: L2's write of CONTEXTIDR_EL1 and
+ *              its SMC come to L1 (EC 0x18, EC 0x17), which steps over them
  *   nv_bench=1 first, L2 counts the EL2 instructions (HYPSCOPE_HVC_EL2_INSNS
  *              over SMC, exact under QEMU's -icount) of an SMC handled in L0
  *              (PSCI_VERSION; L1 leaves TSC clear) and of an HVC reflected to
@@ -48,13 +50,13 @@ volatile uint64_t l2_currentel;
 static volatile unsigned hvcs_seen, hvcs_bad, wfi_seen, unexpected, irqs_seen, irqs_bad;
 static volatile uint64_t first_bad_esr, first_bad_elr, first_bad_spsr;
 static volatile bool l2_ended, illegal_expected;
-static volatile unsigned illegal_seen;
+static volatile unsigned illegal_seen, traps_seen, traps_bad;
 static volatile uint64_t illegal_spsr;
 static uint64_t l2_stack[L2_STACK_SIZE / 8] __attribute__((aligned(16)));
 
 /* Labels in the L2 code below. */
 extern char l1_illegal_at[];
-extern char l2_entry[], l2_hvc_ret[], l2_wfi[], l2_sgi_ret[], l2_vectors[], el2_vectors[];
+extern char l2_entry[], l2_hvc_ret[], l2_wfi[], l2_sgi_ret[], l2_tvm_at[], l2_smc_at[], l2_vectors[], el2_vectors[];
 uint64_t l2_run(uint64_t hvcs, uint64_t flags, uint64_t irqs);
 void l1_back_from_l2(void);
 
@@ -62,6 +64,13 @@ void l1_back_from_l2(void);
 #define L2_F_DEV 2
 #define L2_F_BENCH 4
 #define L2_F_IRQ 8
+#define L2_F_TRAPS 16
+#define HCR_TSC (1ull << 19)
+#define HCR_TVM (1ull << 26)
+#define EC_SMC64 0x17
+#define EC_SYS64 0x18
+#define ISS_SYSREG_MASK 0x3ffc1eull /* op0, op2, op1, CRn, CRm: the register */
+#define ISS_CONTEXTIDR_EL1 ((3ull << 20) | (1ull << 17) | (13ull << 10))
 #define NV_SGI 5
 #define HCR_IMO (1ull << 4)
 
@@ -153,7 +162,15 @@ __asm__(".text\n"
 	"l2_sgi_ret:\n"
 	"	add	x22, x22, #1\n"
 	"	b	6b\n"
-	"7:	tbz	x20, #0, 3f\n"
+	"7:	tbz	x20, #4, 8f\n"
+	".global l2_tvm_at\n"
+	"l2_tvm_at:\n"
+	"	msr	contextidr_el1, xzr\n"
+	"	mov	x0, #0x84000000\n"		/* PSCI_VERSION */
+	".global l2_smc_at\n"
+	"l2_smc_at:\n"
+	"	smc	#0\n"
+	"8:	tbz	x20, #0, 3f\n"
 	"	mrs	x2, cntvct_el0\n"
 	"	add	x2, x2, #16\n"
 	"	msr	cntv_cval_el0, x2\n"
@@ -342,6 +359,20 @@ void l1_exception(struct l1_frame *f, uint64_t idx)
 			hvcs_bad++;
 		}
 		hvcs_seen++;
+	} else if (ec == EC_SYS64 && elr == (uint64_t)(uintptr_t)l2_tvm_at) {
+		/* TVM: a write (ISS[0] 0) of CONTEXTIDR_EL1, from XZR. */
+		if ((esr & ISS_SYSREG_MASK) != ISS_CONTEXTIDR_EL1 || (esr & 1) ||
+		    ((esr >> 5) & 31) != 31)
+			traps_bad++;
+		traps_seen++;
+		write_sysreg(elr + 4, elr_el2);
+	} else if (ec == EC_SMC64 && elr == (uint64_t)(uintptr_t)l2_smc_at) {
+		/* TSC: a trapped SMC returns to itself; L1 answers it. */
+		if ((esr & 0xffff) != 0)
+			traps_bad++;
+		traps_seen++;
+		f->x[0] = 0x4c31; /* "L1" */
+		write_sysreg(elr + 4, elr_el2);
 	} else if (ec == EC_WFX && (esr & 3) == 0 && elr == (uint64_t)(uintptr_t)l2_wfi) {
 		wfi_seen++;
 		/* A trapped WFI returns to itself: step over it. */
@@ -362,13 +393,14 @@ static void psci_off_smc(void)
 
 int main(void)
 {
-	uint64_t hvcs = 8, twi = 0, dev = 0, bench = 0, irqs = 0, hcr, flags;
+	uint64_t hvcs = 8, twi = 0, dev = 0, bench = 0, irqs = 0, traps = 0, hcr, flags;
 
 	boot_arg_u64("nv_hvcs", &hvcs);
 	boot_arg_u64("nv_twi", &twi);
 	boot_arg_u64("nv_dev", &dev);
 	boot_arg_u64("nv_bench", &bench);
 	boot_arg_u64("nv_irq", &irqs);
+	boot_arg_u64("nv_traps", &traps);
 
 	report((read_sysreg(CurrentEL) >> 2) == 2, "L1 runs at EL2 (CurrentEL %lu)",
 	       (unsigned long)(read_sysreg(CurrentEL) >> 2));
@@ -404,7 +436,7 @@ int main(void)
 		report(gic_init(), "L1's GIC interface and distributor are up");
 		gic_irq_enable(NV_SGI);
 	}
-	hcr = HCR_RW | (twi ? HCR_TWI : 0) | (irqs ? HCR_IMO : 0);
+	hcr = HCR_RW | (twi ? HCR_TWI : 0) | (irqs ? HCR_IMO : 0) | (traps ? HCR_TVM | HCR_TSC : 0);
 	write_sysreg(hcr, hcr_el2);
 	report(read_sysreg(hcr_el2) == hcr, "HCR_EL2 keeps what L1 wrote (%#lx)",
 	       (unsigned long)hcr);
@@ -415,7 +447,8 @@ int main(void)
 	write_sysreg((uint64_t)(uintptr_t)&l2_stack[L2_STACK_SIZE / 8], sp_el1);
 	isb();
 
-	flags = L2_F_WFI | (dev ? L2_F_DEV : 0) | (bench ? L2_F_BENCH : 0) | (irqs ? L2_F_IRQ : 0);
+	flags = L2_F_WFI | (dev ? L2_F_DEV : 0) | (bench ? L2_F_BENCH : 0) | (irqs ? L2_F_IRQ : 0) |
+		(traps ? L2_F_TRAPS : 0);
 	printf("L1: entering L2 for %lu HVCs, TWI %s%s\n", (unsigned long)hvcs,
 	       twi ? "set" : "clear", dev ? ", device reads" : "");
 	l2_run(hvcs, flags, irqs);
@@ -434,11 +467,15 @@ int main(void)
 		report(irqs_seen == irqs && irqs_bad == 0,
 		       "L1 took %u of L2's %lu SGIs at its IRQ vector, ELR_EL2 after each, "
 		       "SPSR_EL2 EL1h (%u wrong)", irqs_seen, (unsigned long)irqs, irqs_bad);
-	if (hvcs_bad || unexpected || irqs_bad)
+	if (traps)
+		report(traps_seen == 2 && traps_bad == 0,
+		       "L2's CONTEXTIDR_EL1 write (TVM) and SMC (TSC) reached L1 with their "
+		       "syndromes (%u of 2, %u wrong)", traps_seen, traps_bad);
+	if (hvcs_bad || unexpected || irqs_bad || traps_bad)
 		printf("L1: first wrong exception: ESR_EL2 %#lx ELR_EL2 %#lx SPSR_EL2 %#lx\n",
 		       (unsigned long)first_bad_esr, (unsigned long)first_bad_elr,
 		       (unsigned long)first_bad_spsr);
-	printf("NV reflected=%u\n", hvcs_seen + 1 + wfi_seen + unexpected);
+	printf("NV reflected=%u\n", hvcs_seen + 1 + wfi_seen + traps_seen + unexpected);
 	if (bench) {
 		report(bench_l0_milli > 0 && bench_l1_milli > bench_l0_milli,
 		       "bench: EL2 counts instructions, a reflected round trip costs more");
