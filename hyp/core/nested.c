@@ -444,6 +444,9 @@ uint64_t nested_id_reg(unsigned reg, uint64_t val)
 	case ID_MMFR2:
 		/* NV = 0: no nested virtualization inside (no recursion). */
 		return val & ~(0xfull << 24);
+	case ID_MMFR4:
+		/* E2H0 = 0: HCR_EL2.E2H may be 0, the only mode offered. */
+		return val & ~(0xfull << 24);
 	default:
 		return val;
 	}

@@ -229,6 +229,7 @@ static void test_id_registers_show_el2_without_nv_or_vhe(void **state)
 	assert_int_equal(nested_id_reg(ID_PFR0, 0x11) & 0xff, 0x11);
 	assert_int_equal((nested_id_reg(ID_MMFR2, 0x2ull << 24) >> 24) & 0xf, 0);
 	assert_int_equal((nested_id_reg(ID_MMFR1, 0x2ull << 8) >> 8) & 0xf, 0);
+	assert_int_equal((nested_id_reg(ID_MMFR4, 0xeull << 24) >> 24) & 0xf, 0); /* E2H0 */
 	assert_int_equal(nested_id_reg(ID_ISAR0, 0x1234), 0x1234);
 }
 
