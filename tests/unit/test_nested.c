@@ -3,7 +3,8 @@
  * for each L2 exit, the illegal-return checks, the vector offsets, the
  * EL2 regime as EL1 registers, and the state changes of an ERET into L2,
  * an HVC reflected into virtual EL2 and L1's trapped EL2 registers, on a
- * vCPU built by hand over the fake arch.
+ * vCPU built by hand over the fake arch; and an el2=on VM's VNCR pages
+ * through its life (tests/hostvm.h).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -23,6 +24,7 @@
 #include "hyp/include/sysreg_emul.h"
 #include "hyp/include/vm.h"
 #include "hyp/arch/fake/fake.h"
+#include "tests/hostvm.h"
 
 #define EC(ec)      ((uint64_t)(ec) << ESR_EC_SHIFT | 1ull << ESR_IL_SHIFT)
 #define ESR_WFI     EC(ESR_EC_WFX)
@@ -397,6 +399,56 @@ static void test_tlbi_by_l1_flushes_stage1(void **state)
 	assert_int_equal(vcpu.regs.pc, 0x40000304);
 }
 
+/* ------------------------------------------------------------ the VM's life */
+
+/* An el2=on VM gets a VNCR page per vCPU, starts each at virtual EL2 (CPU_ON
+ * too) and gives the pages back when it ends. */
+static void test_el2_vm_has_vncr_pages_and_frees_them(void **state)
+{
+	uint64_t plain;
+
+	(void)state;
+	hostvm_reset();
+	hostvm.cfg.nr_vms = 3;
+	hostvm_describe(&hostvm.cfg.vms[0], "plain", 2);
+	hostvm_describe(&hostvm.cfg.vms[1], "nested", 2);
+	hostvm.cfg.vms[1].flags = HYPCFG_VM_F_EL2;
+	hostvm_describe(&hostvm.cfg.vms[2], "keeper", 1);
+	assert_int_equal(vm_create(0), 0);
+	plain = hyp_pages.used_pages - hostvm.pages_used0;
+	assert_int_equal(vm_create(1), 0);
+	/* The same stage-2 tables as the plain VM, plus one page per vCPU. */
+	assert_int_equal(hyp_pages.used_pages - hostvm.pages_used0, 2 * plain + 2);
+	assert_int_equal(vm_create(2), 0);
+	assert_null(vms[0].vcpus[0].nv.vncr);
+	assert_int_equal(vms[0].vcpus[0].hcr & NV_HCR_NV, 0);
+	for (unsigned i = 0; i < 2; i++) {
+		struct vcpu *v = &vms[1].vcpus[i];
+
+		assert_non_null(v->nv.vncr);
+		assert_false(v->nv.in_l2);
+		assert_int_equal(v->hcr & (NV_HCR_NV | NV_HCR_NV1 | NV_HCR_NV2),
+				 NV_HCR_NV | NV_HCR_NV1 | NV_HCR_NV2);
+		assert_int_equal(v->nv.vncr[VNCR_VMPIDR_EL2 / 8], v->vmpidr);
+	}
+	assert_ptr_not_equal(vms[1].vcpus[0].nv.vncr, vms[1].vcpus[1].nv.vncr);
+	/* CPU_ON of the second vCPU: reset at virtual EL2 again. */
+	vms[1].vcpus[1].nv.in_l2 = true;
+	assert_int_equal(vcpu_power_on(&vms[1].vcpus[1], GUEST_RAM_IPA, 0), 0);
+	assert_true(vcpu_claim(&vms[1].vcpus[1], vms[1].vcpus[1].pcpu));
+	assert_false(vms[1].vcpus[1].nv.in_l2);
+	vcpu_unclaim(&vms[1].vcpus[1]);
+	/* Ending it gives its pages back. */
+	uint64_t before = hyp_pages.used_pages;
+
+	vm_end(&vms[1], HYPSTAT_VM_OFF, 0);
+	assert_int_equal(vms[1].state, VM_FREE);
+	assert_int_equal(before - hyp_pages.used_pages, plain + 2);
+	assert_null(vms[1].vcpus[0].nv.vncr);
+	assert_null(vms[1].vcpus[1].nv.vncr);
+	hostvm_free();
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -420,6 +472,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_unknown_el2_register_undefs_at_vel2, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_tlbi_by_l1_flushes_stage1, setup, teardown),
+		cmocka_unit_test(test_el2_vm_has_vncr_pages_and_frees_them),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
