@@ -10,7 +10,8 @@
 #          sets PSTATE.IL and L1 takes the Illegal State exception itself
 #   run 2: L1's TWI set: the WFI is reflected too (an L1 trap, detail TWI),
 #          and with its TVM and TSC, L2's CONTEXTIDR_EL1 write and SMC
-#   run 3: L1's IMO set: the SGIs L2 sends itself enter L1 at its IRQ vector
+#   run 3: L1's IMO set: the SGIs L2 sends itself enter L1 at its IRQ vector;
+#          L1 runs with its own EL2 MMU on (an alias proves its stage 1)
 #   and on a CPU model without FEAT_NV2 el2=on is refused with a clear error.
 #
 #   tests/e2e/nested.sh [MODEL]       (default CPU model: max)
@@ -137,7 +138,10 @@ check "twi1: every L2 exit record has its nv_exit" "$(csv_count twi1 l2exit)" \
 
 # Run 3: L1 routes IRQs to itself; L2 sends itself 4 SGIs, handled in L0's
 # vGIC, each taken by L1 at virtual EL2.
-run irq "nv_hvcs=1 nv_irq=4"
+run irq "nv_hvcs=1 nv_irq=4 nv_mmu=1"
+grep -q "PASS: L1 reads RAM through its alias at .*: its stage 1 translates" "$work/irq.log" &&
+	pass "irq: L1's EL2 stage 1 is in force (carried by the EL1 registers)" ||
+	fail "irq: L1's EL2 MMU did not translate"
 grep -q "PASS: L1 took 4 of L2's 4 SGIs at its IRQ vector" "$work/irq.log" &&
 	pass "irq: L1 took each of L2's SGIs at its IRQ vector" ||
 	fail "irq: L1 did not take L2's 4 SGIs"

@@ -15,6 +15,9 @@
  *              IRQ vector from a lower EL, where L1 acknowledges it
  *   nv_traps=1 L1 sets HCR_EL2.TVM and TSC: L2's write of CONTEXTIDR_EL1 and
  *              its SMC come to L1 (EC 0x18, EC 0x17), which steps over them
+ *   nv_mmu=1   L1 turns its own MMU on first (TTBR0_EL2, TCR_EL2, MAIR_EL2,
+ *              SCTLR_EL2: trapped, carried by the EL1 registers): RAM 1:1 and
+ *              cacheable, plus an alias of RAM at 2 GiB that proves it
  *   nv_bench=1 first, L2 counts the EL2 instructions (HYPSCOPE_HVC_EL2_INSNS
  *              over SMC, exact under QEMU's -icount) of an SMC handled in L0
  *              (PSCI_VERSION; L1 leaves TSC clear) and of an HVC reflected to
@@ -384,6 +387,43 @@ void l1_exception(struct l1_frame *f, uint64_t idx)
 	}
 }
 
+/* L1's EL2 stage 1 (nv_mmu=1): level-1 blocks of 1 GiB, 39-bit VAs. */
+static uint64_t l1_pgd[512] __attribute__((aligned(4096)));
+static volatile uint64_t alias_probe = 0x4c314d4d55ull; /* "L1MMU" */
+
+#define PTE_BLOCK     1ull
+#define PTE_ATTR(i)   ((uint64_t)(i) << 2)
+#define PTE_SH_INNER  (3ull << 8)
+#define PTE_AF        (1ull << 10)
+#define PTE_XN        (1ull << 54)  /* EL2 regime: XN */
+#define ALIAS_VA      0x80000000ull
+
+static bool l1_mmu_on(void)
+{
+	uint64_t ram = 0x40000000ull;
+	uint64_t sctlr;
+
+	l1_pgd[0] = 0x0 | PTE_BLOCK | PTE_ATTR(0) | PTE_AF | PTE_XN; /* devices */
+	l1_pgd[1] = ram | PTE_BLOCK | PTE_ATTR(1) | PTE_SH_INNER | PTE_AF;
+	l1_pgd[2] = ram | PTE_BLOCK | PTE_ATTR(1) | PTE_SH_INNER | PTE_AF | PTE_XN; /* alias */
+	dsb(ish);
+	/* MAIR_EL2: 0 Device-nGnRE, 1 Normal write-back. */
+	write_sysreg(0x04ull | (0xffull << 8), mair_el2);
+	/* TCR_EL2: T0SZ 25, inner/outer write-back walks, inner shareable, 4K, PS 40 bits. */
+	write_sysreg(25 | (1ull << 8) | (1ull << 10) | (3ull << 12) | (2ull << 16) | (1ull << 23) |
+			     (1ull << 31),
+		     tcr_el2);
+	write_sysreg((uint64_t)(uintptr_t)l1_pgd, ttbr0_el2);
+	__asm__ volatile("isb\n"
+			 "tlbi alle2\n"
+			 "dsb nsh\n"
+			 "isb" ::: "memory");
+	sctlr = read_sysreg(sctlr_el2) | 1 | (1 << 2) | (1 << 12); /* M, C, I */
+	write_sysreg(sctlr, sctlr_el2);
+	isb();
+	return (read_sysreg(sctlr_el2) & 5) == 5;
+}
+
 static void psci_off_smc(void)
 {
 	register uint64_t x0 __asm__("x0") = 0x84000008; /* PSCI SYSTEM_OFF */
@@ -393,7 +433,7 @@ static void psci_off_smc(void)
 
 int main(void)
 {
-	uint64_t hvcs = 8, twi = 0, dev = 0, bench = 0, irqs = 0, traps = 0, hcr, flags;
+	uint64_t hvcs = 8, twi = 0, dev = 0, bench = 0, irqs = 0, traps = 0, mmu = 0, hcr, flags;
 
 	boot_arg_u64("nv_hvcs", &hvcs);
 	boot_arg_u64("nv_twi", &twi);
@@ -401,6 +441,7 @@ int main(void)
 	boot_arg_u64("nv_bench", &bench);
 	boot_arg_u64("nv_irq", &irqs);
 	boot_arg_u64("nv_traps", &traps);
+	boot_arg_u64("nv_mmu", &mmu);
 
 	report((read_sysreg(CurrentEL) >> 2) == 2, "L1 runs at EL2 (CurrentEL %lu)",
 	       (unsigned long)(read_sysreg(CurrentEL) >> 2));
@@ -416,6 +457,15 @@ int main(void)
 	isb();
 	report(read_sysreg(vbar_el2) == (uint64_t)(uintptr_t)el2_vectors,
 	       "VBAR_EL2 keeps what L1 wrote");
+
+	if (mmu) {
+		uint64_t alias = (uint64_t)(uintptr_t)&alias_probe - 0x40000000ull + ALIAS_VA;
+
+		report(l1_mmu_on(), "L1's EL2 MMU is on (SCTLR_EL2.M, C, I read back)");
+		report(*(volatile uint64_t *)(uintptr_t)alias == alias_probe,
+		       "L1 reads RAM through its alias at %#lx: its stage 1 translates",
+		       (unsigned long)alias);
+	}
 
 	/* An illegal return (to EL3): PSTATE.IL, the same EL, then an Illegal
 	 * State exception at the next instruction, taken by L1 itself. */

@@ -265,8 +265,10 @@ static void test_eret_into_l2_then_hvc_reflected(void **state)
 	vncr[VNCR_ELR_EL1 / 8] = 0x777;
 
 	vcpu.fault.esr = EC(ESR_EC_ERET);
+	fake.nv_flushes = 0;
 	assert_true(nested_handle_exit(&vcpu, EXIT_TYPE_SYNC));
 	assert_true(vcpu.nv.in_l2);
+	assert_int_equal(fake.nv_flushes, 0); /* both MMUs off: nothing to drop */
 	assert_int_equal(vcpu.regs.pc, 0x40001000);
 	assert_int_equal(vcpu.regs.pstate, SPSR_EL1H_DAIF);
 	assert_int_equal(vcpu.el1[VBAR_EL1], 0x40008000); /* L2's */
@@ -370,6 +372,17 @@ static void test_vbar_el2_trapped_and_mirrored(void **state)
 	vcpu.fault.esr = ESR_SYS(KEY_SCTLR_EL2, 4, 0);
 	assert_true(nested_handle_exit(&vcpu, EXIT_TYPE_SYNC));
 	assert_int_equal(vcpu.el1[SCTLR_EL1] & 1, 1);
+	/* With L1's MMU on, entering L2 drops the VMID's stage-1 entries (the
+	 * two regimes share it); with both off it did not (the tests above). */
+	unsigned before = fake.nv_flushes;
+
+	vcpu.el1[ELR_EL1] = 0x40001000;
+	vcpu.el1[SPSR_EL1] = SPSR_EL1H_DAIF;
+	vcpu.fault.esr = EC(ESR_EC_ERET);
+	assert_true(nested_handle_exit(&vcpu, EXIT_TYPE_SYNC));
+	assert_true(vcpu.nv.in_l2);
+	assert_int_equal(fake.nv_flushes, before + 1);
+	assert_int_equal(vcpu.el1[SCTLR_EL1] & 1, 0); /* L2's, MMU off */
 }
 
 static void test_unknown_el2_register_undefs_at_vel2(void **state)
