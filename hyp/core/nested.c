@@ -382,6 +382,7 @@ static void enter_l2(struct vcpu *v)
 #undef LOAD_L2
 	nv->in_l2 = true;
 	v->hcr = hcr_for_l2(v);
+	arch_vcpu_vmpidr(nv->vncr[VNCR_VMPIDR_EL2 / 8]); /* L1's VMPIDR_EL2 for L2 */
 	switch_tlb(v);
 }
 
@@ -397,6 +398,7 @@ static void enter_l1(struct vcpu *v)
 #undef LOAD_L1
 	nv->in_l2 = false;
 	v->hcr = hcr_for_l1(v);
+	arch_vcpu_vmpidr(v->vmpidr);
 	switch_tlb(v);
 }
 

@@ -49,7 +49,8 @@ struct l1_frame {
 };
 
 /* Written by L2 (MMU off on both sides: no cache to clean in between). */
-volatile uint64_t l2_currentel;
+volatile uint64_t l2_currentel, l2_mpidr;
+#define L2_VMPIDR 0x80000042ull /* the MPIDR L1 gives L2 (Aff0 0x42) */
 static volatile unsigned hvcs_seen, hvcs_bad, wfi_seen, unexpected, irqs_seen, irqs_bad;
 static volatile uint64_t first_bad_esr, first_bad_elr, first_bad_spsr;
 static volatile bool l2_ended, illegal_expected;
@@ -140,6 +141,9 @@ __asm__(".text\n"
 	"	mrs	x4, CurrentEL\n"
 	"	adrp	x5, l2_currentel\n"
 	"	str	x4, [x5, :lo12:l2_currentel]\n"
+	"	mrs	x4, mpidr_el1\n"
+	"	adrp	x5, l2_mpidr\n"
+	"	str	x4, [x5, :lo12:l2_mpidr]\n"
 	"	mov	x19, x0\n"
 	"	mov	x20, x1\n"
 	"	mov	x21, #0\n"
@@ -491,7 +495,9 @@ int main(void)
 	report(read_sysreg(hcr_el2) == hcr, "HCR_EL2 keeps what L1 wrote (%#lx)",
 	       (unsigned long)hcr);
 
-	/* L2's EL1 state: MMU off, its own vectors and stack. */
+	/* L2's MPIDR (VMPIDR_EL2, in the VNCR page) and EL1 state: MMU off,
+	 * its own vectors and stack. */
+	write_sysreg(L2_VMPIDR, vmpidr_el2);
 	write_sysreg(0x30d00800ull, sctlr_el1);
 	write_sysreg((uint64_t)(uintptr_t)l2_vectors, vbar_el1);
 	write_sysreg((uint64_t)(uintptr_t)&l2_stack[L2_STACK_SIZE / 8], sp_el1);
@@ -506,6 +512,9 @@ int main(void)
 	report(l2_ended, "L2 ran to its last HVC");
 	report(l2_currentel == (1 << 2), "L2 runs at EL1 (CurrentEL %lu)",
 	       (unsigned long)(l2_currentel >> 2));
+	report(l2_mpidr == L2_VMPIDR && (read_sysreg(mpidr_el1) & 0xff) == 0,
+	       "L2 reads the MPIDR L1 gave it (%#lx), L1 its own",
+	       (unsigned long)l2_mpidr);
 	report(hvcs_seen == hvcs, "L1 received %u of L2's %lu HVCs", hvcs_seen,
 	       (unsigned long)hvcs);
 	report(hvcs_bad == 0, "each HVC: ESR_EL2 class 0x16 with #0x%x, ELR_EL2 after it, "

@@ -263,6 +263,8 @@ static void test_eret_into_l2_then_hvc_reflected(void **state)
 	vncr[VNCR_VBAR_EL1 / 8] = 0x40008000;
 	vncr[VNCR_SP_EL1 / 8] = 0x4000e000;
 	vncr[VNCR_ELR_EL1 / 8] = 0x777;
+	vncr[VNCR_VMPIDR_EL2 / 8] = 0x80000000;
+	vcpu.vmpidr = 0x80000003;
 
 	vcpu.fault.esr = EC(ESR_EC_ERET);
 	fake.nv_flushes = 0;
@@ -276,6 +278,8 @@ static void test_eret_into_l2_then_hvc_reflected(void **state)
 	assert_int_equal(vcpu.el1[ELR_EL1], 0x777);
 	assert_int_equal(vcpu.nv.el2[VEL2_ELR], 0x40001000); /* L1's, kept */
 	assert_int_equal(vcpu.nv.el2[VEL2_SP], 0x4000f000);
+	/* L2 reads the MPIDR L1 gave it (its VMPIDR_EL2, in the page). */
+	assert_int_equal(fake.vmpidr, 0x80000000);
 	/* L1's TWI merged in, no NV bits for L2 (L1's own NV ignored). */
 	assert_int_equal(vcpu.hcr & NV_HCR_TWI, NV_HCR_TWI);
 	assert_int_equal(vcpu.hcr & (NV_HCR_NV | NV_HCR_NV1 | NV_HCR_NV2), 0);
@@ -304,6 +308,7 @@ static void test_eret_into_l2_then_hvc_reflected(void **state)
 	assert_int_equal(vcpu.el1[SP_EL1], 0x4000f000);
 	assert_int_equal(vncr[VNCR_ELR_EL1 / 8], 0x888);   /* L2's, saved */
 	assert_int_equal(vcpu.hcr & NV_HCR_NV2, NV_HCR_NV2);
+	assert_int_equal(fake.vmpidr, 0x80000003); /* L1's own again */
 	assert_int_equal(stat.exits[ESR_EC_HVC64], 1);
 }
 

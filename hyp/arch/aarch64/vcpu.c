@@ -126,9 +126,13 @@ void arch_vcpu_load(struct vcpu *v)
 	v->el1_loaded = true;
 	write_sysreg(v->vmpidr, vmpidr_el2);
 	/* A guest hypervisor's EL2 registers: EL2 maps RAM 1:1, so the page's
-	 * physical address is its EL2 virtual address. */
-	if (unlikely(vcpu_nested(v)))
+	 * physical address is its EL2 virtual address. Its guest reads the
+	 * MPIDR it gave it. */
+	if (unlikely(vcpu_nested(v))) {
 		write_sysreg(virt_to_phys(v->nv.vncr), SYS_VNCR_EL2);
+		if (v->nv.in_l2)
+			write_sysreg(v->nv.vncr[VNCR_VMPIDR_EL2 / 8], vmpidr_el2);
+	}
 	if (cpu.pauth)
 		pauth_restore(v->pauth);
 	if (cpu.mte_guest)
@@ -251,6 +255,12 @@ unsigned arch_vcpu_enter(struct vcpu *v)
 		v->fault.hpfar = 0;
 	}
 	return type;
+}
+
+void arch_vcpu_vmpidr(uint64_t vmpidr)
+{
+	/* In force for the guest at the ERET that enters it. */
+	write_sysreg(vmpidr, vmpidr_el2);
 }
 
 void arch_nv_flush_s1(void)
