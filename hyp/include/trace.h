@@ -67,8 +67,10 @@ static inline void trace_vcpu_commit(const struct ring_slot *s, uint32_t size)
 	ring_commit_fixed(s, size);
 }
 
-static inline void trace_exit(const struct vcpu *v, uint64_t pc, unsigned cls, uint32_t insn,
-			      bool insn_valid, uint64_t cost, unsigned outcome)
+/* level: TRACE_EXIT_L1 or TRACE_EXIT_L2 for a VM with el2=on, else 0. */
+static inline void trace_exit_level(const struct vcpu *v, uint64_t pc, unsigned cls,
+				    uint32_t insn, bool insn_valid, uint64_t cost, unsigned outcome,
+				    unsigned level)
 {
 	struct ring_slot s;
 	struct trace_exit *e = trace_vcpu_begin(v, TRACE_EXIT, sizeof(*e), &s);
@@ -85,8 +87,15 @@ static inline void trace_exit(const struct vcpu *v, uint64_t pc, unsigned cls, u
 	e->outcome = (uint8_t)outcome;
 	/* FAR_EL2 and HPFAR_EL2 mean something for stage-2 aborts only. */
 	e->flags = (insn_valid ? TRACE_EXIT_INSN_VALID : 0) |
-		   (cls == ESR_EC_DABT_LOW || cls == ESR_EC_IABT_LOW ? TRACE_EXIT_FAR_VALID : 0);
+		   (cls == ESR_EC_DABT_LOW || cls == ESR_EC_IABT_LOW ? TRACE_EXIT_FAR_VALID : 0) |
+		   level;
 	trace_vcpu_commit(&s, sizeof(*e));
+}
+
+static inline void trace_exit(const struct vcpu *v, uint64_t pc, unsigned cls, uint32_t insn,
+			      bool insn_valid, uint64_t cost, unsigned outcome)
+{
+	trace_exit_level(v, pc, cls, insn, insn_valid, cost, outcome, 0);
 }
 
 static inline void trace_entry(const struct vcpu *v)

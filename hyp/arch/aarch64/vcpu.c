@@ -12,10 +12,11 @@
 #include "hyp/arch/aarch64/include/cpu.h"
 #include "hyp/arch/aarch64/include/sysreg.h"
 #include "hyp/include/arch.h"
+#include "hyp/include/exit_fast.h"
 #include "hyp/include/guest_debug.h"
 #include "hyp/include/log.h"
+#include "hyp/include/mm.h"
 #include "hyp/include/percpu.h"
-#include "hyp/include/exit_fast.h"
 #include "hyp/include/run.h"
 #include "hyp/include/vm.h"
 #include "hyp/include/trace.h"
@@ -126,6 +127,14 @@ void arch_vcpu_load(struct vcpu *v)
 	el1_restore(v->el1);
 	v->el1_loaded = true;
 	write_sysreg(v->vmpidr, vmpidr_el2);
+	/* A guest hypervisor's EL2 registers: EL2 maps RAM 1:1, so the page's
+	 * physical address is its EL2 virtual address. Its guest reads the
+	 * MPIDR it gave it. */
+	if (unlikely(vcpu_nested(v))) {
+		write_sysreg(virt_to_phys(v->nv.vncr), SYS_VNCR_EL2);
+		if (v->nv.in_l2)
+			write_sysreg(v->nv.vncr[VNCR_VMPIDR_EL2 / 8], vmpidr_el2);
+	}
 	if (cpu.pauth)
 		pauth_restore(v->pauth);
 	if (cpu.mte_guest)
@@ -221,8 +230,9 @@ unsigned arch_vcpu_enter(struct vcpu *v)
 	if (unlikely(debugged))
 		arch_debug_enter(v);
 	/* A debugged vCPU's exits go to the debugger; a pending virtual
-	 * SError is looked at after the exit: both take the full path. */
-	v->fast_exit = !debugged && !(v->hcr & HCR_VSE);
+	 * SError is looked at after the exit; a guest hypervisor's exits are
+	 * sorted by level (nested.c): all take the full path. */
+	v->fast_exit = !debugged && !(v->hcr & HCR_VSE) && !vcpu_nested(v);
 	/* TEST ONLY: the pad handle_hvc() adds, where the fast path finds it in one load. */
 	v->test_pad = hypcfg->flags & HYPCFG_F_TEST_HVC_PAD ? hypcfg->test_hvc_pad : 0;
 
@@ -278,6 +288,21 @@ bool __exit_fast(struct gp_regs *regs)
 		v->fault.hpfar = read_sysreg(hpfar_el2);
 	}
 	return handle_exit_fast(v);
+}
+
+void arch_vcpu_vmpidr(uint64_t vmpidr)
+{
+	/* In force for the guest at the ERET that enters it. */
+	write_sysreg(vmpidr, vmpidr_el2);
+}
+
+void arch_nv_flush_s1(void)
+{
+	/* This CPU's EL1&0 entries of the VMID in VTTBR_EL2 (the vCPU's, still
+	 * loaded while its exit is handled); the ERET into the guest is the
+	 * context synchronization that follows. */
+	__asm__ volatile("tlbi vmalle1\n"
+			 "dsb nsh" ::: "memory");
 }
 
 uint64_t arch_el2_insns(void)
