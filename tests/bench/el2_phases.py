@@ -26,6 +26,7 @@ PHASES = [
     ("vector", {"hyp_vectors"}),
     ("save guest registers", {"guest_exit"}),
     ("SError window", {"__serror_window"}),
+    ("fast path (check, answer, count, time)", {"__exit_fast"}),
     ("restore hypervisor registers", {"guest_exit_restore"}),
     ("exit bookkeeping (syndrome, VSE, stats)", {"arch_vcpu_enter:exit", "vcpu_run"}),
     ("vGIC fold", {"arch_vgic_fold"}),
@@ -37,12 +38,13 @@ PHASES = [
       "keep_running", "sdei_dispatch", "vcpu_run:checks"}),
     ("vGIC flush", {"arch_vgic_flush"}),
     ("entry (VMID, VTTBR, HCR, CPTR, checks)", {"arch_vcpu_enter"}),
-    ("load guest registers, ERET", {"__guest_enter"}),
+    ("load guest registers, ERET", {"__guest_enter", "guest_exit_fast_return"}),
     ("counter reads", {"arch_counter"}),
 ]
 
 
-ASM = {"hyp_vectors", "guest_exit", "guest_exit_restore", "__serror_window", "__guest_enter"}
+ASM = {"hyp_vectors", "guest_exit", "guest_exit_restore", "__serror_window", "__guest_enter",
+       "guest_exit_fast_return", "guest_exit_full"}
 VERBOSE = False
 
 
@@ -151,10 +153,10 @@ def main():
 
     def key(a):
         s = sym_of(syms, a)
-        if s in ("hyp_vectors", "guest_exit", "guest_exit_restore", "__serror_window",
-                 "__guest_enter", "serror_window_start", "serror_window_end"):
+        if s in ASM or s in ("serror_window_start", "serror_window_end"):
             return {"serror_window_start": "__serror_window",
-                    "serror_window_end": "__serror_window"}.get(s, s)
+                    "serror_window_end": "__serror_window",
+                    "guest_exit_full": "guest_exit"}.get(s, s)
         chain = chains.get(a) or [(s, 0)]
         names = [f for f, _ in chain]
         if "vcpu_run" in names:  # inlined into cpu_run_loop, or not
@@ -185,7 +187,7 @@ def main():
         if last in ("bl", "blr"):
             k = stack[-1] if stack else key(insns[-1])
             # Assembly's own calls (guest_exit -> __serror_window) are by label.
-            if k not in ("guest_exit", "__guest_enter"):
+            if k not in ASM:
                 calling = k
         elif last == "ret" and stack:
             stack.pop()

@@ -95,6 +95,7 @@ guest_exit:
 	tbz	w0, #0, guest_exit_full		// a bool: only bit 0 is defined
 
 	/* Handled: the guest's x0..x19, x30, PC and PSTATE, then back in. */
+guest_exit_fast_return:		/* a label for tests/bench/el2_phases.py */
 	mrs	x0, tpidr_el2
 	ldr	x0, [x0, #PERCPU_GUEST_REGS]
 	ldp	x2, x3, [x0, #GP_REGS_PC]
