@@ -396,6 +396,15 @@ struct tf_reader {
 	size_t **cpu_chunks; /* per CPU: indices into chunks[] */
 	size_t *cpu_nr;
 	struct tf_cursor *cur;
+	/*
+	 * The merge: each CPU's next record (NULL when it has no more), valid
+	 * once heads_ready; `stale` is the CPU whose record the last
+	 * tf_reader_next() handed out, moved on at the start of the next call
+	 * (moving on may reuse the buffer that record lives in).
+	 */
+	const struct trace_hdr **head;
+	bool heads_ready;
+	int stale;
 
 	uint8_t *buf; /* scan and tf_reader_load_chunk() */
 	size_t buf_cap;
@@ -874,7 +883,9 @@ static int tf_index_cpus(struct tf_reader *r)
 	r->cpu_chunks = calloc(ncpus, sizeof(*r->cpu_chunks));
 	r->cpu_nr = calloc(ncpus, sizeof(*r->cpu_nr));
 	r->cur = calloc(ncpus, sizeof(*r->cur));
-	if (!r->cpu_chunks || !r->cpu_nr || !r->cur)
+	r->head = calloc(ncpus, sizeof(*r->head));
+	r->stale = -1;
+	if (!r->cpu_chunks || !r->cpu_nr || !r->cur || !r->head)
 		return -ENOMEM;
 	for (i = 0; i < r->nr_chunks; i++)
 		r->cpu_nr[r->chunks[i].hdr.cpu]++;
@@ -1039,6 +1050,7 @@ void tf_reader_close(struct tf_reader *r)
 	free(r->cpu_chunks);
 	free(r->cpu_nr);
 	free(r->cur);
+	free(r->head);
 	free(r->chunks);
 	free(r->buf);
 	free(r);
@@ -1163,25 +1175,76 @@ void tf_reader_set_progress(struct tf_reader *r, tf_progress_fn fn, void *ctx)
 	r->progress_done = 0;
 }
 
+/* tf_head_fill() past the end of a chunk or a record that is not well formed. */
+static int tf_head_fill_slow(struct tf_reader *r, uint32_t cpu)
+{
+	struct tf_cursor *c = &r->cur[cpu];
+	const struct trace_hdr *h;
+	int ret;
+
+	for (;;) {
+		r->head[cpu] = NULL;
+		ret = tf_cursor_fill(r, cpu);
+		if (ret <= 0)
+			return ret;
+		h = (const struct trace_hdr *)(c->data + c->at);
+		if (__builtin_expect(!r->map || record_problem(h, c->len - c->at) == NULL, 1)) {
+			r->head[cpu] = h;
+			return 0;
+		}
+		problem(r, "chunk at offset 0x%" PRIx64 ": changed since the file was opened (malformed record at payload byte %u), the rest of it skipped",
+			c->chunk_offset, c->at);
+		c->at = c->len;
+	}
+}
+
+/*
+ * Point r->head[cpu] at CPU cpu's next well-formed record, NULL when it has
+ * no more. 0 or -errno.
+ */
+static inline int tf_head_fill(struct tf_reader *r, uint32_t cpu)
+{
+	struct tf_cursor *c = &r->cur[cpu];
+	const struct trace_hdr *h = (const struct trace_hdr *)(c->data + c->at);
+	uint32_t avail = c->len - c->at;
+
+	/* the common case of record_problem(): a record of a known type, whole */
+	if (__builtin_expect(c->at < c->len && avail >= sizeof(*h) && h->size <= avail &&
+			     h->size <= TRACE_MAX_RECORD && !(h->size & 7) &&
+			     h->type != TRACE_PAD && trace_type_index(h->type) >= 0 &&
+			     h->size >= trace_types[trace_type_index(h->type)].size, 1)) {
+		r->head[cpu] = h;
+		return 0;
+	}
+	return tf_head_fill_slow(r, cpu);
+}
+
 int tf_reader_next(struct tf_reader *r, struct tf_record *rec)
 {
 	const struct trace_hdr *h, *best = NULL;
-	uint32_t cpu, best_cpu = 0;
+	uint32_t cpu, best_cpu = 0, ncpus;
 	struct tf_cursor *c;
 	int ret;
 
 	if (!r || !rec)
 		return -EINVAL;
-again:
-	best = NULL;
-	for (cpu = 0; cpu < r->hdr.nr_cpus; cpu++) {
-		ret = tf_cursor_fill(r, cpu);
-		if (ret < 0)
+	ncpus = r->hdr.nr_cpus;
+	if (!r->heads_ready) {
+		for (cpu = 0; cpu < ncpus; cpu++)
+			if ((ret = tf_head_fill(r, cpu)) < 0)
+				return ret;
+		r->heads_ready = true;
+	} else if (r->stale >= 0) {
+		cpu = (uint32_t)r->stale;
+		r->cur[cpu].at += r->head[cpu]->size;
+		r->stale = -1;
+		if ((ret = tf_head_fill(r, cpu)) < 0)
 			return ret;
-		if (!ret)
-			continue;
-		h = (const struct trace_hdr *)(r->cur[cpu].data + r->cur[cpu].at);
-		if (!best || h->ts < best->ts) {
+	}
+	/* the earliest head; ties go to the lower CPU */
+	for (cpu = 0; cpu < ncpus; cpu++) {
+		h = r->head[cpu];
+		if (h && (!best || h->ts < best->ts)) {
 			best = h;
 			best_cpu = cpu;
 		}
@@ -1189,17 +1252,11 @@ again:
 	if (!best)
 		return 0;
 	c = &r->cur[best_cpu];
-	if (__builtin_expect(r->map && record_problem(best, c->len - c->at) != NULL, 0)) {
-		problem(r, "chunk at offset 0x%" PRIx64 ": changed since the file was opened (malformed record at payload byte %u), the rest of it skipped",
-			c->chunk_offset, c->at);
-		c->at = c->len;
-		goto again;
-	}
 	rec->hdr = best;
 	rec->size = best->size;
 	rec->cpu = best_cpu;
-	rec->chunk_offset = r->cur[best_cpu].chunk_offset;
-	r->cur[best_cpu].at += best->size;
+	rec->chunk_offset = c->chunk_offset;
+	r->stale = (int)best_cpu;
 	return 1;
 }
 
@@ -1217,5 +1274,7 @@ void tf_reader_rewind(struct tf_reader *r)
 		r->cur[cpu].len = 0;
 		r->cur[cpu].at = 0;
 	}
+	r->heads_ready = false;
+	r->stale = -1;
 	r->progress_done = 0;
 }
