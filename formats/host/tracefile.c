@@ -1000,8 +1000,14 @@ int tf_reader_open_threads(struct tf_reader **rp, const char *path, unsigned thr
 	}
 	r->file_size = (uint64_t)sb.st_size;
 	r->threads = tf_threads(threads);
-	/* A mapping is read in place: no copies, and every thread shares it. */
-	if (S_ISREG(sb.st_mode) && sb.st_size > 0 && (uint64_t)sb.st_size <= SIZE_MAX) {
+	/*
+	 * A mapping is read in place: no copies, and every thread shares it.
+	 * One thread reads through a buffer instead: the first touch of each
+	 * mapped page costs more CPU time than copying it (report -j 1 on the
+	 * bench trace, on the project's machines: docs/performance.md).
+	 */
+	if (r->threads > 1 && S_ISREG(sb.st_mode) && sb.st_size > 0 &&
+	    (uint64_t)sb.st_size <= SIZE_MAX) {
 		map = mmap(NULL, (size_t)sb.st_size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, r->fd, 0);
 		if (map != MAP_FAILED) {
 			r->map = map;
@@ -1087,39 +1093,41 @@ const struct tf_chunk_info *tf_reader_chunk(const struct tf_reader *r, size_t i)
 }
 
 /*
- * Chunk ci's payload, in *data: checked at open. A copy read into *buf
- * (grown as needed) has its CRC checked again; in the mapping the bytes are
- * read in place, so walk says whether to walk its records again here (the
- * file may have changed since it was opened, and they must at least be well
- * formed; tf_reader_next() checks each record as it goes instead). Returns
- * its length, -EIO for a chunk that changed (listed as a problem) or -errno.
+ * Chunk ci's payload, in *data: checked at open. The file may have changed
+ * since, and its records must at least be well formed: with walk, a copy
+ * read into *buf (grown as needed) has its CRC checked again and the bytes
+ * in the mapping have their records walked again; without, the caller
+ * checks each record as it goes (tf_reader_next()). Returns its length,
+ * -EIO for a chunk that changed (listed as a problem) or -errno.
  */
 static int tf_read_payload(struct tf_reader *r, const struct tf_chunk_info *ci, uint8_t **buf,
 			   uint32_t *cap, const uint8_t **data, bool walk)
 {
 	uint32_t len = ci->hdr.payload_len, bad_at;
+	const char *why = NULL;
 	size_t bcap = *cap;
 	struct stat sb;
-	bool changed;
 	ssize_t n;
 
 	/* a mapped file cut shorter since it was opened would fault on access */
 	if (r->map && (fstat(r->fd, &sb) ||
 		       (uint64_t)sb.st_size < ci->offset + sizeof(ci->hdr) + len)) {
-		changed = true;
+		why = "cut short";
 	} else {
 		n = tf_bytes(r, ci->offset + sizeof(ci->hdr), len, buf, &bcap, data);
 		*cap = (uint32_t)(bcap < UINT32_MAX ? bcap : UINT32_MAX);
 		if (n < 0)
 			return (int)n;
-		if (r->map)
-			changed = walk && payload_problem(&ci->hdr, *data, &bad_at) != NULL;
-		else
-			changed = (size_t)n < len || tf_crc32(0, *data, len) != ci->hdr.payload_crc;
+		if ((size_t)n < len)
+			why = "cut short";
+		else if (walk && r->map && payload_problem(&ci->hdr, *data, &bad_at))
+			why = "malformed records";
+		else if (walk && !r->map && tf_crc32(0, *data, len) != ci->hdr.payload_crc)
+			why = "CRC mismatch";
 	}
-	if (changed) {
+	if (why) {
 		problem(r, "chunk at offset 0x%" PRIx64 ": changed since the file was opened (%s), %u records skipped",
-			ci->offset, r->map ? "malformed records" : "CRC mismatch", ci->hdr.nr_records);
+			ci->offset, why, ci->hdr.nr_records);
 		return -EIO;
 	}
 	return (int)len;
@@ -1188,7 +1196,7 @@ static int tf_head_fill_slow(struct tf_reader *r, uint32_t cpu)
 		if (ret <= 0)
 			return ret;
 		h = (const struct trace_hdr *)(c->data + c->at);
-		if (__builtin_expect(!r->map || record_problem(h, c->len - c->at) == NULL, 1)) {
+		if (__builtin_expect(record_problem(h, c->len - c->at) == NULL, 1)) {
 			r->head[cpu] = h;
 			return 0;
 		}

@@ -64,6 +64,36 @@ stop_demo() {
 	run_pid=""
 }
 
+# The first line of the view in the tmux pane: "... exits 12.3k/s  records 40.1k/s ...".
+pane_header() { tmux -L "$sock" capture-pane -p -t b 2>/dev/null | head -n1; }
+
+# The records/s figure of a header line, "" when there is none.
+header_rate() { sed -n 's/.* records \([0-9.]*[kM]*\)\/s.*/\1/p'; }
+
+# Wait (up to $1 seconds) until the view shows exits: on a loaded machine the
+# demo takes longer than the view to start, and a share measured before its
+# guests run says nothing about the cost of draining them.
+wait_busy_pane() { # SECONDS
+	local i r
+	for ((i = 0; i < $1 * 5; i++)); do
+		r=$(pane_header | sed -n 's/.* exits \([0-9.]*[kM]*\)\/s.*/\1/p')
+		[ -n "$r" ] && [ "$r" != "0" ] && return 0
+		sleep 0.2
+	done
+	return 1
+}
+
+# The same for a batch view printing into file $2: its newest "exits" figure.
+wait_busy_file() { # SECONDS FILE
+	local i r
+	for ((i = 0; i < $1 * 5; i++)); do
+		r=$(grep -a -o 'exits [0-9.]*[kM]*/s' "$2" 2>/dev/null | tail -n1 | sed 's/exits \(.*\)\/s/\1/')
+		[ -n "$r" ] && [ "$r" != "0" ] && return 0
+		sleep 0.2
+	done
+	return 1
+}
+
 # The pid of the hypscope top process started with argument pattern $1.
 top_pid() {
 	local i p
@@ -83,10 +113,10 @@ if command -v tmux >/dev/null 2>&1; then
 		tmux -L "$sock" -f /dev/null new-session -d -s b -x 120 -y 40 \
 			"$hs top --attach $run_pid --wait 10 --interval $interval; sleep 30"
 		if pid=$(top_pid "^$hs top --attach $run_pid --wait 10 --interval $interval"); then
-			sleep 1.5 # boot, attach, the backlog
-			pct=$(share "$pid" 5) || pct="?"
-			rate=$(tmux -L "$sock" capture-pane -p -t b | head -n1 |
-				sed -n 's/.* records \([0-9.]*[kM]*\)\/s.*/\1/p')
+			wait_busy_pane 60 || echo "  (the demo showed no exits within 60 s)"
+			sleep 1.5 # the backlog
+			pct=$(share "$pid" 5) || pct="? (top exited: $(pane_header))"
+			rate=$(pane_header | header_rate)
 			printf "  interactive 120x40, refresh %-4ss %6s%% of a CPU   (%s records/s drained)\n" \
 				"$interval" "$pct" "${rate:-?}"
 		else
@@ -100,11 +130,14 @@ else
 fi
 
 start_demo && {
-	"$hs" top --attach "$run_pid" --wait 10 --batch --interval 1 >/dev/null 2>&1 &
+	"$hs" top --attach "$run_pid" --wait 10 --batch --interval 1 >"$work/batch.txt" 2>&1 &
 	bpid=$!
+	wait_busy_file 60 "$work/batch.txt" || echo "  (the demo showed no exits within 60 s)"
 	sleep 1.5
-	pct=$(share "$bpid" 5) || pct="?"
-	printf "  batch, every 1 s                  %6s%% of a CPU\n" "$pct"
+	pct=$(share "$bpid" 5) || pct="? (top exited: $(tail -n1 "$work/batch.txt"))"
+	rate=$(grep -a 'records [0-9.]*[kM]*/s' "$work/batch.txt" | tail -n1 | header_rate)
+	printf "  batch, every 1 s                  %6s%% of a CPU   (%s records/s drained)\n" \
+		"$pct" "${rate:-?}"
 	wait "$bpid" 2>/dev/null
 	stop_demo
 }
