@@ -1213,11 +1213,14 @@ static int tf_head_fill_slow(struct tf_reader *r, uint32_t cpu)
 static inline int tf_head_fill(struct tf_reader *r, uint32_t cpu)
 {
 	struct tf_cursor *c = &r->cur[cpu];
-	const struct trace_hdr *h = (const struct trace_hdr *)(c->data + c->at);
+	const struct trace_hdr *h;
 	uint32_t avail = c->len - c->at;
 
+	if (c->at >= c->len) /* no chunk yet (data NULL), or this one is done */
+		return tf_head_fill_slow(r, cpu);
+	h = (const struct trace_hdr *)(c->data + c->at);
 	/* the common case of record_problem(): a record of a known type, whole */
-	if (__builtin_expect(c->at < c->len && avail >= sizeof(*h) && h->size <= avail &&
+	if (__builtin_expect(avail >= sizeof(*h) && h->size <= avail &&
 			     h->size <= TRACE_MAX_RECORD && !(h->size & 7) &&
 			     h->type != TRACE_PAD && trace_type_index(h->type) >= 0 &&
 			     h->size >= trace_types[trace_type_index(h->type)].size, 1)) {
