@@ -24,9 +24,11 @@
 #include "formats/trace.h"
 #include "hyp/arch/fake/fake.h"
 #include "hyp/include/nested_s2.h"
+#include "hyp/include/run.h"
 #include "hyp/include/stage2.h"
 #include "hyp/include/vm.h"
 #include "hyp/include/vmid.h"
+#include "tests/hostvm.h"
 
 #define L1_RAM      0x40000000ull
 #define L1_MEM      (256u * 1024u)          /* what the test backs with memory */
@@ -52,7 +54,7 @@ static struct ns2_l0 l0;
 static struct vm tvm;
 static struct vcpu *const v = &tvm.vcpus[0];
 static struct vcpu *const v1 = &tvm.vcpus[1];
-static struct vmid_allocator vmids;
+static struct vmid_allocator ids;
 static void *ring_mem;
 static struct ring ring;
 static struct ring_consumer cons;
@@ -128,7 +130,7 @@ static int setup(void **state)
 		tvm.vcpus[i].id = i;
 		tvm.vcpus[i].vm = &tvm;
 	}
-	vmid_allocator_init(&vmids, 8);
+	vmid_allocator_init(&ids, 8);
 	if (!ring_mem)
 		ring_mem = aligned_alloc(4096, RING_SIZE);
 	assert_int_equal(ring_init(&ring, ring_mem, RING_SIZE, 0, RING_MODE_DROP), 0);
@@ -140,7 +142,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	(void)state;
-	nested_s2_destroy(&ns, &vmids);
+	nested_s2_destroy(&ns, &ids);
 	free(l1mem);
 	free(pool);
 	return 0;
@@ -457,7 +459,7 @@ static void test_raised_permission_replaces_the_entry(void **state)
 	(void)state;
 	l1_map(L1_RAM, 0x200000, L1_RAM + 0x30000, 3, RO);
 	assert_int_equal(fault(ESR_DABT_READ, 0x200000).result, NS2_FILLED);
-	nested_s2_vttbr(nested_s2_enter(&ns, v, VTTBR_A, VTCR_4K), &vmids, 0);
+	nested_s2_vttbr(nested_s2_enter(&ns, v, VTTBR_A, VTCR_4K), &ids, 0);
 	flushes = fake.tlb_flush_vmid;
 	/* L1 makes it writable (no TLBI needed to raise a permission) */
 	l1_map(L1_RAM, 0x200000, L1_RAM + 0x30000, 3, RW);
@@ -507,7 +509,7 @@ static void test_tlbi_ipa_drops_what_it_covers(void **state)
 	l1_map(L1_RAM, 0x201000, L1_RAM + 0x31000, 3, RW);
 	fault(ESR_DABT_READ, 0x200000);
 	fault(ESR_DABT_READ, 0x201000);
-	nested_s2_vttbr(nested_s2_enter(&ns, v, VTTBR_A, VTCR_4K), &vmids, 0);
+	nested_s2_vttbr(nested_s2_enter(&ns, v, VTTBR_A, VTCR_4K), &ids, 0);
 	/* L1 remaps the first page and invalidates it, with a TTL of 4 KiB */
 	l1_map(L1_RAM, 0x200000, L1_RAM + 0x32000, 3, RW);
 	assert_int_equal(nested_s2_tlbi(&ns, v, NS2_TLBI_IPA, VTTBR_A, 0x200000, 4096), 1);
@@ -611,6 +613,42 @@ static void test_pool_exhaustion_starts_over(void **state)
 	assert_int_equal(nested_s2_init(&small, virt_to_phys(pool), 32 * 4096, 52, &l0), -EINVAL);
 }
 
+/* L0's side for a VM made as the hypervisor makes it: its RAM, its stage 2. */
+static void test_vm_side_reads_ram_and_refuses_the_rest(void **state)
+{
+	struct ns2_l0 vl0;
+	struct ns2_walk w;
+	struct vm *vm = &vms[0];
+	uint64_t *ram, pa, d;
+
+	(void)state;
+	hostvm_reset();
+	hostvm.cfg.nr_vms = 1;
+	hostvm_describe(&hostvm.cfg.vms[0], "l1", 1);
+	assert_int_equal(vm_create(0), 0);
+	nested_s2_vm_l0(vm, &vl0);
+	ram = phys_to_virt(vm->ram_pa);
+	/* L1's root at the start of its RAM, a level-2 table after it, a 2 MiB
+	 * block of L1 RAM, and a level-2 table pointer outside RAM */
+	ram[0] = (GUEST_RAM_IPA + 0x1000) | 3;
+	ram[512 + 1] = GUEST_RAM_IPA | RW | 1;
+	ram[1] = 0x10000000 | 3;
+	ns2_walk(&vl0, VTCR_4K, GUEST_RAM_IPA, 40, 0x200123, &w);
+	assert_int_equal(w.fault, NS2_OK);
+	assert_int_equal(w.out, GUEST_RAM_IPA + 0x123);
+	assert_int_equal(vl0.translate(vl0.ctx, w.out, &pa, &d), 0);
+	assert_int_equal(pa, vm->ram_pa + 0x123);
+	assert_true(d & S2_AF);
+	ns2_walk(&vl0, VTCR_4K, GUEST_RAM_IPA, 40, 0x40000000, &w);
+	assert_int_equal(w.fault, NS2_WALK_EXTERNAL);
+	assert_int_equal(w.level, 2);
+	/* the UART, past the end of RAM: not L0's RAM */
+	assert_int_equal(vl0.translate(vl0.ctx, GUEST_UART_IPA, &pa, &d), -ENOENT);
+	assert_int_equal(vl0.translate(vl0.ctx, GUEST_RAM_IPA + vm->ram_size, &pa, &d), -ENOENT);
+	assert_int_equal(vl0.read(vl0.ctx, GUEST_RAM_IPA + vm->ram_size - 4, &d), -EFAULT);
+	hostvm_free();
+}
+
 /* --------------------------------------------------------------- trace */
 
 static bool next_s2(struct trace_nv_s2 *out)
@@ -685,6 +723,7 @@ int main(void)
 		T(test_tlbi_vmid_and_all),
 		T(test_vtcr_change_empties_and_slots_are_evicted),
 		T(test_pool_exhaustion_starts_over),
+		T(test_vm_side_reads_ram_and_refuses_the_rest),
 		T(test_records),
 #undef T
 	};
