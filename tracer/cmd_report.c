@@ -1072,6 +1072,51 @@ static void csv_table(FILE *f, const struct hs_stats *s, const char *section,
 	free(rows);
 }
 
+/* Rows of the nested section (docs/nested.md): L2 exits by class per decision,
+ * reflected exits' round trips, reasons, shadow stage-2 faults and invalidations. */
+static void csv_nested(FILE *f, const struct hs_stats *s, double span)
+{
+	static const char *const sections[HS_NV_DECISIONS] = { "nested_l0", "nested_reflected" };
+	const struct hs_nested *n = s->nested;
+	uint64_t l2 = hs_nested_l2_exits(n);
+	char key[16];
+
+	if (!n)
+		return;
+	for (unsigned c = 0; c < HS_CLASS_ROWS; c++) {
+		const struct hs_nv_class *r = &n->cls[c];
+		const char *name = c == HS_CLASS_BAD ? "other" : exit_class_name(c);
+
+		snprintf(key, sizeof(key), "%u", c);
+		for (unsigned d = 0; d < HS_NV_DECISIONS; d++)
+			if (r->count[d])
+				csv_row(f, sections[d], key, name, r->count[d], span, l2, 0,
+					&r->cost[d], NULL);
+		if (r->trip_cost.count)
+			csv_row(f, "nested_round_trip", key, name, r->trip_cost.count, span,
+				r->count[TRACE_NV_REFLECTED], 0, &r->trip_cost, &r->trip_ns);
+	}
+	for (unsigned i = 0; i <= HS_NV_REASONS; i++)
+		if (n->reasons[i])
+			csv_row(f, "nested_reason", i < HS_NV_REASONS ?
+				trace_enum_name(&trace_enum_nv_reason, i) : "unknown",
+				i < HS_NV_REASONS ? trace_enum_name(&trace_enum_nv_reason, i) : "unknown",
+				n->reasons[i], span, l2, 0, NULL, NULL);
+	for (unsigned i = 0; i <= HS_NV_S2_RESULTS; i++) {
+		const char *name = i < HS_NV_S2_RESULTS ?
+			trace_enum_name(&trace_enum_nv_s2_result, i) : "unknown";
+
+		if (n->s2_faults[i])
+			csv_row(f, "nested_s2_fault", name, name, n->s2_faults[i], span,
+				hs_stats_count(s, TRACE_NV_S2_FAULT), 0, NULL, NULL);
+	}
+	for (unsigned i = 0; i <= HS_NV_INVAL_OPS; i++)
+		if (n->invals[i])
+			csv_row(f, "nested_s2_inval", hs_nv_inval_name(i), hs_nv_inval_name(i),
+				n->invals[i], span, hs_stats_count(s, TRACE_NV_S2_INVAL), 0, NULL,
+				NULL);
+}
+
 static void report_csv(FILE *f, const struct hs_stats *s, const struct hs_ref *refs, int n)
 {
 	double span = hs_stats_span_s(s);
@@ -1127,6 +1172,7 @@ static void report_csv(FILE *f, const struct hs_stats *s, const struct hs_ref *r
 		if (s->maint_causes[j])
 			csv_row(f, "maint_cause", ich_misr_cause_name(j), ich_misr_cause_name(j),
 				s->maint_causes[j], span, s->maint, 0, NULL, NULL);
+	csv_nested(f, s, span);
 	for (j = 0; j < s->nr_cpus && j < HS_MAX_CPUS; j++) {
 		snprintf(key, sizeof(key), "%u", j);
 		snprintf(label, sizeof(label), "cpu%u", j);

@@ -295,10 +295,33 @@ static void test_report_text_and_json(void **state)
 	free(text);
 }
 
+static void test_report_csv(void **state)
+{
+	char path[128], out[128], *text;
+	char *argv[] = { "report", path, "--format", "csv", NULL };
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/nested.trace", dir);
+	snprintf(out, sizeof(out), "%s/report.csv", dir);
+	write_nested(path);
+	text = run_cmd(cmd_report, out, argv, 4);
+	/* section,key,name,count,rate,share,failed,cost min,avg,p50,p99,max,time... */
+	expect(text, "\nnested_reflected,22,HVC64,10,");
+	expect(text, ",33.3333,0,400,400.0,400,400,400,,,,,\n");
+	expect(text, "\nnested_l0,1,WFX,20,");
+	expect(text, "\nnested_round_trip,22,HVC64,10,");
+	expect(text, ",100.0000,0,900,900.0,900,900,900,640,");
+	expect(text, "\nnested_reason,not_asked,not_asked,20,");
+	expect(text, "\nnested_s2_fault,reflected,reflected,2,");
+	expect(text, "\nnested_s2_inval,ipa,ipa,1,");
+	free(text);
+}
+
 static void test_report_without_nested_records_says_nothing(void **state)
 {
 	char path[128], out[128], *text;
 	char *argv[] = { "report", path, "--format", "json", NULL };
+	char *csv[] = { "report", path, "--format", "csv", NULL };
 
 	(void)state;
 	snprintf(path, sizeof(path), "%s/plain.trace", dir);
@@ -309,6 +332,9 @@ static void test_report_without_nested_records_says_nothing(void **state)
 	free(text);
 	text = run_cmd(cmd_report, out, argv, 4);
 	assert_null(strstr(text, "\"nested\""));
+	free(text);
+	text = run_cmd(cmd_report, out, csv, 4);
+	assert_null(strstr(text, "nested"));
 	free(text);
 }
 
@@ -345,6 +371,7 @@ int main(void)
 		cmocka_unit_test(test_model_splits_l2_exits_and_times_round_trips),
 		cmocka_unit_test(test_model_without_nested_records_has_none),
 		cmocka_unit_test(test_report_text_and_json),
+		cmocka_unit_test(test_report_csv),
 		cmocka_unit_test(test_report_without_nested_records_says_nothing),
 		cmocka_unit_test(test_print_shows_the_level),
 	};
