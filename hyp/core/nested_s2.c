@@ -18,6 +18,7 @@
 #include "hyp/include/nested_s2.h"
 #include "hyp/include/stage2.h"
 #include "hyp/include/trace.h"
+#include "hyp/include/vm.h"
 #include "hyp/include/vmid.h"
 
 #define GENMASK64(h, l) ((~0ull >> (63 - (h))) & (~0ull << (l)))
@@ -214,8 +215,8 @@ int nested_s2_init(struct nested_s2 *ns, uint64_t pool_pa, uint64_t pool_size,
 	page_allocator_init(&ns->pool, pool_pa + NS2_MAX_SHADOWS * PAGE_SIZE,
 			    pool_size - NS2_MAX_SHADOWS * PAGE_SIZE);
 	for (unsigned i = 0; i < NS2_MAX_SHADOWS; i++) {
-		ns->sh[i].s2.root_pa = root_pa(ns, i);
-		ns->sh[i].s2.start_level = s2_start_level(ipa_bits);
+		ns->sh[i].root_pa = root_pa(ns, i);
+		ns->sh[i].start_level = s2_start_level(ipa_bits);
 		memset(phys_to_virt(root_pa(ns, i)), 0, PAGE_SIZE);
 	}
 	return 0;
@@ -243,7 +244,7 @@ static void flush_shadow(const struct nested_s2 *ns, const struct ns2_shadow *sh
  */
 static void empty_shadow(struct nested_s2 *ns, struct ns2_shadow *sh)
 {
-	memset(phys_to_virt(sh->s2.root_pa), 0, PAGE_SIZE);
+	memset(phys_to_virt(sh->root_pa), 0, PAGE_SIZE);
 	flush_shadow(ns, sh);
 	sh->entries = 0;
 }
@@ -365,8 +366,15 @@ uint64_t nested_s2_vttbr(struct ns2_shadow *sh, struct vmid_allocator *vmids, un
 {
 	uint64_t vmid = vmid_acquire(vmids, &sh->vmid, cpu);
 
-	sh->hw_vttbr = sh->s2.root_pa | vmid_of(vmid, vmids->bits) << 48;
+	sh->hw_vttbr = sh->root_pa | vmid_of(vmid, vmids->bits) << 48;
 	return sh->hw_vttbr;
+}
+
+int nested_s2_lookup(const struct ns2_shadow *sh, uint64_t ipa, uint64_t *pa, uint64_t *desc)
+{
+	struct s2_pgtable t = { sh->root_pa, sh->start_level };
+
+	return s2_leaf(&t, ipa, pa, desc);
 }
 
 /* --------------------------------------------------------------- faults */
@@ -411,8 +419,9 @@ static uint64_t shadow_desc(uint64_t l1, uint64_t l0, uint64_t pa)
 /* Makes the shadow page for ipa; the lock is held. 0, or -ENOMEM. */
 static int fill(struct nested_s2 *ns, struct ns2_shadow *sh, uint64_t ipa, uint64_t desc)
 {
+	struct s2_pgtable t = { sh->root_pa, sh->start_level };
 	int err;
-	uint64_t *e = s2_entry(&sh->s2, &ns->pool, ipa, 3, &err);
+	uint64_t *e = s2_entry(&t, &ns->pool, ipa, 3, &err);
 
 	if (!e)
 		return err;
@@ -584,7 +593,7 @@ unsigned nested_s2_tlbi(struct nested_s2 *ns, const struct vcpu *v, enum ns2_tlb
 				span = largest_block(sh->l1_vtcr);
 			lo = ipa & ~(span - 1);
 			hi = lo + span;
-			n = drop_range(phys_to_virt(sh->s2.root_pa), sh->s2.start_level, 0, lo,
+			n = drop_range(phys_to_virt(sh->root_pa), sh->start_level, 0, lo,
 				       hi);
 			sh->entries -= n < sh->entries ? n : sh->entries;
 			dropped += n;

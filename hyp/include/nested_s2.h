@@ -34,8 +34,10 @@
 
 #include "hyp/include/mm.h"
 #include "hyp/include/spinlock.h"
-#include "hyp/include/vm.h"
 
+/* Not vm.h: it holds a struct nested_s2 in each VM. */
+struct vm;
+struct vcpu;
 struct vmid_allocator;
 
 /* VTCR_EL2 fields the walk reads (Arm ARM D19.2, VTCR_EL2). */
@@ -126,7 +128,8 @@ void ns2_syndrome(uint64_t esr, uint64_t far, uint64_t ipa, const struct ns2_wal
 struct ns2_shadow {
 	uint64_t l1_vttbr;      /* the key: L1's VTTBR_EL2 (BADDR and VMID) */
 	uint64_t l1_vtcr;       /* L1's VTCR_EL2 the entries were made with */
-	struct s2_pgtable s2;   /* the shadow table; its root is a fixed pool page */
+	uint64_t root_pa;       /* the shadow table's root: a fixed pool page */
+	unsigned start_level;   /* of L0's stage 2 (s2_start_level()) */
 	uint64_t vmid;          /* L0's VMID for L2 on it (vmid_acquire()) */
 	uint64_t hw_vttbr;      /* the VTTBR_EL2 last given for it; 0: never run */
 	uint64_t last_use;
@@ -171,6 +174,8 @@ struct ns2_shadow *nested_s2_enter(struct nested_s2 *ns, const struct vcpu *v,
 void nested_s2_leave(struct nested_s2 *ns, const struct vcpu *v);
 /* VTTBR_EL2 for L2 on sh, its VMID acquired on cpu (at every entry, as the VM's own). */
 uint64_t nested_s2_vttbr(struct ns2_shadow *sh, struct vmid_allocator *vmids, unsigned cpu);
+/* The shadow page for an L2 IPA: 0 with L0's PA and the descriptor, or -ENOENT. */
+int nested_s2_lookup(const struct ns2_shadow *sh, uint64_t ipa, uint64_t *pa, uint64_t *desc);
 
 enum ns2_result {
 	NS2_FILLED = 0,  /* the shadow page is there; L2 retries the access */

@@ -120,7 +120,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				uint64_t pa, d;
 
 				/* Isolation: the page is the VM's own. */
-				if (s2_leaf(&sh->s2, fi.l2_ipa, &pa, &d) || pa < vm->ram_pa ||
+				if (nested_s2_lookup(sh, fi.l2_ipa, &pa, &d) || pa < vm->ram_pa ||
 				    pa >= vm->ram_pa + vm->ram_size)
 					abort();
 				nested_s2_vttbr(sh, &vmids, v->pcpu);

@@ -379,7 +379,7 @@ static uint64_t shadow_leaf(uint64_t vttbr, uint64_t ipa, uint64_t *pa)
 	struct ns2_shadow *sh = nested_s2_enter(&ns, v, vttbr, VTCR_4K);
 	uint64_t desc = 0;
 
-	if (s2_leaf(&sh->s2, ipa, pa, &desc))
+	if (nested_s2_lookup(sh, ipa, pa, &desc))
 		return 0;
 	return desc;
 }
@@ -604,9 +604,9 @@ static void test_pool_exhaustion_starts_over(void **state)
 		uint64_t pa, d;
 		struct ns2_shadow *sh = nested_s2_enter(&small, v, VTTBR_A, VTCR_4K);
 
-		assert_int_equal(s2_leaf(&sh->s2, 19u << 21, &pa, &d), 0);
+		assert_int_equal(nested_s2_lookup(sh, 19u << 21, &pa, &d), 0);
 		assert_int_equal(pa, L0_PA + (19u << 21));
-		assert_int_not_equal(s2_leaf(&sh->s2, 0, &pa, &d), 0);
+		assert_int_not_equal(nested_s2_lookup(sh, 0, &pa, &d), 0);
 	}
 	/* too small a pool, or a bad IPA size, is refused */
 	assert_int_equal(nested_s2_init(&small, virt_to_phys(pool), 4 * 4096, 40, &l0), -EINVAL);
