@@ -432,7 +432,8 @@ static int fill(struct nested_s2 *ns, struct ns2_shadow *sh, uint64_t ipa, uint6
 		 * raised a permission) is invalid and flushed before the new
 		 * one goes in. */
 		*e = 0;
-		flush_shadow(ns, sh);
+		if (sh->hw_vttbr)
+			arch_tlb_flush_ipa(sh->hw_vttbr, ipa, PAGE_SIZE);
 	} else {
 		sh->entries++;
 	}
@@ -541,11 +542,20 @@ bool ns2_tlbi_decode(unsigned op1, unsigned crn, unsigned crm, unsigned op2, uin
 	return false;
 }
 
-/* Clears the level-3 shadow entries in [lo, hi) under table at level; the count. */
-static unsigned drop_range(uint64_t *table, unsigned level, uint64_t table_ipa, uint64_t lo,
-			   uint64_t hi)
+/* Pages dropped by one invalidation: flushed one by one up to this many,
+ * with the whole VMID past it. */
+#define DROP_FLUSH_PAGES 16
+
+struct dropped {
+	unsigned n;
+	uint64_t ipa[DROP_FLUSH_PAGES];
+};
+
+/* Clears the level-3 shadow entries in [lo, hi) under table at level. */
+static void drop_range(uint64_t *table, unsigned level, uint64_t table_ipa, uint64_t lo,
+		       uint64_t hi, struct dropped *d)
 {
-	unsigned shift = 12 + 9 * (3 - level), n = 0;
+	unsigned shift = 12 + 9 * (3 - level);
 
 	for (unsigned i = 0; i < 512; i++) {
 		uint64_t start = table_ipa + ((uint64_t)i << shift), end = start + (1ull << shift);
@@ -554,13 +564,14 @@ static unsigned drop_range(uint64_t *table, unsigned level, uint64_t table_ipa, 
 			continue;
 		if (level == 3) {
 			table[i] = 0;
-			n++;
+			if (d->n < DROP_FLUSH_PAGES)
+				d->ipa[d->n] = start;
+			d->n++;
 		} else if ((table[i] & 3) == PTE_TABLE) {
-			n += drop_range(phys_to_virt(table[i] & PTE_ADDR_MASK), level + 1, start,
-					lo, hi);
+			drop_range(phys_to_virt(table[i] & PTE_ADDR_MASK), level + 1, start, lo, hi,
+				   d);
 		}
 	}
-	return n;
 }
 
 /* The largest block L1's granule allows: what one IPA's entry may have covered. */
@@ -587,17 +598,21 @@ unsigned nested_s2_tlbi(struct nested_s2 *ns, const struct vcpu *v, enum ns2_tlb
 		switch (op) {
 		case NS2_TLBI_IPA: {
 			uint64_t span = size ? size : largest_block(sh->l1_vtcr);
-			unsigned n;
 
 			if (span < PAGE_SIZE || (span & (span - 1)))
 				span = largest_block(sh->l1_vtcr);
 			lo = ipa & ~(span - 1);
 			hi = lo + span;
-			n = drop_range(phys_to_virt(sh->root_pa), sh->start_level, 0, lo,
-				       hi);
-			sh->entries -= n < sh->entries ? n : sh->entries;
-			dropped += n;
-			flush_shadow(ns, sh);
+			struct dropped d = { 0 };
+
+			drop_range(phys_to_virt(sh->root_pa), sh->start_level, 0, lo, hi, &d);
+			sh->entries -= d.n < sh->entries ? d.n : sh->entries;
+			dropped += d.n;
+			if (d.n > DROP_FLUSH_PAGES)
+				flush_shadow(ns, sh);
+			else
+				for (unsigned k = 0; k < d.n && sh->hw_vttbr; k++)
+					arch_tlb_flush_ipa(sh->hw_vttbr, d.ipa[k], PAGE_SIZE);
 			break;
 		}
 		case NS2_TLBI_VMALLE1:

@@ -460,13 +460,15 @@ static void test_raised_permission_replaces_the_entry(void **state)
 	l1_map(L1_RAM, 0x200000, L1_RAM + 0x30000, 3, RO);
 	assert_int_equal(fault(ESR_DABT_READ, 0x200000).result, NS2_FILLED);
 	nested_s2_vttbr(nested_s2_enter(&ns, v, VTTBR_A, VTCR_4K), &ids, 0);
-	flushes = fake.tlb_flush_vmid;
+	flushes = fake.tlb_flush_ipa;
 	/* L1 makes it writable (no TLBI needed to raise a permission) */
 	l1_map(L1_RAM, 0x200000, L1_RAM + 0x30000, 3, RW);
-	assert_int_equal(fault(ESR_DABT_WRITE, 0x200000).result, NS2_FILLED);
+	assert_int_equal(fault(ESR_DABT_WRITE, 0x200008).result, NS2_FILLED);
 	assert_int_equal((shadow_leaf(VTTBR_A, 0x200000, &pa) >> 6) & 3, 3);
-	/* break before make: the old entry was flushed */
-	assert_int_equal(fake.tlb_flush_vmid, flushes + 1);
+	/* break before make: the old entry was flushed, that page only */
+	assert_int_equal(fake.tlb_flush_ipa, flushes + 1);
+	assert_int_equal(fake.last_flush_ipa, 0x200008);
+	assert_int_equal(fake.last_flush_size, 4096);
 }
 
 /* --------------------------------------------------------- invalidation */
@@ -503,6 +505,7 @@ static void test_tlbi_decode(void **state)
 static void test_tlbi_ipa_drops_what_it_covers(void **state)
 {
 	uint64_t pa;
+	unsigned i;
 
 	(void)state;
 	l1_map(L1_RAM, 0x200000, L1_RAM + 0x30000, 3, RW);
@@ -515,13 +518,26 @@ static void test_tlbi_ipa_drops_what_it_covers(void **state)
 	assert_int_equal(nested_s2_tlbi(&ns, v, NS2_TLBI_IPA, VTTBR_A, 0x200000, 4096), 1);
 	assert_int_equal(shadow_leaf(VTTBR_A, 0x200000, &pa), 0);
 	assert_int_not_equal(shadow_leaf(VTTBR_A, 0x201000, &pa), 0);
-	assert_int_equal(fake.last_flush_vttbr >> 48, 1); /* the shadow's own VMID */
+	/* L0's TLB: that page, in the shadow's own VMID */
+	assert_int_equal(fake.tlb_flush_ipa, 1);
+	assert_int_equal(fake.last_flush_ipa, 0x200000);
+	assert_int_equal(fake.last_flush_vttbr >> 48, 1);
 	/* L2 sees the new mapping */
 	assert_int_equal(fault(ESR_DABT_READ, 0x200000).result, NS2_FILLED);
 	shadow_leaf(VTTBR_A, 0x200000, &pa);
 	assert_int_equal(pa, L0_PA + 0x32000);
 	/* without a hint, the whole 1 GiB a block of L1's could have covered */
 	assert_int_equal(nested_s2_tlbi(&ns, v, NS2_TLBI_IPA, VTTBR_A, 0x3ff000, 0), 2);
+	assert_int_equal(fake.tlb_flush_ipa, 3);
+	/* more pages than are worth flushing one by one: the whole VMID */
+	for (unsigned i = 0; i < 20; i++) {
+		l1_map(L1_RAM, 0x300000 + i * 4096ull, L1_RAM + 0x30000, 3, RW);
+		fault(ESR_DABT_READ, 0x300000 + i * 4096ull);
+	}
+	i = fake.tlb_flush_vmid;
+	assert_int_equal(nested_s2_tlbi(&ns, v, NS2_TLBI_IPA, VTTBR_A, 0x300000, 0), 20);
+	assert_int_equal(fake.tlb_flush_vmid, i + 1);
+	assert_int_equal(fake.tlb_flush_ipa, 3);
 	/* another VMID's invalidation leaves these alone */
 	fault(ESR_DABT_READ, 0x200000);
 	assert_int_equal(nested_s2_tlbi(&ns, v, NS2_TLBI_IPA, VTTBR_B, 0x200000, 0), 0);
