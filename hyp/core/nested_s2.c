@@ -664,3 +664,27 @@ void nested_s2_vm_l0(struct vm *vm, struct ns2_l0 *l0)
 	l0->translate = vm_translate;
 	l0->ctx = vm;
 }
+
+int nested_s2_vm_init(struct vm *vm, unsigned ipa_bits)
+{
+	struct ns2_l0 l0;
+
+	nested_s2_vm_l0(vm, &l0);
+	if (chunk_pool_alloc(&guest_pool, CHUNK_SIZE, &vm->ns2_pool))
+		return -ENOMEM;
+	if (nested_s2_init(&vm->ns2, vm->ns2_pool, CHUNK_SIZE, ipa_bits, &l0)) {
+		chunk_pool_free(&guest_pool, vm->ns2_pool, CHUNK_SIZE);
+		vm->ns2_pool = 0;
+		return -EINVAL;
+	}
+	return 0;
+}
+
+void nested_s2_vm_free(struct vm *vm, struct vmid_allocator *vmids)
+{
+	if (!vm->ns2_pool)
+		return;
+	nested_s2_destroy(&vm->ns2, vmids);
+	chunk_pool_free(&guest_pool, vm->ns2_pool, CHUNK_SIZE);
+	vm->ns2_pool = 0;
+}

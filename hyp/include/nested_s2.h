@@ -161,6 +161,11 @@ void nested_s2_destroy(struct nested_s2 *ns, struct vmid_allocator *vmids);
 
 /* L0's side for a VM: its RAM and its own stage 2 (vm->s2). */
 void nested_s2_vm_l0(struct vm *vm, struct ns2_l0 *l0);
+/* A VM with el2=on: a chunk of guest_pool for vm->ns2, over L0's side for
+ * the VM. 0 or -ENOMEM. */
+int nested_s2_vm_init(struct vm *vm, unsigned ipa_bits);
+/* Its end: the shadows' VMIDs released, the chunk given back (none: nothing). */
+void nested_s2_vm_free(struct vm *vm, struct vmid_allocator *vmids);
 
 /*
  * At ERET into L2 with L1's vHCR_EL2.VM set: the shadow for L1's VTTBR,

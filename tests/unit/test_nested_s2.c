@@ -634,8 +634,11 @@ static void test_vm_side_reads_ram_and_refuses_the_rest(void **state)
 {
 	struct ns2_l0 vl0;
 	struct ns2_walk w;
+	struct ns2_fault_info fi;
 	struct vm *vm = &vms[0];
+	struct vcpu *v0;
 	uint64_t *ram, pa, d;
+	unsigned free_chunks;
 
 	(void)state;
 	hostvm_reset();
@@ -662,6 +665,22 @@ static void test_vm_side_reads_ram_and_refuses_the_rest(void **state)
 	assert_int_equal(vl0.translate(vl0.ctx, GUEST_UART_IPA, &pa, &d), -ENOENT);
 	assert_int_equal(vl0.translate(vl0.ctx, GUEST_RAM_IPA + vm->ram_size, &pa, &d), -ENOENT);
 	assert_int_equal(vl0.read(vl0.ctx, GUEST_RAM_IPA + vm->ram_size - 4, &d), -EFAULT);
+
+	/* the VM's own shadow state: a chunk, given back at the end */
+	free_chunks = guest_pool.free_chunks;
+	assert_int_equal(nested_s2_vm_init(vm, 40), 0);
+	assert_int_equal(guest_pool.free_chunks, free_chunks - 1);
+	ram[512 + 1] = GUEST_RAM_IPA | RW | 1;
+	v0 = &vm->vcpus[0];
+	assert_int_equal(nested_s2_fault(&vm->ns2, v0, VTCR_4K, GUEST_RAM_IPA, ESR_DABT_READ,
+					 0x200123, 0x2000, &fi), 0);
+	assert_int_equal(fi.result, NS2_FILLED);
+	assert_int_equal(nested_s2_lookup(nested_s2_enter(&vm->ns2, v0, GUEST_RAM_IPA, VTCR_4K),
+					  0x200123, &pa, &d), 0);
+	assert_int_equal(pa, vm->ram_pa + 0x123);
+	nested_s2_vm_free(vm, &vmids);
+	nested_s2_vm_free(vm, &vmids); /* once only */
+	assert_int_equal(guest_pool.free_chunks, free_chunks);
 	hostvm_free();
 }
 
