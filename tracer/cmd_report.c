@@ -910,9 +910,10 @@ static void json_nested(FILE *f, const struct hs_stats *s)
 		for (unsigned d = 0; d < HS_NV_DECISIONS; d++) {
 			if (!r->count[d])
 				continue;
-			fprintf(f, "%s\n    {\"class\": %u, \"name\": \"%s\", \"decision\": \"%s\", "
-				   "\"count\": %" PRIu64 ", ",
-				first ? "" : ",", c, c == HS_CLASS_BAD ? "other" : exit_class_name(c),
+			fprintf(f, "%s\n    {\"class\": %u, \"name\": \"%s\", "
+				   "\"decision\": \"%s\", \"count\": %" PRIu64 ", ",
+				first ? "" : ",", c,
+				c == HS_CLASS_BAD ? "other" : exit_class_name(c),
 				trace_enum_name(&trace_enum_nv_decision, d), r->count[d]);
 			json_lat(f, "cost_cycles", &r->cost[d]);
 			if (d == TRACE_NV_REFLECTED) {
@@ -1096,12 +1097,14 @@ static void csv_nested(FILE *f, const struct hs_stats *s, double span)
 			csv_row(f, "nested_round_trip", key, name, r->trip_cost.count, span,
 				r->count[TRACE_NV_REFLECTED], 0, &r->trip_cost, &r->trip_ns);
 	}
-	for (unsigned i = 0; i <= HS_NV_REASONS; i++)
+	for (unsigned i = 0; i <= HS_NV_REASONS; i++) {
+		const char *name = i < HS_NV_REASONS ?
+			trace_enum_name(&trace_enum_nv_reason, i) : "unknown";
+
 		if (n->reasons[i])
-			csv_row(f, "nested_reason", i < HS_NV_REASONS ?
-				trace_enum_name(&trace_enum_nv_reason, i) : "unknown",
-				i < HS_NV_REASONS ? trace_enum_name(&trace_enum_nv_reason, i) : "unknown",
-				n->reasons[i], span, l2, 0, NULL, NULL);
+			csv_row(f, "nested_reason", name, name, n->reasons[i], span, l2, 0, NULL,
+				NULL);
+	}
 	for (unsigned i = 0; i <= HS_NV_S2_RESULTS; i++) {
 		const char *name = i < HS_NV_S2_RESULTS ?
 			trace_enum_name(&trace_enum_nv_s2_result, i) : "unknown";

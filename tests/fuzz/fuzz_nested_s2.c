@@ -2,11 +2,12 @@
  * The shadow stage 2 (hyp/core/nested_s2.c) against a guest hypervisor that
  * writes anything into its stage-2 tables: a VM made by vm_create() on the
  * host, whose RAM holds L1's tables (well-formed at first, then any
- * descriptors: into RAM, at devices, anywhere), any VTCR_EL2 and VTTBR_EL2, L2 aborts of any syndrome
- * and address, L1's TLBIs of any encoding, vCPUs entering and leaving L2, on
- * a pool of a 2 MiB chunk as the hypervisor gives it. Whatever L1 wrote, a
- * filled shadow page must point into the VM's own RAM (no other memory is
- * reachable from L2), and the pool never grows past its chunk.
+ * descriptors: into RAM, at devices, anywhere), any VTCR_EL2 and VTTBR_EL2,
+ * L2 aborts of any syndrome and address, L1's TLBIs of any encoding, vCPUs
+ * entering and leaving L2, on a pool of a 2 MiB chunk as the hypervisor gives
+ * it. Whatever L1 wrote, a filled shadow page must point into the VM's own
+ * RAM (no other memory is reachable from L2), and the pool never grows past
+ * its chunk.
  */
 #include "hyp/include/nested_s2.h"
 #include "hyp/include/stage2.h"
@@ -95,8 +96,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	for (unsigned ops = 0; ops < MAX_OPS && f.n; ops++) {
 		const struct vcpu *v = &vm->vcpus[fz_below(&f, vm->nr_vcpus)];
-		uint64_t vttbr = (fz_u8(&f) & 3 ? GUEST_RAM_IPA : GUEST_RAM_IPA + (fz_u8(&f) & 0xf) *
-				 0x1000ull) | (uint64_t)(fz_u8(&f) & 3) << 48;
+		uint64_t root = fz_u8(&f) & 3 ? 0 : (fz_u8(&f) & 0xf) * 0x1000ull;
+		uint64_t vttbr = (GUEST_RAM_IPA + root) | (uint64_t)(fz_u8(&f) & 3) << 48;
 
 		switch (fz_u8(&f) % 6) {
 		case 0:
