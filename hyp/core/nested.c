@@ -212,9 +212,9 @@ struct nv_decision nested_decide(unsigned cls, uint64_t esr, uint64_t vhcr)
 		/*
 		 * With L1's stage 2 off, L2 runs on L0's stage 2: a fault there
 		 * is an access to an emulated device (or to nothing), which L1
-		 * does not map: L0's. With it on, the shadow stage 2
-		 * (hyp/core/nested_s2.c, part 2) classifies the fault against
-		 * L1's tables; until then it is L0's too.
+		 * does not map: L0's. With it on, l2_exit() gives the abort to
+		 * the shadow stage 2 (l2_s2_abort(), hyp/core/nested_s2.c),
+		 * which classifies it against L1's tables, before this.
 		 */
 		d.reason = (vhcr & NV_HCR_VM) ? TRACE_NV_WHY_L0_STAGE2 : TRACE_NV_WHY_L0_DEVICE;
 		return d;
