@@ -877,10 +877,12 @@ unsigned top_hist_buckets(const struct hs_hist *h, unsigned max_rows, struct top
 	if (!h->count || !max_rows)
 		return 0;
 	for (g = 0; g < HS_HIST_GROUPS; g++) {
-		if (!h->groups[g])
+		const uint64_t *blk = hs_hist_group(h, g);
+
+		if (!blk)
 			continue;
 		for (s = 0; s < HS_HIST_SUB; s++) {
-			c = h->groups[g][s];
+			c = blk[s];
 			if (!c)
 				continue;
 			/* a bucket never straddles a power of two: its low bound names its range */

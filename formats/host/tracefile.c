@@ -396,6 +396,15 @@ struct tf_reader {
 	size_t **cpu_chunks; /* per CPU: indices into chunks[] */
 	size_t *cpu_nr;
 	struct tf_cursor *cur;
+	/*
+	 * The merge: each CPU's next record (NULL when it has no more), valid
+	 * once heads_ready; `stale` is the CPU whose record the last
+	 * tf_reader_next() handed out, moved on at the start of the next call
+	 * (moving on may reuse the buffer that record lives in).
+	 */
+	const struct trace_hdr **head;
+	bool heads_ready;
+	int stale;
 
 	uint8_t *buf; /* scan and tf_reader_load_chunk() */
 	size_t buf_cap;
@@ -874,7 +883,9 @@ static int tf_index_cpus(struct tf_reader *r)
 	r->cpu_chunks = calloc(ncpus, sizeof(*r->cpu_chunks));
 	r->cpu_nr = calloc(ncpus, sizeof(*r->cpu_nr));
 	r->cur = calloc(ncpus, sizeof(*r->cur));
-	if (!r->cpu_chunks || !r->cpu_nr || !r->cur)
+	r->head = calloc(ncpus, sizeof(*r->head));
+	r->stale = -1;
+	if (!r->cpu_chunks || !r->cpu_nr || !r->cur || !r->head)
 		return -ENOMEM;
 	for (i = 0; i < r->nr_chunks; i++)
 		r->cpu_nr[r->chunks[i].hdr.cpu]++;
@@ -989,8 +1000,14 @@ int tf_reader_open_threads(struct tf_reader **rp, const char *path, unsigned thr
 	}
 	r->file_size = (uint64_t)sb.st_size;
 	r->threads = tf_threads(threads);
-	/* A mapping is read in place: no copies, and every thread shares it. */
-	if (S_ISREG(sb.st_mode) && sb.st_size > 0 && (uint64_t)sb.st_size <= SIZE_MAX) {
+	/*
+	 * A mapping is read in place: no copies, and every thread shares it.
+	 * One thread reads through a buffer instead: the first touch of each
+	 * mapped page costs more CPU time than copying it (report -j 1 on the
+	 * bench trace, on the project's machines: docs/performance.md).
+	 */
+	if (r->threads > 1 && S_ISREG(sb.st_mode) && sb.st_size > 0 &&
+	    (uint64_t)sb.st_size <= SIZE_MAX) {
 		map = mmap(NULL, (size_t)sb.st_size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, r->fd, 0);
 		if (map != MAP_FAILED) {
 			r->map = map;
@@ -1039,6 +1056,7 @@ void tf_reader_close(struct tf_reader *r)
 	free(r->cpu_chunks);
 	free(r->cpu_nr);
 	free(r->cur);
+	free(r->head);
 	free(r->chunks);
 	free(r->buf);
 	free(r);
@@ -1075,39 +1093,41 @@ const struct tf_chunk_info *tf_reader_chunk(const struct tf_reader *r, size_t i)
 }
 
 /*
- * Chunk ci's payload, in *data: checked at open. A copy read into *buf
- * (grown as needed) has its CRC checked again; in the mapping the bytes are
- * read in place, so walk says whether to walk its records again here (the
- * file may have changed since it was opened, and they must at least be well
- * formed; tf_reader_next() checks each record as it goes instead). Returns
- * its length, -EIO for a chunk that changed (listed as a problem) or -errno.
+ * Chunk ci's payload, in *data: checked at open. The file may have changed
+ * since, and its records must at least be well formed: with walk, a copy
+ * read into *buf (grown as needed) has its CRC checked again and the bytes
+ * in the mapping have their records walked again; without, the caller
+ * checks each record as it goes (tf_reader_next()). Returns its length,
+ * -EIO for a chunk that changed (listed as a problem) or -errno.
  */
 static int tf_read_payload(struct tf_reader *r, const struct tf_chunk_info *ci, uint8_t **buf,
 			   uint32_t *cap, const uint8_t **data, bool walk)
 {
 	uint32_t len = ci->hdr.payload_len, bad_at;
+	const char *why = NULL;
 	size_t bcap = *cap;
 	struct stat sb;
-	bool changed;
 	ssize_t n;
 
 	/* a mapped file cut shorter since it was opened would fault on access */
 	if (r->map && (fstat(r->fd, &sb) ||
 		       (uint64_t)sb.st_size < ci->offset + sizeof(ci->hdr) + len)) {
-		changed = true;
+		why = "cut short";
 	} else {
 		n = tf_bytes(r, ci->offset + sizeof(ci->hdr), len, buf, &bcap, data);
 		*cap = (uint32_t)(bcap < UINT32_MAX ? bcap : UINT32_MAX);
 		if (n < 0)
 			return (int)n;
-		if (r->map)
-			changed = walk && payload_problem(&ci->hdr, *data, &bad_at) != NULL;
-		else
-			changed = (size_t)n < len || tf_crc32(0, *data, len) != ci->hdr.payload_crc;
+		if ((size_t)n < len)
+			why = "cut short";
+		else if (walk && r->map && payload_problem(&ci->hdr, *data, &bad_at))
+			why = "malformed records";
+		else if (walk && !r->map && tf_crc32(0, *data, len) != ci->hdr.payload_crc)
+			why = "CRC mismatch";
 	}
-	if (changed) {
+	if (why) {
 		problem(r, "chunk at offset 0x%" PRIx64 ": changed since the file was opened (%s), %u records skipped",
-			ci->offset, r->map ? "malformed records" : "CRC mismatch", ci->hdr.nr_records);
+			ci->offset, why, ci->hdr.nr_records);
 		return -EIO;
 	}
 	return (int)len;
@@ -1163,25 +1183,79 @@ void tf_reader_set_progress(struct tf_reader *r, tf_progress_fn fn, void *ctx)
 	r->progress_done = 0;
 }
 
+/* tf_head_fill() past the end of a chunk or a record that is not well formed. */
+static int tf_head_fill_slow(struct tf_reader *r, uint32_t cpu)
+{
+	struct tf_cursor *c = &r->cur[cpu];
+	const struct trace_hdr *h;
+	int ret;
+
+	for (;;) {
+		r->head[cpu] = NULL;
+		ret = tf_cursor_fill(r, cpu);
+		if (ret <= 0)
+			return ret;
+		h = (const struct trace_hdr *)(c->data + c->at);
+		if (__builtin_expect(record_problem(h, c->len - c->at) == NULL, 1)) {
+			r->head[cpu] = h;
+			return 0;
+		}
+		problem(r, "chunk at offset 0x%" PRIx64 ": changed since the file was opened (malformed record at payload byte %u), the rest of it skipped",
+			c->chunk_offset, c->at);
+		c->at = c->len;
+	}
+}
+
+/*
+ * Point r->head[cpu] at CPU cpu's next well-formed record, NULL when it has
+ * no more. 0 or -errno.
+ */
+static inline int tf_head_fill(struct tf_reader *r, uint32_t cpu)
+{
+	struct tf_cursor *c = &r->cur[cpu];
+	const struct trace_hdr *h;
+	uint32_t avail = c->len - c->at;
+
+	if (c->at >= c->len) /* no chunk yet (data NULL), or this one is done */
+		return tf_head_fill_slow(r, cpu);
+	h = (const struct trace_hdr *)(c->data + c->at);
+	/* the common case of record_problem(): a record of a known type, whole */
+	if (__builtin_expect(avail >= sizeof(*h) && h->size <= avail &&
+			     h->size <= TRACE_MAX_RECORD && !(h->size & 7) &&
+			     h->type != TRACE_PAD && trace_type_index(h->type) >= 0 &&
+			     h->size >= trace_types[trace_type_index(h->type)].size, 1)) {
+		r->head[cpu] = h;
+		return 0;
+	}
+	return tf_head_fill_slow(r, cpu);
+}
+
 int tf_reader_next(struct tf_reader *r, struct tf_record *rec)
 {
 	const struct trace_hdr *h, *best = NULL;
-	uint32_t cpu, best_cpu = 0;
+	uint32_t cpu, best_cpu = 0, ncpus;
 	struct tf_cursor *c;
 	int ret;
 
 	if (!r || !rec)
 		return -EINVAL;
-again:
-	best = NULL;
-	for (cpu = 0; cpu < r->hdr.nr_cpus; cpu++) {
-		ret = tf_cursor_fill(r, cpu);
-		if (ret < 0)
+	ncpus = r->hdr.nr_cpus;
+	if (!r->heads_ready) {
+		for (cpu = 0; cpu < ncpus; cpu++)
+			if ((ret = tf_head_fill(r, cpu)) < 0)
+				return ret;
+		r->heads_ready = true;
+	} else if (r->stale >= 0) {
+		cpu = (uint32_t)r->stale;
+		r->cur[cpu].at += r->head[cpu]->size;
+		r->stale = -1;
+		if ((ret = tf_head_fill(r, cpu)) < 0)
 			return ret;
-		if (!ret)
-			continue;
-		h = (const struct trace_hdr *)(r->cur[cpu].data + r->cur[cpu].at);
-		if (!best || h->ts < best->ts) {
+	}
+	/* the earliest head; ties go to the lower CPU */
+	for (cpu = 0; cpu < ncpus; cpu++) {
+		h = r->head[cpu];
+		if (h && (!best || h->ts < best->ts)) {
 			best = h;
 			best_cpu = cpu;
 		}
@@ -1189,17 +1263,11 @@ again:
 	if (!best)
 		return 0;
 	c = &r->cur[best_cpu];
-	if (__builtin_expect(r->map && record_problem(best, c->len - c->at) != NULL, 0)) {
-		problem(r, "chunk at offset 0x%" PRIx64 ": changed since the file was opened (malformed record at payload byte %u), the rest of it skipped",
-			c->chunk_offset, c->at);
-		c->at = c->len;
-		goto again;
-	}
 	rec->hdr = best;
 	rec->size = best->size;
 	rec->cpu = best_cpu;
-	rec->chunk_offset = r->cur[best_cpu].chunk_offset;
-	r->cur[best_cpu].at += best->size;
+	rec->chunk_offset = c->chunk_offset;
+	r->stale = (int)best_cpu;
 	return 1;
 }
 
@@ -1217,5 +1285,7 @@ void tf_reader_rewind(struct tf_reader *r)
 		r->cur[cpu].len = 0;
 		r->cur[cpu].at = 0;
 	}
+	r->heads_ready = false;
+	r->stale = -1;
 	r->progress_done = 0;
 }

@@ -176,7 +176,11 @@ int tf_reader_open(struct tf_reader **rp, const char *path, char *err, size_t er
 /*
  * tf_reader_open() checking the chunks' payloads on threads threads (0: one
  * per online CPU, the default of tf_reader_open(); 1: this thread only). The
- * reader is the same whatever the number: same chunks, problems, stats.
+ * reader is the same whatever the number: same chunks, problems, stats,
+ * records in the same order. With more than one thread the file is mapped
+ * and read in place (tf_reader_in_place()); with one it is read through a
+ * buffer, which costs less CPU time where the first touch of a mapped page
+ * is dear (docs/performance.md).
  */
 int tf_reader_open_threads(struct tf_reader **rp, const char *path, unsigned threads, char *err,
 			   size_t errlen);

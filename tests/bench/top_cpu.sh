@@ -7,11 +7,17 @@
 #
 #  - interactive: attached by PID in a 120x40 terminal (tmux), redrawing
 #    every second and every half second, the rings drained every few ms
-#  - batch: the same attached view printing its tables to /dev/null
-#  - replay --speed max of a `hypscope run --record` trace of the demo,
-#    batch: records per second of the whole pipeline (read, model, print)
+#  - batch: the same attached view printing its tables to a file
+#  - run --record: the live drain in no-overwrite mode, its losses and the
+#    ring high-water mark
+#  - replay --speed max of that trace, batch: records per second of the
+#    whole pipeline (read, model, print)
 #
-# Figures are printed, never asserted.
+# Each attached row waits until the view shows exits (the demo boots slower
+# than the view starts on a loaded machine) and prints the records/s the
+# view says it drained: a share is only worth comparing at the same rate.
+# Figures are printed next to issue 11's goal (at most 4 % of a CPU), never
+# asserted.
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top" || exit 2
@@ -64,6 +70,41 @@ stop_demo() {
 	run_pid=""
 }
 
+# The first line of the view in the tmux pane: "... exits 12.3k/s  records 40.1k/s ...".
+pane_header() { tmux -L "$sock" capture-pane -p -t b 2>/dev/null | head -n1; }
+
+# The records/s figure of a header line, "" when there is none.
+header_rate() { sed -n 's/.* records \([0-9.]*[kM]*\)\/s.*/\1/p'; }
+
+# Wait (up to $1 seconds) until the view shows exits: on a loaded machine the
+# demo takes longer than the view to start, and a share measured before its
+# guests run says nothing about the cost of draining them.
+wait_busy_pane() { # SECONDS
+	local i r
+	for ((i = 0; i < $1 * 5; i++)); do
+		r=$(pane_header | sed -n 's/.* exits \([0-9.]*[kM]*\)\/s.*/\1/p')
+		[ -n "$r" ] && [ "$r" != "0" ] && return 0
+		sleep 0.2
+	done
+	return 1
+}
+
+# The same for a batch view printing into file $2: its newest "exits" figure.
+wait_busy_file() { # SECONDS FILE
+	local i r
+	for ((i = 0; i < $1 * 5; i++)); do
+		r=$(grep -a -o 'exits [0-9.]*[kM]*/s' "$2" 2>/dev/null | tail -n1 | sed 's/exits \(.*\)\/s/\1/')
+		[ -n "$r" ] && [ "$r" != "0" ] && return 0
+		sleep 0.2
+	done
+	return 1
+}
+
+# Issue 11's goal for a share $1: "met" at most 4 % of a CPU.
+goal4() {
+	awk -v p="$1" 'BEGIN { if (p ~ /^[0-9.]+$/) print (p <= 4 ? "goal <= 4 %: met" : "goal <= 4 %: not met"); else print "goal <= 4 %: no figure" }'
+}
+
 # The pid of the hypscope top process started with argument pattern $1.
 top_pid() {
 	local i p
@@ -83,12 +124,12 @@ if command -v tmux >/dev/null 2>&1; then
 		tmux -L "$sock" -f /dev/null new-session -d -s b -x 120 -y 40 \
 			"$hs top --attach $run_pid --wait 10 --interval $interval; sleep 30"
 		if pid=$(top_pid "^$hs top --attach $run_pid --wait 10 --interval $interval"); then
-			sleep 1.5 # boot, attach, the backlog
-			pct=$(share "$pid" 5) || pct="?"
-			rate=$(tmux -L "$sock" capture-pane -p -t b | head -n1 |
-				sed -n 's/.* records \([0-9.]*[kM]*\)\/s.*/\1/p')
-			printf "  interactive 120x40, refresh %-4ss %6s%% of a CPU   (%s records/s drained)\n" \
-				"$interval" "$pct" "${rate:-?}"
+			wait_busy_pane 60 || echo "  (the demo showed no exits within 60 s)"
+			sleep 1.5 # the backlog
+			pct=$(share "$pid" 5) || pct="? (top exited: $(pane_header))"
+			rate=$(pane_header | header_rate)
+			printf "  interactive 120x40, refresh %-4ss %6s%% of a CPU   (%s records/s drained; %s)\n" \
+				"$interval" "$pct" "${rate:-?}" "$(goal4 "$pct")"
 		else
 			echo "  interactive: top did not start"
 		fi
@@ -100,17 +141,29 @@ else
 fi
 
 start_demo && {
-	"$hs" top --attach "$run_pid" --wait 10 --batch --interval 1 >/dev/null 2>&1 &
+	"$hs" top --attach "$run_pid" --wait 10 --batch --interval 1 >"$work/batch.txt" 2>&1 &
 	bpid=$!
+	wait_busy_file 60 "$work/batch.txt" || echo "  (the demo showed no exits within 60 s)"
 	sleep 1.5
-	pct=$(share "$bpid" 5) || pct="?"
-	printf "  batch, every 1 s                  %6s%% of a CPU\n" "$pct"
+	pct=$(share "$bpid" 5) || pct="? (top exited: $(tail -n1 "$work/batch.txt"))"
+	rate=$(grep -a 'records [0-9.]*[kM]*/s' "$work/batch.txt" | tail -n1 | header_rate)
+	printf "  batch, every 1 s                  %6s%% of a CPU   (%s records/s drained; %s)\n" \
+		"$pct" "${rate:-?}" "$(goal4 "$pct")"
 	wait "$bpid" 2>/dev/null
 	stop_demo
 }
 
-echo "== hypscope top: replay as fast as possible (batch, one report at the end)"
-if "$hs" run --record "$work/demo.trace" --timeout 120 >"$work/record.log" 2>&1 </dev/null; then
+# The live drain: run --record drains the rings in no-overwrite mode (what
+# does not fit is dropped and counted), so its loss count and ring high-water
+# mark say whether the drain keeps up. Exit 3 is the timeout: Linux's init may
+# not end within it on a loaded machine, and the trace is complete anyway.
+"$hs" run --record "$work/demo.trace" --timeout 120 >"$work/record.log" 2>&1 </dev/null
+rc=$?
+if [ "$rc" -eq 0 ] || { [ "$rc" -eq 3 ] && [ -s "$work/demo.trace" ]; }; then
+	echo "== run --record: the live drain of the demo (no-overwrite rings)"
+	sed -n 's/^hypscope: \(recorded .*\)/  \1/p; s/^hypscope: \(ring high-water .*\)/  \1/p' \
+		"$work/record.log"
+	echo "== hypscope top: replay as fast as possible (batch, one report at the end)"
 	t0=$(now)
 	"$hs" top --replay "$work/demo.trace" --batch --speed max >"$work/replay.txt" 2>&1
 	t1=$(now)
@@ -125,5 +178,5 @@ if "$hs" run --record "$work/demo.trace" --timeout 120 >"$work/record.log" 2>&1 
 			printf "  %.1f MB in %.2f s: %.1f MB/s\n", size / 1e6, d, size / d / 1e6
 	}'
 else
-	echo "  recording the demo failed: see hypscope run --record"
+	echo "== run --record: recording the demo failed (exit $rc): $(tail -n1 "$work/record.log")"
 fi

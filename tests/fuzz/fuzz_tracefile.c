@@ -1,6 +1,7 @@
 /*
  * The trace file reader (formats/host/tracefile.c) on any bytes: open, index,
- * summarise, load every chunk, merge every record, rewind and merge again.
+ * summarise, load every chunk, merge every record, rewind and merge again;
+ * then a one-thread reader (a buffer, not a mapping) merges the same records.
  * Whatever the file holds, the reader returns errors and problems, never
  * reads out of bounds, and hands out only records that fit their chunk.
  */
@@ -50,6 +51,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (ret == 0 && n1 != n2)
 		abort();
 	tf_reader_close(r);
+	n2 = 0;
+	if (ret == 0 && !tf_reader_open_threads(&r, path, 1, err, sizeof(err))) {
+		while (tf_reader_next(r, &rec) > 0) {
+			if (rec.size < sizeof(*rec.hdr) || rec.hdr->size != rec.size)
+				abort();
+			n2++;
+		}
+		if (n1 != n2)
+			abort();
+		tf_reader_close(r);
+	}
 	close(fd);
 	return 0;
 }

@@ -137,7 +137,7 @@ static void test_memory_is_bounded_by_the_bucket_count(void **state)
 	for (i = 0; i < 1000000; i++)
 		hs_hist_add(&h, rnd() >> (rnd() % 64));
 	for (g = 0; g < HS_HIST_GROUPS; g++)
-		used += h.groups[g] != NULL;
+		used += hs_hist_group(&h, g) != NULL;
 	assert_true(used <= HS_HIST_GROUPS);
 	assert_int_equal(h.missed, 0);
 	hs_hist_release(&h);
@@ -171,16 +171,16 @@ static void test_merge_equals_adding_everything(void **state)
 static void test_reset_forgets_samples_and_keeps_blocks(void **state)
 {
 	struct hs_hist h = { 0 };
-	uint64_t *block;
+	const uint64_t *block;
 
 	(void)state;
 	hs_hist_add(&h, 1000);
 	hs_hist_add(&h, 2000);
-	block = h.groups[6];
+	block = hs_hist_group(&h, 6);
 	assert_non_null(block);
 	hs_hist_reset(&h);
 	assert_int_equal(h.count, 0);
-	assert_ptr_equal(h.groups[6], block);
+	assert_ptr_equal(hs_hist_group(&h, 6), block);
 	hs_hist_add(&h, 5);
 	assert_int_equal(h.min, 5);
 	assert_int_equal(hs_hist_quantile(&h, 0.5), 5);

@@ -4,6 +4,7 @@
  * and clear errors for files that are not trace files.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -506,6 +507,59 @@ static void test_threads_find_the_same_chunks_problems_and_records(void **state)
 	free(l);
 }
 
+/*
+ * One reading thread reads through a buffer, more share a mapping. Either
+ * way a record spoiled after the file was opened (its chunk already passed
+ * its CRC) is named and the rest of its chunk skipped; every other record
+ * still comes, in order.
+ */
+static void test_a_record_spoiled_after_open_is_named_and_skipped(void **state)
+{
+	static const unsigned threads[] = { 1, 2 };
+	struct sample *s = *state;
+	struct layout *l = malloc(sizeof(*l));
+	struct tf_reader_stats st;
+	struct tf_reader *r;
+	struct tf_record rec;
+	char err[TF_MSG_LEN];
+	uint16_t bad_size = 3;
+	uint64_t n, off;
+	uint8_t *file;
+	size_t len;
+	unsigned t;
+	int fd;
+
+	assert_non_null(l);
+	write_sample(s);
+	file = slurp(s->path, &len);
+	sample_layout(s->path, l);
+	assert_true(l->nr > 4);
+	for (t = 0; t < sizeof(threads) / sizeof(threads[0]); t++) {
+		spill(s->damaged, file, len);
+		assert_int_equal(tf_reader_open_threads(&r, s->damaged, threads[t], err,
+							sizeof(err)),
+				 0);
+		assert_int_equal(tf_reader_in_place(r), threads[t] > 1);
+		tf_reader_stats(r, &st);
+		/* the size of the first record of the third chunk */
+		off = l->offset[2] + sizeof(struct tf_chunk_header) + offsetof(struct trace_hdr, size);
+		fd = open(s->damaged, O_WRONLY);
+		assert_true(fd >= 0);
+		assert_int_equal(pwrite(fd, &bad_size, sizeof(bad_size), (off_t)off),
+				 (ssize_t)sizeof(bad_size));
+		close(fd);
+		for (n = 0; tf_reader_next(r, &rec) == 1; n++)
+			assert_true(rec.size >= sizeof(struct trace_hdr));
+		assert_int_equal(tf_reader_nr_problems(r), 1);
+		assert_non_null(strstr(tf_reader_problem(r, 0),
+				       "changed since the file was opened (malformed record at payload byte 0)"));
+		assert_int_equal(n, st.records - tf_reader_chunk(r, 2)->hdr.nr_records);
+		tf_reader_close(r);
+	}
+	free(file);
+	free(l);
+}
+
 static void test_flipped_chunk_header_byte_resyncs_on_the_next_chunk(void **state)
 {
 	struct sample *s = *state;
@@ -730,6 +784,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(
 			test_flipped_chunk_header_byte_resyncs_on_the_next_chunk, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_threads_find_the_same_chunks_problems_and_records,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_a_record_spoiled_after_open_is_named_and_skipped,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_garbage_between_chunks_is_skipped_and_located,
 						setup, teardown),

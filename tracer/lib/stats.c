@@ -17,14 +17,41 @@
 
 /* -------------------------------------------------------------- histogram */
 
+/* Grow h's blocks to hold group g (zeroed). 0, or -ENOMEM with h unchanged. */
+static int hist_cover(struct hs_hist *h, unsigned g)
+{
+	unsigned lo = h->nr && h->lo < g ? h->lo : g;
+	unsigned hi = h->nr && h->lo + h->nr > g + 1 ? h->lo + h->nr : g + 1;
+	uint64_t *b;
+
+	if (h->nr && g - h->lo < h->nr)
+		return 0;
+	b = calloc((size_t)(hi - lo) * HS_HIST_SUB, sizeof(*b));
+	if (!b)
+		return -ENOMEM;
+	if (h->nr)
+		memcpy(b + (size_t)(h->lo - lo) * HS_HIST_SUB, h->blocks,
+		       (size_t)h->nr * HS_HIST_SUB * sizeof(*b));
+	free(h->blocks);
+	h->blocks = b;
+	h->lo = lo;
+	h->nr = hi - lo;
+	return 0;
+}
+
+/* Counter s of group g, which hist_cover() made room for. */
+static uint64_t *hist_counter(struct hs_hist *h, unsigned g, unsigned s)
+{
+	return h->blocks + (size_t)(g - h->lo) * HS_HIST_SUB + s;
+}
+
 int hs_hist_add_slow(struct hs_hist *h, unsigned g, unsigned s)
 {
-	h->groups[g] = calloc(HS_HIST_SUB, sizeof(uint64_t));
-	if (!h->groups[g]) {
+	if (hist_cover(h, g)) {
 		h->missed++;
 		return -ENOMEM;
 	}
-	h->groups[g][s]++;
+	(*hist_counter(h, g, s))++;
 	return 0;
 }
 
@@ -69,10 +96,12 @@ uint64_t hs_hist_quantile(const struct hs_hist *h, double q)
 		return h->max;
 	rank = quantile_rank(q, n);
 	for (g = 0; g < HS_HIST_GROUPS; g++) {
-		if (!h->groups[g])
+		const uint64_t *b = hs_hist_group(h, g);
+
+		if (!b)
 			continue;
 		for (s = 0; s < HS_HIST_SUB; s++) {
-			cum += h->groups[g][s];
+			cum += b[s];
 			if (cum < rank)
 				continue;
 			/* the middle of the bucket: at most half its width off */
@@ -112,45 +141,40 @@ int hs_hist_merge(struct hs_hist *dst, const struct hs_hist *src)
 	dst->sum += src->sum;
 	dst->missed += src->missed;
 	for (g = 0; g < HS_HIST_GROUPS; g++) {
-		if (!src->groups[g])
+		const uint64_t *b = hs_hist_group(src, g);
+
+		if (!b)
 			continue;
-		if (!dst->groups[g]) {
-			dst->groups[g] = calloc(HS_HIST_SUB, sizeof(uint64_t));
-			if (!dst->groups[g]) {
-				for (s = 0; s < HS_HIST_SUB; s++)
-					dst->missed += src->groups[g][s];
-				ret = -ENOMEM;
-				continue;
-			}
+		if (hist_cover(dst, g)) {
+			for (s = 0; s < HS_HIST_SUB; s++)
+				dst->missed += b[s];
+			ret = -ENOMEM;
+			continue;
 		}
 		for (s = 0; s < HS_HIST_SUB; s++)
-			dst->groups[g][s] += src->groups[g][s];
+			*hist_counter(dst, g, s) += b[s];
 	}
 	return ret;
 }
 
 void hs_hist_reset(struct hs_hist *h)
 {
-	unsigned g;
-
 	h->count = h->sum = h->min = h->max = h->missed = 0;
-	for (g = 0; g < HS_HIST_GROUPS; g++)
-		if (h->groups[g])
-			memset(h->groups[g], 0, HS_HIST_SUB * sizeof(uint64_t));
+	if (h->nr)
+		memset(h->blocks, 0, (size_t)h->nr * HS_HIST_SUB * sizeof(*h->blocks));
 }
 
 void hs_hist_release(struct hs_hist *h)
 {
-	unsigned g;
-
-	for (g = 0; g < HS_HIST_GROUPS; g++)
-		free(h->groups[g]);
+	free(h->blocks);
 	memset(h, 0, sizeof(*h));
 }
 
 static uint64_t bucket_count(const struct hs_hist *h, unsigned g, unsigned s)
 {
-	return h->groups[g] ? h->groups[g][s] : 0;
+	const uint64_t *b = hs_hist_group(h, g);
+
+	return b ? b[s] : 0;
 }
 
 void hs_hist_mann_whitney(const struct hs_hist *a, const struct hs_hist *b, struct hs_mwu *out)
@@ -165,7 +189,7 @@ void hs_hist_mann_whitney(const struct hs_hist *a, const struct hs_hist *b, stru
 	if (na < 2 || nb < 2)
 		return;
 	for (g = 0; g < HS_HIST_GROUPS; g++) {
-		if (!a->groups[g] && !b->groups[g])
+		if (!hs_hist_group(a, g) && !hs_hist_group(b, g))
 			continue;
 		for (s = 0; s < HS_HIST_SUB; s++) {
 			ca = (double)bucket_count(a, g, s);

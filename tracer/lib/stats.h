@@ -19,7 +19,11 @@
  * of two, allocated a power of two at a time when first touched, so a
  * histogram never holds more than 60 x 32 counters whatever the number of
  * samples, and a percentile read back is within HS_HIST_REL_ERROR of the
- * exact one.
+ * exact one. The counters of the powers of two seen so far are one block,
+ * grown at either end when a sample falls outside it: counting a sample
+ * touches the histogram and one counter, nothing in between, and the
+ * histogram itself is 56 bytes, so a row with two of them fits in three
+ * cache lines.
  *
  * The handling cost of an MMIO access or a hypercall comes from the EXIT
  * record that follows its TRACE_MMIO or TRACE_SMCCC record on the same vCPU
@@ -61,11 +65,23 @@ struct hs_hist {
 	uint64_t min;    /* valid when count != 0 */
 	uint64_t max;
 	uint64_t missed; /* counted but not bucketed: no memory for a block */
-	uint64_t *groups[HS_HIST_GROUPS]; /* HS_HIST_SUB counters each, NULL until used */
+	/*
+	 * HS_HIST_SUB counters for each group lo .. lo + nr - 1, NULL (nr 0)
+	 * until the first sample. Read through hs_hist_group().
+	 */
+	uint64_t *blocks;
+	uint32_t lo;
+	uint32_t nr;
 };
 
-/* Slow path of hs_hist_add(): allocate group g, then count. */
+/* Slow path of hs_hist_add(): grow the blocks to hold group g, then count. */
 int hs_hist_add_slow(struct hs_hist *h, unsigned g, unsigned s);
+
+/* The HS_HIST_SUB counters of group g, NULL when no block holds it. */
+static inline const uint64_t *hs_hist_group(const struct hs_hist *h, unsigned g)
+{
+	return g - h->lo < h->nr ? h->blocks + (size_t)(g - h->lo) * HS_HIST_SUB : NULL;
+}
 
 /* Bucket of v: group g (0 for v < HS_HIST_SUB), sub-bucket s. */
 static inline void hs_hist_bucket(uint64_t v, unsigned *g, unsigned *s)
@@ -97,9 +113,10 @@ static inline int hs_hist_add(struct hs_hist *h, uint64_t v)
 	}
 	h->sum += v;
 	hs_hist_bucket(v, &g, &s);
-	if (__builtin_expect(!h->groups[g], 0))
+	/* below lo the difference wraps to a large number */
+	if (__builtin_expect(g - h->lo >= h->nr, 0))
 		return hs_hist_add_slow(h, g, s);
-	h->groups[g][s]++;
+	h->blocks[(g - h->lo) * HS_HIST_SUB + s]++;
 	return 0;
 }
 
