@@ -33,8 +33,12 @@ bool vcpu_wait_for_interrupt(struct vcpu *v, uint64_t deadline)
 	if (vgic_cpu_has_pending(&v->vgic) || sdei_has_pending(v))
 		return true; /* an interrupt or SDEI event is there: WFI completes at once */
 	deadline = deadline_earliest(deadline, timer_wake_deadline(v));
-	if (deadline && deadline <= now)
-		return true; /* a wake-up event is already there */
+	if (deadline && deadline <= now) {
+		/* A wake-up event is already there; the virtual timer's
+		 * interrupt goes with it, even if the CPU is late raising it. */
+		timer_vtimer_catch_up(v, now);
+		return true;
+	}
 	sched_block(&percpu[v->pcpu].rq, v, deadline);
 	/*
 	 * An interrupt made pending on another CPU between the check above and

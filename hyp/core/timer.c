@@ -209,6 +209,20 @@ uint64_t timer_wake_deadline(const struct vcpu *v)
 	return deadline_earliest(vdue, pdue);
 }
 
+void timer_vtimer_catch_up(struct vcpu *v, uint64_t now)
+{
+	uint64_t ctl;
+
+	if (!v->el1_loaded || v->timer.vlevel)
+		return;
+	ctl = arch_vtimer_ctl(v);
+	if ((ctl & (CNT_CTL_ENABLE | CNT_CTL_IMASK)) != CNT_CTL_ENABLE ||
+	    (int64_t)(now - v->vm->cntvoff - vcpu_el1_read(v, CNTV_CVAL_EL0)) < 0)
+		return;
+	arch_vtimer_refresh(v);
+	resample(v, now);
+}
+
 /* ------------------------------------------------------------ CNTP_* traps */
 
 #define KEY_CNTP_TVAL SYSREG_KEY(3, 3, 14, 2, 0)

@@ -555,6 +555,22 @@ static void test_wfi_with_the_virtual_timer_due_returns_at_once(void **state)
 	assert_int_equal(v->regs.pc, PC0 + 4);
 }
 
+static void test_wfi_with_the_virtual_timer_due_but_not_raised_takes_its_interrupt(void **state)
+{
+	(void)state;
+	enable_ppi(VGIC_INTID_VTIMER);
+	v->el1_loaded = true;
+	v->el1[CNTV_CTL_EL0] = 1; /* ENABLE; the CPU has not set ISTATUS yet */
+	v->el1[CNTV_CVAL_EL0] = 100;
+	fake.counter = 200 + vm.cntvoff;
+	v->fault.esr = esr_wfx(0, false, 0);
+	assert_true(handle_exit(v, EXIT_TYPE_SYNC));
+	assert_int_equal(v->run, VCPU_RUNNABLE);
+	/* Not a bare return into the same WFI: the interrupt is there. */
+	assert_true(vgic_cpu_has_pending(&v->vgic));
+	assert_int_equal(fake.vtimer_refreshes, 1);
+}
+
 static void test_wfi_with_an_interrupt_pending_returns_at_once(void **state)
 {
 	(void)state;
@@ -729,6 +745,7 @@ int main(void)
 		T(test_serror_is_handed_back_as_a_virtual_serror),
 		T(test_serror_synced_on_exit_lands_on_the_exiting_vcpu),
 		T(test_wfi_with_the_virtual_timer_due_returns_at_once),
+		T(test_wfi_with_the_virtual_timer_due_but_not_raised_takes_its_interrupt),
 		T(test_wfi_with_an_interrupt_pending_returns_at_once),
 		T(test_wfi_ignores_a_pending_interrupt_the_guest_disabled),
 		T(test_wfi_with_a_future_deadline_blocks_until_cval_plus_cntvoff),
