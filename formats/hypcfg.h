@@ -75,6 +75,8 @@ enum hypcfg_trace_mode {
 
 /* struct hypcfg_vm.flags */
 #define HYPCFG_VM_F_NO_SDEI (1u << 0) /* sdei=off: no /firmware/sdei, SDEI calls NOT_SUPPORTED */
+#define HYPCFG_VM_F_EL2     (1u << 1) /* el2=on: the guest starts at virtual EL2 (FEAT_NV2,
+                                         docs/nested.md); refused without NV2 */
 
 /* One guest as the host describes it. */
 struct hypcfg_vm {

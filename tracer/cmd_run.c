@@ -107,6 +107,8 @@ static const char usage[] =
 	"                         instances=N  run N VMs from it, one after the other\n"
 	"                         name=NAME    (default: image basename and its index)\n"
 	"                         sdei=off     no SDEI for it (calls NOT_SUPPORTED)\n"
+	"                         el2=on       it starts at virtual EL2, a guest\n"
+	"                                      hypervisor (FEAT_NV2: --cpu max only)\n"
 	"                         cmdline=STR  goes last: takes the rest, commas included\n"
 	"                       Without --vm: two VMs of guests/demo.elf (next to the\n"
 	"                       hypscope binary) with 2 vCPUs each, and Debian's Linux\n"
@@ -380,6 +382,11 @@ static int check_args(struct hs_err *e)
 	if (env.gdb_vm_set && env.nr_vms && env.gdb_vm >= env.nr_vms)
 		return hs_errf(e, -EINVAL, "--gdb-vm %u: there are only %u VMs (0-%u)", env.gdb_vm,
 			       env.nr_vms, env.nr_vms - 1);
+	for (unsigned i = 0; i < env.nr_vms; i++)
+		if ((env.vms[i].flags & HYPCFG_VM_F_EL2) && strcmp(env.cpu_model, "max"))
+			return hs_errf(e, -EINVAL,
+				       "--vm %s: el2=on needs FEAT_NV2, which --cpu %s lacks: use --cpu max",
+				       env.vms[i].image, env.cpu_model);
 	if (env.nr_vms && vmspec_check_all(env.vms, env.nr_vms, e))
 		return -EINVAL;
 	if (env.top && env.record)

@@ -223,7 +223,7 @@ static bool handle_serror(struct vcpu *v)
 	return true;
 }
 
-bool handle_exit(struct vcpu *v, unsigned type)
+static inline __attribute__((always_inline)) bool exit_l0(struct vcpu *v, unsigned type)
 {
 	unsigned cls = exit_class_of(type, v->fault.esr);
 	exit_handler_fn fn;
@@ -250,4 +250,17 @@ bool handle_exit(struct vcpu *v, unsigned type)
 	default:
 		return handle_undef(v);
 	}
+}
+
+bool handle_exit_l0(struct vcpu *v, unsigned type)
+{
+	return exit_l0(v, type);
+}
+
+bool handle_exit(struct vcpu *v, unsigned type)
+{
+	/* A guest hypervisor's exits are sorted by level first (nested.c). */
+	if (unlikely(vcpu_nested(v)))
+		return nested_handle_exit(v, type);
+	return exit_l0(v, type);
 }

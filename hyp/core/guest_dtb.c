@@ -179,7 +179,7 @@ int guest_dtb_build(void *buf, size_t size, const struct guest_dtb_params *p)
 
 	CHECK(fdt_begin_node(buf, "psci"));
 	CHECK(fdt_property(buf, "compatible", psci_compat, sizeof(psci_compat)));
-	CHECK(fdt_property_string(buf, "method", "hvc"));
+	CHECK(fdt_property_string(buf, "method", p->psci_smc ? "smc" : "hvc"));
 	CHECK(fdt_end_node(buf));
 
 	if (p->sdei) {

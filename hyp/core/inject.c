@@ -43,7 +43,12 @@ static void enter_el1_sync(struct vcpu *v, uint64_t esr)
 	}
 	vcpu_el1_write(v, ESR_EL1, esr);
 	vcpu_el1_write(v, ELR_EL1, v->regs.pc);
-	vcpu_el1_write(v, SPSR_EL1, old);
+	/* A guest hypervisor at virtual EL2 reads EL2 in SPSR.M[3:2] (as the
+	 * hardware writes it with HCR_EL2.{NV,NV2}: Arm ARM I_DBTLM). */
+	if (unlikely(vcpu_nested(v)) && !v->nv.in_l2)
+		vcpu_el1_write(v, SPSR_EL1, (old & ~0xcull) | 0x8ull);
+	else
+		vcpu_el1_write(v, SPSR_EL1, old);
 
 	pstate = PSR_MODE_EL1h | PSR_DAIF;
 	/* PAN is set on exception entry unless SCTLR_EL1.SPAN says keep it. */

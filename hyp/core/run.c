@@ -54,12 +54,18 @@ static unsigned sched_out_reason(const struct vcpu *v)
 	}
 }
 
-/* Runs one exit's handler with its trace record: PC and trapping
- * instruction as they were at the exit, the handling cost in cycles. */
-static bool traced_exit(struct vcpu *v, unsigned type)
+/*
+ * Runs one exit's handler with its trace record: PC and trapping
+ * instruction as they were at the exit, the handling cost in cycles. Made
+ * twice from one body: level is a constant 0 for VMs without el2=on (no
+ * nested work on their path), else the level that ran, taken before the
+ * handling switches it, and an L2 exit gets its trace_nv_exit after.
+ */
+static inline __attribute__((always_inline)) bool traced_exit_at(struct vcpu *v, unsigned type,
+								 unsigned level)
 {
 	unsigned cls = exit_class_of(type, v->fault.esr);
-	uint64_t pc = v->regs.pc, c0, cost;
+	uint64_t pc = v->regs.pc, esr = v->fault.esr, c0, cost;
 	uint32_t insn = 0;
 	bool insn_valid = false, cont;
 
@@ -67,11 +73,20 @@ static bool traced_exit(struct vcpu *v, unsigned type)
 		insn_valid = arch_guest_insn(v, &insn);
 	v->injected = false;
 	c0 = arch_cycles();
-	cont = handle_exit(v, type);
+	cont = level ? nested_handle_exit(v, type) : handle_exit_l0(v, type);
 	cost = (uint32_t)(arch_cycles() - c0); /* a 32-bit event counter may wrap */
-	trace_exit(v, pc, cls, insn, insn_valid, cost,
-		   v->injected ? TRACE_EXIT_INJECTED : TRACE_EXIT_HANDLED);
+	trace_exit_level(v, pc, cls, insn, insn_valid, cost,
+			 v->injected ? TRACE_EXIT_INJECTED : TRACE_EXIT_HANDLED, level);
+	if (level == TRACE_EXIT_L2)
+		nested_trace_exit(v, cls, esr, pc, cost);
 	return cont;
+}
+
+static bool traced_exit(struct vcpu *v, unsigned type)
+{
+	if (unlikely(vcpu_nested(v)))
+		return traced_exit_at(v, type, v->nv.in_l2 ? TRACE_EXIT_L2 : TRACE_EXIT_L1);
+	return traced_exit_at(v, type, 0);
 }
 
 /* An exit of a vCPU whose VM a debugger attached: catchpoints and steps. */
@@ -100,6 +115,8 @@ static void vcpu_run(struct percpu *pc, struct vcpu *v)
 	timer_vcpu_load(v);
 	arch_vcpu_load(v);
 	timer_vcpu_loaded(v);
+	if (unlikely(vcpu_nested(v)))
+		nested_vcpu_in(v);
 	do {
 		uint64_t t_enter, t_exit;
 		unsigned type;

@@ -127,8 +127,9 @@ struct sysreg_desc {
 
 static bool read_id(struct vcpu *v, const struct sysreg_desc *d, uint64_t *val)
 {
-	(void)v;
 	*val = guest_id_regs[d->arg];
+	if (unlikely(vcpu_nested(v)))
+		*val = nested_id_reg(d->arg, *val);
 	return true;
 }
 

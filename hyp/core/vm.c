@@ -159,6 +159,9 @@ static void vcpu_reset(struct vcpu *v, uint64_t entry, uint64_t x0)
 	arch_fpsimd_forget(v);
 	/* SDEI: masked, no private event registered (DEN0054, CPU_ON). */
 	sdei_vcpu_reset(v);
+	/* el2=on: it starts at virtual EL2 (hyp/core/nested.c). */
+	if (vcpu_nested(v))
+		nested_vcpu_reset(v);
 }
 
 bool vm_ipa_is_ram(const struct vm *vm, uint64_t ipa, uint64_t size)
@@ -215,7 +218,9 @@ static const char *load_guest(struct vm *vm)
 		.uart = GUEST_UART_IPA,
 		.uart_spi = GUEST_UART_SPI,
 		.uart_clock_hz = UART_CLOCK_HZ,
-		.sdei = !(c->flags & HYPCFG_VM_F_NO_SDEI),
+		/* el2=on: no SDEI yet (its events would enter whichever level runs). */
+		.sdei = !(c->flags & (HYPCFG_VM_F_NO_SDEI | HYPCFG_VM_F_EL2)),
+		.psci_smc = !!(c->flags & HYPCFG_VM_F_EL2),
 		.pmu = vpmu_info.nr_counters > 0,
 	};
 	/* libfdt uses the FP/SIMD registers: no guest's may be live in them. */
@@ -282,12 +287,23 @@ int vm_create(unsigned slot)
 		record_failure(slot, why);
 		return -ENOMEM;
 	}
+	/* el2=on: a VNCR page per vCPU for its guest hypervisor's EL2 registers. */
+	for (unsigned i = 0; (c->flags & HYPCFG_VM_F_EL2) && i < vm->nr_vcpus; i++) {
+		if (nested_vcpu_init(&vm->vcpus[i])) {
+			for (unsigned j = 0; j <= i; j++)
+				nested_vcpu_free(&vm->vcpus[j]);
+			s2_destroy(&vm->s2, &hyp_pages);
+			chunk_pool_free(&guest_pool, vm->ram_pa, vm->ram_size);
+			record_failure(slot, "out of memory for VNCR pages");
+			return -ENOMEM;
+		}
+	}
 	vm->cntvoff = arch_counter();
 
 	vgic_vm_init(&vm->vgic, vm->nr_vcpus, vgic_kick_vcpu, vm);
 	vgic_set_guest_mem(&vm->vgic, phys_to_virt(vm->ram_pa), GUEST_RAM_IPA, vm->ram_size);
 	vits_init(&vm->its, &vm->vgic, its_event, vm);
-	sdei_vm_init(vm, c->flags & HYPCFG_VM_F_NO_SDEI);
+	sdei_vm_init(vm, c->flags & (HYPCFG_VM_F_NO_SDEI | HYPCFG_VM_F_EL2));
 	mmio_bus_init(&vm->bus);
 	pl011_init(&vm->uart, uart_line, uart_irq, vm);
 	console_attach(vm);
@@ -378,6 +394,7 @@ static void vm_teardown(struct vm *vm)
 
 		rq_detach(&percpu[v->pcpu].rq, v);
 		arch_fpsimd_forget(v);
+		nested_vcpu_free(v);
 		v->stat->state = HYPSTAT_VCPU_OFF;
 	}
 	pl011_flush(&vm->uart);

@@ -124,6 +124,14 @@ unsigned arch_vcpu_enter(struct vcpu *v);
 uint64_t vcpu_el1_read(const struct vcpu *v, enum el1_reg r);
 void vcpu_el1_write(struct vcpu *v, enum el1_reg r, uint64_t val);
 
+/* Nested virtualization: drop this CPU's stage-1 TLB entries of the
+ * running vCPU's VMID (a guest hypervisor switched between its EL2 regime
+ * and its guest's EL1&0 regime, which share it). */
+void arch_nv_flush_s1(void);
+/* VMPIDR_EL2 of the loaded vCPU (what its EL1 reads as MPIDR_EL1): a guest
+ * hypervisor's value for its guest while that runs. */
+void arch_vcpu_vmpidr(uint64_t vmpidr);
+
 /* A virtual SError pending for the vCPU (HCR_EL2.VSE), taken when the guest
  * unmasks PSTATE.A. */
 void arch_vcpu_pend_serror(struct vcpu *v);

@@ -18,6 +18,7 @@ struct guest_dtb_params {
 	unsigned uart_spi;
 	uint32_t uart_clock_hz;
 	int sdei;                 /* /firmware/sdei (SDEI over HVC) */
+	int psci_smc;             /* PSCI method "smc" (el2=on: HVC is the guest's own) */
 	int pmu;                  /* /pmu (PMUv3, PPI 7 = INTID 23) */
 };
 

@@ -47,6 +47,9 @@ static inline unsigned exit_class_of(unsigned type, uint64_t esr)
 /* exit.c */
 /* true: re-enter the guest; false: the vCPU gives up its CPU (blocked, off, yield). */
 bool handle_exit(struct vcpu *v, unsigned type);
+/* The same without the nested sorting: what L0 does with an exit it keeps
+ * (hyp/core/nested.c). */
+bool handle_exit_l0(struct vcpu *v, unsigned type);
 /* WFI semantics: block until an interrupt or a timer is due (or deadline, a
  * counter value, 0 = none). The PC must already point past the instruction. */
 bool vcpu_wait_for_interrupt(struct vcpu *v, uint64_t deadline);

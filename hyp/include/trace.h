@@ -63,8 +63,10 @@ static inline void trace_vcpu_commit(const struct vcpu *v, uint32_t size)
 	ring_commit_fixed(v->trace_ring, size);
 }
 
-static inline void trace_exit(const struct vcpu *v, uint64_t pc, unsigned cls, uint32_t insn,
-			      bool insn_valid, uint64_t cost, unsigned outcome)
+/* level: TRACE_EXIT_L1 or TRACE_EXIT_L2 for a VM with el2=on, else 0. */
+static inline void trace_exit_level(const struct vcpu *v, uint64_t pc, unsigned cls,
+				    uint32_t insn, bool insn_valid, uint64_t cost, unsigned outcome,
+				    unsigned level)
 {
 	struct trace_exit *e = trace_vcpu_begin(v, TRACE_EXIT, sizeof(*e));
 
@@ -80,8 +82,15 @@ static inline void trace_exit(const struct vcpu *v, uint64_t pc, unsigned cls, u
 	e->outcome = (uint8_t)outcome;
 	/* FAR_EL2 and HPFAR_EL2 mean something for stage-2 aborts only. */
 	e->flags = (insn_valid ? TRACE_EXIT_INSN_VALID : 0) |
-		   (cls == ESR_EC_DABT_LOW || cls == ESR_EC_IABT_LOW ? TRACE_EXIT_FAR_VALID : 0);
+		   (cls == ESR_EC_DABT_LOW || cls == ESR_EC_IABT_LOW ? TRACE_EXIT_FAR_VALID : 0) |
+		   level;
 	trace_vcpu_commit(v, sizeof(*e));
+}
+
+static inline void trace_exit(const struct vcpu *v, uint64_t pc, unsigned cls, uint32_t insn,
+			      bool insn_valid, uint64_t cost, unsigned outcome)
+{
+	trace_exit_level(v, pc, cls, insn, insn_valid, cost, outcome, 0);
 }
 
 static inline void trace_entry(const struct vcpu *v)

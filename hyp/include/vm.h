@@ -15,6 +15,7 @@
 #include "hyp/include/compiler.h"
 #include "hyp/include/gdb_state.h"
 #include "hyp/include/mmio.h"
+#include "hyp/include/nested.h"
 #include "hyp/include/sdei.h"
 #include "hyp/include/spinlock.h"
 #include "hyp/include/vpmu.h"
@@ -164,6 +165,7 @@ struct vcpu {
 	struct vcpu_gdb gdb; /* the debugger's hold on it (hyp/include/gdb.h) */
 
 	struct sdei_vcpu sdei;
+	struct nested_vcpu nv; /* el2=on: its guest hypervisor's state (hyp/include/nested.h) */
 	struct hypstat_vcpu *stat;
 	/* Tracing: its CPU's ring (vCPUs never migrate; NULL when tracing is
 	 * off) and the parts of every record header that only change with the
@@ -222,6 +224,12 @@ struct vm {
 static inline bool vcpu_is_boot(const struct vcpu *v)
 {
 	return v->id == 0;
+}
+
+/* The vCPU runs a guest hypervisor at virtual EL2 (el2=on): one test per exit. */
+static inline bool vcpu_nested(const struct vcpu *v)
+{
+	return v->nv.vncr != NULL;
 }
 
 /* Guest general register n, where 31 reads as zero (XZR) and writes are dropped. */

@@ -194,6 +194,14 @@ static void test_sdei_off_leaves_the_node_out(void **state)
 	assert_true(fdt_node_offset_by_compatible(dtb, -1, "arm,sdei-1.0") < 0);
 }
 
+static void test_psci_node_uses_smc_for_a_guest_hypervisor(void **state)
+{
+	(void)state;
+	p.psci_smc = 1; /* el2=on: HVC is the guest's own, to its virtual EL2 */
+	build();
+	assert_prop_string(node("/psci"), "method", "smc");
+}
+
 static void test_gic_node_covers_a_redistributor_per_vcpu(void **state)
 {
 	const void *reg;
@@ -373,6 +381,7 @@ int main(void)
 		cmocka_unit_test_setup(test_psci_node_uses_hvc, setup),
 		cmocka_unit_test_setup(test_sdei_node_under_firmware_uses_hvc, setup),
 		cmocka_unit_test_setup(test_sdei_off_leaves_the_node_out, setup),
+		cmocka_unit_test_setup(test_psci_node_uses_smc_for_a_guest_hypervisor, setup),
 		cmocka_unit_test_setup(test_pmu_node_has_ppi_7_level_when_offered, setup),
 		cmocka_unit_test_setup(test_gic_node_covers_a_redistributor_per_vcpu, setup),
 		cmocka_unit_test_setup(test_redistributor_region_scales_with_the_vcpu_count, setup),

@@ -130,6 +130,27 @@ static void test_sdei_key_sets_the_vm_flag(void **state)
 	assert_int_equal(vmspec_parse("g.elf:sdei=off,sdei=on", 0, &vm, &e), -EINVAL);
 }
 
+static void test_el2_key_sets_the_vm_flag(void **state)
+{
+	struct vmspec vm;
+	struct hs_err e;
+
+	(void)state;
+	assert_int_equal(vmspec_parse("g.elf", 0, &vm, &e), 0);
+	assert_int_equal(vm.flags & HYPCFG_VM_F_EL2, 0);
+	assert_int_equal(vmspec_parse("g.elf:el2=on,vcpus=2", 0, &vm, &e), 0);
+	assert_int_equal(vm.flags & HYPCFG_VM_F_EL2, HYPCFG_VM_F_EL2);
+	assert_int_equal(vm.nr_vcpus, 2);
+	assert_string_equal(vm.image, "g.elf");
+	assert_int_equal(vmspec_parse("g.elf:el2=off", 0, &vm, &e), 0);
+	assert_int_equal(vm.flags & HYPCFG_VM_F_EL2, 0);
+	assert_int_equal(vmspec_parse("g.elf:el2=yes", 0, &vm, &e), -EINVAL);
+	assert_non_null(strstr(e.msg, "el2=on or el2=off"));
+	/* A digit does not start a key: "x:2=..." stays part of the image name. */
+	assert_int_equal(vmspec_parse("dir:2=x/g.elf:vcpus=2", 0, &vm, &e), 0);
+	assert_string_equal(vm.image, "dir:2=x/g.elf");
+}
+
 static void test_cmdline_takes_the_rest_with_commas(void **state)
 {
 	struct vmspec vm;
@@ -257,6 +278,7 @@ int main(void)
 		cmocka_unit_test(test_plain_image_gets_defaults_and_indexed_name),
 		cmocka_unit_test(test_every_option_is_applied),
 		cmocka_unit_test(test_sdei_key_sets_the_vm_flag),
+		cmocka_unit_test(test_el2_key_sets_the_vm_flag),
 		cmocka_unit_test(test_cmdline_takes_the_rest_with_commas),
 		cmocka_unit_test(test_colon_without_key_stays_in_the_path),
 		cmocka_unit_test(test_mem_must_be_a_multiple_of_2m),

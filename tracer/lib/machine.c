@@ -414,6 +414,8 @@ void hypcfg_print(FILE *f, const struct hypcfg *cfg, const char *const *images)
 			fprintf(f, ", initrd at 0x%llx (%llu bytes)",
 				(unsigned long long)vm->initrd_pa,
 				(unsigned long long)vm->initrd_size);
+		if (vm->flags & HYPCFG_VM_F_EL2)
+			fprintf(f, ", at virtual EL2 (el2=on)");
 		if (vm->cmdline[0])
 			fprintf(f, ", cmdline \"%s\"", vm->cmdline);
 		fputc('\n', f);

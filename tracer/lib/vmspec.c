@@ -170,6 +170,15 @@ static int apply_option(struct vmspec *vm, const char *key, const char *val, siz
 			return hs_errf(err, -EINVAL, "sdei=%s: use sdei=on or sdei=off", buf);
 		return 0;
 	}
+	if (!strcmp(key, "el2")) {
+		if (!strcmp(buf, "on"))
+			vm->flags |= HYPCFG_VM_F_EL2;
+		else if (!strcmp(buf, "off"))
+			vm->flags &= ~HYPCFG_VM_F_EL2;
+		else
+			return hs_errf(err, -EINVAL, "el2=%s: use el2=on or el2=off", buf);
+		return 0;
+	}
 	if (!strcmp(key, "vcpus")) {
 		ret = hs_parse_uint("vcpus=", buf, 1, HYPCFG_MAX_VCPUS, &n, err);
 		if (!ret)
@@ -201,7 +210,8 @@ static int apply_option(struct vmspec *vm, const char *key, const char *val, siz
 		return 0;
 	}
 	return hs_errf(err, -EINVAL,
-		       "unknown --vm option '%s': use vcpus, mem, initrd, instances, name, sdei, cmdline",
+		       "unknown --vm option '%s': use vcpus, mem, initrd, instances, name, sdei, el2, "
+		       "cmdline",
 		       key);
 }
 
@@ -211,7 +221,10 @@ static const char *find_options(const char *spec)
 	const char *c, *p;
 
 	for (c = strchr(spec, ':'); c; c = strchr(c + 1, ':')) {
-		for (p = c + 1; isalpha((unsigned char)*p) || *p == '_'; p++)
+		/* A key starts with a letter; digits may follow (el2). */
+		for (p = c + 1; isalpha((unsigned char)*p) || *p == '_' ||
+				(p > c + 1 && isdigit((unsigned char)*p));
+		     p++)
 			;
 		if (p > c + 1 && *p == '=')
 			return c;
@@ -228,7 +241,7 @@ int vmspec_parse(const char *spec, unsigned int index, struct vmspec *vm, struct
 	int ret;
 
 	static const char *const keys[] = { "vcpus", "mem", "initrd", "cmdline", "instances",
-					    "name", "sdei" };
+					    "name", "sdei", "el2" };
 
 	memset(vm, 0, sizeof(*vm));
 	vm->mem_size = VMSPEC_MEM_DEFAULT;

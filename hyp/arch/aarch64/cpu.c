@@ -34,6 +34,7 @@ void cpu_detect_features(void)
 	cpu.ipa_bits = cpu.pa_bits;
 	cpu.vmid_bits = vmid_bits_from_mmfr1(mmfr1);
 	cpu.hcx = FIELD(mmfr1, 43, 40) != 0;
+	cpu.nv = FIELD(read_sysreg(SYS_ID_AA64MMFR2_EL1), 27, 24);
 	/* 1 is FEAT_MTE, the instructions without tag memory (QEMU's max without mte=on) */
 	cpu.mte = FIELD(read_sysreg(id_aa64pfr1_el1), 11, 8);
 	if (cpu.mte < 2)

@@ -34,6 +34,9 @@ const char *arch_config_offer(const struct hypcfg *c)
 		return "--mte: the CPU has no MTE tag memory (ID_AA64PFR1_EL1.MTE < 2)";
 	if (cpu.mte_guest)
 		hyp_log("MTE for guests: ID_AA64PFR1_EL1.MTE %u", cpu.mte);
+	for (unsigned i = 0; i < c->nr_vms && i < HYPCFG_MAX_VMS; i++)
+		if ((c->vms[i].flags & HYPCFG_VM_F_EL2) && cpu.nv < 2)
+			return "el2=on: the CPU has no FEAT_NV2 (ID_AA64MMFR2_EL1.NV < 2): use -cpu max";
 	return NULL;
 }
 

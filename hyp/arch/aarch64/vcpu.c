@@ -13,6 +13,7 @@
 #include "hyp/include/arch.h"
 #include "hyp/include/guest_debug.h"
 #include "hyp/include/log.h"
+#include "hyp/include/mm.h"
 #include "hyp/include/percpu.h"
 #include "hyp/include/run.h"
 #include "hyp/include/vm.h"
@@ -124,6 +125,14 @@ void arch_vcpu_load(struct vcpu *v)
 	el1_restore(v->el1);
 	v->el1_loaded = true;
 	write_sysreg(v->vmpidr, vmpidr_el2);
+	/* A guest hypervisor's EL2 registers: EL2 maps RAM 1:1, so the page's
+	 * physical address is its EL2 virtual address. Its guest reads the
+	 * MPIDR it gave it. */
+	if (unlikely(vcpu_nested(v))) {
+		write_sysreg(virt_to_phys(v->nv.vncr), SYS_VNCR_EL2);
+		if (v->nv.in_l2)
+			write_sysreg(v->nv.vncr[VNCR_VMPIDR_EL2 / 8], vmpidr_el2);
+	}
 	if (cpu.pauth)
 		pauth_restore(v->pauth);
 	if (cpu.mte_guest)
@@ -246,6 +255,21 @@ unsigned arch_vcpu_enter(struct vcpu *v)
 		v->fault.hpfar = 0;
 	}
 	return type;
+}
+
+void arch_vcpu_vmpidr(uint64_t vmpidr)
+{
+	/* In force for the guest at the ERET that enters it. */
+	write_sysreg(vmpidr, vmpidr_el2);
+}
+
+void arch_nv_flush_s1(void)
+{
+	/* This CPU's EL1&0 entries of the VMID in VTTBR_EL2 (the vCPU's, still
+	 * loaded while its exit is handled); the ERET into the guest is the
+	 * context synchronization that follows. */
+	__asm__ volatile("tlbi vmalle1\n"
+			 "dsb nsh" ::: "memory");
 }
 
 uint64_t arch_el2_insns(void)

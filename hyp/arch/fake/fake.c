@@ -169,6 +169,16 @@ const char *arch_config_offer(const struct hypcfg *c)
 	return c->flags & HYPCFG_F_MTE ? "--mte: the fake CPU has no MTE" : NULL;
 }
 
+void arch_vcpu_vmpidr(uint64_t vmpidr)
+{
+	fake.vmpidr = vmpidr;
+}
+
+void arch_nv_flush_s1(void)
+{
+	fake.nv_flushes++;
+}
+
 void arch_read_id_regs(uint64_t raw[NR_ID_REGS])
 {
 	memcpy(raw, fake.id_regs, sizeof(fake.id_regs));

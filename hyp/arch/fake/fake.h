@@ -44,6 +44,8 @@ struct fake_arch {
 	unsigned brps, wrps;       /* debug registers the "CPU" offers (6 and 4) */
 	uint64_t id_regs[NR_ID_REGS]; /* what arch_read_id_regs() reads */
 	unsigned boot_cpu_inits;   /* arch_boot_cpu_init() calls */
+	unsigned nv_flushes;       /* arch_nv_flush_s1() calls */
+	uint64_t vmpidr;           /* the last arch_vcpu_vmpidr() */
 	unsigned irqchip_inits;    /* arch_irqchip_init() calls */
 	unsigned cpu_inits[8];     /* arch_cpu_init() per CPU */
 	unsigned cpu_starts[8];    /* arch_cpu_start() per CPU */

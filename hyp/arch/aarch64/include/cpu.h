@@ -13,6 +13,7 @@ struct cpu_features {
 	unsigned vmid_bits;   /* 8 or 16 (ID_AA64MMFR1_EL1.VMIDBits) */
 	bool pauth;           /* FEAT_PAuth: keys are switched */
 	bool hcx;             /* FEAT_HCX: HCRX_EL2 exists */
+	unsigned nv;          /* ID_AA64MMFR2_EL1.NV: 2 is FEAT_NV2 (el2=on) */
 	unsigned mte;         /* ID_AA64PFR1_EL1.MTE: 2 (FEAT_MTE2) or more means tag memory:
 	                         EL2 maps RAM Tagged and clears tags with DC GZVA */
 	bool mte_guest;       /* guests get MTE (--mte): HCR_EL2.ATA, GCR/RGSR/TFSR* switched */

@@ -30,6 +30,7 @@
  */
 #define SYS_ID_AA64ISAR2_EL1 S3_0_C0_C6_2
 #define SYS_ID_AA64MMFR2_EL1 S3_0_C0_C7_2
+#define SYS_VNCR_EL2         S3_4_C2_C2_0 /* FEAT_NV2: the VNCR page of the running vCPU */
 #define SYS_ID_AA64MMFR3_EL1 S3_0_C0_C7_3
 #define SYS_ID_AA64MMFR4_EL1 S3_0_C0_C7_4
 #define SYS_ID_AA64PFR2_EL1  S3_0_C0_C4_2
