@@ -203,8 +203,15 @@ static bool handle_irq(struct vcpu *v)
 	unsigned ev = arch_handle_irqs();
 	struct runqueue *rq = &percpu[v->pcpu].rq;
 
-	/* IRQ_EV_VTIMER: the virtual timer's line rose; timer_sync() already
-	 * gave it to the vGIC after this exit's fold. */
+	/*
+	 * IRQ_EV_VTIMER: the virtual timer's output rose. Mostly timer_sync()
+	 * gave it to the vGIC after this exit's fold; but when the exit was
+	 * for another interrupt, the output can rise after that sample and its
+	 * PPI be acknowledged here with the rest. Active, the PPI fires no
+	 * more: sample again, or the guest waits for its next exit.
+	 */
+	if (ev & IRQ_EV_VTIMER)
+		timer_sync(v, arch_counter());
 	if (ev & IRQ_EV_PMU)
 		vpmu_overflow(v);
 	if (ev & IRQ_EV_TICK)

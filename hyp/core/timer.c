@@ -13,9 +13,10 @@
  * sampled after every exit (timer_sync) before the exit is handled, so a
  * trapped GICR_ISPENDR0 read, a GIC enable write or a WFI always sees the
  * line as the timer drives it now. The physical PPI 27 fires at EL2 when
- * the output rises while the guest runs (that exit is where the rise is
- * seen) and is kept active while the guest owns a pending or active
- * virtual PPI 27, so that it does not fire again; the guest's deactivation
+ * the output rises while the guest runs (that exit, or the acknowledge of
+ * the PPI in its handler, is where the rise is seen) and is kept active
+ * while the guest owns a pending or active virtual PPI 27, so that it does
+ * not fire again; the guest's deactivation
  * of the virtual interrupt deactivates it (ICH_LR<n>_EL2.HW = 1). When the
  * line drops before the guest took the interrupt, nothing will deactivate
  * it: this file does, so the next rise fires again.
