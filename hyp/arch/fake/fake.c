@@ -90,6 +90,14 @@ void arch_tlb_flush_vmid(uint64_t vttbr)
 	fake.last_flush_vttbr = vttbr;
 }
 
+void arch_tlb_flush_ipa(uint64_t vttbr, uint64_t ipa, uint64_t size)
+{
+	fake.tlb_flush_ipa++;
+	fake.last_flush_vttbr = vttbr;
+	fake.last_flush_ipa = ipa;
+	fake.last_flush_size = size;
+}
+
 void arch_dcache_clean(uint64_t pa, uint64_t size)
 {
 	(void)pa;
@@ -256,6 +264,19 @@ void arch_vtimer_offset(uint64_t cntvoff)
 void arch_vtimer_stop(void)
 {
 	fake.vtimer_stops++;
+}
+
+/* The fake CPU's ISTATUS is whatever the test left in el1[] until asked:
+ * then it is the condition at the fake counter. */
+void arch_vtimer_refresh(struct vcpu *v)
+{
+	uint64_t *ctl = &v->el1[CNTV_CTL_EL0];
+
+	fake.vtimer_refreshes++;
+	*ctl &= ~CNT_CTL_ISTATUS;
+	if ((*ctl & CNT_CTL_ENABLE) &&
+	    (int64_t)(fake.counter - v->vm->cntvoff - v->el1[CNTV_CVAL_EL0]) >= 0)
+		*ctl |= CNT_CTL_ISTATUS;
 }
 
 void arch_vtimer_ppi_active(bool active)

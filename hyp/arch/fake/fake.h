@@ -22,6 +22,8 @@ struct fake_arch {
 	unsigned tlb_flush_all;    /* arch_tlb_flush_guests() calls */
 	unsigned tlb_flush_vmid;
 	uint64_t last_flush_vttbr;
+	unsigned tlb_flush_ipa;    /* arch_tlb_flush_ipa() calls, and the last one's range */
+	uint64_t last_flush_ipa, last_flush_size;
 	unsigned kicks[8];         /* arch_kick_cpu() per CPU */
 	unsigned dcache_cleans;
 	unsigned ram_scrubs;       /* arch_ram_scrub() calls, and the last one's range */
@@ -36,6 +38,7 @@ struct fake_arch {
 	unsigned vtimer_stops;     /* arch_vtimer_stop() calls */
 	bool vtimer_ppi_active;    /* arch_vtimer_ppi_active() as last set */
 	unsigned vtimer_ppi_writes;
+	unsigned vtimer_refreshes; /* arch_vtimer_refresh() calls */
 	unsigned irq_events;       /* what arch_handle_irqs() reports next */
 	unsigned test_pad_calls;   /* arch_test_pad() calls */
 	uint64_t test_pad_insns;   /* and the instructions they would have retired */
