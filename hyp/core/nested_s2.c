@@ -262,11 +262,12 @@ static void trace_s2(const struct vcpu *v, unsigned type, uint64_t ipa, uint64_t
 		     uint64_t vttbr, uint64_t size, unsigned count, unsigned result,
 		     unsigned level, unsigned op)
 {
+	struct ring_slot s;
 	struct trace_nv_s2 *e;
 
 	if (!v)
 		return;
-	e = trace_vcpu_begin(v, type, sizeof(*e));
+	e = trace_vcpu_begin(v, type, sizeof(*e), &s);
 	if (!e)
 		return;
 	e->ipa = ipa;
@@ -278,7 +279,7 @@ static void trace_s2(const struct vcpu *v, unsigned type, uint64_t ipa, uint64_t
 	e->level = (uint8_t)level;
 	e->op = (uint8_t)op;
 	e->reserved = 0;
-	trace_vcpu_commit(v, sizeof(*e));
+	trace_vcpu_commit(&s, sizeof(*e));
 }
 
 #define INVAL_OP_IPA   0
