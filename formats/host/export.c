@@ -64,24 +64,51 @@ static const char two_digits[201] =
 
 size_t export_fmt_u64(char *dst, uint64_t v)
 {
-	char tmp[20];
-	size_t n = sizeof(tmp);
+	static const uint64_t pow10[20] = {
+		1ull, 10ull, 100ull, 1000ull, 10000ull, 100000ull, 1000000ull, 10000000ull,
+		100000000ull, 1000000000ull, 10000000000ull, 100000000000ull, 1000000000000ull,
+		10000000000000ull, 100000000000000ull, 1000000000000000ull, 10000000000000000ull,
+		100000000000000000ull, 1000000000000000000ull, 10000000000000000000ull,
+	};
+	unsigned bits, n;
+	char *p;
 
+	if (v < 10) {
+		dst[0] = (char)('0' + v);
+		return 1;
+	}
+	/* the digits: from the bit length, one compare to settle it */
+	bits = 64 - (unsigned)__builtin_clzll(v);
+	n = (bits * 1233) >> 12;
+	n += n < 20 && v >= pow10[n];
+	p = dst + n;
+	/* the high part in 64 bits, the last eight digits in 32 */
+	if (v >= 100000000) {
+		uint32_t lo = (uint32_t)(v % 100000000), d;
+		int i;
+
+		v /= 100000000;
+		for (i = 0; i < 4; i++) {
+			d = lo % 100;
+			lo /= 100;
+			p -= 2;
+			memcpy(p, two_digits + 2 * d, 2);
+		}
+	}
 	while (v >= 100) {
 		unsigned d = (unsigned)(v % 100);
 
 		v /= 100;
-		n -= 2;
-		memcpy(tmp + n, two_digits + 2 * d, 2);
+		p -= 2;
+		memcpy(p, two_digits + 2 * d, 2);
 	}
 	if (v >= 10) {
-		n -= 2;
-		memcpy(tmp + n, two_digits + 2 * v, 2);
+		p -= 2;
+		memcpy(p, two_digits + 2 * v, 2);
 	} else {
-		tmp[--n] = (char)('0' + v);
+		*--p = (char)('0' + v);
 	}
-	memcpy(dst, tmp + n, sizeof(tmp) - n);
-	return sizeof(tmp) - n;
+	return n;
 }
 
 size_t export_fmt_hex(char *dst, uint64_t v)
