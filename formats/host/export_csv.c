@@ -426,16 +426,16 @@ static void csv_compile(void)
 }
 
 /* Bytes a row may take before its text cells and extra bytes. */
-#define CSV_ROW_RESERVE (CSV_MAX_COLS + 64u * (NR_HDR_COLS + CSV_MAX_CELLS) + 16u)
+#define CSV_ROW_RESERVE (CSV_MAX_COLS + 64u * (NR_HDR_COLS + CSV_MAX_CELLS) + 64u)
 
-/* n commas at dst, eight a store (the buffer has room for 8 more). */
+/* n commas at dst, 32 a copy (the buffer has room for 32 more). */
 static inline char *csv_commas(char *dst, unsigned n)
 {
-	static const char eight[8] = { ',', ',', ',', ',', ',', ',', ',', ',' };
+	static const char many[32] = ",,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,";
 	unsigned i;
 
-	for (i = 0; i < n; i += sizeof(eight))
-		memcpy(dst + i, eight, sizeof(eight));
+	for (i = 0; i < n; i += sizeof(many))
+		memcpy(dst + i, many, sizeof(many));
 	return dst + n;
 }
 
