@@ -482,18 +482,6 @@ static char *csv_text(struct export_out *out, char *dst, const char *s, size_t l
 	return export_out_reserve(out, CSV_ROW_RESERVE);
 }
 
-/* Counter ticks to nanoseconds as export_ticks_to_ns(), with 64-bit divisions when freq allows. */
-static inline uint64_t csv_ticks_to_ns(uint64_t ticks, uint64_t freq)
-{
-	if (!freq)
-		return ticks;
-	if (freq == 1000000000u)
-		return ticks;
-	if (freq <= UINT64_MAX / 1000000000u)
-		return ticks / freq * 1000000000u + ticks % freq * 1000000000u / freq;
-	return export_ticks_to_ns(ticks, freq);
-}
-
 /* One record's row, \r\n included. */
 static void csv_put_record(struct export_out *out, const struct trace_hdr *h, uint32_t cpu,
 			   uint64_t freq, struct csv_row *row)
@@ -517,7 +505,7 @@ static void csv_put_record(struct export_out *out, const struct trace_hdr *h, ui
 	dst = export_out_reserve(out, CSV_ROW_RESERVE);
 	if (!dst)
 		return;
-	dst += export_fmt_u64(dst, csv_ticks_to_ns(h->ts, freq));
+	dst += export_fmt_u64(dst, export_ticks_to_ns(h->ts, freq));
 	*dst++ = ',';
 	dst += export_fmt_u64(dst, h->ts);
 	*dst++ = ',';
