@@ -182,7 +182,7 @@ check-e2e: all linux-guest arm64 kvm-vmm
 
 # Benchmarks: every tests/bench/*.sh prints its figures; nothing is asserted.
 bench: deps
-	$(Q)$(MAKE) --no-print-directory all $(BENCH_BINS)
+	$(Q)$(MAKE) --no-print-directory all linux-guest $(BENCH_BINS)
 	$(Q)for b in tests/bench/*.sh; do "$$b" || echo "bench: $$b failed"; done
 
 # Long runs (scripts/soak.sh): SOAK_CHAOS chaos guests of 10^4 rounds each, SOAK_VMS VMIDs soaked.

@@ -66,6 +66,9 @@ enum hypcfg_image_kind {
                                             debugger resumes it */
 #define HYPCFG_F_MTE         (1ull << 4) /* QEMU runs with mte=on (--mte): guests get MTE
                                             (FEAT_MTE2 and up); without it MTE is hidden */
+#define HYPCFG_F_RAM_ZEROED  (1ull << 5) /* the host made the RAM file afresh: RAM no VM
+                                            has had reads as zeroes (and tag 0), so the
+                                            hypervisor scrubs only RAM a VM gave back */
 
 enum hypcfg_trace_mode {
 	HYPCFG_TRACE_OFF       = 0,

@@ -57,6 +57,11 @@ soak_chaos() {
 	rc=$?
 	echo "  $(grep -c 'chaos: survived 10000 rounds' "$log") of $n chaos guests survived their 10000 rounds;" \
 		"$(grep -c 'SUMMARY: [0-9]* tests, 0 unexpected failures' "$log") guests passed; $((SECONDS - t0)) s"
+	# The seeds replay any chaos guest (cmdline=seed=...); the tick latency
+	# is how long a vtimer vCPU waited for its CPU (docs/robustness.md).
+	echo "  $(grep -ao 'seed 0x[0-9a-f]*' "$log" | sort -u | wc -l) distinct seeds (in $log);" \
+		"worst vtimer tick latency" \
+		"$(grep -a 'worst tick latency' "$log" | sed -E 's/.*latency ([0-9]+) us.*/\1/' | sort -n | tail -n 1) us"
 	verdict chaos "$log" "$rc"
 }
 

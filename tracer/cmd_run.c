@@ -702,6 +702,8 @@ static void configure(struct run *r)
 		r->cfg.gdb_vm = env.gdb_vm;
 		r->machine.gdb_serial = env.gdb_serial;
 	}
+	/* start_qemu() unlinks the RAM file before QEMU makes it: all zeroes */
+	r->cfg.flags |= HYPCFG_F_RAM_ZEROED;
 	if (env.mte) { /* QEMU gives the board tag memory; the hypervisor offers it */
 		r->cfg.flags |= HYPCFG_F_MTE;
 		r->machine.mte = true;

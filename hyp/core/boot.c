@@ -37,6 +37,8 @@ static __noreturn void refuse(const char *why)
 static void reserve_guest_pool(void)
 {
 	chunk_pool_init(&guest_pool, platform.ram_base, platform.ram_size);
+	if (hypcfg->flags & HYPCFG_F_RAM_ZEROED)
+		chunk_pool_set_zeroed(&guest_pool);
 	/* DTB, hyp.elf, control block and heap. */
 	chunk_pool_reserve(&guest_pool, platform.ram_base, HYP_STAGING_PA - platform.ram_base);
 	for (unsigned i = 0; i < hypcfg->nr_vms; i++) {

@@ -33,8 +33,12 @@ bool vcpu_wait_for_interrupt(struct vcpu *v, uint64_t deadline)
 	if (vgic_cpu_has_pending(&v->vgic) || sdei_has_pending(v))
 		return true; /* an interrupt or SDEI event is there: WFI completes at once */
 	deadline = deadline_earliest(deadline, timer_wake_deadline(v));
-	if (deadline && deadline <= now)
-		return true; /* a wake-up event is already there */
+	if (deadline && deadline <= now) {
+		/* A wake-up event is already there; the virtual timer's
+		 * interrupt goes with it, even if the CPU is late raising it. */
+		timer_vtimer_catch_up(v, now);
+		return true;
+	}
 	sched_block(&percpu[v->pcpu].rq, v, deadline);
 	/*
 	 * An interrupt made pending on another CPU between the check above and
@@ -199,8 +203,15 @@ static bool handle_irq(struct vcpu *v)
 	unsigned ev = arch_handle_irqs();
 	struct runqueue *rq = &percpu[v->pcpu].rq;
 
-	/* IRQ_EV_VTIMER: the virtual timer's line rose; timer_sync() already
-	 * gave it to the vGIC after this exit's fold. */
+	/*
+	 * IRQ_EV_VTIMER: the virtual timer's output rose. Mostly timer_sync()
+	 * gave it to the vGIC after this exit's fold; but when the exit was
+	 * for another interrupt, the output can rise after that sample and its
+	 * PPI be acknowledged here with the rest. Active, the PPI fires no
+	 * more: sample again, or the guest waits for its next exit.
+	 */
+	if (ev & IRQ_EV_VTIMER)
+		timer_sync(v, arch_counter());
 	if (ev & IRQ_EV_PMU)
 		vpmu_overflow(v);
 	if (ev & IRQ_EV_TICK)

@@ -81,6 +81,14 @@ void chunk_pool_init(struct chunk_pool *p, uint64_t base, uint64_t size)
 	p->base = start;
 	p->nr_chunks = end > start ? (unsigned)MIN((end - start) / CHUNK_SIZE, POOL_MAX_CHUNKS) : 0;
 	p->free_chunks = p->nr_chunks;
+	memset(p->dirty, 0xff, sizeof(p->dirty));
+}
+
+void chunk_pool_set_zeroed(struct chunk_pool *p)
+{
+	spin_lock(&p->lock);
+	memset(p->dirty, 0, sizeof(p->dirty));
+	spin_unlock(&p->lock);
 }
 
 void chunk_pool_reserve(struct chunk_pool *p, uint64_t pa, uint64_t size)
@@ -141,7 +149,27 @@ void chunk_pool_free(struct chunk_pool *p, uint64_t pa, uint64_t size)
 	need = (unsigned)(ALIGN_UP(size, CHUNK_SIZE) / CHUNK_SIZE);
 	first = (unsigned)((pa - p->base) / CHUNK_SIZE);
 	spin_lock(&p->lock);
-	for (unsigned i = 0; i < need && first + i < p->nr_chunks; i++)
+	for (unsigned i = 0; i < need && first + i < p->nr_chunks; i++) {
 		chunk_set(p, first + i, false);
+		p->dirty[(first + i) / 64] |= 1ull << ((first + i) % 64);
+	}
 	spin_unlock(&p->lock);
+}
+
+bool chunk_pool_zeroed(struct chunk_pool *p, uint64_t pa, uint64_t size)
+{
+	unsigned first, need;
+	bool zeroed = true;
+
+	if (pa < p->base || !size || size > (uint64_t)p->nr_chunks * CHUNK_SIZE)
+		return false;
+	need = (unsigned)(ALIGN_UP(size, CHUNK_SIZE) / CHUNK_SIZE);
+	first = (unsigned)((pa - p->base) / CHUNK_SIZE);
+	if (first + need > p->nr_chunks)
+		return false;
+	spin_lock(&p->lock);
+	for (unsigned i = first; i < first + need && zeroed; i++)
+		zeroed = !(p->dirty[i / 64] & (1ull << (i % 64)));
+	spin_unlock(&p->lock);
+	return zeroed;
 }

@@ -13,9 +13,10 @@
  * sampled after every exit (timer_sync) before the exit is handled, so a
  * trapped GICR_ISPENDR0 read, a GIC enable write or a WFI always sees the
  * line as the timer drives it now. The physical PPI 27 fires at EL2 when
- * the output rises while the guest runs (that exit is where the rise is
- * seen) and is kept active while the guest owns a pending or active
- * virtual PPI 27, so that it does not fire again; the guest's deactivation
+ * the output rises while the guest runs (that exit, or the acknowledge of
+ * the PPI in its handler, is where the rise is seen) and is kept active
+ * while the guest owns a pending or active virtual PPI 27, so that it does
+ * not fire again; the guest's deactivation
  * of the virtual interrupt deactivates it (ICH_LR<n>_EL2.HW = 1). When the
  * line drops before the guest took the interrupt, nothing will deactivate
  * it: this file does, so the next rise fires again.
@@ -207,6 +208,20 @@ uint64_t timer_wake_deadline(const struct vcpu *v)
 	if ((v->timer.phys.ctl & (CNT_CTL_ENABLE | CNT_CTL_IMASK)) == CNT_CTL_ENABLE)
 		pdue = v->timer.phys.cval ? v->timer.phys.cval : 1;
 	return deadline_earliest(vdue, pdue);
+}
+
+void timer_vtimer_catch_up(struct vcpu *v, uint64_t now)
+{
+	uint64_t ctl;
+
+	if (!v->el1_loaded || v->timer.vlevel)
+		return;
+	ctl = arch_vtimer_ctl(v);
+	if ((ctl & (CNT_CTL_ENABLE | CNT_CTL_IMASK)) != CNT_CTL_ENABLE ||
+	    (int64_t)(now - v->vm->cntvoff - vcpu_el1_read(v, CNTV_CVAL_EL0)) < 0)
+		return;
+	arch_vtimer_refresh(v);
+	resample(v, now);
 }
 
 /* ------------------------------------------------------------ CNTP_* traps */

@@ -178,8 +178,10 @@ struct vcpu *vm_vcpu_by_mpidr(struct vm *vm, uint64_t mpidr)
 	return &vm->vcpus[mpidr];
 }
 
-/* Lays out image, initrd and DTB in guest RAM (already zeroed). */
-static const char *load_guest(struct vm *vm)
+/* Lays out image, initrd and DTB in guest RAM (already zeroed; scrubbed
+ * says whether the hypervisor wrote those zeroes, which then need cleaning to
+ * the point of coherency like the image). */
+static const char *load_guest(struct vm *vm, bool scrubbed)
 {
 	const struct hypcfg_vm *c = vm->cfg;
 	uint64_t span = c->image_span > c->image_size ? c->image_span : c->image_size;
@@ -228,8 +230,16 @@ static const char *load_guest(struct vm *vm)
 	if (guest_dtb_build(ram + (dtb_ipa - GUEST_RAM_IPA), GUEST_DTB_MAX_SIZE, &p) < 0)
 		return "could not build the device tree";
 	vm->dtb_ipa = dtb_ipa;
-	/* The guest starts with its MMU and caches off. */
-	arch_dcache_clean(vm->ram_pa, vm->ram_size);
+	/* The guest starts with its MMU and caches off: what was written here
+	 * must reach memory. RAM fresh from the host was never in a cache. */
+	if (scrubbed) {
+		arch_dcache_clean(vm->ram_pa, vm->ram_size);
+		return NULL;
+	}
+	arch_dcache_clean(vm->ram_pa + (c->load_ipa - GUEST_RAM_IPA), c->image_size);
+	if (c->initrd_size)
+		arch_dcache_clean(vm->ram_pa + (initrd_ipa - GUEST_RAM_IPA), c->initrd_size);
+	arch_dcache_clean(vm->ram_pa + (dtb_ipa - GUEST_RAM_IPA), GUEST_DTB_MAX_SIZE);
 	return NULL;
 }
 
@@ -248,6 +258,7 @@ int vm_create(unsigned slot)
 	struct vm *vm = &vms[slot];
 	struct hypstat_vm *st = &hypstat->vms[slot];
 	const char *why;
+	bool scrubbed;
 	int ret;
 
 	st->instances_started++;
@@ -273,9 +284,14 @@ int vm_create(unsigned slot)
 		return -ENOMEM;
 	}
 	/* Fresh memory: nothing of an earlier VM may be visible, its MTE
-	 * allocation tags included. */
-	arch_ram_scrub(vm->ram_pa, vm->ram_size);
-	why = load_guest(vm);
+	 * allocation tags included. RAM no VM has had is zeroes already, and
+	 * writing all of it would make the host back every page of it at once
+	 * (tens of microseconds a page on a virtualized host: seconds for a
+	 * Linux guest's 256 MiB, most of which it never touches). */
+	scrubbed = !chunk_pool_zeroed(&guest_pool, vm->ram_pa, vm->ram_size);
+	if (scrubbed)
+		arch_ram_scrub(vm->ram_pa, vm->ram_size);
+	why = load_guest(vm, scrubbed);
 	if (!why && s2_init(&vm->s2, &hyp_pages, stage2_ipa_bits))
 		why = "out of memory for stage-2 tables";
 	if (!why && s2_map(&vm->s2, &hyp_pages, GUEST_RAM_IPA, vm->ram_pa, vm->ram_size,

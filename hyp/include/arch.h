@@ -180,6 +180,7 @@ unsigned arch_debug_wrps(void);
 void arch_vtimer_offset(uint64_t cntvoff);  /* CNTVOFF_EL2: the loading vCPU's VM */
 void arch_vtimer_stop(void);                /* CNTV_CTL_EL0 = 0, once the vCPU's copy is saved */
 void arch_vtimer_ppi_active(bool active);   /* the physical PPI 27's active state */
+void arch_vtimer_refresh(struct vcpu *v);   /* loaded v: the CPU re-evaluates ISTATUS now */
 
 /*
  * The guest's own debug registers (struct vdebug, hyp/include/guest_debug.h)

@@ -49,15 +49,25 @@ struct chunk_pool {
 	unsigned nr_chunks;
 	unsigned next;        /* next-fit cursor: consecutive VMs get different memory */
 	uint64_t map[POOL_MAX_CHUNKS / 64]; /* set = in use or reserved */
+	uint64_t dirty[POOL_MAX_CHUNKS / 64]; /* set = given back by a VM, or RAM of unknown
+						 content; clear = zeroes until allocated */
 	unsigned free_chunks;
 };
 
+/* Every chunk starts dirty: nothing is known of what the RAM holds. */
 void chunk_pool_init(struct chunk_pool *p, uint64_t base, uint64_t size);
+/* The RAM reads as zeroes (a fresh memory file): every chunk is clean. */
+void chunk_pool_set_zeroed(struct chunk_pool *p);
 /* Marks [pa, pa + size) as not for guests (staged images, rings...). */
 void chunk_pool_reserve(struct chunk_pool *p, uint64_t pa, uint64_t size);
 /* size bytes of contiguous chunks; 0 and *pa set, or -ENOMEM. */
 int chunk_pool_alloc(struct chunk_pool *p, uint64_t size, uint64_t *pa);
+/* Freed chunks are dirty: they held a VM's memory. */
 void chunk_pool_free(struct chunk_pool *p, uint64_t pa, uint64_t size);
+/* Was no chunk of [pa, pa + size) freed since chunk_pool_set_zeroed? Asked
+ * right after chunk_pool_alloc, before anything writes them: such chunks still
+ * read as zeroes, and scrubbing them would be work for nothing. */
+bool chunk_pool_zeroed(struct chunk_pool *p, uint64_t pa, uint64_t size);
 
 extern struct page_allocator hyp_pages;
 extern struct chunk_pool guest_pool;

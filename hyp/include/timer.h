@@ -78,6 +78,16 @@ static inline uint64_t deadline_earliest(uint64_t a, uint64_t b)
 uint64_t timer_wake_deadline(const struct vcpu *v);
 
 /*
+ * WFI found the virtual timer due (CVAL + CNTVOFF reached) with its line
+ * still low: the CPU has not updated the timer's ISTATUS yet (QEMU's TCG
+ * does so from a host timer that can run milliseconds late under load).
+ * Makes the CPU evaluate the condition now and resamples the line, so that
+ * the WFI completes with the interrupt pending instead of returning to a
+ * guest that would only trap on the same WFI again.
+ */
+void timer_vtimer_catch_up(struct vcpu *v, uint64_t now);
+
+/*
  * A trapped CNTP_CTL/CVAL/TVAL_EL0 access (key as SYSREG_KEY): -1 when key is
  * not a timer register, else 1 (done, *val read or written).
  */

@@ -15,6 +15,8 @@
  *  - SDEI calls with arguments near the valid ones: event 0, bound slots,
  *    SPIs no device drives, routing, masking, resets (a handler that only
  *    completes, so a dispatched event changes nothing);
+ *  - GIC CPU-interface traffic (ICC_*: SGIs of every kind, acknowledges,
+ *    EOIs and deactivations of random INTIDs, binary points);
  *  - ITS traffic: random commands (mostly real types, random fields) in a
  *    command queue it sets up, and GITS register accesses of any offset and
  *    width; the tables and ITTs it hands out lie in its own BSS or outside RAM;
@@ -23,7 +25,7 @@
  *  - operations at EL0 (device accesses, HVC/SMC, the PMU, debug, timer and
  *    ICC registers EL0 may or may not touch, behind a random PMUSERENR_EL0);
  *  - its own stage 1 (an identity map) turned on and off, so the rest runs
- *    now translated, now not (EL0 operations only with the MMU off).
+ *    now translated, now not, at EL1 and at EL0.
  * Every operation either works or raises an exception the guest takes and
  * skips. It counts them, then exits with status 0 if it is still alive.
  *
@@ -73,6 +75,7 @@ static uint64_t run_insn(uint32_t insn, uint64_t x1)
 }
 
 static unsigned long exceptions, rounds, el0_ops, mmu_toggles;
+static bool mmu_is_on;
 
 static void count(void)
 {
@@ -291,7 +294,47 @@ static void set_way_maintenance(void)
 	count();
 }
 
-/* ---------------------------------------------------------------- ITS */
+/* ---------------------------------------------------------------- GIC, ITS */
+
+/* ICC_* system register traffic at the virtual CPU interface: reads of all
+ * of it; SGIs of every kind with random targets, acknowledges, EOIs and
+ * deactivations of random INTIDs, binary points. The registers that would
+ * stop this guest's own interrupt delivery (PMR, IGRPEN, CTLR, SRE) are only
+ * read. */
+static void random_icc(void)
+{
+	static const uint16_t reads[] = {
+		/* CRm << 3 | op2 in op0 3, op1 0, CRn 12 */
+		8 << 3 | 0, 8 << 3 | 2, 8 << 3 | 3, 11 << 3 | 3, 12 << 3 | 0, 12 << 3 | 2,
+		12 << 3 | 3, 12 << 3 | 4, 12 << 3 | 5, 12 << 3 | 6, 12 << 3 | 7, 9 << 3 | 0,
+		8 << 3 | 4, 11 << 3 | 1,
+	};
+	static const uint16_t writes[] = {
+		11 << 3 | 5, 11 << 3 | 6, 11 << 3 | 7, /* SGI1R, ASGI1R, SGI0R */
+		12 << 3 | 1, 11 << 3 | 1, 8 << 3 | 1,  /* EOIR1, DIR, EOIR0 */
+		12 << 3 | 3, 8 << 3 | 3,               /* BPR1, BPR0 */
+	};
+	uint32_t enc;
+	uint64_t v = rnd();
+
+	expect_exception();
+	if (rnd() & 1) {
+		enc = writes[rnd() % (sizeof(writes) / sizeof(writes[0]))];
+		if (rnd() % 4 == 0) /* an INTID or a target list near the real ones */
+			v &= 0x00ff00ff000fffffull;
+		(void)run_insn(0xd5180000u | 12u << 12 | enc << 5 | 1, v);
+	} else {
+		enc = reads[rnd() % (sizeof(reads) / sizeof(reads[0]))];
+		v = run_insn(0xd5380000u | 12u << 12 | enc << 5, 0);
+		/* An acknowledged interrupt is ended, so the guest stays as it was. */
+		if (enc == (12 << 3 | 0) && v < 1020) { /* IAR1 */
+			count();
+			expect_exception();
+			(void)run_insn(0xd5180000u | 12u << 12 | (12 << 3 | 1) << 5 | 1, v);
+		}
+	}
+	count();
+}
 
 #define ITS_BASE	 0x08080000ull
 #define GITS_CTLR	 0x0000u
@@ -466,41 +509,41 @@ static void random_debug_pmu(void)
 
 /* ---------------------------------------------------------------- EL0 */
 
-/* What the EL0 function does: one instruction at code[] (built at EL1), or
- * one access to a device address. */
-static volatile uint64_t el0_addr, el0_value;
-static volatile unsigned int el0_kind;
+/*
+ * What runs at EL0: four instructions built at EL1 in a 2 MiB block of its
+ * own, the one block EL0 may reach when this guest's MMU is on (mmu_setup):
+ *	LDR x1, =a ; LDR x2, =v ; <the operation> ; SVC #0
+ * The SVC returns to el0_run()'s caller. EL0 touches no stack and nothing
+ * outside the block: the only exception it can take is the operation's.
+ */
+#define EL0_BLOCK	 0x200000u
+#define EL0_LDR_X1_LIT	 (0x58000000u | 4u << 5 | 1u) /* LDR x1, [pc, #16] */
+#define EL0_LDR_X2_LIT	 (0x58000000u | 5u << 5 | 2u) /* LDR x2, [pc, #20] */
+#define EL0_SVC0	 0xd4000001u
+static uint32_t el0_area[EL0_BLOCK / 4] __attribute__((aligned(EL0_BLOCK)));
+static unsigned long el0_ops_mmu; /* of el0_ops, with the MMU on */
 
-static uint64_t el0_op(void)
+static void el0_build(uint32_t insn, uint64_t a, uint64_t v)
 {
-	uint64_t a = el0_addr, v = el0_value;
-
-	switch (el0_kind) {
-	case 0: __asm__ volatile("ldr %w0, [%1]" : "=r"(v) : "r"(a) : "memory"); break;
-	case 1: __asm__ volatile("str %0, [%1]" ::"r"(v), "r"(a) : "memory"); break;
-	case 2: __asm__ volatile("ldrb %w0, [%1]" : "=r"(v) : "r"(a) : "memory"); break;
-	default: {
-		register uint64_t r0 __asm__("x0") = 0;
-		register uint64_t r1 __asm__("x1") = v;
-
-		__asm__ volatile("blr %2"
-				 : "+r"(r0), "+r"(r1)
-				 : "r"((uint64_t)(uintptr_t)code)
-				 : "x2", "x3", "x4", "x5", "x6", "x7", "x8", "x9", "x10", "x11", "x12",
-				   "x13", "x14", "x15", "x16", "x17", "x30", "memory");
-		v = r0;
-		break;
-	}
-	}
-	return v;
+	el0_area[0] = EL0_LDR_X1_LIT;
+	el0_area[1] = EL0_LDR_X2_LIT;
+	el0_area[2] = insn;
+	el0_area[3] = EL0_SVC0;
+	el0_area[4] = (uint32_t)a;
+	el0_area[5] = (uint32_t)(a >> 32);
+	el0_area[6] = (uint32_t)v;
+	el0_area[7] = (uint32_t)(v >> 32);
+	/* Written as data, fetched as instructions at EL0. */
+	__asm__ volatile("dc cvau, %0\n dsb ish\n ic ivau, %0\n dsb ish\n isb" ::"r"(el0_area)
+			 : "memory");
 }
 
 /*
  * One operation at EL0: device accesses (EL0 data aborts reach the
- * hypervisor), HVC/SMC (UNDEFINED at EL0), and the system registers EL0 may
- * touch or that trap from EL0: PMU (PMUSERENR_EL0 decides), debug
- * communications, timers, ICC. Runs with this guest's MMU off only: its
- * stage 1 maps RAM for EL1 alone.
+ * hypervisor, or with the MMU on this guest's own permission fault), HVC/SMC
+ * (UNDEFINED at EL0), and the system registers EL0 may touch or that trap
+ * from EL0: PMU (PMUSERENR_EL0 decides), debug communications, timers, ICC.
+ * With the MMU on or off.
  */
 static void el0_operation(void)
 {
@@ -510,52 +553,57 @@ static void el0_operation(void)
 		ENC(3, 3, 14, 2, 1), ENC(2, 3, 0, 1, 0), ENC(2, 3, 0, 4, 0),  ENC(2, 3, 0, 5, 0),
 		ENC(3, 0, 12, 11, 5), ENC(3, 0, 12, 12, 0), ENC(3, 3, 4, 2, 1), ENC(3, 0, 0, 0, 5),
 	};
-	uint32_t kind = (uint32_t)(rnd() % 6);
-	uint64_t mdscr;
+	static const uint32_t accesses[] = {
+		0xb9400020u, /* LDR w0, [x1] */
+		0xf9000022u, /* STR x2, [x1] */
+		0x39400020u, /* LDRB w0, [x1] */
+	};
+	uint32_t kind = (uint32_t)(rnd() % 6), insn;
+	uint64_t mdscr, a = 0, v = rnd();
 
-	/* No software step at EL0: MDSCR_EL1.SS from a random write would
-	 * step it forever. PMUSERENR_EL0: the EL0 PMU doors, at random. */
+	/* No debug events at EL0: MDSCR_EL1.SS from a random write would step
+	 * it forever, and MDE with a random watchpoint or breakpoint would
+	 * trap the EL0 instructions before the one meant. PMUSERENR_EL0: the
+	 * EL0 PMU doors, at random. */
 	expect_exception();
 	mdscr = run_insn(0xd5300000u | ENC(2, 0, 0, 2, 2), 0); /* MRS x0, MDSCR_EL1 */
 	count();
 	expect_exception();
-	(void)run_insn(0xd5100001u | ENC(2, 0, 0, 2, 2), mdscr & ~1ull);
+	(void)run_insn(0xd5100001u | ENC(2, 0, 0, 2, 2), mdscr & ~(1ull | 1ull << 15));
 	count();
 	expect_exception();
 	(void)run_insn(0xd5100001u | ENC(3, 3, 9, 14, 0), rnd() & 0xf);
 	count();
-	el0_value = rnd();
 	if (kind < 3) {
-		el0_kind = kind;
-		el0_addr = random_device_address() & ~7ull;
+		insn = accesses[kind];
+		a = random_device_address() & ~7ull;
+	} else if (kind == 3) {
+		insn = (rnd() & 1 ? 0xd4000002u : 0xd4000003u) | (uint32_t)(rnd() & 0xffff) << 5;
 	} else {
-		uint32_t insn;
-
-		if (kind == 3)
-			insn = (rnd() & 1 ? 0xd4000002u : 0xd4000003u) | (uint32_t)(rnd() & 0xffff) << 5;
-		else
-			insn = (rnd() & 1 ? 0xd5100001u : 0xd5300000u) |
-			       regs[rnd() % (sizeof(regs) / sizeof(regs[0]))];
-		el0_kind = 3;
-		code[0] = insn;
-		code[1] = 0xd65f03c0; /* ret */
-		__asm__ volatile("dc cvau, %0\n dsb ish\n ic ivau, %0\n dsb ish\n isb" ::"r"(code)
-				 : "memory");
+		insn = (rnd() & 1 ? 0xd5100001u : 0xd5300000u) |
+		       regs[rnd() % (sizeof(regs) / sizeof(regs[0]))];
+		a = v; /* MSR takes x1 */
 	}
+	el0_build(insn, a, v);
 	expect_exception();
-	(void)el0_run(el0_op);
+	(void)el0_run((uint64_t (*)(void))(uintptr_t)el0_area);
 	count();
 	el0_ops++;
+	if (mmu_is_on)
+		el0_ops_mmu++;
 }
 
 /* ---------------------------------------------------------------- MMU */
 
 /* This guest's own stage 1: an identity map in 1 GiB blocks, device space
  * below RAM Device-nGnRnE, RAM Normal for EL1 only, nothing above RAM (a
- * translation fault). SCTLR_EL1.C and I stay 0, so everything is
- * non-cacheable either way and turning the MMU off needs no cleaning. */
+ * translation fault); the GiB holding el0_area in 2 MiB blocks, el0_area's
+ * own readable, writable and executable at EL0 (and never executable at
+ * EL1: the architecture makes EL0-writable memory PXN anyway). SCTLR_EL1.C
+ * and I stay 0, so everything is non-cacheable either way and turning the
+ * MMU off needs no cleaning. */
 static uint64_t s1_table[512] __attribute__((aligned(4096)));
-static bool mmu_is_on;
+static uint64_t s1_l2[512] __attribute__((aligned(4096))); /* the GiB holding el0_area */
 static uint64_t above_ram;     /* the first 1 GiB block above RAM */
 static unsigned long mmu_wrong; /* toggles that did not take */
 
@@ -564,11 +612,23 @@ static unsigned long mmu_wrong; /* toggles that did not take */
 static void mmu_setup(void)
 {
 	uint64_t ram_end = boot.ram_base + (boot.ram_size ? boot.ram_size : 0x8000000);
+	uint64_t el0_gb;
 
 	/* block, AF, AttrIndx 0 (device), UXN, PXN */
 	s1_table[0] = 0x1ull | 1ull << 10 | 3ull << 53;
 	for (uint64_t gb = boot.ram_base >> 30; gb < 512 && gb << 30 < ram_end; gb++)
 		s1_table[gb] = gb << 30 | 1ull | 1ull << 2 | 3ull << 8 | 1ull << 10; /* Normal, ISH, AF */
+	/* The GiB of el0_area in 2 MiB blocks; AP[1] (bit 6) opens el0_area's
+	 * to EL0, PXN (bit 53) closes it to EL1 execution. */
+	el0_gb = (uint64_t)(uintptr_t)el0_area >> 30;
+	for (uint64_t mb2 = 0; mb2 < 512; mb2++) {
+		uint64_t pa = el0_gb << 30 | mb2 << 21;
+
+		s1_l2[mb2] = pa | 1ull | 1ull << 2 | 3ull << 8 | 1ull << 10; /* Normal, ISH, AF */
+		if (pa == (uint64_t)(uintptr_t)el0_area)
+			s1_l2[mb2] |= 1ull << 6 | 1ull << 53;
+	}
+	s1_table[el0_gb] = (uint64_t)(uintptr_t)s1_l2 | 3ull; /* table */
 	above_ram = ((ram_end + (1ull << 30) - 1) >> 30) << 30;
 	dsb(sy); /* the table is written before any walk can read it */
 	write_sysreg(0xff00ull, mair_el1); /* Attr0 Device-nGnRnE, Attr1 Normal write-back */
@@ -642,12 +702,12 @@ int main(void)
 		case 9: case 10: case 11: random_sysreg(); break;
 		case 12: set_way_maintenance(); break;
 		case 13: case 14: wfx_storm(); break;
-		case 15: case 16: random_sysreg(); break;
+		case 15: case 16: random_icc(); break;
 		case 17: random_its_command(); break;
 		case 18: random_its_register(); break;
 		case 19: random_debug_pmu(); break;
 		case 20: random_sdei(); break;
-		case 21: case 22: if (mmu_is_on) random_access(); else el0_operation(); break;
+		case 21: case 22: el0_operation(); break;
 		default: if (rnd() % 4 == 0) mmu_set(!mmu_is_on); else random_debug_pmu(); break;
 		}
 		rounds++;
@@ -656,9 +716,10 @@ int main(void)
 		mmu_set(false);
 	report_info("chaos: %lu ITS commands queued, the ITS caught up %lu times", its_commands,
 		    its_caught_up);
-	report(mmu_toggles > 0 && mmu_wrong == 0,
-	       "chaos: %lu operations at EL0, the MMU turned on %lu times (%lu did not take)",
-	       el0_ops, mmu_toggles, mmu_wrong);
+	report(mmu_toggles > 0 && mmu_wrong == 0 && el0_ops_mmu > 0 && el0_ops_mmu < el0_ops,
+	       "chaos: %lu operations at EL0 (%lu with the MMU on), the MMU turned on %lu times "
+	       "(%lu did not take)",
+	       el0_ops, el0_ops_mmu, mmu_toggles, mmu_wrong);
 	report(rounds == nr_rounds && exceptions > 0, "chaos: survived %lu rounds, %lu faults taken",
 	       rounds, exceptions);
 	/* Still running, still served: the hypervisor answers a plain call. */

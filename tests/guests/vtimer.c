@@ -5,8 +5,10 @@
  * physical interrupt; the EL1 physical timer (PPI 30) is emulated, a level
  * line the hypervisor drives.
  *
- *  - a 1 kHz tick, CNTV_TVAL reprogrammed in the handler, for a second of
- *    CNTVCT: as many ticks as periods elapsed;
+ *  - a 1 kHz tick, CNTV_CVAL moved on a period in the handler, for a second
+ *    of CNTVCT: each of its 1000 deadlines taken exactly once, none early
+ *    (how late is the host's business: reported, judged only by a bound
+ *    that a lost interrupt exceeds);
  *  - WFI with PSTATE.I clear wakes on the timer and the IRQ is taken; the
  *    interrupt is active in its handler, inactive after the EOI, and once
  *    the handler masked the timer it does not come back until reprogrammed;
@@ -20,6 +22,8 @@
 
 #define TICK_HZ	      1000u
 #define TICK_RUN_MS   1000u
+#define TICK_LATE_MS  10000u /* a tick still owed this long after its second
+			      * ended was lost, not late (docs/robustness.md) */
 #define ONESHOT_US    5000u
 #define QUIET_US      10000u
 #define REFIRES	      5u
@@ -29,7 +33,7 @@
 #define PTIMER_PRIO   0x90u
 
 enum timer_mode {
-	MODE_PERIODIC, /* reprogram TVAL for the next tick */
+	MODE_PERIODIC, /* move CVAL on a period, until tick_stop */
 	MODE_ONESHOT,  /* set IMASK: silence the timer until reprogrammed */
 	MODE_REFIRE,   /* leave the condition met REFIRES times, then silence it */
 };
@@ -37,7 +41,8 @@ enum timer_mode {
 static volatile enum timer_mode vmode, pmode;
 static volatile uint64_t period;    /* counter ticks per tick */
 static volatile uint64_t vfired, pfired, spurious, others;
-static volatile uint64_t worst_late;
+static volatile uint64_t worst_late, early_ticks;
+static volatile uint64_t tick_stop; /* periodic: no deadline after this one */
 static volatile uint64_t fired_at;
 static volatile bool active_in_handler, istatus_in_handler, pistatus_in_handler;
 static volatile uint8_t rpr_in_handler;
@@ -50,16 +55,22 @@ static void vtimer_irq(void)
 	switch (vmode) {
 	case MODE_PERIODIC: {
 		/*
-		 * TVAL counts down past zero: -TVAL is how late this tick is
-		 * taken. The next deadline is the previous one plus a period,
-		 * so lateness does not accumulate; a tick more than a period
-		 * late fires again at once and catches up.
+		 * CNTVCT - CVAL is how late this tick is taken. The next
+		 * deadline is this one plus a period, so lateness does not
+		 * accumulate and no deadline is skipped: a tick more than a
+		 * period late fires again at once and catches up. After the
+		 * last deadline of the run the timer is masked.
 		 */
-		int32_t tval = (int32_t)read_sysreg(cntv_tval_el0);
+		uint64_t cval = read_sysreg(cntv_cval_el0), now = timer_now();
 
-		if ((uint64_t)-(int64_t)tval > worst_late)
-			worst_late = (uint64_t)-(int64_t)tval;
-		write_sysreg((uint32_t)((int64_t)period + tval), cntv_tval_el0);
+		if (now < cval)
+			early_ticks++;
+		else if (now - cval > worst_late)
+			worst_late = now - cval;
+		cval += period;
+		write_sysreg(cval, cntv_cval_el0);
+		if (cval > tick_stop)
+			write_sysreg(CNT_CTL_ENABLE | CNT_CTL_IMASK, cntv_ctl_el0);
 		break;
 	}
 	case MODE_ONESHOT:
@@ -118,73 +129,95 @@ static void vtimer_off(void)
 	isb();
 }
 
-/* WFI with IRQs unmasked until @cond or @us passed; the number of WFIs. */
+/*
+ * Waiting for an interrupt whose handler sets the condition: the check and
+ * the WFI run with PSTATE.I set, and the interrupt is taken between two
+ * WFIs. With IRQs unmasked, an interrupt taken after the check and before
+ * the WFI leaves that WFI waiting for a next one; a one-shot timer masked
+ * in its handler never sends one, and with no timer armed nothing ends the
+ * WFI: the guest waits for good. WFI wakes on a pending interrupt whatever
+ * PSTATE.I (Arm ARM, "Wait for Interrupt"), so nothing is lost this way.
+ */
+
+/* WFI until @cond or @us passed; the number of WFIs. */
 #define wfi_until(cond, us)                                                                        \
 	({                                                                                         \
 		uint64_t __end = timer_now() + timer_ticks_us(us);                                 \
 		unsigned int __n = 0;                                                              \
+		irq_disable();                                                                     \
 		while (!(cond) && timer_now() < __end) {                                           \
 			wfi();                                                                     \
 			__n++;                                                                     \
+			irq_enable(); /* the interrupt that ended the WFI is taken here */          \
+			irq_disable();                                                             \
 		}                                                                                  \
+		irq_enable();                                                                      \
 		__n;                                                                               \
 	})
 
 /*
- * WFI with IRQs unmasked until @fired changes or a second passed; the
- * number of WFIs that returned before the counter reached @deadline. Those
- * are what a WFI that does not block would show; once the deadline passed,
- * WFI may return again and again until the interrupt arrives, which a
- * loaded host delays.
- */
-/*
  * WFI until the armed timer's handler has run (*fired, zeroed by the caller
  * before it armed the timer: on a loaded host the interrupt can be taken
- * before this is called, and a WFI then would wait for nothing), counting
- * the WFIs that returned before the deadline.
+ * before this is called), counting the WFIs that returned before the
+ * counter reached @deadline. Those are what a WFI that does not block would
+ * show; once the deadline passed, WFI may return again and again until the
+ * interrupt arrives, which a loaded host delays. Check and WFI with
+ * PSTATE.I set, as in wfi_until().
  */
 static unsigned int wfi_early(volatile uint64_t *fired, uint64_t deadline)
 {
 	uint64_t end = timer_now() + timer_freq();
 	unsigned int early = 0;
 
+	irq_disable();
 	while (*fired == 0 && timer_now() < end) {
 		wfi();
 		if (timer_now() < deadline)
 			early++;
+		irq_enable();
+		irq_disable();
 	}
+	irq_enable();
 	return early;
 }
 
 static void check_periodic(void)
 {
-	uint64_t start, end, elapsed, expected, ticks, tolerance;
+	uint64_t start, ticks;
 	unsigned int wfis;
 
 	vmode = MODE_PERIODIC;
 	period = timer_freq() / TICK_HZ;
 	vfired = 0;
 	worst_late = 0;
+	early_ticks = 0;
 	start = timer_now();
-	write_sysreg((uint32_t)period, cntv_tval_el0);
+	/* Deadlines start + k * period, k = 1 .. TICK_HZ * TICK_RUN_MS / 1000. */
+	tick_stop = start + period * (TICK_HZ * TICK_RUN_MS / 1000);
+	write_sysreg(start + period, cntv_cval_el0);
 	write_sysreg(CNT_CTL_ENABLE, cntv_ctl_el0);
 	isb();
-	end = start + timer_ticks_us(TICK_RUN_MS * 1000ull);
-	wfis = wfi_until(timer_now() >= end, TICK_RUN_MS * 2000ull);
+	/*
+	 * Until every deadline of the second was taken. A vCPU kept off its
+	 * CPU (other vCPUs' slices, a VM created on that CPU, a loaded TCG
+	 * host) takes its ticks late and catches up; only a lost interrupt
+	 * leaves them owed for TICK_LATE_MS after the second.
+	 */
+	wfis = wfi_until(vfired >= TICK_HZ * TICK_RUN_MS / 1000,
+			 (TICK_RUN_MS + TICK_LATE_MS) * 1000ull);
+	delay_us(QUIET_US);
 	irq_disable();
 	ticks = vfired;
-	elapsed = timer_now() - start;
 	vtimer_off();
 	irq_enable();
 
-	expected = elapsed / period;
-	tolerance = expected / 100 > 2 ? expected / 100 : 2;
-	report(ticks + tolerance >= expected && ticks <= expected + tolerance,
-	       "%u Hz tick: %lu ticks in %lu periods of CNTVCT (tolerance %lu)", TICK_HZ, ticks,
-	       expected, tolerance);
+	report(ticks == TICK_HZ * TICK_RUN_MS / 1000 && early_ticks == 0,
+	       "%u Hz tick: %lu ticks for the %u deadlines of a second of CNTVCT, %lu early",
+	       TICK_HZ, ticks, TICK_HZ * TICK_RUN_MS / 1000, early_ticks);
 	/*
-	 * Not a check: WFI may also return between CNTVCT passing CVAL and the
-	 * interrupt reaching the vCPU, which a loaded host stretches.
+	 * Not a check: how late the ticks come is the host's and the
+	 * scheduler's doing; WFI may also return between CNTVCT passing CVAL
+	 * and the interrupt reaching the vCPU, which a loaded host stretches.
 	 */
 	report_info("worst tick latency %lu us, %u WFIs for %lu ticks",
 		    worst_late * 1000000 / timer_freq(), wfis, ticks);

@@ -555,6 +555,22 @@ static void test_wfi_with_the_virtual_timer_due_returns_at_once(void **state)
 	assert_int_equal(v->regs.pc, PC0 + 4);
 }
 
+static void test_wfi_with_the_virtual_timer_due_but_not_raised_takes_its_interrupt(void **state)
+{
+	(void)state;
+	enable_ppi(VGIC_INTID_VTIMER);
+	v->el1_loaded = true;
+	v->el1[CNTV_CTL_EL0] = 1; /* ENABLE; the CPU has not set ISTATUS yet */
+	v->el1[CNTV_CVAL_EL0] = 100;
+	fake.counter = 200 + vm.cntvoff;
+	v->fault.esr = esr_wfx(0, false, 0);
+	assert_true(handle_exit(v, EXIT_TYPE_SYNC));
+	assert_int_equal(v->run, VCPU_RUNNABLE);
+	/* Not a bare return into the same WFI: the interrupt is there. */
+	assert_true(vgic_cpu_has_pending(&v->vgic));
+	assert_int_equal(fake.vtimer_refreshes, 1);
+}
+
 static void test_wfi_with_an_interrupt_pending_returns_at_once(void **state)
 {
 	(void)state;
@@ -678,6 +694,30 @@ static void test_virtual_timer_irq_makes_its_ppi_pending(void **state)
 	assert_int_equal(stat[0].exits[HYP_EXIT_IRQ], 1);
 }
 
+static void test_virtual_timer_rising_after_the_exit_sample_reaches_the_vgic(void **state)
+{
+	struct vgic_irq irq;
+
+	(void)state;
+	enable_ppi(VGIC_INTID_VTIMER);
+	/* The exit is for another interrupt, and the run loop's sample after
+	 * the fold finds the timer's output still low... */
+	v->el1[CNTV_CTL_EL0] = 1;
+	v->el1[CNTV_CVAL_EL0] = 100;
+	fake.counter = 99 + vm.cntvoff;
+	timer_sync(v, fake.counter);
+	assert_false(vgic_cpu_has_pending(&v->vgic));
+	/* ...then it rises, and the physical PPI 27 is acknowledged with the
+	 * rest. Active, it will not fire again: the line goes up now. */
+	fake.counter = 100 + vm.cntvoff;
+	fake.irq_events = IRQ_EV_RESCHED | IRQ_EV_VTIMER;
+	assert_true(handle_exit(v, EXIT_TYPE_IRQ));
+	assert_true(vgic_irq_peek(&vm.vgic, 0, VGIC_INTID_VTIMER, &irq));
+	assert_true(irq.line_level);
+	assert_true(vgic_cpu_has_pending(&v->vgic));
+	assert_true(fake.vtimer_ppi_active);
+}
+
 static void test_irq_exit_gives_up_the_cpu_only_when_the_tick_says_so(void **state)
 {
 	(void)state;
@@ -729,6 +769,7 @@ int main(void)
 		T(test_serror_is_handed_back_as_a_virtual_serror),
 		T(test_serror_synced_on_exit_lands_on_the_exiting_vcpu),
 		T(test_wfi_with_the_virtual_timer_due_returns_at_once),
+		T(test_wfi_with_the_virtual_timer_due_but_not_raised_takes_its_interrupt),
 		T(test_wfi_with_an_interrupt_pending_returns_at_once),
 		T(test_wfi_ignores_a_pending_interrupt_the_guest_disabled),
 		T(test_wfi_with_a_future_deadline_blocks_until_cval_plus_cntvoff),
@@ -738,7 +779,8 @@ int main(void)
 		T(test_wfe_keeps_the_cpu_when_nobody_else_is_runnable),
 		T(test_wfe_yields_when_another_vcpu_is_runnable),
 		T(test_virtual_timer_irq_makes_its_ppi_pending),
-		T(test_irq_exit_gives_up_the_cpu_only_when_the_tick_says_so),
+		T(test_virtual_timer_rising_after_the_exit_sample_reaches_the_vgic),
+	T(test_irq_exit_gives_up_the_cpu_only_when_the_tick_says_so),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

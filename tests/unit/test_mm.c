@@ -358,6 +358,53 @@ static void test_free_outside_the_pool_is_ignored(void **state)
 	assert_int_equal(pool.free_chunks, 1);
 }
 
+static void test_pool_of_unknown_ram_is_never_called_zeroed(void **state)
+{
+	uint64_t a;
+
+	(void)state;
+	/* Without chunk_pool_set_zeroed nothing is known of the RAM. */
+	a = alloc_ok(2 * CHUNK_SIZE);
+	assert_false(chunk_pool_zeroed(&pool, a, 2 * CHUNK_SIZE));
+}
+
+static void test_zeroed_pool_stays_zeroed_until_a_chunk_comes_back(void **state)
+{
+	uint64_t a, b, c;
+
+	(void)state;
+	chunk_pool_set_zeroed(&pool);
+	a = alloc_ok(2 * CHUNK_SIZE);
+	assert_true(chunk_pool_zeroed(&pool, a, 2 * CHUNK_SIZE));
+	b = alloc_ok(CHUNK_SIZE);
+	chunk_pool_free(&pool, a, 2 * CHUNK_SIZE);
+	/* A VM's memory given back is dirty; its neighbour is untouched. */
+	assert_false(chunk_pool_zeroed(&pool, a, CHUNK_SIZE));
+	assert_false(chunk_pool_zeroed(&pool, a + CHUNK_SIZE, CHUNK_SIZE));
+	assert_true(chunk_pool_zeroed(&pool, b, CHUNK_SIZE));
+	/* A run with one dirty chunk in it is not zeroed. */
+	assert_false(chunk_pool_zeroed(&pool, a + CHUNK_SIZE, 2 * CHUNK_SIZE));
+	/* Once the cursor wraps, the freed chunks come back dirty. */
+	for (unsigned i = 0; i < POOL_CHUNKS - 3; i++) {
+		c = alloc_ok(CHUNK_SIZE);
+		assert_true(chunk_pool_zeroed(&pool, c, CHUNK_SIZE));
+	}
+	c = alloc_ok(CHUNK_SIZE);
+	assert_int_equal(c, a);
+	assert_false(chunk_pool_zeroed(&pool, c, CHUNK_SIZE));
+}
+
+static void test_zeroed_asks_outside_the_pool_say_no(void **state)
+{
+	(void)state;
+	chunk_pool_set_zeroed(&pool);
+	assert_false(chunk_pool_zeroed(&pool, POOL_BASE - CHUNK_SIZE, CHUNK_SIZE));
+	assert_false(chunk_pool_zeroed(&pool, chunk(POOL_CHUNKS - 1), 2 * CHUNK_SIZE));
+	assert_false(chunk_pool_zeroed(&pool, chunk(0), 0));
+	assert_false(chunk_pool_zeroed(&pool, chunk(0), (1ull << 53) + CHUNK_SIZE));
+	assert_true(chunk_pool_zeroed(&pool, chunk(0), POOL_CHUNKS * CHUNK_SIZE));
+}
+
 #define POOL(fn) cmocka_unit_test_setup(fn, setup_pool)
 #define PAGES(fn) cmocka_unit_test_setup_teardown(fn, setup_pages, teardown_pages)
 
@@ -378,6 +425,9 @@ int main(void)
 		POOL(test_run_does_not_wrap_past_the_end_of_the_pool),
 		POOL(test_fragmented_pool_returns_enomem),
 		POOL(test_impossible_sizes_return_enomem),
+		POOL(test_pool_of_unknown_ram_is_never_called_zeroed),
+		POOL(test_zeroed_pool_stays_zeroed_until_a_chunk_comes_back),
+		POOL(test_zeroed_asks_outside_the_pool_say_no),
 		POOL(test_huge_size_is_not_truncated_into_a_small_one),
 		POOL(test_reserved_range_is_never_allocated),
 		POOL(test_reserve_outside_the_pool_changes_nothing),

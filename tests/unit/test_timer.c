@@ -411,6 +411,47 @@ static void test_wake_deadline_is_the_earlier_timer(void **state)
 	assert_int_equal(timer_wake_deadline(v), 1);
 }
 
+static void test_catch_up_raises_a_due_line_the_cpu_has_not_raised_yet(void **state)
+{
+	(void)state;
+	enable_timer_ppis(v);
+	v->el1_loaded = true;
+	/* Due (CNTVCT 5000 >= CVAL 4000) but ISTATUS still 0: a late CPU. */
+	vtimer(EN, 4000);
+	fake.counter = CNTVOFF + 5000;
+	timer_sync(v, CNTVOFF + 5000);
+	assert_false(pending(v, VGIC_INTID_VTIMER));
+	timer_vtimer_catch_up(v, CNTVOFF + 5000);
+	assert_int_equal(fake.vtimer_refreshes, 1);
+	assert_true(v->el1[CNTV_CTL_EL0] & ISTATUS);
+	assert_true(pending(v, VGIC_INTID_VTIMER));
+	assert_true(vgic_cpu_has_pending(&v->vgic));
+	/* The physical PPI is held active, as when it fires at EL2. */
+	assert_true(fake.vtimer_ppi_active);
+	expect_line(VGIC_INTID_VTIMER, true);
+	expect_no_line();
+}
+
+static void test_catch_up_leaves_a_timer_that_is_not_due_alone(void **state)
+{
+	(void)state;
+	v->el1_loaded = true;
+	/* Not due yet, masked, disabled, already up, not loaded: no refresh. */
+	vtimer(EN, 6000);
+	timer_vtimer_catch_up(v, CNTVOFF + 5999);
+	vtimer(EN | IMASK, 10);
+	timer_vtimer_catch_up(v, CNTVOFF + 5000);
+	vtimer(0, 10);
+	timer_vtimer_catch_up(v, CNTVOFF + 5000);
+	vtimer(EN | ISTATUS, 10);
+	timer_sync(v, CNTVOFF + 5000);
+	timer_vtimer_catch_up(v, CNTVOFF + 5000);
+	v->el1_loaded = false;
+	vtimer(EN, 10);
+	timer_vtimer_catch_up(v, CNTVOFF + 5000);
+	assert_int_equal(fake.vtimer_refreshes, 0);
+}
+
 static void test_reset_disables_the_physical_timer_and_the_next_sample_drops_it(void **state)
 {
 	(void)state;
@@ -449,6 +490,8 @@ int main(void)
 		T(test_ptimer_line_follows_each_trapped_write),
 		T(test_ptimer_due_is_when_its_line_will_rise),
 		T(test_wake_deadline_is_the_earlier_timer),
+		T(test_catch_up_raises_a_due_line_the_cpu_has_not_raised_yet),
+		T(test_catch_up_leaves_a_timer_that_is_not_due_alone),
 		T(test_reset_disables_the_physical_timer_and_the_next_sample_drops_it),
 		T(test_other_registers_are_not_the_timers),
 	};

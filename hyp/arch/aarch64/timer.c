@@ -22,6 +22,20 @@ void arch_vtimer_stop(void)
 }
 
 /*
+ * The architecture evaluates the timer condition continuously; QEMU's TCG
+ * updates ISTATUS (and raises the PPI) from a host timer, or when CVAL, CTL
+ * or CNTVOFF is written. Writing CVAL back unchanged is that write: no
+ * effect on hardware, ISTATUS up to date under QEMU.
+ */
+void arch_vtimer_refresh(struct vcpu *v)
+{
+	(void)v;
+	write_sysreg(read_sysreg(cntv_cval_el0), cntv_cval_el0);
+	/* The write's effect on CNTV_CTL_EL0.ISTATUS is seen by the next read. */
+	__asm__ volatile("isb" ::: "memory");
+}
+
+/*
  * PPI 27 is forwarded (ICH_LR<n>_EL2.HW = 1): kept active while the guest
  * holds its virtual interrupt, so that it does not fire again at EL2; the
  * guest's deactivation of the virtual one deactivates it (IHI 0069, 4.4,

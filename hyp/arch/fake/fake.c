@@ -258,6 +258,19 @@ void arch_vtimer_stop(void)
 	fake.vtimer_stops++;
 }
 
+/* The fake CPU's ISTATUS is whatever the test left in el1[] until asked:
+ * then it is the condition at the fake counter. */
+void arch_vtimer_refresh(struct vcpu *v)
+{
+	uint64_t *ctl = &v->el1[CNTV_CTL_EL0];
+
+	fake.vtimer_refreshes++;
+	*ctl &= ~CNT_CTL_ISTATUS;
+	if ((*ctl & CNT_CTL_ENABLE) &&
+	    (int64_t)(fake.counter - v->vm->cntvoff - v->el1[CNTV_CVAL_EL0]) >= 0)
+		*ctl |= CNT_CTL_ISTATUS;
+}
+
 void arch_vtimer_ppi_active(bool active)
 {
 	fake.vtimer_ppi_active = active;

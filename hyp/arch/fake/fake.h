@@ -36,6 +36,7 @@ struct fake_arch {
 	unsigned vtimer_stops;     /* arch_vtimer_stop() calls */
 	bool vtimer_ppi_active;    /* arch_vtimer_ppi_active() as last set */
 	unsigned vtimer_ppi_writes;
+	unsigned vtimer_refreshes; /* arch_vtimer_refresh() calls */
 	unsigned irq_events;       /* what arch_handle_irqs() reports next */
 	unsigned test_pad_calls;   /* arch_test_pad() calls */
 	uint64_t test_pad_insns;   /* and the instructions they would have retired */
