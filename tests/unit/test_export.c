@@ -824,6 +824,15 @@ static void test_cmd_export_exit_codes(void **state)
 				 "--until", "1s", NULL),
 			 HS_EXIT_USAGE);
 	assert_int_equal(run_cmd("export", s->trace, "-f", "ctf", "-o", "-", NULL), HS_EXIT_USAGE);
+	assert_int_equal(run_cmd("export", s->trace, "-f", "csv", "-o", out, "-j", "0", NULL),
+			 HS_EXIT_USAGE);
+	assert_int_equal(run_cmd("export", s->trace, "-f", "csv", "-o", out, "-j", "65", NULL),
+			 HS_EXIT_USAGE);
+	assert_int_equal(run_cmd("export", s->trace, "-f", "csv", "-o", out, "--threads", "two",
+				 NULL),
+			 HS_EXIT_USAGE);
+	assert_int_equal(run_cmd("export", s->trace, "-q", "-f", "csv", "-o", out, "-j", "1", NULL),
+			 HS_EXIT_OK);
 	/* the CTF directory is not empty any more */
 	assert_int_equal(run_cmd("export", s->trace, "-f", "ctf", "-o", ctf, NULL), HS_EXIT_USAGE);
 	/* unreadable input */
