@@ -24,6 +24,7 @@
 #include "formats/sysreg_names.h"
 #include "formats/host/trace_types.h"
 #include "tracer/lib/analysis.h"
+#include "tracer/lib/nested.h"
 #include "tracer/hypscope.h"
 #include "tracer/lib/stats.h"
 
@@ -591,6 +592,103 @@ static void text_its(FILE *f, const struct hs_stats *s)
 	}
 }
 
+/* Median and p99 of h, or dashes. */
+static void text_p50_p99(FILE *f, const struct hs_hist *h, double div, int prec)
+{
+	if (!h->count) {
+		fprintf(f, " %9s %9s", "-", "-");
+		return;
+	}
+	fprintf(f, " %9.*f %9.*f", prec, (double)hs_hist_quantile(h, 0.5) / div, prec,
+		(double)hs_hist_quantile(h, 0.99) / div);
+}
+
+/* "name n, name n" for the non-zero counts of an enumeration, "none" when all are;
+ * the last of the n counts is the one of the values past the known ones. */
+static void text_enum_counts(FILE *f, const struct trace_enum *e, const char *(*name)(unsigned),
+			     const uint64_t *v, unsigned n)
+{
+	bool any = false;
+
+	for (unsigned i = 0; i < n; i++) {
+		const char *nm = i == n - 1 ? NULL : e ? trace_enum_name(e, i) : name(i);
+
+		if (!v[i])
+			continue;
+		fprintf(f, "%s%s %" PRIu64, any ? ", " : " ", nm ? nm : "unknown", v[i]);
+		any = true;
+	}
+	if (!any)
+		fputs(" none", f);
+}
+
+/*
+ * Nested virtualization: L2 exits by class and L0's decision with L0's cost
+ * of each, and for the reflected ones the round trip through L1 until it
+ * returned into L2; why, nested ERETs, injections into virtual EL2, the
+ * shadow stage 2. Only for a trace with nested records.
+ */
+static void text_nested(FILE *f, const struct hs_stats *s)
+{
+	const struct hs_nested *n = s->nested;
+	uint64_t l2 = hs_nested_l2_exits(n), reflected;
+	char cls[32];
+
+	if (!n)
+		return;
+	reflected = n->l2_exits[TRACE_NV_REFLECTED];
+	fprintf(f, "\nNested: %" PRIu64 " L2 exits, %" PRIu64 " handled in L0, %" PRIu64
+		   " reflected to L1 (%.1f%%); %" PRIu64 " L1 exits; %" PRIu64 " nested ERETs",
+		l2, n->l2_exits[TRACE_NV_L0], reflected, pct(reflected, l2), n->l1_exits, n->erets);
+	if (n->illegal_erets)
+		fprintf(f, " (%" PRIu64 " illegal)", n->illegal_erets);
+	fputc('\n', f);
+	if (l2) {
+		fprintf(f, "\n%-12s %-9s %10s %7s | %-19s | %-19s | %-19s | %s\n", "", "", "", "",
+			"L0 cost (cycles)", "round trip (cycles)", "round trip (us)", "L1 EXITS");
+		fprintf(f, "%-12s %-9s %10s %7s | %9s %9s | %9s %9s | %9s %9s | %s\n", "CLASS",
+			"DECISION", "COUNT", "SHARE%", "p50", "p99", "p50", "p99", "p50", "p99",
+			"PER TRIP");
+	}
+	for (unsigned c = 0; c < HS_CLASS_ROWS; c++) {
+		const struct hs_nv_class *r = &n->cls[c];
+
+		if (c == HS_CLASS_BAD)
+			snprintf(cls, sizeof(cls), "other");
+		else
+			snprintf(cls, sizeof(cls), "%s", exit_class_name(c));
+		for (unsigned d = 0; d < HS_NV_DECISIONS; d++) {
+			if (!r->count[d])
+				continue;
+			fprintf(f, "%-12s %-9s %10" PRIu64 " %7.2f |", cls,
+				trace_enum_name(&trace_enum_nv_decision, d), r->count[d],
+				pct(r->count[d], l2));
+			text_p50_p99(f, &r->cost[d], 1, 0);
+			fputs(" |", f);
+			if (d == TRACE_NV_REFLECTED && r->trip_cost.count) {
+				text_p50_p99(f, &r->trip_cost, 1, 0);
+				fputs(" |", f);
+				text_p50_p99(f, &r->trip_ns, 1e3, 2);
+				fprintf(f, " | %.1f\n",
+					(double)r->trip_l1_exits / (double)r->trip_cost.count);
+			} else {
+				fprintf(f, " %9s %9s | %9s %9s | -\n", "-", "-", "-", "-");
+			}
+		}
+	}
+	fputs("  why:", f);
+	text_enum_counts(f, &trace_enum_nv_reason, NULL, n->reasons, HS_NV_REASONS + 1);
+	fputs("\n  injections into virtual EL2:", f);
+	text_enum_counts(f, &trace_enum_nv_inject_kind, NULL, n->injects, HS_NV_INJ_KINDS + 1);
+	fprintf(f, "\n  shadow stage 2: %" PRIu64 " faults:",
+		hs_stats_count(s, TRACE_NV_S2_FAULT));
+	text_enum_counts(f, &trace_enum_nv_s2_result, NULL, n->s2_faults, HS_NV_S2_RESULTS + 1);
+	fprintf(f, " (%" PRIu64 " pages filled); %" PRIu64 " invalidations:", n->s2_filled_pages,
+		hs_stats_count(s, TRACE_NV_S2_INVAL));
+	text_enum_counts(f, NULL, hs_nv_inval_name, n->invals, HS_NV_INVAL_OPS + 1);
+	fprintf(f, " (%" PRIu64 " pages dropped)\n", n->inval_pages);
+}
+
 static void text_losses(FILE *f, const struct hs_stats *s, const struct hs_trace_info *info)
 {
 	unsigned cpu;
@@ -630,6 +728,7 @@ static void report_text(FILE *f, const struct hs_stats *s, const struct hs_trace
 	text_sched(f, s);
 	text_sdei(f, s);
 	text_its(f, s);
+	text_nested(f, s);
 	text_losses(f, s, info);
 }
 
@@ -779,6 +878,67 @@ static void json_vgic(FILE *f, const struct hs_stats *s)
 	fputs("}}},\n", f);
 }
 
+/* {"name": n, ...} over an enumeration's values (names as text_enum_counts()). */
+static void json_enum_counts(FILE *f, const struct trace_enum *e, const char *(*name)(unsigned),
+			     const uint64_t *v, unsigned n)
+{
+	fputc('{', f);
+	for (unsigned i = 0; i < n; i++) {
+		const char *nm = i == n - 1 ? NULL : e ? trace_enum_name(e, i) : name(i);
+
+		fprintf(f, "%s\"%s\": %" PRIu64, i ? ", " : "", nm ? nm : "unknown", v[i]);
+	}
+	fputc('}', f);
+}
+
+/* "nested": the text section's figures; absent without nested records. */
+static void json_nested(FILE *f, const struct hs_stats *s)
+{
+	const struct hs_nested *n = s->nested;
+	bool first = true;
+
+	if (!n)
+		return;
+	fprintf(f, "  \"nested\": {\"l2_exits\": %" PRIu64 ", \"handled_l0\": %" PRIu64
+		   ", \"reflected\": %" PRIu64 ", \"l1_exits\": %" PRIu64 ", \"erets\": %" PRIu64
+		   ", \"illegal_erets\": %" PRIu64 ", \"classes\": [",
+		hs_nested_l2_exits(n), n->l2_exits[TRACE_NV_L0], n->l2_exits[TRACE_NV_REFLECTED],
+		n->l1_exits, n->erets, n->illegal_erets);
+	for (unsigned c = 0; c < HS_CLASS_ROWS; c++) {
+		const struct hs_nv_class *r = &n->cls[c];
+
+		for (unsigned d = 0; d < HS_NV_DECISIONS; d++) {
+			if (!r->count[d])
+				continue;
+			fprintf(f, "%s\n    {\"class\": %u, \"name\": \"%s\", "
+				   "\"decision\": \"%s\", \"count\": %" PRIu64 ", ",
+				first ? "" : ",", c,
+				c == HS_CLASS_BAD ? "other" : exit_class_name(c),
+				trace_enum_name(&trace_enum_nv_decision, d), r->count[d]);
+			json_lat(f, "cost_cycles", &r->cost[d]);
+			if (d == TRACE_NV_REFLECTED) {
+				fputs(", ", f);
+				json_lat(f, "round_trip_cycles", &r->trip_cost);
+				fputs(", ", f);
+				json_lat(f, "round_trip_ns", &r->trip_ns);
+				fprintf(f, ", \"round_trip_l1_exits\": %" PRIu64, r->trip_l1_exits);
+			}
+			fputc('}', f);
+			first = false;
+		}
+	}
+	fputs("],\n    \"reasons\": ", f);
+	json_enum_counts(f, &trace_enum_nv_reason, NULL, n->reasons, HS_NV_REASONS + 1);
+	fputs(", \"injections\": ", f);
+	json_enum_counts(f, &trace_enum_nv_inject_kind, NULL, n->injects, HS_NV_INJ_KINDS + 1);
+	fputs(",\n    \"s2_faults\": ", f);
+	json_enum_counts(f, &trace_enum_nv_s2_result, NULL, n->s2_faults, HS_NV_S2_RESULTS + 1);
+	fprintf(f, ", \"s2_filled_pages\": %" PRIu64 ", \"s2_invalidations\": ",
+		n->s2_filled_pages);
+	json_enum_counts(f, NULL, hs_nv_inval_name, n->invals, HS_NV_INVAL_OPS + 1);
+	fprintf(f, ", \"s2_dropped_pages\": %" PRIu64 "},\n", n->inval_pages);
+}
+
 static void report_json(FILE *f, const struct hs_stats *s, const struct hs_trace_info *info,
 			const struct hs_ref *refs, int n)
 {
@@ -831,7 +991,9 @@ static void report_json(FILE *f, const struct hs_stats *s, const struct hs_trace
 		s->its.msis_dropped);
 	for (i = 0; i <= HS_ITS_CMDS; i++)
 		fprintf(f, "%s\"%s\": %" PRIu64, i ? ", " : "", its_cmd_names[i], s->its.cmds[i]);
-	fputs("}},\n  \"logs\": {", f);
+	fputs("}},\n", f);
+	json_nested(f, s);
+	fputs("  \"logs\": {", f);
 	for (i = 0; i < 4; i++)
 		fprintf(f, "%s\"%s\": %" PRIu64, i ? ", " : "", log_levels[i], s->logs[i]);
 	fprintf(f, "},\n  \"losses\": {\"lost\": %" PRIu64 ", \"per_cpu\": ", s->lost);
@@ -911,6 +1073,53 @@ static void csv_table(FILE *f, const struct hs_stats *s, const char *section,
 	free(rows);
 }
 
+/* Rows of the nested section (docs/nested.md): L2 exits by class per decision,
+ * reflected exits' round trips, reasons, shadow stage-2 faults and invalidations. */
+static void csv_nested(FILE *f, const struct hs_stats *s, double span)
+{
+	static const char *const sections[HS_NV_DECISIONS] = { "nested_l0", "nested_reflected" };
+	const struct hs_nested *n = s->nested;
+	uint64_t l2 = hs_nested_l2_exits(n);
+	char key[16];
+
+	if (!n)
+		return;
+	for (unsigned c = 0; c < HS_CLASS_ROWS; c++) {
+		const struct hs_nv_class *r = &n->cls[c];
+		const char *name = c == HS_CLASS_BAD ? "other" : exit_class_name(c);
+
+		snprintf(key, sizeof(key), "%u", c);
+		for (unsigned d = 0; d < HS_NV_DECISIONS; d++)
+			if (r->count[d])
+				csv_row(f, sections[d], key, name, r->count[d], span, l2, 0,
+					&r->cost[d], NULL);
+		if (r->trip_cost.count)
+			csv_row(f, "nested_round_trip", key, name, r->trip_cost.count, span,
+				r->count[TRACE_NV_REFLECTED], 0, &r->trip_cost, &r->trip_ns);
+	}
+	for (unsigned i = 0; i <= HS_NV_REASONS; i++) {
+		const char *name = i < HS_NV_REASONS ?
+			trace_enum_name(&trace_enum_nv_reason, i) : "unknown";
+
+		if (n->reasons[i])
+			csv_row(f, "nested_reason", name, name, n->reasons[i], span, l2, 0, NULL,
+				NULL);
+	}
+	for (unsigned i = 0; i <= HS_NV_S2_RESULTS; i++) {
+		const char *name = i < HS_NV_S2_RESULTS ?
+			trace_enum_name(&trace_enum_nv_s2_result, i) : "unknown";
+
+		if (n->s2_faults[i])
+			csv_row(f, "nested_s2_fault", name, name, n->s2_faults[i], span,
+				hs_stats_count(s, TRACE_NV_S2_FAULT), 0, NULL, NULL);
+	}
+	for (unsigned i = 0; i <= HS_NV_INVAL_OPS; i++)
+		if (n->invals[i])
+			csv_row(f, "nested_s2_inval", hs_nv_inval_name(i), hs_nv_inval_name(i),
+				n->invals[i], span, hs_stats_count(s, TRACE_NV_S2_INVAL), 0, NULL,
+				NULL);
+}
+
 static void report_csv(FILE *f, const struct hs_stats *s, const struct hs_ref *refs, int n)
 {
 	double span = hs_stats_span_s(s);
@@ -966,6 +1175,7 @@ static void report_csv(FILE *f, const struct hs_stats *s, const struct hs_ref *r
 		if (s->maint_causes[j])
 			csv_row(f, "maint_cause", ich_misr_cause_name(j), ich_misr_cause_name(j),
 				s->maint_causes[j], span, s->maint, 0, NULL, NULL);
+	csv_nested(f, s, span);
 	for (j = 0; j < s->nr_cpus && j < HS_MAX_CPUS; j++) {
 		snprintf(key, sizeof(key), "%u", j);
 		snprintf(label, sizeof(label), "cpu%u", j);

@@ -253,6 +253,10 @@ static void track_vcpu(struct top_model *m, const struct trace_hdr *h)
 	case TRACE_ITS_CMD:
 		v->its_cmds++;
 		break;
+	case TRACE_NV_EXIT:
+		v->l2_exits++;
+		v->l2_reflected += ((const struct trace_nv_exit *)h)->decision == TRACE_NV_REFLECTED;
+		break;
 	case TRACE_ITS_LPI: {
 		const struct trace_its *r = (const void *)h;
 
@@ -454,11 +458,12 @@ static void vcpu_tick(struct top_vcpu *v, double dt_ticks, double dt)
 
 	/* first seen during this interval: everything it counted belongs to it */
 	if (!v->have_prev && dt > 0) {
-		v->prev_guest = v->prev_hyp = v->prev_exits = 0;
+		v->prev_guest = v->prev_hyp = v->prev_exits = v->prev_l2 = 0;
 		v->have_prev = true;
 	}
 	if (v->have_prev && dt > 0) {
 		v->exit_rate = e >= v->prev_exits ? (double)(e - v->prev_exits) / dt : 0;
+		v->l2_rate = v->l2_exits >= v->prev_l2 ? (double)(v->l2_exits - v->prev_l2) / dt : 0;
 		v->guest_share = g >= v->prev_guest ? (double)(g - v->prev_guest) / dt_ticks : 0;
 		v->hyp_share = hy >= v->prev_hyp ? (double)(hy - v->prev_hyp) / dt_ticks : 0;
 		if (v->guest_share > 1)
@@ -468,6 +473,7 @@ static void vcpu_tick(struct top_vcpu *v, double dt_ticks, double dt)
 	}
 	v->prev_guest = g;
 	v->prev_hyp = hy;
+	v->prev_l2 = v->l2_exits;
 	v->prev_exits = e;
 	v->have_prev = true;
 }
@@ -548,9 +554,10 @@ void top_model_reset(struct top_model *m)
 		for (j = 0; j < TOP_MAX_VCPUS; j++) {
 			v = &m->vms[i].vcpus[j];
 			v->guest_ticks = v->hyp_ticks = v->exits = 0;
-			v->prev_guest = v->prev_hyp = v->prev_exits = 0;
+			v->l2_exits = v->l2_reflected = 0;
+			v->prev_guest = v->prev_hyp = v->prev_exits = v->prev_l2 = 0;
 			v->have_prev = false;
-			v->exit_rate = v->guest_share = v->hyp_share = 0;
+			v->exit_rate = v->guest_share = v->hyp_share = v->l2_rate = 0;
 		}
 	}
 	if (!m->mach.have_status)

@@ -98,15 +98,18 @@ struct top_vcpu {
 	uint64_t sdei_dispatches; /* SDEI handlers entered */
 	uint64_t its_cmds;        /* ITS commands this vCPU's CWRITER writes ran */
 	uint64_t lpis;            /* LPIs the ITS made pending on this vCPU */
+	uint64_t l2_exits;        /* TRACE_NV_EXIT: exits of its guest hypervisor's guest */
+	uint64_t l2_reflected;    /* ... of them reflected to the guest hypervisor */
 
 	/* from the status block (live), which wins over the records */
 	bool have_status;
 	uint64_t st_guest_ticks, st_hyp_ticks, st_exits;
 
 	/* per interval */
-	uint64_t prev_guest, prev_hyp, prev_exits;
+	uint64_t prev_guest, prev_hyp, prev_exits, prev_l2;
 	bool have_prev;
 	double exit_rate;
+	double l2_rate;        /* L2 exits per second */
 	double guest_share;    /* of the interval, 0..1 */
 	double hyp_share;
 

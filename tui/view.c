@@ -620,6 +620,8 @@ size_t top_view_vm_lines(const struct top_view *v, struct top_vmline *out, size_
 
 struct activity {
 	uint64_t sdei_calls, sdei_handlers, its_cmds, lpis;
+	uint64_t l2_exits, l2_reflected;
+	double l2_rate;
 };
 
 static void add_activity(struct activity *a, const struct top_vcpu *c)
@@ -628,18 +630,31 @@ static void add_activity(struct activity *a, const struct top_vcpu *c)
 	a->sdei_handlers += c->sdei_dispatches;
 	a->its_cmds += c->its_cmds;
 	a->lpis += c->lpis;
+	a->l2_exits += c->l2_exits;
+	a->l2_reflected += c->l2_reflected;
+	a->l2_rate += c->l2_rate;
 }
 
 static bool any_activity(const struct activity *a)
 {
-	return a->sdei_calls || a->sdei_handlers || a->its_cmds || a->lpis;
+	return a->sdei_calls || a->sdei_handlers || a->its_cmds || a->lpis || a->l2_exits;
 }
 
-/* SDEI calls and handlers, ITS commands and LPIs, on the lines that have some. */
+/*
+ * Nesting (a guest hypervisor's guest: its exits per second and the share
+ * L0 reflected to the guest hypervisor), SDEI calls and handlers, ITS
+ * commands and LPIs, on the lines that have some.
+ */
 static void activity(struct top_line *l, const struct activity *a)
 {
+	char r[32];
+
 	if (l->width < VM_SDEI_WIDTH)
 		return;
+	if (a->l2_exits)
+		top_line_add(l, TA_NORMAL, "  L2 %s/s %.0f%% to L1",
+			     top_fmt_count(r, sizeof(r), a->l2_rate),
+			     100.0 * (double)a->l2_reflected / (double)a->l2_exits);
 	if (a->sdei_calls || a->sdei_handlers)
 		top_line_add(l, TA_DIM, "  sdei %" PRIu64 " calls %" PRIu64 " handlers",
 			     a->sdei_calls, a->sdei_handlers);

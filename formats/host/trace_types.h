@@ -178,5 +178,8 @@ extern const struct trace_enum *const trace_enums[];
 extern const struct trace_enum trace_enum_exit_outcome, trace_enum_sched_reason,
 	trace_enum_mmio_result, trace_enum_smccc_conduit, trace_enum_irq_source,
 	trace_enum_lrs_point, trace_enum_log_level, trace_enum_vm_state;
+/* ... and the nested-virtualization summaries of report and top. */
+extern const struct trace_enum trace_enum_nv_decision, trace_enum_nv_reason,
+	trace_enum_nv_inject_kind, trace_enum_nv_s2_result;
 
 #endif

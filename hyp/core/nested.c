@@ -26,6 +26,7 @@
 #include "hyp/include/log.h"
 #include "hyp/include/mm.h"
 #include "hyp/include/nested.h"
+#include "hyp/include/nested_s2.h"
 #include "hyp/include/run.h"
 #include "hyp/include/sysreg_emul.h"
 #include "hyp/include/trace.h"
@@ -211,9 +212,9 @@ struct nv_decision nested_decide(unsigned cls, uint64_t esr, uint64_t vhcr)
 		/*
 		 * With L1's stage 2 off, L2 runs on L0's stage 2: a fault there
 		 * is an access to an emulated device (or to nothing), which L1
-		 * does not map: L0's. With it on, the shadow stage 2
-		 * (hyp/core/nested_s2.c, part 2) classifies the fault against
-		 * L1's tables; until then it is L0's too.
+		 * does not map: L0's. With it on, l2_exit() gives the abort to
+		 * the shadow stage 2 (l2_s2_abort(), hyp/core/nested_s2.c),
+		 * which classifies it against L1's tables, before this.
 		 */
 		d.reason = (vhcr & NV_HCR_VM) ? TRACE_NV_WHY_L0_STAGE2 : TRACE_NV_WHY_L0_DEVICE;
 		return d;
@@ -397,6 +398,10 @@ static void enter_l1(struct vcpu *v)
 	NV_SWITCHED_EL1(LOAD_L1)
 #undef LOAD_L1
 	nv->in_l2 = false;
+	if (nv->s2) {
+		nested_s2_leave(&v->vm->ns2, v);
+		nv->s2 = NULL;
+	}
 	v->hcr = hcr_for_l1(v);
 	arch_vcpu_vmpidr(v->vmpidr);
 	switch_tlb(v);
@@ -424,6 +429,10 @@ void nested_vcpu_reset(struct vcpu *v)
 	memset(nv->vncr, 0, VNCR_PAGE_SIZE);
 	memset(nv->el2, 0, sizeof(nv->el2));
 	nv->in_l2 = false;
+	if (nv->s2) { /* reset while L2 ran on a shadow stage 2 */
+		nested_s2_leave(&v->vm->ns2, v);
+		nv->s2 = NULL;
+	}
 	nv->el2[VEL2_SCTLR] = SCTLR_EL2_RESET;
 	nv->vncr[VNCR_VMPIDR_EL2 / 8] = v->vmpidr;
 	nv->vncr[VNCR_SCTLR_EL1 / 8] = SCTLR_EL1_RES1;
@@ -504,6 +513,8 @@ static void mirror_to_el1(struct vcpu *v, enum vel2_reg r)
 
 static bool l1_sysreg(struct vcpu *v)
 {
+	enum ns2_tlbi_op op;
+	uint64_t ipa, size;
 	struct esr_sysreg s;
 	const struct vel2_desc *d = NULL;
 	uint64_t val;
@@ -520,6 +531,9 @@ static bool l1_sysreg(struct vcpu *v)
 			inject_undef(v);
 			return true;
 		}
+		if (ns2_tlbi_decode(s.op1, s.crn, s.crm, s.op2, vcpu_get_reg(v, s.rt), &op, &ipa,
+				    &size))
+			nested_s2_tlbi(&v->vm->ns2, v, op, v->nv.vncr[VNCR_VTTBR_EL2 / 8], ipa, size);
 		arch_nv_flush_s1();
 		vcpu_skip_insn(v);
 		return true;
@@ -561,9 +575,12 @@ static bool l1_eret(struct vcpu *v)
 		/*
 		 * Into L2. Its stage 2 is chosen here: with L1's off (vHCR.VM
 		 * clear) L2 runs on L0's, the VM's own (arch_vcpu_enter).
-		 * With it on, part 2's shadow stage 2 (hyp/core/nested_s2.c)
-		 * gives the root to load instead.
+		 * With it on, the shadow stage 2 for L1's VTTBR_EL2
+		 * (hyp/core/nested_s2.c) gives the root to load instead.
 		 */
+		if (v->nv.vncr[VNCR_HCR_EL2 / 8] & NV_HCR_VM)
+			v->nv.s2 = nested_s2_enter(&v->vm->ns2, v, v->nv.vncr[VNCR_VTTBR_EL2 / 8],
+						   v->nv.vncr[VNCR_VTCR_EL2 / 8]);
 		enter_l2(v);
 		v->regs.pstate = spsr;
 		v->regs.pc = elr;
@@ -629,6 +646,44 @@ void nested_vcpu_in(struct vcpu *v)
 
 /* ------------------------------------------------------------ exits */
 
+/*
+ * A stage-2 abort of L2 while L1's stage 2 is on: the shadow stage 2 walks
+ * L1's tables. Filled: L2 retries (L0's). L1's tables refuse: the abort L1
+ * would have taken, into virtual EL2. An L1 mapping of one of L0's devices:
+ * L0 emulates it at the L1 IPA. The exit's own syndrome stays as it was for
+ * its trace record.
+ */
+static bool l2_s2_abort(struct vcpu *v, unsigned type, unsigned cls)
+{
+	struct vcpu_fault orig = v->fault;
+	struct ns2_fault_info fi;
+	bool cont = true;
+
+	if (nested_s2_fault(&v->vm->ns2, v, v->nv.vncr[VNCR_VTCR_EL2 / 8],
+			    v->nv.vncr[VNCR_VTTBR_EL2 / 8], orig.esr, orig.far, orig.hpfar, &fi))
+		return handle_exit_l0(v, type);
+	switch (fi.result) {
+	case NS2_FILLED:
+		v->nv.last_reason = TRACE_NV_WHY_L0_STAGE2;
+		v->stat->exits[cls]++;
+		break;
+	case NS2_REFLECT:
+		v->nv.last_decision = TRACE_NV_REFLECTED;
+		v->nv.last_reason = TRACE_NV_WHY_L1_STAGE2;
+		v->stat->exits[cls]++;
+		v->fault = (struct vcpu_fault){ fi.syn.esr, fi.syn.far, fi.syn.hpfar };
+		reflect_sync(v);
+		break;
+	default:
+		v->nv.last_reason = TRACE_NV_WHY_L0_DEVICE;
+		v->fault.hpfar = (fi.l1_ipa >> 12) << 4;
+		cont = handle_exit_l0(v, type);
+		break;
+	}
+	v->fault = orig;
+	return cont;
+}
+
 static bool l2_exit(struct vcpu *v, unsigned type)
 {
 	unsigned cls = exit_class_of(type, v->fault.esr);
@@ -638,6 +693,8 @@ static bool l2_exit(struct vcpu *v, unsigned type)
 	v->nv.last_reason = (uint8_t)d.reason;
 	v->nv.last_detail = d.detail;
 	v->nv.last_l2_el = (v->regs.pstate & PSR_M_MASK) == PSR_M_EL0t ? 0 : 1;
+	if (v->nv.s2 && (cls == ESR_EC_DABT_LOW || cls == ESR_EC_IABT_LOW))
+		return l2_s2_abort(v, type, cls);
 	if (d.decision == TRACE_NV_L0) {
 		bool cont = handle_exit_l0(v, type);
 

@@ -47,21 +47,41 @@ static int next_table(uint64_t *entry, struct page_allocator *pages, uint64_t **
 	return 0;
 }
 
-static int map_one(struct s2_pgtable *s2, struct page_allocator *pages, uint64_t ipa, uint64_t pa,
-		   unsigned level, uint64_t attrs)
+uint64_t *s2_entry(struct s2_pgtable *s2, struct page_allocator *pages, uint64_t ipa,
+		   unsigned level, int *err)
 {
 	uint64_t *table = phys_to_virt(s2->root_pa);
 
+	*err = 0;
 	for (unsigned l = s2->start_level; l < level; l++) {
-		int ret = next_table(&table[TABLE_INDEX(ipa, l)], pages, &table);
+		uint64_t *e = &table[TABLE_INDEX(ipa, l)];
 
-		if (ret)
-			return ret;
+		if ((*e & 3) == PTE_TABLE) {
+			table = phys_to_virt(*e & PTE_ADDR_MASK);
+			continue;
+		}
+		if (!pages) {
+			*err = *e & PTE_VALID ? -EEXIST : -ENOENT;
+			return NULL;
+		}
+		*err = next_table(e, pages, &table);
+		if (*err)
+			return NULL;
 	}
-	if (table[TABLE_INDEX(ipa, level)] & PTE_VALID)
+	return &table[TABLE_INDEX(ipa, level)];
+}
+
+static int map_one(struct s2_pgtable *s2, struct page_allocator *pages, uint64_t ipa, uint64_t pa,
+		   unsigned level, uint64_t attrs)
+{
+	int ret;
+	uint64_t *e = s2_entry(s2, pages, ipa, level, &ret);
+
+	if (!e)
+		return ret;
+	if (*e & PTE_VALID)
 		return -EEXIST;
-	table[TABLE_INDEX(ipa, level)] = (pa & PTE_ADDR_MASK) | attrs |
-					 (level == 3 ? PTE_TABLE : PTE_BLOCK);
+	*e = (pa & PTE_ADDR_MASK) | attrs | (level == 3 ? PTE_TABLE : PTE_BLOCK);
 	return 0;
 }
 
@@ -84,7 +104,7 @@ int s2_map(struct s2_pgtable *s2, struct page_allocator *pages, uint64_t ipa, ui
 	return 0;
 }
 
-int s2_translate(const struct s2_pgtable *s2, uint64_t ipa, uint64_t *pa)
+int s2_leaf(const struct s2_pgtable *s2, uint64_t ipa, uint64_t *pa, uint64_t *desc)
 {
 	const uint64_t *table = phys_to_virt(s2->root_pa);
 
@@ -96,11 +116,18 @@ int s2_translate(const struct s2_pgtable *s2, uint64_t ipa, uint64_t *pa)
 			return -ENOENT;
 		if (l == 3 || (e & 3) == PTE_BLOCK) {
 			*pa = ((e & PTE_ADDR_MASK) & ~mask) | (ipa & mask);
+			if (desc)
+				*desc = e;
 			return 0;
 		}
 		table = phys_to_virt(e & PTE_ADDR_MASK);
 	}
 	return -ENOENT;
+}
+
+int s2_translate(const struct s2_pgtable *s2, uint64_t ipa, uint64_t *pa)
+{
+	return s2_leaf(s2, ipa, pa, NULL);
 }
 
 static void free_table(uint64_t *table, unsigned level, struct page_allocator *pages)

@@ -314,6 +314,15 @@ int vm_create(unsigned slot)
 			return -ENOMEM;
 		}
 	}
+	/* ... and a chunk of pages for the shadow stage 2 of its guest. */
+	if ((c->flags & HYPCFG_VM_F_EL2) && nested_s2_vm_init(vm, stage2_ipa_bits)) {
+		for (unsigned j = 0; j < vm->nr_vcpus; j++)
+			nested_vcpu_free(&vm->vcpus[j]);
+		s2_destroy(&vm->s2, &hyp_pages);
+		chunk_pool_free(&guest_pool, vm->ram_pa, vm->ram_size);
+		record_failure(slot, "out of memory for the shadow stage 2");
+		return -ENOMEM;
+	}
 	vm->cntvoff = arch_counter();
 
 	vgic_vm_init(&vm->vgic, vm->nr_vcpus, vgic_kick_vcpu, vm);
@@ -417,6 +426,7 @@ static void vm_teardown(struct vm *vm)
 	trace_vm(TRACE_VM_DESTROY, vm);
 	vmid_release(&vmids, &vm->vmid);
 	s2_destroy(&vm->s2, &hyp_pages);
+	nested_s2_vm_free(vm, &vmids);
 	chunk_pool_free(&guest_pool, vm->ram_pa, vm->ram_size);
 
 	clean = vm->end_state == HYPSTAT_VM_OFF ||

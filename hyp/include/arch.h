@@ -87,6 +87,10 @@ __noreturn void arch_system_off(void);
 /* TLB maintenance for guests (Arm ARM D8.14). */
 void arch_tlb_flush_guests(void);           /* every VMID, every CPU: TLBI ALLE1IS */
 void arch_tlb_flush_vmid(uint64_t vttbr);   /* one VMID, every CPU: TLBI VMALLS12E1IS */
+/* The stage-2 entries of [ipa, ipa + size) (pages) of one VMID, every CPU,
+ * and that VMID's stage-1 entries, which may combine them: TLBI IPAS2E1IS
+ * per page, then VMALLE1IS (a shadow stage 2's page changed or dropped). */
+void arch_tlb_flush_ipa(uint64_t vttbr, uint64_t ipa, uint64_t size);
 
 /* Make the data at [pa, pa + size) visible to a guest running with caches off. */
 void arch_dcache_clean(uint64_t pa, uint64_t size);

@@ -20,6 +20,7 @@
 
 struct vcpu;
 struct esr_sysreg;
+struct ns2_shadow;
 
 /* HCR_EL2 bits (Arm ARM D23.2.53): L1 writes them in its virtual HCR_EL2,
  * L0 sets them in the real one. */
@@ -112,6 +113,9 @@ enum vel2_reg {
 struct nested_vcpu {
 	uint64_t *vncr;             /* its VNCR page (hypervisor memory, VNCR_EL2) */
 	bool in_l2;                 /* L2 runs; else L1 at virtual EL2 */
+	/* L1's stage 2 is on for L2: the shadow it runs on (hyp/core/nested_s2.c);
+	 * NULL: L2 runs on the VM's own stage 2. */
+	struct ns2_shadow *s2;
 	uint64_t el2[NR_VEL2_REGS]; /* enum vel2_reg */
 	/* The last L2 exit, for its trace_nv_exit (run.c emits it after the
 	 * trace_exit with the cost of both). */

@@ -17,6 +17,7 @@
 #define S2_AP_RW             (3ull << 6)   /* S2AP[7:6] */
 #define S2_SH_INNER          (3ull << 8)
 #define S2_AF                (1ull << 10)
+#define S2_XN                (1ull << 54)  /* XN[1] (XN[0] only with FEAT_XNX) */
 #define S2_NORMAL_RWX        (S2_MEMATTR_NORMAL_WB | S2_AP_RW | S2_SH_INNER | S2_AF)
 
 #define PTE_VALID  1ull
@@ -36,6 +37,15 @@ int s2_map(struct s2_pgtable *s2, struct page_allocator *pages, uint64_t ipa, ui
 	   uint64_t size, uint64_t attrs);
 /* The PA behind an IPA, or -ENOENT (also for gdb stub memory access). */
 int s2_translate(const struct s2_pgtable *s2, uint64_t ipa, uint64_t *pa);
+/* The same, with the leaf descriptor that maps it (desc may be NULL). */
+int s2_leaf(const struct s2_pgtable *s2, uint64_t ipa, uint64_t *pa, uint64_t *desc);
+/*
+ * The entry at `level` on the way to ipa. With pages, missing tables above
+ * it are made (*err -ENOMEM when none is left); without, a missing one gives
+ * NULL and -ENOENT. A block above `level` gives NULL and -EEXIST.
+ */
+uint64_t *s2_entry(struct s2_pgtable *s2, struct page_allocator *pages, uint64_t ipa,
+		   unsigned level, int *err);
 void s2_destroy(struct s2_pgtable *s2, struct page_allocator *pages);
 
 #endif

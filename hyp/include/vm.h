@@ -16,6 +16,7 @@
 #include "hyp/include/gdb_state.h"
 #include "hyp/include/mmio.h"
 #include "hyp/include/nested.h"
+#include "hyp/include/nested_s2.h"
 #include "hyp/include/sdei.h"
 #include "hyp/include/spinlock.h"
 #include "hyp/include/vpmu.h"
@@ -212,6 +213,10 @@ struct vm {
 	struct vm_gdb_hw gdb_hw; /* the debugger's hardware breakpoints and watchpoints */
 
 	struct sdei_vm sdei;
+	/* el2=on: the shadow stage 2 of its guest hypervisor's guest; its pool
+	 * is a chunk (ns2_pool, 0: none) (hyp/include/nested_s2.h) */
+	struct nested_s2 ns2;
+	uint64_t ns2_pool;
 
 	/* Ending: the state recorded in the status block when the VM is gone. */
 	uint32_t end_state;     /* enum hypstat_vm_state */

@@ -18,6 +18,13 @@
  *   nv_mmu=1   L1 turns its own MMU on first (TTBR0_EL2, TCR_EL2, MAIR_EL2,
  *              SCTLR_EL2: trapped, carried by the EL1 registers): RAM 1:1 and
  *              cacheable, plus an alias of RAM at 2 GiB that proves it
+ *   nv_s2=1    L1 turns its stage 2 on for L2: RAM identity-mapped, the UART
+ *              passed through, a window at 0x80000000 with a page mapped,
+ *              one not, one read-only. L2 reads inside (works), reads and
+ *              writes outside (each reaches L1 as a stage-2 abort, its
+ *              ESR_EL2, FAR_EL2 and HPFAR_EL2 checked), reads the UART (L0
+ *              emulates it at L1's IPA), then L1 maps another page there,
+ *              invalidates (TLBI IPAS2E1IS) and L2 must read the new one
  *   nv_bench=1 first, L2 counts the EL2 instructions (HYPSCOPE_HVC_EL2_INSNS
  *              over SMC, exact under QEMU's -icount) of an SMC handled in L0
  *              (PSCI_VERSION; L1 leaves TSC clear) and of an HVC reflected to
@@ -148,6 +155,7 @@ __asm__(".text\n"
 	"	mov	x20, x1\n"
 	"	mov	x21, #0\n"
 	"	mov	x23, x2\n"
+	"	tbnz	x20, #5, l2_s2\n"
 	"	tbz	x20, #2, 1f\n"
 	"	bl	l2_bench\n"
 	"1:	cmp	x21, x19\n"
@@ -194,6 +202,24 @@ __asm__(".text\n"
 	"	mov	x2, #0x08000000\n"	/* GICD_CTLR */
 	"	ldr	w3, [x2]\n"
 	"4:	hvc	#0xffff\n"
+	"	b	4b\n"
+	/* nv_s2: L2 behind L1's stage 2 (x1 = the window, 0x80000000). */
+	".global l2_s2\n"
+	"l2_s2:\n"
+	"	movz	x1, #0x8000, lsl #16\n"
+	"	ldr	x2, [x1]\n"			/* inside: page A */
+	"	hvc	#0x5301\n"
+	".global l2_s2_out\n"
+	"l2_s2_out:\n"
+	"	ldr	x3, [x1, #0x1000]\n"		/* outside: not mapped */
+	".global l2_s2_ro\n"
+	"l2_s2_ro:\n"
+	"	str	x2, [x1, #0x2000]\n"		/* read-only */
+	"	mov	x4, #0x09000000\n"
+	"	ldr	w3, [x4, #0x18]\n"		/* the UART, through L1's mapping */
+	"	hvc	#0x5302\n"			/* L1 remaps the window's first page */
+	"	ldr	x2, [x1]\n"
+	"	hvc	#0x5303\n"
 	"	b	4b\n"
 	/* L2's own vectors: nothing should arrive; say so to L1. */
 	".balign 2048\n"
@@ -299,6 +325,90 @@ __asm__(".text\n"
 
 uint64_t l1_saved[13];
 
+/*
+ * nv_s2: L1's stage 2 for L2 (4 KiB granule, 39-bit IPA from level 1), its
+ * pages, and what L1 saw of L2's accesses.
+ */
+#define L2_F_S2      32
+#define S2_WINDOW    0x80000000ull
+#define S2_RW        (0xfull << 2 | 3ull << 6 | 3ull << 8 | 1ull << 10) /* normal WB, RW, AF */
+#define S2_RO        (0xfull << 2 | 1ull << 6 | 3ull << 8 | 1ull << 10)
+#define S2_DEV       (1ull << 2 | 3ull << 6 | 1ull << 10)               /* Device-nGnRE */
+#define S2_VTCR      (25ull | 1ull << 6 | 1ull << 8 | 1ull << 10 | 3ull << 12 | 2ull << 16)
+#define S2_VMID      (7ull << 48)
+#define HCR_VM       (1ull << 0)
+#define EC_DABT_LOW  0x24
+#define A_MAGIC      0xaaaa5301aaaa5301ull
+#define B_MAGIC      0xbbbb5303bbbb5303ull
+static uint64_t s2_root[512] __attribute__((aligned(4096)));
+static uint64_t s2_low[512] __attribute__((aligned(4096)));   /* [0, 1 GiB): the UART */
+static uint64_t s2_ram[512] __attribute__((aligned(4096)));   /* [1, 2 GiB): RAM */
+static uint64_t s2_win[512] __attribute__((aligned(4096)));   /* [2, 3 GiB): the window */
+static uint64_t s2_win3[512] __attribute__((aligned(4096)));
+static volatile uint64_t s2_page_a[512] __attribute__((aligned(4096)));
+static volatile uint64_t s2_page_b[512] __attribute__((aligned(4096)));
+static volatile unsigned s2_in_ok, s2_out_ok, s2_ro_ok, s2_new_ok, s2_remapped;
+static volatile uint64_t s2_out_esr, s2_out_far, s2_out_hpfar, s2_ro_esr;
+extern char l2_s2_out[], l2_s2_ro[];
+
+static void s2_build(void)
+{
+	s2_page_a[0] = A_MAGIC;
+	s2_page_b[0] = B_MAGIC;
+	s2_root[0] = (uint64_t)(uintptr_t)s2_low | 3;
+	s2_root[1] = (uint64_t)(uintptr_t)s2_ram | 3;
+	s2_root[2] = (uint64_t)(uintptr_t)s2_win | 3;
+	s2_low[0x09000000 >> 21] = 0x09000000 | S2_DEV | 1;	/* the UART's 2 MiB */
+	for (unsigned i = 0; i < 64; i++)			/* 128 MiB of RAM, 1:1 */
+		s2_ram[i] = (0x40000000ull + ((uint64_t)i << 21)) | S2_RW | 1;
+	s2_win[0] = (uint64_t)(uintptr_t)s2_win3 | 3;
+	s2_win3[0] = (uint64_t)(uintptr_t)s2_page_a | S2_RW | 3;
+	s2_win3[2] = (uint64_t)(uintptr_t)s2_page_a | S2_RO | 3; /* [1]: nothing */
+	write_sysreg(S2_VTCR, vtcr_el2);
+	write_sysreg((uint64_t)(uintptr_t)s2_root | S2_VMID, vttbr_el2);
+}
+
+static void note_bad(uint64_t esr, uint64_t elr, uint64_t spsr);
+
+/* A stage-2 abort of L2 in the window, as L1 must see it. */
+static void s2_abort(uint64_t esr, uint64_t elr)
+{
+	uint64_t far = read_sysreg(far_el2), hpfar = read_sysreg(hpfar_el2);
+	unsigned dfsc = (unsigned)esr & 0x3f;
+	bool wnr = esr & (1ull << 6);
+
+	if (elr == (uint64_t)(uintptr_t)l2_s2_out) {
+		s2_out_esr = esr;
+		s2_out_far = far;
+		s2_out_hpfar = hpfar;
+		/* translation fault, level 3; a read; the IPA and VA of the access */
+		s2_out_ok = dfsc == 0x07 && !wnr && far == S2_WINDOW + 0x1000 &&
+			    hpfar == (S2_WINDOW + 0x1000) >> 8;
+	} else if (elr == (uint64_t)(uintptr_t)l2_s2_ro) {
+		s2_ro_esr = esr;
+		/* permission fault, level 3; a write */
+		s2_ro_ok = dfsc == 0x0f && wnr && far == S2_WINDOW + 0x2000 &&
+			   hpfar == (S2_WINDOW + 0x2000) >> 8;
+	} else {
+		note_bad(esr, elr, 0);
+		unexpected++;
+	}
+	write_sysreg(elr + 4, elr_el2);
+}
+
+/* L1 maps page B where page A was, and invalidates what L2 may hold of it. */
+static void s2_remap(void)
+{
+	s2_win3[0] = (uint64_t)(uintptr_t)s2_page_b | S2_RW | 3;
+	__asm__ volatile("dsb	ishst\n"
+			 "tlbi	ipas2e1is, %0\n"
+			 "dsb	ish\n"
+			 "tlbi	vmalle1is\n"
+			 "dsb	ish\n"
+			 "isb" : : "r"(S2_WINDOW >> 12) : "memory");
+	s2_remapped++;
+}
+
 static void note_bad(uint64_t esr, uint64_t elr, uint64_t spsr)
 {
 	if (!hvcs_bad && !unexpected) {
@@ -355,6 +465,18 @@ void l1_exception(struct l1_frame *f, uint64_t idx)
 		write_sysreg((uint64_t)(uintptr_t)l1_back_from_l2, elr_el2);
 		write_sysreg(SPSR_EL2H_DAIF, spsr_el2);
 		return;
+	} else if (ec == EC_DABT_LOW) {
+		s2_abort(esr, elr);
+	} else if (ec == EC_HVC64 && imm == 0x5301) {
+		s2_in_ok = f->x[2] == A_MAGIC;
+	} else if (ec == EC_HVC64 && imm == 0x5302) {
+		s2_remap();
+	} else if (ec == EC_HVC64 && imm == 0x5303) {
+		s2_new_ok = f->x[2] == B_MAGIC;
+		/* the end, as L2's last HVC */
+		l2_ended = true;
+		write_sysreg((uint64_t)(uintptr_t)l1_back_from_l2, elr_el2);
+		write_sysreg(SPSR_EL2H_DAIF, spsr_el2);
 	} else if (ec == EC_HVC64 && imm == L2_BENCH_IMM) {
 		return; /* the bench's round trip: straight back */
 	} else if (ec == EC_HVC64 && imm == L2_HVC_IMM) {
@@ -437,7 +559,7 @@ static void psci_off_smc(void)
 
 int main(void)
 {
-	uint64_t hvcs = 8, twi = 0, dev = 0, bench = 0, irqs = 0, traps = 0, mmu = 0, hcr, flags;
+	uint64_t hvcs = 8, twi = 0, dev = 0, bench = 0, irqs = 0, traps = 0, mmu = 0, s2 = 0, hcr, flags;
 
 	boot_arg_u64("nv_hvcs", &hvcs);
 	boot_arg_u64("nv_twi", &twi);
@@ -445,6 +567,7 @@ int main(void)
 	boot_arg_u64("nv_bench", &bench);
 	boot_arg_u64("nv_irq", &irqs);
 	boot_arg_u64("nv_traps", &traps);
+	boot_arg_u64("nv_s2", &s2);
 	boot_arg_u64("nv_mmu", &mmu);
 
 	report((read_sysreg(CurrentEL) >> 2) == 2, "L1 runs at EL2 (CurrentEL %lu)",
@@ -490,7 +613,10 @@ int main(void)
 		report(gic_init(), "L1's GIC interface and distributor are up");
 		gic_irq_enable(NV_SGI);
 	}
-	hcr = HCR_RW | (twi ? HCR_TWI : 0) | (irqs ? HCR_IMO : 0) | (traps ? HCR_TVM | HCR_TSC : 0);
+	hcr = HCR_RW | (twi ? HCR_TWI : 0) | (irqs ? HCR_IMO : 0) | (traps ? HCR_TVM | HCR_TSC : 0) |
+	      (s2 ? HCR_VM : 0);
+	if (s2)
+		s2_build();
 	write_sysreg(hcr, hcr_el2);
 	report(read_sysreg(hcr_el2) == hcr, "HCR_EL2 keeps what L1 wrote (%#lx)",
 	       (unsigned long)hcr);
@@ -504,7 +630,7 @@ int main(void)
 	isb();
 
 	flags = L2_F_WFI | (dev ? L2_F_DEV : 0) | (bench ? L2_F_BENCH : 0) | (irqs ? L2_F_IRQ : 0) |
-		(traps ? L2_F_TRAPS : 0);
+		(traps ? L2_F_TRAPS : 0) | (s2 ? L2_F_S2 : 0);
 	printf("L1: entering L2 for %lu HVCs, TWI %s%s\n", (unsigned long)hvcs,
 	       twi ? "set" : "clear", dev ? ", device reads" : "");
 	l2_run(hvcs, flags, irqs);
@@ -515,8 +641,21 @@ int main(void)
 	report(l2_mpidr == L2_VMPIDR && (read_sysreg(mpidr_el1) & 0xff) == 0,
 	       "L2 reads the MPIDR L1 gave it (%#lx), L1 its own",
 	       (unsigned long)l2_mpidr);
-	report(hvcs_seen == hvcs, "L1 received %u of L2's %lu HVCs", hvcs_seen,
-	       (unsigned long)hvcs);
+	if (!s2)
+		report(hvcs_seen == hvcs, "L1 received %u of L2's %lu HVCs", hvcs_seen,
+		       (unsigned long)hvcs);
+	if (s2) {
+		report(s2_in_ok, "nv_s2: L2 read the page L1 maps at %#lx",
+		       (unsigned long)S2_WINDOW);
+		report(s2_out_ok, "nv_s2: L2's read outside reached L1 as a stage-2 abort: "
+		       "translation level 3, FAR_EL2 and HPFAR_EL2 its address (ESR_EL2 %#lx "
+		       "FAR_EL2 %#lx HPFAR_EL2 %#lx)", (unsigned long)s2_out_esr,
+		       (unsigned long)s2_out_far, (unsigned long)s2_out_hpfar);
+		report(s2_ro_ok, "nv_s2: L2's write to a read-only page reached L1: permission "
+		       "level 3, WnR (ESR_EL2 %#lx)", (unsigned long)s2_ro_esr);
+		report(s2_remapped == 1 && s2_new_ok,
+		       "nv_s2: after L1 remapped and invalidated, L2 read the new page");
+	}
 	report(hvcs_bad == 0, "each HVC: ESR_EL2 class 0x16 with #0x%x, ELR_EL2 after it, "
 	       "SPSR_EL2 EL1h, x0 its index (%u wrong)", L2_HVC_IMM, hvcs_bad);
 	report(wfi_seen == (twi ? 1u : 0u), "L2's WFI %s L1 (%u seen)",

@@ -780,6 +780,42 @@ static void test_exits_lines_expand_into_iss_breakdowns(void **state)
 	top_model_destroy(m);
 }
 
+/* A guest hypervisor's guest: L2 exits per second and the share reflected, on wide lines only. */
+static void test_vm_lines_show_the_nesting_when_wide(void **state)
+{
+	struct top_model *m = new_model();
+	struct trace_nv_exit e;
+	struct top_vmline vl[4];
+	struct top_view v;
+	struct top_line l;
+	size_t n;
+
+	(void)state;
+	assert_int_equal(top_view_init(&v, m), 0);
+	feed_round(m, 0, 0, 0, ESR_EC_HVC64, 500, 20);
+	top_model_tick(m, 0.0);
+	for (unsigned i = 0; i < 10; i++) {
+		hdr(&e.hdr, TRACE_NV_EXIT, sizeof(e), 0, 0, 0, 1000 + 10 * i);
+		e.decision = i < 4 ? TRACE_NV_REFLECTED : TRACE_NV_L0;
+		top_model_feed(m, &e.hdr, sizeof(e));
+	}
+	top_model_tick(m, 2.0);
+	assert_int_equal(m->vms[0].vcpus[0].l2_exits, 10);
+	assert_int_equal(m->vms[0].vcpus[0].l2_reflected, 4);
+	n = top_view_vm_lines(&v, vl, 4);
+	assert_int_equal(n, 2);
+	for (size_t i = 0; i < n; i++) {
+		top_line_init(&l, 150);
+		top_view_vm_line(&v, &vl[i], &l);
+		assert_non_null(strstr(l.text, "L2 5/s 40% to L1"));
+		top_line_init(&l, 100);
+		top_view_vm_line(&v, &vl[i], &l);
+		assert_null(strstr(l.text, "L2 "));
+	}
+	top_view_release(&v);
+	top_model_destroy(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -791,6 +827,7 @@ int main(void)
 		cmocka_unit_test(test_selection_cycles_through_vms_and_vcpus_seen),
 		cmocka_unit_test(test_vcpu_state_and_guest_and_hyp_time_follow_the_records),
 		cmocka_unit_test(test_sdei_calls_and_handlers_are_counted_per_vcpu),
+		cmocka_unit_test(test_vm_lines_show_the_nesting_when_wide),
 		cmocka_unit_test(test_status_block_gives_state_times_and_interval_shares),
 		cmocka_unit_test(test_lr_snapshot_is_kept_per_vcpu_and_the_panel_decodes_it),
 		cmocka_unit_test(test_hist_buckets_are_powers_of_two_merged_until_they_fit),

@@ -129,6 +129,11 @@ static void decode_exit(struct ev_fmt *p, const struct trace_exit *e)
 	if (!(e->flags & TRACE_EXIT_NO_COST)) /* a KVM host measures none */
 		fprintf(p->f, " cost=%" PRIu64, e->cost);
 	fprintf(p->f, " %s", value_name(&trace_enum_exit_outcome, e->outcome, "outcome?"));
+	/* Nested virtualization: which level exited; nothing for a VM without el2=on */
+	if (e->flags & TRACE_EXIT_L2)
+		fputs(" level=L2", p->f);
+	else if (e->flags & TRACE_EXIT_L1)
+		fputs(" level=L1", p->f);
 }
 
 static void decode_mmio(struct ev_fmt *p, const struct trace_mmio *m)

@@ -12,6 +12,7 @@
 #include "formats/hypcfg.h"
 #include "formats/ich_lr.h"
 #include "formats/smccc.h"
+#include "tracer/lib/nested.h"
 #include "tracer/lib/stats.h"
 
 /* -------------------------------------------------------------- histogram */
@@ -444,6 +445,7 @@ void hs_stats_destroy(struct hs_stats *s)
 		hs_hist_release(&s->sdei.ev[i].handler);
 	hs_hist_release(&s->flush_cost);
 	hs_hist_release(&s->wfi_blocked);
+	hs_nested_destroy(s->nested);
 	free(s->vstate);
 	free(s);
 }
@@ -482,6 +484,7 @@ void hs_stats_reset(struct hs_stats *s)
 	memset(s->maint_causes, 0, sizeof(s->maint_causes));
 	memset(s->logs, 0, sizeof(s->logs));
 	memset(&s->its, 0, sizeof(s->its));
+	hs_nested_reset(s->nested);
 }
 
 void hs_stats_add_lost(struct hs_stats *s, unsigned cpu, uint64_t n)
@@ -925,6 +928,8 @@ int hs_stats_feed(struct hs_stats *s, const struct trace_hdr *h, uint32_t size)
 	switch (h->type) {
 	case TRACE_EXIT:
 		ret = feed_exit(s, (const struct trace_exit *)h);
+		if (((const struct trace_exit *)h)->flags & (TRACE_EXIT_L1 | TRACE_EXIT_L2))
+			ret |= hs_nested_feed(s, h);
 		break;
 	case TRACE_ENTRY:
 		ret = feed_entry(s, h);
@@ -990,6 +995,13 @@ int hs_stats_feed(struct hs_stats *s, const struct trace_hdr *h, uint32_t size)
 	case TRACE_ITS_CMD:
 	case TRACE_ITS_LPI:
 		feed_its(s, h);
+		break;
+	case TRACE_NV_EXIT:
+	case TRACE_NV_ERET:
+	case TRACE_NV_INJECT:
+	case TRACE_NV_S2_FAULT:
+	case TRACE_NV_S2_INVAL:
+		ret = hs_nested_feed(s, h);
 		break;
 	default:
 		break;

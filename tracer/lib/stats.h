@@ -354,6 +354,7 @@ struct hs_stats {
 	uint64_t logs[4];             /* by enum trace_log_level */
 	struct hs_sdei sdei;
 	struct hs_its its;
+	struct hs_nested *nested;     /* tracer/lib/nested.h; NULL until a nested record */
 
 	/* Sequence tracking per CPU, to notice gaps. */
 	uint64_t next_seq[HS_MAX_CPUS];
@@ -366,6 +367,8 @@ struct hs_stats {
 	uint32_t vcpu_map[HS_MAP_VMS][HS_MAP_VCPUS];
 	uint32_t vm_map[HS_MAP_VMS];
 };
+
+struct hs_nested;
 
 /* Allocate an empty model. NULL when out of memory. */
 struct hs_stats *hs_stats_new(const struct hs_stats_opts *opts);

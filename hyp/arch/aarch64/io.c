@@ -12,6 +12,7 @@
 #include "hyp/arch/aarch64/include/sysreg.h"
 #include "hyp/include/arch.h"
 #include "hyp/include/console.h"
+#include "hyp/include/mm.h"
 #include "hyp/include/percpu.h"
 #include "hyp/include/platform.h"
 #include "hyp/include/run.h"
@@ -194,6 +195,26 @@ void arch_tlb_flush_vmid(uint64_t vttbr)
 	__asm__ volatile("isb\n"
 			 "dsb ishst\n"
 			 "tlbi vmalls12e1is\n"
+			 "dsb ish" ::: "memory");
+	write_sysreg(saved, vttbr_el2);
+	__asm__ volatile("isb" ::: "memory");
+}
+
+void arch_tlb_flush_ipa(uint64_t vttbr, uint64_t ipa, uint64_t size)
+{
+	uint64_t saved = read_sysreg(vttbr_el2);
+
+	/* TLBI IPAS2E1IS and VMALLE1IS act on the VMID in VTTBR_EL2. */
+	write_sysreg(vttbr, vttbr_el2);
+	__asm__ volatile("isb\n"
+			 "dsb ishst" ::: "memory");
+	for (uint64_t a = ipa & ~(PAGE_SIZE - 1); a < ipa + size; a += PAGE_SIZE)
+		__asm__ volatile("tlbi ipas2e1is, %0" : : "r"(a >> 12) : "memory");
+	/* Entries that combine both stages are found by VA, which IPAS2E1
+	 * does not give: they go after the stage-2 ones are gone (Arm ARM
+	 * D8.14.5, invalidating stage 2 entries). */
+	__asm__ volatile("dsb ish\n"
+			 "tlbi vmalle1is\n"
 			 "dsb ish" ::: "memory");
 	write_sysreg(saved, vttbr_el2);
 	__asm__ volatile("isb" ::: "memory");

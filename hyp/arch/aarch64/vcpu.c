@@ -14,6 +14,7 @@
 #include "hyp/include/guest_debug.h"
 #include "hyp/include/log.h"
 #include "hyp/include/mm.h"
+#include "hyp/include/nested_s2.h"
 #include "hyp/include/percpu.h"
 #include "hyp/include/run.h"
 #include "hyp/include/vm.h"
@@ -219,7 +220,12 @@ unsigned arch_vcpu_enter(struct vcpu *v)
 
 	if (unlikely(vmid != v->trace_vmid))
 		vmid_publish(v, vmid);
-	write_sysreg(v->vm->s2.root_pa | (vmid_of(vmid, vmids.bits) << 48), vttbr_el2);
+	/* L2 of a guest hypervisor with its stage 2 on runs on a shadow of it,
+	 * with a VMID of its own (hyp/core/nested_s2.c). */
+	if (unlikely(v->nv.s2))
+		write_sysreg(nested_s2_vttbr(v->nv.s2, &vmids, pc->id), vttbr_el2);
+	else
+		write_sysreg(v->vm->s2.root_pa | (vmid_of(vmid, vmids.bits) << 48), vttbr_el2);
 	write_sysreg(v->hcr, hcr_el2);
 	write_sysreg(pc->fp_owner == v ? cpu.cptr_guest & ~CPTR_EL2_TFP : cpu.cptr_guest, cptr_el2);
 	/* Read once: an attach or detach on another CPU takes effect at the next entry. */

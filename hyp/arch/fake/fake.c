@@ -90,6 +90,14 @@ void arch_tlb_flush_vmid(uint64_t vttbr)
 	fake.last_flush_vttbr = vttbr;
 }
 
+void arch_tlb_flush_ipa(uint64_t vttbr, uint64_t ipa, uint64_t size)
+{
+	fake.tlb_flush_ipa++;
+	fake.last_flush_vttbr = vttbr;
+	fake.last_flush_ipa = ipa;
+	fake.last_flush_size = size;
+}
+
 void arch_dcache_clean(uint64_t pa, uint64_t size)
 {
 	(void)pa;

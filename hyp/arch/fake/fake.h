@@ -22,6 +22,8 @@ struct fake_arch {
 	unsigned tlb_flush_all;    /* arch_tlb_flush_guests() calls */
 	unsigned tlb_flush_vmid;
 	uint64_t last_flush_vttbr;
+	unsigned tlb_flush_ipa;    /* arch_tlb_flush_ipa() calls, and the last one's range */
+	uint64_t last_flush_ipa, last_flush_size;
 	unsigned kicks[8];         /* arch_kick_cpu() per CPU */
 	unsigned dcache_cleans;
 	unsigned ram_scrubs;       /* arch_ram_scrub() calls, and the last one's range */
