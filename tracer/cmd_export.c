@@ -32,6 +32,7 @@ static struct env {
 	unsigned long vm;
 	bool vm_set;
 	uint64_t cycle_hz;
+	unsigned threads; /* 0: one per online CPU */
 	bool quiet;
 } env;
 
@@ -56,6 +57,8 @@ static const char usage[] =
 	"      --cycle-hz HZ    chrome: PMCCNTR_EL0 rate that turns an exit's cycle\n"
 	"                       cost into time when no entry follows it (default\n"
 	"                       1000000000, as QEMU counts)\n"
+	"  -j, --threads N      check the trace's chunks on N threads (default: one\n"
+	"                       per online CPU); the output is the same whatever N\n"
 	"  -q, --quiet          no summary line\n"
 	"  -h, --help           show this help\n"
 	"\n"
@@ -86,6 +89,7 @@ static const struct option long_opts[] = {
 	{ "since", required_argument, NULL, OPT_SINCE },
 	{ "until", required_argument, NULL, OPT_UNTIL },
 	{ "cycle-hz", required_argument, NULL, OPT_CYCLE_HZ },
+	{ "threads", required_argument, NULL, 'j' },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "help", no_argument, NULL, 'h' },
 	{},
@@ -145,7 +149,7 @@ static int parse_args(int argc, char **argv)
 
 	optind = 1;
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, ":f:o:qh", long_opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, ":f:o:j:qh", long_opts, NULL)) != -1) {
 		switch (opt) {
 		case 'f':
 			env.format = FMT_NONE;
@@ -181,6 +185,11 @@ static int parse_args(int argc, char **argv)
 			if (hs_parse_uint("--cycle-hz", optarg, 1, 100000000000ul, &n, &e))
 				return fail(HS_EXIT_USAGE, &e);
 			env.cycle_hz = n;
+			break;
+		case 'j':
+			if (hs_parse_uint("--threads", optarg, 1, 64, &n, &e))
+				return fail(HS_EXIT_USAGE, &e);
+			env.threads = (unsigned)n;
 			break;
 		case 'q':
 			env.quiet = true;
@@ -273,7 +282,7 @@ int cmd_export(int argc, char **argv)
 	code = parse_args(argc, argv);
 	if (code >= 0)
 		return code;
-	ret = tf_reader_open(&r, env.file, err, sizeof(err));
+	ret = tf_reader_open_threads(&r, env.file, env.threads, err, sizeof(err));
 	if (ret)
 		return hs_usage_error("export", "%s", err);
 	tf_reader_stats(r, &rs);

@@ -64,38 +64,76 @@ static const char two_digits[201] =
 
 size_t export_fmt_u64(char *dst, uint64_t v)
 {
-	char tmp[20];
-	size_t n = sizeof(tmp);
+	static const uint64_t pow10[20] = {
+		1ull, 10ull, 100ull, 1000ull, 10000ull, 100000ull, 1000000ull, 10000000ull,
+		100000000ull, 1000000000ull, 10000000000ull, 100000000000ull, 1000000000000ull,
+		10000000000000ull, 100000000000000ull, 1000000000000000ull, 10000000000000000ull,
+		100000000000000000ull, 1000000000000000000ull, 10000000000000000000ull,
+	};
+	unsigned bits, n;
+	char *p;
 
+	if (v < 10) {
+		dst[0] = (char)('0' + v);
+		return 1;
+	}
+	/* the digits: from the bit length, one compare to settle it */
+	bits = 64 - (unsigned)__builtin_clzll(v);
+	n = (bits * 1233) >> 12;
+	n += n < 20 && v >= pow10[n];
+	p = dst + n;
+	/* the high part in 64 bits, the last eight digits in 32 */
+	if (v >= 100000000) {
+		uint32_t lo = (uint32_t)(v % 100000000), d;
+		int i;
+
+		v /= 100000000;
+		for (i = 0; i < 4; i++) {
+			d = lo % 100;
+			lo /= 100;
+			p -= 2;
+			memcpy(p, two_digits + 2 * d, 2);
+		}
+	}
 	while (v >= 100) {
 		unsigned d = (unsigned)(v % 100);
 
 		v /= 100;
-		n -= 2;
-		memcpy(tmp + n, two_digits + 2 * d, 2);
+		p -= 2;
+		memcpy(p, two_digits + 2 * d, 2);
 	}
 	if (v >= 10) {
-		n -= 2;
-		memcpy(tmp + n, two_digits + 2 * v, 2);
+		p -= 2;
+		memcpy(p, two_digits + 2 * v, 2);
 	} else {
-		tmp[--n] = (char)('0' + v);
+		*--p = (char)('0' + v);
 	}
-	memcpy(dst, tmp + n, sizeof(tmp) - n);
-	return sizeof(tmp) - n;
+	return n;
 }
 
 size_t export_fmt_hex(char *dst, uint64_t v)
 {
 	static const char digits[] = "0123456789abcdef";
+	static const char pairs[513] = /* "00" to "ff" */
+		"000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
+		"202122232425262728292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f"
+		"404142434445464748494a4b4c4d4e4f505152535455565758595a5b5c5d5e5f"
+		"606162636465666768696a6b6c6d6e6f707172737475767778797a7b7c7d7e7f"
+		"808182838485868788898a8b8c8d8e8f909192939495969798999a9b9c9d9e9f"
+		"a0a1a2a3a4a5a6a7a8a9aaabacadaeafb0b1b2b3b4b5b6b7b8b9babbbcbdbebf"
+		"c0c1c2c3c4c5c6c7c8c9cacbcccdcecfd0d1d2d3d4d5d6d7d8d9dadbdcdddedf"
+		"e0e1e2e3e4e5e6e7e8e9eaebecedeeeff0f1f2f3f4f5f6f7f8f9fafbfcfdfeff";
 	/* the nibbles that matter: at least one, for 0 */
 	int nibbles = v ? (67 - __builtin_clzll(v)) / 4 : 1, i;
 
 	dst[0] = '0';
 	dst[1] = 'x';
-	for (i = nibbles - 1; i >= 0; i--) {
-		dst[2 + i] = digits[v & 0xf];
-		v >>= 4;
+	for (i = nibbles - 2; i >= 0; i -= 2) {
+		memcpy(dst + 2 + i, pairs + 2 * (v & 0xff), 2);
+		v >>= 8;
 	}
+	if (i == -1)
+		dst[2] = digits[v & 0xf];
 	return 2 + (size_t)nibbles;
 }
 

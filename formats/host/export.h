@@ -100,8 +100,11 @@ uint64_t export_first_ts(const struct tf_reader *r);
 /* Counter ticks to nanoseconds at freq Hz, exact to the nanosecond below. */
 static inline uint64_t export_ticks_to_ns(uint64_t ticks, uint64_t freq)
 {
-	if (!freq)
+	if (!freq || freq == 1000000000u)
 		return ticks;
+	/* whole seconds and the rest apart: 64-bit divisions, the same result */
+	if (freq <= UINT64_MAX / 1000000000u)
+		return ticks / freq * 1000000000u + ticks % freq * 1000000000u / freq;
 	return (uint64_t)((unsigned __int128)ticks * 1000000000u / freq);
 }
 

@@ -326,6 +326,252 @@ static void put_row(struct export_out *out, const struct csv_row *row)
 	export_out_put(out, "\r\n", 2);
 }
 
+/* ------------------------------------------------------- compiled writer */
+
+/*
+ * The fast writer: per record type, built once from csv_cells, the cells in
+ * column order as (commas before it, kind, offset, size) ops, so a row is
+ * the header cells, then one op after another with no per-field switch on
+ * the field table, written straight into the output buffer. It writes what
+ * fill_row() and put_row() write, byte for byte; a type with two cells in
+ * one column (never in this version's table) keeps that slower pair.
+ */
+enum csv_op_kind { OP_DEC, OP_HEX, OP_STR, OP_TEXT };
+
+struct csv_op {
+	const struct trace_field *f; /* OP_TEXT */
+	uint16_t off;
+	uint8_t  size;
+	uint8_t  kind;  /* enum csv_op_kind */
+	uint8_t  gap;   /* commas before the cell */
+};
+
+struct csv_prog {
+	struct csv_op op[CSV_MAX_CELLS];
+	uint8_t  nr_ops;
+	bool     slow;      /* duplicate columns: fill_row() and put_row() */
+	uint8_t  tail;      /* commas after the last op, up to and with the one before extra */
+	uint8_t  name_len;
+	const char *name;
+	uint32_t known;     /* trace_min_size() */
+};
+
+static struct csv_prog csv_progs[TRACE_TYPES_MAX];
+
+/* Commas after the type column for a type with no cells (unknown types). */
+static unsigned csv_bare_tail;
+
+static void csv_compile(void)
+{
+	static int done;
+	unsigned t, i, j, prev;
+
+	if (done)
+		return;
+	done = 1;
+	csv_bare_tail = col_extra - COL_TYPE;
+	for (t = 0; t < trace_nr_types; t++) {
+		struct csv_prog *p = &csv_progs[t];
+		struct csv_cell sorted[CSV_MAX_CELLS], tmp;
+		unsigned n = csv_nr_cells[t];
+
+		memcpy(sorted, csv_cells[t], n * sizeof(sorted[0]));
+		for (i = 1; i < n; i++) { /* insertion sort by column: n is small */
+			tmp = sorted[i];
+			for (j = i; j > 0 && sorted[j - 1].col > tmp.col; j--)
+				sorted[j] = sorted[j - 1];
+			sorted[j] = tmp;
+		}
+		p->name = trace_types[t].name;
+		p->name_len = (uint8_t)strlen(p->name);
+		p->known = trace_types[t].size;
+		if (strpbrk(p->name, ",\"\r\n"))
+			p->slow = true;
+		prev = COL_TYPE;
+		for (i = 0; i < n; i++) {
+			const struct csv_cell *cc = &sorted[i];
+			struct csv_op *op = &p->op[i];
+
+			if (cc->col <= prev || cc->col >= col_extra) {
+				p->slow = true;
+				break;
+			}
+			op->f = cc->f;
+			op->off = (uint16_t)(cc->f->off + (size_t)cc->elem * cc->f->size);
+			op->size = cc->f->size;
+			op->gap = (uint8_t)(cc->col - prev);
+			switch (cc->f->kind) {
+			case TFK_STR:
+				op->kind = OP_STR;
+				break;
+			case TFK_HEX:
+				op->kind = OP_HEX;
+				break;
+			case TFK_DEC:
+			case TFK_ENUM:
+				op->kind = OP_DEC;
+				break;
+			default:
+				op->kind = OP_TEXT;
+				break;
+			}
+			if (op->kind != OP_STR && op->kind != OP_TEXT && op->size != 1 &&
+			    op->size != 2 && op->size != 4 && op->size != 8)
+				p->slow = true;
+			prev = cc->col;
+		}
+		p->nr_ops = (uint8_t)n;
+		p->tail = (uint8_t)(col_extra - prev);
+	}
+}
+
+/* Bytes a row may take before its text cells and extra bytes. */
+#define CSV_ROW_RESERVE (CSV_MAX_COLS + 64u * (NR_HDR_COLS + CSV_MAX_CELLS) + 64u)
+
+/* n commas at dst, 32 a copy (the buffer has room for 32 more). */
+static inline char *csv_commas(char *dst, unsigned n)
+{
+	static const char many[32] = ",,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,";
+	unsigned i;
+
+	for (i = 0; i < n; i += sizeof(many))
+		memcpy(dst + i, many, sizeof(many));
+	return dst + n;
+}
+
+static inline uint64_t csv_load(const uint8_t *p, unsigned size)
+{
+	uint8_t b;
+	uint16_t h;
+	uint32_t w;
+	uint64_t d;
+
+	switch (size) {
+	case 1:
+		memcpy(&b, p, 1);
+		return b;
+	case 2:
+		memcpy(&h, p, 2);
+		return h;
+	case 4:
+		memcpy(&w, p, 4);
+		return w;
+	default:
+		memcpy(&d, p, 8);
+		return d;
+	}
+}
+
+/* Text of len bytes: in place when it needs no quotes, else through put_text(). */
+static char *csv_text(struct export_out *out, char *dst, const char *s, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		char c = s[i];
+
+		if (c == ',' || c == '"' || c == '\r' || c == '\n')
+			break;
+	}
+	if (i == len && len <= 64) {
+		memcpy(dst, s, len);
+		return dst + len;
+	}
+	out->len = (size_t)(dst - out->buf);
+	put_text(out, s, len);
+	return export_out_reserve(out, CSV_ROW_RESERVE);
+}
+
+/* One record's row, \r\n included. */
+static void csv_put_record(struct export_out *out, const struct trace_hdr *h, uint32_t cpu,
+			   uint64_t freq, struct csv_row *row)
+{
+	static const char hexd[] = "0123456789abcdef";
+	const uint8_t *rec = (const uint8_t *)h;
+	const struct csv_prog *p;
+	const struct csv_op *op;
+	const char *s;
+	size_t known, i;
+	char *dst;
+	int t;
+
+	t = trace_type_index(h->type);
+	p = t >= 0 ? &csv_progs[t] : NULL;
+	if (p && p->slow) {
+		fill_row(row, h, cpu, freq);
+		put_row(out, row);
+		return;
+	}
+	dst = export_out_reserve(out, CSV_ROW_RESERVE);
+	if (!dst)
+		return;
+	dst += export_fmt_u64(dst, export_ticks_to_ns(h->ts, freq));
+	*dst++ = ',';
+	dst += export_fmt_u64(dst, h->ts);
+	*dst++ = ',';
+	dst += export_fmt_u64(dst, cpu);
+	*dst++ = ',';
+	if (h->vm != TRACE_NO_VM)
+		dst += export_fmt_u64(dst, h->vm);
+	*dst++ = ',';
+	if (h->vcpu != TRACE_NO_VCPU)
+		dst += export_fmt_u64(dst, h->vcpu);
+	*dst++ = ',';
+	if (h->vmid != TRACE_NO_VMID)
+		dst += export_fmt_u64(dst, h->vmid);
+	*dst++ = ',';
+	dst += export_fmt_u64(dst, h->vmid_gen);
+	*dst++ = ',';
+	dst += export_fmt_u64(dst, h->seq);
+	*dst++ = ',';
+	if (!p) {
+		dst += sprintf(dst, "type_0x%04x", (unsigned)h->type);
+		dst = csv_commas(dst, csv_bare_tail);
+		known = sizeof(*h);
+	} else {
+		memcpy(dst, p->name, p->name_len);
+		dst += p->name_len;
+		for (i = 0; i < p->nr_ops; i++) {
+			op = &p->op[i];
+			dst = csv_commas(dst, op->gap);
+			switch (op->kind) {
+			case OP_DEC:
+				dst += export_fmt_u64(dst, csv_load(rec + op->off, op->size));
+				break;
+			case OP_HEX:
+				dst += export_fmt_hex(dst, csv_load(rec + op->off, op->size));
+				break;
+			case OP_STR:
+				s = (const char *)rec + op->off;
+				dst = csv_text(out, dst, s, strnlen(s, op->size));
+				break;
+			default:
+				s = trace_field_text(op->f, rec);
+				if (s)
+					dst = csv_text(out, dst, s, strlen(s));
+				break;
+			}
+			if (!dst)
+				return;
+		}
+		dst = csv_commas(dst, p->tail);
+		known = p->known;
+	}
+	if (h->size > known) {
+		out->len = (size_t)(dst - out->buf);
+		dst = export_out_reserve(out, 2u * (h->size - known) + 2);
+		if (!dst)
+			return;
+		for (i = known; i < h->size; i++) {
+			*dst++ = hexd[rec[i] >> 4];
+			*dst++ = hexd[rec[i] & 0xf];
+		}
+	}
+	dst[0] = '\r';
+	dst[1] = '\n';
+	out->len = (size_t)(dst + 2 - out->buf);
+}
+
 int export_csv(struct tf_reader *r, const char *path, const struct export_opts *o,
 	       struct export_stats *st, char *err, size_t errlen)
 {
@@ -341,6 +587,7 @@ int export_csv(struct tf_reader *r, const char *path, const struct export_opts *
 	ret = csv_init(err, errlen);
 	if (ret)
 		return ret;
+	csv_compile();
 	if (!st)
 		st = &local;
 	memset(st, 0, sizeof(*st));
@@ -366,8 +613,7 @@ int export_csv(struct tf_reader *r, const char *path, const struct export_opts *
 		st->records++;
 		if (!export_keep(o, rec.hdr))
 			continue;
-		fill_row(row, rec.hdr, rec.cpu, freq);
-		put_row(&out, row);
+		csv_put_record(&out, rec.hdr, rec.cpu, freq, row);
 		st->exported++;
 		if (!trace_type_of(rec.hdr->type))
 			st->unknown++;

@@ -467,6 +467,120 @@ static size_t ctf_encode(uint8_t *dst, const struct trace_hdr *h, uint64_t ts)
 	return (size_t)(p - dst);
 }
 
+/*
+ * The encoder compiled per record type, once: the fields as ops, numeric
+ * fields that lie back to back in the record merged into one copy (the
+ * record's layout is the payload's there), strings on their own. Encodes
+ * what ctf_encode() does, byte for byte; a type with more ops than fit
+ * keeps ctf_encode().
+ */
+#define CTF_MAX_OPS 32u
+
+enum { CO_COPY, CO_STR, CO_TEXT };
+
+struct ctf_op {
+	const struct trace_field *f; /* CO_TEXT */
+	uint16_t off;
+	uint16_t len;  /* CO_COPY: bytes; CO_STR: the field's size */
+	uint8_t  kind;
+};
+
+struct ctf_prog {
+	struct ctf_op op[CTF_MAX_OPS];
+	uint8_t nr_ops;
+	bool    slow;
+};
+
+static struct ctf_prog ctf_progs[TRACE_TYPES_MAX];
+
+static void ctf_compile(void)
+{
+	static int done;
+	const struct trace_field *f;
+	struct ctf_op *op;
+	unsigned t, i, n, len;
+
+	if (done)
+		return;
+	done = 1;
+	for (t = 0; t < trace_nr_types; t++) {
+		struct ctf_prog *p = &ctf_progs[t];
+
+		n = 0;
+		for (i = 0; i < trace_types[t].nr_fields && !p->slow; i++) {
+			f = &trace_types[t].field[i];
+			op = n ? &p->op[n - 1] : NULL;
+			switch (f->kind) {
+			case TFK_DEC:
+			case TFK_HEX:
+			case TFK_ENUM:
+				len = (unsigned)f->size * f->count;
+				if (op && op->kind == CO_COPY && op->off + op->len == f->off) {
+					op->len = (uint16_t)(op->len + len);
+					continue;
+				}
+				if (n == CTF_MAX_OPS) {
+					p->slow = true;
+					break;
+				}
+				p->op[n++] = (struct ctf_op){ f, f->off, (uint16_t)len, CO_COPY };
+				break;
+			default:
+				if (n == CTF_MAX_OPS) {
+					p->slow = true;
+					break;
+				}
+				p->op[n++] = (struct ctf_op){ f, f->off, f->size,
+							      f->kind == TFK_STR ? CO_STR : CO_TEXT };
+				break;
+			}
+		}
+		p->nr_ops = (uint8_t)n;
+	}
+}
+
+/* ctf_encode() through the compiled ops. */
+static size_t ctf_encode_fast(uint8_t *dst, const struct trace_hdr *h, uint64_t ts)
+{
+	int t = trace_type_index(h->type);
+	const uint8_t *rec = (const uint8_t *)h;
+	const struct ctf_prog *p;
+	const struct ctf_op *op;
+	struct ctf_event_head eh;
+	uint8_t *d = dst + sizeof(eh);
+	const char *s;
+	unsigned i;
+
+	if (t < 0 || ctf_progs[t].slow)
+		return ctf_encode(dst, h, ts);
+	p = &ctf_progs[t];
+	eh.id = h->type;
+	eh.timestamp = ts;
+	eh.seq = h->seq;
+	eh.vm = h->vm;
+	eh.vcpu = h->vcpu;
+	eh.vmid = h->vmid;
+	eh.vmid_gen = h->vmid_gen;
+	memcpy(dst, &eh, sizeof(eh));
+	for (i = 0; i < p->nr_ops; i++) {
+		op = &p->op[i];
+		switch (op->kind) {
+		case CO_COPY:
+			memcpy(d, rec + op->off, op->len);
+			d += op->len;
+			break;
+		case CO_STR:
+			d += put_string(d, (const char *)rec + op->off, op->len);
+			break;
+		default:
+			s = trace_field_text(op->f, rec);
+			d += put_string(d, s ? s : "", CTF_STR_MAX);
+			break;
+		}
+	}
+	return (size_t)(d - dst);
+}
+
 static int ctf_open_streams(struct ctf_export *x)
 {
 	char path[4096];
@@ -514,7 +628,7 @@ static int ctf_add(struct ctf_export *x, struct ctf_stream *s, const struct trac
 		s->begin = ts;
 	s->end = ts;
 	s->last_ts = ts;
-	s->len += ctf_encode(s->buf + s->len, h, ts);
+	s->len += ctf_encode_fast(s->buf + s->len, h, ts);
 	s->events++;
 	return 0;
 }
@@ -650,6 +764,7 @@ int export_ctf(struct tf_reader *r, const char *dir, const struct export_opts *o
 	x.errlen = errlen;
 	x.nr_cpus = fh->nr_cpus;
 	make_uuid(x.uuid, fh);
+	ctf_compile();
 
 	ret = ctf_prepare_dir(dir, err, errlen);
 	if (ret)

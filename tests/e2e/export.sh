@@ -120,6 +120,25 @@ elif [ -d "$work/ctf" ]; then
 	fi
 fi
 
+# ------------------------------------------------------------ one thread
+
+# -j 1 reads through a buffer on one thread instead of checking the chunks on
+# every core: the same bytes either way.
+if "$hypscope" export "$trace" -f csv -o "$work/trace-j1.csv" -j 1 -q 2>"$work/j1.err" &&
+	cmp -s "$work/trace.csv" "$work/trace-j1.csv"; then
+	pass "export -j 1 writes the same CSV"
+else
+	fail "export -j 1 writes another CSV: $(tail -n1 "$work/j1.err")"
+fi
+if [ -d "$work/ctf" ]; then
+	if "$hypscope" export "$trace" -f ctf -o "$work/ctf-j1" -j 1 -q 2>"$work/j1.err" &&
+		diff -r "$work/ctf" "$work/ctf-j1" >/dev/null; then
+		pass "export -j 1 writes the same CTF"
+	else
+		fail "export -j 1 writes another CTF: $(tail -n1 "$work/j1.err")"
+	fi
+fi
+
 # ------------------------------------------------------------ Chrome JSON
 
 if ! "$hypscope" export "$trace" --format chrome -o "$work/trace.json" 2>"$work/chrome.err"; then

@@ -824,6 +824,15 @@ static void test_cmd_export_exit_codes(void **state)
 				 "--until", "1s", NULL),
 			 HS_EXIT_USAGE);
 	assert_int_equal(run_cmd("export", s->trace, "-f", "ctf", "-o", "-", NULL), HS_EXIT_USAGE);
+	assert_int_equal(run_cmd("export", s->trace, "-f", "csv", "-o", out, "-j", "0", NULL),
+			 HS_EXIT_USAGE);
+	assert_int_equal(run_cmd("export", s->trace, "-f", "csv", "-o", out, "-j", "65", NULL),
+			 HS_EXIT_USAGE);
+	assert_int_equal(run_cmd("export", s->trace, "-f", "csv", "-o", out, "--threads", "two",
+				 NULL),
+			 HS_EXIT_USAGE);
+	assert_int_equal(run_cmd("export", s->trace, "-q", "-f", "csv", "-o", out, "-j", "1", NULL),
+			 HS_EXIT_OK);
 	/* the CTF directory is not empty any more */
 	assert_int_equal(run_cmd("export", s->trace, "-f", "ctf", "-o", ctf, NULL), HS_EXIT_USAGE);
 	/* unreadable input */
@@ -852,6 +861,47 @@ static void test_cmd_export_fails_when_nothing_is_intact(void **state)
 	assert_int_equal(access(out, F_OK), -1);
 }
 
+/* The hand-written number formats and tick conversion agree with printf and 128-bit division. */
+static void test_numbers_match_printf(void **state)
+{
+	static const uint64_t freqs[] = { 1, 3, 24000000u, 62500000u, 1000000000u, 1000000007u,
+					  18446744073u, 50000000000u, UINT64_MAX };
+	char want[32], got[32];
+	uint64_t v, x = 0x9e3779b97f4a7c15ull, p10 = 1;
+	unsigned bit, i, k;
+	size_t n;
+
+	(void)state;
+	for (i = 0; i < 20000; i++) {
+		if (i < 64 * 3) { /* every bit length, and one either side */
+			bit = i / 3;
+			v = (1ull << bit) + (uint64_t)(i % 3) - 1;
+		} else if (i < 64 * 3 + 20 * 3) { /* every power of ten, and one either side */
+			k = (i - 64 * 3) / 3;
+			for (p10 = 1; k; k--)
+				p10 *= 10;
+			v = p10 + (uint64_t)((i - 64 * 3) % 3) - 1;
+		} else {
+			x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+			v = x >> (x % 64);
+		}
+		memset(got, 'X', sizeof(got));
+		n = export_fmt_u64(got, v);
+		snprintf(want, sizeof(want), "%" PRIu64, v);
+		assert_int_equal(n, strlen(want));
+		assert_memory_equal(got, want, n);
+		memset(got, 'X', sizeof(got));
+		n = export_fmt_hex(got, v);
+		snprintf(want, sizeof(want), "0x%" PRIx64, v);
+		assert_int_equal(n, strlen(want));
+		assert_memory_equal(got, want, n);
+		for (k = 0; k < sizeof(freqs) / sizeof(freqs[0]); k++)
+			assert_true(export_ticks_to_ns(v, freqs[k]) ==
+				    (uint64_t)((unsigned __int128)v * 1000000000u / freqs[k]));
+	}
+	assert_true(export_ticks_to_ns(12345, 0) == 12345);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -867,6 +917,7 @@ int main(void)
 		cmocka_unit_test(test_damaged_file_exports_every_intact_chunk),
 		cmocka_unit_test(test_cmd_export_exit_codes),
 		cmocka_unit_test(test_cmd_export_fails_when_nothing_is_intact),
+		cmocka_unit_test(test_numbers_match_printf),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
