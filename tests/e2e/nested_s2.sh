@@ -26,24 +26,7 @@ model=${1:-max}
 work=build/e2e-logs/nested_s2.$(printf '%s' "$model" | tr -c 'A-Za-z0-9_.-' '_').d
 failed=0
 
-pass() { echo "PASS: $*"; }
-fail() { echo "FAIL: $*"; failed=1; }
-# check WHAT GOT WANT
-check() {
-	if [ "$2" = "$3" ]; then
-		pass "$1: $2"
-	else
-		fail "$1: $2 ($3 expected)"
-	fi
-}
-# expect WHAT FILE TEXT: a line of FILE holds TEXT
-expect() {
-	if grep -qF -- "$3" "$2"; then
-		pass "$1"
-	else
-		fail "$1: no '$3' in $2"
-	fi
-}
+. tests/e2e/lib_check.sh
 
 rm -rf "$work"
 mkdir -p "$work" || exit 2
