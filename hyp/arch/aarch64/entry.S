@@ -10,6 +10,39 @@
  */
 #include "asm-offsets.h"
 
+/*
+ * Enter the guest from the struct gp_regs at x0: its PC and PSTATE, x0..x19
+ * and x30, and with all=1 x20..x29 too (the fast path leaves those in their
+ * registers: the C it ran kept them, callee-saved); then ERET.
+ */
+.macro guest_load_eret all
+	ldp	x2, x3, [x0, #GP_REGS_PC]
+	msr	elr_el2, x2
+	msr	spsr_el2, x3
+	ldp	x2, x3, [x0, #(GP_REGS_X0 + 16)]
+	ldp	x4, x5, [x0, #(GP_REGS_X0 + 32)]
+	ldp	x6, x7, [x0, #(GP_REGS_X0 + 48)]
+	ldp	x8, x9, [x0, #(GP_REGS_X0 + 64)]
+	ldp	x10, x11, [x0, #(GP_REGS_X0 + 80)]
+	ldp	x12, x13, [x0, #(GP_REGS_X0 + 96)]
+	ldp	x14, x15, [x0, #(GP_REGS_X0 + 112)]
+	ldp	x16, x17, [x0, #(GP_REGS_X0 + 128)]
+	ldp	x18, x19, [x0, #(GP_REGS_X0 + 144)]
+.if \all
+	ldp	x20, x21, [x0, #(GP_REGS_X0 + 160)]
+	ldp	x22, x23, [x0, #(GP_REGS_X0 + 176)]
+	ldp	x24, x25, [x0, #(GP_REGS_X0 + 192)]
+	ldp	x26, x27, [x0, #(GP_REGS_X0 + 208)]
+	ldp	x28, x29, [x0, #(GP_REGS_X0 + 224)]
+.endif
+	ldr	x30, [x0, #GP_REGS_X30]
+	ldp	x0, x1, [x0, #GP_REGS_X0]
+	eret
+	/* No speculation past the ERET (the guest's registers are live). */
+	dsb	nsh
+	isb
+.endm
+
 	.text
 
 /* uint64_t __guest_enter(struct gp_regs *guest) */
@@ -27,30 +60,7 @@ __guest_enter:
 	mov	x3, sp
 	str	x3, [x2, #96]
 
-	ldp	x2, x3, [x0, #GP_REGS_PC]
-	msr	elr_el2, x2
-	msr	spsr_el2, x3
-
-	ldp	x2, x3, [x0, #(GP_REGS_X0 + 16)]
-	ldp	x4, x5, [x0, #(GP_REGS_X0 + 32)]
-	ldp	x6, x7, [x0, #(GP_REGS_X0 + 48)]
-	ldp	x8, x9, [x0, #(GP_REGS_X0 + 64)]
-	ldp	x10, x11, [x0, #(GP_REGS_X0 + 80)]
-	ldp	x12, x13, [x0, #(GP_REGS_X0 + 96)]
-	ldp	x14, x15, [x0, #(GP_REGS_X0 + 112)]
-	ldp	x16, x17, [x0, #(GP_REGS_X0 + 128)]
-	ldp	x18, x19, [x0, #(GP_REGS_X0 + 144)]
-	ldp	x20, x21, [x0, #(GP_REGS_X0 + 160)]
-	ldp	x22, x23, [x0, #(GP_REGS_X0 + 176)]
-	ldp	x24, x25, [x0, #(GP_REGS_X0 + 192)]
-	ldp	x26, x27, [x0, #(GP_REGS_X0 + 208)]
-	ldp	x28, x29, [x0, #(GP_REGS_X0 + 224)]
-	ldr	x30, [x0, #GP_REGS_X30]
-	ldp	x0, x1, [x0, #GP_REGS_X0]
-	eret
-	/* No speculation past the ERET (the guest's registers are live). */
-	dsb	nsh
-	isb
+	guest_load_eret 1
 
 /*
  * Exit from the guest: x0 and x1 were pushed by the vector, x0 now holds the
@@ -98,24 +108,7 @@ guest_exit:
 guest_exit_fast_return:		/* a label for tests/bench/el2_phases.py */
 	mrs	x0, tpidr_el2
 	ldr	x0, [x0, #PERCPU_GUEST_REGS]
-	ldp	x2, x3, [x0, #GP_REGS_PC]
-	msr	elr_el2, x2
-	msr	spsr_el2, x3
-	ldp	x2, x3, [x0, #(GP_REGS_X0 + 16)]
-	ldp	x4, x5, [x0, #(GP_REGS_X0 + 32)]
-	ldp	x6, x7, [x0, #(GP_REGS_X0 + 48)]
-	ldp	x8, x9, [x0, #(GP_REGS_X0 + 64)]
-	ldp	x10, x11, [x0, #(GP_REGS_X0 + 80)]
-	ldp	x12, x13, [x0, #(GP_REGS_X0 + 96)]
-	ldp	x14, x15, [x0, #(GP_REGS_X0 + 112)]
-	ldp	x16, x17, [x0, #(GP_REGS_X0 + 128)]
-	ldp	x18, x19, [x0, #(GP_REGS_X0 + 144)]
-	ldr	x30, [x0, #GP_REGS_X30]
-	ldp	x0, x1, [x0, #GP_REGS_X0]
-	eret
-	/* No speculation past the ERET (the guest's registers are live). */
-	dsb	nsh
-	isb
+	guest_load_eret 0
 
 2:	orr	x19, x19, #EXIT_SERROR_SYNCED
 guest_exit_full:
