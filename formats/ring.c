@@ -54,7 +54,6 @@ static void ring_handle_init(struct ring *r, void *mem, const struct ring_geomet
 	r->pub = &r->hdr->prod_pos;
 	r->pub_seq = &r->hdr->next_seq;
 	r->data = (uint8_t *)mem + RING_HEADER_SIZE;
-	r->cur = r->data;
 	r->cur_delta = (uintptr_t)r->data; /* pos 0 */
 	r->data_size = g->data_size;
 	r->block_size = g->block_size;
@@ -190,14 +189,15 @@ void *ring_reserve_slow(struct ring *r, uint32_t size)
 	uint64_t block = r->block_size;
 	uint64_t pad = 0, start, end, block_end;
 	struct trace_hdr *h;
+	uint8_t *cur;
 
 	if (size < sizeof(struct trace_hdr) || size > TRACE_MAX_RECORD || (size & 7)) {
 		r->rejected++;
 		return ring_drop(r, size);
 	}
 
-	/* The fast paths move pos only: cur follows from it. */
-	r->cur = (uint8_t *)(uintptr_t)(r->pos + r->cur_delta);
+	/* Where the next record goes: the fast paths move pos only, cur follows. */
+	cur = (uint8_t *)(uintptr_t)(r->pos + r->cur_delta);
 	/* A record never crosses a block boundary: pad up to the next one. */
 	if ((r->pos & (block - 1)) + size > block)
 		pad = block - (r->pos & (block - 1));
@@ -227,20 +227,20 @@ void *ring_reserve_slow(struct ring *r, uint32_t size)
 		/* Only type and size: the consumer reads nothing more of a pad. */
 		uint64_t word = TRACE_PAD | pad << 16;
 
-		memcpy(r->cur, &word, sizeof(word));
+		memcpy(cur, &word, sizeof(word));
 		r->pos += pad;
-		r->cur += pad;
+		cur += pad;
 	}
 	/* The previous record or the pad ended exactly at the end of the data. */
-	if (r->cur == r->data + r->data_size)
-		r->cur = r->data;
+	if (cur == r->data + r->data_size)
+		cur = r->data;
 
 	r->limit = block_end;
 	if (r->mode == RING_MODE_DROP && r->cons + r->data_size < r->limit)
 		r->limit = r->cons + r->data_size;
 
-	r->cur_delta = (uintptr_t)r->cur - r->pos;
-	h = (struct trace_hdr *)r->cur;
+	r->cur_delta = (uintptr_t)cur - r->pos;
+	h = (struct trace_hdr *)cur;
 	h->size = (uint16_t)size;
 	h->cpu = r->cpu;
 	h->seq = r->seq;

@@ -124,8 +124,7 @@ struct ring {
 	uint64_t pos;        /* committed position */
 	uint64_t seq;        /* next sequence number */
 	uint64_t limit;      /* reservations ending at or below this take the fast path */
-	uintptr_t cur_delta; /* cur - pos, the same until the slow path moves cur */
-	uint8_t  *cur;       /* data + pos % data_size: where the next record goes */
+	uintptr_t cur_delta; /* where the next record goes, minus pos: the same until a wrap */
 	uint8_t  *data;
 	uint64_t horizon;    /* last value published in hdr->horizon */
 	uint64_t cons;       /* DROP: consumer position last read */
@@ -181,7 +180,7 @@ struct ring_slot {
 };
 
 static inline bool ring_reserve_fixed(struct ring *r, uint32_t size, struct ring_slot *s);
-static inline void ring_commit_fixed(const struct ring_slot *s, uint32_t size);
+static inline void ring_commit_fixed(const struct ring_slot *s);
 
 /* Slow path of ring_reserve(): new block, full ring, bad size. */
 void *ring_reserve_slow(struct ring *r, uint32_t size);
@@ -267,12 +266,11 @@ static inline bool ring_reserve_fixed(struct ring *r, uint32_t size, struct ring
 	return true;
 }
 
-static inline void ring_commit_fixed(const struct ring_slot *s, uint32_t size)
+static inline void ring_commit_fixed(const struct ring_slot *s)
 {
 	struct ring *r = s->r;
 	uint64_t seq = s->seq + 1;
 
-	(void)size; /* cur follows pos: cur_delta */
 	r->pos = s->end;
 	r->seq = seq;
 	/* Release: pairs with the load-acquire of prod_pos in ring_consume(). */

@@ -253,7 +253,7 @@ static void trace_nv_eret(const struct vcpu *v, uint64_t pc, uint64_t spsr, int 
 	e->target = (uint8_t)(target < 0 ? 2 : target);
 	e->illegal = target < 0;
 	memset(e->reserved, 0, sizeof(e->reserved));
-	trace_vcpu_commit(&s, sizeof(*e));
+	trace_vcpu_commit(&s);
 }
 
 static void trace_nv_inject(const struct vcpu *v, unsigned kind, unsigned from_el)
@@ -271,7 +271,7 @@ static void trace_nv_inject(const struct vcpu *v, unsigned kind, unsigned from_e
 	e->kind = (uint8_t)kind;
 	e->from_el = (uint8_t)from_el;
 	memset(e->reserved, 0, sizeof(e->reserved));
-	trace_vcpu_commit(&s, sizeof(*e));
+	trace_vcpu_commit(&s);
 }
 
 void nested_trace_exit(const struct vcpu *v, unsigned cls, uint64_t esr, uint64_t elr,
@@ -291,7 +291,7 @@ void nested_trace_exit(const struct vcpu *v, unsigned cls, uint64_t esr, uint64_
 	e->reason = v->nv.last_reason;
 	e->l2_el = v->nv.last_l2_el;
 	memset(e->reserved, 0, sizeof(e->reserved));
-	trace_vcpu_commit(&s, sizeof(*e));
+	trace_vcpu_commit(&s);
 }
 
 /* ------------------------------------------------------------ the two contexts */

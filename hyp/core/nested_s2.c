@@ -279,7 +279,7 @@ static void trace_s2(const struct vcpu *v, unsigned type, uint64_t ipa, uint64_t
 	e->level = (uint8_t)level;
 	e->op = (uint8_t)op;
 	e->reserved = 0;
-	trace_vcpu_commit(&s, sizeof(*e));
+	trace_vcpu_commit(&s);
 }
 
 #define INVAL_OP_IPA   0

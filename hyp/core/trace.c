@@ -210,7 +210,7 @@ void trace_irq_line(const struct vcpu *v, unsigned vintid, unsigned source, bool
 	e->source = source;
 	e->level = level;
 	memset(e->reserved, 0, sizeof(e->reserved));
-	trace_vcpu_commit(&s, sizeof(*e));
+	trace_vcpu_commit(&s);
 }
 
 void trace_gdb_stop(const struct vcpu *v, unsigned reason, int signal, uint64_t addr)

@@ -62,9 +62,9 @@ static inline void *trace_vcpu_begin(const struct vcpu *v, unsigned type, uint32
 	return h;
 }
 
-static inline void trace_vcpu_commit(const struct ring_slot *s, uint32_t size)
+static inline void trace_vcpu_commit(const struct ring_slot *s)
 {
-	ring_commit_fixed(s, size);
+	ring_commit_fixed(s);
 }
 
 /* level: TRACE_EXIT_L1 or TRACE_EXIT_L2 for a VM with el2=on, else 0. */
@@ -89,7 +89,7 @@ static inline void trace_exit_level(const struct vcpu *v, uint64_t pc, unsigned 
 	e->flags = (insn_valid ? TRACE_EXIT_INSN_VALID : 0) |
 		   (cls == ESR_EC_DABT_LOW || cls == ESR_EC_IABT_LOW ? TRACE_EXIT_FAR_VALID : 0) |
 		   level;
-	trace_vcpu_commit(&s, sizeof(*e));
+	trace_vcpu_commit(&s);
 }
 
 static inline void trace_exit(const struct vcpu *v, uint64_t pc, unsigned cls, uint32_t insn,
@@ -109,7 +109,7 @@ static inline void trace_entry(const struct vcpu *v)
 	/* As the flush just before left them (vgic_flush()). */
 	e->pending_irqs = v->vgic.pending_flushed;
 	e->lrs_used = v->vgic.hw.used_lrs;
-	trace_vcpu_commit(&s, sizeof(*e));
+	trace_vcpu_commit(&s);
 }
 /* runnable is counted from the vCPU's run queue at the time of the record. */
 void trace_sched(unsigned type, const struct vcpu *v, uint64_t ticks, unsigned reason);
@@ -152,7 +152,7 @@ static inline void trace_smccc(const struct vcpu *v, uint32_t fid, const uint64_
 	e->result[2] = r2;
 	e->result[3] = r3;
 	e->call = fid | (uint64_t)(smc ? TRACE_SMCCC_SMC : TRACE_SMCCC_HVC) << 32;
-	trace_vcpu_commit(&s, sizeof(*e));
+	trace_vcpu_commit(&s);
 }
 void trace_log_line(unsigned level, const char *text, unsigned len);
 void trace_gdb_stop(const struct vcpu *v, unsigned reason, int signal, uint64_t addr);

@@ -113,7 +113,7 @@ static void trace_lrs(const struct vcpu *v, unsigned point, uint32_t elrsr, uint
 	e->point = (uint8_t)point;
 	e->used = (uint16_t)((1u << vc->hw.used_lrs) - 1);
 	e->reserved = 0;
-	trace_vcpu_commit(&s, sizeof(*e));
+	trace_vcpu_commit(&s);
 }
 
 void arch_vgic_flush(struct vcpu *v)
@@ -181,7 +181,7 @@ void arch_vgic_fold(struct vcpu *v)
 				e->eisr = eisr;
 				e->hcr = vc->hw.hcr;
 				e->reserved = 0;
-				trace_vcpu_commit(&s, sizeof(*e));
+				trace_vcpu_commit(&s);
 			}
 		}
 	}
