@@ -71,24 +71,15 @@ static struct top_scope *scope_at(struct top_model *m, unsigned i)
 /*
  * Feed a scope that sees only some of a CPU's records. tracer/lib/stats.c reads
  * a jump in a CPU's sequence numbers as a loss and forgets the exits waiting
- * for their entry; records of other VMs are no loss, so the copy carries the
- * sequence number the scope expects. A real gap (the whole machine's scope
- * saw one) is passed on as it is.
+ * for their entry; records of other VMs are no loss, so the scope is told to
+ * expect this record's number (no copy of the record). A real gap (the whole
+ * machine's scope saw one) is passed on as it is.
  */
 static void feed_part(struct top_scope *sc, const struct trace_hdr *h, uint32_t size, bool gap)
 {
-	uint64_t buf[TRACE_MAX_RECORD / 8];
-	struct trace_hdr *copy = (struct trace_hdr *)buf;
-	unsigned cpu = h->cpu;
-
-	if (gap || cpu >= HS_MAX_CPUS || !sc->st->seq_known[cpu] || size > sizeof(buf) ||
-	    h->seq == sc->st->next_seq[cpu]) {
-		hs_stats_feed(sc->st, h, size);
-		return;
-	}
-	memcpy(buf, h, size);
-	copy->seq = sc->st->next_seq[cpu];
-	hs_stats_feed(sc->st, copy, size);
+	if (!gap && h->cpu < HS_MAX_CPUS)
+		sc->st->next_seq[h->cpu] = h->seq;
+	hs_stats_feed(sc->st, h, size);
 }
 
 /* ------------------------------------------------------------------ model */

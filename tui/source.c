@@ -47,6 +47,11 @@ int top_source_pump(struct top_source *s, double now, unsigned budget_ms)
 	return s->last_fed;
 }
 
+double top_source_poll_s(const struct top_source *s)
+{
+	return s->ops->poll_s && !s->error ? s->ops->poll_s(s) : TOP_SOURCE_POLL_S;
+}
+
 void top_source_tick(struct top_source *s)
 {
 	s->ops->tick(s);

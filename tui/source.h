@@ -53,6 +53,19 @@ void top_source_destroy(struct top_source *s); /* NULL ok */
  */
 int top_source_pump(struct top_source *s, double now, unsigned budget_ms);
 
+/*
+ * How often a source is pumped when it has nothing due: every 5 ms, unless
+ * it says otherwise (top_source_poll_s()).
+ */
+#define TOP_SOURCE_POLL_S 0.005
+
+/*
+ * Seconds until the next pump is worth a wake-up. A live machine's rings
+ * are drained as seldom as their fill allows (tui/source_live.c); the
+ * others every TOP_SOURCE_POLL_S.
+ */
+double top_source_poll_s(const struct top_source *s);
+
 /* Once per interval: status block, losses. */
 void top_source_tick(struct top_source *s);
 

@@ -32,6 +32,11 @@ struct top_source_ops {
 	/* What it waits for or why it stopped, "" when nothing (not errors). */
 	void (*status)(const struct top_source *s, char *buf, size_t len);
 	void (*destroy)(struct top_source *s);
+	/*
+	 * Seconds until another pump is worth a wake-up, given what the last
+	 * ones found; NULL: TOP_SOURCE_POLL_S.
+	 */
+	double (*poll_s)(const struct top_source *s);
 
 	/*
 	 * Playback, for a source with a clock of its own; NULL for one that

@@ -21,6 +21,21 @@
 #define HYPCFG_FILE_OFFSET (HYPCFG_PA - HYP_RAM_BASE)
 #define RETRY_S 0.1
 
+/*
+ * Drain pacing. Each wake-up costs the same whatever it drains, so the
+ * rings are drained as seldom as is safe: often enough that, at the rate
+ * the fullest CPU's ring filled since the last drain, it holds at most
+ * POLL_FILL of its size at the next one; never less often than every
+ * POLL_MAX_S (a burst from idle has that long to fill a ring) nor more
+ * often than every POLL_MIN_S. A loss drains at POLL_MIN_S until the
+ * rings show none again. With the default 4 MiB rings, the busiest demo
+ * (about 2 MB/s a CPU) drains every POLL_MAX_S with the rings under 3 %
+ * full; 64 KiB rings at that rate drain every POLL_MIN_S.
+ */
+#define POLL_MIN_S TOP_SOURCE_POLL_S
+#define POLL_MAX_S 0.05
+#define POLL_FILL  0.125
+
 struct live_source {
 	struct top_source base;
 	char path[PATH_MAX];
@@ -34,7 +49,23 @@ struct live_source {
 	bool have_cfg;
 	struct hypcfg cfg;
 	uint64_t lost_seen[HYP_MAX_CPUS];
+	/* pacing: bytes drained per CPU since the last pump, and when that was */
+	uint64_t bytes[HYP_MAX_CPUS];
+	double last_pump;
+	uint64_t lost_at_pump;
+	double poll_s;
 };
+
+/* The recorder's sink: the model, and the bytes each ring gave (pacing). */
+static int live_sink(void *ctx, const struct trace_hdr *rec, uint32_t size)
+{
+	struct live_source *l = ctx;
+
+	if (rec->cpu < HYP_MAX_CPUS)
+		l->bytes[rec->cpu] += size;
+	top_model_feed(l->base.m, rec, size);
+	return 0;
+}
 
 static int map_ram(struct live_source *l)
 {
@@ -62,8 +93,8 @@ static int try_open(struct live_source *l, double now)
 {
 	struct recorder_opts opts = {
 		.mode = l->consume ? RECORDER_CONSUME : RECORDER_PEEK,
-		.sink = top_source_sink,
-		.sink_ctx = l->base.m,
+		.sink = live_sink,
+		.sink_ctx = l,
 	};
 	char err[HS_ERR_LEN];
 	int ret;
@@ -72,6 +103,7 @@ static int try_open(struct live_source *l, double now)
 	if (ret == -EAGAIN || ret == -ENOENT) {
 		if (now < l->wait_until) {
 			l->next_try = now + RETRY_S;
+			l->poll_s = RETRY_S;
 			snprintf(l->base.msg, sizeof(l->base.msg), "%s", err);
 			return 1;
 		}
@@ -79,6 +111,8 @@ static int try_open(struct live_source *l, double now)
 	if (ret)
 		return top_source_fail(&l->base, ret, "%s", err);
 	l->base.msg[0] = '\0';
+	l->poll_s = POLL_MIN_S;
+	l->last_pump = now;
 	return map_ram(l);
 }
 
@@ -130,6 +164,39 @@ static void live_tick(struct top_source *s)
 	live_losses(l);
 }
 
+/* The next drain's delay from what the rings gave since the last one (see POLL_FILL). */
+static void live_pace(struct live_source *l, double now)
+{
+	struct recorder_totals t;
+	double dt = now - l->last_pump, poll = POLL_MAX_S, fill;
+	unsigned cpu;
+
+	recorder_totals(l->rec, &t);
+	/* a pump right after the last one measures no rate: keep counting */
+	if (dt < POLL_MIN_S && t.lost == l->lost_at_pump)
+		return;
+	if (t.lost != l->lost_at_pump) {
+		poll = POLL_MIN_S;
+	} else if (dt > 0 && t.ring_size) {
+		for (cpu = 0; cpu < HYP_MAX_CPUS; cpu++) {
+			if (!l->bytes[cpu])
+				continue;
+			fill = (double)l->bytes[cpu] / (double)t.ring_size;
+			if (dt * POLL_FILL / fill < poll)
+				poll = dt * POLL_FILL / fill;
+		}
+	}
+	l->poll_s = poll < POLL_MIN_S ? POLL_MIN_S : poll;
+	l->lost_at_pump = t.lost;
+	l->last_pump = now;
+	memset(l->bytes, 0, sizeof(l->bytes));
+}
+
+static double live_poll_s(const struct top_source *s)
+{
+	return top_source_impl(s, const struct live_source)->poll_s;
+}
+
 static int live_pump(struct top_source *s, double now, unsigned budget_ms)
 {
 	struct live_source *l = top_source_impl(s, struct live_source);
@@ -146,6 +213,7 @@ static int live_pump(struct top_source *s, double now, unsigned budget_ms)
 	n = recorder_poll(l->rec);
 	if (n < 0)
 		return top_source_fail(s, n, "%s", recorder_error(l->rec));
+	live_pace(l, now);
 	return n;
 }
 
@@ -202,6 +270,7 @@ static const struct top_source_ops live_ops = {
 	.describe = live_describe,
 	.status = live_status,
 	.destroy = live_destroy,
+	.poll_s = live_poll_s,
 };
 
 int top_source_live(struct top_source **sp, const char *ram_path, bool consume, double wait_s,
@@ -221,6 +290,8 @@ int top_source_live(struct top_source **sp, const char *ram_path, bool consume, 
 	l->fd = -1;
 	l->consume = consume;
 	l->wait_until = now + wait_s;
+	l->last_pump = now;
+	l->poll_s = POLL_MIN_S;
 	snprintf(l->path, sizeof(l->path), "%s", ram_path);
 	m->mach.live = true;
 	snprintf(m->mach.source, sizeof(m->mach.source), "%s", ram_path);

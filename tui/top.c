@@ -1,9 +1,10 @@
 /*
  * hypscope top: the main loop, the panes' layout and the keys.
  *
- * The loop drains the source every few milliseconds into the model and ends
- * an interval (rates, history) and redraws only at the refresh interval, or
- * right away after a key. Interactive output goes through tui/screen.h,
+ * The loop drains the source into the model as often as the source asks
+ * (top_source_poll_s(): every 5 ms to 50 ms for a live machine, by how fast
+ * its rings fill), sleeps in between, and ends an interval (rates, history)
+ * and redraws only at the refresh interval, or right away after a key. Interactive output goes through tui/screen.h,
  * --batch prints the same tables as text. Every way out (q, the end of a
  * batch, SIGINT/SIGTERM/SIGHUP, an error) goes through one cleanup that
  * gives the terminal back before anything is printed.
@@ -28,7 +29,6 @@
 #include "tui/top.h"
 #include "tui/view.h"
 
-#define DRAIN_MS     5u   /* the rings are drained this often */
 #define PUMP_MS      20u  /* most work one drain may do before the keys are looked at */
 #define CATCH_UP_S   0.5  /* drain a backlog this long before the first interval starts */
 #define MSG_S        3.0  /* a message stays in the footer this long */
@@ -864,6 +864,21 @@ static int exit_code(struct app *a)
 	return HS_EXIT_OK;
 }
 
+/*
+ * How long to sleep before the next pump: until the source wants one or
+ * the interval ends, whichever comes first; 0 while it has a backlog.
+ */
+static int wait_ms(struct app *a)
+{
+	double s = a->next_tick - mono_s(), poll = top_source_poll_s(a->src);
+
+	if (!top_source_caught_up(a->src) || s <= 0)
+		return 0;
+	if (poll < s)
+		s = poll;
+	return (int)ceil(s * 1000);
+}
+
 static int run_screen(struct app *a)
 {
 	double now = mono_s();
@@ -891,11 +906,7 @@ static int run_screen(struct app *a)
 			draw(a, now);
 			dirty = false;
 		}
-		timeout_ms = (int)((a->next_tick - mono_s()) * 1000);
-		if (timeout_ms > (int)DRAIN_MS)
-			timeout_ms = DRAIN_MS;
-		if (timeout_ms < 0 || !top_source_caught_up(a->src))
-			timeout_ms = 0;
+		timeout_ms = wait_ms(a);
 		key = screen_key(timeout_ms);
 		if (key != SCR_KEY_NONE) {
 			handle_key(a, key, mono_s());
@@ -927,8 +938,7 @@ static int run_batch(struct app *a)
 			if (ended || (a->o.iterations && a->iterations >= a->o.iterations))
 				break;
 		}
-		if (top_source_caught_up(a->src))
-			sleep_s(DRAIN_MS / 1000.0);
+		sleep_s(wait_ms(a) / 1000.0);
 	}
 	if (top_source_errno(a->src))
 		hs_error("top", 0, "%s", top_source_error(a->src));
