@@ -144,6 +144,15 @@ int screen_init(bool want_color, char *err, size_t errlen)
 		colors = COLORS >= 8 && COLOR_PAIRS > TA_NR;
 	}
 	map_attrs();
+	/*
+	 * Until it has been suspended once, ncurses takes the screen for not
+	 * yet initialised and writes every cursor movement out on its own
+	 * (mvcur flushes while _endwin is ewInitial): a frame took dozens of
+	 * write()s. A suspension before anything is drawn ends that: endwin(),
+	 * and doupdate() takes the screen straight back (a blank frame).
+	 */
+	endwin();
+	doupdate();
 	return 0;
 }
 
@@ -171,10 +180,48 @@ void screen_begin(void)
 	werase(stdscr);
 }
 
+/*
+ * Printable ASCII goes into the window as cells (waddchnstr: no conversion
+ * to wide characters, no wrapping, the cursor stays); the rest (UTF-8
+ * glyphs, anything curses shows as ^X) through waddnstr as before. The cells
+ * are the same either way; a run that would reach the right edge (where
+ * waddnstr wraps) takes waddnstr too. Returns the bytes of text taken.
+ */
+static unsigned put_cells(unsigned y, unsigned rows, unsigned cols, const char *text, unsigned n,
+			  chtype attr)
+{
+	chtype cells[TOP_LINE_MAX];
+	unsigned k;
+	int cy, cx;
+
+	for (k = 0; k < n && text[k] >= 0x20 && text[k] < 0x7f; k++)
+		cells[k] = (chtype)(unsigned char)text[k] | attr;
+	if (!k) {
+		/* up to the next printable ASCII byte */
+		while (k < n && !(text[k] >= 0x20 && text[k] < 0x7f))
+			k++;
+		addnstr(text, (int)k);
+		return k;
+	}
+	getyx(stdscr, cy, cx);
+	if (cy != (int)y || cx < 0 || (unsigned)cx + k > cols ||
+	    ((unsigned)cx + k == cols && y + 1 >= rows)) {
+		addnstr(text, (int)k);
+		return k;
+	}
+	waddchnstr(stdscr, cells, (int)k);
+	/* where waddnstr would have left the cursor: after the text, or wrapped */
+	if ((unsigned)cx + k == cols)
+		move((int)y + 1, 0);
+	else
+		move((int)y, cx + (int)k);
+	return k;
+}
+
 void screen_line(unsigned y, unsigned x, const struct top_line *l, int fill)
 {
-	chtype sel = l->selected ? A_REVERSE : 0;
-	unsigned i = 0, j, rows, cols, end;
+	chtype sel = l->selected ? A_REVERSE : 0, attr, blanks[TOP_LINE_MAX];
+	unsigned i = 0, j, k, rows, cols, end;
 	int cy, cx;
 
 	screen_size(&rows, &cols);
@@ -186,18 +233,21 @@ void screen_line(unsigned y, unsigned x, const struct top_line *l, int fill)
 		j = i;
 		while (j < l->len && l->attr[j] == l->attr[i])
 			j++;
-		attrset(attr_map[l->attr[i] < TA_NR ? l->attr[i] : TA_NORMAL] | sel);
-		addnstr(l->text + i, (int)(j - i));
+		attr = attr_map[l->attr[i] < TA_NR ? l->attr[i] : TA_NORMAL] | sel;
+		attrset(attr);
+		for (k = i; k < j;)
+			k += put_cells(y, rows, cols, l->text + k, j - k, attr);
 		i = j;
 	}
-	attrset(attr_map[fill >= 0 && fill < TA_NR ? fill : TA_NORMAL] | sel);
+	attr = attr_map[fill >= 0 && fill < TA_NR ? fill : TA_NORMAL] | sel;
 	getyx(stdscr, cy, cx);
 	/* the bottom-right cell cannot be written without scrolling: leave it */
 	if (cy == (int)y && y == rows - 1 && end == cols)
 		end--;
-	while (cy == (int)y && cx >= 0 && (unsigned)cx < end) {
-		addch(' ');
-		cx++;
+	if (cy == (int)y && cx >= 0 && (unsigned)cx < end) {
+		for (k = 0; k < end - (unsigned)cx && k < TOP_LINE_MAX; k++)
+			blanks[k] = ' ' | attr;
+		waddchnstr(stdscr, blanks, (int)k);
 	}
 	attrset(A_NORMAL);
 }
