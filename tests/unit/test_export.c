@@ -861,11 +861,15 @@ static void test_cmd_export_fails_when_nothing_is_intact(void **state)
 	assert_int_equal(access(out, F_OK), -1);
 }
 
-/* The hand-written number formats and tick conversion agree with printf and 128-bit division. */
+/*
+ * The hand-written number formats and tick conversions agree with printf and
+ * 128-bit division (the formats may store past the number: 20 and 18 bytes).
+ */
 static void test_numbers_match_printf(void **state)
 {
 	static const uint64_t freqs[] = { 1, 3, 24000000u, 62500000u, 1000000000u, 1000000007u,
-					  18446744073u, 50000000000u, UINT64_MAX };
+					  18446744073u, 50000000000u, UINT64_MAX, 1000, 200000000u };
+	struct export_clock clock;
 	char want[32], got[32];
 	uint64_t v, x = 0x9e3779b97f4a7c15ull, p10 = 1;
 	unsigned bit, i, k;
@@ -895,11 +899,17 @@ static void test_numbers_match_printf(void **state)
 		snprintf(want, sizeof(want), "0x%" PRIx64, v);
 		assert_int_equal(n, strlen(want));
 		assert_memory_equal(got, want, n);
-		for (k = 0; k < sizeof(freqs) / sizeof(freqs[0]); k++)
+		for (k = 0; k < sizeof(freqs) / sizeof(freqs[0]); k++) {
+			export_clock_init(&clock, freqs[k]);
 			assert_true(export_ticks_to_ns(v, freqs[k]) ==
 				    (uint64_t)((unsigned __int128)v * 1000000000u / freqs[k]));
+			assert_true(export_clock_ns(&clock, v) ==
+				    (uint64_t)((unsigned __int128)v * 1000000000u / freqs[k]));
+		}
 	}
 	assert_true(export_ticks_to_ns(12345, 0) == 12345);
+	export_clock_init(&clock, 0);
+	assert_true(export_clock_ns(&clock, 12345) == 12345);
 }
 
 int main(void)
