@@ -222,9 +222,31 @@ static inline size_t export_fmt_u64(char *dst, uint64_t v)
 	uint64_t d, hi;
 	size_t n;
 
+	static const char pairs[201] = /* "00" to "99" */
+		"00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+		"40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+		"8081828384858687888990919293949596979899";
+	unsigned q;
+
 	if (v < 10) {
 		dst[0] = (char)('0' + v);
 		return 1;
+	}
+	/* small counts, the most common, by the table: no chain of multiplications */
+	if (v < 100) {
+		__builtin_memcpy(dst, pairs + 2 * v, 2);
+		return 2;
+	}
+	if (v < 10000) {
+		q = (unsigned)v / 100;
+		if (q < 10) {
+			dst[0] = (char)('0' + q);
+			__builtin_memcpy(dst + 1, pairs + 2 * (v - 100 * q), 2);
+			return 3;
+		}
+		__builtin_memcpy(dst, pairs + 2 * q, 2);
+		__builtin_memcpy(dst + 2, pairs + 2 * (v - 100 * q), 2);
+		return 4;
 	}
 	if (v < 100000000u)
 		return export_fmt_u32_8(dst, (uint32_t)v);
@@ -257,9 +279,16 @@ static inline uint64_t export_hex8(uint32_t x)
 
 static inline size_t export_fmt_hex(char *dst, uint64_t v)
 {
-	unsigned n = v ? (67 - (unsigned)__builtin_clzll(v)) / 4 : 1; /* nibbles, at least one */
+	unsigned n;
 	uint64_t d;
 
+	if (v < 10) { /* zeros and flags, the most common: "0x" and the digit as one word */
+		uint32_t w = 0x7830u | (uint32_t)('0' + v) << 16;
+
+		__builtin_memcpy(dst, &w, 4);
+		return 3;
+	}
+	n = (67 - (unsigned)__builtin_clzll(v)) / 4; /* nibbles */
 	dst[0] = '0';
 	dst[1] = 'x';
 	if (n <= 8) {

@@ -542,6 +542,8 @@ static void ctf_compile(void)
 							      0 };
 				if (f->kind != TFK_STR)
 					p->op[n - 1].cache = (uint8_t)ctf_nr_name_ops++;
+				if (f->kind != TFK_STR && (f->off + f->size < 8 || f->size > 8))
+					p->slow = true; /* never: fields follow the header */
 				break;
 			}
 		}
@@ -559,7 +561,7 @@ static void ctf_compile(void)
 struct ctf_name {
 	uint64_t value;
 	uint8_t  len;  /* bytes of text, the NUL included; 0: empty slot */
-	uint8_t  text[CTF_STR_MAX + 1];
+	uint8_t  text[CTF_STR_MAX + 1]; /* zero padded */
 };
 
 struct ctf_names {
@@ -593,16 +595,24 @@ static inline void ctf_copy(uint8_t *d, const uint8_t *s, unsigned len)
 static inline size_t ctf_put_name(uint8_t *d, const struct ctf_op *op, const uint8_t *rec,
 				  struct ctf_names *names)
 {
-	uint64_t v = trace_load(rec + op->off, op->len);
-	struct ctf_name *n = &names->slot[v % CTF_NAME_CACHE];
+	struct ctf_name *n;
 	const char *s;
+	uint64_t v;
 
-	if (!n->len || n->value != v) {
+	/* the field's 1 to 8 bytes in one load of the 8 that end with it (the header comes before) */
+	memcpy(&v, rec + op->off + op->len - 8, 8);
+	v >>= 64 - 8 * op->len;
+	n = &names->slot[v % CTF_NAME_CACHE];
+	if (__builtin_expect(!n->len || n->value != v, 0)) {
 		s = trace_field_text(op->f, rec);
 		n->value = v;
+		memset(n->text, 0, sizeof(n->text));
 		n->len = (uint8_t)put_string(n->text, s ? s : "", CTF_STR_MAX);
 	}
-	memcpy(d, n->text, n->len);
+	if (__builtin_expect(n->len <= 32, 1))
+		memcpy(d, n->text, 32); /* past the name: the event's room has it */
+	else
+		memcpy(d, n->text, n->len);
 	return n->len;
 }
 
@@ -671,7 +681,7 @@ static int ctf_open_streams(struct ctf_export *x)
 
 /*
  * The records of one chunk of CPU s->cpu's, payload[0..len), into its
- * stream. The stream's state is kept in locals while it runs: the stores
+ * stream: well formed, as tf_reader_load_chunk_records() hands them out. The stream's state is kept in locals while it runs: the stores
  * into the packet would otherwise make the compiler reload it every event.
  */
 static int ctf_add_chunk(struct ctf_export *x, struct ctf_stream *s, const uint8_t *payload,
@@ -905,9 +915,10 @@ int export_ctf(struct tf_reader *r, const char *dir, const struct export_opts *o
 			if (ret)
 				goto cleanup;
 		}
-		n = tf_reader_load_chunk(r, i, &payload);
+		/* the records are walked, not the CRC checked again: see ctf_add_chunk() */
+		n = tf_reader_load_chunk_records(r, i, &payload);
 		if (n == -EIO)
-			continue; /* changed under us: the reader lists it as a problem */
+			continue; /* cut short under us: the reader lists it as a problem */
 		if (n < 0) {
 			ret = n;
 			snprintf(err, errlen, "%s: chunk at offset 0x%" PRIx64 ": %s",
