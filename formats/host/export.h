@@ -205,6 +205,17 @@ static inline uint64_t export_dec8(uint32_t v)
 	return tens + ((hundreds - 10u * tens) << 8);
 }
 
+/* "00" to "99": the two digits of n at 2 * n. */
+static inline const char *export_pairs(void)
+{
+	static const char pairs[201] =
+		"00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+		"40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+		"8081828384858687888990919293949596979899";
+
+	return pairs;
+}
+
 /* 1 to 8 digits of v < 10^8, without leading zeros. */
 static inline size_t export_fmt_u32_8(char *dst, uint32_t v)
 {
@@ -222,10 +233,7 @@ static inline size_t export_fmt_u64(char *dst, uint64_t v)
 	uint64_t d, hi;
 	size_t n;
 
-	static const char pairs[201] = /* "00" to "99" */
-		"00010203040506070809101112131415161718192021222324252627282930313233343536373839"
-		"40414243444546474849505152535455565758596061626364656667686970717273747576777879"
-		"8081828384858687888990919293949596979899";
+	const char *pairs = export_pairs();
 	unsigned q;
 
 	if (v < 10) {

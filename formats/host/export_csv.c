@@ -502,6 +502,61 @@ struct csv_ident {
 	char     text[64]; /* 43 bytes at most, written and copied 48 at a time */
 };
 
+/*
+ * A growing number of one CPU's rows (ts_ns, ts) kept as the text of its
+ * digits above the last four, which change seldom from a row to the next.
+ */
+struct csv_num {
+	uint64_t hi;       /* v / 10^4 of the last number; 0: nothing kept */
+	uint32_t len;
+	char     text[32]; /* 16 digits at most, copied 16 at a time */
+};
+
+/* ... and seq, which grows by one: the text of the last, its last digit moved on. */
+struct csv_seq {
+	uint64_t seq;
+	uint32_t len;      /* 0: nothing kept */
+	char     text[32]; /* 20 digits at most, copied 24 at a time */
+};
+
+struct csv_cpu {
+	struct csv_ident ident;
+	struct csv_num ns, ts;
+	struct csv_seq seq;
+};
+
+/* v in decimal at dst, its digits above the last four from c when they are the same. */
+static inline char *csv_num(char *dst, uint64_t v, struct csv_num *c)
+{
+	const char *pairs = export_pairs();
+	uint64_t hi = v / 10000;
+	unsigned lo = (unsigned)(v - hi * 10000), q;
+
+	if (__builtin_expect(!hi, 0))
+		return dst + export_fmt_u64(dst, v);
+	if (hi != c->hi) {
+		c->hi = hi;
+		c->len = (uint32_t)export_fmt_u64(c->text, hi);
+	}
+	memcpy(dst, c->text, 16);
+	dst += c->len;
+	q = lo / 100;
+	memcpy(dst, pairs + 2 * q, 2);
+	memcpy(dst + 2, pairs + 2 * (lo - 100 * q), 2);
+	return dst + 4;
+}
+
+static inline char *csv_seq(char *dst, uint64_t seq, struct csv_seq *c)
+{
+	if (c->len && seq == c->seq + 1 && c->text[c->len - 1] != '9')
+		c->text[c->len - 1]++;
+	else
+		c->len = (uint32_t)export_fmt_u64(c->text, seq);
+	c->seq = seq;
+	memcpy(dst, c->text, 24);
+	return dst + c->len;
+}
+
 /* A computed name (OP_TEXT) that needs no quotes, kept by the field's value. */
 #define CSV_NAME_CACHE 32u
 
@@ -516,7 +571,7 @@ struct csv_writer {
 	struct export_clock clock;
 	struct csv_row *row;                        /* the slow pair's */
 	struct csv_name names[CSV_NAME_OPS][CSV_NAME_CACHE];
-	struct csv_ident ident[TF_MAX_CPUS];
+	struct csv_cpu cpu[TF_MAX_CPUS];
 };
 
 static void csv_ident_make(struct csv_ident *id, uint64_t key, uint32_t cpu,
@@ -579,6 +634,7 @@ static void csv_put_record(struct csv_writer *w, struct export_out *out,
 	const struct csv_prog *p;
 	const struct csv_op *op;
 	struct csv_ident *id;
+	struct csv_cpu *c;
 	const char *s;
 	size_t known, i;
 	uint64_t key;
@@ -595,17 +651,18 @@ static void csv_put_record(struct csv_writer *w, struct export_out *out,
 	dst = export_out_reserve(out, CSV_ROW_RESERVE);
 	if (!dst)
 		return;
-	dst += export_fmt_u64(dst, export_clock_ns(&w->clock, h->ts));
+	c = &w->cpu[cpu];
+	dst = csv_num(dst, export_clock_ns(&w->clock, h->ts), &c->ns);
 	*dst++ = ',';
-	dst += export_fmt_u64(dst, h->ts);
+	dst = csv_num(dst, h->ts, &c->ts);
 	*dst++ = ',';
-	id = &w->ident[cpu];
+	id = &c->ident;
 	key = (uint64_t)h->vm | (uint64_t)h->vcpu << 16 | (uint64_t)h->vmid << 32 | 1ull << 48;
 	if (__builtin_expect(id->key != key || id->vmid_gen != h->vmid_gen, 0))
 		csv_ident_make(id, key, cpu, h);
 	memcpy(dst, id->text, 48);
 	dst += id->len;
-	dst += export_fmt_u64(dst, h->seq);
+	dst = csv_seq(dst, h->seq, &c->seq);
 	*dst++ = ',';
 	if (!p) {
 		dst += sprintf(dst, "type_0x%04x", (unsigned)h->type);
