@@ -1306,8 +1306,19 @@ int tf_reader_load_chunk_records(struct tf_reader *r, size_t i, const void **pay
 		return ret;
 	/* the check of tf_head_fill(), on every record: no CRC a second time */
 	while (at < (uint32_t)ret) {
+		uint32_t avail = (uint32_t)ret - at;
+		int t;
+
 		h = (const struct trace_hdr *)(data + at);
-		if (__builtin_expect(record_problem(h, (uint32_t)ret - at) != NULL, 0)) {
+		/* the common case of record_problem(): a record of a known type, whole */
+		if (__builtin_expect(avail >= sizeof(*h) && h->size <= avail &&
+				     h->size <= TRACE_MAX_RECORD && !(h->size & 7) &&
+				     (t = trace_type_index(h->type)) >= 0 &&
+				     h->size >= trace_types[t].size, 1)) {
+			at += h->size;
+			continue;
+		}
+		if (record_problem(h, avail)) {
 			problem(r, "chunk at offset 0x%" PRIx64 ": changed since the file was opened (malformed record at payload byte %u), the rest of it skipped",
 				r->chunks[i].offset, at);
 			break;
