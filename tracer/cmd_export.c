@@ -32,7 +32,7 @@ static struct env {
 	unsigned long vm;
 	bool vm_set;
 	uint64_t cycle_hz;
-	unsigned threads; /* 0: one per online CPU */
+	unsigned threads; /* reading the trace: 1 (the default), through a buffer */
 	bool quiet;
 } env;
 
@@ -57,8 +57,10 @@ static const char usage[] =
 	"      --cycle-hz HZ    chrome: PMCCNTR_EL0 rate that turns an exit's cycle\n"
 	"                       cost into time when no entry follows it (default\n"
 	"                       1000000000, as QEMU counts)\n"
-	"  -j, --threads N      check the trace's chunks on N threads (default: one\n"
-	"                       per online CPU); the output is the same whatever N\n"
+	"  -j, --threads N      check the trace's chunks on N threads when opening it\n"
+	"                       (default 1: the least CPU time; more map the file\n"
+	"                       and check in parallel); the output is the same\n"
+	"                       whatever N\n"
 	"  -q, --quiet          no summary line\n"
 	"  -h, --help           show this help\n"
 	"\n"
@@ -146,6 +148,13 @@ static int parse_args(int argc, char **argv)
 
 	memset(&env, 0, sizeof(env));
 	env.cycle_hz = EXPORT_CYCLE_HZ;
+	/*
+	 * One thread reads the file through a buffer: the exporters read each
+	 * chunk once more after the open, and the mapping that more threads
+	 * share costs more CPU time in page faults than the copies it saves
+	 * (docs/performance.md, "export").
+	 */
+	env.threads = 1;
 
 	optind = 1;
 	opterr = 0;

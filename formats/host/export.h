@@ -109,6 +109,27 @@ static inline uint64_t export_ticks_to_ns(uint64_t ticks, uint64_t freq)
 }
 
 /*
+ * export_ticks_to_ns() at one frequency, set up once: where 10^9 is a
+ * multiple of freq (QEMU's 62.5 MHz and 1 GHz) a multiplication, the same
+ * result to the bit (both wrap alike past 2^64 ns).
+ */
+struct export_clock {
+	uint64_t freq;
+	uint64_t mul; /* 10^9 / freq, 0 when that is not a whole number */
+};
+
+static inline void export_clock_init(struct export_clock *c, uint64_t freq)
+{
+	c->freq = freq;
+	c->mul = !freq ? 1 : 1000000000u % freq ? 0 : 1000000000u / freq;
+}
+
+static inline uint64_t export_clock_ns(const struct export_clock *c, uint64_t ticks)
+{
+	return c->mul ? ticks * c->mul : export_ticks_to_ns(ticks, c->freq);
+}
+
+/*
  * A buffered output file: large writes, one error remembered. put() and
  * friends do nothing once an error happened; close() reports it.
  */
@@ -165,9 +186,130 @@ static inline void export_out_char(struct export_out *out, char c)
 	}
 }
 
-/* Decimal and 0x-prefixed hexadecimal numbers without printf. */
-size_t export_fmt_u64(char *dst, uint64_t v);
-size_t export_fmt_hex(char *dst, uint64_t v);
+/*
+ * Decimal and 0x-prefixed hexadecimal numbers without printf, eight digits
+ * at a time in one 64-bit word (SWAR). Each returns the length of the
+ * number but may store past it: have 20 bytes at dst for a decimal, 18 for
+ * a hexadecimal number.
+ */
+
+/* The eight decimal digits of v < 10^8, as byte values 0..9, the most significant first in memory. */
+static inline uint64_t export_dec8(uint32_t v)
+{
+	/* the two halves of four digits, then of two, then the digits: each step in every lane at once */
+	uint64_t merged = (uint64_t)(v / 10000) | (uint64_t)(v % 10000) << 32;
+	uint64_t top = ((merged * 10486u) >> 20) & (0x7full << 32 | 0x7full); /* / 100 */
+	uint64_t hundreds = ((merged - 100u * top) << 16) + top;
+	uint64_t tens = ((hundreds * 103u) >> 10) & 0x000f000f000f000full;   /* / 10 */
+
+	return tens + ((hundreds - 10u * tens) << 8);
+}
+
+/* "00" to "99": the two digits of n at 2 * n. */
+static inline const char *export_pairs(void)
+{
+	static const char pairs[201] =
+		"00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+		"40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+		"8081828384858687888990919293949596979899";
+
+	return pairs;
+}
+
+/* 1 to 8 digits of v < 10^8, without leading zeros. */
+static inline size_t export_fmt_u32_8(char *dst, uint32_t v)
+{
+	/* the leading zero digits are the low zero bytes of the word */
+	uint64_t d = export_dec8(v);
+	unsigned zeros = (unsigned)__builtin_ctzll(d | 1ull << 56) / 8; /* 0 writes "0" */
+
+	d = (d + 0x3030303030303030ull) >> (8 * zeros);
+	__builtin_memcpy(dst, &d, 8);
+	return 8 - zeros;
+}
+
+static inline size_t export_fmt_u64(char *dst, uint64_t v)
+{
+	uint64_t d, hi;
+	size_t n;
+
+	const char *pairs = export_pairs();
+	unsigned q;
+
+	if (v < 10) {
+		dst[0] = (char)('0' + v);
+		return 1;
+	}
+	/* small counts, the most common, by the table: no chain of multiplications */
+	if (v < 100) {
+		__builtin_memcpy(dst, pairs + 2 * v, 2);
+		return 2;
+	}
+	if (v < 10000) {
+		q = (unsigned)v / 100;
+		if (q < 10) {
+			dst[0] = (char)('0' + q);
+			__builtin_memcpy(dst + 1, pairs + 2 * (v - 100 * q), 2);
+			return 3;
+		}
+		__builtin_memcpy(dst, pairs + 2 * q, 2);
+		__builtin_memcpy(dst + 2, pairs + 2 * (v - 100 * q), 2);
+		return 4;
+	}
+	if (v < 100000000u)
+		return export_fmt_u32_8(dst, (uint32_t)v);
+	hi = v / 100000000u;
+	if (hi < 100000000u) {
+		n = export_fmt_u32_8(dst, (uint32_t)hi);
+	} else {
+		n = export_fmt_u32_8(dst, (uint32_t)(hi / 100000000u));
+		d = export_dec8((uint32_t)(hi % 100000000u)) + 0x3030303030303030ull;
+		__builtin_memcpy(dst + n, &d, 8);
+		n += 8;
+	}
+	d = export_dec8((uint32_t)(v % 100000000u)) + 0x3030303030303030ull;
+	__builtin_memcpy(dst + n, &d, 8);
+	return n + 8;
+}
+
+/* The eight hexadecimal digits of x in ASCII, the most significant first in memory. */
+static inline uint64_t export_hex8(uint32_t x)
+{
+	uint64_t v = x, ten;
+
+	/* nibble i to byte i, then bytes 10..15 get 'a' - '0' - 10 more, then byte order reversed */
+	v = (v | v << 16) & 0x0000ffff0000ffffull;
+	v = (v | v << 8) & 0x00ff00ff00ff00ffull;
+	v = (v | v << 4) & 0x0f0f0f0f0f0f0f0full;
+	ten = ((v + 0x0606060606060606ull) >> 4) & 0x0101010101010101ull;
+	return __builtin_bswap64(v + 0x3030303030303030ull + ten * 39);
+}
+
+static inline size_t export_fmt_hex(char *dst, uint64_t v)
+{
+	unsigned n;
+	uint64_t d;
+
+	if (v < 10) { /* zeros and flags, the most common: "0x" and the digit as one word */
+		uint32_t w = 0x7830u | (uint32_t)('0' + v) << 16;
+
+		__builtin_memcpy(dst, &w, 4);
+		return 3;
+	}
+	n = (67 - (unsigned)__builtin_clzll(v)) / 4; /* nibbles */
+	dst[0] = '0';
+	dst[1] = 'x';
+	if (n <= 8) {
+		d = export_hex8((uint32_t)v) >> (8 * (8 - n));
+		__builtin_memcpy(dst + 2, &d, 8);
+	} else {
+		d = export_hex8((uint32_t)(v >> 32)) >> (8 * (16 - n));
+		__builtin_memcpy(dst + 2, &d, 8);
+		d = export_hex8((uint32_t)v);
+		__builtin_memcpy(dst + 2 + n - 8, &d, 8);
+	}
+	return 2 + n;
+}
 
 static inline void export_out_u64(struct export_out *out, uint64_t v)
 {

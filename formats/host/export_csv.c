@@ -341,10 +341,14 @@ enum csv_op_kind { OP_DEC, OP_HEX, OP_STR, OP_TEXT };
 struct csv_op {
 	const struct trace_field *f; /* OP_TEXT */
 	uint16_t off;
+	uint16_t last8; /* OP_DEC, OP_HEX: offset of the 8 bytes the value ends: off + size - 8 */
 	uint8_t  size;
 	uint8_t  kind;  /* enum csv_op_kind */
 	uint8_t  gap;   /* commas before the cell */
+	uint8_t  cache; /* OP_TEXT: its name cache, below CSV_NAME_OPS */
 };
+
+#define CSV_TYPE_NAME 32u /* a type name and its comma fit this, as one fixed-size copy */
 
 struct csv_prog {
 	struct csv_op op[CSV_MAX_CELLS];
@@ -354,7 +358,12 @@ struct csv_prog {
 	uint8_t  name_len;
 	const char *name;
 	uint32_t known;     /* trace_min_size() */
+	char     name_pad[CSV_TYPE_NAME]; /* name, zero padded */
 };
+
+/* OP_TEXT ops of all types together; a type that would go past keeps the slow pair. */
+#define CSV_NAME_OPS 8u
+static unsigned csv_nr_name_ops;
 
 static struct csv_prog csv_progs[TRACE_TYPES_MAX];
 
@@ -385,8 +394,10 @@ static void csv_compile(void)
 		p->name = trace_types[t].name;
 		p->name_len = (uint8_t)strlen(p->name);
 		p->known = trace_types[t].size;
-		if (strpbrk(p->name, ",\"\r\n"))
+		if (strpbrk(p->name, ",\"\r\n") || p->name_len >= CSV_TYPE_NAME)
 			p->slow = true;
+		else
+			memcpy(p->name_pad, p->name, p->name_len);
 		prev = COL_TYPE;
 		for (i = 0; i < n; i++) {
 			const struct csv_cell *cc = &sorted[i];
@@ -413,11 +424,18 @@ static void csv_compile(void)
 				break;
 			default:
 				op->kind = OP_TEXT;
+				if (csv_nr_name_ops == CSV_NAME_OPS)
+					p->slow = true;
+				else
+					op->cache = (uint8_t)csv_nr_name_ops++;
 				break;
 			}
 			if (op->kind != OP_STR && op->kind != OP_TEXT && op->size != 1 &&
 			    op->size != 2 && op->size != 4 && op->size != 8)
 				p->slow = true;
+			if (op->off + op->size < 8)
+				p->slow = true; /* never: fields follow the header */
+			op->last8 = (uint16_t)(op->off + op->size - 8);
 			prev = cc->col;
 		}
 		p->nr_ops = (uint8_t)n;
@@ -428,38 +446,28 @@ static void csv_compile(void)
 /* Bytes a row may take before its text cells and extra bytes. */
 #define CSV_ROW_RESERVE (CSV_MAX_COLS + 64u * (NR_HDR_COLS + CSV_MAX_CELLS) + 64u)
 
-/* n commas at dst, 32 a copy (the buffer has room for 32 more). */
+/* n commas at dst, 16 then 32 a store (the buffer has room for 32 more). */
 static inline char *csv_commas(char *dst, unsigned n)
 {
 	static const char many[32] = ",,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,";
 	unsigned i;
 
-	for (i = 0; i < n; i += sizeof(many))
+	memcpy(dst, many, 16);
+	for (i = 16; i < n; i += sizeof(many))
 		memcpy(dst + i, many, sizeof(many));
 	return dst + n;
 }
 
-static inline uint64_t csv_load(const uint8_t *p, unsigned size)
+/*
+ * The unsigned integer of size bytes (1, 2, 4 or 8) that ends at rec + last8
+ * + 8: one 8-byte load, never past the field (the header comes before it).
+ */
+static inline uint64_t csv_load(const uint8_t *rec, const struct csv_op *op)
 {
-	uint8_t b;
-	uint16_t h;
-	uint32_t w;
-	uint64_t d;
+	uint64_t v;
 
-	switch (size) {
-	case 1:
-		memcpy(&b, p, 1);
-		return b;
-	case 2:
-		memcpy(&h, p, 2);
-		return h;
-	case 4:
-		memcpy(&w, p, 4);
-		return w;
-	default:
-		memcpy(&d, p, 8);
-		return d;
-	}
+	memcpy(&v, rec + op->last8, 8);
+	return v >> (64 - 8 * op->size);
 }
 
 /* Text of len bytes: in place when it needs no quotes, else through put_text(). */
@@ -482,73 +490,206 @@ static char *csv_text(struct export_out *out, char *dst, const char *s, size_t l
 	return export_out_reserve(out, CSV_ROW_RESERVE);
 }
 
+/*
+ * What the rows of one CPU hold between ts and seq, "cpu,vm,vcpu,vmid,vmid_gen,":
+ * the same for long runs of records, so kept per CPU and remade when the
+ * record's vm, vcpu, vmid or vmid_gen differ.
+ */
+struct csv_ident {
+	uint64_t key;      /* vm | vcpu << 16 | vmid << 32 | 1 << 48; 0: nothing yet */
+	uint64_t vmid_gen;
+	uint32_t len;
+	char     text[64]; /* 43 bytes at most, written and copied 48 at a time */
+};
+
+/*
+ * A growing number of one CPU's rows (ts_ns, ts) kept as the text of its
+ * digits above the last four, which change seldom from a row to the next.
+ */
+struct csv_num {
+	uint64_t hi;       /* v / 10^4 of the last number; 0: nothing kept */
+	uint32_t len;
+	char     text[32]; /* 16 digits at most, copied 16 at a time */
+};
+
+/* ... and seq, which grows by one: the text of the last, its last digit moved on. */
+struct csv_seq {
+	uint64_t seq;
+	uint32_t len;      /* 0: nothing kept */
+	char     text[32]; /* 20 digits at most, copied 24 at a time */
+};
+
+struct csv_cpu {
+	struct csv_ident ident;
+	struct csv_num ns, ts;
+	struct csv_seq seq;
+};
+
+/* v in decimal at dst, its digits above the last four from c when they are the same. */
+static inline char *csv_num(char *dst, uint64_t v, struct csv_num *c)
+{
+	const char *pairs = export_pairs();
+	uint64_t hi = v / 10000;
+	unsigned lo = (unsigned)(v - hi * 10000), q;
+
+	if (__builtin_expect(!hi, 0))
+		return dst + export_fmt_u64(dst, v);
+	if (hi != c->hi) {
+		c->hi = hi;
+		c->len = (uint32_t)export_fmt_u64(c->text, hi);
+	}
+	memcpy(dst, c->text, 16);
+	dst += c->len;
+	q = lo / 100;
+	memcpy(dst, pairs + 2 * q, 2);
+	memcpy(dst + 2, pairs + 2 * (lo - 100 * q), 2);
+	return dst + 4;
+}
+
+static inline char *csv_seq(char *dst, uint64_t seq, struct csv_seq *c)
+{
+	if (c->len && seq == c->seq + 1 && c->text[c->len - 1] != '9')
+		c->text[c->len - 1]++;
+	else
+		c->len = (uint32_t)export_fmt_u64(c->text, seq);
+	c->seq = seq;
+	memcpy(dst, c->text, 24);
+	return dst + c->len;
+}
+
+/* A computed name (OP_TEXT) that needs no quotes, kept by the field's value. */
+#define CSV_NAME_CACHE 32u
+
+struct csv_name {
+	uint64_t value;
+	uint8_t  len;   /* 0: empty slot, or a name that needs quotes or is long (not kept) */
+	bool     used;
+	char     text[32];
+};
+
+struct csv_writer {
+	struct export_clock clock;
+	struct csv_row *row;                        /* the slow pair's */
+	struct csv_name names[CSV_NAME_OPS][CSV_NAME_CACHE];
+	struct csv_cpu cpu[TF_MAX_CPUS];
+};
+
+static void csv_ident_make(struct csv_ident *id, uint64_t key, uint32_t cpu,
+			   const struct trace_hdr *h)
+{
+	char *t = id->text;
+
+	id->key = key;
+	id->vmid_gen = h->vmid_gen;
+	t += export_fmt_u64(t, cpu);
+	*t++ = ',';
+	if (h->vm != TRACE_NO_VM)
+		t += export_fmt_u64(t, h->vm);
+	*t++ = ',';
+	if (h->vcpu != TRACE_NO_VCPU)
+		t += export_fmt_u64(t, h->vcpu);
+	*t++ = ',';
+	if (h->vmid != TRACE_NO_VMID)
+		t += export_fmt_u64(t, h->vmid);
+	*t++ = ',';
+	t += export_fmt_u64(t, h->vmid_gen);
+	*t++ = ',';
+	id->len = (uint32_t)(t - id->text);
+}
+
+/* A computed name's cell at dst: from the op's cache when it holds the value, else made. */
+static inline char *csv_name(struct csv_writer *w, struct export_out *out, char *dst,
+			     const struct csv_op *op, const uint8_t *rec)
+{
+	uint64_t v = trace_load(rec + op->off, op->size);
+	struct csv_name *n = &w->names[op->cache][v % CSV_NAME_CACHE];
+	const char *s;
+	size_t len;
+
+	if (__builtin_expect(n->used && n->value == v, 1)) {
+		if (n->len) {
+			memcpy(dst, n->text, sizeof(n->text));
+			return dst + n->len;
+		}
+	}
+	s = trace_field_text(op->f, rec);
+	len = s ? strlen(s) : 0;
+	n->used = true;
+	n->value = v;
+	n->len = 0;
+	if (s && len && len < sizeof(n->text) && !strpbrk(s, ",\"\r\n")) {
+		memset(n->text, 0, sizeof(n->text));
+		memcpy(n->text, s, len);
+		n->len = (uint8_t)len;
+	}
+	return s ? csv_text(out, dst, s, len) : dst;
+}
+
 /* One record's row, \r\n included. */
-static void csv_put_record(struct export_out *out, const struct trace_hdr *h, uint32_t cpu,
-			   uint64_t freq, struct csv_row *row)
+static void csv_put_record(struct csv_writer *w, struct export_out *out,
+			   const struct trace_hdr *h, uint32_t cpu)
 {
 	static const char hexd[] = "0123456789abcdef";
 	const uint8_t *rec = (const uint8_t *)h;
 	const struct csv_prog *p;
 	const struct csv_op *op;
+	struct csv_ident *id;
+	struct csv_cpu *c;
 	const char *s;
 	size_t known, i;
+	uint64_t key;
 	char *dst;
 	int t;
 
 	t = trace_type_index(h->type);
 	p = t >= 0 ? &csv_progs[t] : NULL;
 	if (p && p->slow) {
-		fill_row(row, h, cpu, freq);
-		put_row(out, row);
+		fill_row(w->row, h, cpu, w->clock.freq);
+		put_row(out, w->row);
 		return;
 	}
 	dst = export_out_reserve(out, CSV_ROW_RESERVE);
 	if (!dst)
 		return;
-	dst += export_fmt_u64(dst, export_ticks_to_ns(h->ts, freq));
+	c = &w->cpu[cpu];
+	dst = csv_num(dst, export_clock_ns(&w->clock, h->ts), &c->ns);
 	*dst++ = ',';
-	dst += export_fmt_u64(dst, h->ts);
+	dst = csv_num(dst, h->ts, &c->ts);
 	*dst++ = ',';
-	dst += export_fmt_u64(dst, cpu);
-	*dst++ = ',';
-	if (h->vm != TRACE_NO_VM)
-		dst += export_fmt_u64(dst, h->vm);
-	*dst++ = ',';
-	if (h->vcpu != TRACE_NO_VCPU)
-		dst += export_fmt_u64(dst, h->vcpu);
-	*dst++ = ',';
-	if (h->vmid != TRACE_NO_VMID)
-		dst += export_fmt_u64(dst, h->vmid);
-	*dst++ = ',';
-	dst += export_fmt_u64(dst, h->vmid_gen);
-	*dst++ = ',';
-	dst += export_fmt_u64(dst, h->seq);
+	id = &c->ident;
+	key = (uint64_t)h->vm | (uint64_t)h->vcpu << 16 | (uint64_t)h->vmid << 32 | 1ull << 48;
+	if (__builtin_expect(id->key != key || id->vmid_gen != h->vmid_gen, 0))
+		csv_ident_make(id, key, cpu, h);
+	memcpy(dst, id->text, 48);
+	dst += id->len;
+	dst = csv_seq(dst, h->seq, &c->seq);
 	*dst++ = ',';
 	if (!p) {
 		dst += sprintf(dst, "type_0x%04x", (unsigned)h->type);
 		dst = csv_commas(dst, csv_bare_tail);
 		known = sizeof(*h);
 	} else {
-		memcpy(dst, p->name, p->name_len);
+		memcpy(dst, p->name_pad, CSV_TYPE_NAME);
 		dst += p->name_len;
 		for (i = 0; i < p->nr_ops; i++) {
 			op = &p->op[i];
-			dst = csv_commas(dst, op->gap);
+			if (op->gap == 1)
+				*dst++ = ',';
+			else
+				dst = csv_commas(dst, op->gap);
 			switch (op->kind) {
 			case OP_DEC:
-				dst += export_fmt_u64(dst, csv_load(rec + op->off, op->size));
+				dst += export_fmt_u64(dst, csv_load(rec, op));
 				break;
 			case OP_HEX:
-				dst += export_fmt_hex(dst, csv_load(rec + op->off, op->size));
+				dst += export_fmt_hex(dst, csv_load(rec, op));
 				break;
 			case OP_STR:
 				s = (const char *)rec + op->off;
 				dst = csv_text(out, dst, s, strnlen(s, op->size));
 				break;
 			default:
-				s = trace_field_text(op->f, rec);
-				if (s)
-					dst = csv_text(out, dst, s, strlen(s));
+				dst = csv_name(w, out, dst, op, rec);
 				break;
 			}
 			if (!dst)
@@ -575,12 +716,11 @@ static void csv_put_record(struct export_out *out, const struct trace_hdr *h, ui
 int export_csv(struct tf_reader *r, const char *path, const struct export_opts *o,
 	       struct export_stats *st, char *err, size_t errlen)
 {
-	uint64_t freq = tf_reader_header(r)->cntfrq;
 	struct export_stats local;
 	struct tf_reader_stats rs;
 	struct export_out out;
 	struct tf_record rec;
-	struct csv_row *row;
+	struct csv_writer *w;
 	unsigned col;
 	int ret, n;
 
@@ -591,14 +731,19 @@ int export_csv(struct tf_reader *r, const char *path, const struct export_opts *
 	if (!st)
 		st = &local;
 	memset(st, 0, sizeof(*st));
-	row = malloc(sizeof(*row));
-	if (!row) {
+	w = calloc(1, sizeof(*w));
+	if (w)
+		w->row = malloc(sizeof(*w->row));
+	if (!w || !w->row) {
+		free(w);
 		snprintf(err, errlen, "%s: out of memory", path);
 		return -ENOMEM;
 	}
+	export_clock_init(&w->clock, tf_reader_header(r)->cntfrq);
 	ret = export_out_open(&out, path, 1u << 20, err, errlen);
 	if (ret) {
-		free(row);
+		free(w->row);
+		free(w);
 		return ret;
 	}
 	for (col = 0; col < nr_cols; col++) {
@@ -613,14 +758,15 @@ int export_csv(struct tf_reader *r, const char *path, const struct export_opts *
 		st->records++;
 		if (!export_keep(o, rec.hdr))
 			continue;
-		csv_put_record(&out, rec.hdr, rec.cpu, freq, row);
+		csv_put_record(w, &out, rec.hdr, rec.cpu);
 		st->exported++;
 		if (!trace_type_of(rec.hdr->type))
 			st->unknown++;
 		if (out.error)
 			break;
 	}
-	free(row);
+	free(w->row);
+	free(w);
 	if (n < 0) {
 		snprintf(err, errlen, "%s: reading the trace: %s", o->source ? o->source : "trace",
 			 strerror(-n));

@@ -349,6 +349,7 @@ struct ctf_export {
 	const char *dir;
 	uint8_t uuid[16];
 	struct ctf_stream *streams;
+	struct ctf_names *names; /* CTF_NAME_OPS caches for ctf_encode_fast() */
 	uint32_t nr_cpus;
 	uint64_t bytes;
 	char *err;
@@ -481,9 +482,14 @@ enum { CO_COPY, CO_STR, CO_TEXT };
 struct ctf_op {
 	const struct trace_field *f; /* CO_TEXT */
 	uint16_t off;
-	uint16_t len;  /* CO_COPY: bytes; CO_STR: the field's size */
+	uint16_t len;   /* CO_COPY: bytes; CO_STR and CO_TEXT: the field's size */
 	uint8_t  kind;
+	uint8_t  cache; /* CO_TEXT: its name cache, below CTF_NAME_OPS */
 };
+
+/* CO_TEXT ops of all types together; a type that would go past keeps ctf_encode(). */
+#define CTF_NAME_OPS 8u
+static unsigned ctf_nr_name_ops;
 
 struct ctf_prog {
 	struct ctf_op op[CTF_MAX_OPS];
@@ -523,15 +529,21 @@ static void ctf_compile(void)
 					p->slow = true;
 					break;
 				}
-				p->op[n++] = (struct ctf_op){ f, f->off, (uint16_t)len, CO_COPY };
+				p->op[n++] = (struct ctf_op){ f, f->off, (uint16_t)len, CO_COPY, 0 };
 				break;
 			default:
-				if (n == CTF_MAX_OPS) {
+				if (n == CTF_MAX_OPS ||
+				    (f->kind != TFK_STR && ctf_nr_name_ops == CTF_NAME_OPS)) {
 					p->slow = true;
 					break;
 				}
 				p->op[n++] = (struct ctf_op){ f, f->off, f->size,
-							      f->kind == TFK_STR ? CO_STR : CO_TEXT };
+							      f->kind == TFK_STR ? CO_STR : CO_TEXT,
+							      0 };
+				if (f->kind != TFK_STR)
+					p->op[n - 1].cache = (uint8_t)ctf_nr_name_ops++;
+				if (f->kind != TFK_STR && (f->off + f->size < 8 || f->size > 8))
+					p->slow = true; /* never: fields follow the header */
 				break;
 			}
 		}
@@ -539,42 +551,108 @@ static void ctf_compile(void)
 	}
 }
 
-/* ctf_encode() through the compiled ops. */
-static size_t ctf_encode_fast(uint8_t *dst, const struct trace_hdr *h, uint64_t ts)
+/*
+ * A computed name (CO_TEXT) as the event holds it, NUL included: the names
+ * are a function of the field's value, so each op keeps the last few it
+ * made, by value.
+ */
+#define CTF_NAME_CACHE 32u
+
+struct ctf_name {
+	uint64_t value;
+	uint8_t  len;  /* bytes of text, the NUL included; 0: empty slot */
+	uint8_t  text[CTF_STR_MAX + 1]; /* zero padded */
+};
+
+struct ctf_names {
+	struct ctf_name slot[CTF_NAME_CACHE];
+};
+
+/* len bytes from s to d in a few fixed-size moves (the sizes are a type's, so the branches predict). */
+static inline void ctf_copy(uint8_t *d, const uint8_t *s, unsigned len)
+{
+	unsigned i;
+
+	if (len >= 16) {
+		for (i = 0; i + 16 <= len; i += 16)
+			memcpy(d + i, s + i, 16);
+		memcpy(d + len - 16, s + len - 16, 16);
+	} else if (len >= 8) {
+		memcpy(d, s, 8);
+		memcpy(d + len - 8, s + len - 8, 8);
+	} else if (len >= 4) {
+		memcpy(d, s, 4);
+		memcpy(d + len - 4, s + len - 4, 4);
+	} else if (len >= 2) {
+		memcpy(d, s, 2);
+		memcpy(d + len - 2, s + len - 2, 2);
+	} else if (len) {
+		*d = *s;
+	}
+}
+
+/* The computed name of op's field in rec at d: from the cache, made on a miss. */
+static inline size_t ctf_put_name(uint8_t *d, const struct ctf_op *op, const uint8_t *rec,
+				  struct ctf_names *names)
+{
+	struct ctf_name *n;
+	const char *s;
+	uint64_t v;
+
+	/* the field's 1 to 8 bytes in one load of the 8 that end with it (the header comes before) */
+	memcpy(&v, rec + op->off + op->len - 8, 8);
+	v >>= 64 - 8 * op->len;
+	n = &names->slot[v % CTF_NAME_CACHE];
+	if (__builtin_expect(!n->len || n->value != v, 0)) {
+		s = trace_field_text(op->f, rec);
+		n->value = v;
+		memset(n->text, 0, sizeof(n->text));
+		n->len = (uint8_t)put_string(n->text, s ? s : "", CTF_STR_MAX);
+	}
+	if (__builtin_expect(n->len <= 32, 1))
+		memcpy(d, n->text, 32); /* past the name: the event's room has it */
+	else
+		memcpy(d, n->text, n->len);
+	return n->len;
+}
+
+/*
+ * ctf_encode() through the compiled ops: the event header and context in
+ * fixed-size stores, the fields in as few copies as the record's layout
+ * allows. names: CTF_NAME_OPS caches, one per CO_TEXT op.
+ */
+static inline size_t ctf_encode_fast(uint8_t *dst, const struct trace_hdr *h, uint64_t ts,
+				     struct ctf_names *names)
 {
 	int t = trace_type_index(h->type);
 	const uint8_t *rec = (const uint8_t *)h;
 	const struct ctf_prog *p;
 	const struct ctf_op *op;
-	struct ctf_event_head eh;
-	uint8_t *d = dst + sizeof(eh);
-	const char *s;
+	uint8_t *d = dst + sizeof(struct ctf_event_head);
 	unsigned i;
 
-	if (t < 0 || ctf_progs[t].slow)
+	if (__builtin_expect(t < 0 || ctf_progs[t].slow, 0))
 		return ctf_encode(dst, h, ts);
 	p = &ctf_progs[t];
-	eh.id = h->type;
-	eh.timestamp = ts;
-	eh.seq = h->seq;
-	eh.vm = h->vm;
-	eh.vcpu = h->vcpu;
-	eh.vmid = h->vmid;
-	eh.vmid_gen = h->vmid_gen;
-	memcpy(dst, &eh, sizeof(eh));
+	/* struct ctf_event_head, packed: id, timestamp, seq, vm and vcpu, vmid, vmid_gen */
+	memcpy(dst, &h->type, 2);
+	memcpy(dst + 2, &ts, 8);
+	memcpy(dst + 10, &h->seq, 8);
+	memcpy(dst + 18, &h->vm, 4); /* vm, vcpu: adjacent in the record too */
+	memcpy(dst + 22, &h->vmid, 2);
+	memcpy(dst + 24, &h->vmid_gen, 8);
 	for (i = 0; i < p->nr_ops; i++) {
 		op = &p->op[i];
 		switch (op->kind) {
 		case CO_COPY:
-			memcpy(d, rec + op->off, op->len);
+			ctf_copy(d, rec + op->off, op->len);
 			d += op->len;
 			break;
 		case CO_STR:
 			d += put_string(d, (const char *)rec + op->off, op->len);
 			break;
 		default:
-			s = trace_field_text(op->f, rec);
-			d += put_string(d, s ? s : "", CTF_STR_MAX);
+			d += ctf_put_name(d, op, rec, &names[op->cache]);
 			break;
 		}
 	}
@@ -601,11 +679,20 @@ static int ctf_open_streams(struct ctf_export *x)
 	return 0;
 }
 
-static int ctf_add(struct ctf_export *x, struct ctf_stream *s, const struct trace_hdr *h,
-		   struct export_stats *st)
+/*
+ * The records of one chunk of CPU s->cpu's, payload[0..len), into its
+ * stream: well formed, as tf_reader_load_chunk_records() hands them out. The stream's state is kept in locals while it runs: the stores
+ * into the packet would otherwise make the compiler reload it every event.
+ */
+static int ctf_add_chunk(struct ctf_export *x, struct ctf_stream *s, const uint8_t *payload,
+			 uint32_t len, const struct export_opts *o, struct export_stats *st)
 {
-	uint64_t ts = h->ts;
-	int ret;
+	uint64_t ts, last_ts = s->last_ts, begin = s->begin, events = s->events;
+	uint64_t records = 0, exported = 0, unknown = 0, clamped = 0;
+	const struct trace_hdr *h;
+	size_t plen = s->len;
+	uint32_t at;
+	int ret = 0;
 
 	if (!s->buf) {
 		s->buf = malloc(CTF_PACKET_MAX);
@@ -614,23 +701,50 @@ static int ctf_add(struct ctf_export *x, struct ctf_stream *s, const struct trac
 			return -ENOMEM;
 		}
 	}
-	if (s->len + CTF_EVENT_MAX > CTF_PACKET_MAX) {
-		ret = ctf_packet_flush(x, s, s->buf);
-		if (ret)
-			return ret;
+	for (at = 0; at < len;) {
+		h = (const struct trace_hdr *)(payload + at);
+		at += h->size;
+		records++;
+		if (!export_keep(o, h))
+			continue;
+		if (plen + CTF_EVENT_MAX > CTF_PACKET_MAX) {
+			s->len = plen;
+			s->events = events;
+			s->begin = begin;
+			s->end = s->last_ts = last_ts;
+			ret = ctf_packet_flush(x, s, s->buf);
+			if (ret)
+				break;
+			plen = s->len;
+			events = 0;
+		}
+		ts = h->ts;
+		if (ts < last_ts) {
+			/* A 64-bit clock field that goes back reads as a wrap-around. */
+			ts = last_ts;
+			clamped++;
+		}
+		if (!events)
+			begin = ts;
+		last_ts = ts;
+		plen += ctf_encode_fast(s->buf + plen, h, ts, x->names);
+		events++;
+		exported++;
+		unknown += trace_type_index(h->type) < 0;
 	}
-	if (ts < s->last_ts) {
-		/* A 64-bit clock field that goes back reads as a wrap-around. */
-		ts = s->last_ts;
-		st->clamped++;
+	if (!ret) {
+		s->len = plen;
+		s->events = events;
+		s->begin = begin;
+		if (events)
+			s->end = last_ts;
+		s->last_ts = last_ts;
 	}
-	if (!s->events)
-		s->begin = ts;
-	s->end = ts;
-	s->last_ts = ts;
-	s->len += ctf_encode_fast(s->buf + s->len, h, ts);
-	s->events++;
-	return 0;
+	st->records += records;
+	st->exported += exported;
+	st->unknown += unknown;
+	st->clamped += clamped;
+	return ret;
 }
 
 /*
@@ -752,7 +866,7 @@ int export_ctf(struct tf_reader *r, const char *dir, const struct export_opts *o
 	const void *payload;
 	size_t i, nr_chunks;
 	uint64_t start;
-	uint32_t at, cpu;
+	uint32_t cpu;
 	int n, ret;
 
 	if (!st)
@@ -773,7 +887,10 @@ int export_ctf(struct tf_reader *r, const char *dir, const struct export_opts *o
 	if (ret)
 		return ret;
 	x.streams = calloc(x.nr_cpus, sizeof(*x.streams));
-	if (!x.streams) {
+	x.names = calloc(CTF_NAME_OPS, sizeof(*x.names));
+	if (!x.streams || !x.names) {
+		free(x.streams);
+		free(x.names);
 		snprintf(err, errlen, "%s: out of memory", dir);
 		return -ENOMEM;
 	}
@@ -798,29 +915,19 @@ int export_ctf(struct tf_reader *r, const char *dir, const struct export_opts *o
 			if (ret)
 				goto cleanup;
 		}
-		n = tf_reader_load_chunk(r, i, &payload);
+		/* the records are walked, not the CRC checked again: see ctf_add_chunk() */
+		n = tf_reader_load_chunk_records(r, i, &payload);
 		if (n == -EIO)
-			continue; /* changed under us: the reader lists it as a problem */
+			continue; /* cut short under us: the reader lists it as a problem */
 		if (n < 0) {
 			ret = n;
 			snprintf(err, errlen, "%s: chunk at offset 0x%" PRIx64 ": %s",
 				 o->source ? o->source : "trace", ci->offset, strerror(-n));
 			goto cleanup;
 		}
-		for (at = 0; at < (uint32_t)n;) {
-			const struct trace_hdr *h = (const struct trace_hdr *)((const uint8_t *)payload + at);
-
-			at += h->size;
-			st->records++;
-			if (!export_keep(o, h))
-				continue;
-			ret = ctf_add(&x, &x.streams[cpu], h, st);
-			if (ret)
-				goto cleanup;
-			st->exported++;
-			if (!trace_type_of(h->type))
-				st->unknown++;
-		}
+		ret = ctf_add_chunk(&x, &x.streams[cpu], payload, (uint32_t)n, o, st);
+		if (ret)
+			goto cleanup;
 	}
 	ret = ctf_finish_streams(&x, start);
 
@@ -835,6 +942,7 @@ cleanup:
 		free(s->buf);
 	}
 	free(x.streams);
+	free(x.names);
 	tf_reader_stats(r, &rs);
 	st->lost = rs.lost;
 	st->bytes = x.bytes;

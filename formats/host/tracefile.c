@@ -1289,3 +1289,42 @@ void tf_reader_rewind(struct tf_reader *r)
 	r->stale = -1;
 	r->progress_done = 0;
 }
+
+int tf_reader_load_chunk_records(struct tf_reader *r, size_t i, const void **payload)
+{
+	const struct trace_hdr *h;
+	const uint8_t *data;
+	uint32_t cap, at = 0;
+	int ret;
+
+	if (!r || i >= r->nr_chunks || !payload)
+		return -EINVAL;
+	cap = (uint32_t)(r->buf_cap < UINT32_MAX ? r->buf_cap : UINT32_MAX);
+	ret = tf_read_payload(r, &r->chunks[i], &r->buf, &cap, &data, false);
+	r->buf_cap = cap;
+	if (ret < 0)
+		return ret;
+	/* the check of tf_head_fill(), on every record: no CRC a second time */
+	while (at < (uint32_t)ret) {
+		uint32_t avail = (uint32_t)ret - at;
+		int t;
+
+		h = (const struct trace_hdr *)(data + at);
+		/* the common case of record_problem(): a record of a known type, whole */
+		if (__builtin_expect(avail >= sizeof(*h) && h->size <= avail &&
+				     h->size <= TRACE_MAX_RECORD && !(h->size & 7) &&
+				     (t = trace_type_index(h->type)) >= 0 &&
+				     h->size >= trace_types[t].size, 1)) {
+			at += h->size;
+			continue;
+		}
+		if (record_problem(h, avail)) {
+			problem(r, "chunk at offset 0x%" PRIx64 ": changed since the file was opened (malformed record at payload byte %u), the rest of it skipped",
+				r->chunks[i].offset, at);
+			break;
+		}
+		at += h->size;
+	}
+	*payload = data;
+	return (int)at;
+}

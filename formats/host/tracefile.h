@@ -235,4 +235,15 @@ void tf_reader_rewind(struct tf_reader *r);
 typedef void (*tf_progress_fn)(void *ctx, uint64_t done, uint64_t total);
 void tf_reader_set_progress(struct tf_reader *r, tf_progress_fn fn, void *ctx);
 
+/*
+ * tf_reader_load_chunk() without the second CRC, for a reader that takes
+ * the records one by one: they are checked as tf_reader_next() checks them
+ * (sizes, types), and only those before the first that is not well formed
+ * are handed out; that one and the rest of the chunk are listed as a
+ * problem. A chunk changed since the open but still well formed is read as
+ * it is now, as tf_reader_next() reads it. Returns the length of the
+ * records handed out, or -errno (-EIO: the chunk is cut short now).
+ */
+int tf_reader_load_chunk_records(struct tf_reader *r, size_t i, const void **payload);
+
 #endif

@@ -773,6 +773,56 @@ static void test_damaged_file_exports_every_intact_chunk(void **state)
 	tf_reader_close(r);
 }
 
+/*
+ * A chunk whose third record is broken after the file was opened (its size
+ * zeroed): the CTF export takes its first two records and lists the rest as
+ * a problem, and every other chunk whole.
+ */
+static void test_ctf_stops_at_a_record_broken_after_open(void **state)
+{
+	struct sample *s = *state;
+	struct tf_reader_stats rs;
+	struct export_stats st;
+	struct export_opts o;
+	struct tf_reader *r;
+	const struct tf_chunk_info *ci;
+	const struct trace_hdr *h;
+	char err[EXPORT_MSG_LEN], changed[160];
+	const void *payload;
+	uint32_t at;
+	uint16_t zero = 0;
+	size_t i;
+	bool listed = false;
+	FILE *f;
+
+	snprintf(changed, sizeof(changed), "%s/changed.trace", s->dir);
+	copy_file(s->trace, changed);
+	r = open_trace(changed);
+	tf_reader_stats(r, &rs);
+	assert_int_equal(rs.bad_chunks, 0);
+	ci = tf_reader_chunk(r, 1);
+	assert_true(ci->hdr.nr_records > 3);
+	assert_true(tf_reader_load_chunk(r, 1, &payload) > 0);
+	h = payload;
+	at = h->size;
+	h = (const struct trace_hdr *)((const uint8_t *)payload + at);
+	at += h->size; /* the third record */
+	f = fopen(changed, "r+b");
+	assert_non_null(f);
+	fseek(f, (long)(ci->offset + sizeof(ci->hdr) + at + offsetof(struct trace_hdr, size)),
+	      SEEK_SET);
+	assert_int_equal(fwrite(&zero, sizeof(zero), 1, f), 1);
+	fclose(f);
+
+	export_opts_init(&o);
+	assert_int_equal(export_ctf(r, out_path(s, "changed-ctf"), &o, &st, err, sizeof(err)), 0);
+	assert_int_equal(st.exported, rs.records - (ci->hdr.nr_records - 2));
+	for (i = 0; i < tf_reader_nr_problems(r); i++)
+		listed |= strstr(tf_reader_problem(r, i), "changed since the file was opened") != NULL;
+	assert_true(listed);
+	tf_reader_close(r);
+}
+
 /* ---------------------------------------------------------------- command */
 
 static int run_cmd(const char *a0, ...)
@@ -861,11 +911,15 @@ static void test_cmd_export_fails_when_nothing_is_intact(void **state)
 	assert_int_equal(access(out, F_OK), -1);
 }
 
-/* The hand-written number formats and tick conversion agree with printf and 128-bit division. */
+/*
+ * The hand-written number formats and tick conversions agree with printf and
+ * 128-bit division (the formats may store past the number: 20 and 18 bytes).
+ */
 static void test_numbers_match_printf(void **state)
 {
 	static const uint64_t freqs[] = { 1, 3, 24000000u, 62500000u, 1000000000u, 1000000007u,
-					  18446744073u, 50000000000u, UINT64_MAX };
+					  18446744073u, 50000000000u, UINT64_MAX, 1000, 200000000u };
+	struct export_clock clock;
 	char want[32], got[32];
 	uint64_t v, x = 0x9e3779b97f4a7c15ull, p10 = 1;
 	unsigned bit, i, k;
@@ -895,11 +949,17 @@ static void test_numbers_match_printf(void **state)
 		snprintf(want, sizeof(want), "0x%" PRIx64, v);
 		assert_int_equal(n, strlen(want));
 		assert_memory_equal(got, want, n);
-		for (k = 0; k < sizeof(freqs) / sizeof(freqs[0]); k++)
+		for (k = 0; k < sizeof(freqs) / sizeof(freqs[0]); k++) {
+			export_clock_init(&clock, freqs[k]);
 			assert_true(export_ticks_to_ns(v, freqs[k]) ==
 				    (uint64_t)((unsigned __int128)v * 1000000000u / freqs[k]));
+			assert_true(export_clock_ns(&clock, v) ==
+				    (uint64_t)((unsigned __int128)v * 1000000000u / freqs[k]));
+		}
 	}
 	assert_true(export_ticks_to_ns(12345, 0) == 12345);
+	export_clock_init(&clock, 0);
+	assert_true(export_clock_ns(&clock, 12345) == 12345);
 }
 
 int main(void)
@@ -915,6 +975,7 @@ int main(void)
 		cmocka_unit_test(test_ctf_refuses_a_directory_that_is_not_empty),
 		cmocka_unit_test(test_ctf_keeps_streams_monotonic),
 		cmocka_unit_test(test_damaged_file_exports_every_intact_chunk),
+		cmocka_unit_test(test_ctf_stops_at_a_record_broken_after_open),
 		cmocka_unit_test(test_cmd_export_exit_codes),
 		cmocka_unit_test(test_cmd_export_fails_when_nothing_is_intact),
 		cmocka_unit_test(test_numbers_match_printf),
