@@ -4,8 +4,9 @@
  * The loop drains the source into the model as often as the source asks
  * (top_source_poll_s(): every 5 ms to 50 ms for a live machine, by how fast
  * its rings fill), sleeps in between, and ends an interval (rates, history)
- * and redraws only at the refresh interval, or right away after a key. Interactive output goes through tui/screen.h,
- * --batch prints the same tables as text. Every way out (q, the end of a
+ * and redraws only at the refresh interval, or right away after a key.
+ * Interactive output goes through tui/screen.h, --batch prints the same
+ * tables as text. Every way out (q, the end of a
  * batch, SIGINT/SIGTERM/SIGHUP, an error) goes through one cleanup that
  * gives the terminal back before anything is printed.
  */
