@@ -51,6 +51,8 @@ int hs_load_trace_threads(const char *path, struct hs_stats *s, unsigned threads
 	hs_stats_set_cntfrq(s, info->hdr.cntfrq);
 
 	hs_progress_reader(&progress, "reading", rd);
+	/* the model is read once every record is in: it may leave sums to the end */
+	hs_stats_defer(s);
 	while ((got = tf_reader_next_batch(rd, rec, LOAD_BATCH)) > 0) {
 		for (i = 0; i < (size_t)got; i++) {
 			ret = hs_stats_feed(s, rec[i].hdr, rec[i].size);
@@ -62,6 +64,7 @@ int hs_load_trace_threads(const char *path, struct hs_stats *s, unsigned threads
 	}
 	if (got < 0)
 		ret = got;
+	hs_stats_settle(s);
 	hs_progress_end(&progress);
 	if (ret < 0 && ret != -ENOMEM) {
 		hs_errf(err, ret, "%s: read error: %s", path, strerror(-ret));
