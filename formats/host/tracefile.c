@@ -1398,9 +1398,23 @@ struct tf_loader {
 	int *slot_of;        /* per chunk: the slot the loader loads it into, -1 none */
 	uint64_t ahead;      /* payload bytes in ready slots */
 	bool stop;
+	/*
+	 * Wake-ups cost system calls: a loader that found no room waits until
+	 * half the slots are free again, and each side is woken only when the
+	 * other waits for it.
+	 */
+	bool loader_waits, merge_waits;
+	unsigned nr_free;
 	unsigned nr_slots;
 	struct tf_slot slot[];
 };
+
+/* Room enough for a loader that waited to go on. */
+static bool tf_loader_may_go(const struct tf_loader *ld)
+{
+	return ld->stop ||
+	       (ld->nr_free >= (ld->nr_slots + 1) / 2 && ld->ahead <= TF_AHEAD_BYTES / 2);
+}
 
 static void *tf_loader_run(void *arg)
 {
@@ -1424,10 +1438,14 @@ static void *tf_loader_run(void *arg)
 			;
 		if (s == ld->nr_slots ||
 		    (ld->ahead && ld->ahead + r->chunks[i].hdr.payload_len > TF_AHEAD_BYTES)) {
-			pthread_cond_wait(&ld->cond, &ld->lock);
+			ld->loader_waits = true;
+			while (!tf_loader_may_go(ld))
+				pthread_cond_wait(&ld->cond, &ld->lock);
+			ld->loader_waits = false;
 			continue;
 		}
 		ld->next++;
+		ld->nr_free--;
 		ld->by[i] = TF_BY_LOADER;
 		ld->slot_of[i] = (int)s;
 		sl = &ld->slot[s];
@@ -1442,7 +1460,8 @@ static void *tf_loader_run(void *arg)
 		sl->ret = ret;
 		sl->state = TF_SLOT_READY;
 		ld->ahead += ci->hdr.payload_len;
-		pthread_cond_broadcast(&ld->cond);
+		if (ld->merge_waits)
+			pthread_cond_broadcast(&ld->cond);
 	}
 	pthread_mutex_unlock(&ld->lock);
 	return NULL;
@@ -1477,6 +1496,7 @@ static void tf_loader_start(struct tf_reader *r)
 		return;
 	ld->r = r;
 	ld->nr_slots = nr_slots;
+	ld->nr_free = nr_slots;
 	ld->order = malloc(n * sizeof(*ld->order));
 	ld->by = calloc(n, sizeof(*ld->by));
 	ld->slot_of = malloc(n * sizeof(*ld->slot_of));
@@ -1545,7 +1565,9 @@ static void tf_slot_release(struct tf_reader *r, struct tf_cursor *c)
 	pthread_mutex_lock(&ld->lock);
 	ld->slot_of[ld->slot[c->slot].chunk] = -1;
 	ld->slot[c->slot].state = TF_SLOT_FREE;
-	pthread_cond_broadcast(&ld->cond);
+	ld->nr_free++;
+	if (ld->loader_waits && tf_loader_may_go(ld))
+		pthread_cond_broadcast(&ld->cond);
 	pthread_mutex_unlock(&ld->lock);
 	c->slot = -1;
 }
@@ -1570,11 +1592,14 @@ static int tf_fetch(struct tf_reader *r, struct tf_cursor *c, size_t i, const ui
 			pthread_mutex_unlock(&ld->lock);
 		} else {
 			sl = &ld->slot[ld->slot_of[i]];
+			ld->merge_waits = true;
 			while (sl->state != TF_SLOT_READY)
 				pthread_cond_wait(&ld->cond, &ld->lock);
+			ld->merge_waits = false;
 			sl->state = TF_SLOT_TAKEN;
 			ld->ahead -= ci->hdr.payload_len;
-			pthread_cond_broadcast(&ld->cond);
+			if (ld->loader_waits && tf_loader_may_go(ld))
+				pthread_cond_broadcast(&ld->cond);
 			pthread_mutex_unlock(&ld->lock);
 			c->slot = ld->slot_of[i];
 			*data = sl->buf;
@@ -1774,8 +1799,9 @@ int tf_reader_next(struct tf_reader *r, struct tf_record *rec)
 
 int tf_reader_next_batch(struct tf_reader *r, struct tf_record *rec, unsigned max)
 {
+	uint32_t act[TF_MAX_CPUS], cpu, at, b, i, k = 0;
 	const struct trace_hdr *h, *best;
-	uint32_t cpu, best_cpu, ncpus, at;
+	uint64_t ts[TF_MAX_CPUS], bt;
 	struct tf_cursor *c;
 	unsigned n = 0;
 	int ret;
@@ -1785,26 +1811,34 @@ int tf_reader_next_batch(struct tf_reader *r, struct tf_record *rec, unsigned ma
 	ret = tf_merge_resume(r);
 	if (ret < 0)
 		return ret;
-	ncpus = r->hdr.nr_cpus;
+	/*
+	 * The CPUs that have a record, in CPU order, and their heads'
+	 * timestamps: within a batch no CPU runs out (a batch ends first).
+	 */
+	for (cpu = 0; cpu < r->hdr.nr_cpus; cpu++) {
+		if (r->head[cpu]) {
+			act[k] = cpu;
+			ts[k++] = r->head[cpu]->ts;
+		}
+	}
+	if (!k) {
+		ret = tf_merge_end(r);
+		return ret < 0 ? ret : 0;
+	}
 	while (n < max) {
 		/* the earliest head; ties go to the lower CPU */
-		best = NULL;
-		best_cpu = 0;
-		for (cpu = 0; cpu < ncpus; cpu++) {
-			h = r->head[cpu];
-			if (h && (!best || h->ts < best->ts)) {
-				best = h;
-				best_cpu = cpu;
+		for (b = 0, bt = ts[0], i = 1; i < k; i++) {
+			if (ts[i] < bt) {
+				bt = ts[i];
+				b = i;
 			}
 		}
-		if (!best) {
-			ret = tf_merge_end(r);
-			return ret < 0 ? ret : (int)n;
-		}
-		c = &r->cur[best_cpu];
+		cpu = act[b];
+		best = r->head[cpu];
+		c = &r->cur[cpu];
 		rec[n].hdr = best;
 		rec[n].size = best->size;
-		rec[n].cpu = best_cpu;
+		rec[n].cpu = cpu;
 		rec[n].chunk_offset = c->chunk_offset;
 		n++;
 		/* the CPU's next record in this chunk; loading the next chunk waits for the next call */
@@ -1812,10 +1846,11 @@ int tf_reader_next_batch(struct tf_reader *r, struct tf_record *rec, unsigned ma
 		h = (const struct trace_hdr *)(c->data + at);
 		if (at < c->len && (r->check_on_load || tf_record_whole(h, c->len - at))) {
 			c->at = at;
-			r->head[best_cpu] = h;
+			r->head[cpu] = h;
+			ts[b] = h->ts;
 			continue;
 		}
-		r->stale = (int)best_cpu;
+		r->stale = (int)cpu;
 		break;
 	}
 	return (int)n;
