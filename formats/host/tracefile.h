@@ -196,10 +196,11 @@ int tf_reader_open_threads(struct tf_reader **rp, const char *path, unsigned thr
  * tf_reader_load_chunk(), into a buffer of the reader's own. A payload found
  * damaged then is skipped, listed as a problem in its place in file order
  * and counted in the stats; until a chunk is loaded it counts as intact.
- * Once the merge has ended (tf_reader_next() returned 0), the damaged chunks
- * are dropped from the chunk list, and chunks, problems, stats and summary
- * are what the check at open would have found. With more than one thread,
- * one thread of the reader's own reads and checks chunks ahead of the merge.
+ * Once the merge has ended (tf_reader_next() or tf_reader_next_batch()
+ * returned 0), the damaged chunks are dropped from the chunk list, and
+ * chunks, problems, stats and summary are what the check at open would have
+ * found. With more than one thread, one thread of the reader's own reads and
+ * checks chunks ahead of the merge.
  */
 int tf_reader_open_flags(struct tf_reader **rp, const char *path, unsigned threads,
 			 unsigned flags, char *err, size_t errlen);
@@ -225,8 +226,10 @@ size_t tf_reader_nr_chunks(const struct tf_reader *r);
 const struct tf_chunk_info *tf_reader_chunk(const struct tf_reader *r, size_t i);
 
 /*
- * Load chunk i's payload (CRC checked again) into *payload, owned by the
- * reader and valid until the next call. Returns its length or -errno.
+ * Load chunk i's payload (CRC checked again; under TF_OPEN_CHECK_ON_LOAD,
+ * checked whole, the first time its check) into *payload, owned by the
+ * reader and valid until the next call. Returns its length or -errno (-EIO
+ * for a chunk that failed, listed as a problem).
  */
 int tf_reader_load_chunk(struct tf_reader *r, size_t i, const void **payload);
 
