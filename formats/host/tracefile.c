@@ -356,11 +356,12 @@ const char *tf_writer_error(const struct tf_writer *w)
 
 struct tf_cursor {
 	size_t   next;        /* index into the CPU's chunk list */
-	const uint8_t *data;  /* the chunk's payload: in the mapping, or payload */
+	const uint8_t *data;  /* the chunk's payload: in the mapping, payload or a slot */
 	uint8_t *payload;     /* a copy when the file is not mapped */
 	uint32_t cap;
 	uint32_t len;
 	uint32_t at;
+	int      slot;        /* the loader's slot that data is in, -1 none */
 	uint64_t chunk_offset;
 };
 
@@ -373,12 +374,29 @@ struct tf_verdict {
 
 #define TF_NO_BYTE  UINT32_MAX
 #define TF_MAX_THREADS 16u
+#define TF_WINDOW   1024u /* bytes the scan reads at a time */
+
+/* A chunk's payload under TF_OPEN_CHECK_ON_LOAD. */
+enum tf_chunk_state {
+	TF_UNCHECKED, /* not loaded yet: counts as intact */
+	TF_INTACT,
+	TF_DAMAGED,   /* skipped; dropped from the list when the merge ends */
+};
+
+struct tf_problem {
+	uint64_t at; /* the scan's place in the file when it met it (see problem_in_place()) */
+	char *text;
+};
+
+struct tf_loader;
 
 struct tf_reader {
 	int fd;
 	uint64_t file_size;
 	const uint8_t *map; /* the whole file read-only, NULL when it could not be mapped */
-	unsigned threads;   /* for checking chunks at open */
+	unsigned threads;   /* for checking chunks at open, or loading them ahead */
+	bool check_on_load; /* TF_OPEN_CHECK_ON_LOAD */
+	uint8_t *state;     /* check_on_load: enum tf_chunk_state of each chunks[] entry */
 
 	/* verdicts checked ahead by tf_check_ahead(), in file order */
 	struct tf_verdict *ahead;
@@ -389,7 +407,7 @@ struct tf_reader {
 	struct tf_chunk_info *chunks;
 	size_t nr_chunks, cap_chunks;
 
-	char **problems;
+	struct tf_problem *problems;
 	size_t nr_problems, cap_problems;
 	bool problems_capped;
 
@@ -400,47 +418,98 @@ struct tf_reader {
 	 * The merge: each CPU's next record (NULL when it has no more), valid
 	 * once heads_ready; `stale` is the CPU whose record the last
 	 * tf_reader_next() handed out, moved on at the start of the next call
-	 * (moving on may reuse the buffer that record lives in).
+	 * (moving on may reuse the buffer that record lives in). Under
+	 * check_on_load every record of a loaded payload was checked with it.
 	 */
 	const struct trace_hdr **head;
 	bool heads_ready;
+	bool merge_ended;
 	int stale;
+	struct tf_loader *loader; /* check_on_load, threads > 1: while the merge runs */
 
 	uint8_t *buf; /* scan and tf_reader_load_chunk() */
 	size_t buf_cap;
+	uint8_t win[TF_WINDOW]; /* the scan's window on the file: win_len bytes at win_off */
+	uint64_t win_off;
+	size_t win_len;
 
 	tf_progress_fn progress; /* tf_reader_set_progress() */
 	void *progress_ctx;
 	uint64_t progress_done;
 };
 
-static void problem(struct tf_reader *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void problem(struct tf_reader *r, const char *fmt, ...)
+/*
+ * List a problem at index at of the list (those after it move down): a full
+ * list drops its last, and a problem past its end is not listed.
+ */
+static void problem_insert(struct tf_reader *r, size_t at, uint64_t where, const char *fmt,
+			   va_list ap)
 {
-	char line[TF_MSG_LEN];
-	va_list ap;
-	char **grown;
+	char line[TF_MSG_LEN], *text;
+	struct tf_problem *grown;
 
-	if (r->nr_problems >= TF_MAX_PROBLEMS) {
+	if (at >= TF_MAX_PROBLEMS) {
 		r->problems_capped = true;
 		return;
 	}
-	va_start(ap, fmt);
 	vsnprintf(line, sizeof(line), fmt, ap);
-	va_end(ap);
+	text = strdup(line);
+	if (!text)
+		return;
+	if (r->nr_problems == TF_MAX_PROBLEMS) {
+		free(r->problems[--r->nr_problems].text);
+		r->problems_capped = true;
+	}
 	if (r->nr_problems == r->cap_problems) {
 		size_t cap = r->cap_problems ? 2 * r->cap_problems : 16;
 
 		grown = realloc(r->problems, cap * sizeof(*grown));
-		if (!grown)
+		if (!grown) {
+			free(text);
 			return;
+		}
 		r->problems = grown;
 		r->cap_problems = cap;
 	}
-	r->problems[r->nr_problems] = strdup(line);
-	if (r->problems[r->nr_problems])
-		r->nr_problems++;
+	memmove(&r->problems[at + 1], &r->problems[at],
+		(r->nr_problems - at) * sizeof(r->problems[0]));
+	r->problems[at] = (struct tf_problem){ where, text };
+	r->nr_problems++;
+}
+
+static void problem(struct tf_reader *r, uint64_t where, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* A problem met at file offset where, listed after those met before it. */
+static void problem(struct tf_reader *r, uint64_t where, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	problem_insert(r, r->nr_problems, where, fmt, ap);
+	va_end(ap);
+}
+
+static void problem_in_place(struct tf_reader *r, uint64_t off, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/*
+ * A damaged payload found when the chunk at off was first loaded: listed
+ * where the check at open would have listed it, when the scan came to off.
+ * The scan lists what it meets at off first, then the bytes before off that
+ * belonged to no chunk (met at off, where they end): so before the problems
+ * met at off or later.
+ */
+static void problem_in_place(struct tf_reader *r, uint64_t off, const char *fmt, ...)
+{
+	size_t at = r->nr_problems;
+	va_list ap;
+
+	while (at && r->problems[at - 1].at >= off)
+		at--;
+	va_start(ap, fmt);
+	problem_insert(r, at, off, fmt, ap);
+	va_end(ap);
 }
 
 /* Read up to len bytes at off; returns bytes read (short at the end) or -errno. */
@@ -469,6 +538,33 @@ static ssize_t tf_pread(struct tf_reader *r, void *buf, size_t len, uint64_t off
 		done += (size_t)n;
 	}
 	return (ssize_t)done;
+}
+
+/*
+ * tf_pread() for the scan, which reads small pieces: a chunk header, or
+ * 8 bytes at a time where it looks for the next chunk. Without a mapping
+ * they come from a window of TF_WINDOW bytes, so that one read serves a
+ * header and its magic, or a stretch of the search.
+ */
+static ssize_t tf_peek(struct tf_reader *r, void *buf, size_t len, uint64_t off)
+{
+	size_t avail;
+	ssize_t n;
+
+	if (r->map || len > TF_WINDOW)
+		return tf_pread(r, buf, len, off);
+	if (off < r->win_off || off + len > r->win_off + r->win_len) {
+		n = tf_pread(r, r->win, TF_WINDOW, off);
+		if (n < 0)
+			return n;
+		r->win_off = off;
+		r->win_len = (size_t)n;
+	}
+	avail = (size_t)(r->win_off + r->win_len - off);
+	if (avail > len)
+		avail = len;
+	memcpy(buf, r->win + (off - r->win_off), avail);
+	return (ssize_t)avail;
 }
 
 static int tf_buf_reserve(struct tf_reader *r, size_t len)
@@ -542,25 +638,30 @@ static ssize_t tf_bytes(struct tf_reader *r, uint64_t off, size_t len, uint8_t *
 	return tf_pread(r, *buf, len, off);
 }
 
-/* Check the payload of the chunk at off, whose header ch is sound. 0 or -errno. */
+/*
+ * Check the payload of the chunk at off, whose header ch is sound: in the
+ * mapping, or read into *buf (grown as needed); *payload says where it is.
+ * 0 or -errno; *v says what the check found. Reads the reader's file and
+ * nothing it changes, so the loader's thread calls it too.
+ */
 static int tf_check_payload(struct tf_reader *r, uint64_t off, const struct tf_chunk_header *ch,
-			    uint8_t **buf, size_t *cap, struct tf_verdict *v)
+			    uint8_t **buf, size_t *cap, const uint8_t **payload,
+			    struct tf_verdict *v)
 {
-	const uint8_t *payload;
 	ssize_t n;
 
 	v->off = off;
 	v->why = NULL;
 	v->bad_at = TF_NO_BYTE;
-	n = tf_bytes(r, off + sizeof(*ch), ch->payload_len, buf, cap, &payload);
+	n = tf_bytes(r, off + sizeof(*ch), ch->payload_len, buf, cap, payload);
 	if (n < 0)
 		return (int)n;
 	if ((size_t)n < ch->payload_len)
 		v->why = "payload cut short";
-	else if (tf_crc32(0, payload, ch->payload_len) != ch->payload_crc)
+	else if (tf_crc32(0, *payload, ch->payload_len) != ch->payload_crc)
 		v->why = "CRC mismatch";
 	else
-		v->why = payload_problem(ch, payload, &v->bad_at);
+		v->why = payload_problem(ch, *payload, &v->bad_at);
 	return 0;
 }
 
@@ -587,12 +688,13 @@ static void *tf_check_job_run(void *arg)
 {
 	struct tf_check_job *j = arg;
 	struct tf_chunk_header ch;
+	const uint8_t *payload;
 	uint8_t *buf = NULL;
 	size_t cap = 0, i;
 
 	for (i = j->first; i < j->n && !j->ret; i += j->stride) {
 		memcpy(&ch, j->r->map + j->v[i].off, sizeof(ch));
-		j->ret = tf_check_payload(j->r, j->v[i].off, &ch, &buf, &cap, &j->v[i]);
+		j->ret = tf_check_payload(j->r, j->v[i].off, &ch, &buf, &cap, &payload, &j->v[i]);
 	}
 	free(buf);
 	return NULL;
@@ -617,7 +719,7 @@ static int tf_check_ahead(struct tf_reader *r)
 	unsigned t, started;
 	int ret = 0;
 
-	if (!r->map || r->threads < 2)
+	if (!r->map || r->threads < 2 || r->check_on_load)
 		return 0;
 	while (off + sizeof(ch) <= r->file_size) {
 		memcpy(&ch, r->map + off, sizeof(ch));
@@ -664,6 +766,7 @@ static int tf_check_ahead(struct tf_reader *r)
 static int tf_verdict_at(struct tf_reader *r, uint64_t off, const struct tf_chunk_header *ch,
 			 struct tf_verdict *v)
 {
+	const uint8_t *payload;
 	size_t cap = r->buf_cap;
 	int ret;
 
@@ -673,7 +776,7 @@ static int tf_verdict_at(struct tf_reader *r, uint64_t off, const struct tf_chun
 		*v = r->ahead[r->next_ahead++];
 		return 0;
 	}
-	ret = tf_check_payload(r, off, ch, &r->buf, &cap, v);
+	ret = tf_check_payload(r, off, ch, &r->buf, &cap, &payload, v);
 	r->buf_cap = cap;
 	return ret;
 }
@@ -700,6 +803,14 @@ static int tf_add_chunk(struct tf_reader *r, uint64_t off, const struct tf_chunk
 	return 0;
 }
 
+/* A chunk whose payload failed its check: counted and skipped. */
+static void tf_skip_chunk(struct tf_reader *r, const struct tf_chunk_header *ch)
+{
+	r->st.bad_chunks++;
+	r->st.records_skipped += ch->nr_records;
+	r->st.bytes_skipped += sizeof(*ch) + ch->payload_len;
+}
+
 enum scan_result {
 	SCAN_OK,       /* an intact chunk: *next is past it */
 	SCAN_SKIPPED,  /* a chunk with a sound header and a bad payload: *next is past it */
@@ -715,30 +826,30 @@ static int tf_scan_chunk(struct tf_reader *r, uint64_t off, uint64_t *next)
 	ssize_t n;
 	int ret;
 
-	n = tf_pread(r, &ch, sizeof(ch), off);
+	n = tf_peek(r, &ch, sizeof(ch), off);
 	if (n < 0)
 		return (int)n;
 	if ((size_t)n < sizeof(ch)) {
-		problem(r, "chunk at offset 0x%" PRIx64 ": header cut short by the end of the file",
+		problem(r, off, "chunk at offset 0x%" PRIx64 ": header cut short by the end of the file",
 			off);
 		return SCAN_NOT_HERE;
 	}
 	if (ch.header_crc != crc_with_hole(&ch, sizeof(ch),
 					   offsetof(struct tf_chunk_header, header_crc))) {
-		problem(r, "chunk at offset 0x%" PRIx64 ": header CRC mismatch, looking for the next chunk",
+		problem(r, off, "chunk at offset 0x%" PRIx64 ": header CRC mismatch, looking for the next chunk",
 			off);
 		return SCAN_NOT_HERE;
 	}
 	if (ch.header_size != sizeof(ch) || ch.cpu >= r->hdr.nr_cpus || (ch.payload_len & 7) ||
 	    ch.payload_len > TF_CHUNK_MAX) {
-		problem(r, "chunk at offset 0x%" PRIx64 ": impossible header (CPU %u, %u payload bytes), looking for the next chunk",
+		problem(r, off, "chunk at offset 0x%" PRIx64 ": impossible header (CPU %u, %u payload bytes), looking for the next chunk",
 			off, ch.cpu, ch.payload_len);
 		return SCAN_NOT_HERE;
 	}
 
 	*next = off + sizeof(ch) + ch.payload_len;
 	if (*next > r->file_size) {
-		problem(r, "chunk at offset 0x%" PRIx64 ": truncated at 0x%" PRIx64 " (%" PRIu64 " of %u payload bytes present), %u records skipped",
+		problem(r, off, "chunk at offset 0x%" PRIx64 ": truncated at 0x%" PRIx64 " (%" PRIu64 " of %u payload bytes present), %u records skipped",
 			off, r->file_size, r->file_size - off - sizeof(ch), ch.payload_len,
 			ch.nr_records);
 		r->st.bad_chunks++;
@@ -747,20 +858,23 @@ static int tf_scan_chunk(struct tf_reader *r, uint64_t off, uint64_t *next)
 		*next = r->file_size;
 		return SCAN_SKIPPED;
 	}
+	/* the payload is checked when it is loaded */
+	if (r->check_on_load) {
+		ret = tf_add_chunk(r, off, &ch);
+		return ret ? ret : SCAN_OK;
+	}
 	ret = tf_verdict_at(r, off, &ch, &v);
 	if (ret)
 		return ret;
 	why = v.why;
 	if (why && v.bad_at == TF_NO_BYTE)
-		problem(r, "chunk at offset 0x%" PRIx64 ": %s, %u records skipped", off, why,
+		problem(r, off, "chunk at offset 0x%" PRIx64 ": %s, %u records skipped", off, why,
 			ch.nr_records);
 	else if (why)
-		problem(r, "chunk at offset 0x%" PRIx64 ": %s (payload byte %u), %u records skipped",
+		problem(r, off, "chunk at offset 0x%" PRIx64 ": %s (payload byte %u), %u records skipped",
 			off, why, v.bad_at, ch.nr_records);
 	if (why) {
-		r->st.bad_chunks++;
-		r->st.records_skipped += ch.nr_records;
-		r->st.bytes_skipped += *next - off;
+		tf_skip_chunk(r, &ch);
 		return SCAN_SKIPPED;
 	}
 	ret = tf_add_chunk(r, off, &ch);
@@ -776,7 +890,7 @@ static bool tf_scan_trailer(struct tf_reader *r, uint64_t off, uint64_t *next)
 
 	const char *why = NULL;
 
-	n = tf_pread(r, &t, sizeof(t), off);
+	n = tf_peek(r, &t, sizeof(t), off);
 	if (n < (ssize_t)sizeof(t))
 		why = "cut short by the end of the file";
 	else if (t.size != size || t.nr_cpus != r->hdr.nr_cpus)
@@ -788,7 +902,7 @@ static bool tf_scan_trailer(struct tf_reader *r, uint64_t off, uint64_t *next)
 	else if (t.crc != crc_with_hole(r->buf, size, offsetof(struct tf_trailer, crc)))
 		why = "CRC mismatch";
 	if (why) {
-		problem(r, "end marker at offset 0x%" PRIx64 ": %s", off, why);
+		problem(r, off, "end marker at offset 0x%" PRIx64 ": %s", off, why);
 		return false;
 	}
 	*next = off + size;
@@ -799,7 +913,8 @@ static void tf_garbage_done(struct tf_reader *r, uint64_t *start, uint64_t end)
 {
 	if (*start == UINT64_MAX)
 		return;
-	problem(r, "offset 0x%" PRIx64 ": %" PRIu64 " bytes that belong to no intact chunk skipped",
+	problem(r, end,
+		"offset 0x%" PRIx64 ": %" PRIu64 " bytes that belong to no intact chunk skipped",
 		*start, end - *start);
 	r->st.bytes_skipped += end - *start;
 	*start = UINT64_MAX;
@@ -813,7 +928,7 @@ static int tf_scan(struct tf_reader *r)
 	int ret;
 
 	while (off + sizeof(magic) <= r->file_size) {
-		n = tf_pread(r, &magic, sizeof(magic), off);
+		n = tf_peek(r, &magic, sizeof(magic), off);
 		if (n < 0)
 			return (int)n;
 		if (magic == TF_CHUNK_MAGIC) {
@@ -829,7 +944,8 @@ static int tf_scan(struct tf_reader *r)
 			tf_garbage_done(r, &garbage, off);
 			r->st.trailer_ok = 1;
 			if (next < r->file_size)
-				problem(r, "offset 0x%" PRIx64 ": %" PRIu64 " bytes after the end marker ignored",
+				problem(r, next,
+					"offset 0x%" PRIx64 ": %" PRIu64 " bytes after the end marker ignored",
 					next, r->file_size - next);
 			return 0;
 		}
@@ -841,7 +957,8 @@ static int tf_scan(struct tf_reader *r)
 	if (off < r->file_size && garbage == UINT64_MAX)
 		garbage = off;
 	tf_garbage_done(r, &garbage, r->file_size);
-	problem(r, "offset 0x%" PRIx64 ": no end marker: the file is truncated or was not closed",
+	problem(r, r->file_size,
+		"offset 0x%" PRIx64 ": no end marker: the file is truncated or was not closed",
 		r->file_size);
 	return 0;
 }
@@ -850,11 +967,15 @@ int tf_reader_summary(const struct tf_reader *r, char *buf, size_t len)
 {
 	const struct tf_chunk_info *last;
 	uint64_t end = r->hdr.header_size;
+	size_t i = r->nr_chunks;
 
 	if (len)
 		buf[0] = '\0';
-	if (r->nr_chunks) {
-		last = &r->chunks[r->nr_chunks - 1];
+	/* the last intact chunk (under check_on_load, before the merge ends, not known damaged) */
+	while (i && r->state && r->state[i - 1] == TF_DAMAGED)
+		i--;
+	if (i) {
+		last = &r->chunks[i - 1];
 		end = last->offset + sizeof(last->hdr) + last->hdr.payload_len;
 	}
 	if (!r->st.trailer_ok)
@@ -874,22 +995,23 @@ int tf_reader_summary(const struct tf_reader *r, char *buf, size_t len)
 	return 0;
 }
 
-/* Per-CPU chunk lists for the merge. */
-static int tf_index_cpus(struct tf_reader *r)
+/* Per-CPU chunk lists for the merge, from chunks[]. */
+static int tf_index_chunks(struct tf_reader *r)
 {
 	uint32_t ncpus = r->hdr.nr_cpus, cpu;
 	size_t i;
 
-	r->cpu_chunks = calloc(ncpus, sizeof(*r->cpu_chunks));
-	r->cpu_nr = calloc(ncpus, sizeof(*r->cpu_nr));
-	r->cur = calloc(ncpus, sizeof(*r->cur));
-	r->head = calloc(ncpus, sizeof(*r->head));
-	r->stale = -1;
-	if (!r->cpu_chunks || !r->cpu_nr || !r->cur || !r->head)
-		return -ENOMEM;
+	if (!r->cpu_chunks) {
+		r->cpu_chunks = calloc(ncpus, sizeof(*r->cpu_chunks));
+		r->cpu_nr = calloc(ncpus, sizeof(*r->cpu_nr));
+		if (!r->cpu_chunks || !r->cpu_nr)
+			return -ENOMEM;
+	}
+	memset(r->cpu_nr, 0, ncpus * sizeof(*r->cpu_nr));
 	for (i = 0; i < r->nr_chunks; i++)
 		r->cpu_nr[r->chunks[i].hdr.cpu]++;
 	for (cpu = 0; cpu < ncpus; cpu++) {
+		free(r->cpu_chunks[cpu]);
 		r->cpu_chunks[cpu] = calloc(r->cpu_nr[cpu] ? r->cpu_nr[cpu] : 1, sizeof(size_t));
 		if (!r->cpu_chunks[cpu])
 			return -ENOMEM;
@@ -902,6 +1024,25 @@ static int tf_index_cpus(struct tf_reader *r)
 	return 0;
 }
 
+/* The merge's state, and the per-CPU chunk lists. */
+static int tf_index_cpus(struct tf_reader *r)
+{
+	uint32_t ncpus = r->hdr.nr_cpus, cpu;
+
+	r->cur = calloc(ncpus, sizeof(*r->cur));
+	r->head = calloc(ncpus, sizeof(*r->head));
+	r->stale = -1;
+	if (!r->cur || !r->head)
+		return -ENOMEM;
+	for (cpu = 0; cpu < ncpus; cpu++)
+		r->cur[cpu].slot = -1;
+	if (r->check_on_load) {
+		r->state = calloc(r->nr_chunks ? r->nr_chunks : 1, sizeof(*r->state));
+		if (!r->state)
+			return -ENOMEM;
+	}
+	return tf_index_chunks(r);
+}
 static int tf_check_header(struct tf_reader *r, const char *path, char *err, size_t errlen)
 {
 	struct tf_file_header *fh = &r->hdr;
@@ -959,11 +1100,17 @@ static unsigned tf_threads(unsigned n)
 
 int tf_reader_open(struct tf_reader **rp, const char *path, char *err, size_t errlen)
 {
-	return tf_reader_open_threads(rp, path, 0, err, errlen);
+	return tf_reader_open_flags(rp, path, 0, 0, err, errlen);
 }
 
 int tf_reader_open_threads(struct tf_reader **rp, const char *path, unsigned threads, char *err,
 			   size_t errlen)
+{
+	return tf_reader_open_flags(rp, path, threads, 0, err, errlen);
+}
+
+int tf_reader_open_flags(struct tf_reader **rp, const char *path, unsigned threads,
+			 unsigned flags, char *err, size_t errlen)
 {
 	void *map;
 
@@ -981,6 +1128,7 @@ int tf_reader_open_threads(struct tf_reader **rp, const char *path, unsigned thr
 		msg(err, errlen, "%s: out of memory", path);
 		return -ENOMEM;
 	}
+	r->check_on_load = flags & TF_OPEN_CHECK_ON_LOAD;
 	r->fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (r->fd < 0) {
 		ret = -errno;
@@ -1004,9 +1152,11 @@ int tf_reader_open_threads(struct tf_reader **rp, const char *path, unsigned thr
 	 * A mapping is read in place: no copies, and every thread shares it.
 	 * One thread reads through a buffer instead: the first touch of each
 	 * mapped page costs more CPU time than copying it (report -j 1 on the
-	 * bench trace, on the project's machines: docs/performance.md).
+	 * bench trace, on the project's machines: docs/performance.md). So does
+	 * a reader that checks chunks when it loads them: a chunk is checked in
+	 * a buffer no one else writes, and its records need no second look.
 	 */
-	if (r->threads > 1 && S_ISREG(sb.st_mode) && sb.st_size > 0 &&
+	if (r->threads > 1 && !r->check_on_load && S_ISREG(sb.st_mode) && sb.st_size > 0 &&
 	    (uint64_t)sb.st_size <= SIZE_MAX) {
 		map = mmap(NULL, (size_t)sb.st_size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, r->fd, 0);
 		if (map != MAP_FAILED) {
@@ -1033,19 +1183,22 @@ fail:
 	return ret;
 }
 
+static void tf_loader_stop(struct tf_reader *r);
+
 void tf_reader_close(struct tf_reader *r)
 {
 	size_t i;
 
 	if (!r)
 		return;
+	tf_loader_stop(r);
 	if (r->map)
 		munmap((void *)r->map, (size_t)r->file_size);
 	if (r->fd >= 0)
 		close(r->fd);
 	free(r->ahead);
 	for (i = 0; i < r->nr_problems; i++)
-		free(r->problems[i]);
+		free(r->problems[i].text);
 	free(r->problems);
 	if (r->cpu_chunks)
 		for (i = 0; i < r->hdr.nr_cpus; i++)
@@ -1058,6 +1211,7 @@ void tf_reader_close(struct tf_reader *r)
 	free(r->cur);
 	free(r->head);
 	free(r->chunks);
+	free(r->state);
 	free(r->buf);
 	free(r);
 }
@@ -1079,7 +1233,7 @@ size_t tf_reader_nr_problems(const struct tf_reader *r)
 
 const char *tf_reader_problem(const struct tf_reader *r, size_t i)
 {
-	return i < r->nr_problems ? r->problems[i] : NULL;
+	return i < r->nr_problems ? r->problems[i].text : NULL;
 }
 
 size_t tf_reader_nr_chunks(const struct tf_reader *r)
@@ -1090,6 +1244,50 @@ size_t tf_reader_nr_chunks(const struct tf_reader *r)
 const struct tf_chunk_info *tf_reader_chunk(const struct tf_reader *r, size_t i)
 {
 	return i < r->nr_chunks ? &r->chunks[i] : NULL;
+}
+
+/*
+ * Under check_on_load, the verdict v on chunk i's payload, just loaded:
+ * true when its records may be handed out. The first load of a chunk is its
+ * check: a damaged payload is listed and counted where the check at open
+ * would have, and stays skipped. A later load that fails (after a rewind)
+ * found a chunk that changed since.
+ */
+static bool tf_take_verdict(struct tf_reader *r, size_t i, const struct tf_verdict *v)
+{
+	const struct tf_chunk_info *ci = &r->chunks[i];
+
+	switch (r->state[i]) {
+	case TF_UNCHECKED:
+		if (!v->why) {
+			r->state[i] = TF_INTACT;
+			return true;
+		}
+		r->state[i] = TF_DAMAGED;
+		if (v->bad_at == TF_NO_BYTE)
+			problem_in_place(r, ci->offset,
+					 "chunk at offset 0x%" PRIx64 ": %s, %u records skipped",
+					 ci->offset, v->why, ci->hdr.nr_records);
+		else
+			problem_in_place(r, ci->offset,
+					 "chunk at offset 0x%" PRIx64 ": %s (payload byte %u), %u records skipped",
+					 ci->offset, v->why, v->bad_at, ci->hdr.nr_records);
+		/* counted as intact at open */
+		r->st.chunks--;
+		r->st.records -= ci->hdr.nr_records;
+		r->st.lost -= ci->hdr.lost;
+		tf_skip_chunk(r, &ci->hdr);
+		return false;
+	case TF_INTACT:
+		if (!v->why)
+			return true;
+		problem(r, ci->offset,
+			"chunk at offset 0x%" PRIx64 ": changed since the file was opened (%s), %u records skipped",
+			ci->offset, v->why, ci->hdr.nr_records);
+		return false;
+	default:
+		return false;
+	}
 }
 
 /*
@@ -1126,7 +1324,7 @@ static int tf_read_payload(struct tf_reader *r, const struct tf_chunk_info *ci, 
 			why = "CRC mismatch";
 	}
 	if (why) {
-		problem(r, "chunk at offset 0x%" PRIx64 ": changed since the file was opened (%s), %u records skipped",
+		problem(r, ci->offset, "chunk at offset 0x%" PRIx64 ": changed since the file was opened (%s), %u records skipped",
 			ci->offset, why, ci->hdr.nr_records);
 		return -EIO;
 	}
@@ -1135,12 +1333,23 @@ static int tf_read_payload(struct tf_reader *r, const struct tf_chunk_info *ci, 
 
 int tf_reader_load_chunk(struct tf_reader *r, size_t i, const void **payload)
 {
-	uint32_t cap;
+	struct tf_verdict v;
 	const uint8_t *data;
+	uint32_t cap;
 	int ret;
 
 	if (!r || i >= r->nr_chunks || !payload)
 		return -EINVAL;
+	if (r->check_on_load) {
+		ret = tf_check_payload(r, r->chunks[i].offset, &r->chunks[i].hdr, &r->buf,
+				       &r->buf_cap, &data, &v);
+		if (ret < 0)
+			return ret;
+		if (!tf_take_verdict(r, i, &v))
+			return -EIO;
+		*payload = data;
+		return (int)r->chunks[i].hdr.payload_len;
+	}
 	cap = (uint32_t)(r->buf_cap < UINT32_MAX ? r->buf_cap : UINT32_MAX);
 	ret = tf_read_payload(r, &r->chunks[i], &r->buf, &cap, &data, true);
 	r->buf_cap = cap;
@@ -1149,22 +1358,291 @@ int tf_reader_load_chunk(struct tf_reader *r, size_t i, const void **payload)
 	return ret;
 }
 
+/* ------------------------------------------------------------- the loader */
+
+/*
+ * Under check_on_load with two threads or more, a thread of the reader's own
+ * reads and checks chunks ahead of the merge, into a few slots, in the order
+ * the merge will want them: by the first timestamps their headers give. The
+ * merge takes a chunk from its slot when the loader has it, waits when the
+ * loader is at it, and loads it itself when the loader has not come to it,
+ * so it never waits for a slot that only it could free. The loader only
+ * computes verdicts; the merge takes them, in its own order, as it would
+ * without the loader: the outcome is the same whatever the number of threads.
+ */
+#define TF_SLOTS_MAX   64u
+#define TF_AHEAD_BYTES (8u << 20) /* payload bytes loaded and not yet taken, at most */
+
+enum tf_slot_state { TF_SLOT_FREE, TF_SLOT_LOADING, TF_SLOT_READY, TF_SLOT_TAKEN };
+
+/* Who loads a chunk. */
+enum { TF_BY_NOBODY, TF_BY_LOADER, TF_BY_MERGE };
+
+struct tf_slot {
+	uint8_t *buf;
+	size_t cap;
+	size_t chunk;        /* chunks[] index */
+	int ret;             /* of tf_check_payload() */
+	struct tf_verdict v;
+	enum tf_slot_state state;
+};
+
+struct tf_loader {
+	struct tf_reader *r;
+	pthread_t thread;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	size_t *order;       /* chunks[] indexes in the order to load them */
+	size_t next;         /* the loader's place in order[] */
+	uint8_t *by;         /* per chunk: TF_BY_* */
+	int *slot_of;        /* per chunk: the slot the loader loads it into, -1 none */
+	uint64_t ahead;      /* payload bytes in ready slots */
+	bool stop;
+	/*
+	 * Wake-ups cost system calls: a loader that found no room waits until
+	 * half the slots are free again, and each side is woken only when the
+	 * other waits for it.
+	 */
+	bool loader_waits, merge_waits;
+	unsigned nr_free;
+	unsigned nr_slots;
+	struct tf_slot slot[];
+};
+
+/* Room enough for a loader that waited to go on. */
+static bool tf_loader_may_go(const struct tf_loader *ld)
+{
+	return ld->stop ||
+	       (ld->nr_free >= (ld->nr_slots + 1) / 2 && ld->ahead <= TF_AHEAD_BYTES / 2);
+}
+
+static void *tf_loader_run(void *arg)
+{
+	struct tf_loader *ld = arg;
+	struct tf_reader *r = ld->r;
+	const struct tf_chunk_info *ci;
+	const uint8_t *data;
+	struct tf_slot *sl;
+	unsigned s;
+	size_t i;
+	int ret;
+
+	pthread_mutex_lock(&ld->lock);
+	for (;;) {
+		while (ld->next < r->nr_chunks && ld->by[ld->order[ld->next]] != TF_BY_NOBODY)
+			ld->next++;
+		if (ld->stop || ld->next == r->nr_chunks)
+			break;
+		i = ld->order[ld->next];
+		for (s = 0; s < ld->nr_slots && ld->slot[s].state != TF_SLOT_FREE; s++)
+			;
+		if (s == ld->nr_slots ||
+		    (ld->ahead && ld->ahead + r->chunks[i].hdr.payload_len > TF_AHEAD_BYTES)) {
+			ld->loader_waits = true;
+			while (!tf_loader_may_go(ld))
+				pthread_cond_wait(&ld->cond, &ld->lock);
+			ld->loader_waits = false;
+			continue;
+		}
+		ld->next++;
+		ld->nr_free--;
+		ld->by[i] = TF_BY_LOADER;
+		ld->slot_of[i] = (int)s;
+		sl = &ld->slot[s];
+		sl->state = TF_SLOT_LOADING;
+		sl->chunk = i;
+		pthread_mutex_unlock(&ld->lock);
+
+		ci = &r->chunks[i];
+		ret = tf_check_payload(r, ci->offset, &ci->hdr, &sl->buf, &sl->cap, &data, &sl->v);
+
+		pthread_mutex_lock(&ld->lock);
+		sl->ret = ret;
+		sl->state = TF_SLOT_READY;
+		ld->ahead += ci->hdr.payload_len;
+		if (ld->merge_waits)
+			pthread_cond_broadcast(&ld->cond);
+	}
+	pthread_mutex_unlock(&ld->lock);
+	return NULL;
+}
+
+static int tf_cmp_first_ts(const void *a, const void *b, void *arg)
+{
+	const struct tf_chunk_info *chunks = arg;
+	const struct tf_chunk_header *x = &chunks[*(const size_t *)a].hdr;
+	const struct tf_chunk_header *y = &chunks[*(const size_t *)b].hdr;
+
+	if (x->first_ts != y->first_ts)
+		return x->first_ts < y->first_ts ? -1 : 1;
+	if (x->cpu != y->cpu)
+		return x->cpu < y->cpu ? -1 : 1;
+	return *(const size_t *)a < *(const size_t *)b ? -1 : 1;
+}
+
+/* Start the loader for a merge from the beginning; without it, the merge loads every chunk. */
+static void tf_loader_start(struct tf_reader *r)
+{
+	unsigned nr_slots = r->hdr.nr_cpus + 8;
+	struct tf_loader *ld;
+	size_t i, n = r->nr_chunks;
+
+	if (!r->check_on_load || r->threads < 2 || r->loader || n < 2)
+		return;
+	if (nr_slots > TF_SLOTS_MAX)
+		nr_slots = TF_SLOTS_MAX;
+	ld = calloc(1, sizeof(*ld) + nr_slots * sizeof(ld->slot[0]));
+	if (!ld)
+		return;
+	ld->r = r;
+	ld->nr_slots = nr_slots;
+	ld->nr_free = nr_slots;
+	ld->order = malloc(n * sizeof(*ld->order));
+	ld->by = calloc(n, sizeof(*ld->by));
+	ld->slot_of = malloc(n * sizeof(*ld->slot_of));
+	if (!ld->order || !ld->by || !ld->slot_of)
+		goto fail;
+	for (i = 0; i < n; i++) {
+		ld->order[i] = i;
+		ld->slot_of[i] = -1;
+	}
+	qsort_r(ld->order, n, sizeof(*ld->order), tf_cmp_first_ts, r->chunks);
+	pthread_mutex_init(&ld->lock, NULL);
+	pthread_cond_init(&ld->cond, NULL);
+	if (pthread_create(&ld->thread, NULL, tf_loader_run, ld)) {
+		pthread_cond_destroy(&ld->cond);
+		pthread_mutex_destroy(&ld->lock);
+		goto fail;
+	}
+	r->loader = ld;
+	return;
+fail:
+	free(ld->order);
+	free(ld->by);
+	free(ld->slot_of);
+	free(ld);
+}
+
+/* Stop the loader (none: nothing to do); the cursors give up their slots. */
+static void tf_loader_stop(struct tf_reader *r)
+{
+	struct tf_loader *ld = r->loader;
+	unsigned s;
+	uint32_t cpu;
+
+	if (!ld)
+		return;
+	pthread_mutex_lock(&ld->lock);
+	ld->stop = true;
+	pthread_cond_broadcast(&ld->cond);
+	pthread_mutex_unlock(&ld->lock);
+	pthread_join(ld->thread, NULL);
+	pthread_cond_destroy(&ld->cond);
+	pthread_mutex_destroy(&ld->lock);
+	for (cpu = 0; cpu < r->hdr.nr_cpus; cpu++) {
+		if (r->cur[cpu].slot >= 0) {
+			r->cur[cpu].slot = -1;
+			r->cur[cpu].len = 0;
+			r->cur[cpu].at = 0;
+		}
+	}
+	for (s = 0; s < ld->nr_slots; s++)
+		free(ld->slot[s].buf);
+	free(ld->order);
+	free(ld->by);
+	free(ld->slot_of);
+	free(ld);
+	r->loader = NULL;
+}
+
+/* Give back the slot CPU cpu's cursor read its last chunk from. */
+static void tf_slot_release(struct tf_reader *r, struct tf_cursor *c)
+{
+	struct tf_loader *ld = r->loader;
+
+	if (c->slot < 0)
+		return;
+	pthread_mutex_lock(&ld->lock);
+	ld->slot_of[ld->slot[c->slot].chunk] = -1;
+	ld->slot[c->slot].state = TF_SLOT_FREE;
+	ld->nr_free++;
+	if (ld->loader_waits && tf_loader_may_go(ld))
+		pthread_cond_broadcast(&ld->cond);
+	pthread_mutex_unlock(&ld->lock);
+	c->slot = -1;
+}
+
+/*
+ * Chunk i's payload for cursor c, checked (*v): from the loader's slot, or
+ * loaded here into the cursor's buffer. 0 or -errno.
+ */
+static int tf_fetch(struct tf_reader *r, struct tf_cursor *c, size_t i, const uint8_t **data,
+		    struct tf_verdict *v)
+{
+	const struct tf_chunk_info *ci = &r->chunks[i];
+	struct tf_loader *ld = r->loader;
+	struct tf_slot *sl;
+	size_t cap = c->cap;
+	int ret;
+
+	if (ld) {
+		pthread_mutex_lock(&ld->lock);
+		if (ld->by[i] == TF_BY_NOBODY) {
+			ld->by[i] = TF_BY_MERGE;
+			pthread_mutex_unlock(&ld->lock);
+		} else {
+			sl = &ld->slot[ld->slot_of[i]];
+			ld->merge_waits = true;
+			while (sl->state != TF_SLOT_READY)
+				pthread_cond_wait(&ld->cond, &ld->lock);
+			ld->merge_waits = false;
+			sl->state = TF_SLOT_TAKEN;
+			ld->ahead -= ci->hdr.payload_len;
+			if (ld->loader_waits && tf_loader_may_go(ld))
+				pthread_cond_broadcast(&ld->cond);
+			pthread_mutex_unlock(&ld->lock);
+			c->slot = ld->slot_of[i];
+			*data = sl->buf;
+			*v = sl->v;
+			return sl->ret;
+		}
+	}
+	ret = tf_check_payload(r, ci->offset, &ci->hdr, &c->payload, &cap, data, v);
+	c->cap = (uint32_t)(cap < UINT32_MAX ? cap : UINT32_MAX);
+	return ret;
+}
+
+/* ---------------------------------------------------------------- the merge */
+
 /* Make CPU cpu's cursor point at a record; false when that CPU has no more. */
 static int tf_cursor_fill(struct tf_reader *r, uint32_t cpu)
 {
 	struct tf_cursor *c = &r->cur[cpu];
 	const struct tf_chunk_info *ci;
+	struct tf_verdict v;
+	size_t i;
 	int ret;
 
 	while (c->at >= c->len) {
+		tf_slot_release(r, c);
 		if (c->next >= r->cpu_nr[cpu])
 			return 0;
-		ci = &r->chunks[r->cpu_chunks[cpu][c->next++]];
-		ret = tf_read_payload(r, ci, &c->payload, &c->cap, &c->data, false);
-		if (ret == -EIO)
-			continue; /* listed as a problem; the next chunk may be fine */
-		if (ret < 0)
-			return ret;
+		i = r->cpu_chunks[cpu][c->next++];
+		ci = &r->chunks[i];
+		if (r->check_on_load) {
+			ret = tf_fetch(r, c, i, &c->data, &v);
+			if (ret < 0)
+				return ret;
+			if (!tf_take_verdict(r, i, &v))
+				continue;
+			ret = (int)ci->hdr.payload_len;
+		} else {
+			ret = tf_read_payload(r, ci, &c->payload, &c->cap, &c->data, false);
+			if (ret == -EIO)
+				continue; /* listed as a problem; the next chunk may be fine */
+			if (ret < 0)
+				return ret;
+		}
 		c->len = (uint32_t)ret;
 		c->at = 0;
 		c->chunk_offset = ci->offset;
@@ -1196,38 +1674,95 @@ static int tf_head_fill_slow(struct tf_reader *r, uint32_t cpu)
 		if (ret <= 0)
 			return ret;
 		h = (const struct trace_hdr *)(c->data + c->at);
-		if (__builtin_expect(record_problem(h, c->len - c->at) == NULL, 1)) {
+		if (r->check_on_load || __builtin_expect(record_problem(h, c->len - c->at) == NULL, 1)) {
 			r->head[cpu] = h;
 			return 0;
 		}
-		problem(r, "chunk at offset 0x%" PRIx64 ": changed since the file was opened (malformed record at payload byte %u), the rest of it skipped",
+		problem(r, c->chunk_offset, "chunk at offset 0x%" PRIx64 ": changed since the file was opened (malformed record at payload byte %u), the rest of it skipped",
 			c->chunk_offset, c->at);
 		c->at = c->len;
 	}
 }
 
+/* The common case of record_problem(): a record of a known type, whole. */
+static inline bool tf_record_whole(const struct trace_hdr *h, uint32_t avail)
+{
+	return avail >= sizeof(*h) && h->size <= avail && h->size <= TRACE_MAX_RECORD &&
+	       !(h->size & 7) && h->type != TRACE_PAD && trace_type_index(h->type) >= 0 &&
+	       h->size >= trace_types[trace_type_index(h->type)].size;
+}
+
 /*
  * Point r->head[cpu] at CPU cpu's next well-formed record, NULL when it has
- * no more. 0 or -errno.
+ * no more. 0 or -errno. Under check_on_load the records of a loaded payload
+ * were all checked with it.
  */
 static inline int tf_head_fill(struct tf_reader *r, uint32_t cpu)
 {
 	struct tf_cursor *c = &r->cur[cpu];
 	const struct trace_hdr *h;
-	uint32_t avail = c->len - c->at;
 
 	if (c->at >= c->len) /* no chunk yet (data NULL), or this one is done */
 		return tf_head_fill_slow(r, cpu);
 	h = (const struct trace_hdr *)(c->data + c->at);
-	/* the common case of record_problem(): a record of a known type, whole */
-	if (__builtin_expect(avail >= sizeof(*h) && h->size <= avail &&
-			     h->size <= TRACE_MAX_RECORD && !(h->size & 7) &&
-			     h->type != TRACE_PAD && trace_type_index(h->type) >= 0 &&
-			     h->size >= trace_types[trace_type_index(h->type)].size, 1)) {
+	if (__builtin_expect(r->check_on_load || tf_record_whole(h, c->len - c->at), 1)) {
 		r->head[cpu] = h;
 		return 0;
 	}
 	return tf_head_fill_slow(r, cpu);
+}
+
+/*
+ * The merge has handed out its last record. Under check_on_load every chunk
+ * has been loaded: the damaged ones leave the chunk list.
+ */
+static int tf_merge_end(struct tf_reader *r)
+{
+	uint32_t cpu;
+	size_t i, j;
+
+	if (r->merge_ended)
+		return 0;
+	r->merge_ended = true;
+	if (!r->check_on_load)
+		return 0;
+	tf_loader_stop(r);
+	for (i = j = 0; i < r->nr_chunks; i++) {
+		if (r->state[i] == TF_DAMAGED)
+			continue;
+		r->chunks[j] = r->chunks[i];
+		r->state[j++] = r->state[i];
+	}
+	if (j == r->nr_chunks)
+		return 0;
+	r->nr_chunks = j;
+	if (tf_index_chunks(r))
+		return -ENOMEM;
+	for (cpu = 0; cpu < r->hdr.nr_cpus; cpu++)
+		r->cur[cpu].next = r->cpu_nr[cpu];
+	return 0;
+}
+
+/* Make every CPU's head current: at the start, and past the record handed out last. */
+static int tf_merge_resume(struct tf_reader *r)
+{
+	uint32_t cpu;
+	int ret;
+
+	if (!r->heads_ready) {
+		tf_loader_start(r);
+		for (cpu = 0; cpu < r->hdr.nr_cpus; cpu++)
+			if ((ret = tf_head_fill(r, cpu)) < 0)
+				return ret;
+		r->heads_ready = true;
+	} else if (r->stale >= 0) {
+		cpu = (uint32_t)r->stale;
+		r->cur[cpu].at += r->head[cpu]->size;
+		r->stale = -1;
+		if ((ret = tf_head_fill(r, cpu)) < 0)
+			return ret;
+	}
+	return 0;
 }
 
 int tf_reader_next(struct tf_reader *r, struct tf_record *rec)
@@ -1239,20 +1774,11 @@ int tf_reader_next(struct tf_reader *r, struct tf_record *rec)
 
 	if (!r || !rec)
 		return -EINVAL;
-	ncpus = r->hdr.nr_cpus;
-	if (!r->heads_ready) {
-		for (cpu = 0; cpu < ncpus; cpu++)
-			if ((ret = tf_head_fill(r, cpu)) < 0)
-				return ret;
-		r->heads_ready = true;
-	} else if (r->stale >= 0) {
-		cpu = (uint32_t)r->stale;
-		r->cur[cpu].at += r->head[cpu]->size;
-		r->stale = -1;
-		if ((ret = tf_head_fill(r, cpu)) < 0)
-			return ret;
-	}
+	ret = tf_merge_resume(r);
+	if (ret < 0)
+		return ret;
 	/* the earliest head; ties go to the lower CPU */
+	ncpus = r->hdr.nr_cpus;
 	for (cpu = 0; cpu < ncpus; cpu++) {
 		h = r->head[cpu];
 		if (h && (!best || h->ts < best->ts)) {
@@ -1261,7 +1787,7 @@ int tf_reader_next(struct tf_reader *r, struct tf_record *rec)
 		}
 	}
 	if (!best)
-		return 0;
+		return tf_merge_end(r);
 	c = &r->cur[best_cpu];
 	rec->hdr = best;
 	rec->size = best->size;
@@ -1269,6 +1795,65 @@ int tf_reader_next(struct tf_reader *r, struct tf_record *rec)
 	rec->chunk_offset = c->chunk_offset;
 	r->stale = (int)best_cpu;
 	return 1;
+}
+
+int tf_reader_next_batch(struct tf_reader *r, struct tf_record *rec, unsigned max)
+{
+	uint32_t act[TF_MAX_CPUS], cpu, at, b, i, k = 0;
+	const struct trace_hdr *h, *best;
+	uint64_t ts[TF_MAX_CPUS], bt;
+	struct tf_cursor *c;
+	unsigned n = 0;
+	int ret;
+
+	if (!r || !rec || !max)
+		return -EINVAL;
+	ret = tf_merge_resume(r);
+	if (ret < 0)
+		return ret;
+	/*
+	 * The CPUs that have a record, in CPU order, and their heads'
+	 * timestamps: within a batch no CPU runs out (a batch ends first).
+	 */
+	for (cpu = 0; cpu < r->hdr.nr_cpus; cpu++) {
+		if (r->head[cpu]) {
+			act[k] = cpu;
+			ts[k++] = r->head[cpu]->ts;
+		}
+	}
+	if (!k) {
+		ret = tf_merge_end(r);
+		return ret < 0 ? ret : 0;
+	}
+	while (n < max) {
+		/* the earliest head; ties go to the lower CPU */
+		for (b = 0, bt = ts[0], i = 1; i < k; i++) {
+			if (ts[i] < bt) {
+				bt = ts[i];
+				b = i;
+			}
+		}
+		cpu = act[b];
+		best = r->head[cpu];
+		c = &r->cur[cpu];
+		rec[n].hdr = best;
+		rec[n].size = best->size;
+		rec[n].cpu = cpu;
+		rec[n].chunk_offset = c->chunk_offset;
+		n++;
+		/* the CPU's next record in this chunk; loading the next chunk waits for the next call */
+		at = c->at + best->size;
+		h = (const struct trace_hdr *)(c->data + at);
+		if (at < c->len && (r->check_on_load || tf_record_whole(h, c->len - at))) {
+			c->at = at;
+			r->head[cpu] = h;
+			ts[b] = h->ts;
+			continue;
+		}
+		r->stale = (int)cpu;
+		break;
+	}
+	return (int)n;
 }
 
 bool tf_reader_in_place(const struct tf_reader *r)
@@ -1280,12 +1865,14 @@ void tf_reader_rewind(struct tf_reader *r)
 {
 	uint32_t cpu;
 
+	tf_loader_stop(r);
 	for (cpu = 0; cpu < r->hdr.nr_cpus; cpu++) {
 		r->cur[cpu].next = 0;
 		r->cur[cpu].len = 0;
 		r->cur[cpu].at = 0;
 	}
 	r->heads_ready = false;
+	r->merge_ended = false;
 	r->stale = -1;
 	r->progress_done = 0;
 }

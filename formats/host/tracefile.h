@@ -184,6 +184,26 @@ int tf_reader_open(struct tf_reader **rp, const char *path, char *err, size_t er
  */
 int tf_reader_open_threads(struct tf_reader **rp, const char *path, unsigned threads, char *err,
 			   size_t errlen);
+
+/* tf_reader_open_flags() flags */
+#define TF_OPEN_CHECK_ON_LOAD 0x1u /* check each chunk's payload when it is loaded */
+
+/*
+ * tf_reader_open_threads() with flags. TF_OPEN_CHECK_ON_LOAD reads the file
+ * once: open reads only the chunk headers, and each chunk's payload is
+ * checked (CRC, records well formed, record count and sequence numbers as
+ * its header says) when it is first loaded, by tf_reader_next() or
+ * tf_reader_load_chunk(), into a buffer of the reader's own. A payload found
+ * damaged then is skipped, listed as a problem in its place in file order
+ * and counted in the stats; until a chunk is loaded it counts as intact.
+ * Once the merge has ended (tf_reader_next() or tf_reader_next_batch()
+ * returned 0), the damaged chunks are dropped from the chunk list, and
+ * chunks, problems, stats and summary are what the check at open would have
+ * found. With more than one thread, one thread of the reader's own reads and
+ * checks chunks ahead of the merge.
+ */
+int tf_reader_open_flags(struct tf_reader **rp, const char *path, unsigned threads,
+			 unsigned flags, char *err, size_t errlen);
 void tf_reader_close(struct tf_reader *r); /* NULL ok */
 
 const struct tf_file_header *tf_reader_header(const struct tf_reader *r);
@@ -206,8 +226,10 @@ size_t tf_reader_nr_chunks(const struct tf_reader *r);
 const struct tf_chunk_info *tf_reader_chunk(const struct tf_reader *r, size_t i);
 
 /*
- * Load chunk i's payload (CRC checked again) into *payload, owned by the
- * reader and valid until the next call. Returns its length or -errno.
+ * Load chunk i's payload (CRC checked again; under TF_OPEN_CHECK_ON_LOAD,
+ * checked whole, the first time its check) into *payload, owned by the
+ * reader and valid until the next call. Returns its length or -errno (-EIO
+ * for a chunk that failed, listed as a problem).
  */
 int tf_reader_load_chunk(struct tf_reader *r, size_t i, const void **payload);
 
@@ -218,6 +240,14 @@ int tf_reader_load_chunk(struct tf_reader *r, size_t i, const void **payload);
  * problem.
  */
 int tf_reader_next(struct tf_reader *r, struct tf_record *rec);
+
+/*
+ * Up to max records of the merge into rec[], those that many calls of
+ * tf_reader_next() would hand out, all valid until the next call of either
+ * (a batch ends where a CPU's next record needs its chunk loaded). Returns
+ * how many, 0 at the end, or -errno (-EINVAL for max 0).
+ */
+int tf_reader_next_batch(struct tf_reader *r, struct tf_record *rec, unsigned max);
 
 /*
  * True when the records tf_reader_next() hands out stay valid until

@@ -1,12 +1,49 @@
 /*
  * The trace file reader (formats/host/tracefile.c) on any bytes: open, index,
  * summarise, load every chunk, merge every record, rewind and merge again;
- * then a one-thread reader (a buffer, not a mapping) merges the same records.
- * Whatever the file holds, the reader returns errors and problems, never
- * reads out of bounds, and hands out only records that fit their chunk.
+ * then a one-thread reader (a buffer, not a mapping) merges the same records;
+ * then readers that check each chunk when they load it (one thread, and two)
+ * merge them in batches, and end with the same chunks, problems and stats as
+ * the check at open. Whatever the file holds, the reader returns errors and
+ * problems, never reads out of bounds, and hands out only records that fit
+ * their chunk.
  */
 #include "formats/host/tracefile.h"
 #include "tests/fuzz/fuzz.h"
+
+/* Merge path's records in batches under TF_OPEN_CHECK_ON_LOAD; compare the end with ref's. */
+static void check_on_load(const char *path, unsigned threads, const struct tf_reader *ref,
+			  uint64_t n_ref)
+{
+	struct tf_reader_stats st, st_ref;
+	struct tf_record rec[7];
+	char err[TF_MSG_LEN];
+	struct tf_reader *r;
+	uint64_t n = 0;
+	size_t i;
+	int got;
+
+	if (tf_reader_open_flags(&r, path, threads, TF_OPEN_CHECK_ON_LOAD, err, sizeof(err)))
+		abort(); /* the same header and chunk headers opened for ref */
+	while ((got = tf_reader_next_batch(r, rec, 7)) > 0) {
+		for (i = 0; i < (size_t)got; i++) {
+			if (rec[i].size < sizeof(*rec[i].hdr) || rec[i].hdr->size != rec[i].size ||
+			    rec[i].cpu >= tf_reader_header(r)->nr_cpus)
+				abort();
+			n++;
+		}
+	}
+	tf_reader_stats(r, &st);
+	tf_reader_stats(ref, &st_ref);
+	if (got || n != n_ref || memcmp(&st, &st_ref, sizeof(st)) ||
+	    tf_reader_nr_chunks(r) != tf_reader_nr_chunks(ref) ||
+	    tf_reader_nr_problems(r) != tf_reader_nr_problems(ref))
+		abort();
+	for (i = 0; i < tf_reader_nr_problems(r); i++)
+		if (strcmp(tf_reader_problem(r, i), tf_reader_problem(ref, i)))
+			abort();
+	tf_reader_close(r);
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -60,6 +97,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 		if (n1 != n2)
 			abort();
+		if (!tf_reader_nr_problems(r) || !strstr(tf_reader_problem(r, 0), "changed since")) {
+			check_on_load(path, 1, r, n1);
+			check_on_load(path, 2, r, n1);
+		}
 		tf_reader_close(r);
 	}
 	close(fd);

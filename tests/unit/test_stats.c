@@ -3,7 +3,8 @@
  * against exact sorting, Mann-Whitney on buckets against the pairwise
  * definition, and the model fed record by record: exits and their
  * in-hypervisor time, breakdowns (MMIO, sysregs, hypercalls, VMIDs, vGIC),
- * losses, table overflow and reset.
+ * losses, table overflow and reset; and a model that defers its sums
+ * settles to the one fed record by record.
  */
 #include <errno.h>
 #include <math.h>
@@ -799,6 +800,181 @@ static void test_ticks_convert_to_ns_at_any_frequency(void **state)
 	hs_stats_destroy(NULL);
 }
 
+/* ------------------------------------------------------- deferred sums */
+
+static void assert_hist_equal(const struct hs_hist *a, const struct hs_hist *b)
+{
+	unsigned g;
+
+	assert_int_equal(a->count, b->count);
+	assert_int_equal(a->sum, b->sum);
+	assert_int_equal(a->missed, b->missed);
+	if (a->count) {
+		assert_int_equal(a->min, b->min);
+		assert_int_equal(a->max, b->max);
+	}
+	for (g = 0; g < HS_HIST_GROUPS; g++) {
+		const uint64_t *x = hs_hist_group(a, g), *y = hs_hist_group(b, g);
+
+		assert_true(!x == !y);
+		if (x)
+			assert_memory_equal(x, y, HS_HIST_SUB * sizeof(*x));
+	}
+}
+
+static void assert_row_equal(const struct hs_row *a, const struct hs_row *b)
+{
+	assert_int_equal(a->count, b->count);
+	assert_int_equal(a->failed, b->failed);
+	assert_int_equal(a->guest_ns, b->guest_ns);
+	assert_hist_equal(&a->cost, &b->cost);
+	assert_hist_equal(&a->time, &b->time);
+}
+
+static void assert_table_equal(const struct hs_table *a, const struct hs_table *b)
+{
+	uint32_t i;
+
+	assert_int_equal(a->nr, b->nr);
+	assert_int_equal(a->overflowed, b->overflowed);
+	for (i = 0; i < a->nr; i++) {
+		assert_memory_equal(&a->rows[i].key, &b->rows[i].key, sizeof(a->rows[i].key));
+		assert_row_equal(&a->rows[i].row, &b->rows[i].row);
+	}
+	assert_row_equal(&a->other, &b->other);
+}
+
+static uint64_t mix(uint64_t *x)
+{
+	uint64_t z = (*x += 0x9e3779b97f4a7c15ull);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
+}
+
+/*
+ * A model that defers its sums and then settles is the model fed record by
+ * record: every row, table (in its order, overflow included) and count,
+ * from a stream of exits of every kind by vCPUs with small and large
+ * numbers, MMIO, sysregs and hypercalls past their tables' size, entries,
+ * a VM destroyed and a sequence gap; enough samples for the logs of the
+ * large tables to fill and be counted before the end.
+ */
+static void test_deferred_sums_settle_to_the_same_model(void **state)
+{
+	static const unsigned classes[] = { ESR_EC_HVC64, ESR_EC_DABT_LOW, ESR_EC_SYS64,
+					    ESR_EC_WFX, HYP_EXIT_IRQ, 0x3f, 0x1ff };
+	struct hs_stats_opts o = { .groups = HS_GROUP_ALL, .max_pcs = 300, .max_keys = 200,
+				   .cntfrq = 62500000 };
+	struct hs_stats *a = hs_stats_new(&o), *b = hs_stats_new(&o);
+	uint64_t buf[TRACE_MAX_RECORD / 8], x = 7, seq[4] = { 0 }, ts[4] = { 0 }, r;
+	struct trace_hdr *h = (struct trace_hdr *)buf;
+	unsigned n, cpu, vm, vcpu, cls, i;
+
+	(void)state;
+	assert_non_null(a);
+	assert_non_null(b);
+	assert_int_equal(hs_stats_defer(b), 0);
+	for (n = 0; n < 600000; n++) {
+		r = mix(&x);
+		cpu = (unsigned)(r & 3);
+		vm = (unsigned)(r >> 2) % 70;
+		vcpu = (unsigned)(r >> 9) % 20;
+		if ((r >> 16) % 500 == 0)
+			vcpu = TRACE_NO_VCPU;
+		ts[cpu] += 1 + (r >> 20) % 300;
+		memset(buf, 0, sizeof(buf));
+		switch ((r >> 32) % 6) {
+		case 0:
+		case 1: {
+			struct trace_exit *e = (struct trace_exit *)buf;
+
+			cls = classes[(r >> 40) % 7];
+			h->type = TRACE_EXIT;
+			h->size = sizeof(*e);
+			e->exit_class = (uint16_t)cls;
+			e->esr = (uint64_t)(cls & 0x3f) << ESR_EC_SHIFT | (r >> 38 & 0x3fffff);
+			e->elr = 0x40000000u + (r >> 48) % 1000 * 4;
+			e->cost = (r >> 8) % 100000;
+			e->outcome = (r >> 61) ? TRACE_EXIT_HANDLED : TRACE_EXIT_INJECTED;
+			e->flags = (r >> 60 & 7) == 5 ? TRACE_EXIT_NO_COST : 0;
+			break;
+		}
+		case 2:
+		case 3:
+			h->type = TRACE_ENTRY;
+			h->size = sizeof(struct trace_entry);
+			break;
+		case 4: {
+			struct trace_mmio *m = (struct trace_mmio *)buf;
+
+			h->type = TRACE_MMIO;
+			h->size = sizeof(*m);
+			m->device = (r >> 40) % 3 ? TRACE_DEV_UART : TRACE_DEV_GICD;
+			m->ipa = (m->device == TRACE_DEV_UART ? GUEST_UART_IPA : GUEST_GICD_IPA) +
+				 (r >> 44) % 400;
+			m->is_write = (uint8_t)(r >> 60 & 1);
+			m->result = (r >> 61) ? TRACE_MMIO_OK : TRACE_MMIO_ABORT;
+			break;
+		}
+		default: {
+			struct trace_smccc *c = (struct trace_smccc *)buf;
+
+			h->type = TRACE_SMCCC;
+			h->size = sizeof(*c);
+			c->fid = 0x84000000u + (uint32_t)((r >> 40) % 300);
+			c->result[0] = (r >> 60) ? 0 : (uint64_t)-2;
+			break;
+		}
+		}
+		if (n == 300000) {
+			struct trace_vm *v = (struct trace_vm *)buf;
+
+			h->type = TRACE_VM_DESTROY;
+			h->size = sizeof(*v);
+			vm = 3;
+			vcpu = TRACE_NO_VCPU;
+		}
+		if (n == 400000)
+			seq[cpu] += 5;
+		h->cpu = (uint16_t)cpu;
+		h->seq = seq[cpu]++;
+		h->ts = ts[cpu];
+		h->vm = (uint16_t)vm;
+		h->vcpu = (uint16_t)vcpu;
+		assert_int_equal(hs_stats_feed(a, h, h->size), 0);
+		assert_int_equal(hs_stats_feed(b, h, h->size), 0);
+	}
+	assert_int_equal(hs_stats_settle(b), 0);
+	assert_true(a->mmio.overflowed);
+	assert_true(a->sysregs.overflowed);
+	assert_true(a->pcs.overflowed);
+	assert_true(a->hypercalls.overflowed);
+	assert_true(a->vms.overflowed);
+	assert_row_equal(&a->total, &b->total);
+	for (i = 0; i < HS_CLASS_ROWS; i++)
+		assert_row_equal(&a->classes[i], &b->classes[i]);
+	assert_table_equal(&a->vms, &b->vms);
+	assert_table_equal(&a->vcpus, &b->vcpus);
+	assert_table_equal(&a->pcs, &b->pcs);
+	assert_table_equal(&a->mmio, &b->mmio);
+	assert_table_equal(&a->sysregs, &b->sysregs);
+	assert_table_equal(&a->hypercalls, &b->hypercalls);
+	assert_int_equal(a->records, b->records);
+	assert_int_equal(a->unpaired, b->unpaired);
+	assert_int_equal(a->gaps, b->gaps);
+	assert_int_equal(a->nomem, 0);
+	assert_int_equal(b->nomem, 0);
+	assert_null(b->cells);
+	/* settled, it counts record by record again */
+	assert_int_equal(hs_stats_feed(b, h, h->size), 0);
+	assert_int_equal(hs_stats_feed(a, h, h->size), 0);
+	assert_row_equal(&a->total, &b->total);
+	hs_stats_destroy(a);
+	hs_stats_destroy(b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -825,6 +1001,7 @@ int main(void)
 		cmocka_unit_test(test_reset_keeps_an_exit_waiting_for_its_entry),
 		cmocka_unit_test(test_short_and_unknown_records_are_skipped),
 		cmocka_unit_test(test_ticks_convert_to_ns_at_any_frequency),
+		cmocka_unit_test(test_deferred_sums_settle_to_the_same_model),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

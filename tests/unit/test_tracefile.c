@@ -507,6 +507,214 @@ static void test_threads_find_the_same_chunks_problems_and_records(void **state)
 	free(l);
 }
 
+/* Seal chunk header bytes at ch after a change to the chunk: its payload CRC and its own. */
+static void reseal(uint8_t *ch)
+{
+	struct tf_chunk_header h;
+
+	memcpy(&h, ch, sizeof(h));
+	h.payload_crc = tf_crc32(0, ch + sizeof(h), h.payload_len);
+	h.header_crc = 0;
+	h.header_crc = tf_crc32(0, &h, sizeof(h));
+	memcpy(ch, &h, sizeof(h));
+}
+
+/* A file with every kind of damage: payload CRC, malformed records, bad header, garbage, a cut. */
+static uint8_t *damage_every_way(struct sample *s, struct layout *l, size_t *len)
+{
+	uint8_t *file;
+	uint16_t bad_size = 24;
+
+	write_sample(s);
+	file = slurp(s->path, len);
+	sample_layout(s->path, l);
+	assert_true(l->nr > 8);
+	file[l->offset[l->nr / 5] + 72 + 40] ^= 0x04;
+	/* a record shorter than its header, in a chunk whose CRCs agree */
+	memcpy(file + l->offset[l->nr / 3] + 72 + offsetof(struct trace_hdr, size), &bad_size,
+	       sizeof(bad_size));
+	reseal(file + l->offset[l->nr / 3]);
+	file[l->offset[l->nr / 2] + 20] ^= 0x80;
+	memset(file + l->offset[3 * l->nr / 4] + 8, 0xa5, 24);
+	/* the last chunk's count disagrees with its records */
+	file[l->offset[l->nr - 1] + offsetof(struct tf_chunk_header, nr_records)] ^= 1;
+	reseal(file + l->offset[l->nr - 1]);
+	*len -= 16; /* into the end marker */
+	return file;
+}
+
+/*
+ * A reader that checks each chunk when it loads it finds what the check at
+ * open finds, only later: before the merge its damaged chunks still count as
+ * intact; once the merge has ended the chunks, problems (in file order),
+ * stats and summary are those of the check at open, and so were the records,
+ * in the same order. A second merge reads the same without a new problem.
+ */
+static void test_checking_on_load_ends_where_the_check_at_open_starts(void **state)
+{
+	static const unsigned threads[] = { 1, 2, 3 };
+	struct sample *s = *state;
+	struct layout *l = malloc(sizeof(*l));
+	struct tf_reader_stats st1, st;
+	struct tf_reader *r1, *r;
+	char err[TF_MSG_LEN], sum1[2 * TF_MSG_LEN], sum[2 * TF_MSG_LEN];
+	size_t len, n1, n, i, t, problems;
+	uint64_t *order1, *order;
+	uint8_t *file;
+
+	assert_non_null(l);
+	file = damage_every_way(s, l, &len);
+	spill(s->damaged, file, len);
+
+	assert_int_equal(tf_reader_open(&r1, s->damaged, err, sizeof(err)), 0);
+	print_problems(r1);
+	assert_true(has_problem(r1, "CRC mismatch"));
+	assert_true(has_problem(r1, "bad record size"));
+	assert_true(has_problem(r1, "record count disagrees"));
+	tf_reader_stats(r1, &st1);
+	tf_reader_summary(r1, sum1, sizeof(sum1));
+	order1 = merged_order(r1, &n1);
+	assert_int_equal(n1, st1.records);
+	for (t = 0; t < sizeof(threads) / sizeof(threads[0]); t++) {
+		assert_int_equal(tf_reader_open_flags(&r, s->damaged, threads[t],
+						      TF_OPEN_CHECK_ON_LOAD, err, sizeof(err)),
+				 0);
+		assert_false(tf_reader_in_place(r));
+		/* three damaged payloads not known yet */
+		tf_reader_stats(r, &st);
+		assert_int_equal(st.bad_chunks, st1.bad_chunks - 3);
+		assert_int_equal(tf_reader_nr_chunks(r), tf_reader_nr_chunks(r1) + 3);
+		assert_int_equal(tf_reader_nr_problems(r), tf_reader_nr_problems(r1) - 3);
+
+		order = merged_order(r, &n);
+		assert_int_equal(n, n1);
+		assert_memory_equal(order, order1, n * sizeof(*order));
+		free(order);
+		tf_reader_stats(r, &st);
+		assert_memory_equal(&st, &st1, sizeof(st));
+		assert_int_equal(tf_reader_nr_chunks(r), tf_reader_nr_chunks(r1));
+		for (i = 0; i < tf_reader_nr_chunks(r); i++)
+			assert_memory_equal(tf_reader_chunk(r, i), tf_reader_chunk(r1, i),
+					    sizeof(struct tf_chunk_info));
+		assert_int_equal(tf_reader_nr_problems(r), tf_reader_nr_problems(r1));
+		for (i = 0; i < tf_reader_nr_problems(r); i++)
+			assert_string_equal(tf_reader_problem(r, i), tf_reader_problem(r1, i));
+		tf_reader_summary(r, sum, sizeof(sum));
+		assert_string_equal(sum, sum1);
+
+		problems = tf_reader_nr_problems(r);
+		tf_reader_rewind(r);
+		order = merged_order(r, &n);
+		assert_int_equal(n, n1);
+		assert_memory_equal(order, order1, n * sizeof(*order));
+		free(order);
+		assert_int_equal(tf_reader_nr_problems(r), problems);
+		tf_reader_close(r);
+	}
+	free(order1);
+	tf_reader_close(r1);
+	free(file);
+	free(l);
+}
+
+/* Loading a chunk by its index is its check too: a damaged one is named once and refused. */
+static void test_a_chunk_loaded_by_index_is_checked_then(void **state)
+{
+	struct sample *s = *state;
+	struct layout *l = malloc(sizeof(*l));
+	struct tf_reader_stats st;
+	struct tf_reader *r;
+	char err[TF_MSG_LEN];
+	const void *payload;
+	size_t len, bad;
+	uint8_t *file;
+
+	assert_non_null(l);
+	write_sample(s);
+	file = slurp(s->path, &len);
+	sample_layout(s->path, l);
+	bad = l->nr / 2;
+	file[l->offset[bad] + 72 + 8] ^= 0x10;
+	spill(s->damaged, file, len);
+	assert_int_equal(tf_reader_open_flags(&r, s->damaged, 1, TF_OPEN_CHECK_ON_LOAD, err,
+					      sizeof(err)),
+			 0);
+	assert_int_equal(tf_reader_nr_problems(r), 0);
+	assert_int_equal(tf_reader_load_chunk(r, 0, &payload),
+			 (int)tf_reader_chunk(r, 0)->hdr.payload_len);
+	assert_int_equal(tf_reader_load_chunk(r, bad, &payload), -EIO);
+	assert_int_equal(tf_reader_load_chunk(r, bad, &payload), -EIO);
+	assert_int_equal(tf_reader_nr_problems(r), 1);
+	assert_non_null(strstr(tf_reader_problem(r, 0), "CRC mismatch"));
+	tf_reader_stats(r, &st);
+	assert_int_equal(st.bad_chunks, 1);
+	assert_int_equal(st.records, NRECORDS - l->records[bad]);
+	assert_int_equal(read_all(s, r), NRECORDS - l->records[bad]);
+	assert_int_equal(tf_reader_nr_chunks(r), l->nr - 1);
+	tf_reader_close(r);
+	free(file);
+	free(l);
+}
+
+/*
+ * Batches of the merge hand out what tf_reader_next() does, one record at a
+ * time, in the same order, and each batch's records stay whole until the
+ * next call: whatever the reader (buffer, mapping, checked on load) and the
+ * batch size.
+ */
+static void test_batches_hand_out_the_merge_in_order(void **state)
+{
+	static const struct {
+		unsigned threads, flags;
+	} modes[] = { { 1, 0 }, { 2, 0 }, { 1, TF_OPEN_CHECK_ON_LOAD }, { 2, TF_OPEN_CHECK_ON_LOAD } };
+	static const unsigned sizes[] = { 1, 7, 256, 100000 };
+	struct sample *s = *state;
+	struct layout *l = malloc(sizeof(*l));
+	struct tf_record *rec = malloc(100000 * sizeof(*rec));
+	struct tf_reader *r;
+	char err[TF_MSG_LEN];
+	uint64_t *order1, key;
+	size_t len, n1, n, m, b, i;
+	uint8_t *file;
+	int got;
+
+	assert_non_null(l);
+	assert_non_null(rec);
+	file = damage_every_way(s, l, &len);
+	spill(s->damaged, file, len);
+	assert_int_equal(tf_reader_open(&r, s->damaged, err, sizeof(err)), 0);
+	order1 = merged_order(r, &n1);
+	tf_reader_close(r);
+	for (m = 0; m < sizeof(modes) / sizeof(modes[0]); m++) {
+		for (b = 0; b < sizeof(sizes) / sizeof(sizes[0]); b++) {
+			assert_int_equal(tf_reader_open_flags(&r, s->damaged, modes[m].threads,
+							      modes[m].flags, err, sizeof(err)),
+					 0);
+			assert_int_equal(tf_reader_next_batch(r, rec, 0), -EINVAL);
+			n = 0;
+			while ((got = tf_reader_next_batch(r, rec, sizes[b])) > 0) {
+				assert_true((unsigned)got <= sizes[b]);
+				for (i = 0; i < (size_t)got; i++) {
+					key = (uint64_t)rec[i].cpu << 56 | rec[i].hdr->seq;
+					assert_true(n < n1);
+					assert_true(key == order1[n]);
+					assert_int_equal(rec[i].size, rec[i].hdr->size);
+					assert_int_equal(rec[i].hdr->cpu, rec[i].cpu);
+					n++;
+				}
+			}
+			assert_int_equal(got, 0);
+			assert_int_equal(n, n1);
+			assert_int_equal(tf_reader_next_batch(r, rec, sizes[b]), 0);
+			tf_reader_close(r);
+		}
+	}
+	free(order1);
+	free(rec);
+	free(file);
+	free(l);
+}
+
 /*
  * One reading thread reads through a buffer, more share a mapping. Either
  * way a record spoiled after the file was opened (its chunk already passed
@@ -787,6 +995,12 @@ int main(void)
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_a_record_spoiled_after_open_is_named_and_skipped,
 						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_checking_on_load_ends_where_the_check_at_open_starts,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_a_chunk_loaded_by_index_is_checked_then, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_batches_hand_out_the_merge_in_order, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_garbage_between_chunks_is_skipped_and_located,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_file_header_is_a_clear_error, setup,

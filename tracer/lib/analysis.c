@@ -4,7 +4,6 @@
 #include <fcntl.h>
 #include <gelf.h>
 #include <libelf.h>
-#include <pthread.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,107 +16,8 @@
 
 /* ------------------------------------------------------------ loading */
 
-/*
- * With two threads or more, the merge by timestamp runs on a thread of its
- * own, one batch of records ahead of the model: the model still takes every
- * record in the one merged order, so what it computes is the same.
- */
-#define LOAD_BATCH   4096u
-#define LOAD_BATCHES 4u
-
-struct load_batch {
-	struct tf_record rec[LOAD_BATCH];
-	unsigned n;
-	int ret; /* of the tf_reader_next() that ended the batch: 1 more, 0 end, -errno */
-};
-
-struct load_pipe {
-	struct tf_reader *rd;
-	struct load_batch b[LOAD_BATCHES];
-	unsigned filled, taken; /* batches produced and consumed, modulo nothing */
-	bool stop;              /* the consumer has stopped reading */
-	pthread_mutex_t lock;
-	pthread_cond_t cond;
-};
-
-static void *load_merge(void *arg)
-{
-	struct load_pipe *p = arg;
-	struct load_batch *b;
-	bool stop;
-	int ret = 1;
-
-	while (ret > 0) {
-		pthread_mutex_lock(&p->lock);
-		while (p->filled - p->taken == LOAD_BATCHES && !p->stop)
-			pthread_cond_wait(&p->cond, &p->lock);
-		stop = p->stop;
-		pthread_mutex_unlock(&p->lock);
-		if (stop)
-			break;
-		/* this slot is ours until filled moves past it */
-		b = &p->b[p->filled % LOAD_BATCHES];
-		for (b->n = 0; b->n < LOAD_BATCH; b->n++) {
-			ret = tf_reader_next(p->rd, &b->rec[b->n]);
-			if (ret <= 0)
-				break;
-		}
-		b->ret = ret;
-		pthread_mutex_lock(&p->lock);
-		p->filled++;
-		pthread_cond_broadcast(&p->cond);
-		pthread_mutex_unlock(&p->lock);
-	}
-	return NULL;
-}
-
-/* Feed every record to s on this thread, the merge on another. 0 at the end or -errno. */
-static int load_pipelined(struct tf_reader *rd, struct hs_stats *s, bool *started)
-{
-	struct load_pipe *p = calloc(1, sizeof(*p));
-	struct load_batch *b;
-	pthread_t merger;
-	int ret = 1, fed = 0;
-	unsigned i;
-
-	*started = false;
-	if (!p)
-		return 0;
-	p->rd = rd;
-	pthread_mutex_init(&p->lock, NULL);
-	pthread_cond_init(&p->cond, NULL);
-	if (pthread_create(&merger, NULL, load_merge, p)) {
-		pthread_cond_destroy(&p->cond);
-		pthread_mutex_destroy(&p->lock);
-		free(p);
-		return 0;
-	}
-	*started = true;
-	while (ret > 0) {
-		pthread_mutex_lock(&p->lock);
-		while (p->filled == p->taken)
-			pthread_cond_wait(&p->cond, &p->lock);
-		pthread_mutex_unlock(&p->lock);
-		b = &p->b[p->taken % LOAD_BATCHES];
-		for (i = 0; i < b->n; i++) {
-			fed = hs_stats_feed(s, b->rec[i].hdr, b->rec[i].size);
-			if (fed && fed != -ENOMEM)
-				break;
-		}
-		ret = fed && fed != -ENOMEM ? fed : b->ret;
-		pthread_mutex_lock(&p->lock);
-		p->taken++;
-		if (ret <= 0)
-			p->stop = true;
-		pthread_cond_broadcast(&p->cond);
-		pthread_mutex_unlock(&p->lock);
-	}
-	pthread_join(merger, NULL);
-	pthread_cond_destroy(&p->cond);
-	pthread_mutex_destroy(&p->lock);
-	free(p);
-	return ret;
-}
+/* Records handed from the reader's merge to the model at a time. */
+#define LOAD_BATCH 256u
 
 int hs_load_trace(const char *path, struct hs_stats *s, struct hs_trace_info *info,
 		  struct hs_err *err)
@@ -128,39 +28,43 @@ int hs_load_trace(const char *path, struct hs_stats *s, struct hs_trace_info *in
 int hs_load_trace_threads(const char *path, struct hs_stats *s, unsigned threads,
 			  struct hs_trace_info *info, struct hs_err *err)
 {
+	struct tf_record rec[LOAD_BATCH];
 	const struct tf_chunk_info *ci;
 	struct tf_reader *rd;
-	struct tf_record rec;
 	struct hs_progress progress;
 	char msg[TF_MSG_LEN];
-	bool piped = false;
 	size_t i, n;
-	long online;
-	int ret;
+	int ret, got;
 
 	memset(info, 0, sizeof(*info));
 	info->path = path;
-	if (!threads) {
-		online = sysconf(_SC_NPROCESSORS_ONLN);
-		threads = online > 1 ? (unsigned)online : 1;
-	}
-	ret = tf_reader_open_threads(&rd, path, threads, msg, sizeof(msg));
+	/*
+	 * The file is read once: each chunk is checked when the merge loads it
+	 * (with two threads or more, the reader loads and checks chunks ahead
+	 * on a thread of its own), and the model takes the records in the
+	 * merge's order.
+	 */
+	ret = tf_reader_open_flags(&rd, path, threads, TF_OPEN_CHECK_ON_LOAD, msg, sizeof(msg));
 	if (ret)
 		return hs_errf(err, ret, "%s", msg);
 	info->hdr = *tf_reader_header(rd);
 	hs_stats_set_cntfrq(s, info->hdr.cntfrq);
 
 	hs_progress_reader(&progress, "reading", rd);
-	/* batches hold records in place, which needs a reader that keeps them there */
-	if (threads > 1 && tf_reader_in_place(rd))
-		ret = load_pipelined(rd, s, &piped);
-	if (!piped) {
-		while ((ret = tf_reader_next(rd, &rec)) > 0) {
-			ret = hs_stats_feed(s, rec.hdr, rec.size);
+	/* the model is read once every record is in: it may leave sums to the end */
+	hs_stats_defer(s);
+	while ((got = tf_reader_next_batch(rd, rec, LOAD_BATCH)) > 0) {
+		for (i = 0; i < (size_t)got; i++) {
+			ret = hs_stats_feed(s, rec[i].hdr, rec[i].size);
 			if (ret && ret != -ENOMEM)
 				break;
 		}
+		if (ret && ret != -ENOMEM)
+			break;
 	}
+	if (got < 0)
+		ret = got;
+	hs_stats_settle(s);
 	hs_progress_end(&progress);
 	if (ret < 0 && ret != -ENOMEM) {
 		hs_errf(err, ret, "%s: read error: %s", path, strerror(-ret));

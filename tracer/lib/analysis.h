@@ -35,9 +35,10 @@ int hs_load_trace(const char *path, struct hs_stats *s, struct hs_trace_info *in
 
 /*
  * hs_load_trace() on up to threads threads (0: one per online CPU, what
- * hs_load_trace() does; 1: this thread only): chunks are checked in
- * parallel and the merge runs ahead of the model. s ends the same whatever
- * the number.
+ * hs_load_trace() does; 1: this thread only). The file is read once, each
+ * chunk checked when it is loaded (TF_OPEN_CHECK_ON_LOAD); with more than
+ * one thread the reader loads and checks chunks ahead of the merge on a
+ * thread of its own. s ends the same whatever the number.
  */
 int hs_load_trace_threads(const char *path, struct hs_stats *s, unsigned threads,
 			  struct hs_trace_info *info, struct hs_err *err);

@@ -265,13 +265,16 @@ static void table_init(struct hs_table *t, uint32_t max_rows)
 static void table_release(struct hs_table *t)
 {
 	uint32_t i;
+	bool defer = t->defer;
 
 	for (i = 0; i < t->nr; i++)
 		row_release(&t->rows[i].row);
 	row_release(&t->other);
 	free(t->rows);
 	free(t->slots);
+	free(t->log);
 	table_init(t, t->max_rows);
+	t->defer = defer;
 }
 
 static void table_reset(struct hs_table *t)
@@ -282,6 +285,7 @@ static void table_reset(struct hs_table *t)
 		row_reset(&t->rows[i].row);
 	row_reset(&t->other);
 	t->overflowed = 0;
+	t->log_nr = 0;
 }
 
 static int table_rehash(struct hs_table *t, uint32_t nr_slots)
@@ -362,6 +366,85 @@ static struct hs_row *table_row(struct hs_table *t, uint32_t idx)
 	return &t->rows[idx - 1].row;
 }
 
+/* Deferred buckets a table's log holds before they are counted. */
+#define HS_LOG_MAX (1u << 18)
+
+/* A log entry's place in the order the log is counted in: the overflow row first, then by row. */
+static inline uint32_t log_key(uint64_t e)
+{
+	uint32_t idx = (uint32_t)(e >> 32);
+
+	return idx == HS_ROW_OTHER ? 0 : idx;
+}
+
+/*
+ * Count the buckets waiting in t's log, row by row: sorted by row first (a
+ * counting sort over the row indexes), so that each row's histograms are
+ * touched once, with all their samples. A bucket that finds no memory is
+ * counted in nomem, as hs_stats_feed() counts a record's.
+ */
+static void table_count_log(struct hs_stats *s, struct hs_table *t)
+{
+	uint32_t i, k, nr_keys = t->nr + 1, *at = calloc(nr_keys + 1, sizeof(*at));
+	uint64_t *sorted = malloc((t->log_nr ? t->log_nr : 1) * sizeof(*sorted)), *log = t->log;
+	struct hs_row *row;
+	uint64_t e;
+
+	if (at && sorted) {
+		for (i = 0; i < t->log_nr; i++)
+			at[log_key(t->log[i]) + 1]++;
+		for (k = 0; k < nr_keys; k++)
+			at[k + 1] += at[k];
+		for (i = 0; i < t->log_nr; i++)
+			sorted[at[log_key(t->log[i])]++] = t->log[i];
+		log = sorted;
+	}
+	/* out of memory for the sort: in the order logged, which counts the same */
+	for (i = 0; i < t->log_nr; i++) {
+		e = log[i];
+		row = table_row(t, (uint32_t)(e >> 32));
+		if (row && hs_hist_count(e & (1u << 16) ? &row->time : &row->cost,
+					 (unsigned)(e & 0xffff) / HS_HIST_SUB,
+					 (unsigned)(e & 0xffff) % HS_HIST_SUB))
+			s->nomem++;
+	}
+	t->log_nr = 0;
+	free(at);
+	free(sorted);
+}
+
+/*
+ * Count v in the cost histogram (time: the time one) of row, index idx of
+ * table t: its bucket now, or in the log while the model defers. 0 or
+ * -ENOMEM (a bucket of the log that finds no memory is counted when it is).
+ */
+static int table_sample(struct hs_stats *s, struct hs_table *t, struct hs_row *row,
+			uint32_t idx, bool time, uint64_t v)
+{
+	struct hs_hist *h = time ? &row->time : &row->cost;
+	unsigned g, sb;
+
+	if (!t->log)
+		return hs_hist_add(h, v);
+	hs_hist_note(h, v);
+	hs_hist_bucket(v, &g, &sb);
+	t->log[t->log_nr++] = (uint64_t)idx << 32 | (uint64_t)time << 16 | (g * HS_HIST_SUB + sb);
+	if (t->log_nr == HS_LOG_MAX)
+		table_count_log(s, t);
+	return 0;
+}
+
+/* An exit in row, index idx of table t: row_add_exit(), with table_sample(). */
+static int table_add_exit(struct hs_stats *s, struct hs_table *t, struct hs_row *row,
+			  uint32_t idx, const struct trace_exit *e, bool failed)
+{
+	row->count++;
+	row->failed += failed;
+	if (e->flags & TRACE_EXIT_NO_COST)
+		return 0;
+	return table_sample(s, t, row, idx, false, e->cost);
+}
+
 /* ------------------------------------------------------------------ model */
 
 static uint64_t gcd64(uint64_t a, uint64_t b)
@@ -418,12 +501,31 @@ struct hs_stats *hs_stats_new(const struct hs_stats_opts *opts)
 	table_init(&s->mmio, s->opts.max_keys);
 	table_init(&s->sysregs, s->opts.max_keys);
 	table_init(&s->hypercalls, s->opts.max_keys);
+	/* the tables with thousands of keys, whose rows no cache holds */
+	s->pcs.defer = s->mmio.defer = s->sysregs.defer = true;
 	s->vstate = calloc(HS_MAX_VCPU_ROWS, sizeof(*s->vstate));
 	if (!s->vstate) {
 		free(s);
 		return NULL;
 	}
 	return s;
+}
+
+static void cells_free(struct hs_stats *s)
+{
+	unsigned v, c;
+
+	if (!s->cells)
+		return;
+	for (v = 0; v < HS_CELLS; v++) {
+		if (!s->cells[v])
+			continue;
+		for (c = 0; c < HS_CLASS_ROWS; c++)
+			row_release(&s->cells[v][c]);
+		free(s->cells[v]);
+	}
+	free(s->cells);
+	s->cells = NULL;
 }
 
 void hs_stats_destroy(struct hs_stats *s)
@@ -446,6 +548,7 @@ void hs_stats_destroy(struct hs_stats *s)
 	hs_hist_release(&s->flush_cost);
 	hs_hist_release(&s->wfi_blocked);
 	hs_nested_destroy(s->nested);
+	cells_free(s);
 	free(s->vstate);
 	free(s);
 }
@@ -465,6 +568,11 @@ void hs_stats_reset(struct hs_stats *s)
 	row_reset(&s->total);
 	for (i = 0; i < HS_CLASS_ROWS; i++)
 		row_reset(&s->classes[i]);
+	if (s->cells) {
+		for (unsigned v = 0; v < HS_CELLS; v++)
+			for (unsigned c = 0; s->cells[v] && c < HS_CLASS_ROWS; c++)
+				row_reset(&s->cells[v][c]);
+	}
 	table_reset(&s->vms);
 	table_reset(&s->vcpus);
 	table_reset(&s->pcs);
@@ -507,6 +615,97 @@ double hs_stats_span_s(const struct hs_stats *s)
 	if (s->records < 2 || s->last_ts <= s->first_ts)
 		return 0.0;
 	return (double)(s->last_ts - s->first_ts) / (double)s->opts.cntfrq;
+}
+
+/* The tables whose buckets may wait in a log. */
+static struct hs_table *deferring_tables(struct hs_stats *s, unsigned i)
+{
+	struct hs_table *const t[] = { &s->vms, &s->vcpus, &s->pcs, &s->mmio, &s->sysregs,
+				       &s->hypercalls };
+
+	return i < sizeof(t) / sizeof(t[0]) ? t[i] : NULL;
+}
+
+int hs_stats_defer(struct hs_stats *s)
+{
+	struct hs_table *t;
+	unsigned i;
+
+	if (s->cells)
+		return 0;
+	s->cells = calloc(HS_CELLS, sizeof(*s->cells));
+	if (!s->cells)
+		return -ENOMEM;
+	for (i = 0; (t = deferring_tables(s, i)); i++) {
+		if (!t->defer || t->log)
+			continue;
+		t->log = malloc(HS_LOG_MAX * sizeof(*t->log));
+		if (!t->log) {
+			hs_stats_settle(s);
+			return -ENOMEM;
+		}
+		t->log_nr = 0;
+	}
+	return 0;
+}
+
+/* Add the counts and samples of src to dst. 0 or -ENOMEM. */
+static int row_merge(struct hs_row *dst, const struct hs_row *src)
+{
+	dst->count += src->count;
+	dst->failed += src->failed;
+	dst->guest_ns += src->guest_ns;
+	return hs_hist_merge(&dst->cost, &src->cost) | hs_hist_merge(&dst->time, &src->time);
+}
+
+int hs_stats_settle(struct hs_stats *s)
+{
+	struct hs_row *cell, *vrow;
+	struct hs_table *t;
+	unsigned i, v, c;
+	int ret = 0;
+
+	for (i = 0; (t = deferring_tables(s, i)); i++) {
+		if (!t->log)
+			continue;
+		table_count_log(s, t);
+		free(t->log);
+		t->log = NULL;
+	}
+	if (!s->cells)
+		return ret;
+	for (v = 0; v < HS_CELLS; v++) {
+		if (!s->cells[v])
+			continue;
+		vrow = v == HS_CELL_OTHER ? &s->vcpus.other : table_row(&s->vcpus, v);
+		for (c = 0; c < HS_CLASS_ROWS; c++) {
+			cell = &s->cells[v][c];
+			if (!cell->count && !cell->time.count)
+				continue;
+			ret |= row_merge(&s->total, cell);
+			ret |= row_merge(&s->classes[c], cell);
+			if (vrow)
+				ret |= row_merge(vrow, cell);
+		}
+	}
+	cells_free(s);
+	if (ret)
+		s->nomem++;
+	return ret ? -ENOMEM : 0;
+}
+
+/* While deferring, the row of vCPU slot v (HS_CELL_*) and class cls; NULL out of memory. */
+static struct hs_row *cell_get(struct hs_stats *s, uint32_t v, unsigned cls)
+{
+	struct hs_row *c = s->cells[v];
+
+	if (__builtin_expect(!c, 0)) {
+		c = calloc(HS_CLASS_ROWS, sizeof(*c));
+		if (!c)
+			return NULL;
+		s->cells[v] = c;
+	}
+	return &c[cls];
 }
 
 /* The vCPU's row index + 1 in s->vcpus (always kept), 0 when there is none. */
@@ -598,16 +797,24 @@ static int feed_exit(struct hs_stats *s, const struct trace_exit *e)
 	uint32_t vi, idx, vm_row = 0, pc_row = 0;
 	int ret = 0;
 
-	ret |= row_add_exit(&s->total, e, injected);
-	ret |= row_add_exit(&s->classes[cls], e, injected);
-
 	vi = vcpu_index(s, h, &vrow);
-	if (vrow)
-		ret |= row_add_exit(vrow, e, injected);
+	if (s->cells) {
+		/* vrow without vi: the vCPU table's overflow row */
+		row = cell_get(s, vi ? vi : vrow ? HS_CELL_OTHER : HS_CELL_NONE, cls);
+		if (row)
+			ret |= row_add_exit(row, e, injected);
+		else
+			ret = -ENOMEM;
+	} else {
+		ret |= row_add_exit(&s->total, e, injected);
+		ret |= row_add_exit(&s->classes[cls], e, injected);
+		if (vrow)
+			ret |= row_add_exit(vrow, e, injected);
+	}
 	if (s->opts.groups & HS_GROUP_VM && h->vm != TRACE_NO_VM) {
 		row = vm_get(s, h->vm, &vm_row);
 		if (row)
-			ret |= row_add_exit(row, e, injected);
+			ret |= table_add_exit(s, &s->vms, row, vm_row, e, injected);
 		else
 			ret = -ENOMEM;
 	}
@@ -615,7 +822,7 @@ static int feed_exit(struct hs_stats *s, const struct trace_exit *e)
 		k = (struct hs_key){ e->elr, h->vm, { .vcpu = 0 } };
 		row = table_get(&s->pcs, &k, &pc_row);
 		if (row)
-			ret |= row_add_exit(row, e, injected);
+			ret |= table_add_exit(s, &s->pcs, row, pc_row, e, injected);
 		else
 			ret = -ENOMEM;
 	}
@@ -624,7 +831,7 @@ static int feed_exit(struct hs_stats *s, const struct trace_exit *e)
 		k = (struct hs_key){ esr_sysreg_key(e->esr), 0, { .write = !(e->esr & 1) } };
 		row = table_get(&s->sysregs, &k, &idx);
 		if (row)
-			ret |= row_add_exit(row, e, injected);
+			ret |= table_add_exit(s, &s->sysregs, row, idx, e, injected);
 		else
 			ret = -ENOMEM;
 	}
@@ -646,12 +853,13 @@ static int feed_exit(struct hs_stats *s, const struct trace_exit *e)
 		if (vs->mmio_row && vs->mmio_cpu == h->cpu && !(e->flags & TRACE_EXIT_NO_COST)) {
 			row = table_row(&s->mmio, vs->mmio_row);
 			if (row)
-				ret |= hs_hist_add(&row->cost, e->cost);
+				ret |= table_sample(s, &s->mmio, row, vs->mmio_row, false, e->cost);
 		}
 		if (vs->smccc_row && vs->smccc_cpu == h->cpu && !(e->flags & TRACE_EXIT_NO_COST)) {
 			row = table_row(&s->hypercalls, vs->smccc_row);
 			if (row)
-				ret |= hs_hist_add(&row->cost, e->cost);
+				ret |= table_sample(s, &s->hypercalls, row, vs->smccc_row, false,
+						    e->cost);
 		}
 		vs->mmio_row = 0;
 		vs->smccc_row = 0;
@@ -691,15 +899,23 @@ static int feed_entry(struct hs_stats *s, const struct trace_hdr *h)
 	}
 	vs->exit_pending = false;
 	ns = hs_stats_ticks_to_ns(s, h->ts - vs->exit_ts);
-	ret |= hs_hist_add(&s->total.time, ns);
-	ret |= hs_hist_add(&s->classes[vs->exit_row].time, ns);
-	ret |= hs_hist_add(&vrow->time, ns);
+	if (s->cells) {
+		row = cell_get(s, vi, vs->exit_row);
+		if (row)
+			ret |= hs_hist_add(&row->time, ns);
+		else
+			ret = -ENOMEM;
+	} else {
+		ret |= hs_hist_add(&s->total.time, ns);
+		ret |= hs_hist_add(&s->classes[vs->exit_row].time, ns);
+		ret |= hs_hist_add(&vrow->time, ns);
+	}
 	row = table_row(&s->vms, vs->vm_row);
 	if (row)
-		ret |= hs_hist_add(&row->time, ns);
+		ret |= table_sample(s, &s->vms, row, vs->vm_row, true, ns);
 	row = table_row(&s->pcs, vs->pc_row);
 	if (row)
-		ret |= hs_hist_add(&row->time, ns);
+		ret |= table_sample(s, &s->pcs, row, vs->pc_row, true, ns);
 	return count_err(s, ret ? -ENOMEM : 0);
 }
 

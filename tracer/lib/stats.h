@@ -98,11 +98,9 @@ static inline void hs_hist_bucket(uint64_t v, unsigned *g, unsigned *s)
 	*s = (unsigned)(v >> shift) - HS_HIST_SUB;
 }
 
-/* Count one value. 0, or -ENOMEM (the value still counts in count/sum/min/max). */
-static inline int hs_hist_add(struct hs_hist *h, uint64_t v)
+/* Count one value in count, sum, min and max: hs_hist_add() without its bucket. */
+static inline void hs_hist_note(struct hs_hist *h, uint64_t v)
 {
-	unsigned g, s;
-
 	if (!h->count++) {
 		h->min = v;
 		h->max = v;
@@ -112,12 +110,26 @@ static inline int hs_hist_add(struct hs_hist *h, uint64_t v)
 		h->max = v;
 	}
 	h->sum += v;
-	hs_hist_bucket(v, &g, &s);
+}
+
+/* Count one sample in bucket (g, s), of a value hs_hist_note() counted. 0 or -ENOMEM. */
+static inline int hs_hist_count(struct hs_hist *h, unsigned g, unsigned s)
+{
 	/* below lo the difference wraps to a large number */
 	if (__builtin_expect(g - h->lo >= h->nr, 0))
 		return hs_hist_add_slow(h, g, s);
 	h->blocks[(g - h->lo) * HS_HIST_SUB + s]++;
 	return 0;
+}
+
+/* Count one value. 0, or -ENOMEM (the value still counts in count/sum/min/max). */
+static inline int hs_hist_add(struct hs_hist *h, uint64_t v)
+{
+	unsigned g, s;
+
+	hs_hist_note(h, v);
+	hs_hist_bucket(v, &g, &s);
+	return hs_hist_count(h, g, s);
 }
 
 /* Lowest value of bucket (g, s) and its width. */
@@ -199,7 +211,13 @@ struct hs_slot {
 	uint32_t hash; /* key_hash() of the row's key */
 };
 
-/* Rows by key, in the order first seen; past max_rows they pile into `other`. */
+/*
+ * Rows by key, in the order first seen; past max_rows they pile into `other`.
+ * While the model defers (hs_stats_defer()), the buckets its samples fall in
+ * wait in log[], each (row index, histogram, bucket), and are counted row by
+ * row when the log fills or the model settles: a large table's histograms
+ * are then touched a row at a time, not at random with every record.
+ */
 struct hs_table {
 	struct hs_keyed_row *rows;
 	uint32_t nr;
@@ -209,6 +227,9 @@ struct hs_table {
 	uint32_t nr_slots; /* power of two */
 	uint64_t overflowed; /* lookups of new keys that found the table full */
 	struct hs_row other;
+	bool defer;        /* a table whose buckets wait in the log while the model defers */
+	uint64_t *log;     /* idx << 32 | hist << 16 | bucket: see table_sample() */
+	uint32_t log_nr;
 };
 
 /* ---------------------------------------------------------------- stats */
@@ -366,7 +387,21 @@ struct hs_stats {
 	/* Row indexes (+ 1, 0 not yet known) of small VM and vCPU numbers: no hashing. */
 	uint32_t vcpu_map[HS_MAP_VMS][HS_MAP_VCPUS];
 	uint32_t vm_map[HS_MAP_VMS];
+
+	/*
+	 * While deferring (hs_stats_defer()): an exit is counted in one row of
+	 * its vCPU and class, cells[slot][class] (slot: the vCPU's row index
+	 * + 1, HS_CELL_NONE without one, HS_CELL_OTHER in vcpus.other), and
+	 * total, classes and the vCPU rows are summed from them when the model
+	 * settles. NULL when not deferring; a slot's rows are allocated when
+	 * first used.
+	 */
+	struct hs_row **cells;
 };
+
+#define HS_CELL_NONE  0u
+#define HS_CELL_OTHER (HS_MAX_VCPU_ROWS + 1)
+#define HS_CELLS      (HS_MAX_VCPU_ROWS + 2)
 
 struct hs_nested;
 
@@ -392,6 +427,22 @@ uint64_t hs_stats_ticks_to_ns(const struct hs_stats *s, uint64_t ticks);
  * could not be allocated (counted in nomem; the model stays consistent).
  */
 int hs_stats_feed(struct hs_stats *s, const struct trace_hdr *h, uint32_t size);
+
+/*
+ * Defer part of the counting to hs_stats_settle(), for a model read only
+ * once every record is in (a trace file's report): the feed does less per
+ * record, and the rows of exits (total, classes, vCPUs) and the keyed
+ * tables' histogram buckets are incomplete until the model settles. Reading
+ * a deferring model before then reads those short. 0 or -ENOMEM.
+ */
+int hs_stats_defer(struct hs_stats *s);
+
+/*
+ * Complete what the feed deferred and stop deferring: the model is then the
+ * one hs_stats_feed() alone would have built from the same records. 0, or
+ * -ENOMEM (counted in nomem, as a sample that found no memory).
+ */
+int hs_stats_settle(struct hs_stats *s);
 
 /* The records of a type this version decodes that were fed. */
 static inline uint64_t hs_stats_count(const struct hs_stats *s, uint32_t type)
