@@ -1906,7 +1906,7 @@ int tf_reader_load_chunk_records(struct tf_reader *r, size_t i, const void **pay
 			continue;
 		}
 		if (record_problem(h, avail)) {
-			problem(r, "chunk at offset 0x%" PRIx64 ": changed since the file was opened (malformed record at payload byte %u), the rest of it skipped",
+			problem(r, r->chunks[i].offset, "chunk at offset 0x%" PRIx64 ": changed since the file was opened (malformed record at payload byte %u), the rest of it skipped",
 				r->chunks[i].offset, at);
 			break;
 		}
