@@ -25,7 +25,7 @@
 struct region {
 	uint64_t pa, size;
 	unsigned vm;       /* index of the VM it belongs to; unused for the rings */
-	const char *what;  /* "image", "initrd", "trace rings" */
+	const char *what;  /* "image", "initrd", "RAM", "trace rings" */
 };
 
 const char *hypcfg_check_vm(const struct hypcfg_vm *c)
@@ -47,6 +47,26 @@ const char *hypcfg_check_vm(const struct hypcfg_vm *c)
 		return "entry point outside guest RAM";
 	if (c->initrd_size > c->mem_size)
 		return "initrd larger than guest RAM";
+	return NULL;
+}
+
+/* A VM whose RAM the host loaded (ram_pa): image and initrd where the guest finds them. */
+static const char *check_in_place(const struct hypcfg *cfg, const struct hypcfg_vm *c)
+{
+	uint64_t initrd_ipa = hypcfg_initrd_ipa(c->load_ipa, c->image_size, c->image_span);
+
+	if (!(cfg->flags & HYPCFG_F_RAM_ZEROED))
+		return "RAM loaded by the host needs RAM made afresh (HYPCFG_F_RAM_ZEROED)";
+	if (c->ram_pa % CHUNK_SIZE)
+		return "RAM loaded by the host is not 2 MiB aligned";
+	if (c->instances > 1)
+		return "RAM loaded by the host serves one instance, not several";
+	/* hypcfg_check_vm() bounded load_ipa and the initrd by mem_size. */
+	if (c->image_pa != c->ram_pa + (c->load_ipa - GUEST_RAM_IPA))
+		return "image is not at its load address in the RAM the host loaded";
+	if (c->initrd_size && (initrd_ipa - GUEST_RAM_IPA > c->mem_size - c->initrd_size ||
+			       c->initrd_pa != c->ram_pa + (initrd_ipa - GUEST_RAM_IPA)))
+		return "initrd is not above the image in the RAM the host loaded";
 	return NULL;
 }
 
@@ -160,9 +180,16 @@ int hypcfg_check(const struct hypcfg *c, const struct platform *p, char *why, si
 		const char *vm_why = hypcfg_check_vm(v);
 		char name[HYPCFG_NAME_LEN];
 
+		if (!vm_why && v->ram_pa)
+			vm_why = check_in_place(c, v);
 		if (vm_why) {
 			vm_name(v, name);
 			return refuse(why, len, "VM %u (%s): %s", i, name, vm_why);
+		}
+		/* Loaded in place, image and initrd lie inside the VM's RAM. */
+		if (v->ram_pa) {
+			r[n++] = (struct region){ v->ram_pa, v->mem_size, i, "RAM" };
+			continue;
 		}
 		r[n++] = (struct region){ v->image_pa, v->image_size, i, "image" };
 		if (v->initrd_size)
