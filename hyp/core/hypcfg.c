@@ -26,6 +26,7 @@ struct region {
 	uint64_t pa, size;
 	unsigned vm;       /* index of the VM it belongs to; unused for the rings */
 	const char *what;  /* "image", "initrd", "RAM", "trace rings" */
+	bool shareable;    /* a staged image or initrd: another VM may use the same */
 };
 
 const char *hypcfg_check_vm(const struct hypcfg_vm *c)
@@ -126,7 +127,7 @@ static int check_regions(const struct hypcfg *c, const struct region *r, unsigne
 	for (unsigned i = 0; i < n; i++) {
 		for (unsigned j = i + 1; j < n; j++) {
 			bool shared = r[i].pa == r[j].pa && r[i].size == r[j].size &&
-				      r[i].vm < HYPCFG_MAX_VMS && r[j].vm < HYPCFG_MAX_VMS;
+				      r[i].shareable && r[j].shareable;
 
 			if (shared || r[i].pa >= r[j].pa + r[j].size || r[j].pa >= r[i].pa + r[i].size)
 				continue;
@@ -173,7 +174,7 @@ int hypcfg_check(const struct hypcfg *c, const struct platform *p, char *why, si
 			return refuse(why, len, "trace ring of 0x%llx bytes per CPU: must be whole "
 				      "pages, 64 KiB to 256 MiB", (unsigned long long)c->trace_size);
 		r[n++] = (struct region){ c->trace_pa, c->trace_size * p->nr_cpus, HYPCFG_MAX_VMS,
-					  "trace rings" };
+					  "trace rings", false };
 	}
 	for (unsigned i = 0; i < c->nr_vms; i++) {
 		const struct hypcfg_vm *v = &c->vms[i];
@@ -188,12 +189,12 @@ int hypcfg_check(const struct hypcfg *c, const struct platform *p, char *why, si
 		}
 		/* Loaded in place, image and initrd lie inside the VM's RAM. */
 		if (v->ram_pa) {
-			r[n++] = (struct region){ v->ram_pa, v->mem_size, i, "RAM" };
+			r[n++] = (struct region){ v->ram_pa, v->mem_size, i, "RAM", false };
 			continue;
 		}
-		r[n++] = (struct region){ v->image_pa, v->image_size, i, "image" };
+		r[n++] = (struct region){ v->image_pa, v->image_size, i, "image", true };
 		if (v->initrd_size)
-			r[n++] = (struct region){ v->initrd_pa, v->initrd_size, i, "initrd" };
+			r[n++] = (struct region){ v->initrd_pa, v->initrd_size, i, "initrd", true };
 	}
 	return check_regions(c, r, n, ram_end, why, len);
 }

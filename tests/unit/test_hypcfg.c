@@ -241,6 +241,11 @@ REFUSED(test_in_place_initrd_past_the_ram_is_refused, "initrd is not above the i
 	load_vm1_in_place(); cfg.vms[1].initrd_size = MEM_64M - 0x1000)
 REFUSED(test_in_place_ram_over_a_staged_image_is_refused, "VM 0 (a) image at 0x48000000 overlaps "
 	"VM 1 (b) RAM at 0x48000000", load_vm1_in_place(); cfg.vms[0].image_pa = IN_PLACE_RAM)
+REFUSED(test_two_vms_in_one_ram_are_refused, "VM 0 (a) RAM at 0x48000000 overlaps VM 1 (b) RAM",
+	load_vm1_in_place(); cfg.vms[0] = cfg.vms[1]; cfg.vms[0].name[0] = 'a')
+REFUSED(test_staged_image_the_size_of_a_ram_is_not_shared_with_it, "overlaps",
+	load_vm1_in_place(); cfg.vms[0].image_pa = IN_PLACE_RAM; cfg.vms[0].image_size = MEM_64M;
+	cfg.vms[0].mem_size = 2 * MEM_64M)
 REFUSED(test_in_place_ram_past_ram_is_refused, "VM 1 (b) RAM at 0x7e000000",
 	load_vm1_in_place(); cfg.vms[1].ram_pa = RAM_BASE + RAM_SIZE - (32ull << 20);
 	cfg.vms[1].image_pa = cfg.vms[1].ram_pa + 0x80000;
@@ -391,6 +396,8 @@ int main(void)
 		T(test_in_place_initrd_past_the_ram_is_refused),
 		T(test_in_place_ram_over_a_staged_image_is_refused),
 		T(test_in_place_ram_past_ram_is_refused),
+		T(test_two_vms_in_one_ram_are_refused),
+		T(test_staged_image_the_size_of_a_ram_is_not_shared_with_it),
 		T(test_unterminated_name_stays_inside_its_field),
 		T(test_refusal_fits_a_small_buffer),
 		T(test_check_does_not_write_the_config),
