@@ -44,9 +44,9 @@ static void reserve_guest_pool(void)
 	for (unsigned i = 0; i < hypcfg->nr_vms; i++) {
 		const struct hypcfg_vm *v = &hypcfg->vms[i];
 
-		/* Loaded in place: the RAM of the VM's one instance (vm_create()). */
+		/* Loaded in place: the RAM of the VM's one instance. */
 		if (v->ram_pa) {
-			chunk_pool_reserve(&guest_pool, v->ram_pa, v->mem_size);
+			vm_reserve_in_place(i, v->ram_pa, v->mem_size);
 			continue;
 		}
 		chunk_pool_reserve(&guest_pool, v->image_pa, v->image_size);

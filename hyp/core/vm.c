@@ -39,6 +39,15 @@ struct vm vms[HYPCFG_MAX_VMS];
  */
 static spinlock_t lifecycle_lock;
 static uint64_t next_serial = 1;
+
+/*
+ * The RAM boot reserved for a slot loaded in place, as hypcfg_check()
+ * accepted it: vm_create() reads this, not the control block, which the host
+ * may rewrite while the machine runs. The first instance takes it.
+ */
+static struct {
+	uint64_t pa, size;
+} in_place_ram[HYPCFG_MAX_VMS];
 static bool slot_finished[HYPCFG_MAX_VMS];
 static bool shutting_down;
 
@@ -252,6 +261,13 @@ static const char *load_guest(struct vm *vm, bool scrubbed, bool in_place)
 	return NULL;
 }
 
+void vm_reserve_in_place(unsigned slot, uint64_t pa, uint64_t size)
+{
+	chunk_pool_reserve(&guest_pool, pa, size);
+	in_place_ram[slot].pa = pa;
+	in_place_ram[slot].size = size;
+}
+
 static void record_failure(unsigned slot, const char *why)
 {
 	struct hypstat_vm *st = &hypstat->vms[slot];
@@ -290,9 +306,10 @@ int vm_create(unsigned slot)
 
 	/* Loaded in place: the RAM boot reserved for this slot's one instance,
 	 * fresh but for the image and initrd QEMU put in it (hypcfg_check()). */
-	in_place = c->ram_pa && st->instances_started == 1;
+	in_place = in_place_ram[slot].pa && in_place_ram[slot].size == vm->ram_size;
 	if (in_place) {
-		vm->ram_pa = c->ram_pa;
+		vm->ram_pa = in_place_ram[slot].pa;
+		in_place_ram[slot].pa = 0;
 	} else if (chunk_pool_alloc(&guest_pool, vm->ram_size, &vm->ram_pa)) {
 		record_failure(slot, "out of memory for guest RAM");
 		return -ENOMEM;

@@ -11,6 +11,7 @@
  * powers the machine off: the fake's exit(0)); one test does that in a
  * child process.
  */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -464,8 +465,9 @@ static void test_vm_loaded_in_place_runs_in_its_ram_as_loaded(void **state)
 	uint8_t *ram;
 
 	(void)state;
-	/* What boot reserves for it (reserve_guest_pool()). */
-	assert_int_equal(chunk_pool_alloc(&guest_pool, RAM_SIZE, &ram_pa), 0);
+	/* The pool's last chunk, reserved by boot (reserve_guest_pool()). */
+	ram_pa = guest_pool.base + (HOSTVM_POOL_CHUNKS - 1) * CHUNK_SIZE;
+	vm_reserve_in_place(2, ram_pa, RAM_SIZE);
 	chunks = guest_pool.free_chunks;
 	ram = phys_to_virt(ram_pa);
 	memset(ram, 0, RAM_SIZE);
@@ -492,6 +494,49 @@ static void test_vm_loaded_in_place_runs_in_its_ram_as_loaded(void **state)
 	assert_int_equal(ip->state, VM_FREE);
 	assert_int_equal(guest_pool.free_chunks, chunks + 1);
 	assert_false(chunk_pool_zeroed(&guest_pool, ram_pa, RAM_SIZE));
+}
+
+/* Taken once: the slot's next VM (the host rewrote instances=) gets RAM from the pool. */
+static void test_ram_loaded_in_place_serves_one_instance(void **state)
+{
+	struct hypcfg_vm *c = &hostvm.cfg.vms[2];
+	uint64_t ram_pa = guest_pool.base + (HOSTVM_POOL_CHUNKS - 1) * CHUNK_SIZE;
+	bool cont = true;
+
+	(void)state;
+	vm_reserve_in_place(2, ram_pa, RAM_SIZE);
+	hostvm.cfg.nr_vms = 3;
+	hostvm_describe(c, "inplace", 1);
+	c->ram_pa = ram_pa;
+	c->instances = 2;
+	assert_int_equal(vm_create(2), 0);
+	assert_int_equal(vms[2].ram_pa, ram_pa);
+	assert_true(vcpu_claim(&vms[2].vcpus[0], vms[2].vcpus[0].pcpu));
+	call_on(&vms[2].vcpus[0], SYSTEM_OFF, 0, 0, 0, &cont);
+	vcpu_unclaim(&vms[2].vcpus[0]);
+	/* The second instance: fresh RAM, the image copied from image_pa. */
+	assert_int_equal(vms[2].state, VM_RUNNING);
+	assert_int_not_equal(vms[2].ram_pa, ram_pa);
+	assert_memory_equal(phys_to_virt(vms[2].ram_pa), hostvm.image, sizeof(hostvm.image));
+}
+
+/* A slot whose mem= the host changed after boot does not run in RAM of the old size. */
+static void test_ram_loaded_in_place_of_another_size_is_not_taken(void **state)
+{
+	struct hypcfg_vm *c = &hostvm.cfg.vms[2];
+	uint64_t ram_pa = guest_pool.base + (HOSTVM_POOL_CHUNKS - 1) * CHUNK_SIZE;
+
+	(void)state;
+	vm_reserve_in_place(2, ram_pa, RAM_SIZE);
+	hostvm.cfg.nr_vms = 3;
+	hostvm_describe(c, "inplace", 1);
+	c->ram_pa = ram_pa;
+	c->mem_size = 2 * RAM_SIZE;
+	/* The pool has no two free chunks left beside the reserved one. */
+	assert_int_equal(vm_create(2), -ENOMEM);
+	c->mem_size = RAM_SIZE;
+	assert_int_equal(vm_create(2), 0);
+	assert_int_equal(vms[2].ram_pa, ram_pa);
 }
 
 /* Staged apart (ram_pa 0), the image is copied into fresh RAM from the pool. */
@@ -699,6 +744,8 @@ int main(void)
 		T(test_next_instance_gets_its_ram_scrubbed),
 		T(test_vm_loaded_in_place_runs_in_its_ram_as_loaded),
 		T(test_vm_staged_apart_is_copied_into_its_ram),
+		T(test_ram_loaded_in_place_serves_one_instance),
+		T(test_ram_loaded_in_place_of_another_size_is_not_taken),
 		T(test_ending_the_last_vm_powers_the_machine_off),
 		T(test_smccc_version_and_arch_features),
 		T(test_unknown_and_yielding_calls_are_not_supported),
