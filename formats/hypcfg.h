@@ -41,7 +41,8 @@
 
 #define HYPCFG_MAGIC       0x3147464353505948ull /* "HYPSCFG1" */
 #define HYPSTAT_MAGIC      0x3154415453505948ull /* "HYPSSTA1" */
-#define HYPCFG_VERSION     4u /* 3: the GDB stub (flags, gdb_vm); 4: VM flags, host requests (SDEI) */
+#define HYPCFG_VERSION     5u /* 3: the GDB stub (flags, gdb_vm); 4: VM flags, host requests
+                                 (SDEI); 5: RAM loaded in place (hypcfg_vm.ram_pa) */
 
 #define HYPCFG_MAX_VMS     8u
 #define HYPCFG_MAX_VCPUS   4u   /* per VM */
@@ -92,6 +93,14 @@ struct hypcfg_vm {
 	uint64_t initrd_pa;   /* staging address of the initrd, 0 when none */
 	uint64_t initrd_size;
 	uint64_t mem_size;    /* guest RAM at GUEST_RAM_IPA, a multiple of 2 MiB */
+	uint64_t ram_pa;      /* 0: the hypervisor takes the VM's RAM from its pool and copies
+	                         image and initrd into it from staging. Else the RAM of the
+	                         one instance (mem_size bytes, 2 MiB aligned), into which the
+	                         host loaded image and initrd where the guest finds them:
+	                         image_pa = ram_pa + load_ipa - GUEST_RAM_IPA, initrd_pa =
+	                         ram_pa + hypcfg_initrd_ipa() - GUEST_RAM_IPA. Needs
+	                         HYPCFG_F_RAM_ZEROED (the rest of it reads as zeroes) and
+	                         instances 1 (no pristine copy is left for a second) */
 	uint32_t nr_vcpus;    /* 1..HYPCFG_MAX_VCPUS */
 	uint32_t kind;        /* enum hypcfg_image_kind */
 	uint32_t instances;   /* VMs created from this entry in sequence: each power-off
@@ -99,6 +108,15 @@ struct hypcfg_vm {
 	uint32_t flags;
 	char     cmdline[HYPCFG_CMDLINE_LEN];
 };
+
+/* Where the initrd goes in guest RAM: the first page above the image's span. */
+static inline uint64_t hypcfg_initrd_ipa(uint64_t load_ipa, uint64_t image_size,
+					 uint64_t image_span)
+{
+	uint64_t span = image_span > image_size ? image_span : image_size;
+
+	return (load_ipa + span + 0xfffull) & ~0xfffull;
+}
 
 /*
  * A request a host tool makes of the running machine (hypscope sdei): the
@@ -214,7 +232,7 @@ struct hypstat {
 	int64_t  req_result;  /* its result: 0 or an SDEI error code (hyp/include/sdei.h) */
 };
 
-_Static_assert(sizeof(struct hypcfg_vm) == 624, "hypcfg_vm layout");
+_Static_assert(sizeof(struct hypcfg_vm) == 632, "hypcfg_vm layout");
 _Static_assert(sizeof(struct hypcfg) % 8 == 0, "hypcfg layout");
 _Static_assert(sizeof(struct hypcfg) <= 0x10000, "hypcfg fits before the status block");
 _Static_assert(sizeof(struct hypstat) % 8 == 0, "hypstat layout");

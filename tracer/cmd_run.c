@@ -565,15 +565,46 @@ static int make_tmpdir(struct run *r, struct hs_err *e)
 }
 
 /*
- * Loads VM @i's image and initrd, stages them and adds the VM to the control
- * block. Returns an exit code, HS_EXIT_OK on success.
+ * A VM of one instance has its image and initrd loaded by QEMU straight into
+ * its RAM, reserved in the staging layout, where the guest finds them: the
+ * hypervisor copies nothing (32 MiB for Debian's kernel, every page of it
+ * backed twice by the host otherwise). Later instances need a pristine copy,
+ * so a VM of several gets them staged apart and copied into each instance's
+ * RAM.
+ */
+static int place_vm(struct run *r, const struct vmspec *vm, const struct image *img,
+		    const char *image, const char *initrd, uint64_t initrd_size, uint64_t *ram_pa,
+		    uint64_t *image_pa, uint64_t *initrd_pa, struct hs_err *e)
+{
+	uint64_t initrd_ipa = hypcfg_initrd_ipa(img->load_ipa, img->size, img->span);
+
+	if (vm->instances > 1) {
+		*ram_pa = 0;
+		if (machine_stage(&r->machine, image, img->size, image_pa, e))
+			return -1;
+		return initrd_size ? machine_stage(&r->machine, initrd, initrd_size, initrd_pa, e)
+				   : 0;
+	}
+	*ram_pa = machine_reserve(&r->machine, vm->mem_size);
+	*image_pa = *ram_pa + (img->load_ipa - GUEST_RAM_IPA);
+	if (machine_place(&r->machine, image, img->size, *image_pa, e))
+		return -1;
+	if (!initrd_size)
+		return 0;
+	*initrd_pa = *ram_pa + (initrd_ipa - GUEST_RAM_IPA);
+	return machine_place(&r->machine, initrd, initrd_size, *initrd_pa, e);
+}
+
+/*
+ * Loads VM @i's image and initrd, places them (place_vm()) and adds the VM
+ * to the control block. Returns an exit code, HS_EXIT_OK on success.
  */
 static int prepare_vm(struct run *r, unsigned int i)
 {
 	const struct vmspec *vm = &env.vms[i];
 	struct image *img = &r->images[i];
 	char staged[PATH_MAX + 64], rp[PATH_MAX];
-	uint64_t image_pa, initrd_pa = 0, initrd_size = 0;
+	uint64_t ram_pa, image_pa, initrd_pa = 0, initrd_size = 0;
 	struct hs_err e;
 	struct stat st;
 	unsigned int j;
@@ -602,9 +633,6 @@ static int prepare_vm(struct run *r, unsigned int i)
 					 staged, sizeof(staged), &e))
 			return fail(HS_EXIT_ENV, &e);
 	}
-	if (machine_stage(&r->machine, staged, img->size, &image_pa, &e))
-		return fail(HS_EXIT_USAGE, &e);
-
 	if (vm->initrd[0]) {
 		if (!realpath(vm->initrd, rp) || stat(rp, &st)) {
 			hs_errf(&e, 0, "cannot open initrd %s: %s", vm->initrd, strerror(errno));
@@ -616,12 +644,12 @@ static int prepare_vm(struct run *r, unsigned int i)
 			return fail(HS_EXIT_USAGE, &e);
 		}
 		initrd_size = (uint64_t)st.st_size;
-		if (machine_stage(&r->machine, rp, initrd_size, &initrd_pa, &e))
-			return fail(HS_EXIT_USAGE, &e);
 	}
 	if (image_check_fit(img, initrd_size, vm->mem_size, &e))
 		return fail(HS_EXIT_USAGE, &e);
-	if (hypcfg_add_vm(&r->cfg, vm, img, image_pa, initrd_pa, initrd_size, &e))
+	if (place_vm(r, vm, img, staged, rp, initrd_size, &ram_pa, &image_pa, &initrd_pa, &e))
+		return fail(HS_EXIT_USAGE, &e);
+	if (hypcfg_add_vm(&r->cfg, vm, img, ram_pa, image_pa, initrd_pa, initrd_size, &e))
 		return fail(HS_EXIT_USAGE, &e);
 	/* the flattened copy is on disk now */
 	image_release(img);
@@ -763,7 +791,9 @@ static int prepare(struct run *r)
 		ret = prepare_vm(r, i);
 		if (ret)
 			return ret;
-		guest_mem += env.vms[i].mem_size;
+		/* RAM loaded in place is in the staging layout already */
+		if (!r->cfg.vms[i].ram_pa)
+			guest_mem += env.vms[i].mem_size;
 	}
 	configure(r);
 	ret = find_tools(r);

@@ -44,6 +44,11 @@ static void reserve_guest_pool(void)
 	for (unsigned i = 0; i < hypcfg->nr_vms; i++) {
 		const struct hypcfg_vm *v = &hypcfg->vms[i];
 
+		/* Loaded in place: the RAM of the VM's one instance. */
+		if (v->ram_pa) {
+			vm_reserve_in_place(i, v->ram_pa, v->mem_size);
+			continue;
+		}
 		chunk_pool_reserve(&guest_pool, v->image_pa, v->image_size);
 		chunk_pool_reserve(&guest_pool, v->initrd_pa, v->initrd_size);
 	}

@@ -25,7 +25,8 @@
 struct region {
 	uint64_t pa, size;
 	unsigned vm;       /* index of the VM it belongs to; unused for the rings */
-	const char *what;  /* "image", "initrd", "trace rings" */
+	const char *what;  /* "image", "initrd", "RAM", "trace rings" */
+	bool shareable;    /* a staged image or initrd: another VM may use the same */
 };
 
 const char *hypcfg_check_vm(const struct hypcfg_vm *c)
@@ -47,6 +48,26 @@ const char *hypcfg_check_vm(const struct hypcfg_vm *c)
 		return "entry point outside guest RAM";
 	if (c->initrd_size > c->mem_size)
 		return "initrd larger than guest RAM";
+	return NULL;
+}
+
+/* A VM whose RAM the host loaded (ram_pa): image and initrd where the guest finds them. */
+static const char *check_in_place(const struct hypcfg *cfg, const struct hypcfg_vm *c)
+{
+	uint64_t initrd_ipa = hypcfg_initrd_ipa(c->load_ipa, c->image_size, c->image_span);
+
+	if (!(cfg->flags & HYPCFG_F_RAM_ZEROED))
+		return "RAM loaded by the host needs RAM made afresh (HYPCFG_F_RAM_ZEROED)";
+	if (c->ram_pa % CHUNK_SIZE)
+		return "RAM loaded by the host is not 2 MiB aligned";
+	if (c->instances > 1)
+		return "RAM loaded by the host serves one instance, not several";
+	/* hypcfg_check_vm() bounded load_ipa and the initrd by mem_size. */
+	if (c->image_pa != c->ram_pa + (c->load_ipa - GUEST_RAM_IPA))
+		return "image is not at its load address in the RAM the host loaded";
+	if (c->initrd_size && (initrd_ipa - GUEST_RAM_IPA > c->mem_size - c->initrd_size ||
+			       c->initrd_pa != c->ram_pa + (initrd_ipa - GUEST_RAM_IPA)))
+		return "initrd is not above the image in the RAM the host loaded";
 	return NULL;
 }
 
@@ -106,7 +127,7 @@ static int check_regions(const struct hypcfg *c, const struct region *r, unsigne
 	for (unsigned i = 0; i < n; i++) {
 		for (unsigned j = i + 1; j < n; j++) {
 			bool shared = r[i].pa == r[j].pa && r[i].size == r[j].size &&
-				      r[i].vm < HYPCFG_MAX_VMS && r[j].vm < HYPCFG_MAX_VMS;
+				      r[i].shareable && r[j].shareable;
 
 			if (shared || r[i].pa >= r[j].pa + r[j].size || r[j].pa >= r[i].pa + r[i].size)
 				continue;
@@ -153,20 +174,27 @@ int hypcfg_check(const struct hypcfg *c, const struct platform *p, char *why, si
 			return refuse(why, len, "trace ring of 0x%llx bytes per CPU: must be whole "
 				      "pages, 64 KiB to 256 MiB", (unsigned long long)c->trace_size);
 		r[n++] = (struct region){ c->trace_pa, c->trace_size * p->nr_cpus, HYPCFG_MAX_VMS,
-					  "trace rings" };
+					  "trace rings", false };
 	}
 	for (unsigned i = 0; i < c->nr_vms; i++) {
 		const struct hypcfg_vm *v = &c->vms[i];
 		const char *vm_why = hypcfg_check_vm(v);
 		char name[HYPCFG_NAME_LEN];
 
+		if (!vm_why && v->ram_pa)
+			vm_why = check_in_place(c, v);
 		if (vm_why) {
 			vm_name(v, name);
 			return refuse(why, len, "VM %u (%s): %s", i, name, vm_why);
 		}
-		r[n++] = (struct region){ v->image_pa, v->image_size, i, "image" };
+		/* Loaded in place, image and initrd lie inside the VM's RAM. */
+		if (v->ram_pa) {
+			r[n++] = (struct region){ v->ram_pa, v->mem_size, i, "RAM", false };
+			continue;
+		}
+		r[n++] = (struct region){ v->image_pa, v->image_size, i, "image", true };
 		if (v->initrd_size)
-			r[n++] = (struct region){ v->initrd_pa, v->initrd_size, i, "initrd" };
+			r[n++] = (struct region){ v->initrd_pa, v->initrd_size, i, "initrd", true };
 	}
 	return check_regions(c, r, n, ram_end, why, len);
 }

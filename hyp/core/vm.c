@@ -39,6 +39,15 @@ struct vm vms[HYPCFG_MAX_VMS];
  */
 static spinlock_t lifecycle_lock;
 static uint64_t next_serial = 1;
+
+/*
+ * The RAM boot reserved for a slot loaded in place, as hypcfg_check()
+ * accepted it: vm_create() reads this, not the control block, which the host
+ * may rewrite while the machine runs. The first instance takes it.
+ */
+static struct {
+	uint64_t pa, size;
+} in_place_ram[HYPCFG_MAX_VMS];
 static bool slot_finished[HYPCFG_MAX_VMS];
 static bool shutting_down;
 
@@ -178,10 +187,13 @@ struct vcpu *vm_vcpu_by_mpidr(struct vm *vm, uint64_t mpidr)
 	return &vm->vcpus[mpidr];
 }
 
-/* Lays out image, initrd and DTB in guest RAM (already zeroed; scrubbed
+/*
+ * Lays out image, initrd and DTB in guest RAM (already zeroed; scrubbed
  * says whether the hypervisor wrote those zeroes, which then need cleaning to
- * the point of coherency like the image). */
-static const char *load_guest(struct vm *vm, bool scrubbed)
+ * the point of coherency like the image). In place, the host loaded image
+ * and initrd into this very RAM (hypcfg_vm.ram_pa): only the DTB is written.
+ */
+static const char *load_guest(struct vm *vm, bool scrubbed, bool in_place)
 {
 	const struct hypcfg_vm *c = vm->cfg;
 	uint64_t span = c->image_span > c->image_size ? c->image_span : c->image_size;
@@ -190,9 +202,11 @@ static const char *load_guest(struct vm *vm, bool scrubbed)
 	struct guest_dtb_params p;
 	uint8_t *ram = phys_to_virt(vm->ram_pa);
 
-	memcpy(ram + (c->load_ipa - GUEST_RAM_IPA), phys_to_virt(c->image_pa), c->image_size);
+	if (!in_place)
+		memcpy(ram + (c->load_ipa - GUEST_RAM_IPA), phys_to_virt(c->image_pa),
+		       c->image_size);
 	if (c->initrd_size) {
-		initrd_ipa = ALIGN_UP(end, PAGE_SIZE);
+		initrd_ipa = hypcfg_initrd_ipa(c->load_ipa, c->image_size, c->image_span);
 		end = initrd_ipa + c->initrd_size;
 	}
 	/* The DTB goes at the top of RAM, above image and initrd, 8-byte
@@ -200,7 +214,7 @@ static const char *load_guest(struct vm *vm, bool scrubbed)
 	dtb_ipa = GUEST_RAM_IPA + vm->ram_size - GUEST_DTB_MAX_SIZE;
 	if (end > dtb_ipa)
 		return "image and initrd leave no room for the device tree";
-	if (c->initrd_size)
+	if (c->initrd_size && !in_place)
 		memcpy(ram + (initrd_ipa - GUEST_RAM_IPA), phys_to_virt(c->initrd_pa),
 		       c->initrd_size);
 
@@ -231,16 +245,27 @@ static const char *load_guest(struct vm *vm, bool scrubbed)
 		return "could not build the device tree";
 	vm->dtb_ipa = dtb_ipa;
 	/* The guest starts with its MMU and caches off: what was written here
-	 * must reach memory. RAM fresh from the host was never in a cache. */
+	 * must reach memory. RAM fresh from the host (what QEMU's loader wrote
+	 * in place included) was never in a cache. */
 	if (scrubbed) {
 		arch_dcache_clean(vm->ram_pa, vm->ram_size);
 		return NULL;
 	}
-	arch_dcache_clean(vm->ram_pa + (c->load_ipa - GUEST_RAM_IPA), c->image_size);
-	if (c->initrd_size)
-		arch_dcache_clean(vm->ram_pa + (initrd_ipa - GUEST_RAM_IPA), c->initrd_size);
+	if (!in_place) {
+		arch_dcache_clean(vm->ram_pa + (c->load_ipa - GUEST_RAM_IPA), c->image_size);
+		if (c->initrd_size)
+			arch_dcache_clean(vm->ram_pa + (initrd_ipa - GUEST_RAM_IPA),
+					  c->initrd_size);
+	}
 	arch_dcache_clean(vm->ram_pa + (dtb_ipa - GUEST_RAM_IPA), GUEST_DTB_MAX_SIZE);
 	return NULL;
+}
+
+void vm_reserve_in_place(unsigned slot, uint64_t pa, uint64_t size)
+{
+	chunk_pool_reserve(&guest_pool, pa, size);
+	in_place_ram[slot].pa = pa;
+	in_place_ram[slot].size = size;
 }
 
 static void record_failure(unsigned slot, const char *why)
@@ -258,7 +283,7 @@ int vm_create(unsigned slot)
 	struct vm *vm = &vms[slot];
 	struct hypstat_vm *st = &hypstat->vms[slot];
 	const char *why;
-	bool scrubbed;
+	bool scrubbed, in_place;
 	int ret;
 
 	st->instances_started++;
@@ -279,7 +304,13 @@ int vm_create(unsigned slot)
 	vm->serial = next_serial++;
 	spin_unlock(&lifecycle_lock);
 
-	if (chunk_pool_alloc(&guest_pool, vm->ram_size, &vm->ram_pa)) {
+	/* Loaded in place: the RAM boot reserved for this slot's one instance,
+	 * fresh but for the image and initrd QEMU put in it (hypcfg_check()). */
+	in_place = in_place_ram[slot].pa && in_place_ram[slot].size == vm->ram_size;
+	if (in_place) {
+		vm->ram_pa = in_place_ram[slot].pa;
+		in_place_ram[slot].pa = 0;
+	} else if (chunk_pool_alloc(&guest_pool, vm->ram_size, &vm->ram_pa)) {
 		record_failure(slot, "out of memory for guest RAM");
 		return -ENOMEM;
 	}
@@ -288,10 +319,10 @@ int vm_create(unsigned slot)
 	 * writing all of it would make the host back every page of it at once
 	 * (tens of microseconds a page on a virtualized host: seconds for a
 	 * Linux guest's 256 MiB, most of which it never touches). */
-	scrubbed = !chunk_pool_zeroed(&guest_pool, vm->ram_pa, vm->ram_size);
+	scrubbed = !in_place && !chunk_pool_zeroed(&guest_pool, vm->ram_pa, vm->ram_size);
 	if (scrubbed)
 		arch_ram_scrub(vm->ram_pa, vm->ram_size);
-	why = load_guest(vm, scrubbed);
+	why = load_guest(vm, scrubbed, in_place);
 	if (!why && s2_init(&vm->s2, &hyp_pages, stage2_ipa_bits))
 		why = "out of memory for stage-2 tables";
 	if (!why && s2_map(&vm->s2, &hyp_pages, GUEST_RAM_IPA, vm->ram_pa, vm->ram_size,

@@ -266,6 +266,9 @@ extern struct vm vms[HYPCFG_MAX_VMS];
 
 /* Creates the next instance of the VM in a configuration slot. 0 or -errno. */
 int vm_create(unsigned slot);
+/* Boot: the slot's RAM of @size bytes at @pa, loaded in place by the host
+ * (hypcfg_vm.ram_pa, checked), is taken from the pool for its first instance. */
+void vm_reserve_in_place(unsigned slot, uint64_t pa, uint64_t size);
 /* The VM ends (SYSTEM_OFF, SYSTEM_RESET, the exit hypercall): its vCPUs
  * leave their CPUs and the last one out tears it down. */
 void vm_end(struct vm *vm, uint32_t end_state, uint32_t exit_status);

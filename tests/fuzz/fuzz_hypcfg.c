@@ -6,7 +6,9 @@
  * layout. A refusal is one non-empty sentence that fits the status block;
  * an acceptance means every region boot reads or reserves lies in the
  * staging area of RAM, page-aligned, and overlaps no other (two VMs may
- * share one staged image).
+ * share one staged image); a VM's RAM loaded in place is one such region,
+ * 2 MiB aligned, of fresh RAM, for one instance, with image and initrd
+ * inside it.
  */
 #include "formats/hypcfg.h"
 #include "hyp/include/boot.h"
@@ -44,6 +46,17 @@ static void check_accepted(const struct hypcfg *c, const struct platform *p)
 
 		if (hypcfg_check_vm(v) || !v->nr_vcpus || v->nr_vcpus > HYPCFG_MAX_VCPUS)
 			abort();
+		if (v->ram_pa) {
+			if (!(c->flags & HYPCFG_F_RAM_ZEROED) || v->ram_pa % CHUNK_SIZE ||
+			    v->instances > 1 || v->image_pa < v->ram_pa ||
+			    v->image_size > v->mem_size ||
+			    v->image_pa - v->ram_pa > v->mem_size - v->image_size ||
+			    (v->initrd_size && (v->initrd_pa < v->ram_pa ||
+						v->initrd_pa - v->ram_pa > v->mem_size - v->initrd_size)))
+				abort();
+			s[n++] = (struct span){ v->ram_pa, v->mem_size, false };
+			continue;
+		}
 		s[n++] = (struct span){ v->image_pa, v->image_size, true };
 		if (v->initrd_size)
 			s[n++] = (struct span){ v->initrd_pa, v->initrd_size, true };

@@ -201,6 +201,56 @@ REFUSED(test_image_exactly_the_rings_is_refused, "overlaps",
 REFUSED(test_vms_past_nr_vms_are_not_read_but_counted_ones_are, "VM 1 (b): vCPU count",
 	cfg.vms[5].nr_vcpus = 0; cfg.vms[1].nr_vcpus = 9)
 
+/*
+ * VM 1 loaded in place: its 64 MiB of RAM at 0x48000000, the image at its
+ * load address in it, the initrd on the first page above the image's span.
+ */
+#define IN_PLACE_RAM 0x48000000ull
+static void load_vm1_in_place(void)
+{
+	struct hypcfg_vm *v = &cfg.vms[1];
+
+	cfg.flags |= HYPCFG_F_RAM_ZEROED;
+	v->ram_pa = IN_PLACE_RAM;
+	v->image_pa = IN_PLACE_RAM + 0x80000;
+	v->initrd_pa = IN_PLACE_RAM + 0xa0000; /* load 0x80000 + span 0x20000 */
+	v->instances = 1;
+}
+
+static void test_vm_loaded_in_place_is_accepted(void **state)
+{
+	(void)state;
+	load_vm1_in_place();
+	assert_int_equal(hypcfg_check(&cfg, &plat, why, sizeof(why)), 0);
+	assert_int_equal(hypcfg_initrd_ipa(GUEST_RAM_IPA + 0x80000, 0x10000, 0x20000),
+			 GUEST_RAM_IPA + 0xa0000);
+	assert_int_equal(hypcfg_initrd_ipa(GUEST_RAM_IPA, 0x1001, 0), GUEST_RAM_IPA + 0x2000);
+}
+
+REFUSED(test_in_place_without_fresh_ram_is_refused, "VM 1 (b): RAM loaded by the host needs RAM "
+	"made afresh", load_vm1_in_place(); cfg.flags = 0)
+REFUSED(test_in_place_ram_off_2m_is_refused, "not 2 MiB aligned", load_vm1_in_place();
+	cfg.vms[1].ram_pa += 0x1000; cfg.vms[1].image_pa += 0x1000; cfg.vms[1].initrd_pa += 0x1000)
+REFUSED(test_in_place_for_two_instances_is_refused, "serves one instance", load_vm1_in_place();
+	cfg.vms[1].instances = 2)
+REFUSED(test_in_place_image_off_its_load_address_is_refused, "image is not at its load address",
+	load_vm1_in_place(); cfg.vms[1].image_pa = IN_PLACE_RAM)
+REFUSED(test_in_place_initrd_elsewhere_is_refused, "initrd is not above the image",
+	load_vm1_in_place(); cfg.vms[1].initrd_pa = INITRD_PA)
+REFUSED(test_in_place_initrd_past_the_ram_is_refused, "initrd is not above the image",
+	load_vm1_in_place(); cfg.vms[1].initrd_size = MEM_64M - 0x1000)
+REFUSED(test_in_place_ram_over_a_staged_image_is_refused, "VM 0 (a) image at 0x48000000 overlaps "
+	"VM 1 (b) RAM at 0x48000000", load_vm1_in_place(); cfg.vms[0].image_pa = IN_PLACE_RAM)
+REFUSED(test_two_vms_in_one_ram_are_refused, "VM 0 (a) RAM at 0x48000000 overlaps VM 1 (b) RAM",
+	load_vm1_in_place(); cfg.vms[0] = cfg.vms[1]; cfg.vms[0].name[0] = 'a')
+REFUSED(test_staged_image_the_size_of_a_ram_is_not_shared_with_it, "overlaps",
+	load_vm1_in_place(); cfg.vms[0].image_pa = IN_PLACE_RAM; cfg.vms[0].image_size = MEM_64M;
+	cfg.vms[0].mem_size = 2 * MEM_64M)
+REFUSED(test_in_place_ram_past_ram_is_refused, "VM 1 (b) RAM at 0x7e000000",
+	load_vm1_in_place(); cfg.vms[1].ram_pa = RAM_BASE + RAM_SIZE - (32ull << 20);
+	cfg.vms[1].image_pa = cfg.vms[1].ram_pa + 0x80000;
+	cfg.vms[1].initrd_pa = cfg.vms[1].ram_pa + 0xa0000)
+
 static void test_unterminated_name_stays_inside_its_field(void **state)
 {
 	(void)state;
@@ -337,6 +387,17 @@ int main(void)
 		T(test_image_over_the_trace_rings_is_refused),
 		T(test_image_exactly_the_rings_is_refused),
 		T(test_vms_past_nr_vms_are_not_read_but_counted_ones_are),
+		T(test_vm_loaded_in_place_is_accepted),
+		T(test_in_place_without_fresh_ram_is_refused),
+		T(test_in_place_ram_off_2m_is_refused),
+		T(test_in_place_for_two_instances_is_refused),
+		T(test_in_place_image_off_its_load_address_is_refused),
+		T(test_in_place_initrd_elsewhere_is_refused),
+		T(test_in_place_initrd_past_the_ram_is_refused),
+		T(test_in_place_ram_over_a_staged_image_is_refused),
+		T(test_in_place_ram_past_ram_is_refused),
+		T(test_two_vms_in_one_ram_are_refused),
+		T(test_staged_image_the_size_of_a_ram_is_not_shared_with_it),
 		T(test_unterminated_name_stays_inside_its_field),
 		T(test_refusal_fits_a_small_buffer),
 		T(test_check_does_not_write_the_config),

@@ -288,6 +288,35 @@ static void test_same_file_is_staged_once(void **state)
 	machine_destroy(NULL);
 }
 
+/* A VM's RAM loaded in place: each file where it is asked, the same file as often. */
+static void test_files_are_placed_in_a_reserved_region_never_shared(void **state)
+{
+	struct machine m;
+	struct hs_err e;
+	uint64_t ram;
+	char **argv;
+
+	(void)state;
+	demo_machine(&m);
+	ram = machine_reserve(&m, 64ull << 20);
+	assert_int_equal(ram % STAGING_ALIGN, 0);
+	assert_int_equal(m.staging_end, ram + (64ull << 20));
+	assert_int_equal(machine_place(&m, "/Image", 5000, ram, &e), 0);
+	assert_int_equal(machine_place(&m, "/initrd", 100, ram + 0x2000, &e), 0);
+	assert_int_equal(machine_place(&m, "/Image", 5000, ram + 0x100000, &e), 0);
+	assert_int_equal(m.nr_blobs, 3);
+	/* nothing past what was reserved, nothing empty */
+	assert_int_equal(machine_place(&m, "/big", 0x1001, m.staging_end - 0x1000, &e), -E2BIG);
+	assert_msg_has(&e, "/big does not fit");
+	assert_int_equal(machine_place(&m, "/empty", 0, ram, &e), -EINVAL);
+	assert_int_equal(m.nr_blobs, 3);
+	argv = machine_argv(&m);
+	assert_int_equal(count_prefix(argv, "loader,file=/Image,"), 2);
+	assert_int_equal(count_prefix(argv, "loader,file=/initrd,"), 1);
+	machine_argv_free(argv);
+	machine_destroy(&m);
+}
+
 static void test_staging_refuses_too_many_and_empty_files(void **state)
 {
 	struct machine m;
@@ -426,7 +455,7 @@ static void test_control_block_describes_each_vm(void **state)
 	assert_int_equal(vmspec_parse("Image:vcpus=3,mem=128M,instances=5,name=lx,cmdline=quiet",
 				      0, &spec, &e),
 			 0);
-	assert_int_equal(hypcfg_add_vm(&cfg, &spec, &img, 0x44000000, 0x44200000, 777, &e), 0);
+	assert_int_equal(hypcfg_add_vm(&cfg, &spec, &img, 0, 0x44000000, 0x44200000, 777, &e), 0);
 	assert_int_equal(cfg.nr_vms, 1);
 	assert_string_equal(cfg.vms[0].name, "lx");
 	assert_string_equal(cfg.vms[0].cmdline, "quiet");
@@ -443,12 +472,12 @@ static void test_control_block_describes_each_vm(void **state)
 	assert_int_equal(cfg.vms[0].instances, 5);
 
 	/* no initrd: its address is 0 whatever was passed */
-	assert_int_equal(hypcfg_add_vm(&cfg, &spec, &img, 0x44000000, 0x44200000, 0, &e), 0);
+	assert_int_equal(hypcfg_add_vm(&cfg, &spec, &img, 0, 0x44000000, 0x44200000, 0, &e), 0);
 	assert_int_equal(cfg.vms[1].initrd_pa, 0);
 
 	for (i = 2; i < HYPCFG_MAX_VMS; i++)
-		assert_int_equal(hypcfg_add_vm(&cfg, &spec, &img, 0, 0, 0, &e), 0);
-	assert_int_equal(hypcfg_add_vm(&cfg, &spec, &img, 0, 0, 0, &e), -E2BIG);
+		assert_int_equal(hypcfg_add_vm(&cfg, &spec, &img, 0, 0, 0, 0, &e), 0);
+	assert_int_equal(hypcfg_add_vm(&cfg, &spec, &img, 0, 0, 0, 0, &e), -E2BIG);
 	assert_int_equal(cfg.nr_vms, HYPCFG_MAX_VMS);
 }
 
@@ -476,6 +505,7 @@ int main(void)
 		cmocka_unit_test(test_commas_in_paths_are_doubled_for_qemu),
 		cmocka_unit_test(test_staging_is_2m_aligned_and_never_overlaps),
 		cmocka_unit_test(test_same_file_is_staged_once),
+		cmocka_unit_test(test_files_are_placed_in_a_reserved_region_never_shared),
 		cmocka_unit_test(test_staging_refuses_too_many_and_empty_files),
 		cmocka_unit_test(test_ram_covers_layout_and_guests_and_is_at_least_1g),
 		cmocka_unit_test(test_qemu_is_found_by_option_env_then_path),

@@ -11,6 +11,7 @@
  * powers the machine off: the fake's exit(0)); one test does that in a
  * child process.
  */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -21,6 +22,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <libfdt.h>
 
 #include "formats/hypercall.h"
 #include "hyp/include/psci.h"
@@ -447,6 +449,117 @@ static void test_next_instance_gets_its_ram_scrubbed(void **state)
 	assert_int_equal(fake.ram_scrub_size, vm->ram_size);
 }
 
+/*
+ * A VM the host loaded in place (hypcfg_vm.ram_pa) runs in that RAM, its
+ * image as QEMU's loader left it: no chunk taken from the pool, nothing
+ * scrubbed or copied, only the device tree written and cleaned. Ended, the
+ * RAM goes back to the pool, dirty.
+ */
+static void test_vm_loaded_in_place_runs_in_its_ram_as_loaded(void **state)
+{
+	struct hypcfg_vm *c = &hostvm.cfg.vms[2];
+	struct vm *ip = &vms[2];
+	unsigned scrubs = fake.ram_scrubs, cleans, chunks;
+	bool cont = true;
+	uint64_t ram_pa;
+	uint8_t *ram;
+
+	(void)state;
+	/* The pool's last chunk, reserved by boot (reserve_guest_pool()). */
+	ram_pa = guest_pool.base + (HOSTVM_POOL_CHUNKS - 1) * CHUNK_SIZE;
+	vm_reserve_in_place(2, ram_pa, RAM_SIZE);
+	chunks = guest_pool.free_chunks;
+	ram = phys_to_virt(ram_pa);
+	memset(ram, 0, RAM_SIZE);
+	memcpy(ram + 0x1000, "loaded in place", 16);
+	hostvm.cfg.nr_vms = 3;
+	hostvm_describe(c, "inplace", 1);
+	c->ram_pa = ram_pa;
+	c->load_ipa = c->entry_ipa = GUEST_RAM_IPA + 0x1000;
+	c->image_pa = ram_pa + 0x1000;
+	c->image_size = 16;
+	cleans = fake.dcache_cleans;
+
+	assert_int_equal(vm_create(2), 0);
+	assert_int_equal(ip->ram_pa, ram_pa);
+	assert_int_equal(guest_pool.free_chunks, chunks);
+	assert_int_equal(fake.ram_scrubs, scrubs);
+	assert_int_equal(fake.dcache_cleans, cleans + 1); /* the DTB's */
+	assert_memory_equal(ram + 0x1000, "loaded in place", 16);
+	assert_int_equal(fdt_magic(ram + (ip->dtb_ipa - GUEST_RAM_IPA)), FDT_MAGIC);
+
+	assert_true(vcpu_claim(&ip->vcpus[0], ip->vcpus[0].pcpu));
+	call_on(&ip->vcpus[0], SYSTEM_OFF, 0, 0, 0, &cont);
+	vcpu_unclaim(&ip->vcpus[0]);
+	assert_int_equal(ip->state, VM_FREE);
+	assert_int_equal(guest_pool.free_chunks, chunks + 1);
+	assert_false(chunk_pool_zeroed(&guest_pool, ram_pa, RAM_SIZE));
+}
+
+/* Taken once: the slot's next VM (the host rewrote instances=) gets RAM from the pool. */
+static void test_ram_loaded_in_place_serves_one_instance(void **state)
+{
+	struct hypcfg_vm *c = &hostvm.cfg.vms[2];
+	uint64_t ram_pa = guest_pool.base + (HOSTVM_POOL_CHUNKS - 1) * CHUNK_SIZE;
+	bool cont = true;
+
+	(void)state;
+	vm_reserve_in_place(2, ram_pa, RAM_SIZE);
+	hostvm.cfg.nr_vms = 3;
+	hostvm_describe(c, "inplace", 1);
+	c->ram_pa = ram_pa;
+	c->instances = 2;
+	assert_int_equal(vm_create(2), 0);
+	assert_int_equal(vms[2].ram_pa, ram_pa);
+	assert_true(vcpu_claim(&vms[2].vcpus[0], vms[2].vcpus[0].pcpu));
+	call_on(&vms[2].vcpus[0], SYSTEM_OFF, 0, 0, 0, &cont);
+	vcpu_unclaim(&vms[2].vcpus[0]);
+	/* The second instance: fresh RAM, the image copied from image_pa. */
+	assert_int_equal(vms[2].state, VM_RUNNING);
+	assert_int_not_equal(vms[2].ram_pa, ram_pa);
+	assert_memory_equal(phys_to_virt(vms[2].ram_pa), hostvm.image, sizeof(hostvm.image));
+}
+
+/* A slot whose mem= the host changed after boot does not run in RAM of the old size. */
+static void test_ram_loaded_in_place_of_another_size_is_not_taken(void **state)
+{
+	struct hypcfg_vm *c = &hostvm.cfg.vms[2];
+	uint64_t ram_pa = guest_pool.base + (HOSTVM_POOL_CHUNKS - 1) * CHUNK_SIZE;
+
+	(void)state;
+	vm_reserve_in_place(2, ram_pa, RAM_SIZE);
+	hostvm.cfg.nr_vms = 3;
+	hostvm_describe(c, "inplace", 1);
+	c->ram_pa = ram_pa;
+	c->mem_size = 2 * RAM_SIZE;
+	/* The pool has no two free chunks left beside the reserved one. */
+	assert_int_equal(vm_create(2), -ENOMEM);
+	c->mem_size = RAM_SIZE;
+	assert_int_equal(vm_create(2), 0);
+	assert_int_equal(vms[2].ram_pa, ram_pa);
+}
+
+/* Staged apart (ram_pa 0), the image is copied into fresh RAM from the pool. */
+static void test_vm_staged_apart_is_copied_into_its_ram(void **state)
+{
+	struct hypcfg_vm *c = &hostvm.cfg.vms[2];
+	unsigned cleans = fake.dcache_cleans, chunks = guest_pool.free_chunks;
+	unsigned scrubs = fake.ram_scrubs;
+	uint8_t *ram;
+
+	(void)state;
+	chunk_pool_set_zeroed(&guest_pool); /* HYPCFG_F_RAM_ZEROED, as in place */
+	hostvm.cfg.nr_vms = 3;
+	hostvm_describe(c, "staged", 1);
+	memcpy(hostvm.image, "staged apart", 13);
+	assert_int_equal(vm_create(2), 0);
+	assert_int_equal(guest_pool.free_chunks, chunks - 1);
+	ram = phys_to_virt(vms[2].ram_pa);
+	assert_memory_equal(ram, "staged apart", 13);
+	assert_int_equal(fake.ram_scrubs, scrubs);
+	assert_int_equal(fake.dcache_cleans, cleans + 2); /* the image's and the DTB's */
+}
+
 static void check_machine_is_off(void)
 {
 	_exit(hostvm.st.state == HYPSTAT_DONE && fake.system_off ? 0 : 4);
@@ -629,6 +742,10 @@ int main(void)
 		T(test_cpu_on_while_the_vm_ends_is_denied),
 		T(test_next_instance_starts_when_the_vm_ends),
 		T(test_next_instance_gets_its_ram_scrubbed),
+		T(test_vm_loaded_in_place_runs_in_its_ram_as_loaded),
+		T(test_vm_staged_apart_is_copied_into_its_ram),
+		T(test_ram_loaded_in_place_serves_one_instance),
+		T(test_ram_loaded_in_place_of_another_size_is_not_taken),
 		T(test_ending_the_last_vm_powers_the_machine_off),
 		T(test_smccc_version_and_arch_features),
 		T(test_unknown_and_yielding_calls_are_not_supported),

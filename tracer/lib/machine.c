@@ -76,6 +76,28 @@ int machine_stage(struct machine *m, const char *file, uint64_t size, uint64_t *
 	return 0;
 }
 
+int machine_place(struct machine *m, const char *file, uint64_t size, uint64_t pa,
+		  struct hs_err *err)
+{
+	struct blob *b;
+
+	if (m->nr_blobs == MACHINE_MAX_BLOBS)
+		return hs_errf(err, -E2BIG, "too many files to stage: at most %u",
+			       MACHINE_MAX_BLOBS);
+	if (size == 0)
+		return hs_errf(err, -EINVAL, "%s is empty", file);
+	if (size > (1ull << 40) || pa > (1ull << 40) || pa + size > m->staging_end)
+		return hs_errf(err, -E2BIG, "%s does not fit where it is to be loaded", file);
+	b = &m->blobs[m->nr_blobs];
+	b->file = strdup(file);
+	if (!b->file)
+		return hs_errf(err, -ENOMEM, "out of memory");
+	b->size = size;
+	b->pa = pa;
+	m->nr_blobs++;
+	return 0;
+}
+
 uint64_t machine_ram_size(uint64_t staging_end, uint64_t guest_mem)
 {
 	uint64_t need = (staging_end - HYP_RAM_BASE) + guest_mem + MACHINE_RAM_SLACK;
@@ -348,7 +370,8 @@ void hypcfg_init(struct hypcfg *cfg, uint32_t vmid_bits, uint32_t slice_us)
 }
 
 int hypcfg_add_vm(struct hypcfg *cfg, const struct vmspec *spec, const struct image *img,
-		  uint64_t image_pa, uint64_t initrd_pa, uint64_t initrd_size, struct hs_err *err)
+		  uint64_t ram_pa, uint64_t image_pa, uint64_t initrd_pa, uint64_t initrd_size,
+		  struct hs_err *err)
 {
 	struct hypcfg_vm *vm;
 
@@ -369,6 +392,7 @@ int hypcfg_add_vm(struct hypcfg *cfg, const struct vmspec *spec, const struct im
 	vm->initrd_pa = initrd_size ? initrd_pa : 0;
 	vm->initrd_size = initrd_size;
 	vm->mem_size = spec->mem_size;
+	vm->ram_pa = ram_pa;
 	vm->nr_vcpus = spec->nr_vcpus;
 	vm->kind = img->kind;
 	vm->instances = spec->instances;
@@ -401,10 +425,14 @@ void hypcfg_print(FILE *f, const struct hypcfg *cfg, const char *const *images)
 		const struct hypcfg_vm *vm = &cfg->vms[i];
 
 		fprintf(f, "# VM %u %s: %s\n", i, vm->name, images && images[i] ? images[i] : "");
+		if (vm->ram_pa)
+			fprintf(f, "#   RAM at 0x%llx, image and initrd loaded in place\n",
+				(unsigned long long)vm->ram_pa);
 		fprintf(f,
-			"#   kind %s, staged at 0x%llx (%llu bytes), load 0x%llx, span 0x%llx, "
+			"#   kind %s, %s 0x%llx (%llu bytes), load 0x%llx, span 0x%llx, "
 			"entry 0x%llx\n",
-			kind_name(vm->kind), (unsigned long long)vm->image_pa,
+			kind_name(vm->kind), vm->ram_pa ? "at" : "staged at",
+			(unsigned long long)vm->image_pa,
 			(unsigned long long)vm->image_size, (unsigned long long)vm->load_ipa,
 			(unsigned long long)vm->image_span, (unsigned long long)vm->entry_ipa);
 		fprintf(f, "#   mem %lluM, %u vCPU%s, %u instance%s",

@@ -68,6 +68,13 @@ int machine_stage(struct machine *m, const char *file, uint64_t size, uint64_t *
 		  struct hs_err *err);
 
 /*
+ * Loads @file (@size bytes) at @pa, inside a region machine_reserve() gave
+ * (a VM's RAM, loaded in place): never shared with another blob.
+ */
+int machine_place(struct machine *m, const char *file, uint64_t size, uint64_t pa,
+		  struct hs_err *err);
+
+/*
  * RAM for QEMU: everything up to the end of staging, plus @guest_mem (the sum
  * of every VM slot's mem=; instances of a slot run one after the other), plus
  * slack, rounded to a power of two up to 4 GiB and to GiB above; at least 1 GiB.
@@ -94,8 +101,10 @@ int machine_find_qemu(const char *opt, const char *env, const char *path, char *
 
 /* The control block. */
 void hypcfg_init(struct hypcfg *cfg, uint32_t vmid_bits, uint32_t slice_us);
+/* @ram_pa: the RAM image and initrd were loaded into (hypcfg_vm.ram_pa), or 0. */
 int hypcfg_add_vm(struct hypcfg *cfg, const struct vmspec *spec, const struct image *img,
-		  uint64_t image_pa, uint64_t initrd_pa, uint64_t initrd_size, struct hs_err *err);
+		  uint64_t ram_pa, uint64_t image_pa, uint64_t initrd_pa, uint64_t initrd_size,
+		  struct hs_err *err);
 
 /* Describes @cfg as "# " comment lines; @images names each VM's file, may be NULL. */
 void hypcfg_print(FILE *f, const struct hypcfg *cfg, const char *const *images);

@@ -32,9 +32,20 @@ static void el1_save(uint64_t *r)
 #undef SAVE
 }
 
+/*
+ * TCR_EL1 only when it changes: QEMU's TCG flushes the vCPU's whole EL1&0
+ * TLB at every TCR_EL1 write (TCR_EL1.A1 may move the ASID), and a vCPU
+ * loaded again on its CPU after a WFI writes back the value that is there
+ * (835 times in a Linux boot), making the guest refill its TLB through two
+ * stages each time. Writing an unchanged value does nothing architecturally;
+ * the others' writes are cheap in QEMU (SCTLR_EL1 and the TTBRs flush only
+ * on a change, of the value or of the ASID) and stay unconditional.
+ */
 static void el1_restore(const uint64_t *r)
 {
-#define RESTORE(reg, name) write_sysreg(r[reg], name);
+#define RESTORE(reg, name)                                   \
+	if (reg != TCR_EL1 || read_sysreg(name) != r[reg])   \
+		write_sysreg(r[reg], name);
 	EL1_REGS(RESTORE)
 #undef RESTORE
 }
