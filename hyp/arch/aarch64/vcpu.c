@@ -276,17 +276,18 @@ unsigned arch_vcpu_enter(struct vcpu *v)
 
 /*
  * Called by the exit vector (entry.S) for a synchronous exit, before the
- * hypervisor's registers are restored: true when the exit was handled and the
- * guest is to be re-entered at once, with only x0..x19, x30, PC and PSTATE
- * saved (handle_exit_fast() reads no others).
+ * hypervisor's registers are restored, with only x0..x19, x30, PC and PSTATE
+ * saved (handle_exit_fast() reads no others): EXIT_FAST_RESUME re-enters the
+ * guest at once, EXIT_FAST_SWITCH returns to the run loop with the exit
+ * handled, EXIT_FAST_NONE takes the full path.
  */
-bool __exit_fast(struct gp_regs *regs)
+enum exit_fast __exit_fast(struct gp_regs *regs)
 {
 	struct vcpu *v = container_of(regs, struct vcpu, regs);
 	uint64_t esr = read_sysreg(esr_el2);
 
 	if (esr != ESR_HVC64_IMM0 || !v->fast_exit)
-		return false;
+		return EXIT_FAST_NONE;
 	v->fault.esr = esr;
 	if (trace_on) {
 		/* For the exit record, as arch_vcpu_enter() keeps them. */
