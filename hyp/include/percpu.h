@@ -21,7 +21,6 @@ struct percpu {
 	unsigned id;
 	uint64_t mpidr;
 	bool online;
-	bool vtimer_ppi_inactive;   /* PPI 27 known inactive: made so, not acknowledged since */
 	struct runqueue rq;
 	struct vcpu *fp_owner;      /* whose FP/SIMD registers are live in this CPU */
 	uint64_t gicr_rd;           /* this CPU's redistributor (RD frame) */

@@ -82,7 +82,6 @@ unsigned arch_handle_irqs(void)
 			/* The running guest's virtual timer, forwarded: it stays
 			 * active until the guest deactivates the virtual one
 			 * through the list register's HW link. */
-			pc->vtimer_ppi_inactive = false;
 			ev |= IRQ_EV_VTIMER;
 			break;
 		case GIC_PPI_PMU:

@@ -39,17 +39,9 @@ void arch_vtimer_refresh(struct vcpu *v)
  * PPI 27 is forwarded (ICH_LR<n>_EL2.HW = 1): kept active while the guest
  * holds its virtual interrupt, so that it does not fire again at EL2; the
  * guest's deactivation of the virtual one deactivates it (IHI 0069, 4.4,
- * "physical interrupt ... HW = 1"). Only this CPU's acknowledge
- * (arch_handle_irqs) or a write here makes it active again, so once made
- * inactive it is known so until one of those: most switches between vCPUs
- * whose timers are quiet then write no GICR register.
+ * "physical interrupt ... HW = 1").
  */
 void arch_vtimer_ppi_active(bool active)
 {
-	struct percpu *pc = this_cpu();
-
-	if (!active && pc->vtimer_ppi_inactive)
-		return;
-	gic_set_ppi_active(pc, GIC_PPI_VTIMER, active);
-	pc->vtimer_ppi_inactive = !active;
+	gic_set_ppi_active(this_cpu(), GIC_PPI_VTIMER, active);
 }
