@@ -26,8 +26,9 @@
 
 /*
  * The EL1 registers of vm.h's EL1_REGS list, each list expanded straight-line:
- * every register read before the first store (or loaded before the first
- * write), so that the compiler pairs the memory accesses (STP/LDP).
+ * every register read before the first store, so that the compiler pairs the
+ * stores (STP); the restore is written the same way, though GCC 12 keeps its
+ * loads single (docs/exit-handling.md, the switch's phases).
  */
 static void el1_save(uint64_t *r)
 {
@@ -49,7 +50,7 @@ static void el1_restore(const uint64_t *r)
 #undef LOAD
 }
 
-/* The keys as the EL1 registers: all read before the first store, and back. */
+/* The keys as the EL1 registers above: all read before the first store. */
 #define PAUTH_KEYS(X)                                           \
 	X(APIAKEYLO, SYS_APIAKEYLO_EL1) X(APIAKEYHI, SYS_APIAKEYHI_EL1) \
 	X(APIBKEYLO, SYS_APIBKEYLO_EL1) X(APIBKEYHI, SYS_APIBKEYHI_EL1) \
