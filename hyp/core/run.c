@@ -105,7 +105,9 @@ static bool debugged_exit(struct vcpu *v, unsigned type)
 static void vcpu_run(struct percpu *pc, struct vcpu *v)
 {
 	uint64_t t_in = arch_counter();
-	bool cont, changed;
+	/* sched_pick() left the queue's next event fresh: programmed at the
+	 * first entry, then again whenever it changes. */
+	bool cont, changed, first = true;
 
 	if (v->blocked_at) {
 		if (trace_on)
@@ -126,6 +128,9 @@ static void vcpu_run(struct percpu *pc, struct vcpu *v)
 
 		uint64_t now = arch_counter();
 		uint64_t next = sched_next_event_cached(&pc->rq, now, &changed);
+
+		changed |= first;
+		first = false;
 
 		/* The emulated physical timer of the running vCPU: an EL2 timer
 		 * event when its line is due to rise. */
@@ -166,6 +171,10 @@ static void vcpu_run(struct percpu *pc, struct vcpu *v)
 		/* The timers' lines as their outputs are now, before the exit
 		 * is handled (a GICR_ISPENDR0 read, a WFI, ...). */
 		timer_sync(v, t_exit);
+		/* A yield the exit vector answered, counted, timed and traced
+		 * (handle_exit_fast): another vCPU waits for this CPU. */
+		if (type & EXIT_TYPE_HANDLED)
+			break;
 		v->stat->guest_ticks += t_exit - v->entered_at;
 		if (unlikely(READ_ONCE(v->gdb.active)))
 			cont = debugged_exit(v, type);

@@ -64,14 +64,21 @@ static bool vcpu_deadline_passed(const struct vcpu *v, uint64_t now)
 	return v->run == VCPU_BLOCKED && v->wake_at && now >= v->wake_at;
 }
 
+/*
+ * One pass under one lock over the slots in use, from the one after the last
+ * pick: the first runnable vCPU is picked (round robin), blocked ones whose
+ * deadline passed are woken on the way, and the others make the next event,
+ * as next_event_locked() would for the new current (the run loop programs
+ * the EL2 timer with it at its first entry without taking the lock again).
+ */
 struct vcpu *sched_pick(struct runqueue *rq, uint64_t now)
 {
 	struct vcpu *next = NULL;
+	uint64_t event = SCHED_NO_EVENT;
+	bool others = false;
 	unsigned top, i;
 
 	spin_lock(&rq->lock);
-	rq->event_stale = true;
-	/* Round robin over the slots in use, from the one after the last pick. */
 	top = rq->top;
 	i = rq->cursor;
 	for (unsigned n = 0; n < top; n++) {
@@ -80,7 +87,6 @@ struct vcpu *sched_pick(struct runqueue *rq, uint64_t now)
 		if (++i >= top)
 			i = 0;
 		v = rq->vcpus[i];
-
 		if (!v)
 			continue;
 		if (vcpu_deadline_passed(v, now)) {
@@ -88,10 +94,15 @@ struct vcpu *sched_pick(struct runqueue *rq, uint64_t now)
 			v->wake_at = 0;
 			v->wake_reason = TRACE_SCHED_TIMER;
 		}
-		if (v->run == VCPU_RUNNABLE && !READ_ONCE(v->gdb.hold)) {
-			next = v;
-			rq->cursor = i;
-			break;
+		if (v->run == VCPU_RUNNABLE) {
+			if (!next && !READ_ONCE(v->gdb.hold)) {
+				next = v;
+				rq->cursor = i;
+			} else {
+				others = true;
+			}
+		} else if (v->run == VCPU_BLOCKED && v->wake_at && v->wake_at < event) {
+			event = v->wake_at;
 		}
 	}
 	if (next != rq->current)
@@ -99,6 +110,12 @@ struct vcpu *sched_pick(struct runqueue *rq, uint64_t now)
 	rq->current = next;
 	rq->need_resched = false;
 	rq->slice_end = now + rq->slice;
+	/* Time slicing only matters when someone else waits for the CPU. */
+	if (next && others && rq->slice_end < event)
+		event = rq->slice_end;
+	rq->next_event = event;
+	/* With no vCPU picked the idle CPU asks sched_next_event() again. */
+	rq->event_stale = !next;
 	spin_unlock(&rq->lock);
 	return next;
 }

@@ -64,11 +64,7 @@ static uint64_t with_istatus(uint64_t ctl, uint64_t count, uint64_t cval)
  */
 static bool vtimer_busy(struct vcpu *v)
 {
-	struct vgic_irq irq;
-
-	if (!vgic_irq_peek(&v->vm->vgic, v->id, VGIC_INTID_VTIMER, &irq))
-		return false;
-	return irq.active || irq.pending_latch || irq.line_level;
+	return vgic_irq_owned(&v->vm->vgic, v->id, VGIC_INTID_VTIMER);
 }
 
 static void set_ppi_active(struct vcpu *v, bool active)

@@ -28,7 +28,20 @@
  * a virtual SError, after the exit itself.
  */
 #define EXIT_TYPE_SERROR_SYNCED 0x100u
+/*
+ * Added to a synchronous exit's type: the exit vector's fast path handled
+ * the exit (EXIT_FAST_SWITCH below: a yield with another vCPU waiting). It
+ * is counted, timed and traced; the run loop only gives the CPU away.
+ */
+#define EXIT_TYPE_HANDLED       0x200u
 #define EXIT_TYPE_MASK          0xffu
+
+/* What the exit fast path (hyp/include/exit_fast.h) did with an exit. */
+enum exit_fast {
+	EXIT_FAST_NONE,   /* nothing: the full path handles it */
+	EXIT_FAST_RESUME, /* handled: re-enter the guest at once */
+	EXIT_FAST_SWITCH, /* handled: the vCPU gives its CPU to another (EXIT_TYPE_HANDLED) */
+};
 
 extern struct vmid_allocator vmids;
 extern struct hypcfg *hypcfg;

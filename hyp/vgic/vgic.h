@@ -437,6 +437,8 @@ _Static_assert(sizeof(struct vgic_snapshot) ==
 void vgic_snapshot(struct vgic_cpu *vc, struct vgic_snapshot *out);
 /* A copy of one interrupt's state. false if it does not exist. */
 bool vgic_irq_peek(struct vgic_vm *vm, unsigned vcpu_id, unsigned intid, struct vgic_irq *out);
+/* Under the lock: whether the guest owns the interrupt (pending, active or its line high). */
+bool vgic_irq_owned(struct vgic_vm *vm, unsigned vcpu_id, unsigned intid);
 
 /* ---------------------------------------------------------------- internal to hyp/vgic */
 

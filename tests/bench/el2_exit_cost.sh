@@ -7,8 +7,8 @@
 #    time by the hypervisor's own emitters (HYPSCOPE_HVC_TRACE_EMIT), the
 #    same loop with tracing off subtracted, leaving the record's own cost;
 #  - bench_switch, twice on one CPU: a switch between two VMs (HYPSCOPE_HVC_YIELD).
-# Then where a null hypercall's instructions go, phase by phase: QEMU's exec
-# log of one run, read by el2_phases.py. Figures are printed next to their
+# Then where a null hypercall's and a switch's instructions go, phase by
+# phase: QEMU's exec log of one run each, read by el2_phases.py. Figures are printed next to their
 # goals, never asserted.
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -67,6 +67,13 @@ range=$(aarch64-linux-gnu-nm "$top/build/hyp.elf" | awk '$3 == "HYP_BASE" { b = 
 trap 'rm -rf "$log"' EXIT
 "$hs" run --vm "$guest:mem=2M" --cpus 1 --cpu max --trace off --timeout 300 "${icount[@]}" \
 	--qemu-arg -d --qemu-arg in_asm,exec,nochain --qemu-arg -dfilter \
+	--qemu-arg "$range" --qemu-arg -D --qemu-arg "$log/q.log" >/dev/null 2>&1
+python3 "$top/tests/bench/el2_phases.py" "$top/build/hyp.elf" <"$log/q.log" ||
+	echo "  phase breakdown failed"
+echo "== A switch between two VMs on one CPU (max, untraced), phase by phase (QEMU -d exec, exact)"
+rm -f "$log/q.log"
+"$hs" run --vm "$switch:name=a" --vm "$switch:name=b" --cpus 1 --cpu max --trace off --timeout 300 \
+	"${icount[@]}" --qemu-arg -d --qemu-arg in_asm,exec,nochain --qemu-arg -dfilter \
 	--qemu-arg "$range" --qemu-arg -D --qemu-arg "$log/q.log" >/dev/null 2>&1
 python3 "$top/tests/bench/el2_phases.py" "$top/build/hyp.elf" <"$log/q.log" ||
 	echo "  phase breakdown failed"

@@ -1,16 +1,19 @@
 #!/usr/bin/env python3
-"""Where a null exit's EL2 instructions go, phase by phase.
+"""Where a round trip's EL2 instructions go, phase by phase: a null exit's,
+or a switch between two vCPUs (from one vCPU's exit to the other's).
 
 Reads QEMU's `-d in_asm,exec,nochain` log of a run (filtered to the
 hypervisor's addresses with -dfilter) on stdin. Under -icount with chaining
 off every executed translation block is logged, and its instructions are
 known from its translation, so the count is exact. The log is cut into round
 trips at each guest exit's vector (lower EL, AArch64); the round trip seen
-most often (the bench_hvc guest makes thousands of null hypercalls) is the
-null hypercall's. Its instructions are attributed to phases: the assembly by
-label, C code by the function called from the run loop (vcpu_run) that it
-is in, inlined or called (addr2line's inline chain, a call stack kept from
-the bl/blr/ret that end blocks).
+most often is the one measured: the null hypercall's for the bench_hvc guest
+(thousands of them), the switch's for two bench_switch guests yielding to
+each other on one CPU. Its instructions are attributed to phases: the
+assembly by label, C code by the function called from the run loop
+(vcpu_run) that it is in, inlined or called (addr2line's inline chain, a
+call stack kept from the bl/blr/ret that end blocks); cpu_run_loop and the
+vCPU's load and put by the function they call or inline.
 
 usage: el2_phases.py HYP_ELF < qemu.log
 """
@@ -27,6 +30,7 @@ PHASES = [
     ("save guest registers", {"guest_exit"}),
     ("SError window", {"__serror_window"}),
     ("fast path (check, answer, count, time)", {"__exit_fast"}),
+    ("yield in the fast path (others runnable?)", {"exit_fast_yield"}),
     ("restore hypervisor registers", {"guest_exit_restore"}),
     ("exit bookkeeping (syndrome, VSE, stats)", {"arch_vcpu_enter:exit", "vcpu_run"}),
     ("vGIC fold", {"arch_vgic_fold"}),
@@ -40,7 +44,25 @@ PHASES = [
     ("entry (VMID, VTTBR, HCR, CPTR, checks)", {"arch_vcpu_enter"}),
     ("load guest registers, ERET", {"__guest_enter", "guest_exit_fast_return"}),
     ("counter reads", {"arch_counter"}),
+    # A switch (bench_switch): the run loop between two vCPUs.
+    ("run queue: pick, claim, release (cpu_run_loop)",
+     {"cpu_run_loop", "cpu_run_loop:sched_pick", "cpu_run_loop:vcpu_claim",
+      "cpu_run_loop:vcpu_unclaim", "cpu_run_loop:cpu_run_loop", "cpu_run_loop:arch_counter"}),
+    ("EL1 registers saved, restored", {"arch_vcpu_put:el1_save", "arch_vcpu_load:el1_restore"}),
+    ("pointer-authentication keys", {"arch_vcpu_put:pauth_save", "arch_vcpu_load:pauth_restore"}),
+    ("vGIC put, load", {"arch_vcpu_put:arch_vgic_put", "arch_vcpu_load:arch_vgic_load"}),
+    ("PMU put, load", {"arch_vcpu_put:vpmu_put", "arch_vcpu_load:vpmu_load"}),
+    ("timers put, load, first sample",
+     {"timer_vcpu_put", "timer_vcpu_load", "timer_vcpu_loaded", "arch_vtimer_offset",
+      "arch_vtimer_ppi_active"}),
+    ("vCPU load and put, the rest (VMPIDR, debug, MTE tests)",
+     {"arch_vcpu_load:arch_vcpu_load",
+      "arch_vcpu_put:arch_vcpu_put", "arch_vcpu_load:guest_debug_may_load",
+      "arch_vcpu_load:vcpu_nested", "arch_vcpu_load:live"}),
 ]
+
+# Functions whose parts are told apart: by the function they call or inline.
+REFINE = {"cpu_run_loop", "arch_vcpu_load", "arch_vcpu_put"}
 
 
 ASM = {"hyp_vectors", "guest_exit", "guest_exit_restore", "__serror_window", "__guest_enter",
@@ -164,31 +186,52 @@ def main():
             return names[i - 1] if i > 0 else "vcpu_run"
         if names[-1] == "arch_vcpu_enter" and enter_call is not None and a > enter_call:
             return "arch_vcpu_enter:exit"
+        if names[-1] == "cpu_run_loop" and len(names) > 1:
+            return "cpu_run_loop:" + names[-2]
         return names[-1]
+
+    def refine(k, a):
+        """k:part for the functions of REFINE: the function inlined into k at a."""
+        names = [f for f, _ in (chains.get(a) or [(sym_of(syms, a), 0)])]
+        if k in names:
+            i = names.index(k)
+            return "%s:%s" % (k, names[i - 1] if i > 0 else k)
+        return "%s:%s" % (k, names[-1])  # a tail call out of k
 
     for pc, insns, last in trip:
         if last == "bl" and sym_of(syms, insns[-1]) == "arch_vcpu_enter":
             enter_call = insns[-1]
     per_key, detail = collections.Counter(), collections.Counter()
-    stack, calling = [], None
+    stack, calling = [], None  # (phase key, part) of each call the run loop made
     for pc, insns, last in trip:
         if calling is not None:
-            # A call from the run loop itself is the callee's phase.
-            stack.append(sym_of(syms, pc) if calling == "vcpu_run" else calling)
+            # A call from the run loop itself is the callee's phase; a call
+            # from a function of REFINE is the part of it that the callee is.
+            k, part = calling
+            if k == "vcpu_run":
+                stack.append((sym_of(syms, pc), None))
+            elif k in REFINE and part is None:
+                stack.append((k, "%s:%s" % (k, sym_of(syms, pc))))
+            else:
+                stack.append((k, part))
             calling = None
         for a in insns:
             k = key(a)
             if stack and k not in ASM:
-                k = stack[-1]
+                k, part = stack[-1]
+                if k in REFINE:
+                    k = part or refine(k, a)
+            elif k in REFINE:
+                k = refine(k, a)
             per_key[k] += 1
             if VERBOSE:
                 c = chains.get(a) or [("?", 0)]
                 detail[(k, c[0][0], c[0][1])] += 1
         if last in ("bl", "blr"):
-            k = stack[-1] if stack else key(insns[-1])
+            k, part = stack[-1] if stack else (key(insns[-1]), None)
             # Assembly's own calls (guest_exit -> __serror_window) are by label.
             if k not in ASM:
-                calling = k
+                calling = (k, part)
         elif last == "ret" and stack:
             stack.pop()
     total = sum(per_key.values())

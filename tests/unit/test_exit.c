@@ -474,7 +474,7 @@ static void test_fast_path_answers_null_calls_like_the_full_path(void **state)
 		assert_true(handle_exit(v, EXIT_TYPE_SYNC));
 		full = v->regs.x[0];
 		v->regs.x[0] = fids[i];
-		assert_true(handle_exit_fast(v));
+		assert_int_equal(handle_exit_fast(v), EXIT_FAST_RESUME);
 		assert_int_equal(v->regs.x[0], full);
 		assert_int_equal(v->regs.x[1], 0x5500000000000001ull); /* left as it was */
 		assert_int_equal(v->regs.pc, PC0);
@@ -489,13 +489,13 @@ static void test_fast_path_counts_guest_and_hypervisor_time(void **state)
 	fake.counter_step = 0;
 	v->entered_at = 4000;
 	v->regs.x[0] = HYPSCOPE_HVC_NOP;
-	assert_true(handle_exit_fast(v));
+	assert_int_equal(handle_exit_fast(v), EXIT_FAST_RESUME);
 	assert_int_equal(stat[0].guest_ticks, 1000);
 	assert_int_equal(v->entered_at, 5000);
 	fake.counter_step = 7; /* each read moves the counter on */
 	fake.counter = 6000;
 	v->regs.x[0] = HYPSCOPE_HVC_NOP;
-	assert_true(handle_exit_fast(v));
+	assert_int_equal(handle_exit_fast(v), EXIT_FAST_RESUME);
 	assert_int_equal(stat[0].guest_ticks, 2000);
 	assert_int_equal(stat[0].hyp_ticks, 7);
 	assert_int_equal(v->entered_at, 6007);
@@ -505,13 +505,13 @@ static void test_fast_path_counts_guest_and_hypervisor_time(void **state)
 static void test_fast_path_leaves_other_calls_to_the_full_path(void **state)
 {
 	static const uint32_t fids[] = { 0x80000001 /* ARCH_FEATURES */, 0x84000000 /* PSCI */,
-					 HYPSCOPE_HVC_EXIT, HYPSCOPE_HVC_YIELD, 0 };
+					 HYPSCOPE_HVC_EXIT, HYPSCOPE_HVC_EL2_INSNS, 0 };
 
 	(void)state;
 	v->entered_at = 1;
 	for (unsigned i = 0; i < sizeof(fids) / sizeof(fids[0]); i++) {
 		v->regs.x[0] = fids[i];
-		assert_false(handle_exit_fast(v));
+		assert_int_equal(handle_exit_fast(v), EXIT_FAST_NONE);
 		assert_int_equal(v->regs.x[0], fids[i]);
 	}
 	assert_int_equal(stat[0].exits[ESR_EC_HVC64], 0);
@@ -519,15 +519,62 @@ static void test_fast_path_leaves_other_calls_to_the_full_path(void **state)
 	assert_int_equal(v->entered_at, 1);
 }
 
+/* A yield with nobody else waiting: answered, and the guest goes on. */
+static void test_fast_path_yield_alone_resumes_the_guest(void **state)
+{
+	(void)state;
+	v->regs.x[0] = HYPSCOPE_HVC_YIELD;
+	assert_int_equal(handle_exit_fast(v), EXIT_FAST_RESUME);
+	assert_int_equal(v->regs.x[0], SMCCC_RET_SUCCESS);
+	assert_int_equal(v->regs.pc, PC0);
+	assert_int_equal(v->run, VCPU_RUNNABLE);
+	assert_int_equal(stat[0].exits[ESR_EC_HVC64], 1);
+}
+
+/*
+ * A yield with another vCPU runnable on this CPU: answered as the full path
+ * answers it (handle_exit() gives the CPU up), counted, and the CPU goes to
+ * the other vCPU; the one that yielded stays runnable.
+ */
+static void test_fast_path_yield_gives_the_cpu_to_a_waiting_vcpu(void **state)
+{
+	uint64_t full;
+
+	(void)state;
+	sched_make_runnable(&percpu[0].rq, other);
+	v->regs.x[0] = HYPSCOPE_HVC_YIELD;
+	v->fault.esr = esr_of(ESR_EC_HVC64, 0);
+	assert_false(handle_exit(v, EXIT_TYPE_SYNC));
+	full = v->regs.x[0];
+	v->regs.x[0] = HYPSCOPE_HVC_YIELD;
+	assert_int_equal(handle_exit_fast(v), EXIT_FAST_SWITCH);
+	assert_int_equal(v->regs.x[0], full);
+	assert_int_equal(v->regs.pc, PC0);
+	assert_int_equal(v->run, VCPU_RUNNABLE);
+	assert_int_equal(stat[0].exits[ESR_EC_HVC64], 2);
+	assert_ptr_equal(sched_pick(&percpu[0].rq, fake.counter), other);
+}
+
+/* A debugger's hold makes the other vCPU no reason to yield. */
+static void test_fast_path_yield_ignores_a_held_vcpu(void **state)
+{
+	(void)state;
+	sched_make_runnable(&percpu[0].rq, other);
+	other->gdb.hold = true;
+	v->regs.x[0] = HYPSCOPE_HVC_YIELD;
+	assert_int_equal(handle_exit_fast(v), EXIT_FAST_RESUME);
+	other->gdb.hold = false;
+}
+
 static void test_fast_path_pads_when_the_test_option_is_set(void **state)
 {
 	(void)state;
 	v->regs.x[0] = HYPSCOPE_HVC_NOP;
-	assert_true(handle_exit_fast(v));
+	assert_int_equal(handle_exit_fast(v), EXIT_FAST_RESUME);
 	assert_int_equal(fake.test_pad_calls, 0);
 	v->test_pad = 41; /* as arch_vcpu_enter() sets it */
 	v->regs.x[0] = HYPSCOPE_HVC_NOP;
-	assert_true(handle_exit_fast(v));
+	assert_int_equal(handle_exit_fast(v), EXIT_FAST_RESUME);
 	assert_int_equal(fake.test_pad_calls, 1);
 	assert_int_equal(fake.test_pad_insns, 40);
 }
@@ -841,6 +888,9 @@ int main(void)
 		T(test_fast_path_answers_null_calls_like_the_full_path),
 		T(test_fast_path_counts_guest_and_hypervisor_time),
 		T(test_fast_path_leaves_other_calls_to_the_full_path),
+		T(test_fast_path_yield_alone_resumes_the_guest),
+		T(test_fast_path_yield_gives_the_cpu_to_a_waiting_vcpu),
+		T(test_fast_path_yield_ignores_a_held_vcpu),
 		T(test_fast_path_pads_when_the_test_option_is_set),
 		T(test_trapped_smc_is_stepped_over),
 		T(test_unknown_exception_class_injects_undef),

@@ -219,8 +219,9 @@ static void test_cached_next_event_is_kept_until_the_queue_changes(void **state)
 	sched_block(&rq, &vc[2], 0);
 	sched_block(&rq, &vc[3], 3000);
 	assert_ptr_equal(pick(), &vc[0]);
+	/* The pick worked it out under its lock: nothing to compute again. */
 	assert_int_equal(sched_next_event_cached(&rq, 1000, &changed), 3000);
-	assert_true(changed);
+	assert_false(changed);
 	assert_int_equal(sched_next_event_cached(&rq, 1200, &changed), 3000);
 	assert_false(changed);
 	/* A change: recomputed, and the new answer. */
@@ -255,7 +256,7 @@ static void test_every_queue_change_invalidates_the_cached_event(void **state)
 		case 2: sched_wake(&rq, &vc[3]); break;
 		case 3: sched_make_runnable(&rq, &vc[3]); break;
 		case 4: sched_tick(&rq, 4000); break;
-		case 5: pick(); break;
+		case 5: sched_release(&rq, &vc[1]); break;
 		case 6: rq_detach(&rq, &vc[3]); break;
 		case 7: assert_int_equal(rq_attach(&rq, &vc[NR]), 0); break;
 		default: sched_block(&rq, &vc[0], 1500); break;
@@ -263,6 +264,60 @@ static void test_every_queue_change_invalidates_the_cached_event(void **state)
 		sched_next_event_cached(&rq, 1000, &changed);
 		if (!changed)
 			fail_msg("change %u left the cached event in place", step);
+	}
+}
+
+/*
+ * A pick leaves the queue's next event as next_event_locked() would work it
+ * out for its pick: the earliest deadline of the blocked, the slice end when
+ * another vCPU waits, none on an idle CPU (which asks again).
+ */
+static void test_pick_leaves_the_next_event_of_its_pick(void **state)
+{
+	bool changed;
+
+	(void)state;
+	for (unsigned step = 0; step < 6; step++) {
+		struct vcpu *got;
+		uint64_t cached;
+
+		setup(NULL);
+		switch (step) {
+		case 0: break; /* all runnable: the slice end */
+		case 1: /* alone, two deadlines: the earlier one */
+			sched_block(&rq, &vc[1], 0);
+			sched_block(&rq, &vc[2], 5000);
+			sched_block(&rq, &vc[3], 4000);
+			break;
+		case 2: /* a deadline before the slice end */
+			sched_block(&rq, &vc[3], 1500);
+			break;
+		case 3: /* a passed deadline wakes its vCPU: it waits, the slice counts */
+			for (unsigned i = 1; i < NR; i++)
+				sched_block(&rq, &vc[i], i == 2 ? 900 : 0);
+			break;
+		case 4: /* the other runnable one is held by a debugger: still waiting */
+			sched_block(&rq, &vc[2], 0);
+			sched_block(&rq, &vc[3], 0);
+			vc[1].gdb.hold = true;
+			break;
+		default: /* nobody to run */
+			for (unsigned i = 0; i < NR; i++)
+				sched_block(&rq, &vc[i], 7000 + i);
+			break;
+		}
+		got = pick();
+		cached = sched_next_event_cached(&rq, 1000, &changed);
+		if (step == 5) {
+			assert_null(got);
+			assert_true(changed); /* stale: the idle CPU asks again */
+		} else {
+			assert_non_null(got);
+			if (changed)
+				fail_msg("step %u: the pick left the next event stale", step);
+		}
+		rq.event_stale = true;
+		assert_int_equal(cached, sched_next_event(&rq, 1000));
 	}
 }
 
@@ -553,6 +608,7 @@ int main(void)
 		T(test_wake_on_an_idle_cpu_requests_a_reschedule),
 		T(test_cached_next_event_is_kept_until_the_queue_changes),
 		T(test_every_queue_change_invalidates_the_cached_event),
+		T(test_pick_leaves_the_next_event_of_its_pick),
 		T(test_pick_starts_a_new_slice),
 		T(test_pick_counts_switches),
 		T(test_pick_follows_the_slots_in_use_as_they_change),

@@ -203,6 +203,27 @@ static void test_clear_pending_leaves_level_line_pending(void **state)
 	assert_int_equal(rd(f, ISPENDR + 4, 4), 0);
 }
 
+/* What the timer's load asks: pending, active or a high line, and nothing else. */
+static void test_owned_means_pending_active_or_line_high(void **state)
+{
+	struct fx *f = *state;
+
+	assert_false(vgic_irq_owned(&f->vm, 0, 67));
+	wr(f, ISPENDR + 8, 4, 1u << 3); /* INTID 67: pending */
+	assert_true(vgic_irq_owned(&f->vm, 0, 67));
+	wr(f, ICPENDR + 8, 4, 1u << 3);
+	assert_false(vgic_irq_owned(&f->vm, 0, 67));
+	wr(f, ISACTIVER + 8, 4, 1u << 3); /* active */
+	assert_true(vgic_irq_owned(&f->vm, 0, 67));
+	wr(f, ICACTIVER + 8, 4, 1u << 3);
+	assert_false(vgic_irq_owned(&f->vm, 0, 67));
+	vgic_inject(&f->vm, 0, 67, true); /* level, line high */
+	assert_true(vgic_irq_owned(&f->vm, 0, 67));
+	vgic_inject(&f->vm, 0, 67, false);
+	assert_false(vgic_irq_owned(&f->vm, 0, 67));
+	assert_false(vgic_irq_owned(&f->vm, 0, 5000)); /* no such interrupt */
+}
+
 static void test_group_register_reads_back(void **state)
 {
 	struct fx *f = *state;
@@ -534,6 +555,7 @@ int main(void)
 		T(test_typer_describes_spis_idbits_and_lpis),
 		T(test_id_registers),
 		T(test_set_and_clear_enable),
+		T(test_owned_means_pending_active_or_line_high),
 		T(test_set_and_clear_pending_and_active),
 		T(test_clear_pending_leaves_level_line_pending),
 		T(test_group_register_reads_back),

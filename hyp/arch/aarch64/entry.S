@@ -68,9 +68,10 @@ __guest_enter:
  * SError window. A synchronous exit is offered to the fast path
  * (__exit_fast(), vcpu.c): the C it runs keeps x19..x29 as the AAPCS has it
  * (callee-saved), so those still hold the guest's values, and a handled exit
- * re-enters the guest at once with x0..x19, x30, PC and PSTATE loaded again.
- * Otherwise the rest of the guest's registers are saved and __guest_enter()
- * returns the exit type to the run loop.
+ * re-enters the guest at once with x0..x19, x30, PC and PSTATE loaded again,
+ * or, handled but giving the CPU away (a yield), returns to the run loop with
+ * EXIT_HANDLED added to its type. Otherwise the rest of the guest's registers
+ * are saved and __guest_enter() returns the exit type to the run loop.
  */
 guest_exit:
 	mrs	x1, tpidr_el2
@@ -102,7 +103,10 @@ guest_exit:
 	mrs	x0, tpidr_el2
 	ldr	x0, [x0, #PERCPU_GUEST_REGS]
 	bl	__exit_fast
-	tbz	w0, #0, guest_exit_full		// a bool: only bit 0 is defined
+.if EXIT_FAST_NONE != 0 || EXIT_FAST_RESUME != 1 || EXIT_FAST_SWITCH != 2
+	.error "the tests below take EXIT_FAST_NONE, _RESUME and _SWITCH for 0, 1 and 2"
+.endif
+	tbz	w0, #0, 3f			// an enum exit_fast: only w0 is defined
 
 	/* Handled: the guest's x0..x19, x30, PC and PSTATE, then back in. */
 guest_exit_fast_return:		/* a label for tests/bench/el2_phases.py */
@@ -110,6 +114,9 @@ guest_exit_fast_return:		/* a label for tests/bench/el2_phases.py */
 	ldr	x0, [x0, #PERCPU_GUEST_REGS]
 	guest_load_eret 0
 
+3:	cbz	w0, guest_exit_full		// EXIT_FAST_NONE: the full path
+	mov	x19, #(EXIT_SYNC | EXIT_HANDLED)	// handled, the CPU goes to another vCPU
+	b	guest_exit_full
 2:	orr	x19, x19, #EXIT_SERROR_SYNCED
 guest_exit_full:
 	mrs	x1, tpidr_el2

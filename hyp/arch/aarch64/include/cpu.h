@@ -5,6 +5,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "hyp/include/run.h"
+
 struct gp_regs;
 struct vcpu;
 
@@ -43,7 +45,8 @@ void fpsimd_save_regs(void *state);
 void fpsimd_load_regs(const void *state);
 uint64_t __guest_enter(void *gp_regs);
 uint64_t __serror_window(void);   /* entry.S: 1 when a pending SError was taken */
-bool __exit_fast(struct gp_regs *regs); /* vcpu.c, called by entry.S: true = handled, re-enter */
+/* vcpu.c, called by entry.S: what the fast path did (enum exit_fast, run.h) */
+enum exit_fast __exit_fast(struct gp_regs *regs);
 int arch_cpu_on(uint64_t mpidr, uint64_t entry, uint64_t context); /* PSCI CPU_ON */
 void arch_gdb_uart_rx(void);
 /* Around the entry of a vCPU whose VM a debugger attached (debug.c). */
