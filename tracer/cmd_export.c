@@ -60,9 +60,9 @@ static const char usage[] =
 	"      --cycle-hz HZ    chrome: PMCCNTR_EL0 rate that turns an exit's cycle\n"
 	"                       cost into time when no entry follows it (default\n"
 	"                       1000000000, as QEMU counts)\n"
-	"  -j, --threads N      check the trace's chunks on N threads when opening it\n"
-	"                       (default 1: the least CPU time; more map the file\n"
-	"                       and check in parallel); the output is the same\n"
+	"  -j, --threads N      read and check the trace's chunks on N threads\n"
+	"                       (default 1: the least CPU time; more read ahead or\n"
+	"                       check in parallel); the output is the same\n"
 	"                       whatever N\n"
 	"  -q, --quiet          no summary line\n"
 	"  -h, --help           show this help\n"
@@ -152,9 +152,9 @@ static int parse_args(int argc, char **argv)
 	memset(&env, 0, sizeof(env));
 	env.cycle_hz = EXPORT_CYCLE_HZ;
 	/*
-	 * One thread reads the file through a buffer: the exporters read each
-	 * chunk once more after the open, and the mapping that more threads
-	 * share costs more CPU time in page faults than the copies it saves
+	 * One thread reads the file through a buffer: more threads cost more
+	 * CPU time (a mapping shared at open, or a loader thread handing
+	 * chunks over) for about the same wall time on a loaded machine
 	 * (docs/performance.md, "export").
 	 */
 	env.threads = 1;
