@@ -866,6 +866,7 @@ int export_ctf(struct tf_reader *r, const char *dir, const struct export_opts *o
 	const void *payload;
 	size_t i, nr_chunks;
 	uint64_t start;
+	bool have_start;
 	uint32_t cpu;
 	int n, ret;
 
@@ -903,32 +904,57 @@ int export_ctf(struct tf_reader *r, const char *dir, const struct export_opts *o
 	/*
 	 * Chunks in file order: each CPU's chunks come in sequence order, so
 	 * every stream is written front to back in one pass over the file.
+	 * Under TF_OPEN_CHECK_ON_LOAD a chunk is checked as it is loaded, so
+	 * it is loaded before its loss is noted (a damaged chunk notes none),
+	 * and the first timestamp of the intact chunks is asked for only when
+	 * it is needed (tf_reader_first_ts() may have to check chunks for it).
 	 */
-	start = export_first_ts(r);
+	have_start = false;
+	start = 0;
 	nr_chunks = tf_reader_nr_chunks(r);
 	for (i = 0; i < nr_chunks; i++) {
 		ci = tf_reader_chunk(r, i);
 		cpu = ci->hdr.cpu;
-		if (ci->hdr.lost) {
-			ret = ctf_note_loss(&x, &x.streams[cpu], ci->hdr.lost,
-					    ci->hdr.nr_records ? ci->hdr.first_ts : start);
-			if (ret)
-				goto cleanup;
-		}
 		/* the records are walked, not the CRC checked again: see ctf_add_chunk() */
 		n = tf_reader_load_chunk_records(r, i, &payload);
 		if (n == -EIO)
-			continue; /* cut short under us: the reader lists it as a problem */
+			continue; /* damaged, or cut short under us: the reader lists it */
 		if (n < 0) {
 			ret = n;
 			snprintf(err, errlen, "%s: chunk at offset 0x%" PRIx64 ": %s",
 				 o->source ? o->source : "trace", ci->offset, strerror(-n));
 			goto cleanup;
 		}
+		if (ci->hdr.lost) {
+			if (!ci->hdr.nr_records && !have_start) {
+				start = tf_reader_first_ts(r);
+				have_start = true;
+				/* that may have loaded another chunk: this one again */
+				n = tf_reader_load_chunk_records(r, i, &payload);
+				if (n < 0) {
+					ret = n;
+					snprintf(err, errlen, "%s: chunk at offset 0x%" PRIx64 ": %s",
+						 o->source ? o->source : "trace", ci->offset,
+						 strerror(-n));
+					goto cleanup;
+				}
+			}
+			ret = ctf_note_loss(&x, &x.streams[cpu], ci->hdr.lost,
+					    ci->hdr.nr_records ? ci->hdr.first_ts : start);
+			if (ret)
+				goto cleanup;
+		}
 		ret = ctf_add_chunk(&x, &x.streams[cpu], payload, (uint32_t)n, o, st);
 		if (ret)
 			goto cleanup;
 	}
+	ret = tf_reader_loads_done(r);
+	if (ret) {
+		snprintf(err, errlen, "%s: out of memory", dir);
+		goto cleanup;
+	}
+	if (!have_start)
+		start = tf_reader_first_ts(r);
 	ret = ctf_finish_streams(&x, start);
 
 cleanup:

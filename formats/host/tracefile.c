@@ -1886,6 +1886,21 @@ int tf_reader_load_chunk_records(struct tf_reader *r, size_t i, const void **pay
 
 	if (!r || i >= r->nr_chunks || !payload)
 		return -EINVAL;
+	if (r->check_on_load && r->state[i] != TF_INTACT) {
+		struct tf_verdict v;
+
+		if (r->state[i] == TF_DAMAGED)
+			return -EIO;
+		/* its first load is its check, whole: nothing left to walk */
+		ret = tf_check_payload(r, r->chunks[i].offset, &r->chunks[i].hdr, &r->buf,
+				       &r->buf_cap, &data, &v);
+		if (ret < 0)
+			return ret;
+		if (!tf_take_verdict(r, i, &v))
+			return -EIO;
+		*payload = data;
+		return (int)r->chunks[i].hdr.payload_len;
+	}
 	cap = (uint32_t)(r->buf_cap < UINT32_MAX ? r->buf_cap : UINT32_MAX);
 	ret = tf_read_payload(r, &r->chunks[i], &r->buf, &cap, &data, false);
 	r->buf_cap = cap;
@@ -1914,4 +1929,40 @@ int tf_reader_load_chunk_records(struct tf_reader *r, size_t i, const void **pay
 	}
 	*payload = data;
 	return (int)at;
+}
+
+int tf_reader_loads_done(struct tf_reader *r)
+{
+	if (!r)
+		return -EINVAL;
+	return tf_merge_end(r);
+}
+
+uint64_t tf_reader_first_ts(struct tf_reader *r)
+{
+	const struct tf_chunk_info *ci;
+	const void *payload;
+	uint64_t first;
+	size_t i, best;
+
+	for (;;) {
+		first = UINT64_MAX;
+		best = r->nr_chunks;
+		for (i = 0; i < r->nr_chunks; i++) {
+			ci = &r->chunks[i];
+			if (r->check_on_load && r->state[i] == TF_DAMAGED)
+				continue;
+			if (ci->hdr.nr_records && ci->hdr.first_ts < first) {
+				first = ci->hdr.first_ts;
+				best = i;
+			}
+		}
+		if (best == r->nr_chunks)
+			return 0;
+		if (!r->check_on_load || r->state[best] != TF_UNCHECKED)
+			return first;
+		/* check it: a damaged one leaves the race */
+		if (tf_reader_load_chunk(r, best, &payload) < 0 && r->state[best] != TF_DAMAGED)
+			return first; /* a read error: the header's word for it */
+	}
 }

@@ -275,5 +275,28 @@ void tf_reader_set_progress(struct tf_reader *r, tf_progress_fn fn, void *ctx);
  * records handed out, or -errno (-EIO: the chunk is cut short now).
  */
 int tf_reader_load_chunk_records(struct tf_reader *r, size_t i, const void **payload);
+/*
+ * Under TF_OPEN_CHECK_ON_LOAD, the first tf_reader_load_chunk_records() of a
+ * chunk is its check, whole (CRC, records, counts, sequence numbers), as
+ * tf_reader_load_chunk() makes it: a damaged chunk returns -EIO, listed and
+ * counted where the check at open would have; its records are not walked
+ * again. A chunk checked before is read and walked as above.
+ */
+
+/*
+ * A reader that loads chunks itself (tf_reader_load_chunk*()) has loaded
+ * every chunk it wants: as at the end of the merge, under
+ * TF_OPEN_CHECK_ON_LOAD the chunks found damaged leave the chunk list. 0 or
+ * -ENOMEM.
+ */
+int tf_reader_loads_done(struct tf_reader *r);
+
+/*
+ * The lowest first_ts of the intact chunks that hold records, 0 when none.
+ * Under TF_OPEN_CHECK_ON_LOAD the chunks it needs to know that (the lowest,
+ * then the next if that one is damaged...) are checked now, as their first
+ * load; chunks not loaded yet otherwise stay unchecked.
+ */
+uint64_t tf_reader_first_ts(struct tf_reader *r);
 
 #endif

@@ -617,6 +617,116 @@ static void test_checking_on_load_ends_where_the_check_at_open_starts(void **sta
 	free(l);
 }
 
+/*
+ * Loading each chunk once with tf_reader_load_chunk_records() under
+ * TF_OPEN_CHECK_ON_LOAD, as the CTF export does, is each chunk's check:
+ * damaged ones are refused, intact ones hand out the bytes the check at open
+ * hands out, and once tf_reader_loads_done() says so the chunks, problems,
+ * stats, summary and first timestamp are those of the check at open.
+ */
+static void test_loading_every_chunk_once_checks_it_as_the_open_would(void **state)
+{
+	struct sample *s = *state;
+	struct layout *l = malloc(sizeof(*l));
+	struct tf_reader_stats st1, st;
+	struct tf_reader *r1, *r;
+	char err[TF_MSG_LEN], sum1[2 * TF_MSG_LEN], sum[2 * TF_MSG_LEN];
+	const void *p1, *p;
+	size_t len, i, j, refused = 0;
+	uint64_t first1 = UINT64_MAX;
+	uint8_t *file;
+	int n1, n;
+
+	assert_non_null(l);
+	file = damage_every_way(s, l, &len);
+	spill(s->damaged, file, len);
+	assert_int_equal(tf_reader_open(&r1, s->damaged, err, sizeof(err)), 0);
+	assert_int_equal(tf_reader_open_flags(&r, s->damaged, 1, TF_OPEN_CHECK_ON_LOAD, err,
+					      sizeof(err)),
+			 0);
+	for (i = j = 0; i < tf_reader_nr_chunks(r); i++) {
+		n = tf_reader_load_chunk_records(r, i, &p);
+		if (n == -EIO) {
+			refused++;
+			continue;
+		}
+		assert_true(j < tf_reader_nr_chunks(r1));
+		assert_int_equal(tf_reader_chunk(r, i)->offset, tf_reader_chunk(r1, j)->offset);
+		n1 = tf_reader_load_chunk_records(r1, j++, &p1);
+		assert_int_equal(n, n1);
+		assert_memory_equal(p, p1, (size_t)n);
+	}
+	assert_int_equal(j, tf_reader_nr_chunks(r1));
+	assert_int_equal(refused, 3); /* the three damaged payloads */
+	assert_int_equal(tf_reader_loads_done(r), 0);
+
+	tf_reader_stats(r1, &st1);
+	tf_reader_stats(r, &st);
+	assert_memory_equal(&st, &st1, sizeof(st));
+	assert_int_equal(tf_reader_nr_chunks(r), tf_reader_nr_chunks(r1));
+	for (i = 0; i < tf_reader_nr_chunks(r); i++) {
+		assert_memory_equal(tf_reader_chunk(r, i), tf_reader_chunk(r1, i),
+				    sizeof(struct tf_chunk_info));
+		if (tf_reader_chunk(r1, i)->hdr.nr_records &&
+		    tf_reader_chunk(r1, i)->hdr.first_ts < first1)
+			first1 = tf_reader_chunk(r1, i)->hdr.first_ts;
+	}
+	assert_int_equal(tf_reader_first_ts(r), first1);
+	assert_int_equal(tf_reader_first_ts(r1), first1);
+	assert_int_equal(tf_reader_nr_problems(r), tf_reader_nr_problems(r1));
+	for (i = 0; i < tf_reader_nr_problems(r); i++)
+		assert_string_equal(tf_reader_problem(r, i), tf_reader_problem(r1, i));
+	tf_reader_summary(r1, sum1, sizeof(sum1));
+	tf_reader_summary(r, sum, sizeof(sum));
+	assert_string_equal(sum, sum1);
+	tf_reader_close(r);
+	tf_reader_close(r1);
+	free(file);
+	free(l);
+}
+
+/*
+ * The first timestamp of the intact chunks, asked for before any chunk is
+ * loaded under TF_OPEN_CHECK_ON_LOAD, checks the chunk that would hold it:
+ * a damaged first chunk gives way to the next.
+ */
+static void test_first_ts_skips_a_damaged_first_chunk(void **state)
+{
+	struct sample *s = *state;
+	struct layout *l = malloc(sizeof(*l));
+	struct tf_reader *r1, *r;
+	char err[TF_MSG_LEN];
+	size_t len, i, first = 0;
+	uint64_t ts = UINT64_MAX;
+	uint8_t *file;
+
+	assert_non_null(l);
+	write_sample(s);
+	file = slurp(s->path, &len);
+	sample_layout(s->path, l);
+	assert_int_equal(tf_reader_open(&r1, s->path, err, sizeof(err)), 0);
+	for (i = 0; i < tf_reader_nr_chunks(r1); i++)
+		if (tf_reader_chunk(r1, i)->hdr.nr_records &&
+		    tf_reader_chunk(r1, i)->hdr.first_ts < ts) {
+			ts = tf_reader_chunk(r1, i)->hdr.first_ts;
+			first = i;
+		}
+	tf_reader_close(r1);
+	file[l->offset[first] + 72 + 8] ^= 0x10;
+	spill(s->damaged, file, len);
+	assert_int_equal(tf_reader_open(&r1, s->damaged, err, sizeof(err)), 0);
+	assert_int_equal(tf_reader_open_flags(&r, s->damaged, 1, TF_OPEN_CHECK_ON_LOAD, err,
+					      sizeof(err)),
+			 0);
+	assert_int_equal(tf_reader_first_ts(r), tf_reader_first_ts(r1));
+	assert_int_equal(tf_reader_nr_problems(r), 1);
+	assert_string_equal(tf_reader_problem(r, 0), tf_reader_problem(r1, 0));
+	tf_reader_close(r);
+	tf_reader_close(r1);
+	free(file);
+	free(l);
+}
+
 /* Loading a chunk by its index is its check too: a damaged one is named once and refused. */
 static void test_a_chunk_loaded_by_index_is_checked_then(void **state)
 {
@@ -997,6 +1107,10 @@ int main(void)
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_checking_on_load_ends_where_the_check_at_open_starts,
 						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_loading_every_chunk_once_checks_it_as_the_open_would,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_first_ts_skips_a_damaged_first_chunk, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_a_chunk_loaded_by_index_is_checked_then, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_batches_hand_out_the_merge_in_order, setup,
