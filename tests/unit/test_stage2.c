@@ -1,7 +1,8 @@
 /*
  * hyp/core/stage2.c: stage-2 tables with the 4 KiB granule. The walk starts
- * at level 0 or 1 by IPA size, guest RAM is mapped with 2 MiB blocks where
- * IPA and PA allow it and 4 KiB pages elsewhere, descriptors carry normal
+ * at level 0 or 1 by IPA size, s2_map() maps with 2 MiB blocks where IPA
+ * and PA allow it and 4 KiB pages elsewhere, s2_map_pages() (what guest RAM
+ * is mapped with) with 4 KiB pages only, descriptors carry normal
  * write-back, read-write, inner-shareable, accessed attributes, and
  * destroying the tables gives every page back.
  *
