@@ -85,13 +85,13 @@ static int map_one(struct s2_pgtable *s2, struct page_allocator *pages, uint64_t
 	return 0;
 }
 
-int s2_map(struct s2_pgtable *s2, struct page_allocator *pages, uint64_t ipa, uint64_t pa,
-	   uint64_t size, uint64_t attrs)
+static int map_range(struct s2_pgtable *s2, struct page_allocator *pages, uint64_t ipa,
+		     uint64_t pa, uint64_t size, uint64_t attrs, bool blocks)
 {
 	if ((ipa | pa | size) & (PAGE_SIZE - 1))
 		return -EINVAL;
 	while (size) {
-		bool block = !((ipa | pa) & (CHUNK_SIZE - 1)) && size >= CHUNK_SIZE;
+		bool block = blocks && !((ipa | pa) & (CHUNK_SIZE - 1)) && size >= CHUNK_SIZE;
 		uint64_t step = block ? CHUNK_SIZE : PAGE_SIZE;
 		int ret = map_one(s2, pages, ipa, pa, block ? 2 : 3, attrs);
 
@@ -102,6 +102,18 @@ int s2_map(struct s2_pgtable *s2, struct page_allocator *pages, uint64_t ipa, ui
 		size -= step;
 	}
 	return 0;
+}
+
+int s2_map(struct s2_pgtable *s2, struct page_allocator *pages, uint64_t ipa, uint64_t pa,
+	   uint64_t size, uint64_t attrs)
+{
+	return map_range(s2, pages, ipa, pa, size, attrs, true);
+}
+
+int s2_map_pages(struct s2_pgtable *s2, struct page_allocator *pages, uint64_t ipa, uint64_t pa,
+		 uint64_t size, uint64_t attrs)
+{
+	return map_range(s2, pages, ipa, pa, size, attrs, false);
 }
 
 int s2_leaf(const struct s2_pgtable *s2, uint64_t ipa, uint64_t *pa, uint64_t *desc)

@@ -325,8 +325,16 @@ int vm_create(unsigned slot)
 	why = load_guest(vm, scrubbed, in_place);
 	if (!why && s2_init(&vm->s2, &hyp_pages, stage2_ipa_bits))
 		why = "out of memory for stage-2 tables";
-	if (!why && s2_map(&vm->s2, &hyp_pages, GUEST_RAM_IPA, vm->ram_pa, vm->ram_size,
-			   S2_NORMAL_RWX))
+	/* 4 KiB pages, not 2 MiB blocks: QEMU's TCG records a combined
+	 * translation as large as the larger of its two stages, so with
+	 * blocks every page the guest maps counted as part of a 2 MiB page,
+	 * and each guest TLBI by VA flushed the whole of the guest's TLB in
+	 * QEMU (Linux's boot refilled it 575,000 times; docs/linux-speed.md).
+	 * The price: 2 KiB of tables per MiB from hyp_pages (8 MiB for 4 GiB).
+	 * Hardware caches each stage at its own size and loses only the
+	 * walk's last level. */
+	if (!why && s2_map_pages(&vm->s2, &hyp_pages, GUEST_RAM_IPA, vm->ram_pa, vm->ram_size,
+				 S2_NORMAL_RWX))
 		why = "out of memory for stage-2 tables";
 	if (why) {
 		s2_destroy(&vm->s2, &hyp_pages);

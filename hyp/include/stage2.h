@@ -35,6 +35,12 @@ int s2_init(struct s2_pgtable *s2, struct page_allocator *pages, unsigned ipa_bi
 /* Maps [ipa, ipa + size) to [pa, ...) with 2 MiB blocks where aligned, pages elsewhere. */
 int s2_map(struct s2_pgtable *s2, struct page_allocator *pages, uint64_t ipa, uint64_t pa,
 	   uint64_t size, uint64_t attrs);
+/*
+ * The same with 4 KiB pages only, whatever the alignment: what guest RAM is
+ * mapped with (vm.c says why). 2 KiB of leaf tables per MiB mapped.
+ */
+int s2_map_pages(struct s2_pgtable *s2, struct page_allocator *pages, uint64_t ipa, uint64_t pa,
+		 uint64_t size, uint64_t attrs);
 /* The PA behind an IPA, or -ENOENT (also for gdb stub memory access). */
 int s2_translate(const struct s2_pgtable *s2, uint64_t ipa, uint64_t *pa);
 /* The same, with the leaf descriptor that maps it (desc may be NULL). */

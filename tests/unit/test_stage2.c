@@ -1,7 +1,8 @@
 /*
  * hyp/core/stage2.c: stage-2 tables with the 4 KiB granule. The walk starts
- * at level 0 or 1 by IPA size, guest RAM is mapped with 2 MiB blocks where
- * IPA and PA allow it and 4 KiB pages elsewhere, descriptors carry normal
+ * at level 0 or 1 by IPA size, s2_map() maps with 2 MiB blocks where IPA
+ * and PA allow it and 4 KiB pages elsewhere, s2_map_pages() (what guest RAM
+ * is mapped with) with 4 KiB pages only, descriptors carry normal
  * write-back, read-write, inner-shareable, accessed attributes, and
  * destroying the tables gives every page back.
  *
@@ -158,6 +159,23 @@ static void test_aligned_ram_is_mapped_with_2mib_blocks(void **state)
 	assert_int_equal(s2_translate(&s2, RAM_IPA - 1, &(uint64_t){ 0 }), -ENOENT);
 	/* Root, one level-1 and one level-2 table: no level 3 at all. */
 	assert_int_equal(pa.used_pages, 3);
+}
+
+static void test_map_pages_maps_aligned_ram_with_4k_pages_only(void **state)
+{
+	(void)state;
+	assert_int_equal(s2_map_pages(&s2, &pa, RAM_IPA, RAM_PA, 2 * CHUNK_SIZE, S2_NORMAL_RWX), 0);
+	for (uint64_t off = 0; off < 2 * CHUNK_SIZE; off += PAGE_SIZE)
+		assert_page(RAM_IPA + off, RAM_PA + off);
+	assert_int_equal(DESC_TYPE(entry_at(RAM_IPA, 2)), PTE_TABLE);
+	assert_int_equal(DESC_TYPE(entry_at(RAM_IPA + CHUNK_SIZE, 2)), PTE_TABLE);
+	assert_int_equal(entry_at(RAM_IPA + 2 * CHUNK_SIZE, 2), 0);
+	assert_int_equal(translate(RAM_IPA + CHUNK_SIZE + 0x123), RAM_PA + CHUNK_SIZE + 0x123);
+	/* Root, level 1, level 2 and one level-3 table per 2 MiB. */
+	assert_int_equal(pa.used_pages, 5);
+	assert_int_equal(s2_map_pages(&s2, &pa, RAM_IPA + 0x1000, RAM_PA, PAGE_SIZE, S2_NORMAL_RWX),
+			 -EEXIST);
+	assert_int_equal(s2_map_pages(&s2, &pa, RAM_IPA, RAM_PA, 0x800, S2_NORMAL_RWX), -EINVAL);
 }
 
 static void test_unaligned_ram_is_mapped_with_4k_pages(void **state)
@@ -359,6 +377,7 @@ int main(void)
 		T(test_init_allocates_one_empty_root),
 		T(test_aligned_ram_is_mapped_with_2mib_blocks),
 		T(test_unaligned_ram_is_mapped_with_4k_pages),
+		T(test_map_pages_maps_aligned_ram_with_4k_pages_only),
 		T(test_block_needs_both_ipa_and_pa_aligned),
 		T(test_range_mixes_pages_and_blocks_at_its_edges),
 		T(test_translate_finds_mapped_ipas),
