@@ -1331,25 +1331,33 @@ static int tf_read_payload(struct tf_reader *r, const struct tf_chunk_info *ci, 
 	return (int)len;
 }
 
-int tf_reader_load_chunk(struct tf_reader *r, size_t i, const void **payload)
+/* Chunk i read and checked whole (check-on-load): its verdict taken. */
+static int load_and_check(struct tf_reader *r, size_t i, const void **payload)
 {
 	struct tf_verdict v;
+	const uint8_t *data;
+	int ret;
+
+	ret = tf_check_payload(r, r->chunks[i].offset, &r->chunks[i].hdr, &r->buf, &r->buf_cap,
+			       &data, &v);
+	if (ret < 0)
+		return ret;
+	if (!tf_take_verdict(r, i, &v))
+		return -EIO;
+	*payload = data;
+	return (int)r->chunks[i].hdr.payload_len;
+}
+
+int tf_reader_load_chunk(struct tf_reader *r, size_t i, const void **payload)
+{
 	const uint8_t *data;
 	uint32_t cap;
 	int ret;
 
 	if (!r || i >= r->nr_chunks || !payload)
 		return -EINVAL;
-	if (r->check_on_load) {
-		ret = tf_check_payload(r, r->chunks[i].offset, &r->chunks[i].hdr, &r->buf,
-				       &r->buf_cap, &data, &v);
-		if (ret < 0)
-			return ret;
-		if (!tf_take_verdict(r, i, &v))
-			return -EIO;
-		*payload = data;
-		return (int)r->chunks[i].hdr.payload_len;
-	}
+	if (r->check_on_load)
+		return load_and_check(r, i, payload);
 	cap = (uint32_t)(r->buf_cap < UINT32_MAX ? r->buf_cap : UINT32_MAX);
 	ret = tf_read_payload(r, &r->chunks[i], &r->buf, &cap, &data, true);
 	r->buf_cap = cap;
@@ -1887,19 +1895,10 @@ int tf_reader_load_chunk_records(struct tf_reader *r, size_t i, const void **pay
 	if (!r || i >= r->nr_chunks || !payload)
 		return -EINVAL;
 	if (r->check_on_load && r->state[i] != TF_INTACT) {
-		struct tf_verdict v;
-
 		if (r->state[i] == TF_DAMAGED)
 			return -EIO;
 		/* its first load is its check, whole: nothing left to walk */
-		ret = tf_check_payload(r, r->chunks[i].offset, &r->chunks[i].hdr, &r->buf,
-				       &r->buf_cap, &data, &v);
-		if (ret < 0)
-			return ret;
-		if (!tf_take_verdict(r, i, &v))
-			return -EIO;
-		*payload = data;
-		return (int)r->chunks[i].hdr.payload_len;
+		return load_and_check(r, i, payload);
 	}
 	cap = (uint32_t)(r->buf_cap < UINT32_MAX ? r->buf_cap : UINT32_MAX);
 	ret = tf_read_payload(r, &r->chunks[i], &r->buf, &cap, &data, false);

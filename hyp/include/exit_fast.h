@@ -85,45 +85,15 @@ static __attribute__((noinline, unused)) enum exit_fast exit_fast_yield(struct v
 				others ? EXIT_FAST_SWITCH : EXIT_FAST_RESUME);
 }
 
-/*
- * The null calls: exit_fast_answer() with EXIT_FAST_RESUME, written out.
- * Through the helper, GCC 12 lays the traced path out one instruction
- * longer (222.2 EL2 instructions a traced round trip instead of 221.2).
- */
+/* The null calls, and the yield: anything else goes the full way. */
 static inline enum exit_fast handle_exit_fast(struct vcpu *v)
 {
-	uint64_t t_exit, c0 = 0, t, ret;
 	uint32_t fid = (uint32_t)v->regs.x[0];
-	bool traced;
-	struct hypstat_vcpu *st;
+	uint64_t ret;
 
 	if (!smccc_null_call(fid, &ret))
 		return unlikely(fid == HYPSCOPE_HVC_YIELD) ? exit_fast_yield(v) : EXIT_FAST_NONE;
-	t_exit = arch_counter();
-	traced = trace_on; /* read once: the records' stores could alias it */
-	st = v->stat;
-	st->exits[ESR_EC_HVC64]++;
-	if (traced)
-		c0 = arch_cycles();
-	/* TEST ONLY: the slowdown handle_hvc() adds (`hypscope run --test-hvc-pad`). */
-	/* At least 2: the compiler then drops arch_test_pad()'s own test. */
-	if (unlikely(v->test_pad >= 2))
-		arch_test_pad(v->test_pad);
-	v->regs.x[0] = ret;
-	if (traced) {
-		uint64_t pc = v->regs.pc;
-
-		/* x1..x6 are the call's arguments still: a null call leaves them. */
-		trace_smccc(v, fid, &v->regs.x[1], false);
-		trace_exit(v, pc, ESR_EC_HVC64, 0, false, (uint32_t)(arch_cycles() - c0),
-			   TRACE_EXIT_HANDLED);
-		trace_entry(v);
-	}
-	t = arch_counter();
-	st->guest_ticks += t_exit - v->entered_at;
-	st->hyp_ticks += t - t_exit;
-	v->entered_at = t;
-	return EXIT_FAST_RESUME;
+	return exit_fast_answer(v, fid, ret, EXIT_FAST_RESUME);
 }
 
 #endif
