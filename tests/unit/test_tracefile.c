@@ -543,6 +543,28 @@ static uint8_t *damage_every_way(struct sample *s, struct layout *l, size_t *len
 	return file;
 }
 
+/* r, its chunks all loaded, reads as r1, checked at open: stats, chunks, problems, summary. */
+static void assert_reads_as(struct tf_reader *r, struct tf_reader *r1)
+{
+	char sum1[2 * TF_MSG_LEN], sum[2 * TF_MSG_LEN];
+	struct tf_reader_stats st1, st;
+	size_t i;
+
+	tf_reader_stats(r1, &st1);
+	tf_reader_stats(r, &st);
+	assert_memory_equal(&st, &st1, sizeof(st));
+	assert_int_equal(tf_reader_nr_chunks(r), tf_reader_nr_chunks(r1));
+	for (i = 0; i < tf_reader_nr_chunks(r); i++)
+		assert_memory_equal(tf_reader_chunk(r, i), tf_reader_chunk(r1, i),
+				    sizeof(struct tf_chunk_info));
+	assert_int_equal(tf_reader_nr_problems(r), tf_reader_nr_problems(r1));
+	for (i = 0; i < tf_reader_nr_problems(r); i++)
+		assert_string_equal(tf_reader_problem(r, i), tf_reader_problem(r1, i));
+	tf_reader_summary(r1, sum1, sizeof(sum1));
+	tf_reader_summary(r, sum, sizeof(sum));
+	assert_string_equal(sum, sum1);
+}
+
 /*
  * A reader that checks each chunk when it loads it finds what the check at
  * open finds, only later: before the merge its damaged chunks still count as
@@ -557,8 +579,8 @@ static void test_checking_on_load_ends_where_the_check_at_open_starts(void **sta
 	struct layout *l = malloc(sizeof(*l));
 	struct tf_reader_stats st1, st;
 	struct tf_reader *r1, *r;
-	char err[TF_MSG_LEN], sum1[2 * TF_MSG_LEN], sum[2 * TF_MSG_LEN];
-	size_t len, n1, n, i, t, problems;
+	char err[TF_MSG_LEN];
+	size_t len, n1, n, t, problems;
 	uint64_t *order1, *order;
 	uint8_t *file;
 
@@ -572,7 +594,6 @@ static void test_checking_on_load_ends_where_the_check_at_open_starts(void **sta
 	assert_true(has_problem(r1, "bad record size"));
 	assert_true(has_problem(r1, "record count disagrees"));
 	tf_reader_stats(r1, &st1);
-	tf_reader_summary(r1, sum1, sizeof(sum1));
 	order1 = merged_order(r1, &n1);
 	assert_int_equal(n1, st1.records);
 	for (t = 0; t < sizeof(threads) / sizeof(threads[0]); t++) {
@@ -590,17 +611,7 @@ static void test_checking_on_load_ends_where_the_check_at_open_starts(void **sta
 		assert_int_equal(n, n1);
 		assert_memory_equal(order, order1, n * sizeof(*order));
 		free(order);
-		tf_reader_stats(r, &st);
-		assert_memory_equal(&st, &st1, sizeof(st));
-		assert_int_equal(tf_reader_nr_chunks(r), tf_reader_nr_chunks(r1));
-		for (i = 0; i < tf_reader_nr_chunks(r); i++)
-			assert_memory_equal(tf_reader_chunk(r, i), tf_reader_chunk(r1, i),
-					    sizeof(struct tf_chunk_info));
-		assert_int_equal(tf_reader_nr_problems(r), tf_reader_nr_problems(r1));
-		for (i = 0; i < tf_reader_nr_problems(r); i++)
-			assert_string_equal(tf_reader_problem(r, i), tf_reader_problem(r1, i));
-		tf_reader_summary(r, sum, sizeof(sum));
-		assert_string_equal(sum, sum1);
+		assert_reads_as(r, r1);
 
 		problems = tf_reader_nr_problems(r);
 		tf_reader_rewind(r);
@@ -628,9 +639,8 @@ static void test_loading_every_chunk_once_checks_it_as_the_open_would(void **sta
 {
 	struct sample *s = *state;
 	struct layout *l = malloc(sizeof(*l));
-	struct tf_reader_stats st1, st;
 	struct tf_reader *r1, *r;
-	char err[TF_MSG_LEN], sum1[2 * TF_MSG_LEN], sum[2 * TF_MSG_LEN];
+	char err[TF_MSG_LEN];
 	const void *p1, *p;
 	size_t len, i, j, refused = 0;
 	uint64_t first1 = UINT64_MAX;
@@ -660,25 +670,13 @@ static void test_loading_every_chunk_once_checks_it_as_the_open_would(void **sta
 	assert_int_equal(refused, 3); /* the three damaged payloads */
 	assert_int_equal(tf_reader_loads_done(r), 0);
 
-	tf_reader_stats(r1, &st1);
-	tf_reader_stats(r, &st);
-	assert_memory_equal(&st, &st1, sizeof(st));
-	assert_int_equal(tf_reader_nr_chunks(r), tf_reader_nr_chunks(r1));
-	for (i = 0; i < tf_reader_nr_chunks(r); i++) {
-		assert_memory_equal(tf_reader_chunk(r, i), tf_reader_chunk(r1, i),
-				    sizeof(struct tf_chunk_info));
+	assert_reads_as(r, r1);
+	for (i = 0; i < tf_reader_nr_chunks(r1); i++)
 		if (tf_reader_chunk(r1, i)->hdr.nr_records &&
 		    tf_reader_chunk(r1, i)->hdr.first_ts < first1)
 			first1 = tf_reader_chunk(r1, i)->hdr.first_ts;
-	}
 	assert_int_equal(tf_reader_first_ts(r), first1);
 	assert_int_equal(tf_reader_first_ts(r1), first1);
-	assert_int_equal(tf_reader_nr_problems(r), tf_reader_nr_problems(r1));
-	for (i = 0; i < tf_reader_nr_problems(r); i++)
-		assert_string_equal(tf_reader_problem(r, i), tf_reader_problem(r1, i));
-	tf_reader_summary(r1, sum1, sizeof(sum1));
-	tf_reader_summary(r, sum, sizeof(sum));
-	assert_string_equal(sum, sum1);
 	tf_reader_close(r);
 	tf_reader_close(r1);
 	free(file);
