@@ -25,11 +25,7 @@
 #include "tracer/lib/hypstat.h"
 #include "tracer/lib/record.h"
 
-#define TRACE_PA    (HYPCFG_PA + HYPCFG_AREA_SIZE)
-#define RING_SIZE   (64u * 1024)
-#define NCPUS       2u
-#define RAM_LEN     ((size_t)(TRACE_PA - HYP_RAM_BASE) + NCPUS * RING_SIZE)
-#define CFG_OFF     (HYPCFG_PA - HYP_RAM_BASE)
+#include "tests/ringram.h"
 
 struct machine {
 	uint8_t *ram;
@@ -75,32 +71,13 @@ static void machine_free(struct machine *m)
 /* What the host writes before the boot. */
 static void write_cfg(struct machine *m, unsigned mode)
 {
-	m->cfg->magic = HYPCFG_MAGIC;
-	m->cfg->version = HYPCFG_VERSION;
-	m->cfg->size = sizeof(*m->cfg);
-	m->cfg->nr_vms = 1;
-	m->cfg->trace_mode = mode;
-	m->cfg->trace_pa = TRACE_PA;
-	m->cfg->trace_size = RING_SIZE;
-	m->cfg->status_pa = HYPSTAT_PA;
-	strcpy(m->cfg->vms[0].name, "guest0");
+	ringram_write_cfg(m->ram, mode);
 }
 
-/* What the hypervisor does at boot: rings, then the status block, magic last. */
+/* What the hypervisor does at boot. */
 static void boot(struct machine *m, unsigned mode)
 {
-	void *base = m->ram + (TRACE_PA - HYP_RAM_BASE);
-	unsigned cpu;
-
-	assert_int_equal(ring_area_init(base, RING_SIZE, NCPUS, mode), 0);
-	for (cpu = 0; cpu < NCPUS; cpu++)
-		assert_int_equal(ring_area_producer(&m->prod[cpu], base, RING_SIZE, cpu, mode), 0);
-	m->st->version = HYPCFG_VERSION;
-	m->st->size = sizeof(*m->st);
-	m->st->state = HYPSTAT_RUNNING;
-	m->st->nr_cpus = NCPUS;
-	m->st->cntfrq = 62500000;
-	m->st->magic = HYPSTAT_MAGIC;
+	ringram_boot(m->ram, m->prod, mode);
 }
 
 /* One exit record on cpu; false when the ring dropped it. */

@@ -26,11 +26,7 @@
 #include "tui/model.h"
 #include "tui/source.h"
 
-#define TRACE_PA  (HYPCFG_PA + HYPCFG_AREA_SIZE)
-#define RING_SIZE (64u * 1024)
-#define NCPUS     2u
-#define RAM_LEN   ((size_t)(TRACE_PA - HYP_RAM_BASE) + NCPUS * RING_SIZE)
-#define CFG_OFF   (HYPCFG_PA - HYP_RAM_BASE)
+#include "tests/ringram.h"
 
 struct machine {
 	char path[64];
@@ -43,10 +39,6 @@ struct machine {
 static struct machine *machine_new(void)
 {
 	struct machine *m = calloc(1, sizeof(*m));
-	struct hypcfg *cfg;
-	struct hypstat *st;
-	void *rings;
-	unsigned cpu;
 	int fd;
 
 	assert_non_null(m);
@@ -59,30 +51,8 @@ static struct machine *machine_new(void)
 	close(fd);
 	m->ts = 1000;
 
-	cfg = (struct hypcfg *)(m->ram + CFG_OFF);
-	cfg->magic = HYPCFG_MAGIC;
-	cfg->version = HYPCFG_VERSION;
-	cfg->size = sizeof(*cfg);
-	cfg->nr_vms = 1;
-	cfg->trace_mode = HYPCFG_TRACE_OVERWRITE;
-	cfg->trace_pa = TRACE_PA;
-	cfg->trace_size = RING_SIZE;
-	cfg->status_pa = HYPSTAT_PA;
-	strcpy(cfg->vms[0].name, "guest0");
-
-	rings = m->ram + (TRACE_PA - HYP_RAM_BASE);
-	assert_int_equal(ring_area_init(rings, RING_SIZE, NCPUS, HYPCFG_TRACE_OVERWRITE), 0);
-	for (cpu = 0; cpu < NCPUS; cpu++)
-		assert_int_equal(ring_area_producer(&m->prod[cpu], rings, RING_SIZE, cpu,
-						    HYPCFG_TRACE_OVERWRITE),
-				 0);
-	st = (struct hypstat *)(m->ram + HYPSTAT_FILE_OFFSET);
-	st->version = HYPCFG_VERSION;
-	st->size = sizeof(*st);
-	st->state = HYPSTAT_RUNNING;
-	st->nr_cpus = NCPUS;
-	st->cntfrq = 62500000;
-	st->magic = HYPSTAT_MAGIC;
+	ringram_write_cfg(m->ram, HYPCFG_TRACE_OVERWRITE);
+	ringram_boot(m->ram, m->prod, HYPCFG_TRACE_OVERWRITE);
 	return m;
 }
 
