@@ -723,6 +723,80 @@ static void test_ctf_keeps_streams_monotonic(void **state)
 	assert_int_equal(run_for_number(cmd), 5);
 }
 
+/*
+ * The event header is 4 bytes (5-bit id, low 27 bits of the timestamp)
+ * unless the event starts a packet, is of a type with no compact id, or
+ * comes 2^27 ticks or more after the one before: then 13. babeltrace2 gives
+ * every timestamp back to the tick, across a wrap of the 27 bits too.
+ */
+static void test_ctf_compact_header_unless_the_clock_jumps(void **state)
+{
+	struct sample *s = *state;
+	struct tf_info info = { .nr_cpus = 1, .cntfrq = 1000000000 };
+	struct trace_entry en;
+	struct export_stats st;
+	struct export_opts o;
+	struct tf_writer *w;
+	struct tf_reader *r;
+	struct stat sb;
+	char err[EXPORT_MSG_LEN], dir[160], cmd[400];
+	const char *trace = out_path(s, "jumps.trace");
+	const uint64_t m = 1ull << 27;
+	/* each timestamp, and whether its event gets the extended header */
+	static const struct {
+		uint64_t ts;
+		bool ext, unknown;
+	} ev[] = {
+		{ 1000, true, false },                     /* the packet's first */
+		{ 1005, false, false },
+		{ 1005 + (1ull << 27) - 1, false, false }, /* the largest compact step */
+		{ 1005 + (2ull << 27) - 1, true, false },  /* 2^27: too far */
+		{ 1005 + (3ull << 27), true, false },
+		{ (4ull << 27) + 100, false, false },
+		{ (5ull << 27) - 3, false, false },
+		{ (5ull << 27) + 4, false, false },        /* the 27 bits wrap: 7 ticks on */
+		{ (5ull << 27) + 9, true, true },          /* no compact id */
+		{ (5ull << 27) + 10, false, false },
+		{ 1ull << 40, true, false },
+		{ (1ull << 40) + 1, false, false },
+	};
+	uint64_t size = 84, prev = 0; /* the packet's header and context */
+	unsigned i;
+
+	assert_int_equal(tf_writer_open(&w, trace, &info, err, sizeof(err)), 0);
+	for (i = 0; i < sizeof(ev) / sizeof(ev[0]); i++) {
+		assert_true(ev[i].ts > prev);
+		assert_int_equal(ev[i].ext, !i || ev[i].unknown || ev[i].ts - prev >= m);
+		prev = ev[i].ts;
+		memset(&en, 0, sizeof(en));
+		en.hdr.type = ev[i].unknown ? UNKNOWN_TYPE : TRACE_ENTRY;
+		en.hdr.size = sizeof(en);
+		en.hdr.seq = i;
+		en.hdr.ts = ev[i].ts;
+		assert_int_equal(tf_writer_append(w, 0, &en, sizeof(en)), 0);
+		/* header, context (22), then entry's 16 bytes or unknown's type, len and 16 bytes */
+		size += (ev[i].ext ? 13 : 4) + 22 + 16 + (ev[i].unknown ? 6 : 0);
+	}
+	assert_int_equal(tf_writer_close(w, NULL), 0);
+	snprintf(dir, sizeof(dir), "%s/jumps-ctf", s->dir);
+	r = open_trace(trace);
+	export_opts_init(&o);
+	assert_int_equal(export_ctf(r, dir, &o, &st, err, sizeof(err)), 0);
+	tf_reader_close(r);
+	assert_int_equal(st.exported, sizeof(ev) / sizeof(ev[0]));
+	snprintf(cmd, sizeof(cmd), "%s/stream_0", dir);
+	assert_int_equal(stat(cmd, &sb), 0);
+	assert_int_equal((uint64_t)sb.st_size, size);
+	if (!have_tool("babeltrace2"))
+		skip();
+	for (i = 0; i < sizeof(ev) / sizeof(ev[0]); i++) {
+		snprintf(cmd, sizeof(cmd),
+			 "babeltrace2 --clock-cycles '%s' 2>/dev/null | sed -n '%up' | sed 's/^\\[0*\\([0-9]\\)/\\1/'",
+			 dir, i + 1);
+		assert_int_equal(run_for_number(cmd), ev[i].ts);
+	}
+}
+
 /* ---------------------------------------------------------------- damage */
 
 static void copy_file(const char *from, const char *to)
@@ -974,6 +1048,7 @@ int main(void)
 		cmocka_unit_test(test_ctf_babeltrace2_reads_every_event),
 		cmocka_unit_test(test_ctf_refuses_a_directory_that_is_not_empty),
 		cmocka_unit_test(test_ctf_keeps_streams_monotonic),
+		cmocka_unit_test(test_ctf_compact_header_unless_the_clock_jumps),
 		cmocka_unit_test(test_damaged_file_exports_every_intact_chunk),
 		cmocka_unit_test(test_ctf_stops_at_a_record_broken_after_open),
 		cmocka_unit_test(test_cmd_export_exit_codes),
