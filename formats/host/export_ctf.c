@@ -521,7 +521,8 @@ static size_t ctf_encode(uint8_t *dst, const struct trace_hdr *h)
  * fields that lie back to back in the record merged into one copy (the
  * record's layout is the payload's there), strings on their own. Encodes
  * what ctf_encode() does, byte for byte; a type with more ops than fit
- * keeps ctf_encode().
+ * keeps ctf_encode(). The two shapes most types have, one copy, and a copy,
+ * a computed name and a copy (exit, smccc), are run without the op loop.
  */
 #define CTF_MAX_OPS 32u
 
@@ -539,13 +540,22 @@ struct ctf_op {
 #define CTF_NAME_OPS 8u
 static unsigned ctf_nr_name_ops;
 
+enum {
+	CS_OPS,            /* the op loop */
+	CS_COPY,           /* op[0] a copy, the only op */
+	CS_COPY_NAME_COPY, /* op[0] a copy, op[1] a computed name, op[2] a copy */
+	CS_SLOW,           /* ctf_encode(): too many ops, or a type this version does not decode */
+};
+
 struct ctf_prog {
 	struct ctf_op op[CTF_MAX_OPS];
 	uint8_t nr_ops;
-	bool    slow;
+	uint8_t shape; /* CS_* */
 };
 
-static struct ctf_prog ctf_progs[TRACE_TYPES_MAX];
+/* One per record type, and the last for the types this version does not decode. */
+#define CTF_PROG_UNKNOWN TRACE_TYPES_MAX
+static struct ctf_prog ctf_progs[TRACE_TYPES_MAX + 1];
 
 static void ctf_compile(void)
 {
@@ -557,11 +567,12 @@ static void ctf_compile(void)
 	if (done)
 		return;
 	done = 1;
+	ctf_progs[CTF_PROG_UNKNOWN].shape = CS_SLOW;
 	for (t = 0; t < trace_nr_types; t++) {
 		struct ctf_prog *p = &ctf_progs[t];
 
 		n = 0;
-		for (i = 0; i < trace_types[t].nr_fields && !p->slow; i++) {
+		for (i = 0; i < trace_types[t].nr_fields && p->shape != CS_SLOW; i++) {
 			f = &trace_types[t].field[i];
 			op = n ? &p->op[n - 1] : NULL;
 			switch (f->kind) {
@@ -574,7 +585,7 @@ static void ctf_compile(void)
 					continue;
 				}
 				if (n == CTF_MAX_OPS) {
-					p->slow = true;
+					p->shape = CS_SLOW;
 					break;
 				}
 				p->op[n++] = (struct ctf_op){ f, f->off, (uint16_t)len, CO_COPY, 0 };
@@ -582,7 +593,7 @@ static void ctf_compile(void)
 			default:
 				if (n == CTF_MAX_OPS ||
 				    (f->kind != TFK_STR && ctf_nr_name_ops == CTF_NAME_OPS)) {
-					p->slow = true;
+					p->shape = CS_SLOW;
 					break;
 				}
 				p->op[n++] = (struct ctf_op){ f, f->off, f->size,
@@ -591,11 +602,18 @@ static void ctf_compile(void)
 				if (f->kind != TFK_STR)
 					p->op[n - 1].cache = (uint8_t)ctf_nr_name_ops++;
 				if (f->kind != TFK_STR && (f->off + f->size < 8 || f->size > 8))
-					p->slow = true; /* never: fields follow the header */
+					p->shape = CS_SLOW; /* never: fields follow the header */
 				break;
 			}
 		}
 		p->nr_ops = (uint8_t)n;
+		if (p->shape == CS_SLOW)
+			continue;
+		if (n == 1 && p->op[0].kind == CO_COPY)
+			p->shape = CS_COPY;
+		else if (n == 3 && p->op[0].kind == CO_COPY && p->op[1].kind == CO_TEXT &&
+			 p->op[2].kind == CO_COPY)
+			p->shape = CS_COPY_NAME_COPY;
 	}
 }
 
@@ -621,9 +639,15 @@ static inline void ctf_copy(uint8_t *d, const uint8_t *s, unsigned len)
 {
 	unsigned i;
 
-	if (len >= 16) {
-		for (i = 0; i + 16 <= len; i += 16)
-			memcpy(d + i, s + i, 16);
+	if (len > 64) {
+		for (i = 0; i + 32 < len; i += 32)
+			memcpy(d + i, s + i, 32);
+		memcpy(d + len - 32, s + len - 32, 32);
+	} else if (len > 32) {
+		memcpy(d, s, 32);
+		memcpy(d + len - 32, s + len - 32, 32);
+	} else if (len >= 16) {
+		memcpy(d, s, 16);
 		memcpy(d + len - 16, s + len - 16, 16);
 	} else if (len >= 8) {
 		memcpy(d, s, 8);
@@ -672,15 +696,29 @@ static inline size_t ctf_put_name(uint8_t *d, const struct ctf_op *op, const uin
 static inline size_t ctf_encode_fast(uint8_t *dst, const struct trace_hdr *h, int t,
 				     struct ctf_names *names)
 {
+	const struct ctf_prog *p = &ctf_progs[t >= 0 ? (unsigned)t : CTF_PROG_UNKNOWN];
 	const uint8_t *rec = (const uint8_t *)h;
-	const struct ctf_prog *p;
-	const struct ctf_op *op;
+	const struct ctf_op *op = p->op;
 	uint8_t *d = dst + sizeof(struct ctf_event_context);
 	unsigned i;
 
-	if (__builtin_expect(t < 0 || ctf_progs[t].slow, 0))
+	switch (p->shape) {
+	case CS_COPY:
+		ctf_put_context(dst, h);
+		ctf_copy(d, rec + op[0].off, op[0].len);
+		return sizeof(struct ctf_event_context) + op[0].len;
+	case CS_COPY_NAME_COPY:
+		ctf_put_context(dst, h);
+		ctf_copy(d, rec + op[0].off, op[0].len);
+		d += op[0].len;
+		d += ctf_put_name(d, &op[1], rec, &names[op[1].cache]);
+		ctf_copy(d, rec + op[2].off, op[2].len);
+		return (size_t)(d + op[2].len - dst);
+	case CS_SLOW:
 		return ctf_encode(dst, h);
-	p = &ctf_progs[t];
+	default:
+		break;
+	}
 	ctf_put_context(dst, h);
 	for (i = 0; i < p->nr_ops; i++) {
 		op = &p->op[i];
