@@ -686,36 +686,50 @@ static void test_ctf_refuses_a_directory_that_is_not_empty(void **state)
 	tf_reader_close(r);
 }
 
-/* Timestamps that go back within a CPU are raised: babeltrace2 still reads it. */
-static void test_ctf_keeps_streams_monotonic(void **state)
+/*
+ * A one-CPU trace at freq Hz of n entry records with timestamps ts[] (a
+ * record of UNKNOWN_TYPE where unknown[i], when unknown is given), exported
+ * to CTF in s->dir/NAME-ctf; the directory's path is left in dir.
+ */
+static void export_ctf_of_entries(struct sample *s, const char *name, uint64_t freq,
+				  const uint64_t *ts, const bool *unknown, unsigned n,
+				  struct export_stats *st, char *dir, size_t dirlen)
 {
-	struct sample *s = *state;
-	struct tf_info info = { .nr_cpus = 1, .cntfrq = 62500000 };
+	struct tf_info info = { .nr_cpus = 1, .cntfrq = freq };
 	struct trace_entry en;
-	struct export_stats st;
 	struct export_opts o;
 	struct tf_writer *w;
 	struct tf_reader *r;
-	char err[EXPORT_MSG_LEN], dir[160], cmd[300];
-	const char *trace = out_path(s, "back.trace");
-	static const uint64_t ts[] = { 100, 200, 150, 300, 50 };
+	char err[EXPORT_MSG_LEN], trace[160];
 	unsigned i;
 
+	snprintf(trace, sizeof(trace), "%s/%s.trace", s->dir, name);
 	assert_int_equal(tf_writer_open(&w, trace, &info, err, sizeof(err)), 0);
-	for (i = 0; i < 5; i++) {
+	for (i = 0; i < n; i++) {
 		memset(&en, 0, sizeof(en));
-		en.hdr.type = TRACE_ENTRY;
+		en.hdr.type = unknown && unknown[i] ? UNKNOWN_TYPE : TRACE_ENTRY;
 		en.hdr.size = sizeof(en);
 		en.hdr.seq = i;
 		en.hdr.ts = ts[i];
 		assert_int_equal(tf_writer_append(w, 0, &en, sizeof(en)), 0);
 	}
 	assert_int_equal(tf_writer_close(w, NULL), 0);
-	snprintf(dir, sizeof(dir), "%s/back-ctf", s->dir);
+	snprintf(dir, dirlen, "%s/%s-ctf", s->dir, name);
 	r = open_trace(trace);
 	export_opts_init(&o);
-	assert_int_equal(export_ctf(r, dir, &o, &st, err, sizeof(err)), 0);
+	assert_int_equal(export_ctf(r, dir, &o, st, err, sizeof(err)), 0);
 	tf_reader_close(r);
+	assert_int_equal(st->exported, n);
+}
+
+/* Timestamps that go back within a CPU are raised: babeltrace2 still reads it. */
+static void test_ctf_keeps_streams_monotonic(void **state)
+{
+	static const uint64_t ts[] = { 100, 200, 150, 300, 50 };
+	struct export_stats st;
+	char dir[160], cmd[300];
+
+	export_ctf_of_entries(*state, "back", 62500000, ts, NULL, 5, &st, dir, sizeof(dir));
 	assert_int_equal(st.clamped, 2);
 	if (!have_tool("babeltrace2"))
 		skip();
@@ -731,69 +745,48 @@ static void test_ctf_keeps_streams_monotonic(void **state)
  */
 static void test_ctf_compact_header_unless_the_clock_jumps(void **state)
 {
-	struct sample *s = *state;
-	struct tf_info info = { .nr_cpus = 1, .cntfrq = 1000000000 };
-	struct trace_entry en;
-	struct export_stats st;
-	struct export_opts o;
-	struct tf_writer *w;
-	struct tf_reader *r;
-	struct stat sb;
-	char err[EXPORT_MSG_LEN], dir[160], cmd[400];
-	const char *trace = out_path(s, "jumps.trace");
 	const uint64_t m = 1ull << 27;
-	/* each timestamp, and whether its event gets the extended header */
-	static const struct {
-		uint64_t ts;
-		bool ext, unknown;
-	} ev[] = {
-		{ 1000, true, false },                     /* the packet's first */
-		{ 1005, false, false },
-		{ 1005 + (1ull << 27) - 1, false, false }, /* the largest compact step */
-		{ 1005 + (2ull << 27) - 1, true, false },  /* 2^27: too far */
-		{ 1005 + (3ull << 27), true, false },
-		{ (4ull << 27) + 100, false, false },
-		{ (5ull << 27) - 3, false, false },
-		{ (5ull << 27) + 4, false, false },        /* the 27 bits wrap: 7 ticks on */
-		{ (5ull << 27) + 9, true, true },          /* no compact id */
-		{ (5ull << 27) + 10, false, false },
-		{ 1ull << 40, true, false },
-		{ (1ull << 40) + 1, false, false },
+	static const uint64_t ts[] = {
+		1000,                    /* the packet's first: extended */
+		1005,
+		1005 + (1ull << 27) - 1, /* the largest compact step */
+		1005 + (2ull << 27) - 1, /* 2^27: extended */
+		1005 + (3ull << 27),
+		(4ull << 27) + 100,
+		(5ull << 27) - 3,
+		(5ull << 27) + 4,        /* the 27 bits wrap: 7 ticks on */
+		(5ull << 27) + 9,        /* unknown type, no compact id: extended */
+		(5ull << 27) + 10,
+		1ull << 40,
+		(1ull << 40) + 1,
 	};
-	uint64_t size = 84, prev = 0; /* the packet's header and context */
+	enum { N = sizeof(ts) / sizeof(ts[0]) };
+	static const bool ext[N] = { true, false, false, true, true, false,
+				     false, false, true, false, true, false };
+	static const bool unknown[N] = { [8] = true };
+	struct export_stats st;
+	struct stat sb;
+	char dir[160], cmd[400];
+	uint64_t size = 84; /* the packet's header and context */
 	unsigned i;
 
-	assert_int_equal(tf_writer_open(&w, trace, &info, err, sizeof(err)), 0);
-	for (i = 0; i < sizeof(ev) / sizeof(ev[0]); i++) {
-		assert_true(ev[i].ts > prev);
-		assert_int_equal(ev[i].ext, !i || ev[i].unknown || ev[i].ts - prev >= m);
-		prev = ev[i].ts;
-		memset(&en, 0, sizeof(en));
-		en.hdr.type = ev[i].unknown ? UNKNOWN_TYPE : TRACE_ENTRY;
-		en.hdr.size = sizeof(en);
-		en.hdr.seq = i;
-		en.hdr.ts = ev[i].ts;
-		assert_int_equal(tf_writer_append(w, 0, &en, sizeof(en)), 0);
+	for (i = 0; i < N; i++) {
+		assert_true(!i || ts[i] > ts[i - 1]);
+		assert_int_equal(ext[i], !i || unknown[i] || ts[i] - ts[i - 1] >= m);
 		/* header, context (22), then entry's 16 bytes or unknown's type, len and 16 bytes */
-		size += (ev[i].ext ? 13 : 4) + 22 + 16 + (ev[i].unknown ? 6 : 0);
+		size += (ext[i] ? 13 : 4) + 22 + 16 + (unknown[i] ? 6 : 0);
 	}
-	assert_int_equal(tf_writer_close(w, NULL), 0);
-	snprintf(dir, sizeof(dir), "%s/jumps-ctf", s->dir);
-	r = open_trace(trace);
-	export_opts_init(&o);
-	assert_int_equal(export_ctf(r, dir, &o, &st, err, sizeof(err)), 0);
-	tf_reader_close(r);
-	assert_int_equal(st.exported, sizeof(ev) / sizeof(ev[0]));
+	export_ctf_of_entries(*state, "jumps", 1000000000, ts, unknown, N, &st, dir, sizeof(dir));
 	snprintf(cmd, sizeof(cmd), "%s/stream_0", dir);
 	assert_int_equal(stat(cmd, &sb), 0);
 	assert_int_equal((uint64_t)sb.st_size, size);
 	if (!have_tool("babeltrace2"))
 		skip();
-	for (i = 0; i < sizeof(ev) / sizeof(ev[0]); i++) {
+	for (i = 0; i < N; i++) {
 		snprintf(cmd, sizeof(cmd),
 			 "babeltrace2 --clock-cycles '%s' 2>/dev/null | sed -n '%up' | sed 's/^\\[0*\\([0-9]\\)/\\1/'",
 			 dir, i + 1);
-		assert_int_equal(run_for_number(cmd), ev[i].ts);
+		assert_int_equal(run_for_number(cmd), ts[i]);
 	}
 }
 
