@@ -760,18 +760,23 @@ static int ctf_open_streams(struct ctf_export *x)
 
 /*
  * The records of one chunk of CPU s->cpu's, payload[0..len), into its
- * stream: well formed, as tf_reader_load_chunk_records() hands them out. The stream's state is kept in locals while it runs: the stores
- * into the packet would otherwise make the compiler reload it every event.
+ * stream: well formed, as tf_reader_load_chunk_records() hands them out.
+ * The stream's state, the options and the buffers are kept in locals while
+ * it runs: the stores into the packet would otherwise make the compiler
+ * reload them every event.
  */
 static int ctf_add_chunk(struct ctf_export *x, struct ctf_stream *s, const uint8_t *payload,
 			 uint32_t len, const struct export_opts *o, struct export_stats *st)
 {
 	uint64_t ts, last_ts = s->last_ts, begin = s->begin, events = s->events;
 	uint64_t records = 0, exported = 0, unknown = 0, clamped = 0;
+	const struct export_opts keep = *o;
+	struct ctf_names *names = x->names;
 	const struct trace_hdr *h;
 	size_t plen = s->len;
 	uint32_t at, id;
 	bool compact;
+	uint8_t *buf;
 	int ret = 0, t;
 
 	if (!s->buf) {
@@ -781,18 +786,19 @@ static int ctf_add_chunk(struct ctf_export *x, struct ctf_stream *s, const uint8
 			return -ENOMEM;
 		}
 	}
+	buf = s->buf;
 	for (at = 0; at < len;) {
 		h = (const struct trace_hdr *)(payload + at);
 		at += h->size;
 		records++;
-		if (!export_keep(o, h))
+		if (!export_keep(&keep, h))
 			continue;
 		if (plen + CTF_EVENT_MAX > CTF_PACKET_MAX) {
 			s->len = plen;
 			s->events = events;
 			s->begin = begin;
 			s->end = s->last_ts = last_ts;
-			ret = ctf_packet_flush(x, s, s->buf);
+			ret = ctf_packet_flush(x, s, buf);
 			if (ret)
 				break;
 			plen = s->len;
@@ -811,8 +817,8 @@ static int ctf_add_chunk(struct ctf_export *x, struct ctf_stream *s, const uint8
 		if (!events)
 			begin = ts;
 		last_ts = ts;
-		plen += ctf_put_header(s->buf + plen, id, ts, compact);
-		plen += ctf_encode_fast(s->buf + plen, h, t, x->names);
+		plen += ctf_put_header(buf + plen, id, ts, compact);
+		plen += ctf_encode_fast(buf + plen, h, t, names);
 		events++;
 		exported++;
 		unknown += t < 0;
