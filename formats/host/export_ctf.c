@@ -26,9 +26,10 @@
  * The event id is the type's index in trace_types[] (CTF_ID_UNKNOWN for a
  * type this version does not decode). A reader takes a 27-bit timestamp as
  * the low bits of the clock, moved on by 2^27 when they are below the last
- * value's (CTF 1.8, section 8), so the compact header holds any timestamp
- * less than 2^27 ticks after the event before it in the packet: 2.1 s at
- * 62.5 MHz, 134 ms at 1 GHz.
+ * value's (CTF 1.8's rule for a clock field narrower than the clock, which
+ * LTTng's compact header relies on too), so the compact header holds any
+ * timestamp less than 2^27 ticks after the event before it in the packet:
+ * 2.1 s at 62.5 MHz, 134 ms at 1 GHz.
  *
  * A packet starts with struct ctf_packet_head: the packet header, then the
  * packet context (timestamp_begin/end, content_size and packet_size in bits,
@@ -256,37 +257,37 @@ static void put_env_clock(FILE *m, const struct tf_file_header *fh, const struct
 static void put_stream(FILE *m)
 {
 	fprintf(m, "stream {\n"
-	      "\tid = 0;\n"
-	      "\tpacket.context := struct {\n"
-	      "\t\tcntpct_t timestamp_begin;\n"
-	      "\t\tcntpct_t timestamp_end;\n"
-	      "\t\tuint64_t content_size;\n"
-	      "\t\tuint64_t packet_size;\n"
-	      "\t\tuint64_t packet_seq_num;\n"
-	      "\t\tuint64_t events_discarded;\n"
-	      "\t\tuint32_t cpu_id;\n"
-	      "\t};\n"
-	      "\tevent.header := struct {\n"
-	      "\t\tenum : uint5_t { compact = 0 ... %u, extended = %u } id;\n"
-	      "\t\tvariant <id> {\n"
-	      "\t\t\tstruct {\n"
-	      "\t\t\t\tcntpct%u_t timestamp;\n"
-	      "\t\t\t} compact;\n"
-	      "\t\t\tstruct {\n"
-	      "\t\t\t\tuint32_t id;\n"
-	      "\t\t\t\tcntpct_t timestamp;\n"
-	      "\t\t\t} extended;\n"
-	      "\t\t} v;\n"
-	      "\t};\n"
-	      "\tevent.context := struct {\n"
-	      "\t\tuint64_t seq;\n"
-	      "\t\tuint16_t vm;\n"
-	      "\t\tuint16_t vcpu;\n"
-	      "\t\tuint16_t vmid;\n"
-	      "\t\tuint64_t vmid_gen;\n"
-	      "\t};\n"
-	      "};\n\n",
-	      CTF_ID_EXTENDED - 1, CTF_ID_EXTENDED, CTF_TS_BITS);
+		   "\tid = 0;\n"
+		   "\tpacket.context := struct {\n"
+		   "\t\tcntpct_t timestamp_begin;\n"
+		   "\t\tcntpct_t timestamp_end;\n"
+		   "\t\tuint64_t content_size;\n"
+		   "\t\tuint64_t packet_size;\n"
+		   "\t\tuint64_t packet_seq_num;\n"
+		   "\t\tuint64_t events_discarded;\n"
+		   "\t\tuint32_t cpu_id;\n"
+		   "\t};\n"
+		   "\tevent.header := struct {\n"
+		   "\t\tenum : uint5_t { compact = 0 ... %u, extended = %u } id;\n"
+		   "\t\tvariant <id> {\n"
+		   "\t\t\tstruct {\n"
+		   "\t\t\t\tcntpct%u_t timestamp;\n"
+		   "\t\t\t} compact;\n"
+		   "\t\t\tstruct {\n"
+		   "\t\t\t\tuint32_t id;\n"
+		   "\t\t\t\tcntpct_t timestamp;\n"
+		   "\t\t\t} extended;\n"
+		   "\t\t} v;\n"
+		   "\t};\n"
+		   "\tevent.context := struct {\n"
+		   "\t\tuint64_t seq;\n"
+		   "\t\tuint16_t vm;\n"
+		   "\t\tuint16_t vcpu;\n"
+		   "\t\tuint16_t vmid;\n"
+		   "\t\tuint64_t vmid_gen;\n"
+		   "\t};\n"
+		   "};\n\n",
+		CTF_ID_EXTENDED - 1, CTF_ID_EXTENDED, CTF_TS_BITS);
 }
 
 /* An event per entry of the record table, and one for the types it does not know. */
