@@ -865,17 +865,15 @@ static struct hs_row *cell_get(struct hs_stats *s, uint32_t v, unsigned cls)
 	return &c[cls];
 }
 
-/* The vCPU's row index + 1 in s->vcpus (always kept), 0 when there is none. */
-static uint32_t vcpu_index(struct hs_stats *s, const struct trace_hdr *h, struct hs_row **row)
+/* vcpu_index() of a vCPU not in vcpu_map[]: found, or added, in the table. */
+static __attribute__((noinline)) uint32_t vcpu_index_slow(struct hs_stats *s,
+							  const struct trace_hdr *h,
+							  struct hs_row **row)
 {
 	struct hs_key k = { 0, h->vm, { .vcpu = h->vcpu } };
 	bool small = h->vm < HS_MAP_VMS && h->vcpu < HS_MAP_VCPUS;
 	uint32_t idx;
 
-	if (small && (idx = s->vcpu_map[h->vm][h->vcpu])) {
-		*row = &s->vcpus.rows[idx - 1].row;
-		return idx;
-	}
 	*row = NULL;
 	if (h->vm == TRACE_NO_VM || h->vcpu == TRACE_NO_VCPU)
 		return 0;
@@ -889,6 +887,19 @@ static uint32_t vcpu_index(struct hs_stats *s, const struct trace_hdr *h, struct
 	if (small)
 		s->vcpu_map[h->vm][h->vcpu] = idx;
 	return idx;
+}
+
+/* The vCPU's row index + 1 in s->vcpus (always kept), 0 when there is none. */
+static inline uint32_t vcpu_index(struct hs_stats *s, const struct trace_hdr *h,
+				  struct hs_row **row)
+{
+	uint32_t idx;
+
+	if (h->vm < HS_MAP_VMS && h->vcpu < HS_MAP_VCPUS && (idx = s->vcpu_map[h->vm][h->vcpu])) {
+		*row = &s->vcpus.rows[idx - 1].row;
+		return idx;
+	}
+	return vcpu_index_slow(s, h, row);
 }
 
 /* The VM's row of s->vms (index + 1 in *idx), like table_get(). */
