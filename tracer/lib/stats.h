@@ -462,9 +462,11 @@ int hs_stats_feed(struct hs_stats *s, const struct trace_hdr *h, uint32_t size);
 /*
  * Defer part of the counting to hs_stats_settle(), for a model read only
  * once every record is in (a trace file's report): the feed does less per
- * record, and the rows of exits (total, classes, vCPUs) and the keyed
- * tables' histogram buckets are incomplete until the model settles. Reading
- * a deferring model before then reads those short. 0 or -ENOMEM.
+ * record, and the rows of exits (total, classes, vCPUs), the keyed tables'
+ * histogram buckets and the MMIO and sysreg tables (rows and counts: their
+ * records wait for their lookup in batches) are incomplete until the model
+ * settles. Reading a deferring model before then reads those short. 0 or
+ * -ENOMEM.
  */
 int hs_stats_defer(struct hs_stats *s);
 
