@@ -1056,6 +1056,55 @@ static void test_batched_lookups_keep_first_seen_rows_and_costs(void **state)
 	hs_stats_destroy(b);
 }
 
+/*
+ * A deferring model reset with MMIO accesses and sysreg traps waiting for
+ * their lookup: their keys keep their rows, their counts go with the reset,
+ * and an access's exit after the reset still brings its cost, as in the
+ * model fed record by record.
+ */
+static void test_reset_of_a_deferring_model_looks_up_what_waits(void **state)
+{
+	struct hs_stats_opts o = { .cntfrq = 62500000 };
+	struct hs_stats *a = hs_stats_new(&o), *b = hs_stats_new(&o);
+	struct trace_mmio m;
+	struct trace_exit e;
+
+	(void)state;
+	assert_non_null(a);
+	assert_non_null(b);
+	assert_int_equal(hs_stats_defer(b), 0);
+	memset(&e, 0, sizeof(e));
+	e.hdr = (struct trace_hdr){ .type = TRACE_EXIT, .size = sizeof(e), .seq = 0, .ts = 10 };
+	e.exit_class = ESR_EC_SYS64;
+	e.esr = (uint64_t)ESR_EC_SYS64 << ESR_EC_SHIFT | SYSREG_CNTP_CTL_EL0 | 1;
+	e.cost = 40;
+	feed_both(a, b, &e.hdr);
+	memset(&m, 0, sizeof(m));
+	m.hdr = (struct trace_hdr){ .type = TRACE_MMIO, .size = sizeof(m), .seq = 1, .ts = 20 };
+	m.device = TRACE_DEV_UART;
+	m.ipa = GUEST_UART_IPA + 0x18;
+	feed_both(a, b, &m.hdr);
+	hs_stats_reset(a);
+	hs_stats_reset(b);
+	e.hdr.seq = 2;
+	e.hdr.ts = 30;
+	e.exit_class = ESR_EC_DABT_LOW;
+	e.esr = (uint64_t)ESR_EC_DABT_LOW << ESR_EC_SHIFT;
+	e.cost = 700;
+	feed_both(a, b, &e.hdr);
+	assert_int_equal(hs_stats_settle(b), 0);
+	assert_int_equal(b->mmio.nr, 1);
+	assert_int_equal(b->mmio.rows[0].row.count, 0);
+	assert_int_equal(b->mmio.rows[0].row.cost.count, 1);
+	assert_int_equal(b->mmio.rows[0].row.cost.min, 700);
+	assert_int_equal(b->sysregs.nr, 1);
+	assert_int_equal(b->sysregs.rows[0].row.count, 0);
+	assert_table_equal(&a->mmio, &b->mmio);
+	assert_table_equal(&a->sysregs, &b->sysregs);
+	hs_stats_destroy(a);
+	hs_stats_destroy(b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1084,6 +1133,7 @@ int main(void)
 		cmocka_unit_test(test_ticks_convert_to_ns_at_any_frequency),
 		cmocka_unit_test(test_deferred_sums_settle_to_the_same_model),
 		cmocka_unit_test(test_batched_lookups_keep_first_seen_rows_and_costs),
+		cmocka_unit_test(test_reset_of_a_deferring_model_looks_up_what_waits),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -694,10 +694,29 @@ void hs_stats_destroy(struct hs_stats *s)
 	free(s);
 }
 
+/* The tables whose records (pend[]) or buckets (log[]) may wait. */
+static struct hs_table *deferring_tables(struct hs_stats *s, unsigned i)
+{
+	struct hs_table *const t[] = { &s->vms, &s->vcpus, &s->pcs, &s->mmio, &s->sysregs,
+				       &s->hypercalls };
+
+	return i < sizeof(t) / sizeof(t[0]) ? t[i] : NULL;
+}
+
 void hs_stats_reset(struct hs_stats *s)
 {
+	struct hs_table *t;
 	unsigned i;
 
+	/*
+	 * What waits is counted before the counts go: the keys take their rows
+	 * in their order, and the histograms their blocks, as record by record.
+	 */
+	for (i = 0; (t = deferring_tables(s, i)); i++) {
+		table_flush(s, t);
+		if (t->log)
+			table_count_log(s, t);
+	}
 	s->records = 0;
 	s->first_ts = s->last_ts = 0;
 	memset(s->cpu_records, 0, sizeof(s->cpu_records));
@@ -705,9 +724,6 @@ void hs_stats_reset(struct hs_stats *s)
 	s->lost = s->gaps = 0;
 	memset(s->by_type_index, 0, sizeof(s->by_type_index));
 	s->other_types = s->short_records = s->nomem = 0;
-	/* the keys waiting take their rows, in their order, before the counts go */
-	table_flush(s, &s->mmio);
-	table_flush(s, &s->sysregs);
 
 	row_reset(&s->total);
 	for (i = 0; i < HS_CLASS_ROWS; i++)
@@ -759,15 +775,6 @@ double hs_stats_span_s(const struct hs_stats *s)
 	if (s->records < 2 || s->last_ts <= s->first_ts)
 		return 0.0;
 	return (double)(s->last_ts - s->first_ts) / (double)s->opts.cntfrq;
-}
-
-/* The tables whose buckets may wait in a log. */
-static struct hs_table *deferring_tables(struct hs_stats *s, unsigned i)
-{
-	struct hs_table *const t[] = { &s->vms, &s->vcpus, &s->pcs, &s->mmio, &s->sysregs,
-				       &s->hypercalls };
-
-	return i < sizeof(t) / sizeof(t[0]) ? t[i] : NULL;
 }
 
 int hs_stats_defer(struct hs_stats *s)
