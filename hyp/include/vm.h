@@ -179,6 +179,7 @@ struct vcpu {
 	uint64_t trace_vmid_gen;
 	uint64_t trace_ident;     /* TRACE_IDENT(vm, vcpu) */
 	uint64_t trace_vmid;      /* the packed VMID the two above describe */
+	uint64_t vttbr;           /* VTTBR_EL2 for it: the VM's stage 2 and the VMID number */
 };
 
 enum vm_state {

@@ -61,7 +61,15 @@ static void el1_restore(const uint64_t *r)
 #undef LOAD
 }
 
-/* The keys as the EL1 registers above: all read before the first store. */
+/*
+ * The keys as the EL1 registers above: all read before the first store.
+ * Switched lazily, as KVM does: a vCPU's HCR_EL2.API and APK stay clear,
+ * so that its first PAuth instruction (EC 0x09) or key register access
+ * (EC 0x18) traps (arch_vcpu_pauth_trap()); from then its keys are its
+ * own in the hardware while it runs, and switched with it. A vCPU that
+ * never used them costs nothing at a switch, and cannot read the keys of
+ * whichever vCPU ran before it: they trap.
+ */
 #define PAUTH_KEYS(X)                                           \
 	X(APIAKEYLO, SYS_APIAKEYLO_EL1) X(APIAKEYHI, SYS_APIAKEYHI_EL1) \
 	X(APIBKEYLO, SYS_APIBKEYLO_EL1) X(APIBKEYHI, SYS_APIBKEYHI_EL1) \
@@ -138,6 +146,22 @@ void vcpu_el1_write(struct vcpu *v, enum el1_reg r, uint64_t val)
 	}
 }
 
+static bool pauth_live(const struct vcpu *v)
+{
+	return v->hcr & HCR_API;
+}
+
+bool arch_vcpu_pauth_trap(struct vcpu *v)
+{
+	if (!cpu.pauth || pauth_live(v))
+		return false; /* no keys to give, or not a trap for them: UNDEF */
+	/* The vCPU is loaded: its keys into the hardware now, untrapped from
+	 * the next entry (arch_vcpu_enter), whose ERET synchronizes both. */
+	pauth_restore(v->pauth);
+	v->hcr |= HCR_API | HCR_APK;
+	return true;
+}
+
 void arch_vcpu_pend_serror(struct vcpu *v)
 {
 	/* Written to HCR_EL2 at the next entry (arch_vcpu_enter). */
@@ -158,7 +182,7 @@ void arch_vcpu_load(struct vcpu *v)
 		if (v->nv.in_l2)
 			write_sysreg(v->nv.vncr[VNCR_VMPIDR_EL2 / 8], vmpidr_el2);
 	}
-	if (cpu.pauth)
+	if (pauth_live(v))
 		pauth_restore(v->pauth);
 	if (cpu.mte_guest)
 		mte_restore(v->mte);
@@ -173,7 +197,7 @@ void arch_vcpu_put(struct vcpu *v)
 	vpmu_put(v);
 	el1_save(v->el1);
 	v->el1_loaded = false;
-	if (cpu.pauth)
+	if (pauth_live(v))
 		pauth_save(v->pauth);
 	if (cpu.mte_guest)
 		mte_save(v->mte);
@@ -216,13 +240,16 @@ void arch_fpsimd_forget(struct vcpu *v)
 			percpu[i].fp_owner = NULL;
 }
 
-/* The vCPU's VM got a new VMID (rare: allocation, rollover): the trace
- * headers of this vCPU, and once per VMID the status block and the trace. */
+/* The vCPU's VM got a new VMID (rare: allocation, rollover): its VTTBR_EL2
+ * and the trace headers of this vCPU, and once per VMID the status block
+ * and the trace. */
 static void vmid_publish(struct vcpu *v, uint64_t vmid)
 {
 	struct vm *vm = v->vm;
 
 	v->trace_vmid = vmid;
+	/* The stage 2 root is the VM's for its whole life (stage2.c). */
+	v->vttbr = vm->s2.root_pa | (vmid_of(vmid, vmids.bits) << 48);
 	v->trace_word0 = TRACE_WORD0(0, 0, v->pcpu, vmid_of(vmid, vmids.bits));
 	v->trace_vmid_gen = vmid_gen_number(vmid, vmids.bits);
 	if (vm->stat_vmid == vmid)
@@ -249,7 +276,7 @@ unsigned arch_vcpu_enter(struct vcpu *v)
 	if (unlikely(v->nv.s2))
 		write_sysreg(nested_s2_vttbr(v->nv.s2, &vmids, pc->id), vttbr_el2);
 	else
-		write_sysreg(v->vm->s2.root_pa | (vmid_of(vmid, vmids.bits) << 48), vttbr_el2);
+		write_sysreg(v->vttbr, vttbr_el2);
 	write_sysreg(v->hcr, hcr_el2);
 	write_sysreg(pc->fp_owner == v ? cpu.cptr_guest & ~CPTR_EL2_TFP : cpu.cptr_guest, cptr_el2);
 	/* Read once: an attach or detach on another CPU takes effect at the next entry. */

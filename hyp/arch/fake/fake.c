@@ -161,6 +161,13 @@ void arch_vcpu_pend_serror(struct vcpu *v)
 	v->hcr |= FAKE_HCR_VSE;
 }
 
+bool arch_vcpu_pauth_trap(struct vcpu *v)
+{
+	(void)v;
+	fake.pauth_traps++;
+	return fake.pauth;
+}
+
 uint64_t arch_vcpu_hcr(void)
 {
 	return 0x80000000ull; /* HCR_EL2.RW, enough for the logic */

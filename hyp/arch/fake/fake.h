@@ -30,6 +30,8 @@ struct fake_arch {
 	uint64_t ram_scrub_pa, ram_scrub_size;
 	unsigned fpsimd_switches;
 	unsigned fpsimd_releases;
+	bool pauth;                /* the "CPU" has pointer-authentication keys */
+	unsigned pauth_traps;      /* arch_vcpu_pauth_trap() calls */
 	bool system_off;
 	char console[8192];        /* what was written to the console */
 	unsigned console_len;
