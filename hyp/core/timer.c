@@ -141,8 +141,7 @@ void timer_vcpu_load(struct vcpu *v)
 	 * restored timer already asserted must not fire at EL2 for an interrupt
 	 * the guest still holds. */
 	v->timer.ppi_active = vtimer_busy(v);
-	arch_vtimer_ppi_active(v->timer.ppi_active);
-	arch_vtimer_offset(v->vm->cntvoff);
+	arch_vtimer_load(v->vm->cntvoff, v->timer.ppi_active);
 }
 
 void timer_vcpu_loaded(struct vcpu *v)

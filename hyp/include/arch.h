@@ -53,7 +53,7 @@ struct arch_caps {
 	unsigned ipa_bits;  /* stage-2 input address size */
 	unsigned vmid_bits; /* 8 or 16 */
 	unsigned nr_lrs;    /* list registers */
-	bool pauth;         /* pointer-authentication keys are switched */
+	bool pauth;         /* pointer-authentication keys (switched lazily) */
 };
 
 /* Boot CPU, before anything else: learn the CPU, map RAM (platform.ram_*)
@@ -187,7 +187,8 @@ unsigned arch_debug_brps(void);
 unsigned arch_debug_wrps(void);
 
 /* The guest's virtual timer on this CPU (hyp/core/timer.c decides when). */
-void arch_vtimer_offset(uint64_t cntvoff);  /* CNTVOFF_EL2: the loading vCPU's VM */
+/* The loading vCPU's: CNTVOFF_EL2 (its VM's), then the physical PPI 27's active state. */
+void arch_vtimer_load(uint64_t cntvoff, bool ppi_active);
 void arch_vtimer_stop(void);                /* CNTV_CTL_EL0 = 0, once the vCPU's copy is saved */
 void arch_vtimer_ppi_active(bool active);   /* the physical PPI 27's active state */
 void arch_vtimer_refresh(struct vcpu *v);   /* loaded v: the CPU re-evaluates ISTATUS now */

@@ -26,6 +26,7 @@
 
 #include "formats/hypcfg.h"
 #include "formats/ich_lr.h"
+#include "hyp/include/compiler.h"
 #include "hyp/include/spinlock.h"
 
 /* ---------------------------------------------------------------- sizes */
@@ -449,9 +450,7 @@ bool vgic_irq_peek(struct vgic_vm *vm, unsigned vcpu_id, unsigned intid, struct 
  */
 static inline bool vgic_irq_owned(const struct vgic_irq *irq)
 {
-	return __atomic_load_n(&irq->pending_latch, __ATOMIC_RELAXED) |
-	       __atomic_load_n(&irq->active, __ATOMIC_RELAXED) |
-	       __atomic_load_n(&irq->line_level, __ATOMIC_RELAXED);
+	return READ_ONCE(irq->pending_latch) || READ_ONCE(irq->active) || READ_ONCE(irq->line_level);
 }
 
 /* An interrupt of the VM (a vCPU's private one by vcpu_id), NULL if none.

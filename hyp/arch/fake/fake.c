@@ -263,9 +263,10 @@ uint64_t arch_vtimer_ctl(const struct vcpu *v)
 	return v->el1[CNTV_CTL_EL0];
 }
 
-void arch_vtimer_offset(uint64_t cntvoff)
+void arch_vtimer_load(uint64_t cntvoff, bool ppi_active)
 {
 	fake.cntvoff = cntvoff;
+	arch_vtimer_ppi_active(ppi_active);
 }
 
 void arch_vtimer_stop(void)

@@ -36,7 +36,7 @@ struct fake_arch {
 	char console[8192];        /* what was written to the console */
 	unsigned console_len;
 	uint64_t timer_deadline;
-	uint64_t cntvoff;          /* arch_vtimer_offset() */
+	uint64_t cntvoff;          /* arch_vtimer_load() */
 	unsigned vtimer_stops;     /* arch_vtimer_stop() calls */
 	bool vtimer_ppi_active;    /* arch_vtimer_ppi_active() as last set */
 	unsigned vtimer_ppi_writes;
