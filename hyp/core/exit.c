@@ -170,6 +170,14 @@ static bool handle_fpsimd(struct vcpu *v)
 	return true;
 }
 
+/* The vCPU's first PAuth instruction: its keys go in, and it runs again. */
+static bool handle_pauth(struct vcpu *v)
+{
+	if (!arch_vcpu_pauth_trap(v))
+		inject_undef(v);
+	return true;
+}
+
 static bool handle_undef(struct vcpu *v)
 {
 	inject_undef(v);
@@ -185,6 +193,7 @@ static bool handle_debug(struct vcpu *v)
 static const exit_handler_fn sync_handlers[ESR_EC_COUNT] = {
 	[ESR_EC_WFX] = handle_wfx,
 	[ESR_EC_FP_ASIMD] = handle_fpsimd,
+	[ESR_EC_PAC] = handle_pauth,
 	[ESR_EC_HVC64] = handle_hvc,
 	[ESR_EC_SMC64] = handle_smc,
 	[ESR_EC_SYS64] = handle_sysreg_trap,

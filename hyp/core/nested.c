@@ -68,6 +68,11 @@
 #define ID_AA64PFR0_EL2_AARCH64 (1ull << 8)
 
 #define NV_HCR_VSE (1ull << 8)
+#define NV_HCR_APK (1ull << 40)
+#define NV_HCR_API (1ull << 41)
+/* The vCPU's own HCR_EL2 bits, whichever level runs: a virtual SError
+ * pending, its pointer-authentication keys loaded (arch_vcpu_pauth_trap()). */
+#define NV_HCR_VCPU (NV_HCR_VSE | NV_HCR_API | NV_HCR_APK)
 
 /* ------------------------------------------------------------ pure rules */
 
@@ -355,7 +360,7 @@ static void vel2_write(struct vcpu *v, enum vel2_reg r, uint64_t val)
 
 static uint64_t hcr_for_l1(const struct vcpu *v)
 {
-	return arch_vcpu_hcr() | NV_HCR_NV | NV_HCR_NV1 | NV_HCR_NV2 | (v->hcr & NV_HCR_VSE);
+	return arch_vcpu_hcr() | NV_HCR_NV | NV_HCR_NV1 | NV_HCR_NV2 | (v->hcr & NV_HCR_VCPU);
 }
 
 static uint64_t hcr_for_l2(const struct vcpu *v)
@@ -363,7 +368,7 @@ static uint64_t hcr_for_l2(const struct vcpu *v)
 	/* L0's own controls, plus the traps L1 asked for; no NV bits: L2 is a
 	 * plain EL1. */
 	return arch_vcpu_hcr() | (v->nv.vncr[VNCR_HCR_EL2 / 8] & NV_HCR_L1_TRAPS) |
-	       (v->hcr & NV_HCR_VSE);
+	       (v->hcr & NV_HCR_VCPU);
 }
 
 /* The two regimes share the VMID: stage-1 entries of one must not serve

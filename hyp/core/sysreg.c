@@ -320,6 +320,13 @@ static bool is_id_space(const struct esr_sysreg *s)
 	return s->op0 == 3 && s->op1 == 0 && s->crn == 0 && s->crm >= 1 && s->crm <= 7;
 }
 
+/* AP{IA,IB,DA,DB,GA}Key{Lo,Hi}_EL1: op0 3, op1 0, CRn 2, CRm 1..3. */
+static bool is_pauth_key(const struct esr_sysreg *s)
+{
+	return s->op0 == 3 && s->op1 == 0 && s->crn == 2 && s->crm >= 1 && s->crm <= 3 &&
+	       (s->crm != 3 || s->op2 <= 1);
+}
+
 bool handle_sysreg_trap(struct vcpu *v)
 {
 	struct esr_sysreg s;
@@ -332,6 +339,10 @@ bool handle_sysreg_trap(struct vcpu *v)
 	 * the first access loads them and runs again on the hardware. */
 	debug = s.op0 == 2 && s.crn != 1;
 	if (debug && guest_debug_access(v))
+		return true;
+	/* The pointer-authentication keys (HCR_EL2.APK): the first access
+	 * loads them and runs again on the hardware. */
+	if (is_pauth_key(&s) && arch_vcpu_pauth_trap(v))
 		return true;
 	for (size_t i = 0; i < ARRAY_SIZE(sysreg_table); i++) {
 		if (sysreg_table[i].key == s.key) {

@@ -59,12 +59,13 @@ static uint64_t with_istatus(uint64_t ctl, uint64_t count, uint64_t cval)
 
 /*
  * Whether the guest owns a virtual PPI 27 (pending or active), so that the
- * physical one must stay active. Taken under the vGIC lock: GICR_ISPENDR0
- * and GICR_ISACTIVER0 may be written from another vCPU.
+ * physical one must stay active. Without the vGIC lock (vgic_irq_owned()):
+ * GICR_ISPENDR0 and GICR_ISACTIVER0 may be written from another vCPU, which
+ * then kicks this one, as it would after a locked read.
  */
-static bool vtimer_busy(struct vcpu *v)
+static bool vtimer_busy(const struct vcpu *v)
 {
-	return vgic_irq_owned(&v->vm->vgic, v->id, VGIC_INTID_VTIMER);
+	return vgic_irq_owned(v->timer.virq);
 }
 
 static void set_ppi_active(struct vcpu *v, bool active)
@@ -128,7 +129,10 @@ bool timer_vcpu_init(struct vcpu *v)
 	v->timer.vlevel = false;
 	v->timer.plevel = false;
 	v->timer.ppi_active = false;
-	return vgic_set_hw_forward(&v->vm->vgic, v->id, VGIC_INTID_VTIMER, VGIC_INTID_VTIMER);
+	/* The vCPU's private interrupts live as long as its VM. */
+	v->timer.virq = vgic_get_irq(&v->vm->vgic, v->id, VGIC_INTID_VTIMER);
+	return v->timer.virq &&
+	       vgic_set_hw_forward(&v->vm->vgic, v->id, VGIC_INTID_VTIMER, VGIC_INTID_VTIMER);
 }
 
 void timer_vcpu_load(struct vcpu *v)
@@ -137,8 +141,7 @@ void timer_vcpu_load(struct vcpu *v)
 	 * restored timer already asserted must not fire at EL2 for an interrupt
 	 * the guest still holds. */
 	v->timer.ppi_active = vtimer_busy(v);
-	arch_vtimer_ppi_active(v->timer.ppi_active);
-	arch_vtimer_offset(v->vm->cntvoff);
+	arch_vtimer_load(v->vm->cntvoff, v->timer.ppi_active);
 }
 
 void timer_vcpu_loaded(struct vcpu *v)

@@ -134,18 +134,9 @@ static uint64_t new_vmid(struct vmid_allocator *a, uint64_t old)
 	return vmid_pack(a->generation, (unsigned)n, a->bits);
 }
 
-uint64_t vmid_acquire(struct vmid_allocator *a, uint64_t *vm_vmid, unsigned cpu)
+uint64_t vmid_acquire_slow(struct vmid_allocator *a, uint64_t *vm_vmid, unsigned cpu)
 {
-	uint64_t vmid = __atomic_load_n(vm_vmid, __ATOMIC_RELAXED);
-	uint64_t old_active = __atomic_load_n(&a->active[cpu], __ATOMIC_RELAXED);
-
-	/* Fast path. The cmpxchg fails if a rollover zeroed active[cpu] after
-	 * we read the generation; the slow path then sorts it out. */
-	if (old_active && vmid_gen_current(vmid, __atomic_load_n(&a->generation, __ATOMIC_RELAXED),
-					   a->bits) &&
-	    __atomic_compare_exchange_n(&a->active[cpu], &old_active, vmid, false, __ATOMIC_RELAXED,
-					__ATOMIC_RELAXED))
-		return vmid;
+	uint64_t vmid;
 
 	spin_lock(&a->lock);
 	vmid = *vm_vmid;

@@ -127,12 +127,17 @@ void vpmu_load(struct vcpu *v)
 		hw_load(&v->pmu);
 }
 
+/* Out of line, so that a put with nothing loaded (most) needs no stack frame. */
+static __attribute__((noinline)) void put_loaded(struct vcpu *v)
+{
+	hw_save(&v->pmu);
+	update_line(v);
+}
+
 void vpmu_put(struct vcpu *v)
 {
-	if (v->pmu.loaded) {
-		hw_save(&v->pmu);
-		update_line(v);
-	}
+	if (v->pmu.loaded)
+		put_loaded(v);
 }
 
 void vpmu_overflow(struct vcpu *v)

@@ -23,7 +23,6 @@ struct percpu;
 
 /* ---------------------------------------------------------------- this CPU */
 
-struct percpu *this_cpu(void); /* TPIDR_EL2 */
 unsigned this_cpu_id(void);
 
 /* ---------------------------------------------------------------- time */
@@ -32,6 +31,7 @@ unsigned this_cpu_id(void);
  * On the exit path, so each arch may make them inline: its own
  * arch_inline.h, found on the include path (hyp/arch/<arch>/include,
  * hyp/build.mk), defines or declares
+ *	struct percpu *this_cpu(void);	TPIDR_EL2
  *	uint64_t arch_counter(void);	CNTPCT_EL0
  *	uint64_t arch_cycles(void);	CPU cycles at EL2, for what exit handling costs (32 bits wrap)
  *	uint64_t arch_vtimer_ctl(const struct vcpu *v);
@@ -53,7 +53,7 @@ struct arch_caps {
 	unsigned ipa_bits;  /* stage-2 input address size */
 	unsigned vmid_bits; /* 8 or 16 */
 	unsigned nr_lrs;    /* list registers */
-	bool pauth;         /* pointer-authentication keys are switched */
+	bool pauth;         /* pointer-authentication keys (switched lazily) */
 };
 
 /* Boot CPU, before anything else: learn the CPU, map RAM (platform.ram_*)
@@ -124,6 +124,12 @@ void arch_vcpu_put(struct vcpu *v);
 /* Runs the guest until it exits; the EXIT_TYPE_* (hyp/include/run.h) it took. */
 unsigned arch_vcpu_enter(struct vcpu *v);
 
+/* The loaded vCPU's first use of its pointer-authentication keys trapped
+ * (a PAuth instruction, EC 0x09, or a key register, EC 0x18): its keys go
+ * in and stop trapping; the instruction runs again. False when the CPU has
+ * no keys to give (the guest was told it has none): UNDEF. */
+bool arch_vcpu_pauth_trap(struct vcpu *v);
+
 /* A guest EL1 register, wherever it lives right now (hardware when loaded). */
 uint64_t vcpu_el1_read(const struct vcpu *v, enum el1_reg r);
 void vcpu_el1_write(struct vcpu *v, enum el1_reg r, uint64_t val);
@@ -181,7 +187,8 @@ unsigned arch_debug_brps(void);
 unsigned arch_debug_wrps(void);
 
 /* The guest's virtual timer on this CPU (hyp/core/timer.c decides when). */
-void arch_vtimer_offset(uint64_t cntvoff);  /* CNTVOFF_EL2: the loading vCPU's VM */
+/* The loading vCPU's: CNTVOFF_EL2 (its VM's), then the physical PPI 27's active state. */
+void arch_vtimer_load(uint64_t cntvoff, bool ppi_active);
 void arch_vtimer_stop(void);                /* CNTV_CTL_EL0 = 0, once the vCPU's copy is saved */
 void arch_vtimer_ppi_active(bool active);   /* the physical PPI 27's active state */
 void arch_vtimer_refresh(struct vcpu *v);   /* loaded v: the CPU re-evaluates ISTATUS now */

@@ -33,8 +33,11 @@ struct vptimer {
 	uint64_t cval;
 };
 
+struct vgic_irq;
+
 struct vcpu_timers {
 	struct vptimer phys;
+	struct vgic_irq *virq; /* its virtual PPI 27 in the vGIC (timer_vcpu_init) */
 	bool vlevel;     /* PPI 27 as last given to the vGIC */
 	bool plevel;     /* PPI 30 as last given to the vGIC */
 	bool ppi_active; /* the physical PPI 27's active state as last set (loaded only) */

@@ -40,7 +40,10 @@ struct gp_regs {
  * restored in this order, so the timer's compare value goes in before the
  * control that may enable it.
  */
-#define EL1_REGS(X)                                                     \
+#define EL1_REGS(X) EL1_REGS_A(X) EL1_REGS_B(X)
+/* Two halves, each few enough to be in flight in the caller-saved registers
+ * at once (vcpu.c switches one half, then the other): no spills. */
+#define EL1_REGS_A(X)                                                   \
 	X(SCTLR_EL1, sctlr_el1)                                          \
 	X(CPACR_EL1, cpacr_el1)                                          \
 	X(TTBR0_EL1, ttbr0_el1)                                          \
@@ -52,7 +55,8 @@ struct gp_regs {
 	X(ESR_EL1, esr_el1)                                              \
 	X(FAR_EL1, far_el1)                                              \
 	X(AFSR0_EL1, afsr0_el1)                                          \
-	X(AFSR1_EL1, afsr1_el1)                                          \
+	X(AFSR1_EL1, afsr1_el1)
+#define EL1_REGS_B(X)                                                   \
 	X(PAR_EL1, par_el1)                                              \
 	X(CONTEXTIDR_EL1, contextidr_el1)                                \
 	X(TPIDR_EL0, tpidr_el0)                                          \
@@ -77,7 +81,7 @@ struct fpsimd_state {
 	uint64_t fpcr;
 } __aligned(16);
 
-/* Pointer-authentication keys, switched when the CPU has FEAT_PAuth. */
+/* Pointer-authentication keys, switched once the vCPU used them (FEAT_PAuth). */
 enum pauth_key { APIAKEYLO, APIAKEYHI, APIBKEYLO, APIBKEYHI, APDAKEYLO, APDAKEYHI,
 		 APDBKEYLO, APDBKEYHI, APGAKEYLO, APGAKEYHI, NR_PAUTH_KEYS };
 
@@ -145,7 +149,9 @@ struct vcpu {
 	struct vpmu pmu;  /* its PMUv3 (hyp/core/vpmu.c) */
 	struct vcpu_fault fault;
 	uint64_t vmpidr;  /* VMPIDR_EL2: what the guest reads as MPIDR_EL1 */
-	uint64_t hcr;     /* HCR_EL2 while this vCPU runs (VSE for an injected SError) */
+	uint64_t hcr;     /* HCR_EL2 while this vCPU runs (VSE for an injected SError,
+			   * API/APK once its PAuth keys are loaded) */
+	uint64_t cptr;    /* CPTR_EL2 while it runs (hyp/arch/aarch64/vcpu.c, lazy FP/SIMD) */
 	bool el1_loaded;  /* el1[] lives in the hardware registers right now */
 	bool injected;    /* the exit being handled injected an exception */
 	bool fast_exit;   /* its exits may take the fast path (handle_exit_fast), set per entry */
@@ -179,6 +185,7 @@ struct vcpu {
 	uint64_t trace_vmid_gen;
 	uint64_t trace_ident;     /* TRACE_IDENT(vm, vcpu) */
 	uint64_t trace_vmid;      /* the packed VMID the two above describe */
+	uint64_t vttbr;           /* VTTBR_EL2 for it: the VM's stage 2 and the VMID number */
 };
 
 enum vm_state {

@@ -19,6 +19,7 @@
 #include <stdint.h>
 
 #include "formats/hypcfg.h"
+#include "formats/vmid.h"
 #include "hyp/include/spinlock.h"
 
 #define VMID_MAX_BITS 16
@@ -39,8 +40,25 @@ struct vmid_allocator {
 
 /* bits: 3..16. Number 0 is never handed out. */
 void vmid_allocator_init(struct vmid_allocator *a, unsigned bits);
-/* On every guest entry on `cpu`: the VM's VMID, allocated or renewed if needed. */
-uint64_t vmid_acquire(struct vmid_allocator *a, uint64_t *vm_vmid, unsigned cpu);
+/* vmid_acquire()'s way when its fast path fails: under the lock. */
+uint64_t vmid_acquire_slow(struct vmid_allocator *a, uint64_t *vm_vmid, unsigned cpu);
+
+/* On every guest entry on `cpu`: the VM's VMID, allocated or renewed if
+ * needed. The fast path inline: it is most of the entry's VMID cost. */
+static inline uint64_t vmid_acquire(struct vmid_allocator *a, uint64_t *vm_vmid, unsigned cpu)
+{
+	uint64_t vmid = __atomic_load_n(vm_vmid, __ATOMIC_RELAXED);
+	uint64_t old_active = __atomic_load_n(&a->active[cpu], __ATOMIC_RELAXED);
+
+	/* The cmpxchg fails if a rollover zeroed active[cpu] after we read
+	 * the generation; the slow path then sorts it out. */
+	if (old_active && vmid_gen_current(vmid, __atomic_load_n(&a->generation, __ATOMIC_RELAXED),
+					   a->bits) &&
+	    __atomic_compare_exchange_n(&a->active[cpu], &old_active, vmid, false, __ATOMIC_RELAXED,
+					__ATOMIC_RELAXED))
+		return vmid;
+	return vmid_acquire_slow(a, vm_vmid, cpu);
+}
 /* When the VM is destroyed. Its number is free again only after the next rollover. */
 void vmid_release(struct vmid_allocator *a, uint64_t *vm_vmid);
 uint64_t vmid_generation_number(const struct vmid_allocator *a);

@@ -703,18 +703,6 @@ bool vgic_irq_peek(struct vgic_vm *vm, unsigned vcpu_id, unsigned intid, struct 
 	return irq != NULL;
 }
 
-bool vgic_irq_owned(struct vgic_vm *vm, unsigned vcpu_id, unsigned intid)
-{
-	struct vgic_irq *irq;
-	bool owned;
-
-	spin_lock(&vm->lock);
-	irq = vgic_get_irq(vm, vcpu_id, intid);
-	owned = irq && (irq->active || irq->pending_latch || irq->line_level);
-	spin_unlock(&vm->lock);
-	return owned;
-}
-
 /* ---------------------------------------------------------------- SDEI */
 
 static void sdei_bind_one(struct vgic_vm *vm, struct vgic_irq *irq, bool bound, uint8_t kick,

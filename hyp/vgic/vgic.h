@@ -26,6 +26,7 @@
 
 #include "formats/hypcfg.h"
 #include "formats/ich_lr.h"
+#include "hyp/include/compiler.h"
 #include "hyp/include/spinlock.h"
 
 /* ---------------------------------------------------------------- sizes */
@@ -437,12 +438,26 @@ _Static_assert(sizeof(struct vgic_snapshot) ==
 void vgic_snapshot(struct vgic_cpu *vc, struct vgic_snapshot *out);
 /* A copy of one interrupt's state. false if it does not exist. */
 bool vgic_irq_peek(struct vgic_vm *vm, unsigned vcpu_id, unsigned intid, struct vgic_irq *out);
-/* Under the lock: whether the guest owns the interrupt (pending, active or its line high). */
-bool vgic_irq_owned(struct vgic_vm *vm, unsigned vcpu_id, unsigned intid);
+/*
+ * Whether the guest owns the interrupt (pending, active or its line high),
+ * read without the lock, for the timer's load. A lock would only make the
+ * answer a snapshot, stale once released, which a lone read already is:
+ * each flag is a byte written under the lock by one change at a time
+ * (another vCPU's GICR_ISPENDR0/ICACTIVER0 write sets or clears one), and
+ * the flags that move together (an acknowledge: pending to active; the
+ * line) move only on the owning vCPU's own CPU, here not running. A change
+ * made right after the read comes with a kick, as with the lock.
+ */
+static inline bool vgic_irq_owned(const struct vgic_irq *irq)
+{
+	return READ_ONCE(irq->pending_latch) || READ_ONCE(irq->active) || READ_ONCE(irq->line_level);
+}
+
+/* An interrupt of the VM (a vCPU's private one by vcpu_id), NULL if none.
+ * Its state is read and changed under the lock, vgic_irq_owned() aside. */
+struct vgic_irq *vgic_get_irq(struct vgic_vm *vm, unsigned vcpu_id, unsigned intid);
 
 /* ---------------------------------------------------------------- internal to hyp/vgic */
-
-struct vgic_irq *vgic_get_irq(struct vgic_vm *vm, unsigned vcpu_id, unsigned intid);
 /* MPIDR affinity of a vCPU, packed Aff3.Aff2.Aff1.Aff0: 0.0.0.<vCPU id>. */
 static inline uint32_t vgic_affinity(unsigned vcpu_id)
 {

@@ -322,6 +322,22 @@ static void soak_run(void *arg)
 	uint64_t seed = mix64(serial * 0x9e3779b97f4a7c15ull + cpu + 1);
 	uint64_t freq = timer_freq(), start, last, next_progress, end;
 
+	/*
+	 * The first PAuth use of this vCPU is an instruction, before any key
+	 * write: the hypervisor loads the vCPU's keys then (reset: zero), not
+	 * whatever keys the CPU held for the vCPU that ran before.
+	 */
+	if (has_generic_auth) {
+		uint64_t first = pacga(seed, 0x1234), again;
+
+		write_sysreg_s(0, SYS_APGAKEYLO_EL1);
+		write_sysreg_s(0, SYS_APGAKEYHI_EL1);
+		isb();
+		again = pacga(seed, 0x1234);
+		report(first == again,
+		       "vCPU %u: PACGA as the first PAuth use runs under its reset APGA key (%#lx, %#lx)",
+		       cpu, first, again);
+	}
 	setup(s, seed);
 	start = last = timer_now();
 	next_progress = start + freq;

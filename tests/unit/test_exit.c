@@ -615,6 +615,27 @@ static void test_fpsimd_trap_switches_the_registers(void **state)
 	assert_int_equal(v->regs.pc, PC0); /* the instruction runs again */
 }
 
+static void test_first_pauth_instruction_loads_the_keys_and_runs_again(void **state)
+{
+	(void)state;
+	fake.pauth = true;
+	v->fault.esr = esr_of(ESR_EC_PAC, 0);
+	assert_true(handle_exit(v, EXIT_TYPE_SYNC));
+	assert_int_equal(fake.pauth_traps, 1);
+	assert_int_equal(v->regs.pc, PC0); /* the instruction runs again */
+	assert_int_equal(v->stat->exits[ESR_EC_PAC], 1);
+}
+
+static void test_pauth_trap_without_keys_injects_undef(void **state)
+{
+	(void)state;
+	v->regs.pstate = PSR_EL1H_DAIF;
+	v->fault.esr = esr_of(ESR_EC_PAC, 0);
+	assert_true(handle_exit(v, EXIT_TYPE_SYNC));
+	assert_int_equal(fake.pauth_traps, 1);
+	assert_exception_entry(IL, PC0, PSR_EL1H_DAIF, 0x200);
+}
+
 static void test_serror_is_handed_back_as_a_virtual_serror(void **state)
 {
 	(void)state;
@@ -895,6 +916,8 @@ int main(void)
 		T(test_trapped_smc_is_stepped_over),
 		T(test_unknown_exception_class_injects_undef),
 		T(test_fpsimd_trap_switches_the_registers),
+		T(test_first_pauth_instruction_loads_the_keys_and_runs_again),
+		T(test_pauth_trap_without_keys_injects_undef),
 		T(test_serror_is_handed_back_as_a_virtual_serror),
 		T(test_serror_synced_on_exit_lands_on_the_exiting_vcpu),
 		T(test_wfi_with_the_virtual_timer_due_returns_at_once),

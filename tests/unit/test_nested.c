@@ -312,6 +312,38 @@ static void test_eret_into_l2_then_hvc_reflected(void **state)
 	assert_int_equal(stat.exits[ESR_EC_HVC64], 1);
 }
 
+/* HCR_EL2.API and APK: set for a vCPU once its keys are loaded
+ * (arch_vcpu_pauth_trap()), whichever level runs, whatever L1 asks. */
+#define HCR_PAUTH_LIVE ((1ull << 41) | (1ull << 40))
+
+static void test_loaded_pauth_keys_stay_untrapped_across_levels(void **state)
+{
+	(void)state;
+	vncr[VNCR_HCR_EL2 / 8] = 1ull << 31; /* L1 asks for no PAuth traps either way */
+	vcpu.hcr |= HCR_PAUTH_LIVE;
+	vcpu.el1[ELR_EL1] = 0x40001000;
+	vcpu.fault.esr = EC(ESR_EC_ERET);
+	assert_true(nested_handle_exit(&vcpu, EXIT_TYPE_SYNC));
+	assert_true(vcpu.nv.in_l2);
+	assert_int_equal(vcpu.hcr & HCR_PAUTH_LIVE, HCR_PAUTH_LIVE);
+	vcpu.fault.esr = ESR_HVC(0);
+	assert_true(nested_handle_exit(&vcpu, EXIT_TYPE_SYNC));
+	assert_false(vcpu.nv.in_l2);
+	assert_int_equal(vcpu.hcr & HCR_PAUTH_LIVE, HCR_PAUTH_LIVE);
+	assert_int_equal(vcpu.hcr & NV_HCR_NV2, NV_HCR_NV2);
+}
+
+static void test_unloaded_pauth_keys_stay_trapped_across_levels(void **state)
+{
+	(void)state;
+	vncr[VNCR_HCR_EL2 / 8] = (1ull << 31) | HCR_PAUTH_LIVE; /* L1's own wish is not L0's state */
+	vcpu.el1[ELR_EL1] = 0x40001000;
+	vcpu.fault.esr = EC(ESR_EC_ERET);
+	assert_true(nested_handle_exit(&vcpu, EXIT_TYPE_SYNC));
+	assert_true(vcpu.nv.in_l2);
+	assert_int_equal(vcpu.hcr & HCR_PAUTH_LIVE, 0);
+}
+
 static void test_l2_wfi_without_twi_is_l0s(void **state)
 {
 	(void)state;
@@ -482,6 +514,10 @@ int main(void)
 		cmocka_unit_test(test_id_registers_show_el2_without_nv_or_vhe),
 		cmocka_unit_test_setup_teardown(test_reset_starts_at_virtual_el2, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_eret_into_l2_then_hvc_reflected, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_loaded_pauth_keys_stay_untrapped_across_levels, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_unloaded_pauth_keys_stay_trapped_across_levels, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_l2_wfi_without_twi_is_l0s, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_illegal_eret_stays_at_vel2, setup, teardown),

@@ -451,6 +451,52 @@ static void test_actlr_reads_as_zero_and_ignores_writes(void **state)
 	assert_int_equal(read_reg(LORID_EL1), 0);
 }
 
+/* AP{IA,IB,DA,DB,GA}Key{Lo,Hi}_EL1, trapped until the vCPU first uses them. */
+static const struct enc pauth_keys[] = {
+	{ 3, 0, 2, 1, 0 }, { 3, 0, 2, 1, 1 }, { 3, 0, 2, 1, 2 }, { 3, 0, 2, 1, 3 },
+	{ 3, 0, 2, 2, 0 }, { 3, 0, 2, 2, 1 }, { 3, 0, 2, 2, 2 }, { 3, 0, 2, 2, 3 },
+	{ 3, 0, 2, 3, 0 }, { 3, 0, 2, 3, 1 },
+};
+
+static void test_first_pauth_key_access_loads_the_keys_and_runs_again(void **state)
+{
+	(void)state;
+	fake.pauth = true;
+	for (size_t i = 0; i < ARRAY_SIZE(pauth_keys); i++) {
+		bool read = i & 1;
+
+		vc[0].fault.esr = esr_sys(pauth_keys[i].op0, pauth_keys[i].op1, pauth_keys[i].crn,
+					  pauth_keys[i].crm, pauth_keys[i].op2, 3, read);
+		assert_true(handle_sysreg_trap(&vc[0]));
+		assert_int_equal(fake.pauth_traps, i + 1);
+		assert_int_equal(vc[0].regs.pc, PC0); /* the access runs again, on the hardware */
+	}
+}
+
+static void test_pauth_keys_without_pauth_are_undefined(void **state)
+{
+	(void)state;
+	assert_false(msr(&vc[0], pauth_keys[0], 3, 0x1234));
+	assert_int_equal(fake.pauth_traps, 1);
+	assert_undef_at(&vc[0], PC0);
+}
+
+static void test_neighbours_of_the_pauth_keys_are_not_keys(void **state)
+{
+	(void)state;
+	fake.pauth = true;
+	/* APGAKey has no op2 2 and 3; CRm 0 and 4 of CRn 2 are other registers. */
+	static const struct enc others[] = { { 3, 0, 2, 3, 2 }, { 3, 0, 2, 4, 0 },
+					     { 3, 0, 2, 0, 3 }, { 3, 1, 2, 1, 0 } };
+
+	for (size_t i = 0; i < ARRAY_SIZE(others); i++) {
+		vc[0].fault.esr = esr_sys(others[i].op0, others[i].op1, others[i].crn,
+					  others[i].crm, others[i].op2, 3, true);
+		assert_true(handle_sysreg_trap(&vc[0]));
+	}
+	assert_int_equal(fake.pauth_traps, 0);
+}
+
 static void test_os_lock_is_set_and_cleared_through_oslar(void **state)
 {
 	(void)state;
@@ -685,6 +731,9 @@ int main(void)
 		cmocka_unit_test_setup(test_id_register_write_is_undefined, setup),
 		cmocka_unit_test_setup(test_rest_of_the_id_space_reads_as_zero, setup),
 		cmocka_unit_test_setup(test_actlr_reads_as_zero_and_ignores_writes, setup),
+		cmocka_unit_test_setup(test_first_pauth_key_access_loads_the_keys_and_runs_again, setup),
+		cmocka_unit_test_setup(test_pauth_keys_without_pauth_are_undefined, setup),
+		cmocka_unit_test_setup(test_neighbours_of_the_pauth_keys_are_not_keys, setup),
 		cmocka_unit_test_setup(test_os_lock_is_set_and_cleared_through_oslar, setup),
 		cmocka_unit_test_setup(test_mdscr_keeps_its_value_per_vcpu, setup),
 		cmocka_unit_test_setup(test_breakpoint_and_watchpoint_registers_keep_their_values,

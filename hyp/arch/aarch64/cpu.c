@@ -84,8 +84,8 @@ void cpu_detect_features(void)
 		cpu.hcr_guest |= HCR_TERR;
 	if (FIELD(mmfr1, 19, 16))
 		cpu.hcr_guest |= HCR_TLOR;
-	if (cpu.pauth)
-		cpu.hcr_guest |= HCR_API | HCR_APK; /* the keys are switched: no traps */
+	/* HCR_EL2.API/APK stay clear: a vCPU's first use of its keys traps,
+	 * and sets them for that vCPU (arch_vcpu_pauth_trap()). */
 
 	/* SVE, SME, trace and activity monitors are not offered: they trap. */
 	cpu.cptr_guest = CPTR_EL2_RES1 | CPTR_EL2_TZ | CPTR_EL2_TSM | CPTR_EL2_TTA | CPTR_EL2_TAM |

@@ -21,11 +21,6 @@
 struct percpu percpu[HYP_MAX_CPUS];
 unsigned nr_cpus;
 
-struct percpu *this_cpu(void)
-{
-	return (struct percpu *)read_sysreg(tpidr_el2);
-}
-
 unsigned this_cpu_id(void)
 {
 	return this_cpu()->id;

@@ -11,9 +11,10 @@
 #include "hyp/include/arch.h"
 #include "hyp/include/percpu.h"
 
-void arch_vtimer_offset(uint64_t cntvoff)
+void arch_vtimer_load(uint64_t cntvoff, bool ppi_active)
 {
 	write_sysreg(cntvoff, cntvoff_el2);
+	arch_vtimer_ppi_active(ppi_active);
 }
 
 void arch_vtimer_stop(void)

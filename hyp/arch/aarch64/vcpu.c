@@ -25,17 +25,24 @@
 #include "hyp/include/vpmu.h"
 
 /*
- * The EL1 registers of vm.h's EL1_REGS list, each list expanded straight-line:
- * every register read before the first store, so that the compiler pairs the
- * stores (STP); the restore is written the same way, though GCC 12 keeps its
- * loads single (docs/exit-handling.md, the switch's phases).
+ * The EL1 registers of vm.h's EL1_REGS list, expanded straight-line, a half
+ * at a time: every register of the half read before its first store, so
+ * that the compiler pairs the stores (STP), and a half fits in the
+ * caller-saved registers (no callee-saved ones spilled and reloaded around
+ * it); the restore is written the same way, its loads paired (LDP).
  */
 static void el1_save(uint64_t *r)
 {
 #define READ(reg, name) uint64_t t_##reg = read_sysreg(name);
 #define STORE(reg, name) r[reg] = t_##reg;
-	EL1_REGS(READ)
-	EL1_REGS(STORE)
+	{
+		EL1_REGS_A(READ)
+		EL1_REGS_A(STORE)
+	}
+	{
+		EL1_REGS_B(READ)
+		EL1_REGS_B(STORE)
+	}
 #undef STORE
 #undef READ
 }
@@ -52,16 +59,36 @@ static void el1_save(uint64_t *r)
 static void el1_restore(const uint64_t *r)
 {
 #define LOAD(reg, name) uint64_t t_##reg = r[reg];
+/* Each value in a register before the first write (empty asm statements
+ * stay in order with the writes'): the loads are adjacent, and paired. */
+#define LOADED(reg, name) __asm__ volatile("" : "+r"(t_##reg));
 #define WRITE(reg, name)                                        \
 	if (reg != TCR_EL1 || read_sysreg(name) != t_##reg)     \
 		write_sysreg(t_##reg, name);
-	EL1_REGS(LOAD)
-	EL1_REGS(WRITE)
+	{
+		EL1_REGS_A(LOAD)
+		EL1_REGS_A(LOADED)
+		EL1_REGS_A(WRITE)
+	}
+	{
+		EL1_REGS_B(LOAD)
+		EL1_REGS_B(LOADED)
+		EL1_REGS_B(WRITE)
+	}
 #undef WRITE
+#undef LOADED
 #undef LOAD
 }
 
-/* The keys as the EL1 registers above: all read before the first store. */
+/*
+ * The keys as the EL1 registers above: all read before the first store.
+ * Switched lazily, as KVM does: a vCPU's HCR_EL2.API and APK stay clear,
+ * so that its first PAuth instruction (EC 0x09) or key register access
+ * (EC 0x18) traps (arch_vcpu_pauth_trap()); from then its keys are its
+ * own in the hardware while it runs, and switched with it. A vCPU that
+ * never used them costs nothing at a switch, and cannot read the keys of
+ * whichever vCPU ran before it: they trap.
+ */
 #define PAUTH_KEYS(X)                                           \
 	X(APIAKEYLO, SYS_APIAKEYLO_EL1) X(APIAKEYHI, SYS_APIAKEYHI_EL1) \
 	X(APIBKEYLO, SYS_APIBKEYLO_EL1) X(APIBKEYHI, SYS_APIBKEYHI_EL1) \
@@ -82,10 +109,13 @@ static void pauth_save(uint64_t *k)
 static void pauth_restore(const uint64_t *k)
 {
 #define LOAD(key, name) uint64_t t_##key = k[key];
+#define LOADED(key, name) __asm__ volatile("" : "+r"(t_##key));
 #define WRITE(key, name) write_sysreg(t_##key, name);
 	PAUTH_KEYS(LOAD)
+	PAUTH_KEYS(LOADED)
 	PAUTH_KEYS(WRITE)
 #undef WRITE
+#undef LOADED
 #undef LOAD
 }
 
@@ -138,6 +168,22 @@ void vcpu_el1_write(struct vcpu *v, enum el1_reg r, uint64_t val)
 	}
 }
 
+static bool pauth_live(const struct vcpu *v)
+{
+	return v->hcr & HCR_API;
+}
+
+bool arch_vcpu_pauth_trap(struct vcpu *v)
+{
+	if (!cpu.pauth || pauth_live(v))
+		return false; /* no keys to give, or not a trap for them: UNDEF */
+	/* The vCPU is loaded: its keys into the hardware now, untrapped from
+	 * the next entry (arch_vcpu_enter), whose ERET synchronizes both. */
+	pauth_restore(v->pauth);
+	v->hcr |= HCR_API | HCR_APK;
+	return true;
+}
+
 void arch_vcpu_pend_serror(struct vcpu *v)
 {
 	/* Written to HCR_EL2 at the next entry (arch_vcpu_enter). */
@@ -158,12 +204,13 @@ void arch_vcpu_load(struct vcpu *v)
 		if (v->nv.in_l2)
 			write_sysreg(v->nv.vncr[VNCR_VMPIDR_EL2 / 8], vmpidr_el2);
 	}
-	if (cpu.pauth)
+	if (pauth_live(v))
 		pauth_restore(v->pauth);
 	if (cpu.mte_guest)
 		mte_restore(v->mte);
-	/* Debug registers only for a vCPU that touched them (guest_debug.h). */
-	if (unlikely(guest_debug_may_load(v)))
+	/* Debug registers only for a vCPU that touched them (guest_debug.h);
+	 * most never did, and the flag is tested before the call. */
+	if (unlikely(v->dbg.loaded) && guest_debug_may_load(v))
 		arch_debug_guest_load(v);
 	vpmu_load(v);
 }
@@ -173,7 +220,7 @@ void arch_vcpu_put(struct vcpu *v)
 	vpmu_put(v);
 	el1_save(v->el1);
 	v->el1_loaded = false;
-	if (cpu.pauth)
+	if (pauth_live(v))
 		pauth_save(v->pauth);
 	if (cpu.mte_guest)
 		mte_save(v->mte);
@@ -182,16 +229,24 @@ void arch_vcpu_put(struct vcpu *v)
 	arch_vgic_put(v);
 }
 
-/* Lazy FP/SIMD: a guest's first FP instruction after a switch traps here. */
+/*
+ * Lazy FP/SIMD: a guest's first FP instruction after a switch traps here.
+ * v->cptr, the CPTR_EL2 its entries write, follows the ownership: TFP clear
+ * while its registers are its CPU's (pc->fp_owner), set otherwise; each
+ * change of owner below sets both.
+ */
 void arch_fpsimd_switch(struct vcpu *v)
 {
 	struct percpu *pc = this_cpu();
 
-	write_sysreg(cpu.cptr_guest & ~CPTR_EL2_TFP, cptr_el2);
+	v->cptr = cpu.cptr_guest & ~CPTR_EL2_TFP;
+	write_sysreg(v->cptr, cptr_el2);
 	__asm__ volatile("isb" ::: "memory"); /* untrap before touching the registers */
 	if (pc->fp_owner != v) {
-		if (pc->fp_owner)
+		if (pc->fp_owner) {
 			fpsimd_save_regs(&pc->fp_owner->fp);
+			pc->fp_owner->cptr = cpu.cptr_guest;
+		}
 		fpsimd_load_regs(&v->fp);
 		pc->fp_owner = v;
 	}
@@ -205,6 +260,7 @@ void arch_fpsimd_release(void)
 	__asm__ volatile("isb" ::: "memory");
 	if (pc->fp_owner) {
 		fpsimd_save_regs(&pc->fp_owner->fp);
+		pc->fp_owner->cptr = cpu.cptr_guest;
 		pc->fp_owner = NULL;
 	}
 }
@@ -214,15 +270,19 @@ void arch_fpsimd_forget(struct vcpu *v)
 	for (unsigned i = 0; i < nr_cpus; i++)
 		if (percpu[i].fp_owner == v)
 			percpu[i].fp_owner = NULL;
+	v->cptr = cpu.cptr_guest; /* also its first value: vcpu_reset() comes here */
 }
 
-/* The vCPU's VM got a new VMID (rare: allocation, rollover): the trace
- * headers of this vCPU, and once per VMID the status block and the trace. */
+/* The vCPU's VM got a new VMID (rare: allocation, rollover): its VTTBR_EL2
+ * and the trace headers of this vCPU, and once per VMID the status block
+ * and the trace. */
 static void vmid_publish(struct vcpu *v, uint64_t vmid)
 {
 	struct vm *vm = v->vm;
 
 	v->trace_vmid = vmid;
+	/* The stage 2 root is the VM's for its whole life (stage2.c). */
+	v->vttbr = vm->s2.root_pa | (vmid_of(vmid, vmids.bits) << 48);
 	v->trace_word0 = TRACE_WORD0(0, 0, v->pcpu, vmid_of(vmid, vmids.bits));
 	v->trace_vmid_gen = vmid_gen_number(vmid, vmids.bits);
 	if (vm->stat_vmid == vmid)
@@ -249,9 +309,9 @@ unsigned arch_vcpu_enter(struct vcpu *v)
 	if (unlikely(v->nv.s2))
 		write_sysreg(nested_s2_vttbr(v->nv.s2, &vmids, pc->id), vttbr_el2);
 	else
-		write_sysreg(v->vm->s2.root_pa | (vmid_of(vmid, vmids.bits) << 48), vttbr_el2);
+		write_sysreg(v->vttbr, vttbr_el2);
 	write_sysreg(v->hcr, hcr_el2);
-	write_sysreg(pc->fp_owner == v ? cpu.cptr_guest & ~CPTR_EL2_TFP : cpu.cptr_guest, cptr_el2);
+	write_sysreg(v->cptr, cptr_el2); /* FP/SIMD trapped unless its registers are here */
 	/* Read once: an attach or detach on another CPU takes effect at the next entry. */
 	bool debugged = READ_ONCE(v->gdb.active);
 

@@ -161,6 +161,13 @@ void arch_vcpu_pend_serror(struct vcpu *v)
 	v->hcr |= FAKE_HCR_VSE;
 }
 
+bool arch_vcpu_pauth_trap(struct vcpu *v)
+{
+	(void)v;
+	fake.pauth_traps++;
+	return fake.pauth;
+}
+
 uint64_t arch_vcpu_hcr(void)
 {
 	return 0x80000000ull; /* HCR_EL2.RW, enough for the logic */
@@ -256,9 +263,10 @@ uint64_t arch_vtimer_ctl(const struct vcpu *v)
 	return v->el1[CNTV_CTL_EL0];
 }
 
-void arch_vtimer_offset(uint64_t cntvoff)
+void arch_vtimer_load(uint64_t cntvoff, bool ppi_active)
 {
 	fake.cntvoff = cntvoff;
+	arch_vtimer_ppi_active(ppi_active);
 }
 
 void arch_vtimer_stop(void)

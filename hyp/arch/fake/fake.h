@@ -30,11 +30,13 @@ struct fake_arch {
 	uint64_t ram_scrub_pa, ram_scrub_size;
 	unsigned fpsimd_switches;
 	unsigned fpsimd_releases;
+	bool pauth;                /* the "CPU" has pointer-authentication keys */
+	unsigned pauth_traps;      /* arch_vcpu_pauth_trap() calls */
 	bool system_off;
 	char console[8192];        /* what was written to the console */
 	unsigned console_len;
 	uint64_t timer_deadline;
-	uint64_t cntvoff;          /* arch_vtimer_offset() */
+	uint64_t cntvoff;          /* arch_vtimer_load() */
 	unsigned vtimer_stops;     /* arch_vtimer_stop() calls */
 	bool vtimer_ppi_active;    /* arch_vtimer_ppi_active() as last set */
 	unsigned vtimer_ppi_writes;

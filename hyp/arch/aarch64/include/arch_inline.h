@@ -10,6 +10,14 @@
 
 #include "hyp/arch/aarch64/include/sysreg.h"
 
+struct percpu;
+
+/* This CPU's struct percpu: TPIDR_EL2, set at its boot (setup.c). */
+static inline struct percpu *this_cpu(void)
+{
+	return (struct percpu *)read_sysreg(tpidr_el2);
+}
+
 static inline uint64_t arch_counter(void) /* CNTPCT_EL0 */
 {
 	return read_sysreg(cntpct_el0);

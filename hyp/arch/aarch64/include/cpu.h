@@ -14,7 +14,7 @@ struct cpu_features {
 	unsigned pa_bits;     /* from ID_AA64MMFR0_EL1.PARange, capped at 48 */
 	unsigned ipa_bits;    /* stage-2 input size: pa_bits */
 	unsigned vmid_bits;   /* 8 or 16 (ID_AA64MMFR1_EL1.VMIDBits) */
-	bool pauth;           /* FEAT_PAuth: keys are switched */
+	bool pauth;           /* FEAT_PAuth: keys switched for the vCPUs that use them */
 	bool hcx;             /* FEAT_HCX: HCRX_EL2 exists */
 	unsigned nv;          /* ID_AA64MMFR2_EL1.NV: 2 is FEAT_NV2 (el2=on) */
 	unsigned mte;         /* ID_AA64PFR1_EL1.MTE: 2 (FEAT_MTE2) or more means tag memory:

@@ -9,7 +9,10 @@
 
 #include <stdint.h>
 
+struct percpu;
 struct vcpu;
+
+struct percpu *this_cpu(void); /* &percpu[fake.cpu] */
 
 uint64_t arch_counter(void); /* CNTPCT_EL0 */
 uint64_t arch_cycles(void);  /* PMCCNTR_EL0 */
