@@ -1055,6 +1055,165 @@ static void test_writer_refuses_malformed_records(void **state)
 	assert_int_equal(tf_writer_close(NULL, NULL), 0);
 }
 
+/*
+ * Open path twice, with these flags on one thread: r reads in pieces of
+ * read_size bytes, alone reads each chunk alone (read size 0).
+ */
+static void open_pair(const char *path, unsigned flags, size_t read_size, struct tf_reader **r,
+		      struct tf_reader **alone)
+{
+	char err[TF_MSG_LEN];
+
+	assert_int_equal(tf_reader_open_flags(r, path, 1, flags, err, sizeof(err)), 0);
+	assert_int_equal(tf_reader_set_read_size(*r, read_size), 0);
+	assert_int_equal(tf_reader_open_flags(alone, path, 1, flags, err, sizeof(err)), 0);
+	assert_int_equal(tf_reader_set_read_size(*alone, 0), 0);
+}
+
+/* r and alone merge the same records in the same order, then read alike. */
+static void assert_merge_as_alone(struct tf_reader *r, struct tf_reader *alone)
+{
+	uint64_t *order, *order1;
+	size_t n, n1;
+
+	order1 = merged_order(alone, &n1);
+	order = merged_order(r, &n);
+	assert_int_equal(n, n1);
+	assert_memory_equal(order, order1, n * sizeof(*order));
+	assert_reads_as(r, alone);
+	free(order);
+	free(order1);
+}
+
+/*
+ * Payloads read in large pieces into a window and used there hand out what
+ * reading each chunk alone hands out: records in merge order, problems,
+ * stats, and the bytes of every chunk loaded by index. The sizes put chunk
+ * boundaries across the ends of reads and of the ring (a chunk that wraps
+ * is made whole after it), make chunks larger than a read go alone, and
+ * make the window too short for the chunks of four CPUs at once (the
+ * lowest is moved out to its cursor).
+ */
+static void test_reading_in_large_pieces_hands_out_what_reading_alone_does(void **state)
+{
+	static const size_t sizes[] = { 64, 4096, 65536 + 8, 3 * 65536, 1u << 20 };
+	static const unsigned flags[] = { 0, TF_OPEN_CHECK_ON_LOAD };
+	struct sample *s = *state;
+	struct layout *l = malloc(sizeof(*l));
+	struct tf_reader *r, *alone;
+	const void *p, *p1;
+	size_t len, z, f, i;
+	uint8_t *file;
+	int n, n1;
+
+	assert_non_null(l);
+	file = damage_every_way(s, l, &len);
+	spill(s->damaged, file, len);
+	for (z = 0; z < sizeof(sizes) / sizeof(sizes[0]); z++) {
+		for (f = 0; f < sizeof(flags) / sizeof(flags[0]); f++) {
+			open_pair(s->damaged, flags[f], sizes[z], &r, &alone);
+			assert_merge_as_alone(r, alone);
+			tf_reader_rewind(r);
+			tf_reader_rewind(alone);
+			assert_merge_as_alone(r, alone);
+			for (i = 0; i < tf_reader_nr_chunks(r); i++) {
+				n = tf_reader_load_chunk(r, i, &p);
+				n1 = tf_reader_load_chunk(alone, i, &p1);
+				assert_int_equal(n, n1);
+				if (n > 0)
+					assert_memory_equal(p, p1, (size_t)n);
+				n = tf_reader_load_chunk_records(r, i, &p);
+				n1 = tf_reader_load_chunk_records(alone, i, &p1);
+				assert_int_equal(n, n1);
+				if (n > 0)
+					assert_memory_equal(p, p1, (size_t)n);
+			}
+			tf_reader_close(r);
+			tf_reader_close(alone);
+		}
+	}
+	assert_int_equal(tf_reader_set_read_size(NULL, 4096), -EINVAL);
+	free(file);
+	free(l);
+}
+
+/*
+ * A file cut short after the open, in the middle of a piece read ahead:
+ * the chunk cut and those after it are damaged, as for a reader that reads
+ * each chunk alone, and every record before the cut still comes.
+ */
+static void test_a_file_cut_after_open_mid_piece_reads_as_reading_alone_does(void **state)
+{
+	static const size_t sizes[] = { 4096, 65536 + 8, 1u << 20 };
+	struct sample *s = *state;
+	struct layout *l = malloc(sizeof(*l));
+	struct tf_reader *r, *alone;
+	uint8_t *file;
+	size_t len, z;
+
+	assert_non_null(l);
+	write_sample(s);
+	file = slurp(s->path, &len);
+	sample_layout(s->path, l);
+	for (z = 0; z < sizeof(sizes) / sizeof(sizes[0]); z++) {
+		spill(s->damaged, file, len);
+		open_pair(s->damaged, TF_OPEN_CHECK_ON_LOAD, sizes[z], &r, &alone);
+		assert_int_equal(truncate(s->damaged, (off_t)(l->offset[l->nr / 2] + 72 + 1000)), 0);
+		assert_merge_as_alone(r, alone);
+		assert_true(has_problem(r, "payload cut short"));
+		tf_reader_close(r);
+		tf_reader_close(alone);
+	}
+	free(file);
+	free(l);
+}
+
+/*
+ * A CPU that records seldom has its one chunk written last, at the end of
+ * the file, though its records begin with the first: the merge needs it
+ * first, far out of file order, and it is read alone; the others' chunks
+ * still come through the window, in timestamp order.
+ */
+static void test_a_chunk_far_out_of_file_order_is_read_alone(void **state)
+{
+	static const size_t sizes[] = { 4096, 65536 + 8, 1u << 20 };
+	struct sample *s = *state;
+	struct tf_info info = { .nr_cpus = NCPUS, .cntfrq = 1000 };
+	struct tf_reader *r, *alone;
+	struct tf_writer *w;
+	uint64_t seq[NCPUS] = { 0 }, n, last_ts = 0;
+	uint8_t rec[TRACE_MAX_RECORD];
+	struct tf_record out;
+	char err[TF_MSG_LEN];
+	unsigned cpu;
+	size_t z, size;
+
+	assert_int_equal(tf_writer_open(&w, s->path, &info, err, sizeof(err)), 0);
+	for (n = 0; n < 3 * NRECORDS; n++) {
+		cpu = n % 500 == 0 ? NCPUS - 1 : (unsigned)(n % (NCPUS - 1));
+		size = make_record(rec, cpu, seq[cpu]++, 1000 + n);
+		assert_int_equal(tf_writer_append(w, cpu, rec, size), 0);
+	}
+	assert_int_equal(tf_writer_close(w, NULL), 0);
+	for (z = 0; z < sizeof(sizes) / sizeof(sizes[0]); z++) {
+		open_pair(s->path, TF_OPEN_CHECK_ON_LOAD, sizes[z], &r, &alone);
+		/* the last chunk is the seldom CPU's, whose records begin first */
+		assert_int_equal(tf_reader_chunk(r, tf_reader_nr_chunks(r) - 1)->hdr.cpu, NCPUS - 1);
+		assert_int_equal(tf_reader_chunk(r, tf_reader_nr_chunks(r) - 1)->hdr.first_ts, 1000);
+		for (n = 0; tf_reader_next(r, &out) == 1; n++) {
+			assert_true(out.hdr->ts >= last_ts);
+			last_ts = out.hdr->ts;
+		}
+		assert_int_equal(n, 3 * NRECORDS);
+		last_ts = 0;
+		tf_reader_rewind(r);
+		assert_merge_as_alone(r, alone);
+		assert_int_equal(tf_reader_nr_problems(r), 0);
+		tf_reader_close(r);
+		tf_reader_close(alone);
+	}
+}
+
 static void test_losses_without_records_are_kept(void **state)
 {
 	struct sample *s = *state;
@@ -1119,6 +1278,14 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_writer_refuses_malformed_records, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(
+			test_reading_in_large_pieces_hands_out_what_reading_alone_does, setup,
+			teardown),
+		cmocka_unit_test_setup_teardown(
+			test_a_file_cut_after_open_mid_piece_reads_as_reading_alone_does, setup,
+			teardown),
+		cmocka_unit_test_setup_teardown(test_a_chunk_far_out_of_file_order_is_read_alone,
+						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_losses_without_records_are_kept, setup,
 						teardown),
 	};
