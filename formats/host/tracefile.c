@@ -385,6 +385,7 @@ struct tf_verdict {
  * pieces").
  */
 #define TF_READ_SIZE (1u << 20)
+#define TF_NEXT_BATCH 64u /* records tf_reader_next() takes from the merge at a time */
 #define TF_WIN_READS 4u
 
 /* A chunk's payload under TF_OPEN_CHECK_ON_LOAD. */
@@ -437,6 +438,9 @@ struct tf_reader {
 	bool merge_ended;
 	int stale;
 	struct tf_loader *loader; /* check_on_load, threads > 1: while the merge runs */
+	/* records tf_reader_next() took from the merge and has not handed out yet */
+	struct tf_record pend[TF_NEXT_BATCH];
+	unsigned pend_at, pend_n;
 
 	uint8_t *buf; /* the trailer, and payloads read alone */
 	size_t buf_cap;
@@ -1923,15 +1927,11 @@ void tf_reader_set_progress(struct tf_reader *r, tf_progress_fn fn, void *ctx)
 
 int tf_reader_set_read_size(struct tf_reader *r, size_t bytes)
 {
-	uint32_t cpu;
-	int ret;
-
 	if (!r || (bytes && (bytes < 64 || bytes > TF_CHUNK_MAX)))
 		return -EINVAL;
-	for (cpu = 0; cpu < r->hdr.nr_cpus; cpu++) {
-		if (tf_cursor_pins(r, cpu) && (ret = tf_cursor_evict(r, cpu)))
-			return ret;
-	}
+	/* the records handed out may lie in the window */
+	if (r->heads_ready && !r->merge_ended)
+		return -EBUSY;
 	free(r->big);
 	r->big = NULL;
 	r->big_len = 0;
@@ -2044,38 +2044,6 @@ static int tf_merge_resume(struct tf_reader *r)
 	return 0;
 }
 
-int tf_reader_next(struct tf_reader *r, struct tf_record *rec)
-{
-	const struct trace_hdr *h, *best = NULL;
-	uint32_t cpu, best_cpu = 0, ncpus;
-	struct tf_cursor *c;
-	int ret;
-
-	if (!r || !rec)
-		return -EINVAL;
-	ret = tf_merge_resume(r);
-	if (ret < 0)
-		return ret;
-	/* the earliest head; ties go to the lower CPU */
-	ncpus = r->hdr.nr_cpus;
-	for (cpu = 0; cpu < ncpus; cpu++) {
-		h = r->head[cpu];
-		if (h && (!best || h->ts < best->ts)) {
-			best = h;
-			best_cpu = cpu;
-		}
-	}
-	if (!best)
-		return tf_merge_end(r);
-	c = &r->cur[best_cpu];
-	rec->hdr = best;
-	rec->size = best->size;
-	rec->cpu = best_cpu;
-	rec->chunk_offset = c->chunk_offset;
-	r->stale = (int)best_cpu;
-	return 1;
-}
-
 /*
  * The merge's state while a batch runs, one slot for each CPU that has a
  * record, in CPU order: its head, the end of its chunk and the head's
@@ -2157,7 +2125,8 @@ tf_batch_run(struct tf_batch *b, struct tf_record *rec, unsigned max, bool check
 	return n;
 }
 
-int tf_reader_next_batch(struct tf_reader *r, struct tf_record *rec, unsigned max)
+/* tf_reader_next_batch() from the merge itself. */
+static int tf_merge_batch(struct tf_reader *r, struct tf_record *rec, unsigned max)
 {
 	struct tf_batch b;
 	struct tf_cursor *c;
@@ -2165,8 +2134,6 @@ int tf_reader_next_batch(struct tf_reader *r, struct tf_record *rec, unsigned ma
 	unsigned n;
 	int ret, last;
 
-	if (!r || !rec || !max)
-		return -EINVAL;
 	ret = tf_merge_resume(r);
 	if (ret < 0)
 		return ret;
@@ -2204,6 +2171,43 @@ int tf_reader_next_batch(struct tf_reader *r, struct tf_record *rec, unsigned ma
 	return (int)n;
 }
 
+/*
+ * One record at a time from batches of TF_NEXT_BATCH: a batch's records
+ * stay valid until the next batch, later than the next call.
+ */
+int tf_reader_next(struct tf_reader *r, struct tf_record *rec)
+{
+	int got;
+
+	if (!r || !rec)
+		return -EINVAL;
+	if (r->pend_at == r->pend_n) {
+		r->pend_at = r->pend_n = 0;
+		got = tf_merge_batch(r, r->pend, TF_NEXT_BATCH);
+		if (got <= 0)
+			return got;
+		r->pend_n = (unsigned)got;
+	}
+	*rec = r->pend[r->pend_at++];
+	return 1;
+}
+
+int tf_reader_next_batch(struct tf_reader *r, struct tf_record *rec, unsigned max)
+{
+	unsigned n;
+
+	if (!r || !rec || !max)
+		return -EINVAL;
+	/* what tf_reader_next() took ahead comes first */
+	if (r->pend_at < r->pend_n) {
+		n = r->pend_n - r->pend_at < max ? r->pend_n - r->pend_at : max;
+		memcpy(rec, &r->pend[r->pend_at], n * sizeof(*rec));
+		r->pend_at += n;
+		return (int)n;
+	}
+	return tf_merge_batch(r, rec, max);
+}
+
 bool tf_reader_in_place(const struct tf_reader *r)
 {
 	return r->map != NULL;
@@ -2221,6 +2225,7 @@ void tf_reader_rewind(struct tf_reader *r)
 	}
 	r->heads_ready = false;
 	r->merge_ended = false;
+	r->pend_at = r->pend_n = 0;
 	r->stale = -1;
 	r->progress_done = 0;
 }

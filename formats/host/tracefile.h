@@ -237,7 +237,9 @@ int tf_reader_load_chunk(struct tf_reader *r, size_t i, const void **payload);
  * The next record of all CPUs merged in timestamp order (ties: lower CPU
  * first; within a CPU, file order). 1 with *rec filled, 0 at the end, -errno
  * on a read error. A chunk that fails its CRC now is skipped and listed as a
- * problem.
+ * problem. It takes records from the merge in batches
+ * (tf_reader_next_batch()), which a call of tf_reader_next_batch() hands
+ * out first.
  */
 int tf_reader_next(struct tf_reader *r, struct tf_record *rec);
 
@@ -270,8 +272,9 @@ void tf_reader_set_progress(struct tf_reader *r, tf_progress_fn fn, void *ctx);
  * pieces of at least bytes bytes (default 1 MiB) into a window of four such
  * pieces, and checks and hands out the chunks there in place; a chunk far
  * out of file order, or larger than the window allows, is read alone. Sets
- * the size for the reads to come (0: read each chunk alone): 0, or -EINVAL
- * for a size below 64 bytes or above TF_CHUNK_MAX, -ENOMEM.
+ * the size for the reads to come (0: read each chunk alone), before a
+ * merge starts or after it has ended: 0, -EINVAL for a size below 64 bytes
+ * or above TF_CHUNK_MAX, -EBUSY while a merge is under way.
  */
 int tf_reader_set_read_size(struct tf_reader *r, size_t bytes);
 
