@@ -380,13 +380,13 @@ struct tf_verdict {
 
 /*
  * One thread reads the file's payloads in large pieces, TF_READ_SIZE bytes a
- * pread() at least, into a window of TF_WIN_READS such pieces, and checks and
- * merges the chunks there in place (docs/performance.md, "Reading in large
- * pieces").
+ * preadv() at least, into a ring of TF_WIN_READS such pieces, and checks and
+ * merges the chunks there in place (docs/performance.md, "The reader: large
+ * reads, the merge").
  */
 #define TF_READ_SIZE (1u << 20)
-#define TF_NEXT_BATCH 64u /* records tf_reader_next() takes from the merge at a time */
 #define TF_WIN_READS 4u
+#define TF_NEXT_BATCH 64u /* records tf_reader_next() takes from the merge at a time */
 
 /* A chunk's payload under TF_OPEN_CHECK_ON_LOAD. */
 enum tf_chunk_state {
