@@ -14,7 +14,6 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
-#include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -363,7 +362,6 @@ struct tf_cursor {
 	uint32_t len;
 	uint32_t at;
 	int      slot;        /* the loader's slot that data is in, -1 none */
-	bool     in_win;      /* data is in the reader's window on the file (moves with it) */
 	uint64_t chunk_offset;
 };
 
@@ -378,14 +376,6 @@ struct tf_verdict {
 #define TF_MAX_THREADS 16u
 #define TF_WINDOW   1024u /* bytes the scan reads at a time */
 
-/*
- * One thread reads the file's payloads in large pieces, TF_READ_SIZE bytes a
- * preadv() at least, into a ring of TF_WIN_READS such pieces, and checks and
- * merges the chunks there in place (docs/performance.md, "The reader: large
- * reads, the merge").
- */
-#define TF_READ_SIZE (1u << 20)
-#define TF_WIN_READS 4u
 #define TF_NEXT_BATCH 64u /* records tf_reader_next() takes from the merge at a time */
 
 /* A chunk's payload under TF_OPEN_CHECK_ON_LOAD. */
@@ -442,20 +432,8 @@ struct tf_reader {
 	struct tf_record pend[TF_NEXT_BATCH];
 	unsigned pend_at, pend_n;
 
-	uint8_t *buf; /* the trailer, and payloads read alone */
+	uint8_t *buf; /* scan and tf_reader_load_chunk() */
 	size_t buf_cap;
-	/*
-	 * The window: big_len bytes of the file from big_at, in a ring of
-	 * big_cap bytes (file offset x at big[x % big_cap]) followed by a tail
-	 * of big_cap / 4 bytes where a chunk that wraps around is made whole
-	 * (tf_window_get()). Only the reader's own thread uses it, and not
-	 * while the loader runs: at open (the check at open) and for the loads
-	 * of the merge and of tf_reader_load_chunk*().
-	 */
-	uint8_t *big;
-	size_t big_cap, read_size;
-	uint64_t big_at;
-	size_t big_len;
 	uint8_t win[TF_WINDOW]; /* the scan's window on the file: win_len bytes at win_off */
 	uint64_t win_off;
 	size_t win_len;
@@ -567,19 +545,6 @@ static ssize_t tf_pread(struct tf_reader *r, void *buf, size_t len, uint64_t off
 	return (ssize_t)done;
 }
 
-/* Bytes [off, off + len) of the window, which holds them, into buf. */
-static void tf_ring_copy(const struct tf_reader *r, void *buf, uint64_t off, size_t len)
-{
-	size_t at = (size_t)(off % r->big_cap), first = r->big_cap - at;
-
-	if (first >= len) {
-		memcpy(buf, r->big + at, len);
-	} else {
-		memcpy(buf, r->big + at, first);
-		memcpy((uint8_t *)buf + first, r->big, len - first);
-	}
-}
-
 /*
  * tf_pread() for the scan, which reads small pieces: a chunk header, or
  * 8 bytes at a time where it looks for the next chunk. Without a mapping
@@ -593,11 +558,6 @@ static ssize_t tf_peek(struct tf_reader *r, void *buf, size_t len, uint64_t off)
 
 	if (r->map || len > TF_WINDOW)
 		return tf_pread(r, buf, len, off);
-	/* the payloads' window, when the check at open has read this far */
-	if (r->big && off >= r->big_at && off + len <= r->big_at + r->big_len) {
-		tf_ring_copy(r, buf, off, len);
-		return (ssize_t)len;
-	}
 	if (off < r->win_off || off + len > r->win_off + r->win_len) {
 		n = tf_pread(r, r->win, TF_WINDOW, off);
 		if (n < 0)
@@ -683,200 +643,6 @@ static ssize_t tf_bytes(struct tf_reader *r, uint64_t off, size_t len, uint8_t *
 	return tf_pread(r, *buf, len, off);
 }
 
-/* The file offset of a chunk's payload, from the offset of its header. */
-static inline uint64_t tf_payload_at(uint64_t chunk_off)
-{
-	return chunk_off + sizeof(struct tf_chunk_header);
-}
-
-/* CPU cpu's cursor holds a chunk in the window with records still to hand out. */
-static bool tf_cursor_pins(const struct tf_reader *r, uint32_t cpu)
-{
-	return r->cur && r->cur[cpu].in_win && r->cur[cpu].at < r->cur[cpu].len;
-}
-
-/* Move CPU cpu's chunk out of the window, into the cursor's own buffer. 0 or -ENOMEM. */
-static int tf_cursor_evict(struct tf_reader *r, uint32_t cpu)
-{
-	struct tf_cursor *c = &r->cur[cpu];
-	uint8_t *grown;
-
-	if (c->len > c->cap) {
-		grown = realloc(c->payload, c->len);
-		if (!grown)
-			return -ENOMEM;
-		c->payload = grown;
-		c->cap = c->len;
-	}
-	memcpy(c->payload, c->data, c->len);
-	c->data = c->payload;
-	c->in_win = false;
-	if (r->head[cpu])
-		r->head[cpu] = (const struct trace_hdr *)(c->data + c->at);
-	return 0;
-}
-
-/* Read the file from the window's end on up to to (one preadv()). 0 or -errno. */
-static int tf_ring_fill(struct tf_reader *r, uint64_t to)
-{
-	uint64_t from = r->big_at + r->big_len;
-	size_t at = (size_t)(from % r->big_cap), len = (size_t)(to - from), done = 0;
-	struct iovec iov[2];
-	ssize_t n;
-
-	while (done < len) {
-		size_t pos = (at + done) % r->big_cap, first = r->big_cap - pos;
-		int nr = 1;
-
-		iov[0].iov_base = r->big + pos;
-		iov[0].iov_len = len - done < first ? len - done : first;
-		if (len - done > first) {
-			iov[1].iov_base = r->big;
-			iov[1].iov_len = len - done - first;
-			nr = 2;
-		}
-		n = preadv(r->fd, iov, nr, (off_t)(from + done));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		if (n == 0)
-			break;
-		done += (size_t)n;
-	}
-	r->big_len += done;
-	return 0;
-}
-
-/*
- * The len bytes at off through the window, reading on in pieces of
- * read_size bytes or more: 0 with *got bytes (short at the end of the file)
- * at *out, valid until the window is used again; 1 when they are better read
- * alone (more than the window holds, or far from the chunks the cursors hold
- * in it); or -errno.
- *
- * Bytes stay where they were read until the ring comes round to them: the
- * window starts at the lowest payload a cursor still reads there. When that
- * payload would keep the window from reaching off + len, it is moved out to
- * its cursor's own buffer, so that the window stays one size: a CPU that
- * records seldom, whose chunk spans much of the file, costs one copy of that
- * chunk, not a larger window. A chunk that wraps around the end of the ring
- * has its wrapped part copied to the tail after it, whole there: only one
- * chunk at a time can wrap, as the window is no longer than the ring.
- */
-static int tf_window_get(struct tf_reader *r, uint64_t off, size_t len, const uint8_t **out,
-			 size_t *got)
-{
-	uint64_t lo, end = r->big_at + r->big_len, to, at;
-	uint32_t cpu, low;
-	bool pinned = false;
-	size_t want, pos;
-	int ret;
-
-	if (off >= r->file_size) {
-		*out = r->big;
-		*got = 0;
-		return 0;
-	}
-	want = len < r->file_size - off ? len : (size_t)(r->file_size - off);
-	if (want > r->big_cap / 4 || want > r->big_cap - r->read_size)
-		return 1;
-	if (!r->big) {
-		r->big = malloc(r->big_cap + r->big_cap / 4);
-		if (!r->big)
-			return 1;
-		r->big_len = 0;
-		end = r->big_at;
-	}
-	if (off < r->big_at || off + want > end) {
-		for (;;) {
-			lo = off;
-			low = UINT32_MAX;
-			for (cpu = 0; cpu < r->hdr.nr_cpus; cpu++) {
-				if (!tf_cursor_pins(r, cpu))
-					continue;
-				pinned = true;
-				at = tf_payload_at(r->cur[cpu].chunk_offset);
-				if (at < lo) {
-					lo = at;
-					low = cpu;
-				}
-			}
-			/* behind the window, or well past its end: out of the cursors' order */
-			if (pinned && (off < r->big_at || off > end + r->big_cap / 2))
-				return 1;
-			if (off + want - lo <= r->big_cap)
-				break;
-			ret = tf_cursor_evict(r, low);
-			if (ret)
-				return ret;
-		}
-		/* the bytes before lo are free; none are kept past the end or behind the start */
-		if (lo >= end || lo < r->big_at) {
-			r->big_at = lo;
-			r->big_len = 0;
-		} else if (lo > r->big_at) {
-			r->big_len -= (size_t)(lo - r->big_at);
-			r->big_at = lo;
-		}
-		to = end + r->read_size;
-		if (to < off + want)
-			to = off + want;
-		if (to > r->big_at + r->big_cap)
-			to = r->big_at + r->big_cap;
-		if (to > r->file_size)
-			to = r->file_size;
-		if (to > r->big_at + r->big_len && (ret = tf_ring_fill(r, to)))
-			return ret;
-		end = r->big_at + r->big_len;
-	}
-	pos = (size_t)(off % r->big_cap);
-	*got = end <= off ? 0 : end - off < want ? (size_t)(end - off) : want;
-	if (pos + *got > r->big_cap)
-		memcpy(r->big + r->big_cap, r->big, pos + *got - r->big_cap);
-	*out = r->big + pos;
-	return 0;
-}
-
-/*
- * tf_bytes() for the reader's own thread: in the window where it can
- * (*in_win true: the bytes move with it, see tf_window_get()), else in the
- * mapping or read alone into *buf.
- */
-static ssize_t tf_own_bytes(struct tf_reader *r, uint64_t off, size_t len, uint8_t **buf,
-			    size_t *cap, const uint8_t **out, bool *in_win)
-{
-	size_t got = 0;
-	int ret;
-
-	*in_win = false;
-	if (!r->map && !r->loader && r->read_size) {
-		ret = tf_window_get(r, off, len, out, &got);
-		if (ret < 0)
-			return ret;
-		if (ret == 0) {
-			*in_win = true;
-			return (ssize_t)got;
-		}
-	}
-	return tf_bytes(r, off, len, buf, cap, out);
-}
-
-/* The check of the chunk at off from the n bytes of its payload that are there. */
-static void tf_judge(uint64_t off, const struct tf_chunk_header *ch, const uint8_t *payload,
-		     size_t n, struct tf_verdict *v)
-{
-	v->off = off;
-	v->why = NULL;
-	v->bad_at = TF_NO_BYTE;
-	if (n < ch->payload_len)
-		v->why = "payload cut short";
-	else if (tf_crc32(0, payload, ch->payload_len) != ch->payload_crc)
-		v->why = "CRC mismatch";
-	else
-		v->why = payload_problem(ch, payload, &v->bad_at);
-}
-
 /*
  * Check the payload of the chunk at off, whose header ch is sound: in the
  * mapping, or read into *buf (grown as needed); *payload says where it is.
@@ -889,24 +655,18 @@ static int tf_check_payload(struct tf_reader *r, uint64_t off, const struct tf_c
 {
 	ssize_t n;
 
-	n = tf_bytes(r, tf_payload_at(off), ch->payload_len, buf, cap, payload);
+	v->off = off;
+	v->why = NULL;
+	v->bad_at = TF_NO_BYTE;
+	n = tf_bytes(r, off + sizeof(*ch), ch->payload_len, buf, cap, payload);
 	if (n < 0)
 		return (int)n;
-	tf_judge(off, ch, *payload, (size_t)n, v);
-	return 0;
-}
-
-/* tf_check_payload() on the reader's own thread: through the window (*in_win) where it can. */
-static int tf_check_own(struct tf_reader *r, uint64_t off, const struct tf_chunk_header *ch,
-			uint8_t **buf, size_t *cap, const uint8_t **payload, struct tf_verdict *v,
-			bool *in_win)
-{
-	ssize_t n;
-
-	n = tf_own_bytes(r, tf_payload_at(off), ch->payload_len, buf, cap, payload, in_win);
-	if (n < 0)
-		return (int)n;
-	tf_judge(off, ch, *payload, (size_t)n, v);
+	if ((size_t)n < ch->payload_len)
+		v->why = "payload cut short";
+	else if (tf_crc32(0, *payload, ch->payload_len) != ch->payload_crc)
+		v->why = "CRC mismatch";
+	else
+		v->why = payload_problem(ch, *payload, &v->bad_at);
 	return 0;
 }
 
@@ -1013,7 +773,6 @@ static int tf_verdict_at(struct tf_reader *r, uint64_t off, const struct tf_chun
 {
 	const uint8_t *payload;
 	size_t cap = r->buf_cap;
-	bool in_win;
 	int ret;
 
 	while (r->next_ahead < r->nr_ahead && r->ahead[r->next_ahead].off < off)
@@ -1022,7 +781,7 @@ static int tf_verdict_at(struct tf_reader *r, uint64_t off, const struct tf_chun
 		*v = r->ahead[r->next_ahead++];
 		return 0;
 	}
-	ret = tf_check_own(r, off, ch, &r->buf, &cap, &payload, v, &in_win);
+	ret = tf_check_payload(r, off, ch, &r->buf, &cap, &payload, v);
 	r->buf_cap = cap;
 	return ret;
 }
@@ -1394,8 +1153,6 @@ int tf_reader_open_flags(struct tf_reader **rp, const char *path, unsigned threa
 	}
 	r->file_size = (uint64_t)sb.st_size;
 	r->threads = tf_threads(threads);
-	r->read_size = TF_READ_SIZE;
-	r->big_cap = TF_WIN_READS * (size_t)TF_READ_SIZE;
 	/*
 	 * A mapping is read in place: no copies, and every thread shares it.
 	 * One thread reads through a buffer instead: the first touch of each
@@ -1418,8 +1175,6 @@ int tf_reader_open_flags(struct tf_reader **rp, const char *path, unsigned threa
 	ret = tf_check_ahead(r);
 	if (!ret)
 		ret = tf_scan(r);
-	/* the merge reads the file anew: what changed since the check is seen */
-	r->big_len = 0;
 	if (!ret)
 		ret = tf_index_cpus(r);
 	if (ret) {
@@ -1463,7 +1218,6 @@ void tf_reader_close(struct tf_reader *r)
 	free(r->chunks);
 	free(r->state);
 	free(r->buf);
-	free(r->big);
 	free(r);
 }
 
@@ -1550,7 +1304,7 @@ static bool tf_take_verdict(struct tf_reader *r, size_t i, const struct tf_verdi
  * -EIO for a chunk that changed (listed as a problem) or -errno.
  */
 static int tf_read_payload(struct tf_reader *r, const struct tf_chunk_info *ci, uint8_t **buf,
-			   uint32_t *cap, const uint8_t **data, bool walk, bool *in_win)
+			   uint32_t *cap, const uint8_t **data, bool walk)
 {
 	uint32_t len = ci->hdr.payload_len, bad_at;
 	const char *why = NULL;
@@ -1558,13 +1312,12 @@ static int tf_read_payload(struct tf_reader *r, const struct tf_chunk_info *ci, 
 	struct stat sb;
 	ssize_t n;
 
-	*in_win = false;
 	/* a mapped file cut shorter since it was opened would fault on access */
 	if (r->map && (fstat(r->fd, &sb) ||
 		       (uint64_t)sb.st_size < ci->offset + sizeof(ci->hdr) + len)) {
 		why = "cut short";
 	} else {
-		n = tf_own_bytes(r, tf_payload_at(ci->offset), len, buf, &bcap, data, in_win);
+		n = tf_bytes(r, ci->offset + sizeof(ci->hdr), len, buf, &bcap, data);
 		*cap = (uint32_t)(bcap < UINT32_MAX ? bcap : UINT32_MAX);
 		if (n < 0)
 			return (int)n;
@@ -1588,11 +1341,10 @@ static int load_and_check(struct tf_reader *r, size_t i, const void **payload)
 {
 	struct tf_verdict v;
 	const uint8_t *data;
-	bool in_win;
 	int ret;
 
-	ret = tf_check_own(r, r->chunks[i].offset, &r->chunks[i].hdr, &r->buf, &r->buf_cap, &data,
-			   &v, &in_win);
+	ret = tf_check_payload(r, r->chunks[i].offset, &r->chunks[i].hdr, &r->buf, &r->buf_cap,
+			       &data, &v);
 	if (ret < 0)
 		return ret;
 	if (!tf_take_verdict(r, i, &v))
@@ -1605,7 +1357,6 @@ int tf_reader_load_chunk(struct tf_reader *r, size_t i, const void **payload)
 {
 	const uint8_t *data;
 	uint32_t cap;
-	bool in_win;
 	int ret;
 
 	if (!r || i >= r->nr_chunks || !payload)
@@ -1613,7 +1364,7 @@ int tf_reader_load_chunk(struct tf_reader *r, size_t i, const void **payload)
 	if (r->check_on_load)
 		return load_and_check(r, i, payload);
 	cap = (uint32_t)(r->buf_cap < UINT32_MAX ? r->buf_cap : UINT32_MAX);
-	ret = tf_read_payload(r, &r->chunks[i], &r->buf, &cap, &data, true, &in_win);
+	ret = tf_read_payload(r, &r->chunks[i], &r->buf, &cap, &data, true);
 	r->buf_cap = cap;
 	if (ret >= 0)
 		*payload = data;
@@ -1836,7 +1587,7 @@ static void tf_slot_release(struct tf_reader *r, struct tf_cursor *c)
 
 /*
  * Chunk i's payload for cursor c, checked (*v): from the loader's slot, or
- * loaded here, in the window or the cursor's buffer. 0 or -errno.
+ * loaded here into the cursor's buffer. 0 or -errno.
  */
 static int tf_fetch(struct tf_reader *r, struct tf_cursor *c, size_t i, const uint8_t **data,
 		    struct tf_verdict *v)
@@ -1864,13 +1615,12 @@ static int tf_fetch(struct tf_reader *r, struct tf_cursor *c, size_t i, const ui
 				pthread_cond_broadcast(&ld->cond);
 			pthread_mutex_unlock(&ld->lock);
 			c->slot = ld->slot_of[i];
-			c->in_win = false;
 			*data = sl->buf;
 			*v = sl->v;
 			return sl->ret;
 		}
 	}
-	ret = tf_check_own(r, ci->offset, &ci->hdr, &c->payload, &cap, data, v, &c->in_win);
+	ret = tf_check_payload(r, ci->offset, &ci->hdr, &c->payload, &cap, data, v);
 	c->cap = (uint32_t)(cap < UINT32_MAX ? cap : UINT32_MAX);
 	return ret;
 }
@@ -1900,8 +1650,7 @@ static int tf_cursor_fill(struct tf_reader *r, uint32_t cpu)
 				continue;
 			ret = (int)ci->hdr.payload_len;
 		} else {
-			ret = tf_read_payload(r, ci, &c->payload, &c->cap, &c->data, false,
-					      &c->in_win);
+			ret = tf_read_payload(r, ci, &c->payload, &c->cap, &c->data, false);
 			if (ret == -EIO)
 				continue; /* listed as a problem; the next chunk may be fine */
 			if (ret < 0)
@@ -1923,21 +1672,6 @@ void tf_reader_set_progress(struct tf_reader *r, tf_progress_fn fn, void *ctx)
 	r->progress = fn;
 	r->progress_ctx = ctx;
 	r->progress_done = 0;
-}
-
-int tf_reader_set_read_size(struct tf_reader *r, size_t bytes)
-{
-	if (!r || (bytes && (bytes < 64 || bytes > TF_CHUNK_MAX)))
-		return -EINVAL;
-	/* the records handed out may lie in the window */
-	if (r->heads_ready && !r->merge_ended)
-		return -EBUSY;
-	free(r->big);
-	r->big = NULL;
-	r->big_len = 0;
-	r->read_size = bytes & ~(size_t)7;
-	r->big_cap = TF_WIN_READS * r->read_size;
-	return 0;
 }
 
 /* tf_head_fill() past the end of a chunk or a record that is not well formed. */
@@ -2235,7 +1969,6 @@ int tf_reader_load_chunk_records(struct tf_reader *r, size_t i, const void **pay
 	const struct trace_hdr *h;
 	const uint8_t *data;
 	uint32_t cap, at = 0;
-	bool in_win;
 	int ret;
 
 	if (!r || i >= r->nr_chunks || !payload)
@@ -2247,7 +1980,7 @@ int tf_reader_load_chunk_records(struct tf_reader *r, size_t i, const void **pay
 		return load_and_check(r, i, payload);
 	}
 	cap = (uint32_t)(r->buf_cap < UINT32_MAX ? r->buf_cap : UINT32_MAX);
-	ret = tf_read_payload(r, &r->chunks[i], &r->buf, &cap, &data, false, &in_win);
+	ret = tf_read_payload(r, &r->chunks[i], &r->buf, &cap, &data, false);
 	r->buf_cap = cap;
 	if (ret < 0)
 		return ret;

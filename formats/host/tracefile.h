@@ -268,17 +268,6 @@ typedef void (*tf_progress_fn)(void *ctx, uint64_t done, uint64_t total);
 void tf_reader_set_progress(struct tf_reader *r, tf_progress_fn fn, void *ctx);
 
 /*
- * Where the file is not mapped, the reader's thread reads payloads in
- * pieces of at least bytes bytes (default 1 MiB) into a window of four such
- * pieces, and checks and hands out the chunks there in place; a chunk far
- * out of file order, or larger than the window allows, is read alone. Sets
- * the size for the reads to come (0: read each chunk alone), before a
- * merge starts or after it has ended: 0, -EINVAL for a size below 64 bytes
- * or above TF_CHUNK_MAX, -EBUSY while a merge is under way.
- */
-int tf_reader_set_read_size(struct tf_reader *r, size_t bytes);
-
-/*
  * tf_reader_load_chunk() without the second CRC, for a reader that takes
  * the records one by one: they are checked as tf_reader_next() checks them
  * (sizes, types), and only those before the first that is not well formed
