@@ -10,12 +10,26 @@
  *   DIR/stream_N    the events of physical CPU N, in packets of at most
  *                   CTF_PACKET_MAX bytes
  *
- * Every type is byte-packed (align = 8), so an event is its fields back to
- * back in metadata order, little-endian like the records themselves:
+ * Every type but the event header's is byte-packed (align = 8), so an event
+ * is its fields back to back in metadata order, little-endian like the
+ * records themselves:
  *
- *   event header   uint16 id (the record type), uint64 timestamp (CNTPCT)
+ *   event header   LTTng's "compact" header: one 32-bit word, id in bits 0-4
+ *                  and the low 27 bits of the timestamp (CNTPCT) in bits
+ *                  5-31; or, for the first event of a packet, an id above 30
+ *                  or a timestamp 2^27 ticks or more after the one before,
+ *                  the "extended" header: a byte 31, uint32 id, uint64
+ *                  timestamp (13 bytes)
  *   event context  seq, vm, vcpu, vmid, vmid_gen      (struct trace_hdr)
  *   payload        the record's fields (formats/host/trace_types.c), in order
+ *
+ * The event id is the type's index in trace_types[] (CTF_ID_UNKNOWN for a
+ * type this version does not decode). A reader takes a 27-bit timestamp as
+ * the low bits of the clock, moved on by 2^27 when they are below the last
+ * value's (CTF 1.8's rule for a clock field narrower than the clock, which
+ * LTTng's compact header relies on too), so the compact header holds any
+ * timestamp less than 2^27 ticks after the event before it in the packet:
+ * 2.1 s at 62.5 MHz, 134 ms at 1 GHz.
  *
  * A packet starts with struct ctf_packet_head: the packet header, then the
  * packet context (timestamp_begin/end, content_size and packet_size in bits,
@@ -45,6 +59,9 @@
 #define CTF_PACKET_MAX  (256u * 1024) /* bytes per packet, headers included */
 #define CTF_EVENT_MAX   1024u         /* an event never needs more */
 #define CTF_ID_UNKNOWN  0xffffu       /* event id of records of unknown types */
+#define CTF_ID_EXTENDED 31u           /* the compact header's id that says "extended" */
+#define CTF_TS_BITS     27u           /* timestamp bits in the compact header */
+#define CTF_HEAD_EXT    13u           /* bytes of the extended event header */
 #define CTF_STR_MAX     64u           /* computed strings (class and function names) */
 
 /* The packet header and packet context, as the metadata declares them. */
@@ -64,10 +81,8 @@ struct ctf_packet_head {
 
 _Static_assert(sizeof(struct ctf_packet_head) == 84, "packet header and context layout");
 
-/* Event header and stream event context. */
-struct ctf_event_head {
-	uint16_t id;
-	uint64_t timestamp;
+/* The stream event context. */
+struct ctf_event_context {
 	uint64_t seq;
 	uint16_t vm;
 	uint16_t vcpu;
@@ -75,7 +90,7 @@ struct ctf_event_head {
 	uint64_t vmid_gen;
 } __attribute__((packed));
 
-_Static_assert(sizeof(struct ctf_event_head) == 32, "event header and context layout");
+_Static_assert(sizeof(struct ctf_event_context) == 22, "event context layout");
 
 /* ------------------------------------------------------------------ metadata */
 
@@ -176,6 +191,7 @@ static void put_trace_block(FILE *m, const uint8_t uuid[16])
 	for (i = 0; i < 4; i++)
 		fprintf(m, "typealias integer { size = %u; align = 8; signed = false; base = 16; } := x%u_t;\n",
 			sizes[i], sizes[i]);
+	fputs("typealias integer { size = 5; align = 1; signed = false; } := uint5_t;\n", m);
 	fprintf(m, "\n"
 		   "trace {\n"
 		   "\tmajor = 1;\n"
@@ -228,37 +244,50 @@ static void put_env_clock(FILE *m, const struct tf_file_header *fh, const struct
 		   "typealias integer {\n"
 		   "\tsize = 64; align = 8; signed = false;\n"
 		   "\tmap = clock.cntpct.value;\n"
-		   "} := cntpct_t;\n\n",
-		fh->cntfrq ? fh->cntfrq : 1000000000u, offset_s, offset, absolute ? "TRUE" : "FALSE");
+		   "} := cntpct_t;\n\n"
+		   "typealias integer {\n"
+		   "\tsize = %u; align = 1; signed = false;\n"
+		   "\tmap = clock.cntpct.value;\n"
+		   "} := cntpct%u_t;\n\n",
+		fh->cntfrq ? fh->cntfrq : 1000000000u, offset_s, offset, absolute ? "TRUE" : "FALSE",
+		CTF_TS_BITS, CTF_TS_BITS);
 }
 
-/* The one stream: packet context, event header and context. */
+/* The one stream: packet context, event header (LTTng's compact one) and context. */
 static void put_stream(FILE *m)
 {
-	fputs("stream {\n"
-	      "\tid = 0;\n"
-	      "\tpacket.context := struct {\n"
-	      "\t\tcntpct_t timestamp_begin;\n"
-	      "\t\tcntpct_t timestamp_end;\n"
-	      "\t\tuint64_t content_size;\n"
-	      "\t\tuint64_t packet_size;\n"
-	      "\t\tuint64_t packet_seq_num;\n"
-	      "\t\tuint64_t events_discarded;\n"
-	      "\t\tuint32_t cpu_id;\n"
-	      "\t};\n"
-	      "\tevent.header := struct {\n"
-	      "\t\tuint16_t id;\n"
-	      "\t\tcntpct_t timestamp;\n"
-	      "\t};\n"
-	      "\tevent.context := struct {\n"
-	      "\t\tuint64_t seq;\n"
-	      "\t\tuint16_t vm;\n"
-	      "\t\tuint16_t vcpu;\n"
-	      "\t\tuint16_t vmid;\n"
-	      "\t\tuint64_t vmid_gen;\n"
-	      "\t};\n"
-	      "};\n\n",
-	      m);
+	fprintf(m, "stream {\n"
+		   "\tid = 0;\n"
+		   "\tpacket.context := struct {\n"
+		   "\t\tcntpct_t timestamp_begin;\n"
+		   "\t\tcntpct_t timestamp_end;\n"
+		   "\t\tuint64_t content_size;\n"
+		   "\t\tuint64_t packet_size;\n"
+		   "\t\tuint64_t packet_seq_num;\n"
+		   "\t\tuint64_t events_discarded;\n"
+		   "\t\tuint32_t cpu_id;\n"
+		   "\t};\n"
+		   "\tevent.header := struct {\n"
+		   "\t\tenum : uint5_t { compact = 0 ... %u, extended = %u } id;\n"
+		   "\t\tvariant <id> {\n"
+		   "\t\t\tstruct {\n"
+		   "\t\t\t\tcntpct%u_t timestamp;\n"
+		   "\t\t\t} compact;\n"
+		   "\t\t\tstruct {\n"
+		   "\t\t\t\tuint32_t id;\n"
+		   "\t\t\t\tcntpct_t timestamp;\n"
+		   "\t\t\t} extended;\n"
+		   "\t\t} v;\n"
+		   "\t};\n"
+		   "\tevent.context := struct {\n"
+		   "\t\tuint64_t seq;\n"
+		   "\t\tuint16_t vm;\n"
+		   "\t\tuint16_t vcpu;\n"
+		   "\t\tuint16_t vmid;\n"
+		   "\t\tuint64_t vmid_gen;\n"
+		   "\t};\n"
+		   "};\n\n",
+		CTF_ID_EXTENDED - 1, CTF_ID_EXTENDED, CTF_TS_BITS);
 }
 
 /* An event per entry of the record table, and one for the types it does not know. */
@@ -270,8 +299,8 @@ static void put_events(FILE *m)
 
 	for (i = 0; i < trace_nr_types; i++) {
 		tt = &trace_types[i];
-		fprintf(m, "event {\n\tname = \"%s\";\n\tid = %u;\n\tstream_id = 0;\n\tfields := struct {\n",
-			tt->name, tt->type);
+		fprintf(m, "event {\n\tname = \"%s\";\n\tid = %zu;\n\tstream_id = 0;\n\tfields := struct {\n",
+			tt->name, i);
 		for (j = 0; j < tt->nr_fields; j++) {
 			f = &tt->field[j];
 			fputs("\t\t", m);
@@ -418,33 +447,53 @@ static size_t put_string(uint8_t *dst, const char *src, size_t max)
 	return i + 1;
 }
 
-/* Encode one record as an event at dst; returns its length. */
-static size_t ctf_encode(uint8_t *dst, const struct trace_hdr *h, uint64_t ts)
+/*
+ * The event header at dst, compact (4 bytes) or extended (CTF_HEAD_EXT);
+ * returns its length. Compact only when the reader can tell the timestamp
+ * from its low CTF_TS_BITS: the caller says so.
+ */
+static inline size_t ctf_put_header(uint8_t *dst, uint32_t id, uint64_t ts, bool compact)
+{
+	uint32_t word;
+
+	if (compact) {
+		word = id | (uint32_t)ts << (32 - CTF_TS_BITS);
+		memcpy(dst, &word, 4);
+		return 4;
+	}
+	dst[0] = CTF_ID_EXTENDED; /* bits 5-7: padding up to the byte-aligned struct */
+	memcpy(dst + 1, &id, 4);
+	memcpy(dst + 5, &ts, 8);
+	return CTF_HEAD_EXT;
+}
+
+/* The stream event context (struct ctf_event_context) at dst, from the record's header. */
+static inline void ctf_put_context(uint8_t *dst, const struct trace_hdr *h)
+{
+	memcpy(dst, &h->seq, 8);
+	memcpy(dst + 8, &h->vm, 4); /* vm, vcpu: adjacent in the record too */
+	memcpy(dst + 12, &h->vmid, 2);
+	memcpy(dst + 14, &h->vmid_gen, 8);
+}
+
+/* Encode one record's event context and fields at dst; returns their length. */
+static size_t ctf_encode(uint8_t *dst, const struct trace_hdr *h)
 {
 	const struct trace_type_info *tf = trace_type_of(h->type);
 	const uint8_t *rec = (const uint8_t *)h;
-	struct ctf_event_head eh = {
-		.id = tf ? h->type : CTF_ID_UNKNOWN,
-		.timestamp = ts,
-		.seq = h->seq,
-		.vm = h->vm,
-		.vcpu = h->vcpu,
-		.vmid = h->vmid,
-		.vmid_gen = h->vmid_gen,
-	};
 	const struct trace_field *f;
-	uint8_t *p = dst + sizeof(eh);
+	uint8_t *p = dst + sizeof(struct ctf_event_context);
 	const char *s;
 	uint32_t len;
 	size_t i, n;
 
-	memcpy(dst, &eh, sizeof(eh));
+	ctf_put_context(dst, h);
 	if (!tf) {
 		len = h->size - (uint32_t)sizeof(*h);
 		memcpy(p, &h->type, 2);
 		memcpy(p + 2, &len, 4);
 		memcpy(p + 6, rec + sizeof(*h), len);
-		return sizeof(eh) + 6 + len;
+		return sizeof(struct ctf_event_context) + 6 + len;
 	}
 	for (i = 0; i < tf->nr_fields; i++) {
 		f = &tf->field[i];
@@ -473,7 +522,8 @@ static size_t ctf_encode(uint8_t *dst, const struct trace_hdr *h, uint64_t ts)
  * fields that lie back to back in the record merged into one copy (the
  * record's layout is the payload's there), strings on their own. Encodes
  * what ctf_encode() does, byte for byte; a type with more ops than fit
- * keeps ctf_encode().
+ * keeps ctf_encode(). The two shapes most types have, one copy, and a copy,
+ * a computed name and a copy (exit, smccc), are run without the op loop.
  */
 #define CTF_MAX_OPS 32u
 
@@ -491,13 +541,22 @@ struct ctf_op {
 #define CTF_NAME_OPS 8u
 static unsigned ctf_nr_name_ops;
 
+enum {
+	CS_OPS,            /* the op loop */
+	CS_COPY,           /* op[0] a copy, the only op */
+	CS_COPY_NAME_COPY, /* op[0] a copy, op[1] a computed name, op[2] a copy */
+	CS_SLOW,           /* ctf_encode(): too many ops, or a type this version does not decode */
+};
+
 struct ctf_prog {
 	struct ctf_op op[CTF_MAX_OPS];
 	uint8_t nr_ops;
-	bool    slow;
+	uint8_t shape; /* CS_* */
 };
 
-static struct ctf_prog ctf_progs[TRACE_TYPES_MAX];
+/* One per record type, and the last for the types this version does not decode. */
+#define CTF_PROG_UNKNOWN TRACE_TYPES_MAX
+static struct ctf_prog ctf_progs[TRACE_TYPES_MAX + 1];
 
 static void ctf_compile(void)
 {
@@ -509,11 +568,12 @@ static void ctf_compile(void)
 	if (done)
 		return;
 	done = 1;
+	ctf_progs[CTF_PROG_UNKNOWN].shape = CS_SLOW;
 	for (t = 0; t < trace_nr_types; t++) {
 		struct ctf_prog *p = &ctf_progs[t];
 
 		n = 0;
-		for (i = 0; i < trace_types[t].nr_fields && !p->slow; i++) {
+		for (i = 0; i < trace_types[t].nr_fields && p->shape != CS_SLOW; i++) {
 			f = &trace_types[t].field[i];
 			op = n ? &p->op[n - 1] : NULL;
 			switch (f->kind) {
@@ -526,7 +586,7 @@ static void ctf_compile(void)
 					continue;
 				}
 				if (n == CTF_MAX_OPS) {
-					p->slow = true;
+					p->shape = CS_SLOW;
 					break;
 				}
 				p->op[n++] = (struct ctf_op){ f, f->off, (uint16_t)len, CO_COPY, 0 };
@@ -534,7 +594,7 @@ static void ctf_compile(void)
 			default:
 				if (n == CTF_MAX_OPS ||
 				    (f->kind != TFK_STR && ctf_nr_name_ops == CTF_NAME_OPS)) {
-					p->slow = true;
+					p->shape = CS_SLOW;
 					break;
 				}
 				p->op[n++] = (struct ctf_op){ f, f->off, f->size,
@@ -543,11 +603,18 @@ static void ctf_compile(void)
 				if (f->kind != TFK_STR)
 					p->op[n - 1].cache = (uint8_t)ctf_nr_name_ops++;
 				if (f->kind != TFK_STR && (f->off + f->size < 8 || f->size > 8))
-					p->slow = true; /* never: fields follow the header */
+					p->shape = CS_SLOW; /* never: fields follow the header */
 				break;
 			}
 		}
 		p->nr_ops = (uint8_t)n;
+		if (p->shape == CS_SLOW)
+			continue;
+		if (n == 1 && p->op[0].kind == CO_COPY)
+			p->shape = CS_COPY;
+		else if (n == 3 && p->op[0].kind == CO_COPY && p->op[1].kind == CO_TEXT &&
+			 p->op[2].kind == CO_COPY)
+			p->shape = CS_COPY_NAME_COPY;
 	}
 }
 
@@ -573,9 +640,15 @@ static inline void ctf_copy(uint8_t *d, const uint8_t *s, unsigned len)
 {
 	unsigned i;
 
-	if (len >= 16) {
-		for (i = 0; i + 16 <= len; i += 16)
-			memcpy(d + i, s + i, 16);
+	if (len > 64) {
+		for (i = 0; i + 32 < len; i += 32)
+			memcpy(d + i, s + i, 32);
+		memcpy(d + len - 32, s + len - 32, 32);
+	} else if (len > 32) {
+		memcpy(d, s, 32);
+		memcpy(d + len - 32, s + len - 32, 32);
+	} else if (len >= 16) {
+		memcpy(d, s, 16);
 		memcpy(d + len - 16, s + len - 16, 16);
 	} else if (len >= 8) {
 		memcpy(d, s, 8);
@@ -617,30 +690,37 @@ static inline size_t ctf_put_name(uint8_t *d, const struct ctf_op *op, const uin
 }
 
 /*
- * ctf_encode() through the compiled ops: the event header and context in
- * fixed-size stores, the fields in as few copies as the record's layout
- * allows. names: CTF_NAME_OPS caches, one per CO_TEXT op.
+ * ctf_encode() through the compiled ops: the event context in fixed-size
+ * stores, the fields in as few copies as the record's layout allows. t: the
+ * record's type index. names: CTF_NAME_OPS caches, one per CO_TEXT op.
  */
-static inline size_t ctf_encode_fast(uint8_t *dst, const struct trace_hdr *h, uint64_t ts,
+static inline size_t ctf_encode_fast(uint8_t *dst, const struct trace_hdr *h, int t,
 				     struct ctf_names *names)
 {
-	int t = trace_type_index(h->type);
+	const struct ctf_prog *p = &ctf_progs[t >= 0 ? (unsigned)t : CTF_PROG_UNKNOWN];
 	const uint8_t *rec = (const uint8_t *)h;
-	const struct ctf_prog *p;
-	const struct ctf_op *op;
-	uint8_t *d = dst + sizeof(struct ctf_event_head);
+	const struct ctf_op *op = p->op;
+	uint8_t *d = dst + sizeof(struct ctf_event_context);
 	unsigned i;
 
-	if (__builtin_expect(t < 0 || ctf_progs[t].slow, 0))
-		return ctf_encode(dst, h, ts);
-	p = &ctf_progs[t];
-	/* struct ctf_event_head, packed: id, timestamp, seq, vm and vcpu, vmid, vmid_gen */
-	memcpy(dst, &h->type, 2);
-	memcpy(dst + 2, &ts, 8);
-	memcpy(dst + 10, &h->seq, 8);
-	memcpy(dst + 18, &h->vm, 4); /* vm, vcpu: adjacent in the record too */
-	memcpy(dst + 22, &h->vmid, 2);
-	memcpy(dst + 24, &h->vmid_gen, 8);
+	switch (p->shape) {
+	case CS_COPY:
+		ctf_put_context(dst, h);
+		ctf_copy(d, rec + op[0].off, op[0].len);
+		return sizeof(struct ctf_event_context) + op[0].len;
+	case CS_COPY_NAME_COPY:
+		ctf_put_context(dst, h);
+		ctf_copy(d, rec + op[0].off, op[0].len);
+		d += op[0].len;
+		d += ctf_put_name(d, &op[1], rec, &names[op[1].cache]);
+		ctf_copy(d, rec + op[2].off, op[2].len);
+		return (size_t)(d + op[2].len - dst);
+	case CS_SLOW:
+		return ctf_encode(dst, h);
+	default:
+		break;
+	}
+	ctf_put_context(dst, h);
 	for (i = 0; i < p->nr_ops; i++) {
 		op = &p->op[i];
 		switch (op->kind) {
@@ -681,18 +761,24 @@ static int ctf_open_streams(struct ctf_export *x)
 
 /*
  * The records of one chunk of CPU s->cpu's, payload[0..len), into its
- * stream: well formed, as tf_reader_load_chunk_records() hands them out. The stream's state is kept in locals while it runs: the stores
- * into the packet would otherwise make the compiler reload it every event.
+ * stream: well formed, as tf_reader_load_chunk_records() hands them out.
+ * The stream's state, the options and the buffers are kept in locals while
+ * it runs: the stores into the packet would otherwise make the compiler
+ * reload them every event.
  */
 static int ctf_add_chunk(struct ctf_export *x, struct ctf_stream *s, const uint8_t *payload,
 			 uint32_t len, const struct export_opts *o, struct export_stats *st)
 {
 	uint64_t ts, last_ts = s->last_ts, begin = s->begin, events = s->events;
 	uint64_t records = 0, exported = 0, unknown = 0, clamped = 0;
+	const struct export_opts keep = *o;
+	struct ctf_names *names = x->names;
 	const struct trace_hdr *h;
 	size_t plen = s->len;
-	uint32_t at;
-	int ret = 0;
+	uint32_t at, id;
+	bool compact;
+	uint8_t *buf;
+	int ret = 0, t;
 
 	if (!s->buf) {
 		s->buf = malloc(CTF_PACKET_MAX);
@@ -701,18 +787,19 @@ static int ctf_add_chunk(struct ctf_export *x, struct ctf_stream *s, const uint8
 			return -ENOMEM;
 		}
 	}
+	buf = s->buf;
 	for (at = 0; at < len;) {
 		h = (const struct trace_hdr *)(payload + at);
 		at += h->size;
 		records++;
-		if (!export_keep(o, h))
+		if (!export_keep(&keep, h))
 			continue;
 		if (plen + CTF_EVENT_MAX > CTF_PACKET_MAX) {
 			s->len = plen;
 			s->events = events;
 			s->begin = begin;
 			s->end = s->last_ts = last_ts;
-			ret = ctf_packet_flush(x, s, s->buf);
+			ret = ctf_packet_flush(x, s, buf);
 			if (ret)
 				break;
 			plen = s->len;
@@ -724,13 +811,18 @@ static int ctf_add_chunk(struct ctf_export *x, struct ctf_stream *s, const uint8
 			ts = last_ts;
 			clamped++;
 		}
+		t = trace_type_index(h->type);
+		id = t >= 0 ? (uint32_t)t : CTF_ID_UNKNOWN;
+		/* the first event of a packet has the whole timestamp: it starts the reader's clock */
+		compact = events && id < CTF_ID_EXTENDED && ts - last_ts < (1ull << CTF_TS_BITS);
 		if (!events)
 			begin = ts;
 		last_ts = ts;
-		plen += ctf_encode_fast(s->buf + plen, h, ts, x->names);
+		plen += ctf_put_header(buf + plen, id, ts, compact);
+		plen += ctf_encode_fast(buf + plen, h, t, names);
 		events++;
 		exported++;
-		unknown += trace_type_index(h->type) < 0;
+		unknown += t < 0;
 	}
 	if (!ret) {
 		s->len = plen;

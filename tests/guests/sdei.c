@@ -433,10 +433,22 @@ static void test_uart_spi(void)
 
 /* ---------------------------------------------------------------- shared events */
 
+/*
+ * How long a handler stays running after it counted its run, in the RM_PE
+ * checks: three time slices of the hypervisor's default 10 ms. The sender
+ * then sees the count while the event still runs (RUNNING until that vCPU's
+ * COMPLETE, when ROUTING_SET is DENIED), as it does now and then without the
+ * wait when the handler's vCPU is switched out or its QEMU thread preempted
+ * between the count and the COMPLETE: the sender must wait for the COMPLETE
+ * before it routes the event elsewhere, and does.
+ */
+#define LINGER_US 30000u
+
 static uint32_t go_home;
 static uint64_t inside;
 static uint32_t overlap;
 static uint64_t runs_on[GUEST_MAX_VCPUS];
+static uint32_t linger_us;
 
 static uint64_t h_shared(struct sdei_frame *f)
 {
@@ -448,6 +460,7 @@ static uint64_t h_shared(struct sdei_frame *f)
 	runs_on[cpu]++;
 	atomic_add_return(&inside, (uint64_t)-1);
 	record(f, false);
+	delay_us(load_acquire32(&linger_us));
 	return 0;
 }
 
@@ -475,7 +488,7 @@ static uint64_t total_runs(void)
 static void test_shared_routing(void)
 {
 	unsigned int n = boot.nr_vcpus, busy = 0;
-	int64_t ev;
+	int64_t ev, ret;
 	bool only_target = true;
 
 	sdei_set_handler(0, h_shared);
@@ -488,19 +501,32 @@ static void test_shared_routing(void)
 	report(sdei_call(SDEI_EVENT_ROUTING_SET, ev, SDEI_RM_PE, n, 0, 0) ==
 		       SDEI_INVALID_PARAMETERS,
 	       "ROUTING_SET to a vCPU that does not exist is INVALID_PARAMETERS");
+	store_release32(&linger_us, LINGER_US);
 	for (unsigned int t = 0; t < n; t++) {
 		uint64_t before = total_runs(), on_t = runs_on[t];
 
 		sdei1(SDEI_EVENT_DISABLE, ev);
-		if (sdei_call(SDEI_EVENT_ROUTING_SET, ev, SDEI_RM_PE, t, 0, 0) != 0)
+		ret = sdei_call(SDEI_EVENT_ROUTING_SET, ev, SDEI_RM_PE, t, 0, 0);
+		if (ret != 0) {
+			report_info("RM_PE to vCPU %u: ROUTING_SET answered %ld", t, ret);
 			only_target = false;
+		}
 		sdei1(SDEI_EVENT_ENABLE, ev);
 		if (sdei_call(SDEI_EVENT_ROUTING_SET, ev, SDEI_RM_ANY, 0, 0, 0) != SDEI_DENIED)
 			only_target = false;
 		gic_irq_set_pending(SPI_SHARED);
-		if (!spin_until(total_runs() == before + 1, TIMEOUT_US) || runs_on[t] != on_t + 1)
+		if (!spin_until(total_runs() == before + 1, TIMEOUT_US) || runs_on[t] != on_t + 1) {
+			report_info("RM_PE to vCPU %u: %lu runs there, %lu in all (1 expected)", t,
+				    runs_on[t] - on_t, total_runs() - before);
 			only_target = false;
+		}
+		/* Counted is not completed: the next ROUTING_SET needs it idle. */
+		if (!spin_until(!(sdei1(SDEI_EVENT_STATUS, ev) & SDEI_ST_RUNNING), TIMEOUT_US)) {
+			report_info("RM_PE to vCPU %u: its handler never completed", t);
+			only_target = false;
+		}
 	}
+	store_release32(&linger_us, 0);
 	report(only_target, "RM_PE: the event ran on each of the %u vCPUs it was routed to, and "
 			    "only there", n);
 	sdei1(SDEI_EVENT_DISABLE, ev);

@@ -15,8 +15,21 @@
 #define ROUND_TRIPS	5000u  /* waiting in WFI */
 #define POLL_ROUND_TRIPS 1000u /* polling: slower under TCG, where both vCPUs spin */
 #define BCAST_ROUNDS	200u
-#define STALL_MS	1000u  /* no round trip may take longer */
+#define STALL_MS	1000u  /* a round trip longer is a stall (polling: see STALL_SPINS) */
 #define QUIET_US	10000u /* time to wait for a late duplicate */
+/*
+ * Polling, a round trip is a stall when it took STALL_MS and both vCPUs ran
+ * meanwhile: each spun at least STALL_SPINS times in its wait. The counter
+ * is the host's time, so wall time alone also counts the time QEMU's thread
+ * for a vCPU waits for a host CPU: a loaded host (load 14 on 2 CPUs) made a
+ * round trip take 1.3 s while the two vCPUs spun at a tenth of their rate
+ * (docs/robustness.md). A lost SGI or kick leaves the target spinning, and
+ * both sides reach STALL_SPINS in about half of STALL_MS on an idle host
+ * (about 2,000 turns a ms each under TCG), later on a loaded one.
+ * GIVE_UP_MS ends a wait whatever the spins say (a vCPU that never runs).
+ */
+#define STALL_SPINS	1000000u
+#define GIVE_UP_MS	30000u
 
 #define SGI_PING	1u
 #define SGI_PONG	2u
@@ -138,8 +151,9 @@ static void setup(void)
  * One ping-pong run: vCPU 0 sends a PING to vCPU 1 and waits for its PONG,
  * vCPU 1 answers every PING with a PONG. Waiting is in WFI or, in the
  * polling run, a loop with IRQs unmasked (the SGI then interrupts a running
- * vCPU). A round trip that takes longer than STALL_MS ends the run on both
- * sides, so a lost SGI shows as one failure instead of a hang.
+ * vCPU). A stalled round trip (STALL_MS; polling, with both vCPUs spinning
+ * STALL_SPINS times meanwhile) ends the run on both sides, so a lost SGI
+ * shows as one failure instead of a hang.
  */
 enum wait_mode { WAIT_POLL, WAIT_WFI };
 
@@ -152,9 +166,49 @@ struct pingpong {
 	uint64_t got[2];      /* and during the run, counted QUIET_US after its end */
 	uint32_t stalled;     /* round trip number that took too long, 0 if none */
 	uint64_t ticks;
+	/* vCPU 0's slowest wait for a PONG, and how often each side spun meanwhile. */
+	uint64_t slowest, slowest_spins[2];
 };
 
+/*
+ * Polling loop turns of vCPUs 0 and 1: how far each got as a guest. Each
+ * written by its vCPU only, with a plain store (a barrier in every turn
+ * made the round trips 1.45 times slower), on a cache line of its own.
+ */
+static struct {
+	volatile uint64_t n;
+} __attribute__((aligned(64))) spins[2];
+
+static uint64_t spun(unsigned int cpu)
+{
+	return spins[cpu].n;
+}
+
 static struct pingpong runs[2];
+
+/* Whether both ping-pong vCPUs spun STALL_SPINS times since @from. */
+static bool both_ran(const uint64_t from[2])
+{
+	return spun(0) - from[0] >= STALL_SPINS && spun(1) - from[1] >= STALL_SPINS;
+}
+
+/* Polling: spins (counted in spins[]) until the SGI came, the other side
+ * gave up, or a stall (STALL_SPINS). */
+static void poll_sgi(unsigned int sgi, uint64_t target, uint64_t deadline, const uint32_t *stalled)
+{
+	unsigned int cpu = smp_processor_id();
+	uint64_t from[2] = { spun(0), spun(1) }, n = spun(cpu);
+	uint64_t give_up = deadline + timer_ticks_us((GIVE_UP_MS - STALL_MS) * 1000ull);
+
+	while (count(cpu, sgi) < target && !load_acquire32(stalled)) {
+		uint64_t now = timer_now();
+
+		if (now >= deadline && (both_ran(from) || now >= give_up))
+			break;
+		spins[cpu].n = ++n;
+		cpu_relax();
+	}
+}
 
 static bool wait_sgi_mode(enum wait_mode mode, unsigned int sgi, uint64_t target,
 			  const uint32_t *stalled)
@@ -168,9 +222,7 @@ static bool wait_sgi_mode(enum wait_mode mode, unsigned int sgi, uint64_t target
 		wait_sgi(sgi, target, deadline);
 		disarm_deadline();
 	} else {
-		while (count(cpu, sgi) < target && !load_acquire32(stalled) &&
-		       timer_now() < deadline)
-			cpu_relax();
+		poll_sgi(sgi, target, deadline, stalled);
 	}
 	return count(cpu, sgi) >= target;
 }
@@ -188,11 +240,20 @@ static void pingpong(enum wait_mode mode)
 	vcpu_pair_sync(mode);
 	start = timer_now();
 	for (i = 1; i <= rounds[mode]; i++) {
+		uint64_t t0 = timer_now(), s0[2] = { spun(0), spun(1) };
+		bool ok;
+
 		if (cpu == 0) {
 			gic_sgi_send(SGI_PING, 1u << peer);
 			run->sent[0]++;
 		}
-		if (!wait_sgi_mode(mode, mine, run->base[cpu] + i, &run->stalled)) {
+		ok = wait_sgi_mode(mode, mine, run->base[cpu] + i, &run->stalled);
+		if (cpu == 0 && timer_now() - t0 > run->slowest) {
+			run->slowest = timer_now() - t0;
+			run->slowest_spins[0] = spun(0) - s0[0];
+			run->slowest_spins[1] = spun(1) - s0[1];
+		}
+		if (!ok) {
 			/* First one to notice tells the other side to stop too. */
 			if (!load_acquire32(&run->stalled))
 				store_release32(&run->stalled, (uint32_t)i);
@@ -223,11 +284,19 @@ static void report_pingpong(enum wait_mode mode)
 	uint64_t done = pongs < rounds[mode] ? pongs : rounds[mode];
 
 	report(!run->stalled && done == rounds[mode],
-	       "%s: %lu of %u round trips, none slower than %u ms%s", mode_name[mode], done,
-	       rounds[mode], STALL_MS, run->stalled ? " (stalled)" : "");
+	       "%s: %lu of %u round trips, none stalled (%u ms%s)%s", mode_name[mode], done,
+	       rounds[mode], STALL_MS, mode == WAIT_POLL ? " with both vCPUs running" : "",
+	       run->stalled ? " (stalled)" : "");
 	if (run->stalled)
 		report_info("%s: round trip %u waited more than %u ms for its SGI", mode_name[mode],
 			    run->stalled, STALL_MS);
+	if (mode == WAIT_POLL)
+		report_info("%s: slowest round trip %lu ms, vCPU 0 spun %lu times and vCPU 1 %lu "
+			    "meanwhile", mode_name[mode], run->slowest * 1000 / timer_freq(),
+			    run->slowest_spins[0], run->slowest_spins[1]);
+	else
+		report_info("%s: slowest round trip %lu ms", mode_name[mode],
+			    run->slowest * 1000 / timer_freq());
 	report(pings == run->sent[0], "%s: vCPU 1 took %lu PINGs of %lu sent", mode_name[mode],
 	       pings, run->sent[0]);
 	report(pongs == run->sent[1], "%s: vCPU 0 took %lu PONGs of %lu sent", mode_name[mode],
@@ -236,6 +305,9 @@ static void report_pingpong(enum wait_mode mode)
 		report_info("%s: %lu round trips in %lu ms, %lu us each", mode_name[mode], done,
 			    run->ticks * 1000 / timer_freq(),
 			    run->ticks * 1000000 / timer_freq() / done);
+	if (mode == WAIT_POLL)
+		report_info("%s: vCPU 0 spun %lu times, vCPU 1 %lu", mode_name[mode], spun(0),
+			    spun(1));
 }
 
 /* @sender broadcasts SGI_BCAST @rounds times, each time waiting for every other vCPU. */

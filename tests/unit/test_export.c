@@ -686,41 +686,108 @@ static void test_ctf_refuses_a_directory_that_is_not_empty(void **state)
 	tf_reader_close(r);
 }
 
-/* Timestamps that go back within a CPU are raised: babeltrace2 still reads it. */
-static void test_ctf_keeps_streams_monotonic(void **state)
+/*
+ * A one-CPU trace at freq Hz of n entry records with timestamps ts[] (a
+ * record of UNKNOWN_TYPE where unknown[i], when unknown is given), exported
+ * to CTF in s->dir/NAME-ctf; the directory's path is left in dir.
+ */
+static void export_ctf_of_entries(struct sample *s, const char *name, uint64_t freq,
+				  const uint64_t *ts, const bool *unknown, unsigned n,
+				  struct export_stats *st, char *dir, size_t dirlen)
 {
-	struct sample *s = *state;
-	struct tf_info info = { .nr_cpus = 1, .cntfrq = 62500000 };
+	struct tf_info info = { .nr_cpus = 1, .cntfrq = freq };
 	struct trace_entry en;
-	struct export_stats st;
 	struct export_opts o;
 	struct tf_writer *w;
 	struct tf_reader *r;
-	char err[EXPORT_MSG_LEN], dir[160], cmd[300];
-	const char *trace = out_path(s, "back.trace");
-	static const uint64_t ts[] = { 100, 200, 150, 300, 50 };
+	char err[EXPORT_MSG_LEN], trace[160];
 	unsigned i;
 
+	snprintf(trace, sizeof(trace), "%s/%s.trace", s->dir, name);
 	assert_int_equal(tf_writer_open(&w, trace, &info, err, sizeof(err)), 0);
-	for (i = 0; i < 5; i++) {
+	for (i = 0; i < n; i++) {
 		memset(&en, 0, sizeof(en));
-		en.hdr.type = TRACE_ENTRY;
+		en.hdr.type = unknown && unknown[i] ? UNKNOWN_TYPE : TRACE_ENTRY;
 		en.hdr.size = sizeof(en);
 		en.hdr.seq = i;
 		en.hdr.ts = ts[i];
 		assert_int_equal(tf_writer_append(w, 0, &en, sizeof(en)), 0);
 	}
 	assert_int_equal(tf_writer_close(w, NULL), 0);
-	snprintf(dir, sizeof(dir), "%s/back-ctf", s->dir);
+	snprintf(dir, dirlen, "%s/%s-ctf", s->dir, name);
 	r = open_trace(trace);
 	export_opts_init(&o);
-	assert_int_equal(export_ctf(r, dir, &o, &st, err, sizeof(err)), 0);
+	assert_int_equal(export_ctf(r, dir, &o, st, err, sizeof(err)), 0);
 	tf_reader_close(r);
+	assert_int_equal(st->exported, n);
+}
+
+/* Timestamps that go back within a CPU are raised: babeltrace2 still reads it. */
+static void test_ctf_keeps_streams_monotonic(void **state)
+{
+	static const uint64_t ts[] = { 100, 200, 150, 300, 50 };
+	struct export_stats st;
+	char dir[160], cmd[300];
+
+	export_ctf_of_entries(*state, "back", 62500000, ts, NULL, 5, &st, dir, sizeof(dir));
 	assert_int_equal(st.clamped, 2);
 	if (!have_tool("babeltrace2"))
 		skip();
 	snprintf(cmd, sizeof(cmd), "babeltrace2 '%s' 2>/dev/null | wc -l", dir);
 	assert_int_equal(run_for_number(cmd), 5);
+}
+
+/*
+ * The event header is 4 bytes (5-bit id, low 27 bits of the timestamp)
+ * unless the event starts a packet, is of a type with no compact id, or
+ * comes 2^27 ticks or more after the one before: then 13. babeltrace2 gives
+ * every timestamp back to the tick, across a wrap of the 27 bits too.
+ */
+static void test_ctf_compact_header_unless_the_clock_jumps(void **state)
+{
+	const uint64_t m = 1ull << 27;
+	static const uint64_t ts[] = {
+		1000,                    /* the packet's first: extended */
+		1005,
+		1005 + (1ull << 27) - 1, /* the largest compact step */
+		1005 + (2ull << 27) - 1, /* 2^27: extended */
+		1005 + (3ull << 27),
+		(4ull << 27) + 100,
+		(5ull << 27) - 3,
+		(5ull << 27) + 4,        /* the 27 bits wrap: 7 ticks on */
+		(5ull << 27) + 9,        /* unknown type, no compact id: extended */
+		(5ull << 27) + 10,
+		1ull << 40,
+		(1ull << 40) + 1,
+	};
+	enum { N = sizeof(ts) / sizeof(ts[0]) };
+	static const bool ext[N] = { true, false, false, true, true, false,
+				     false, false, true, false, true, false };
+	static const bool unknown[N] = { [8] = true };
+	struct export_stats st;
+	struct stat sb;
+	char dir[160], cmd[400];
+	uint64_t size = 84; /* the packet's header and context */
+	unsigned i;
+
+	for (i = 0; i < N; i++) {
+		assert_true(!i || ts[i] > ts[i - 1]);
+		assert_int_equal(ext[i], !i || unknown[i] || ts[i] - ts[i - 1] >= m);
+		/* header, context (22), then entry's 16 bytes or unknown's type, len and 16 bytes */
+		size += (ext[i] ? 13 : 4) + 22 + 16 + (unknown[i] ? 6 : 0);
+	}
+	export_ctf_of_entries(*state, "jumps", 1000000000, ts, unknown, N, &st, dir, sizeof(dir));
+	snprintf(cmd, sizeof(cmd), "%s/stream_0", dir);
+	assert_int_equal(stat(cmd, &sb), 0);
+	assert_int_equal((uint64_t)sb.st_size, size);
+	if (!have_tool("babeltrace2"))
+		skip();
+	for (i = 0; i < N; i++) {
+		snprintf(cmd, sizeof(cmd),
+			 "babeltrace2 --clock-cycles '%s' 2>/dev/null | sed -n '%up' | sed 's/^\\[0*\\([0-9]\\)/\\1/'",
+			 dir, i + 1);
+		assert_int_equal(run_for_number(cmd), ts[i]);
+	}
 }
 
 /* ---------------------------------------------------------------- damage */
@@ -974,6 +1041,7 @@ int main(void)
 		cmocka_unit_test(test_ctf_babeltrace2_reads_every_event),
 		cmocka_unit_test(test_ctf_refuses_a_directory_that_is_not_empty),
 		cmocka_unit_test(test_ctf_keeps_streams_monotonic),
+		cmocka_unit_test(test_ctf_compact_header_unless_the_clock_jumps),
 		cmocka_unit_test(test_damaged_file_exports_every_intact_chunk),
 		cmocka_unit_test(test_ctf_stops_at_a_record_broken_after_open),
 		cmocka_unit_test(test_cmd_export_exit_codes),

@@ -4,7 +4,8 @@
  * definition, and the model fed record by record: exits and their
  * in-hypervisor time, breakdowns (MMIO, sysregs, hypercalls, VMIDs, vGIC),
  * losses, table overflow and reset; and a model that defers its sums
- * settles to the one fed record by record.
+ * (and looks the large tables' keys up in batches) settles to the one fed
+ * record by record.
  */
 #include <errno.h>
 #include <math.h>
@@ -975,6 +976,135 @@ static void test_deferred_sums_settle_to_the_same_model(void **state)
 	hs_stats_destroy(b);
 }
 
+/* Feed one record to both models. */
+static void feed_both(struct hs_stats *a, struct hs_stats *b, const struct trace_hdr *h)
+{
+	assert_int_equal(hs_stats_feed(a, h, h->size), 0);
+	assert_int_equal(hs_stats_feed(b, h, h->size), 0);
+}
+
+/*
+ * The MMIO and sysreg tables of a deferring model look their records up in
+ * batches, a part of the hash index at a time: the keys still take rows in
+ * the order first seen, so that the same keys overflow into the table's
+ * `other` row when it fills in the middle of a batch whose keys hash all
+ * over the index, and an MMIO access whose exit comes after its batch was
+ * looked up still gets that exit's cost. Compared with the model fed record
+ * by record, row by row in the rows' order.
+ */
+static void test_batched_lookups_keep_first_seen_rows_and_costs(void **state)
+{
+	struct hs_stats_opts o = { .max_keys = 300, .cntfrq = 62500000 };
+	struct hs_stats *a = hs_stats_new(&o), *b = hs_stats_new(&o);
+	uint64_t seq[3] = { 0 }, ts = 0, x = 11, r, keys;
+	struct trace_mmio m[3];
+	struct trace_exit e;
+	unsigned n, v;
+
+	(void)state;
+	assert_non_null(a);
+	assert_non_null(b);
+	assert_int_equal(hs_stats_defer(b), 0);
+	/*
+	 * Three vCPUs on three CPUs, each access's exit after the other vCPUs'
+	 * accesses (a batch, of a power of two, then ends between an access
+	 * and its exit); the keys seen grow slowly, so that the tables fill
+	 * after several batches were looked up.
+	 */
+	for (n = 0; n < 300000; n++) {
+		keys = 40 + n / 768;
+		for (v = 0; v < 3; v++) {
+			r = mix(&x);
+			memset(&m[v], 0, sizeof(m[v]));
+			m[v].hdr = (struct trace_hdr){ .type = TRACE_MMIO, .size = sizeof(m[v]),
+						       .cpu = (uint16_t)v, .seq = seq[v]++,
+						       .ts = ++ts, .vcpu = (uint16_t)v };
+			m[v].device = TRACE_DEV_UART;
+			m[v].ipa = GUEST_UART_IPA + r % keys * 4;
+			m[v].is_write = (uint8_t)(r >> 20 & 1);
+			m[v].result = r >> 21 & 7 ? TRACE_MMIO_OK : TRACE_MMIO_ABORT;
+			feed_both(a, b, &m[v].hdr);
+		}
+		for (v = 0; v < 3; v++) {
+			r = mix(&x);
+			memset(&e, 0, sizeof(e));
+			e.hdr = (struct trace_hdr){ .type = TRACE_EXIT, .size = sizeof(e),
+						    .cpu = (uint16_t)v, .seq = seq[v]++, .ts = ++ts,
+						    .vcpu = (uint16_t)v };
+			/* every other exit a sysreg trap, of as many registers as MMIO keys */
+			e.exit_class = n & 1 ? ESR_EC_SYS64 : ESR_EC_DABT_LOW;
+			/* the key's CRm in ISS bits 4:1, the rest from CRn (bit 10) up */
+			e.esr = (uint64_t)e.exit_class << ESR_EC_SHIFT | (r % keys & 0xf) << 1 |
+				(r % keys >> 4) << 10 | (r >> 20 & 1);
+			e.cost = 100 + (r >> 24) % 5000;
+			e.outcome = r >> 40 & 7 ? TRACE_EXIT_HANDLED : TRACE_EXIT_INJECTED;
+			e.flags = (r >> 44) % 50 ? 0 : TRACE_EXIT_NO_COST;
+			feed_both(a, b, &e.hdr);
+		}
+	}
+	assert_int_equal(hs_stats_settle(b), 0);
+	assert_int_equal(a->mmio.nr, 300);
+	assert_int_equal(a->sysregs.nr, 300);
+	assert_true(a->mmio.overflowed);
+	assert_true(a->sysregs.overflowed);
+	assert_true(a->mmio.other.cost.count);
+	assert_table_equal(&a->mmio, &b->mmio);
+	assert_table_equal(&a->sysregs, &b->sysregs);
+	assert_int_equal(a->nomem, 0);
+	assert_int_equal(b->nomem, 0);
+	hs_stats_destroy(a);
+	hs_stats_destroy(b);
+}
+
+/*
+ * A deferring model reset with MMIO accesses and sysreg traps waiting for
+ * their lookup: their keys keep their rows, their counts go with the reset,
+ * and an access's exit after the reset still brings its cost, as in the
+ * model fed record by record.
+ */
+static void test_reset_of_a_deferring_model_looks_up_what_waits(void **state)
+{
+	struct hs_stats_opts o = { .cntfrq = 62500000 };
+	struct hs_stats *a = hs_stats_new(&o), *b = hs_stats_new(&o);
+	struct trace_mmio m;
+	struct trace_exit e;
+
+	(void)state;
+	assert_non_null(a);
+	assert_non_null(b);
+	assert_int_equal(hs_stats_defer(b), 0);
+	memset(&e, 0, sizeof(e));
+	e.hdr = (struct trace_hdr){ .type = TRACE_EXIT, .size = sizeof(e), .seq = 0, .ts = 10 };
+	e.exit_class = ESR_EC_SYS64;
+	e.esr = (uint64_t)ESR_EC_SYS64 << ESR_EC_SHIFT | SYSREG_CNTP_CTL_EL0 | 1;
+	e.cost = 40;
+	feed_both(a, b, &e.hdr);
+	memset(&m, 0, sizeof(m));
+	m.hdr = (struct trace_hdr){ .type = TRACE_MMIO, .size = sizeof(m), .seq = 1, .ts = 20 };
+	m.device = TRACE_DEV_UART;
+	m.ipa = GUEST_UART_IPA + 0x18;
+	feed_both(a, b, &m.hdr);
+	hs_stats_reset(a);
+	hs_stats_reset(b);
+	e.hdr.seq = 2;
+	e.hdr.ts = 30;
+	e.exit_class = ESR_EC_DABT_LOW;
+	e.esr = (uint64_t)ESR_EC_DABT_LOW << ESR_EC_SHIFT;
+	e.cost = 700;
+	feed_both(a, b, &e.hdr);
+	assert_int_equal(hs_stats_settle(b), 0);
+	assert_int_equal(b->mmio.nr, 1);
+	assert_int_equal(b->mmio.rows[0].row.count, 0);
+	assert_int_equal(b->mmio.rows[0].row.cost.count, 1);
+	assert_int_equal(b->mmio.rows[0].row.cost.min, 700);
+	assert_int_equal(b->sysregs.nr, 1);
+	assert_int_equal(b->sysregs.rows[0].row.count, 0);
+	assert_table_equal(&a->mmio, &b->mmio);
+	assert_table_equal(&a->sysregs, &b->sysregs);
+	hs_stats_destroy(a);
+	hs_stats_destroy(b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1002,6 +1132,8 @@ int main(void)
 		cmocka_unit_test(test_short_and_unknown_records_are_skipped),
 		cmocka_unit_test(test_ticks_convert_to_ns_at_any_frequency),
 		cmocka_unit_test(test_deferred_sums_settle_to_the_same_model),
+		cmocka_unit_test(test_batched_lookups_keep_first_seen_rows_and_costs),
+		cmocka_unit_test(test_reset_of_a_deferring_model_looks_up_what_waits),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

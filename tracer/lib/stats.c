@@ -265,7 +265,7 @@ static void table_init(struct hs_table *t, uint32_t max_rows)
 static void table_release(struct hs_table *t)
 {
 	uint32_t i;
-	bool defer = t->defer;
+	bool defer = t->defer, batch = t->batch;
 
 	for (i = 0; i < t->nr; i++)
 		row_release(&t->rows[i].row);
@@ -273,8 +273,11 @@ static void table_release(struct hs_table *t)
 	free(t->rows);
 	free(t->slots);
 	free(t->log);
+	free(t->pend);
+	free(t->pend_parts);
 	table_init(t, t->max_rows);
 	t->defer = defer;
+	t->batch = batch;
 }
 
 static void table_reset(struct hs_table *t)
@@ -308,25 +311,32 @@ static int table_rehash(struct hs_table *t, uint32_t nr_slots)
 	return 0;
 }
 
-/*
- * The row of key k: its index + 1 in *idx, or HS_ROW_OTHER for the overflow
- * row of a full table. NULL when a new row could not be allocated.
- */
-static struct hs_row *table_get(struct hs_table *t, const struct hs_key *k, uint32_t *idx)
+/* The index + 1 of key k's row (hash: key_hash(k)), 0 when it has none. */
+static uint32_t table_find(const struct hs_table *t, const struct hs_key *k, uint32_t hash)
+{
+	uint32_t j, i;
+
+	if (!t->nr_slots)
+		return 0;
+	j = hash & (t->nr_slots - 1);
+	while ((i = t->slots[j].row)) {
+		if (t->slots[j].hash == hash && key_eq(&t->rows[i - 1].key, k))
+			return i;
+		j = (j + 1) & (t->nr_slots - 1);
+	}
+	return 0;
+}
+
+/* table_get() of a key whose key_hash() is known. */
+static struct hs_row *table_get_hashed(struct hs_table *t, const struct hs_key *k,
+				       uint32_t hash, uint32_t *idx)
 {
 	struct hs_keyed_row *grown;
-	uint32_t j, i, hash = key_hash(k);
+	uint32_t j;
 
-	if (t->nr_slots) {
-		j = hash & (t->nr_slots - 1);
-		while ((i = t->slots[j].row)) {
-			if (t->slots[j].hash == hash && key_eq(&t->rows[i - 1].key, k)) {
-				*idx = i;
-				return &t->rows[i - 1].row;
-			}
-			j = (j + 1) & (t->nr_slots - 1);
-		}
-	}
+	*idx = table_find(t, k, hash);
+	if (*idx)
+		return &t->rows[*idx - 1].row;
 	if (t->nr >= t->max_rows) {
 		t->overflowed++;
 		*idx = HS_ROW_OTHER;
@@ -354,6 +364,15 @@ static struct hs_row *table_get(struct hs_table *t, const struct hs_key *k, uint
 	t->slots[j] = (struct hs_slot){ ++t->nr, hash };
 	*idx = t->nr;
 	return &t->rows[t->nr - 1].row;
+}
+
+/*
+ * The row of key k: its index + 1 in *idx, or HS_ROW_OTHER for the overflow
+ * row of a full table. NULL when a new row could not be allocated.
+ */
+static struct hs_row *table_get(struct hs_table *t, const struct hs_key *k, uint32_t *idx)
+{
+	return table_get_hashed(t, k, key_hash(k), idx);
 }
 
 /* The row an index of table_get() names; NULL for none. */
@@ -445,6 +464,127 @@ static int table_add_exit(struct hs_stats *s, struct hs_table *t, struct hs_row 
 	return table_sample(s, t, row, idx, false, e->cost);
 }
 
+/*
+ * Records a batched table holds before they are looked up: 2 MiB, and as
+ * much again to sort them while they are.
+ */
+#define HS_PEND_MAX (1u << 16)
+/* The hash index is looked up in at most 1 << HS_PART_BITS parts (64 slots or more each). */
+#define HS_PART_BITS 7u
+
+static int count_err(struct hs_stats *s, int ret)
+{
+	if (ret)
+		s->nomem++;
+	return ret;
+}
+
+static struct hs_key pend_key(const struct hs_pend *p)
+{
+	return (struct hs_key){ p->a, p->b, { .write = p->flags & HS_PEND_WRITE } };
+}
+
+/* Count a waiting record of table t in its row, index idx (table_get()). */
+static void pend_count(struct hs_stats *s, struct hs_table *t, struct hs_row *row, uint32_t idx,
+		       const struct hs_pend *p)
+{
+	row->count++;
+	row->failed += !!(p->flags & HS_PEND_FAILED);
+	if (p->flags & HS_PEND_COST)
+		count_err(s, table_sample(s, t, row, idx, false, p->cost));
+}
+
+static void mmio_waits_to_rows(struct hs_stats *s);
+
+/*
+ * Count the records waiting in t->pend, as table_get() one at a time in
+ * their order would have counted them. The records are sorted by the part
+ * of the hash index their key falls in (a counting sort on the top bits of
+ * the slot), so that the lookups go a part at a time: its slots, rows and
+ * histograms stay in the cache while its records are counted. A key with no
+ * row yet is counted in the overflow row when the table is full; otherwise
+ * the new keys take their rows afterwards, in the order of their records, so
+ * that the first max_rows keys seen have rows whatever part they hash to.
+ */
+static void table_flush(struct hs_stats *s, struct hs_table *t)
+{
+	uint32_t at[(1u << HS_PART_BITS) + 1] = { 0 };
+	uint32_t i, part, parts, shift, mask, idx, nr_new = 0, nr = t->pend_nr;
+	bool full = t->nr >= t->max_rows, all_new = !t->nr_slots;
+	struct hs_row *row;
+	struct hs_pend *p;
+	struct hs_key k;
+
+	if (!nr)
+		return;
+	if (!all_new) {
+		mask = t->nr_slots - 1;
+		shift = (unsigned)__builtin_ctz(t->nr_slots);
+		shift = shift > HS_PART_BITS + 6 ? shift - HS_PART_BITS : shift < 6 ? shift : 6;
+		parts = (mask >> shift) + 1;
+		for (i = 0; i < nr; i++)
+			at[((t->pend[i].hash & mask) >> shift) + 1]++;
+		for (part = 0; part < parts; part++)
+			at[part + 1] += at[part];
+		for (i = 0; i < nr; i++) {
+			p = &t->pend_parts[at[(t->pend[i].hash & mask) >> shift]++];
+			*p = t->pend[i];
+			p->at = i;
+		}
+		for (i = 0; i < nr; i++) {
+			p = &t->pend_parts[i];
+			k = pend_key(p);
+			idx = table_find(t, &k, p->hash);
+			if (idx) {
+				pend_count(s, t, &t->rows[idx - 1].row, idx, p);
+			} else if (full) {
+				t->overflowed++;
+				pend_count(s, t, &t->other, HS_ROW_OTHER, p);
+			} else {
+				t->pend[p->at].flags |= HS_PEND_NEW;
+				nr_new++;
+			}
+		}
+	}
+	for (i = 0; i < nr && (all_new || nr_new); i++) {
+		p = &t->pend[i];
+		if (!all_new) {
+			if (!(p->flags & HS_PEND_NEW))
+				continue;
+			nr_new--;
+		}
+		k = pend_key(p);
+		row = table_get_hashed(t, &k, p->hash, &idx);
+		if (row)
+			pend_count(s, t, row, idx, p);
+		else
+			s->nomem++;
+	}
+	if (t == &s->mmio)
+		mmio_waits_to_rows(s);
+	t->pend_nr = 0;
+}
+
+/*
+ * A record for the batched table t: waits in t->pend for its lookup (the
+ * oldest are counted first when it is full). Its place in t->pend.
+ */
+static uint32_t table_pend(struct hs_stats *s, struct hs_table *t, const struct hs_key *k,
+			   uint32_t flags, uint64_t cost)
+{
+	struct hs_pend *p;
+
+	if (t->pend_nr == HS_PEND_MAX)
+		table_flush(s, t);
+	p = &t->pend[t->pend_nr];
+	p->a = k->a;
+	p->b = k->b;
+	p->hash = key_hash(k);
+	p->cost = cost;
+	p->flags = flags | (k->write ? HS_PEND_WRITE : 0);
+	return t->pend_nr++;
+}
+
 /* ------------------------------------------------------------------ model */
 
 static uint64_t gcd64(uint64_t a, uint64_t b)
@@ -503,6 +643,7 @@ struct hs_stats *hs_stats_new(const struct hs_stats_opts *opts)
 	table_init(&s->hypercalls, s->opts.max_keys);
 	/* the tables with thousands of keys, whose rows no cache holds */
 	s->pcs.defer = s->mmio.defer = s->sysregs.defer = true;
+	s->mmio.batch = s->sysregs.batch = true;
 	s->vstate = calloc(HS_MAX_VCPU_ROWS, sizeof(*s->vstate));
 	if (!s->vstate) {
 		free(s);
@@ -553,10 +694,29 @@ void hs_stats_destroy(struct hs_stats *s)
 	free(s);
 }
 
+/* The tables whose records (pend[]) or buckets (log[]) may wait. */
+static struct hs_table *deferring_tables(struct hs_stats *s, unsigned i)
+{
+	struct hs_table *const t[] = { &s->vms, &s->vcpus, &s->pcs, &s->mmio, &s->sysregs,
+				       &s->hypercalls };
+
+	return i < sizeof(t) / sizeof(t[0]) ? t[i] : NULL;
+}
+
 void hs_stats_reset(struct hs_stats *s)
 {
+	struct hs_table *t;
 	unsigned i;
 
+	/*
+	 * What waits is counted before the counts go: the keys take their rows
+	 * in their order, and the histograms their blocks, as record by record.
+	 */
+	for (i = 0; (t = deferring_tables(s, i)); i++) {
+		table_flush(s, t);
+		if (t->log)
+			table_count_log(s, t);
+	}
 	s->records = 0;
 	s->first_ts = s->last_ts = 0;
 	memset(s->cpu_records, 0, sizeof(s->cpu_records));
@@ -617,15 +777,6 @@ double hs_stats_span_s(const struct hs_stats *s)
 	return (double)(s->last_ts - s->first_ts) / (double)s->opts.cntfrq;
 }
 
-/* The tables whose buckets may wait in a log. */
-static struct hs_table *deferring_tables(struct hs_stats *s, unsigned i)
-{
-	struct hs_table *const t[] = { &s->vms, &s->vcpus, &s->pcs, &s->mmio, &s->sysregs,
-				       &s->hypercalls };
-
-	return i < sizeof(t) / sizeof(t[0]) ? t[i] : NULL;
-}
-
 int hs_stats_defer(struct hs_stats *s)
 {
 	struct hs_table *t;
@@ -637,16 +788,24 @@ int hs_stats_defer(struct hs_stats *s)
 	if (!s->cells)
 		return -ENOMEM;
 	for (i = 0; (t = deferring_tables(s, i)); i++) {
-		if (!t->defer || t->log)
-			continue;
-		t->log = malloc(HS_LOG_MAX * sizeof(*t->log));
-		if (!t->log) {
-			hs_stats_settle(s);
-			return -ENOMEM;
+		if (t->defer && !t->log) {
+			t->log = malloc(HS_LOG_MAX * sizeof(*t->log));
+			t->log_nr = 0;
+			if (!t->log)
+				goto nomem;
 		}
-		t->log_nr = 0;
+		if (t->batch && !t->pend) {
+			t->pend = malloc(HS_PEND_MAX * sizeof(*t->pend));
+			t->pend_parts = malloc(HS_PEND_MAX * sizeof(*t->pend_parts));
+			t->pend_nr = 0;
+			if (!t->pend || !t->pend_parts)
+				goto nomem;
+		}
 	}
 	return 0;
+nomem:
+	hs_stats_settle(s);
+	return -ENOMEM;
 }
 
 /* Add the counts and samples of src to dst. 0 or -ENOMEM. */
@@ -666,6 +825,11 @@ int hs_stats_settle(struct hs_stats *s)
 	int ret = 0;
 
 	for (i = 0; (t = deferring_tables(s, i)); i++) {
+		if (t->pend)
+			table_flush(s, t);
+		free(t->pend);
+		free(t->pend_parts);
+		t->pend = t->pend_parts = NULL;
 		if (!t->log)
 			continue;
 		table_count_log(s, t);
@@ -708,17 +872,15 @@ static struct hs_row *cell_get(struct hs_stats *s, uint32_t v, unsigned cls)
 	return &c[cls];
 }
 
-/* The vCPU's row index + 1 in s->vcpus (always kept), 0 when there is none. */
-static uint32_t vcpu_index(struct hs_stats *s, const struct trace_hdr *h, struct hs_row **row)
+/* vcpu_index() of a vCPU not in vcpu_map[]: found, or added, in the table. */
+static __attribute__((noinline)) uint32_t vcpu_index_slow(struct hs_stats *s,
+							  const struct trace_hdr *h,
+							  struct hs_row **row)
 {
 	struct hs_key k = { 0, h->vm, { .vcpu = h->vcpu } };
 	bool small = h->vm < HS_MAP_VMS && h->vcpu < HS_MAP_VCPUS;
 	uint32_t idx;
 
-	if (small && (idx = s->vcpu_map[h->vm][h->vcpu])) {
-		*row = &s->vcpus.rows[idx - 1].row;
-		return idx;
-	}
 	*row = NULL;
 	if (h->vm == TRACE_NO_VM || h->vcpu == TRACE_NO_VCPU)
 		return 0;
@@ -732,6 +894,19 @@ static uint32_t vcpu_index(struct hs_stats *s, const struct trace_hdr *h, struct
 	if (small)
 		s->vcpu_map[h->vm][h->vcpu] = idx;
 	return idx;
+}
+
+/* The vCPU's row index + 1 in s->vcpus (always kept), 0 when there is none. */
+static inline uint32_t vcpu_index(struct hs_stats *s, const struct trace_hdr *h,
+				  struct hs_row **row)
+{
+	uint32_t idx;
+
+	if (h->vm < HS_MAP_VMS && h->vcpu < HS_MAP_VCPUS && (idx = s->vcpu_map[h->vm][h->vcpu])) {
+		*row = &s->vcpus.rows[idx - 1].row;
+		return idx;
+	}
+	return vcpu_index_slow(s, h, row);
 }
 
 /* The VM's row of s->vms (index + 1 in *idx), like table_get(). */
@@ -763,17 +938,10 @@ static void drop_pending(struct hs_stats *s, int cpu, int vm)
 		if (vm >= 0 || vs->entry_cpu == cpu)
 			vs->entry_pending = false;
 		if (vm >= 0 || vs->mmio_cpu == cpu)
-			vs->mmio_row = 0;
+			vs->mmio_row = vs->mmio_pend = 0;
 		if (vm >= 0 || vs->smccc_cpu == cpu)
 			vs->smccc_row = 0;
 	}
-}
-
-static int count_err(struct hs_stats *s, int ret)
-{
-	if (ret)
-		s->nomem++;
-	return ret;
 }
 
 /* An exit's row: counted; its cost only when it was measured (not on a KVM host). */
@@ -829,8 +997,10 @@ static int feed_exit(struct hs_stats *s, const struct trace_exit *e)
 	if (cls == ESR_EC_SYS64) {
 		/* ESR_EL2.ISS.Direction: 1 for MRS (a read) */
 		k = (struct hs_key){ esr_sysreg_key(e->esr), 0, { .write = !(e->esr & 1) } };
-		row = table_get(&s->sysregs, &k, &idx);
-		if (row)
+		if (s->sysregs.pend)
+			table_pend(s, &s->sysregs, &k, (injected ? HS_PEND_FAILED : 0) |
+				   (e->flags & TRACE_EXIT_NO_COST ? 0 : HS_PEND_COST), e->cost);
+		else if ((row = table_get(&s->sysregs, &k, &idx)))
 			ret |= table_add_exit(s, &s->sysregs, row, idx, e, injected);
 		else
 			ret = -ENOMEM;
@@ -850,7 +1020,11 @@ static int feed_exit(struct hs_stats *s, const struct trace_exit *e)
 		}
 		vs->entry_pending = false;
 		/* the emulation record this exit's handler wrote just before */
-		if (vs->mmio_row && vs->mmio_cpu == h->cpu && !(e->flags & TRACE_EXIT_NO_COST)) {
+		if (vs->mmio_pend && vs->mmio_cpu == h->cpu && !(e->flags & TRACE_EXIT_NO_COST)) {
+			s->mmio.pend[vs->mmio_pend - 1].cost = e->cost;
+			s->mmio.pend[vs->mmio_pend - 1].flags |= HS_PEND_COST;
+		} else if (vs->mmio_row && vs->mmio_cpu == h->cpu &&
+			   !(e->flags & TRACE_EXIT_NO_COST)) {
 			row = table_row(&s->mmio, vs->mmio_row);
 			if (row)
 				ret |= table_sample(s, &s->mmio, row, vs->mmio_row, false, e->cost);
@@ -861,7 +1035,7 @@ static int feed_exit(struct hs_stats *s, const struct trace_exit *e)
 				ret |= table_sample(s, &s->hypercalls, row, vs->smccc_row, false,
 						    e->cost);
 		}
-		vs->mmio_row = 0;
+		vs->mmio_row = vs->mmio_pend = 0;
 		vs->smccc_row = 0;
 		vs->exit_pending = true;
 		vs->exit_ts = h->ts;
@@ -923,20 +1097,49 @@ static int feed_mmio(struct hs_stats *s, const struct trace_mmio *m)
 {
 	struct hs_key k = { hs_mmio_offset(m->device, m->ipa), m->device,
 			    { .write = m->is_write ? 1u : 0u } };
+	bool failed = m->result != TRACE_MMIO_OK;
 	struct hs_row *row, *vrow;
-	uint32_t idx, vi;
+	uint32_t idx, vi, pend = 0;
 
-	row = table_get(&s->mmio, &k, &idx);
-	if (!row)
-		return count_err(s, -ENOMEM);
-	row->count++;
-	row->failed += m->result != TRACE_MMIO_OK;
+	if (s->mmio.pend) {
+		/* the row when the record is looked up: table_flush() */
+		pend = table_pend(s, &s->mmio, &k, failed ? HS_PEND_FAILED : 0, 0) + 1;
+		idx = 0;
+	} else {
+		row = table_get(&s->mmio, &k, &idx);
+		if (!row)
+			return count_err(s, -ENOMEM);
+		row->count++;
+		row->failed += failed;
+	}
 	vi = vcpu_index(s, &m->hdr, &vrow);
 	if (vi) {
 		s->vstate[vi - 1].mmio_row = idx;
+		s->vstate[vi - 1].mmio_pend = pend;
 		s->vstate[vi - 1].mmio_cpu = m->hdr.cpu;
 	}
 	return 0;
+}
+
+/* The MMIO records waiting for their exit's cost in s->mmio.pend, flushed: their rows. */
+static void mmio_waits_to_rows(struct hs_stats *s)
+{
+	const struct hs_table *t = &s->mmio;
+	struct hs_vcpu_state *vs;
+	struct hs_key k;
+	uint32_t i;
+
+	for (i = 0; i < s->vcpus.nr; i++) {
+		vs = &s->vstate[i];
+		if (!vs->mmio_pend)
+			continue;
+		k = pend_key(&t->pend[vs->mmio_pend - 1]);
+		vs->mmio_row = table_find(t, &k, t->pend[vs->mmio_pend - 1].hash);
+		/* not found: the overflow row of a full table, or no memory for its row */
+		if (!vs->mmio_row && t->nr >= t->max_rows)
+			vs->mmio_row = HS_ROW_OTHER;
+		vs->mmio_pend = 0;
+	}
 }
 
 /* x0 holds an SMCCC or PSCI error code (-1..-64, as W0). */

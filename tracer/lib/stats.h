@@ -212,11 +212,37 @@ struct hs_slot {
 };
 
 /*
+ * A keyed record waiting for its row (hs_table.pend): the key, what the
+ * record counts in the row, and its cost once known (an MMIO access's comes
+ * with the exit after it).
+ */
+struct hs_pend {
+	uint64_t a;     /* hs_key.a */
+	uint32_t b;     /* hs_key.b */
+	uint32_t hash;  /* key_hash() of the key */
+	uint64_t cost;  /* valid with HS_PEND_COST */
+	uint32_t at;    /* a copy's place in pend[] while the table is flushed */
+	uint32_t flags; /* HS_PEND_* */
+};
+
+#define HS_PEND_WRITE  0x1u /* hs_key.write */
+#define HS_PEND_FAILED 0x2u /* counts in hs_row.failed */
+#define HS_PEND_COST   0x4u /* cost is a sample of hs_row.cost */
+#define HS_PEND_NEW    0x8u /* while flushed: its key had no row when the flush began */
+
+/*
  * Rows by key, in the order first seen; past max_rows they pile into `other`.
  * While the model defers (hs_stats_defer()), the buckets its samples fall in
  * wait in log[], each (row index, histogram, bucket), and are counted row by
  * row when the log fills or the model settles: a large table's histograms
  * are then touched a row at a time, not at random with every record.
+ *
+ * The MMIO and sysreg tables (batched) go further while the model defers:
+ * their records wait in pend[] without a lookup, and are looked up when it
+ * fills or the model settles a part of the hash index at a time (sorted by
+ * the slot their key hashes to), so that the slots and rows of one part stay
+ * in the first-level cache while its records are counted. Keys new to the
+ * table take their rows afterwards in the order of their first record.
  */
 struct hs_table {
 	struct hs_keyed_row *rows;
@@ -230,6 +256,10 @@ struct hs_table {
 	bool defer;        /* a table whose buckets wait in the log while the model defers */
 	uint64_t *log;     /* idx << 32 | hist << 16 | bucket: see table_sample() */
 	uint32_t log_nr;
+	bool batch;        /* a table whose records wait in pend[] while the model defers */
+	struct hs_pend *pend; /* records not yet looked up, in the order fed */
+	struct hs_pend *pend_parts; /* pend[] sorted by part of the index while it is flushed */
+	uint32_t pend_nr;
 };
 
 /* ---------------------------------------------------------------- stats */
@@ -268,6 +298,7 @@ struct hs_vcpu_state {
 	uint32_t vm_row;    /* by-VM row of the pending exit */
 	uint32_t pc_row;    /* by-PC row of the pending exit */
 	uint32_t mmio_row;  /* MMIO row waiting for its exit's cost */
+	uint32_t mmio_pend; /* or its record's place in mmio.pend[] + 1, 0 none */
 	uint32_t smccc_row; /* hypercall row waiting for its exit's cost */
 	uint64_t entry_ts;  /* the last entry, while the vCPU is in the guest */
 	uint32_t entry_vm_row; /* by-VM row of that entry */
@@ -431,9 +462,11 @@ int hs_stats_feed(struct hs_stats *s, const struct trace_hdr *h, uint32_t size);
 /*
  * Defer part of the counting to hs_stats_settle(), for a model read only
  * once every record is in (a trace file's report): the feed does less per
- * record, and the rows of exits (total, classes, vCPUs) and the keyed
- * tables' histogram buckets are incomplete until the model settles. Reading
- * a deferring model before then reads those short. 0 or -ENOMEM.
+ * record, and the rows of exits (total, classes, vCPUs), the keyed tables'
+ * histogram buckets and the MMIO and sysreg tables (rows and counts: their
+ * records wait for their lookup in batches) are incomplete until the model
+ * settles. Reading a deferring model before then reads those short. 0 or
+ * -ENOMEM.
  */
 int hs_stats_defer(struct hs_stats *s);
 
