@@ -376,6 +376,8 @@ struct tf_verdict {
 #define TF_MAX_THREADS 16u
 #define TF_WINDOW   1024u /* bytes the scan reads at a time */
 
+#define TF_NEXT_BATCH 64u /* records tf_reader_next() takes from the merge at a time */
+
 /* A chunk's payload under TF_OPEN_CHECK_ON_LOAD. */
 enum tf_chunk_state {
 	TF_UNCHECKED, /* not loaded yet: counts as intact */
@@ -426,6 +428,9 @@ struct tf_reader {
 	bool merge_ended;
 	int stale;
 	struct tf_loader *loader; /* check_on_load, threads > 1: while the merge runs */
+	/* records tf_reader_next() took from the merge and has not handed out yet */
+	struct tf_record pend[TF_NEXT_BATCH];
+	unsigned pend_at, pend_n;
 
 	uint8_t *buf; /* scan and tf_reader_load_chunk() */
 	size_t buf_cap;
@@ -1773,95 +1778,168 @@ static int tf_merge_resume(struct tf_reader *r)
 	return 0;
 }
 
-int tf_reader_next(struct tf_reader *r, struct tf_record *rec)
-{
-	const struct trace_hdr *h, *best = NULL;
-	uint32_t cpu, best_cpu = 0, ncpus;
-	struct tf_cursor *c;
-	int ret;
+/*
+ * The merge's state while a batch runs, one slot for each CPU that has a
+ * record, in CPU order: its head, the end of its chunk and the head's
+ * timestamp, in arrays of their own, so that choosing the next record and
+ * moving on its CPU costs a few loads and no branch that depends on which
+ * CPU came next.
+ */
+struct tf_batch {
+	const uint8_t *hd[TF_MAX_CPUS];
+	const uint8_t *end[TF_MAX_CPUS];
+	uint64_t ts[TF_MAX_CPUS];
+	uint64_t chunk_offset[TF_MAX_CPUS];
+	uint32_t cpu[TF_MAX_CPUS];
+	uint32_t k;
+};
 
-	if (!r || !rec)
-		return -EINVAL;
+/*
+ * The slot of the earliest head; ties go to the lower slot (the lower CPU).
+ * four: b->k is at most 4 and the slots above it hold UINT64_MAX, which no
+ * head's timestamp exceeds and which loses the ties: two pairs, then their
+ * winners, in two steps instead of three.
+ */
+static inline __attribute__((always_inline)) uint32_t tf_batch_earliest(const struct tf_batch *b,
+									bool four)
+{
+	uint32_t i, s, s01, s23;
+	uint64_t bt, m01, m23;
+
+	if (four) {
+		s01 = b->ts[1] < b->ts[0];
+		m01 = b->ts[s01];
+		s23 = 2 + (b->ts[3] < b->ts[2]);
+		m23 = b->ts[s23];
+		return m23 < m01 ? s23 : s01;
+	}
+	for (s = 0, bt = b->ts[0], i = 1; i < b->k; i++) {
+		s = b->ts[i] < bt ? i : s;
+		bt = b->ts[i] < bt ? b->ts[i] : bt;
+	}
+	return s;
+}
+
+/*
+ * Hand out up to max records of the slots in b into rec[]; the slot whose
+ * chunk (or run of well-formed records, unless checked) ends stops the
+ * batch and is returned in *last, -1 when none did. checked: every record
+ * of a loaded payload was checked with it. four: see tf_batch_earliest().
+ */
+static inline __attribute__((always_inline)) unsigned
+tf_batch_run(struct tf_batch *b, struct tf_record *rec, unsigned max, bool checked, bool four,
+	     int *last)
+{
+	const struct trace_hdr *h;
+	const uint8_t *nx;
+	uint32_t s;
+	unsigned n = 0;
+
+	*last = -1;
+	while (n < max) {
+		s = tf_batch_earliest(b, four);
+		h = (const struct trace_hdr *)b->hd[s];
+		rec[n].hdr = h;
+		rec[n].size = h->size;
+		rec[n].cpu = b->cpu[s];
+		rec[n].chunk_offset = b->chunk_offset[s];
+		n++;
+		/* the CPU's next record in this chunk; loading the next chunk waits for the next call */
+		nx = b->hd[s] + h->size;
+		if (nx < b->end[s] &&
+		    (checked ||
+		     tf_record_whole((const struct trace_hdr *)nx, (uint32_t)(b->end[s] - nx)))) {
+			b->hd[s] = nx;
+			b->ts[s] = ((const struct trace_hdr *)nx)->ts;
+			continue;
+		}
+		*last = (int)s;
+		break;
+	}
+	return n;
+}
+
+/* tf_reader_next_batch() from the merge itself. */
+static int tf_merge_batch(struct tf_reader *r, struct tf_record *rec, unsigned max)
+{
+	struct tf_batch b;
+	struct tf_cursor *c;
+	uint32_t cpu, i;
+	unsigned n;
+	int ret, last;
+
 	ret = tf_merge_resume(r);
 	if (ret < 0)
 		return ret;
-	/* the earliest head; ties go to the lower CPU */
-	ncpus = r->hdr.nr_cpus;
-	for (cpu = 0; cpu < ncpus; cpu++) {
-		h = r->head[cpu];
-		if (h && (!best || h->ts < best->ts)) {
-			best = h;
-			best_cpu = cpu;
-		}
+	/* the CPUs that have a record: within a batch no CPU runs out (a batch ends first) */
+	for (b.k = 0, cpu = 0; cpu < r->hdr.nr_cpus; cpu++) {
+		if (!r->head[cpu])
+			continue;
+		c = &r->cur[cpu];
+		b.hd[b.k] = (const uint8_t *)r->head[cpu];
+		b.end[b.k] = c->data + c->len;
+		b.ts[b.k] = r->head[cpu]->ts;
+		b.chunk_offset[b.k] = c->chunk_offset;
+		b.cpu[b.k++] = cpu;
 	}
-	if (!best)
-		return tf_merge_end(r);
-	c = &r->cur[best_cpu];
-	rec->hdr = best;
-	rec->size = best->size;
-	rec->cpu = best_cpu;
-	rec->chunk_offset = c->chunk_offset;
-	r->stale = (int)best_cpu;
+	if (!b.k) {
+		ret = tf_merge_end(r);
+		return ret < 0 ? ret : 0;
+	}
+	for (i = b.k; i < 4; i++)
+		b.ts[i] = UINT64_MAX;
+	if (r->check_on_load && b.k <= 4)
+		n = tf_batch_run(&b, rec, max, true, true, &last);
+	else if (r->check_on_load)
+		n = tf_batch_run(&b, rec, max, true, false, &last);
+	else
+		n = tf_batch_run(&b, rec, max, false, b.k <= 4, &last);
+	for (i = 0; i < b.k; i++) {
+		cpu = b.cpu[i];
+		c = &r->cur[cpu];
+		r->head[cpu] = (const struct trace_hdr *)b.hd[i];
+		c->at = (uint32_t)(b.hd[i] - c->data);
+	}
+	if (last >= 0)
+		r->stale = (int)b.cpu[last];
+	return (int)n;
+}
+
+/*
+ * One record at a time from batches of TF_NEXT_BATCH: a batch's records
+ * stay valid until the next batch, later than the next call.
+ */
+int tf_reader_next(struct tf_reader *r, struct tf_record *rec)
+{
+	int got;
+
+	if (!r || !rec)
+		return -EINVAL;
+	if (r->pend_at == r->pend_n) {
+		r->pend_at = r->pend_n = 0;
+		got = tf_merge_batch(r, r->pend, TF_NEXT_BATCH);
+		if (got <= 0)
+			return got;
+		r->pend_n = (unsigned)got;
+	}
+	*rec = r->pend[r->pend_at++];
 	return 1;
 }
 
 int tf_reader_next_batch(struct tf_reader *r, struct tf_record *rec, unsigned max)
 {
-	uint32_t act[TF_MAX_CPUS], cpu, at, b, i, k = 0;
-	const struct trace_hdr *h, *best;
-	uint64_t ts[TF_MAX_CPUS], bt;
-	struct tf_cursor *c;
-	unsigned n = 0;
-	int ret;
+	unsigned n;
 
 	if (!r || !rec || !max)
 		return -EINVAL;
-	ret = tf_merge_resume(r);
-	if (ret < 0)
-		return ret;
-	/*
-	 * The CPUs that have a record, in CPU order, and their heads'
-	 * timestamps: within a batch no CPU runs out (a batch ends first).
-	 */
-	for (cpu = 0; cpu < r->hdr.nr_cpus; cpu++) {
-		if (r->head[cpu]) {
-			act[k] = cpu;
-			ts[k++] = r->head[cpu]->ts;
-		}
+	/* what tf_reader_next() took ahead comes first */
+	if (r->pend_at < r->pend_n) {
+		n = r->pend_n - r->pend_at < max ? r->pend_n - r->pend_at : max;
+		memcpy(rec, &r->pend[r->pend_at], n * sizeof(*rec));
+		r->pend_at += n;
+		return (int)n;
 	}
-	if (!k) {
-		ret = tf_merge_end(r);
-		return ret < 0 ? ret : 0;
-	}
-	while (n < max) {
-		/* the earliest head; ties go to the lower CPU */
-		for (b = 0, bt = ts[0], i = 1; i < k; i++) {
-			if (ts[i] < bt) {
-				bt = ts[i];
-				b = i;
-			}
-		}
-		cpu = act[b];
-		best = r->head[cpu];
-		c = &r->cur[cpu];
-		rec[n].hdr = best;
-		rec[n].size = best->size;
-		rec[n].cpu = cpu;
-		rec[n].chunk_offset = c->chunk_offset;
-		n++;
-		/* the CPU's next record in this chunk; loading the next chunk waits for the next call */
-		at = c->at + best->size;
-		h = (const struct trace_hdr *)(c->data + at);
-		if (at < c->len && (r->check_on_load || tf_record_whole(h, c->len - at))) {
-			c->at = at;
-			r->head[cpu] = h;
-			ts[b] = h->ts;
-			continue;
-		}
-		r->stale = (int)cpu;
-		break;
-	}
-	return (int)n;
+	return tf_merge_batch(r, rec, max);
 }
 
 bool tf_reader_in_place(const struct tf_reader *r)
@@ -1881,6 +1959,7 @@ void tf_reader_rewind(struct tf_reader *r)
 	}
 	r->heads_ready = false;
 	r->merge_ended = false;
+	r->pend_at = r->pend_n = 0;
 	r->stale = -1;
 	r->progress_done = 0;
 }

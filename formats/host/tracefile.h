@@ -237,7 +237,9 @@ int tf_reader_load_chunk(struct tf_reader *r, size_t i, const void **payload);
  * The next record of all CPUs merged in timestamp order (ties: lower CPU
  * first; within a CPU, file order). 1 with *rec filled, 0 at the end, -errno
  * on a read error. A chunk that fails its CRC now is skipped and listed as a
- * problem.
+ * problem. It takes records from the merge in batches
+ * (tf_reader_next_batch()), which a call of tf_reader_next_batch() hands
+ * out first.
  */
 int tf_reader_next(struct tf_reader *r, struct tf_record *rec);
 

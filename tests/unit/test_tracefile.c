@@ -1055,6 +1055,67 @@ static void test_writer_refuses_malformed_records(void **state)
 	assert_int_equal(tf_writer_close(NULL, NULL), 0);
 }
 
+/*
+ * The batch merge over 1 to 6 CPUs (four or fewer take two pairs, more a
+ * scan): timestamps in order, ties to the lower CPU, each CPU's records in
+ * sequence order, every record once, whichever the check.
+ */
+static void test_batches_break_ties_to_the_lower_cpu_on_any_number_of_cpus(void **state)
+{
+	static const unsigned flags[] = { 0, TF_OPEN_CHECK_ON_LOAD };
+	struct sample *s = *state;
+	uint8_t rec[TRACE_MAX_RECORD];
+	struct tf_record out[13];
+	struct tf_writer *w;
+	struct tf_reader *r;
+	char err[TF_MSG_LEN];
+	uint64_t n, seq[6], got_total, last_ts, last_cpu, ts;
+	unsigned cpus, cpu, f;
+	size_t size;
+	int got, i;
+
+	for (cpus = 1; cpus <= 6; cpus++) {
+		struct tf_info info = { .nr_cpus = cpus, .cntfrq = 1000 };
+
+		memset(seq, 0, sizeof(seq));
+		assert_int_equal(tf_writer_open(&w, s->path, &info, err, sizeof(err)), 0);
+		for (n = 0; n < 3000; n++) {
+			cpu = (unsigned)(mix64(n) % cpus);
+			/* few distinct timestamps: many ties across CPUs */
+			ts = 100 + (seq[cpu] + mix64(n ^ 7) % 2) / 2 * 2;
+			size = make_record(rec, cpu, seq[cpu]++, ts);
+			assert_int_equal(tf_writer_append(w, cpu, rec, size), 0);
+			if (n % 700 == 699)
+				assert_int_equal(tf_writer_flush(w), 0);
+		}
+		assert_int_equal(tf_writer_close(w, NULL), 0);
+		for (f = 0; f < 2; f++) {
+			assert_int_equal(tf_reader_open_flags(&r, s->path, 1, flags[f], err,
+							      sizeof(err)),
+					 0);
+			memset(seq, 0, sizeof(seq));
+			got_total = 0;
+			last_ts = 0;
+			last_cpu = 0;
+			while ((got = tf_reader_next_batch(r, out, 13)) > 0) {
+				for (i = 0; i < got; i++) {
+					cpu = out[i].cpu;
+					ts = out[i].hdr->ts;
+					assert_true(ts > last_ts || (ts == last_ts && cpu >= last_cpu));
+					assert_int_equal(out[i].hdr->seq, seq[cpu]);
+					seq[cpu]++;
+					last_ts = ts;
+					last_cpu = cpu;
+					got_total++;
+				}
+			}
+			assert_int_equal(got, 0);
+			assert_int_equal(got_total, 3000);
+			tf_reader_close(r);
+		}
+	}
+}
+
 static void test_losses_without_records_are_kept(void **state)
 {
 	struct sample *s = *state;
@@ -1119,6 +1180,9 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_writer_refuses_malformed_records, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(
+			test_batches_break_ties_to_the_lower_cpu_on_any_number_of_cpus, setup,
+			teardown),
 		cmocka_unit_test_setup_teardown(test_losses_without_records_are_kept, setup,
 						teardown),
 	};
