@@ -98,20 +98,24 @@ static inline __attribute__((always_inline)) void pick_pass(struct runqueue *rq,
 		v = rq->vcpus[i];
 		if (!v)
 			continue;
-		if (vcpu_deadline_passed(v, now)) {
-			v->run = VCPU_RUNNABLE;
+		/* Runnable first, the usual case: one test. */
+		if (v->run != VCPU_RUNNABLE) {
+			if (v->run != VCPU_BLOCKED || !v->wake_at)
+				continue;
+			if (now < v->wake_at) {
+				if (v->wake_at < p->event)
+					p->event = v->wake_at;
+				continue;
+			}
+			v->run = VCPU_RUNNABLE; /* its deadline passed */
 			v->wake_at = 0;
 			v->wake_reason = TRACE_SCHED_TIMER;
 		}
-		if (v->run == VCPU_RUNNABLE) {
-			if (!p->next && v != self && !READ_ONCE(v->gdb.hold)) {
-				p->next = v;
-				p->slot = i;
-			} else {
-				p->others = true;
-			}
-		} else if (v->run == VCPU_BLOCKED && v->wake_at && v->wake_at < p->event) {
-			p->event = v->wake_at;
+		if (!p->next && v != self && !READ_ONCE(v->gdb.hold)) {
+			p->next = v;
+			p->slot = i;
+		} else {
+			p->others = true;
 		}
 	}
 }
