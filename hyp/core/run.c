@@ -168,13 +168,17 @@ static void vcpu_run(struct percpu *pc, struct vcpu *v)
 		type = arch_vcpu_enter(v);
 		t_exit = arch_counter();
 		arch_vgic_fold(v);
+		/* A yield the exit vector answered, counted, timed and traced
+		 * (handle_exit_fast): the CPU goes to the vCPU sched_yield_cpu()
+		 * picked (or to a pick of its own when a reschedule was asked
+		 * for). The timers' lines stay as this vCPU's last full
+		 * exit left them, as after every exit the fast path answers,
+		 * until its next load samples them (timer_vcpu_loaded). */
+		if (type & EXIT_TYPE_HANDLED)
+			break;
 		/* The timers' lines as their outputs are now, before the exit
 		 * is handled (a GICR_ISPENDR0 read, a WFI, ...). */
 		timer_sync(v, t_exit);
-		/* A yield the exit vector answered, counted, timed and traced
-		 * (handle_exit_fast): another vCPU waits for this CPU. */
-		if (type & EXIT_TYPE_HANDLED)
-			break;
 		v->stat->guest_ticks += t_exit - v->entered_at;
 		if (unlikely(READ_ONCE(v->gdb.active)))
 			cont = debugged_exit(v, type);

@@ -47,6 +47,8 @@ void rq_detach(struct runqueue *rq, struct vcpu *v)
 			rq->nr--;
 		}
 	}
+	if (rq->yield_next == v)
+		rq->yield_next = NULL;
 	while (rq->top && !rq->vcpus[rq->top - 1])
 		rq->top--;
 	if (rq->current == v)
@@ -64,23 +66,30 @@ static bool vcpu_deadline_passed(const struct vcpu *v, uint64_t now)
 	return v->run == VCPU_BLOCKED && v->wake_at && now >= v->wake_at;
 }
 
-/*
- * One pass under one lock over the slots in use, from the one after the last
- * pick: the first runnable vCPU is picked (round robin), blocked ones whose
- * deadline passed are woken on the way, and the others make the next event,
- * as next_event_locked() would for the new current (the run loop programs
- * the EL2 timer with it at its first entry without taking the lock again).
- */
-struct vcpu *sched_pick(struct runqueue *rq, uint64_t now)
-{
-	struct vcpu *next = NULL;
-	uint64_t event = SCHED_NO_EVENT;
-	bool others = false;
-	unsigned top, i;
+/* What one pass over the queue found: the vCPU to run, and the next event. */
+struct pick {
+	struct vcpu *next;
+	unsigned slot;   /* next's */
+	uint64_t event;  /* the earliest deadline of a vCPU still blocked */
+	bool others;     /* another vCPU runnable besides next */
+};
 
-	spin_lock(&rq->lock);
-	top = rq->top;
-	i = rq->cursor;
+/*
+ * One pass over the slots in use, from the one after the last pick, under
+ * the queue's lock: the first runnable vCPU but self (NULL: anyone) is
+ * picked (round robin), blocked ones whose deadline passed are woken on the
+ * way, and the others make the next event, as next_event_locked() would for
+ * the new current.
+ */
+static inline __attribute__((always_inline)) void pick_pass(struct runqueue *rq, uint64_t now,
+							    const struct vcpu *self, struct pick *p)
+{
+	unsigned top = rq->top, i = rq->cursor;
+
+	p->next = NULL;
+	p->slot = i;
+	p->event = SCHED_NO_EVENT;
+	p->others = false;
 	for (unsigned n = 0; n < top; n++) {
 		struct vcpu *v;
 
@@ -89,35 +98,94 @@ struct vcpu *sched_pick(struct runqueue *rq, uint64_t now)
 		v = rq->vcpus[i];
 		if (!v)
 			continue;
-		if (vcpu_deadline_passed(v, now)) {
-			v->run = VCPU_RUNNABLE;
+		/* Runnable first, the usual case: one test. */
+		if (v->run != VCPU_RUNNABLE) {
+			if (v->run != VCPU_BLOCKED || !v->wake_at)
+				continue;
+			if (now < v->wake_at) {
+				if (v->wake_at < p->event)
+					p->event = v->wake_at;
+				continue;
+			}
+			v->run = VCPU_RUNNABLE; /* its deadline passed */
 			v->wake_at = 0;
 			v->wake_reason = TRACE_SCHED_TIMER;
 		}
-		if (v->run == VCPU_RUNNABLE) {
-			if (!next && !READ_ONCE(v->gdb.hold)) {
-				next = v;
-				rq->cursor = i;
-			} else {
-				others = true;
-			}
-		} else if (v->run == VCPU_BLOCKED && v->wake_at && v->wake_at < event) {
-			event = v->wake_at;
+		if (!p->next && v != self && !READ_ONCE(v->gdb.hold)) {
+			p->next = v;
+			p->slot = i;
+		} else {
+			p->others = true;
 		}
 	}
-	if (next != rq->current)
+}
+
+/* The pass's vCPU becomes the queue's current, its slice starting now. */
+static inline __attribute__((always_inline)) void pick_commit(struct runqueue *rq,
+							       const struct pick *p, uint64_t now)
+{
+	uint64_t event = p->event;
+
+	if (p->next)
+		rq->cursor = p->slot;
+	if (p->next != rq->current)
 		rq->switches++;
-	rq->current = next;
+	rq->current = p->next;
 	rq->need_resched = false;
 	rq->slice_end = now + rq->slice;
 	/* Time slicing only matters when someone else waits for the CPU. */
-	if (next && others && rq->slice_end < event)
+	if (p->next && p->others && rq->slice_end < event)
 		event = rq->slice_end;
 	rq->next_event = event;
 	/* With no vCPU picked the idle CPU asks sched_next_event() again. */
-	rq->event_stale = !next;
+	rq->event_stale = !p->next;
+}
+
+/*
+ * The run loop programs the EL2 timer with the next event the pick leaves
+ * at the new current's first entry, without taking the lock again. A vCPU
+ * sched_yield_cpu() picked is taken as it is: that pick was this one.
+ */
+struct vcpu *sched_pick(struct runqueue *rq, uint64_t now)
+{
+	struct pick p;
+
+	spin_lock(&rq->lock);
+	p.next = rq->yield_next;
+	if (p.next) {
+		rq->yield_next = NULL;
+		rq->need_resched = false;
+	} else {
+		pick_pass(rq, now, NULL, &p);
+		pick_commit(rq, &p, now);
+	}
 	spin_unlock(&rq->lock);
-	return next;
+	return p.next;
+}
+
+bool sched_yield_cpu(struct runqueue *rq, const struct vcpu *self, uint64_t now)
+{
+	struct pick p;
+
+	spin_lock(&rq->lock);
+	/* A reschedule was asked for (by a debugger): the run loop does what
+	 * it asks before its own pick. */
+	if (rq->need_resched) {
+		spin_unlock(&rq->lock);
+		return true;
+	}
+	pick_pass(rq, now, self, &p);
+	if (p.next) {
+		/* self, if runnable, is among the others: the slice counts. */
+		pick_commit(rq, &p, now);
+		rq->yield_next = p.next;
+	} else {
+		/* Nobody to give the CPU to: self goes on, its slice as it
+		 * was; what the pass woke makes the next event stale. */
+		rq->event_stale = true;
+	}
+	spin_unlock(&rq->lock);
+	return p.next != NULL;
 }
 
 bool sched_make_runnable(struct runqueue *rq, struct vcpu *v)
@@ -282,21 +350,6 @@ uint64_t sched_next_event(struct runqueue *rq, uint64_t now)
 {
 	uint64_t next;
 
-	spin_lock(&rq->lock);
-	next = next_event_locked(rq, now);
-	spin_unlock(&rq->lock);
-	return next;
-}
-
-uint64_t sched_next_event_cached(struct runqueue *rq, uint64_t now, bool *changed)
-{
-	uint64_t next;
-
-	/* Relaxed peek: a change made on another CPU comes with a kick, and
-	 * the exit it causes brings us back here. */
-	*changed = __atomic_load_n(&rq->event_stale, __ATOMIC_RELAXED);
-	if (!*changed)
-		return rq->next_event;
 	spin_lock(&rq->lock);
 	next = next_event_locked(rq, now);
 	spin_unlock(&rq->lock);

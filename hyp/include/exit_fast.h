@@ -29,7 +29,8 @@
  *    changed none, and what the guest did to them (acknowledge, EOI) is
  *    folded at the next full exit, as it would be had the guest not exited;
  *  - the timers' lines are sampled at the next full exit, which comes at the
- *    latest when a timer's interrupt fires (it is routed to EL2);
+ *    latest when a timer's interrupt fires (it is routed to EL2), or, when a
+ *    yield gives the CPU away, at the vCPU's next load;
  *  - whatever another CPU asks of this vCPU (reschedule, an interrupt, a
  *    debugger's hold) comes with a kick, an SGI that exits the guest as soon
  *    as it runs again, and the time slice ends with the EL2 timer's interrupt.
@@ -74,15 +75,15 @@ exit_fast_answer(struct vcpu *v, uint32_t fid, uint64_t ret, enum exit_fast done
  * HYPSCOPE_HVC_YIELD (what a trapped WFE does): answered here too. With no
  * other vCPU waiting for this CPU the guest goes on at once; else the run
  * loop takes the vCPU off its CPU with no handler to run (EXIT_TYPE_HANDLED),
- * as handle_hvc() would have it. Out of line: the null calls' code stays as
- * it was without it.
+ * as handle_exit() would have it, and runs the vCPU sched_yield_cpu() picked
+ * here. Out of line: the null calls' code stays as it was without it.
  */
 static __attribute__((noinline, unused)) enum exit_fast exit_fast_yield(struct vcpu *v)
 {
-	bool others = sched_others_runnable(&percpu[v->pcpu].rq, v, arch_counter());
+	bool away = sched_yield_cpu(&percpu[v->pcpu].rq, v, arch_counter());
 
 	return exit_fast_answer(v, HYPSCOPE_HVC_YIELD, SMCCC_RET_SUCCESS,
-				others ? EXIT_FAST_SWITCH : EXIT_FAST_RESUME);
+				away ? EXIT_FAST_SWITCH : EXIT_FAST_RESUME);
 }
 
 /* The null calls, and the yield: anything else goes the full way. */

@@ -26,6 +26,7 @@ struct runqueue {
 	unsigned top;          /* every slot in use is below it: the loops stop there */
 	unsigned cursor;       /* index of the vCPU picked last */
 	struct vcpu *current;  /* between load and put on this CPU */
+	struct vcpu *yield_next; /* sched_yield_cpu()'s pick, for the next sched_pick() */
 	bool need_resched;
 	uint64_t slice;        /* counter ticks a vCPU may run while others wait */
 	uint64_t slice_end;
@@ -40,6 +41,15 @@ void rq_detach(struct runqueue *rq, struct vcpu *v);
 
 /* The next vCPU to run (round robin), waking blocked ones whose deadline passed. */
 struct vcpu *sched_pick(struct runqueue *rq, uint64_t now);
+/*
+ * The running vCPU self yields (HYPSCOPE_HVC_YIELD): true when it gives the
+ * CPU away. The vCPU to run instead is picked now, in the same pass that
+ * finds one, as sched_pick() would pick it (self comes last), and the run
+ * loop's next sched_pick() returns it without a pass; or a reschedule was
+ * asked for, and that sched_pick() makes it. false: nobody else waits for
+ * the CPU, and self goes on.
+ */
+bool sched_yield_cpu(struct runqueue *rq, const struct vcpu *self, uint64_t now);
 /* Power on (RUNNABLE) or wake (BLOCKED -> RUNNABLE); true when the state changed. */
 bool sched_make_runnable(struct runqueue *rq, struct vcpu *v);
 /*
@@ -69,7 +79,14 @@ uint64_t sched_next_event(struct runqueue *rq, uint64_t now);
  * (anything that changes it marks it stale under the lock, and a change from
  * another CPU is followed by a kick). *changed says whether it was recomputed.
  */
-uint64_t sched_next_event_cached(struct runqueue *rq, uint64_t now, bool *changed);
+static inline uint64_t sched_next_event_cached(struct runqueue *rq, uint64_t now, bool *changed)
+{
+	/* Relaxed peek: a change made on another CPU comes with a kick, and
+	 * the exit it causes brings us back here. Inline: the run loop's
+	 * every entry asks, and the answer is mostly "unchanged". */
+	*changed = __atomic_load_n(&rq->event_stale, __ATOMIC_RELAXED);
+	return *changed ? sched_next_event(rq, now) : rq->next_event;
+}
 unsigned sched_load(const struct runqueue *rq);
 
 #endif

@@ -30,7 +30,7 @@ PHASES = [
     ("save guest registers", {"guest_exit"}),
     ("SError window", {"__serror_window"}),
     ("fast path (check, answer, count, time)", {"__exit_fast"}),
-    ("yield in the fast path (others runnable?)", {"exit_fast_yield"}),
+    ("yield in the fast path (the pick, count, time)", {"exit_fast_yield"}),
     ("restore hypervisor registers", {"guest_exit_restore"}),
     ("exit bookkeeping (syndrome, VSE, stats)", {"arch_vcpu_enter:exit", "vcpu_run"}),
     ("vGIC fold", {"arch_vgic_fold"}),

@@ -434,6 +434,72 @@ static void test_others_runnable_counts_a_due_deadline(void **state)
 	assert_int_equal(vc[2].run, VCPU_BLOCKED);
 }
 
+/* A yield picks the next vCPU as the run loop's pick would, and that pick takes it. */
+static void test_yield_picks_the_next_for_the_run_loops_pick(void **state)
+{
+	uint64_t switches;
+
+	(void)state;
+	assert_ptr_equal(pick(), &vc[0]);
+	switches = rq.switches;
+	assert_true(sched_yield_cpu(&rq, &vc[0], 1100));
+	assert_ptr_equal(rq.current, &vc[1]);
+	assert_int_equal(rq.switches, switches + 1);
+	assert_int_equal(rq.slice_end, 1100 + SLICE); /* vc[0] still waits: sliced */
+	assert_int_equal(rq.next_event, 1100 + SLICE);
+	/* Taken as it is, even when the queue changed since: no second pass. */
+	sched_block(&rq, &vc[2], 0);
+	assert_ptr_equal(sched_pick(&rq, 1200), &vc[1]);
+	assert_int_equal(rq.slice_end, 1100 + SLICE);
+	/* Then round robin goes on after it, the yielder last. */
+	assert_ptr_equal(pick(), &vc[3]);
+	assert_ptr_equal(pick(), &vc[0]);
+}
+
+static void test_yield_alone_goes_on_with_its_slice(void **state)
+{
+	(void)state;
+	for (unsigned i = 1; i < NR; i++)
+		sched_block(&rq, &vc[i], i == 2 ? 3000 : 0);
+	assert_ptr_equal(pick(), &vc[0]);
+	assert_false(sched_yield_cpu(&rq, &vc[0], 1500));
+	assert_ptr_equal(rq.current, &vc[0]);
+	assert_int_equal(rq.slice_end, 1000 + SLICE);
+	/* A held vCPU is nobody to give the CPU to either. */
+	vc[1].run = VCPU_RUNNABLE;
+	vc[1].gdb.hold = true;
+	assert_false(sched_yield_cpu(&rq, &vc[0], 1500));
+	/* A deadline that passed wakes its vCPU, which gets the CPU. */
+	assert_true(sched_yield_cpu(&rq, &vc[0], 3000));
+	assert_int_equal(vc[2].run, VCPU_RUNNABLE);
+	assert_int_equal(vc[2].wake_reason, TRACE_SCHED_TIMER);
+	assert_ptr_equal(pick(), &vc[2]);
+}
+
+/* A reschedule asked for (a debugger's): the CPU goes back to the run loop's own pass. */
+static void test_yield_leaves_a_requested_reschedule_to_the_pick(void **state)
+{
+	(void)state;
+	assert_ptr_equal(pick(), &vc[0]);
+	sched_force_resched(&rq);
+	assert_true(sched_yield_cpu(&rq, &vc[0], 1100));
+	assert_null(rq.yield_next);
+	assert_ptr_equal(rq.current, &vc[0]);
+	vc[1].gdb.hold = true;
+	assert_ptr_equal(pick(), &vc[2]);
+	assert_false(rq.need_resched);
+}
+
+/* The yield's pick ends with its VM: the run loop's pick never sees it. */
+static void test_yield_pick_of_a_detached_vcpu_is_dropped(void **state)
+{
+	(void)state;
+	assert_ptr_equal(pick(), &vc[0]);
+	assert_true(sched_yield_cpu(&rq, &vc[0], 1100));
+	rq_detach(&rq, &vc[1]);
+	assert_ptr_equal(pick(), &vc[2]);
+}
+
 static void test_next_event_is_the_earliest_wakeup_when_nobody_waits(void **state)
 {
 	(void)state;
@@ -619,6 +685,10 @@ int main(void)
 		T(test_tick_ignores_the_current_vcpus_own_state),
 		T(test_others_runnable_excludes_self),
 		T(test_others_runnable_counts_a_due_deadline),
+		T(test_yield_picks_the_next_for_the_run_loops_pick),
+		T(test_yield_alone_goes_on_with_its_slice),
+		T(test_yield_leaves_a_requested_reschedule_to_the_pick),
+		T(test_yield_pick_of_a_detached_vcpu_is_dropped),
 		T(test_next_event_is_the_earliest_wakeup_when_nobody_waits),
 		T(test_next_event_is_slice_end_when_others_are_runnable),
 		T(test_next_event_is_none_without_deadlines),
