@@ -125,6 +125,8 @@ static void vcpu_run(struct percpu *pc, struct vcpu *v)
 	do {
 		uint64_t t_exit;
 		unsigned type;
+		/* Read once: both SDEI checks below see the same answer. */
+		bool sdei = READ_ONCE(v->vm->sdei.nr_registered);
 
 		uint64_t now = arch_counter();
 		uint64_t next = sched_next_event_cached(&pc->rq, now, &changed);
@@ -144,7 +146,7 @@ static void vcpu_run(struct percpu *pc, struct vcpu *v)
 		}
 		/* A VM with SDEI handlers may be poked from the host while it
 		 * spins without exits: look at the control block every 10 ms. */
-		if (unlikely(READ_ONCE(v->vm->sdei.nr_registered))) {
+		if (unlikely(sdei)) {
 			uint64_t poll = now + arch_counter_freq() / HOST_POLL_HZ;
 
 			if (poll < next) {
@@ -157,7 +159,7 @@ static void vcpu_run(struct percpu *pc, struct vcpu *v)
 		host_requests_poll();
 		/* SDEI: a pending event's handler is entered now, after the
 		 * last exit's PC advance, before the interrupts are flushed. */
-		if (unlikely(READ_ONCE(v->vm->sdei.nr_registered)) && sdei_dispatch(v) &&
+		if (unlikely(sdei) && sdei_dispatch(v) &&
 		    unlikely(READ_ONCE(v->gdb.active)) && !gdb_sdei_dispatched(v))
 			break; /* catch sdei: held at the handler's entry */
 		arch_vgic_flush(v);
@@ -166,7 +168,6 @@ static void vcpu_run(struct percpu *pc, struct vcpu *v)
 		/* Moved on by every exit the fast path handles (handle_exit_fast). */
 		v->entered_at = arch_counter();
 		type = arch_vcpu_enter(v);
-		t_exit = arch_counter();
 		arch_vgic_fold(v);
 		/* A yield the exit vector answered, counted, timed and traced
 		 * (handle_exit_fast): the CPU goes to the vCPU sched_yield_cpu()
@@ -176,6 +177,9 @@ static void vcpu_run(struct percpu *pc, struct vcpu *v)
 		 * until its next load samples them (timer_vcpu_loaded). */
 		if (type & EXIT_TYPE_HANDLED)
 			break;
+		/* After the fold, which the guest's time then includes: a yield
+		 * the fast path answered has no use for it. */
+		t_exit = arch_counter();
 		/* The timers' lines as their outputs are now, before the exit
 		 * is handled (a GICR_ISPENDR0 read, a WFI, ...). */
 		timer_sync(v, t_exit);

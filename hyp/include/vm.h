@@ -155,7 +155,7 @@ struct vcpu {
 	bool el1_loaded;  /* el1[] lives in the hardware registers right now */
 	bool injected;    /* the exit being handled injected an exception */
 	bool fast_exit;   /* its exits may take the fast path (handle_exit_fast), set per entry */
-	uint64_t test_pad; /* TEST ONLY: HYPCFG_F_TEST_HVC_PAD's count when on, else 0, per entry */
+	uint64_t test_pad; /* TEST ONLY: HYPCFG_F_TEST_HVC_PAD's count when on, else 0, set at creation */
 	uint64_t entered_at; /* counter at its last entry into the guest (guest_ticks) */
 
 	struct vm *vm;

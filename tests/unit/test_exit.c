@@ -572,7 +572,7 @@ static void test_fast_path_pads_when_the_test_option_is_set(void **state)
 	v->regs.x[0] = HYPSCOPE_HVC_NOP;
 	assert_int_equal(handle_exit_fast(v), EXIT_FAST_RESUME);
 	assert_int_equal(fake.test_pad_calls, 0);
-	v->test_pad = 41; /* as arch_vcpu_enter() sets it */
+	v->test_pad = 41; /* as the VM's creation sets it */
 	v->regs.x[0] = HYPSCOPE_HVC_NOP;
 	assert_int_equal(handle_exit_fast(v), EXIT_FAST_RESUME);
 	assert_int_equal(fake.test_pad_calls, 1);

@@ -321,8 +321,6 @@ unsigned arch_vcpu_enter(struct vcpu *v)
 	 * SError is looked at after the exit; a guest hypervisor's exits are
 	 * sorted by level (nested.c): all take the full path. */
 	v->fast_exit = !debugged && !(v->hcr & HCR_VSE) && !vcpu_nested(v);
-	/* TEST ONLY: the pad handle_hvc() adds, where the fast path finds it in one load. */
-	v->test_pad = hypcfg->flags & HYPCFG_F_TEST_HVC_PAD ? hypcfg->test_hvc_pad : 0;
 
 	/*
 	 * A physical SError already pending is not this vCPU's: its cause ran
