@@ -116,16 +116,31 @@ static void trace_lrs(const struct vcpu *v, unsigned point, uint32_t elrsr, uint
 	trace_vcpu_commit(&s);
 }
 
+/* arch_vgic_flush() with interrupts in flight: out of line, so that the
+ * common case (nothing in flight) needs no stack frame. */
+static __attribute__((noinline)) void vgic_flush_lrs(struct vcpu *v)
+{
+	struct vgic_cpu *vc = &v->vgic;
+	unsigned used = vgic_flush(vc, cpu.nr_lrs);
+
+	for (unsigned i = 0; i < cpu.nr_lrs; i++)
+		write_lr(i, i < used ? vc->hw.lr[i] : 0);
+	write_sysreg(vc->hw.hcr, SYS_ICH_HCR_EL2);
+	this_cpu()->vif_enabled = true;
+	if (trace_on)
+		trace_lrs(v, TRACE_LRS_FLUSH, 0, 0, 0);
+}
+
 void arch_vgic_flush(struct vcpu *v)
 {
-	struct percpu *pc = this_cpu();
 	struct vgic_cpu *vc = &v->vgic;
-	unsigned used;
 
 	/* Nothing in flight (a racy peek: an injection from another CPU comes
 	 * with a kick, and the exit brings us back here): the LRs are empty
 	 * since the last fold; the virtual CPU interface just needs enabling. */
-	if (!READ_ONCE(vc->ap_count) && !vc->hw.used_lrs) {
+	if (likely(!READ_ONCE(vc->ap_count) && !vc->hw.used_lrs)) {
+		struct percpu *pc = this_cpu();
+
 		vc->pending_flushed = 0;
 		if (!pc->vif_enabled) {
 			write_sysreg(ICH_HCR_EN, SYS_ICH_HCR_EL2);
@@ -133,22 +148,15 @@ void arch_vgic_flush(struct vcpu *v)
 		}
 		return;
 	}
-	used = vgic_flush(vc, cpu.nr_lrs);
-	for (unsigned i = 0; i < cpu.nr_lrs; i++)
-		write_lr(i, i < used ? vc->hw.lr[i] : 0);
-	write_sysreg(vc->hw.hcr, SYS_ICH_HCR_EL2);
-	pc->vif_enabled = true;
-	if (trace_on)
-		trace_lrs(v, TRACE_LRS_FLUSH, 0, 0, 0);
+	vgic_flush_lrs(v);
 }
 
-void arch_vgic_fold(struct vcpu *v)
+/* arch_vgic_fold() with LRs in use: out of line, as vgic_flush_lrs(). */
+static __attribute__((noinline)) void vgic_fold_lrs(struct vcpu *v)
 {
 	struct vgic_cpu *vc = &v->vgic;
 	uint32_t elrsr, eisr, misr;
 
-	if (!vc->hw.used_lrs)
-		return;
 	for (unsigned i = 0; i < vc->hw.used_lrs; i++)
 		vc->hw.lr[i] = read_lr(i);
 	/* ICH_HCR_EL2.EOIcount: deactivations of interrupts no LR held. */
@@ -186,4 +194,10 @@ void arch_vgic_fold(struct vcpu *v)
 		}
 	}
 	vgic_fold(vc, elrsr, eisr);
+}
+
+void arch_vgic_fold(struct vcpu *v)
+{
+	if (v->vgic.hw.used_lrs)
+		vgic_fold_lrs(v);
 }
