@@ -48,11 +48,6 @@ static bool counting(const struct vpmu *p, unsigned i)
 	return (p->pmcr & PMCR_E) && (p->cnten & BIT(i));
 }
 
-/* Worth the hardware: something counts, or EL0 may reach the registers. */
-static bool live(const struct vpmu *p)
-{
-	return ((p->pmcr & PMCR_E) && p->cnten) || p->userenr;
-}
 
 static void count_overflows(struct vpmu *p, uint64_t ovf);
 
@@ -123,7 +118,7 @@ static void update_line(struct vcpu *v)
 
 void vpmu_load(struct vcpu *v)
 {
-	if (live(&v->pmu))
+	if (vpmu_live(&v->pmu))
 		hw_load(&v->pmu);
 }
 
@@ -295,7 +290,7 @@ bool vpmu_access(struct vcpu *v, const struct esr_sysreg *s, uint64_t *val)
 	 * back into the hardware if anything still counts. */
 	hw_save(p);
 	ok = access_reg(p, s, val);
-	if (live(p))
+	if (vpmu_live(p))
 		hw_load(p);
 	update_line(v);
 	return ok;

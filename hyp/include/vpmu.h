@@ -77,7 +77,15 @@ struct vpmu {
 struct vcpu;
 struct esr_sysreg;
 
-/* The guest's counters go into the hardware (vCPU load) and come back out (put). */
+/* Worth the hardware: something counts, or EL0 may reach the registers. */
+static inline bool vpmu_live(const struct vpmu *p)
+{
+	return ((p->pmcr & PMCR_E) && p->cnten) || p->userenr;
+}
+
+/* The guest's counters go into the hardware (vCPU load) and come back out
+ * (put). Most vCPUs count nothing: a switch tests vpmu_live() before the
+ * load and p->loaded before the put, inline, and calls neither then. */
 void vpmu_load(struct vcpu *v);
 void vpmu_put(struct vcpu *v);
 /* The physical PMU interrupt fired while v ran: fold the overflows in. */

@@ -212,12 +212,14 @@ void arch_vcpu_load(struct vcpu *v)
 	 * most never did, and the flag is tested before the call. */
 	if (unlikely(v->dbg.loaded) && guest_debug_may_load(v))
 		arch_debug_guest_load(v);
-	vpmu_load(v);
+	if (vpmu_live(&v->pmu))
+		vpmu_load(v);
 }
 
 void arch_vcpu_put(struct vcpu *v)
 {
-	vpmu_put(v);
+	if (v->pmu.loaded)
+		vpmu_put(v);
 	el1_save(v->el1);
 	v->el1_loaded = false;
 	if (pauth_live(v))
