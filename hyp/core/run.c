@@ -104,19 +104,20 @@ static bool debugged_exit(struct vcpu *v, unsigned type)
 
 static void vcpu_run(struct percpu *pc, struct vcpu *v)
 {
-	uint64_t t_in = arch_counter();
+	/* The time in, for the trace only (trace_on is set at boot). */
+	uint64_t t_in = 0;
 	/* sched_pick() left the queue's next event fresh: programmed at the
 	 * first entry, then again whenever it changes. */
 	bool cont, changed, first = true;
 
-	if (v->blocked_at) {
-		if (trace_on)
-			trace_sched(TRACE_WFI_WAKE, v, t_in - v->blocked_at, v->wake_reason);
-		v->blocked_at = 0;
-	}
 	/* Tested here: the reason and the time are not worked out for nothing. */
-	if (trace_on)
+	if (trace_on) {
+		t_in = arch_counter();
+		if (v->blocked_at)
+			trace_sched(TRACE_WFI_WAKE, v, t_in - v->blocked_at, v->wake_reason);
 		trace_sched(TRACE_SCHED_IN, v, 0, TRACE_SCHED_START);
+	}
+	v->blocked_at = 0;
 	timer_vcpu_load(v);
 	arch_vcpu_load(v);
 	timer_vcpu_loaded(v);
