@@ -170,6 +170,7 @@ struct vcpu {
 	uint64_t blocked_at; /* counter when it blocked in WFI, 0 = not blocked */
 	uint8_t wake_reason; /* enum trace_sched_reason: what ended its last block */
 	bool in_guest;    /* on a physical CPU between load and put */
+	uint8_t rq_slot;  /* its slot in its run queue's vcpus[] (rq_attach()) */
 
 	struct vgic_cpu vgic;
 	struct vcpu_gdb gdb; /* the debugger's hold on it (hyp/include/gdb.h) */
