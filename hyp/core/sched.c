@@ -107,11 +107,10 @@ struct pick {
  * One look at the queue's masks, under its lock: blocked vCPUs whose
  * deadline passed are woken, the others' deadlines make the next event (as
  * next_event_locked() would for the new current), and the first runnable
- * vCPU after the last pick but self (NULL: anyone) is picked, round robin.
- * self runs on this CPU: it is attached here.
+ * vCPU after the last pick but those in the mask skip is picked, round robin.
  */
 static inline __attribute__((always_inline)) void pick_pass(struct runqueue *rq, uint64_t now,
-							    const struct vcpu *self, struct pick *p)
+							    uint32_t skip, struct pick *p)
 {
 	uint32_t cand;
 
@@ -129,9 +128,7 @@ static inline __attribute__((always_inline)) void pick_pass(struct runqueue *rq,
 		set_run(rq, v, VCPU_RUNNABLE, 0); /* its deadline passed */
 		v->wake_reason = TRACE_SCHED_TIMER;
 	}
-	cand = rq->runnable;
-	if (self)
-		cand &= ~(1u << self->rq_slot);
+	cand = rq->runnable & ~skip;
 	while (cand) {
 		/* The slots after the cursor first, then from 0. */
 		uint32_t after = cand & (~1u << rq->cursor);
@@ -158,8 +155,7 @@ static inline __attribute__((always_inline)) void pick_commit(struct runqueue *r
 
 	if (p->next)
 		rq->cursor = p->slot;
-	if (p->next != rq->current)
-		rq->switches++;
+	rq->switches += p->next != rq->current;
 	rq->current = p->next;
 	rq->need_resched = false;
 	rq->slice_end = now + rq->slice;
@@ -186,7 +182,7 @@ struct vcpu *sched_pick(struct runqueue *rq, uint64_t now)
 		rq->yield_next = NULL;
 		rq->need_resched = false;
 	} else {
-		pick_pass(rq, now, NULL, &p);
+		pick_pass(rq, now, 0, &p);
 		pick_commit(rq, &p, now);
 	}
 	spin_unlock(&rq->lock);
@@ -204,7 +200,8 @@ bool sched_yield_cpu(struct runqueue *rq, const struct vcpu *self, uint64_t now)
 		spin_unlock(&rq->lock);
 		return true;
 	}
-	pick_pass(rq, now, self, &p);
+	/* self runs on this CPU: it is attached here, in its slot. */
+	pick_pass(rq, now, 1u << self->rq_slot, &p);
 	if (p.next) {
 		/* self, if runnable, is among the others: the slice counts. */
 		pick_commit(rq, &p, now);
