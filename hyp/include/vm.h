@@ -207,6 +207,8 @@ struct vm {
 	const struct hypcfg_vm *cfg;
 	enum vm_state state;
 	unsigned nr_vcpus;
+	unsigned vcpus_on_cpu;  /* vCPUs currently between load and put; near the lock:
+				 * the claim's and unclaim's offsets fit their loads */
 	struct vcpu vcpus[HYPCFG_MAX_VCPUS];
 
 	uint64_t ram_pa;        /* backing of [GUEST_RAM_IPA, + ram_size) */
@@ -232,7 +234,6 @@ struct vm {
 	/* Ending: the state recorded in the status block when the VM is gone. */
 	uint32_t end_state;     /* enum hypstat_vm_state */
 	uint32_t exit_status;
-	unsigned vcpus_on_cpu;  /* vCPUs currently between load and put */
 
 	struct hypstat_vm *stat;
 };
