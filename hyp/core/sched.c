@@ -11,6 +11,31 @@
 #include "hyp/include/sched.h"
 #include "hyp/include/vm.h"
 
+/* v's bit in the queue's slot masks; none if v is not attached to it. */
+static inline uint32_t slot_bit(const struct runqueue *rq, const struct vcpu *v)
+{
+	return rq->vcpus[v->rq_slot] == v ? 1u << v->rq_slot : 0;
+}
+
+/* The masks' bits of one slot, from its vCPU's run state and deadline. */
+static inline void masks_update(struct runqueue *rq, uint32_t bit, const struct vcpu *v)
+{
+	rq->runnable = v->run == VCPU_RUNNABLE ? rq->runnable | bit : rq->runnable & ~bit;
+	rq->timed = v->run == VCPU_BLOCKED && v->wake_at ? rq->timed | bit : rq->timed & ~bit;
+}
+
+/*
+ * The one way a vCPU's run state changes (under the queue's lock): its
+ * deadline with it, and the queue's masks of runnable and timed slots.
+ */
+static inline void set_run(struct runqueue *rq, struct vcpu *v, enum vcpu_run_state run,
+			   uint64_t wake_at)
+{
+	v->run = run;
+	v->wake_at = wake_at;
+	masks_update(rq, slot_bit(rq, v), v);
+}
+
 void rq_init(struct runqueue *rq, uint64_t slice)
 {
 	memset(rq, 0, sizeof(*rq));
@@ -26,6 +51,8 @@ int rq_attach(struct runqueue *rq, struct vcpu *v)
 	for (unsigned i = 0; i < RQ_MAX_VCPUS; i++) {
 		if (!rq->vcpus[i]) {
 			rq->vcpus[i] = v;
+			v->rq_slot = (uint8_t)i;
+			masks_update(rq, 1u << i, v);
 			rq->nr++;
 			if (i >= rq->top)
 				rq->top = i + 1;
@@ -44,6 +71,8 @@ void rq_detach(struct runqueue *rq, struct vcpu *v)
 	for (unsigned i = 0; i < RQ_MAX_VCPUS; i++) {
 		if (rq->vcpus[i] == v) {
 			rq->vcpus[i] = NULL;
+			rq->runnable &= ~(1u << i);
+			rq->timed &= ~(1u << i);
 			rq->nr--;
 		}
 	}
@@ -75,49 +104,47 @@ struct pick {
 };
 
 /*
- * One pass over the slots in use, from the one after the last pick, under
- * the queue's lock: the first runnable vCPU but self (NULL: anyone) is
- * picked (round robin), blocked ones whose deadline passed are woken on the
- * way, and the others make the next event, as next_event_locked() would for
- * the new current.
+ * One look at the queue's masks, under its lock: blocked vCPUs whose
+ * deadline passed are woken, the others' deadlines make the next event (as
+ * next_event_locked() would for the new current), and the first runnable
+ * vCPU after the last pick but those in the mask skip is picked, round robin.
  */
 static inline __attribute__((always_inline)) void pick_pass(struct runqueue *rq, uint64_t now,
-							    const struct vcpu *self, struct pick *p)
+							    uint32_t skip, struct pick *p)
 {
-	unsigned top = rq->top, i = rq->cursor;
+	uint32_t cand;
 
 	p->next = NULL;
-	p->slot = i;
+	p->slot = rq->cursor;
 	p->event = SCHED_NO_EVENT;
-	p->others = false;
-	for (unsigned n = 0; n < top; n++) {
-		struct vcpu *v;
+	for (uint32_t m = rq->timed; m; m &= m - 1) {
+		struct vcpu *v = rq->vcpus[__builtin_ctz(m)];
 
-		if (++i >= top)
-			i = 0;
-		v = rq->vcpus[i];
-		if (!v)
+		if (now < v->wake_at) {
+			if (v->wake_at < p->event)
+				p->event = v->wake_at;
 			continue;
-		/* Runnable first, the usual case: one test. */
-		if (v->run != VCPU_RUNNABLE) {
-			if (v->run != VCPU_BLOCKED || !v->wake_at)
-				continue;
-			if (now < v->wake_at) {
-				if (v->wake_at < p->event)
-					p->event = v->wake_at;
-				continue;
-			}
-			v->run = VCPU_RUNNABLE; /* its deadline passed */
-			v->wake_at = 0;
-			v->wake_reason = TRACE_SCHED_TIMER;
 		}
-		if (!p->next && v != self && !READ_ONCE(v->gdb.hold)) {
+		set_run(rq, v, VCPU_RUNNABLE, 0); /* its deadline passed */
+		v->wake_reason = TRACE_SCHED_TIMER;
+	}
+	cand = rq->runnable & ~skip;
+	while (cand) {
+		/* The slots after the cursor first, then from 0. */
+		uint32_t after = cand & (~1u << rq->cursor);
+		unsigned i = (unsigned)__builtin_ctz(after ? after : cand);
+		struct vcpu *v = rq->vcpus[i];
+
+		if (!READ_ONCE(v->gdb.hold)) {
 			p->next = v;
 			p->slot = i;
-		} else {
-			p->others = true;
+			break;
 		}
+		cand &= ~(1u << i);
 	}
+	/* Another runnable vCPU besides next (self included): only
+	 * pick_commit() reads it, and only with a next. */
+	p->others = (rq->runnable & ~(1u << p->slot)) != 0;
 }
 
 /* The pass's vCPU becomes the queue's current, its slice starting now. */
@@ -128,8 +155,7 @@ static inline __attribute__((always_inline)) void pick_commit(struct runqueue *r
 
 	if (p->next)
 		rq->cursor = p->slot;
-	if (p->next != rq->current)
-		rq->switches++;
+	rq->switches += p->next != rq->current;
 	rq->current = p->next;
 	rq->need_resched = false;
 	rq->slice_end = now + rq->slice;
@@ -156,7 +182,7 @@ struct vcpu *sched_pick(struct runqueue *rq, uint64_t now)
 		rq->yield_next = NULL;
 		rq->need_resched = false;
 	} else {
-		pick_pass(rq, now, NULL, &p);
+		pick_pass(rq, now, 0, &p);
 		pick_commit(rq, &p, now);
 	}
 	spin_unlock(&rq->lock);
@@ -174,7 +200,8 @@ bool sched_yield_cpu(struct runqueue *rq, const struct vcpu *self, uint64_t now)
 		spin_unlock(&rq->lock);
 		return true;
 	}
-	pick_pass(rq, now, self, &p);
+	/* self runs on this CPU: it is attached here, in its slot. */
+	pick_pass(rq, now, 1u << self->rq_slot, &p);
 	if (p.next) {
 		/* self, if runnable, is among the others: the slice counts. */
 		pick_commit(rq, &p, now);
@@ -197,8 +224,7 @@ bool sched_make_runnable(struct runqueue *rq, struct vcpu *v)
 	changed = v->run != VCPU_RUNNABLE;
 	if (v->run == VCPU_BLOCKED)
 		v->wake_reason = TRACE_SCHED_OTHER;
-	v->run = VCPU_RUNNABLE;
-	v->wake_at = 0;
+	set_run(rq, v, VCPU_RUNNABLE, 0);
 	/* A vCPU that became runnable while its CPU idles or runs another
 	 * vCPU is picked at the next reschedule; the caller kicks the CPU. */
 	if (changed && !rq->current)
@@ -215,8 +241,7 @@ bool sched_wake(struct runqueue *rq, struct vcpu *v)
 	rq->event_stale = true;
 	woken = v->run == VCPU_BLOCKED;
 	if (woken) {
-		v->run = VCPU_RUNNABLE;
-		v->wake_at = 0;
+		set_run(rq, v, VCPU_RUNNABLE, 0);
 		v->wake_reason = TRACE_SCHED_IRQ;
 		if (!rq->current)
 			rq->need_resched = true;
@@ -230,8 +255,7 @@ void sched_block(struct runqueue *rq, struct vcpu *v, uint64_t deadline)
 	spin_lock(&rq->lock);
 	rq->event_stale = true;
 	if (v->run == VCPU_RUNNABLE) {
-		v->run = VCPU_BLOCKED;
-		v->wake_at = deadline;
+		set_run(rq, v, VCPU_BLOCKED, deadline);
 		v->wake_reason = TRACE_SCHED_OTHER; /* until something wakes it */
 	}
 	spin_unlock(&rq->lock);
@@ -257,8 +281,7 @@ void sched_stop(struct runqueue *rq, struct vcpu *v)
 {
 	spin_lock(&rq->lock);
 	rq->event_stale = true;
-	v->run = VCPU_STOPPED;
-	v->wake_at = 0;
+	set_run(rq, v, VCPU_STOPPED, 0);
 	spin_unlock(&rq->lock);
 }
 
@@ -306,8 +329,7 @@ bool sched_tick(struct runqueue *rq, uint64_t now)
 		if (!v || v == rq->current)
 			continue;
 		if (vcpu_deadline_passed(v, now)) {
-			v->run = VCPU_RUNNABLE;
-			v->wake_at = 0;
+			set_run(rq, v, VCPU_RUNNABLE, 0);
 			v->wake_reason = TRACE_SCHED_TIMER;
 		}
 		if (v->run == VCPU_RUNNABLE)

@@ -556,33 +556,42 @@ int vcpu_power_on(struct vcpu *v, uint64_t entry, uint64_t context)
 	return ret;
 }
 
-bool vcpu_claim(struct vcpu *v, unsigned cpu)
-{
-	struct vm *vm = v->vm;
-	bool ok;
-
-	spin_lock(&vm->lock);
-	ok = vm->state == VM_RUNNING && v->run == VCPU_RUNNABLE && v->pcpu == cpu && !v->in_guest &&
-	     !v->gdb.hold;
-	if (ok) {
-		vm->vcpus_on_cpu++;
-		v->in_guest = true;
-		if (v->reset_pending) {
-			vcpu_reset(v, v->reset_entry, v->reset_context);
-			v->reset_pending = false;
-		}
-		v->stat->state = HYPSTAT_VCPU_RUNNING;
-	}
-	spin_unlock(&vm->lock);
-	return ok;
-}
-
 void vcpu_apply_pending_reset(struct vcpu *v)
 {
 	if (v->reset_pending) {
 		vcpu_reset(v, v->reset_entry, v->reset_context);
 		v->reset_pending = false;
 	}
+}
+
+/* The claim of a vCPU with a CPU_ON reset pending: the reset, then the
+ * lock dropped. Out of line, so that the usual claim needs no stack frame. */
+static __attribute__((noinline)) bool vcpu_claim_reset(struct vm *vm, struct vcpu *v)
+{
+	vcpu_apply_pending_reset(v);
+	spin_unlock(&vm->lock);
+	return true;
+}
+
+bool vcpu_claim(struct vcpu *v, unsigned cpu)
+{
+	struct vm *vm = v->vm;
+	bool ok;
+
+	spin_lock(&vm->lock);
+	/* The five conditions read and combined without a branch each: one
+	 * test, the usual answer being yes. */
+	ok = (vm->state == VM_RUNNING) & (v->run == VCPU_RUNNABLE) & (v->pcpu == cpu) &
+	     !v->in_guest & !v->gdb.hold;
+	if (likely(ok)) {
+		vm->vcpus_on_cpu++;
+		v->in_guest = true;
+		v->stat->state = HYPSTAT_VCPU_RUNNING;
+		if (unlikely(v->reset_pending))
+			return vcpu_claim_reset(vm, v);
+	}
+	spin_unlock(&vm->lock);
+	return ok;
 }
 
 void vcpu_unclaim(struct vcpu *v)
@@ -592,12 +601,11 @@ void vcpu_unclaim(struct vcpu *v)
 
 	spin_lock(&vm->lock);
 	v->in_guest = false;
-	vm->vcpus_on_cpu--;
-	teardown = vm->state == VM_STOPPING && vm->vcpus_on_cpu == 0;
-	if (v->run == VCPU_BLOCKED)
-		v->stat->state = HYPSTAT_VCPU_WFI;
-	else if (v->run == VCPU_STOPPED)
-		v->stat->state = HYPSTAT_VCPU_OFF;
+	teardown = --vm->vcpus_on_cpu == 0 && vm->state == VM_STOPPING;
+	/* A vCPU that yielded or was preempted stays RUNNING in the status
+	 * block: one test for that, the usual case. */
+	if (v->run != VCPU_RUNNABLE)
+		v->stat->state = v->run == VCPU_BLOCKED ? HYPSTAT_VCPU_WFI : HYPSTAT_VCPU_OFF;
 	spin_unlock(&vm->lock);
 	if (teardown)
 		vm_teardown(vm);

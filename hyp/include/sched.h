@@ -19,12 +19,18 @@ struct vcpu;
 #define RQ_MAX_VCPUS (HYPCFG_MAX_VMS * HYPCFG_MAX_VCPUS)
 #define SCHED_NO_EVENT UINT64_MAX
 
+_Static_assert(RQ_MAX_VCPUS <= 32, "a run queue's slot masks are 32 bits");
+
 struct runqueue {
 	spinlock_t lock;
 	struct vcpu *vcpus[RQ_MAX_VCPUS];
 	unsigned nr;
 	unsigned top;          /* every slot in use is below it: the loops stop there */
 	unsigned cursor;       /* index of the vCPU picked last */
+	/* Slots, a bit each, kept by every change of a run state (sched.c's
+	 * set_run()): RUNNABLE vCPUs, and BLOCKED ones with a deadline. */
+	uint32_t runnable;
+	uint32_t timed;
 	struct vcpu *current;  /* between load and put on this CPU */
 	struct vcpu *yield_next; /* sched_yield_cpu()'s pick, for the next sched_pick() */
 	bool need_resched;

@@ -170,6 +170,7 @@ struct vcpu {
 	uint64_t blocked_at; /* counter when it blocked in WFI, 0 = not blocked */
 	uint8_t wake_reason; /* enum trace_sched_reason: what ended its last block */
 	bool in_guest;    /* on a physical CPU between load and put */
+	uint8_t rq_slot;  /* its slot in its run queue's vcpus[] (rq_attach()) */
 
 	struct vgic_cpu vgic;
 	struct vcpu_gdb gdb; /* the debugger's hold on it (hyp/include/gdb.h) */
@@ -206,6 +207,8 @@ struct vm {
 	const struct hypcfg_vm *cfg;
 	enum vm_state state;
 	unsigned nr_vcpus;
+	unsigned vcpus_on_cpu;  /* vCPUs currently between load and put; near the lock:
+				 * the claim's and unclaim's offsets fit their loads */
 	struct vcpu vcpus[HYPCFG_MAX_VCPUS];
 
 	uint64_t ram_pa;        /* backing of [GUEST_RAM_IPA, + ram_size) */
@@ -231,7 +234,6 @@ struct vm {
 	/* Ending: the state recorded in the status block when the VM is gone. */
 	uint32_t end_state;     /* enum hypstat_vm_state */
 	uint32_t exit_status;
-	unsigned vcpus_on_cpu;  /* vCPUs currently between load and put */
 
 	struct hypstat_vm *stat;
 };

@@ -466,8 +466,8 @@ static void test_yield_alone_goes_on_with_its_slice(void **state)
 	assert_ptr_equal(rq.current, &vc[0]);
 	assert_int_equal(rq.slice_end, 1000 + SLICE);
 	/* A held vCPU is nobody to give the CPU to either. */
-	vc[1].run = VCPU_RUNNABLE;
 	vc[1].gdb.hold = true;
+	assert_true(sched_make_runnable(&rq, &vc[1]));
 	assert_false(sched_yield_cpu(&rq, &vc[0], 1500));
 	/* A deadline that passed wakes its vCPU, which gets the CPU. */
 	assert_true(sched_yield_cpu(&rq, &vc[0], 3000));
@@ -654,6 +654,54 @@ static void test_nr_runnable_counts_runnable_and_due_vcpus(void **state)
 	assert_int_equal(sched_nr_runnable(&rq, 1000), 1);
 }
 
+/* A vCPU the debugger holds is passed over, and the next runnable one picked. */
+static void test_pick_skips_a_held_vcpu_for_the_next_runnable(void **state)
+{
+	(void)state;
+	vc[1].gdb.hold = true;
+	assert_ptr_equal(pick(), &vc[0]);
+	assert_ptr_equal(pick(), &vc[2]);
+	assert_ptr_equal(pick(), &vc[3]);
+	assert_ptr_equal(pick(), &vc[0]);
+	/* The yield's pick the same: self and the held one passed over. */
+	assert_true(sched_yield_cpu(&rq, &vc[0], 1000));
+	assert_ptr_equal(pick(), &vc[2]);
+}
+
+/* The slot masks the pass reads follow every change of a run state. */
+static void test_slot_masks_follow_every_run_state_change(void **state)
+{
+	(void)state;
+	assert_int_equal(rq.runnable, 0xf);
+	assert_int_equal(rq.timed, 0);
+	sched_block(&rq, &vc[1], 0);    /* blocked, no deadline: in neither */
+	sched_block(&rq, &vc[2], 3000); /* blocked with one: timed */
+	sched_stop(&rq, &vc[3]);
+	assert_int_equal(rq.runnable, 0x1);
+	assert_int_equal(rq.timed, 0x4);
+	assert_true(sched_wake(&rq, &vc[1]));
+	assert_int_equal(rq.runnable, 0x3);
+	assert_true(sched_make_runnable(&rq, &vc[3]));
+	assert_int_equal(rq.runnable, 0xb);
+	/* The pass wakes vc[2] on time. */
+	fake.counter = 3000;
+	pick();
+	assert_int_equal(rq.runnable, 0xf);
+	assert_int_equal(rq.timed, 0);
+	sched_block(&rq, &vc[0], 5000);
+	rq_detach(&rq, &vc[0]);
+	rq_detach(&rq, &vc[1]);
+	assert_int_equal(rq.runnable, 0xc);
+	assert_int_equal(rq.timed, 0);
+	/* A detached vCPU's changes touch no slot's bits. */
+	sched_stop(&rq, &vc[2]);
+	assert_true(sched_make_runnable(&rq, &vc[0]));
+	assert_int_equal(rq.runnable, 0x8);
+	/* Attached, a vCPU brings its state along. */
+	assert_int_equal(rq_attach(&rq, &vc[0]), 0);
+	assert_int_equal(rq.runnable, 0x9);
+}
+
 #define T(fn) cmocka_unit_test_setup(fn, setup)
 
 int main(void)
@@ -698,6 +746,8 @@ int main(void)
 		T(test_detaching_the_current_vcpu_clears_current),
 		T(test_wake_reason_says_timer_interrupt_or_other),
 		T(test_nr_runnable_counts_runnable_and_due_vcpus),
+		T(test_pick_skips_a_held_vcpu_for_the_next_runnable),
+		T(test_slot_masks_follow_every_run_state_change),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
