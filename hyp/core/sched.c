@@ -36,6 +36,13 @@ static inline void set_run(struct runqueue *rq, struct vcpu *v, enum vcpu_run_st
 	masks_update(rq, slot_bit(rq, v), v);
 }
 
+/* A blocked vCPU whose deadline passed: runnable again, woken by its timer. */
+static inline void wake_at_deadline(struct runqueue *rq, struct vcpu *v)
+{
+	set_run(rq, v, VCPU_RUNNABLE, 0);
+	v->wake_reason = TRACE_SCHED_TIMER;
+}
+
 void rq_init(struct runqueue *rq, uint64_t slice)
 {
 	memset(rq, 0, sizeof(*rq));
@@ -125,8 +132,7 @@ static inline __attribute__((always_inline)) void pick_pass(struct runqueue *rq,
 				p->event = v->wake_at;
 			continue;
 		}
-		set_run(rq, v, VCPU_RUNNABLE, 0); /* its deadline passed */
-		v->wake_reason = TRACE_SCHED_TIMER;
+		wake_at_deadline(rq, v);
 	}
 	cand = rq->runnable & ~skip;
 	while (cand) {
@@ -328,10 +334,8 @@ bool sched_tick(struct runqueue *rq, uint64_t now)
 
 		if (!v || v == rq->current)
 			continue;
-		if (vcpu_deadline_passed(v, now)) {
-			set_run(rq, v, VCPU_RUNNABLE, 0);
-			v->wake_reason = TRACE_SCHED_TIMER;
-		}
+		if (vcpu_deadline_passed(v, now))
+			wake_at_deadline(rq, v);
 		if (v->run == VCPU_RUNNABLE)
 			others = true;
 	}

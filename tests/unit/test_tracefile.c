@@ -543,6 +543,18 @@ static uint8_t *damage_every_way(struct sample *s, struct layout *l, size_t *len
 	return file;
 }
 
+/* @path opened twice: r1 checked at open, r checked as its chunks load. */
+static void open_both_ways(const char *path, unsigned threads, struct tf_reader **r1,
+			   struct tf_reader **r)
+{
+	char err[TF_MSG_LEN];
+
+	assert_int_equal(tf_reader_open(r1, path, err, sizeof(err)), 0);
+	assert_int_equal(tf_reader_open_flags(r, path, threads, TF_OPEN_CHECK_ON_LOAD, err,
+					      sizeof(err)),
+			 0);
+}
+
 /* r, its chunks all loaded, reads as r1, checked at open: stats, chunks, problems, summary. */
 static void assert_reads_as(struct tf_reader *r, struct tf_reader *r1)
 {
@@ -640,7 +652,6 @@ static void test_loading_every_chunk_once_checks_it_as_the_open_would(void **sta
 	struct sample *s = *state;
 	struct layout *l = malloc(sizeof(*l));
 	struct tf_reader *r1, *r;
-	char err[TF_MSG_LEN];
 	const void *p1, *p;
 	size_t len, i, j, refused = 0;
 	uint64_t first1 = UINT64_MAX;
@@ -650,10 +661,7 @@ static void test_loading_every_chunk_once_checks_it_as_the_open_would(void **sta
 	assert_non_null(l);
 	file = damage_every_way(s, l, &len);
 	spill(s->damaged, file, len);
-	assert_int_equal(tf_reader_open(&r1, s->damaged, err, sizeof(err)), 0);
-	assert_int_equal(tf_reader_open_flags(&r, s->damaged, 1, TF_OPEN_CHECK_ON_LOAD, err,
-					      sizeof(err)),
-			 0);
+	open_both_ways(s->damaged, 1, &r1, &r);
 	for (i = j = 0; i < tf_reader_nr_chunks(r); i++) {
 		n = tf_reader_load_chunk_records(r, i, &p);
 		if (n == -EIO) {
@@ -712,10 +720,7 @@ static void test_first_ts_skips_a_damaged_first_chunk(void **state)
 	tf_reader_close(r1);
 	file[l->offset[first] + 72 + 8] ^= 0x10;
 	spill(s->damaged, file, len);
-	assert_int_equal(tf_reader_open(&r1, s->damaged, err, sizeof(err)), 0);
-	assert_int_equal(tf_reader_open_flags(&r, s->damaged, 1, TF_OPEN_CHECK_ON_LOAD, err,
-					      sizeof(err)),
-			 0);
+	open_both_ways(s->damaged, 1, &r1, &r);
 	assert_int_equal(tf_reader_first_ts(r), tf_reader_first_ts(r1));
 	assert_int_equal(tf_reader_nr_problems(r), 1);
 	assert_string_equal(tf_reader_problem(r, 0), tf_reader_problem(r1, 0));
