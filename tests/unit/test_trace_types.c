@@ -33,6 +33,8 @@ static void test_types_ascend_and_each_is_found_by_its_number(void **state)
 		assert_ptr_equal(trace_type_of(tt->type), tt);
 		assert_string_equal(trace_type_name(tt->type), tt->name);
 		assert_int_equal(trace_min_size(tt->type), tt->size);
+		/* hs_stats_feed_batch() checks a record's size against its type's alone */
+		assert_true(tt->size >= sizeof(struct trace_hdr));
 	}
 }
 

@@ -460,6 +460,14 @@ uint64_t hs_stats_ticks_to_ns(const struct hs_stats *s, uint64_t ticks);
 int hs_stats_feed(struct hs_stats *s, const struct trace_hdr *h, uint32_t size);
 
 /*
+ * hs_stats_feed() of n records in their order, as tf_reader_next_batch()
+ * hands them out: the same model, for less work a record (what every
+ * record counts is counted a run of records at a time). 0, or -ENOMEM when
+ * any of them met it.
+ */
+int hs_stats_feed_batch(struct hs_stats *s, const struct tf_record *rec, unsigned n);
+
+/*
  * Defer part of the counting to hs_stats_settle(), for a model read only
  * once every record is in (a trace file's report): the feed does less per
  * record, and the rows of exits (total, classes, vCPUs), the keyed tables'
