@@ -273,6 +273,7 @@ static void table_release(struct hs_table *t)
 	free(t->rows);
 	free(t->slots);
 	free(t->log);
+	free(t->log_sorted);
 	free(t->pend);
 	free(t->pend_parts);
 	table_init(t, t->max_rows);
@@ -386,7 +387,7 @@ static struct hs_row *table_row(struct hs_table *t, uint32_t idx)
 }
 
 /* Deferred buckets a table's log holds before they are counted. */
-#define HS_LOG_MAX (1u << 18)
+#define HS_LOG_MAX (1u << 16)
 
 /* A log entry's place in the order the log is counted in: the overflow row first, then by row. */
 static inline uint32_t log_key(uint64_t e)
@@ -405,7 +406,7 @@ static inline uint32_t log_key(uint64_t e)
 static void table_count_log(struct hs_stats *s, struct hs_table *t)
 {
 	uint32_t i, k, nr_keys = t->nr + 1, *at = calloc(nr_keys + 1, sizeof(*at));
-	uint64_t *sorted = malloc((t->log_nr ? t->log_nr : 1) * sizeof(*sorted)), *log = t->log;
+	uint64_t *sorted = t->log_sorted, *log = t->log;
 	struct hs_row *row;
 	uint64_t e;
 
@@ -429,7 +430,6 @@ static void table_count_log(struct hs_stats *s, struct hs_table *t)
 	}
 	t->log_nr = 0;
 	free(at);
-	free(sorted);
 }
 
 /*
@@ -790,8 +790,9 @@ int hs_stats_defer(struct hs_stats *s)
 	for (i = 0; (t = deferring_tables(s, i)); i++) {
 		if (t->defer && !t->log) {
 			t->log = malloc(HS_LOG_MAX * sizeof(*t->log));
+			t->log_sorted = malloc(HS_LOG_MAX * sizeof(*t->log_sorted));
 			t->log_nr = 0;
-			if (!t->log)
+			if (!t->log || !t->log_sorted)
 				goto nomem;
 		}
 		if (t->batch && !t->pend) {
@@ -834,7 +835,8 @@ int hs_stats_settle(struct hs_stats *s)
 			continue;
 		table_count_log(s, t);
 		free(t->log);
-		t->log = NULL;
+		free(t->log_sorted);
+		t->log = t->log_sorted = NULL;
 	}
 	if (!s->cells)
 		return ret;

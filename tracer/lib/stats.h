@@ -255,6 +255,7 @@ struct hs_table {
 	struct hs_row other;
 	bool defer;        /* a table whose buckets wait in the log while the model defers */
 	uint64_t *log;     /* idx << 32 | hist << 16 | bucket: see table_sample() */
+	uint64_t *log_sorted; /* the log sorted by row while it is counted */
 	uint32_t log_nr;
 	bool batch;        /* a table whose records wait in pend[] while the model defers */
 	struct hs_pend *pend; /* records not yet looked up, in the order fed */
