@@ -1,7 +1,8 @@
 /*
  * The aggregation model behind `hypscope report`, `hypscope diff` and the
  * live view: trace records go in one at a time (from a file or straight from
- * the rings), counts and latency distributions come out.
+ * the rings) or in the merge's batches, counts and latency distributions
+ * come out.
  *
  *   exits      per exit class, and optionally per VM, per vCPU, per guest PC:
  *              count, injected exceptions, handling cost (trace_exit.cost,
