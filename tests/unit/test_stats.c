@@ -868,7 +868,8 @@ static void random_record(uint64_t *buf, size_t len, unsigned n, uint64_t *x, ui
 					    ESR_EC_WFX, HYP_EXIT_IRQ, 0x3f, 0x1ff };
 	struct trace_hdr *h = (struct trace_hdr *)buf;
 	uint64_t r = mix(x);
-	unsigned cpu = (unsigned)(r & 3), vm = (unsigned)(r >> 2) % 70, vcpu = (unsigned)(r >> 9) % 20;
+	unsigned cpu = (unsigned)(r & 3), vm = (unsigned)(r >> 2) % 70;
+	unsigned vcpu = (unsigned)(r >> 9) % 20;
 	unsigned cls;
 
 	if ((r >> 16) % 500 == 0)
@@ -1057,8 +1058,8 @@ static void test_batches_feed_the_model_record_by_record_does(void **state)
 				hs_stats_reset(a);
 				hs_stats_reset(b);
 			}
-			for (i = 0; i < k; i++)
-				assert_int_equal(hs_stats_feed(a, rec[n + i].hdr, rec[n + i].size), 0);
+			for (i = n; i < n + k; i++)
+				assert_int_equal(hs_stats_feed(a, rec[i].hdr, rec[i].size), 0);
 			assert_int_equal(hs_stats_feed_batch(b, rec + n, k), 0);
 		}
 		assert_int_equal(hs_stats_settle(a), 0);
