@@ -4,7 +4,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <libdeflate.h>
 #include <inttypes.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -22,15 +21,7 @@
 
 /* ------------------------------------------------------------------- CRC32 */
 
-/*
- * libdeflate's CRC-32 (the zlib polynomial, carry-less multiply where the CPU
- * has it): the fastest measured, about 2.5x zlib's crc32() on the x86-64
- * build machine (docs/trace-format.md, "Reading speed").
- */
-uint32_t tf_crc32(uint32_t crc, const void *buf, size_t len)
-{
-	return libdeflate_crc32(crc, buf, len);
-}
+/* tf_crc32() is in crc32.c. */
 
 /* CRC of a header whose crc field, at crc_off, counts as zero. */
 static uint32_t crc_with_hole(const void *buf, size_t len, size_t crc_off)
