@@ -683,9 +683,16 @@ static inline void ctf_copy(uint8_t *d, const uint8_t *s, unsigned len)
 static inline size_t ctf_put_seq(uint8_t *d, const uint8_t *s, const struct ctf_op *op)
 {
 	unsigned n = op->len;
+	uint64_t v;
 
-	while (n && !trace_load(s + (n - 1) * op->elem, op->elem))
-		n--;
+	if (op->elem == 8) { /* the arrays of today: one load an element */
+		do
+			memcpy(&v, s + 8 * (n - 1), 8);
+		while (!v && --n);
+	} else {
+		while (n && !trace_load(s + (n - 1) * op->elem, op->elem))
+			n--;
+	}
 	d[0] = (uint8_t)n;
 	ctf_copy(d + 1, s, n * op->elem);
 	return 1 + (size_t)n * op->elem;
@@ -767,6 +774,8 @@ static int ctf_add_chunk(struct ctf_export *x, struct ctf_stream *s, const uint8
 	uint64_t ts, last_ts = s->last_ts, begin = s->begin, events = s->events;
 	uint64_t records = 0, exported = 0, unknown = 0, clamped = 0;
 	const struct export_opts keep = *o;
+	/* the default: every record, without a look at each */
+	const bool all = keep.vm == EXPORT_ALL_VMS && !keep.since && keep.until == UINT64_MAX;
 	const struct ctf_prog *progs = x->progs;
 	const struct trace_hdr *h;
 	size_t plen = s->len;
@@ -787,7 +796,7 @@ static int ctf_add_chunk(struct ctf_export *x, struct ctf_stream *s, const uint8
 		h = (const struct trace_hdr *)(payload + at);
 		at += h->size;
 		records++;
-		if (!export_keep(&keep, h))
+		if (!all && !export_keep(&keep, h))
 			continue;
 		if (plen + CTF_EVENT_MAX > CTF_PACKET_MAX) {
 			s->len = plen;
