@@ -50,7 +50,7 @@
 
 #define CRC_TARGET __attribute__((target("avx512f,avx512vl,vpclmulqdq,pclmul")))
 
-/* Each 128-bit lane of a folded into the lane of d, D bits ahead: k holds the two constants per lane. */
+/* Each 128-bit lane of a folded into the lane of d, D bits ahead: k holds its two constants. */
 #define FOLD(a, k, d)                                                              \
 	_mm512_ternarylogic_epi64(_mm512_clmulepi64_epi128(a, k, 0x00),            \
 				  _mm512_clmulepi64_epi128(a, k, 0x11), d, 0x96)

@@ -176,7 +176,9 @@ static const struct trace_field *ctf_named_by(const struct trace_type_info *tt,
 {
 	unsigned j;
 
-	for (j = 0; j < tt->nr_fields && !trace_field_computed(f); j++)
+	if (trace_field_computed(f))
+		return NULL;
+	for (j = 0; j < tt->nr_fields; j++)
 		if (trace_field_computed(&tt->field[j]) && tt->field[j].off == f->off &&
 		    tt->field[j].size == f->size)
 			return &tt->field[j];
@@ -608,7 +610,7 @@ static inline void ctf_put_context(uint8_t *dst, const struct trace_hdr *h)
 	memcpy(dst + 14, &h->vmid_gen, 8);
 }
 
-/* Programs for every type, their ops in one array: free(progs[0].op) frees it. */
+/* Programs for every type, their ops in one array: free(progs[CTF_PROG_UNKNOWN].op) frees it. */
 static int ctf_compile(struct ctf_prog progs[TRACE_TYPES_MAX + 1])
 {
 	const struct trace_type_info *tt;
@@ -1061,7 +1063,7 @@ cleanup:
 		free(s->buf);
 	}
 	free(x.streams);
-	free(x.progs[0].op);
+	free(x.progs[CTF_PROG_UNKNOWN].op);
 	tf_reader_stats(r, &rs);
 	st->lost = rs.lost;
 	st->bytes = x.bytes;

@@ -839,9 +839,16 @@ static void test_ctf_arrays_end_at_their_last_element_that_is_not_zero(void **st
 	l[3].lr[TRACE_MAX_LRS - 1] = 1ull << 63;
 	if (!ctf_text_of(*state, "lrs", (const uint8_t *)l, 4, txt, sizeof(txt)))
 		skip();
-	assert_int_equal(lines_with(txt, "{ lr_length = 3, lr = [ [0] = 0x11, [1] = 0x0, [2] = 0x33 ], hcr"), 1);
+	assert_int_equal(lines_with(txt, "{ lr_length = 3, lr = [ [0] = 0x11, [1] = 0x0, [2] = 0x33 ], "
+					 "hcr"),
+			 1);
 	assert_int_equal(lines_with(txt, "{ lr_length = 0, lr = [ ], hcr"), 1);
-	assert_int_equal(lines_with(txt, "{ lr_length = 16, lr = [ [0] = 0x100, [1] = 0x101, [2] = 0x102, [3] = 0x103, [4] = 0x104, [5] = 0x105, [6] = 0x106, [7] = 0x107, [8] = 0x108, [9] = 0x109, [10] = 0x10A, [11] = 0x10B, [12] = 0x10C, [13] = 0x10D, [14] = 0x10E, [15] = 0x10F ], hcr"), 1);
+	assert_int_equal(lines_with(txt, "{ lr_length = 16, lr = [ [0] = 0x100, [1] = 0x101, "
+					 "[2] = 0x102, [3] = 0x103, [4] = 0x104, [5] = 0x105, "
+					 "[6] = 0x106, [7] = 0x107, [8] = 0x108, [9] = 0x109, "
+					 "[10] = 0x10A, [11] = 0x10B, [12] = 0x10C, [13] = 0x10D, "
+					 "[14] = 0x10E, [15] = 0x10F ], hcr"),
+			 1);
 	assert_int_equal(lines_with(txt, "[14] = 0x0, [15] = 0x8000000000000000 ], hcr"), 1);
 }
 
