@@ -687,10 +687,20 @@ static inline size_t ctf_put_seq(uint8_t *d, const uint8_t *s, const struct ctf_
 	unsigned n = op->len;
 	uint64_t v;
 
-	if (op->elem == 8) { /* the arrays of today: one load an element */
-		do
+	if (op->elem == 8) { /* the arrays of today: four elements a test, then one */
+		for (; n >= 4; n -= 4) {
+			uint64_t w[4];
+
+			memcpy(w, s + 8 * (n - 4), 32);
+			if (w[0] | w[1] | w[2] | w[3])
+				break;
+		}
+		while (n) {
 			memcpy(&v, s + 8 * (n - 1), 8);
-		while (!v && --n);
+			if (v)
+				break;
+			n--;
+		}
 	} else {
 		while (n && !trace_load(s + (n - 1) * op->elem, op->elem))
 			n--;
