@@ -279,7 +279,7 @@ static uint32_t crc32_bitwise(uint32_t crc, const uint8_t *p, size_t len)
 	return ~crc;
 }
 
-/* Long buffers are folded 512 bits at a time where the CPU can (crc32.c): every length, any start. */
+/* The library's CRC (ISA-L or libdeflate, tf_crc32()) against the definition: every length, any start. */
 static void test_crc32_of_any_length_and_alignment_matches_the_bitwise_crc(void **state)
 {
 	static const size_t big[] = { 4096, 65536, 65536 + 8, 100003, 262144 + 200 };
