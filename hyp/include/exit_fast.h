@@ -35,14 +35,15 @@
  *    debugger's hold) comes with a kick, an SGI that exits the guest as soon
  *    as it runs again, and the time slice ends with the EL2 timer's interrupt.
  * The exit is counted, timed and traced as every exit is: the same records,
- * in the same order, as the full path writes. `done` says what follows:
+ * in the same order, as the full path writes; t_exit, the counter read first
+ * thing, ends the guest's time. `done` says what follows:
  * EXIT_FAST_RESUME re-enters the guest (and writes its entry record),
  * EXIT_FAST_SWITCH leaves the CPU to the run loop.
  */
 static inline __attribute__((always_inline)) enum exit_fast
-exit_fast_answer(struct vcpu *v, uint32_t fid, uint64_t ret, enum exit_fast done)
+exit_fast_answer(struct vcpu *v, uint32_t fid, uint64_t ret, enum exit_fast done, uint64_t t_exit)
 {
-	uint64_t t_exit = arch_counter(), c0 = 0, t;
+	uint64_t c0 = 0, t;
 	bool traced = trace_on; /* read once: the records' stores could alias it */
 	struct hypstat_vcpu *st = v->stat;
 
@@ -80,10 +81,13 @@ exit_fast_answer(struct vcpu *v, uint32_t fid, uint64_t ret, enum exit_fast done
  */
 static __attribute__((noinline, unused)) enum exit_fast exit_fast_yield(struct vcpu *v)
 {
-	bool away = sched_yield_cpu(&percpu[v->pcpu].rq, v, arch_counter());
+	/* The pick's time is the hypervisor's: the guest's ends before it. */
+	uint64_t t_exit = arch_counter();
+	/* v runs on this CPU, to which it is pinned: the queue is this CPU's. */
+	bool away = sched_yield_cpu(&this_cpu()->rq, v, t_exit);
 
 	return exit_fast_answer(v, HYPSCOPE_HVC_YIELD, SMCCC_RET_SUCCESS,
-				away ? EXIT_FAST_SWITCH : EXIT_FAST_RESUME);
+				away ? EXIT_FAST_SWITCH : EXIT_FAST_RESUME, t_exit);
 }
 
 /* The null calls, and the yield: anything else goes the full way. */
@@ -94,7 +98,7 @@ static inline enum exit_fast handle_exit_fast(struct vcpu *v)
 
 	if (!smccc_null_call(fid, &ret))
 		return unlikely(fid == HYPSCOPE_HVC_YIELD) ? exit_fast_yield(v) : EXIT_FAST_NONE;
-	return exit_fast_answer(v, fid, ret, EXIT_FAST_RESUME);
+	return exit_fast_answer(v, fid, ret, EXIT_FAST_RESUME, arch_counter());
 }
 
 #endif
