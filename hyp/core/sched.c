@@ -175,22 +175,15 @@ static inline __attribute__((always_inline)) void pick_commit(struct runqueue *r
 
 /*
  * The run loop programs the EL2 timer with the next event the pick leaves
- * at the new current's first entry, without taking the lock again. A vCPU
- * sched_yield_cpu() picked is taken as it is: that pick was this one.
+ * at the new current's first entry, without taking the lock again.
  */
-struct vcpu *sched_pick(struct runqueue *rq, uint64_t now)
+struct vcpu *sched_pick_pass(struct runqueue *rq, uint64_t now)
 {
 	struct pick p;
 
 	spin_lock(&rq->lock);
-	p.next = rq->yield_next;
-	if (p.next) {
-		rq->yield_next = NULL;
-		rq->need_resched = false;
-	} else {
-		pick_pass(rq, now, 0, &p);
-		pick_commit(rq, &p, now);
-	}
+	pick_pass(rq, now, 0, &p);
+	pick_commit(rq, &p, now);
 	spin_unlock(&rq->lock);
 	return p.next;
 }

@@ -45,8 +45,28 @@ void rq_init(struct runqueue *rq, uint64_t slice);
 int rq_attach(struct runqueue *rq, struct vcpu *v);
 void rq_detach(struct runqueue *rq, struct vcpu *v);
 
-/* The next vCPU to run (round robin), waking blocked ones whose deadline passed. */
-struct vcpu *sched_pick(struct runqueue *rq, uint64_t now);
+/* The pass of sched_pick() under the queue's lock (sched.c). */
+struct vcpu *sched_pick_pass(struct runqueue *rq, uint64_t now);
+/*
+ * The next vCPU to run (round robin), waking blocked ones whose deadline
+ * passed. A vCPU sched_yield_cpu() picked is taken as it is, that pick
+ * being this one, and without the lock: only this CPU sets yield_next
+ * (its yields) and reads it here; another CPU only clears it, under the
+ * lock (rq_detach()), which is as if it came just after this read, as it
+ * could after sched_pick()'s unlock: vcpu_claim() then refuses the vCPU of
+ * the VM that ended. A reschedule asked for since is answered by this pick,
+ * as by the pass. Inline: the switch after every yield comes here.
+ */
+static inline struct vcpu *sched_pick(struct runqueue *rq, uint64_t now)
+{
+	struct vcpu *v = __atomic_load_n(&rq->yield_next, __ATOMIC_RELAXED);
+
+	if (!v)
+		return sched_pick_pass(rq, now);
+	__atomic_store_n(&rq->yield_next, NULL, __ATOMIC_RELAXED);
+	__atomic_store_n(&rq->need_resched, false, __ATOMIC_RELAXED);
+	return v;
+}
 /*
  * The running vCPU self yields (HYPSCOPE_HVC_YIELD): true when it gives the
  * CPU away. The vCPU to run instead is picked now, in the same pass that
