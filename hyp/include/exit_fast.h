@@ -38,13 +38,15 @@
  * in the same order, as the full path writes; t_exit, the counter read first
  * thing, ends the guest's time. `done` says what follows:
  * EXIT_FAST_RESUME re-enters the guest (and writes its entry record),
- * EXIT_FAST_SWITCH leaves the CPU to the run loop.
+ * EXIT_FAST_SWITCH leaves the CPU to the run loop. traced is trace_on, read
+ * once (the records' stores could alias it), and a constant for the null
+ * calls: untraced, their answer calls nothing (handle_exit_fast()).
  */
 static inline __attribute__((always_inline)) enum exit_fast
-exit_fast_answer(struct vcpu *v, uint32_t fid, uint64_t ret, enum exit_fast done, uint64_t t_exit)
+exit_fast_answer(struct vcpu *v, uint32_t fid, uint64_t ret, enum exit_fast done,
+		 uint64_t t_exit, bool traced)
 {
 	uint64_t c0 = 0, t;
-	bool traced = trace_on; /* read once: the records' stores could alias it */
 	struct hypstat_vcpu *st = v->stat;
 
 	st->exits[ESR_EC_HVC64]++;
@@ -87,18 +89,33 @@ static __attribute__((noinline, unused)) enum exit_fast exit_fast_yield(struct v
 	bool away = sched_yield_cpu(&this_cpu()->rq, v, t_exit);
 
 	return exit_fast_answer(v, HYPSCOPE_HVC_YIELD, SMCCC_RET_SUCCESS,
-				away ? EXIT_FAST_SWITCH : EXIT_FAST_RESUME, t_exit);
+				away ? EXIT_FAST_SWITCH : EXIT_FAST_RESUME, t_exit, trace_on);
 }
 
 /* The null calls, and the yield: anything else goes the full way. */
-static inline enum exit_fast handle_exit_fast(struct vcpu *v)
+static inline __attribute__((always_inline)) enum exit_fast
+handle_exit_fast_as(struct vcpu *v, bool traced)
 {
 	uint32_t fid = (uint32_t)v->regs.x[0];
 	uint64_t ret;
 
 	if (!smccc_null_call(fid, &ret))
 		return unlikely(fid == HYPSCOPE_HVC_YIELD) ? exit_fast_yield(v) : EXIT_FAST_NONE;
-	return exit_fast_answer(v, fid, ret, EXIT_FAST_RESUME, arch_counter());
+	return exit_fast_answer(v, fid, ret, EXIT_FAST_RESUME, arch_counter(), traced);
+}
+
+/* Traced, out of line: untraced, the fast path calls nothing but the
+ * yield's function (a tail call), and needs no stack frame. */
+static __attribute__((noinline, unused)) enum exit_fast handle_exit_fast_traced(struct vcpu *v)
+{
+	return handle_exit_fast_as(v, true);
+}
+
+static inline enum exit_fast handle_exit_fast(struct vcpu *v)
+{
+	if (trace_on)
+		return handle_exit_fast_traced(v);
+	return handle_exit_fast_as(v, false);
 }
 
 #endif
