@@ -17,6 +17,7 @@
 #include "hyp/include/psci.h"
 #include "hyp/include/run.h"
 #include "hyp/include/sched.h"
+#include "hyp/include/sched_pick.h"
 #include "hyp/include/trace.h"
 #include "hyp/include/vm.h"
 
@@ -79,9 +80,12 @@ exit_fast_answer(struct vcpu *v, uint32_t fid, uint64_t ret, enum exit_fast done
  * other vCPU waiting for this CPU the guest goes on at once; else the run
  * loop takes the vCPU off its CPU with no handler to run (EXIT_TYPE_HANDLED),
  * as handle_exit() would have it, and runs the vCPU sched_yield_cpu() picked
- * here. Out of line: the null calls' code stays as it was without it.
+ * here. Made twice from one body, traced a constant, each out of line: the
+ * null calls' code stays as it was without it, and untraced the pick and the
+ * answer call nothing (no stack frame).
  */
-static __attribute__((noinline, unused)) enum exit_fast exit_fast_yield(struct vcpu *v)
+static inline __attribute__((always_inline)) enum exit_fast exit_fast_yield_as(struct vcpu *v,
+									       bool traced)
 {
 	/* The pick's time is the hypervisor's: the guest's ends before it. */
 	uint64_t t_exit = arch_counter();
@@ -89,7 +93,17 @@ static __attribute__((noinline, unused)) enum exit_fast exit_fast_yield(struct v
 	bool away = sched_yield_cpu(&this_cpu()->rq, v, t_exit);
 
 	return exit_fast_answer(v, HYPSCOPE_HVC_YIELD, SMCCC_RET_SUCCESS,
-				away ? EXIT_FAST_SWITCH : EXIT_FAST_RESUME, t_exit, trace_on);
+				away ? EXIT_FAST_SWITCH : EXIT_FAST_RESUME, t_exit, traced);
+}
+
+static __attribute__((noinline, unused)) enum exit_fast exit_fast_yield(struct vcpu *v)
+{
+	return exit_fast_yield_as(v, false);
+}
+
+static __attribute__((noinline, unused)) enum exit_fast exit_fast_yield_traced(struct vcpu *v)
+{
+	return exit_fast_yield_as(v, true);
 }
 
 /* The null calls, and the yield: anything else goes the full way. */
@@ -100,7 +114,9 @@ handle_exit_fast_as(struct vcpu *v, bool traced)
 	uint64_t ret;
 
 	if (!smccc_null_call(fid, &ret))
-		return unlikely(fid == HYPSCOPE_HVC_YIELD) ? exit_fast_yield(v) : EXIT_FAST_NONE;
+		return unlikely(fid == HYPSCOPE_HVC_YIELD)
+			       ? (traced ? exit_fast_yield_traced(v) : exit_fast_yield(v))
+			       : EXIT_FAST_NONE;
 	return exit_fast_answer(v, fid, ret, EXIT_FAST_RESUME, arch_counter(), traced);
 }
 

@@ -67,15 +67,7 @@ static inline struct vcpu *sched_pick(struct runqueue *rq, uint64_t now)
 	__atomic_store_n(&rq->need_resched, false, __ATOMIC_RELAXED);
 	return v;
 }
-/*
- * The running vCPU self yields (HYPSCOPE_HVC_YIELD): true when it gives the
- * CPU away. The vCPU to run instead is picked now, in the same pass that
- * finds one, as sched_pick() would pick it (self comes last), and the run
- * loop's next sched_pick() returns it without a pass; or a reschedule was
- * asked for, and that sched_pick() makes it. false: nobody else waits for
- * the CPU, and self goes on.
- */
-bool sched_yield_cpu(struct runqueue *rq, const struct vcpu *self, uint64_t now);
+/* The running vCPU yields: sched_yield_cpu(), inline in sched_pick.h. */
 /* Power on (RUNNABLE) or wake (BLOCKED -> RUNNABLE); true when the state changed. */
 bool sched_make_runnable(struct runqueue *rq, struct vcpu *v);
 /*
