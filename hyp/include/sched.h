@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "formats/hypcfg.h"
+#include "hyp/include/compiler.h"
 #include "hyp/include/spinlock.h"
 
 struct vcpu;
@@ -59,12 +60,14 @@ struct vcpu *sched_pick_pass(struct runqueue *rq, uint64_t now);
  */
 static inline struct vcpu *sched_pick(struct runqueue *rq, uint64_t now)
 {
-	struct vcpu *v = __atomic_load_n(&rq->yield_next, __ATOMIC_RELAXED);
+	/* Single accesses, at their offsets from rq: no address of their own
+	 * that the run loop would keep, or spill, across its turns. */
+	struct vcpu *v = READ_ONCE(rq->yield_next);
 
 	if (!v)
 		return sched_pick_pass(rq, now);
-	__atomic_store_n(&rq->yield_next, NULL, __ATOMIC_RELAXED);
-	__atomic_store_n(&rq->need_resched, false, __ATOMIC_RELAXED);
+	WRITE_ONCE(rq->yield_next, NULL);
+	WRITE_ONCE(rq->need_resched, false);
 	return v;
 }
 /* The running vCPU yields: sched_yield_cpu(), inline in sched_pick.h. */
@@ -101,8 +104,10 @@ static inline uint64_t sched_next_event_cached(struct runqueue *rq, uint64_t now
 {
 	/* Relaxed peek: a change made on another CPU comes with a kick, and
 	 * the exit it causes brings us back here. Inline: the run loop's
-	 * every entry asks, and the answer is mostly "unchanged". */
-	*changed = __atomic_load_n(&rq->event_stale, __ATOMIC_RELAXED);
+	 * every entry asks, and the answer is mostly "unchanged". A single
+	 * access at its offset from rq (READ_ONCE), so that the run loop
+	 * keeps no register for the flag's address. */
+	*changed = READ_ONCE(rq->event_stale);
 	return *changed ? sched_next_event(rq, now) : rq->next_event;
 }
 unsigned sched_load(const struct runqueue *rq);
