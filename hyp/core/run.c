@@ -200,13 +200,17 @@ static void vcpu_run(struct percpu *pc, struct vcpu *v)
 __noreturn void cpu_run_loop(void)
 {
 	struct percpu *pc = this_cpu();
+	struct vcpu *v = NULL; /* the vCPU the last turn ran, if any */
 
 	for (;;) {
-		struct vcpu *v;
-
-		/* FP/SIMD registers of a vCPU the debugger holds go to memory. */
-		if (unlikely(gdb_enabled))
+		/* Only a debugger holds vCPUs (gdb_enabled): the one it holds
+		 * that just left this CPU is parked, then the FP/SIMD registers
+		 * of one it holds go to memory. One test when there is none. */
+		if (unlikely(gdb_enabled)) {
+			if (v && READ_ONCE(v->gdb.hold))
+				gdb_vcpu_parked(v);
 			gdb_cpu_idle();
+		}
 		v = sched_pick(&pc->rq, arch_counter());
 		if (!v) {
 			arch_timer_set(sched_next_event(&pc->rq, arch_counter()));
@@ -217,12 +221,12 @@ __noreturn void cpu_run_loop(void)
 			host_requests_poll();
 			continue;
 		}
-		if (!vcpu_claim(v, pc->id))
+		if (!vcpu_claim(v, pc->id)) {
+			v = NULL;
 			continue;
+		}
 		vcpu_run(pc, v);
 		vcpu_unclaim(v);
-		if (unlikely(READ_ONCE(v->gdb.hold)))
-			gdb_vcpu_parked(v);
 	}
 }
 

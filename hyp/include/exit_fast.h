@@ -17,6 +17,7 @@
 #include "hyp/include/psci.h"
 #include "hyp/include/run.h"
 #include "hyp/include/sched.h"
+#include "hyp/include/sched_pick.h"
 #include "hyp/include/trace.h"
 #include "hyp/include/vm.h"
 
@@ -35,15 +36,18 @@
  *    debugger's hold) comes with a kick, an SGI that exits the guest as soon
  *    as it runs again, and the time slice ends with the EL2 timer's interrupt.
  * The exit is counted, timed and traced as every exit is: the same records,
- * in the same order, as the full path writes. `done` says what follows:
+ * in the same order, as the full path writes; t_exit, the counter read first
+ * thing, ends the guest's time. `done` says what follows:
  * EXIT_FAST_RESUME re-enters the guest (and writes its entry record),
- * EXIT_FAST_SWITCH leaves the CPU to the run loop.
+ * EXIT_FAST_SWITCH leaves the CPU to the run loop. traced is trace_on, read
+ * once (the records' stores could alias it), and a constant for the null
+ * calls: untraced, their answer calls nothing (handle_exit_fast()).
  */
 static inline __attribute__((always_inline)) enum exit_fast
-exit_fast_answer(struct vcpu *v, uint32_t fid, uint64_t ret, enum exit_fast done)
+exit_fast_answer(struct vcpu *v, uint32_t fid, uint64_t ret, enum exit_fast done,
+		 uint64_t t_exit, bool traced)
 {
-	uint64_t t_exit = arch_counter(), c0 = 0, t;
-	bool traced = trace_on; /* read once: the records' stores could alias it */
+	uint64_t c0 = 0, t;
 	struct hypstat_vcpu *st = v->stat;
 
 	st->exits[ESR_EC_HVC64]++;
@@ -76,25 +80,58 @@ exit_fast_answer(struct vcpu *v, uint32_t fid, uint64_t ret, enum exit_fast done
  * other vCPU waiting for this CPU the guest goes on at once; else the run
  * loop takes the vCPU off its CPU with no handler to run (EXIT_TYPE_HANDLED),
  * as handle_exit() would have it, and runs the vCPU sched_yield_cpu() picked
- * here. Out of line: the null calls' code stays as it was without it.
+ * here. Made twice from one body, traced a constant, each out of line: the
+ * null calls' code stays as it was without it, and untraced the pick and the
+ * answer call nothing (no stack frame).
  */
-static __attribute__((noinline, unused)) enum exit_fast exit_fast_yield(struct vcpu *v)
+static inline __attribute__((always_inline)) enum exit_fast exit_fast_yield_as(struct vcpu *v,
+									       bool traced)
 {
-	bool away = sched_yield_cpu(&percpu[v->pcpu].rq, v, arch_counter());
+	/* The pick's time is the hypervisor's: the guest's ends before it. */
+	uint64_t t_exit = arch_counter();
+	/* v runs on this CPU, to which it is pinned: the queue is this CPU's. */
+	bool away = sched_yield_cpu(&this_cpu()->rq, v, t_exit);
 
 	return exit_fast_answer(v, HYPSCOPE_HVC_YIELD, SMCCC_RET_SUCCESS,
-				away ? EXIT_FAST_SWITCH : EXIT_FAST_RESUME);
+				away ? EXIT_FAST_SWITCH : EXIT_FAST_RESUME, t_exit, traced);
+}
+
+static __attribute__((noinline, unused)) enum exit_fast exit_fast_yield(struct vcpu *v)
+{
+	return exit_fast_yield_as(v, false);
+}
+
+static __attribute__((noinline, unused)) enum exit_fast exit_fast_yield_traced(struct vcpu *v)
+{
+	return exit_fast_yield_as(v, true);
 }
 
 /* The null calls, and the yield: anything else goes the full way. */
-static inline enum exit_fast handle_exit_fast(struct vcpu *v)
+static inline __attribute__((always_inline)) enum exit_fast
+handle_exit_fast_as(struct vcpu *v, bool traced)
 {
 	uint32_t fid = (uint32_t)v->regs.x[0];
 	uint64_t ret;
 
 	if (!smccc_null_call(fid, &ret))
-		return unlikely(fid == HYPSCOPE_HVC_YIELD) ? exit_fast_yield(v) : EXIT_FAST_NONE;
-	return exit_fast_answer(v, fid, ret, EXIT_FAST_RESUME);
+		return unlikely(fid == HYPSCOPE_HVC_YIELD)
+			       ? (traced ? exit_fast_yield_traced(v) : exit_fast_yield(v))
+			       : EXIT_FAST_NONE;
+	return exit_fast_answer(v, fid, ret, EXIT_FAST_RESUME, arch_counter(), traced);
+}
+
+/* Traced, out of line: untraced, the fast path calls nothing but the
+ * yield's function (a tail call), and needs no stack frame. */
+static __attribute__((noinline, unused)) enum exit_fast handle_exit_fast_traced(struct vcpu *v)
+{
+	return handle_exit_fast_as(v, true);
+}
+
+static inline enum exit_fast handle_exit_fast(struct vcpu *v)
+{
+	if (trace_on)
+		return handle_exit_fast_traced(v);
+	return handle_exit_fast_as(v, false);
 }
 
 #endif

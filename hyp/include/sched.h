@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "formats/hypcfg.h"
+#include "hyp/include/compiler.h"
 #include "hyp/include/spinlock.h"
 
 struct vcpu;
@@ -45,17 +46,31 @@ void rq_init(struct runqueue *rq, uint64_t slice);
 int rq_attach(struct runqueue *rq, struct vcpu *v);
 void rq_detach(struct runqueue *rq, struct vcpu *v);
 
-/* The next vCPU to run (round robin), waking blocked ones whose deadline passed. */
-struct vcpu *sched_pick(struct runqueue *rq, uint64_t now);
+/* The pass of sched_pick() under the queue's lock (sched.c). */
+struct vcpu *sched_pick_pass(struct runqueue *rq, uint64_t now);
 /*
- * The running vCPU self yields (HYPSCOPE_HVC_YIELD): true when it gives the
- * CPU away. The vCPU to run instead is picked now, in the same pass that
- * finds one, as sched_pick() would pick it (self comes last), and the run
- * loop's next sched_pick() returns it without a pass; or a reschedule was
- * asked for, and that sched_pick() makes it. false: nobody else waits for
- * the CPU, and self goes on.
+ * The next vCPU to run (round robin), waking blocked ones whose deadline
+ * passed. A vCPU sched_yield_cpu() picked is taken as it is, that pick
+ * being this one, and without the lock: only this CPU sets yield_next
+ * (its yields) and reads it here; another CPU only clears it, under the
+ * lock (rq_detach()), which is as if it came just after this read, as it
+ * could after sched_pick()'s unlock: vcpu_claim() then refuses the vCPU of
+ * the VM that ended. A reschedule asked for since is answered by this pick,
+ * as by the pass. Inline: the switch after every yield comes here.
  */
-bool sched_yield_cpu(struct runqueue *rq, const struct vcpu *self, uint64_t now);
+static inline struct vcpu *sched_pick(struct runqueue *rq, uint64_t now)
+{
+	/* Single accesses, at their offsets from rq: no address of their own
+	 * that the run loop would keep, or spill, across its turns. */
+	struct vcpu *v = READ_ONCE(rq->yield_next);
+
+	if (!v)
+		return sched_pick_pass(rq, now);
+	WRITE_ONCE(rq->yield_next, NULL);
+	WRITE_ONCE(rq->need_resched, false);
+	return v;
+}
+/* The running vCPU yields: sched_yield_cpu(), inline in sched_pick.h. */
 /* Power on (RUNNABLE) or wake (BLOCKED -> RUNNABLE); true when the state changed. */
 bool sched_make_runnable(struct runqueue *rq, struct vcpu *v);
 /*
@@ -89,8 +104,10 @@ static inline uint64_t sched_next_event_cached(struct runqueue *rq, uint64_t now
 {
 	/* Relaxed peek: a change made on another CPU comes with a kick, and
 	 * the exit it causes brings us back here. Inline: the run loop's
-	 * every entry asks, and the answer is mostly "unchanged". */
-	*changed = __atomic_load_n(&rq->event_stale, __ATOMIC_RELAXED);
+	 * every entry asks, and the answer is mostly "unchanged". A single
+	 * access at its offset from rq (READ_ONCE), so that the run loop
+	 * keeps no register for the flag's address. */
+	*changed = READ_ONCE(rq->event_stale);
 	return *changed ? sched_next_event(rq, now) : rq->next_event;
 }
 unsigned sched_load(const struct runqueue *rq);

@@ -18,6 +18,7 @@
 #include "hyp/arch/fake/fake.h"
 #include "hyp/include/arch.h"
 #include "hyp/include/sched.h"
+#include "hyp/include/sched_pick.h"
 #include "hyp/include/vm.h"
 
 #define SLICE 1000u

@@ -114,13 +114,14 @@ guest_exit_fast_return:		/* a label for tests/bench/el2_phases.py */
 	ldr	x0, [x0, #PERCPU_GUEST_REGS]
 	guest_load_eret 0
 
+2:	orr	x19, x19, #EXIT_SERROR_SYNCED
+	b	guest_exit_full
+	/* The yield's way (the most taken here) falls through, without a branch. */
 3:	cbz	w0, guest_exit_full		// EXIT_FAST_NONE: the full path
 	mov	x19, #(EXIT_SYNC | EXIT_HANDLED)	// handled, the CPU goes to another vCPU
-	b	guest_exit_full
-2:	orr	x19, x19, #EXIT_SERROR_SYNCED
 guest_exit_full:
-	mrs	x1, tpidr_el2
-	ldr	x1, [x1, #PERCPU_GUEST_REGS]
+	mrs	x2, tpidr_el2			// x2: this CPU's struct percpu, to the ret
+	ldr	x1, [x2, #PERCPU_GUEST_REGS]
 	stp	x20, x21, [x1, #(GP_REGS_X0 + 160)]
 	stp	x22, x23, [x1, #(GP_REGS_X0 + 176)]
 	stp	x24, x25, [x1, #(GP_REGS_X0 + 192)]
@@ -129,15 +130,13 @@ guest_exit_full:
 	mov	x0, x19
 
 guest_exit_restore:		/* a label for tests/bench/el2_phases.py */
-	mrs	x1, tpidr_el2
-	add	x2, x1, #PERCPU_HOST_REGS
-	ldp	x19, x20, [x2, #0]
-	ldp	x21, x22, [x2, #16]
-	ldp	x23, x24, [x2, #32]
-	ldp	x25, x26, [x2, #48]
-	ldp	x27, x28, [x2, #64]
-	ldp	x29, x30, [x2, #80]
-	ldr	x3, [x2, #96]
+	ldp	x19, x20, [x2, #(PERCPU_HOST_REGS + 0)]
+	ldp	x21, x22, [x2, #(PERCPU_HOST_REGS + 16)]
+	ldp	x23, x24, [x2, #(PERCPU_HOST_REGS + 32)]
+	ldp	x25, x26, [x2, #(PERCPU_HOST_REGS + 48)]
+	ldp	x27, x28, [x2, #(PERCPU_HOST_REGS + 64)]
+	ldp	x29, x30, [x2, #(PERCPU_HOST_REGS + 80)]
+	ldr	x3, [x2, #(PERCPU_HOST_REGS + 96)]
 	mov	sp, x3
 	ret
 
