@@ -55,7 +55,7 @@ PHASES = [
     ("PMU put, load", {"arch_vcpu_put:vpmu_put", "arch_vcpu_load:vpmu_load",
                        "arch_vcpu_load:vpmu_live"}),
     ("timers put, load, first sample",
-     {"timer_vcpu_put", "timer_vcpu_load", "timer_vcpu_loaded", "arch_vtimer_load",
+     {"timer_vcpu_load", "timer_vcpu_loaded", "arch_vtimer_load",
       "arch_vtimer_ppi_active", "gic_set_ppi_active"}),
     ("vCPU load and put, the rest (VMPIDR, debug, MTE tests)",
      {"arch_vcpu_load:arch_vcpu_load",

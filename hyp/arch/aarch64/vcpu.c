@@ -222,6 +222,8 @@ void arch_vcpu_put(struct vcpu *v)
 		vpmu_put(v);
 	el1_save(v->el1);
 	v->el1_loaded = false;
+	/* Its CNTV_CTL_EL0 saved: the timer stops firing on this CPU (arch.h). */
+	write_sysreg(0, cntv_ctl_el0);
 	if (pauth_live(v))
 		pauth_save(v->pauth);
 	if (cpu.mte_guest)
