@@ -390,6 +390,8 @@ int vm_create(unsigned slot)
 		/* TEST ONLY: the pad handle_hvc() adds, where the fast path
 		 * finds it in one load (the configuration is fixed at boot). */
 		v->test_pad = hypcfg->flags & HYPCFG_F_TEST_HVC_PAD ? hypcfg->test_hvc_pad : 0;
+		/* Nested, MTE: the first put works out what stays (vm.h). */
+		v->switch_extra = true;
 		v->stat = &st->vcpus[i];
 		v->pcpu = least_loaded_cpu();
 		v->trace_ring = trace_on ? &percpu[v->pcpu].trace : NULL;

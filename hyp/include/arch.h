@@ -172,9 +172,9 @@ uint64_t arch_pmu_take_overflow(void);
 /* The instruction at the guest's PC (stage 1 and 2 walked by the MMU), for the trace. */
 bool arch_guest_insn(const struct vcpu *v, uint32_t *insn);
 
-/* The vGIC's hardware side (list registers, virtual CPU interface). */
-void arch_vgic_load(struct vcpu *v);
-void arch_vgic_put(struct vcpu *v);
+/* The vGIC's hardware side: the list registers around each entry (the
+ * virtual CPU interface's state goes in and out with arch_vcpu_load() and
+ * arch_vcpu_put()). */
 void arch_vgic_flush(struct vcpu *v);
 void arch_vgic_fold(struct vcpu *v);
 

@@ -155,6 +155,13 @@ struct vcpu {
 	bool el1_loaded;  /* el1[] lives in the hardware registers right now */
 	bool injected;    /* the exit being handled injected an exception */
 	bool fast_exit;   /* its exits may take the fast path (handle_exit_fast), set per entry */
+	/* A switch may have more to move than the EL1 registers and the vGIC
+	 * (a guest hypervisor's registers, PAuth keys, MTE, the guest's debug
+	 * registers, its PMU): the load and the put test this one byte. Set
+	 * where any of those starts (creation, the first PAuth trap, the
+	 * first debug register access, a PMU register access that leaves a
+	 * counter live), worked out again at each put that found it set. */
+	bool switch_extra;
 	uint64_t test_pad; /* TEST ONLY: HYPCFG_F_TEST_HVC_PAD's count when on, else 0, set at creation */
 	uint64_t entered_at; /* counter at its last entry into the guest (guest_ticks) */
 

@@ -65,6 +65,8 @@ PHASES = [
 
 # Functions whose parts are told apart: by the function they call or inline.
 REFINE = {"cpu_run_loop", "arch_vcpu_load", "arch_vcpu_put"}
+# Inlined helpers that only group other parts: their parts are told apart.
+TRANSPARENT = {"put_common"}
 
 
 ASM = {"hyp_vectors", "guest_exit", "guest_exit_restore", "__serror_window", "__guest_enter",
@@ -197,6 +199,8 @@ def main():
         names = [f for f, _ in (chains.get(a) or [(sym_of(syms, a), 0)])]
         if k in names:
             i = names.index(k)
+            while i > 0 and names[i - 1] in TRANSPARENT:
+                i -= 1
             return "%s:%s" % (k, names[i - 1] if i > 0 else k)
         return "%s:%s" % (k, names[-1])  # a tail call out of k
 

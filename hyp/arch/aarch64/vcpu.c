@@ -11,6 +11,7 @@
 #include "formats/vmid.h"
 #include "hyp/arch/aarch64/include/cpu.h"
 #include "hyp/arch/aarch64/include/sysreg.h"
+#include "hyp/arch/aarch64/include/vgic_hw.h"
 #include "hyp/include/arch.h"
 #include "hyp/include/exit_fast.h"
 #include "hyp/include/guest_debug.h"
@@ -31,7 +32,7 @@
  * caller-saved registers (no callee-saved ones spilled and reloaded around
  * it); the restore is written the same way, its loads paired (LDP).
  */
-static void el1_save(uint64_t *r)
+static inline __attribute__((always_inline)) void el1_save(uint64_t *r)
 {
 #define READ(reg, name) uint64_t t_##reg = read_sysreg(name);
 #define STORE(reg, name) r[reg] = t_##reg;
@@ -181,6 +182,7 @@ bool arch_vcpu_pauth_trap(struct vcpu *v)
 	 * the next entry (arch_vcpu_enter), whose ERET synchronizes both. */
 	pauth_restore(v->pauth);
 	v->hcr |= HCR_API | HCR_APK;
+	v->switch_extra = true; /* its keys are switched with it from now on */
 	return true;
 }
 
@@ -190,16 +192,15 @@ void arch_vcpu_pend_serror(struct vcpu *v)
 	v->hcr |= HCR_VSE;
 }
 
-void arch_vcpu_load(struct vcpu *v)
+/* What a switch moves beyond the EL1 registers and the vGIC, for a vCPU
+ * with v->switch_extra set (vm.h); out of line, so that the others' load
+ * and put need no stack frame. */
+static __attribute__((noinline)) void load_extra(struct vcpu *v)
 {
-	arch_vgic_load(v);
-	el1_restore(v->el1);
-	v->el1_loaded = true;
-	write_sysreg(v->vmpidr, vmpidr_el2);
 	/* A guest hypervisor's EL2 registers: EL2 maps RAM 1:1, so the page's
 	 * physical address is its EL2 virtual address. Its guest reads the
 	 * MPIDR it gave it. */
-	if (unlikely(vcpu_nested(v))) {
+	if (vcpu_nested(v)) {
 		write_sysreg(virt_to_phys(v->nv.vncr), SYS_VNCR_EL2);
 		if (v->nv.in_l2)
 			write_sysreg(v->nv.vncr[VNCR_VMPIDR_EL2 / 8], vmpidr_el2);
@@ -208,29 +209,59 @@ void arch_vcpu_load(struct vcpu *v)
 		pauth_restore(v->pauth);
 	if (cpu.mte_guest)
 		mte_restore(v->mte);
-	/* Debug registers only for a vCPU that touched them (guest_debug.h);
-	 * most never did, and the flag is tested before the call. */
-	if (unlikely(v->dbg.loaded) && guest_debug_may_load(v))
+	/* Debug registers only for a vCPU that touched them (guest_debug.h). */
+	if (v->dbg.loaded && guest_debug_may_load(v))
 		arch_debug_guest_load(v);
 	if (vpmu_live(&v->pmu))
 		vpmu_load(v);
 }
 
-void arch_vcpu_put(struct vcpu *v)
+/* What every put moves: the EL1 registers, the timer stopped, the vGIC's
+ * interface state. */
+static inline __attribute__((always_inline)) void put_common(struct vcpu *v)
 {
-	if (v->pmu.loaded)
-		vpmu_put(v);
 	el1_save(v->el1);
 	v->el1_loaded = false;
 	/* Its CNTV_CTL_EL0 saved: the timer stops firing on this CPU (arch.h). */
 	write_sysreg(0, cntv_ctl_el0);
+	arch_vgic_put(v);
+}
+
+static __attribute__((noinline)) void put_extra(struct vcpu *v)
+{
+	/* The PMU first: its counters stop before the rest is saved. */
+	if (v->pmu.loaded)
+		vpmu_put(v);
+	put_common(v);
 	if (pauth_live(v))
 		pauth_save(v->pauth);
 	if (cpu.mte_guest)
 		mte_save(v->mte);
-	if (unlikely(v->dbg.in_hw))
+	if (v->dbg.in_hw)
 		arch_debug_guest_save(v);
-	arch_vgic_put(v);
+	/* What the next load will have to move: a vCPU that stopped using
+	 * its keys' trap, debug registers or PMU (a reset) drops back to the
+	 * plain switch. */
+	v->switch_extra = vcpu_nested(v) || pauth_live(v) || cpu.mte_guest || v->dbg.loaded ||
+			  vpmu_live(&v->pmu);
+}
+
+void arch_vcpu_load(struct vcpu *v)
+{
+	arch_vgic_load(v);
+	el1_restore(v->el1);
+	v->el1_loaded = true;
+	write_sysreg(v->vmpidr, vmpidr_el2);
+	if (unlikely(v->switch_extra))
+		load_extra(v);
+}
+
+void arch_vcpu_put(struct vcpu *v)
+{
+	if (unlikely(v->switch_extra))
+		put_extra(v);
+	else
+		put_common(v);
 }
 
 /*

@@ -303,16 +303,6 @@ void arch_vcpu_put(struct vcpu *v)
 }
 
 /* The fake has no list registers: the vGIC logic is tested directly. */
-void arch_vgic_load(struct vcpu *v)
-{
-	(void)v;
-}
-
-void arch_vgic_put(struct vcpu *v)
-{
-	(void)v;
-}
-
 void arch_vgic_flush(struct vcpu *v)
 {
 	(void)v;
