@@ -394,6 +394,7 @@ int vm_create(unsigned slot)
 		v->switch_extra = true;
 		v->stat = &st->vcpus[i];
 		v->pcpu = least_loaded_cpu();
+		v->vmid_active = &vmids.active[v->pcpu];
 		v->trace_ring = trace_on ? &percpu[v->pcpu].trace : NULL;
 		v->trace_word0 = TRACE_WORD0(0, 0, v->pcpu, TRACE_NO_VMID);
 		v->trace_ident = TRACE_IDENT(slot, i);

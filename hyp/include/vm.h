@@ -194,6 +194,8 @@ struct vcpu {
 	uint64_t trace_ident;     /* TRACE_IDENT(vm, vcpu) */
 	uint64_t trace_vmid;      /* the packed VMID the two above describe */
 	uint64_t vttbr;           /* VTTBR_EL2 for it: the VM's stage 2 and the VMID number */
+	uint64_t *vmid_active;    /* its CPU's active VMID (vmids.active[pcpu]), for
+				   * the load's fast path and the entry's rollover test */
 };
 
 enum vm_state {
@@ -216,13 +218,14 @@ struct vm {
 	unsigned nr_vcpus;
 	unsigned vcpus_on_cpu;  /* vCPUs currently between load and put; near the lock:
 				 * the claim's and unclaim's offsets fit their loads */
+	uint64_t vmid;          /* VMID and generation, formats/vmid.h packing; 0 = none;
+				 * before vcpus[]: the load's offset fits its load */
 	struct vcpu vcpus[HYPCFG_MAX_VCPUS];
 
 	uint64_t ram_pa;        /* backing of [GUEST_RAM_IPA, + ram_size) */
 	uint64_t ram_size;
 	uint64_t dtb_ipa;
 	struct s2_pgtable s2;
-	uint64_t vmid;          /* VMID and generation, formats/vmid.h packing; 0 = none */
 	uint64_t stat_vmid;     /* the VMID last written to the status block */
 	uint64_t cntvoff;
 

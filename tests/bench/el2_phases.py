@@ -48,6 +48,8 @@ PHASES = [
     ("run queue: pick, claim, release (cpu_run_loop)",
      {"cpu_run_loop", "cpu_run_loop:sched_pick", "cpu_run_loop:vcpu_claim",
       "cpu_run_loop:vcpu_unclaim", "cpu_run_loop:cpu_run_loop", "cpu_run_loop:arch_counter"}),
+    ("VMID and VTTBR_EL2 at the load", {"arch_vcpu_load:vmid_load",
+                                        "arch_vcpu_load:vmid_load_slow"}),
     ("EL1 registers saved, restored", {"arch_vcpu_put:el1_save", "arch_vcpu_load:el1_restore"}),
     ("pointer-authentication keys", {"arch_vcpu_put:pauth_save", "arch_vcpu_load:pauth_restore",
                                      "arch_vcpu_put:pauth_live", "arch_vcpu_load:pauth_live"}),
