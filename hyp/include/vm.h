@@ -218,8 +218,9 @@ struct vm {
 	unsigned nr_vcpus;
 	unsigned vcpus_on_cpu;  /* vCPUs currently between load and put; near the lock:
 				 * the claim's and unclaim's offsets fit their loads */
-	uint64_t vmid;          /* VMID and generation, formats/vmid.h packing; 0 = none;
-				 * before vcpus[]: the load's offset fits its load */
+	/* Before vcpus[], where a vCPU's load reaches them with one load each: */
+	uint64_t vmid;          /* VMID and generation, formats/vmid.h packing; 0 = none */
+	uint64_t cntvoff;       /* CNTVOFF_EL2 of its vCPUs, fixed at creation */
 	struct vcpu vcpus[HYPCFG_MAX_VCPUS];
 
 	uint64_t ram_pa;        /* backing of [GUEST_RAM_IPA, + ram_size) */
@@ -227,7 +228,6 @@ struct vm {
 	uint64_t dtb_ipa;
 	struct s2_pgtable s2;
 	uint64_t stat_vmid;     /* the VMID last written to the status block */
-	uint64_t cntvoff;
 
 	struct mmio_bus bus;
 	struct pl011 uart;
