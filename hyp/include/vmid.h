@@ -20,6 +20,7 @@
 
 #include "formats/hypcfg.h"
 #include "formats/vmid.h"
+#include "hyp/include/compiler.h"
 #include "hyp/include/spinlock.h"
 
 #define VMID_MAX_BITS 16
@@ -51,14 +52,16 @@ uint64_t vmid_acquire_slow(struct vmid_allocator *a, uint64_t *vm_vmid, unsigned
 static inline bool vmid_acquire_fast(struct vmid_allocator *a, uint64_t *vm_vmid, uint64_t *active,
 				     uint64_t *out)
 {
-	uint64_t vmid = __atomic_load_n(vm_vmid, __ATOMIC_RELAXED);
+	/* Single loads (READ_ONCE: aligned 64-bit loads are single-copy
+	 * atomic, as the relaxed atomic loads they stand for, and their
+	 * offsets fold into the instruction). */
+	uint64_t vmid = READ_ONCE(*vm_vmid);
 	uint64_t old_active = __atomic_load_n(active, __ATOMIC_RELAXED);
 
 	/* The cmpxchg fails if a rollover zeroed active[cpu] after we read
 	 * the generation; the slow path then sorts it out. */
 	*out = vmid;
-	return old_active &&
-	       vmid_gen_current(vmid, __atomic_load_n(&a->generation, __ATOMIC_RELAXED), a->bits) &&
+	return old_active && vmid_gen_current(vmid, READ_ONCE(a->generation), a->bits) &&
 	       __atomic_compare_exchange_n(active, &old_active, vmid, false, __ATOMIC_RELAXED,
 					   __ATOMIC_RELAXED);
 }
