@@ -125,7 +125,6 @@ int gic_cpu_init(struct percpu *pc)
 	return 0;
 }
 
-
 #define GICD_IGROUPR     0x0080
 #define GICD_ISENABLER   0x0100
 #define GICD_IPRIORITYR  0x0400
