@@ -33,6 +33,7 @@ bool guest_debug_may_load(const struct vcpu *v)
 bool guest_debug_access(struct vcpu *v)
 {
 	v->dbg.loaded = true;
+	v->switch_extra = true; /* switched with the vCPU from now on */
 	if (!v->dbg.in_hw && guest_debug_may_load(v)) {
 		/* First touch (or the first since the lock was dropped): from
 		 * now on the registers are the hardware's, the access included. */

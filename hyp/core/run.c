@@ -191,8 +191,7 @@ static void vcpu_run(struct percpu *pc, struct vcpu *v)
 			cont = trace_on ? traced_exit(v, type) : handle_exit(v, type);
 		v->stat->hyp_ticks += arch_counter() - t_exit;
 	} while (cont && keep_running(pc, v));
-	arch_vcpu_put(v);
-	timer_vcpu_put(v);
+	arch_vcpu_put(v); /* its virtual timer stopped too; a blocked vCPU's deadline is in wake_at */
 	if (trace_on)
 		trace_sched(TRACE_SCHED_OUT, v, arch_counter() - t_in, sched_out_reason(v));
 }

@@ -144,21 +144,15 @@ void timer_vcpu_load(struct vcpu *v)
 	arch_vtimer_load(v->vm->cntvoff, v->timer.ppi_active);
 }
 
-void timer_vcpu_loaded(struct vcpu *v)
-{
-	/* Its time off the CPU counted too: resample both. */
-	timer_sync(v, arch_counter());
-}
-
-void timer_vcpu_put(struct vcpu *v)
-{
-	(void)v;
-	/* The next vCPU brings its own timer; an idle CPU must not take this
-	 * one's interrupt. A blocked vCPU's deadline lives in wake_at. */
-	arch_vtimer_stop();
-}
-
 /* ------------------------------------------------------------ sampling */
+
+/* Loaded, both lines as the timers drive them and the emulated timer off:
+ * nothing to sample, the common case. */
+static inline bool lines_current(const struct vcpu *v)
+{
+	return v->el1_loaded && output(arch_vtimer_ctl(v)) == v->timer.vlevel &&
+	       !(v->timer.phys.ctl & CNT_CTL_ENABLE) && !v->timer.plevel;
+}
 
 static __attribute__((noinline)) void resample(struct vcpu *v, uint64_t now)
 {
@@ -180,10 +174,17 @@ void timer_sync(struct vcpu *v, uint64_t now)
 {
 	/* Every exit: a few instructions when nothing changed and the
 	 * emulated timer is off (no stack frame on this path). */
-	if (likely(v->el1_loaded && output(arch_vtimer_ctl(v)) == v->timer.vlevel &&
-		   !(v->timer.phys.ctl & CNT_CTL_ENABLE) && !v->timer.plevel))
+	if (likely(lines_current(v)))
 		return;
 	resample(v, now);
+}
+
+void timer_vcpu_loaded(struct vcpu *v)
+{
+	/* Its time off the CPU counted too: resample both (the counter is
+	 * read only when a line moves). */
+	if (!lines_current(v))
+		resample(v, arch_counter());
 }
 
 uint64_t timer_ptimer_due(const struct vcpu *v)

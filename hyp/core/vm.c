@@ -390,8 +390,11 @@ int vm_create(unsigned slot)
 		/* TEST ONLY: the pad handle_hvc() adds, where the fast path
 		 * finds it in one load (the configuration is fixed at boot). */
 		v->test_pad = hypcfg->flags & HYPCFG_F_TEST_HVC_PAD ? hypcfg->test_hvc_pad : 0;
+		/* Nested, MTE: the first put works out what stays (vm.h). */
+		v->switch_extra = true;
 		v->stat = &st->vcpus[i];
 		v->pcpu = least_loaded_cpu();
+		v->vmid_active = &vmids.active[v->pcpu];
 		v->trace_ring = trace_on ? &percpu[v->pcpu].trace : NULL;
 		v->trace_word0 = TRACE_WORD0(0, 0, v->pcpu, TRACE_NO_VMID);
 		v->trace_ident = TRACE_IDENT(slot, i);

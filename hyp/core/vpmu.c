@@ -290,8 +290,10 @@ bool vpmu_access(struct vcpu *v, const struct esr_sysreg *s, uint64_t *val)
 	 * back into the hardware if anything still counts. */
 	hw_save(p);
 	ok = access_reg(p, s, val);
-	if (vpmu_live(p))
+	if (vpmu_live(p)) {
 		hw_load(p);
+		v->switch_extra = true; /* the put saves it, the next load loads it */
+	}
 	update_line(v);
 	return ok;
 }

@@ -36,6 +36,7 @@ unsigned this_cpu_id(void);
  *	uint64_t arch_cycles(void);	CPU cycles at EL2, for what exit handling costs (32 bits wrap)
  *	uint64_t arch_vtimer_ctl(const struct vcpu *v);
  *		CNTV_CTL_EL0 of v, with the hardware's ISTATUS while v is loaded
+ * (and arch_vtimer_load(), below, which every switch calls)
  */
 #include "arch_inline.h"
 uint64_t arch_counter_freq(void); /* CNTFRQ_EL0 */
@@ -118,7 +119,9 @@ void arch_idle(void);
 /* HCR_EL2 for a freshly created vCPU. */
 uint64_t arch_vcpu_hcr(void);
 
-/* The vCPU in and out of the hardware. */
+/* The vCPU in and out of the hardware. The put also stops its virtual timer
+ * (CNTV_CTL_EL0 = 0, once its copy is saved): the next vCPU brings its own,
+ * and an idle CPU must not take this one's interrupt. */
 void arch_vcpu_load(struct vcpu *v);
 void arch_vcpu_put(struct vcpu *v);
 /* Runs the guest until it exits; the EXIT_TYPE_* (hyp/include/run.h) it took. */
@@ -169,9 +172,9 @@ uint64_t arch_pmu_take_overflow(void);
 /* The instruction at the guest's PC (stage 1 and 2 walked by the MMU), for the trace. */
 bool arch_guest_insn(const struct vcpu *v, uint32_t *insn);
 
-/* The vGIC's hardware side (list registers, virtual CPU interface). */
-void arch_vgic_load(struct vcpu *v);
-void arch_vgic_put(struct vcpu *v);
+/* The vGIC's hardware side: the list registers around each entry (the
+ * virtual CPU interface's state goes in and out with arch_vcpu_load() and
+ * arch_vcpu_put()). */
 void arch_vgic_flush(struct vcpu *v);
 void arch_vgic_fold(struct vcpu *v);
 
@@ -186,10 +189,10 @@ void arch_gdb_tx(const char *s, size_t n);
 unsigned arch_debug_brps(void);
 unsigned arch_debug_wrps(void);
 
-/* The guest's virtual timer on this CPU (hyp/core/timer.c decides when). */
-/* The loading vCPU's: CNTVOFF_EL2 (its VM's), then the physical PPI 27's active state. */
-void arch_vtimer_load(uint64_t cntvoff, bool ppi_active);
-void arch_vtimer_stop(void);                /* CNTV_CTL_EL0 = 0, once the vCPU's copy is saved */
+/* The guest's virtual timer on this CPU (hyp/core/timer.c decides when);
+ * and in arch_inline.h:
+ *	void arch_vtimer_load(uint64_t cntvoff, bool ppi_active);
+ *		the loading vCPU's: CNTVOFF_EL2 (its VM's), then the physical PPI 27's active state */
 void arch_vtimer_ppi_active(bool active);   /* the physical PPI 27's active state */
 void arch_vtimer_refresh(struct vcpu *v);   /* loaded v: the CPU re-evaluates ISTATUS now */
 

@@ -53,8 +53,6 @@ bool timer_vcpu_init(struct vcpu *v);
  * the lines resampled from the restored timers. */
 void timer_vcpu_load(struct vcpu *v);
 void timer_vcpu_loaded(struct vcpu *v);
-/* After arch_vcpu_put(): the virtual timer stops firing on this CPU. */
-void timer_vcpu_put(struct vcpu *v);
 
 /*
  * After every exit (once the list registers are folded) and before its

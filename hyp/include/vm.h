@@ -155,6 +155,13 @@ struct vcpu {
 	bool el1_loaded;  /* el1[] lives in the hardware registers right now */
 	bool injected;    /* the exit being handled injected an exception */
 	bool fast_exit;   /* its exits may take the fast path (handle_exit_fast), set per entry */
+	/* A switch may have more to move than the EL1 registers and the vGIC
+	 * (a guest hypervisor's registers, PAuth keys, MTE, the guest's debug
+	 * registers, its PMU): the load and the put test this one byte. Set
+	 * where any of those starts (creation, the first PAuth trap, the
+	 * first debug register access, a PMU register access that leaves a
+	 * counter live), worked out again at each put that found it set. */
+	bool switch_extra;
 	uint64_t test_pad; /* TEST ONLY: HYPCFG_F_TEST_HVC_PAD's count when on, else 0, set at creation */
 	uint64_t entered_at; /* counter at its last entry into the guest (guest_ticks) */
 
@@ -187,6 +194,8 @@ struct vcpu {
 	uint64_t trace_ident;     /* TRACE_IDENT(vm, vcpu) */
 	uint64_t trace_vmid;      /* the packed VMID the two above describe */
 	uint64_t vttbr;           /* VTTBR_EL2 for it: the VM's stage 2 and the VMID number */
+	uint64_t *vmid_active;    /* its CPU's active VMID (vmids.active[pcpu]), for
+				   * the load's fast path and the entry's rollover test */
 };
 
 enum vm_state {
@@ -209,15 +218,16 @@ struct vm {
 	unsigned nr_vcpus;
 	unsigned vcpus_on_cpu;  /* vCPUs currently between load and put; near the lock:
 				 * the claim's and unclaim's offsets fit their loads */
+	/* Before vcpus[], where a vCPU's load reaches them with one load each: */
+	uint64_t vmid;          /* VMID and generation, formats/vmid.h packing; 0 = none */
+	uint64_t cntvoff;       /* CNTVOFF_EL2 of its vCPUs, fixed at creation */
 	struct vcpu vcpus[HYPCFG_MAX_VCPUS];
 
 	uint64_t ram_pa;        /* backing of [GUEST_RAM_IPA, + ram_size) */
 	uint64_t ram_size;
 	uint64_t dtb_ipa;
 	struct s2_pgtable s2;
-	uint64_t vmid;          /* VMID and generation, formats/vmid.h packing; 0 = none */
 	uint64_t stat_vmid;     /* the VMID last written to the status block */
-	uint64_t cntvoff;
 
 	struct mmio_bus bus;
 	struct pl011 uart;

@@ -20,6 +20,7 @@
 
 #include "formats/hypcfg.h"
 #include "formats/vmid.h"
+#include "hyp/include/compiler.h"
 #include "hyp/include/spinlock.h"
 
 #define VMID_MAX_BITS 16
@@ -43,22 +44,51 @@ void vmid_allocator_init(struct vmid_allocator *a, unsigned bits);
 /* vmid_acquire()'s way when its fast path fails: under the lock. */
 uint64_t vmid_acquire_slow(struct vmid_allocator *a, uint64_t *vm_vmid, unsigned cpu);
 
-/* On every guest entry on `cpu`: the VM's VMID, allocated or renewed if
- * needed. The fast path inline: it is most of the entry's VMID cost. */
-static inline uint64_t vmid_acquire(struct vmid_allocator *a, uint64_t *vm_vmid, unsigned cpu)
+/* At a vCPU's load on `cpu` (at every entry for a guest hypervisor's): the
+ * VM's VMID, allocated or renewed if needed. The fast path inline. */
+/* vmid_acquire()'s fast path alone, active = &a->active[cpu]: true with
+ * *out the VMID when it took it without the lock, else false (then
+ * vmid_acquire() or vmid_acquire_slow()). */
+static inline bool vmid_acquire_fast(struct vmid_allocator *a, uint64_t *vm_vmid, uint64_t *active,
+				     uint64_t *out)
 {
-	uint64_t vmid = __atomic_load_n(vm_vmid, __ATOMIC_RELAXED);
-	uint64_t old_active = __atomic_load_n(&a->active[cpu], __ATOMIC_RELAXED);
+	/* Single loads (READ_ONCE: aligned 64-bit loads are single-copy
+	 * atomic, as the relaxed atomic loads they stand for, and their
+	 * offsets fold into the instruction). */
+	uint64_t vmid = READ_ONCE(*vm_vmid);
+	uint64_t old_active = __atomic_load_n(active, __ATOMIC_RELAXED);
 
 	/* The cmpxchg fails if a rollover zeroed active[cpu] after we read
 	 * the generation; the slow path then sorts it out. */
-	if (old_active && vmid_gen_current(vmid, __atomic_load_n(&a->generation, __ATOMIC_RELAXED),
-					   a->bits) &&
-	    __atomic_compare_exchange_n(&a->active[cpu], &old_active, vmid, false, __ATOMIC_RELAXED,
-					__ATOMIC_RELAXED))
+	*out = vmid;
+	return old_active && vmid_gen_current(vmid, READ_ONCE(a->generation), a->bits) &&
+	       __atomic_compare_exchange_n(active, &old_active, vmid, false, __ATOMIC_RELAXED,
+					   __ATOMIC_RELAXED);
+}
+
+static inline uint64_t vmid_acquire(struct vmid_allocator *a, uint64_t *vm_vmid, unsigned cpu)
+{
+	uint64_t vmid;
+
+	if (vmid_acquire_fast(a, vm_vmid, &a->active[cpu], &vmid))
 		return vmid;
 	return vmid_acquire_slow(a, vm_vmid, cpu);
 }
+/*
+ * At the entry of a vCPU whose VMID was acquired at its load on this CPU
+ * (active: &a->active[cpu]): whether this CPU's active VMID is still that
+ * one. Only a rollover (or the VM's release) zeroes it, and nothing else
+ * acquires on this CPU between a load and its entries - a guest
+ * hypervisor's vCPU aside, whose shadow stage 2 takes its own VMID here by
+ * turns, and which acquires at every entry. False: the VMID is acquired
+ * again before the entry; its number survived as this CPU's reservation,
+ * its generation did not.
+ */
+static inline bool vmid_still_active(const uint64_t *active)
+{
+	return __atomic_load_n(active, __ATOMIC_RELAXED) != 0;
+}
+
 /* When the VM is destroyed. Its number is free again only after the next rollover. */
 void vmid_release(struct vmid_allocator *a, uint64_t *vm_vmid);
 uint64_t vmid_generation_number(const struct vmid_allocator *a);

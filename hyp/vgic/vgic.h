@@ -450,7 +450,10 @@ bool vgic_irq_peek(struct vgic_vm *vm, unsigned vcpu_id, unsigned intid, struct 
  */
 static inline bool vgic_irq_owned(const struct vgic_irq *irq)
 {
-	return READ_ONCE(irq->pending_latch) || READ_ONCE(irq->active) || READ_ONCE(irq->line_level);
+	/* As bytes ORed, no branch: each flag is 0 or 1. */
+	return READ_ONCE(*(const uint8_t *)&irq->pending_latch) |
+	       READ_ONCE(*(const uint8_t *)&irq->active) |
+	       READ_ONCE(*(const uint8_t *)&irq->line_level);
 }
 
 /* An interrupt of the VM (a vCPU's private one by vcpu_id), NULL if none.

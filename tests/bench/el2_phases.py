@@ -48,6 +48,8 @@ PHASES = [
     ("run queue: pick, claim, release (cpu_run_loop)",
      {"cpu_run_loop", "cpu_run_loop:sched_pick", "cpu_run_loop:vcpu_claim",
       "cpu_run_loop:vcpu_unclaim", "cpu_run_loop:cpu_run_loop", "cpu_run_loop:arch_counter"}),
+    ("VMID and VTTBR_EL2 at the load", {"arch_vcpu_load:vmid_load",
+                                        "arch_vcpu_load:vmid_load_slow"}),
     ("EL1 registers saved, restored", {"arch_vcpu_put:el1_save", "arch_vcpu_load:el1_restore"}),
     ("pointer-authentication keys", {"arch_vcpu_put:pauth_save", "arch_vcpu_load:pauth_restore",
                                      "arch_vcpu_put:pauth_live", "arch_vcpu_load:pauth_live"}),
@@ -55,7 +57,7 @@ PHASES = [
     ("PMU put, load", {"arch_vcpu_put:vpmu_put", "arch_vcpu_load:vpmu_load",
                        "arch_vcpu_load:vpmu_live"}),
     ("timers put, load, first sample",
-     {"timer_vcpu_put", "timer_vcpu_load", "timer_vcpu_loaded", "arch_vtimer_load",
+     {"timer_vcpu_load", "timer_vcpu_loaded", "arch_vtimer_load",
       "arch_vtimer_ppi_active", "gic_set_ppi_active"}),
     ("vCPU load and put, the rest (VMPIDR, debug, MTE tests)",
      {"arch_vcpu_load:arch_vcpu_load",
@@ -65,6 +67,8 @@ PHASES = [
 
 # Functions whose parts are told apart: by the function they call or inline.
 REFINE = {"cpu_run_loop", "arch_vcpu_load", "arch_vcpu_put"}
+# Inlined helpers that only group other parts: their parts are told apart.
+TRANSPARENT = {"put_common"}
 
 
 ASM = {"hyp_vectors", "guest_exit", "guest_exit_restore", "__serror_window", "__guest_enter",
@@ -197,6 +201,8 @@ def main():
         names = [f for f, _ in (chains.get(a) or [(sym_of(syms, a), 0)])]
         if k in names:
             i = names.index(k)
+            while i > 0 and names[i - 1] in TRANSPARENT:
+                i -= 1
             return "%s:%s" % (k, names[i - 1] if i > 0 else k)
         return "%s:%s" % (k, names[-1])  # a tail call out of k
 

@@ -84,10 +84,12 @@ static void test_first_touch_loads_the_registers_and_runs_the_access_again(void 
 	assert_int_equal(vc[0].regs.pc, PC0); /* the MSR runs again, on the hardware */
 	assert_true(vc[0].dbg.loaded);
 	assert_true(vc[0].dbg.in_hw);
+	assert_true(vc[0].switch_extra); /* its switches move them (vm.h) */
 	assert_int_equal(fake.debug_loads, 1);
 	assert_int_equal(vc[0].dbg.mdscr, 0); /* not emulated */
 	/* The other vCPU never touched debug: nothing of it is switched. */
 	assert_false(vc[1].dbg.loaded);
+	assert_false(vc[1].switch_extra);
 	assert_false(guest_debug_may_load(&vc[1]));
 	assert_true(guest_debug_may_load(&vc[0]));
 }

@@ -101,6 +101,42 @@ static void test_vm_keeps_its_vmid_while_generation_is_current(void **state)
 	assert_int_equal(fake.tlb_flush_all, 0);
 }
 
+/*
+ * The VMID is acquired at a vCPU's load; each entry only tests that this
+ * CPU's active VMID was not reset since (vmid_still_active()). Other CPUs'
+ * acquisitions leave it; a rollover resets it, and the acquisition the
+ * entry then makes keeps the running VM's number (reserved) in the new
+ * generation.
+ */
+static void test_the_entry_sees_a_rollover_since_the_load(void **state)
+{
+	uint64_t loaded = 0, others[USABLE] = { 0 }, fast;
+	uint64_t v;
+
+	(void)state;
+	v = vmid_acquire(&a, &loaded, 0); /* CPU 0 loads it */
+	assert_true(vmid_still_active(&a.active[0]));
+	/* Its second load, lock-free: the same VMID. */
+	assert_true(vmid_acquire_fast(&a, &loaded, &a.active[0], &fast));
+	assert_int_equal(fast, v);
+	/* CPU 1 takes the other six numbers: no rollover, CPU 0's entries go on. */
+	acquire_all(others, USABLE - 1, 1);
+	assert_int_equal(a.rollovers, 0);
+	assert_true(vmid_still_active(&a.active[0]));
+	/* The eighth VM on CPU 1: numbers ran out, a new generation. */
+	vmid_acquire(&a, &others[USABLE - 1], 1);
+	assert_int_equal(a.rollovers, 1);
+	assert_false(vmid_still_active(&a.active[0]));
+	/* The lock-free way refuses the old generation. */
+	assert_false(vmid_acquire_fast(&a, &loaded, &a.active[0], &fast));
+	/* The entry acquires again: the same number, the new generation. */
+	fast = vmid_acquire(&a, &loaded, 0);
+	assert_int_equal(num(fast), num(v));
+	assert_true(current(fast));
+	assert_true(vmid_still_active(&a.active[0]));
+	assert_int_not_equal(num(others[USABLE - 1]), num(v));
+}
+
 static void test_eighth_vm_rolls_over_once(void **state)
 {
 	uint64_t vm[USABLE + 1] = { 0 };
@@ -470,6 +506,7 @@ int main(void)
 		cmocka_unit_test_setup(test_allocation_never_hands_out_number_zero, setup),
 		cmocka_unit_test_setup(test_first_generation_is_not_zero, setup),
 		cmocka_unit_test_setup(test_vm_keeps_its_vmid_while_generation_is_current, setup),
+		cmocka_unit_test_setup(test_the_entry_sees_a_rollover_since_the_load, setup),
 		cmocka_unit_test_setup(test_eighth_vm_rolls_over_once, setup),
 		cmocka_unit_test_setup(test_rollover_keeps_running_vmids_and_flushes_once, setup),
 		cmocka_unit_test_setup(test_reserved_number_is_not_handed_to_another_vm, setup),

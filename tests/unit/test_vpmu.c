@@ -218,6 +218,20 @@ static void test_counters_go_to_the_hardware_only_while_something_counts(void **
 	assert_int_equal(fake.pmu.loads, 0);
 }
 
+/* The switch moves the PMU only for a vCPU marked switch_extra (vm.h). */
+static void test_a_counter_left_live_marks_the_switch_extra(void **state)
+{
+	(void)state;
+	wr(0, PMEVTYPER(1), PMU_EVT_CPU_CYCLES);
+	wr(0, PMCNTENSET, BIT(1)); /* PMCR.E clear: nothing counts yet */
+	assert_false(vc[0].switch_extra);
+	wr(0, PMCR, PMCR_E);
+	assert_true(vc[0].switch_extra);
+	/* EL0 access granted counts as live too. */
+	wr(1, PMUSERENR, 1);
+	assert_true(vc[1].switch_extra);
+}
+
 static void test_a_vcpu_that_never_counts_costs_the_hardware_nothing(void **state)
 {
 	(void)state;
@@ -398,6 +412,8 @@ int main(void)
 			test_counters_go_to_the_hardware_only_while_something_counts, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 			test_a_vcpu_that_never_counts_costs_the_hardware_nothing, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_a_counter_left_live_marks_the_switch_extra, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_pmcr_p_and_c_reset_the_counters, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pmswinc_steps_enabled_sw_incr_counters_only,
 						setup, teardown),

@@ -26,12 +26,10 @@
 #define GICR_WAKER        0x0014
 #define GICR_WAKER_PSLEEP BIT(1)
 #define GICR_WAKER_CASLEEP BIT(2)
-#define GICR_SGI_FRAME    0x10000
 #define GICR_IGROUPR0     0x0080
 #define GICR_ISENABLER0   0x0100
 #define GICR_ICENABLER0   0x0180
 #define GICR_ICPENDR0     0x0280
-#define GICR_ICACTIVER0   0x0380
 #define GICR_IPRIORITYR0  0x0400
 #define GICR_ICFGR1       0x0c04
 
@@ -127,8 +125,6 @@ int gic_cpu_init(struct percpu *pc)
 	return 0;
 }
 
-#define GICR_ISACTIVER0 0x0300
-
 #define GICD_IGROUPR     0x0080
 #define GICD_ISENABLER   0x0100
 #define GICD_IPRIORITYR  0x0400
@@ -149,13 +145,6 @@ void gic_spi_enable(unsigned intid, uint64_t mpidr)
 	*(volatile uint64_t *)(uintptr_t)(d + GICD_IROUTER + intid * 8) = aff;
 	gicd_wait_rwp();
 	mmio_write32(d + GICD_ISENABLER + intid / 32 * 4, BIT(intid % 32));
-}
-
-void gic_set_ppi_active(struct percpu *pc, unsigned intid, bool active)
-{
-	uint64_t sgi = pc->gicr_rd + GICR_SGI_FRAME;
-
-	mmio_write32(sgi + (active ? GICR_ISACTIVER0 : GICR_ICACTIVER0), 1u << intid);
 }
 
 void gic_send_sgi(uint64_t mpidr, unsigned intid)

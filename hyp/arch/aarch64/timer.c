@@ -1,7 +1,8 @@
 /*
- * The EL2 side of the guest's virtual timer (hyp/include/arch.h): its
- * offset, stopping it when its vCPU leaves, and the active state of its
- * physical PPI. hyp/core/timer.c decides when.
+ * The EL2 side of the guest's virtual timer (hyp/include/arch.h): the
+ * active state of its physical PPI (its offset is written by
+ * arch_vtimer_load(), inline in arch_inline.h, and arch_vcpu_put() stops it
+ * when its vCPU leaves). hyp/core/timer.c decides when.
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -10,17 +11,6 @@
 #include "hyp/arch/aarch64/include/sysreg.h"
 #include "hyp/include/arch.h"
 #include "hyp/include/percpu.h"
-
-void arch_vtimer_load(uint64_t cntvoff, bool ppi_active)
-{
-	write_sysreg(cntvoff, cntvoff_el2);
-	arch_vtimer_ppi_active(ppi_active);
-}
-
-void arch_vtimer_stop(void)
-{
-	write_sysreg(0, cntv_ctl_el0);
-}
 
 /*
  * The architecture evaluates the timer condition continuously; QEMU's TCG

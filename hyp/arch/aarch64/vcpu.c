@@ -11,6 +11,7 @@
 #include "formats/vmid.h"
 #include "hyp/arch/aarch64/include/cpu.h"
 #include "hyp/arch/aarch64/include/sysreg.h"
+#include "hyp/arch/aarch64/include/vgic_hw.h"
 #include "hyp/include/arch.h"
 #include "hyp/include/exit_fast.h"
 #include "hyp/include/guest_debug.h"
@@ -31,7 +32,7 @@
  * caller-saved registers (no callee-saved ones spilled and reloaded around
  * it); the restore is written the same way, its loads paired (LDP).
  */
-static void el1_save(uint64_t *r)
+static inline __attribute__((always_inline)) void el1_save(uint64_t *r)
 {
 #define READ(reg, name) uint64_t t_##reg = read_sysreg(name);
 #define STORE(reg, name) r[reg] = t_##reg;
@@ -181,6 +182,7 @@ bool arch_vcpu_pauth_trap(struct vcpu *v)
 	 * the next entry (arch_vcpu_enter), whose ERET synchronizes both. */
 	pauth_restore(v->pauth);
 	v->hcr |= HCR_API | HCR_APK;
+	v->switch_extra = true; /* its keys are switched with it from now on */
 	return true;
 }
 
@@ -190,16 +192,38 @@ void arch_vcpu_pend_serror(struct vcpu *v)
 	v->hcr |= HCR_VSE;
 }
 
-void arch_vcpu_load(struct vcpu *v)
+/* The vCPU's VM got a new VMID (rare: allocation, rollover): its VTTBR_EL2
+ * and the trace headers of this vCPU, and once per VMID the status block
+ * and the trace. */
+static void vmid_publish(struct vcpu *v, uint64_t vmid)
 {
-	arch_vgic_load(v);
-	el1_restore(v->el1);
-	v->el1_loaded = true;
-	write_sysreg(v->vmpidr, vmpidr_el2);
+	struct vm *vm = v->vm;
+
+	v->trace_vmid = vmid;
+	/* The stage 2 root is the VM's for its whole life (stage2.c). */
+	v->vttbr = vm->s2.root_pa | (vmid_of(vmid, vmids.bits) << 48);
+	v->trace_word0 = TRACE_WORD0(0, 0, v->pcpu, vmid_of(vmid, vmids.bits));
+	v->trace_vmid_gen = vmid_gen_number(vmid, vmids.bits);
+	if (vm->stat_vmid == vmid)
+		return;
+	vm->stat_vmid = vmid;
+	vm->stat->vmid = (uint32_t)vmid_of(vmid, vmids.bits);
+	vm->stat->vmid_generation = vmid_gen_number(vmid, vmids.bits);
+	hypstat->vmid_generation = vmid_generation_number(&vmids);
+	hypstat->vmid_rollovers = vmids.rollovers;
+	hypstat->vmids_in_use = vmids.in_use;
+	trace_vmid_alloc(vm, vmid, vmids.in_use, vmids.bits);
+}
+
+/* What a switch moves beyond the EL1 registers and the vGIC, for a vCPU
+ * with v->switch_extra set (vm.h); out of line, so that the others' load
+ * and put need no stack frame. */
+static __attribute__((noinline)) void load_extra(struct vcpu *v)
+{
 	/* A guest hypervisor's EL2 registers: EL2 maps RAM 1:1, so the page's
 	 * physical address is its EL2 virtual address. Its guest reads the
 	 * MPIDR it gave it. */
-	if (unlikely(vcpu_nested(v))) {
+	if (vcpu_nested(v)) {
 		write_sysreg(virt_to_phys(v->nv.vncr), SYS_VNCR_EL2);
 		if (v->nv.in_l2)
 			write_sysreg(v->nv.vncr[VNCR_VMPIDR_EL2 / 8], vmpidr_el2);
@@ -208,27 +232,85 @@ void arch_vcpu_load(struct vcpu *v)
 		pauth_restore(v->pauth);
 	if (cpu.mte_guest)
 		mte_restore(v->mte);
-	/* Debug registers only for a vCPU that touched them (guest_debug.h);
-	 * most never did, and the flag is tested before the call. */
-	if (unlikely(v->dbg.loaded) && guest_debug_may_load(v))
+	/* Debug registers only for a vCPU that touched them (guest_debug.h). */
+	if (v->dbg.loaded && guest_debug_may_load(v))
 		arch_debug_guest_load(v);
 	if (vpmu_live(&v->pmu))
 		vpmu_load(v);
 }
 
-void arch_vcpu_put(struct vcpu *v)
+/* What every put moves: the EL1 registers, the timer stopped, the vGIC's
+ * interface state. */
+static inline __attribute__((always_inline)) void put_common(struct vcpu *v)
 {
-	if (v->pmu.loaded)
-		vpmu_put(v);
 	el1_save(v->el1);
 	v->el1_loaded = false;
+	/* Its CNTV_CTL_EL0 saved: the timer stops firing on this CPU (arch.h). */
+	write_sysreg(0, cntv_ctl_el0);
+	arch_vgic_put(v);
+}
+
+static __attribute__((noinline)) void put_extra(struct vcpu *v)
+{
+	/* The PMU first: its counters stop before the rest is saved. */
+	if (v->pmu.loaded)
+		vpmu_put(v);
+	put_common(v);
 	if (pauth_live(v))
 		pauth_save(v->pauth);
 	if (cpu.mte_guest)
 		mte_save(v->mte);
-	if (unlikely(v->dbg.in_hw))
+	if (v->dbg.in_hw)
 		arch_debug_guest_save(v);
-	arch_vgic_put(v);
+	/* What the next load will have to move: a vCPU that stopped using
+	 * its keys' trap, debug registers or PMU (a reset) drops back to the
+	 * plain switch. */
+	v->switch_extra = vcpu_nested(v) || pauth_live(v) || cpu.mte_guest || v->dbg.loaded ||
+			  vpmu_live(&v->pmu);
+}
+
+/* vmid_load() when the lock-free way fails or the VMID changed. */
+static __attribute__((noinline)) void vmid_load_slow(struct vcpu *v)
+{
+	uint64_t vmid = vmid_acquire(&vmids, &v->vm->vmid, v->pcpu);
+
+	if (vmid != v->trace_vmid)
+		vmid_publish(v, vmid);
+	write_sysreg(v->vttbr, vttbr_el2);
+}
+
+/* The VM's VMID on this CPU (vmid.h), and VTTBR_EL2 for it: at each load,
+ * then again only at an entry that finds a rollover since
+ * (vmid_still_active()), or at every entry of a guest hypervisor's vCPU.
+ * The usual case, the VMID current and unchanged, has no stack frame. */
+static inline void vmid_load(struct vcpu *v)
+{
+	uint64_t vmid;
+
+	if (likely(vmid_acquire_fast(&vmids, &v->vm->vmid, v->vmid_active, &vmid) &&
+		   vmid == v->trace_vmid))
+		write_sysreg(v->vttbr, vttbr_el2);
+	else
+		vmid_load_slow(v);
+}
+
+void arch_vcpu_load(struct vcpu *v)
+{
+	arch_vgic_load(v);
+	el1_restore(v->el1);
+	v->el1_loaded = true;
+	write_sysreg(v->vmpidr, vmpidr_el2);
+	if (unlikely(v->switch_extra))
+		load_extra(v);
+	vmid_load(v);
+}
+
+void arch_vcpu_put(struct vcpu *v)
+{
+	if (unlikely(v->switch_extra))
+		put_extra(v);
+	else
+		put_common(v);
 }
 
 /*
@@ -275,43 +357,26 @@ void arch_fpsimd_forget(struct vcpu *v)
 	v->cptr = cpu.cptr_guest; /* also its first value: vcpu_reset() comes here */
 }
 
-/* The vCPU's VM got a new VMID (rare: allocation, rollover): its VTTBR_EL2
- * and the trace headers of this vCPU, and once per VMID the status block
- * and the trace. */
-static void vmid_publish(struct vcpu *v, uint64_t vmid)
+/* A guest hypervisor's vCPU: the VM's VMID at every entry; its L2 with its
+ * stage 2 on runs on a shadow of it, with a VMID of its own
+ * (hyp/core/nested_s2.c), which takes this CPU's active VMID by turns. */
+static __attribute__((noinline)) void nested_vmid_enter(struct vcpu *v)
 {
-	struct vm *vm = v->vm;
-
-	v->trace_vmid = vmid;
-	/* The stage 2 root is the VM's for its whole life (stage2.c). */
-	v->vttbr = vm->s2.root_pa | (vmid_of(vmid, vmids.bits) << 48);
-	v->trace_word0 = TRACE_WORD0(0, 0, v->pcpu, vmid_of(vmid, vmids.bits));
-	v->trace_vmid_gen = vmid_gen_number(vmid, vmids.bits);
-	if (vm->stat_vmid == vmid)
-		return;
-	vm->stat_vmid = vmid;
-	vm->stat->vmid = (uint32_t)vmid_of(vmid, vmids.bits);
-	vm->stat->vmid_generation = vmid_gen_number(vmid, vmids.bits);
-	hypstat->vmid_generation = vmid_generation_number(&vmids);
-	hypstat->vmid_rollovers = vmids.rollovers;
-	hypstat->vmids_in_use = vmids.in_use;
-	trace_vmid_alloc(vm, vmid, vmids.in_use, vmids.bits);
+	vmid_load(v);
+	if (v->nv.s2)
+		write_sysreg(nested_s2_vttbr(v->nv.s2, &vmids, v->pcpu), vttbr_el2);
 }
 
 unsigned arch_vcpu_enter(struct vcpu *v)
 {
-	struct percpu *pc = this_cpu();
-	uint64_t vmid = vmid_acquire(&vmids, &v->vm->vmid, pc->id);
+	bool nested = vcpu_nested(v);
 	unsigned type;
 
-	if (unlikely(vmid != v->trace_vmid))
-		vmid_publish(v, vmid);
-	/* L2 of a guest hypervisor with its stage 2 on runs on a shadow of it,
-	 * with a VMID of its own (hyp/core/nested_s2.c). */
-	if (unlikely(v->nv.s2))
-		write_sysreg(nested_s2_vttbr(v->nv.s2, &vmids, pc->id), vttbr_el2);
-	else
-		write_sysreg(v->vttbr, vttbr_el2);
+	/* The VMID and VTTBR_EL2 were set at the load (vmid_load()). */
+	if (unlikely(nested))
+		nested_vmid_enter(v);
+	else if (unlikely(!vmid_still_active(v->vmid_active)))
+		vmid_load(v); /* a rollover since: the new generation before the guest runs */
 	write_sysreg(v->hcr, hcr_el2);
 	write_sysreg(v->cptr, cptr_el2); /* FP/SIMD trapped unless its registers are here */
 	/* Read once: an attach or detach on another CPU takes effect at the next entry. */
@@ -322,7 +387,7 @@ unsigned arch_vcpu_enter(struct vcpu *v)
 	/* A debugged vCPU's exits go to the debugger; a pending virtual
 	 * SError is looked at after the exit; a guest hypervisor's exits are
 	 * sorted by level (nested.c): all take the full path. */
-	v->fast_exit = !debugged && !(v->hcr & HCR_VSE) && !vcpu_nested(v);
+	v->fast_exit = !debugged && !(v->hcr & HCR_VSE) && !nested;
 
 	/*
 	 * A physical SError already pending is not this vCPU's: its cause ran
@@ -332,9 +397,10 @@ unsigned arch_vcpu_enter(struct vcpu *v)
 	 */
 	if (unlikely(read_sysreg(isr_el1) & ISR_EL1_A) && __serror_window())
 		hyp_log("cpu%u: an SError was pending before vm%u vcpu%u entered: not given to it",
-			pc->id, v->vm->slot, v->id);
+			v->pcpu, v->vm->slot, v->id);
 	/* No ISB: the ERET in __guest_enter is a context synchronization event
-	 * that puts VTTBR_EL2, HCR_EL2 and CPTR_EL2 in force for the guest. */
+	 * that puts VTTBR_EL2 (written here or at the load), HCR_EL2 and
+	 * CPTR_EL2 in force for the guest. */
 	type = (unsigned)__guest_enter(&v->regs);
 	if (unlikely(debugged))
 		arch_debug_exit(v);

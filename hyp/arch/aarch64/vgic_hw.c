@@ -1,7 +1,7 @@
 /*
  * The hardware side of the vGIC: list registers in and out around each
- * entry, the virtual CPU interface's state (ICH_VMCR_EL2, ICH_AP0R/AP1R)
- * with the vCPU.
+ * entry; the virtual CPU interface's state (ICH_VMCR_EL2, ICH_AP0R/AP1R)
+ * with the vCPU is include/vgic_hw.h's, inline.
  * The logic (what goes in which LR, what comes back) is hyp/vgic/vgic.c.
  */
 #include <stdint.h>
@@ -10,6 +10,7 @@
 #include "hyp/arch/aarch64/include/cpu.h"
 #include "hyp/arch/aarch64/include/gic.h"
 #include "hyp/arch/aarch64/include/sysreg.h"
+#include "hyp/arch/aarch64/include/vgic_hw.h"
 #include "hyp/include/percpu.h"
 #include "hyp/include/trace.h"
 #include "hyp/include/vm.h"
@@ -60,28 +61,11 @@ static void write_lr(unsigned n, uint64_t v)
 	}
 }
 
-void arch_vgic_load(struct vcpu *v)
-{
-	write_sysreg(v->vgic.hw.vmcr, SYS_ICH_VMCR_EL2);
-	write_sysreg(v->vgic.hw.ap0r[0], SYS_ICH_AP0R0_EL2);
-	write_sysreg(v->vgic.hw.ap1r[0], SYS_ICH_AP1R0_EL2);
-}
-
-void arch_vgic_put(struct vcpu *v)
+void vgic_put_stats(struct vcpu *v)
 {
 	struct vgic_cpu *vc = &v->vgic;
 	struct hypstat_vcpu *st = v->stat;
 
-	vc->hw.vmcr = (uint32_t)read_sysreg(SYS_ICH_VMCR_EL2);
-	vc->hw.ap0r[0] = (uint32_t)read_sysreg(SYS_ICH_AP0R0_EL2);
-	vc->hw.ap1r[0] = (uint32_t)read_sysreg(SYS_ICH_AP1R0_EL2);
-
-	/* For the status block: what the live view and the summary show. All
-	 * but the pending count move only with a flush (overflows), or its fold
-	 * (LRs, maintenance causes): nothing to copy again without one. */
-	st->vgic_pending = vc->ap_count;
-	if (st->vgic_flushes == vc->stats.flushes)
-		return;
 	st->vgic_flushes = vc->stats.flushes;
 	st->vgic_overflows = vc->stats.overflows;
 	for (unsigned c = 0; c < ICH_MISR_NR_CAUSES; c++)

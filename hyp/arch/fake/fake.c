@@ -269,11 +269,6 @@ void arch_vtimer_load(uint64_t cntvoff, bool ppi_active)
 	arch_vtimer_ppi_active(ppi_active);
 }
 
-void arch_vtimer_stop(void)
-{
-	fake.vtimer_stops++;
-}
-
 /* The fake CPU's ISTATUS is whatever the test left in el1[] until asked:
  * then it is the condition at the fake counter. */
 void arch_vtimer_refresh(struct vcpu *v)
@@ -308,16 +303,6 @@ void arch_vcpu_put(struct vcpu *v)
 }
 
 /* The fake has no list registers: the vGIC logic is tested directly. */
-void arch_vgic_load(struct vcpu *v)
-{
-	(void)v;
-}
-
-void arch_vgic_put(struct vcpu *v)
-{
-	(void)v;
-}
-
 void arch_vgic_flush(struct vcpu *v)
 {
 	(void)v;

@@ -37,7 +37,6 @@ struct fake_arch {
 	unsigned console_len;
 	uint64_t timer_deadline;
 	uint64_t cntvoff;          /* arch_vtimer_load() */
-	unsigned vtimer_stops;     /* arch_vtimer_stop() calls */
 	bool vtimer_ppi_active;    /* arch_vtimer_ppi_active() as last set */
 	unsigned vtimer_ppi_writes;
 	unsigned vtimer_refreshes; /* arch_vtimer_refresh() calls */

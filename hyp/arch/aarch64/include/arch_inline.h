@@ -6,11 +6,12 @@
 #ifndef HYP_ARCH_INLINE_H
 #define HYP_ARCH_INLINE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
+#include "hyp/arch/aarch64/include/gic.h"
 #include "hyp/arch/aarch64/include/sysreg.h"
-
-struct percpu;
+#include "hyp/include/percpu.h"
 
 /* This CPU's struct percpu: TPIDR_EL2, set at its boot (setup.c). */
 static inline struct percpu *this_cpu(void)
@@ -34,6 +35,14 @@ static inline uint64_t arch_cycles(void)
 static inline uint64_t arch_vtimer_ctl(const struct vcpu *v)
 {
 	return v->el1_loaded ? read_sysreg(cntv_ctl_el0) : v->el1[CNTV_CTL_EL0];
+}
+
+/* The loading vCPU's timer (every switch): CNTVOFF_EL2, then the physical
+ * PPI 27's active state, one store to this CPU's redistributor. */
+static inline void arch_vtimer_load(uint64_t cntvoff, bool ppi_active)
+{
+	write_sysreg(cntvoff, cntvoff_el2);
+	gic_set_ppi_active(this_cpu(), GIC_PPI_VTIMER, ppi_active);
 }
 
 /* TEST ONLY: inline, so that the exit fast path pays for the pad and little else. */

@@ -7,6 +7,7 @@
 #ifndef HYP_ARCH_INLINE_H
 #define HYP_ARCH_INLINE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 struct percpu;
@@ -18,6 +19,7 @@ uint64_t arch_counter(void); /* CNTPCT_EL0 */
 uint64_t arch_cycles(void);  /* PMCCNTR_EL0 */
 /* CNTV_CTL_EL0 of v: the fake keeps it in v->el1[] (tests set ISTATUS there). */
 uint64_t arch_vtimer_ctl(const struct vcpu *v);
+void arch_vtimer_load(uint64_t cntvoff, bool ppi_active);
 void arch_test_pad(uint64_t insns); /* counted in fake.test_pad_calls */
 
 #endif
