@@ -698,51 +698,95 @@ static inline char *csv_name(struct csv_writer *w, struct export_out *out, char 
 	return s ? csv_text(out, dst, s, len) : dst;
 }
 
-/* v < 2^32 in decimal at dst. */
-static inline char *csv_dec32(char *dst, uint32_t v)
+/* The little-endian unsigned integer of type T at p. */
+#define CSV_LOAD(T, p) ({ T v_; memcpy(&v_, (p), sizeof(v_)); v_; })
+
+/* v from table (csv_dec_u8, csv_hex_u8) when below 256, the most common: zeros, flags, small counts. */
+static inline bool csv_small(char **dst, const uint64_t *table, uint64_t v)
 {
-	if (__builtin_expect(v < 100000000u, 1))
-		return dst + export_fmt_u32_8(dst, v);
-	return dst + export_fmt_u64(dst, v);
+	uint64_t x;
+
+	if (v >= 256)
+		return false;
+	x = table[v];
+	memcpy(*dst, &x, 8);
+	*dst += x >> 56;
+	return true;
 }
 
-static inline char *csv_dec64(char *dst, uint64_t v)
+/* A value's cell in decimal. */
+static inline char *csv_dec(char *dst, uint64_t v)
 {
-	if (__builtin_expect(v < 100000000u, 1))
+	if (csv_small(&dst, csv_dec_u8, v))
+		return dst;
+	if (v < 100000000u)
 		return dst + export_fmt_u32_8(dst, (uint32_t)v);
 	return dst + export_fmt_u64(dst, v);
 }
 
-/* The little-endian unsigned integer of type T at p. */
-#define CSV_LOAD(T, p) ({ T v_; memcpy(&v_, (p), sizeof(v_)); v_; })
+/* A value's cell in hex: bytes from the table, wider values in a vector register. */
+static inline char *csv_hex(char *dst, uint64_t v)
+{
+	if (csv_small(&dst, csv_hex_u8, v))
+		return dst;
+	return dst + export_fmt_hex(dst, v);
+}
 
-/* One record's row, \r\n included, by p (csv_prog(h->type)). */
-static void csv_put_record(struct csv_writer *w, struct export_out *out,
-			   const struct trace_hdr *h, uint32_t cpu, const struct csv_prog *p)
+/*
+ * The rows of the records in rec[0..n) that o keeps, \r\n included, and
+ * their counts in st. Stops early only when writing failed (out->error).
+ */
+static void csv_put_records(struct csv_writer *w, struct export_out *out,
+			    const struct tf_record *recs, unsigned n, const struct export_opts *o,
+			    struct export_stats *st)
 {
 #define OP_LABEL(k) [OP_##k] = &&op_##k,
 	static const void *const go[NR_OP_KINDS] = { CSV_OP_KINDS(OP_LABEL) };
 #undef OP_LABEL
 	static const char hexd[] = "0123456789abcdef";
 	static const char commas[CSV_GAP_MAX] = ",,,,,,,,,,,,,,,,";
-	const uint8_t *rec = (const uint8_t *)h;
+	const struct tf_record *end = recs + n;
+	const struct trace_hdr *h;
+	const struct csv_prog *p;
 	const struct csv_op *op;
+	const uint8_t *rec;
 	struct csv_ident *id;
 	struct csv_cpu *c;
 	const char *s;
-	uint64_t x;
 	size_t i;
 	char *dst;
 
-	if (__builtin_expect(p->slow, 0)) {
-		fill_row(w->row, h, cpu, w->clock.freq);
-		put_row(out, w->row);
+	/* each op: the commas before its cell, then its code, which goes on to the next op */
+#define NEXT_OP()                                       \
+	do {                                            \
+		memcpy(dst, commas, CSV_GAP_MAX);       \
+		dst += op->gap;                         \
+		goto *go[op->kind];                     \
+	} while (0)
+
+next_record:
+	if (recs == end || out->error)
 		return;
+	h = recs->hdr;
+	rec = (const uint8_t *)h;
+	st->records++;
+	if (!export_keep(o, h)) {
+		recs++;
+		goto next_record;
+	}
+	p = csv_prog(h->type);
+	st->exported++;
+	st->unknown += p->unknown;
+	if (__builtin_expect(p->slow, 0)) {
+		fill_row(w->row, h, recs->cpu, w->clock.freq);
+		put_row(out, w->row);
+		recs++;
+		goto next_record;
 	}
 	dst = export_out_reserve(out, CSV_ROW_RESERVE);
 	if (!dst)
 		return;
-	c = &w->cpu[cpu];
+	c = &w->cpu[recs->cpu];
 	dst = csv_num(dst, export_clock_ns(&w->clock, h->ts), &c->ns);
 	*dst++ = ',';
 	dst = csv_num(dst, h->ts, &c->ts);
@@ -750,7 +794,7 @@ static void csv_put_record(struct csv_writer *w, struct export_out *out,
 	id = &c->ident;
 	if (__builtin_expect((id->ident ^ h->ident) | (id->vmid ^ h->vmid) |
 			     (id->vmid_gen ^ h->vmid_gen), 0))
-		csv_ident_make(id, cpu, h);
+		csv_ident_make(id, recs->cpu, h);
 	memcpy(dst, id->text, 48);
 	dst += id->len;
 	dst = csv_seq(dst, h->seq, &c->seq);
@@ -761,50 +805,38 @@ static void csv_put_record(struct csv_writer *w, struct export_out *out,
 		memcpy(dst, p->name_pad, CSV_TYPE_NAME);
 		dst += p->name_len;
 	}
-
-	/* each op: the commas before its cell, then its code, which goes on to the next op */
-#define NEXT_OP()                                       \
-	do {                                            \
-		memcpy(dst, commas, CSV_GAP_MAX);       \
-		dst += op->gap;                         \
-		goto *go[op->kind];                     \
-	} while (0)
 	op = p->op;
 	NEXT_OP();
 op_DEC1:
-	x = csv_dec_u8[rec[op->off]];
-	memcpy(dst, &x, 8);
-	dst += x >> 56;
+	csv_small(&dst, csv_dec_u8, rec[op->off]);
 	op++;
 	NEXT_OP();
 op_DEC2:
-	dst = csv_dec32(dst, CSV_LOAD(uint16_t, rec + op->off));
+	dst = csv_dec(dst, CSV_LOAD(uint16_t, rec + op->off));
 	op++;
 	NEXT_OP();
 op_DEC4:
-	dst = csv_dec32(dst, CSV_LOAD(uint32_t, rec + op->off));
+	dst = csv_dec(dst, CSV_LOAD(uint32_t, rec + op->off));
 	op++;
 	NEXT_OP();
 op_DEC8:
-	dst = csv_dec64(dst, CSV_LOAD(uint64_t, rec + op->off));
+	dst = csv_dec(dst, CSV_LOAD(uint64_t, rec + op->off));
 	op++;
 	NEXT_OP();
 op_HEX1:
-	x = csv_hex_u8[rec[op->off]];
-	memcpy(dst, &x, 8);
-	dst += x >> 56;
+	csv_small(&dst, csv_hex_u8, rec[op->off]);
 	op++;
 	NEXT_OP();
 op_HEX2:
-	dst += export_fmt_hex(dst, CSV_LOAD(uint16_t, rec + op->off));
+	dst = csv_hex(dst, CSV_LOAD(uint16_t, rec + op->off));
 	op++;
 	NEXT_OP();
 op_HEX4:
-	dst += export_fmt_hex(dst, CSV_LOAD(uint32_t, rec + op->off));
+	dst = csv_hex(dst, CSV_LOAD(uint32_t, rec + op->off));
 	op++;
 	NEXT_OP();
 op_HEX8:
-	dst += export_fmt_hex(dst, CSV_LOAD(uint64_t, rec + op->off));
+	dst = csv_hex(dst, CSV_LOAD(uint64_t, rec + op->off));
 	op++;
 	NEXT_OP();
 op_STR:
@@ -840,6 +872,8 @@ op_END:
 	dst[0] = '\r';
 	dst[1] = '\n';
 	out->len = (size_t)(dst + 2 - out->buf);
+	recs++;
+	goto next_record;
 }
 
 /* Records taken from the reader's merge at a time. */
@@ -851,8 +885,6 @@ int export_csv(struct tf_reader *r, const char *path, const struct export_opts *
 	struct export_stats local;
 	struct tf_reader_stats rs;
 	struct tf_record batch[CSV_BATCH];
-	const struct csv_prog *p;
-	const struct trace_hdr *h;
 	struct export_out out;
 	struct csv_writer *w;
 	unsigned col, i;
@@ -890,18 +922,8 @@ int export_csv(struct tf_reader *r, const char *path, const struct export_opts *
 	export_out_put(&out, "\r\n", 2);
 
 	tf_reader_rewind(r);
-	while (!out.error && (n = tf_reader_next_batch(r, batch, CSV_BATCH)) > 0) {
-		for (i = 0; i < (unsigned)n && !out.error; i++) {
-			h = batch[i].hdr;
-			st->records++;
-			if (!export_keep(o, h))
-				continue;
-			p = csv_prog(h->type);
-			csv_put_record(w, &out, h, batch[i].cpu, p);
-			st->exported++;
-			st->unknown += p->unknown;
-		}
-	}
+	while (!out.error && (n = tf_reader_next_batch(r, batch, CSV_BATCH)) > 0)
+		csv_put_records(w, &out, batch, (unsigned)n, o, st);
 	free(w->row);
 	free(w);
 	if (n < 0) {
