@@ -294,15 +294,24 @@ static inline export_u8x16 export_hex16(uint64_t v)
 	return (export_u8x16)(nib + '0' + ((nib > 9) & ('a' - '0' - 10)));
 }
 
-static inline size_t export_fmt_hex(char *dst, uint64_t v)
+/*
+ * The digits of v in hex (1 to 16, one for 0) at dst, 16 bytes stored
+ * whatever their number; returns the number.
+ */
+static inline size_t export_hex_digits(char *dst, uint64_t v)
 {
-	unsigned n = (67u - (unsigned)__builtin_clzll(v | 1)) / 4; /* digits, 1 for 0 */
+	unsigned n = (67u - (unsigned)__builtin_clzll(v | 1)) / 4;
 	/* the digits moved to the top, so that the first one stored is the first shown */
 	export_u8x16 d = export_hex16(v << (64 - 4 * n));
 
+	__builtin_memcpy(dst, &d, 16);
+	return n;
+}
+
+static inline size_t export_fmt_hex(char *dst, uint64_t v)
+{
 	__builtin_memcpy(dst, "0x", 2);
-	__builtin_memcpy(dst + 2, &d, 16);
-	return 2 + n;
+	return 2 + export_hex_digits(dst + 2, v);
 }
 
 static inline void export_out_u64(struct export_out *out, uint64_t v)

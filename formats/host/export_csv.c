@@ -330,11 +330,13 @@ static void put_row(struct export_out *out, const struct csv_row *row)
 
 /*
  * The fast writer: per record type, built once from csv_cells, a program of
- * ops in column order. Each op writes the commas before its cell (gap, at
- * most CSV_GAP_MAX, one 16-byte store) and the cell, straight into the
- * output buffer; a longer run of empty cells is an op of its own (OP_COMMAS)
- * and the last op (OP_END) writes the commas up to and with the one before
- * extra, the extra bytes and the line end. The kinds carry the field's size,
+ * ops in column order. Each cell's op writes the comma before it and the
+ * cell, straight into the output buffer, the comma in the same store as the
+ * cell's first bytes where it can; the empty cells before it are an op of
+ * their own (OP_COMMAS), and the last op (OP_END) writes the commas up to
+ * and with the one before extra, the extra bytes and the line end. Stored
+ * bytes count: a row used to store 16 commas before each cell, and that
+ * alone cost 7 % of the user time. The kinds carry the field's size,
  * so a value is one load of its width; each op's code jumps straight to the
  * next op's (threaded code: no loop counter, no switch). It writes what
  * fill_row() and put_row() write, byte for byte; a type with two cells in
@@ -348,13 +350,10 @@ static void put_row(struct export_out *out, const struct csv_row *row)
 enum csv_op_kind { CSV_OP_KINDS(OP_ENUM) NR_OP_KINDS };
 #undef OP_ENUM
 
-#define CSV_GAP_MAX 16u
-
 struct csv_op {
 	const struct trace_field *f; /* OP_NAME */
 	uint16_t off;   /* of the value; OP_NAME: of the 8 bytes its value ends */
 	uint8_t  kind;  /* enum csv_op_kind */
-	uint8_t  gap;   /* commas before the cell, at most CSV_GAP_MAX */
 	uint8_t  size;  /* OP_STR: of the array; OP_NAME: of the value; OP_COMMAS, OP_END: commas */
 	uint8_t  cache; /* OP_NAME: its name cache, below CSV_NAME_OPS */
 };
@@ -380,8 +379,9 @@ static struct csv_prog csv_unknown_prog;
 static const struct csv_prog *csv_prog_of_type[TRACE_TYPE_LIMIT];
 
 /*
- * The text of every byte value in decimal and in hex ("255", "0xff"), and
- * its length in the top byte: one load and one store a cell of one byte.
+ * The cell of every byte value in decimal and in hex, the comma before it
+ * included (",255", ",0xff"), and its length in the top byte: one load and
+ * one store a cell of one byte.
  */
 static uint64_t csv_dec_u8[256], csv_hex_u8[256];
 
@@ -390,19 +390,18 @@ static const struct csv_prog *csv_prog(uint32_t type)
 	return type < TRACE_TYPE_LIMIT ? csv_prog_of_type[type] : &csv_unknown_prog;
 }
 
+/* An op of kind for a cell gap columns after the one before: the empty cells as an op of their own. */
 static struct csv_op *csv_add_op(struct csv_prog *p, unsigned *n, unsigned kind, unsigned gap)
 {
 	struct csv_op *op;
 
-	if (gap > CSV_GAP_MAX) {
+	if (gap > 1 && kind != OP_END) {
 		op = &p->op[(*n)++];
 		op->kind = OP_COMMAS;
-		op->size = (uint8_t)gap;
-		gap = 0;
+		op->size = (uint8_t)(gap - 1);
 	}
 	op = &p->op[(*n)++];
 	op->kind = (uint8_t)kind;
-	op->gap = (uint8_t)gap;
 	return op;
 }
 
@@ -482,7 +481,7 @@ static void csv_compile_type(struct csv_prog *p, unsigned t)
 		}
 		prev = cc->col;
 	}
-	op = csv_add_op(p, &nops, OP_END, 0);
+	op = csv_add_op(p, &nops, OP_END, col_extra - prev);
 	op->size = (uint8_t)(col_extra - prev);
 }
 
@@ -495,11 +494,12 @@ static void csv_compile(void)
 	if (done)
 		return;
 	done = 1;
+	text[0] = ',';
 	for (v = 0; v < 256; v++) {
-		n = (unsigned)export_fmt_u64(text, v);
+		n = 1 + (unsigned)export_fmt_u64(text + 1, v);
 		memcpy(&csv_dec_u8[v], text, n);
 		csv_dec_u8[v] |= (uint64_t)n << 56;
-		n = (unsigned)export_fmt_hex(text, v);
+		n = 1 + (unsigned)export_fmt_hex(text + 1, v);
 		memcpy(&csv_hex_u8[v], text, n);
 		csv_hex_u8[v] |= (uint64_t)n << 56;
 	}
@@ -618,7 +618,7 @@ static inline char *csv_seq(char *dst, uint64_t seq, struct csv_seq *c)
 	return dst + c->len;
 }
 
-/* A computed name (OP_NAME) that needs no quotes, kept by the field's value. */
+/* A computed name's cell (OP_NAME) that needs no quotes, its comma first, kept by the field's value. */
 #define CSV_NAME_CACHE 32u
 
 struct csv_name {
@@ -658,7 +658,7 @@ static void csv_ident_make(struct csv_ident *id, uint32_t cpu, const struct trac
 	id->len = (uint32_t)(t - id->text);
 }
 
-/* A computed name's cell at dst: from the op's cache when it holds the value, else made. */
+/* A computed name's cell and its comma at dst: from the op's cache when it holds the value, else made. */
 static inline char *csv_name(struct csv_writer *w, struct export_out *out, char *dst,
 			     const struct csv_op *op, const uint8_t *rec)
 {
@@ -681,18 +681,24 @@ static inline char *csv_name(struct csv_writer *w, struct export_out *out, char 
 	n->used = true;
 	n->value = v;
 	n->len = 0;
-	if (s && len && len < sizeof(n->text) && !strpbrk(s, ",\"\r\n")) {
+	if (s && len && len < sizeof(n->text) - 1 && !strpbrk(s, ",\"\r\n")) {
 		memset(n->text, 0, sizeof(n->text));
-		memcpy(n->text, s, len);
-		n->len = (uint8_t)len;
+		n->text[0] = ',';
+		memcpy(n->text + 1, s, len);
+		n->len = (uint8_t)(len + 1);
 	}
-	return s ? csv_text(out, dst, s, len) : dst;
+	*dst = ',';
+	return s ? csv_text(out, dst + 1, s, len) : dst + 1;
 }
 
 /* The little-endian unsigned integer of type T at p. */
 #define CSV_LOAD(T, p) ({ T v_; memcpy(&v_, (p), sizeof(v_)); v_; })
 
-/* v from table (csv_dec_u8, csv_hex_u8) when below 256, the most common: zeros, flags, small counts. */
+/*
+ * The cells of a value, the comma before them included: from the table
+ * (csv_dec_u8, csv_hex_u8) when below 256, the most common: zeros, flags,
+ * small counts.
+ */
 static inline bool csv_small(char **dst, const uint64_t *table, uint64_t v)
 {
 	uint64_t x;
@@ -705,36 +711,51 @@ static inline bool csv_small(char **dst, const uint64_t *table, uint64_t v)
 	return true;
 }
 
-/* A value's cell in decimal. */
 static inline char *csv_dec(char *dst, uint64_t v)
 {
 	if (csv_small(&dst, csv_dec_u8, v))
 		return dst;
+	*dst = ',';
 	if (v < 100000000u)
-		return dst + export_fmt_u32_8(dst, (uint32_t)v);
-	return dst + export_fmt_u64(dst, v);
+		return dst + 1 + export_fmt_u32_8(dst + 1, (uint32_t)v);
+	return dst + 1 + export_fmt_u64(dst + 1, v);
 }
 
-/* A value's cell in hex: bytes from the table, wider values in a vector register. */
+/* in hex: wider values in a vector register, after ",0x" stored as one word */
 static inline char *csv_hex(char *dst, uint64_t v)
 {
 	if (csv_small(&dst, csv_hex_u8, v))
 		return dst;
-	return dst + export_fmt_hex(dst, v);
+	memcpy(dst, ",0x", 4);
+	return dst + 3 + export_hex_digits(dst + 3, v);
 }
 
-/* n commas at dst, up to 112 of them without a loop (the buffer has room for 144 more). */
-static inline char *csv_comma_run(char *dst, unsigned n)
+static const char csv_many_commas[32] = ",,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,";
+
+/* n commas at dst, 16 a store (the buffer has room for 16 more). */
+static inline char *csv_commas(char *dst, unsigned n)
 {
-	static const char many[32] = ",,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,";
 	unsigned i;
 
-	memcpy(dst, many, 32);
-	memcpy(dst + 32, many, 32);
-	memcpy(dst + 64, many, 32);
-	memcpy(dst + 96, many, 16);
-	for (i = 112; __builtin_expect(i < n, 0); i += sizeof(many))
-		memcpy(dst + i, many, sizeof(many));
+	for (i = 0; i < n; i += 16)
+		memcpy(dst + i, csv_many_commas, 16);
+	return dst + n;
+}
+
+/*
+ * ... up to 112 of them without a loop, for the tail of a row (the buffer
+ * has room for 144 more): 33 to 100 commas for the types of the bench trace.
+ */
+static inline char *csv_comma_tail(char *dst, unsigned n)
+{
+	unsigned i;
+
+	memcpy(dst, csv_many_commas, 32);
+	memcpy(dst + 32, csv_many_commas, 32);
+	memcpy(dst + 64, csv_many_commas, 32);
+	memcpy(dst + 96, csv_many_commas, 16);
+	for (i = 112; __builtin_expect(i < n, 0); i += sizeof(csv_many_commas))
+		memcpy(dst + i, csv_many_commas, sizeof(csv_many_commas));
 	return dst + n;
 }
 
@@ -752,7 +773,6 @@ static void csv_put_records(struct csv_writer *w, struct export_out *out,
 	static const void *const go[NR_OP_KINDS] = { CSV_OP_KINDS(OP_LABEL) };
 #undef OP_LABEL
 	static const char hexd[] = "0123456789abcdef";
-	static const char commas[CSV_GAP_MAX] = ",,,,,,,,,,,,,,,,";
 	const bool filter = o->vm != EXPORT_ALL_VMS || o->since || o->until != UINT64_MAX;
 	const struct tf_record *const first = recs, *const end = recs + n;
 	/* the last place a row may start: the buffer has CSV_ROW_RESERVE bytes after it */
@@ -768,13 +788,8 @@ static void csv_put_records(struct csv_writer *w, struct export_out *out,
 	const char *s;
 	size_t i;
 
-	/* each op: the commas before its cell, then its code, which goes on to the next op */
-#define NEXT_OP()                                       \
-	do {                                            \
-		memcpy(dst, commas, CSV_GAP_MAX);       \
-		dst += op->gap;                         \
-		goto *go[op->kind];                     \
-	} while (0)
+	/* each op's code goes on to the next op's */
+#define NEXT_OP() goto *go[op->kind]
 	/* around the slow paths, which write through out */
 #define SYNC() (out->len = (size_t)(dst - out->buf))
 #define RELOAD()                                        \
@@ -865,7 +880,8 @@ op_HEX8:
 	NEXT_OP();
 op_STR:
 	s = (const char *)rec + op->off;
-	dst = csv_text(out, dst, s, strnlen(s, op->size));
+	*dst = ',';
+	dst = csv_text(out, dst + 1, s, strnlen(s, op->size));
 	if (!dst)
 		goto stop;
 	op++;
@@ -877,12 +893,12 @@ op_NAME:
 	op++;
 	NEXT_OP();
 op_COMMAS:
-	dst = csv_comma_run(dst, op->size);
+	dst = csv_commas(dst, op->size);
 	op++;
 	NEXT_OP();
 #undef NEXT_OP
 op_END:
-	dst = csv_comma_run(dst, op->size);
+	dst = csv_comma_tail(dst, op->size);
 	if (h->size > p->known) {
 		SYNC();
 		dst = export_out_reserve(out, 2u * (h->size - p->known) + 2);
