@@ -846,38 +846,20 @@ next_record:
 	}
 	op = p->op;
 	NEXT_OP();
-op_DEC1:
-	csv_small(&dst, csv_dec_u8, rec[op->off]);
-	op++;
+	/* an integer cell: the value of type T at the op's offset, written by fmt */
+#define INT_OP(kind, T, fmt)                                          \
+	op_##kind : dst = fmt(dst, CSV_LOAD(T, rec + op->off));       \
+	op++;                                                         \
 	NEXT_OP();
-op_DEC2:
-	dst = csv_dec(dst, CSV_LOAD(uint16_t, rec + op->off));
-	op++;
-	NEXT_OP();
-op_DEC4:
-	dst = csv_dec(dst, CSV_LOAD(uint32_t, rec + op->off));
-	op++;
-	NEXT_OP();
-op_DEC8:
-	dst = csv_dec(dst, CSV_LOAD(uint64_t, rec + op->off));
-	op++;
-	NEXT_OP();
-op_HEX1:
-	csv_small(&dst, csv_hex_u8, rec[op->off]);
-	op++;
-	NEXT_OP();
-op_HEX2:
-	dst = csv_hex(dst, CSV_LOAD(uint16_t, rec + op->off));
-	op++;
-	NEXT_OP();
-op_HEX4:
-	dst = csv_hex(dst, CSV_LOAD(uint32_t, rec + op->off));
-	op++;
-	NEXT_OP();
-op_HEX8:
-	dst = csv_hex(dst, CSV_LOAD(uint64_t, rec + op->off));
-	op++;
-	NEXT_OP();
+	INT_OP(DEC1, uint8_t, csv_dec)
+	INT_OP(DEC2, uint16_t, csv_dec)
+	INT_OP(DEC4, uint32_t, csv_dec)
+	INT_OP(DEC8, uint64_t, csv_dec)
+	INT_OP(HEX1, uint8_t, csv_hex)
+	INT_OP(HEX2, uint16_t, csv_hex)
+	INT_OP(HEX4, uint32_t, csv_hex)
+	INT_OP(HEX8, uint64_t, csv_hex)
+#undef INT_OP
 op_STR:
 	s = (const char *)rec + op->off;
 	*dst = ',';
