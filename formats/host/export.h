@@ -187,10 +187,10 @@ static inline void export_out_char(struct export_out *out, char c)
 }
 
 /*
- * Decimal and 0x-prefixed hexadecimal numbers without printf, eight digits
- * at a time in one 64-bit word (SWAR). Each returns the length of the
- * number but may store past it: have 20 bytes at dst for a decimal, 18 for
- * a hexadecimal number.
+ * Decimal and 0x-prefixed hexadecimal numbers without printf: decimal eight
+ * digits at a time in one 64-bit word (SWAR), hexadecimal sixteen at a time
+ * in a vector register. Each returns the length of the number but may store
+ * past it: have 20 bytes at dst for a decimal, 18 for a hexadecimal number.
  */
 
 /* The eight decimal digits of v < 10^8, as byte values 0..9, the most significant first in memory. */
