@@ -41,7 +41,7 @@ HOST_CFLAGS := -std=gnu11 $(WARN) -O2 -g -I. -D_GNU_SOURCE -DHYP_HOST \
 SAN_FLAGS   := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 SAN_CFLAGS  := -std=gnu11 $(WARN) -O1 -g -I. -D_GNU_SOURCE -DHYP_HOST -DHYP_UNIT_TEST $(SAN_FLAGS) \
 	$(shell pkg-config --cflags ncursesw 2>/dev/null)
-HOST_LIBS   := -lelf -lcapstone -lfdt -ldeflate -lpthread -lm \
+HOST_LIBS   := -lelf -lcapstone -lfdt -ldeflate -lisal -lpthread -lm \
 	$(shell pkg-config --libs ncursesw 2>/dev/null || echo -lncursesw -ltinfo)
 
 # EL2: freestanding, our own minimal libc headers, no host instrumentation.

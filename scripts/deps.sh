@@ -24,7 +24,7 @@ PKGS=(
 	qemu-system-arm
 	gdb-multiarch
 	libbpf-dev libelf-dev libncurses-dev libcapstone-dev libfdt-dev libcmocka-dev
-	libdeflate-dev
+	libdeflate-dev libisal-dev
 	device-tree-compiler
 	babeltrace2
 	tmux

@@ -21,7 +21,12 @@
  *                  the "extended" header: a byte 31, uint32 id, uint64
  *                  timestamp (13 bytes)
  *   event context  seq, vm, vcpu, vmid, vmid_gen      (struct trace_hdr)
- *   payload        the record's fields (formats/host/trace_types.c), in order
+ *   payload        the record's fields (formats/host/trace_types.c), in order,
+ *                  but for two: a computed name (exit_class_name, fid_name)
+ *                  is the label of its source field, an enumeration, not a
+ *                  string; an array is a sequence, a byte giving the number
+ *                  of its elements up to the last that is not zero, then
+ *                  those (the rest are zero)
  *
  * The event id is the type's index in trace_types[] (CTF_ID_UNKNOWN for a
  * type this version does not decode). A reader takes a 27-bit timestamp as
@@ -62,7 +67,7 @@
 #define CTF_ID_EXTENDED 31u           /* the compact header's id that says "extended" */
 #define CTF_TS_BITS     27u           /* timestamp bits in the compact header */
 #define CTF_HEAD_EXT    13u           /* bytes of the extended event header */
-#define CTF_STR_MAX     64u           /* computed strings (class and function names) */
+#define CTF_STR_MAX     64u           /* the label of a computed name */
 
 /* The packet header and packet context, as the metadata declares them. */
 struct ctf_packet_head {
@@ -158,22 +163,112 @@ static bool clock_origin(const struct tf_file_header *fh, int64_t *offset_s, uin
 	return true;
 }
 
-/* A field's type in the metadata: the typealiases and enumerations declared above. */
-static void ctf_put_type(FILE *m, const struct trace_field *f)
+/*
+ * A computed field (a name) and the field it is computed from, the same bytes
+ * of the record: CTF carries the value once, as an enumeration whose labels
+ * are the names (declared by put_name_enums()), and babeltrace2 prints the
+ * name with the value. ctf_named_by(): the computed field that names f, NULL
+ * when none. ctf_source_of(): the field computed field f is computed from,
+ * NULL when the table has none (f then carries the value itself).
+ */
+static const struct trace_field *ctf_named_by(const struct trace_type_info *tt,
+					      const struct trace_field *f)
 {
-	switch (f->kind) {
-	case TFK_DEC:
-		fprintf(m, "uint%u_t", 8u * f->size);
-		break;
-	case TFK_HEX:
-		fprintf(m, "x%u_t", 8u * f->size);
-		break;
-	case TFK_ENUM:
+	unsigned j;
+
+	if (trace_field_computed(f))
+		return NULL;
+	for (j = 0; j < tt->nr_fields; j++)
+		if (trace_field_computed(&tt->field[j]) && tt->field[j].off == f->off &&
+		    tt->field[j].size == f->size)
+			return &tt->field[j];
+	return NULL;
+}
+
+static const struct trace_field *ctf_source_of(const struct trace_type_info *tt,
+					       const struct trace_field *f)
+{
+	unsigned j;
+
+	for (j = 0; j < tt->nr_fields; j++)
+		if (ctf_named_by(tt, &tt->field[j]) == f)
+			return &tt->field[j];
+	return NULL;
+}
+
+/* A field's integer type in the metadata: the typealiases declared by put_trace_block(). */
+static void ctf_put_int(FILE *m, const struct trace_field *f)
+{
+	fprintf(m, "%s%u_t", f->kind == TFK_HEX ? "x" : "uint", 8u * f->size);
+}
+
+/* A field's type in the metadata: its integer, an enumeration, or a string. */
+static void ctf_put_type(FILE *m, const struct trace_type_info *tt, const struct trace_field *f)
+{
+	const struct trace_field *namer = trace_field_computed(f) ? f : ctf_named_by(tt, f);
+
+	if (namer)
+		fprintf(m, "enum %s", namer->name);
+	else if (f->kind == TFK_ENUM)
 		fprintf(m, "enum %s", f->names->name);
-		break;
-	default: /* TFK_STR and the computed names */
+	else if (f->kind == TFK_STR)
 		fputs("string", m);
-		break;
+	else
+		ctf_put_int(m, f);
+}
+
+struct ctf_labels {
+	FILE *m;
+};
+
+static void put_label(void *ctx, uint64_t first, uint64_t last, const char *name)
+{
+	struct ctf_labels *l = ctx;
+	char text[CTF_STR_MAX + 1];
+
+	if (!name)
+		return;
+	tsdl_text(text, sizeof(text), name, CTF_STR_MAX);
+	if (first == last)
+		fprintf(l->m, "\t\"%s\" = %" PRIu64 ",\n", text, first);
+	else
+		fprintf(l->m, "\t\"%s\" = %" PRIu64 " ... %" PRIu64 ",\n", text, first, last);
+}
+
+/*
+ * An enumeration per computed name (exit_class_name, fid_name), declared
+ * once: its labels are the names, its integer the source field's.
+ * tests/unit/test_trace_types.c checks that the computed fields of one name
+ * agree on that integer.
+ */
+static void put_name_enums(FILE *m)
+{
+	const struct trace_type_info *tt;
+	const struct trace_field *f, *src;
+	struct ctf_labels l = { m };
+	unsigned i, j, i2, j2;
+	bool seen;
+
+	for (i = 0; i < trace_nr_types; i++) {
+		tt = &trace_types[i];
+		for (j = 0; j < tt->nr_fields; j++) {
+			f = &tt->field[j];
+			if (!trace_field_computed(f))
+				continue;
+			/* declared at the first field of its name */
+			seen = false;
+			for (i2 = 0; i2 <= i && !seen; i2++)
+				for (j2 = 0; j2 < (i2 < i ? trace_types[i2].nr_fields : j) && !seen; j2++)
+					seen = !strcmp(trace_types[i2].field[j2].name, f->name);
+			if (seen)
+				continue;
+			src = ctf_source_of(tt, f);
+			fprintf(m, "enum %s : ", f->name);
+			ctf_put_int(m, src ? src : f);
+			fputs(" {\n", m);
+			trace_field_names(f, put_label, &l);
+			fputs("};\n\n", m);
+		}
 	}
 }
 
@@ -290,7 +385,11 @@ static void put_stream(FILE *m)
 		CTF_ID_EXTENDED - 1, CTF_ID_EXTENDED, CTF_TS_BITS);
 }
 
-/* An event per entry of the record table, and one for the types it does not know. */
+/*
+ * An event per entry of the record table, and one for the types it does not
+ * know. An array is a sequence, its length in the byte before it: the
+ * elements up to the last that is not zero (those after it are zero).
+ */
 static void put_events(FILE *m)
 {
 	const struct trace_type_info *tt;
@@ -303,10 +402,14 @@ static void put_events(FILE *m)
 			tt->name, i);
 		for (j = 0; j < tt->nr_fields; j++) {
 			f = &tt->field[j];
-			fputs("\t\t", m);
-			ctf_put_type(m, f);
+			if (trace_field_computed(f) && ctf_source_of(tt, f))
+				continue; /* the labels of its source's enumeration */
 			if (f->count > 1)
-				fprintf(m, " %s[%u];\n", f->name, f->count);
+				fprintf(m, "\t\tuint8_t _%s_length;\n", f->name);
+			fputs("\t\t", m);
+			ctf_put_type(m, tt, f);
+			if (f->count > 1)
+				fprintf(m, " %s[_%s_length];\n", f->name, f->name);
 			else
 				fprintf(m, " %s;\n", f->name);
 		}
@@ -348,6 +451,7 @@ static int write_metadata(const char *dir, const struct tf_file_header *fh, cons
 	put_env_clock(m, fh, o);
 	for (i = 0; trace_enums[i]; i++)
 		put_enum(m, trace_enums[i]);
+	put_name_enums(m);
 	put_stream(m);
 	put_events(m);
 	if (ferror(m))
@@ -360,6 +464,36 @@ static int write_metadata(const char *dir, const struct tf_file_header *fh, cons
 }
 
 /* ------------------------------------------------------------------ streams */
+
+/*
+ * The encoder, compiled per record type once per export: the fields as ops,
+ * numeric fields that lie back to back in the record merged into one copy
+ * (the record's layout is the event's there: a computed name adds no bytes),
+ * arrays (sequences) and strings on their own. Most types are one copy.
+ */
+enum { CO_COPY, CO_SEQ, CO_STR };
+
+struct ctf_op {
+	uint16_t off;
+	uint16_t len;  /* CO_COPY: bytes; CO_SEQ: elements; CO_STR: the field's size */
+	uint8_t  kind;
+	uint8_t  elem; /* CO_SEQ: bytes of an element */
+};
+
+enum {
+	CS_COPY,    /* op[0], a copy, the only op */
+	CS_OPS,     /* the op loop */
+	CS_UNKNOWN, /* a type this version does not decode: its type, length and bytes */
+};
+
+struct ctf_prog {
+	struct ctf_op *op;
+	uint8_t nr_ops;
+	uint8_t shape; /* CS_* */
+};
+
+/* One per record type, and the last for the types this version does not decode. */
+#define CTF_PROG_UNKNOWN TRACE_TYPES_MAX
 
 struct ctf_stream {
 	int      fd;
@@ -378,7 +512,7 @@ struct ctf_export {
 	const char *dir;
 	uint8_t uuid[16];
 	struct ctf_stream *streams;
-	struct ctf_names *names; /* CTF_NAME_OPS caches for ctf_encode_fast() */
+	struct ctf_prog progs[TRACE_TYPES_MAX + 1]; /* ctf_compile() */
 	uint32_t nr_cpus;
 	uint64_t bytes;
 	char *err;
@@ -476,164 +610,47 @@ static inline void ctf_put_context(uint8_t *dst, const struct trace_hdr *h)
 	memcpy(dst + 14, &h->vmid_gen, 8);
 }
 
-/* Encode one record's event context and fields at dst; returns their length. */
-static size_t ctf_encode(uint8_t *dst, const struct trace_hdr *h)
+/* Programs for every type, their ops in one array: free(progs[CTF_PROG_UNKNOWN].op) frees it. */
+static int ctf_compile(struct ctf_prog progs[TRACE_TYPES_MAX + 1])
 {
-	const struct trace_type_info *tf = trace_type_of(h->type);
-	const uint8_t *rec = (const uint8_t *)h;
+	const struct trace_type_info *tt;
 	const struct trace_field *f;
-	uint8_t *p = dst + sizeof(struct ctf_event_context);
-	const char *s;
-	uint32_t len;
-	size_t i, n;
+	struct ctf_op *op, *last;
+	unsigned t, i, n, total = 0;
 
-	ctf_put_context(dst, h);
-	if (!tf) {
-		len = h->size - (uint32_t)sizeof(*h);
-		memcpy(p, &h->type, 2);
-		memcpy(p + 2, &len, 4);
-		memcpy(p + 6, rec + sizeof(*h), len);
-		return sizeof(struct ctf_event_context) + 6 + len;
-	}
-	for (i = 0; i < tf->nr_fields; i++) {
-		f = &tf->field[i];
-		switch (f->kind) {
-		case TFK_DEC:
-		case TFK_HEX:
-		case TFK_ENUM:
-			n = (size_t)f->size * f->count;
-			memcpy(p, rec + f->off, n);
-			p += n;
-			break;
-		case TFK_STR:
-			p += put_string(p, (const char *)rec + f->off, f->size);
-			break;
-		default:
-			s = trace_field_text(f, rec);
-			p += put_string(p, s ? s : "", CTF_STR_MAX);
-			break;
-		}
-	}
-	return (size_t)(p - dst);
-}
-
-/*
- * The encoder compiled per record type, once: the fields as ops, numeric
- * fields that lie back to back in the record merged into one copy (the
- * record's layout is the payload's there), strings on their own. Encodes
- * what ctf_encode() does, byte for byte; a type with more ops than fit
- * keeps ctf_encode(). The two shapes most types have, one copy, and a copy,
- * a computed name and a copy (exit, smccc), are run without the op loop.
- */
-#define CTF_MAX_OPS 32u
-
-enum { CO_COPY, CO_STR, CO_TEXT };
-
-struct ctf_op {
-	const struct trace_field *f; /* CO_TEXT */
-	uint16_t off;
-	uint16_t len;   /* CO_COPY: bytes; CO_STR and CO_TEXT: the field's size */
-	uint8_t  kind;
-	uint8_t  cache; /* CO_TEXT: its name cache, below CTF_NAME_OPS */
-};
-
-/* CO_TEXT ops of all types together; a type that would go past keeps ctf_encode(). */
-#define CTF_NAME_OPS 8u
-static unsigned ctf_nr_name_ops;
-
-enum {
-	CS_OPS,            /* the op loop */
-	CS_COPY,           /* op[0] a copy, the only op */
-	CS_COPY_NAME_COPY, /* op[0] a copy, op[1] a computed name, op[2] a copy */
-	CS_SLOW,           /* ctf_encode(): too many ops, or a type this version does not decode */
-};
-
-struct ctf_prog {
-	struct ctf_op op[CTF_MAX_OPS];
-	uint8_t nr_ops;
-	uint8_t shape; /* CS_* */
-};
-
-/* One per record type, and the last for the types this version does not decode. */
-#define CTF_PROG_UNKNOWN TRACE_TYPES_MAX
-static struct ctf_prog ctf_progs[TRACE_TYPES_MAX + 1];
-
-static void ctf_compile(void)
-{
-	static int done;
-	const struct trace_field *f;
-	struct ctf_op *op;
-	unsigned t, i, n, len;
-
-	if (done)
-		return;
-	done = 1;
-	ctf_progs[CTF_PROG_UNKNOWN].shape = CS_SLOW;
+	for (t = 0; t < trace_nr_types; t++)
+		total += trace_types[t].nr_fields;
+	op = calloc(total + 1, sizeof(*op));
+	if (!op)
+		return -ENOMEM;
+	memset(progs, 0, (TRACE_TYPES_MAX + 1) * sizeof(*progs));
+	progs[CTF_PROG_UNKNOWN] = (struct ctf_prog){ op, 0, CS_UNKNOWN };
 	for (t = 0; t < trace_nr_types; t++) {
-		struct ctf_prog *p = &ctf_progs[t];
+		struct ctf_prog *p = &progs[t];
 
+		tt = &trace_types[t];
+		p->op = op;
 		n = 0;
-		for (i = 0; i < trace_types[t].nr_fields && p->shape != CS_SLOW; i++) {
-			f = &trace_types[t].field[i];
-			op = n ? &p->op[n - 1] : NULL;
-			switch (f->kind) {
-			case TFK_DEC:
-			case TFK_HEX:
-			case TFK_ENUM:
-				len = (unsigned)f->size * f->count;
-				if (op && op->kind == CO_COPY && op->off + op->len == f->off) {
-					op->len = (uint16_t)(op->len + len);
-					continue;
-				}
-				if (n == CTF_MAX_OPS) {
-					p->shape = CS_SLOW;
-					break;
-				}
-				p->op[n++] = (struct ctf_op){ f, f->off, (uint16_t)len, CO_COPY, 0 };
-				break;
-			default:
-				if (n == CTF_MAX_OPS ||
-				    (f->kind != TFK_STR && ctf_nr_name_ops == CTF_NAME_OPS)) {
-					p->shape = CS_SLOW;
-					break;
-				}
-				p->op[n++] = (struct ctf_op){ f, f->off, f->size,
-							      f->kind == TFK_STR ? CO_STR : CO_TEXT,
-							      0 };
-				if (f->kind != TFK_STR)
-					p->op[n - 1].cache = (uint8_t)ctf_nr_name_ops++;
-				if (f->kind != TFK_STR && (f->off + f->size < 8 || f->size > 8))
-					p->shape = CS_SLOW; /* never: fields follow the header */
-				break;
-			}
+		for (i = 0; i < tt->nr_fields; i++) {
+			f = &tt->field[i];
+			last = n ? &p->op[n - 1] : NULL;
+			if (trace_field_computed(f) && ctf_source_of(tt, f))
+				continue; /* the labels of its source's enumeration */
+			if (f->kind == TFK_STR)
+				p->op[n++] = (struct ctf_op){ f->off, f->size, CO_STR, 0 };
+			else if (f->count > 1)
+				p->op[n++] = (struct ctf_op){ f->off, f->count, CO_SEQ, f->size };
+			else if (last && last->kind == CO_COPY && last->off + last->len == f->off)
+				last->len = (uint16_t)(last->len + f->size);
+			else
+				p->op[n++] = (struct ctf_op){ f->off, f->size, CO_COPY, 0 };
 		}
 		p->nr_ops = (uint8_t)n;
-		if (p->shape == CS_SLOW)
-			continue;
-		if (n == 1 && p->op[0].kind == CO_COPY)
-			p->shape = CS_COPY;
-		else if (n == 3 && p->op[0].kind == CO_COPY && p->op[1].kind == CO_TEXT &&
-			 p->op[2].kind == CO_COPY)
-			p->shape = CS_COPY_NAME_COPY;
+		p->shape = n == 0 || (n == 1 && p->op[0].kind == CO_COPY) ? CS_COPY : CS_OPS;
+		op += n;
 	}
+	return 0;
 }
-
-/*
- * A computed name (CO_TEXT) as the event holds it, NUL included: the names
- * are a function of the field's value, so each op keeps the last few it
- * made, by value.
- */
-#define CTF_NAME_CACHE 32u
-
-struct ctf_name {
-	uint64_t value;
-	uint8_t  len;  /* bytes of text, the NUL included; 0: empty slot */
-	uint8_t  text[CTF_STR_MAX + 1]; /* zero padded */
-};
-
-struct ctf_names {
-	struct ctf_name slot[CTF_NAME_CACHE];
-};
 
 /* len bytes from s to d in a few fixed-size moves (the sizes are a type's, so the branches predict). */
 static inline void ctf_copy(uint8_t *d, const uint8_t *s, unsigned len)
@@ -664,75 +681,72 @@ static inline void ctf_copy(uint8_t *d, const uint8_t *s, unsigned len)
 	}
 }
 
-/* The computed name of op's field in rec at d: from the cache, made on a miss. */
-static inline size_t ctf_put_name(uint8_t *d, const struct ctf_op *op, const uint8_t *rec,
-				  struct ctf_names *names)
+/* An array as a sequence at d: its length (up to the last element that is not zero), then those. */
+static inline size_t ctf_put_seq(uint8_t *d, const uint8_t *s, const struct ctf_op *op)
 {
-	struct ctf_name *n;
-	const char *s;
+	unsigned n = op->len;
 	uint64_t v;
 
-	/* the field's 1 to 8 bytes in one load of the 8 that end with it (the header comes before) */
-	memcpy(&v, rec + op->off + op->len - 8, 8);
-	v >>= 64 - 8 * op->len;
-	n = &names->slot[v % CTF_NAME_CACHE];
-	if (__builtin_expect(!n->len || n->value != v, 0)) {
-		s = trace_field_text(op->f, rec);
-		n->value = v;
-		memset(n->text, 0, sizeof(n->text));
-		n->len = (uint8_t)put_string(n->text, s ? s : "", CTF_STR_MAX);
+	if (op->elem == 8) { /* the arrays of today: four elements a test, then one */
+		for (; n >= 4; n -= 4) {
+			uint64_t w[4];
+
+			memcpy(w, s + 8 * (n - 4), 32);
+			if (w[0] | w[1] | w[2] | w[3])
+				break;
+		}
+		while (n) {
+			memcpy(&v, s + 8 * (n - 1), 8);
+			if (v)
+				break;
+			n--;
+		}
+	} else {
+		while (n && !trace_load(s + (n - 1) * op->elem, op->elem))
+			n--;
 	}
-	if (__builtin_expect(n->len <= 32, 1))
-		memcpy(d, n->text, 32); /* past the name: the event's room has it */
-	else
-		memcpy(d, n->text, n->len);
-	return n->len;
+	d[0] = (uint8_t)n;
+	ctf_copy(d + 1, s, n * op->elem);
+	return 1 + (size_t)n * op->elem;
 }
 
 /*
- * ctf_encode() through the compiled ops: the event context in fixed-size
- * stores, the fields in as few copies as the record's layout allows. t: the
- * record's type index. names: CTF_NAME_OPS caches, one per CO_TEXT op.
+ * One record's event context and fields at dst, by p (its type's program);
+ * returns their length.
  */
-static inline size_t ctf_encode_fast(uint8_t *dst, const struct trace_hdr *h, int t,
-				     struct ctf_names *names)
+static inline size_t ctf_encode(uint8_t *dst, const struct trace_hdr *h, const struct ctf_prog *p)
 {
-	const struct ctf_prog *p = &ctf_progs[t >= 0 ? (unsigned)t : CTF_PROG_UNKNOWN];
 	const uint8_t *rec = (const uint8_t *)h;
 	const struct ctf_op *op = p->op;
 	uint8_t *d = dst + sizeof(struct ctf_event_context);
+	uint32_t len;
 	unsigned i;
 
+	ctf_put_context(dst, h);
 	switch (p->shape) {
 	case CS_COPY:
-		ctf_put_context(dst, h);
 		ctf_copy(d, rec + op[0].off, op[0].len);
 		return sizeof(struct ctf_event_context) + op[0].len;
-	case CS_COPY_NAME_COPY:
-		ctf_put_context(dst, h);
-		ctf_copy(d, rec + op[0].off, op[0].len);
-		d += op[0].len;
-		d += ctf_put_name(d, &op[1], rec, &names[op[1].cache]);
-		ctf_copy(d, rec + op[2].off, op[2].len);
-		return (size_t)(d + op[2].len - dst);
-	case CS_SLOW:
-		return ctf_encode(dst, h);
+	case CS_UNKNOWN:
+		len = h->size - (uint32_t)sizeof(*h);
+		memcpy(d, &h->type, 2);
+		memcpy(d + 2, &len, 4);
+		memcpy(d + 6, rec + sizeof(*h), len);
+		return sizeof(struct ctf_event_context) + 6 + len;
 	default:
 		break;
 	}
-	ctf_put_context(dst, h);
-	for (i = 0; i < p->nr_ops; i++) {
-		op = &p->op[i];
+	for (i = 0; i < p->nr_ops; i++, op++) {
 		switch (op->kind) {
 		case CO_COPY:
 			ctf_copy(d, rec + op->off, op->len);
 			d += op->len;
 			break;
-		case CO_STR:
-			d += put_string(d, (const char *)rec + op->off, op->len);
+		case CO_SEQ:
+			d += ctf_put_seq(d, rec + op->off, op);
 			break;
 		default:
-			d += ctf_put_name(d, op, rec, &names[op->cache]);
+			d += put_string(d, (const char *)rec + op->off, op->len);
 			break;
 		}
 	}
@@ -772,7 +786,9 @@ static int ctf_add_chunk(struct ctf_export *x, struct ctf_stream *s, const uint8
 	uint64_t ts, last_ts = s->last_ts, begin = s->begin, events = s->events;
 	uint64_t records = 0, exported = 0, unknown = 0, clamped = 0;
 	const struct export_opts keep = *o;
-	struct ctf_names *names = x->names;
+	/* the default: every record, without a look at each */
+	const bool all = keep.vm == EXPORT_ALL_VMS && !keep.since && keep.until == UINT64_MAX;
+	const struct ctf_prog *progs = x->progs;
 	const struct trace_hdr *h;
 	size_t plen = s->len;
 	uint32_t at, id;
@@ -792,7 +808,7 @@ static int ctf_add_chunk(struct ctf_export *x, struct ctf_stream *s, const uint8
 		h = (const struct trace_hdr *)(payload + at);
 		at += h->size;
 		records++;
-		if (!export_keep(&keep, h))
+		if (!all && !export_keep(&keep, h))
 			continue;
 		if (plen + CTF_EVENT_MAX > CTF_PACKET_MAX) {
 			s->len = plen;
@@ -819,7 +835,7 @@ static int ctf_add_chunk(struct ctf_export *x, struct ctf_stream *s, const uint8
 			begin = ts;
 		last_ts = ts;
 		plen += ctf_put_header(buf + plen, id, ts, compact);
-		plen += ctf_encode_fast(buf + plen, h, t, names);
+		plen += ctf_encode(buf + plen, h, &progs[t >= 0 ? (unsigned)t : CTF_PROG_UNKNOWN]);
 		events++;
 		exported++;
 		unknown += t < 0;
@@ -971,7 +987,6 @@ int export_ctf(struct tf_reader *r, const char *dir, const struct export_opts *o
 	x.errlen = errlen;
 	x.nr_cpus = fh->nr_cpus;
 	make_uuid(x.uuid, fh);
-	ctf_compile();
 
 	ret = ctf_prepare_dir(dir, err, errlen);
 	if (ret)
@@ -980,10 +995,8 @@ int export_ctf(struct tf_reader *r, const char *dir, const struct export_opts *o
 	if (ret)
 		return ret;
 	x.streams = calloc(x.nr_cpus, sizeof(*x.streams));
-	x.names = calloc(CTF_NAME_OPS, sizeof(*x.names));
-	if (!x.streams || !x.names) {
+	if (!x.streams || ctf_compile(x.progs)) {
 		free(x.streams);
-		free(x.names);
 		snprintf(err, errlen, "%s: out of memory", dir);
 		return -ENOMEM;
 	}
@@ -1060,7 +1073,7 @@ cleanup:
 		free(s->buf);
 	}
 	free(x.streams);
-	free(x.names);
+	free(x.progs[CTF_PROG_UNKNOWN].op);
 	tf_reader_stats(r, &rs);
 	st->lost = rs.lost;
 	st->bytes = x.bytes;

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "formats/esr.h"
+#include "formats/exits.h"
 #include "formats/smccc.h"
 #include "formats/host/trace_types.h"
 
@@ -545,16 +546,52 @@ const uint8_t trace_type_slot[TRACE_TYPE_LIMIT] = { TRACE_TYPE_LIST(TYPE_SLOT) }
 _Static_assert(NR_TYPES <= TRACE_TYPES_MAX, "raise TRACE_TYPES_MAX");
 _Static_assert(NR_TYPES < 255, "trace_type_slot holds 1 + an index in a byte");
 
-const char *trace_field_text(const struct trace_field *f, const uint8_t *rec)
+/* The name a computed field of kind gives the value v, NULL when it has none. */
+static const char *computed_name(unsigned kind, uint64_t v)
 {
-	uint64_t v = trace_load(rec + f->off, f->size);
-
-	switch (f->kind) {
+	switch (kind) {
 	case TFK_EXIT_CLASS_NAME:
 		return exit_class_name((unsigned)v);
 	case TFK_SMCCC_NAME:
 		return smccc_name((uint32_t)v);
 	default:
 		return NULL;
+	}
+}
+
+const char *trace_field_text(const struct trace_field *f, const uint8_t *rec)
+{
+	return computed_name(f->kind, trace_load(rec + f->off, f->size));
+}
+
+void trace_field_names(const struct trace_field *f, trace_name_fn fn, void *ctx)
+{
+	uint64_t max = f->size >= 8 ? UINT64_MAX : (1ull << (8 * f->size)) - 1;
+	const struct smccc_fid_name *fids;
+	size_t nr, i;
+	uint32_t fid;
+	unsigned v;
+
+	switch (f->kind) {
+	case TFK_EXIT_CLASS_NAME:
+		/* each class by its name; every value from HYP_EXIT_CLASSES up has the same one */
+		for (v = 0; v < HYP_EXIT_CLASSES && v <= max; v++)
+			fn(ctx, v, v, computed_name(f->kind, v));
+		if (HYP_EXIT_CLASSES <= max)
+			fn(ctx, HYP_EXIT_CLASSES, max, computed_name(f->kind, HYP_EXIT_CLASSES));
+		break;
+	case TFK_SMCCC_NAME:
+		/* the named function ids, with and without the SVE hint the name ignores */
+		fids = smccc_name_table(&nr);
+		for (i = 0; i < nr; i++) {
+			fid = fids[i].fid;
+			fn(ctx, fid, fid, computed_name(f->kind, fid));
+			if (!(fid & SMCCC_SVE_HINT))
+				fn(ctx, fid | SMCCC_SVE_HINT, fid | SMCCC_SVE_HINT,
+				   computed_name(f->kind, fid | SMCCC_SVE_HINT));
+		}
+		break;
+	default:
+		break;
 	}
 }

@@ -156,6 +156,15 @@ static inline bool trace_field_computed(const struct trace_field *f)
 /* A computed field's text for the record rec, NULL when it has none. */
 const char *trace_field_text(const struct trace_field *f, const uint8_t *rec);
 
+/*
+ * Every value of computed field f's source that has a name, with it, for a
+ * reader that names them ahead (the CTF metadata's enumerations): fn(ctx,
+ * first, last, name) for each range of values with one name. The names are
+ * trace_field_text()'s.
+ */
+typedef void (*trace_name_fn)(void *ctx, uint64_t first, uint64_t last, const char *name);
+void trace_field_names(const struct trace_field *f, trace_name_fn fn, void *ctx);
+
 /* The unsigned integer of size bytes (1, 2, 4 or 8) at p, little-endian as the records. */
 static inline uint64_t trace_load(const void *p, unsigned size)
 {

@@ -26,6 +26,7 @@
 #include "formats/exits.h"
 #include "formats/host/tracefile.h"
 #include "formats/host/trace_types.h"
+#include "formats/smccc.h"
 #include "tracer/hypscope.h"
 
 #define NCPUS       4u   /* CPUs with records */
@@ -820,12 +821,14 @@ static void test_ctf_babeltrace2_reads_every_event(void **state)
 	assert_int_equal(system(cmd), 0);
 	snprintf(cmd, sizeof(cmd), "babeltrace2 '%s' 2>/dev/null | wc -l", dir);
 	assert_int_equal(run_for_number(cmd), s->total);
-	/* every class is there, the unknown type and the 16 LRs included */
+	/* every class is there, the unknown type included */
 	snprintf(cmd, sizeof(cmd),
 		 "babeltrace2 '%s' 2>/dev/null | sed -n 's/^[^)]*) \\([a-z_]*\\):.*/\\1/p' | sort -u | wc -l",
 		 dir);
 	assert_int_equal(run_for_number(cmd), 17);
-	snprintf(cmd, sizeof(cmd), "babeltrace2 '%s' 2>/dev/null | grep -c 'lr = \\[ \\[0\\] = .*\\[15\\] = '",
+	/* the sample's LRs are not zero up to nr_lrs, and zero after: the sequence holds nr_lrs */
+	snprintf(cmd, sizeof(cmd),
+		 "babeltrace2 '%s' 2>/dev/null | grep -c 'lr_length = \\([0-9]*\\), .* nr_lrs = \\1,'",
 		 dir);
 	assert_int_equal(run_for_number(cmd), s->lrs);
 	/* the losses the chunks declared come out as discarded events */
@@ -891,6 +894,133 @@ static void export_ctf_of_entries(struct sample *s, const char *name, uint64_t f
 	assert_int_equal(export_ctf(r, dir, &o, st, err, sizeof(err)), 0);
 	tf_reader_close(r);
 	assert_int_equal(st->exported, n);
+}
+
+/*
+ * A one-CPU trace of the n records at recs (back to back, each its header's
+ * size), exported to CTF in s->dir/NAME-ctf and read by babeltrace2 into
+ * s->dir/NAME.txt; its path is left in txt. False when babeltrace2 is missing.
+ */
+static bool ctf_text_of(struct sample *s, const char *name, const uint8_t *recs, unsigned n,
+			char *txt, size_t txtlen)
+{
+	struct tf_info info = { .nr_cpus = 1, .cntfrq = 1000000000u };
+	const struct trace_hdr *h;
+	struct export_stats st;
+	struct export_opts o;
+	struct tf_writer *w;
+	struct tf_reader *r;
+	char err[EXPORT_MSG_LEN], trace[160], dir[160], cmd[400];
+	unsigned i;
+
+	snprintf(trace, sizeof(trace), "%s/%s.trace", s->dir, name);
+	assert_int_equal(tf_writer_open(&w, trace, &info, err, sizeof(err)), 0);
+	for (i = 0; i < n; i++, recs += h->size) {
+		h = (const struct trace_hdr *)recs;
+		assert_int_equal(tf_writer_append(w, 0, recs, h->size), 0);
+	}
+	assert_int_equal(tf_writer_close(w, NULL), 0);
+	snprintf(dir, sizeof(dir), "%s/%s-ctf", s->dir, name);
+	r = open_trace(trace);
+	export_opts_init(&o);
+	assert_int_equal(export_ctf(r, dir, &o, &st, err, sizeof(err)), 0);
+	tf_reader_close(r);
+	assert_int_equal(st.exported, n);
+	if (!have_tool("babeltrace2"))
+		return false;
+	snprintf(txt, txtlen, "%s/%s.txt", s->dir, name);
+	snprintf(cmd, sizeof(cmd), "babeltrace2 '%s' >'%s'", dir, txt);
+	assert_int_equal(system(cmd), 0);
+	return true;
+}
+
+/* How many lines of the file txt hold the text what. */
+static uint64_t lines_with(const char *txt, const char *what)
+{
+	char cmd[600];
+
+	snprintf(cmd, sizeof(cmd), "grep -c -F '%s' '%s'", what, txt);
+	return run_for_number(cmd);
+}
+
+/*
+ * A computed name (exit_class_name, fid_name) is the label of its source
+ * field's value, an enumeration: no string in the event; a value without a
+ * name has no label.
+ */
+static void test_ctf_names_are_labels_of_the_values(void **state)
+{
+	struct {
+		struct trace_exit e[2];
+		struct trace_smccc c[3];
+	} recs;
+	char txt[200];
+	unsigned i;
+
+	memset(&recs, 0, sizeof(recs));
+	for (i = 0; i < 2; i++) {
+		recs.e[i].hdr.type = TRACE_EXIT;
+		recs.e[i].hdr.size = sizeof(recs.e[i]);
+		recs.e[i].hdr.seq = i;
+		recs.e[i].hdr.ts = 100 + i;
+	}
+	recs.e[0].exit_class = ESR_EC_HVC64;
+	recs.e[1].exit_class = 1000; /* no such class */
+	for (i = 0; i < 3; i++) {
+		recs.c[i].hdr.type = TRACE_SMCCC;
+		recs.c[i].hdr.size = sizeof(recs.c[i]);
+		recs.c[i].hdr.seq = 2 + i;
+		recs.c[i].hdr.ts = 102 + i;
+	}
+	recs.c[0].fid = PSCI_VERSION;
+	recs.c[1].fid = PSCI_VERSION | SMCCC_SVE_HINT; /* the hint does not change the name */
+	recs.c[2].fid = 0xc7001234u;                   /* a vendor hypervisor call without a name */
+	if (!ctf_text_of(*state, "names", (const uint8_t *)&recs, 5, txt, sizeof(txt)))
+		skip();
+	assert_int_equal(lines_with(txt, "exit_class = ( \"HVC64\" : container = 22 ), outcome"), 1);
+	assert_int_equal(lines_with(txt, "exit_class = ( \"EXIT_INVALID\" : container = 1000 )"), 1);
+	assert_int_equal(lines_with(txt, "fid = ( \"PSCI_VERSION\" : container = 0x84000000 )"), 1);
+	assert_int_equal(lines_with(txt, "fid = ( \"PSCI_VERSION\" : container = 0x84010000 )"), 1);
+	assert_int_equal(lines_with(txt, "fid = ( <unknown> : container = 0xC7001234 )"), 1);
+	assert_int_equal(lines_with(txt, "_name"), 0);
+}
+
+/*
+ * An array is a sequence of its elements up to the last that is not zero:
+ * zeros before it stay, an array of zeros is empty.
+ */
+static void test_ctf_arrays_end_at_their_last_element_that_is_not_zero(void **state)
+{
+	struct trace_vgic_lrs l[4];
+	char txt[200];
+	unsigned i;
+
+	memset(l, 0, sizeof(l));
+	for (i = 0; i < 4; i++) {
+		l[i].hdr.type = TRACE_VGIC_LRS;
+		l[i].hdr.size = sizeof(l[i]);
+		l[i].hdr.seq = i;
+		l[i].hdr.ts = 100 + i;
+		l[i].nr_lrs = 4;
+	}
+	l[0].lr[0] = 0x11;
+	l[0].lr[2] = 0x33;              /* lr[1] stays, a zero before the last */
+	for (i = 0; i < TRACE_MAX_LRS; i++)
+		l[2].lr[i] = 0x100 + i; /* all 16 */
+	l[3].lr[TRACE_MAX_LRS - 1] = 1ull << 63;
+	if (!ctf_text_of(*state, "lrs", (const uint8_t *)l, 4, txt, sizeof(txt)))
+		skip();
+	assert_int_equal(lines_with(txt, "{ lr_length = 3, lr = [ [0] = 0x11, [1] = 0x0, [2] = 0x33 ], "
+					 "hcr"),
+			 1);
+	assert_int_equal(lines_with(txt, "{ lr_length = 0, lr = [ ], hcr"), 1);
+	assert_int_equal(lines_with(txt, "{ lr_length = 16, lr = [ [0] = 0x100, [1] = 0x101, "
+					 "[2] = 0x102, [3] = 0x103, [4] = 0x104, [5] = 0x105, "
+					 "[6] = 0x106, [7] = 0x107, [8] = 0x108, [9] = 0x109, "
+					 "[10] = 0x10A, [11] = 0x10B, [12] = 0x10C, [13] = 0x10D, "
+					 "[14] = 0x10E, [15] = 0x10F ], hcr"),
+			 1);
+	assert_int_equal(lines_with(txt, "[14] = 0x0, [15] = 0x8000000000000000 ], hcr"), 1);
 }
 
 /* Timestamps that go back within a CPU are raised: babeltrace2 still reads it. */
@@ -1211,6 +1341,8 @@ int main(void)
 		cmocka_unit_test(test_chrome_json_parses_with_a_slice_per_exit),
 		cmocka_unit_test(test_chrome_exit_slice_ends_at_the_next_entry),
 		cmocka_unit_test(test_ctf_babeltrace2_reads_every_event),
+		cmocka_unit_test(test_ctf_names_are_labels_of_the_values),
+		cmocka_unit_test(test_ctf_arrays_end_at_their_last_element_that_is_not_zero),
 		cmocka_unit_test(test_ctf_refuses_a_directory_that_is_not_empty),
 		cmocka_unit_test(test_ctf_keeps_streams_monotonic),
 		cmocka_unit_test(test_ctf_compact_header_unless_the_clock_jumps),

@@ -5,7 +5,7 @@
  * in-hypervisor time, breakdowns (MMIO, sysregs, hypercalls, VMIDs, vGIC),
  * losses, table overflow and reset; and a model that defers its sums
  * (and looks the large tables' keys up in batches) settles to the one fed
- * record by record.
+ * record by record, as does one fed in batches of records.
  */
 #include <errno.h>
 #include <math.h>
@@ -855,104 +855,92 @@ static uint64_t mix(uint64_t *x)
 }
 
 /*
- * A model that defers its sums and then settles is the model fed record by
- * record: every row, table (in its order, overflow included) and count,
- * from a stream of exits of every kind by vCPUs with small and large
- * numbers, MMIO, sysregs and hypercalls past their tables' size, entries,
- * a VM destroyed and a sequence gap; enough samples for the logs of the
- * large tables to fill and be counted before the end.
+ * Record n of a random stream into buf: exits of every kind by vCPUs with
+ * small and large numbers, MMIO, sysregs and hypercalls past the tables'
+ * size of the models below, entries, a VM destroyed (n 300000) and a
+ * sequence gap (n 400000). x is the generator's state, seq and ts each
+ * CPU's.
  */
-static void test_deferred_sums_settle_to_the_same_model(void **state)
+static void random_record(uint64_t *buf, size_t len, unsigned n, uint64_t *x, uint64_t seq[4],
+			  uint64_t ts[4])
 {
 	static const unsigned classes[] = { ESR_EC_HVC64, ESR_EC_DABT_LOW, ESR_EC_SYS64,
 					    ESR_EC_WFX, HYP_EXIT_IRQ, 0x3f, 0x1ff };
-	struct hs_stats_opts o = { .groups = HS_GROUP_ALL, .max_pcs = 300, .max_keys = 200,
-				   .cntfrq = 62500000 };
-	struct hs_stats *a = hs_stats_new(&o), *b = hs_stats_new(&o);
-	uint64_t buf[TRACE_MAX_RECORD / 8], x = 7, seq[4] = { 0 }, ts[4] = { 0 }, r;
 	struct trace_hdr *h = (struct trace_hdr *)buf;
-	unsigned n, cpu, vm, vcpu, cls, i;
+	uint64_t r = mix(x);
+	unsigned cpu = (unsigned)(r & 3), vm = (unsigned)(r >> 2) % 70;
+	unsigned vcpu = (unsigned)(r >> 9) % 20;
+	unsigned cls;
 
-	(void)state;
-	assert_non_null(a);
-	assert_non_null(b);
-	assert_int_equal(hs_stats_defer(b), 0);
-	for (n = 0; n < 600000; n++) {
-		r = mix(&x);
-		cpu = (unsigned)(r & 3);
-		vm = (unsigned)(r >> 2) % 70;
-		vcpu = (unsigned)(r >> 9) % 20;
-		if ((r >> 16) % 500 == 0)
-			vcpu = TRACE_NO_VCPU;
-		ts[cpu] += 1 + (r >> 20) % 300;
-		memset(buf, 0, sizeof(buf));
-		switch ((r >> 32) % 6) {
-		case 0:
-		case 1: {
-			struct trace_exit *e = (struct trace_exit *)buf;
+	if ((r >> 16) % 500 == 0)
+		vcpu = TRACE_NO_VCPU;
+	ts[cpu] += 1 + (r >> 20) % 300;
+	memset(buf, 0, len);
+	switch ((r >> 32) % 6) {
+	case 0:
+	case 1: {
+		struct trace_exit *e = (struct trace_exit *)buf;
 
-			cls = classes[(r >> 40) % 7];
-			h->type = TRACE_EXIT;
-			h->size = sizeof(*e);
-			e->exit_class = (uint16_t)cls;
-			e->esr = (uint64_t)(cls & 0x3f) << ESR_EC_SHIFT | (r >> 38 & 0x3fffff);
-			e->elr = 0x40000000u + (r >> 48) % 1000 * 4;
-			e->cost = (r >> 8) % 100000;
-			e->outcome = (r >> 61) ? TRACE_EXIT_HANDLED : TRACE_EXIT_INJECTED;
-			e->flags = (r >> 60 & 7) == 5 ? TRACE_EXIT_NO_COST : 0;
-			break;
-		}
-		case 2:
-		case 3:
-			h->type = TRACE_ENTRY;
-			h->size = sizeof(struct trace_entry);
-			break;
-		case 4: {
-			struct trace_mmio *m = (struct trace_mmio *)buf;
-
-			h->type = TRACE_MMIO;
-			h->size = sizeof(*m);
-			m->device = (r >> 40) % 3 ? TRACE_DEV_UART : TRACE_DEV_GICD;
-			m->ipa = (m->device == TRACE_DEV_UART ? GUEST_UART_IPA : GUEST_GICD_IPA) +
-				 (r >> 44) % 400;
-			m->is_write = (uint8_t)(r >> 60 & 1);
-			m->result = (r >> 61) ? TRACE_MMIO_OK : TRACE_MMIO_ABORT;
-			break;
-		}
-		default: {
-			struct trace_smccc *c = (struct trace_smccc *)buf;
-
-			h->type = TRACE_SMCCC;
-			h->size = sizeof(*c);
-			c->fid = 0x84000000u + (uint32_t)((r >> 40) % 300);
-			c->result[0] = (r >> 60) ? 0 : (uint64_t)-2;
-			break;
-		}
-		}
-		if (n == 300000) {
-			struct trace_vm *v = (struct trace_vm *)buf;
-
-			h->type = TRACE_VM_DESTROY;
-			h->size = sizeof(*v);
-			vm = 3;
-			vcpu = TRACE_NO_VCPU;
-		}
-		if (n == 400000)
-			seq[cpu] += 5;
-		h->cpu = (uint16_t)cpu;
-		h->seq = seq[cpu]++;
-		h->ts = ts[cpu];
-		h->vm = (uint16_t)vm;
-		h->vcpu = (uint16_t)vcpu;
-		assert_int_equal(hs_stats_feed(a, h, h->size), 0);
-		assert_int_equal(hs_stats_feed(b, h, h->size), 0);
+		cls = classes[(r >> 40) % 7];
+		h->type = TRACE_EXIT;
+		h->size = sizeof(*e);
+		e->exit_class = (uint16_t)cls;
+		e->esr = (uint64_t)(cls & 0x3f) << ESR_EC_SHIFT | (r >> 38 & 0x3fffff);
+		e->elr = 0x40000000u + (r >> 48) % 1000 * 4;
+		e->cost = (r >> 8) % 100000;
+		e->outcome = (r >> 61) ? TRACE_EXIT_HANDLED : TRACE_EXIT_INJECTED;
+		e->flags = (r >> 60 & 7) == 5 ? TRACE_EXIT_NO_COST : 0;
+		break;
 	}
-	assert_int_equal(hs_stats_settle(b), 0);
-	assert_true(a->mmio.overflowed);
-	assert_true(a->sysregs.overflowed);
-	assert_true(a->pcs.overflowed);
-	assert_true(a->hypercalls.overflowed);
-	assert_true(a->vms.overflowed);
+	case 2:
+	case 3:
+		h->type = TRACE_ENTRY;
+		h->size = sizeof(struct trace_entry);
+		break;
+	case 4: {
+		struct trace_mmio *m = (struct trace_mmio *)buf;
+
+		h->type = TRACE_MMIO;
+		h->size = sizeof(*m);
+		m->device = (r >> 40) % 3 ? TRACE_DEV_UART : TRACE_DEV_GICD;
+		m->ipa = (m->device == TRACE_DEV_UART ? GUEST_UART_IPA : GUEST_GICD_IPA) +
+			 (r >> 44) % 400;
+		m->is_write = (uint8_t)(r >> 60 & 1);
+		m->result = (r >> 61) ? TRACE_MMIO_OK : TRACE_MMIO_ABORT;
+		break;
+	}
+	default: {
+		struct trace_smccc *c = (struct trace_smccc *)buf;
+
+		h->type = TRACE_SMCCC;
+		h->size = sizeof(*c);
+		c->fid = 0x84000000u + (uint32_t)((r >> 40) % 300);
+		c->result[0] = (r >> 60) ? 0 : (uint64_t)-2;
+		break;
+	}
+	}
+	if (n == 300000) {
+		struct trace_vm *v = (struct trace_vm *)buf;
+
+		h->type = TRACE_VM_DESTROY;
+		h->size = sizeof(*v);
+		vm = 3;
+		vcpu = TRACE_NO_VCPU;
+	}
+	if (n == 400000)
+		seq[cpu] += 5;
+	h->cpu = (uint16_t)cpu;
+	h->seq = seq[cpu]++;
+	h->ts = ts[cpu];
+	h->vm = (uint16_t)vm;
+	h->vcpu = (uint16_t)vcpu;
+}
+
+/* Models a and b (b settled) hold the same exits, tables and counts. */
+static void assert_models_equal(const struct hs_stats *a, const struct hs_stats *b)
+{
+	unsigned i;
+
 	assert_row_equal(&a->total, &b->total);
 	for (i = 0; i < HS_CLASS_ROWS; i++)
 		assert_row_equal(&a->classes[i], &b->classes[i]);
@@ -968,12 +956,133 @@ static void test_deferred_sums_settle_to_the_same_model(void **state)
 	assert_int_equal(a->nomem, 0);
 	assert_int_equal(b->nomem, 0);
 	assert_null(b->cells);
+}
+
+/*
+ * A model that defers its sums and then settles is the model fed record by
+ * record: every row, table (in its order, overflow included) and count,
+ * from random_record()'s stream; enough samples for the logs of the large
+ * tables to fill and be counted before the end.
+ */
+static void test_deferred_sums_settle_to_the_same_model(void **state)
+{
+	struct hs_stats_opts o = { .groups = HS_GROUP_ALL, .max_pcs = 300, .max_keys = 200,
+				   .cntfrq = 62500000 };
+	struct hs_stats *a = hs_stats_new(&o), *b = hs_stats_new(&o);
+	uint64_t buf[TRACE_MAX_RECORD / 8], x = 7, seq[4] = { 0 }, ts[4] = { 0 };
+	struct trace_hdr *h = (struct trace_hdr *)buf;
+	unsigned n;
+
+	(void)state;
+	assert_non_null(a);
+	assert_non_null(b);
+	assert_int_equal(hs_stats_defer(b), 0);
+	for (n = 0; n < 600000; n++) {
+		random_record(buf, sizeof(buf), n, &x, seq, ts);
+		assert_int_equal(hs_stats_feed(a, h, h->size), 0);
+		assert_int_equal(hs_stats_feed(b, h, h->size), 0);
+	}
+	assert_int_equal(hs_stats_settle(b), 0);
+	assert_true(a->mmio.overflowed);
+	assert_true(a->sysregs.overflowed);
+	assert_true(a->pcs.overflowed);
+	assert_true(a->hypercalls.overflowed);
+	assert_true(a->vms.overflowed);
+	assert_models_equal(a, b);
 	/* settled, it counts record by record again */
 	assert_int_equal(hs_stats_feed(b, h, h->size), 0);
 	assert_int_equal(hs_stats_feed(a, h, h->size), 0);
 	assert_row_equal(&a->total, &b->total);
 	hs_stats_destroy(a);
 	hs_stats_destroy(b);
+}
+
+/*
+ * hs_stats_feed_batch() builds the model hs_stats_feed() builds record by
+ * record, in batches of 1 to 300 records, from random_record()'s stream
+ * with, now and then, what the batch's run of plain records must leave to
+ * hs_stats_feed(): a record too short for its type, a type this version does
+ * not decode, a CPU past HS_MAX_CPUS, a sequence gap, a sequence number that
+ * goes back, a CPU's first record; and a batch before which the model was
+ * reset (its next record is the first again). Both the model that counts as
+ * it goes and the one that defers.
+ */
+static void test_batches_feed_the_model_record_by_record_does(void **state)
+{
+	struct hs_stats_opts o = { .groups = HS_GROUP_ALL, .max_pcs = 300, .max_keys = 200,
+				   .cntfrq = 62500000 };
+	enum { NR = 200000, SLOT = 128 };
+	uint64_t *bufs = calloc(NR, SLOT), x = 5, y = 9, seq[4] = { 0 }, ts[4] = { 0 }, r;
+	struct tf_record *rec = calloc(NR, sizeof(*rec));
+	struct trace_hdr *h;
+	unsigned n, i, k, defer, batches = 0;
+
+	(void)state;
+	assert_non_null(bufs);
+	assert_non_null(rec);
+	for (n = 0; n < NR; n++) {
+		h = (struct trace_hdr *)(bufs + (size_t)n * (SLOT / 8));
+		/* from n 1000 on, as n + 299000: the VM destroyed and the gap come in */
+		random_record((uint64_t *)h, SLOT, n < 1000 ? n : n + 299000, &x, seq, ts);
+		r = mix(&y) % 1000;
+		if (r == 0)
+			h->size = 16; /* too short for any type */
+		else if (r == 6)
+			h->size = sizeof(*h); /* a header alone: too short for all but a few */
+		else if (r == 1)
+			h->type = 0x00ff;
+		else if (r == 2)
+			h->cpu = (uint16_t)(HS_MAX_CPUS + h->cpu);
+		else if (r == 3)
+			h->seq += 3;
+		else if (r == 4)
+			h->seq -= 2;
+		else if (r == 5)
+			h->cpu = 4 + (uint16_t)(mix(&y) % 8); /* first of its CPU, or not */
+		rec[n] = (struct tf_record){ .hdr = h, .size = h->size, .cpu = h->cpu };
+	}
+	for (defer = 0; defer < 2; defer++) {
+		struct hs_stats *a = hs_stats_new(&o), *b = hs_stats_new(&o);
+
+		assert_non_null(a);
+		assert_non_null(b);
+		if (defer) {
+			assert_int_equal(hs_stats_defer(a), 0);
+			assert_int_equal(hs_stats_defer(b), 0);
+		}
+		for (n = 0; n < NR; n += k) {
+			k = 1 + (unsigned)(mix(&y) % 300);
+			if (k > NR - n)
+				k = NR - n;
+			if (++batches % 97 == 0 && !defer) {
+				hs_stats_reset(a);
+				hs_stats_reset(b);
+			}
+			for (i = n; i < n + k; i++)
+				assert_int_equal(hs_stats_feed(a, rec[i].hdr, rec[i].size), 0);
+			assert_int_equal(hs_stats_feed_batch(b, rec + n, k), 0);
+		}
+		assert_int_equal(hs_stats_settle(a), 0);
+		assert_int_equal(hs_stats_settle(b), 0);
+		assert_true(a->short_records);
+		assert_true(a->other_types);
+		assert_true(a->gaps);
+		assert_models_equal(a, b);
+		assert_int_equal(a->first_ts, b->first_ts);
+		assert_int_equal(a->last_ts, b->last_ts);
+		assert_int_equal(a->nr_cpus, b->nr_cpus);
+		assert_int_equal(a->other_types, b->other_types);
+		assert_int_equal(a->short_records, b->short_records);
+		assert_memory_equal(a->cpu_records, b->cpu_records, sizeof(a->cpu_records));
+		assert_memory_equal(a->next_seq, b->next_seq, sizeof(a->next_seq));
+		assert_memory_equal(a->seq_known, b->seq_known, sizeof(a->seq_known));
+		assert_memory_equal(a->by_type_index, b->by_type_index, sizeof(a->by_type_index));
+		assert_memory_equal(a->vm_names, b->vm_names, sizeof(a->vm_names));
+		hs_stats_destroy(a);
+		hs_stats_destroy(b);
+	}
+	free(bufs);
+	free(rec);
 }
 
 /* Feed one record to both models. */
@@ -1134,6 +1243,7 @@ int main(void)
 		cmocka_unit_test(test_deferred_sums_settle_to_the_same_model),
 		cmocka_unit_test(test_batched_lookups_keep_first_seen_rows_and_costs),
 		cmocka_unit_test(test_reset_of_a_deferring_model_looks_up_what_waits),
+		cmocka_unit_test(test_batches_feed_the_model_record_by_record_does),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

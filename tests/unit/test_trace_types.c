@@ -33,6 +33,8 @@ static void test_types_ascend_and_each_is_found_by_its_number(void **state)
 		assert_ptr_equal(trace_type_of(tt->type), tt);
 		assert_string_equal(trace_type_name(tt->type), tt->name);
 		assert_int_equal(trace_min_size(tt->type), tt->size);
+		/* hs_stats_feed_batch() checks a record's size against its type's alone */
+		assert_true(tt->size >= sizeof(struct trace_hdr));
 	}
 }
 
@@ -123,6 +125,101 @@ static void test_fields_lie_inside_their_record(void **state)
 			check_arg(tt, &tt->chrome[j]);
 		for (j = 0; j < tt->nr_print; j++)
 			check_arg(tt, &tt->print[j]);
+	}
+}
+
+/*
+ * A computed name follows the field it is computed from (the same bytes),
+ * and the computed fields of one name (CTF declares one enumeration for
+ * them) agree on its integer.
+ */
+static void test_computed_names_follow_a_source_of_one_width(void **state)
+{
+	const struct trace_field *f, *g, *src;
+	unsigned i, j, k;
+	size_t seen = 0;
+
+	(void)state;
+	for (i = 0; i < trace_nr_types; i++) {
+		for (j = 0; j < trace_types[i].nr_fields; j++) {
+			f = &trace_types[i].field[j];
+			if (!trace_field_computed(f))
+				continue;
+			seen++;
+			assert_true(j > 0);
+			src = &trace_types[i].field[j - 1];
+			assert_false(trace_field_computed(src));
+			assert_int_equal(src->off, f->off);
+			assert_int_equal(src->size, f->size);
+			assert_int_equal(src->count, 1);
+			for (k = 0; k < trace_nr_types; k++) {
+				for (g = trace_types[k].field; g < trace_types[k].field + trace_types[k].nr_fields; g++) {
+					if (g == f || !trace_field_computed(g) || strcmp(g->name, f->name))
+						continue;
+					assert_int_equal(g->kind, f->kind);
+					assert_int_equal(g->size, f->size);
+					assert_int_equal((g - 1)->kind, src->kind);
+				}
+			}
+		}
+	}
+	assert_true(seen >= 3); /* exit, nv_exit, smccc */
+}
+
+/* What a reader naming the values ahead gets: every name trace_field_text() gives. */
+struct names_seen {
+	uint64_t first[512], last[512];
+	const char *name[512];
+	unsigned n;
+};
+
+static void note_name(void *ctx, uint64_t first, uint64_t last, const char *name)
+{
+	struct names_seen *ns = ctx;
+
+	assert_true(ns->n < 512);
+	assert_true(first <= last);
+	ns->first[ns->n] = first;
+	ns->last[ns->n] = last;
+	ns->name[ns->n++] = name;
+}
+
+static void test_computed_names_are_listed_ahead(void **state)
+{
+	const struct trace_type_info *exit_type = trace_type_of(TRACE_EXIT);
+	const struct trace_type_info *smccc_type = trace_type_of(TRACE_SMCCC);
+	struct names_seen ns = { .n = 0 };
+	uint8_t rec[TRACE_MAX_RECORD];
+	const struct trace_field *f;
+	uint32_t fid;
+	unsigned i;
+
+	(void)state;
+	f = &exit_type->field[7];
+	assert_string_equal(f->name, "exit_class_name");
+	trace_field_names(f, note_name, &ns);
+	/* each class, then every value from HYP_EXIT_CLASSES up in one range */
+	assert_int_equal(ns.n, 0x45);
+	for (i = 0; i < ns.n; i++) {
+		memset(rec, 0, sizeof(rec));
+		memcpy(rec + f->off, &(uint16_t){ (uint16_t)ns.first[i] }, 2);
+		assert_string_equal(ns.name[i], trace_field_text(f, rec));
+		assert_true(i == ns.n - 1 ? ns.last[i] == 0xffff : ns.first[i] == i && ns.last[i] == i);
+	}
+	assert_string_equal(ns.name[0x16], "HVC64");
+
+	ns.n = 0;
+	f = &smccc_type->field[3];
+	assert_string_equal(f->name, "fid_name");
+	trace_field_names(f, note_name, &ns);
+	assert_true(ns.n > 20);
+	for (i = 0; i < ns.n; i++) {
+		fid = (uint32_t)ns.first[i];
+		assert_int_equal(ns.last[i], fid);
+		memset(rec, 0, sizeof(rec));
+		memcpy(rec + f->off, &fid, 4);
+		assert_non_null(ns.name[i]);
+		assert_string_equal(ns.name[i], trace_field_text(f, rec));
 	}
 }
 
@@ -232,6 +329,8 @@ int main(void)
 		cmocka_unit_test(test_unknown_and_reserved_types_are_not_found),
 		cmocka_unit_test(test_sizes_are_the_structs),
 		cmocka_unit_test(test_fields_lie_inside_their_record),
+		cmocka_unit_test(test_computed_names_follow_a_source_of_one_width),
+		cmocka_unit_test(test_computed_names_are_listed_ahead),
 		cmocka_unit_test(test_enum_names_and_the_open_range),
 		cmocka_unit_test(test_print_shows_every_field_of_a_type_without_a_decoder),
 		cmocka_unit_test(test_print_list_of_vmid_alloc),

@@ -265,6 +265,51 @@ static void test_crc32_matches_the_standard_check_value(void **state)
 	assert_int_equal(tf_crc32(0, "", 0), 0);
 }
 
+/* The CRC a bit at a time, as the standard defines it. */
+static uint32_t crc32_bitwise(uint32_t crc, const uint8_t *p, size_t len)
+{
+	int k;
+
+	crc = ~crc;
+	while (len--) {
+		crc ^= *p++;
+		for (k = 0; k < 8; k++)
+			crc = crc >> 1 ^ (0xedb88320u & -(crc & 1));
+	}
+	return ~crc;
+}
+
+/* The library's CRC (ISA-L or libdeflate, tf_crc32()) against the definition: every length, any start. */
+static void test_crc32_of_any_length_and_alignment_matches_the_bitwise_crc(void **state)
+{
+	static const size_t big[] = { 4096, 65536, 65536 + 8, 100003, 262144 + 200 };
+	uint32_t seed = 12345, crc;
+	size_t len, off, i, max = 262144 + 256;
+	uint8_t *buf = malloc(max);
+
+	(void)state;
+	assert_non_null(buf);
+	for (i = 0; i < max; i++) {
+		seed = seed * 1103515245u + 12345u;
+		buf[i] = (uint8_t)(seed >> 16);
+	}
+	for (len = 0; len <= 1100; len++) {
+		for (off = 0; off < 4; off++) {
+			crc = (uint32_t)(len * 2654435761u + off);
+			assert_int_equal(tf_crc32(crc, buf + off, len),
+					 crc32_bitwise(crc, buf + off, len));
+		}
+	}
+	for (i = 0; i < sizeof(big) / sizeof(big[0]); i++) {
+		assert_int_equal(tf_crc32(0, buf + i, big[i]), crc32_bitwise(0, buf + i, big[i]));
+		/* in two pieces, the first long enough to be folded */
+		crc = tf_crc32(0, buf + i, 1000);
+		assert_int_equal(tf_crc32(crc, buf + i + 1000, big[i] - 1000),
+				 crc32_bitwise(0, buf + i, big[i]));
+	}
+	free(buf);
+}
+
 static void test_round_trip_merges_cpus_in_timestamp_order(void **state)
 {
 	struct sample *s = *state;
@@ -1154,6 +1199,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_crc32_matches_the_standard_check_value),
+		cmocka_unit_test(test_crc32_of_any_length_and_alignment_matches_the_bitwise_crc),
 		cmocka_unit_test_setup_teardown(test_round_trip_merges_cpus_in_timestamp_order,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_chunks_can_be_read_one_by_one, setup,

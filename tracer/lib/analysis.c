@@ -53,17 +53,10 @@ int hs_load_trace_threads(const char *path, struct hs_stats *s, unsigned threads
 	hs_progress_reader(&progress, "reading", rd);
 	/* the model is read once every record is in: it may leave sums to the end */
 	hs_stats_defer(s);
-	while ((got = tf_reader_next_batch(rd, rec, LOAD_BATCH)) > 0) {
-		for (i = 0; i < (size_t)got; i++) {
-			ret = hs_stats_feed(s, rec[i].hdr, rec[i].size);
-			if (ret && ret != -ENOMEM)
-				break;
-		}
-		if (ret && ret != -ENOMEM)
-			break;
-	}
-	if (got < 0)
-		ret = got;
+	/* the model's only error is -ENOMEM: counted in it, and the reading goes on */
+	while ((got = tf_reader_next_batch(rd, rec, LOAD_BATCH)) > 0)
+		hs_stats_feed_batch(s, rec, (unsigned)got);
+	ret = got;
 	hs_stats_settle(s);
 	hs_progress_end(&progress);
 	if (ret < 0 && ret != -ENOMEM) {

@@ -273,6 +273,7 @@ static void table_release(struct hs_table *t)
 	free(t->rows);
 	free(t->slots);
 	free(t->log);
+	free(t->log_sorted);
 	free(t->pend);
 	free(t->pend_parts);
 	table_init(t, t->max_rows);
@@ -386,7 +387,7 @@ static struct hs_row *table_row(struct hs_table *t, uint32_t idx)
 }
 
 /* Deferred buckets a table's log holds before they are counted. */
-#define HS_LOG_MAX (1u << 18)
+#define HS_LOG_MAX (1u << 16)
 
 /* A log entry's place in the order the log is counted in: the overflow row first, then by row. */
 static inline uint32_t log_key(uint64_t e)
@@ -405,7 +406,7 @@ static inline uint32_t log_key(uint64_t e)
 static void table_count_log(struct hs_stats *s, struct hs_table *t)
 {
 	uint32_t i, k, nr_keys = t->nr + 1, *at = calloc(nr_keys + 1, sizeof(*at));
-	uint64_t *sorted = malloc((t->log_nr ? t->log_nr : 1) * sizeof(*sorted)), *log = t->log;
+	uint64_t *sorted = t->log_sorted, *log = t->log;
 	struct hs_row *row;
 	uint64_t e;
 
@@ -429,7 +430,6 @@ static void table_count_log(struct hs_stats *s, struct hs_table *t)
 	}
 	t->log_nr = 0;
 	free(at);
-	free(sorted);
 }
 
 /*
@@ -790,8 +790,9 @@ int hs_stats_defer(struct hs_stats *s)
 	for (i = 0; (t = deferring_tables(s, i)); i++) {
 		if (t->defer && !t->log) {
 			t->log = malloc(HS_LOG_MAX * sizeof(*t->log));
+			t->log_sorted = malloc(HS_LOG_MAX * sizeof(*t->log_sorted));
 			t->log_nr = 0;
-			if (!t->log)
+			if (!t->log || !t->log_sorted)
 				goto nomem;
 		}
 		if (t->batch && !t->pend) {
@@ -834,7 +835,8 @@ int hs_stats_settle(struct hs_stats *s)
 			continue;
 		table_count_log(s, t);
 		free(t->log);
-		t->log = NULL;
+		free(t->log_sorted);
+		t->log = t->log_sorted = NULL;
 	}
 	if (!s->cells)
 		return ret;
@@ -954,7 +956,8 @@ static int row_add_exit(struct hs_row *r, const struct trace_exit *e, bool faile
 	return 0;
 }
 
-static int feed_exit(struct hs_stats *s, const struct trace_exit *e)
+static inline __attribute__((always_inline)) int
+feed_exit(struct hs_stats *s, const struct trace_exit *e)
 {
 	const struct trace_hdr *h = &e->hdr;
 	bool injected = e->outcome == TRACE_EXIT_INJECTED;
@@ -1047,7 +1050,8 @@ static int feed_exit(struct hs_stats *s, const struct trace_exit *e)
 	return count_err(s, ret ? -ENOMEM : 0);
 }
 
-static int feed_entry(struct hs_stats *s, const struct trace_hdr *h)
+static inline __attribute__((always_inline)) int
+feed_entry(struct hs_stats *s, const struct trace_hdr *h)
 {
 	struct hs_vcpu_state *vs;
 	struct hs_row *vrow, *row;
@@ -1093,7 +1097,8 @@ static int feed_entry(struct hs_stats *s, const struct trace_hdr *h)
 	return count_err(s, ret ? -ENOMEM : 0);
 }
 
-static int feed_mmio(struct hs_stats *s, const struct trace_mmio *m)
+static inline __attribute__((always_inline)) int
+feed_mmio(struct hs_stats *s, const struct trace_mmio *m)
 {
 	struct hs_key k = { hs_mmio_offset(m->device, m->ipa), m->device,
 			    { .write = m->is_write ? 1u : 0u } };
@@ -1237,7 +1242,8 @@ static int feed_sdei(struct hs_stats *s, const struct trace_hdr *h)
 	}
 }
 
-static int feed_smccc(struct hs_stats *s, const struct trace_smccc *c)
+static inline __attribute__((always_inline)) int
+feed_smccc(struct hs_stats *s, const struct trace_smccc *c)
 {
 	struct hs_key k = { smccc_fid_base(c->fid), 0, { .write = 0 } };
 	struct hs_row *row, *vrow;
@@ -1320,29 +1326,16 @@ static void track_seq(struct hs_stats *s, const struct trace_hdr *h)
 	s->seq_known[cpu] = 1;
 }
 
-int hs_stats_feed(struct hs_stats *s, const struct trace_hdr *h, uint32_t size)
+/*
+ * What a record counts by its type, after what every record counts
+ * (hs_stats_feed()). Nothing here reads what every record counts (records,
+ * first_ts and last_ts, cpu_records, the sequence numbers, by_type_index):
+ * hs_stats_feed_batch() counts those for a run of records first.
+ */
+static inline __attribute__((always_inline)) int feed_typed(struct hs_stats *s,
+							    const struct trace_hdr *h)
 {
-	int ti = trace_type_index(h->type);
-	uint32_t min = ti >= 0 ? trace_types[ti].size : 0;
 	int ret = 0;
-
-	if (size < sizeof(*h) || (min && size < min)) {
-		s->short_records++;
-		return 0;
-	}
-	if (!s->records++) {
-		s->first_ts = h->ts;
-		s->last_ts = h->ts;
-	} else if (h->ts < s->first_ts) {
-		s->first_ts = h->ts;
-	} else if (h->ts > s->last_ts) {
-		s->last_ts = h->ts;
-	}
-	track_seq(s, h);
-	if (ti >= 0)
-		s->by_type_index[ti]++;
-	else
-		s->other_types++;
 
 	switch (h->type) {
 	case TRACE_EXIT:
@@ -1424,6 +1417,90 @@ int hs_stats_feed(struct hs_stats *s, const struct trace_hdr *h, uint32_t size)
 		break;
 	default:
 		break;
+	}
+	return ret;
+}
+
+int hs_stats_feed(struct hs_stats *s, const struct trace_hdr *h, uint32_t size)
+{
+	int ti = trace_type_index(h->type);
+	uint32_t min = ti >= 0 ? trace_types[ti].size : 0;
+
+	if (size < sizeof(*h) || (min && size < min)) {
+		s->short_records++;
+		return 0;
+	}
+	if (!s->records++) {
+		s->first_ts = h->ts;
+		s->last_ts = h->ts;
+	} else if (h->ts < s->first_ts) {
+		s->first_ts = h->ts;
+	} else if (h->ts > s->last_ts) {
+		s->last_ts = h->ts;
+	}
+	track_seq(s, h);
+	if (ti >= 0)
+		s->by_type_index[ti]++;
+	else
+		s->other_types++;
+	return feed_typed(s, h);
+}
+
+/*
+ * What every record counts (hs_stats_feed()'s first part), for the records
+ * rec[i..] that need nothing more of it than a few counts: a type this
+ * version decodes, a size it allows, a CPU below HS_MAX_CPUS whose sequence
+ * number follows the one before (no gap), in a model that has counted a
+ * record before. Returns the index of the first record that needs more, or
+ * n: hs_stats_feed() counts that one.
+ */
+static unsigned feed_plain_run(struct hs_stats *s, const struct tf_record *rec, unsigned i,
+			       unsigned n)
+{
+	uint64_t lo = s->first_ts, hi = s->last_ts;
+	unsigned start = i, cpu;
+	const struct trace_hdr *h;
+	int ti;
+
+	if (!s->records)
+		return i;
+	for (; i < n; i++) {
+		h = rec[i].hdr;
+		ti = trace_type_index(h->type);
+		cpu = h->cpu;
+		/*
+		 * No type is shorter than its header (tests/unit/test_trace_types.c); a CPU
+		 * whose sequence is known counts in nr_cpus already.
+		 */
+		if (ti < 0 || rec[i].size < trace_types[ti].size || cpu >= HS_MAX_CPUS ||
+		    !s->seq_known[cpu] || h->seq != s->next_seq[cpu])
+			break;
+		s->next_seq[cpu] = h->seq + 1;
+		s->cpu_records[cpu]++;
+		s->by_type_index[ti]++;
+		lo = h->ts < lo ? h->ts : lo;
+		hi = h->ts > hi ? h->ts : hi;
+	}
+	s->records += i - start;
+	s->first_ts = lo;
+	s->last_ts = hi;
+	return i;
+}
+
+int hs_stats_feed_batch(struct hs_stats *s, const struct tf_record *rec, unsigned n)
+{
+	unsigned i = 0, plain;
+	int ret = 0;
+
+	while (i < n) {
+		/* what every record counts first, a run at a time: feed_typed() does not read it */
+		plain = feed_plain_run(s, rec, i, n);
+		for (; i < plain; i++)
+			ret |= feed_typed(s, rec[i].hdr);
+		if (i < n) {
+			ret |= hs_stats_feed(s, rec[i].hdr, rec[i].size);
+			i++;
+		}
 	}
 	return ret;
 }

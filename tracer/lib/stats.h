@@ -1,7 +1,8 @@
 /*
  * The aggregation model behind `hypscope report`, `hypscope diff` and the
  * live view: trace records go in one at a time (from a file or straight from
- * the rings), counts and latency distributions come out.
+ * the rings) or in the merge's batches, counts and latency distributions
+ * come out.
  *
  *   exits      per exit class, and optionally per VM, per vCPU, per guest PC:
  *              count, injected exceptions, handling cost (trace_exit.cost,
@@ -255,6 +256,7 @@ struct hs_table {
 	struct hs_row other;
 	bool defer;        /* a table whose buckets wait in the log while the model defers */
 	uint64_t *log;     /* idx << 32 | hist << 16 | bucket: see table_sample() */
+	uint64_t *log_sorted; /* the log sorted by row while it is counted */
 	uint32_t log_nr;
 	bool batch;        /* a table whose records wait in pend[] while the model defers */
 	struct hs_pend *pend; /* records not yet looked up, in the order fed */
@@ -458,6 +460,14 @@ uint64_t hs_stats_ticks_to_ns(const struct hs_stats *s, uint64_t ticks);
  * could not be allocated (counted in nomem; the model stays consistent).
  */
 int hs_stats_feed(struct hs_stats *s, const struct trace_hdr *h, uint32_t size);
+
+/*
+ * hs_stats_feed() of n records in their order, as tf_reader_next_batch()
+ * hands them out: the same model, for less work a record (what every
+ * record counts is counted a run of records at a time). 0, or -ENOMEM when
+ * any of them met it.
+ */
+int hs_stats_feed_batch(struct hs_stats *s, const struct tf_record *rec, unsigned n);
 
 /*
  * Defer part of the counting to hs_stats_settle(), for a model read only
