@@ -187,10 +187,10 @@ static inline void export_out_char(struct export_out *out, char c)
 }
 
 /*
- * Decimal and 0x-prefixed hexadecimal numbers without printf, eight digits
- * at a time in one 64-bit word (SWAR). Each returns the length of the
- * number but may store past it: have 20 bytes at dst for a decimal, 18 for
- * a hexadecimal number.
+ * Decimal and 0x-prefixed hexadecimal numbers without printf: decimal eight
+ * digits at a time in one 64-bit word (SWAR), hexadecimal sixteen at a time
+ * in a vector register. Each returns the length of the number but may store
+ * past it: have 20 bytes at dst for a decimal, 18 for a hexadecimal number.
  */
 
 /* The eight decimal digits of v < 10^8, as byte values 0..9, the most significant first in memory. */
@@ -272,43 +272,46 @@ static inline size_t export_fmt_u64(char *dst, uint64_t v)
 	return n + 8;
 }
 
-/* The eight hexadecimal digits of x in ASCII, the most significant first in memory. */
-static inline uint64_t export_hex8(uint32_t x)
-{
-	uint64_t v = x, ten;
+/* Sixteen bytes, for the digits of a number made in a vector register. */
+typedef uint8_t export_u8x16 __attribute__((vector_size(16)));
+typedef int8_t  export_i8x16 __attribute__((vector_size(16)));
+typedef uint64_t export_u64x2 __attribute__((vector_size(16)));
 
-	/* nibble i to byte i, then bytes 10..15 get 'a' - '0' - 10 more, then byte order reversed */
-	v = (v | v << 16) & 0x0000ffff0000ffffull;
-	v = (v | v << 8) & 0x00ff00ff00ff00ffull;
-	v = (v | v << 4) & 0x0f0f0f0f0f0f0f0full;
-	ten = ((v + 0x0606060606060606ull) >> 4) & 0x0101010101010101ull;
-	return __builtin_bswap64(v + 0x3030303030303030ull + ten * 39);
+/*
+ * The sixteen hexadecimal digits of v in ASCII, the most significant first
+ * in memory: its bytes, most significant first, split into their high and
+ * low nibbles, interleaved, and 0..15 made '0'..'f', all sixteen at once
+ * (SSE2 on x86-64, NEON on AArch64).
+ */
+static inline export_u8x16 export_hex16(uint64_t v)
+{
+	export_u64x2 w = { __builtin_bswap64(v), 0 };
+	export_u8x16 b = (export_u8x16)w;
+	export_i8x16 nib = (export_i8x16)__builtin_shufflevector(
+		b >> 4, b & 0x0f,
+		0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+
+	return (export_u8x16)(nib + '0' + ((nib > 9) & ('a' - '0' - 10)));
+}
+
+/*
+ * The digits of v in hex (1 to 16, one for 0) at dst, 16 bytes stored
+ * whatever their number; returns the number.
+ */
+static inline size_t export_hex_digits(char *dst, uint64_t v)
+{
+	unsigned n = (67u - (unsigned)__builtin_clzll(v | 1)) / 4;
+	/* the digits moved to the top, so that the first one stored is the first shown */
+	export_u8x16 d = export_hex16(v << (64 - 4 * n));
+
+	__builtin_memcpy(dst, &d, 16);
+	return n;
 }
 
 static inline size_t export_fmt_hex(char *dst, uint64_t v)
 {
-	unsigned n;
-	uint64_t d;
-
-	if (v < 10) { /* zeros and flags, the most common: "0x" and the digit as one word */
-		uint32_t w = 0x7830u | (uint32_t)('0' + v) << 16;
-
-		__builtin_memcpy(dst, &w, 4);
-		return 3;
-	}
-	n = (67 - (unsigned)__builtin_clzll(v)) / 4; /* nibbles */
-	dst[0] = '0';
-	dst[1] = 'x';
-	if (n <= 8) {
-		d = export_hex8((uint32_t)v) >> (8 * (8 - n));
-		__builtin_memcpy(dst + 2, &d, 8);
-	} else {
-		d = export_hex8((uint32_t)(v >> 32)) >> (8 * (16 - n));
-		__builtin_memcpy(dst + 2, &d, 8);
-		d = export_hex8((uint32_t)v);
-		__builtin_memcpy(dst + 2 + n - 8, &d, 8);
-	}
-	return 2 + n;
+	__builtin_memcpy(dst, "0x", 2);
+	return 2 + export_hex_digits(dst + 2, v);
 }
 
 static inline void export_out_u64(struct export_out *out, uint64_t v)

@@ -329,146 +329,194 @@ static void put_row(struct export_out *out, const struct csv_row *row)
 /* ------------------------------------------------------- compiled writer */
 
 /*
- * The fast writer: per record type, built once from csv_cells, the cells in
- * column order as (commas before it, kind, offset, size) ops, so a row is
- * the header cells, then one op after another with no per-field switch on
- * the field table, written straight into the output buffer. It writes what
+ * The fast writer: per record type, built once from csv_cells, a program of
+ * ops in column order. Each cell's op writes the comma before it and the
+ * cell, straight into the output buffer, the comma in the same store as the
+ * cell's first bytes where it can; the empty cells before it are an op of
+ * their own (OP_COMMAS), and the last op (OP_END) writes the commas up to
+ * and with the one before extra, the extra bytes and the line end. Stored
+ * bytes count: a row used to store 16 commas before each cell, and that
+ * alone cost 7 % of the user time. The kinds carry the field's size,
+ * so a value is one load of its width; each op's code jumps straight to the
+ * next op's (threaded code: no loop counter, no switch). It writes what
  * fill_row() and put_row() write, byte for byte; a type with two cells in
  * one column (never in this version's table) keeps that slower pair.
  */
-enum csv_op_kind { OP_DEC, OP_HEX, OP_STR, OP_TEXT };
+#define CSV_OP_KINDS(K)                                                                     \
+	K(DEC1) K(DEC2) K(DEC4) K(DEC8) K(HEX1) K(HEX2) K(HEX4) K(HEX8) K(STR) K(NAME)       \
+	K(COMMAS) K(END)
+
+#define OP_ENUM(k) OP_##k,
+enum csv_op_kind { CSV_OP_KINDS(OP_ENUM) NR_OP_KINDS };
+#undef OP_ENUM
 
 struct csv_op {
-	const struct trace_field *f; /* OP_TEXT */
-	uint16_t off;
-	uint16_t last8; /* OP_DEC, OP_HEX: offset of the 8 bytes the value ends: off + size - 8 */
-	uint8_t  size;
+	const struct trace_field *f; /* OP_NAME */
+	uint16_t off;   /* of the value; OP_NAME: of the 8 bytes its value ends */
 	uint8_t  kind;  /* enum csv_op_kind */
-	uint8_t  gap;   /* commas before the cell */
-	uint8_t  cache; /* OP_TEXT: its name cache, below CSV_NAME_OPS */
+	uint8_t  size;  /* OP_STR: of the array; OP_NAME: of the value; OP_COMMAS, OP_END: commas */
+	uint8_t  cache; /* OP_NAME: its name cache, below CSV_NAME_OPS */
 };
 
 #define CSV_TYPE_NAME 32u /* a type name and its comma fit this, as one fixed-size copy */
+#define CSV_MAX_OPS   (2u * CSV_MAX_CELLS + 1u)
 
 struct csv_prog {
-	struct csv_op op[CSV_MAX_CELLS];
-	uint8_t  nr_ops;
+	struct csv_op op[CSV_MAX_OPS];
 	bool     slow;      /* duplicate columns: fill_row() and put_row() */
-	uint8_t  tail;      /* commas after the last op, up to and with the one before extra */
+	bool     unknown;   /* a type this version does not decode: "type_0x0100" */
 	uint8_t  name_len;
-	const char *name;
-	uint32_t known;     /* trace_min_size() */
+	uint32_t known;     /* trace_min_size(), or the header's size */
 	char     name_pad[CSV_TYPE_NAME]; /* name, zero padded */
 };
 
-/* OP_TEXT ops of all types together; a type that would go past keeps the slow pair. */
+/* OP_NAME ops of all types together; a type that would go past keeps the slow pair. */
 #define CSV_NAME_OPS 8u
 static unsigned csv_nr_name_ops;
 
 static struct csv_prog csv_progs[TRACE_TYPES_MAX];
+static struct csv_prog csv_unknown_prog;
+static const struct csv_prog *csv_prog_of_type[TRACE_TYPE_LIMIT];
 
-/* Commas after the type column for a type with no cells (unknown types). */
-static unsigned csv_bare_tail;
+/*
+ * The cell of every byte value in decimal and in hex, the comma before it
+ * included (",255", ",0xff"), and its length in the top byte: one load and
+ * one store a cell of one byte.
+ */
+static uint64_t csv_dec_u8[256], csv_hex_u8[256];
+
+static const struct csv_prog *csv_prog(uint32_t type)
+{
+	return type < TRACE_TYPE_LIMIT ? csv_prog_of_type[type] : &csv_unknown_prog;
+}
+
+/* An op of kind for a cell gap columns after the one before: the empty cells as an op of their own. */
+static struct csv_op *csv_add_op(struct csv_prog *p, unsigned *n, unsigned kind, unsigned gap)
+{
+	struct csv_op *op;
+
+	if (gap > 1 && kind != OP_END) {
+		op = &p->op[(*n)++];
+		op->kind = OP_COMMAS;
+		op->size = (uint8_t)(gap - 1);
+	}
+	op = &p->op[(*n)++];
+	op->kind = (uint8_t)kind;
+	return op;
+}
+
+/* The op kind of an integer cell of size bytes shown as kind; NR_OP_KINDS when none. */
+static unsigned csv_int_kind(unsigned kind, unsigned size)
+{
+	bool hex = kind == TFK_HEX;
+
+	switch (size) {
+	case 1:
+		return hex ? OP_HEX1 : OP_DEC1;
+	case 2:
+		return hex ? OP_HEX2 : OP_DEC2;
+	case 4:
+		return hex ? OP_HEX4 : OP_DEC4;
+	case 8:
+		return hex ? OP_HEX8 : OP_DEC8;
+	default:
+		return NR_OP_KINDS;
+	}
+}
+
+static void csv_compile_type(struct csv_prog *p, unsigned t)
+{
+	struct csv_cell sorted[CSV_MAX_CELLS], tmp;
+	const struct csv_cell *cc;
+	unsigned n = csv_nr_cells[t], i, j, prev = COL_TYPE, nops = 0, kind;
+	struct csv_op *op;
+
+	memcpy(sorted, csv_cells[t], n * sizeof(sorted[0]));
+	for (i = 1; i < n; i++) { /* insertion sort by column: n is small */
+		tmp = sorted[i];
+		for (j = i; j > 0 && sorted[j - 1].col > tmp.col; j--)
+			sorted[j] = sorted[j - 1];
+		sorted[j] = tmp;
+	}
+	p->name_len = (uint8_t)strlen(trace_types[t].name);
+	p->known = trace_types[t].size;
+	if (strpbrk(trace_types[t].name, ",\"\r\n") || p->name_len >= CSV_TYPE_NAME)
+		p->slow = true;
+	else
+		memcpy(p->name_pad, trace_types[t].name, p->name_len);
+	for (i = 0; i < n && !p->slow; i++) {
+		cc = &sorted[i];
+		if (cc->col <= prev || cc->col >= col_extra) {
+			p->slow = true;
+			break;
+		}
+		switch (cc->f->kind) {
+		case TFK_STR:
+			kind = OP_STR;
+			break;
+		case TFK_HEX:
+		case TFK_DEC:
+		case TFK_ENUM:
+			kind = csv_int_kind(cc->f->kind, cc->f->size);
+			break;
+		default:
+			kind = OP_NAME;
+			break;
+		}
+		if (kind == NR_OP_KINDS || (kind == OP_NAME && (csv_nr_name_ops == CSV_NAME_OPS ||
+							       !cc->f->size || cc->f->size > 8))) {
+			p->slow = true;
+			break;
+		}
+		op = csv_add_op(p, &nops, kind, cc->col - prev);
+		op->f = cc->f;
+		op->off = (uint16_t)(cc->f->off + (size_t)cc->elem * cc->f->size);
+		op->size = cc->f->size;
+		if (kind == OP_NAME) {
+			/* one 8-byte load ending at the value, never before the record */
+			if (op->off + op->size < 8)
+				p->slow = true; /* never: fields follow the header */
+			op->off = (uint16_t)(op->off + op->size - 8);
+			op->cache = (uint8_t)csv_nr_name_ops++;
+		}
+		prev = cc->col;
+	}
+	op = csv_add_op(p, &nops, OP_END, col_extra - prev);
+	op->size = (uint8_t)(col_extra - prev);
+}
 
 static void csv_compile(void)
 {
 	static int done;
-	unsigned t, i, j, prev;
+	char text[24];
+	unsigned t, v, n;
 
 	if (done)
 		return;
 	done = 1;
-	csv_bare_tail = col_extra - COL_TYPE;
+	text[0] = ',';
+	for (v = 0; v < 256; v++) {
+		n = 1 + (unsigned)export_fmt_u64(text + 1, v);
+		memcpy(&csv_dec_u8[v], text, n);
+		csv_dec_u8[v] |= (uint64_t)n << 56;
+		n = 1 + (unsigned)export_fmt_hex(text + 1, v);
+		memcpy(&csv_hex_u8[v], text, n);
+		csv_hex_u8[v] |= (uint64_t)n << 56;
+	}
+	csv_unknown_prog.unknown = true;
+	csv_unknown_prog.known = sizeof(struct trace_hdr);
+	csv_unknown_prog.op[0].kind = OP_END;
+	csv_unknown_prog.op[0].size = (uint8_t)(col_extra - COL_TYPE);
+	for (t = 0; t < TRACE_TYPE_LIMIT; t++)
+		csv_prog_of_type[t] = &csv_unknown_prog;
 	for (t = 0; t < trace_nr_types; t++) {
-		struct csv_prog *p = &csv_progs[t];
-		struct csv_cell sorted[CSV_MAX_CELLS], tmp;
-		unsigned n = csv_nr_cells[t];
-
-		memcpy(sorted, csv_cells[t], n * sizeof(sorted[0]));
-		for (i = 1; i < n; i++) { /* insertion sort by column: n is small */
-			tmp = sorted[i];
-			for (j = i; j > 0 && sorted[j - 1].col > tmp.col; j--)
-				sorted[j] = sorted[j - 1];
-			sorted[j] = tmp;
-		}
-		p->name = trace_types[t].name;
-		p->name_len = (uint8_t)strlen(p->name);
-		p->known = trace_types[t].size;
-		if (strpbrk(p->name, ",\"\r\n") || p->name_len >= CSV_TYPE_NAME)
-			p->slow = true;
-		else
-			memcpy(p->name_pad, p->name, p->name_len);
-		prev = COL_TYPE;
-		for (i = 0; i < n; i++) {
-			const struct csv_cell *cc = &sorted[i];
-			struct csv_op *op = &p->op[i];
-
-			if (cc->col <= prev || cc->col >= col_extra) {
-				p->slow = true;
-				break;
-			}
-			op->f = cc->f;
-			op->off = (uint16_t)(cc->f->off + (size_t)cc->elem * cc->f->size);
-			op->size = cc->f->size;
-			op->gap = (uint8_t)(cc->col - prev);
-			switch (cc->f->kind) {
-			case TFK_STR:
-				op->kind = OP_STR;
-				break;
-			case TFK_HEX:
-				op->kind = OP_HEX;
-				break;
-			case TFK_DEC:
-			case TFK_ENUM:
-				op->kind = OP_DEC;
-				break;
-			default:
-				op->kind = OP_TEXT;
-				if (csv_nr_name_ops == CSV_NAME_OPS)
-					p->slow = true;
-				else
-					op->cache = (uint8_t)csv_nr_name_ops++;
-				break;
-			}
-			if (op->kind != OP_STR && op->kind != OP_TEXT && op->size != 1 &&
-			    op->size != 2 && op->size != 4 && op->size != 8)
-				p->slow = true;
-			if (op->off + op->size < 8)
-				p->slow = true; /* never: fields follow the header */
-			op->last8 = (uint16_t)(op->off + op->size - 8);
-			prev = cc->col;
-		}
-		p->nr_ops = (uint8_t)n;
-		p->tail = (uint8_t)(col_extra - prev);
+		csv_compile_type(&csv_progs[t], t);
+		if (trace_types[t].type < TRACE_TYPE_LIMIT)
+			csv_prog_of_type[trace_types[t].type] = &csv_progs[t];
 	}
 }
-
 /* Bytes a row may take before its text cells and extra bytes. */
 #define CSV_ROW_RESERVE (CSV_MAX_COLS + 64u * (NR_HDR_COLS + CSV_MAX_CELLS) + 64u)
-
-/* n commas at dst, 16 then 32 a store (the buffer has room for 32 more). */
-static inline char *csv_commas(char *dst, unsigned n)
-{
-	static const char many[32] = ",,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,";
-	unsigned i;
-
-	memcpy(dst, many, 16);
-	for (i = 16; i < n; i += sizeof(many))
-		memcpy(dst + i, many, sizeof(many));
-	return dst + n;
-}
-
-/*
- * The unsigned integer of size bytes (1, 2, 4 or 8) that ends at rec + last8
- * + 8: one 8-byte load, never past the field (the header comes before it).
- */
-static inline uint64_t csv_load(const uint8_t *rec, const struct csv_op *op)
-{
-	uint64_t v;
-
-	memcpy(&v, rec + op->last8, 8);
-	return v >> (64 - 8 * op->size);
-}
 
 /* Text of len bytes: in place when it needs no quotes, else through put_text(). */
 static char *csv_text(struct export_out *out, char *dst, const char *s, size_t len)
@@ -496,25 +544,34 @@ static char *csv_text(struct export_out *out, char *dst, const char *s, size_t l
  * record's vm, vcpu, vmid or vmid_gen differ.
  */
 struct csv_ident {
-	uint64_t key;      /* vm | vcpu << 16 | vmid << 32 | 1 << 48; 0: nothing yet */
+	uint64_t ident;    /* the header's vm | vcpu << 16 */
 	uint64_t vmid_gen;
+	uint32_t vmid;     /* UINT32_MAX: nothing yet */
 	uint32_t len;
 	char     text[64]; /* 43 bytes at most, written and copied 48 at a time */
 };
 
 /*
  * A growing number of one CPU's rows (ts_ns, ts) kept as the text of its
- * digits above the last four, which change seldom from a row to the next.
+ * digits above the last six, which change seldom from a row to the next
+ * (ts_ns at 62.5 MHz moves by about 3,500 a row of one CPU on the bench
+ * trace: above the last four digits it changed every third row).
  */
 struct csv_num {
-	uint64_t hi;       /* v / 10^4 of the last number; 0: nothing kept */
+	uint64_t hi;       /* v / 10^6 of the last number; 0: nothing kept */
 	uint32_t len;
 	char     text[32]; /* 16 digits at most, copied 16 at a time */
 };
 
-/* ... and seq, which grows by one: the text of the last, its last digit moved on. */
+/*
+ * ... and seq, which grows by one: the text of the multiple of ten at or
+ * below it, whose last digit each row writes over in the output. The kept
+ * text is written only when the tens change: a store into it just before
+ * the wider load that copies it out could not be forwarded to that load,
+ * which would wait for the store to reach the cache.
+ */
 struct csv_seq {
-	uint64_t seq;
+	uint64_t tens;     /* seq - seq % 10 */
 	uint32_t len;      /* 0: nothing kept */
 	char     text[32]; /* 20 digits at most, copied 24 at a time */
 };
@@ -529,8 +586,8 @@ struct csv_cpu {
 static inline char *csv_num(char *dst, uint64_t v, struct csv_num *c)
 {
 	const char *pairs = export_pairs();
-	uint64_t hi = v / 10000;
-	unsigned lo = (unsigned)(v - hi * 10000), q;
+	uint64_t hi = v / 1000000;
+	uint32_t lo = (uint32_t)(v - hi * 1000000), q = lo / 10000, r = lo - q * 10000;
 
 	if (__builtin_expect(!hi, 0))
 		return dst + export_fmt_u64(dst, v);
@@ -540,24 +597,28 @@ static inline char *csv_num(char *dst, uint64_t v, struct csv_num *c)
 	}
 	memcpy(dst, c->text, 16);
 	dst += c->len;
-	q = lo / 100;
 	memcpy(dst, pairs + 2 * q, 2);
-	memcpy(dst + 2, pairs + 2 * (lo - 100 * q), 2);
-	return dst + 4;
+	q = r / 100;
+	memcpy(dst + 2, pairs + 2 * q, 2);
+	memcpy(dst + 4, pairs + 2 * (r - 100 * q), 2);
+	return dst + 6;
 }
 
 static inline char *csv_seq(char *dst, uint64_t seq, struct csv_seq *c)
 {
-	if (c->len && seq == c->seq + 1 && c->text[c->len - 1] != '9')
-		c->text[c->len - 1]++;
-	else
-		c->len = (uint32_t)export_fmt_u64(c->text, seq);
-	c->seq = seq;
+	uint64_t units = seq - c->tens;
+
+	if (__builtin_expect(units >= 10 || !c->len, 0)) {
+		units = seq % 10;
+		c->tens = seq - units;
+		c->len = (uint32_t)export_fmt_u64(c->text, c->tens);
+	}
 	memcpy(dst, c->text, 24);
+	dst[c->len - 1] = (char)('0' + units);
 	return dst + c->len;
 }
 
-/* A computed name (OP_TEXT) that needs no quotes, kept by the field's value. */
+/* A computed name's cell (OP_NAME) that needs no quotes, its comma first, kept by the field's value. */
 #define CSV_NAME_CACHE 32u
 
 struct csv_name {
@@ -574,12 +635,12 @@ struct csv_writer {
 	struct csv_cpu cpu[TF_MAX_CPUS];
 };
 
-static void csv_ident_make(struct csv_ident *id, uint64_t key, uint32_t cpu,
-			   const struct trace_hdr *h)
+static void csv_ident_make(struct csv_ident *id, uint32_t cpu, const struct trace_hdr *h)
 {
 	char *t = id->text;
 
-	id->key = key;
+	id->ident = h->ident;
+	id->vmid = h->vmid;
 	id->vmid_gen = h->vmid_gen;
 	t += export_fmt_u64(t, cpu);
 	*t++ = ',';
@@ -597,15 +658,18 @@ static void csv_ident_make(struct csv_ident *id, uint64_t key, uint32_t cpu,
 	id->len = (uint32_t)(t - id->text);
 }
 
-/* A computed name's cell at dst: from the op's cache when it holds the value, else made. */
+/* A computed name's cell and its comma at dst: from the op's cache when it holds the value, else made. */
 static inline char *csv_name(struct csv_writer *w, struct export_out *out, char *dst,
 			     const struct csv_op *op, const uint8_t *rec)
 {
-	uint64_t v = trace_load(rec + op->off, op->size);
-	struct csv_name *n = &w->names[op->cache][v % CSV_NAME_CACHE];
+	uint64_t v;
+	struct csv_name *n;
 	const char *s;
 	size_t len;
 
+	memcpy(&v, rec + op->off, 8);
+	v >>= 64 - 8 * op->size;
+	n = &w->names[op->cache][v % CSV_NAME_CACHE];
 	if (__builtin_expect(n->used && n->value == v, 1)) {
 		if (n->len) {
 			memcpy(dst, n->text, sizeof(n->text));
@@ -617,112 +681,247 @@ static inline char *csv_name(struct csv_writer *w, struct export_out *out, char 
 	n->used = true;
 	n->value = v;
 	n->len = 0;
-	if (s && len && len < sizeof(n->text) && !strpbrk(s, ",\"\r\n")) {
+	if (s && len && len < sizeof(n->text) - 1 && !strpbrk(s, ",\"\r\n")) {
 		memset(n->text, 0, sizeof(n->text));
-		memcpy(n->text, s, len);
-		n->len = (uint8_t)len;
+		n->text[0] = ',';
+		memcpy(n->text + 1, s, len);
+		n->len = (uint8_t)(len + 1);
 	}
-	return s ? csv_text(out, dst, s, len) : dst;
+	*dst = ',';
+	return s ? csv_text(out, dst + 1, s, len) : dst + 1;
 }
 
-/* One record's row, \r\n included. */
-static void csv_put_record(struct csv_writer *w, struct export_out *out,
-			   const struct trace_hdr *h, uint32_t cpu)
+/* The little-endian unsigned integer of type T at p. */
+#define CSV_LOAD(T, p) ({ T v_; memcpy(&v_, (p), sizeof(v_)); v_; })
+
+/*
+ * The cells of a value, the comma before them included: from the table
+ * (csv_dec_u8, csv_hex_u8) when below 256, the most common: zeros, flags,
+ * small counts.
+ */
+static inline bool csv_small(char **dst, const uint64_t *table, uint64_t v)
 {
+	uint64_t x;
+
+	if (v >= 256)
+		return false;
+	x = table[v];
+	memcpy(*dst, &x, 8);
+	*dst += x >> 56;
+	return true;
+}
+
+static inline char *csv_dec(char *dst, uint64_t v)
+{
+	if (csv_small(&dst, csv_dec_u8, v))
+		return dst;
+	*dst = ',';
+	if (v < 100000000u)
+		return dst + 1 + export_fmt_u32_8(dst + 1, (uint32_t)v);
+	return dst + 1 + export_fmt_u64(dst + 1, v);
+}
+
+/* in hex: wider values in a vector register, after ",0x" stored as one word */
+static inline char *csv_hex(char *dst, uint64_t v)
+{
+	if (csv_small(&dst, csv_hex_u8, v))
+		return dst;
+	memcpy(dst, ",0x", 4);
+	return dst + 3 + export_hex_digits(dst + 3, v);
+}
+
+static const char csv_many_commas[32] = ",,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,";
+
+/* n commas at dst, 16 a store (the buffer has room for 16 more). */
+static inline char *csv_commas(char *dst, unsigned n)
+{
+	unsigned i;
+
+	for (i = 0; i < n; i += 16)
+		memcpy(dst + i, csv_many_commas, 16);
+	return dst + n;
+}
+
+/*
+ * ... up to 112 of them without a loop, for the tail of a row (the buffer
+ * has room for 144 more): 33 to 100 commas for the types of the bench trace.
+ */
+static inline char *csv_comma_tail(char *dst, unsigned n)
+{
+	unsigned i;
+
+	memcpy(dst, csv_many_commas, 32);
+	memcpy(dst + 32, csv_many_commas, 32);
+	memcpy(dst + 64, csv_many_commas, 32);
+	memcpy(dst + 96, csv_many_commas, 16);
+	for (i = 112; __builtin_expect(i < n, 0); i += sizeof(csv_many_commas))
+		memcpy(dst + i, csv_many_commas, sizeof(csv_many_commas));
+	return dst + n;
+}
+
+/*
+ * The rows of the records in recs[0..n) that o keeps, \r\n included, and
+ * their counts in st. Stops early only when writing failed (out->error).
+ * The output position is kept in dst and written back to out->len only
+ * around the calls that use out.
+ */
+static void csv_put_records(struct csv_writer *w, struct export_out *out,
+			    const struct tf_record *recs, unsigned n, const struct export_opts *o,
+			    struct export_stats *st)
+{
+#define OP_LABEL(k) [OP_##k] = &&op_##k,
+	static const void *const go[NR_OP_KINDS] = { CSV_OP_KINDS(OP_LABEL) };
+#undef OP_LABEL
 	static const char hexd[] = "0123456789abcdef";
-	const uint8_t *rec = (const uint8_t *)h;
+	const bool filter = o->vm != EXPORT_ALL_VMS || o->since || o->until != UINT64_MAX;
+	const struct tf_record *const first = recs, *const end = recs + n;
+	/* the last place a row may start: the buffer has CSV_ROW_RESERVE bytes after it */
+	char *const last = out->buf + out->cap - CSV_ROW_RESERVE;
+	uint64_t exported = 0, unknown = 0;
+	const struct trace_hdr *h;
 	const struct csv_prog *p;
 	const struct csv_op *op;
+	const uint8_t *rec;
 	struct csv_ident *id;
 	struct csv_cpu *c;
+	char *dst = out->buf + out->len;
 	const char *s;
-	size_t known, i;
-	uint64_t key;
-	char *dst;
-	int t;
+	size_t i;
 
-	t = trace_type_index(h->type);
-	p = t >= 0 ? &csv_progs[t] : NULL;
-	if (p && p->slow) {
-		fill_row(w->row, h, cpu, w->clock.freq);
-		put_row(out, w->row);
-		return;
+	/* each op's code goes on to the next op's */
+#define NEXT_OP() goto *go[op->kind]
+	/* around the slow paths, which write through out */
+#define SYNC() (out->len = (size_t)(dst - out->buf))
+#define RELOAD()                                        \
+	do {                                            \
+		if (out->error)                         \
+			goto stop;                      \
+		dst = out->buf + out->len;              \
+	} while (0)
+
+next_record:
+	if (recs == end)
+		goto stop;
+	h = recs->hdr;
+	rec = (const uint8_t *)h;
+	if (filter && !export_keep(o, h)) {
+		recs++;
+		goto next_record;
 	}
-	dst = export_out_reserve(out, CSV_ROW_RESERVE);
-	if (!dst)
-		return;
-	c = &w->cpu[cpu];
+	p = csv_prog(h->type);
+	exported++;
+	unknown += p->unknown;
+	if (__builtin_expect(p->slow, 0)) {
+		SYNC();
+		fill_row(w->row, h, recs->cpu, w->clock.freq);
+		put_row(out, w->row);
+		RELOAD();
+		recs++;
+		goto next_record;
+	}
+	if (__builtin_expect(dst > last, 0)) {
+		SYNC();
+		if (export_out_flush_buf(out))
+			goto stop;
+		dst = out->buf;
+	}
+	c = &w->cpu[recs->cpu];
 	dst = csv_num(dst, export_clock_ns(&w->clock, h->ts), &c->ns);
 	*dst++ = ',';
 	dst = csv_num(dst, h->ts, &c->ts);
 	*dst++ = ',';
 	id = &c->ident;
-	key = (uint64_t)h->vm | (uint64_t)h->vcpu << 16 | (uint64_t)h->vmid << 32 | 1ull << 48;
-	if (__builtin_expect(id->key != key || id->vmid_gen != h->vmid_gen, 0))
-		csv_ident_make(id, key, cpu, h);
+	if (__builtin_expect((id->ident ^ h->ident) | (id->vmid ^ h->vmid) |
+			     (id->vmid_gen ^ h->vmid_gen), 0))
+		csv_ident_make(id, recs->cpu, h);
 	memcpy(dst, id->text, 48);
 	dst += id->len;
 	dst = csv_seq(dst, h->seq, &c->seq);
 	*dst++ = ',';
-	if (!p) {
+	if (__builtin_expect(p->unknown, 0)) {
 		dst += sprintf(dst, "type_0x%04x", (unsigned)h->type);
-		dst = csv_commas(dst, csv_bare_tail);
-		known = sizeof(*h);
 	} else {
 		memcpy(dst, p->name_pad, CSV_TYPE_NAME);
 		dst += p->name_len;
-		for (i = 0; i < p->nr_ops; i++) {
-			op = &p->op[i];
-			if (op->gap == 1)
-				*dst++ = ',';
-			else
-				dst = csv_commas(dst, op->gap);
-			switch (op->kind) {
-			case OP_DEC:
-				dst += export_fmt_u64(dst, csv_load(rec, op));
-				break;
-			case OP_HEX:
-				dst += export_fmt_hex(dst, csv_load(rec, op));
-				break;
-			case OP_STR:
-				s = (const char *)rec + op->off;
-				dst = csv_text(out, dst, s, strnlen(s, op->size));
-				break;
-			default:
-				dst = csv_name(w, out, dst, op, rec);
-				break;
-			}
-			if (!dst)
-				return;
-		}
-		dst = csv_commas(dst, p->tail);
-		known = p->known;
 	}
-	if (h->size > known) {
-		out->len = (size_t)(dst - out->buf);
-		dst = export_out_reserve(out, 2u * (h->size - known) + 2);
+	op = p->op;
+	NEXT_OP();
+	/* an integer cell: the value of type T at the op's offset, written by fmt */
+#define INT_OP(kind, T, fmt)                                          \
+	op_##kind : dst = fmt(dst, CSV_LOAD(T, rec + op->off));       \
+	op++;                                                         \
+	NEXT_OP();
+	INT_OP(DEC1, uint8_t, csv_dec)
+	INT_OP(DEC2, uint16_t, csv_dec)
+	INT_OP(DEC4, uint32_t, csv_dec)
+	INT_OP(DEC8, uint64_t, csv_dec)
+	INT_OP(HEX1, uint8_t, csv_hex)
+	INT_OP(HEX2, uint16_t, csv_hex)
+	INT_OP(HEX4, uint32_t, csv_hex)
+	INT_OP(HEX8, uint64_t, csv_hex)
+#undef INT_OP
+op_STR:
+	s = (const char *)rec + op->off;
+	*dst = ',';
+	dst = csv_text(out, dst + 1, s, strnlen(s, op->size));
+	if (!dst)
+		goto stop;
+	op++;
+	NEXT_OP();
+op_NAME:
+	dst = csv_name(w, out, dst, op, rec);
+	if (!dst)
+		goto stop;
+	op++;
+	NEXT_OP();
+op_COMMAS:
+	dst = csv_commas(dst, op->size);
+	op++;
+	NEXT_OP();
+#undef NEXT_OP
+op_END:
+	dst = csv_comma_tail(dst, op->size);
+	if (h->size > p->known) {
+		SYNC();
+		dst = export_out_reserve(out, 2u * (h->size - p->known) + 2);
 		if (!dst)
-			return;
-		for (i = known; i < h->size; i++) {
+			goto stop;
+		for (i = p->known; i < h->size; i++) {
 			*dst++ = hexd[rec[i] >> 4];
 			*dst++ = hexd[rec[i] & 0xf];
 		}
 	}
-	dst[0] = '\r';
-	dst[1] = '\n';
-	out->len = (size_t)(dst + 2 - out->buf);
+	memcpy(dst, "\r\n", 2);
+	dst += 2;
+	recs++;
+	goto next_record;
+
+stop:
+	/* on an error, the record that met it counts as read and exported, as before */
+	if (recs != end && out->error)
+		recs++;
+	st->records += (uint64_t)(recs - first);
+	st->exported += exported;
+	st->unknown += unknown;
+	if (!out->error)
+		SYNC();
+#undef SYNC
+#undef RELOAD
 }
+
+/* Records taken from the reader's merge at a time. */
+#define CSV_BATCH 64u
 
 int export_csv(struct tf_reader *r, const char *path, const struct export_opts *o,
 	       struct export_stats *st, char *err, size_t errlen)
 {
 	struct export_stats local;
 	struct tf_reader_stats rs;
+	struct tf_record batch[CSV_BATCH];
 	struct export_out out;
-	struct tf_record rec;
 	struct csv_writer *w;
-	unsigned col;
-	int ret, n;
+	unsigned col, i;
+	int ret, n = 0;
 
 	ret = csv_init(err, errlen);
 	if (ret)
@@ -739,8 +938,10 @@ int export_csv(struct tf_reader *r, const char *path, const struct export_opts *
 		snprintf(err, errlen, "%s: out of memory", path);
 		return -ENOMEM;
 	}
+	for (i = 0; i < TF_MAX_CPUS; i++)
+		w->cpu[i].ident.vmid = UINT32_MAX;
 	export_clock_init(&w->clock, tf_reader_header(r)->cntfrq);
-	ret = export_out_open(&out, path, 1u << 20, err, errlen);
+	ret = export_out_open(&out, path, 256u << 10, err, errlen);
 	if (ret) {
 		free(w->row);
 		free(w);
@@ -754,17 +955,8 @@ int export_csv(struct tf_reader *r, const char *path, const struct export_opts *
 	export_out_put(&out, "\r\n", 2);
 
 	tf_reader_rewind(r);
-	while ((n = tf_reader_next(r, &rec)) > 0) {
-		st->records++;
-		if (!export_keep(o, rec.hdr))
-			continue;
-		csv_put_record(w, &out, rec.hdr, rec.cpu);
-		st->exported++;
-		if (!trace_type_of(rec.hdr->type))
-			st->unknown++;
-		if (out.error)
-			break;
-	}
+	while (!out.error && (n = tf_reader_next_batch(r, batch, CSV_BATCH)) > 0)
+		csv_put_records(w, &out, batch, (unsigned)n, o, st);
 	free(w->row);
 	free(w);
 	if (n < 0) {

@@ -25,6 +25,7 @@
 #include "formats/host/export.h"
 #include "formats/exits.h"
 #include "formats/host/tracefile.h"
+#include "formats/host/trace_types.h"
 #include "formats/smccc.h"
 #include "tracer/hypscope.h"
 
@@ -467,6 +468,176 @@ static void test_csv_keeps_only_the_selected_vm_and_window(void **state)
 	}
 	export_csv_reader_close(c);
 	assert_int_equal(rows, st.exported);
+}
+
+/* The row printf makes of record h: the oracle of the CSV writer's hand-made numbers. */
+static void csv_row_by_printf(char *row, size_t cap, const struct trace_hdr *h, unsigned cpu,
+			      uint64_t freq, char names[][40], unsigned nr_cols)
+{
+	const struct trace_type_info *t = trace_type_of(h->type);
+	const uint8_t *rec = (const uint8_t *)h;
+	static char cell[256][80];
+	char name[48];
+	unsigned col, i, e;
+	size_t at = 0;
+
+	for (col = 0; col < nr_cols; col++)
+		cell[col][0] = 0;
+	snprintf(cell[0], sizeof(cell[0]), "%" PRIu64,
+		 (uint64_t)((unsigned __int128)h->ts * 1000000000u / freq));
+	snprintf(cell[1], sizeof(cell[1]), "%" PRIu64, h->ts);
+	snprintf(cell[2], sizeof(cell[2]), "%u", cpu);
+	if (h->vm != TRACE_NO_VM)
+		snprintf(cell[3], sizeof(cell[3]), "%u", h->vm);
+	if (h->vcpu != TRACE_NO_VCPU)
+		snprintf(cell[4], sizeof(cell[4]), "%u", h->vcpu);
+	if (h->vmid != TRACE_NO_VMID)
+		snprintf(cell[5], sizeof(cell[5]), "%u", h->vmid);
+	snprintf(cell[6], sizeof(cell[6]), "%" PRIu64, h->vmid_gen);
+	snprintf(cell[7], sizeof(cell[7]), "%" PRIu64, h->seq);
+	snprintf(cell[8], sizeof(cell[8]), "%s", t->name);
+	for (i = 0; i < t->nr_fields; i++) {
+		const struct trace_field *f = &t->field[i];
+
+		for (e = 0; e < f->count; e++) {
+			uint64_t v = trace_load(rec + f->off + e * f->size, f->size);
+			const char *text;
+
+			if (f->count > 1)
+				snprintf(name, sizeof(name), "%s%u", f->name, e);
+			else
+				snprintf(name, sizeof(name), "%s", f->name);
+			for (col = 0; col < nr_cols && strcmp(names[col], name); col++)
+				;
+			assert_true(col < nr_cols);
+			switch (f->kind) {
+			case TFK_HEX:
+				snprintf(cell[col], sizeof(cell[col]), "0x%" PRIx64, v);
+				break;
+			case TFK_DEC:
+			case TFK_ENUM:
+				snprintf(cell[col], sizeof(cell[col]), "%" PRIu64, v);
+				break;
+			case TFK_STR:
+				snprintf(cell[col], sizeof(cell[col]), "%.*s", (int)f->size,
+					 (const char *)rec + f->off);
+				break;
+			default:
+				text = trace_field_text(f, rec);
+				snprintf(cell[col], sizeof(cell[col]), "%s", text ? text : "");
+				break;
+			}
+		}
+	}
+	for (col = 0; col < nr_cols; col++)
+		at += (size_t)snprintf(row + at, cap - at, "%s%s", col ? "," : "", cell[col]);
+	snprintf(row + at, cap - at, "\r\n");
+}
+
+/*
+ * Every field of every record type, at every width, holds the values where
+ * hand-made number formats go wrong (0, 9 and 10, 255 and 256, 10^8 - 1 and
+ * 10^8, 2^32 - 1 and 2^32, UINT64_MAX, each cut to the field's width), and
+ * the header's ts, seq, vm, vcpu and vmid run across their digit counts to
+ * UINT64_MAX: each CSV row is byte for byte the row printf makes.
+ */
+static void test_csv_cells_match_printf_at_edge_values(void **state)
+{
+	static const uint64_t edge[] = {
+		0, 1, 9, 10, 15, 16, 99, 100, 255, 256, 4095, 4096, 9999, 10000, 65535, 65536,
+		999999, 1000000, 99999999, 100000000, 0xffffffffull, 0x100000000ull,
+		9999999999999999ull, 10000000000000000ull, 0xfedcba9876543210ull, UINT64_MAX,
+	};
+	static const uint64_t ts_at[] = {
+		3, 9, 10, 62499, 62500, 99999, 100000, 999997, 999999, 1000000, 1000001, 1999999,
+		2000000, 62499999, 62500000, 99999999, 100000000,
+	};
+	enum { NE = sizeof(edge) / sizeof(edge[0]), NTS = sizeof(ts_at) / sizeof(ts_at[0]),
+	       CPUS = 3, PER = 160 };
+	struct tf_info info = { .nr_cpus = CPUS, .cntfrq = 62500000u };
+	static uint8_t recs[CPUS][PER][TRACE_MAX_RECORD];
+	static char names[256][40], want[8192], line[8192];
+	uint64_t ts[CPUS] = { 0, 0, 0 }, seq[CPUS] = { 0, 0, 0 };
+	struct sample *s = *state;
+	struct tf_writer *w;
+	struct export_opts o;
+	struct tf_reader *r;
+	char err[EXPORT_MSG_LEN];
+	unsigned k, cpu, i, e, nr_cols = 0, rows = 0;
+	char *tok, *save;
+	FILE *f;
+
+	assert_int_equal(tf_writer_open(&w, out_path(s, "edge.trace"), &info, err, sizeof(err)), 0);
+	for (k = 0; k < PER; k++) {
+		for (cpu = 0; cpu < CPUS; cpu++) {
+			const struct trace_type_info *t = &trace_types[(k + cpu) % trace_nr_types];
+			struct trace_hdr *h = (struct trace_hdr *)recs[cpu][k];
+			unsigned n = k * CPUS + cpu;
+
+			memset(h, 0, TRACE_MAX_RECORD);
+			h->type = t->type;
+			h->size = t->size;
+			h->cpu = (uint16_t)cpu;
+			/* each side of 10^6 ticks and ns, every digit count, the top of the range */
+			ts[cpu] = k < NTS ? ts_at[k] + cpu :
+				  k < PER - 2 ? ts[cpu] + ts[cpu] / 7 + 1 : UINT64_MAX - (PER - k) * 8 + cpu;
+			h->ts = ts[cpu];
+			/* steps of one across tens and hundreds, jumps, the last at UINT64_MAX */
+			seq[cpu] = k == PER - 1 ? UINT64_MAX - CPUS + cpu :
+				   k % 40 == 39 ? seq[cpu] * 10 + 7 : seq[cpu] + 1;
+			h->seq = seq[cpu];
+			h->vm = (uint16_t)(k % 5 == 4 ? TRACE_NO_VM : edge[n % NE]);
+			h->vcpu = (uint16_t)(k % 7 == 6 ? TRACE_NO_VCPU : edge[(n + 3) % NE]);
+			h->vmid = (uint16_t)(k % 3 == 2 ? TRACE_NO_VMID : edge[(n + 5) % NE]);
+			h->vmid_gen = edge[(n + 7) % NE];
+			for (i = 0; i < t->nr_fields; i++) {
+				const struct trace_field *fl = &t->field[i];
+
+				for (e = 0; e < fl->count; e++) {
+					uint64_t v = edge[(n + i * 3 + e) % NE];
+
+					if (fl->kind == TFK_STR)
+						snprintf((char *)h + fl->off, fl->size, "edge%u", n);
+					else if (!trace_field_computed(fl))
+						memcpy((uint8_t *)h + fl->off + e * fl->size, &v, fl->size);
+				}
+			}
+			assert_int_equal(tf_writer_append(w, cpu, h, h->size), 0);
+		}
+	}
+	assert_int_equal(tf_writer_close(w, NULL), 0);
+
+	r = open_trace(s->out);
+	export_opts_init(&o);
+	assert_int_equal(export_csv(r, out_path(s, "edge.csv"), &o, NULL, err, sizeof(err)), 0);
+	tf_reader_close(r);
+	f = fopen(s->out, "r");
+	assert_non_null(f);
+	assert_non_null(fgets(line, sizeof(line), f));
+	for (tok = strtok_r(line, ",\r\n", &save); tok; tok = strtok_r(NULL, ",\r\n", &save))
+		snprintf(names[nr_cols++], sizeof(names[0]), "%s", tok);
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long long c = 0, sq = 0;
+		const struct trace_hdr *h = NULL;
+
+		/* the record: by its CPU and seq, the third and eighth cells */
+		assert_int_equal(sscanf(line, "%*[^,],%*[^,],%llu,%*[^,]", &c), 1);
+		tok = line;
+		for (i = 0; i < 7; i++)
+			tok = strchr(tok, ',') + 1;
+		sq = strtoull(tok, NULL, 10);
+		assert_true(c < CPUS);
+		for (k = 0; k < PER && !h; k++)
+			if (((const struct trace_hdr *)recs[c][k])->seq == sq)
+				h = (const struct trace_hdr *)recs[c][k];
+		assert_non_null(h);
+		csv_row_by_printf(want, sizeof(want), h, (unsigned)c, info.cntfrq, names, nr_cols);
+		if (strcmp(line, want))
+			fail_msg("CPU %llu seq %llu:\n got  %s want %s", c, sq, line, want);
+		rows++;
+	}
+	fclose(f);
+	assert_int_equal(rows, CPUS * PER);
 }
 
 static void test_csv_reader_names_the_line_of_a_broken_row(void **state)
@@ -1166,6 +1337,7 @@ int main(void)
 		cmocka_unit_test(test_csv_quotes_fields_per_rfc4180),
 		cmocka_unit_test(test_csv_keeps_only_the_selected_vm_and_window),
 		cmocka_unit_test(test_csv_reader_names_the_line_of_a_broken_row),
+		cmocka_unit_test(test_csv_cells_match_printf_at_edge_values),
 		cmocka_unit_test(test_chrome_json_parses_with_a_slice_per_exit),
 		cmocka_unit_test(test_chrome_exit_slice_ends_at_the_next_entry),
 		cmocka_unit_test(test_ctf_babeltrace2_reads_every_event),
