@@ -488,6 +488,7 @@ enum {
 
 struct ctf_prog {
 	struct ctf_op *op;
+	uint32_t min;  /* tf_record_fits()'s: the type's size; above any record's when unknown */
 	uint8_t nr_ops;
 	uint8_t shape; /* CS_* */
 };
@@ -624,12 +625,13 @@ static int ctf_compile(struct ctf_prog progs[TRACE_TYPES_MAX + 1])
 	if (!op)
 		return -ENOMEM;
 	memset(progs, 0, (TRACE_TYPES_MAX + 1) * sizeof(*progs));
-	progs[CTF_PROG_UNKNOWN] = (struct ctf_prog){ op, 0, CS_UNKNOWN };
+	progs[CTF_PROG_UNKNOWN] = (struct ctf_prog){ op, UINT16_MAX + 1u, 0, CS_UNKNOWN };
 	for (t = 0; t < trace_nr_types; t++) {
 		struct ctf_prog *p = &progs[t];
 
 		tt = &trace_types[t];
 		p->op = op;
+		p->min = tt->size;
 		n = 0;
 		for (i = 0; i < tt->nr_fields; i++) {
 			f = &tt->field[i];
@@ -796,7 +798,7 @@ static int ctf_add_chunk(struct ctf_export *x, struct ctf_stream *s,
 	const struct export_opts keep = *o;
 	/* the default: every record, without a look at each */
 	const bool all = keep.vm == EXPORT_ALL_VMS && !keep.since && keep.until == UINT64_MAX;
-	const struct ctf_prog *progs = x->progs;
+	const struct ctf_prog *progs = x->progs, *p;
 	const struct trace_hdr *h, *prev = NULL;
 	bool check = ch != NULL, compact;
 	size_t plen = s->len;
@@ -823,7 +825,8 @@ static int ctf_add_chunk(struct ctf_export *x, struct ctf_stream *s,
 	for (at = 0; at < len;) {
 		h = (const struct trace_hdr *)(payload + at); /* 8 bytes at least: len and at are multiples of 8 */
 		t = trace_type_index(h->type);
-		if (check && __builtin_expect(!tf_record_whole_as(h, len - at, t), 0)) {
+		p = &progs[t >= 0 ? (unsigned)t : CTF_PROG_UNKNOWN];
+		if (check && __builtin_expect(!tf_record_fits(h, len - at, p->min), 0)) {
 			*why = tf_payload_walk(ch, payload, at, (uint32_t)records, prev, bad_at);
 			if (*why)
 				return 0;
@@ -865,7 +868,7 @@ static int ctf_add_chunk(struct ctf_export *x, struct ctf_stream *s,
 			begin = ts;
 		last_ts = ts;
 		plen += ctf_put_header(buf + plen, id, ts, compact);
-		plen += ctf_encode(buf + plen, h, &progs[t >= 0 ? (unsigned)t : CTF_PROG_UNKNOWN]);
+		plen += ctf_encode(buf + plen, h, p);
 		events++;
 		exported++;
 		unknown += t < 0;

@@ -321,21 +321,26 @@ const char *tf_payload_walk(const struct tf_chunk_header *ch, const void *payloa
 			    uint32_t nr, const struct trace_hdr *prev, uint32_t *bad_at);
 
 /*
- * tf_record_whole() for a record whose first 8 bytes (type, size) are there
- * to read, t its trace_type_index(): a known type (TRACE_PAD is none) is at
- * least a header long (tests/unit/test_trace_types.c), so a size from the
- * type's up to avail says the header is whole too.
+ * The sizes of a well-formed record, whose type needs at least min bytes,
+ * avail of them there: a known type (TRACE_PAD is none) is at least a header
+ * long (tests/unit/test_trace_types.c), so a size from min up to avail says
+ * the header is whole too. A caller that has the type's min at hand checks a
+ * record with this alone, its first 8 bytes (type, size) there to read.
  */
-static inline bool tf_record_whole_as(const struct trace_hdr *h, uint32_t avail, int t)
+static inline bool tf_record_fits(const struct trace_hdr *h, uint32_t avail, uint32_t min)
 {
-	return t >= 0 && h->size >= trace_types[t].size && h->size <= avail &&
-	       h->size <= TRACE_MAX_RECORD && !(h->size & 7);
+	return h->size >= min && h->size <= avail && h->size <= TRACE_MAX_RECORD && !(h->size & 7);
 }
 
 /* The common case of a well-formed record: of a known type, whole in the avail bytes. */
 static inline bool tf_record_whole(const struct trace_hdr *h, uint32_t avail)
 {
-	return avail >= sizeof(*h) && tf_record_whole_as(h, avail, trace_type_index(h->type));
+	int t;
+
+	if (avail < sizeof(*h))
+		return false;
+	t = trace_type_index(h->type);
+	return t >= 0 && tf_record_fits(h, avail, trace_types[t].size);
 }
 
 /*
