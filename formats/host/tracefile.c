@@ -101,8 +101,17 @@ struct tf_pending {
 	uint64_t total_lost;
 };
 
+/*
+ * The writer's stdio buffer: the file goes out in writes of this size. The
+ * page cache keeps a file in folios as large as the writes that filled it
+ * (Linux 6.16 and later on ext4), and a file in large folios is read back at
+ * half the system time: the export of a trace just recorded reads it so.
+ */
+#define TF_WRITE_BUF (4u << 20)
+
 struct tf_writer {
 	FILE *f;
+	char *iobuf; /* f's buffer, TF_WRITE_BUF bytes (glibc sizes one of its own by the block size) */
 	uint32_t nr_cpus;
 	uint64_t offset;
 	uint64_t chunks;
@@ -179,6 +188,9 @@ int tf_writer_open(struct tf_writer **wp, const char *path, const struct tf_info
 		tf_writer_close(w, NULL);
 		return ret;
 	}
+	w->iobuf = malloc(TF_WRITE_BUF);
+	if (w->iobuf)
+		setvbuf(w->f, w->iobuf, _IOFBF, TF_WRITE_BUF);
 
 	memset(&fh, 0, sizeof(fh));
 	fh.magic = TF_MAGIC;
@@ -353,6 +365,7 @@ int tf_writer_close(struct tf_writer *w, struct tf_totals *totals)
 	ret = w->error;
 	for (cpu = 0; cpu < w->nr_cpus; cpu++)
 		free(w->cpus[cpu].buf);
+	free(w->iobuf); /* after fclose() */
 	free(w);
 	return ret;
 }
