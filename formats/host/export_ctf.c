@@ -779,11 +779,11 @@ static int ctf_open_streams(struct ctf_export *x)
  * The records of one chunk of CPU s->cpu's, payload[0..len), into its
  * stream. ch NULL: well formed, as tf_reader_load_chunk_records() hands them
  * out. Otherwise (tf_reader_load_chunk_unwalked()) they are checked here,
- * each as it is encoded, with tf_record_whole(), and the rest of the chunk
- * at once with tf_payload_walk() from the first record that is not that
- * common case, or where the packet fills: no part of a chunk is written
- * before the whole of it is known good. *why says what the check found; a
- * damaged chunk leaves the stream as it was.
+ * each as it is encoded, with tf_record_fits() (and the first one's sequence
+ * number), and the rest of the chunk at once with tf_payload_walk() from the
+ * first record that is not that common case, or where the packet fills: no
+ * part of a chunk is written before the whole of it is known good. *why says
+ * what the check found; a damaged chunk leaves the stream as it was.
  * The stream's state, the options and the buffers are kept in locals while
  * it runs: the stores into the packet would otherwise make the compiler
  * reload them every event.
@@ -816,7 +816,7 @@ static int ctf_add_chunk(struct ctf_export *x, struct ctf_stream *s,
 	}
 	buf = s->buf;
 	h = (const struct trace_hdr *)payload;
-	if (check && len && h->seq != ch->first_seq) {
+	if (check && len >= sizeof(*h) && h->seq != ch->first_seq) {
 		*why = tf_payload_walk(ch, payload, 0, 0, NULL, bad_at);
 		if (*why)
 			return 0;

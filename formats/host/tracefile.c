@@ -105,7 +105,7 @@ struct tf_pending {
  * The writer's stdio buffer: the file goes out in writes of this size. The
  * page cache keeps a file in folios as large as the writes that filled it
  * (Linux 6.16 and later on ext4), and a file in large folios is read back at
- * half the system time: the export of a trace just recorded reads it so.
+ * about half the system time: an export of a trace just recorded reads it so.
  */
 #define TF_WRITE_BUF (4u << 20)
 

@@ -291,11 +291,12 @@ int tf_reader_load_chunk_records(struct tf_reader *r, size_t i, const void **pay
  * them anyway (hypscope export's CTF encoder): under TF_OPEN_CHECK_ON_LOAD,
  * a chunk not loaded before has its payload read and its CRC checked (-EIO
  * when that fails, listed and counted as tf_reader_load_chunk_records()
- * would), and *walked is false: the caller then checks every record with
- * tf_record_whole() as it goes, and from the first that is not that common
- * case to the end with tf_payload_walk(), which also checks the record count
- * and sequence numbers, and must say what it found with
- * tf_reader_chunk_walked() before it loads another chunk. Otherwise it is
+ * would), and *walked is false. The caller then checks every record with
+ * tf_record_whole() or tf_record_fits() as it goes, and the first one's
+ * sequence number; from the first record that is not that common case to the
+ * end it calls tf_payload_walk(), which also checks the record count and the
+ * last sequence number; and it says what it found with
+ * tf_reader_chunk_walked() before it loads another chunk. Otherwise this is
  * tf_reader_load_chunk_records(), with *walked true.
  */
 int tf_reader_load_chunk_unwalked(struct tf_reader *r, size_t i, const void **payload,
