@@ -488,6 +488,7 @@ enum {
 
 struct ctf_prog {
 	struct ctf_op *op;
+	uint32_t min;  /* tf_record_fits()'s: the type's size; above any record's when unknown */
 	uint8_t nr_ops;
 	uint8_t shape; /* CS_* */
 };
@@ -624,12 +625,13 @@ static int ctf_compile(struct ctf_prog progs[TRACE_TYPES_MAX + 1])
 	if (!op)
 		return -ENOMEM;
 	memset(progs, 0, (TRACE_TYPES_MAX + 1) * sizeof(*progs));
-	progs[CTF_PROG_UNKNOWN] = (struct ctf_prog){ op, 0, CS_UNKNOWN };
+	progs[CTF_PROG_UNKNOWN] = (struct ctf_prog){ op, UINT16_MAX + 1u, 0, CS_UNKNOWN };
 	for (t = 0; t < trace_nr_types; t++) {
 		struct ctf_prog *p = &progs[t];
 
 		tt = &trace_types[t];
 		p->op = op;
+		p->min = tt->size;
 		n = 0;
 		for (i = 0; i < tt->nr_fields; i++) {
 			f = &tt->field[i];
@@ -775,27 +777,36 @@ static int ctf_open_streams(struct ctf_export *x)
 
 /*
  * The records of one chunk of CPU s->cpu's, payload[0..len), into its
- * stream: well formed, as tf_reader_load_chunk_records() hands them out.
+ * stream. ch NULL: well formed, as tf_reader_load_chunk_records() hands them
+ * out. Otherwise (tf_reader_load_chunk_unwalked()) they are checked here,
+ * each as it is encoded, with tf_record_fits() (and the first one's sequence
+ * number), and the rest of the chunk at once with tf_payload_walk() from the
+ * first record that is not that common case, or where the packet fills: no
+ * part of a chunk is written before the whole of it is known good. *why says
+ * what the check found; a damaged chunk leaves the stream as it was.
  * The stream's state, the options and the buffers are kept in locals while
  * it runs: the stores into the packet would otherwise make the compiler
  * reload them every event.
  */
-static int ctf_add_chunk(struct ctf_export *x, struct ctf_stream *s, const uint8_t *payload,
-			 uint32_t len, const struct export_opts *o, struct export_stats *st)
+static int ctf_add_chunk(struct ctf_export *x, struct ctf_stream *s,
+			 const struct tf_chunk_header *ch, const uint8_t *payload, uint32_t len,
+			 const struct export_opts *o, struct export_stats *st, const char **why,
+			 uint32_t *bad_at)
 {
 	uint64_t ts, last_ts = s->last_ts, begin = s->begin, events = s->events;
 	uint64_t records = 0, exported = 0, unknown = 0, clamped = 0;
 	const struct export_opts keep = *o;
 	/* the default: every record, without a look at each */
 	const bool all = keep.vm == EXPORT_ALL_VMS && !keep.since && keep.until == UINT64_MAX;
-	const struct ctf_prog *progs = x->progs;
-	const struct trace_hdr *h;
+	const struct ctf_prog *progs = x->progs, *p;
+	const struct trace_hdr *h, *prev = NULL;
+	bool check = ch != NULL, compact;
 	size_t plen = s->len;
 	uint32_t at, id;
-	bool compact;
 	uint8_t *buf;
 	int ret = 0, t;
 
+	*why = NULL;
 	if (!s->buf) {
 		s->buf = malloc(CTF_PACKET_MAX);
 		if (!s->buf) {
@@ -804,13 +815,36 @@ static int ctf_add_chunk(struct ctf_export *x, struct ctf_stream *s, const uint8
 		}
 	}
 	buf = s->buf;
+	h = (const struct trace_hdr *)payload;
+	if (check && len >= sizeof(*h) && h->seq != ch->first_seq) {
+		*why = tf_payload_walk(ch, payload, 0, 0, NULL, bad_at);
+		if (*why)
+			return 0;
+		check = false;
+	}
 	for (at = 0; at < len;) {
-		h = (const struct trace_hdr *)(payload + at);
+		h = (const struct trace_hdr *)(payload + at); /* 8 bytes at least: len and at are multiples of 8 */
+		t = trace_type_index(h->type);
+		p = &progs[t >= 0 ? (unsigned)t : CTF_PROG_UNKNOWN];
+		if (check && __builtin_expect(!tf_record_fits(h, len - at, p->min), 0)) {
+			*why = tf_payload_walk(ch, payload, at, (uint32_t)records, prev, bad_at);
+			if (*why)
+				return 0;
+			check = false;
+		}
 		at += h->size;
 		records++;
+		prev = h;
 		if (!all && !export_keep(&keep, h))
 			continue;
 		if (plen + CTF_EVENT_MAX > CTF_PACKET_MAX) {
+			if (check) {
+				*why = tf_payload_walk(ch, payload, at - h->size,
+						       (uint32_t)records - 1, NULL, bad_at);
+				if (*why)
+					return 0;
+				check = false;
+			}
 			s->len = plen;
 			s->events = events;
 			s->begin = begin;
@@ -827,7 +861,6 @@ static int ctf_add_chunk(struct ctf_export *x, struct ctf_stream *s, const uint8
 			ts = last_ts;
 			clamped++;
 		}
-		t = trace_type_index(h->type);
 		id = t >= 0 ? (uint32_t)t : CTF_ID_UNKNOWN;
 		/* the first event of a packet has the whole timestamp: it starts the reader's clock */
 		compact = events && id < CTF_ID_EXTENDED && ts - last_ts < (1ull << CTF_TS_BITS);
@@ -835,10 +868,16 @@ static int ctf_add_chunk(struct ctf_export *x, struct ctf_stream *s, const uint8
 			begin = ts;
 		last_ts = ts;
 		plen += ctf_put_header(buf + plen, id, ts, compact);
-		plen += ctf_encode(buf + plen, h, &progs[t >= 0 ? (unsigned)t : CTF_PROG_UNKNOWN]);
+		plen += ctf_encode(buf + plen, h, p);
 		events++;
 		exported++;
 		unknown += t < 0;
+	}
+	if (check) {
+		/* the record count and the last sequence number */
+		*why = tf_payload_walk(ch, payload, len, (uint32_t)records, prev, bad_at);
+		if (*why)
+			return 0;
 	}
 	if (!ret) {
 		s->len = plen;
@@ -973,8 +1012,10 @@ int export_ctf(struct tf_reader *r, const char *dir, const struct export_opts *o
 	const struct tf_chunk_info *ci;
 	const void *payload;
 	size_t i, nr_chunks;
+	const char *why;
+	uint32_t bad_at = 0;
 	uint64_t start;
-	bool have_start;
+	bool have_start, walked;
 	uint32_t cpu;
 	int n, ret;
 
@@ -1020,8 +1061,17 @@ int export_ctf(struct tf_reader *r, const char *dir, const struct export_opts *o
 	for (i = 0; i < nr_chunks; i++) {
 		ci = tf_reader_chunk(r, i);
 		cpu = ci->hdr.cpu;
-		/* the records are walked, not the CRC checked again: see ctf_add_chunk() */
-		n = tf_reader_load_chunk_records(r, i, &payload);
+		/*
+		 * The records are walked, not the CRC checked again; a chunk's
+		 * first load leaves the walk to ctf_add_chunk(), unless a loss is
+		 * noted before its records: that is done only for an intact chunk.
+		 */
+		if (ci->hdr.lost) {
+			walked = true;
+			n = tf_reader_load_chunk_records(r, i, &payload);
+		} else {
+			n = tf_reader_load_chunk_unwalked(r, i, &payload, &walked);
+		}
 		if (n == -EIO)
 			continue; /* damaged, or cut short under us: the reader lists it */
 		if (n < 0) {
@@ -1049,9 +1099,12 @@ int export_ctf(struct tf_reader *r, const char *dir, const struct export_opts *o
 			if (ret)
 				goto cleanup;
 		}
-		ret = ctf_add_chunk(&x, &x.streams[cpu], payload, (uint32_t)n, o, st);
+		ret = ctf_add_chunk(&x, &x.streams[cpu], walked ? NULL : &ci->hdr, payload,
+				    (uint32_t)n, o, st, &why, &bad_at);
 		if (ret)
 			goto cleanup;
+		if (!walked)
+			tf_reader_chunk_walked(r, i, why, bad_at); /* -EIO: listed, skipped */
 	}
 	ret = tf_reader_loads_done(r);
 	if (ret) {

@@ -101,8 +101,17 @@ struct tf_pending {
 	uint64_t total_lost;
 };
 
+/*
+ * The writer's stdio buffer: the file goes out in writes of this size. The
+ * page cache keeps a file in folios as large as the writes that filled it
+ * (Linux 6.16 and later on ext4), and a file in large folios is read back at
+ * about half the system time: an export of a trace just recorded reads it so.
+ */
+#define TF_WRITE_BUF (4u << 20)
+
 struct tf_writer {
 	FILE *f;
+	char *iobuf; /* f's buffer, TF_WRITE_BUF bytes (glibc sizes one of its own by the block size) */
 	uint32_t nr_cpus;
 	uint64_t offset;
 	uint64_t chunks;
@@ -179,6 +188,9 @@ int tf_writer_open(struct tf_writer **wp, const char *path, const struct tf_info
 		tf_writer_close(w, NULL);
 		return ret;
 	}
+	w->iobuf = malloc(TF_WRITE_BUF);
+	if (w->iobuf)
+		setvbuf(w->f, w->iobuf, _IOFBF, TF_WRITE_BUF);
 
 	memset(&fh, 0, sizeof(fh));
 	fh.magic = TF_MAGIC;
@@ -353,6 +365,7 @@ int tf_writer_close(struct tf_writer *w, struct tf_totals *totals)
 	ret = w->error;
 	for (cpu = 0; cpu < w->nr_cpus; cpu++)
 		free(w->cpus[cpu].buf);
+	free(w->iobuf); /* after fclose() */
 	free(w);
 	return ret;
 }
@@ -598,18 +611,14 @@ static int tf_buf_reserve(struct tf_reader *r, size_t len)
 	return 0;
 }
 
-static inline bool tf_record_whole(const struct trace_hdr *h, uint32_t avail);
-
-/* Walk a payload; NULL when its records are well formed and agree with the header. */
-static const char *payload_problem(const struct tf_chunk_header *ch, const uint8_t *payload,
-				   uint32_t *bad_at)
+const char *tf_payload_walk(const struct tf_chunk_header *ch, const void *payload, uint32_t at,
+			    uint32_t nr, const struct trace_hdr *prev, uint32_t *bad_at)
 {
-	const struct trace_hdr *h = NULL;
-	uint32_t at = 0, nr = 0;
+	const struct trace_hdr *h = prev;
 	const char *why;
 
 	while (at < ch->payload_len) {
-		h = (const struct trace_hdr *)(payload + at);
+		h = (const struct trace_hdr *)((const uint8_t *)payload + at);
 		if (__builtin_expect(!tf_record_whole(h, ch->payload_len - at), 0)) {
 			why = record_problem(h, ch->payload_len - at);
 			if (why) {
@@ -630,6 +639,13 @@ static const char *payload_problem(const struct tf_chunk_header *ch, const uint8
 	if (h && h->seq != ch->last_seq)
 		return "last sequence number disagrees with the chunk header";
 	return NULL;
+}
+
+/* Walk a payload; NULL when its records are well formed and agree with the header. */
+static const char *payload_problem(const struct tf_chunk_header *ch, const uint8_t *payload,
+				   uint32_t *bad_at)
+{
+	return tf_payload_walk(ch, payload, 0, 0, NULL, bad_at);
 }
 
 /*
@@ -662,12 +678,13 @@ static ssize_t tf_bytes(struct tf_reader *r, uint64_t off, size_t len, uint8_t *
 /*
  * Check the payload of the chunk at off, whose header ch is sound: in the
  * mapping, or read into *buf (grown as needed); *payload says where it is.
- * 0 or -errno; *v says what the check found. Reads the reader's file and
- * nothing it changes, so the loader's thread calls it too.
+ * 0 or -errno; *v says what the check found: the CRC's verdict, and with
+ * walk its records' too. Reads the reader's file and nothing it changes, so
+ * the loader's thread calls it too.
  */
-static int tf_check_payload(struct tf_reader *r, uint64_t off, const struct tf_chunk_header *ch,
-			    uint8_t **buf, size_t *cap, const uint8_t **payload,
-			    struct tf_verdict *v)
+static int tf_check_payload_crc(struct tf_reader *r, uint64_t off, const struct tf_chunk_header *ch,
+				uint8_t **buf, size_t *cap, const uint8_t **payload,
+				struct tf_verdict *v, bool walk)
 {
 	ssize_t n;
 
@@ -681,9 +698,16 @@ static int tf_check_payload(struct tf_reader *r, uint64_t off, const struct tf_c
 		v->why = "payload cut short";
 	else if (tf_crc32(0, *payload, ch->payload_len) != ch->payload_crc)
 		v->why = "CRC mismatch";
-	else
+	else if (walk)
 		v->why = payload_problem(ch, *payload, &v->bad_at);
 	return 0;
+}
+
+static int tf_check_payload(struct tf_reader *r, uint64_t off, const struct tf_chunk_header *ch,
+			    uint8_t **buf, size_t *cap, const uint8_t **payload,
+			    struct tf_verdict *v)
+{
+	return tf_check_payload_crc(r, off, ch, buf, cap, payload, v, true);
 }
 
 /* A chunk header that can be trusted as far as its own CRC and fields go. */
@@ -1369,6 +1393,40 @@ static int load_and_check(struct tf_reader *r, size_t i, const void **payload)
 	return (int)r->chunks[i].hdr.payload_len;
 }
 
+int tf_reader_load_chunk_unwalked(struct tf_reader *r, size_t i, const void **payload,
+				  bool *walked)
+{
+	struct tf_verdict v;
+	const uint8_t *data;
+	int ret;
+
+	if (!r || i >= r->nr_chunks || !payload || !walked)
+		return -EINVAL;
+	*walked = !r->check_on_load || r->state[i] != TF_UNCHECKED;
+	if (*walked)
+		return tf_reader_load_chunk_records(r, i, payload);
+	ret = tf_check_payload_crc(r, r->chunks[i].offset, &r->chunks[i].hdr, &r->buf,
+				   &r->buf_cap, &data, &v, false);
+	if (ret < 0)
+		return ret;
+	if (v.why) { /* cut short, or the CRC: the check's verdict already */
+		tf_take_verdict(r, i, &v);
+		return -EIO;
+	}
+	*payload = data;
+	return (int)r->chunks[i].hdr.payload_len;
+}
+
+int tf_reader_chunk_walked(struct tf_reader *r, size_t i, const char *why, uint32_t bad_at)
+{
+	struct tf_verdict v = { .off = 0, .why = why, .bad_at = bad_at };
+
+	if (!r || i >= r->nr_chunks || !r->check_on_load || r->state[i] != TF_UNCHECKED)
+		return -EINVAL;
+	v.off = r->chunks[i].offset;
+	return tf_take_verdict(r, i, &v) ? 0 : -EIO;
+}
+
 int tf_reader_load_chunk(struct tf_reader *r, size_t i, const void **payload)
 {
 	const uint8_t *data;
@@ -1711,14 +1769,6 @@ static int tf_head_fill_slow(struct tf_reader *r, uint32_t cpu)
 			c->chunk_offset, c->at);
 		c->at = c->len;
 	}
-}
-
-/* The common case of record_problem(): a record of a known type, whole. */
-static inline bool tf_record_whole(const struct trace_hdr *h, uint32_t avail)
-{
-	return avail >= sizeof(*h) && h->size <= avail && h->size <= TRACE_MAX_RECORD &&
-	       !(h->size & 7) && h->type != TRACE_PAD && trace_type_index(h->type) >= 0 &&
-	       h->size >= trace_types[trace_type_index(h->type)].size;
 }
 
 /*

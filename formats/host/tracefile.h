@@ -25,6 +25,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "formats/host/trace_types.h"
 #include "formats/trace.h"
 
 #define TF_MAGIC       0x3143525453505948ull /* "HYPSTRC1": file header */
@@ -284,6 +285,64 @@ int tf_reader_load_chunk_records(struct tf_reader *r, size_t i, const void **pay
  * counted where the check at open would have; its records are not walked
  * again. A chunk checked before is read and walked as above.
  */
+
+/*
+ * A first load that leaves the walk of the records to the caller, who walks
+ * them anyway (hypscope export's CTF encoder): under TF_OPEN_CHECK_ON_LOAD,
+ * a chunk not loaded before has its payload read and its CRC checked (-EIO
+ * when that fails, listed and counted as tf_reader_load_chunk_records()
+ * would), and *walked is false. The caller then checks every record with
+ * tf_record_whole() or tf_record_fits() as it goes, and the first one's
+ * sequence number; from the first record that is not that common case to the
+ * end it calls tf_payload_walk(), which also checks the record count and the
+ * last sequence number; and it says what it found with
+ * tf_reader_chunk_walked() before it loads another chunk. Otherwise this is
+ * tf_reader_load_chunk_records(), with *walked true.
+ */
+int tf_reader_load_chunk_unwalked(struct tf_reader *r, size_t i, const void **payload,
+				  bool *walked);
+
+/*
+ * The verdict on chunk i, loaded by tf_reader_load_chunk_unwalked() with
+ * *walked false: why (NULL: intact) and bad_at, as tf_payload_walk() gave
+ * them. 0 for an intact chunk; -EIO for a damaged one, listed and counted
+ * where the check at open would have; -EINVAL for a chunk not waiting for
+ * its verdict.
+ */
+int tf_reader_chunk_walked(struct tf_reader *r, size_t i, const char *why, uint32_t bad_at);
+
+/*
+ * The check of a chunk's records (ch: its header), from payload byte at on,
+ * nr records and the last of them, prev (NULL when none), before it having
+ * passed it: NULL when they are well formed and agree with the header
+ * (record count, first and last sequence numbers); else what is wrong, and
+ * *bad_at the payload byte where it was found.
+ */
+const char *tf_payload_walk(const struct tf_chunk_header *ch, const void *payload, uint32_t at,
+			    uint32_t nr, const struct trace_hdr *prev, uint32_t *bad_at);
+
+/*
+ * The sizes of a well-formed record, whose type needs at least min bytes,
+ * avail of them there: a known type (TRACE_PAD is none) is at least a header
+ * long (tests/unit/test_trace_types.c), so a size from min up to avail says
+ * the header is whole too. A caller that has the type's min at hand checks a
+ * record with this alone, its first 8 bytes (type, size) there to read.
+ */
+static inline bool tf_record_fits(const struct trace_hdr *h, uint32_t avail, uint32_t min)
+{
+	return h->size >= min && h->size <= avail && h->size <= TRACE_MAX_RECORD && !(h->size & 7);
+}
+
+/* The common case of a well-formed record: of a known type, whole in the avail bytes. */
+static inline bool tf_record_whole(const struct trace_hdr *h, uint32_t avail)
+{
+	int t;
+
+	if (avail < sizeof(*h))
+		return false;
+	t = trace_type_index(h->type);
+	return t >= 0 && tf_record_fits(h, avail, trace_types[t].size);
+}
 
 /*
  * A reader that loads chunks itself (tf_reader_load_chunk*()) has loaded

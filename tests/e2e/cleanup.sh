@@ -164,7 +164,7 @@ if wait_for 30 has_qemu "$pid" && wait_for 30 booted "$pid"; then
 	) >"$work/fsize.log" 2>&1
 	rc=$?
 	if [ "$rc" -eq 4 ] && grep -q 'File too large' "$work/fsize.log"; then
-		pass "record --attach at its file-size limit: $(grep -m1 -o 'write at.*' "$work/fsize.log"), exit 4"
+		pass "record --attach at its file-size limit: $(grep -m1 -oE '(write|flush) at.*' "$work/fsize.log"), exit 4"
 	else
 		fail "record --attach at its file-size limit exited $rc: $(head -c 300 "$work/fsize.log")"
 	fi

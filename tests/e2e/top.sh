@@ -119,7 +119,7 @@ wait_screen 'prompt\$' 5 || fail "the shell in tmux never showed its prompt"
 
 trace=$work/known.trace
 if ! ${HOST_CC:-gcc} -std=gnu11 -Wall -Wextra -Werror -O2 -I. -D_GNU_SOURCE \
-	-o "$work/top_trace" tests/e2e/top_trace.c build/libhypscope.a -ldeflate 2>"$work/top_trace.err"; then
+	-o "$work/top_trace" tests/e2e/top_trace.c build/libhypscope.a -ldeflate -lisal 2>"$work/top_trace.err"; then
 	fail "tests/e2e/top_trace.c does not build against build/libhypscope.a: $(head -n3 "$work/top_trace.err")"
 	exit 1
 fi

@@ -1191,6 +1191,131 @@ static void test_ctf_stops_at_a_record_broken_after_open(void **state)
 	tf_reader_close(r);
 }
 
+/* A file's bytes at off rewritten: len bytes from buf. */
+static void patch_file(const char *path, uint64_t off, const void *buf, size_t len)
+{
+	FILE *f = fopen(path, "r+b");
+
+	assert_non_null(f);
+	assert_int_equal(fseek(f, (long)off, SEEK_SET), 0);
+	assert_int_equal(fwrite(buf, 1, len, f), len);
+	assert_int_equal(fclose(f), 0);
+}
+
+static bool same_file(const char *a, const char *b)
+{
+	char cmd[512];
+
+	snprintf(cmd, sizeof(cmd), "cmp -s '%s' '%s'", a, b);
+	return system(cmd) == 0;
+}
+
+/*
+ * Chunks whose CRCs hold but whose records disagree with their headers (a
+ * record's size zeroed, one record too many claimed, the first or the last
+ * sequence number changed), one chunk in three, on one CPU whose stream
+ * fills several packets, so that some of them straddle a packet's end.
+ * Checked on load, the CTF export walks their records as it encodes them:
+ * it must find what the check at open finds, list the same problems and
+ * write the same streams, with nothing of a damaged chunk in them.
+ */
+static void test_ctf_checks_records_as_it_encodes_them(void **state)
+{
+	struct sample *s = *state;
+	struct tf_info info = { .nr_cpus = 1, .cntfrq = CNTFRQ };
+	struct tf_reader_stats at_open, on_load;
+	struct export_stats st_open, st_load;
+	struct export_opts o;
+	struct tf_reader *r, *rl;
+	struct tf_writer *w;
+	char err[TF_MSG_LEN], path[160], a[200], b[200];
+	uint8_t rec[TRACE_MAX_RECORD];
+	uint64_t n, damaged = 0;
+	size_t i, nr;
+
+	snprintf(path, sizeof(path), "%s/walked.trace", s->dir);
+	assert_int_equal(tf_writer_open(&w, path, &info, err, sizeof(err)), 0);
+	for (n = 0; n < 40000; n++) {
+		size_t size = make_record(rec, n % 2 ? 0 : 2, 0, n, 1000 + 7 * n);
+
+		assert_int_equal(tf_writer_append(w, 0, rec, size), 0);
+	}
+	assert_int_equal(tf_writer_close(w, NULL), 0);
+
+	r = open_trace(path);
+	nr = tf_reader_nr_chunks(r);
+	assert_true(nr >= 30);
+	for (i = 1; i < nr; i += 3) {
+		const struct tf_chunk_info *ci = tf_reader_chunk(r, i);
+		struct tf_chunk_header ch = ci->hdr;
+		const struct trace_hdr *h;
+		const void *payload;
+		uint8_t *copy;
+		uint32_t at = 0, last = 0;
+		int len = tf_reader_load_chunk(r, i, &payload);
+
+		assert_true(len > 0);
+		copy = malloc((size_t)len);
+		assert_non_null(copy);
+		memcpy(copy, payload, (size_t)len);
+		for (h = (const struct trace_hdr *)copy; at < (uint32_t)len; h = (const void *)(copy + at)) {
+			last = at;
+			at += h->size;
+		}
+		switch (i / 3 % 4) {
+		case 0: /* a record in the middle with no size */
+			h = (const struct trace_hdr *)copy;
+			for (at = 0; at < (uint32_t)len / 2; h = (const void *)(copy + at))
+				at += h->size;
+			((struct trace_hdr *)(copy + at))->size = 0;
+			break;
+		case 1: /* one record more than there are */
+			ch.nr_records++;
+			break;
+		case 2:
+			((struct trace_hdr *)copy)->seq++;
+			break;
+		default:
+			((struct trace_hdr *)(copy + last))->seq--;
+			break;
+		}
+		ch.payload_crc = tf_crc32(0, copy, (size_t)len);
+		ch.header_crc = 0;
+		ch.header_crc = tf_crc32(0, &ch, sizeof(ch));
+		patch_file(path, ci->offset, &ch, sizeof(ch));
+		patch_file(path, ci->offset + sizeof(ch), copy, (size_t)len);
+		damaged += ci->hdr.nr_records;
+		free(copy);
+	}
+	tf_reader_close(r);
+
+	r = open_trace(path);
+	tf_reader_stats(r, &at_open);
+	assert_int_equal(at_open.bad_chunks, (nr + 1) / 3);
+	assert_int_equal(at_open.records, 40000 - damaged);
+	assert_int_equal(tf_reader_open_flags(&rl, path, 1, TF_OPEN_CHECK_ON_LOAD, err, sizeof(err)), 0);
+	export_opts_init(&o);
+	snprintf(a, sizeof(a), "%s/walked-open", s->dir);
+	snprintf(b, sizeof(b), "%s/walked-load", s->dir);
+	assert_int_equal(export_ctf(r, a, &o, &st_open, err, sizeof(err)), 0);
+	assert_int_equal(export_ctf(rl, b, &o, &st_load, err, sizeof(err)), 0);
+	tf_reader_stats(rl, &on_load);
+	assert_int_equal(st_open.exported, 40000 - damaged);
+	assert_int_equal(st_load.exported, st_open.exported);
+	assert_int_equal(st_load.records, st_open.records);
+	assert_int_equal(on_load.bad_chunks, at_open.bad_chunks);
+	assert_int_equal(on_load.records, at_open.records);
+	assert_true(st_load.bytes > 3 * 256 * 1024); /* packets of 256 KiB: several of them */
+	assert_int_equal(tf_reader_nr_problems(rl), tf_reader_nr_problems(r));
+	for (i = 0; i < tf_reader_nr_problems(r); i++)
+		assert_string_equal(tf_reader_problem(rl, i), tf_reader_problem(r, i));
+	strcat(a, "/stream_0");
+	strcat(b, "/stream_0");
+	assert_true(same_file(a, b));
+	tf_reader_close(rl);
+	tf_reader_close(r);
+}
+
 /* ---------------------------------------------------------------- command */
 
 static int run_cmd(const char *a0, ...)
@@ -1347,6 +1472,7 @@ int main(void)
 		cmocka_unit_test(test_ctf_keeps_streams_monotonic),
 		cmocka_unit_test(test_ctf_compact_header_unless_the_clock_jumps),
 		cmocka_unit_test(test_damaged_file_exports_every_intact_chunk),
+		cmocka_unit_test(test_ctf_checks_records_as_it_encodes_them),
 		cmocka_unit_test(test_ctf_stops_at_a_record_broken_after_open),
 		cmocka_unit_test(test_cmd_export_exit_codes),
 		cmocka_unit_test(test_cmd_export_fails_when_nothing_is_intact),
