@@ -66,7 +66,6 @@ static inline __attribute__((always_inline)) bool pick_pass(struct runqueue *rq,
 							    uint32_t skip, struct pick *p)
 {
 	bool found = false;
-
 	uint32_t cand;
 
 	p->next = NULL;

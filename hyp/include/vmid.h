@@ -44,8 +44,6 @@ void vmid_allocator_init(struct vmid_allocator *a, unsigned bits);
 /* vmid_acquire()'s way when its fast path fails: under the lock. */
 uint64_t vmid_acquire_slow(struct vmid_allocator *a, uint64_t *vm_vmid, unsigned cpu);
 
-/* At a vCPU's load on `cpu` (at every entry for a guest hypervisor's): the
- * VM's VMID, allocated or renewed if needed. The fast path inline. */
 /* vmid_acquire()'s fast path alone, active = &a->active[cpu]: true with
  * *out the VMID when it took it without the lock, else false (then
  * vmid_acquire() or vmid_acquire_slow()). */
@@ -66,6 +64,8 @@ static inline bool vmid_acquire_fast(struct vmid_allocator *a, uint64_t *vm_vmid
 					   __ATOMIC_RELAXED);
 }
 
+/* At a vCPU's load on `cpu` (at every entry for a guest hypervisor's): the
+ * VM's VMID, allocated or renewed if needed. The fast path inline. */
 static inline uint64_t vmid_acquire(struct vmid_allocator *a, uint64_t *vm_vmid, unsigned cpu)
 {
 	uint64_t vmid;
@@ -74,6 +74,7 @@ static inline uint64_t vmid_acquire(struct vmid_allocator *a, uint64_t *vm_vmid,
 		return vmid;
 	return vmid_acquire_slow(a, vm_vmid, cpu);
 }
+
 /*
  * At the entry of a vCPU whose VMID was acquired at its load on this CPU
  * (active: &a->active[cpu]): whether this CPU's active VMID is still that

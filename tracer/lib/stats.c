@@ -1490,7 +1490,7 @@ static unsigned feed_plain_run(struct hs_stats *s, const struct tf_record *rec, 
 int hs_stats_feed_batch(struct hs_stats *s, const struct tf_record *rec, unsigned n)
 {
 	unsigned i = 0, plain;
-	int ret = 0;
+	int ret = 0; /* each feed's answer is 0 or -ENOMEM: ORed, one -ENOMEM stays */
 
 	while (i < n) {
 		/* what every record counts first, a run at a time: feed_typed() does not read it */
