@@ -85,7 +85,7 @@ mkdir -p "$dir" || exit 2
 base=""
 base_why="-B"
 if [ "$nobase" -eq 0 ]; then
-	base=$(tests/bench/baseline.sh) || { base=""; base_why="above"; }
+	base=$(tests/bench/baseline.sh) || { base=""; base_why="tests/bench/baseline.sh said why above"; }
 fi
 
 # Seconds (with fractions) that a command takes; its output is thrown away.
@@ -220,9 +220,11 @@ c_csv=$(best_cpu3 "$hypscope" export -q "$trace" --format csv -o -) || exit 1
 # The baseline's exports the same way (one reading thread: it has no -j); a
 # failure drops the baseline, not the bench.
 if [ -n "$base" ]; then
-	bc_ctf=$(best_cpu3 sh -c "rm -rf '$base_ctf' && exec '$base/hypscope' export -q '$base_on' --format ctf -o '$base_ctf'") &&
-		bc_csv=$(best_cpu3 "$base/hypscope" export -q "$base_on" --format csv -o -) ||
-		{ echo "bench: no baseline: its export failed" >&2; base=""; }
+	if ! bc_ctf=$(best_cpu3 sh -c "rm -rf '$base_ctf' && exec '$base/hypscope' export -q '$base_on' --format ctf -o '$base_ctf'") ||
+		! bc_csv=$(best_cpu3 "$base/hypscope" export -q "$base_on" --format csv -o -); then
+		echo "bench: no baseline: its export failed" >&2
+		base=""
+	fi
 	rm -rf "$base_ctf"
 fi
 
@@ -237,8 +239,12 @@ t_bt=$(seconds babeltrace2 --output-format=dummy "$ctf") || exit 1
 # The baseline's report (one thread, no -j): wall clock and CPU time, best of 3.
 if [ -n "$base" ]; then
 	[ "$base_on" = "$trace" ] || cat "$base_on" >/dev/null
-	both=$(best_both3 "$base/hypscope" report "$base_on") && read -r bt_report bc_report <<<"$both" ||
-		{ echo "bench: no baseline: its report failed" >&2; base=""; }
+	if both=$(best_both3 "$base/hypscope" report "$base_on"); then
+		read -r bt_report bc_report <<<"$both"
+	else
+		echo "bench: no baseline: its report failed" >&2
+		base=""
+	fi
 fi
 
 r_report1=$(rate "$events" "$t_report1")
