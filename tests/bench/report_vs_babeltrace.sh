@@ -276,7 +276,7 @@ if [ -n "$base" ]; then
 	row "export --format csv -o -, CPU time" "$b_csv" "$r_csv"
 	[ "$base_on" = "$trace" ] && echo "(both on the same trace file; best of 3 each)" ||
 		echo "(the baseline on the same events from its own gen_trace; best of 3 each)"
-	printf 'bench: the baseline'"'"'s report is %.1fx the speed of babeltrace2 on this CTF (issue 11: 4.4x)\n' \
+	printf 'bench: the baseline'"'"'s report is %.1fx the speed of babeltrace2 reading today'"'"'s CTF (issue 11: 4.4x, its day'"'"'s CTF)\n' \
 		"$(echo "$t_bt / $bt_report" | bc -l)"
 else
 	printf '\nbench: no baseline (%s): the figures without the ratios\n' "$base_why"
