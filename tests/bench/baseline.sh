@@ -63,11 +63,14 @@ git cat-file -e "$BASE^{commit}" 2>/dev/null ||
 say "building $short's hypscope and gen_trace into $out (once)"
 rm -rf "$out"
 trap 'rm -rf "$out/src"' EXIT
+trap 'exit 1' INT TERM HUP
 mkdir -p "$out/src" || none "cannot create $out/src"
 git archive "$BASE" | tar -x -C "$out/src" || none "git archive $short failed"
 # The sub-make must not take `make bench`'s flags (O=, V=, its job server).
+# DEPFLAGS= writes no .d files: the top Makefile includes every .d under
+# build/, and those of a build cut short here would land among them.
 if ! env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u MAKEOVERRIDES \
-	make -C "$out/src" -j"$(getconf _NPROCESSORS_ONLN 2>/dev/null || echo 2)" \
+	make -C "$out/src" -j"$(getconf _NPROCESSORS_ONLN 2>/dev/null || echo 2)" DEPFLAGS= \
 	build/hypscope build/tests/bench/gen_trace >"$out/build.log" 2>&1; then
 	none "its build failed ($out/build.log): $(grep -m1 -E 'error|Error' "$out/build.log")"
 fi
