@@ -158,9 +158,10 @@ records_of() {
 }
 
 # Does the baseline read $trace as today's `report` does? If its report is not
-# the same bytes, it gets the same events from its own gen_trace (same seed,
-# -n and -c) in $base_trace, whose record count must agree with today's.
-# Sets $base_on (the trace the baseline is timed on); fails with the reason.
+# the same bytes, it gets the same events from its own gen_trace (its default
+# seed, which is today's, and the same -n and -c) in $base_trace, whose record
+# count must agree with today's. Sets $base_on (the trace the baseline is timed
+# on), or fails with the reason in $base_why.
 base_check() {
 	"$hypscope" report "$trace" -j 1 >"$dir/report.txt" 2>/dev/null || {
 		base_why="today's report of $trace failed"
@@ -172,8 +173,10 @@ base_check() {
 		base_on=$trace
 		return 0
 	fi
-	echo "bench: baseline: its report of $trace differs from today's" \
-		"($(tail -n1 "$dir/last.err")): timed on the same events from its own gen_trace" >&2
+	local why
+	why=$(tail -n1 "$dir/last.err")
+	echo "bench: baseline: its report of $trace differs from today's (${why:-other bytes}):" \
+		"timed on the same events from its own gen_trace" >&2
 	"$base/gen_trace" -n "$events" -c "$cpus" "$base_trace" >/dev/null 2>"$dir/last.err" || {
 		base_why="its gen_trace failed: $(tail -n1 "$dir/last.err")"
 		return 1
