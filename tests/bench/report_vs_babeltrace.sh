@@ -137,9 +137,9 @@ best_of3() {
 # The least wall-clock time and the least CPU time (user + system) of 3 runs
 # of a command, as "WALL CPU".
 best_both3() {
-	local TIMEFORMAT='%3R %3U %3S' t w u s c bw="" bc="" i
+	local TIMEFORMAT='%3R %3U %3S' t w u s c bw="" bc=""
 
-	for i in 1 2 3; do
+	for _ in 1 2 3; do
 		t=$( { time "$@" >/dev/null 2>"$dir/last.err"; } 2>&1 ) || {
 			echo "bench: '$*' failed: $(tail -n1 "$dir/last.err")" >&2
 			return 1
