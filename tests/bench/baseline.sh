@@ -12,17 +12,20 @@
 # The baseline is commit 25ca084 ("run loop: host requests and SDEI dispatch
 # checked inline on entry"), the newest commit before 31f7434 ("trace reader:
 # libdeflate's CRC-32, the file mapped and read in place, ..."), the first
-# commit made for issue 11's speed goals: every later change to the reader
+# commit made for issue 11's speed goals: every change for them to the reader
 # (formats/host/tracefile.c), the model (tracer/lib/stats.c, analysis.c) and
-# the exporters (formats/host/export*.c) came after it, none before it since
-# the issue's figures were taken. On the project's Xeon VM it runs `report` at
-# about 4.2 M events/s, 5.0x the speed of babeltrace2 reading the same events
-# as its own CTF (the issue: 3.9 M and 4.4x on another machine), and exports
-# 2 M records in 0.42 s of CPU as CTF and 1.3 s as CSV (the issue: 0.27 s and
-# 0.55 s), in line with today's code being 1.7x and 2.0x slower on this
-# machine than on the issue's. It has no -j: its `report` and `export` read
-# on one thread. It reads today's trace files (the file and record formats
-# are the same versions; `report` prints the same bytes).
+# the exporters (formats/host/export*.c) came after it. On the project's Xeon
+# VM its `report` reads the 10 M-record bench trace in 2.47 s of CPU at best,
+# 4.0 M events per CPU second, 4.3x to 5.1x the speed of babeltrace2 reading
+# the same events as its own CTF (the issue, on another machine: 3.9 M and
+# 4.4x); 31f7434 alone already halves that time. It exports 2 M records in
+# 0.38 s of CPU as CTF and 1.07 s as CSV (the issue: 0.27 s and 0.55 s), where
+# today's code takes 1.15x and 1.3x here what it took on the machine of the
+# last published figures: CTF in line, CSV slower than the machine explains
+# (docs/performance.md, "What `make bench` compares with"). It has no -j: its
+# `report` and `export` read on one thread. It reads today's trace files (the
+# file and record formats are the same versions; its `report` prints the same
+# bytes as today's).
 #
 # The tree is taken with `git archive` (no worktree, nothing written to .git)
 # into build/bench/base/src, built there with its own Makefile, and its two
