@@ -623,6 +623,42 @@ static int tf_buf_reserve(struct tf_reader *r, size_t len)
 }
 
 /*
+ * The walk's check of a record's type and size in one look-up: for each
+ * type below TRACE_TYPE_LIMIT, the smallest size of a record of it
+ * (trace_min_size()), TF_NO_SIZE for a type this version does not decode,
+ * which no record's size reaches. Filled once, by tf_min_size_init().
+ */
+#define TF_NO_SIZE 0xffffu
+static uint16_t tf_min_size[TRACE_TYPE_LIMIT];
+static pthread_once_t tf_min_size_once = PTHREAD_ONCE_INIT;
+
+static void tf_min_size_init(void)
+{
+	unsigned i;
+
+	for (i = 0; i < TRACE_TYPE_LIMIT; i++)
+		tf_min_size[i] = TF_NO_SIZE;
+	for (i = 0; i < trace_nr_types; i++)
+		if (trace_types[i].type < TRACE_TYPE_LIMIT)
+			tf_min_size[trace_types[i].type] = trace_types[i].size;
+}
+
+_Static_assert(TRACE_MAX_RECORD < TF_NO_SIZE, "TF_NO_SIZE exceeds every record's size");
+
+/*
+ * tf_record_whole() by tf_min_size[]: of a known type, whole in the avail
+ * bytes, at least 8 of them there (the type and size).
+ */
+static inline __attribute__((always_inline)) bool tf_walk_whole(const struct trace_hdr *h,
+								uint32_t avail)
+{
+	uint32_t size = h->size, type = h->type;
+	uint32_t min = type < TRACE_TYPE_LIMIT ? tf_min_size[type] : TF_NO_SIZE;
+
+	return (size >= min) & (size <= avail) & (size <= TRACE_MAX_RECORD) & !(size & 7);
+}
+
+/*
  * tf_payload_walk(), and with keys (room for a key per record the payload
  * could hold, payload_len / sizeof(struct trace_hdr)) each record's
  * timestamp written into keys[] as it goes, the record at index nr into
@@ -633,20 +669,34 @@ payload_walk(const struct tf_chunk_header *ch, const void *payload, uint32_t at,
 	     const struct trace_hdr *prev, uint32_t *bad_at, uint64_t *keys)
 {
 	const struct trace_hdr *h = prev;
+	const uint8_t *p = payload;
+	uint32_t len = ch->payload_len;
 	const char *why;
 
-	while (at < ch->payload_len) {
-		h = (const struct trace_hdr *)((const uint8_t *)payload + at);
-		if (__builtin_expect(!tf_record_whole(h, ch->payload_len - at), 0)) {
-			why = record_problem(h, ch->payload_len - at);
+	pthread_once(&tf_min_size_once, tf_min_size_init);
+	/* the first record of the chunk, whose sequence number the header gives */
+	if (!nr && at < len) {
+		h = (const struct trace_hdr *)(p + at);
+		why = record_problem(h, len - at);
+		if (!why && h->seq != ch->first_seq)
+			why = "first sequence number disagrees with the chunk header";
+		if (why) {
+			*bad_at = at;
+			return why;
+		}
+		if (keys)
+			keys[nr] = h->ts;
+		at += h->size;
+		nr++;
+	}
+	while (at < len) {
+		h = (const struct trace_hdr *)(p + at);
+		if (__builtin_expect(len - at < 8 || !tf_walk_whole(h, len - at), 0)) {
+			why = record_problem(h, len - at);
 			if (why) {
 				*bad_at = at;
 				return why;
 			}
-		}
-		if (!nr && h->seq != ch->first_seq) {
-			*bad_at = at;
-			return "first sequence number disagrees with the chunk header";
 		}
 		if (keys)
 			keys[nr] = h->ts;
