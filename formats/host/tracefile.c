@@ -646,69 +646,127 @@ static void tf_min_size_init(void)
 _Static_assert(TRACE_MAX_RECORD < TF_NO_SIZE, "TF_NO_SIZE exceeds every record's size");
 
 /*
- * tf_record_whole() by tf_min_size[]: of a known type, whole in the avail
- * bytes, at least 8 of them there (the type and size).
+ * tf_record_whole() by tf_min_size[], of a record of that type and size: of
+ * a known type, whole in the avail bytes.
  */
-static inline __attribute__((always_inline)) bool tf_walk_whole(const struct trace_hdr *h,
+static inline __attribute__((always_inline)) bool tf_walk_whole(uint32_t type, uint32_t size,
 								uint32_t avail)
 {
-	uint32_t size = h->size, type = h->type;
 	uint32_t min = type < TRACE_TYPE_LIMIT ? tf_min_size[type] : TF_NO_SIZE;
 
 	return (size >= min) & (size <= avail) & (size <= TRACE_MAX_RECORD) & !(size & 7);
 }
 
 /*
- * tf_payload_walk(), and with keys (room for a key per record the payload
- * could hold, payload_len / sizeof(struct trace_hdr)) each record's
- * timestamp written into keys[] as it goes, the record at index nr into
- * keys[nr].
+ * The walk of tf_payload_walk() over the records that start before limit,
+ * from *at on (*nr records and the last of them, *h, before it): NULL when
+ * they are well formed (and the chunk's first agrees with the header), else
+ * what is wrong, *at then the payload byte where it was found. With keys
+ * (room for a key per record the payload could hold, payload_len /
+ * sizeof(struct trace_hdr)), each record's timestamp is written into keys[]
+ * as it goes, the record at index nr into keys[nr].
  */
 static inline __attribute__((always_inline)) const char *
-payload_walk(const struct tf_chunk_header *ch, const void *payload, uint32_t at, uint32_t nr,
-	     const struct trace_hdr *prev, uint32_t *bad_at, uint64_t *keys)
+walk_to(const struct tf_chunk_header *ch, const uint8_t *p, uint32_t limit, uint32_t *atp,
+	uint32_t *nrp, const struct trace_hdr **hp, uint64_t *keys)
 {
-	const struct trace_hdr *h = prev;
-	const uint8_t *p = payload;
-	uint32_t len = ch->payload_len;
-	const char *why;
+	const struct trace_hdr *h = *hp;
+	uint32_t len = ch->payload_len, at = *atp, nr = *nrp;
+	const char *why = NULL;
 
-	pthread_once(&tf_min_size_once, tf_min_size_init);
 	/* the first record of the chunk, whose sequence number the header gives */
-	if (!nr && at < len) {
+	if (!nr && at < limit) {
 		h = (const struct trace_hdr *)(p + at);
 		why = record_problem(h, len - at);
 		if (!why && h->seq != ch->first_seq)
 			why = "first sequence number disagrees with the chunk header";
-		if (why) {
-			*bad_at = at;
-			return why;
-		}
+		if (why)
+			goto out;
 		if (keys)
 			keys[nr] = h->ts;
 		at += h->size;
 		nr++;
 	}
-	while (at < len) {
+	while (at < limit) {
+		uint64_t w;
+
 		h = (const struct trace_hdr *)(p + at);
-		if (__builtin_expect(len - at < 8 || !tf_walk_whole(h, len - at), 0)) {
+		if (__builtin_expect(len - at < 8, 0)) {
 			why = record_problem(h, len - at);
-			if (why) {
-				*bad_at = at;
-				return why;
-			}
+			goto out;
+		}
+		w = h->word0; /* type and size, read once */
+		if (__builtin_expect(!tf_walk_whole((uint16_t)w, (uint16_t)(w >> 16), len - at), 0)) {
+			why = record_problem(h, len - at);
+			if (why)
+				goto out;
 		}
 		if (keys)
 			keys[nr] = h->ts;
-		at += h->size;
+		at += (uint16_t)(w >> 16);
 		nr++;
 	}
-	*bad_at = at;
+out:
+	*atp = at;
+	*nrp = nr;
+	*hp = h;
+	return why;
+}
+
+/* The end of tf_payload_walk(): the record count and the last sequence number. */
+static const char *walk_end(const struct tf_chunk_header *ch, uint32_t nr,
+			    const struct trace_hdr *h)
+{
 	if (nr != ch->nr_records)
 		return "record count disagrees with the chunk header";
 	if (h && h->seq != ch->last_seq)
 		return "last sequence number disagrees with the chunk header";
 	return NULL;
+}
+
+/* tf_payload_walk(), with keys as walk_to() takes them. */
+static inline __attribute__((always_inline)) const char *
+payload_walk(const struct tf_chunk_header *ch, const void *payload, uint32_t at, uint32_t nr,
+	     const struct trace_hdr *prev, uint32_t *bad_at, uint64_t *keys)
+{
+	const char *why;
+
+	pthread_once(&tf_min_size_once, tf_min_size_init);
+	why = walk_to(ch, payload, ch->payload_len, &at, &nr, &prev, keys);
+	*bad_at = at;
+	return why ? why : walk_end(ch, nr, prev);
+}
+
+#define TF_CRC_PIECE 8192u /* bytes the CRC takes before the walk goes over them */
+
+/*
+ * The CRC of a payload and the walk of its records (payload_problem(), with
+ * keys, which are not NULL) in one pass: the walk follows the CRC a piece at
+ * a time, over bytes still in the first-level cache. *crc: the payload's
+ * CRC; the walk's verdict only counts when that agrees with the header.
+ */
+static const char *crc_and_walk(const struct tf_chunk_header *ch, const uint8_t *payload,
+				uint32_t *crc, uint32_t *bad_at, uint64_t *keys)
+	__attribute__((nonnull));
+
+static const char *crc_and_walk(const struct tf_chunk_header *ch, const uint8_t *payload,
+				uint32_t *crc, uint32_t *bad_at, uint64_t *keys)
+{
+	uint32_t len = ch->payload_len, done = 0, n, at = 0, nr = 0;
+	const struct trace_hdr *h = NULL;
+	const char *why = NULL;
+
+	pthread_once(&tf_min_size_once, tf_min_size_init);
+	*crc = 0;
+	while (done < len) {
+		n = len - done < TF_CRC_PIECE ? len - done : TF_CRC_PIECE;
+		*crc = tf_crc32(*crc, payload + done, n);
+		done += n;
+		if (!why)
+			why = walk_to(ch, payload, done, &at, &nr, &h, keys);
+	}
+	*bad_at = at;
+	return why ? why : walk_end(ch, nr, h);
 }
 
 const char *tf_payload_walk(const struct tf_chunk_header *ch, const void *payload, uint32_t at,
@@ -722,10 +780,8 @@ const char *tf_payload_walk(const struct tf_chunk_header *ch, const void *payloa
  * header. keys: NULL, or see payload_walk().
  */
 static const char *payload_problem(const struct tf_chunk_header *ch, const uint8_t *payload,
-				   uint32_t *bad_at, uint64_t *keys)
+				   uint32_t *bad_at)
 {
-	if (keys)
-		return payload_walk(ch, payload, 0, 0, NULL, bad_at, keys);
 	return payload_walk(ch, payload, 0, 0, NULL, bad_at, NULL);
 }
 
@@ -784,6 +840,7 @@ static int tf_check_payload_crc(struct tf_reader *r, uint64_t off, const struct 
 				uint8_t **buf, size_t *cap, const uint8_t **payload,
 				struct tf_verdict *v, bool walk, uint64_t **keys, uint32_t *kcap)
 {
+	uint32_t crc;
 	ssize_t n;
 
 	v->off = off;
@@ -794,12 +851,19 @@ static int tf_check_payload_crc(struct tf_reader *r, uint64_t off, const struct 
 	n = tf_bytes(r, off + sizeof(*ch), ch->payload_len, buf, cap, payload);
 	if (n < 0)
 		return (int)n;
-	if ((size_t)n < ch->payload_len)
+	if ((size_t)n < ch->payload_len) {
 		v->why = "payload cut short";
-	else if (tf_crc32(0, *payload, ch->payload_len) != ch->payload_crc)
+	} else if (walk && keys) {
+		v->why = crc_and_walk(ch, *payload, &crc, &v->bad_at, *keys);
+		if (crc != ch->payload_crc) {
+			v->why = "CRC mismatch";
+			v->bad_at = TF_NO_BYTE;
+		}
+	} else if (tf_crc32(0, *payload, ch->payload_len) != ch->payload_crc) {
 		v->why = "CRC mismatch";
-	else if (walk)
-		v->why = payload_problem(ch, *payload, &v->bad_at, keys ? *keys : NULL);
+	} else if (walk) {
+		v->why = payload_problem(ch, *payload, &v->bad_at);
+	}
 	return 0;
 }
 
@@ -1465,7 +1529,7 @@ static int tf_read_payload(struct tf_reader *r, const struct tf_chunk_info *ci, 
 			return (int)n;
 		if ((size_t)n < len)
 			why = "cut short";
-		else if (walk && r->map && payload_problem(&ci->hdr, *data, &bad_at, NULL))
+		else if (walk && r->map && payload_problem(&ci->hdr, *data, &bad_at))
 			why = "malformed records";
 		else if (walk && !r->map && tf_crc32(0, *data, len) != ci->hdr.payload_crc)
 			why = "CRC mismatch";
