@@ -1266,8 +1266,10 @@ static uint64_t *heads_merge(const struct key_sample *k, size_t *n)
  * a CPU whose clock goes back), the number of CPUs (the merge of four or
  * fewer and of more), the reader (checked at open or on load, one thread or
  * two) and the size of the batches, the merge hands out what the plain
- * merge of the CPUs' heads does, each record as written; a chunk damaged in
- * the middle of the file takes its records out and nothing else.
+ * merge of the CPUs' heads does, each record as written. A chunk damaged in
+ * the middle of the file, and one whose last record is malformed under
+ * sound CRCs, take their records out and nothing else, and every reader
+ * ends with the problems, stats and chunks of the check at open.
  */
 static void test_the_merge_is_the_merge_of_the_heads_whatever_the_timestamps(void **state)
 {
@@ -1280,10 +1282,12 @@ static void test_the_merge_is_the_merge_of_the_heads_whatever_the_timestamps(voi
 	struct tf_record *rec = malloc(256 * sizeof(*rec));
 	struct key_sample k;
 	const struct tf_chunk_info *ci;
-	struct tf_reader *r;
+	struct tf_reader *r, *r1 = NULL;
 	char err[TF_MSG_LEN];
 	uint64_t *want, key, q;
-	size_t want_n, len, c, m, b, i, n;
+	size_t want_n, len, c, m, b, i, n, big;
+	uint32_t at, last;
+	uint16_t size16;
 	unsigned damaged, cpu;
 	uint8_t *file;
 	int got;
@@ -1304,10 +1308,41 @@ static void test_the_merge_is_the_merge_of_the_heads_whatever_the_timestamps(voi
 					k.gone[cpu][q] = true;
 				file = slurp(s->path, &len);
 				file[ci->offset + sizeof(ci->hdr) + ci->hdr.payload_len / 2] ^= 0x20;
+				/*
+				 * and the last record of the largest payload (past the
+				 * CRC's first piece where it is long enough) made too
+				 * short, its CRCs sealed again
+				 */
+				for (i = 0, big = 0; i < tf_reader_nr_chunks(r); i++)
+					if (tf_reader_chunk(r, i)->hdr.payload_len >
+					    tf_reader_chunk(r, big)->hdr.payload_len)
+						big = i;
+				assert_true(big != tf_reader_nr_chunks(r) / 2);
+				ci = tf_reader_chunk(r, big);
+				for (at = 0, last = 0; at < ci->hdr.payload_len;) {
+					last = at;
+					memcpy(&size16, file + ci->offset + sizeof(ci->hdr) + at +
+								offsetof(struct trace_hdr, size),
+					       sizeof(size16));
+					at += size16;
+				}
+				size16 = 24;
+				memcpy(file + ci->offset + sizeof(ci->hdr) + last +
+					       offsetof(struct trace_hdr, size),
+				       &size16, sizeof(size16));
+				reseal(file + ci->offset);
+				for (q = ci->hdr.first_seq; q <= ci->hdr.last_seq; q++)
+					k.gone[ci->hdr.cpu][q] = true;
 				tf_reader_close(r);
 				spill(s->damaged, file, len);
 				free(file);
 				path = s->damaged;
+				/* the check at open, all at once: what every reader must end with */
+				assert_int_equal(tf_reader_open_threads(&r1, path, 1, err, sizeof(err)),
+						 0);
+				assert_int_equal(tf_reader_nr_problems(r1), 2);
+				assert_true(has_problem(r1, "CRC mismatch"));
+				assert_true(has_problem(r1, "bad record size"));
 			}
 			want = heads_merge(&k, &want_n);
 			for (m = 0; m < sizeof(modes) / sizeof(modes[0]); m++) {
@@ -1333,7 +1368,9 @@ static void test_the_merge_is_the_merge_of_the_heads_whatever_the_timestamps(voi
 					}
 					assert_int_equal(got, 0);
 					assert_int_equal(n, want_n);
-					assert_int_equal(tf_reader_nr_problems(r), damaged);
+					assert_int_equal(tf_reader_nr_problems(r), 2 * damaged);
+					if (damaged)
+						assert_reads_as(r, r1);
 					/* and one by one, after a rewind */
 					tf_reader_rewind(r);
 					for (n = 0; tf_reader_next(r, &rec[0]) == 1; n++) {
@@ -1346,6 +1383,8 @@ static void test_the_merge_is_the_merge_of_the_heads_whatever_the_timestamps(voi
 				}
 			}
 			free(want);
+			if (damaged)
+				tf_reader_close(r1);
 		}
 		for (cpu = 0; cpu < k.cpus; cpu++) {
 			free(k.ts[cpu]);
