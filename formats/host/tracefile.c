@@ -392,7 +392,7 @@ struct tf_cursor {
 	 * Under check_on_load, the timestamps of the chunk's records, in order,
 	 * written by the check that walked them (in keybuf or the loader's slot):
 	 * the merge compares these, not the records. keys[ki] is the record at at,
- * nkeys the chunk's records.
+	 * nkeys the chunk's records.
 	 */
 	const uint64_t *keys;
 	uint32_t ki;
@@ -775,10 +775,7 @@ const char *tf_payload_walk(const struct tf_chunk_header *ch, const void *payloa
 	return payload_walk(ch, payload, at, nr, prev, bad_at, NULL);
 }
 
-/*
- * Walk a payload; NULL when its records are well formed and agree with the
- * header. keys: NULL, or see payload_walk().
- */
+/* Walk a payload; NULL when its records are well formed and agree with the header. */
 static const char *payload_problem(const struct tf_chunk_header *ch, const uint8_t *payload,
 				   uint32_t *bad_at)
 {
