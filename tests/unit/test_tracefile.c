@@ -1166,6 +1166,234 @@ static void test_batches_break_ties_to_the_lower_cpu_on_any_number_of_cpus(void 
 	}
 }
 
+/* A type below TRACE_TYPE_LIMIT that this version does not decode, or 0 when there is none. */
+static uint16_t unknown_type_below_the_limit(void)
+{
+	uint32_t t;
+
+	for (t = TRACE_TYPE_LIMIT - 1; t > 0; t--)
+		if (trace_type_index(t) < 0 && t != TRACE_PAD)
+			return (uint16_t)t;
+	return 0;
+}
+
+struct key_sample {
+	unsigned cpus;
+	uint64_t nr[6];          /* records written per CPU */
+	uint64_t *ts[6];         /* their timestamps, by sequence number */
+	bool *gone[6];           /* in a chunk damaged since: not handed out */
+};
+
+/*
+ * Write cpus CPUs' records whose timestamps move on by 0 to 3 ticks (ties
+ * within and across CPUs, and at the chunk boundaries a flush every 211
+ * records makes) and now and then go back by up to 40 on one CPU; some
+ * records are of types this version does not decode, which a file may hold.
+ */
+static void write_key_sample(const char *path, struct key_sample *k, unsigned cpus)
+{
+	struct tf_info info = { .nr_cpus = cpus, .cntfrq = 1000 };
+	uint16_t unknown = unknown_type_below_the_limit();
+	uint8_t rec[TRACE_MAX_RECORD];
+	uint64_t ts[6], n, x;
+	struct tf_writer *w;
+	char err[TF_MSG_LEN];
+	struct trace_hdr *h = (struct trace_hdr *)rec;
+	unsigned cpu;
+	size_t size;
+
+	memset(k, 0, sizeof(*k));
+	k->cpus = cpus;
+	for (cpu = 0; cpu < cpus; cpu++) {
+		ts[cpu] = 1000;
+		k->ts[cpu] = malloc(6000 * sizeof(uint64_t));
+		k->gone[cpu] = calloc(6000, sizeof(bool));
+		assert_non_null(k->ts[cpu]);
+		assert_non_null(k->gone[cpu]);
+	}
+	assert_int_equal(tf_writer_open(&w, path, &info, err, sizeof(err)), 0);
+	for (n = 0; n < 6000; n++) {
+		x = mix64(n ^ 0x5eed);
+		cpu = (unsigned)(x % cpus);
+		if (x % 97 == 3)
+			ts[cpu] -= x % 41; /* this CPU's clock goes back */
+		else
+			ts[cpu] += (x >> 8) % 4;
+		size = make_record(rec, cpu, k->nr[cpu], ts[cpu]);
+		if (x % 53 == 7) {
+			/* a type this version does not decode: above the table, or in it */
+			h->type = (x >> 16) % 2 || !unknown ? (uint16_t)(TRACE_TYPE_LIMIT + 17) : unknown;
+			h->size = 40;
+			size = 40;
+		}
+		assert_int_equal(tf_writer_append(w, cpu, rec, size), 0);
+		k->ts[cpu][k->nr[cpu]++] = ts[cpu];
+		if (n % 211 == 210)
+			assert_int_equal(tf_writer_flush(w), 0);
+	}
+	assert_int_equal(tf_writer_close(w, NULL), 0);
+}
+
+/*
+ * The merge as tf_reader_next() defines it, done the plain way: each time the
+ * earliest of the CPUs' next records, ties to the lower CPU, a CPU's records
+ * in their order. Returns (cpu << 56 | seq) of each, *n of them.
+ */
+static uint64_t *heads_merge(const struct key_sample *k, size_t *n)
+{
+	uint64_t *out = malloc(6 * 6000 * sizeof(*out)), at[6] = { 0 };
+	unsigned cpu, best;
+
+	assert_non_null(out);
+	*n = 0;
+	for (;;) {
+		best = k->cpus;
+		for (cpu = 0; cpu < k->cpus; cpu++) {
+			while (at[cpu] < k->nr[cpu] && k->gone[cpu][at[cpu]])
+				at[cpu]++;
+			if (at[cpu] < k->nr[cpu] &&
+			    (best == k->cpus || k->ts[cpu][at[cpu]] < k->ts[best][at[best]]))
+				best = cpu;
+		}
+		if (best == k->cpus)
+			return out;
+		out[(*n)++] = (uint64_t)best << 56 | at[best]++;
+	}
+}
+
+/*
+ * Whatever the timestamps (ties within a chunk and across chunk boundaries,
+ * a CPU whose clock goes back), the number of CPUs (the merge of four or
+ * fewer and of more), the reader (checked at open or on load, one thread or
+ * two) and the size of the batches, the merge hands out what the plain
+ * merge of the CPUs' heads does, each record as written. A chunk damaged in
+ * the middle of the file, and one whose last record is malformed under
+ * sound CRCs, take their records out and nothing else, and every reader
+ * ends with the problems, stats and chunks of the check at open.
+ */
+static void test_the_merge_is_the_merge_of_the_heads_whatever_the_timestamps(void **state)
+{
+	static const unsigned cpus_of[] = { 1, 3, 4, 5, 6 };
+	static const struct {
+		unsigned threads, flags;
+	} modes[] = { { 1, 0 }, { 2, 0 }, { 1, TF_OPEN_CHECK_ON_LOAD }, { 2, TF_OPEN_CHECK_ON_LOAD } };
+	static const unsigned sizes[] = { 1, 7, 256 };
+	struct sample *s = *state;
+	struct tf_record *rec = malloc(256 * sizeof(*rec));
+	struct key_sample k;
+	const struct tf_chunk_info *ci;
+	struct tf_reader *r, *r1 = NULL;
+	char err[TF_MSG_LEN];
+	uint64_t *want, key, q;
+	size_t want_n, len, c, m, b, i, n, big;
+	uint32_t at, last;
+	uint16_t size16;
+	unsigned damaged, cpu;
+	uint8_t *file;
+	int got;
+
+	assert_non_null(rec);
+	for (c = 0; c < sizeof(cpus_of) / sizeof(cpus_of[0]); c++) {
+		write_key_sample(s->path, &k, cpus_of[c]);
+		for (damaged = 0; damaged < 2; damaged++) {
+			const char *path = s->path;
+
+			if (damaged) {
+				/* a payload byte of a chunk in the middle of the file */
+				assert_int_equal(tf_reader_open(&r, s->path, err, sizeof(err)), 0);
+				assert_true(tf_reader_nr_chunks(r) > 4);
+				ci = tf_reader_chunk(r, tf_reader_nr_chunks(r) / 2);
+				cpu = ci->hdr.cpu;
+				for (q = ci->hdr.first_seq; q <= ci->hdr.last_seq; q++)
+					k.gone[cpu][q] = true;
+				file = slurp(s->path, &len);
+				file[ci->offset + sizeof(ci->hdr) + ci->hdr.payload_len / 2] ^= 0x20;
+				/*
+				 * and the last record of the largest payload (past the
+				 * CRC's first piece where it is long enough) made too
+				 * short, its CRCs sealed again
+				 */
+				for (i = 0, big = 0; i < tf_reader_nr_chunks(r); i++)
+					if (tf_reader_chunk(r, i)->hdr.payload_len >
+					    tf_reader_chunk(r, big)->hdr.payload_len)
+						big = i;
+				assert_true(big != tf_reader_nr_chunks(r) / 2);
+				ci = tf_reader_chunk(r, big);
+				for (at = 0, last = 0; at < ci->hdr.payload_len;) {
+					last = at;
+					memcpy(&size16, file + ci->offset + sizeof(ci->hdr) + at +
+								offsetof(struct trace_hdr, size),
+					       sizeof(size16));
+					at += size16;
+				}
+				size16 = 24;
+				memcpy(file + ci->offset + sizeof(ci->hdr) + last +
+					       offsetof(struct trace_hdr, size),
+				       &size16, sizeof(size16));
+				reseal(file + ci->offset);
+				for (q = ci->hdr.first_seq; q <= ci->hdr.last_seq; q++)
+					k.gone[ci->hdr.cpu][q] = true;
+				tf_reader_close(r);
+				spill(s->damaged, file, len);
+				free(file);
+				path = s->damaged;
+				/* the check at open, all at once: what every reader must end with */
+				assert_int_equal(tf_reader_open_threads(&r1, path, 1, err, sizeof(err)),
+						 0);
+				assert_int_equal(tf_reader_nr_problems(r1), 2);
+				assert_true(has_problem(r1, "CRC mismatch"));
+				assert_true(has_problem(r1, "bad record size"));
+			}
+			want = heads_merge(&k, &want_n);
+			for (m = 0; m < sizeof(modes) / sizeof(modes[0]); m++) {
+				for (b = 0; b < sizeof(sizes) / sizeof(sizes[0]); b++) {
+					assert_int_equal(tf_reader_open_flags(&r, path, modes[m].threads,
+									      modes[m].flags, err,
+									      sizeof(err)),
+							 0);
+					n = 0;
+					while ((got = tf_reader_next_batch(r, rec, sizes[b])) > 0) {
+						for (i = 0; i < (size_t)got; i++, n++) {
+							key = (uint64_t)rec[i].cpu << 56 | rec[i].hdr->seq;
+							assert_true(n < want_n);
+							if (key != want[n])
+								print_message("%u CPUs, mode %zu, batch %u: record %zu is %" PRIx64 ", not %" PRIx64 "\n",
+									      cpus_of[c], m, sizes[b], n, key, want[n]);
+							assert_true(key == want[n]);
+							assert_int_equal(rec[i].hdr->ts,
+									 k.ts[rec[i].cpu][rec[i].hdr->seq]);
+							assert_int_equal(rec[i].size, rec[i].hdr->size);
+							assert_int_equal(rec[i].chunk_offset % 8, 0);
+						}
+					}
+					assert_int_equal(got, 0);
+					assert_int_equal(n, want_n);
+					assert_int_equal(tf_reader_nr_problems(r), 2 * damaged);
+					if (damaged)
+						assert_reads_as(r, r1);
+					/* and one by one, after a rewind */
+					tf_reader_rewind(r);
+					for (n = 0; tf_reader_next(r, &rec[0]) == 1; n++) {
+						assert_true(n < want_n);
+						assert_true(((uint64_t)rec[0].cpu << 56 | rec[0].hdr->seq) ==
+							    want[n]);
+					}
+					assert_int_equal(n, want_n);
+					tf_reader_close(r);
+				}
+			}
+			free(want);
+			if (damaged)
+				tf_reader_close(r1);
+		}
+		for (cpu = 0; cpu < k.cpus; cpu++) {
+			free(k.ts[cpu]);
+			free(k.gone[cpu]);
+		}
+	}
+	free(rec);
+}
+
 static void test_losses_without_records_are_kept(void **state)
 {
 	struct sample *s = *state;
@@ -1233,6 +1461,9 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(
 			test_batches_break_ties_to_the_lower_cpu_on_any_number_of_cpus, setup,
+			teardown),
+		cmocka_unit_test_setup_teardown(
+			test_the_merge_is_the_merge_of_the_heads_whatever_the_timestamps, setup,
 			teardown),
 		cmocka_unit_test_setup_teardown(test_losses_without_records_are_kept, setup,
 						teardown),
