@@ -132,14 +132,14 @@ static void test_memory_is_bounded_by_the_bucket_count(void **state)
 {
 	struct hs_hist h = { 0 };
 	unsigned g, used = 0;
-	uint64_t i;
+	uint64_t i, buf[HS_HIST_SUB];
 
 	(void)state;
 	rng_state = 7;
 	for (i = 0; i < 1000000; i++)
 		hs_hist_add(&h, rnd() >> (rnd() % 64));
 	for (g = 0; g < HS_HIST_GROUPS; g++)
-		used += hs_hist_group(&h, g) != NULL;
+		used += hs_hist_group(&h, g, buf) != NULL;
 	assert_true(used <= HS_HIST_GROUPS);
 	assert_int_equal(h.missed, 0);
 	hs_hist_release(&h);
@@ -173,16 +173,19 @@ static void test_merge_equals_adding_everything(void **state)
 static void test_reset_forgets_samples_and_keeps_blocks(void **state)
 {
 	struct hs_hist h = { 0 };
-	const uint64_t *block;
+	const hs_hist_ctr *block;
+	uint64_t buf[HS_HIST_SUB];
 
 	(void)state;
 	hs_hist_add(&h, 1000);
 	hs_hist_add(&h, 2000);
-	block = hs_hist_group(&h, 6);
-	assert_non_null(block);
+	assert_non_null(hs_hist_group(&h, 6, buf));
+	block = h.blocks;
 	hs_hist_reset(&h);
 	assert_int_equal(h.count, 0);
-	assert_ptr_equal(hs_hist_group(&h, 6), block);
+	assert_non_null(hs_hist_group(&h, 6, buf));
+	assert_ptr_equal(h.blocks, block);
+	assert_int_equal(hs_hist_bucket_count(&h, 6, 0), 0);
 	hs_hist_add(&h, 5);
 	assert_int_equal(h.min, 5);
 	assert_int_equal(hs_hist_quantile(&h, 0.5), 5);
@@ -815,7 +818,8 @@ static void assert_hist_equal(const struct hs_hist *a, const struct hs_hist *b)
 		assert_int_equal(a->max, b->max);
 	}
 	for (g = 0; g < HS_HIST_GROUPS; g++) {
-		const uint64_t *x = hs_hist_group(a, g), *y = hs_hist_group(b, g);
+		uint64_t bx[HS_HIST_SUB], by[HS_HIST_SUB];
+		const uint64_t *x = hs_hist_group(a, g, bx), *y = hs_hist_group(b, g, by);
 
 		assert_true(!x == !y);
 		if (x)
