@@ -1103,6 +1103,45 @@ static void test_deferred_sums_settle_to_the_same_model(void **state)
 }
 
 /*
+ * Exits of one vCPU and class, all of one cost and one time, past the
+ * histograms' counter width: the deferring model's cell wraps its counters,
+ * and the total, class and vCPU rows summed from it when it settles carry,
+ * as the rows of the model that counts as it goes wrap their own.
+ */
+static void test_deferred_rows_past_the_counters_width_settle_exactly(void **state)
+{
+	struct feeder fa = { .s = new_stats(HS_GROUP_ALL, 0) };
+	struct feeder fb = { .s = new_stats(HS_GROUP_ALL, 0) };
+	const uint64_t n = 3 * ((uint64_t)1 << HS_HIST_CTR_BITS) + 5;
+	uint64_t i, ts = 1000;
+	unsigned g, s;
+
+	(void)state;
+	assert_int_equal(hs_stats_defer(fb.s), 0);
+	for (i = 0; i < n; i++) {
+		/* 10 ticks in the hypervisor: 160 ns */
+		exit_at(&fa, 0, ts, 0, 0, ESR_EC_HVC64, 0, 0x40001000, 500, false);
+		exit_at(&fb, 0, ts, 0, 0, ESR_EC_HVC64, 0, 0x40001000, 500, false);
+		entry_at(&fa, 0, ts + 10, 0, 0);
+		entry_at(&fb, 0, ts + 10, 0, 0);
+		ts += 100;
+	}
+	assert_int_equal(hs_stats_settle(fb.s), 0);
+	assert_models_equal(fa.s, fb.s);
+	hs_hist_bucket(500, &g, &s);
+	assert_int_equal(hs_hist_bucket_count(&fb.s->total.cost, g, s), n);
+	assert_int_equal(hs_hist_bucket_count(&fb.s->classes[ESR_EC_HVC64].cost, g, s), n);
+	assert_int_equal(hs_hist_bucket_count(&fb.s->vcpus.rows[0].row.cost, g, s), n);
+	hs_hist_bucket(160, &g, &s);
+	assert_int_equal(hs_hist_bucket_count(&fb.s->total.time, g, s), n);
+	assert_int_equal(hs_hist_bucket_count(&fb.s->pcs.rows[0].row.time, g, s), n);
+	assert_int_equal(hs_hist_quantile(&fb.s->total.time, 0.5), 160);
+	assert_int_equal(fb.s->nomem, 0);
+	hs_stats_destroy(fa.s);
+	hs_stats_destroy(fb.s);
+}
+
+/*
  * hs_stats_feed_batch() builds the model hs_stats_feed() builds record by
  * record, in batches of 1 to 300 records, from random_record()'s stream
  * with, now and then, what the batch's run of plain records must leave to
@@ -1348,6 +1387,7 @@ int main(void)
 		cmocka_unit_test(test_short_and_unknown_records_are_skipped),
 		cmocka_unit_test(test_ticks_convert_to_ns_at_any_frequency),
 		cmocka_unit_test(test_deferred_sums_settle_to_the_same_model),
+		cmocka_unit_test(test_deferred_rows_past_the_counters_width_settle_exactly),
 		cmocka_unit_test(test_batched_lookups_keep_first_seen_rows_and_costs),
 		cmocka_unit_test(test_reset_of_a_deferring_model_looks_up_what_waits),
 		cmocka_unit_test(test_batches_feed_the_model_record_by_record_does),
