@@ -282,7 +282,9 @@ struct hs_pend {
  * fills or the model settles a part of the hash index at a time (sorted by
  * the slot their key hashes to), so that the slots and rows of one part stay
  * in the first-level cache while its records are counted. Keys new to the
- * table take their rows afterwards in the order of their first record.
+ * table take their rows afterwards in the order of their first record. The
+ * records' costs are counted then, straight into their rows' histograms: the
+ * log holds only those of MMIO accesses whose exit came after their batch.
  */
 struct hs_table {
 	struct hs_keyed_row *rows;
