@@ -862,13 +862,13 @@ static uint64_t pow2_low(unsigned b)
 
 unsigned top_hist_buckets(const struct hs_hist *h, unsigned max_rows, struct top_hbucket *out)
 {
-	uint64_t by_pow2[65] = { 0 }, c;
+	uint64_t by_pow2[65] = { 0 }, buf[HS_HIST_SUB], c;
 	unsigned g, s, b, first = 65, last = 0, span, f, n, i;
 
 	if (!h->count || !max_rows)
 		return 0;
 	for (g = 0; g < HS_HIST_GROUPS; g++) {
-		const uint64_t *blk = hs_hist_group(h, g);
+		const uint64_t *blk = hs_hist_group(h, g, buf);
 
 		if (!blk)
 			continue;

@@ -132,14 +132,14 @@ static void test_memory_is_bounded_by_the_bucket_count(void **state)
 {
 	struct hs_hist h = { 0 };
 	unsigned g, used = 0;
-	uint64_t i;
+	uint64_t i, buf[HS_HIST_SUB];
 
 	(void)state;
 	rng_state = 7;
 	for (i = 0; i < 1000000; i++)
 		hs_hist_add(&h, rnd() >> (rnd() % 64));
 	for (g = 0; g < HS_HIST_GROUPS; g++)
-		used += hs_hist_group(&h, g) != NULL;
+		used += hs_hist_group(&h, g, buf) != NULL;
 	assert_true(used <= HS_HIST_GROUPS);
 	assert_int_equal(h.missed, 0);
 	hs_hist_release(&h);
@@ -173,19 +173,123 @@ static void test_merge_equals_adding_everything(void **state)
 static void test_reset_forgets_samples_and_keeps_blocks(void **state)
 {
 	struct hs_hist h = { 0 };
-	const uint64_t *block;
+	const hs_hist_ctr *block;
+	uint64_t buf[HS_HIST_SUB];
 
 	(void)state;
 	hs_hist_add(&h, 1000);
 	hs_hist_add(&h, 2000);
-	block = hs_hist_group(&h, 6);
-	assert_non_null(block);
+	assert_non_null(hs_hist_group(&h, 6, buf));
+	block = h.blocks;
 	hs_hist_reset(&h);
 	assert_int_equal(h.count, 0);
-	assert_ptr_equal(hs_hist_group(&h, 6), block);
+	assert_non_null(hs_hist_group(&h, 6, buf));
+	assert_ptr_equal(h.blocks, block);
+	assert_int_equal(hs_hist_bucket_count(&h, 6, 0), 0);
 	hs_hist_add(&h, 5);
 	assert_int_equal(h.min, 5);
 	assert_int_equal(hs_hist_quantile(&h, 0.5), 5);
+	hs_hist_release(&h);
+}
+
+/* The count of the bucket v falls in. */
+static uint64_t bucket_of(const struct hs_hist *h, uint64_t v)
+{
+	unsigned g, s;
+
+	hs_hist_bucket(v, &g, &s);
+	return hs_hist_bucket_count(h, g, s);
+}
+
+static void test_counter_carries_exactly_across_its_width(void **state)
+{
+	const uint64_t wrap = (uint64_t)1 << HS_HIST_CTR_BITS, v = 1000, w = 3000;
+	struct hs_hist h = { 0 }, ref = { 0 };
+	uint64_t i, buf[HS_HIST_SUB];
+	unsigned g, s;
+
+	(void)state;
+	/* v counted wrap - 1 times: no carry yet; the next one wraps the counter */
+	for (i = 0; i < wrap - 1; i++)
+		assert_int_equal(hs_hist_add(&h, v), 0);
+	assert_null(h.hi);
+	assert_int_equal(bucket_of(&h, v), wrap - 1);
+	assert_int_equal(hs_hist_add(&h, v), 0);
+	assert_non_null(h.hi);
+	assert_int_equal(bucket_of(&h, v), wrap);
+	assert_int_equal(hs_hist_add(&h, v), 0);
+	assert_int_equal(bucket_of(&h, v), wrap + 1);
+	assert_int_equal(hs_hist_add(&h, w), 0);
+	assert_int_equal(bucket_of(&h, w), 1);
+	hs_hist_bucket(v, &g, &s);
+	assert_non_null(hs_hist_group(&h, g, buf));
+	assert_int_equal(buf[s], wrap + 1);
+	assert_int_equal(buf[(s + 1) % HS_HIST_SUB], 0);
+	/* all but the last sample in v's bucket: every quantile below 1 reads it */
+	assert_int_equal(hs_hist_quantile(&h, 0.5), hs_hist_quantile(&h, 0.9999));
+	assert_true(hs_hist_quantile(&h, 0.5) + 16 > v && hs_hist_quantile(&h, 0.5) < v + 16);
+	assert_true(hs_hist_quantile(&h, 0.99999) + 64 > w && hs_hist_quantile(&h, 0.99999) <= w);
+
+	/* the blocks grown at both ends carry their carries along */
+	assert_int_equal(hs_hist_add(&h, 7), 0);
+	assert_int_equal(hs_hist_add(&h, (uint64_t)1 << 40), 0);
+	assert_int_equal(bucket_of(&h, v), wrap + 1);
+	assert_int_equal(bucket_of(&h, w), 1);
+	assert_int_equal(bucket_of(&h, 7), 1);
+	assert_int_equal(bucket_of(&h, (uint64_t)1 << 40), 1);
+	assert_int_equal(h.count, wrap + 4);
+	assert_int_equal(h.missed, 0);
+
+	/* merged counts carry too, once within the low bits and once across */
+	assert_int_equal(hs_hist_add(&ref, w), 0);
+	for (i = 0; i < wrap - 2; i++)
+		assert_int_equal(hs_hist_add(&ref, w), 0);
+	assert_null(ref.hi);
+	assert_int_equal(hs_hist_merge(&ref, &h), 0);
+	assert_int_equal(bucket_of(&ref, w), wrap);
+	assert_int_equal(bucket_of(&ref, v), wrap + 1);
+	assert_int_equal(ref.count, 2 * wrap + 3);
+
+	hs_hist_reset(&h);
+	assert_int_equal(bucket_of(&h, v), 0);
+	assert_int_equal(hs_hist_add(&h, v), 0);
+	assert_int_equal(bucket_of(&h, v), 1);
+	hs_hist_release(&h);
+	hs_hist_release(&ref);
+}
+
+static void test_merged_counts_stay_exact_past_32_bits(void **state)
+{
+	struct hs_hist h = { 0 }, copy;
+	uint64_t i, n = 3, vals[] = { 5, 100, 1000, 65535, 1u << 20 };
+	unsigned k, r;
+
+	(void)state;
+	for (k = 0; k < 5; k++)
+		for (i = 0; i < 3; i++)
+			assert_int_equal(hs_hist_add(&h, vals[k]), 0);
+	/* doubled 40 times: 3 << 40 samples a bucket, past 2^32 and the counters' width */
+	for (r = 0; r < 40; r++) {
+		memset(&copy, 0, sizeof(copy));
+		assert_int_equal(hs_hist_merge(&copy, &h), 0);
+		assert_int_equal(hs_hist_merge(&h, &copy), 0);
+		hs_hist_release(&copy);
+		n *= 2;
+		for (k = 0; k < 5; k++)
+			assert_int_equal(bucket_of(&h, vals[k]), n);
+	}
+	assert_int_equal(n, (uint64_t)3 << 40);
+	assert_int_equal(h.count, 5 * n);
+	assert_int_equal(h.missed, 0);
+	/* 0.2 of the samples a value: the quantiles fall where they did with 3 each */
+	assert_int_equal(hs_hist_quantile(&h, 0.1), 5);
+	assert_int_equal(hs_hist_quantile(&h, 0.3), hs_hist_quantile(&h, 0.21));
+	assert_true(hs_hist_quantile(&h, 0.3) >= 100 && hs_hist_quantile(&h, 0.3) < 104);
+	assert_true(hs_hist_quantile(&h, 0.7) >= 65535 - 2048 && hs_hist_quantile(&h, 0.7) <= 65535);
+	assert_int_equal(hs_hist_quantile(&h, 0.9), 1u << 20);
+	/* one more sample on top of the carried count */
+	assert_int_equal(hs_hist_add(&h, 1000), 0);
+	assert_int_equal(bucket_of(&h, 1000), n + 1);
 	hs_hist_release(&h);
 }
 
@@ -815,7 +919,8 @@ static void assert_hist_equal(const struct hs_hist *a, const struct hs_hist *b)
 		assert_int_equal(a->max, b->max);
 	}
 	for (g = 0; g < HS_HIST_GROUPS; g++) {
-		const uint64_t *x = hs_hist_group(a, g), *y = hs_hist_group(b, g);
+		uint64_t bx[HS_HIST_SUB], by[HS_HIST_SUB];
+		const uint64_t *x = hs_hist_group(a, g, bx), *y = hs_hist_group(b, g, by);
 
 		assert_true(!x == !y);
 		if (x)
@@ -995,6 +1100,45 @@ static void test_deferred_sums_settle_to_the_same_model(void **state)
 	assert_row_equal(&a->total, &b->total);
 	hs_stats_destroy(a);
 	hs_stats_destroy(b);
+}
+
+/*
+ * Exits of one vCPU and class, all of one cost and one time, past the
+ * histograms' counter width: the deferring model's cell wraps its counters,
+ * and the total, class and vCPU rows summed from it when it settles carry,
+ * as the rows of the model that counts as it goes wrap their own.
+ */
+static void test_deferred_rows_past_the_counters_width_settle_exactly(void **state)
+{
+	struct feeder fa = { .s = new_stats(HS_GROUP_ALL, 0) };
+	struct feeder fb = { .s = new_stats(HS_GROUP_ALL, 0) };
+	const uint64_t n = 3 * ((uint64_t)1 << HS_HIST_CTR_BITS) + 5;
+	uint64_t i, ts = 1000;
+	unsigned g, s;
+
+	(void)state;
+	assert_int_equal(hs_stats_defer(fb.s), 0);
+	for (i = 0; i < n; i++) {
+		/* 10 ticks in the hypervisor: 160 ns */
+		exit_at(&fa, 0, ts, 0, 0, ESR_EC_HVC64, 0, 0x40001000, 500, false);
+		exit_at(&fb, 0, ts, 0, 0, ESR_EC_HVC64, 0, 0x40001000, 500, false);
+		entry_at(&fa, 0, ts + 10, 0, 0);
+		entry_at(&fb, 0, ts + 10, 0, 0);
+		ts += 100;
+	}
+	assert_int_equal(hs_stats_settle(fb.s), 0);
+	assert_models_equal(fa.s, fb.s);
+	hs_hist_bucket(500, &g, &s);
+	assert_int_equal(hs_hist_bucket_count(&fb.s->total.cost, g, s), n);
+	assert_int_equal(hs_hist_bucket_count(&fb.s->classes[ESR_EC_HVC64].cost, g, s), n);
+	assert_int_equal(hs_hist_bucket_count(&fb.s->vcpus.rows[0].row.cost, g, s), n);
+	hs_hist_bucket(160, &g, &s);
+	assert_int_equal(hs_hist_bucket_count(&fb.s->total.time, g, s), n);
+	assert_int_equal(hs_hist_bucket_count(&fb.s->pcs.rows[0].row.time, g, s), n);
+	assert_int_equal(hs_hist_quantile(&fb.s->total.time, 0.5), 160);
+	assert_int_equal(fb.s->nomem, 0);
+	hs_stats_destroy(fa.s);
+	hs_stats_destroy(fb.s);
 }
 
 /*
@@ -1222,6 +1366,8 @@ int main(void)
 		cmocka_unit_test(test_memory_is_bounded_by_the_bucket_count),
 		cmocka_unit_test(test_merge_equals_adding_everything),
 		cmocka_unit_test(test_reset_forgets_samples_and_keeps_blocks),
+		cmocka_unit_test(test_counter_carries_exactly_across_its_width),
+		cmocka_unit_test(test_merged_counts_stay_exact_past_32_bits),
 		cmocka_unit_test(test_mann_whitney_matches_the_pairwise_definition),
 		cmocka_unit_test(test_mann_whitney_tells_a_shift_from_noise),
 		cmocka_unit_test(test_exits_are_counted_by_class_with_time_to_next_entry),
@@ -1241,6 +1387,7 @@ int main(void)
 		cmocka_unit_test(test_short_and_unknown_records_are_skipped),
 		cmocka_unit_test(test_ticks_convert_to_ns_at_any_frequency),
 		cmocka_unit_test(test_deferred_sums_settle_to_the_same_model),
+		cmocka_unit_test(test_deferred_rows_past_the_counters_width_settle_exactly),
 		cmocka_unit_test(test_batched_lookups_keep_first_seen_rows_and_costs),
 		cmocka_unit_test(test_reset_of_a_deferring_model_looks_up_what_waits),
 		cmocka_unit_test(test_batches_feed_the_model_record_by_record_does),

@@ -17,41 +17,95 @@
 
 /* -------------------------------------------------------------- histogram */
 
-/* Grow h's blocks to hold group g (zeroed). 0, or -ENOMEM with h unchanged. */
+/*
+ * A copy of an array of nr_old groups of HS_HIST_SUB elements of size bytes
+ * from group lo_old on, as groups lo .. lo + nr - 1 (zeroed around it). NULL
+ * out of memory.
+ */
+static void *hist_regrid(const void *old, size_t size, unsigned lo_old, unsigned nr_old,
+			 unsigned lo, unsigned nr)
+{
+	char *b = calloc((size_t)nr * HS_HIST_SUB, size);
+
+	if (b && nr_old)
+		memcpy(b + (size_t)(lo_old - lo) * HS_HIST_SUB * size, old,
+		       (size_t)nr_old * HS_HIST_SUB * size);
+	return b;
+}
+
+/* Grow h's blocks (and its carries) to hold group g, zeroed. 0, or -ENOMEM with h unchanged. */
 static int hist_cover(struct hs_hist *h, unsigned g)
 {
 	unsigned lo = h->nr && h->lo < g ? h->lo : g;
 	unsigned hi = h->nr && h->lo + h->nr > g + 1 ? h->lo + h->nr : g + 1;
-	uint64_t *b;
+	hs_hist_ctr *b;
+	uint64_t *c = NULL;
 
 	if (h->nr && g - h->lo < h->nr)
 		return 0;
-	b = calloc((size_t)(hi - lo) * HS_HIST_SUB, sizeof(*b));
-	if (!b)
+	b = hist_regrid(h->blocks, sizeof(*b), h->lo, h->nr, lo, hi - lo);
+	if (b && h->hi)
+		c = hist_regrid(h->hi, sizeof(*c), h->lo, h->nr, lo, hi - lo);
+	if (!b || (h->hi && !c)) {
+		free(b);
 		return -ENOMEM;
-	if (h->nr)
-		memcpy(b + (size_t)(h->lo - lo) * HS_HIST_SUB, h->blocks,
-		       (size_t)h->nr * HS_HIST_SUB * sizeof(*b));
+	}
 	free(h->blocks);
 	h->blocks = b;
+	if (h->hi) {
+		free(h->hi);
+		h->hi = c;
+	}
 	h->lo = lo;
 	h->nr = hi - lo;
 	return 0;
 }
 
-/* Counter s of group g, which hist_cover() made room for. */
-static uint64_t *hist_counter(struct hs_hist *h, unsigned g, unsigned s)
+/* Allocate h's carries (zero). 0 or -ENOMEM. */
+static int hist_hi(struct hs_hist *h)
 {
-	return h->blocks + (size_t)(g - h->lo) * HS_HIST_SUB + s;
+	if (!h->hi)
+		h->hi = calloc((size_t)h->nr * HS_HIST_SUB, sizeof(*h->hi));
+	return h->hi ? 0 : -ENOMEM;
+}
+
+/*
+ * Add n to the count of bucket (g, s), which hist_cover() made room for. 0,
+ * or -ENOMEM with the count unchanged (no memory for the carries).
+ */
+static int hist_counter_add(struct hs_hist *h, unsigned g, unsigned s, uint64_t n)
+{
+	size_t i = (size_t)(g - h->lo) * HS_HIST_SUB + s;
+	uint64_t low = (uint64_t)h->blocks[i] + (n & (((uint64_t)1 << HS_HIST_CTR_BITS) - 1));
+	uint64_t carry = (n >> HS_HIST_CTR_BITS) + (low >> HS_HIST_CTR_BITS);
+
+	if (carry) {
+		if (hist_hi(h))
+			return -ENOMEM;
+		h->hi[i] += carry;
+	}
+	h->blocks[i] = (hs_hist_ctr)low;
+	return 0;
+}
+
+int hs_hist_carry(struct hs_hist *h, size_t i)
+{
+	if (hist_hi(h)) {
+		/* the sample is not bucketed: the counter back where it was */
+		h->blocks[i]--;
+		h->missed++;
+		return -ENOMEM;
+	}
+	h->hi[i]++;
+	return 0;
 }
 
 int hs_hist_add_slow(struct hs_hist *h, unsigned g, unsigned s)
 {
-	if (hist_cover(h, g)) {
+	if (hist_cover(h, g) || hist_counter_add(h, g, s, 1)) {
 		h->missed++;
 		return -ENOMEM;
 	}
-	(*hist_counter(h, g, s))++;
 	return 0;
 }
 
@@ -86,6 +140,7 @@ static uint64_t quantile_rank(double q, uint64_t n)
 uint64_t hs_hist_quantile(const struct hs_hist *h, double q)
 {
 	uint64_t n = h->count - h->missed, rank, cum = 0, v;
+	size_t i, nr = (size_t)h->nr * HS_HIST_SUB;
 	unsigned g, s;
 
 	if (!h->count)
@@ -95,25 +150,25 @@ uint64_t hs_hist_quantile(const struct hs_hist *h, double q)
 	if (q >= 1)
 		return h->max;
 	rank = quantile_rank(q, n);
-	for (g = 0; g < HS_HIST_GROUPS; g++) {
-		const uint64_t *b = hs_hist_group(h, g);
-
-		if (!b)
-			continue;
-		for (s = 0; s < HS_HIST_SUB; s++) {
-			cum += b[s];
-			if (cum < rank)
-				continue;
-			/* the middle of the bucket: at most half its width off */
-			v = hs_hist_bucket_low(g, s) + (hs_hist_bucket_width(g) - 1) / 2;
-			if (v < h->min)
-				v = h->min;
-			if (v > h->max)
-				v = h->max;
-			return v;
-		}
+	/* the low bits alone while no counter has wrapped */
+	for (i = 0; i < nr; i++) {
+		cum += h->blocks[i];
+		if (h->hi)
+			cum += h->hi[i] << HS_HIST_CTR_BITS;
+		if (cum >= rank)
+			break;
 	}
-	return h->max;
+	if (i == nr)
+		return h->max;
+	g = h->lo + (unsigned)(i / HS_HIST_SUB);
+	s = (unsigned)(i % HS_HIST_SUB);
+	/* the middle of the bucket: at most half its width off */
+	v = hs_hist_bucket_low(g, s) + (hs_hist_bucket_width(g) - 1) / 2;
+	if (v < h->min)
+		v = h->min;
+	if (v > h->max)
+		v = h->max;
+	return v;
 }
 
 double hs_hist_mean(const struct hs_hist *h)
@@ -140,19 +195,17 @@ int hs_hist_merge(struct hs_hist *dst, const struct hs_hist *src)
 	dst->count += src->count;
 	dst->sum += src->sum;
 	dst->missed += src->missed;
-	for (g = 0; g < HS_HIST_GROUPS; g++) {
-		const uint64_t *b = hs_hist_group(src, g);
+	for (g = src->lo; g < src->lo + src->nr; g++) {
+		bool covered = !hist_cover(dst, g);
 
-		if (!b)
-			continue;
-		if (hist_cover(dst, g)) {
-			for (s = 0; s < HS_HIST_SUB; s++)
-				dst->missed += b[s];
-			ret = -ENOMEM;
-			continue;
+		for (s = 0; s < HS_HIST_SUB; s++) {
+			uint64_t n = hs_hist_bucket_count(src, g, s);
+
+			if (n && (!covered || hist_counter_add(dst, g, s, n))) {
+				dst->missed += n;
+				ret = -ENOMEM;
+			}
 		}
-		for (s = 0; s < HS_HIST_SUB; s++)
-			*hist_counter(dst, g, s) += b[s];
 	}
 	return ret;
 }
@@ -162,19 +215,15 @@ void hs_hist_reset(struct hs_hist *h)
 	h->count = h->sum = h->min = h->max = h->missed = 0;
 	if (h->nr)
 		memset(h->blocks, 0, (size_t)h->nr * HS_HIST_SUB * sizeof(*h->blocks));
+	if (h->hi)
+		memset(h->hi, 0, (size_t)h->nr * HS_HIST_SUB * sizeof(*h->hi));
 }
 
 void hs_hist_release(struct hs_hist *h)
 {
 	free(h->blocks);
+	free(h->hi);
 	memset(h, 0, sizeof(*h));
-}
-
-static uint64_t bucket_count(const struct hs_hist *h, unsigned g, unsigned s)
-{
-	const uint64_t *b = hs_hist_group(h, g);
-
-	return b ? b[s] : 0;
 }
 
 void hs_hist_mann_whitney(const struct hs_hist *a, const struct hs_hist *b, struct hs_mwu *out)
@@ -189,11 +238,11 @@ void hs_hist_mann_whitney(const struct hs_hist *a, const struct hs_hist *b, stru
 	if (na < 2 || nb < 2)
 		return;
 	for (g = 0; g < HS_HIST_GROUPS; g++) {
-		if (!hs_hist_group(a, g) && !hs_hist_group(b, g))
+		if (g - a->lo >= a->nr && g - b->lo >= b->nr)
 			continue;
 		for (s = 0; s < HS_HIST_SUB; s++) {
-			ca = (double)bucket_count(a, g, s);
-			cb = (double)bucket_count(b, g, s);
+			ca = (double)hs_hist_bucket_count(a, g, s);
+			cb = (double)hs_hist_bucket_count(b, g, s);
 			if (ca == 0 && cb == 0)
 				continue;
 			/* pairs where b is larger, ties counting half */
@@ -484,14 +533,18 @@ static struct hs_key pend_key(const struct hs_pend *p)
 	return (struct hs_key){ p->a, p->b, { .write = p->flags & HS_PEND_WRITE } };
 }
 
-/* Count a waiting record of table t in its row, index idx (table_get()). */
-static void pend_count(struct hs_stats *s, struct hs_table *t, struct hs_row *row, uint32_t idx,
-		       const struct hs_pend *p)
+/*
+ * Count a waiting record in its row. Its cost goes straight into the row's
+ * histogram, not the deferred buckets' log: table_flush() counts a part of
+ * the index at a time, whose rows' counters (about 32 rows of a few lines
+ * each) stay in the first-level cache while it does.
+ */
+static void pend_count(struct hs_stats *s, struct hs_row *row, const struct hs_pend *p)
 {
 	row->count++;
 	row->failed += !!(p->flags & HS_PEND_FAILED);
 	if (p->flags & HS_PEND_COST)
-		count_err(s, table_sample(s, t, row, idx, false, p->cost));
+		count_err(s, hs_hist_add(&row->cost, p->cost));
 }
 
 static void mmio_waits_to_rows(struct hs_stats *s);
@@ -536,10 +589,10 @@ static void table_flush(struct hs_stats *s, struct hs_table *t)
 			k = pend_key(p);
 			idx = table_find(t, &k, p->hash);
 			if (idx) {
-				pend_count(s, t, &t->rows[idx - 1].row, idx, p);
+				pend_count(s, &t->rows[idx - 1].row, p);
 			} else if (full) {
 				t->overflowed++;
-				pend_count(s, t, &t->other, HS_ROW_OTHER, p);
+				pend_count(s, &t->other, p);
 			} else {
 				t->pend[p->at].flags |= HS_PEND_NEW;
 				nr_new++;
@@ -556,7 +609,7 @@ static void table_flush(struct hs_stats *s, struct hs_table *t)
 		k = pend_key(p);
 		row = table_get_hashed(t, &k, p->hash, &idx);
 		if (row)
-			pend_count(s, t, row, idx, p);
+			pend_count(s, row, p);
 		else
 			s->nomem++;
 	}

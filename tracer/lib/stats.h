@@ -23,8 +23,9 @@
  * exact one. The counters of the powers of two seen so far are one block,
  * grown at either end when a sample falls outside it: counting a sample
  * touches the histogram and one counter, nothing in between, and the
- * histogram itself is 56 bytes, so a row with two of them fits in three
- * cache lines.
+ * histogram itself is 64 bytes, so a row with two of them fits in three
+ * cache lines. A counter is 16 bits, a power of two's 32 of them one cache
+ * line; the few counts that outgrow them carry into a second array.
  *
  * The handling cost of an MMIO access or a hypercall comes from the EXIT
  * record that follows its TRACE_MMIO or TRACE_SMCCC record on the same vCPU
@@ -60,6 +61,16 @@
  */
 #define HS_HIST_REL_ERROR (1.0 / (2.0 * HS_HIST_SUB))
 
+/*
+ * A bucket's counter holds the low HS_HIST_CTR_BITS bits of its count: a
+ * group of HS_HIST_SUB counters is one 64-byte cache line, so the counters a
+ * sample may touch take a quarter of the cache they took as 64-bit words.
+ * When a counter wraps, the count above those bits goes on in hs_hist.hi
+ * (allocated then, the same layout as the blocks): counts stay exact.
+ */
+typedef uint16_t hs_hist_ctr;
+#define HS_HIST_CTR_BITS 16u
+
 struct hs_hist {
 	uint64_t count;
 	uint64_t sum;
@@ -68,20 +79,45 @@ struct hs_hist {
 	uint64_t missed; /* counted but not bucketed: no memory for a block */
 	/*
 	 * HS_HIST_SUB counters for each group lo .. lo + nr - 1, NULL (nr 0)
-	 * until the first sample. Read through hs_hist_group().
+	 * until the first sample. Read through hs_hist_group() or
+	 * hs_hist_bucket_count().
 	 */
-	uint64_t *blocks;
+	hs_hist_ctr *blocks;
+	/* NULL until a counter wraps: then each bucket's count >> HS_HIST_CTR_BITS */
+	uint64_t *hi;
 	uint32_t lo;
 	uint32_t nr;
 };
 
 /* Slow path of hs_hist_add(): grow the blocks to hold group g, then count. */
 int hs_hist_add_slow(struct hs_hist *h, unsigned g, unsigned s);
+/* Slow path of hs_hist_count(): counter i of the blocks wrapped. 0 or -ENOMEM. */
+int hs_hist_carry(struct hs_hist *h, size_t i);
 
-/* The HS_HIST_SUB counters of group g, NULL when no block holds it. */
-static inline const uint64_t *hs_hist_group(const struct hs_hist *h, unsigned g)
+/* The count of bucket (g, s); 0 when no block holds group g. */
+static inline uint64_t hs_hist_bucket_count(const struct hs_hist *h, unsigned g, unsigned s)
 {
-	return g - h->lo < h->nr ? h->blocks + (size_t)(g - h->lo) * HS_HIST_SUB : NULL;
+	size_t i = (size_t)(g - h->lo) * HS_HIST_SUB + s;
+
+	if (g - h->lo >= h->nr)
+		return 0;
+	return (h->hi ? h->hi[i] << HS_HIST_CTR_BITS : 0) | h->blocks[i];
+}
+
+/*
+ * The HS_HIST_SUB counts of group g, in buf; NULL when no block holds it
+ * (then buf is untouched).
+ */
+static inline const uint64_t *hs_hist_group(const struct hs_hist *h, unsigned g,
+					    uint64_t buf[HS_HIST_SUB])
+{
+	unsigned s;
+
+	if (g - h->lo >= h->nr)
+		return NULL;
+	for (s = 0; s < HS_HIST_SUB; s++)
+		buf[s] = hs_hist_bucket_count(h, g, s);
+	return buf;
 }
 
 /* Bucket of v: group g (0 for v < HS_HIST_SUB), sub-bucket s. */
@@ -117,9 +153,12 @@ static inline void hs_hist_note(struct hs_hist *h, uint64_t v)
 static inline int hs_hist_count(struct hs_hist *h, unsigned g, unsigned s)
 {
 	/* below lo the difference wraps to a large number */
+	size_t i = (size_t)(g - h->lo) * HS_HIST_SUB + s;
+
 	if (__builtin_expect(g - h->lo >= h->nr, 0))
 		return hs_hist_add_slow(h, g, s);
-	h->blocks[(g - h->lo) * HS_HIST_SUB + s]++;
+	if (__builtin_expect(!++h->blocks[i], 0))
+		return hs_hist_carry(h, i);
 	return 0;
 }
 
@@ -243,7 +282,9 @@ struct hs_pend {
  * fills or the model settles a part of the hash index at a time (sorted by
  * the slot their key hashes to), so that the slots and rows of one part stay
  * in the first-level cache while its records are counted. Keys new to the
- * table take their rows afterwards in the order of their first record.
+ * table take their rows afterwards in the order of their first record. The
+ * records' costs are counted then, straight into their rows' histograms: the
+ * log holds only those of MMIO accesses whose exit came after their batch.
  */
 struct hs_table {
 	struct hs_keyed_row *rows;
