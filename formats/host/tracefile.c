@@ -2066,6 +2066,19 @@ static inline __attribute__((always_inline)) uint32_t tf_batch_earliest(const st
 	return s;
 }
 
+/* Hand out slot s's head into *rec; returns it. */
+static inline __attribute__((always_inline)) const struct trace_hdr *
+tf_batch_take(const struct tf_batch *b, uint32_t s, struct tf_record *rec)
+{
+	const struct trace_hdr *h = (const struct trace_hdr *)b->hd[s];
+
+	rec->hdr = h;
+	rec->size = h->size;
+	rec->cpu = b->cpu[s];
+	rec->chunk_offset = b->chunk_offset[s];
+	return h;
+}
+
 /*
  * Hand out up to max records of the slots in b into rec[]; the slot whose
  * chunk (or run of well-formed records, unless checked) ends stops the
@@ -2084,12 +2097,7 @@ tf_batch_run(struct tf_batch *b, struct tf_record *rec, unsigned max, bool four,
 	*last = -1;
 	while (n < max) {
 		s = tf_batch_earliest(b, four);
-		h = (const struct trace_hdr *)b->hd[s];
-		rec[n].hdr = h;
-		rec[n].size = h->size;
-		rec[n].cpu = b->cpu[s];
-		rec[n].chunk_offset = b->chunk_offset[s];
-		n++;
+		h = tf_batch_take(b, s, &rec[n++]);
 		/* the CPU's next record in this chunk; loading the next chunk waits for the next call */
 		nx = b->hd[s] + h->size;
 		if (nx < b->end[s] &&
@@ -2120,12 +2128,7 @@ tf_batch_run_keyed(struct tf_batch *b, struct tf_record *rec, unsigned max, bool
 	*last = -1;
 	while (n < max) {
 		s = tf_batch_earliest(b, four);
-		h = (const struct trace_hdr *)b->hd[s];
-		rec[n].hdr = h;
-		rec[n].size = h->size;
-		rec[n].cpu = b->cpu[s];
-		rec[n].chunk_offset = b->chunk_offset[s];
-		n++;
+		h = tf_batch_take(b, s, &rec[n++]);
 		/* the CPU's next record in this chunk; loading the next chunk waits for the next call */
 		k = b->key[s] + 1;
 		if (k < b->kend[s]) {
