@@ -542,6 +542,8 @@ const unsigned trace_nr_types = NR(trace_types);
 enum { TRACE_TYPE_LIST(TYPE_INDEX) NR_TYPES };
 #define TYPE_SLOT(t, ...) [t] = TTI_##t + 1,
 const uint8_t trace_type_slot[TRACE_TYPE_LIMIT] = { TRACE_TYPE_LIST(TYPE_SLOT) };
+#define TYPE_MIN(t, n, st, ...) [t] = sizeof(struct st),
+const uint16_t trace_type_min[TRACE_TYPE_LIMIT] = { TRACE_TYPE_LIST(TYPE_MIN) };
 
 _Static_assert(NR_TYPES <= TRACE_TYPES_MAX, "raise TRACE_TYPES_MAX");
 _Static_assert(NR_TYPES < 255, "trace_type_slot holds 1 + an index in a byte");

@@ -113,6 +113,8 @@ extern const unsigned trace_nr_types;
 
 /* trace_type_slot[type]: 1 + the index of type in trace_types, 0 when unknown. */
 extern const uint8_t trace_type_slot[TRACE_TYPE_LIMIT];
+/* trace_type_min[type]: the size of type's struct, 0 when unknown (trace_min_size()). */
+extern const uint16_t trace_type_min[TRACE_TYPE_LIMIT];
 
 /* Index of type in trace_types, -1 for a type this version does not decode. */
 static inline int trace_type_index(uint32_t type)
@@ -143,9 +145,7 @@ static inline const char *trace_type_name(uint32_t type)
  */
 static inline uint32_t trace_min_size(uint32_t type)
 {
-	const struct trace_type_info *t = trace_type_of(type);
-
-	return t ? t->size : 0;
+	return type < TRACE_TYPE_LIMIT ? trace_type_min[type] : 0;
 }
 
 static inline bool trace_field_computed(const struct trace_field *f)

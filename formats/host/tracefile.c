@@ -623,38 +623,17 @@ static int tf_buf_reserve(struct tf_reader *r, size_t len)
 }
 
 /*
- * The walk's check of a record's type and size in one look-up: for each
- * type below TRACE_TYPE_LIMIT, the smallest size of a record of it
- * (trace_min_size()), TF_NO_SIZE for a type this version does not decode,
- * which no record's size reaches. Filled once, by tf_min_size_init().
- */
-#define TF_NO_SIZE 0xffffu
-static uint16_t tf_min_size[TRACE_TYPE_LIMIT];
-static pthread_once_t tf_min_size_once = PTHREAD_ONCE_INIT;
-
-static void tf_min_size_init(void)
-{
-	unsigned i;
-
-	for (i = 0; i < TRACE_TYPE_LIMIT; i++)
-		tf_min_size[i] = TF_NO_SIZE;
-	for (i = 0; i < trace_nr_types; i++)
-		if (trace_types[i].type < TRACE_TYPE_LIMIT)
-			tf_min_size[trace_types[i].type] = trace_types[i].size;
-}
-
-_Static_assert(TRACE_MAX_RECORD < TF_NO_SIZE, "TF_NO_SIZE exceeds every record's size");
-
-/*
- * tf_record_whole() by tf_min_size[], of a record of that type and size: of
- * a known type, whole in the avail bytes.
+ * tf_record_whole() of a record of that type and size, read once from its
+ * header, its tests without branches: of a known type, whole in the avail
+ * bytes.
  */
 static inline __attribute__((always_inline)) bool tf_walk_whole(uint32_t type, uint32_t size,
 								uint32_t avail)
 {
-	uint32_t min = type < TRACE_TYPE_LIMIT ? tf_min_size[type] : TF_NO_SIZE;
+	uint32_t min = trace_min_size(type); /* 0: unknown */
 
-	return (size >= min) & (size <= avail) & (size <= TRACE_MAX_RECORD) & !(size & 7);
+	return (min != 0) & (size >= min) & (size <= avail) & (size <= TRACE_MAX_RECORD) &
+	       !(size & 7);
 }
 
 /*
@@ -724,30 +703,17 @@ static const char *walk_end(const struct tf_chunk_header *ch, uint32_t nr,
 	return NULL;
 }
 
-/* tf_payload_walk(), with keys as walk_to() takes them. */
-static inline __attribute__((always_inline)) const char *
-payload_walk(const struct tf_chunk_header *ch, const void *payload, uint32_t at, uint32_t nr,
-	     const struct trace_hdr *prev, uint32_t *bad_at, uint64_t *keys)
-{
-	const char *why;
-
-	pthread_once(&tf_min_size_once, tf_min_size_init);
-	why = walk_to(ch, payload, ch->payload_len, &at, &nr, &prev, keys);
-	*bad_at = at;
-	return why ? why : walk_end(ch, nr, prev);
-}
-
 #define TF_CRC_PIECE 8192u /* bytes the CRC takes before the walk goes over them */
 
 /*
  * The CRC of a payload and the walk of its records (payload_problem(), with
- * keys, which are not NULL) in one pass: the walk follows the CRC a piece at
- * a time, over bytes still in the first-level cache. *crc: the payload's
+ * keys as walk_to() takes them) in one pass: the walk follows the CRC a piece
+ * at a time, over bytes still in the first-level cache. *crc: the payload's
  * CRC; the walk's verdict only counts when that agrees with the header.
  */
 static const char *crc_and_walk(const struct tf_chunk_header *ch, const uint8_t *payload,
 				uint32_t *crc, uint32_t *bad_at, uint64_t *keys)
-	__attribute__((nonnull));
+	__attribute__((nonnull(1, 2, 3, 4)));
 
 static const char *crc_and_walk(const struct tf_chunk_header *ch, const uint8_t *payload,
 				uint32_t *crc, uint32_t *bad_at, uint64_t *keys)
@@ -756,7 +722,6 @@ static const char *crc_and_walk(const struct tf_chunk_header *ch, const uint8_t 
 	const struct trace_hdr *h = NULL;
 	const char *why = NULL;
 
-	pthread_once(&tf_min_size_once, tf_min_size_init);
 	*crc = 0;
 	while (done < len) {
 		n = len - done < TF_CRC_PIECE ? len - done : TF_CRC_PIECE;
@@ -772,14 +737,17 @@ static const char *crc_and_walk(const struct tf_chunk_header *ch, const uint8_t 
 const char *tf_payload_walk(const struct tf_chunk_header *ch, const void *payload, uint32_t at,
 			    uint32_t nr, const struct trace_hdr *prev, uint32_t *bad_at)
 {
-	return payload_walk(ch, payload, at, nr, prev, bad_at, NULL);
+	const char *why = walk_to(ch, payload, ch->payload_len, &at, &nr, &prev, NULL);
+
+	*bad_at = at;
+	return why ? why : walk_end(ch, nr, prev);
 }
 
 /* Walk a payload; NULL when its records are well formed and agree with the header. */
 static const char *payload_problem(const struct tf_chunk_header *ch, const uint8_t *payload,
 				   uint32_t *bad_at)
 {
-	return payload_walk(ch, payload, 0, 0, NULL, bad_at, NULL);
+	return tf_payload_walk(ch, payload, 0, 0, NULL, bad_at);
 }
 
 /* Make room in *keys (*kcap entries) for the keys of a payload of len bytes. */
@@ -830,7 +798,7 @@ static ssize_t tf_bytes(struct tf_reader *r, uint64_t off, size_t len, uint8_t *
  * mapping, or read into *buf (grown as needed); *payload says where it is.
  * 0 or -errno; *v says what the check found: the CRC's verdict, and with
  * walk its records' too. With keys (and walk), the records' timestamps go
- * into *keys (*kcap entries, grown as needed; see payload_walk()). Reads the
+ * into *keys (*kcap entries, grown as needed; see walk_to()). Reads the
  * reader's file and nothing it changes, so the loader's thread calls it too.
  */
 static int tf_check_payload_crc(struct tf_reader *r, uint64_t off, const struct tf_chunk_header *ch,
@@ -850,16 +818,14 @@ static int tf_check_payload_crc(struct tf_reader *r, uint64_t off, const struct 
 		return (int)n;
 	if ((size_t)n < ch->payload_len) {
 		v->why = "payload cut short";
-	} else if (walk && keys) {
-		v->why = crc_and_walk(ch, *payload, &crc, &v->bad_at, *keys);
+	} else if (walk) {
+		v->why = crc_and_walk(ch, *payload, &crc, &v->bad_at, keys ? *keys : NULL);
 		if (crc != ch->payload_crc) {
 			v->why = "CRC mismatch";
 			v->bad_at = TF_NO_BYTE;
 		}
 	} else if (tf_crc32(0, *payload, ch->payload_len) != ch->payload_crc) {
 		v->why = "CRC mismatch";
-	} else if (walk) {
-		v->why = payload_problem(ch, *payload, &v->bad_at);
 	}
 	return 0;
 }
@@ -2081,15 +2047,20 @@ tf_batch_take(const struct tf_batch *b, uint32_t s, struct tf_record *rec)
 
 /*
  * Hand out up to max records of the slots in b into rec[]; the slot whose
- * chunk (or run of well-formed records, unless checked) ends stops the
- * batch and is returned in *last, -1 when none did. Each next record is
- * checked here (a reader without check_on_load); tf_batch_run_keyed() is
- * for checked payloads. four: see tf_batch_earliest().
+ * chunk (or run of well-formed records, unless keyed) ends stops the batch
+ * and is returned in *last, -1 when none did. keyed: the payloads were
+ * checked when loaded, and a slot moves on by its keys, so the next choice
+ * waits on the key of the chosen slot's next record (a small array read in
+ * order) and not on the record's size and then its timestamp; else each
+ * next record is checked here (a reader without check_on_load). four: see
+ * tf_batch_earliest().
  */
 static inline __attribute__((always_inline)) unsigned
-tf_batch_run(struct tf_batch *b, struct tf_record *rec, unsigned max, bool four, int *last)
+tf_batch_run(struct tf_batch *b, struct tf_record *rec, unsigned max, bool keyed, bool four,
+	     int *last)
 {
 	const struct trace_hdr *h;
+	const uint64_t *k;
 	const uint8_t *nx;
 	uint32_t s;
 	unsigned n = 0;
@@ -2099,43 +2070,22 @@ tf_batch_run(struct tf_batch *b, struct tf_record *rec, unsigned max, bool four,
 		s = tf_batch_earliest(b, four);
 		h = tf_batch_take(b, s, &rec[n++]);
 		/* the CPU's next record in this chunk; loading the next chunk waits for the next call */
-		nx = b->hd[s] + h->size;
-		if (nx < b->end[s] &&
-		    tf_record_whole((const struct trace_hdr *)nx, (uint32_t)(b->end[s] - nx))) {
-			b->hd[s] = nx;
-			b->ts[s] = ((const struct trace_hdr *)nx)->ts;
-			continue;
-		}
-		*last = (int)s;
-		break;
-	}
-	return n;
-}
-
-/*
- * tf_batch_run() of checked records, moved on by their keys: the next
- * choice waits on the key of the chosen slot's next record (a small array
- * read in order) and not on the record's size and then its timestamp.
- */
-static inline __attribute__((always_inline)) unsigned
-tf_batch_run_keyed(struct tf_batch *b, struct tf_record *rec, unsigned max, bool four, int *last)
-{
-	const struct trace_hdr *h;
-	const uint64_t *k;
-	uint32_t s;
-	unsigned n = 0;
-
-	*last = -1;
-	while (n < max) {
-		s = tf_batch_earliest(b, four);
-		h = tf_batch_take(b, s, &rec[n++]);
-		/* the CPU's next record in this chunk; loading the next chunk waits for the next call */
-		k = b->key[s] + 1;
-		if (k < b->kend[s]) {
-			b->key[s] = k;
-			b->ts[s] = *k;
-			b->hd[s] += h->size;
-			continue;
+		if (keyed) {
+			k = b->key[s] + 1;
+			if (k < b->kend[s]) {
+				b->key[s] = k;
+				b->ts[s] = *k;
+				b->hd[s] += h->size;
+				continue;
+			}
+		} else {
+			nx = b->hd[s] + h->size;
+			if (nx < b->end[s] &&
+			    tf_record_whole((const struct trace_hdr *)nx, (uint32_t)(b->end[s] - nx))) {
+				b->hd[s] = nx;
+				b->ts[s] = ((const struct trace_hdr *)nx)->ts;
+				continue;
+			}
 		}
 		*last = (int)s;
 		break;
@@ -2177,11 +2127,11 @@ static int tf_merge_batch(struct tf_reader *r, struct tf_record *rec, unsigned m
 	for (i = b.k; i < 4; i++)
 		b.ts[i] = UINT64_MAX;
 	if (r->check_on_load && b.k <= 4)
-		n = tf_batch_run_keyed(&b, rec, max, true, &last);
+		n = tf_batch_run(&b, rec, max, true, true, &last);
 	else if (r->check_on_load)
-		n = tf_batch_run_keyed(&b, rec, max, false, &last);
+		n = tf_batch_run(&b, rec, max, true, false, &last);
 	else
-		n = tf_batch_run(&b, rec, max, b.k <= 4, &last);
+		n = tf_batch_run(&b, rec, max, false, b.k <= 4, &last);
 	for (i = 0; i < b.k; i++) {
 		cpu = b.cpu[i];
 		c = &r->cur[cpu];

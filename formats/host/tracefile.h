@@ -336,12 +336,12 @@ static inline bool tf_record_fits(const struct trace_hdr *h, uint32_t avail, uin
 /* The common case of a well-formed record: of a known type, whole in the avail bytes. */
 static inline bool tf_record_whole(const struct trace_hdr *h, uint32_t avail)
 {
-	int t;
+	uint32_t min;
 
 	if (avail < sizeof(*h))
 		return false;
-	t = trace_type_index(h->type);
-	return t >= 0 && tf_record_fits(h, avail, trace_types[t].size);
+	min = trace_min_size(h->type); /* 0: unknown */
+	return min && tf_record_fits(h, avail, min);
 }
 
 /*

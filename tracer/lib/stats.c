@@ -1477,7 +1477,7 @@ static inline __attribute__((always_inline)) int feed_typed(struct hs_stats *s,
 int hs_stats_feed(struct hs_stats *s, const struct trace_hdr *h, uint32_t size)
 {
 	int ti = trace_type_index(h->type);
-	uint32_t min = ti >= 0 ? trace_types[ti].size : 0;
+	uint32_t min = trace_min_size(h->type);
 
 	if (size < sizeof(*h) || (min && size < min)) {
 		s->short_records++;
