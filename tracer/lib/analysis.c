@@ -16,9 +16,6 @@
 
 /* ------------------------------------------------------------ loading */
 
-/* Records handed from the reader's merge to the model at a time. */
-#define LOAD_BATCH 256u
-
 int hs_load_trace(const char *path, struct hs_stats *s, struct hs_trace_info *info,
 		  struct hs_err *err)
 {
@@ -28,7 +25,7 @@ int hs_load_trace(const char *path, struct hs_stats *s, struct hs_trace_info *in
 int hs_load_trace_threads(const char *path, struct hs_stats *s, unsigned threads,
 			  struct hs_trace_info *info, struct hs_err *err)
 {
-	struct tf_record rec[LOAD_BATCH];
+	struct tf_record rec[HS_LOAD_BATCH];
 	const struct tf_chunk_info *ci;
 	struct tf_reader *rd;
 	struct hs_progress progress;
@@ -54,7 +51,7 @@ int hs_load_trace_threads(const char *path, struct hs_stats *s, unsigned threads
 	/* the model is read once every record is in: it may leave sums to the end */
 	hs_stats_defer(s);
 	/* the model's only error is -ENOMEM: counted in it, and the reading goes on */
-	while ((got = tf_reader_next_batch(rd, rec, LOAD_BATCH)) > 0)
+	while ((got = tf_reader_next_batch(rd, rec, HS_LOAD_BATCH)) > 0)
 		hs_stats_feed_batch(s, rec, (unsigned)got);
 	ret = got;
 	hs_stats_settle(s);

@@ -33,6 +33,9 @@ struct hs_trace_info {
 int hs_load_trace(const char *path, struct hs_stats *s, struct hs_trace_info *info,
 		  struct hs_err *err);
 
+/* Records handed from the reader's merge to the model at a time. */
+#define HS_LOAD_BATCH 256u
+
 /*
  * hs_load_trace() on up to threads threads (0: one per online CPU, what
  * hs_load_trace() does; 1: this thread only). The file is read once, each
