@@ -69,7 +69,7 @@ while getopts "n:c:kBh" opt; do
 	c) cpus=$OPTARG ;;
 	k) keep=1 ;;
 	B) nobase=1 ;;
-	*) sed -n '2,52s/^# \{0,1\}//p' "$0"; exit 2 ;;
+	*) sed -n '2,51s/^# \{0,1\}//p' "$0"; exit 2 ;;
 	esac
 done
 
