@@ -632,8 +632,7 @@ static inline __attribute__((always_inline)) bool tf_walk_whole(uint32_t type, u
 {
 	uint32_t min = trace_min_size(type); /* 0: unknown */
 
-	return (min != 0) & (size >= min) & (size <= avail) & (size <= TRACE_MAX_RECORD) &
-	       !(size & 7);
+	return (min != 0) & tf_size_fits(size, avail, min);
 }
 
 /*

@@ -322,6 +322,15 @@ const char *tf_payload_walk(const struct tf_chunk_header *ch, const void *payloa
 			    uint32_t nr, const struct trace_hdr *prev, uint32_t *bad_at);
 
 /*
+ * tf_record_fits() of a record's size read from its header already: its
+ * tests without branches.
+ */
+static inline bool tf_size_fits(uint32_t size, uint32_t avail, uint32_t min)
+{
+	return (size >= min) & (size <= avail) & (size <= TRACE_MAX_RECORD) & !(size & 7);
+}
+
+/*
  * The sizes of a well-formed record, whose type needs at least min bytes,
  * avail of them there: a known type (TRACE_PAD is none) is at least a header
  * long (tests/unit/test_trace_types.c), so a size from min up to avail says
@@ -330,7 +339,7 @@ const char *tf_payload_walk(const struct tf_chunk_header *ch, const void *payloa
  */
 static inline bool tf_record_fits(const struct trace_hdr *h, uint32_t avail, uint32_t min)
 {
-	return h->size >= min && h->size <= avail && h->size <= TRACE_MAX_RECORD && !(h->size & 7);
+	return tf_size_fits(h->size, avail, min);
 }
 
 /* The common case of a well-formed record: of a known type, whole in the avail bytes. */

@@ -150,11 +150,8 @@ uint64_t hs_hist_quantile(const struct hs_hist *h, double q)
 	if (q >= 1)
 		return h->max;
 	rank = quantile_rank(q, n);
-	/* the low bits alone while no counter has wrapped */
 	for (i = 0; i < nr; i++) {
-		cum += h->blocks[i];
-		if (h->hi)
-			cum += h->hi[i] << HS_HIST_CTR_BITS;
+		cum += hs_hist_count_at(h, i);
 		if (cum >= rank)
 			break;
 	}

@@ -94,14 +94,18 @@ int hs_hist_add_slow(struct hs_hist *h, unsigned g, unsigned s);
 /* Slow path of hs_hist_count(): counter i of the blocks wrapped. 0 or -ENOMEM. */
 int hs_hist_carry(struct hs_hist *h, size_t i);
 
+/* The count of the blocks' bucket i, its carries included. */
+static inline uint64_t hs_hist_count_at(const struct hs_hist *h, size_t i)
+{
+	return (h->hi ? h->hi[i] << HS_HIST_CTR_BITS : 0) | h->blocks[i];
+}
+
 /* The count of bucket (g, s); 0 when no block holds group g. */
 static inline uint64_t hs_hist_bucket_count(const struct hs_hist *h, unsigned g, unsigned s)
 {
-	size_t i = (size_t)(g - h->lo) * HS_HIST_SUB + s;
-
 	if (g - h->lo >= h->nr)
 		return 0;
-	return (h->hi ? h->hi[i] << HS_HIST_CTR_BITS : 0) | h->blocks[i];
+	return hs_hist_count_at(h, (size_t)(g - h->lo) * HS_HIST_SUB + s);
 }
 
 /*
