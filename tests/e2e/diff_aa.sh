@@ -1,7 +1,12 @@
 #!/usr/bin/env bash
-# End-to-end A/A test of `hypscope diff`: the same configuration recorded 5
+# End-to-end A/A test of `hypscope diff`: the same configuration recorded 7
 # times per side, the sides alternating (hypscope bench --ab), compared both
 # ways: no regression and no improvement, exit status 0, on a noisy machine.
+# The comparisons use --alpha 0.001, which with 7 runs a side flags a
+# statistic only when every BASE run lies on one side of every NEW run: by
+# chance 2 in 3,432 for each of the four latency statistics, where 5 runs a
+# side at the default 0.01 give 2 in 252 (about 3 % for the four, a failed
+# suite in thirty for an A/A that is right).
 # Then what one run per side can support (nothing: said so, exit 0), the JSON
 # and JUnit outputs, and bad input (exit 2).
 #
@@ -19,7 +24,8 @@ cd "$top" || exit 2
 hypscope=${HYPSCOPE:-build/hypscope}
 model=${1:-max}
 work=build/e2e-logs/diff_aa.$(printf '%s' "$model" | tr -c 'A-Za-z0-9_.-' '_').d
-runs=5
+runs=7
+alpha=0.001
 failed=0
 
 pass() { echo "PASS: $*"; }
@@ -40,7 +46,7 @@ fi
 pass "$(tail -n1 "$work/bench.log" | sed 's/^hypscope bench: //')"
 
 aa() { # name, BASE dir, NEW dir
-	"$hypscope" diff "$2" -- "$3" --junit "$work/$1.xml" >"$work/$1.diff" 2>&1
+	"$hypscope" diff --alpha "$alpha" "$2" -- "$3" --junit "$work/$1.xml" >"$work/$1.diff" 2>&1
 	local rc=$?
 	sed 's/^/  | /' "$work/$1.diff"
 	if [ "$rc" -eq 0 ] && grep -q '^0 regressions, 0 improvements, [1-9][0-9]* unchanged, 0 not judged' "$work/$1.diff"; then
@@ -64,7 +70,7 @@ else
 	fail "the JUnit XML of the A/A diff: $(head -c 300 "$work/a-b.xml")"
 fi
 
-"$hypscope" diff "$work/a" -- "$work/b" --format json --per-exit-of HVC64 >"$work/a-b.json" 2>&1
+"$hypscope" diff --alpha "$alpha" "$work/a" -- "$work/b" --format json --per-exit-of HVC64 >"$work/a-b.json" 2>&1
 rc=$?
 if [ "$rc" -eq 0 ] && python3 - "$work/a-b.json" "$runs" <<'PY'; then
 import json, sys
