@@ -7,10 +7,8 @@
 #          --exact must flag HVC64 as slower by about that, and nothing else.
 #  noisy   7 runs a side without -icount, alternating; NEW pads every HVC
 #          exit with 2000 instructions. diff --alpha 0.001 must flag HVC64 as
-#          slower and nothing else, from run-to-run statistics. (With 7 runs
-#          a side that level needs every BASE run on one side of every NEW
-#          one: 2 in 3,432 by chance for each of DABT_LOW's statistics, where
-#          5 runs a side at the default 0.01 give 2 in 252.)
+#          slower and nothing else, from run-to-run statistics (the runs and
+#          the level as in diff_aa.sh, which says why).
 #  work    5 runs a side, alternating; NEW's workload makes twice the MMIO
 #          reads per unit of work. diff --per-exit-of HVC64 must flag
 #          DABT_LOW as more frequent, and HVC64 as no more frequent.
@@ -91,15 +89,17 @@ else
 fi
 
 # ------------------------------------------------------------ noisy
-bench noisy -n 7 -o "$work/noisy-base" --ab "$work/noisy-pad" --new-arg=--test-hvc-pad=2000 -- "${run[@]}"
-"$hypscope" diff --alpha 0.001 "$work/noisy-base" -- "$work/noisy-pad" >"$work/noisy.diff" 2>&1
+noisy_runs=7
+noisy_alpha=0.001
+bench noisy -n "$noisy_runs" -o "$work/noisy-base" --ab "$work/noisy-pad" --new-arg=--test-hvc-pad=2000 -- "${run[@]}"
+"$hypscope" diff --alpha "$noisy_alpha" "$work/noisy-base" -- "$work/noisy-pad" >"$work/noisy.diff" 2>&1
 rc=$?
-"$hypscope" diff --alpha 0.001 --format json "$work/noisy-base" -- "$work/noisy-pad" >"$work/noisy.json" 2>/dev/null
+"$hypscope" diff --alpha "$noisy_alpha" --format json "$work/noisy-base" -- "$work/noisy-pad" >"$work/noisy.json" 2>/dev/null
 sed 's/^/  | /' "$work/noisy.diff"
 v=$(verdicts "$work/noisy.json")
 if [ "$rc" -eq 1 ] && echo "$v" | grep -q '^HVC64 regression slower' &&
 	[ "$(echo "$v" | grep -c ' regression ')" -eq 1 ] && ! echo "$v" | grep -q ' improvement '; then
-	pass "noisy: 7 runs a side, HVC padded: HVC64 slower, the only regression, exit status 1"
+	pass "noisy: $noisy_runs runs a side, HVC padded: HVC64 slower, the only regression, exit status 1"
 else
 	fail "noisy: diff exited $rc, verdicts: $(echo "$v" | tr '\n' ';')"
 fi
